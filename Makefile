@@ -1,0 +1,160 @@
+# Non-recursive GNU Makefile for chronyd and chronyc.
+#
+#   make                 build build/chronyd and build/chronyc
+#   make check           sanitized build (ASan+UBSan) + every test suite, ends "N passed, N failed"
+#   make check-layers    verify the include direction between layers
+#   make format-check    clang-format conformance
+#   make sim             print simulator scenario figures
+#   make bench           benchmarks (ratios against an in-run baseline)
+#   make fuzz            libFuzzer binaries (clang) in build/fuzzer/
+#   make install DESTDIR=... PREFIX=...
+#
+# Sources are found by wildcard: a new .c file in a layer folder joins that layer.
+
+CC ?= cc
+B ?= build
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+RUNDIR ?= /run/chrony
+
+OPT ?= -O2
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+BASE_CFLAGS := $(OPT) -g $(WARN) -Isrc -MMD -MP \
+	-DCHRONY_SYSCONFDIR='"$(SYSCONFDIR)"' -DCHRONY_RUNDIR='"$(RUNDIR)"'
+ifeq ($(SAN),1)
+BASE_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_LDFLAGS := -fsanitize=address,undefined
+endif
+# Pure layers: ISO C only.
+PURE_CFLAGS := -std=c11 -pedantic $(BASE_CFLAGS)
+# Edge layers: POSIX/Linux.
+SYS_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(BASE_CFLAGS)
+
+LDLIBS_CRYPTO := -lnettle -lgnutls
+LDLIBS_D := $(LDLIBS_CRYPTO) -lm -lpthread
+LDLIBS_C := -lm -ledit
+
+PURE_LAYERS := lib proto core
+SYS_LAYERS := crypto daemon platform
+LAYERS := $(PURE_LAYERS) $(SYS_LAYERS)
+
+define layer_vars
+$(1)_SRC := $$(sort $$(wildcard src/$(1)/*.c))
+$(1)_OBJ := $$(patsubst src/%.c,$(B)/obj/%.o,$$($(1)_SRC))
+$(B)/lib$(1).a: $$($(1)_OBJ)
+	@mkdir -p $$(@D)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_vars,$(l))))
+
+$(foreach l,$(PURE_LAYERS),$(eval $(B)/obj/$(l)/%.o: src/$(l)/%.c ; @mkdir -p $$(@D) && $$(CC) $$(PURE_CFLAGS) -c $$< -o $$@))
+$(foreach l,$(SYS_LAYERS) chronyd chronyc,$(eval $(B)/obj/$(l)/%.o: src/$(l)/%.c ; @mkdir -p $$(@D) && $$(CC) $$(SYS_CFLAGS) -c $$< -o $$@))
+
+# Link order: upper layers first.
+DAEMON_LIBS := $(B)/libplatform.a $(B)/libdaemon.a $(B)/libcore.a $(B)/libproto.a \
+	$(B)/libcrypto.a $(B)/liblib.a
+CLIENT_LIBS := $(B)/libproto.a $(B)/liblib.a
+
+CHRONYD_OBJ := $(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/chronyd/*.c))
+CHRONYC_OBJ := $(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/chronyc/*.c))
+
+.PHONY: all
+all: $(B)/chronyd $(B)/chronyc
+
+$(B)/chronyd: $(CHRONYD_OBJ) $(DAEMON_LIBS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $(CHRONYD_OBJ) $(DAEMON_LIBS) $(LDLIBS_D)
+
+$(B)/chronyc: $(CHRONYC_OBJ) $(CLIENT_LIBS)
+	$(CC) $(SAN_LDFLAGS) -o $@ $(CHRONYC_OBJ) $(CLIENT_LIBS) $(LDLIBS_C)
+
+# Tests. Shared test support (fake clock, fake network, check macros) lives in tests/support.
+TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
+TEST_SUPPORT_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(TEST_SUPPORT_SRC))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRC))
+SIM_SRC := $(sort $(wildcard tests/sim/*.c))
+SIM_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(SIM_SRC))
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_REPLAY := $(patsubst %,$(B)/fuzz/replay_%,$(FUZZ_TARGETS))
+CHRONYC_LIB_OBJ := $(filter-out $(B)/obj/chronyc/main.o,$(CHRONYC_OBJ))
+
+$(B)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(@D) && $(CC) $(SYS_CFLAGS) -Itests/support -c $< -o $@
+$(B)/obj/fuzz/%.o: fuzz/%.c
+	@mkdir -p $(@D) && $(CC) $(SYS_CFLAGS) -c $< -o $@
+
+$(B)/tests/unit/%: $(B)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(CHRONYC_LIB_OBJ) $(DAEMON_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(LDLIBS_D) -ledit
+
+$(B)/tests/sim/sim: $(SIM_OBJ) $(TEST_SUPPORT_OBJ) $(DAEMON_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(LDLIBS_D)
+
+$(B)/fuzz/replay_%: $(B)/obj/fuzz/fuzz_%.o $(B)/obj/fuzz/replay.o $(CHRONYC_LIB_OBJ) $(DAEMON_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(LDLIBS_D) -ledit
+
+.PHONY: tests
+tests: all $(UNIT_BIN) $(FUZZ_REPLAY) $(if $(SIM_SRC),$(B)/tests/sim/sim)
+
+# `make check`: everything under ASan+UBSan in build/san.
+.PHONY: check check-run
+SANB ?= build/san
+check:
+	@$(MAKE) --no-print-directory B=$(SANB) SAN=1 OPT=-O1 check-run
+
+check-run: tests
+	@B=$(B) sh tests/run-all.sh
+
+.PHONY: sim
+sim:
+	@$(MAKE) --no-print-directory $(B)/tests/sim/sim
+	$(B)/tests/sim/sim --figures
+
+.PHONY: bench
+bench: all
+	@B=$(B) sh bench/run.sh
+
+# libFuzzer builds (clang only).
+.PHONY: fuzz
+fuzz:
+	@$(MAKE) --no-print-directory B=build/fuzzer CC=clang \
+		OPT="-O1 -fsanitize=fuzzer-no-link,address,undefined" fuzz-bins
+.PHONY: fuzz-bins
+fuzz-bins: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+$(B)/fuzz/fuzz_%: $(B)/obj/fuzz/fuzz_%.o $(CHRONYC_LIB_OBJ) $(DAEMON_LIBS)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS_D) -ledit
+
+.PHONY: check-layers format-check format
+check-layers:
+	@sh scripts/check-layers.sh
+
+FORMAT_FILES = $(shell git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'fuzz/*.c' 'bench/*.c' 2>/dev/null)
+format-check:
+	@clang-format --dry-run -Werror $(FORMAT_FILES) && echo "format-check: ok"
+format:
+	@clang-format -i $(FORMAT_FILES)
+
+.PHONY: install
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(B)/chronyd $(DESTDIR)$(SBINDIR)/chronyd
+	install -m 755 $(B)/chronyc $(DESTDIR)$(BINDIR)/chronyc
+	for m in doc/*.1 doc/*.5 doc/*.8; do [ -f "$$m" ] || continue; \
+		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+.PHONY: demo
+demo: all
+	@sh scripts/demo.sh
+
+.PHONY: clean
+clean:
+	rm -rf build
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

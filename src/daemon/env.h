@@ -1,0 +1,114 @@
+/* The environment table: the only way a node reaches the outside world.
+ * Implementations: platform/ (Linux), the no-control clock (-x), the
+ * simulator's virtual world (tests/sim) and the shared test fakes
+ * (tests/support). Every operation takes the implementation's ctx first. */
+#ifndef DAEMON_ENV_H
+#define DAEMON_ENV_H
+
+#include "lib/addr.h"
+#include "lib/log.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* UDP/Unix endpoint. For Unix sockets ip.family is IPF_UNSPEC and path is set. */
+struct net_addr {
+    struct ip_addr ip;
+    uint16_t port;
+    char path[108];
+};
+
+enum rx_ts_source {
+    RXTS_NONE = 0,   /* no timestamp: the wake-up time was used */
+    RXTS_KERNEL = 1, /* kernel software timestamp (SO_TIMESTAMPING / SO_TIMESTAMPNS) */
+    RXTS_HW = 2      /* NIC hardware timestamp */
+};
+
+struct net_rx {
+    int sock;               /* handle returned by udp_open / unix_open */
+    const uint8_t *data;
+    size_t len;
+    struct net_addr remote;
+    struct net_addr local;  /* destination address of the datagram when known */
+    struct timespec rx_ts;  /* raw clock time of reception */
+    enum rx_ts_source rx_ts_src;
+};
+
+/* Clock driver. Times are "raw": what the system clock reads now, before any
+ * correction the core still intends to apply. */
+struct env_clock {
+    void *ctx;
+    /* Read the (realtime) system clock. */
+    void (*read)(void *ctx, struct timespec *out);
+    /* 1 if the driver really controls the clock (0 for -x / read-only). */
+    int (*can_control)(void *ctx);
+    /* Set the frequency offset in ppm, positive = clock runs faster. Returns 0 on success. */
+    int (*set_freq)(void *ctx, double freq_ppm);
+    /* Currently applied frequency offset in ppm. */
+    double (*get_freq)(void *ctx);
+    /* Step the clock by -offset: offset in s, positive = clock was fast. Returns 0 on success. */
+    int (*step)(void *ctx, double offset);
+    /* Leap second pending: 0 none, 1 insert, -1 delete. */
+    int (*set_leap)(void *ctx, int leap);
+    /* Tell the kernel whether the clock is synchronised (for RTC sync / STA_UNSYNC). */
+    void (*set_sync_status)(void *ctx, int synced, double est_error, double max_error);
+};
+
+enum net_open_flags {
+    NETF_SERVER = 1,   /* bound listening socket (may share with others) */
+    NETF_REUSE = 2,
+    NETF_IPV6ONLY = 4
+};
+
+struct env_net {
+    void *ctx;
+    /* Open a UDP socket bound to local (ip UNSPEC with family hint via local->ip.family,
+     * port 0 = ephemeral). Returns a handle >= 0 or -1 (errno-like code in *err if non-NULL). */
+    int (*udp_open)(void *ctx, const struct net_addr *local, int flags, int *err);
+    /* Open a Unix datagram socket bound to path. Returns a handle or -1. */
+    int (*unix_open)(void *ctx, const char *path, int *err);
+    void (*close)(void *ctx, int sock);
+    /* Send one datagram. local may be NULL or the address to send from. Returns 0 or -1. */
+    int (*send)(void *ctx, int sock, const struct net_addr *remote,
+                const struct net_addr *local, const void *buf, size_t len);
+};
+
+/* Files: whole-file reads and atomic replacement (temp file + rename). */
+struct env_files {
+    void *ctx;
+    /* Returns a malloc'd, NUL-terminated buffer (len excludes the NUL) or NULL. */
+    char *(*read_all)(void *ctx, const char *path, size_t *len);
+    /* Atomically replace path. Returns 0 on success. */
+    int (*write_atomic)(void *ctx, const char *path, const void *data, size_t len);
+    /* Append data to a file (log files). Returns 0 on success. */
+    int (*append)(void *ctx, const char *path, const void *data, size_t len);
+};
+
+typedef void (*resolve_cb)(void *arg, int status, const struct ip_addr *addrs, int n);
+
+struct env_resolver {
+    void *ctx;
+    /* Start an asynchronous lookup; cb is called later from the event loop
+     * (status 0 = success, 1 = try again later, 2 = permanent failure).
+     * family IPF_UNSPEC means both. Returns 0 if started. */
+    int (*resolve)(void *ctx, const char *name, enum ip_family family, resolve_cb cb,
+                   void *arg);
+};
+
+struct env_random {
+    void *ctx;
+    /* Cryptographically strong random bytes (getrandom on Linux). */
+    void (*bytes)(void *ctx, void *buf, size_t len);
+};
+
+struct env {
+    struct env_clock clock;
+    struct env_net net;
+    struct env_files files;
+    struct env_resolver resolver;
+    struct env_random random;
+    const struct logger *log;
+};
+
+#endif

@@ -1,0 +1,56 @@
+#include "lib/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *check(void *p)
+{
+    /* Out of memory is not recoverable in a daemon that must keep time. */
+    if (!p) {
+        fputs("Fatal error : Out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+void *xmalloc(size_t size)
+{
+    return check(malloc(size ? size : 1));
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    return check(calloc(n ? n : 1, size ? size : 1));
+}
+
+void *xrealloc(void *p, size_t size)
+{
+    return check(realloc(p, size ? size : 1));
+}
+
+void *xgrow(void *p, size_t *n, size_t need, size_t size)
+{
+    size_t m = *n ? *n : 4;
+    if (need <= *n)
+        return p;
+    while (m < need)
+        m *= 2;
+    p = xrealloc(p, m * size);
+    memset((char *)p + *n * size, 0, (m - *n) * size);
+    *n = m;
+    return p;
+}
+
+char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(xmalloc(n), s, n);
+}
+
+void mem_wipe(void *p, size_t n)
+{
+    volatile unsigned char *v = p;
+    while (n--)
+        *v++ = 0;
+}

@@ -1,0 +1,57 @@
+#include "lib/ts.h"
+
+#include <math.h>
+
+#define NSEC_PER_SEC 1000000000L
+
+void ts_normalise(struct timespec *a)
+{
+    if (a->tv_nsec >= NSEC_PER_SEC || a->tv_nsec < 0) {
+        long q = a->tv_nsec / NSEC_PER_SEC;
+        a->tv_sec += q;
+        a->tv_nsec -= q * NSEC_PER_SEC;
+        if (a->tv_nsec < 0) {
+            a->tv_sec--;
+            a->tv_nsec += NSEC_PER_SEC;
+        }
+    }
+}
+
+double ts_diff(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(a->tv_sec - b->tv_sec) + (a->tv_nsec - b->tv_nsec) * 1e-9;
+}
+
+void ts_add(struct timespec *out, const struct timespec *a, double s)
+{
+    double whole = floor(s);
+    long nsec = (long)((s - whole) * 1e9 + 0.5);
+    out->tv_sec = a->tv_sec + (time_t)whole;
+    out->tv_nsec = a->tv_nsec + nsec;
+    ts_normalise(out);
+}
+
+int ts_cmp(const struct timespec *a, const struct timespec *b)
+{
+    if (a->tv_sec != b->tv_sec)
+        return a->tv_sec < b->tv_sec ? -1 : 1;
+    if (a->tv_nsec != b->tv_nsec)
+        return a->tv_nsec < b->tv_nsec ? -1 : 1;
+    return 0;
+}
+
+double ts_to_double(const struct timespec *a)
+{
+    return (double)a->tv_sec + a->tv_nsec * 1e-9;
+}
+
+void ts_from_double(struct timespec *out, double s)
+{
+    struct timespec zero = {0, 0};
+    ts_add(out, &zero, s);
+}
+
+int ts_is_zero(const struct timespec *a)
+{
+    return a->tv_sec == 0 && a->tv_nsec == 0;
+}

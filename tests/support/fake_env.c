@@ -1,0 +1,206 @@
+#include "fake_env.h"
+
+#include "lib/mem.h"
+#include "lib/ts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void fk_read(void *ctx, struct timespec *out)
+{
+    *out = ((struct fake_env *)ctx)->now;
+}
+
+static int fk_can_control(void *ctx)
+{
+    return ((struct fake_env *)ctx)->control;
+}
+
+static int fk_set_freq(void *ctx, double ppm)
+{
+    ((struct fake_env *)ctx)->freq_ppm = ppm;
+    return 0;
+}
+
+static double fk_get_freq(void *ctx)
+{
+    return ((struct fake_env *)ctx)->freq_ppm;
+}
+
+static int fk_step(void *ctx, double offset)
+{
+    struct fake_env *f = ctx;
+    f->stepped += offset;
+    ts_add(&f->now, &f->now, -offset);
+    return 0;
+}
+
+static int fk_set_leap(void *ctx, int leap)
+{
+    ((struct fake_env *)ctx)->leap = leap;
+    return 0;
+}
+
+static void fk_set_sync(void *ctx, int synced, double est, double max)
+{
+}
+
+static int fk_udp_open(void *ctx, const struct net_addr *local, int flags, int *err)
+{
+    return ((struct fake_env *)ctx)->next_sock++;
+}
+
+static int fk_unix_open(void *ctx, const char *path, int *err)
+{
+    return ((struct fake_env *)ctx)->next_sock++;
+}
+
+static void fk_close(void *ctx, int sock)
+{
+}
+
+static int fk_send(void *ctx, int sock, const struct net_addr *remote,
+                   const struct net_addr *local, const void *buf, size_t len)
+{
+    struct fake_env *f = ctx;
+    struct fake_sent *s;
+    if (f->n_sent >= FAKE_MAX_SENT || len > sizeof(s->data))
+        return -1;
+    s = &f->sent[f->n_sent++];
+    s->sock = sock;
+    s->remote = *remote;
+    memcpy(s->data, buf, len);
+    s->len = len;
+    return 0;
+}
+
+static struct fake_file *find_file(struct fake_env *f, const char *path)
+{
+    for (int i = 0; i < f->n_files; i++)
+        if (strcmp(f->files[i].path, path) == 0)
+            return &f->files[i];
+    return NULL;
+}
+
+static char *fk_read_all(void *ctx, const char *path, size_t *len)
+{
+    struct fake_file *ff = find_file(ctx, path);
+    char *copy;
+    if (!ff)
+        return NULL;
+    copy = xmalloc(ff->len + 1);
+    memcpy(copy, ff->data, ff->len + 1);
+    if (len)
+        *len = ff->len;
+    return copy;
+}
+
+static int put(struct fake_env *f, const char *path, const void *data, size_t len, int append)
+{
+    struct fake_file *ff = find_file(f, path);
+    if (!ff) {
+        if (f->n_files >= FAKE_MAX_FILES)
+            return -1;
+        ff = &f->files[f->n_files++];
+        snprintf(ff->path, sizeof(ff->path), "%s", path);
+        ff->data = NULL;
+        ff->len = 0;
+    }
+    if (!append)
+        ff->len = 0;
+    ff->data = xrealloc(ff->data, ff->len + len + 1);
+    memcpy(ff->data + ff->len, data, len);
+    ff->len += len;
+    ff->data[ff->len] = '\0';
+    return 0;
+}
+
+static int fk_write_atomic(void *ctx, const char *path, const void *data, size_t len)
+{
+    return put(ctx, path, data, len, 0);
+}
+
+static int fk_append(void *ctx, const char *path, const void *data, size_t len)
+{
+    return put(ctx, path, data, len, 1);
+}
+
+static int fk_resolve(void *ctx, const char *name, enum ip_family family, resolve_cb cb,
+                      void *arg)
+{
+    struct ip_addr ip;
+    if (ip_addr_parse(&ip, name)) {
+        cb(arg, 0, &ip, 1);
+        return 0;
+    }
+    cb(arg, 2, NULL, 0);
+    return 0;
+}
+
+static void fk_random(void *ctx, void *buf, size_t len)
+{
+    struct fake_env *f = ctx;
+    unsigned char *p = buf;
+    for (size_t i = 0; i < len; i++)
+        p[i] = (unsigned char)(f->random_counter++ * 37u + 11u);
+}
+
+static void fk_log(void *ctx, enum log_level level, const char *msg)
+{
+    struct fake_env *f = ctx;
+    if (f->n_log < FAKE_MAX_LOG)
+        snprintf(f->log[f->n_log++], sizeof(f->log[0]), "%s", msg);
+}
+
+void fake_env_init(struct fake_env *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->now.tv_sec = 1700000000;
+    f->next_sock = 3;
+    f->env.clock = (struct env_clock){f,         fk_read,    fk_can_control, fk_set_freq,
+                                      fk_get_freq, fk_step,  fk_set_leap,    fk_set_sync};
+    f->env.net = (struct env_net){f, fk_udp_open, fk_unix_open, fk_close, fk_send};
+    f->env.files = (struct env_files){f, fk_read_all, fk_write_atomic, fk_append};
+    f->env.resolver = (struct env_resolver){f, fk_resolve};
+    f->env.random = (struct env_random){f, fk_random};
+    f->logger = (struct logger){f, fk_log, LOGL_DEBUG};
+    f->env.log = &f->logger;
+}
+
+void fake_env_fini(struct fake_env *f)
+{
+    for (int i = 0; i < f->n_files; i++)
+        free(f->files[i].data);
+    f->n_files = 0;
+}
+
+void fake_env_set_time(struct fake_env *f, long sec, long nsec)
+{
+    f->now.tv_sec = sec;
+    f->now.tv_nsec = nsec;
+}
+
+void fake_env_advance(struct fake_env *f, double s)
+{
+    ts_add(&f->now, &f->now, s);
+}
+
+void fake_env_put_file(struct fake_env *f, const char *path, const char *text)
+{
+    put(f, path, text, strlen(text), 0);
+}
+
+const char *fake_env_get_file(struct fake_env *f, const char *path)
+{
+    struct fake_file *ff = find_file(f, path);
+    return ff ? ff->data : NULL;
+}
+
+int fake_env_log_contains(struct fake_env *f, const char *needle)
+{
+    for (int i = 0; i < f->n_log; i++)
+        if (strstr(f->log[i], needle))
+            return 1;
+    return 0;
+}

@@ -1,0 +1,57 @@
+/* The one shared fake environment for unit tests: a manual clock, a network
+ * that records what is sent, in-memory files and a captured log. */
+#ifndef TESTS_FAKE_ENV_H
+#define TESTS_FAKE_ENV_H
+
+#include "daemon/env.h"
+
+#define FAKE_MAX_SENT 64
+#define FAKE_MAX_FILES 16
+#define FAKE_MAX_LOG 64
+
+struct fake_sent {
+    int sock;
+    struct net_addr remote;
+    uint8_t data[2048];
+    size_t len;
+};
+
+struct fake_file {
+    char path[256];
+    char *data; /* NUL-terminated, malloc'd */
+    size_t len;
+};
+
+struct fake_env {
+    struct env env;
+    struct logger logger;
+    /* clock */
+    struct timespec now;
+    double freq_ppm;
+    double stepped;   /* sum of offsets passed to step() */
+    int leap;
+    int control;
+    /* network */
+    int next_sock;
+    struct fake_sent sent[FAKE_MAX_SENT];
+    int n_sent;
+    /* files */
+    struct fake_file files[FAKE_MAX_FILES];
+    int n_files;
+    /* log */
+    char log[FAKE_MAX_LOG][256];
+    int n_log;
+    unsigned random_counter;
+};
+
+void fake_env_init(struct fake_env *f);
+void fake_env_fini(struct fake_env *f);
+void fake_env_set_time(struct fake_env *f, long sec, long nsec);
+void fake_env_advance(struct fake_env *f, double s);
+/* Put a file into the fake filesystem (copied). */
+void fake_env_put_file(struct fake_env *f, const char *path, const char *text);
+const char *fake_env_get_file(struct fake_env *f, const char *path);
+/* 1 if some logged line contains needle. */
+int fake_env_log_contains(struct fake_env *f, const char *needle);
+
+#endif

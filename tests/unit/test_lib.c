@@ -1,0 +1,123 @@
+/* Unit tests for src/lib: timespec maths, NTP timestamps, RNG, addresses. */
+#include "check.h"
+
+#include "lib/addr.h"
+#include "lib/ntp_time.h"
+#include "lib/rng.h"
+#include "lib/ts.h"
+
+#include <string.h>
+
+static void test_ts_arith(void)
+{
+    struct timespec a = {10, 900000000}, b = {9, 100000000}, c;
+    CHECK_NEAR(ts_diff(&a, &b), 1.8, 1e-12);
+    ts_add(&c, &a, 0.2);
+    CHECK_INT_EQ(c.tv_sec, 11);
+    CHECK_INT_EQ(c.tv_nsec, 100000000);
+    ts_add(&c, &a, -11.0);
+    CHECK_INT_EQ(c.tv_sec, -1);
+    CHECK_INT_EQ(c.tv_nsec, 900000000);
+    CHECK(ts_cmp(&a, &b) > 0);
+}
+
+static void test_ntp_ts_roundtrip(void)
+{
+    struct timespec t = {1700000000, 123456789}, back;
+    struct ntp_ts64 n;
+    uint8_t bytes[8];
+    ntp_ts64_from_timespec(&n, &t);
+    CHECK_INT_EQ(n.sec, 1700000000UL + NTP_UNIX_OFFSET);
+    ntp_ts64_to_bytes(bytes, &n);
+    ntp_ts64_from_bytes(&n, bytes);
+    ntp_ts64_to_timespec(&back, &n, &t);
+    CHECK_INT_EQ(back.tv_sec, t.tv_sec);
+    CHECK(back.tv_nsec - t.tv_nsec <= 1 && t.tv_nsec - back.tv_nsec <= 1);
+}
+
+static void test_ntp_ts_era(void)
+{
+    /* 2036-02-07 06:28:16 UTC is the start of NTP era 1. */
+    struct timespec era1 = {2085978496L + 10, 0}, ref = {2085978496L - 100, 0}, back;
+    struct ntp_ts64 n;
+    ntp_ts64_from_timespec(&n, &era1);
+    CHECK_INT_EQ(n.sec, 10);
+    ntp_ts64_to_timespec(&back, &n, &ref);
+    CHECK_INT_EQ(back.tv_sec, era1.tv_sec);
+}
+
+static void test_ntp_short(void)
+{
+    CHECK_INT_EQ(ntp_short_from_double(1.0), 0x10000);
+    CHECK_NEAR(ntp_short_to_double(0x8000), 0.5, 1e-12);
+    CHECK_INT_EQ(ntp_short_from_double(-1.0), 0);
+    CHECK_INT_EQ(ntp_short_from_double(1e9), 0xffffffffU);
+}
+
+static void test_rng_deterministic(void)
+{
+    struct rng a, b;
+    double sum = 0;
+    rng_seed(&a, 42);
+    rng_seed(&b, 42);
+    for (int i = 0; i < 100; i++)
+        CHECK(rng_u64(&a) == rng_u64(&b));
+    for (int i = 0; i < 10000; i++)
+        sum += rng_normal(&a);
+    CHECK_NEAR(sum / 10000, 0.0, 0.05);
+}
+
+static void test_addr_parse_format(void)
+{
+    static const char *cases[][2] = {
+        {"192.168.1.2", "192.168.1.2"},
+        {"::1", "::1"},
+        {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
+        {"2001:DB8::", "2001:db8::"},
+        {"::", "::"},
+        {"::ffff:10.0.0.1", "::ffff:10.0.0.1"},
+        {"fe80::1:2", "fe80::1:2"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ip_addr ip;
+        char buf[IP_ADDR_STRLEN];
+        CHECK(ip_addr_parse(&ip, cases[i][0]));
+        CHECK_STR_EQ(ip_addr_format(&ip, buf, sizeof(buf)), cases[i][1]);
+    }
+    {
+        struct ip_addr ip;
+        CHECK(!ip_addr_parse(&ip, "1.2.3"));
+        CHECK(!ip_addr_parse(&ip, "256.1.1.1"));
+        CHECK(!ip_addr_parse(&ip, "1::2::3"));
+        CHECK(!ip_addr_parse(&ip, "host.example"));
+        CHECK(!ip_addr_parse(&ip, ""));
+    }
+}
+
+static void test_prefix(void)
+{
+    struct ip_addr ip, other;
+    int bits;
+    CHECK(ip_prefix_parse(&ip, &bits, "192.168"));
+    CHECK_INT_EQ(bits, 16);
+    CHECK(ip_prefix_parse(&ip, &bits, "10.0.0.0/8"));
+    CHECK_INT_EQ(bits, 8);
+    CHECK(ip_addr_parse(&other, "10.200.1.1"));
+    CHECK(ip_addr_prefix_match(&ip, &other, 8));
+    CHECK(ip_prefix_parse(&ip, &bits, "2001:db8::/32"));
+    CHECK_INT_EQ(bits, 32);
+    CHECK(!ip_prefix_parse(&ip, &bits, "10.0.0.0/33"));
+    CHECK(!ip_prefix_parse(&ip, &bits, "10.0.0.0/"));
+}
+
+int main(void)
+{
+    RUN(test_ts_arith);
+    RUN(test_ntp_ts_roundtrip);
+    RUN(test_ntp_ts_era);
+    RUN(test_ntp_short);
+    RUN(test_rng_deterministic);
+    RUN(test_addr_parse_format);
+    RUN(test_prefix);
+    return check_summary();
+}
