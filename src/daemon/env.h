@@ -83,6 +83,9 @@ struct env_files {
     int (*write_atomic)(void *ctx, const char *path, const void *data, size_t len);
     /* Append data to a file (log files). Returns 0 on success. */
     int (*append)(void *ctx, const char *path, const void *data, size_t len);
+    /* Paths matching a shell glob pattern, sorted; *n set to the count. The array and
+     * each string are malloc'd (caller frees). NULL with *n = 0 when nothing matches. */
+    char **(*list_glob)(void *ctx, const char *pattern, int *n);
 };
 
 typedef void (*resolve_cb)(void *arg, int status, const struct ip_addr *addrs, int n);

@@ -3,6 +3,7 @@
 #include "lib/mem.h"
 #include "lib/ts.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,27 @@ static int fk_append(void *ctx, const char *path, const void *data, size_t len)
     return put(ctx, path, data, len, 1);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char **fk_list_glob(void *ctx, const char *pattern, int *n)
+{
+    struct fake_env *f = ctx;
+    char **out = NULL;
+    *n = 0;
+    for (int i = 0; i < f->n_files; i++) {
+        if (fnmatch(pattern, f->files[i].path, FNM_PATHNAME) != 0)
+            continue;
+        out = xrealloc(out, sizeof(*out) * (size_t)(*n + 1));
+        out[(*n)++] = xstrdup(f->files[i].path);
+    }
+    if (*n)
+        qsort(out, (size_t)*n, sizeof(*out), cmp_str);
+    return out;
+}
+
 static int fk_resolve(void *ctx, const char *name, enum ip_family family, resolve_cb cb,
                       void *arg)
 {
@@ -161,7 +183,8 @@ void fake_env_init(struct fake_env *f)
     f->env.clock = (struct env_clock){f,         fk_read,    fk_can_control, fk_set_freq,
                                       fk_get_freq, fk_step,  fk_set_leap,    fk_set_sync};
     f->env.net = (struct env_net){f, fk_udp_open, fk_unix_open, fk_close, fk_send};
-    f->env.files = (struct env_files){f, fk_read_all, fk_write_atomic, fk_append};
+    f->env.files = (struct env_files){f, fk_read_all, fk_write_atomic, fk_append,
+                                      fk_list_glob};
     f->env.resolver = (struct env_resolver){f, fk_resolve};
     f->env.random = (struct env_random){f, fk_random};
     f->logger = (struct logger){f, fk_log, LOGL_DEBUG};
