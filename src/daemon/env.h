@@ -86,6 +86,12 @@ struct env_files {
     /* Paths matching a shell glob pattern, sorted; *n set to the count. The array and
      * each string are malloc'd (caller frees). NULL with *n = 0 when nothing matches. */
     char **(*list_glob)(void *ctx, const char *pattern, int *n);
+    /* Create directory path with mode if missing, then verify that its permission bits
+     * have nothing outside mode and that it is owned by this process's uid/gid.
+     * Returns 0 when usable; -1 otherwise (a reason in err). */
+    int (*prepare_dir)(void *ctx, const char *path, unsigned mode, char *err, size_t errlen);
+    /* Remove a file; missing files are not an error. Returns 0 on success. */
+    int (*remove)(void *ctx, const char *path);
 };
 
 typedef void (*resolve_cb)(void *arg, int status, const struct ip_addr *addrs, int n);

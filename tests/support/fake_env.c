@@ -148,6 +148,22 @@ static char **fk_list_glob(void *ctx, const char *pattern, int *n)
     return out;
 }
 
+static int fk_prepare_dir(void *ctx, const char *path, unsigned mode, char *err, size_t errlen)
+{
+    return 0;
+}
+
+static int fk_remove(void *ctx, const char *path)
+{
+    struct fake_env *f = ctx;
+    struct fake_file *ff = find_file(f, path);
+    if (ff) {
+        free(ff->data);
+        *ff = f->files[--f->n_files];
+    }
+    return 0;
+}
+
 static int fk_resolve(void *ctx, const char *name, enum ip_family family, resolve_cb cb,
                       void *arg)
 {
@@ -184,7 +200,7 @@ void fake_env_init(struct fake_env *f)
                                       fk_get_freq, fk_step,  fk_set_leap,    fk_set_sync};
     f->env.net = (struct env_net){f, fk_udp_open, fk_unix_open, fk_close, fk_send};
     f->env.files = (struct env_files){f, fk_read_all, fk_write_atomic, fk_append,
-                                      fk_list_glob};
+                                      fk_list_glob, fk_prepare_dir, fk_remove};
     f->env.resolver = (struct env_resolver){f, fk_resolve};
     f->env.random = (struct env_random){f, fk_random};
     f->logger = (struct logger){f, fk_log, LOGL_DEBUG};

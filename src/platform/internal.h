@@ -1,0 +1,67 @@
+/* Internals shared by the platform's source files. */
+#ifndef PLATFORM_INTERNAL_H
+#define PLATFORM_INTERNAL_H
+
+#include "platform/platform.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/select.h>
+
+#define PLAT_MAX_SOCKS 64
+
+struct plat_sock {
+    int fd;
+    int is_unix;
+};
+
+struct plat_clock {
+    enum platform_clock_kind kind;
+    /* No-control clock: time = system + offset + (system - base) * freq * 1e-6 */
+    struct timespec base; /* system time when freq was last changed */
+    double offset;        /* s added at base */
+    double freq_ppm;
+    int leap;
+};
+
+struct plat_lookup;
+
+struct platform {
+    struct env env;
+    struct logger logger;
+    struct plat_clock clock;
+    struct plat_sock socks[PLAT_MAX_SOCKS];
+    int n_socks;
+    /* logging */
+    FILE *log_fp;
+    int log_syslog;
+    int log_stderr;
+    /* resolver: results come back through a pipe */
+    int resolve_pipe[2];
+    pthread_mutex_t resolve_lock;
+    struct plat_lookup *done_lookups;
+    int pending_lookups;
+    /* daemonize: pipe to the waiting parent */
+    int ready_fd;
+    volatile int stop;
+    int family;
+};
+
+/* Convert a system-clock timestamp (e.g. from the kernel) to the driver's time. */
+void plat_clock_from_system(const struct plat_clock *c, const struct timespec *sys,
+                            struct timespec *out);
+void plat_clock_init(struct platform *p, enum platform_clock_kind kind);
+void plat_net_init(struct platform *p);
+void plat_net_fini(struct platform *p);
+/* Receive every queued datagram on fd and hand each to the handler. */
+void plat_net_receive(struct platform *p, int fd, const struct platform_handlers *h,
+                      const struct timespec *wake);
+void plat_files_init(struct platform *p);
+void plat_resolver_init(struct platform *p);
+void plat_resolver_fini(struct platform *p);
+void plat_resolver_dispatch(struct platform *p);
+void plat_log_init(struct platform *p, const struct platform_opts *o);
+void plat_log_fini(struct platform *p);
+void plat_report_fatal_to_parent(struct platform *p, const char *msg);
+
+#endif

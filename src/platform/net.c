@@ -1,0 +1,305 @@
+/* UDP and Unix datagram sockets with kernel receive timestamps. Sockets are
+ * created plain and made non-blocking/close-on-exec with fcntl afterwards so
+ * LD_PRELOAD network simulators can intercept every call. */
+#include "platform/internal.h"
+
+#include "lib/ts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define RX_BATCH 16
+#define RX_BUF 1500
+
+static void to_sockaddr(const struct net_addr *a, struct sockaddr_storage *ss, socklen_t *len)
+{
+    memset(ss, 0, sizeof(*ss));
+    if (a->ip.family == IPF_INET4) {
+        struct sockaddr_in *in = (struct sockaddr_in *)ss;
+        in->sin_family = AF_INET;
+        in->sin_port = htons(a->port);
+        memcpy(&in->sin_addr, a->ip.a, 4);
+        *len = sizeof(*in);
+    } else if (a->ip.family == IPF_INET6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(a->port);
+        memcpy(&in6->sin6_addr, a->ip.a, 16);
+        *len = sizeof(*in6);
+    } else {
+        struct sockaddr_un *un = (struct sockaddr_un *)ss;
+        un->sun_family = AF_UNIX;
+        snprintf(un->sun_path, sizeof(un->sun_path), "%s", a->path);
+        *len = sizeof(*un);
+    }
+}
+
+static void from_sockaddr(const struct sockaddr_storage *ss, struct net_addr *a)
+{
+    memset(a, 0, sizeof(*a));
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+        a->ip.family = IPF_INET4;
+        memcpy(a->ip.a, &in->sin_addr, 4);
+        a->port = ntohs(in->sin_port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+        a->ip.family = IPF_INET6;
+        memcpy(a->ip.a, &in6->sin6_addr, 16);
+        a->port = ntohs(in6->sin6_port);
+        /* Present IPv4-mapped sources as IPv4. */
+        if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+            a->ip.family = IPF_INET4;
+            memmove(a->ip.a, a->ip.a + 12, 4);
+            memset(a->ip.a + 4, 0, 12);
+        }
+    } else if (ss->ss_family == AF_UNIX) {
+        const struct sockaddr_un *un = (const struct sockaddr_un *)ss;
+        snprintf(a->path, sizeof(a->path), "%s", un->sun_path);
+    }
+}
+
+static int set_flags(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -1;
+    return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+static int track(struct platform *p, int fd, int is_unix)
+{
+    if (p->n_socks >= PLAT_MAX_SOCKS || fd >= FD_SETSIZE) {
+        close(fd);
+        errno = EMFILE;
+        return -1;
+    }
+    p->socks[p->n_socks].fd = fd;
+    p->socks[p->n_socks].is_unix = is_unix;
+    p->n_socks++;
+    return fd;
+}
+
+static void enable_timestamps(int fd)
+{
+    int on = 1;
+    int flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+    /* Prefer SO_TIMESTAMPING; fall back to nanosecond SO_TIMESTAMPNS. */
+    if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+}
+
+static int net_udp_open(void *ctx, const struct net_addr *local, int flags, int *err)
+{
+    struct platform *p = ctx;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int on = 1;
+    int af = local->ip.family == IPF_INET6 ? AF_INET6 : AF_INET;
+    int fd = socket(af, SOCK_DGRAM, 0);
+    if (fd < 0)
+        goto fail;
+    if (set_flags(fd) < 0)
+        goto fail_close;
+    if (flags & NETF_REUSE)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (af == AF_INET6) {
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+        setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+    } else {
+        setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+    }
+    enable_timestamps(fd);
+    to_sockaddr(local, &ss, &len);
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+        goto fail_close;
+    return track(p, fd, 0);
+fail_close:
+    if (err)
+        *err = errno;
+    close(fd);
+    return -1;
+fail:
+    if (err)
+        *err = errno;
+    return -1;
+}
+
+static int net_unix_open(void *ctx, const char *path, int *err)
+{
+    struct platform *p = ctx;
+    struct net_addr a;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int fd;
+    memset(&a, 0, sizeof(a));
+    if (strlen(path) >= sizeof(a.path)) {
+        if (err)
+            *err = ENAMETOOLONG;
+        return -1;
+    }
+    snprintf(a.path, sizeof(a.path), "%s", path);
+    fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    if (fd < 0 || set_flags(fd) < 0)
+        goto fail;
+    unlink(path);
+    to_sockaddr(&a, &ss, &len);
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+        goto fail;
+    return track(p, fd, 1);
+fail:
+    if (err)
+        *err = errno;
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+static void net_close(void *ctx, int sock)
+{
+    struct platform *p = ctx;
+    for (int i = 0; i < p->n_socks; i++) {
+        if (p->socks[i].fd != sock)
+            continue;
+        p->socks[i] = p->socks[--p->n_socks];
+        close(sock);
+        return;
+    }
+}
+
+static void add_pktinfo(struct msghdr *msg, char *cbuf, size_t cap, const struct net_addr *local)
+{
+    struct cmsghdr *cm;
+    if (!local || local->ip.family == IPF_UNSPEC)
+        return;
+    msg->msg_control = cbuf;
+    msg->msg_controllen = cap;
+    cm = CMSG_FIRSTHDR(msg);
+    memset(cbuf, 0, cap);
+    if (local->ip.family == IPF_INET4) {
+        struct in_pktinfo pi;
+        memset(&pi, 0, sizeof(pi));
+        memcpy(&pi.ipi_spec_dst, local->ip.a, 4);
+        cm->cmsg_level = IPPROTO_IP;
+        cm->cmsg_type = IP_PKTINFO;
+        cm->cmsg_len = CMSG_LEN(sizeof(pi));
+        memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+    } else {
+        struct in6_pktinfo pi;
+        memset(&pi, 0, sizeof(pi));
+        memcpy(&pi.ipi6_addr, local->ip.a, 16);
+        cm->cmsg_level = IPPROTO_IPV6;
+        cm->cmsg_type = IPV6_PKTINFO;
+        cm->cmsg_len = CMSG_LEN(sizeof(pi));
+        memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+    }
+    msg->msg_controllen = cm->cmsg_len;
+}
+
+static int net_send(void *ctx, int sock, const struct net_addr *remote,
+                    const struct net_addr *local, const void *buf, size_t len)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    struct iovec iov = {(void *)buf, len};
+    struct msghdr msg;
+    char cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+    memset(&msg, 0, sizeof(msg));
+    to_sockaddr(remote, &ss, &sslen);
+    msg.msg_name = &ss;
+    msg.msg_namelen = sslen;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (local && local->ip.family == remote->ip.family)
+        add_pktinfo(&msg, cbuf, sizeof(cbuf), local);
+    return sendmsg(sock, &msg, 0) < 0 ? -1 : 0;
+}
+
+static void parse_cmsgs(struct platform *p, struct msghdr *msg, struct net_rx *rx)
+{
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPING) {
+            struct scm_timestamping ts;
+            memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+            if (!ts_is_zero(&ts.ts[0])) {
+                plat_clock_from_system(&p->clock, &ts.ts[0], &rx->rx_ts);
+                rx->rx_ts_src = RXTS_KERNEL;
+            }
+        } else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+            plat_clock_from_system(&p->clock, &ts, &rx->rx_ts);
+            rx->rx_ts_src = RXTS_KERNEL;
+        } else if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+            rx->local.ip.family = IPF_INET4;
+            memcpy(rx->local.ip.a, &pi.ipi_addr, 4);
+        } else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+            struct in6_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+            rx->local.ip.family = IPF_INET6;
+            memcpy(rx->local.ip.a, &pi.ipi6_addr, 16);
+        }
+    }
+}
+
+void plat_net_receive(struct platform *p, int fd, const struct platform_handlers *h,
+                      const struct timespec *wake)
+{
+    static uint8_t bufs[RX_BATCH][RX_BUF];
+    static char cbufs[RX_BATCH][256];
+    struct mmsghdr msgs[RX_BATCH];
+    struct iovec iovs[RX_BATCH];
+    struct sockaddr_storage names[RX_BATCH];
+    int n;
+
+    memset(msgs, 0, sizeof(msgs));
+    for (int i = 0; i < RX_BATCH; i++) {
+        iovs[i].iov_base = bufs[i];
+        iovs[i].iov_len = RX_BUF;
+        msgs[i].msg_hdr.msg_name = &names[i];
+        msgs[i].msg_hdr.msg_namelen = sizeof(names[i]);
+        msgs[i].msg_hdr.msg_iov = &iovs[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_control = cbufs[i];
+        msgs[i].msg_hdr.msg_controllen = sizeof(cbufs[i]);
+    }
+    n = recvmmsg(fd, msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+    for (int i = 0; i < n; i++) {
+        struct net_rx rx;
+        memset(&rx, 0, sizeof(rx));
+        rx.sock = fd;
+        rx.data = bufs[i];
+        rx.len = msgs[i].msg_len;
+        /* A datagram without a timestamp falls back to the wake-up time. */
+        rx.rx_ts = *wake;
+        rx.rx_ts_src = RXTS_NONE;
+        if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+            rx.len = RX_BUF;
+        from_sockaddr(&names[i], &rx.remote);
+        if (msgs[i].msg_hdr.msg_namelen == 0 || msgs[i].msg_hdr.msg_namelen <= sizeof(sa_family_t))
+            rx.remote.path[0] = '\0';
+        parse_cmsgs(p, &msgs[i].msg_hdr, &rx);
+        h->on_datagram(h->ctx, &rx, wake);
+    }
+}
+
+void plat_net_init(struct platform *p)
+{
+    p->env.net = (struct env_net){p, net_udp_open, net_unix_open, net_close, net_send};
+}
+
+void plat_net_fini(struct platform *p)
+{
+    while (p->n_socks)
+        net_close(p, p->socks[0].fd);
+}

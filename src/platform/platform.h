@@ -1,0 +1,61 @@
+/* The Linux edge: a select() event loop, sockets, files, resolver, clock
+ * drivers, logging sinks, pidfile and process setup. The only layer that
+ * makes syscalls. One struct platform per process (chronyd main). */
+#ifndef PLATFORM_PLATFORM_H
+#define PLATFORM_PLATFORM_H
+
+#include "daemon/env.h"
+
+#include <stdint.h>
+#include <time.h>
+
+struct platform;
+
+enum platform_clock_kind {
+    PCLOCK_SYSTEM,  /* the real system clock (reads; control comes with the discipline) */
+    PCLOCK_NOCONTROL /* -x: a software clock riding on the system clock, never touches it */
+};
+
+struct platform_opts {
+    enum platform_clock_kind clock;
+    int family;            /* 0 both, 4 or 6 (-4/-6) */
+    const char *log_file;  /* -l FILE, NULL for stderr/syslog */
+    int log_stderr;        /* -d/-n: log to stderr */
+    int log_level;         /* -L: 0 info, 1 warn, 2 err, 3 fatal; -1 debug (-d -d) */
+};
+
+/* Handlers the loop calls; ctx is the node. */
+struct platform_handlers {
+    void *ctx;
+    /* Earliest raw time the next timer is due; return 0 if none. */
+    int (*next_timeout)(void *ctx, struct timespec *when);
+    void (*on_timer)(void *ctx, const struct timespec *now);
+    void (*on_datagram)(void *ctx, const struct net_rx *rx, const struct timespec *now);
+};
+
+struct platform *platform_new(const struct platform_opts *opts);
+void platform_free(struct platform *p);
+/* The environment table backed by this platform. Valid until platform_free. */
+const struct env *platform_env(struct platform *p);
+
+/* Run until a termination signal (SIGINT/SIGTERM/SIGQUIT) or platform_stop().
+ * Returns the signal number, or 0 when stopped. Timeout of -t: run_for > 0. */
+int platform_run(struct platform *p, const struct platform_handlers *h, double run_for);
+void platform_stop(struct platform *p);
+
+/* Resolution of the clock in seconds: the smallest step between readings. */
+double platform_measure_precision(void);
+
+/* Process setup. */
+int platform_daemonize(struct platform *p, char *err, size_t errlen);
+/* Tell the waiting parent that start-up finished (after daemonize). */
+void platform_daemon_ready(struct platform *p);
+int platform_pidfile_acquire(const char *path, char *err, size_t errlen);
+void platform_pidfile_release(const char *path);
+int platform_drop_privileges(const char *user, char *err, size_t errlen);
+void platform_lock_memory(void);
+void platform_set_priority(int prio);
+/* Switch logging to syslog (after daemonizing, when no -l file). */
+void platform_log_to_syslog(struct platform *p);
+
+#endif

@@ -1,0 +1,166 @@
+/* Process setup: daemonizing with a start-up report to the waiting parent,
+ * the pidfile, privilege dropping, memory locking and scheduling priority. */
+#include "platform/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int platform_daemonize(struct platform *p, char *err, size_t errlen)
+{
+    int fds[2];
+    pid_t pid;
+    if (pipe(fds) < 0) {
+        snprintf(err, errlen, "pipe() failed : %s", strerror(errno));
+        return -1;
+    }
+    pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "fork() failed : %s", strerror(errno));
+        return -1;
+    }
+    if (pid > 0) {
+        /* Parent: wait for the daemon's verdict on its start-up. */
+        char buf[1024];
+        ssize_t n, total = 0;
+        close(fds[1]);
+        while (total < (ssize_t)sizeof(buf) - 1 &&
+               (n = read(fds[0], buf + total, sizeof(buf) - 1 - (size_t)total)) > 0)
+            total += n;
+        buf[total] = '\0';
+        if (total > 0 && buf[0] == '\0')
+            _exit(0);
+        if (total > 0)
+            fprintf(stderr, "%s\n", buf);
+        _exit(1);
+    }
+    close(fds[0]);
+    if (setsid() < 0)
+        return -1;
+    pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid > 0)
+        _exit(0);
+    if (chdir("/") < 0) {
+        /* not fatal */
+    }
+    {
+        int nul = open("/dev/null", O_RDWR);
+        if (nul >= 0) {
+            dup2(nul, 0);
+            dup2(nul, 1);
+            dup2(nul, 2);
+            if (nul > 2)
+                close(nul);
+        }
+    }
+    p->ready_fd = fds[1];
+    fcntl(p->ready_fd, F_SETFD, FD_CLOEXEC);
+    return 0;
+}
+
+void plat_report_fatal_to_parent(struct platform *p, const char *msg)
+{
+    if (p->ready_fd < 0)
+        return;
+    if (write(p->ready_fd, msg, strlen(msg)) < 0) {
+        /* parent gone: nothing more to do */
+    }
+    close(p->ready_fd);
+    p->ready_fd = -1;
+}
+
+void platform_daemon_ready(struct platform *p)
+{
+    if (p->ready_fd < 0)
+        return;
+    if (write(p->ready_fd, "", 1) < 0) {
+        /* parent gone */
+    }
+    close(p->ready_fd);
+    p->ready_fd = -1;
+}
+
+int platform_pidfile_acquire(const char *path, char *err, size_t errlen)
+{
+    FILE *f;
+    char tmp[4096];
+    int fd;
+    if (!path || !*path)
+        return 0;
+    f = fopen(path, "r");
+    if (f) {
+        long pid = 0;
+        int got = fscanf(f, "%ld", &pid);
+        fclose(f);
+        if (got == 1 && pid > 0 && pid != getpid() &&
+            (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
+            snprintf(err, errlen, "Another chronyd may already be running (pid=%ld), check %s",
+                     pid, path);
+            return -1;
+        }
+    }
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || dprintf(fd, "%d\n", (int)getpid()) < 0 || close(fd) < 0 ||
+        rename(tmp, path) < 0) {
+        snprintf(err, errlen, "Could not open %s : %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+void platform_pidfile_release(const char *path)
+{
+    if (path && *path)
+        unlink(path);
+}
+
+int platform_drop_privileges(const char *user, char *err, size_t errlen)
+{
+    struct passwd *pw;
+    if (!user || !*user || strcmp(user, "root") == 0)
+        return 0;
+    pw = getpwnam(user);
+    if (!pw) {
+        snprintf(err, errlen, "Could not get user/group ID of %s", user);
+        return -1;
+    }
+    if (setgroups(0, NULL) < 0 && errno != EPERM) {
+        snprintf(err, errlen, "setgroups() failed : %s", strerror(errno));
+        return -1;
+    }
+    if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+        snprintf(err, errlen, "Could not drop privileges to %s : %s", user, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void platform_lock_memory(void)
+{
+    mlockall(MCL_CURRENT | MCL_FUTURE);
+}
+
+void platform_set_priority(int prio)
+{
+    struct sched_param sp;
+    if (prio <= 0)
+        return;
+    memset(&sp, 0, sizeof(sp));
+    sp.sched_priority = prio;
+    sched_setscheduler(0, SCHED_FIFO, &sp);
+}
