@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs the Debian 12 packages needed to build and test (only what is missing).
+set -e
+PKGS="build-essential clang nettle-dev libgnutls28-dev libedit-dev libseccomp-dev libcap-dev \
+pkg-config python3 iproute2 util-linux procps chrony ntpsec-ntpdig clang-format"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "installing:$missing"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    # Keep package installs from starting services (chrony's would control the clock).
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+        $SUDO chmod +x /usr/sbin/policy-rc.d
+        POLICY_ADDED=1
+    fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    [ -n "${POLICY_ADDED:-}" ] && $SUDO rm -f /usr/sbin/policy-rc.d
+fi
+# Debian's chrony package must not run its own daemon on this machine.
+if command -v systemctl >/dev/null 2>&1; then
+    systemctl stop chrony 2>/dev/null || true
+    systemctl disable chrony 2>/dev/null || true
+fi

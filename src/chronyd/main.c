@@ -1,0 +1,252 @@
+/* chronyd: command line → configuration → real environment → node → loop. */
+#include "chronyd/version.h"
+#include "daemon/config.h"
+#include "daemon/node.h"
+#include "lib/mem.h"
+#include "platform/platform.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef CHRONY_SYSCONFDIR
+#define CHRONY_SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONF CHRONY_SYSCONFDIR "/chrony/chrony.conf"
+
+struct cli {
+    const char *conf_file;
+    int debug;       /* -d count */
+    int nodetach;    /* -n */
+    int noclock;     /* -x */
+    int print_conf;  /* -p */
+    int family;      /* -4 / -6 */
+    const char *log_file;
+    int log_level;
+    const char *user;
+    int sched_prio;
+    int lock_mem;
+    double timeout;
+    int quit_mode;   /* -q (1) / -Q (2) */
+    char **lines;    /* configuration lines given as arguments */
+    int n_lines;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: chronyd [OPTION]... [DIRECTIVE]...\n\n"
+            "Options:\n"
+            "  -4\t\tUse IPv4 addresses only\n"
+            "  -6\t\tUse IPv6 addresses only\n"
+            "  -f FILE\tRead the configuration from FILE (default %s)\n"
+            "  -n\t\tStay in the foreground\n"
+            "  -d\t\tStay in the foreground and log to the terminal (twice: debug messages)\n"
+            "  -l FILE\tLog to FILE\n"
+            "  -L LEVEL\tLog only messages of at least LEVEL (0-3)\n"
+            "  -p\t\tPrint the effective configuration and exit\n"
+            "  -q\t\tSet the clock once and exit\n"
+            "  -Q\t\tPrint the offset once and exit, without setting the clock\n"
+            "  -r\t\tReload dump files at start\n"
+            "  -R\t\tIgnore initstepslew and makestep directives\n"
+            "  -s\t\tSet the system clock from the RTC at start\n"
+            "  -t SECONDS\tExit after SECONDS\n"
+            "  -u USER\tRun as USER\n"
+            "  -U\t\tDo not check the user is root\n"
+            "  -F LEVEL\tSystem call filter level\n"
+            "  -P PRIORITY\tRun with real-time scheduling PRIORITY\n"
+            "  -m\t\tLock memory\n"
+            "  -x\t\tDo not control the system clock\n"
+            "  -v, --version\tPrint the version and exit\n"
+            "  -h, --help\tPrint this help and exit\n",
+            DEFAULT_CONF);
+}
+
+static int parse_cli(int argc, char **argv, struct cli *c)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0}};
+    int opt;
+    memset(c, 0, sizeof(*c));
+    c->conf_file = DEFAULT_CONF;
+    while ((opt = getopt_long(argc, argv, "46df:F:hl:L:mnpP:qQrRst:u:Uvx", longopts, NULL)) != -1) {
+        switch (opt) {
+        case '4':
+        case '6':
+            c->family = opt - '0';
+            break;
+        case 'd':
+            c->debug++;
+            c->nodetach = 1;
+            break;
+        case 'f':
+            c->conf_file = optarg;
+            break;
+        case 'l':
+            c->log_file = optarg;
+            break;
+        case 'L':
+            c->log_level = atoi(optarg);
+            break;
+        case 'm':
+            c->lock_mem = 1;
+            break;
+        case 'n':
+            c->nodetach = 1;
+            break;
+        case 'p':
+            c->print_conf = 1;
+            break;
+        case 'P':
+            c->sched_prio = atoi(optarg);
+            break;
+        case 'q':
+            c->quit_mode = 1;
+            c->nodetach = 1;
+            break;
+        case 'Q':
+            c->quit_mode = 2;
+            c->nodetach = 1;
+            break;
+        case 't':
+            c->timeout = atof(optarg);
+            break;
+        case 'u':
+            c->user = optarg;
+            break;
+        case 'x':
+            c->noclock = 1;
+            break;
+        case 'v':
+            printf("chronyd (chrony) version %s (%s)\n", CHRONY_VERSION, CHRONY_FEATURES);
+            exit(0);
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case 'F':
+        case 'r':
+        case 'R':
+        case 's':
+        case 'U':
+            break;
+        default:
+            fprintf(stderr, "Command line is not valid.\n");
+            usage(stderr);
+            return -1;
+        }
+    }
+    c->lines = argv + optind;
+    c->n_lines = argc - optind;
+    return 0;
+}
+
+static NORETURN void fatal(struct platform *p, const char *msg)
+{
+    const struct env *env = platform_env(p);
+    log_msg(env->log, LOGL_FATAL, "%s", msg);
+    exit(1);
+}
+
+static struct config *load_config(struct platform *p, const struct cli *c)
+{
+    const struct env *env = platform_env(p);
+    struct config *cfg = config_new();
+    char err[512];
+    int r = 0;
+    if (c->n_lines) {
+        /* Directives on the command line replace the configuration file. */
+        for (int i = 0; i < c->n_lines && r == 0; i++)
+            r = config_parse_line(cfg, c->lines[i], NULL, i + 1, &env->files, err, sizeof(err));
+    } else {
+        r = config_parse_file(cfg, c->conf_file, &env->files, err, sizeof(err));
+    }
+    if (r != 0)
+        fatal(p, err);
+    return cfg;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli c;
+    struct platform_opts po;
+    struct platform *p;
+    struct config *cfg;
+    struct node *node;
+    struct node_opts no;
+    struct platform_handlers h;
+    struct timespec now;
+    const struct env *env;
+    char err[512];
+    int sig;
+
+    if (parse_cli(argc, argv, &c) < 0)
+        return 1;
+    memset(&po, 0, sizeof(po));
+    po.clock = c.noclock || c.quit_mode == 2 ? PCLOCK_NOCONTROL : PCLOCK_SYSTEM;
+    po.family = c.family;
+    po.log_file = c.log_file;
+    po.log_stderr = c.nodetach;
+    po.log_level = c.debug > 1 ? -1 : c.log_level;
+    if (c.print_conf) {
+        /* -p: parse, print and exit, logging errors to the terminal only */
+        char *text;
+        po.log_stderr = 1;
+        p = platform_new(&po);
+        cfg = load_config(p, &c);
+        text = config_format(cfg);
+        fputs(text, stdout);
+        free(text);
+        config_free(cfg);
+        platform_free(p);
+        return 0;
+    }
+    p = platform_new(&po);
+    env = platform_env(p);
+    LOG_INFO(env->log, "chronyd version %s starting (%s)", CHRONY_VERSION, CHRONY_FEATURES);
+    cfg = load_config(p, &c);
+    if (c.noclock)
+        LOG_INFO(env->log, "Disabled control of system clock");
+
+    if (!c.nodetach && platform_daemonize(p, err, sizeof(err)) < 0)
+        fatal(p, err);
+    if (!c.nodetach && !c.log_file)
+        platform_log_to_syslog(p);
+    if (platform_pidfile_acquire(cfg->pidfile, err, sizeof(err)) < 0)
+        fatal(p, err);
+    if (c.lock_mem)
+        platform_lock_memory();
+    platform_set_priority(c.sched_prio);
+
+    memset(&no, 0, sizeof(no));
+    no.family = c.family;
+    no.precision = platform_measure_precision();
+    node = node_new(cfg, env, &no);
+    env->clock.read(env->clock.ctx, &now);
+    if (node_start(node, &now, err, sizeof(err)) < 0) {
+        platform_pidfile_release(cfg->pidfile);
+        fatal(p, err);
+    }
+    if (platform_drop_privileges(c.user ? c.user : cfg->user, err, sizeof(err)) < 0) {
+        platform_pidfile_release(cfg->pidfile);
+        fatal(p, err);
+    }
+    platform_daemon_ready(p);
+
+    h.ctx = node;
+    h.next_timeout = node_next_timeout;
+    h.on_timer = node_on_timer;
+    h.on_datagram = node_on_datagram;
+    sig = platform_run(p, &h, c.timeout);
+    (void)sig;
+
+    env->clock.read(env->clock.ctx, &now);
+    node_stop(node, &now);
+    LOG_INFO(env->log, "chronyd exiting");
+    node_free(node);
+    platform_pidfile_release(cfg->pidfile);
+    config_free(cfg);
+    platform_free(p);
+    return 0;
+}

@@ -1,0 +1,84 @@
+#include "daemon/node_internal.h"
+
+#include "daemon/config.h"
+#include "lib/mem.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int precision_to_log2(double precision)
+{
+    /* RFC 5905 §7.3: precision as the log2 rounded up of the clock resolution. */
+    if (!(precision > 0))
+        precision = 1e-9;
+    return (int)ceil(log2(precision));
+}
+
+struct node *node_new(const struct config *cfg, const struct env *env,
+                      const struct node_opts *opts)
+{
+    struct node *n = xcalloc(1, sizeof(*n));
+    uint64_t seed;
+    n->cfg = cfg;
+    n->env = env;
+    n->opts = *opts;
+    env->random.bytes(env->random.ctx, &seed, sizeof(seed));
+    rng_seed(&n->rng, seed);
+    sched_init(&n->sched);
+    n->precision_log2 = precision_to_log2(opts->precision);
+    n->serve.socks[0] = n->serve.socks[1] = -1;
+    cmdmon_server_init(n);
+    return n;
+}
+
+void node_free(struct node *n)
+{
+    if (!n)
+        return;
+    serve_stop(n);
+    cmdmon_server_fini(n);
+    sched_fini(&n->sched);
+    free(n);
+}
+
+int node_start(struct node *n, const struct timespec *now, char *err, size_t errlen)
+{
+    if (serve_start(n, err, errlen) < 0)
+        return -1;
+    return cmdmon_server_start(n, now, err, errlen);
+}
+
+int node_next_timeout(void *node, struct timespec *when)
+{
+    struct node *n = node;
+    return sched_next(&n->sched, when);
+}
+
+void node_on_timer(void *node, const struct timespec *now)
+{
+    struct node *n = node;
+    sched_run_due(&n->sched, now);
+}
+
+void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec *now)
+{
+    struct node *n = node;
+    if (!serve_on_datagram(n, rx, now))
+        cmdmon_server_on_datagram(n, rx, now);
+}
+
+void node_stop(struct node *n, const struct timespec *now)
+{
+}
+
+void node_get_served_ref(const struct node *n, const struct timespec *now,
+                         struct ntp_server_ref *ref)
+{
+    /* Until the synchronisation engine selects a source, the daemon serves
+     * its `local` reference if configured, otherwise it is unsynchronised. */
+    if (n->cfg->local.enabled)
+        ntp_server_ref_local(ref, n->cfg->local.stratum, now, n->precision_log2);
+    else
+        ntp_server_ref_unsynchronised(ref, n->precision_log2);
+}

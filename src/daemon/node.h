@@ -1,0 +1,32 @@
+/* One running daemon: all of its state hangs off struct node. The platform
+ * loop (or the simulator's world loop) drives it through these calls. */
+#ifndef DAEMON_NODE_H
+#define DAEMON_NODE_H
+
+#include "daemon/env.h"
+
+#include <stdint.h>
+#include <time.h>
+
+struct config;
+struct node;
+
+struct node_opts {
+    int family;            /* 0 both, 4 or 6 (chronyd -4/-6) */
+    double precision;      /* measured clock precision in s (0: assume 1e-9) */
+};
+
+/* cfg must outlive the node; env likewise. */
+struct node *node_new(const struct config *cfg, const struct env *env,
+                      const struct node_opts *opts);
+void node_free(struct node *n);
+/* Open sockets and start timers. Returns 0, or -1 with a message in err. */
+int node_start(struct node *n, const struct timespec *now, char *err, size_t errlen);
+/* Earliest raw time at which node_on_timer must run; 0 if none. */
+int node_next_timeout(void *node, struct timespec *when);
+void node_on_timer(void *node, const struct timespec *now);
+void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec *now);
+/* Orderly shutdown work (drift file, dumps). */
+void node_stop(struct node *n, const struct timespec *now);
+
+#endif

@@ -1,0 +1,51 @@
+/* Internals of struct node shared by the daemon's source files. */
+#ifndef DAEMON_NODE_INTERNAL_H
+#define DAEMON_NODE_INTERNAL_H
+
+#include "daemon/node.h"
+#include "daemon/sched.h"
+#include "core/access.h"
+#include "core/clientlog.h"
+#include "daemon/cmdmon_server.h"
+#include "core/ntp_server.h"
+#include "lib/rng.h"
+
+struct config;
+
+struct ntp_serve {
+    int socks[2];                  /* IPv4, IPv6 server sockets; -1 if closed */
+    struct access_table *access;   /* NTP allow/deny */
+    struct access_rule *rules;     /* copy of the config rules, hostnames resolved here */
+    size_t n_rules;
+    int pending_names;             /* hostname rules still being resolved */
+    struct ntp_server_counters counters;
+    uint64_t denied;               /* requests from addresses not allowed */
+    uint64_t send_errors;
+};
+
+struct node {
+    const struct config *cfg;
+    const struct env *env;
+    struct node_opts opts;
+    struct rng rng;
+    struct sched sched;
+    int precision_log2;
+    struct ntp_serve serve;
+    struct clientlog *clientlog;  /* per-client accounting (NTP, commands), serverstats */
+    struct cmdmon_server cmd;     /* command sockets and handlers (cmdmon_server.c) */
+    int quit_requested;           /* set by the `shutdown` command; the loop should exit */
+};
+
+/* ntp_serve.c */
+int serve_start(struct node *n, char *err, size_t errlen);
+void serve_stop(struct node *n);
+/* 1 if rx arrived on a server socket (and was handled). */
+int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct timespec *now);
+/* After a run-time allow/deny: open or close the server sockets (chrony keeps
+ * them open only while some address is allowed). */
+void serve_access_changed(struct node *n);
+/* The reference the server advertises at time now. */
+void node_get_served_ref(const struct node *n, const struct timespec *now,
+                         struct ntp_server_ref *ref);
+
+#endif

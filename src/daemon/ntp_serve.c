@@ -1,0 +1,186 @@
+/* The NTP server side of the node: server sockets, the allow/deny check, and
+ * the responder from core/ntp_server with the transmit timestamp taken just
+ * before the datagram is sent. */
+#include "daemon/node_internal.h"
+
+#include "daemon/config.h"
+#include "lib/mem.h"
+#include "proto/ntp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void rebuild_access(struct node *n)
+{
+    size_t bad;
+    access_free(n->serve.access);
+    n->serve.access = access_new();
+    access_add_rules(n->serve.access, n->serve.rules, n->serve.n_rules, &bad);
+}
+
+struct name_lookup {
+    struct node *node;
+    size_t index;
+};
+
+static void on_rule_resolved(void *arg, int status, const struct ip_addr *addrs, int count)
+{
+    struct name_lookup *l = arg;
+    struct node *n = l->node;
+    struct access_rule *r = &n->serve.rules[l->index];
+    if (status == 0 && count > 0)
+        r->ip = addrs[0];
+    else
+        LOG_WARN(n->env->log, "Could not resolve address of %s", r->hostname);
+    free(l);
+    if (--n->serve.pending_names == 0)
+        rebuild_access(n);
+}
+
+static void copy_rules(struct node *n)
+{
+    const struct config *cfg = n->cfg;
+    n->serve.n_rules = cfg->n_ntp_rules;
+    n->serve.rules = xcalloc(cfg->n_ntp_rules, sizeof(*n->serve.rules));
+    for (size_t i = 0; i < cfg->n_ntp_rules; i++) {
+        n->serve.rules[i] = cfg->ntp_rules[i];
+        n->serve.rules[i].hostname = NULL;
+    }
+    for (size_t i = 0; i < cfg->n_ntp_rules; i++) {
+        struct name_lookup *l;
+        if (!cfg->ntp_rules[i].hostname)
+            continue;
+        l = xmalloc(sizeof(*l));
+        l->node = n;
+        l->index = i;
+        n->serve.rules[i].hostname = cfg->ntp_rules[i].hostname;
+        n->serve.pending_names++;
+        n->env->resolver.resolve(n->env->resolver.ctx, cfg->ntp_rules[i].hostname, IPF_UNSPEC,
+                                 on_rule_resolved, l);
+    }
+}
+
+static int open_server_socket(struct node *n, enum ip_family fam, const struct ip_addr *bind,
+                              char *err, size_t errlen)
+{
+    struct net_addr local;
+    int e = 0, s;
+    memset(&local, 0, sizeof(local));
+    local.ip.family = fam;
+    if (bind->family == fam)
+        local.ip = *bind;
+    local.port = (uint16_t)n->cfg->port;
+    s = n->env->net.udp_open(n->env->net.ctx, &local, NETF_SERVER | NETF_REUSE, &e);
+    if (s < 0) {
+        char buf[IP_ADDR_STRLEN];
+        LOG_ERR(n->env->log, "Could not bind NTP socket to %s:%d : %s",
+                ip_addr_format(&local.ip, buf, sizeof(buf)), n->cfg->port,
+                e ? "error" : "unknown error");
+    }
+    (void)err;
+    (void)errlen;
+    return s;
+}
+
+int serve_start(struct node *n, char *err, size_t errlen)
+{
+    const struct config *cfg = n->cfg;
+    copy_rules(n);
+    if (!n->serve.pending_names)
+        rebuild_access(n);
+    /* Like chrony, the server port stays closed while no client could be allowed. */
+    if (cfg->port == 0 || cfg->n_ntp_rules == 0)
+        return 0;
+    if (n->opts.family != 6)
+        n->serve.socks[0] = open_server_socket(n, IPF_INET4, &cfg->bind_addr4, err, errlen);
+    if (n->opts.family != 4)
+        n->serve.socks[1] = open_server_socket(n, IPF_INET6, &cfg->bind_addr6, err, errlen);
+    return 0;
+}
+
+void serve_stop(struct node *n)
+{
+    for (int i = 0; i < 2; i++) {
+        if (n->serve.socks[i] >= 0)
+            n->env->net.close(n->env->net.ctx, n->serve.socks[i]);
+        n->serve.socks[i] = -1;
+    }
+    access_free(n->serve.access);
+    n->serve.access = NULL;
+    free(n->serve.rules);
+    n->serve.rules = NULL;
+}
+
+/* Client log (cmdmon_server.c owns it): count a valid request and apply
+ * `ratelimit` as chrony does: a limited request gets no response, except the
+ * occasional one let through by the leak. Returns 1 if the reply is dropped. */
+static int serve_log_and_limit(struct node *n, const struct net_rx *rx)
+{
+    int idx;
+    if (!n->clientlog)
+        return 0;
+    idx = clientlog_log_access(n->clientlog, CLOG_NTP, &rx->remote.ip, &rx->rx_ts);
+    if (clientlog_limit_rate(n->clientlog, CLOG_NTP, idx))
+        return 1;
+    clientlog_count_ntp(n->clientlog, 0, 0,
+                        rx->rx_ts_src == RXTS_HW       ? CLOG_TS_HW
+                        : rx->rx_ts_src == RXTS_KERNEL ? CLOG_TS_KERNEL
+                                                       : CLOG_TS_DAEMON,
+                        CLOG_TS_DAEMON);
+    return 0;
+}
+
+/* Run-time allow/deny (cmdmon_handlers.c): chrony opens the server sockets
+ * when an address becomes allowed and closes them when none is. */
+void serve_access_changed(struct node *n)
+{
+    int any = n->serve.access && access_any_allowed(n->serve.access);
+    char err[256];
+
+    if (n->cfg->port == 0)
+        return;
+    for (int i = 0; i < 2; i++) {
+        enum ip_family fam = i == 0 ? IPF_INET4 : IPF_INET6;
+        if (n->opts.family == (i == 0 ? 6 : 4))
+            continue;
+        if (any && n->serve.socks[i] < 0) {
+            n->serve.socks[i] = open_server_socket(
+                n, fam, i == 0 ? &n->cfg->bind_addr4 : &n->cfg->bind_addr6, err, sizeof(err));
+        } else if (!any && n->serve.socks[i] >= 0) {
+            n->env->net.close(n->env->net.ctx, n->serve.socks[i]);
+            n->serve.socks[i] = -1;
+        }
+    }
+}
+
+int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct timespec *now)
+{
+    uint8_t reply[NTP_MAX_PACKET_LEN];
+    struct ntp_server_ref ref;
+    enum ntp_drop_reason why;
+    struct timespec tx;
+    size_t len;
+
+    if (rx->sock != n->serve.socks[0] && rx->sock != n->serve.socks[1])
+        return 0;
+    if (!n->serve.access || !access_check(n->serve.access, &rx->remote.ip)) {
+        n->serve.denied++;
+        return 1;
+    }
+    node_get_served_ref(n, &rx->rx_ts, &ref);
+    if (n->clientlog)
+        ref.min_poll_log2 = clientlog_ntp_min_poll(n->clientlog); /* `ratelimit interval` */
+    len = ntp_server_respond_port(&ref, rx->data, rx->len, rx->remote.port, &rx->rx_ts, reply,
+                                  sizeof(reply), &why, &n->serve.counters);
+    if (!len)
+        return 1;
+    if (serve_log_and_limit(n, rx))
+        return 1;
+    /* The transmit timestamp is read as late as possible: just before sending. */
+    n->env->clock.read(n->env->clock.ctx, &tx);
+    ntp_server_set_tx(reply, len, &tx);
+    if (n->env->net.send(n->env->net.ctx, rx->sock, &rx->remote, &rx->local, reply, len) < 0)
+        n->serve.send_errors++;
+    (void)now;
+    return 1;
+}

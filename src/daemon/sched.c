@@ -1,0 +1,129 @@
+#include "daemon/sched.h"
+
+#include "lib/mem.h"
+#include "lib/ts.h"
+
+#include <stdlib.h>
+
+void sched_init(struct sched *s)
+{
+    s->heap = NULL;
+    s->n = s->cap = 0;
+    s->next_id = 1;
+    s->next_seq = 0;
+}
+
+void sched_fini(struct sched *s)
+{
+    free(s->heap);
+    s->heap = NULL;
+    s->n = s->cap = 0;
+}
+
+static int before(const struct sched_timer *a, const struct sched_timer *b)
+{
+    int c = ts_cmp(&a->when, &b->when);
+    return c < 0 || (c == 0 && a->seq < b->seq);
+}
+
+static void swap(struct sched *s, size_t i, size_t j)
+{
+    struct sched_timer t = s->heap[i];
+    s->heap[i] = s->heap[j];
+    s->heap[j] = t;
+}
+
+static void sift_up(struct sched *s, size_t i)
+{
+    while (i > 0 && before(&s->heap[i], &s->heap[(i - 1) / 2])) {
+        swap(s, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+static void sift_down(struct sched *s, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < s->n && before(&s->heap[l], &s->heap[m]))
+            m = l;
+        if (r < s->n && before(&s->heap[r], &s->heap[m]))
+            m = r;
+        if (m == i)
+            return;
+        swap(s, i, m);
+        i = m;
+    }
+}
+
+uint64_t sched_add(struct sched *s, const struct timespec *when, sched_cb cb, void *arg)
+{
+    struct sched_timer *t;
+    s->heap = xgrow(s->heap, &s->cap, s->n + 1, sizeof(*s->heap));
+    t = &s->heap[s->n];
+    t->when = *when;
+    t->id = s->next_id++;
+    t->seq = s->next_seq++;
+    t->cb = cb;
+    t->arg = arg;
+    s->n++;
+    sift_up(s, s->n - 1);
+    return t->id;
+}
+
+uint64_t sched_add_after(struct sched *s, const struct timespec *now, double delay, sched_cb cb,
+                         void *arg)
+{
+    struct timespec when;
+    ts_add(&when, now, delay);
+    return sched_add(s, &when, cb, arg);
+}
+
+static void remove_at(struct sched *s, size_t i)
+{
+    s->n--;
+    if (i == s->n)
+        return;
+    s->heap[i] = s->heap[s->n];
+    sift_down(s, i);
+    sift_up(s, i);
+}
+
+void sched_cancel(struct sched *s, uint64_t id)
+{
+    if (!id)
+        return;
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->heap[i].id == id) {
+            remove_at(s, i);
+            return;
+        }
+    }
+}
+
+int sched_next(const struct sched *s, struct timespec *when)
+{
+    if (!s->n)
+        return 0;
+    *when = s->heap[0].when;
+    return 1;
+}
+
+int sched_run_due(struct sched *s, const struct timespec *now)
+{
+    int ran = 0;
+    while (s->n && ts_cmp(&s->heap[0].when, now) <= 0) {
+        struct sched_timer t = s->heap[0];
+        remove_at(s, 0);
+        t.cb(t.arg, now);
+        ran++;
+    }
+    return ran;
+}
+
+void sched_shift(struct sched *s, double offset)
+{
+    /* A uniform shift keeps the heap order. */
+    for (size_t i = 0; i < s->n; i++)
+        ts_add(&s->heap[i].when, &s->heap[i].when, -offset);
+}

@@ -1,0 +1,48 @@
+# Shared helpers for system tests (sourced). Real binaries, loopback or a private
+# network namespace, never touching the system clock: every daemon runs with -x
+# (or -Q) and without CAP_SYS_TIME in its bounding set.
+B=${B:-build/san}
+SAFE="setpriv --bounding-set=-sys_time"
+TMPD=$(mktemp -d /tmp/chronytest.XXXXXX)
+NS=""
+PIDS=""
+
+cleanup() {
+    for p in $PIDS; do kill "$p" 2>/dev/null; done
+    sleep 0.2
+    for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+    [ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+    rm -rf "$TMPD"
+}
+trap cleanup EXIT INT TERM
+
+pass() { echo "PASS $*"; }
+fail() { echo "FAIL $*"; }
+check() { # check NAME COMMAND...
+    name=$1
+    shift
+    if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+# Create a network namespace with loopback up; sets $NS and $IN (command prefix).
+make_netns() {
+    NS=chrt$$
+    if ip netns add "$NS" 2>/dev/null && ip netns exec "$NS" ip link set lo up 2>/dev/null; then
+        IN="ip netns exec $NS"
+        return 0
+    fi
+    NS=""
+    IN=""
+    return 1
+}
+
+# wait_for COMMAND...: retry for up to 10 s
+wait_for() {
+    i=0
+    while [ $i -lt 50 ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.2
+        i=$((i + 1))
+    done
+    return 1
+}

@@ -1,0 +1,56 @@
+/* Unit tests for the timer scheduler. */
+#include "check.h"
+
+#include "daemon/sched.h"
+
+static int order[8], n_order;
+
+static void record(void *arg, const struct timespec *now)
+{
+    order[n_order++] = (int)(long)arg;
+}
+
+static void test_order_and_cancel(void)
+{
+    struct sched s;
+    struct timespec now = {100, 0}, when;
+    uint64_t id;
+    sched_init(&s);
+    n_order = 0;
+    sched_add_after(&s, &now, 3.0, record, (void *)3L);
+    sched_add_after(&s, &now, 1.0, record, (void *)1L);
+    id = sched_add_after(&s, &now, 2.0, record, (void *)2L);
+    sched_add_after(&s, &now, 1.0, record, (void *)4L);
+    sched_cancel(&s, id);
+    CHECK(sched_next(&s, &when));
+    CHECK_INT_EQ(when.tv_sec, 101);
+    now.tv_sec = 102;
+    CHECK_INT_EQ(sched_run_due(&s, &now), 2);
+    CHECK_INT_EQ(order[0], 1);
+    CHECK_INT_EQ(order[1], 4); /* ties run in insertion order */
+    now.tv_sec = 110;
+    CHECK_INT_EQ(sched_run_due(&s, &now), 1);
+    CHECK_INT_EQ(order[2], 3);
+    CHECK(!sched_next(&s, &when));
+    sched_fini(&s);
+}
+
+static void test_shift(void)
+{
+    struct sched s;
+    struct timespec now = {100, 0}, when;
+    sched_init(&s);
+    sched_add_after(&s, &now, 10.0, record, (void *)1L);
+    sched_shift(&s, 2.5);
+    CHECK(sched_next(&s, &when));
+    CHECK_INT_EQ(when.tv_sec, 107);
+    CHECK_INT_EQ(when.tv_nsec, 500000000);
+    sched_fini(&s);
+}
+
+int main(void)
+{
+    RUN(test_order_and_cancel);
+    RUN(test_shift);
+    return check_summary();
+}
