@@ -1,0 +1,424 @@
+/* Response processing: the RFC 5905 §8 packet tests, chrony's additional tests A-D, the
+ * sample, Kiss-o'-Death handling and the ntpdata report (basic client/server mode). */
+#include "core/ntp_client.h"
+#include "core/ntp_client_int.h"
+
+#include "lib/ts.h"
+#include "proto/ntp.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Kiss-o'-Death codes (RFC 5905 §7.4), ASCII in the reference id. */
+#define KOD_RATE 0x52415445U /* "RATE" */
+#define KOD_DENY 0x44454E59U /* "DENY" */
+#define KOD_RSTR 0x52535452U /* "RSTR" */
+#define NTP_MAX_STRATUM 16
+/* A KoD RATE postpones the next request by this many polling intervals. */
+#define KOD_RATE_BACKOFF_POLLS 4
+/* Offsets beyond this are not representable as NTP time (chrony's sanity check). */
+#define MAX_SANE_OFFSET 4294967296.0
+
+struct rx_tests {
+    int t1, t2, t3, t5, t6, t7; /* RFC 5905 tests; 1 = passed */
+    int ta, tb, tc, td;         /* chrony's additional tests */
+    int warmup;                 /* test A failed because of a presend exchange */
+    int quant;                  /* test C is the maxdelayquant test */
+};
+
+/* Timing of one exchange, in both sign conventions. */
+struct measurement {
+    struct ntp_sample s;
+    double response_time; /* s, server's receive-to-transmit interval */
+    double precision;     /* s, local + server precision */
+    double ntp_offset;    /* s, server minus local (chrony's ntpdata sign) */
+};
+
+static const char *const verdict_names[NTP_CLIENT_N_VERDICTS] = {
+    "good",        "bad format",      "bad mode",          "offline",  "duplicate",
+    "bogus",       "zero timestamp",  "repeated response", "KoD RATE", "KoD DENY",
+    "KoD other",   "unsynchronised",  "bad distance",      "warm-up",  "max delay",
+    "delay ratio", "delay dev ratio", "delay quantile",    "sync loop"};
+
+const char *ntp_client_verdict_name(enum ntp_client_verdict v)
+{
+    if ((unsigned)v >= NTP_CLIENT_N_VERDICTS)
+        return "unknown";
+    return verdict_names[v];
+}
+
+const char *ntp_client_format_tests(unsigned tests, char *buf, size_t len)
+{
+    static const int groups[] = {3, 3, 4};
+    size_t k = 0;
+    int bit = 9;
+    for (int g = 0; g < 3; g++) {
+        for (int i = 0; i < groups[g] && k + 1 < len; i++, bit--)
+            buf[k++] = (tests >> bit) & 1U ? '1' : '0';
+        if (g < 2 && k + 1 < len)
+            buf[k++] = ' ';
+    }
+    if (len)
+        buf[k < len ? k : len - 1] = '\0';
+    return buf;
+}
+
+static void measure(const struct ntp_client *c, const struct ntp_packet *p,
+                    const struct timespec *rx_ts, const struct timespec *tx_ts,
+                    const struct ntp_client_rx_ctx *ctx, struct measurement *m)
+{
+    struct timespec remote_rx, remote_tx, local_mid;
+    ntp_ts64_to_timespec(&remote_rx, &p->rx_ts, rx_ts);
+    ntp_ts64_to_timespec(&remote_tx, &p->tx_ts, rx_ts);
+    double remote_interval = ts_diff(&remote_tx, &remote_rx);
+    double local_interval = ts_diff(rx_ts, tx_ts);
+    ts_add(&local_mid, tx_ts, local_interval / 2.0);
+
+    m->response_time = fabs(remote_interval);
+    m->precision = c->params.local_precision + ntp_log2_to_double(p->precision);
+    m->s.peer_delay = fabs(local_interval - remote_interval);
+    if (m->s.peer_delay < m->precision)
+        m->s.peer_delay = m->precision;
+    /* RFC 5905 §8: offset = ((T2 - T1) + (T3 - T4)) / 2, i.e. server midpoint minus
+     * local midpoint, plus the configured correction. */
+    m->ntp_offset = ts_diff(&remote_rx, &local_mid) + remote_interval / 2.0 + c->opts.offset;
+    m->s.offset = -m->ntp_offset;
+    /* The midpoint is the only choice that estimates frequency correctly for every
+     * sample pair under a constant frequency error. */
+    m->s.time = local_mid;
+
+    double skew = ctx && ctx->stats ? ctx->stats->skew : 0.0;
+    double err = ctx ? fmax(ctx->rx_err, ctx->tx_err) : 0.0;
+    m->s.peer_dispersion = fmax(m->precision, err) + skew * fabs(local_interval);
+    m->s.root_delay = ntp_short_to_double(p->root_delay) + m->s.peer_delay;
+    m->s.root_dispersion = ntp_short_to_double(p->root_dispersion) + m->s.peer_dispersion;
+    m->s.leap = p->leap;
+    m->s.stratum = p->stratum > c->opts.min_stratum ? p->stratum : c->opts.min_stratum;
+}
+
+static int offset_is_sane(const struct timespec *t, double offset)
+{
+    if (!(offset > -MAX_SANE_OFFSET && offset < MAX_SANE_OFFSET))
+        return 0;
+    return ts_to_double(t) + offset >= 0.0;
+}
+
+/* Test A: minimum delay within maxdelay, not a warm-up exchange, sane offset and a
+ * server that answered within 4 s. */
+static int test_a(const struct ntp_client *c, const struct measurement *m, int *warmup)
+{
+    *warmup = c->presend_done > 0;
+    return m->s.peer_delay - m->s.peer_dispersion <= c->opts.max_delay &&
+           m->precision <= c->opts.max_delay && !*warmup &&
+           offset_is_sane(&m->s.time, m->ntp_offset) &&
+           m->response_time <= NTP_CLIENT_MAX_SERVER_INTERVAL;
+}
+
+static int have_delay_data(const struct ntp_client_rx_ctx *ctx)
+{
+    return ctx && ctx->stats && ctx->stats->have_delay_test_data;
+}
+
+/* Test B (maxdelayratio): delay / minimum delay, allowing for drift since the last
+ * sample. */
+static int test_b(const struct ntp_client *c, const struct measurement *m,
+                  const struct ntp_client_rx_ctx *ctx)
+{
+    if (c->opts.max_delay_ratio < 1.0 || !have_delay_data(ctx))
+        return 1;
+    const struct ntp_client_stats *st = ctx->stats;
+    double ago = ts_diff(&m->s.time, &st->last_sample_time);
+    double max_delay =
+        st->min_delay * c->opts.max_delay_ratio + ago * (st->skew + c->params.max_clock_error);
+    return m->s.peer_delay <= max_delay;
+}
+
+/* Test C (maxdelaydevratio): the increase in delay over the minimum must be small
+ * relative to the offset jitter, unless the offset moved even more than the delay. */
+static int test_c(const struct ntp_client *c, const struct measurement *m,
+                  const struct ntp_client_rx_ctx *ctx)
+{
+    /* With maxdelayquant the delay must not exceed the estimated quantile instead. */
+    if (c->quant.on)
+        return m->s.peer_delay <= ntp_client_quant_get(&c->quant) + c->quant.min_step / 2.0;
+    if (!have_delay_data(ctx))
+        return 1;
+    const struct ntp_client_stats *st = ctx->stats;
+    double ago = ts_diff(&m->s.time, &st->last_sample_time);
+    double max_delta =
+        st->std_dev * c->opts.max_delay_dev_ratio + ago * (st->skew + c->params.max_clock_error);
+    double delta = (m->s.peer_delay - st->min_delay) / 2.0;
+    if (delta <= max_delta)
+        return 1;
+    double predicted = st->predicted_offset + ago * st->freq;
+    double error = m->s.offset - predicted;
+    return fabs(error) - delta > max_delta;
+}
+
+/* Test D: the server must not be synchronised to us (its reference id is our address)
+ * nor be us (same reference data). */
+static int test_d(const struct ntp_packet *p, const struct ntp_client_rx_ctx *ctx)
+{
+    if (!ctx || !ctx->self)
+        return 1;
+    const struct ntp_client_self *me = ctx->self;
+    if (p->stratum > 1 && p->ref_id == me->local_refid)
+        return 0;
+    if (p->stratum == me->stratum && p->ref_id == me->ref_id &&
+        p->root_delay == ntp_short_from_double(me->root_delay) && !ntp_ts64_is_zero(&p->ref_ts)) {
+        struct ntp_ts64 ours;
+        ntp_ts64_from_timespec(&ours, &me->ref_time);
+        if (ntp_ts64_equal(&ours, &p->ref_ts))
+            return 0;
+    }
+    return 1;
+}
+
+static void run_basic_tests(const struct ntp_client *c, const struct ntp_packet *p,
+                            struct rx_tests *t)
+{
+    double root_delay = ntp_short_to_double(p->root_delay);
+    double root_disp = ntp_short_to_double(p->root_dispersion);
+    /* Test 1: duplicate of the last accepted response. */
+    t->t1 = !ntp_ts64_equal(&p->rx_ts, &c->remote_rx) || !ntp_ts64_equal(&p->tx_ts, &c->remote_tx);
+    /* Test 2: the origin must be our random cookie, i.e. a reply to our last request. */
+    t->t2 = ntp_ts64_equal(&p->origin_ts, &c->cookie);
+    /* Test 3: all three timestamps set. */
+    t->t3 = !ntp_ts64_is_zero(&p->origin_ts) && !ntp_ts64_is_zero(&p->rx_ts) &&
+            !ntp_ts64_is_zero(&p->tx_ts);
+    /* Test 5: authentication (not used by this association). */
+    t->t5 = 1;
+    /* Test 6: synchronised server. */
+    t->t6 = p->leap != NTP_LEAP_UNSYNC && p->stratum != 0 && p->stratum < NTP_MAX_STRATUM;
+    /* Test 7: root distance below MAXDISP. */
+    t->t7 = root_delay / 2.0 + root_disp < NTP_CLIENT_MAX_DISPERSION;
+}
+
+static unsigned pack_tests(const struct rx_tests *t)
+{
+    const int bits[] = {t->t1, t->t2, t->t3, t->t5, t->t6, t->t7, t->ta, t->tb, t->tc, t->td};
+    unsigned v = 0;
+    for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+        v = v << 1 | (bits[i] ? 1U : 0U);
+    return v;
+}
+
+static enum ntp_client_verdict kod_verdict(const struct ntp_packet *p)
+{
+    if (p->ref_id == KOD_RATE)
+        return NTP_CLIENT_KOD_RATE;
+    if (p->ref_id == KOD_DENY || p->ref_id == KOD_RSTR)
+        return NTP_CLIENT_KOD_DENY;
+    return NTP_CLIENT_KOD_OTHER;
+}
+
+static enum ntp_client_verdict pick_verdict(const struct rx_tests *t, int repeat, int kod,
+                                            const struct ntp_packet *p)
+{
+    if (!t->t1)
+        return NTP_CLIENT_DROP_DUPLICATE;
+    /* A repeat had tests 2 and 3 cleared on purpose; report it as such. */
+    if (repeat)
+        return NTP_CLIENT_DROP_REPEAT;
+    if (!t->t2)
+        return NTP_CLIENT_DROP_BOGUS;
+    if (!t->t3)
+        return NTP_CLIENT_DROP_ZERO_TS;
+    if (kod)
+        return kod_verdict(p);
+    if (!t->t6)
+        return NTP_CLIENT_UNSYNC;
+    if (!t->t7)
+        return NTP_CLIENT_BAD_DISTANCE;
+    if (!t->ta)
+        return t->warmup ? NTP_CLIENT_WARMUP : NTP_CLIENT_FAIL_MAX_DELAY;
+    if (!t->tb)
+        return NTP_CLIENT_FAIL_DELAY_RATIO;
+    if (!t->tc)
+        return t->quant ? NTP_CLIENT_FAIL_DELAY_QUANT : NTP_CLIENT_FAIL_DELAY_DEV;
+    if (!t->td)
+        return NTP_CLIENT_FAIL_LOOP;
+    return NTP_CLIENT_GOOD;
+}
+
+static char tss_char(enum ntp_client_ts_src s)
+{
+    return s == NTP_CLIENT_TS_HW ? 'H' : s == NTP_CLIENT_TS_KERNEL ? 'K' : 'D';
+}
+
+static void update_report(struct ntp_client *c, const struct ntp_packet *p,
+                          const struct measurement *m, const struct rx_tests *t,
+                          const struct ntp_client_rx_ctx *ctx)
+{
+    struct ntp_client_report *r = &c->report;
+    r->leap = p->leap;
+    r->version = p->version;
+    r->mode = p->mode;
+    r->stratum = p->stratum;
+    r->poll = p->poll;
+    r->precision = p->precision;
+    r->root_delay = ntp_short_to_double(p->root_delay);
+    r->root_dispersion = ntp_short_to_double(p->root_dispersion);
+    r->ref_id = p->ref_id;
+    if (ntp_ts64_is_zero(&p->ref_ts))
+        r->ref_time.tv_sec = 0, r->ref_time.tv_nsec = 0;
+    else
+        ntp_ts64_to_timespec(&r->ref_time, &p->ref_ts, &m->s.time);
+    r->offset = m->ntp_offset;
+    r->peer_delay = m->s.peer_delay;
+    r->peer_dispersion = m->s.peer_dispersion;
+    r->response_time = m->response_time;
+    r->jitter_asymmetry = ctx && ctx->stats ? ctx->stats->jitter_asymmetry : 0.0;
+    r->tests = pack_tests(t);
+    r->interleaved = 0;
+    r->authenticated = 0;
+    r->tx_tss_char = tss_char(ctx ? ctx->tx_src : c->local_tx_src);
+    r->rx_tss_char = tss_char(ctx ? ctx->rx_src : NTP_CLIENT_TS_DAEMON);
+    r->total_valid_rx++;
+}
+
+/* A valid response ends the exchange: schedule the next request one polling interval
+ * after the last one, later after a KoD RATE. */
+static void reschedule(struct ntp_client *c, const struct timespec *now, int kod_rate)
+{
+    if (c->opmode == NTP_CLIENT_OFFLINE)
+        return;
+    double delay = ntp_client_tx_delay(c, 0, now);
+    if (kod_rate) {
+        delay += KOD_RATE_BACKOFF_POLLS * ntp_log2_to_double(c->local_poll);
+        /* A running burst ends with its next good sample. */
+        if (c->opmode != NTP_CLIENT_ONLINE)
+            c->burst_good_to_go = 0;
+    }
+    ntp_client_arm(c, now, delay);
+    c->armed_after_rx = !kod_rate;
+}
+
+/* Counting of a good sample towards the end of a burst. */
+static void burst_sample_done(struct ntp_client *c)
+{
+    if (c->opmode != NTP_CLIENT_BURST_WAS_ONLINE && c->opmode != NTP_CLIENT_BURST_WAS_OFFLINE)
+        return;
+    if (--c->burst_good_to_go > 0)
+        return;
+    if (c->opmode == NTP_CLIENT_BURST_WAS_ONLINE)
+        c->opmode = NTP_CLIENT_ONLINE;
+    else
+        ntp_client_take_offline(c);
+}
+
+static void accept_valid(struct ntp_client *c, const struct ntp_packet *p,
+                         const struct measurement *m, const struct rx_tests *t,
+                         struct ntp_client_result *out)
+{
+    c->remote_poll = p->poll;
+    c->remote_stratum = p->stratum ? (p->stratum < NTP_MAX_STRATUM ? p->stratum : NTP_MAX_STRATUM)
+                                   : NTP_MAX_STRATUM;
+    c->tx_count = 0;
+    ntp_client_reach_update(c, out->synced);
+    if (out->synced) {
+        out->stratum =
+            c->remote_stratum > c->opts.min_stratum ? c->remote_stratum : c->opts.min_stratum;
+        out->leap = p->leap;
+        ntp_client_quant_accumulate(&c->quant, m->s.peer_delay);
+    }
+    struct ntp_sample s;
+    if (out->good) {
+        if (m->s.peer_delay < c->min_sample_delay)
+            c->min_sample_delay = m->s.peer_delay;
+        if (ntp_client_process_sample(c, &m->s, &s)) {
+            out->has_sample = 1;
+            out->sample = s;
+        }
+        burst_sample_done(c);
+        c->report.total_good_rx++;
+    } else {
+        /* Slowly lengthen the interval while responses are unusable. */
+        ntp_client_apply_poll_adj(c, t->td ? 0.02 : 0.1);
+        if (ntp_client_process_sample(c, NULL, &s)) {
+            out->has_sample = 1;
+            out->sample = s;
+        }
+    }
+}
+
+static void count_rx(struct ntp_client *c, const struct ntp_client_rx_ctx *ctx)
+{
+    c->report.total_rx++;
+    if (ctx && ctx->rx_src == NTP_CLIENT_TS_KERNEL)
+        c->report.total_kernel_rx++;
+    else if (ctx && ctx->rx_src == NTP_CLIENT_TS_HW)
+        c->report.total_hw_rx++;
+}
+
+enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8_t *buf, size_t len,
+                                               const struct timespec *rx_ts,
+                                               const struct timespec *tx_ts,
+                                               const struct ntp_client_rx_ctx *ctx,
+                                               struct ntp_client_result *out)
+{
+    struct ntp_packet p;
+    struct rx_tests t;
+    struct measurement m;
+
+    memset(out, 0, sizeof(*out));
+    memset(&t, 0, sizeof(t));
+    memset(&m, 0, sizeof(m));
+    m.s.time = *rx_ts;
+    count_rx(c, ctx);
+    if (ntp_decode(buf, len, &p, NULL) != NTP_OK)
+        return NTP_CLIENT_DROP_FORMAT;
+    if (p.mode != NTP_MODE_SERVER)
+        return NTP_CLIENT_DROP_MODE;
+    if (c->opmode == NTP_CLIENT_OFFLINE || c->suspended)
+        return NTP_CLIENT_DROP_OFFLINE;
+    if (ctx && ctx->stats)
+        c->stats_min_delay = ctx->stats->min_delay;
+
+    run_basic_tests(c, &p, &t);
+    int valid = t.t1 && t.t2 && t.t3 && t.t5;
+    int synced = valid && t.t6 && t.t7;
+    /* RFC 5905 §7.4: a KoD is an unsynchronised stratum-0 reply to our request. */
+    int kod = t.t1 && t.t2 && t.t5 && p.leap == NTP_LEAP_UNSYNC && p.stratum == 0;
+    if (synced) {
+        measure(c, &p, rx_ts, tx_ts ? tx_ts : &c->local_tx, ctx, &m);
+        t.ta = test_a(c, &m, &t.warmup);
+        t.tb = test_b(c, &m, ctx);
+        t.tc = test_c(c, &m, ctx);
+        t.quant = c->quant.on;
+        t.td = test_d(&p, ctx);
+    }
+    /* Remember the timestamps of the first valid response for test 1. */
+    if (valid && !c->valid_rx) {
+        c->remote_rx = p.rx_ts;
+        c->remote_tx = p.tx_ts;
+    }
+    /* At most one response per request. */
+    int repeat = valid && c->valid_rx;
+    if (repeat) {
+        t.t2 = t.t3 = 0;
+        valid = synced = 0;
+    } else if (valid) {
+        c->valid_rx = 1;
+    }
+    out->valid = valid;
+    out->synced = synced;
+    out->good = synced && t.ta && t.tb && t.tc && t.td;
+    out->tests = pack_tests(&t);
+    enum ntp_client_verdict v = pick_verdict(&t, repeat, kod, &p);
+    if (!valid)
+        return v;
+
+    accept_valid(c, &p, &m, &t, out);
+    const struct timespec *now = ctx && !ts_is_zero(&ctx->now) ? &ctx->now : rx_ts;
+    reschedule(c, now, v == NTP_CLIENT_KOD_RATE);
+    update_report(c, &p, &m, &t, ctx);
+    if (v == NTP_CLIENT_KOD_DENY && c->opts.stop_on_kod_deny)
+        ntp_client_take_offline(c);
+    return v;
+}
+
+void ntp_client_get_report(const struct ntp_client *c, struct ntp_client_report *r)
+{
+    *r = c->report;
+}

@@ -1,0 +1,289 @@
+#include "core/ntp_server.h"
+
+#include "lib/bytes.h"
+#include "lib/ntp_time.h"
+#include "lib/ts.h"
+#include "proto/ntp.h"
+
+#include <math.h>
+#include <string.h>
+
+#define NTP_PORT 123
+
+/* Offsets of header fields (RFC 5905 §7.3, figure 8). */
+#define OFF_ORIGIN 24
+#define OFF_RX 32
+#define OFF_TX 40
+
+static enum ntp_drop_reason reason_from_verdict(enum ntp_verdict v)
+{
+    switch (v) {
+    case NTP_OK:
+        return NTP_SRV_REPLY;
+    case NTP_TOO_SHORT:
+        return NTP_SRV_DROP_TOO_SHORT;
+    case NTP_TOO_LONG:
+        return NTP_SRV_DROP_TOO_LONG;
+    case NTP_BAD_LENGTH:
+        return NTP_SRV_DROP_BAD_LENGTH;
+    case NTP_BAD_VERSION:
+        return NTP_SRV_DROP_BAD_VERSION;
+    default:
+        return NTP_SRV_DROP_BAD_FORMAT;
+    }
+}
+
+/* chrony NCR_ProcessRxUnknown: only client and symmetric active requests are answered; an
+ * NTPv1 packet has a reserved field instead of the mode, so mode 0 from a port other than 123
+ * is taken as a client request. Never reply in mode 0. Returns the reply mode or a drop. */
+static int reply_mode(const struct ntp_packet *pkt, uint16_t src_port, enum ntp_drop_reason *why)
+{
+    switch (pkt->mode) {
+    case NTP_MODE_ACTIVE:
+        return NTP_MODE_PASSIVE;
+    case NTP_MODE_CLIENT:
+        return NTP_MODE_SERVER;
+    case NTP_MODE_UNDEFINED:
+        if (pkt->version == 1 && src_port != NTP_PORT)
+            return NTP_MODE_SERVER;
+        break;
+    case NTP_MODE_CONTROL:
+        *why = NTP_SRV_DROP_MODE_CONTROL;
+        return -1;
+    case NTP_MODE_PRIVATE:
+        *why = NTP_SRV_DROP_MODE_PRIVATE;
+        return -1;
+    default:
+        break;
+    }
+    *why = NTP_SRV_DROP_MODE_UNEXPECTED;
+    return -1;
+}
+
+/* chrony NAU_CheckRequestAuth + NAU_GenerateResponseAuth with no keys, no ntp_signd socket and
+ * no NTS server: only requests without authentication get a reply. */
+static enum ntp_drop_reason check_auth(const struct ntp_packet_info *info)
+{
+    /* chrony parse_packet: a MAC after NTS fields sets the mode back to symmetric. */
+    switch (info->mac) {
+    case NTP_MAC_NONE:
+        return info->has_nts ? NTP_SRV_DROP_AUTH_NTS : NTP_SRV_REPLY;
+    case NTP_MAC_MSSNTP:
+    case NTP_MAC_MSSNTP_EXT:
+        return NTP_SRV_DROP_AUTH_MSSNTP;
+    default:
+        return NTP_SRV_DROP_AUTH_MAC;
+    }
+}
+
+double ntp_server_root_dispersion(const struct ntp_server_ref *ref, const struct timespec *now)
+{
+    /* chrony reference.c get_root_dispersion: the dispersion grows linearly from the last
+     * reference update by the skew, residual frequency and maximum clock error. */
+    if (ref->root_dispersion_rate <= 0.0 || ts_is_zero(&ref->ref_time))
+        return ref->root_dispersion;
+    return ref->root_dispersion + fabs(ts_diff(now, &ref->ref_time)) * ref->root_dispersion_rate;
+}
+
+static void timespec_to_wire(struct ntp_ts64 *out, const struct timespec *ts)
+{
+    /* chrony UTI_TimespecToNtp64: a zero timespec stays an all-zero ("unset") timestamp. */
+    if (ts_is_zero(ts)) {
+        out->sec = 0;
+        out->frac = 0;
+        return;
+    }
+    ntp_ts64_from_timespec(out, ts);
+}
+
+static void ts64_add_frac(struct ntp_ts64 *t, uint32_t d)
+{
+    uint32_t f = t->frac + d;
+    if (f < t->frac)
+        t->sec++;
+    t->frac = f;
+}
+
+/* Fill the reply header from ref (chrony transmit_packet for server/passive modes). */
+static void build_reply(const struct ntp_server_ref *ref, const struct ntp_packet *req, int mode,
+                        const struct timespec *rx_ts, struct ntp_packet *rep)
+{
+    int poll = req->poll;
+
+    memset(rep, 0, sizeof(*rep));
+    rep->leap = (uint8_t)(ref->leap & 3);
+    /* Echo the version; chrony never replies with a version above its own. */
+    rep->version = req->version > NTP_VERSION ? NTP_VERSION : req->version;
+    rep->mode = (uint8_t)mode;
+    rep->stratum =
+        ref->stratum > 0 && ref->stratum < NTP_SERVER_MAX_STRATUM ? (uint8_t)ref->stratum : 0;
+    /* Suggest a longer polling interval to clients polling faster than the rate limit. */
+    if (poll < ref->min_poll_log2)
+        poll = ref->min_poll_log2 > 127 ? 127 : ref->min_poll_log2;
+    rep->poll = (int8_t)poll;
+    rep->precision = (int8_t)(ref->precision_log2 < -128  ? -128
+                              : ref->precision_log2 > 127 ? 127
+                                                          : ref->precision_log2);
+    rep->root_delay = ntp_short_from_double(ref->root_delay);
+    rep->root_dispersion = ntp_short_from_double(ntp_server_root_dispersion(ref, rx_ts));
+    rep->ref_id = ref->ref_id;
+    timespec_to_wire(&rep->ref_ts, &ref->ref_time);
+    rep->origin_ts = req->tx_ts;
+    timespec_to_wire(&rep->rx_ts, rx_ts);
+    /* chrony marks its receive timestamps with the lowest bit set so that interleaved requests
+     * (origin = one of our receive timestamps) can be recognised; the receive timestamp must
+     * also differ from the origin. */
+    rep->rx_ts.frac |= 1;
+    if (ntp_ts64_equal(&rep->rx_ts, &rep->origin_ts))
+        ts64_add_frac(&rep->rx_ts, 2);
+}
+
+static void account(struct ntp_server_counters *c, enum ntp_drop_reason why)
+{
+    if (!c)
+        return;
+    c->received++;
+    if (why == NTP_SRV_REPLY)
+        c->replied++;
+    else
+        c->dropped[why]++;
+}
+
+static enum ntp_drop_reason classify(const uint8_t *req, size_t req_len, uint16_t src_port,
+                                     struct ntp_packet *pkt, int *mode)
+{
+    struct ntp_packet_info info;
+    enum ntp_verdict v = ntp_decode(req, req_len, pkt, &info);
+    enum ntp_drop_reason why = NTP_SRV_REPLY;
+
+    if (v != NTP_OK)
+        return reason_from_verdict(v);
+    /* chrony checks the mode before the authentication. */
+    *mode = reply_mode(pkt, src_port, &why);
+    if (*mode < 0)
+        return why;
+    return check_auth(&info);
+}
+
+size_t ntp_server_respond_port(const struct ntp_server_ref *ref, const uint8_t *req, size_t req_len,
+                               uint16_t src_port, const struct timespec *rx_ts, uint8_t *out,
+                               size_t out_cap, enum ntp_drop_reason *why,
+                               struct ntp_server_counters *counters)
+{
+    struct ntp_packet pkt, rep;
+    enum ntp_drop_reason reason;
+    int mode = -1;
+    size_t len = 0;
+
+    reason = classify(req, req_len, src_port, &pkt, &mode);
+    if (reason == NTP_SRV_REPLY && (!out || out_cap < NTP_HEADER_LEN))
+        reason = NTP_SRV_DROP_NO_BUFFER;
+    if (reason == NTP_SRV_REPLY) {
+        build_reply(ref, &pkt, mode, rx_ts, &rep);
+        len = ntp_encode(&rep, out, out_cap);
+    }
+    if (why)
+        *why = reason;
+    account(counters, reason);
+    return len;
+}
+
+size_t ntp_server_respond(const struct ntp_server_ref *ref, const uint8_t *req, size_t req_len,
+                          const struct timespec *rx_ts, uint8_t *out, size_t out_cap,
+                          enum ntp_drop_reason *why, struct ntp_server_counters *counters)
+{
+    return ntp_server_respond_port(ref, req, req_len, 0, rx_ts, out, out_cap, why, counters);
+}
+
+void ntp_server_set_tx(uint8_t *reply, size_t len, const struct timespec *tx_ts)
+{
+    struct ntp_ts64 tx, rx, origin;
+
+    if (!reply || len < NTP_HEADER_LEN)
+        return;
+    ntp_ts64_from_bytes(&origin, reply + OFF_ORIGIN);
+    ntp_ts64_from_bytes(&rx, reply + OFF_RX);
+    timespec_to_wire(&tx, tx_ts);
+    /* chrony: the server transmit timestamp has the lowest bit clear (so it never equals the
+     * marked receive timestamp) and must not equal the origin. */
+    tx.frac &= ~(uint32_t)1;
+    if (!ntp_ts64_is_zero(&tx) && ntp_ts64_equal(&tx, &origin))
+        ts64_add_frac(&tx, 2);
+    if (ntp_ts64_equal(&tx, &rx))
+        ts64_add_frac(&tx, 2);
+    ntp_ts64_to_bytes(reply + OFF_TX, &tx);
+}
+
+void ntp_server_set_kod(uint8_t *reply, size_t len, uint32_t kod)
+{
+    /* chrony transmit_packet with a KoD code: leap 3, stratum 0, the code as reference id. */
+    if (!reply || len < NTP_HEADER_LEN)
+        return;
+    reply[0] = (uint8_t)(NTP_LEAP_UNSYNC << 6 | (reply[0] & 0x3F));
+    reply[1] = 0;
+    put_be32(reply + 12, kod);
+}
+
+int ntp_server_reason_is_hit(enum ntp_drop_reason why)
+{
+    /* chrony logs the client access (CLG_LogServiceAccess) after the format and mode checks
+     * and before the authentication check. */
+    switch (why) {
+    case NTP_SRV_REPLY:
+    case NTP_SRV_DROP_AUTH_MAC:
+    case NTP_SRV_DROP_AUTH_MSSNTP:
+    case NTP_SRV_DROP_AUTH_NTS:
+    case NTP_SRV_DROP_NO_BUFFER:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+void ntp_server_ref_unsynchronised(struct ntp_server_ref *ref, int precision_log2)
+{
+    memset(ref, 0, sizeof(*ref));
+    ref->leap = NTP_LEAP_UNSYNC;
+    ref->stratum = NTP_SERVER_MAX_STRATUM;
+    ref->precision_log2 = precision_log2;
+    ref->ref_id = NTP_REFID_UNSYNC;
+    /* chrony: "standard for a client" values, ignored by anyone since we are unsynchronised. */
+    ref->root_delay = 1.0;
+    ref->root_dispersion = 1.0;
+    ref->min_poll_log2 = NTP_SERVER_MIN_POLL_DEFAULT;
+}
+
+void ntp_server_ref_local(struct ntp_server_ref *ref, int stratum, const struct timespec *now,
+                          int precision_log2)
+{
+    memset(ref, 0, sizeof(*ref));
+    ref->leap = NTP_LEAP_NONE;
+    /* chrony REF_EnableLocal clamps the stratum to 1..15. */
+    ref->stratum = stratum < 1 ? 1 : stratum > 15 ? 15 : stratum;
+    ref->precision_log2 = precision_log2;
+    ref->ref_id = NTP_REFID_LOCAL;
+    /* One second in the past so that a transmit timestamp can never precede it. */
+    ref->ref_time = *now;
+    ref->ref_time.tv_sec--;
+    ref->min_poll_log2 = NTP_SERVER_MIN_POLL_DEFAULT;
+}
+
+const char *ntp_server_reason_name(enum ntp_drop_reason why)
+{
+    static const char *const names[NTP_SRV_N_REASONS] = {
+        "reply",       "too-short",    "too-long",     "bad-length",      "bad-version",
+        "bad-format",  "mode-control", "mode-private", "mode-unexpected", "auth-mac",
+        "auth-mssntp", "auth-nts",     "no-buffer",
+    };
+    if ((unsigned)why >= NTP_SRV_N_REASONS)
+        return "unknown";
+    return names[why];
+}
+
+uint64_t ntp_server_counters_dropped(const struct ntp_server_counters *c)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i < NTP_SRV_N_REASONS; i++)
+        sum += c->dropped[i];
+    return sum;
+}

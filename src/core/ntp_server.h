@@ -1,0 +1,110 @@
+/* The NTP server responder: turns one unauthenticated client (or unknown symmetric peer)
+ * request into a reply exactly as chronyd 4.8 does (ntp_core.c NCR_ProcessRxUnknown),
+ * without reading any clock: the receive time and the served reference come in as arguments. */
+#ifndef CORE_NTP_SERVER_H
+#define CORE_NTP_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* chrony's CLG_GetNtpMinPoll() without `ratelimit`: MIN_LIMIT_INTERVAL = -15 - 4. */
+#define NTP_SERVER_MIN_POLL_DEFAULT (-19)
+/* Stratum values of 16 and above are sent as 0 (chrony NTP_MAX_STRATUM). */
+#define NTP_SERVER_MAX_STRATUM 16
+
+/* What the server says about its own clock (chrony REF_GetReferenceParams). */
+struct ntp_server_ref {
+    int leap;                    /* 0..3, sent as is (3 = unsynchronised) */
+    int stratum;                 /* 1..15; 0 or >= 16 are sent as 0 */
+    int precision_log2;          /* LCL_GetSysPrecisionAsLog(), e.g. -24 */
+    uint32_t ref_id;             /* host order */
+    struct timespec ref_time;    /* zero = unset, sent as an all-zero timestamp */
+    double root_delay;           /* s */
+    double root_dispersion;      /* s, at ref_time */
+    double root_dispersion_rate; /* s/s; dispersion grows by |t - ref_time| * rate
+                                  * (chrony: skew + |residual freq| + maxclockerror) */
+    int min_poll_log2;           /* reply poll = max(this, request poll); the `ratelimit`
+                                  * interval, or NTP_SERVER_MIN_POLL_DEFAULT */
+};
+
+/* Why a request got no reply. Every received request ends in exactly one of these. */
+enum ntp_drop_reason {
+    NTP_SRV_REPLY = 0,
+    NTP_SRV_DROP_TOO_SHORT,       /* < 48 bytes */
+    NTP_SRV_DROP_TOO_LONG,        /* > 1140 bytes (chrony's receive buffer) */
+    NTP_SRV_DROP_BAD_LENGTH,      /* not a multiple of 4 */
+    NTP_SRV_DROP_BAD_VERSION,     /* version 0 or 5..7 */
+    NTP_SRV_DROP_BAD_FORMAT,      /* malformed extension field or MAC trailer */
+    NTP_SRV_DROP_MODE_CONTROL,    /* mode 6 (ntpq), unsupported by chrony */
+    NTP_SRV_DROP_MODE_PRIVATE,    /* mode 7 (ntpdc), unsupported by chrony */
+    NTP_SRV_DROP_MODE_UNEXPECTED, /* mode 2, 4, 5, or mode 0 unless an NTPv1 client request */
+    NTP_SRV_DROP_AUTH_MAC,        /* symmetric MAC or crypto-NAK: no key can verify it */
+    NTP_SRV_DROP_AUTH_MSSNTP,     /* MS-SNTP request: replies are signed by ntp_signd */
+    NTP_SRV_DROP_AUTH_NTS,        /* NTS extension fields and no NTS server */
+    NTP_SRV_DROP_NO_BUFFER,       /* out_cap < 48 (caller error) */
+    NTP_SRV_N_REASONS
+};
+
+struct ntp_server_counters {
+    uint64_t received;
+    uint64_t replied;
+    uint64_t dropped[NTP_SRV_N_REASONS]; /* dropped[NTP_SRV_REPLY] stays 0 */
+};
+/* Invariant: received == replied + sum(dropped). */
+
+/* Answer req[0..req_len) received at rx_ts (cooked local time) from an unknown source.
+ * Writes a 48-byte reply into out and returns its length, or returns 0 (drop). In both cases
+ * *why (if not NULL) is set and counters (if not NULL) are updated. Replies are never longer
+ * than the request. Client (mode 3) and NTPv1 mode-0 requests get mode 4, symmetric active
+ * (mode 1) gets mode 2; the version is echoed; origin = request transmit timestamp; receive =
+ * rx_ts with its lowest bit set to 1 (chrony's interleaved-mode marker); transmit is left
+ * zero for ntp_server_set_tx(). Requests with a zero transmit timestamp are answered
+ * (chrony does not drop them). The source port is taken as not 123. */
+size_t ntp_server_respond(const struct ntp_server_ref *ref, const uint8_t *req, size_t req_len,
+                          const struct timespec *rx_ts, uint8_t *out, size_t out_cap,
+                          enum ntp_drop_reason *why, struct ntp_server_counters *counters);
+
+/* As ntp_server_respond, with the request's UDP source port: chrony answers an NTPv1 mode-0
+ * packet only if it did not come from port 123 (NTPv1 had no mode field). */
+size_t ntp_server_respond_port(const struct ntp_server_ref *ref, const uint8_t *req, size_t req_len,
+                               uint16_t src_port, const struct timespec *rx_ts, uint8_t *out,
+                               size_t out_cap, enum ntp_drop_reason *why,
+                               struct ntp_server_counters *counters);
+
+/* Fill the transmit timestamp of a reply built by ntp_server_respond, just before sending.
+ * As chrony, the lowest bit is cleared and the result never equals the origin or receive
+ * timestamp. Does nothing if len < 48. */
+void ntp_server_set_tx(uint8_t *reply, size_t len, const struct timespec *tx_ts);
+
+/* Turn a reply into a Kiss-o'-Death (RFC 5905 §7.4), as chrony does for `ratelimit` (kod
+ * 0x52415445 "RATE"): leap 3, stratum 0, reference id = kod (host order). */
+#define NTP_SERVER_KOD_RATE 0x52415445U
+void ntp_server_set_kod(uint8_t *reply, size_t len, uint32_t kod);
+
+/* Whether chrony would have logged the request as a client access (the "NTP packets received"
+ * of serverstats and the input of `ratelimit`): true for replies and for requests dropped by
+ * the authentication check, false for malformed requests and unexpected modes. A daemon that
+ * rate-limits should decide only for these, and drop or KoD only replies. */
+int ntp_server_reason_is_hit(enum ntp_drop_reason why);
+
+/* Root dispersion (s) that ref claims at time now. */
+double ntp_server_root_dispersion(const struct ntp_server_ref *ref, const struct timespec *now);
+
+/* The reference of an unsynchronised chronyd without `local`: leap 3, stratum 16 (sent as 0),
+ * ref id 0, zero reference time, root delay and dispersion 1 s. */
+void ntp_server_ref_unsynchronised(struct ntp_server_ref *ref, int precision_log2);
+
+/* The reference of `local stratum N` while it is active: leap 0, stratum N clamped to 1..15,
+ * ref id 127.127.1.1, reference time now - 1 s, root delay and dispersion 0. now is the time
+ * of the current wake-up (chrony uses the event time), so refresh it for every request. */
+void ntp_server_ref_local(struct ntp_server_ref *ref, int stratum, const struct timespec *now,
+                          int precision_log2);
+
+/* Short name of a drop reason ("reply", "too-short", ...), for logs and tests. */
+const char *ntp_server_reason_name(enum ntp_drop_reason why);
+
+/* Sum of all dropped counters. */
+uint64_t ntp_server_counters_dropped(const struct ntp_server_counters *c);
+
+#endif

@@ -1,0 +1,1087 @@
+/* Unit tests for src/core/ntp_client: requests, the RFC 5905 tests against a fake server,
+ * reachability, polling, bursts, KoD, presend, filter and the ntpdata report. */
+#include "check.h"
+
+#include "core/ntp_client.h"
+#include "lib/rng.h"
+#include "lib/ts.h"
+#include "proto/ntp.h"
+
+#include <math.h>
+#include <string.h>
+
+static const struct timespec base = {1700000000, 0};
+
+/* A server reached over a path with the given one-way delays. Local clock = true + off. */
+struct fake_server {
+    double off;           /* s, local clock minus true time */
+    double d_out, d_back; /* s, one-way delays */
+    double proc;          /* s, server processing time */
+    int leap, stratum;
+    uint32_t ref_id;
+    int8_t precision;
+    double root_delay, root_disp;
+    int zero_rx; /* answer with a zero receive timestamp */
+    int mode;    /* 0 = server (4) */
+};
+
+struct world {
+    struct ntp_client c;
+    struct rng rng;
+    struct fake_server srv;
+    uint8_t req[NTP_MAX_PACKET_LEN], resp[NTP_MAX_PACKET_LEN];
+    size_t req_len, resp_len;
+    struct timespec tx, rx; /* local times of the last exchange */
+};
+
+static struct timespec at(double s)
+{
+    struct timespec t;
+    ts_add(&t, &base, s);
+    return t;
+}
+
+static const struct ntp_client_params params = {1e-7, 1e-6};
+
+static void world_init(struct world *w, const struct ntp_client_opts *o)
+{
+    memset(w, 0, sizeof(*w));
+    rng_seed(&w->rng, 42);
+    ntp_client_init(&w->c, o, &params);
+    w->srv.d_out = 0.010;
+    w->srv.d_back = 0.010;
+    w->srv.proc = 0.0001;
+    w->srv.stratum = 1;
+    w->srv.ref_id = 0x47505300; /* "GPS" */
+    w->srv.precision = -20;
+    w->srv.root_delay = 0.0;
+    w->srv.root_disp = 0.0001;
+}
+
+/* Fire the timer at its deadline; returns the local transmit time. */
+static int fire(struct world *w)
+{
+    struct timespec when;
+    if (!ntp_client_next_tx(&w->c, &when))
+        return 0;
+    w->tx = when;
+    w->req_len = ntp_client_on_timer(&w->c, &when, &w->rng, w->req, sizeof(w->req), NULL);
+    return w->req_len > 0;
+}
+
+/* The fake server answers the last request; fills resp and the local arrival time. */
+static void serve(struct world *w)
+{
+    struct ntp_packet q, r;
+    const struct fake_server *s = &w->srv;
+    CHECK_INT_EQ(ntp_decode(w->req, w->req_len, &q, NULL), NTP_OK);
+    struct timespec t_rx, t_tx;
+    ts_add(&t_rx, &w->tx, -s->off + s->d_out);
+    ts_add(&t_tx, &t_rx, s->proc);
+    ts_add(&w->rx, &t_tx, s->d_back + s->off);
+    memset(&r, 0, sizeof(r));
+    r.leap = (uint8_t)s->leap;
+    r.version = q.version;
+    r.mode = s->mode ? (uint8_t)s->mode : NTP_MODE_SERVER;
+    r.stratum = (uint8_t)s->stratum;
+    r.poll = q.poll;
+    r.precision = s->precision;
+    r.root_delay = ntp_short_from_double(s->root_delay);
+    r.root_dispersion = ntp_short_from_double(s->root_disp);
+    r.ref_id = s->ref_id;
+    ntp_ts64_from_timespec(&r.ref_ts, &base);
+    r.origin_ts = q.tx_ts;
+    ntp_ts64_from_timespec(&r.rx_ts, &t_rx);
+    if (s->zero_rx)
+        memset(&r.rx_ts, 0, sizeof(r.rx_ts));
+    ntp_ts64_from_timespec(&r.tx_ts, &t_tx);
+    w->resp_len = ntp_encode(&r, w->resp, sizeof(w->resp));
+}
+
+static enum ntp_client_verdict deliver(struct world *w, const struct ntp_client_rx_ctx *ctx,
+                                       struct ntp_client_result *res)
+{
+    return ntp_client_on_response(&w->c, w->resp, w->resp_len, &w->rx, &w->tx, ctx, res);
+}
+
+/* One full poll: timer, request, response. */
+static enum ntp_client_verdict exchange(struct world *w, struct ntp_client_result *res)
+{
+    if (!fire(w))
+        return NTP_CLIENT_N_VERDICTS;
+    serve(w);
+    return deliver(w, NULL, res);
+}
+
+static void started(struct world *w, const struct ntp_client_opts *o)
+{
+    world_init(w, o);
+    struct timespec t0 = at(0);
+    ntp_client_start(&w->c, &t0);
+}
+
+static void test_opts_default(void)
+{
+    struct ntp_client_opts o;
+    ntp_client_opts_default(&o);
+    CHECK_INT_EQ(o.minpoll, 6);
+    CHECK_INT_EQ(o.maxpoll, 10);
+    CHECK_INT_EQ(o.polltarget, 8);
+    CHECK_INT_EQ(o.port, 123);
+    CHECK_INT_EQ(o.version, 0);
+    CHECK_INT_EQ(o.presend_minpoll, 100);
+    CHECK_INT_EQ(o.min_samples, -1);
+    CHECK_INT_EQ(o.max_samples, -1);
+    CHECK_INT_EQ(o.max_unreach, 100000);
+    CHECK_INT_EQ(o.filter_length, 0);
+    CHECK_NEAR(o.max_delay, 3.0, 0);
+    CHECK_NEAR(o.max_delay_ratio, 0.0, 0);
+    CHECK_NEAR(o.max_delay_dev_ratio, 10.0, 0);
+    CHECK_NEAR(o.asymmetry, 1.0, 0);
+    CHECK(!o.iburst && !o.burst && !o.offline && !o.auto_offline);
+}
+
+static void test_request_format(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_packet p;
+    struct ntp_packet_info info;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    CHECK(fire(&w));
+    CHECK_INT_EQ(w.req_len, NTP_CLIENT_REQUEST_LEN);
+    CHECK_INT_EQ(ntp_decode(w.req, w.req_len, &p, &info), NTP_OK);
+    CHECK_INT_EQ(p.mode, NTP_MODE_CLIENT);
+    CHECK_INT_EQ(p.version, 4);
+    CHECK_INT_EQ(p.leap, 0);
+    CHECK_INT_EQ(p.stratum, 0);
+    CHECK_INT_EQ(p.poll, 6);
+    CHECK_INT_EQ(p.precision, 32);
+    CHECK_INT_EQ(p.root_delay, 0);
+    CHECK_INT_EQ(p.root_dispersion, 0);
+    CHECK_INT_EQ(p.ref_id, 0);
+    CHECK(ntp_ts64_is_zero(&p.ref_ts));
+    CHECK(ntp_ts64_is_zero(&p.origin_ts));
+    CHECK(ntp_ts64_is_zero(&p.rx_ts));
+    CHECK(!ntp_ts64_is_zero(&p.tx_ts));
+    /* The transmit timestamp is a random cookie, not the local time. */
+    struct ntp_ts64 real;
+    ntp_ts64_from_timespec(&real, &w.tx);
+    CHECK(fabs(ntp_ts64_diff(&p.tx_ts, &real)) > 1.0);
+    struct ntp_ts64 first = p.tx_ts;
+    CHECK(fire(&w));
+    CHECK_INT_EQ(ntp_decode(w.req, w.req_len, &p, NULL), NTP_OK);
+    CHECK(!ntp_ts64_equal(&first, &p.tx_ts));
+}
+
+static void test_small_buffer(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct timespec when, t = at(0.2);
+    uint8_t small[40];
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    CHECK_INT_EQ(ntp_client_on_timer(&w.c, &t, &w.rng, small, sizeof(small), NULL), 0);
+    CHECK(ntp_client_next_tx(&w.c, &when));
+    CHECK(fire(&w));
+}
+
+static void test_version_option(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_packet p;
+    ntp_client_opts_default(&o);
+    o.version = 3;
+    started(&w, &o);
+    CHECK(fire(&w));
+    ntp_decode(w.req, w.req_len, &p, NULL);
+    CHECK_INT_EQ(p.version, 3);
+    o.version = 9;
+    started(&w, &o);
+    CHECK(fire(&w));
+    ntp_decode(w.req, w.req_len, &p, NULL);
+    CHECK_INT_EQ(p.version, 4);
+}
+
+static void test_good_sample(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    w.srv.off = 0.5; /* local clock 0.5 s fast */
+    w.srv.d_out = 0.012;
+    w.srv.d_back = 0.008;
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+    CHECK(res.valid && res.synced && res.good && res.has_sample);
+    /* Offset: local fast positive, minus half the path asymmetry. */
+    CHECK_NEAR(res.sample.offset, 0.5 - (0.012 - 0.008) / 2, 1e-6);
+    CHECK_NEAR(res.sample.peer_delay, 0.020, 1e-6);
+    CHECK(res.sample.peer_dispersion >= 1e-7 + ldexp(1.0, -20) - 1e-12);
+    CHECK_NEAR(res.sample.root_delay, res.sample.peer_delay, 1e-4);
+    CHECK_NEAR(res.sample.root_dispersion, 0.0001 + res.sample.peer_dispersion, 1e-4);
+    CHECK_INT_EQ(res.stratum, 1);
+    CHECK_INT_EQ(res.leap, 0);
+    CHECK_INT_EQ(res.tests, 0x3ff);
+    /* Sample time: midway between the local transmit and receive times. */
+    CHECK_NEAR(ts_diff(&res.sample.time, &w.tx), ts_diff(&w.rx, &w.tx) / 2, 1e-8);
+    CHECK_INT_EQ(ntp_client_get_reach(&w.c), 1);
+
+    struct ntp_client_report r;
+    char buf[16];
+    ntp_client_get_report(&w.c, &r);
+    CHECK_INT_EQ(r.mode, NTP_MODE_SERVER);
+    CHECK_INT_EQ(r.stratum, 1);
+    CHECK_INT_EQ(r.precision, -20);
+    CHECK_INT_EQ(r.ref_id, 0x47505300);
+    CHECK_NEAR(r.offset, -res.sample.offset, 1e-12);
+    CHECK_NEAR(r.response_time, 0.0001, 1e-6);
+    CHECK_STR_EQ(ntp_client_format_tests(r.tests, buf, sizeof(buf)), "111 111 1111");
+    CHECK_INT_EQ(r.total_tx, 1);
+    CHECK_INT_EQ(r.total_rx, 1);
+    CHECK_INT_EQ(r.total_valid_rx, 1);
+    CHECK_INT_EQ(r.total_good_rx, 1);
+    CHECK(r.tx_tss_char == 'D' && r.rx_tss_char == 'D');
+    CHECK(!r.interleaved && !r.authenticated);
+}
+
+static void test_offset_option(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    ntp_client_opts_default(&o);
+    o.offset = 0.001; /* added to server-minus-local */
+    started(&w, &o);
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+    CHECK_NEAR(res.sample.offset, -0.001, 1e-6);
+}
+
+static void test_duplicate(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_DROP_DUPLICATE);
+    CHECK(!res.valid && !res.has_sample);
+    CHECK_INT_EQ(res.tests >> 9, 0);
+    /* A replay after the next request is still a duplicate. */
+    CHECK(fire(&w));
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_DROP_DUPLICATE);
+}
+
+static void test_bogus(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    CHECK(fire(&w));
+    serve(&w);
+    w.resp[24] ^= 0x01; /* origin timestamp */
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_DROP_BOGUS);
+    CHECK(!res.valid);
+    CHECK_INT_EQ(ntp_client_get_reach_size(&w.c), 0);
+    /* The genuine response is still accepted afterwards. */
+    serve(&w);
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_GOOD);
+    /* A response to an older request fails the cookie check. */
+    uint8_t old[NTP_MAX_PACKET_LEN];
+    memcpy(old, w.resp, w.resp_len);
+    CHECK(fire(&w));
+    memcpy(w.resp, old, w.resp_len);
+    w.resp[47] ^= 0x10; /* not a duplicate, but an old origin */
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_DROP_BOGUS);
+}
+
+static void test_zero_timestamp(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    w.srv.zero_rx = 1;
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_DROP_ZERO_TS);
+    CHECK(!res.valid);
+}
+
+static void test_repeat_response(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+    /* A second, different answer to the same request. */
+    w.srv.proc = 0.0002;
+    serve(&w);
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_DROP_REPEAT);
+    CHECK(!res.valid && !res.has_sample);
+    struct ntp_client_report r;
+    ntp_client_get_report(&w.c, &r);
+    CHECK_INT_EQ(r.total_rx, 2);
+    CHECK_INT_EQ(r.total_valid_rx, 1);
+}
+
+static void test_unsynchronised(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    w.srv.leap = NTP_LEAP_UNSYNC;
+    w.srv.stratum = 2;
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_UNSYNC);
+    CHECK(res.valid && !res.synced && !res.has_sample);
+    /* The poll counts as answered but unusable. */
+    CHECK_INT_EQ(ntp_client_get_reach(&w.c), 0);
+    CHECK_INT_EQ(ntp_client_get_reach_size(&w.c), 1);
+    w.srv.leap = 0;
+    w.srv.stratum = 16;
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_UNSYNC);
+    char buf[16];
+    CHECK_STR_EQ(ntp_client_format_tests(res.tests, buf, sizeof(buf)), "111 101 0000");
+}
+
+static void test_bad_distance(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    w.srv.root_disp = 16.5;
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_BAD_DISTANCE);
+    CHECK(res.valid && !res.synced);
+}
+
+static void test_kod_rate(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    struct timespec when;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    w.srv.leap = NTP_LEAP_UNSYNC;
+    w.srv.stratum = 0;
+    w.srv.ref_id = 0x52415445; /* RATE */
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_KOD_RATE);
+    CHECK(res.valid && !res.synced);
+    CHECK(ntp_client_next_tx(&w.c, &when));
+    /* One polling interval plus four more. */
+    double d = ts_diff(&when, &w.tx);
+    CHECK(d >= 5 * 64.0 && d <= 5 * 64.0 * 1.03);
+    CHECK(ntp_client_is_online(&w.c));
+}
+
+static void test_kod_deny(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    struct timespec when;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    w.srv.leap = NTP_LEAP_UNSYNC;
+    w.srv.stratum = 0;
+    w.srv.ref_id = 0x44454E59; /* DENY */
+    /* chrony ignores DENY: polling continues at the normal interval. */
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_KOD_DENY);
+    CHECK(ntp_client_next_tx(&w.c, &when));
+    CHECK(ts_diff(&when, &w.tx) < 64.0 * 1.03);
+    w.srv.ref_id = 0x52535452; /* RSTR */
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_KOD_DENY);
+    w.srv.ref_id = 0x494E4954; /* INIT */
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_KOD_OTHER);
+
+    /* Optional: stop polling on DENY. */
+    o.stop_on_kod_deny = 1;
+    started(&w, &o);
+    w.srv.leap = NTP_LEAP_UNSYNC;
+    w.srv.stratum = 0;
+    w.srv.ref_id = 0x44454E59;
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_KOD_DENY);
+    CHECK(!ntp_client_next_tx(&w.c, &when));
+    CHECK(!ntp_client_is_online(&w.c));
+}
+
+static void test_kod_needs_cookie(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    struct timespec when;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    w.srv.leap = NTP_LEAP_UNSYNC;
+    w.srv.stratum = 0;
+    w.srv.ref_id = 0x52415445;
+    CHECK(fire(&w));
+    serve(&w);
+    w.resp[30] ^= 0xff; /* spoofed: wrong origin */
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_DROP_BOGUS);
+    CHECK(ntp_client_next_tx(&w.c, &when));
+    CHECK(ts_diff(&when, &w.tx) < 64.0 * 1.03);
+}
+
+static void test_max_delay(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    w.srv.d_out = 2.0;
+    w.srv.d_back = 1.5;
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_FAIL_MAX_DELAY);
+    CHECK(res.valid && res.synced && !res.good && !res.has_sample);
+    /* Answered: the reach bit is set even though the sample is not used. */
+    CHECK_INT_EQ(ntp_client_get_reach(&w.c), 1);
+    char buf[16];
+    CHECK_STR_EQ(ntp_client_format_tests(res.tests, buf, sizeof(buf)), "111 111 0111");
+    /* A slow server fails test A too. */
+    w.srv.d_out = w.srv.d_back = 0.01;
+    w.srv.proc = 5.0;
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_FAIL_MAX_DELAY);
+    /* A lower maxdelay. */
+    ntp_client_set_max_delay(&w.c, 0.001);
+    w.srv.proc = 0.0001;
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_FAIL_MAX_DELAY);
+}
+
+static void test_max_delay_ratio(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    struct ntp_client_stats st;
+    struct ntp_client_rx_ctx ctx;
+    ntp_client_opts_default(&o);
+    o.max_delay_ratio = 2.0;
+    started(&w, &o);
+    memset(&st, 0, sizeof(st));
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.stats = &st;
+    st.have_delay_test_data = 1;
+    st.min_delay = 0.005;
+    st.std_dev = 1.0; /* keep test C quiet */
+    CHECK(fire(&w));
+    serve(&w);
+    st.last_sample_time = w.tx;
+    CHECK_INT_EQ(deliver(&w, &ctx, &res), NTP_CLIENT_FAIL_DELAY_RATIO);
+    CHECK(res.valid && !res.good);
+    st.min_delay = 0.015;
+    CHECK(fire(&w));
+    serve(&w);
+    st.last_sample_time = w.tx;
+    CHECK_INT_EQ(deliver(&w, &ctx, &res), NTP_CLIENT_GOOD);
+    /* Without delay test data the test passes. */
+    st.have_delay_test_data = 0;
+    st.min_delay = 0.001;
+    CHECK(fire(&w));
+    serve(&w);
+    CHECK_INT_EQ(deliver(&w, &ctx, &res), NTP_CLIENT_GOOD);
+}
+
+static void test_max_delay_dev_ratio(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    struct ntp_client_stats st;
+    struct ntp_client_rx_ctx ctx;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    memset(&st, 0, sizeof(st));
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.stats = &st;
+    st.have_delay_test_data = 1;
+    st.min_delay = 0.002;
+    st.std_dev = 0.0001; /* max increase 10 * 0.1 ms */
+    w.srv.d_out = 0.010;
+    w.srv.d_back = 0.010;
+    CHECK(fire(&w));
+    serve(&w);
+    st.last_sample_time = w.tx;
+    CHECK_INT_EQ(deliver(&w, &ctx, &res), NTP_CLIENT_FAIL_DELAY_DEV);
+    /* The offset moved more than the delay grew: accepted. */
+    st.predicted_offset = 0.5;
+    CHECK(fire(&w));
+    serve(&w);
+    st.last_sample_time = w.tx;
+    CHECK_INT_EQ(deliver(&w, &ctx, &res), NTP_CLIENT_GOOD);
+    /* Larger jitter allows the delay. */
+    st.predicted_offset = 0.0;
+    st.std_dev = 0.001;
+    CHECK(fire(&w));
+    serve(&w);
+    st.last_sample_time = w.tx;
+    CHECK_INT_EQ(deliver(&w, &ctx, &res), NTP_CLIENT_GOOD);
+}
+
+static void test_max_delay_quant(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    ntp_client_opts_default(&o);
+    o.max_delay_quant = 0.5;
+    started(&w, &o);
+    /* No estimate yet: the first response fails, as in chrony. */
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_FAIL_DELAY_QUANT);
+    CHECK(res.synced && !res.good);
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+    /* A delay spike above the median is dropped. */
+    w.srv.d_out = 0.050;
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_FAIL_DELAY_QUANT);
+    /* After many longer delays the median follows. */
+    for (int i = 0; i < 3000; i++)
+        exchange(&w, &res);
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+    /* Going offline and online resets the estimate. */
+    ntp_client_set_online(&w.c, 0, &w.rx);
+    ntp_client_set_online(&w.c, 1, &w.rx);
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_FAIL_DELAY_QUANT);
+}
+
+static void test_sync_loop(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    struct ntp_client_self me;
+    struct ntp_client_rx_ctx ctx;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    memset(&me, 0, sizeof(me));
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.self = &me;
+    me.local_refid = 0xC0A80001;
+    me.stratum = 3;
+    w.srv.stratum = 4;
+    w.srv.ref_id = 0xC0A80001; /* the server is synchronised to our address */
+    CHECK(fire(&w));
+    serve(&w);
+    CHECK_INT_EQ(deliver(&w, &ctx, &res), NTP_CLIENT_FAIL_LOOP);
+    CHECK(res.synced && !res.good);
+    /* The server is us: same reference data. */
+    w.srv.ref_id = me.ref_id = 0x0A000001;
+    w.srv.stratum = me.stratum = 3;
+    me.root_delay = w.srv.root_delay = 0.25;
+    me.ref_time = base;
+    CHECK(fire(&w));
+    serve(&w);
+    CHECK_INT_EQ(deliver(&w, &ctx, &res), NTP_CLIENT_FAIL_LOOP);
+    me.ref_time = at(1);
+    CHECK(fire(&w));
+    serve(&w);
+    CHECK_INT_EQ(deliver(&w, &ctx, &res), NTP_CLIENT_GOOD);
+}
+
+static void test_bad_format_and_mode(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    CHECK(fire(&w));
+    serve(&w);
+    CHECK_INT_EQ(ntp_client_on_response(&w.c, w.resp, 20, &w.rx, &w.tx, NULL, &res),
+                 NTP_CLIENT_DROP_FORMAT);
+    w.srv.mode = NTP_MODE_CLIENT;
+    serve(&w);
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_DROP_MODE);
+    w.srv.mode = 0;
+    serve(&w);
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_GOOD);
+}
+
+static void test_reach_register(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    CHECK(!ntp_client_is_reachable(&w.c));
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD); /* 1 */
+    CHECK(fire(&w));                                   /* no answer */
+    CHECK_INT_EQ(ntp_client_get_reach(&w.c), 1);       /* counted at the next request */
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD); /* 0 then 1 */
+    CHECK_INT_EQ(ntp_client_get_reach(&w.c), 5);
+    CHECK_INT_EQ(ntp_client_get_reach_size(&w.c), 3);
+    for (int i = 0; i < 10; i++)
+        CHECK(fire(&w));
+    CHECK_INT_EQ(ntp_client_get_reach(&w.c), 0);
+    CHECK_INT_EQ(ntp_client_get_reach_size(&w.c), 8);
+    CHECK(!ntp_client_is_reachable(&w.c));
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+    CHECK_INT_EQ(ntp_client_get_reach(&w.c), 1);
+    struct ntp_client_report r;
+    ntp_client_get_report(&w.c, &r);
+    CHECK_INT_EQ(r.total_tx, 14);
+    CHECK_INT_EQ(r.total_valid_rx, 3);
+}
+
+static void test_unreachable_backoff(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct timespec when;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    CHECK(fire(&w));
+    /* Each missed response lengthens the interval by a quarter step. */
+    for (int i = 0; i < 4; i++)
+        CHECK(fire(&w));
+    CHECK_INT_EQ(ntp_client_get_poll(&w.c), 7);
+    CHECK(ntp_client_next_tx(&w.c, &when));
+    double d = ts_diff(&when, &w.tx);
+    CHECK(d >= 128.0 && d <= 128.0 * 1.021);
+    for (int i = 0; i < 40; i++)
+        CHECK(fire(&w));
+    CHECK_INT_EQ(ntp_client_get_poll(&w.c), 10);
+    /* Slower for the source we are synchronised to. */
+    started(&w, &o);
+    ntp_client_set_sync_peer(&w.c, 1);
+    for (int i = 0; i < 12; i++)
+        CHECK(fire(&w));
+    CHECK_INT_EQ(ntp_client_get_poll(&w.c), 7);
+}
+
+static void test_poll_bounds(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct timespec now = at(0);
+    ntp_client_opts_default(&o);
+    o.minpoll = 4;
+    o.maxpoll = 8;
+    started(&w, &o);
+    CHECK_INT_EQ(ntp_client_get_poll(&w.c), 4);
+    ntp_client_adjust_poll(&w.c, 10.0, &now);
+    CHECK_INT_EQ(ntp_client_get_poll(&w.c), 8);
+    CHECK_NEAR(ntp_client_get_poll_score(&w.c), 1.0, 0);
+    ntp_client_adjust_poll(&w.c, -10.0, &now);
+    CHECK_INT_EQ(ntp_client_get_poll(&w.c), 4);
+    CHECK_NEAR(ntp_client_get_poll_score(&w.c), 0.0, 0);
+    ntp_client_adjust_poll(&w.c, 0.5, &now);
+    ntp_client_adjust_poll(&w.c, 0.6, &now);
+    CHECK_INT_EQ(ntp_client_get_poll(&w.c), 5);
+    CHECK_NEAR(ntp_client_get_poll_score(&w.c), 0.1, 1e-9);
+    ntp_client_adjust_poll(&w.c, -0.2, &now);
+    CHECK_INT_EQ(ntp_client_get_poll(&w.c), 4);
+    CHECK_NEAR(ntp_client_get_poll_score(&w.c), 0.9, 1e-9);
+    ntp_client_reset_poll(&w.c, &now);
+    CHECK_INT_EQ(ntp_client_get_poll(&w.c), 4);
+
+    /* Invalid values fall back to the defaults, maxpoll >= minpoll. */
+    o.minpoll = -20;
+    o.maxpoll = 30;
+    ntp_client_init(&w.c, &o, &params);
+    CHECK_INT_EQ(w.c.opts.minpoll, 6);
+    CHECK_INT_EQ(w.c.opts.maxpoll, 24);
+    o.minpoll = 12;
+    o.maxpoll = 8;
+    ntp_client_init(&w.c, &o, &params);
+    CHECK_INT_EQ(w.c.opts.maxpoll, 12);
+    /* Sub-second polling only for reachable sources on a LAN. */
+    o.minpoll = -4;
+    o.maxpoll = 2;
+    started(&w, &o);
+    CHECK_INT_EQ(ntp_client_get_poll(&w.c), 0);
+    ntp_client_adjust_poll(&w.c, -3.0, &now);
+    CHECK_INT_EQ(ntp_client_get_poll(&w.c), 0);
+    struct ntp_client_result res;
+    w.srv.d_out = w.srv.d_back = 0.0001;
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+    ntp_client_adjust_poll(&w.c, -3.0, &now);
+    CHECK_INT_EQ(ntp_client_get_poll(&w.c), -3);
+}
+
+static void test_poll_adj(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_sample s;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    memset(&s, 0, sizeof(s));
+    s.peer_delay = 0.02;
+    s.peer_dispersion = 0.0;
+    /* Prediction error within the distance: steer towards polltarget (8). */
+    CHECK_NEAR(ntp_client_poll_adj(&w.c, &s, 0.001, 8), 0.0, 1e-12);
+    CHECK_NEAR(ntp_client_poll_adj(&w.c, &s, 0.001, 16), 1.0 / 8, 1e-12);
+    CHECK_NEAR(ntp_client_poll_adj(&w.c, &s, 0.001, 4), -0.5 / 8 * 2, 1e-12);
+    /* Error four times the distance: two steps back. */
+    CHECK_NEAR(ntp_client_poll_adj(&w.c, &s, 0.04, 8), -2.0, 1e-12);
+}
+
+static void test_poll_adjust_reschedules(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    struct timespec when;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+    ntp_client_adjust_poll(&w.c, 1.0, &w.rx);
+    CHECK_INT_EQ(ntp_client_get_poll(&w.c), 7);
+    CHECK(ntp_client_next_tx(&w.c, &when));
+    double d = ts_diff(&when, &w.tx);
+    CHECK(d >= 127.9 && d <= 128.0 * 1.021);
+}
+
+static void test_first_request_delay(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct timespec when, t0 = at(0);
+    ntp_client_opts_default(&o);
+    world_init(&w, &o);
+    /* Not started: no timer. */
+    CHECK(!ntp_client_next_tx(&w.c, &when));
+    ntp_client_start(&w.c, &t0);
+    CHECK(ntp_client_next_tx(&w.c, &when));
+    CHECK_NEAR(ts_diff(&when, &t0), 0.2, 1e-9);
+    CHECK(fire(&w));
+    CHECK(ntp_client_next_tx(&w.c, &when));
+    double d = ts_diff(&when, &w.tx);
+    CHECK(d >= 64.0 && d < 64.0 * 1.02 + 1e-9);
+}
+
+static void test_iburst(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    struct timespec when, prev;
+    ntp_client_opts_default(&o);
+    o.iburst = 1;
+    started(&w, &o);
+    CHECK(ntp_client_next_tx(&w.c, &when));
+    CHECK_NEAR(ts_diff(&when, &base), 0.2, 1e-9);
+    for (int i = 0; i < 4; i++) {
+        prev = when;
+        CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+        CHECK(ntp_client_next_tx(&w.c, &when));
+        double d = ts_diff(&when, &prev);
+        if (i < 3)
+            CHECK(d >= 2.0 && d <= 2.0 * 1.021);
+        else
+            CHECK(d >= 64.0 && d <= 64.0 * 1.021);
+    }
+    CHECK_INT_EQ(ntp_client_get_reach(&w.c), 0xf);
+    CHECK_INT_EQ(w.c.opmode, NTP_CLIENT_ONLINE);
+}
+
+static void test_iburst_unanswered(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct timespec when;
+    ntp_client_opts_default(&o);
+    o.iburst = 1;
+    started(&w, &o);
+    /* Eight requests 2 s apart, then the normal interval. */
+    for (int i = 0; i < 8; i++) {
+        CHECK(fire(&w));
+        CHECK(ntp_client_next_tx(&w.c, &when));
+        double d = ts_diff(&when, &w.tx);
+        if (i < 7)
+            CHECK(d >= 2.0 && d <= 2.05);
+        else
+            CHECK(d > 60.0);
+    }
+    CHECK_INT_EQ(w.c.opmode, NTP_CLIENT_ONLINE);
+}
+
+static void test_burst_option(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    struct timespec when;
+    ntp_client_opts_default(&o);
+    o.burst = 1;
+    o.minpoll = 4;
+    started(&w, &o);
+    ntp_client_adjust_poll(&w.c, 2.0, &base); /* poll 6 > minpoll 4 */
+    CHECK(fire(&w));
+    CHECK_INT_EQ(w.c.opmode, NTP_CLIENT_BURST_WAS_ONLINE);
+    CHECK_INT_EQ(w.c.burst_total_to_go, 3); /* min(2^(6-4), 4) - 1 sent */
+    CHECK(ntp_client_next_tx(&w.c, &when));
+    CHECK(ts_diff(&when, &w.tx) <= 2.05);
+    serve(&w);
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_GOOD);
+    /* One good sample ends the burst. */
+    CHECK_INT_EQ(w.c.opmode, NTP_CLIENT_ONLINE);
+    CHECK(ntp_client_next_tx(&w.c, &when));
+    CHECK(ts_diff(&when, &w.tx) >= 63.9);
+    /* At minpoll there is no burst. */
+    started(&w, &o);
+    CHECK(fire(&w));
+    CHECK_INT_EQ(w.c.opmode, NTP_CLIENT_ONLINE);
+}
+
+static void test_presend(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    struct timespec when;
+    ntp_client_opts_default(&o);
+    o.presend_minpoll = 6;
+    started(&w, &o);
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_WARMUP);
+    CHECK(res.valid && !res.good);
+    CHECK(ntp_client_next_tx(&w.c, &when));
+    double d = ts_diff(&when, &w.tx);
+    CHECK(d >= 2.0 && d <= 2.05);
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+    CHECK(ntp_client_next_tx(&w.c, &when));
+    CHECK(ts_diff(&when, &w.tx) >= 63.9);
+    /* Every poll starts with a warm-up request. */
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_WARMUP);
+}
+
+static void test_offline_online(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    struct timespec when, t = at(100);
+    ntp_client_opts_default(&o);
+    o.offline = 1;
+    o.iburst = 1;
+    started(&w, &o);
+    CHECK(!ntp_client_is_online(&w.c));
+    CHECK(!ntp_client_next_tx(&w.c, &when));
+    ntp_client_set_online(&w.c, 1, &t);
+    CHECK(ntp_client_is_online(&w.c));
+    CHECK(ntp_client_next_tx(&w.c, &when));
+    CHECK_NEAR(ts_diff(&when, &t), 0.2, 1e-9);
+    CHECK_INT_EQ(w.c.opmode, NTP_CLIENT_BURST_WAS_ONLINE);
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+    /* Offline: reachability cleared, no timer, responses ignored. */
+    ntp_client_set_online(&w.c, 0, &w.rx);
+    CHECK_INT_EQ(w.c.opmode, NTP_CLIENT_BURST_WAS_OFFLINE);
+    CHECK(!ntp_client_is_online(&w.c));
+    w.c.opmode = NTP_CLIENT_ONLINE;
+    ntp_client_set_online(&w.c, 0, &w.rx);
+    CHECK(!ntp_client_next_tx(&w.c, &when));
+    CHECK_INT_EQ(ntp_client_get_reach_size(&w.c), 0);
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_DROP_OFFLINE);
+    /* Back online shortly after: the previous interval is respected. */
+    ntp_client_set_online(&w.c, 1, &w.rx);
+    CHECK(ntp_client_next_tx(&w.c, &when));
+    CHECK(ts_diff(&when, &w.tx) >= 1.99);
+}
+
+static void test_burst_from_offline(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    struct timespec when, t = at(10);
+    ntp_client_opts_default(&o);
+    o.offline = 1;
+    started(&w, &o);
+    /* chronyc burst 2/4 on an offline source, then back offline. */
+    ntp_client_initiate_burst(&w.c, 2, 4, &t);
+    CHECK(ntp_client_next_tx(&w.c, &when));
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+    CHECK_INT_EQ(w.c.opmode, NTP_CLIENT_OFFLINE);
+    CHECK(!ntp_client_next_tx(&w.c, &when));
+}
+
+static void test_send_error_auto_offline(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct timespec when;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    CHECK(fire(&w));
+    ntp_client_on_send_error(&w.c, &w.tx);
+    struct ntp_client_report r;
+    ntp_client_get_report(&w.c, &r);
+    CHECK_INT_EQ(r.total_tx, 0);
+    CHECK(ntp_client_is_online(&w.c));
+    /* Failed sends do not back off. */
+    for (int i = 0; i < 8; i++) {
+        CHECK(fire(&w));
+        ntp_client_on_send_error(&w.c, &w.tx);
+    }
+    CHECK_INT_EQ(ntp_client_get_poll(&w.c), 6);
+    o.auto_offline = 1;
+    started(&w, &o);
+    CHECK(fire(&w));
+    ntp_client_on_send_error(&w.c, &w.tx);
+    CHECK(!ntp_client_is_online(&w.c));
+    CHECK(!ntp_client_next_tx(&w.c, &when));
+}
+
+static void test_filter(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    ntp_client_opts_default(&o);
+    o.filter_length = 3;
+    started(&w, &o);
+    const double offs[] = {0.1, 0.3, 0.2};
+    for (int i = 0; i < 3; i++) {
+        w.srv.off = offs[i];
+        CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+        CHECK_INT_EQ(res.has_sample, i == 2);
+    }
+    CHECK_NEAR(res.sample.offset, 0.2, 1e-6);
+    /* Missed polls count towards the filter length. */
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+    CHECK(fire(&w));
+    CHECK(fire(&w));
+    struct ntp_client_result tx_res;
+    struct timespec when;
+    CHECK(ntp_client_next_tx(&w.c, &when));
+    w.tx = when;
+    w.req_len = ntp_client_on_timer(&w.c, &when, &w.rng, w.req, sizeof(w.req), &tx_res);
+    CHECK(tx_res.has_sample);
+    CHECK_NEAR(tx_res.sample.offset, 0.2, 1e-6);
+}
+
+static void test_tx_timestamp(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    struct ntp_client_rx_ctx ctx;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    CHECK(fire(&w));
+    serve(&w);
+    /* A kernel timestamp 1 ms later than the daemon's: 1 ms less delay and offset moves. */
+    struct timespec ktx, saved = w.tx;
+    ts_add(&ktx, &w.tx, 0.001);
+    ntp_client_set_tx_ts(&w.c, &ktx, NTP_CLIENT_TS_KERNEL);
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.rx_src = NTP_CLIENT_TS_KERNEL;
+    ctx.tx_src = NTP_CLIENT_TS_KERNEL;
+    CHECK_INT_EQ(ntp_client_on_response(&w.c, w.resp, w.resp_len, &w.rx, NULL, &ctx, &res),
+                 NTP_CLIENT_GOOD);
+    CHECK_NEAR(res.sample.peer_delay, 0.019, 1e-6);
+    CHECK_NEAR(res.sample.offset, 0.0005, 1e-6);
+    struct ntp_client_report r;
+    ntp_client_get_report(&w.c, &r);
+    CHECK(r.tx_tss_char == 'K' && r.rx_tss_char == 'K');
+    CHECK_INT_EQ(r.total_kernel_tx, 1);
+    CHECK_INT_EQ(r.total_kernel_rx, 1);
+    /* A timestamp earlier than the recorded one is ignored. */
+    CHECK(fire(&w));
+    saved = w.tx;
+    ts_add(&ktx, &w.tx, -0.5);
+    ntp_client_set_tx_ts(&w.c, &ktx, NTP_CLIENT_TS_KERNEL);
+    CHECK_INT_EQ(w.c.local_tx.tv_sec, saved.tv_sec);
+    CHECK_INT_EQ(w.c.local_tx.tv_nsec, saved.tv_nsec);
+}
+
+static void test_min_stratum(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    ntp_client_opts_default(&o);
+    o.min_stratum = 3;
+    started(&w, &o);
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+    CHECK_INT_EQ(res.stratum, 3);
+    CHECK_INT_EQ(res.sample.stratum, 3);
+    struct ntp_client_report r;
+    ntp_client_get_report(&w.c, &r);
+    CHECK_INT_EQ(r.stratum, 1); /* the report shows the packet's stratum */
+}
+
+static void test_verdict_names(void)
+{
+    CHECK_STR_EQ(ntp_client_verdict_name(NTP_CLIENT_GOOD), "good");
+    CHECK_STR_EQ(ntp_client_verdict_name(NTP_CLIENT_DROP_BOGUS), "bogus");
+    CHECK_STR_EQ(ntp_client_verdict_name(NTP_CLIENT_FAIL_LOOP), "sync loop");
+    CHECK_STR_EQ(ntp_client_verdict_name(NTP_CLIENT_N_VERDICTS), "unknown");
+    char buf[16];
+    CHECK_STR_EQ(ntp_client_format_tests(0x2aa, buf, sizeof(buf)), "101 010 1010");
+}
+
+static void test_separation_and_window(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    CHECK_NEAR(ntp_client_separation(&w.c), 0.2, 1e-12);
+    CHECK_NEAR(ntp_client_rx_window(&w.c), 7.0, 1e-12);
+    o.minpoll = o.maxpoll = -2;
+    started(&w, &o);
+    ntp_client_adjust_poll(&w.c, -2.0, &base);
+    /* Sub-second polling is refused for an unreachable source: poll 0, 1/8 s. */
+    CHECK_INT_EQ(ntp_client_get_poll(&w.c), 0);
+    CHECK_NEAR(ntp_client_separation(&w.c), 0.125, 1e-12);
+}
+
+int main(void)
+{
+    RUN(test_opts_default);
+    RUN(test_request_format);
+    RUN(test_small_buffer);
+    RUN(test_version_option);
+    RUN(test_good_sample);
+    RUN(test_offset_option);
+    RUN(test_duplicate);
+    RUN(test_bogus);
+    RUN(test_zero_timestamp);
+    RUN(test_repeat_response);
+    RUN(test_unsynchronised);
+    RUN(test_bad_distance);
+    RUN(test_kod_rate);
+    RUN(test_kod_deny);
+    RUN(test_kod_needs_cookie);
+    RUN(test_max_delay);
+    RUN(test_max_delay_ratio);
+    RUN(test_max_delay_dev_ratio);
+    RUN(test_max_delay_quant);
+    RUN(test_sync_loop);
+    RUN(test_bad_format_and_mode);
+    RUN(test_reach_register);
+    RUN(test_unreachable_backoff);
+    RUN(test_poll_bounds);
+    RUN(test_poll_adj);
+    RUN(test_poll_adjust_reschedules);
+    RUN(test_first_request_delay);
+    RUN(test_iburst);
+    RUN(test_iburst_unanswered);
+    RUN(test_burst_option);
+    RUN(test_presend);
+    RUN(test_offline_online);
+    RUN(test_burst_from_offline);
+    RUN(test_send_error_auto_offline);
+    RUN(test_filter);
+    RUN(test_tx_timestamp);
+    RUN(test_min_stratum);
+    RUN(test_verdict_names);
+    RUN(test_separation_and_window);
+    return check_summary();
+}
