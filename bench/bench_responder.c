@@ -48,7 +48,7 @@ int main(void)
         ntp_server_set_tx(out, 48, &rx);
     }
     resp = (now_s() - t0) / N;
-    printf("responder: %.1f ns/request, baseline decode+encode: %.1f ns, ratio %.2f\n",
-           resp * 1e9, base * 1e9, resp / base);
+    printf("responder: %.1f ns/request, baseline decode+encode: %.1f ns, ratio %.2f\n", resp * 1e9,
+           base * 1e9, resp / base);
     return sink == 0;
 }

@@ -32,7 +32,8 @@ int main(int argc, char **argv)
     memset(&to, 0, sizeof(to));
     to.sin_family = AF_INET;
     to.sin_port = htons((unsigned short)atoi(argv[2]));
-    if (inet_pton(AF_INET, argv[1], &to.sin_addr) != 1 || (ntohl(to.sin_addr.s_addr) >> 24) != 127) {
+    if (inet_pton(AF_INET, argv[1], &to.sin_addr) != 1 ||
+        (ntohl(to.sin_addr.s_addr) >> 24) != 127) {
         fprintf(stderr, "ntpload: loopback IPv4 addresses only\n");
         return 2;
     }

@@ -18,19 +18,19 @@
 
 struct cli {
     const char *conf_file;
-    int debug;       /* -d count */
-    int nodetach;    /* -n */
-    int noclock;     /* -x */
-    int print_conf;  /* -p */
-    int family;      /* -4 / -6 */
+    int debug;      /* -d count */
+    int nodetach;   /* -n */
+    int noclock;    /* -x */
+    int print_conf; /* -p */
+    int family;     /* -4 / -6 */
     const char *log_file;
     int log_level;
     const char *user;
     int sched_prio;
     int lock_mem;
     double timeout;
-    int quit_mode;   /* -q (1) / -Q (2) */
-    char **lines;    /* configuration lines given as arguments */
+    int quit_mode; /* -q (1) / -Q (2) */
+    char **lines;  /* configuration lines given as arguments */
     int n_lines;
 };
 

@@ -26,12 +26,12 @@ enum rx_ts_source {
 };
 
 struct net_rx {
-    int sock;               /* handle returned by udp_open / unix_open */
+    int sock; /* handle returned by udp_open / unix_open */
     const uint8_t *data;
     size_t len;
     struct net_addr remote;
-    struct net_addr local;  /* destination address of the datagram when known */
-    struct timespec rx_ts;  /* raw clock time of reception */
+    struct net_addr local; /* destination address of the datagram when known */
+    struct timespec rx_ts; /* raw clock time of reception */
     enum rx_ts_source rx_ts_src;
 };
 
@@ -56,7 +56,7 @@ struct env_clock {
 };
 
 enum net_open_flags {
-    NETF_SERVER = 1,   /* bound listening socket (may share with others) */
+    NETF_SERVER = 1, /* bound listening socket (may share with others) */
     NETF_REUSE = 2,
     NETF_IPV6ONLY = 4
 };
@@ -70,8 +70,8 @@ struct env_net {
     int (*unix_open)(void *ctx, const char *path, int *err);
     void (*close)(void *ctx, int sock);
     /* Send one datagram. local may be NULL or the address to send from. Returns 0 or -1. */
-    int (*send)(void *ctx, int sock, const struct net_addr *remote,
-                const struct net_addr *local, const void *buf, size_t len);
+    int (*send)(void *ctx, int sock, const struct net_addr *remote, const struct net_addr *local,
+                const void *buf, size_t len);
 };
 
 /* Files: whole-file reads and atomic replacement (temp file + rename). */
@@ -101,8 +101,7 @@ struct env_resolver {
     /* Start an asynchronous lookup; cb is called later from the event loop
      * (status 0 = success, 1 = try again later, 2 = permanent failure).
      * family IPF_UNSPEC means both. Returns 0 if started. */
-    int (*resolve)(void *ctx, const char *name, enum ip_family family, resolve_cb cb,
-                   void *arg);
+    int (*resolve)(void *ctx, const char *name, enum ip_family family, resolve_cb cb, void *arg);
 };
 
 struct env_random {

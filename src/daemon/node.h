@@ -12,8 +12,8 @@ struct config;
 struct node;
 
 struct node_opts {
-    int family;            /* 0 both, 4 or 6 (chronyd -4/-6) */
-    double precision;      /* measured clock precision in s (0: assume 1e-9) */
+    int family;       /* 0 both, 4 or 6 (chronyd -4/-6) */
+    double precision; /* measured clock precision in s (0: assume 1e-9) */
 };
 
 /* cfg must outlive the node; env likewise. */

@@ -44,7 +44,6 @@ double ntp_ts64_diff(const struct ntp_ts64 *a, const struct ntp_ts64 *b)
     return (double)ds + ((double)a->frac - (double)b->frac) / 4294967296.0;
 }
 
-
 void ntp_ts64_to_bytes(uint8_t out[8], const struct ntp_ts64 *t)
 {
     put_be32(out, t->sec);

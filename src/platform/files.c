@@ -111,8 +111,7 @@ static char **files_list_glob(void *ctx, const char *pattern, int *n)
     return out;
 }
 
-static int files_prepare_dir(void *ctx, const char *path, unsigned mode, char *err,
-                             size_t errlen)
+static int files_prepare_dir(void *ctx, const char *path, unsigned mode, char *err, size_t errlen)
 {
     struct stat st;
     if (mkdir(path, (mode_t)mode) < 0 && errno != EEXIST) {

@@ -12,16 +12,16 @@
 struct platform;
 
 enum platform_clock_kind {
-    PCLOCK_SYSTEM,  /* the real system clock (reads; control comes with the discipline) */
+    PCLOCK_SYSTEM,   /* the real system clock (reads; control comes with the discipline) */
     PCLOCK_NOCONTROL /* -x: a software clock riding on the system clock, never touches it */
 };
 
 struct platform_opts {
     enum platform_clock_kind clock;
-    int family;            /* 0 both, 4 or 6 (-4/-6) */
-    const char *log_file;  /* -l FILE, NULL for stderr/syslog */
-    int log_stderr;        /* -d/-n: log to stderr */
-    int log_level;         /* -L: 0 info, 1 warn, 2 err, 3 fatal; -1 debug (-d -d) */
+    int family;           /* 0 both, 4 or 6 (-4/-6) */
+    const char *log_file; /* -l FILE, NULL for stderr/syslog */
+    int log_stderr;       /* -d/-n: log to stderr */
+    int log_level;        /* -L: 0 info, 1 warn, 2 err, 3 fatal; -1 debug (-d -d) */
 };
 
 /* Handlers the loop calls; ctx is the node. */

@@ -41,7 +41,9 @@ static void *lookup_thread(void *arg)
     struct addrinfo hints, *res = NULL;
     int r;
     memset(&hints, 0, sizeof(hints));
-    hints.ai_family = l->family == IPF_INET4 ? AF_INET : l->family == IPF_INET6 ? AF_INET6 : AF_UNSPEC;
+    hints.ai_family = l->family == IPF_INET4   ? AF_INET
+                      : l->family == IPF_INET6 ? AF_INET6
+                                               : AF_UNSPEC;
     hints.ai_socktype = SOCK_DGRAM;
     r = getaddrinfo(l->name, NULL, &hints, &res);
     if (r == 0) {
@@ -74,8 +76,7 @@ static void *lookup_thread(void *arg)
     return NULL;
 }
 
-static int res_resolve(void *ctx, const char *name, enum ip_family family, resolve_cb cb,
-                       void *arg)
+static int res_resolve(void *ctx, const char *name, enum ip_family family, resolve_cb cb, void *arg)
 {
     struct platform *p = ctx;
     struct plat_lookup *l = xcalloc(1, sizeof(*l));

@@ -61,8 +61,8 @@ static void fk_close(void *ctx, int sock)
 {
 }
 
-static int fk_send(void *ctx, int sock, const struct net_addr *remote,
-                   const struct net_addr *local, const void *buf, size_t len)
+static int fk_send(void *ctx, int sock, const struct net_addr *remote, const struct net_addr *local,
+                   const void *buf, size_t len)
 {
     struct fake_env *f = ctx;
     struct fake_sent *s;
@@ -164,8 +164,7 @@ static int fk_remove(void *ctx, const char *path)
     return 0;
 }
 
-static int fk_resolve(void *ctx, const char *name, enum ip_family family, resolve_cb cb,
-                      void *arg)
+static int fk_resolve(void *ctx, const char *name, enum ip_family family, resolve_cb cb, void *arg)
 {
     struct ip_addr ip;
     if (ip_addr_parse(&ip, name)) {
@@ -196,11 +195,11 @@ void fake_env_init(struct fake_env *f)
     memset(f, 0, sizeof(*f));
     f->now.tv_sec = 1700000000;
     f->next_sock = 3;
-    f->env.clock = (struct env_clock){f,         fk_read,    fk_can_control, fk_set_freq,
-                                      fk_get_freq, fk_step,  fk_set_leap,    fk_set_sync};
+    f->env.clock = (struct env_clock){f,           fk_read, fk_can_control, fk_set_freq,
+                                      fk_get_freq, fk_step, fk_set_leap,    fk_set_sync};
     f->env.net = (struct env_net){f, fk_udp_open, fk_unix_open, fk_close, fk_send};
-    f->env.files = (struct env_files){f, fk_read_all, fk_write_atomic, fk_append,
-                                      fk_list_glob, fk_prepare_dir, fk_remove};
+    f->env.files = (struct env_files){
+        f, fk_read_all, fk_write_atomic, fk_append, fk_list_glob, fk_prepare_dir, fk_remove};
     f->env.resolver = (struct env_resolver){f, fk_resolve};
     f->env.random = (struct env_random){f, fk_random};
     f->logger = (struct logger){f, fk_log, LOGL_DEBUG};

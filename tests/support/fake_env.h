@@ -28,7 +28,7 @@ struct fake_env {
     /* clock */
     struct timespec now;
     double freq_ppm;
-    double stepped;   /* sum of offsets passed to step() */
+    double stepped; /* sum of offsets passed to step() */
     int leap;
     int control;
     /* network */
