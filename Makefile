@@ -151,7 +151,7 @@ install: all
 
 .PHONY: demo
 demo: all
-	@sh scripts/demo.sh
+	@B=$(B) sh scripts/demo.sh
 
 .PHONY: clean
 clean:
