@@ -30,6 +30,7 @@ struct cli {
     int lock_mem;
     double timeout;
     int quit_mode; /* -q (1) / -Q (2) */
+    int restarted; /* -R */
     char **lines;  /* configuration lines given as arguments */
     int n_lines;
 };
@@ -125,9 +126,11 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         case 'h':
             usage(stdout);
             exit(0);
+        case 'R':
+            c->restarted = 1;
+            break;
         case 'F':
         case 'r':
-        case 'R':
         case 's':
         case 'U':
             break;
@@ -149,10 +152,12 @@ static NORETURN void fatal(struct platform *p, const char *msg)
     exit(1);
 }
 
+/* Parse the configuration; on error, print what was read when -p asked for it
+ * (as chrony does), then exit with the fatal message naming file and line. */
 static struct config *load_config(struct platform *p, const struct cli *c)
 {
     const struct env *env = platform_env(p);
-    struct config *cfg = config_new();
+    struct config *cfg = config_new_opts(c->restarted, c->quit_mode != 0);
     char err[512];
     int r = 0;
     if (c->n_lines) {
@@ -162,8 +167,17 @@ static struct config *load_config(struct platform *p, const struct cli *c)
     } else {
         r = config_parse_file(cfg, c->conf_file, &env->files, err, sizeof(err));
     }
-    if (r != 0)
+    if (r == 0 && !c->print_conf)
+        r = config_validate(cfg, err, sizeof(err));
+    if (r != 0) {
+        if (c->print_conf) {
+            char *text = config_format(cfg);
+            fputs(text, stdout);
+            fflush(stdout);
+            free(text);
+        }
         fatal(p, err);
+    }
     return cfg;
 }
 
@@ -222,6 +236,7 @@ int main(int argc, char **argv)
     memset(&no, 0, sizeof(no));
     no.family = c.family;
     no.precision = platform_measure_precision();
+    no.noclock = c.noclock;
     node = node_new(cfg, env, &no);
     env->clock.read(env->clock.ctx, &now);
     if (node_start(node, &now, err, sizeof(err)) < 0) {
@@ -238,6 +253,7 @@ int main(int argc, char **argv)
     h.next_timeout = node_next_timeout;
     h.on_timer = node_on_timer;
     h.on_datagram = node_on_datagram;
+    h.should_quit = node_quit_requested;
     sig = platform_run(p, &h, c.timeout);
     (void)sig;
 

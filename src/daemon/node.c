@@ -29,6 +29,7 @@ struct node *node_new(const struct config *cfg, const struct env *env,
     n->precision_log2 = precision_to_log2(opts->precision);
     n->serve.socks[0] = n->serve.socks[1] = -1;
     cmdmon_server_init(n);
+    n->cmd.rt.noclock = opts->noclock;
     return n;
 }
 
@@ -66,6 +67,11 @@ void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec
     struct node *n = node;
     if (!serve_on_datagram(n, rx, now))
         cmdmon_server_on_datagram(n, rx, now);
+}
+
+int node_quit_requested(void *node)
+{
+    return ((struct node *)node)->quit_requested;
 }
 
 void node_stop(struct node *n, const struct timespec *now)

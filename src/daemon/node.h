@@ -14,6 +14,7 @@ struct node;
 struct node_opts {
     int family;       /* 0 both, 4 or 6 (chronyd -4/-6) */
     double precision; /* measured clock precision in s (0: assume 1e-9) */
+    int noclock;      /* chronyd -x: the system clock is not controlled */
 };
 
 /* cfg must outlive the node; env likewise. */
@@ -26,6 +27,8 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
 int node_next_timeout(void *node, struct timespec *when);
 void node_on_timer(void *node, const struct timespec *now);
 void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec *now);
+/* 1 once the daemon should exit (the `shutdown` command). */
+int node_quit_requested(void *node);
 /* Orderly shutdown work (drift file, dumps). */
 void node_stop(struct node *n, const struct timespec *now);
 

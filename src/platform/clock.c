@@ -1,13 +1,47 @@
-/* Clock drivers: the system clock (read; control arrives with the discipline)
- * and the no-control clock of -x, a software clock that rides on the system
- * clock so that chronyd can track and serve time without touching it. */
+/* Clock drivers: the system clock (read, and controlled through adjtimex()
+ * by clock_linux.c) and the no-control clock of -x, a software clock that
+ * rides on the system clock so that chronyd can track and serve time without
+ * touching it. */
 #include "platform/internal.h"
 
 #include "lib/ts.h"
+#include "platform/clock_linux.h"
 
 #include <errno.h>
+#include <linux/capability.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/timex.h>
 #include <time.h>
+#include <unistd.h>
+
+/* The kernel clock is one per process, like its driver state. Taking
+ * control is deferred to the first control operation (or an explicit
+ * platform_clock_take_control()) so that `chronyd -p` never touches it. */
+static struct lclk sys_lclk;
+static int sys_controlled;
+
+static struct platform *clock_platform(struct plat_clock *c)
+{
+    return (struct platform *)((char *)c - offsetof(struct platform, clock));
+}
+
+/* Start controlling the kernel clock once. Returns 0, or -1 (then every
+ * control operation fails; the error was logged or is in err). */
+static int sys_take_control(struct plat_clock *c, char *err, size_t errlen)
+{
+    char buf[160];
+    const struct logger *log = clock_platform(c)->env.log;
+    if (sys_lclk.started)
+        return sys_lclk.started > 0 ? 0 : -1;
+    if (prctl(PR_CAPBSET_READ, CAP_SYS_TIME, 0, 0, 0) == 0)
+        LOG_WARN(log, "CAP_SYS_TIME not present");
+    if (lclk_start(&sys_lclk, err ? err : buf, err ? errlen : sizeof(buf)) == 0)
+        return 0;
+    if (!err)
+        LOG_ERR(log, "%s", buf);
+    return -1;
+}
 
 static void sys_read(struct timespec *out)
 {
@@ -36,9 +70,12 @@ static void drv_read(void *ctx, struct timespec *out)
 
 static int drv_can_control(void *ctx)
 {
-    /* The no-control clock is fully steerable (in software); the system driver
-     * does not steer the real clock yet. */
-    return ((struct plat_clock *)ctx)->kind == PCLOCK_NOCONTROL;
+    /* The no-control clock is fully steerable (in software); the system
+     * driver is once the kernel accepted our start-up settings. */
+    struct plat_clock *c = ctx;
+    if (c->kind == PCLOCK_NOCONTROL)
+        return 1;
+    return sys_take_control(c, NULL, 0) == 0;
 }
 
 static int drv_set_freq(void *ctx, double ppm)
@@ -46,7 +83,7 @@ static int drv_set_freq(void *ctx, double ppm)
     struct plat_clock *c = ctx;
     struct timespec sys;
     if (c->kind == PCLOCK_SYSTEM)
-        return -1;
+        return sys_take_control(c, NULL, 0) < 0 ? -1 : lclk_set_freq(&sys_lclk, ppm, NULL);
     /* Fold the offset accumulated at the old frequency, then rebase. */
     sys_read(&sys);
     c->offset += ts_diff(&sys, &c->base) * c->freq_ppm * 1e-6;
@@ -58,20 +95,17 @@ static int drv_set_freq(void *ctx, double ppm)
 static double drv_get_freq(void *ctx)
 {
     struct plat_clock *c = ctx;
-    struct timex tx = {0};
     if (c->kind == PCLOCK_NOCONTROL)
         return c->freq_ppm;
-    /* modes = 0: a read-only query */
-    if (adjtimex(&tx) < 0)
-        return 0.0;
-    return tx.freq / 65536.0;
+    /* A read-only query (modes = 0) of tick and freq. */
+    return lclk_get_freq(&sys_lclk);
 }
 
 static int drv_step(void *ctx, double offset)
 {
     struct plat_clock *c = ctx;
     if (c->kind == PCLOCK_SYSTEM)
-        return -1;
+        return sys_take_control(c, NULL, 0) < 0 ? -1 : lclk_step(&sys_lclk, offset);
     c->offset -= offset;
     return 0;
 }
@@ -80,13 +114,16 @@ static int drv_set_leap(void *ctx, int leap)
 {
     struct plat_clock *c = ctx;
     if (c->kind == PCLOCK_SYSTEM)
-        return -1;
+        return sys_take_control(c, NULL, 0) < 0 ? -1 : lclk_set_leap(&sys_lclk, leap);
     c->leap = leap;
     return 0;
 }
 
 static void drv_set_sync(void *ctx, int synced, double est, double max)
 {
+    struct plat_clock *c = ctx;
+    if (c->kind == PCLOCK_SYSTEM && sys_take_control(c, NULL, 0) == 0)
+        lclk_set_sync_status(&sys_lclk, synced, est, max);
 }
 
 void plat_clock_init(struct platform *p, enum platform_clock_kind kind)
@@ -96,8 +133,32 @@ void plat_clock_init(struct platform *p, enum platform_clock_kind kind)
     sys_read(&c->base);
     c->offset = 0.0;
     c->freq_ppm = 0.0;
+    sys_controlled = kind == PCLOCK_SYSTEM;
+    if (kind == PCLOCK_SYSTEM) {
+        struct lclk_ops ops = lclk_sys_ops();
+        long hz = sysconf(_SC_CLK_TCK);
+        lclk_init(&sys_lclk, &ops, p->env.log, hz > 0 ? (int)hz : 100);
+    }
     p->env.clock = (struct env_clock){c,           drv_read, drv_can_control, drv_set_freq,
                                       drv_get_freq, drv_step, drv_set_leap,    drv_set_sync};
+}
+
+int platform_clock_take_control(struct platform *p, char *err, size_t errlen)
+{
+    if (p->clock.kind != PCLOCK_SYSTEM)
+        return 0;
+    return sys_take_control(&p->clock, err, errlen);
+}
+
+void platform_clock_set_rtc_sync(struct platform *p, int enabled)
+{
+    if (p->clock.kind == PCLOCK_SYSTEM)
+        sys_lclk.rtc_sync = enabled != 0;
+}
+
+int plat_clock_controls_system(void)
+{
+    return sys_controlled;
 }
 
 double platform_measure_precision(void)

@@ -147,6 +147,8 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
         if (have_end && ts_cmp(&now, &end) >= 0)
             break;
         h->on_timer(h->ctx, &now);
+        if (h->should_quit && h->should_quit(h->ctx))
+            break;
     }
     return got_signal;
 }

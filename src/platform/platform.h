@@ -31,6 +31,8 @@ struct platform_handlers {
     int (*next_timeout)(void *ctx, struct timespec *when);
     void (*on_timer)(void *ctx, const struct timespec *now);
     void (*on_datagram)(void *ctx, const struct net_rx *rx, const struct timespec *now);
+    /* Non-zero when the daemon asked to exit (may be NULL). */
+    int (*should_quit)(void *ctx);
 };
 
 struct platform *platform_new(const struct platform_opts *opts);

@@ -2,6 +2,9 @@
  * the pidfile, privilege dropping, memory locking and scheduling priority. */
 #include "platform/internal.h"
 
+#include "platform/clock_linux.h"
+#include "platform/privs.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -131,23 +134,9 @@ void platform_pidfile_release(const char *path)
 
 int platform_drop_privileges(const char *user, char *err, size_t errlen)
 {
-    struct passwd *pw;
-    if (!user || !*user || strcmp(user, "root") == 0)
-        return 0;
-    pw = getpwnam(user);
-    if (!pw) {
-        snprintf(err, errlen, "Could not get user/group ID of %s", user);
-        return -1;
-    }
-    if (setgroups(0, NULL) < 0 && errno != EPERM) {
-        snprintf(err, errlen, "setgroups() failed : %s", strerror(errno));
-        return -1;
-    }
-    if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-        snprintf(err, errlen, "Could not drop privileges to %s : %s", user, strerror(errno));
-        return -1;
-    }
-    return 0;
+    /* CAP_SYS_TIME only when we steer the clock (not -x); the NTP port
+     * (123 by default) may need CAP_NET_BIND_SERVICE for a later rebind. */
+    return plat_privs_drop(user, plat_clock_controls_system(), 1, err, errlen);
 }
 
 void platform_lock_memory(void)

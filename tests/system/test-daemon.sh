@@ -41,16 +41,17 @@ check "sigint-exit-0" [ $? -eq 0 ]
 check "foreground-starting-line" grep -q 'chronyd version 4.8 starting' "$TMPD/fg.log"
 check "foreground-noclock-line" grep -q 'Disabled control of system clock' "$TMPD/fg.log"
 
-# Config errors: chrony's wording, file and line, non-zero exit.
+# Config errors: chrony 4.8's wording, file and line, non-zero exit. A subnet
+# prefix that is too long is found at start-up, as chrony does.
 printf 'port 123\nfoo bar\n' >"$TMPD/bad.conf"
 out=$($SAFE timeout 10 "$B/chronyd" -x -d -f "$TMPD/bad.conf" 2>&1)
 check "bad-directive-exit" [ $? -ne 0 ]
-check "bad-directive-message" sh -c "echo '$out' | grep -q 'Fatal error : Invalid directive at line 2 in file $TMPD/bad.conf'"
+check "bad-directive-message" sh -c "echo '$out' | grep -q 'Fatal error : Invalid directive foo at line 2 in file $TMPD/bad.conf'"
 printf 'allow 10.0.0.0/99\n' >"$TMPD/bad2.conf"
 out=$($SAFE timeout 10 "$B/chronyd" -x -d -f "$TMPD/bad2.conf" 2>&1)
 check "bad-allow-exit" [ $? -ne 0 ]
 echo "  $out" | tail -n 1
-check "bad-allow-names-line" sh -c "echo '$out' | grep -q 'at line 1 in file $TMPD/bad2.conf'"
+check "bad-allow-message" sh -c "echo '$out' | grep -q 'Fatal error : Bad subnet in 10.0.0.0/99'"
 
 # -p prints the effective configuration, -v the version.
 out=$("$B/chronyd" -p -f "$conf")

@@ -13,7 +13,7 @@
 static struct node *make_node(struct fake_env *f, struct config **cfg, const char **lines)
 {
     char err[256];
-    struct node_opts o = {0, 1e-8};
+    struct node_opts o = {.family = 0, .precision = 1e-8};
     struct node *n;
     *cfg = config_new();
     for (int i = 0; lines[i]; i++) {

@@ -1,0 +1,200 @@
+/* chronyc entry point: options (spec 8.15), connection, command-line or
+ * interactive commands, exit status. */
+#include "chronyc/client.h"
+
+#include <editline/readline.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CHRONYC_VERSION "4.8"
+#ifndef CHRONY_RUNDIR
+#define CHRONY_RUNDIR "/run/chrony"
+#endif
+
+/* For removing the client socket on a fatal signal. */
+static struct transport *signal_transport;
+
+static void on_signal(int sig)
+{
+    struct transport *t = signal_transport;
+
+    if (t) {
+        if (t->local_path[0])
+            unlink(t->local_path);
+        if (t->local_sub[0])
+            rmdir(t->local_sub);
+        if (t->local_dir[0])
+            rmdir(t->local_dir);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void print_usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: chronyc [OPTION]... [COMMAND]...\n\n"
+            "Options:\n"
+            "  -4\t\tResolve names to IPv4 addresses only\n"
+            "  -6\t\tResolve names to IPv6 addresses only\n"
+            "  -n\t\tShow addresses instead of host names\n"
+            "  -N\t\tShow the names sources were configured with\n"
+            "  -c\t\tPrint reports as comma-separated values\n"
+            "  -j\t\tPrint reports as JSON objects\n"
+            "  -e\t\tEnd the output of each command with a line \".\"\n"
+            "  -m\t\tTreat each argument as a separate command\n"
+            "  -h HOST\tDaemon to talk to (%s/chronyd.sock,127.0.0.1,::1)\n"
+            "  -p PORT\tUDP port of the daemon (%d)\n"
+            "  -v, --version\tShow the version and exit\n"
+            "      --help\tShow this help and exit\n",
+            CHRONY_RUNDIR, CMDMON_DEFAULT_PORT);
+}
+
+static int exchange_transport(void *ctx, struct cmdmon_request *req, struct cmdmon_reply *rpy)
+{
+    return transport_exchange(ctx, req, rpy);
+}
+
+static int run_one(struct chronyc *c, char *line, int end_dot)
+{
+    int ok = chronyc_run_line(c, line);
+
+    if (end_dot)
+        fprintf(c->out.f, ".\n");
+    fflush(c->out.f);
+    return ok;
+}
+
+static int run_interactive(struct chronyc *c, int end_dot)
+{
+    int ok = 1, tty = isatty(STDIN_FILENO);
+    char buf[2048];
+
+    while (!c->quit) {
+        char *line;
+        if (tty) {
+            line = readline("chronyc> ");
+            if (!line)
+                break;
+            if (*line)
+                add_history(line);
+            ok = run_one(c, line, end_dot);
+            free(line);
+        } else {
+            if (!fgets(buf, sizeof(buf), stdin))
+                break;
+            buf[strcspn(buf, "\r\n")] = '\0';
+            ok = run_one(c, buf, end_dot);
+        }
+    }
+    return ok;
+}
+
+static int run_args(struct chronyc *c, int argc, char **argv, int multi, int end_dot)
+{
+    size_t len = 1;
+    char *line;
+    int ok;
+
+    if (multi) {
+        for (int i = 0; i < argc; i++)
+            if (!run_one(c, argv[i], end_dot))
+                return 0;
+        return 1;
+    }
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    line = calloc(1, len);
+    if (!line)
+        return 0;
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            strcat(line, " ");
+        strcat(line, argv[i]);
+    }
+    ok = run_one(c, line, end_dot);
+    free(line);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    struct chronyc c;
+    const char *hosts = CHRONY_RUNDIR "/chronyd.sock,127.0.0.1,::1";
+    int opt, port = CMDMON_DEFAULT_PORT, multi = 0, end_dot = 0, csv = 0, json = 0, ok;
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--version")) {
+            argv[i] = "-v";
+        } else if (!strcmp(argv[i], "--help")) {
+            print_usage(stdout);
+            return 0;
+        }
+    }
+    chronyc_init(&c, stdout, stderr);
+    while ((opt = getopt(argc, argv, "+46acdef:h:jmnNp:u:v")) != -1) {
+        switch (opt) {
+        case '4':
+        case '6':
+            c.family = opt - '0';
+            break;
+        case 'c':
+            csv = 1;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'e':
+            end_dot = 1;
+            break;
+        case 'h':
+            hosts = optarg;
+            break;
+        case 'm':
+            multi = 1;
+            break;
+        case 'n':
+            c.names.no_dns = 1;
+            break;
+        case 'N':
+            c.names.source_names = 1;
+            break;
+        case 'p':
+            port = atoi(optarg);
+            break;
+        case 'v':
+            printf("chronyc (chrony) version %s (+READLINE +IPV6 -DEBUG)\n", CHRONYC_VERSION);
+            return 0;
+        case 'a': /* accepted and ignored */
+        case 'd':
+        case 'f':
+        case 'u':
+            break;
+        default:
+            print_usage(stderr);
+            return 1;
+        }
+    }
+    out_init(&c.out, stdout, json ? OUT_JSON : csv ? OUT_CSV : OUT_TEXT);
+    c.names.csv = csv || json;
+    if (!transport_init(&c.tr, hosts, port, c.family) || !transport_open(&c.tr, 0)) {
+        fprintf(stderr, "Could not open connection to daemon\n");
+        transport_close(&c.tr);
+        return 1;
+    }
+    signal_transport = &c.tr;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    c.exchange = exchange_transport;
+    c.exchange_ctx = &c.tr;
+
+    if (optind < argc)
+        ok = run_args(&c, argc - optind, argv + optind, multi, end_dot);
+    else
+        ok = run_interactive(&c, end_dot);
+    transport_close(&c.tr);
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,416 @@
+/* Client log and rate limiting; see clientlog.h. The arithmetic (1/16 s fixed
+ * point times, log2 rates scaled by 4, 16-bit token buckets) reproduces what
+ * chronyd reports in `clients` and how its `ratelimit` behaves. */
+#include "core/clientlog.h"
+
+#include "lib/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Times are u32 fixed point with TS_FRAC fractional bits; 0 means "never". */
+#define TS_FRAC 4
+#define TS_INVALID 0u
+/* Rates are log2(1/interval) scaled by RATE_SCALE, kept in an int8. */
+#define RATE_SCALE 4
+#define RATE_MIN (-14 * RATE_SCALE)
+#define RATE_INVALID (-128)
+/* Bounds of the limit parameters (chrony clamps silently). */
+#define LIMIT_INTERVAL_MIN (-15 - TS_FRAC)
+#define LIMIT_INTERVAL_MAX 12
+#define LIMIT_BURST_MIN 1
+#define LIMIT_BURST_MAX 255
+#define LEAK_MIN 1
+#define LEAK_MAX 4
+/* Bytes charged per record against clientloglimit: the record plus the
+ * interleaved-mode timestamp slot chrony reserves for each, times 3/2 because
+ * two tables coexist while the table doubles. */
+#define RECORD_COST 80u
+#define MAX_SLOTS (1u << 20)
+
+struct clog_record {
+    struct ip_addr ip; /* IPF_UNSPEC = empty */
+    uint32_t last_hit[CLOG_N_SERVICES];
+    uint32_t hits[CLOG_N_SERVICES];
+    uint32_t drops[CLOG_N_SERVICES];
+    uint16_t tokens[CLOG_N_SERVICES];
+    int8_t rate[CLOG_N_SERVICES];
+    int8_t ntp_timeout_rate;
+    uint8_t dropped; /* bit per service: the last request got no response */
+};
+
+struct bucket_params {
+    uint16_t max_tokens, tokens_per_hit; /* tokens_per_hit 0 = no limit */
+    int shift;                           /* token time scale; negative = coarse */
+    int leak;
+    int interval; /* log2 s */
+};
+
+struct clientlog {
+    int active;
+    struct clog_record *records;
+    unsigned slots, max_slots;
+    struct bucket_params bucket[CLOG_N_SERVICES];
+    uint32_t ts_offset_ns; /* random alignment of the fixed-point times */
+    struct rng rng;
+    uint32_t rnd;
+    int rnd_bits;
+    struct clientlog_stats stats;
+};
+
+static int clamp_int(int v, int lo, int hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Token bucket sizing: a token is 2^shift time units; a response costs
+ * tokens_per_hit so that buckets refill at one response per 2^interval s and
+ * hold burst responses, within 16 bits. */
+static void bucket_init(struct bucket_params *b, const struct clientlog_limit *l)
+{
+    int interval = clamp_int(l->interval, LIMIT_INTERVAL_MIN, LIMIT_INTERVAL_MAX);
+    int burst = clamp_int(l->burst, LIMIT_BURST_MIN, LIMIT_BURST_MAX);
+
+    if (interval >= -TS_FRAC) {
+        for (b->shift = 0; b->shift < interval + TS_FRAC; b->shift++)
+            if ((unsigned)burst << (TS_FRAC + interval - b->shift) < 1u << 16)
+                break;
+    } else {
+        /* Shorter than the time resolution: one token per hit, several per unit. */
+        b->shift = interval + TS_FRAC;
+        if (burst < 1 << -b->shift)
+            burst = 1 << -b->shift;
+    }
+    b->tokens_per_hit = (uint16_t)(1u << (TS_FRAC + interval - b->shift));
+    b->max_tokens = (uint16_t)(b->tokens_per_hit * burst);
+    b->leak = clamp_int(l->leak, LEAK_MIN, LEAK_MAX);
+    b->interval = interval;
+}
+
+static int compare_ts(uint32_t x, uint32_t y)
+{
+    if (x == y)
+        return 0;
+    if (y == TS_INVALID)
+        return 1;
+    if (x == TS_INVALID)
+        return -1;
+    return (int32_t)(x - y) > 0 ? 1 : -1;
+}
+
+static uint32_t ts_from_timespec(const struct clientlog *cl, const struct timespec *t)
+{
+    uint32_t sec = (uint32_t)t->tv_sec;
+    uint32_t nsec = (uint32_t)t->tv_nsec + cl->ts_offset_ns;
+
+    if (nsec >= 1000000000u) {
+        nsec -= 1000000000u;
+        sec++;
+    }
+    return sec << TS_FRAC | (uint32_t)(((uint64_t)nsec << TS_FRAC) / 1000000000u);
+}
+
+static uint32_t latest_hit(const struct clog_record *r)
+{
+    uint32_t last = TS_INVALID;
+    for (int s = 0; s < CLOG_N_SERVICES; s++)
+        if (compare_ts(r->last_hit[s], last) > 0)
+            last = r->last_hit[s];
+    return last;
+}
+
+static uint64_t total_hits(const struct clog_record *r)
+{
+    return (uint64_t)r->hits[0] + r->hits[1] + r->hits[2];
+}
+
+static void record_reset(struct clientlog *cl, struct clog_record *r, const struct ip_addr *ip)
+{
+    memset(r, 0, sizeof(*r));
+    r->ip = *ip;
+    for (int s = 0; s < CLOG_N_SERVICES; s++) {
+        r->tokens[s] = cl->bucket[s].max_tokens;
+        r->rate[s] = RATE_INVALID;
+    }
+    r->ntp_timeout_rate = RATE_INVALID;
+}
+
+static struct clog_record *slot_first(struct clog_record *recs, unsigned slots,
+                                      const struct ip_addr *ip)
+{
+    return recs + (size_t)(ip_addr_hash(ip) % slots) * CLIENTLOG_SLOT_SIZE;
+}
+
+/* Double the table if the memory limit allows; 0 if it cannot grow. */
+static int table_expand(struct clientlog *cl)
+{
+    unsigned slots = cl->slots ? 2 * cl->slots : 1;
+    struct clog_record *recs;
+
+    if (slots > cl->max_slots)
+        return 0;
+    recs = xcalloc((size_t)slots * CLIENTLOG_SLOT_SIZE, sizeof(*recs));
+    for (size_t i = 0; i < (size_t)cl->slots * CLIENTLOG_SLOT_SIZE; i++) {
+        const struct clog_record *old = &cl->records[i];
+        struct clog_record *r;
+        if (old->ip.family == IPF_UNSPEC)
+            continue;
+        /* A new slot receives the records of one old slot only, so it has room. */
+        r = slot_first(recs, slots, &old->ip);
+        for (int j = 0; j < CLIENTLOG_SLOT_SIZE; j++, r++) {
+            if (r->ip.family == IPF_UNSPEC) {
+                *r = *old;
+                break;
+            }
+        }
+    }
+    free(cl->records);
+    cl->records = recs;
+    cl->slots = slots;
+    return 1;
+}
+
+/* The record of ip, created (possibly replacing the least recently used
+ * record of its slot) if missing. */
+static struct clog_record *record_get(struct clientlog *cl, const struct ip_addr *ip)
+{
+    for (;;) {
+        struct clog_record *r = slot_first(cl->records, cl->slots, ip), *oldest = NULL;
+        uint32_t oldest_hit = 0;
+        for (int i = 0; i < CLIENTLOG_SLOT_SIZE; i++, r++) {
+            uint32_t last;
+            if (r->ip.family == IPF_UNSPEC) {
+                record_reset(cl, r, ip);
+                return r;
+            }
+            if (ip_addr_equal(&r->ip, ip))
+                return r;
+            last = latest_hit(r);
+            if (!oldest || compare_ts(oldest_hit, last) > 0 ||
+                (oldest_hit == last && total_hits(oldest) > total_hits(r))) {
+                oldest = r;
+                oldest_hit = last;
+            }
+        }
+        if (table_expand(cl))
+            continue;
+        cl->stats.log_drops++;
+        record_reset(cl, oldest, ip);
+        return oldest;
+    }
+}
+
+struct clientlog *clientlog_new(const struct clientlog_params *p, uint64_t seed)
+{
+    struct clientlog *cl;
+    unsigned long max_slots;
+
+    for (int s = 0; s < CLOG_N_SERVICES; s++)
+        if (!p->active && p->limits[s].enabled)
+            return NULL;
+    cl = xcalloc(1, sizeof(*cl));
+    cl->active = p->active;
+    rng_seed(&cl->rng, seed);
+    for (int s = 0; s < CLOG_N_SERVICES; s++) {
+        cl->bucket[s].interval = LIMIT_INTERVAL_MIN;
+        if (p->limits[s].enabled)
+            bucket_init(&cl->bucket[s], &p->limits[s]);
+    }
+    cl->ts_offset_ns = rng_u32(&cl->rng) % (1000000000u >> TS_FRAC);
+    if (!cl->active)
+        return cl;
+    max_slots = p->limit_bytes / (RECORD_COST * CLIENTLOG_SLOT_SIZE * 3 / 2);
+    cl->max_slots = (unsigned)(max_slots < 1 ? 1 : max_slots > MAX_SLOTS ? MAX_SLOTS : max_slots);
+    table_expand(cl);
+    return cl;
+}
+
+void clientlog_free(struct clientlog *cl)
+{
+    if (!cl)
+        return;
+    free(cl->records);
+    free(cl);
+}
+
+/* Scaled log2 of the rate for an interval in 1/16 s units (rounded). */
+static int rate_of_interval(uint32_t interval)
+{
+    int l2; /* scaled log2 of the interval */
+    if (!interval)
+        return RATE_SCALE * (TS_FRAC + 1);
+    interval += interval >> 1;
+    for (l2 = -RATE_SCALE * TS_FRAC; l2 < -RATE_MIN && interval > 1; l2 += RATE_SCALE)
+        interval >>= 1;
+    return -l2;
+}
+
+/* A rough exponential moving average: rise by one step towards a faster rate,
+ * fall halfway (at most 2.5 octaves above the new value) towards a slower one. */
+static void rate_update(int8_t *rate, int target)
+{
+    if (*rate == RATE_INVALID)
+        *rate = (int8_t)target;
+    else if (*rate < target)
+        (*rate)++;
+    else if (*rate > target)
+        *rate = (int8_t)(*rate > target + RATE_SCALE * 5 / 2 ? target + RATE_SCALE * 5 / 2
+                                                             : (*rate + target - 1) / 2);
+}
+
+static void record_hit(struct clientlog *cl, enum clientlog_service s, struct clog_record *r,
+                       const struct timespec *now)
+{
+    const struct bucket_params *b = &cl->bucket[s];
+    uint32_t now_ts = ts_from_timespec(cl, now), prev = r->last_hit[s], interval, tokens;
+
+    r->last_hit[s] = now_ts;
+    r->hits[s]++;
+    interval = now_ts - prev;
+    if (prev == TS_INVALID || (int32_t)interval < 0)
+        return;
+    if (b->shift >= 0)
+        tokens = (now_ts >> b->shift) - (prev >> b->shift);
+    else if (interval > b->max_tokens)
+        tokens = b->max_tokens;
+    else
+        tokens = interval << -b->shift;
+    tokens += r->tokens[s];
+    r->tokens[s] = (uint16_t)(tokens < b->max_tokens ? tokens : b->max_tokens);
+    /* NTP: requests after a dropped one feed the separate "timeout" rate. */
+    rate_update(s == CLOG_NTP && (r->dropped & 1u << s) ? &r->ntp_timeout_rate : &r->rate[s],
+                rate_of_interval(interval));
+}
+
+int clientlog_log_access(struct clientlog *cl, enum clientlog_service s, const struct ip_addr *ip,
+                         const struct timespec *now)
+{
+    struct clog_record *r;
+
+    cl->stats.hits[s]++;
+    if (!cl->active || !ip || (ip->family != IPF_INET4 && ip->family != IPF_INET6))
+        return -1;
+    r = record_get(cl, ip);
+    record_hit(cl, s, r, now);
+    return (int)(r - cl->records);
+}
+
+/* 1 except once per 2^leak calls on average. */
+static int leak_says_drop(struct clientlog *cl, int leak)
+{
+    int r;
+    if (cl->rnd_bits < leak) {
+        cl->rnd = rng_u32(&cl->rng);
+        cl->rnd_bits = 32;
+    }
+    r = cl->rnd % (1u << leak) ? 1 : 0;
+    cl->rnd >>= leak;
+    cl->rnd_bits -= leak;
+    return r;
+}
+
+int clientlog_limit_rate(struct clientlog *cl, enum clientlog_service s, int index)
+{
+    const struct bucket_params *b = &cl->bucket[s];
+    struct clog_record *r;
+    int drop;
+
+    if (!b->tokens_per_hit || index < 0 || !cl->active ||
+        (size_t)index >= (size_t)cl->slots * CLIENTLOG_SLOT_SIZE)
+        return 0;
+    r = &cl->records[index];
+    r->dropped &= (uint8_t) ~(1u << s);
+    if (r->tokens[s] >= b->tokens_per_hit) {
+        r->tokens[s] -= b->tokens_per_hit;
+        return 0;
+    }
+    drop = leak_says_drop(cl, b->leak);
+    /* A client that speeds up when not answered (more than twice its answered
+     * rate) gets most responses, to avoid amplifying its traffic. */
+    if (s == CLOG_NTP && r->ntp_timeout_rate != RATE_INVALID &&
+        r->ntp_timeout_rate > r->rate[s] + RATE_SCALE)
+        drop = !drop;
+    if (!drop) {
+        r->tokens[s] = 0;
+        return 0;
+    }
+    r->dropped |= (uint8_t)(1u << s);
+    r->drops[s]++;
+    cl->stats.drops[s]++;
+    return 1;
+}
+
+void clientlog_count_ntp(struct clientlog *cl, int auth, int interleaved, int rx_src, int tx_src)
+{
+    if (auth)
+        cl->stats.ntp_auth_hits++;
+    if (interleaved)
+        cl->stats.ntp_interleaved_hits++;
+    if (rx_src >= 0 && rx_src <= CLOG_TS_HW)
+        cl->stats.ntp_rx_ts[rx_src]++;
+    if (tx_src >= 0 && tx_src <= CLOG_TS_HW)
+        cl->stats.ntp_tx_ts[tx_src]++;
+}
+
+int clientlog_ntp_min_poll(const struct clientlog *cl)
+{
+    return cl->bucket[CLOG_NTP].interval;
+}
+
+int clientlog_n_indices(const struct clientlog *cl)
+{
+    return cl->active ? (int)(cl->slots * CLIENTLOG_SLOT_SIZE) : -1;
+}
+
+static int8_t interval_of_rate(int rate)
+{
+    if (rate == RATE_INVALID)
+        return CLIENTLOG_INTERVAL_UNKNOWN;
+    rate += rate > 0 ? RATE_SCALE / 2 : -RATE_SCALE / 2;
+    return (int8_t)(rate / -RATE_SCALE);
+}
+
+static uint32_t ago(uint32_t now_ts, uint32_t then)
+{
+    if (then == TS_INVALID || (int32_t)(now_ts - then) < 0)
+        return CLIENTLOG_NEVER;
+    return (now_ts - then) >> TS_FRAC;
+}
+
+int clientlog_report_index(struct clientlog *cl, uint32_t index, int reset, uint32_t min_hits,
+                           const struct timespec *now, struct clientlog_report *out)
+{
+    struct clog_record *r;
+    int wanted = min_hits == 0;
+
+    if (!cl->active || index >= cl->slots * CLIENTLOG_SLOT_SIZE)
+        return 0;
+    r = &cl->records[index];
+    if (r->ip.family == IPF_UNSPEC)
+        return 0;
+    for (int s = 0; s < CLOG_N_SERVICES; s++)
+        if (r->hits[s] >= min_hits)
+            wanted = 1;
+    if (wanted) {
+        uint32_t now_ts = ts_from_timespec(cl, now);
+        memset(out, 0, sizeof(*out));
+        out->ip = r->ip;
+        for (int s = 0; s < CLOG_N_SERVICES; s++) {
+            out->hits[s] = r->hits[s];
+            out->drops[s] = r->drops[s];
+            out->interval[s] = interval_of_rate(r->rate[s]);
+            out->last_ago[s] = ago(now_ts, r->last_hit[s]);
+        }
+        out->ntp_timeout_interval = interval_of_rate(r->ntp_timeout_rate);
+    }
+    if (reset) {
+        memset(r->hits, 0, sizeof(r->hits));
+        memset(r->drops, 0, sizeof(r->drops));
+    }
+    return wanted;
+}
+
+void clientlog_get_stats(const struct clientlog *cl, struct clientlog_stats *out)
+{
+    *out = cl->stats;
+}

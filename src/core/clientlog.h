@@ -1,0 +1,98 @@
+/* The client log: a bounded hash table of per-address request counters (NTP,
+ * NTS-KE, commands) with token-bucket rate limiting, plus the server-wide
+ * counters of `serverstats`. Behaviour follows chronyd 4.8 (clientlog.c):
+ * 16 records per hash slot, table doubling up to `clientloglimit` bytes,
+ * the oldest record of a full slot replaced, times kept in 1/16 s units. */
+#ifndef CORE_CLIENTLOG_H
+#define CORE_CLIENTLOG_H
+
+#include "lib/addr.h"
+#include "lib/rng.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+enum clientlog_service { CLOG_NTP = 0, CLOG_NTSKE = 1, CLOG_CMD = 2, CLOG_N_SERVICES = 3 };
+
+/* Where a server timestamp came from (serverstats: daemon / kernel / hardware). */
+enum clientlog_ts_source { CLOG_TS_DAEMON = 0, CLOG_TS_KERNEL = 1, CLOG_TS_HW = 2 };
+
+/* Records per hash slot; the first table has one slot (chrony: n_indices 16). */
+#define CLIENTLOG_SLOT_SIZE 16
+/* log2 intervals outside the known range are reported as this (chronyc prints "-"). */
+#define CLIENTLOG_INTERVAL_UNKNOWN 127
+/* "never" in the *_ago fields. */
+#define CLIENTLOG_NEVER 0xFFFFFFFFu
+
+/* A `ratelimit`-style limit: interval and leak are log2 values (interval in
+ * log2 seconds, leak: one response in 2^leak is let through when limited). */
+struct clientlog_limit {
+    int enabled;
+    int interval, burst, leak;
+};
+
+struct clientlog_params {
+    int active;                /* 0 with `noclientlog`: only global counters */
+    unsigned long limit_bytes; /* `clientloglimit` */
+    struct clientlog_limit limits[CLOG_N_SERVICES];
+};
+
+/* One record as `clients` shows it (CLIENT_ACCESSES_BY_INDEX3, spec 6.9). */
+struct clientlog_report {
+    struct ip_addr ip;
+    uint32_t hits[CLOG_N_SERVICES];
+    uint32_t drops[CLOG_N_SERVICES];
+    int8_t interval[CLOG_N_SERVICES];   /* log2 s of the average request interval */
+    int8_t ntp_timeout_interval;        /* same, of NTP requests after a dropped one */
+    uint32_t last_ago[CLOG_N_SERVICES]; /* s since the last request, or CLIENTLOG_NEVER */
+};
+
+/* Server-wide counters (SERVER_STATS, spec 6.8). */
+struct clientlog_stats {
+    uint64_t hits[CLOG_N_SERVICES];
+    uint64_t drops[CLOG_N_SERVICES];
+    uint64_t log_drops; /* records replaced because the table was full */
+    uint64_t ntp_auth_hits, ntp_interleaved_hits;
+    uint64_t ntp_timestamps, ntp_span_seconds; /* interleaved-mode timestamps held */
+    uint64_t ntp_rx_ts[3], ntp_tx_ts[3];       /* indexed by enum clientlog_ts_source */
+};
+
+struct clientlog;
+
+/* seed drives the leak decisions and the random alignment of stored times.
+ * Returns NULL only if rate limiting is requested while the log is inactive
+ * (chrony refuses `ratelimit` with `noclientlog`). Free with clientlog_free. */
+struct clientlog *clientlog_new(const struct clientlog_params *p, uint64_t seed);
+void clientlog_free(struct clientlog *cl);
+
+/* Count one request of a service received at now. ip NULL or IPF_UNSPEC (the
+ * Unix command socket) counts only globally. Returns the record index, or -1
+ * when no record is kept. May allocate when the table doubles (at most
+ * log2(limit) times over the life of the log). */
+int clientlog_log_access(struct clientlog *cl, enum clientlog_service s, const struct ip_addr *ip,
+                         const struct timespec *now);
+
+/* After clientlog_log_access: 1 if the response must be dropped to limit the
+ * rate (counted as a drop), 0 if it may be sent. index -1 never limits. */
+int clientlog_limit_rate(struct clientlog *cl, enum clientlog_service s, int index);
+
+/* Count a served NTP response: authenticated, interleaved, and where the
+ * receive and transmit timestamps came from (tx -1 = none). */
+void clientlog_count_ntp(struct clientlog *cl, int auth, int interleaved, int rx_src, int tx_src);
+
+/* The minimum poll the server advertises: the `ratelimit` interval, or -19. */
+int clientlog_ntp_min_poll(const struct clientlog *cl);
+
+/* Number of slots of the table (not of clients), -1 if logging is inactive. */
+int clientlog_n_indices(const struct clientlog *cl);
+
+/* Report the record at index if it holds a client with at least min_hits hits
+ * in some service (0 = any): returns 1 and fills out, else 0. With reset, the
+ * hit and drop counters of an occupied record are zeroed after reading. */
+int clientlog_report_index(struct clientlog *cl, uint32_t index, int reset, uint32_t min_hits,
+                           const struct timespec *now, struct clientlog_report *out);
+
+void clientlog_get_stats(const struct clientlog *cl, struct clientlog_stats *out);
+
+#endif

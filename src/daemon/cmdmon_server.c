@@ -1,0 +1,277 @@
+/* The command server's sockets and the processing order of spec cmdmon.md
+ * section 3.3; the command handlers are in cmdmon_handlers.c. */
+#include "daemon/node_internal.h"
+
+#include "daemon/config.h"
+#include "lib/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The client log takes its limits from the configuration: chrony's
+ * `ratelimit`, `ntsratelimit` and `cmdratelimit`, `clientloglimit` and
+ * `noclientlog`. */
+static void clientlog_params_from_config(const struct config *cfg, struct clientlog_params *p)
+{
+    const struct ratelimit_cfg *rl[CLOG_N_SERVICES] = {&cfg->ratelimit, &cfg->ntsratelimit,
+                                                       &cfg->cmdratelimit};
+    memset(p, 0, sizeof(*p));
+    p->active = !cfg->noclientlog;
+    p->limit_bytes = cfg->clientloglimit;
+    for (int s = 0; s < CLOG_N_SERVICES; s++) {
+        p->limits[s].enabled = rl[s]->enabled;
+        p->limits[s].interval = rl[s]->interval;
+        p->limits[s].burst = rl[s]->burst;
+        p->limits[s].leak = rl[s]->leak;
+    }
+}
+
+void cmdmon_server_init(struct node *n)
+{
+    struct cmdmon_server *c = &n->cmd;
+    struct clientlog_params p;
+    uint64_t seed = rng_u64(&n->rng);
+
+    memset(c, 0, sizeof(*c));
+    c->unix_sock = c->udp_socks[0] = c->udp_socks[1] = -1;
+    c->rt.manual_enabled = n->cfg->manual;
+    clientlog_params_from_config(n->cfg, &p);
+    n->clientlog = clientlog_new(&p, seed);
+    if (!n->clientlog) {
+        /* Refused combination; keep an inactive log so the node stays usable
+         * and let cmdmon_server_start report the error. */
+        c->bad_config = 1;
+        memset(p.limits, 0, sizeof(p.limits));
+        n->clientlog = clientlog_new(&p, seed);
+    }
+}
+
+static void close_sockets(struct node *n)
+{
+    struct cmdmon_server *c = &n->cmd;
+    const struct env_net *net = &n->env->net;
+
+    if (c->unix_sock >= 0)
+        net->close(net->ctx, c->unix_sock);
+    c->unix_sock = -1;
+    for (int i = 0; i < 2; i++) {
+        if (c->udp_socks[i] >= 0)
+            net->close(net->ctx, c->udp_socks[i]);
+        c->udp_socks[i] = -1;
+    }
+    if (c->unix_path) {
+        /* chronyd removes its socket file at exit (spec 1.2). */
+        n->env->files.remove(n->env->files.ctx, c->unix_path);
+        free(c->unix_path);
+        c->unix_path = NULL;
+    }
+}
+
+void cmdmon_server_fini(struct node *n)
+{
+    close_sockets(n);
+    access_free(n->cmd.access);
+    n->cmd.access = NULL;
+    clientlog_free(n->clientlog);
+    n->clientlog = NULL;
+}
+
+static int open_udp(struct node *n, enum ip_family fam, const struct ip_addr *bind)
+{
+    struct net_addr local;
+    char buf[IP_ADDR_STRLEN];
+    int e = 0, s;
+
+    memset(&local, 0, sizeof(local));
+    if (bind->family == fam)
+        local.ip = *bind;
+    else if (fam == IPF_INET4)
+        ip_addr_from_v4(&local.ip, 0x7f000001u);
+    else
+        ip_addr_parse(&local.ip, "::1");
+    local.port = (uint16_t)n->cfg->cmdport;
+    s = n->env->net.udp_open(n->env->net.ctx, &local, NETF_SERVER | NETF_REUSE, &e);
+    if (s < 0)
+        LOG_ERR(n->env->log,
+                fam == IPF_INET6 ? "Could not open command socket on [%s]:%d"
+                                 : "Could not open command socket on %s:%d",
+                ip_addr_format(&local.ip, buf, sizeof(buf)), n->cfg->cmdport);
+    return s;
+}
+
+/* Directory of path (up to the last '/'), "/" for files in the root. */
+static void dir_of(const char *path, char *dir, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 0;
+
+    if (n == 0) {
+        snprintf(dir, len, "%s", slash ? "/" : ".");
+        return;
+    }
+    snprintf(dir, len, "%.*s", (int)n, path);
+}
+
+static void open_unix(struct node *n)
+{
+    const char *path = n->cfg->bindcmd_path;
+    char dir[256], why[256];
+    int e = 0;
+
+    dir_of(path, dir, sizeof(dir));
+    why[0] = '\0';
+    /* The directory is the access control of the socket (spec 1.2). */
+    if (n->env->files.prepare_dir(n->env->files.ctx, dir, 0770, why, sizeof(why)) != 0) {
+        if (why[0])
+            LOG_ERR(n->env->log, "%s", why);
+        LOG_ERR(n->env->log, "Disabled command socket %s", path);
+        return;
+    }
+    n->cmd.unix_sock = n->env->net.unix_open(n->env->net.ctx, path, &e);
+    if (n->cmd.unix_sock < 0) {
+        LOG_ERR(n->env->log, "Could not open command socket on %s", path);
+        return;
+    }
+    n->cmd.unix_path = xstrdup(path);
+}
+
+int cmdmon_server_start(struct node *n, const struct timespec *now, char *err, size_t errlen)
+{
+    const struct config *cfg = n->cfg;
+    char why[256];
+
+    n->cmd.start_time = *now;
+    if (n->cmd.bad_config) {
+        snprintf(err, errlen, "Rate limiting cannot be enabled with noclientlog");
+        return -1;
+    }
+    n->cmd.access = config_build_access(cfg->cmd_rules, cfg->n_cmd_rules, why, sizeof(why));
+    if (!n->cmd.access) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    if (cfg->bindcmd_path && cfg->bindcmd_path[0])
+        open_unix(n);
+    if (cfg->cmdport > 0) {
+        if (n->opts.family != 6)
+            n->cmd.udp_socks[0] = open_udp(n, IPF_INET4, &cfg->bindcmd_addr4);
+        if (n->opts.family != 4)
+            n->cmd.udp_socks[1] = open_udp(n, IPF_INET6, &cfg->bindcmd_addr6);
+    }
+    return 0;
+}
+
+int cmdmon_server_is_open(unsigned open_commands, uint16_t command)
+{
+    static const struct {
+        uint16_t command;
+        unsigned bits; /* any of these `opencommands` names opens it */
+    } map[] = {
+        {CMDMON_REQ_ACTIVITY, CFG_OPEN_ACTIVITY},
+        {CMDMON_REQ_N_SOURCES, CFG_OPEN_AUTHDATA | CFG_OPEN_NTPDATA | CFG_OPEN_SELECTDATA |
+                                   CFG_OPEN_SOURCES | CFG_OPEN_SOURCESTATS},
+        {CMDMON_REQ_AUTH_DATA, CFG_OPEN_AUTHDATA},
+        {CMDMON_REQ_CLIENT_ACCESSES_BY_INDEX3, CFG_OPEN_CLIENTS},
+        {CMDMON_REQ_MANUAL_LIST, CFG_OPEN_MANUAL},
+        {CMDMON_REQ_NTP_DATA, CFG_OPEN_NTPDATA},
+        {CMDMON_REQ_RTCREPORT, CFG_OPEN_RTCDATA},
+        {CMDMON_REQ_SELECT_DATA, CFG_OPEN_SELECTDATA},
+        {CMDMON_REQ_SERVER_STATS, CFG_OPEN_SERVERSTATS},
+        {CMDMON_REQ_SMOOTHING, CFG_OPEN_SMOOTHING},
+        {CMDMON_REQ_NTP_SOURCE_NAME, CFG_OPEN_SOURCENAME},
+        {CMDMON_REQ_SOURCE_DATA, CFG_OPEN_SOURCES},
+        {CMDMON_REQ_SOURCESTATS, CFG_OPEN_SOURCESTATS},
+        {CMDMON_REQ_TRACKING, CFG_OPEN_TRACKING},
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (map[i].command == command)
+            return (map[i].bits & open_commands) != 0;
+    return 0;
+}
+
+/* Exactly 127.0.0.1 or ::1 (spec 1.1), not the whole loopback range. */
+static int is_localhost(const struct ip_addr *ip)
+{
+    static const uint8_t v6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+
+    if (ip->family == IPF_INET4)
+        return ip_addr_v4(ip) == 0x7f000001u;
+    return ip->family == IPF_INET6 && memcmp(ip->a, v6, 16) == 0;
+}
+
+/* Spec 3.3 step 4: count the request and apply `cmdratelimit` (never to
+ * localhost or the Unix socket). Returns 1 if the request must be dropped. */
+static int account(struct node *n, const struct cmdmon_origin *from, const struct timespec *now)
+{
+    int idx, local = from->unix_socket || is_localhost(&from->ip);
+
+    idx = clientlog_log_access(n->clientlog, CLOG_CMD, from->unix_socket ? NULL : &from->ip, now);
+    return !local && idx >= 0 && clientlog_limit_rate(n->clientlog, CLOG_CMD, idx);
+}
+
+size_t cmdmon_server_process(struct node *n, const struct cmdmon_origin *from, const uint8_t *buf,
+                             size_t len, const struct timespec *now, uint8_t *out, size_t cap)
+{
+    struct cmdmon_request req;
+    struct cmdmon_reply rpy;
+    enum cmdmon_verdict v;
+
+    /* Step 1: UDP sources other than localhost need the command ACL. */
+    if (!from->unix_socket && !is_localhost(&from->ip) &&
+        !(n->cmd.access && access_check(n->cmd.access, &from->ip)))
+        return 0;
+    /* Steps 2, 3 (size and header) come before the accounting; the decoder also
+     * runs the version, command and length checks (steps 6-8), whose error
+     * replies are sent only after the request was counted. Lenient: requests
+     * of 4.0-4.5 clients get the reply variant their length allows (spec 10.3). */
+    v = cmdmon_decode_request(buf, len, &req, 1);
+    if (v == CMDMON_DROP_SIZE || v == CMDMON_DROP_HEADER)
+        return 0;
+    if (account(n, from, now) || v == CMDMON_DROP_VERSION)
+        return 0;
+    if (v != CMDMON_OK) {
+        int st = cmdmon_verdict_status(v);
+        if (st < 0)
+            return 0;
+        cmdmon_reply_init(&rpy, &req, (uint16_t)st);
+    } else if (!from->unix_socket && !cmdmon_server_is_open(n->cfg->open_commands, req.command)) {
+        cmdmon_reply_init(&rpy, &req, CMDMON_STT_UNAUTH); /* step 9 */
+    } else {
+        cmdmon_reply_init(&rpy, &req, CMDMON_STT_SUCCESS);
+        cmdmon_execute(n, &req, now, &rpy); /* step 10 */
+    }
+    /* Step 11: the encoder refuses a reply longer than the request. */
+    return cmdmon_encode_reply(&rpy, out, cap, len);
+}
+
+int cmdmon_server_on_datagram(struct node *n, const struct net_rx *rx, const struct timespec *now)
+{
+    uint8_t reply[CMDMON_MAX_RPY_LEN];
+    struct cmdmon_origin from;
+    size_t len;
+
+    memset(&from, 0, sizeof(from));
+    if (rx->sock >= 0 && rx->sock == n->cmd.unix_sock) {
+        from.unix_socket = 1;
+        /* An unbound client cannot be answered (spec 1.2, 3.3 step 1). */
+        if (!rx->remote.path[0]) {
+            n->cmd.dropped++;
+            return 1;
+        }
+    } else if (rx->sock >= 0 &&
+               (rx->sock == n->cmd.udp_socks[0] || rx->sock == n->cmd.udp_socks[1])) {
+        from.ip = rx->remote.ip;
+    } else {
+        return 0;
+    }
+    len = cmdmon_server_process(n, &from, rx->data, rx->len, now, reply, sizeof(reply));
+    if (!len) {
+        n->cmd.dropped++;
+        return 1;
+    }
+    if (n->env->net.send(n->env->net.ctx, rx->sock, &rx->remote,
+                         from.unix_socket ? NULL : &rx->local, reply, len) < 0)
+        n->cmd.send_errors++;
+    return 1;
+}

@@ -1,0 +1,478 @@
+/* Parsers for lines with option lists: server/pool/peer, refclock, allow/deny
+ * (and cmdallow/cmddeny), local and hwtimestamp. Option values are scanned the
+ * way chrony's sscanf("%d%n") loop does, so odd input fails the same way. */
+#include "daemon/config_parse.h"
+
+#include "lib/mem.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define NTP_MAX_STRATUM 16
+#define NTP_VERSION 4
+#define EF_EXP_MONO_ROOT 0xF323u
+#define EF_EXP_NET_CORRECTION 0xF324u
+
+enum opt_status { OPT_OK, OPT_BAD_OPTION, OPT_BAD_VALUE };
+
+static int select_option(const char *w)
+{
+    if (strcasecmp(w, "noselect") == 0)
+        return CFG_SEL_NOSELECT;
+    if (strcasecmp(w, "prefer") == 0)
+        return CFG_SEL_PREFER;
+    if (strcasecmp(w, "require") == 0)
+        return CFG_SEL_REQUIRE;
+    if (strcasecmp(w, "trust") == 0)
+        return CFG_SEL_TRUST;
+    return 0;
+}
+
+void cfg_source_defaults(struct source_cfg *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->port = 123;
+    s->family = IPF_UNSPEC;
+    s->minpoll = 6;
+    s->maxpoll = 10;
+    s->presend_minpoll = 100;
+    s->poll_target = 8;
+    s->max_sources = 4;
+    s->min_samples = -1;
+    s->max_samples = -1;
+    s->nts_port = 4460;
+    s->max_unreach = 100000;
+    s->max_delay = 3.0;
+    s->max_delay_dev_ratio = 10.0;
+    s->asymmetry = 1.0;
+}
+
+struct int_opt {
+    const char *name;
+    size_t off;
+    int min, max;
+};
+struct dbl_opt {
+    const char *name;
+    size_t off;
+};
+
+#define SOFF(f) offsetof(struct source_cfg, f)
+static const struct int_opt source_int_opts[] = {
+    {"filter", SOFF(filter_length), 0, INT_MAX},
+    {"maxpoll", SOFF(maxpoll), -32, 32},
+    {"maxsamples", SOFF(max_samples), 0, INT_MAX},
+    {"maxsources", SOFF(max_sources), 1, INT_MAX},
+    {"maxunreach", SOFF(max_unreach), 0, INT_MAX},
+    {"minpoll", SOFF(minpoll), INT_MIN, INT_MAX},
+    {"minsamples", SOFF(min_samples), 0, INT_MAX},
+    {"minstratum", SOFF(min_stratum), 0, NTP_MAX_STRATUM},
+    {"ntsport", SOFF(nts_port), 0, 65535},
+    {"port", SOFF(port), 0, 65535},
+    {"polltarget", SOFF(poll_target), 1, INT_MAX},
+    {"presend", SOFF(presend_minpoll), -32, 32},
+    {"version", SOFF(version), 1, NTP_VERSION},
+};
+static const struct dbl_opt source_dbl_opts[] = {
+    {"asymmetry", SOFF(asymmetry)},
+    {"maxdelay", SOFF(max_delay)},
+    {"maxdelayratio", SOFF(max_delay_ratio)},
+    {"maxdelaydevratio", SOFF(max_delay_dev_ratio)},
+    {"maxdelayquant", SOFF(max_delay_quant)},
+    {"mindelay", SOFF(min_delay)},
+    {"offset", SOFF(offset)},
+};
+static const struct {
+    const char *name;
+    size_t off;
+} source_flag_opts[] = {
+    {"auto_offline", SOFF(auto_offline)},
+    {"burst", SOFF(burst)},
+    {"copy", SOFF(copy)},
+    {"iburst", SOFF(iburst)},
+    {"offline", SOFF(offline)},
+    {"nts", SOFF(nts)},
+    {"xleave", SOFF(interleaved)},
+};
+
+/* Options taking a value of a special form (key, certset, extfield). */
+static enum opt_status source_special(struct source_cfg *s, const char *opt, char **cur)
+{
+    uint32_t v;
+    if (strcasecmp(opt, "key") == 0) {
+        if (!cfg_scan_u32(cur, &s->authkey, 10) || s->authkey == 0)
+            return OPT_BAD_VALUE;
+    } else if (strcasecmp(opt, "certset") == 0) {
+        if (!cfg_scan_u32(cur, &s->cert_set, 10))
+            return OPT_BAD_VALUE;
+    } else if (strcasecmp(opt, "extfield") == 0) {
+        if (!cfg_scan_u32(cur, &v, 16))
+            return OPT_BAD_VALUE;
+        if (v == EF_EXP_MONO_ROOT)
+            s->ext_fields |= CFG_EF_EXP_MONO_ROOT;
+        else if (v == EF_EXP_NET_CORRECTION)
+            s->ext_fields |= CFG_EF_EXP_NET_CORRECTION;
+        else
+            return OPT_BAD_VALUE;
+    } else if (strcasecmp(opt, "ipv4") == 0) {
+        s->family = IPF_INET4;
+    } else if (strcasecmp(opt, "ipv6") == 0) {
+        s->family = IPF_INET6;
+    } else if (select_option(opt)) {
+        s->sel_options |= select_option(opt);
+    } else {
+        return OPT_BAD_OPTION;
+    }
+    return OPT_OK;
+}
+
+static enum opt_status source_option(struct source_cfg *s, const char *opt, char **cur)
+{
+    char *base = (char *)s;
+    for (size_t i = 0; i < ARRAY_LEN(source_flag_opts); i++) {
+        if (strcasecmp(opt, source_flag_opts[i].name) == 0) {
+            *(int *)(base + source_flag_opts[i].off) = 1;
+            return OPT_OK;
+        }
+    }
+    for (size_t i = 0; i < ARRAY_LEN(source_int_opts); i++) {
+        const struct int_opt *o = &source_int_opts[i];
+        if (strcasecmp(opt, o->name) == 0)
+            return cfg_scan_int(cur, (int *)(base + o->off), o->min, o->max) ? OPT_OK
+                                                                             : OPT_BAD_VALUE;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(source_dbl_opts); i++) {
+        if (strcasecmp(opt, source_dbl_opts[i].name) == 0)
+            return cfg_scan_double(cur, (double *)(base + source_dbl_opts[i].off)) ? OPT_OK
+                                                                                   : OPT_BAD_VALUE;
+    }
+    return source_special(s, opt, cur);
+}
+
+/* server|pool|peer NAME [option]... */
+int cfg_h_source(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
+{
+    struct config *cfg = c->cfg;
+    struct source_cfg s;
+    char *cur = args, *name;
+
+    cfg_source_defaults(&s);
+    s.type = strcasecmp(d->name, "peer") == 0   ? CFG_SRC_PEER
+             : strcasecmp(d->name, "pool") == 0 ? CFG_SRC_POOL
+                                                : CFG_SRC_SERVER;
+    name = cfg_word(&cur);
+    if (!*name)
+        return cfg_err_at(c, "Invalid %s %s directive", "syntax for", c->cmd);
+    while (*cur) {
+        char *opt = cfg_word(&cur);
+        enum opt_status st = source_option(&s, opt, &cur);
+        if (st != OPT_OK)
+            return cfg_err_at(c, "Invalid %s %s directive",
+                              st == OPT_BAD_OPTION ? "option in" : "value in", c->cmd);
+    }
+    s.name = xstrdup(name);
+    cfg->sources = xrealloc(cfg->sources, (cfg->n_sources + 1) * sizeof(*cfg->sources));
+    cfg->sources[cfg->n_sources++] = s;
+    return 0;
+}
+
+#define ROFF(f) offsetof(struct refclock_cfg, f)
+static const struct int_opt refclock_int_opts[] = {
+    {"poll", ROFF(poll), -32, 32},
+    {"dpoll", ROFF(dpoll), -32, 32},
+    {"filter", ROFF(filter_length), 0, INT_MAX},
+    {"rate", ROFF(pps_rate), 1, INT_MAX},
+    {"minsamples", ROFF(min_samples), 0, INT_MAX},
+    {"maxlockage", ROFF(max_lock_age), 0, INT_MAX},
+    {"maxsamples", ROFF(max_samples), 0, INT_MAX},
+    {"maxunreach", ROFF(max_unreach), 0, INT_MAX},
+    {"stratum", ROFF(stratum), 0, NTP_MAX_STRATUM - 1},
+};
+static const struct dbl_opt refclock_dbl_opts[] = {
+    {"offset", ROFF(offset)},       {"delay", ROFF(delay)},
+    {"precision", ROFF(precision)}, {"maxdispersion", ROFF(max_dispersion)},
+    {"width", ROFF(pulse_width)},
+};
+
+static enum opt_status refclock_option(struct refclock_cfg *r, const char *opt, char **cur)
+{
+    char *base = (char *)r;
+    for (size_t i = 0; i < ARRAY_LEN(refclock_int_opts); i++) {
+        const struct int_opt *o = &refclock_int_opts[i];
+        if (strcasecmp(opt, o->name) == 0)
+            return cfg_scan_int(cur, (int *)(base + o->off), o->min, o->max) ? OPT_OK
+                                                                             : OPT_BAD_VALUE;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(refclock_dbl_opts); i++) {
+        if (strcasecmp(opt, refclock_dbl_opts[i].name) == 0)
+            return cfg_scan_double(cur, (double *)(base + refclock_dbl_opts[i].off))
+                       ? OPT_OK
+                       : OPT_BAD_VALUE;
+    }
+    if (strcasecmp(opt, "refid") == 0)
+        return cfg_scan_refid(cur, &r->ref_id) ? OPT_OK : OPT_BAD_VALUE;
+    if (strcasecmp(opt, "lock") == 0)
+        return cfg_scan_refid(cur, &r->lock_ref_id) ? OPT_OK : OPT_BAD_VALUE;
+    if (strcasecmp(opt, "local") == 0)
+        r->local = 1;
+    else if (strcasecmp(opt, "pps") == 0)
+        r->pps_forced = 1;
+    else if (strcasecmp(opt, "tai") == 0)
+        r->tai = 1;
+    else if (select_option(opt))
+        r->sel_options |= select_option(opt);
+    else
+        return OPT_BAD_OPTION;
+    return OPT_OK;
+}
+
+/* refclock DRIVER PARAMETER [option]... */
+int cfg_h_refclock(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
+{
+    struct config *cfg = c->cfg;
+    struct refclock_cfg r;
+    char *cur = args, *driver, *param;
+
+    memset(&r, 0, sizeof(r));
+    r.poll = 4;
+    r.filter_length = 64;
+    r.min_samples = -1;
+    r.max_samples = -1;
+    r.delay = 1e-9;
+    r.max_lock_age = 2;
+    r.max_unreach = 100000;
+    driver = cfg_word(&cur);
+    if (!*driver || !*cur)
+        return cfg_err_parse(c);
+    param = cfg_word(&cur);
+    while (*cur) {
+        char *opt = cfg_word(&cur);
+        enum opt_status st = refclock_option(&r, opt, &cur);
+        if (st != OPT_OK)
+            return cfg_err_at(c, "Invalid %s %s directive",
+                              st == OPT_BAD_OPTION ? "option in" : "value in", c->cmd);
+    }
+    r.driver = xstrdup(driver);
+    r.param = xstrdup(param);
+    cfg->refclocks = xrealloc(cfg->refclocks, (cfg->n_refclocks + 1) * sizeof(*cfg->refclocks));
+    cfg->refclocks[cfg->n_refclocks++] = r;
+    return 0;
+}
+
+/* chrony's shortened IPv4 network ("10", "192.168", "1.2.3"): 8 bits per number. */
+static int parse_v4_short(const char *s, struct ip_addr *ip, int *n_parts)
+{
+    uint32_t parts[3] = {0, 0, 0};
+    int n = 0;
+    while (n < 3) {
+        char *end;
+        unsigned long v;
+        if (!isdigit((unsigned char)*s))
+            return 0;
+        v = strtoul(s, &end, 10);
+        if (v > 255)
+            return 0;
+        parts[n++] = (uint32_t)v;
+        s = end;
+        if (*s == '\0')
+            break;
+        if (*s != '.')
+            return 0;
+        s++;
+    }
+    if (*s)
+        return 0;
+    ip_addr_from_v4(ip, parts[0] << 24 | parts[1] << 16 | parts[2] << 8);
+    *n_parts = n;
+    return 1;
+}
+
+/* A name that could be looked up: not only digits and dots, no ':' or '/'. */
+static int plausible_hostname(const char *s)
+{
+    int has_other = 0;
+    if (strpbrk(s, ":/"))
+        return 0;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s) && *s != '.')
+            has_other = 1;
+    return has_other;
+}
+
+static int parse_subnet(char *net, struct access_rule *r)
+{
+    char *slash = strchr(net, '/');
+    int bits = -1, n;
+
+    if (slash) {
+        char *p = slash + 1;
+        if (!cfg_scan_int(&p, &bits, 0, INT_MAX) || *p)
+            return 0;
+        *slash = '\0';
+    }
+    if (ip_addr_parse(&r->ip, net)) {
+        r->bits = bits >= 0 ? bits : ip_addr_bits(r->ip.family);
+        return 1;
+    }
+    if (parse_v4_short(net, &r->ip, &n)) {
+        r->bits = bits >= 0 ? bits : 8 * n;
+        return 1;
+    }
+    /* A host name is resolved by the daemon; a prefix length is not allowed with it. */
+    if (bits < 0 && plausible_hostname(net)) {
+        r->hostname = xstrdup(net);
+        r->bits = -1;
+        return 1;
+    }
+    return 0;
+}
+
+int cfg_parse_allow_deny(char *args, struct access_rule *r)
+{
+    char *cur = args, *first, *net;
+
+    memset(r, 0, sizeof(*r));
+    first = cfg_word(&cur);
+    /* "all" is matched case-sensitively, as in chrony. */
+    if (strcmp(first, "all") == 0) {
+        r->all = 1;
+        net = cfg_word(&cur);
+    } else {
+        net = first;
+    }
+    if (*cur)
+        return 0;
+    if (!*net) {
+        r->ip.family = IPF_UNSPEC;
+        r->bits = 0;
+        return 1;
+    }
+    return parse_subnet(net, r);
+}
+
+/* allow, deny, cmdallow, cmddeny */
+int cfg_h_allow(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
+{
+    struct config *cfg = c->cfg;
+    int cmd = strncasecmp(d->name, "cmd", 3) == 0;
+    struct access_rule r, **list = cmd ? &cfg->cmd_rules : &cfg->ntp_rules;
+    size_t *n = cmd ? &cfg->n_cmd_rules : &cfg->n_ntp_rules;
+
+    if (!cfg_parse_allow_deny(args, &r))
+        return cfg_err_parse(c);
+    r.allow = strcasecmp(d->name + (cmd ? 3 : 0), "allow") == 0;
+    if (r.hostname) {
+        char msg[512];
+        struct cfg_ctx at = *c;
+        at.err = msg;
+        at.errlen = sizeof(msg);
+        cfg_err_parse(&at);
+        r.resolve_error = xstrdup(msg);
+    }
+    *list = xrealloc(*list, (*n + 1) * sizeof(**list));
+    (*list)[(*n)++] = r;
+    return 0;
+}
+
+/* local [stratum N] [orphan] [distance D] [activate D] [waitsynced S] [waitunsynced S] */
+int cfg_h_local(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
+{
+    struct config *cfg = c->cfg;
+    char *cur = args;
+    int ok = 1;
+
+    cfg->local.stratum = 10;
+    cfg->local.orphan = 0;
+    cfg->local.distance = 1.0;
+    cfg->local.activate = 0.0;
+    cfg->local.wait_synced = 0.0;
+    cfg->local.wait_unsynced = -1.0;
+    cfg->local.enabled = 1;
+    while (*cur && ok) {
+        char *opt = cfg_word(&cur);
+        if (strcasecmp(opt, "stratum") == 0)
+            ok = cfg_scan_int(&cur, &cfg->local.stratum, 1, NTP_MAX_STRATUM - 1);
+        else if (strcasecmp(opt, "orphan") == 0)
+            cfg->local.orphan = 1;
+        else if (strcasecmp(opt, "distance") == 0)
+            ok = cfg_scan_double(&cur, &cfg->local.distance);
+        else if (strcasecmp(opt, "activate") == 0)
+            ok = cfg_scan_double(&cur, &cfg->local.activate);
+        else if (strcasecmp(opt, "waitsynced") == 0)
+            ok = cfg_scan_double(&cur, &cfg->local.wait_synced);
+        else if (strcasecmp(opt, "waitunsynced") == 0)
+            ok = cfg_scan_double(&cur, &cfg->local.wait_unsynced);
+        else
+            return cfg_err_at(c, "Invalid %s %s directive", "option in", c->cmd);
+    }
+    if (!ok)
+        return cfg_err_at(c, "Invalid %s %s directive", "value in", c->cmd);
+    /* Orphan mode waits 300 s for unsynchronised sources by default. */
+    if (cfg->local.wait_unsynced < 0.0)
+        cfg->local.wait_unsynced = cfg->local.orphan ? 300.0 : 0.0;
+    return 0;
+}
+
+static int hwts_option(struct hwts_cfg *h, const char *opt, char **cur, int *maxpoll_set)
+{
+    static const char *const filters[] = {"any", "none", "ntp", "ptp", "all"};
+    if (strcasecmp(opt, "maxsamples") == 0)
+        return cfg_scan_int(cur, &h->max_samples, 0, INT_MAX);
+    if (strcasecmp(opt, "minsamples") == 0)
+        return cfg_scan_int(cur, &h->min_samples, 0, INT_MAX);
+    if (strcasecmp(opt, "minpoll") == 0)
+        return cfg_scan_int(cur, &h->minpoll, -32, 32);
+    if (strcasecmp(opt, "maxpoll") == 0)
+        return *maxpoll_set = 1, cfg_scan_int(cur, &h->maxpoll, -32, 32);
+    if (strcasecmp(opt, "precision") == 0)
+        return cfg_scan_double(cur, &h->precision);
+    if (strcasecmp(opt, "rxcomp") == 0)
+        return cfg_scan_double(cur, &h->rx_comp);
+    if (strcasecmp(opt, "txcomp") == 0)
+        return cfg_scan_double(cur, &h->tx_comp);
+    if (strcasecmp(opt, "nocrossts") == 0)
+        return h->nocrossts = 1;
+    if (strcasecmp(opt, "rxfilter") == 0) {
+        char *w = cfg_word(cur);
+        /* "any" is only the default; the directive accepts none/ntp/ptp/all. */
+        for (size_t i = 1; i < ARRAY_LEN(filters); i++) {
+            if (strcasecmp(w, filters[i]) == 0) {
+                h->rxfilter = (enum cfg_hwts_rxfilter)i;
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* hwtimestamp INTERFACE [option]... */
+int cfg_h_hwtimestamp(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
+{
+    struct config *cfg = c->cfg;
+    struct hwts_cfg h;
+    char *cur = args, *name;
+    int maxpoll_set = 0;
+
+    memset(&h, 0, sizeof(h));
+    h.min_samples = 2;
+    h.max_samples = 16;
+    h.precision = 100e-9;
+    h.rxfilter = CFG_HWTS_RXFILTER_ANY;
+    name = cfg_word(&cur);
+    if (!*name)
+        return cfg_err_parse(c);
+    while (*cur) {
+        char *opt = cfg_word(&cur);
+        if (!hwts_option(&h, opt, &cur, &maxpoll_set))
+            return cfg_err_parse(c);
+    }
+    if (!maxpoll_set)
+        h.maxpoll = h.minpoll + 1;
+    h.name = xstrdup(name);
+    cfg->hwts = xrealloc(cfg->hwts, (cfg->n_hwts + 1) * sizeof(*cfg->hwts));
+    cfg->hwts[cfg->n_hwts++] = h;
+    return 0;
+}

@@ -1,0 +1,1 @@
+clients -k -p 1

@@ -1,0 +1,1 @@
+sourcename ID#0000000001

@@ -1,0 +1,1 @@
+sourcename 127.0.0.1

@@ -1,0 +1,374 @@
+/* The scenario table. Scenarios flagged needs_sync judge the synchronisation
+ * engine (client side) and are run only with --all or --scenario until the node
+ * disciplines its clock. Bounds of those follow chrony's own simulation tests
+ * (test/simulation in chrony's source: 001-defaults and the following ones). */
+#include "scenario.h"
+
+#include <math.h>
+
+/* Links: base delay + exponential jitter with the given mean, each way. */
+#define EXPL(d, j)                                                                                 \
+    {                                                                                              \
+        (d), (j), JITTER_EXP, 0.0                                                                  \
+    }
+#define EXPL_LOSS(d, j, l)                                                                         \
+    {                                                                                              \
+        (d), (j), JITTER_EXP, (l)                                                                  \
+    }
+#define LAN EXPL(1e-4, 1e-4)
+
+#define SERVER1 "local stratum 1", "allow"
+#define CLIENT_OFF 0.1
+#define CLIENT_FREQ 100.0
+#define CLIENT_WANDER 1e-9
+
+/* A node: name, address, initial offset (s), frequency error (ppm), wander (fraction
+ * per second), measured flag, then its chrony.conf lines. */
+#define NODE(name, ip, off, freq, wander, measured, ...)                                           \
+    {                                                                                              \
+        (name), (ip), {__VA_ARGS__}, (off), (freq), (wander), (measured)                           \
+    }
+
+/* The client of chrony's default test: 0.1 s off, 100 ppm fast, wander 1e-9. */
+#define DEFAULT_CLIENT(...)                                                                        \
+    {                                                                                              \
+        "client", "10.0.0.2", {__VA_ARGS__}, CLIENT_OFF, CLIENT_FREQ, CLIENT_WANDER, 1             \
+    }
+#define DEFAULT_SERVER                                                                             \
+    {                                                                                              \
+        "server", "10.0.0.1", {SERVER1}, 0.0, 0.0, 0.0, 0                                          \
+    }
+
+/* chrony's default limits: sync in [120, 210] s, then max |offset| 1 ms, rms 0.3 ms,
+ * max |freq| 5e-4 (500 ppm), rms freq 1e-5 (10 ppm). */
+#define DEFAULT_BOUNDS                                                                             \
+    {                                                                                              \
+        120, 210, 1e-3, 3e-4, 500.0, 10.0                                                          \
+    }
+
+static int check_clock_model(struct world *w, const struct scenario *s, struct sc_result *r)
+{
+    /* No sources and no corrections: the clock must have drifted by exactly
+     * freq * duration. */
+    const struct sim_node *sn = &w->nodes[0];
+    const struct sc_node *n = &s->nodes[0];
+    double expect = n->offset + n->freq_ppm * 1e-6 * s->duration;
+    if (fabs(sn->m.last_off - expect) > 1e-9)
+        sc_fail(r, "offset %.12f after %.0f s, expected %.12f", sn->m.last_off, s->duration,
+                expect);
+    if (sn->clock.n_steps || sn->clock.freq_set_ppm != 0.0)
+        sc_fail(r, "node corrected its clock without sources");
+    return r->ok;
+}
+
+static int check_scale(struct world *w, const struct scenario *s, struct sc_result *r)
+{
+    /* A generous wall-clock bound only (sanitizer builds are slow). */
+    if (r->wall_s > 300.0)
+        sc_fail(r, "took %.1f s of real time", r->wall_s);
+    return r->ok;
+}
+
+static int check_no_falseticker(struct world *w, const struct scenario *s, struct sc_result *r)
+{
+    /* Falsetickers are 0.5 s fast: following one even briefly would take the
+     * client well past its initial 0.1 s offset. */
+    for (int i = 0; i < w->n_nodes; i++)
+        if (w->nodes[i].measured && w->nodes[i].m.max_off_all > 0.15)
+            sc_fail(r, "%s moved to %.3f s: a falseticker was followed", w->nodes[i].name,
+                    w->nodes[i].m.max_off_all);
+    return r->ok;
+}
+
+static int check_not_updated(struct world *w, const struct scenario *s, struct sc_result *r)
+{
+    /* minsources not met: the clock runs free. */
+    const struct sim_node *sn = &w->nodes[1];
+    double expect = s->nodes[1].offset + s->nodes[1].freq_ppm * 1e-6 * s->duration;
+    /* ...while it does poll its server (not a vacuous pass of a node that does nothing) */
+    if (w->hosts[sn->host].sent == 0)
+        sc_fail(r, "the client sent no requests");
+    if (sn->clock.n_steps || fabs(sn->clock.freq_set_ppm) > 1e-9)
+        sc_fail(r, "clock updated (%ld steps, freq %.6f ppm)", sn->clock.n_steps,
+                sn->clock.freq_set_ppm);
+    if (fabs(sn->m.last_off - expect) > 1e-3)
+        sc_fail(r, "offset %.6f, expected free-running %.6f", sn->m.last_off, expect);
+    return r->ok;
+}
+
+const struct scenario sim_scenarios[] = {
+    /* Runs with today's node: serving only. */
+    {.name = "clock-model",
+     .desc = "a node without sources, 100 ppm fast, drifts by exactly 0.1 s in 1000 s",
+     .seed = 1,
+     .duration = 1000,
+     .link = LAN,
+     .nodes = {{"lonely", "10.0.0.1", {"port 0"}, 0.01, 100.0, 0.0, 1}},
+     .check = check_clock_model},
+    {.name = "serve",
+     .desc = "local stratum 1 server 12.3 ms fast and 2 ppm fast answering 10 probes",
+     .seed = 2,
+     .duration = 3600,
+     .link = LAN,
+     .nodes = {{"server", "10.0.0.1", {SERVER1}, 0.0123, 2.0, 0.0, 0}},
+     .probes = {10, 0, 16.0, "10.1", PROBES_ANSWERED, 0.0, 1, 4e-4, 7.0711e-5}},
+    {.name = "serve-stratum",
+     .desc = "local stratum 7 served, allow by subnet, normal jitter",
+     .seed = 3,
+     .duration = 600,
+     .link = {1e-3, 2e-4, JITTER_NORMAL, 0.0},
+     .nodes =
+         {{"server", "10.0.0.1", {"local stratum 7", "allow 10.1.0.0/16"}, -0.5, -30.0, 0.0, 0}},
+     .probes = {5, 0, 8.0, "10.1", PROBES_ANSWERED, 0.0, 7, 2.31915e-3, 8.5250e-5}},
+    {.name = "serve-extstep",
+     .desc = "the server's clock is stepped +0.2 s and -1 s while serving 10 probes",
+     .seed = 7,
+     .duration = 3600,
+     .link = LAN,
+     .nodes = {{"server", "10.0.0.1", {SERVER1}, 0.0, 5.0, 1e-8, 0}},
+     .jumps = {{0, 1000.25, 0.2}, {0, 2000.5, -1.0}},
+     .probes = {10, 0, 16.0, "10.1", PROBES_ANSWERED, 0.0, 1, 4e-4, 7.0711e-5}},
+    {.name = "serve-loss",
+     .desc = "30% loss each way: about 51% of replies missing",
+     .seed = 4,
+     .duration = 3600,
+     .link = EXPL_LOSS(1e-4, 1e-4, 0.3),
+     .nodes = {{"server", "10.0.0.1", {SERVER1}, 0.0, 0.0, 0.0, 0}},
+     .probes = {20, 0, 16.0, "10.1", PROBES_ANSWERED, 0.51, 1, 4e-4, 0}},
+    {.name = "serve-deny",
+     .desc = "probes outside the allowed subnet get no reply",
+     .seed = 5,
+     .duration = 600,
+     .link = LAN,
+     .nodes = {{"server", "10.0.0.1", {"local stratum 1", "allow 10.2.0.0/16"}, 0.0, 0.0, 0.0, 0}},
+     .probes = {5, 0, 16.0, "10.3", PROBES_DENIED, 0.0}},
+    {.name = "scale-1000",
+     .desc = "one server, 1000 probes polling every 64 s for one simulated day",
+     .seed = 6,
+     .duration = 86400,
+     .sample_interval = 60,
+     .link = LAN,
+     .nodes = {{"server", "10.0.0.1", {SERVER1}, 0.0, 0.0, 0.0, 0}},
+     .probes = {1000, 0, 64.0, "10.1", PROBES_ANSWERED, 0.0, 1, 4e-4, 7.0711e-5},
+     .check = check_scale},
+
+    /* Need the synchronisation engine (chrony test/simulation equivalents). */
+    {.name = "defaults",
+     .needs_sync = 1,
+     .desc = "one stratum-1 server; client 0.1 s off, 100 ppm, wander 1e-9",
+     .seed = 101,
+     .duration = 10000,
+     .warmup = 210,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
+     .bounds = DEFAULT_BOUNDS},
+    {.name = "largefreq-neg",
+     .needs_sync = 1,
+     .desc = "client -500 ppm, offset preset so it is near 0 at the first update",
+     .seed = 102,
+     .duration = 10000,
+     .warmup = 1000,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER,
+               {"client", "10.0.0.2", {"server 10.0.0.1"}, 500e-6 * 130, -500.0, CLIENT_WANDER, 1}},
+     .bounds = {120, 1000, 1e-3, 3e-4, 500.0, 10.0}},
+    {.name = "largefreq-pos",
+     .needs_sync = 1,
+     .desc = "client +500 ppm, offset preset so it is near 0 at the first update",
+     .seed = 103,
+     .duration = 10000,
+     .warmup = 1000,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER,
+               {"client", "10.0.0.2", {"server 10.0.0.1"}, -500e-6 * 130, 500.0, CLIENT_WANDER, 1}},
+     .bounds = {120, 1000, 1e-3, 3e-4, 500.0, 10.0}},
+    {.name = "largeoffset-makestep",
+     .needs_sync = 1,
+     .desc = "client 100 s off with makestep 1 3: stepped, then synchronised",
+     .seed = 104,
+     .duration = 10000,
+     .warmup = 300,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER, NODE("client", "10.0.0.2", 100.0, CLIENT_FREQ, CLIENT_WANDER, 1,
+                                    "server 10.0.0.1", "makestep 1 3")},
+     .bounds = {0, 300, 1e-3, 3e-4, 500.0, 10.0},
+     .logs = {{1, "System clock was stepped by", 1, 3}}},
+    {.name = "extstep-back",
+     .needs_sync = 1,
+     .desc = "someone steps the client's clock by -100 s at 150 s; slewed back",
+     .seed = 105,
+     .duration = 10000,
+     .warmup = 1500,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
+     .jumps = {{1, 150, -100.0}},
+     .bounds = {1300, 1500, 1e-3, 3e-4, 500.0, 10.0}},
+    {.name = "extstep-fwd",
+     .needs_sync = 1,
+     .desc = "someone steps the client's clock by +100 s at 150 s; slewed back",
+     .seed = 106,
+     .duration = 10000,
+     .warmup = 1500,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
+     .jumps = {{1, 150, 100.0}},
+     .bounds = {1300, 1500, 1e-3, 3e-4, 500.0, 10.0}},
+    {.name = "largejitter",
+     .needs_sync = 1,
+     .desc = "exponential jitter 0.1 s each way, client 1 s off",
+     .seed = 107,
+     .duration = 10000,
+     .warmup = 210,
+     .link = EXPL(1e-4, 1e-1),
+     .nodes = {DEFAULT_SERVER,
+               {"client", "10.0.0.2", {"server 10.0.0.1"}, 1.0, CLIENT_FREQ, CLIENT_WANDER, 1}},
+     .bounds = {0, 210, 5e-1, 1e-1, 2e5, 5e3}},
+    {.name = "largewander",
+     .needs_sync = 1,
+     .desc = "frequency wander 1e-7 per second",
+     .seed = 108,
+     .duration = 10000,
+     .warmup = 210,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER,
+               {"client", "10.0.0.2", {"server 10.0.0.1"}, CLIENT_OFF, CLIENT_FREQ, 1e-7, 1}},
+     .bounds = {0, 210, 5e-3, 1e-3, 5e3, 100.0}},
+    {.name = "asymjitter",
+     .needs_sync = 1,
+     .desc = "1 ms base delay, exponential jitter 5e-4 split 3%/97% between directions",
+     .seed = 109,
+     .duration = 10000,
+     .warmup = 1000,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
+     .links = {{1, 0, EXPL(1e-3, 0.03 * 5e-4), EXPL(1e-3, 0.97 * 5e-4)}},
+     .bounds = {0, 1000, 1e-3, 5e-4, 500.0, 10.0}},
+    {.name = "loss30",
+     .needs_sync = 1,
+     .desc = "30% loss each way",
+     .seed = 110,
+     .duration = 10000,
+     .warmup = 400,
+     .link = EXPL_LOSS(1e-4, 1e-4, 0.3),
+     .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
+     .bounds = {120, 400, 1e-3, 3e-4, 500.0, 10.0}},
+    {.name = "intermittent",
+     .needs_sync = 1,
+     .desc = "packets pass only for 1200 s of every 10000 s",
+     .seed = 111,
+     .duration = 100000,
+     .warmup = 210,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
+     .links = {{1, 0, LAN, LAN, 0, 0, 10000, 8800}},
+     .bounds = {0, 210, 1e-1, 2e-3, 1e4, 20.0},
+     /* chrony's 014-intermittent: once per connected period */
+     .logs = {{1, "Can't synchronise: no selectable sources", 9, 10},
+              {1, "Selected source 10.0.0.1", 9, 10}}},
+    {.name = "falsetickers",
+     .needs_sync = 1,
+     .desc = "5 servers, 2 of them 0.5 s off: never selected",
+     .seed = 112,
+     .duration = 10000,
+     .warmup = 210,
+     .link = EXPL(1e-3, 1e-4),
+     .nodes = {{"s1", "10.0.0.1", {SERVER1}, 0.5, 0.0, 0.0, 0},
+               {"s2", "10.0.0.2", {SERVER1}, 0.5, 0.0, 0.0, 0},
+               {"s3", "10.0.0.3", {SERVER1}, 0.0, 0.0, 0.0, 0},
+               {"s4", "10.0.0.4", {SERVER1}, 0.0, 0.0, 0.0, 0},
+               {"s5", "10.0.0.5", {SERVER1}, 0.0, 0.0, 0.0, 0},
+               NODE("client", "10.0.0.6", CLIENT_OFF, CLIENT_FREQ, CLIENT_WANDER, 1,
+                    "server 10.0.0.1", "server 10.0.0.2", "server 10.0.0.3", "server 10.0.0.4",
+                    "server 10.0.0.5")},
+     .bounds = DEFAULT_BOUNDS,
+     .logs = {{5, "Selected source 10.0.0.1", 0, 0},
+              {5, "Selected source 10.0.0.2", 0, 0},
+              {5, "Selected source", 1, 1000},
+              {5, "no majority", 0, 0}},
+     .check = check_no_falseticker},
+    {.name = "minsources",
+     .needs_sync = 1,
+     .desc = "minsources 2 with one server: the clock is never updated",
+     .seed = 113,
+     .duration = 3000,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER, NODE("client", "10.0.0.2", CLIENT_OFF, CLIENT_FREQ, 0.0, 1,
+                                    "server 10.0.0.1", "minsources 2")},
+     .check = check_not_updated},
+    {.name = "stratum-chain",
+     .needs_sync = 1,
+     .desc = "stratum-2 server -> node1 (stratum 3) -> node2 (stratum 4); node1 loses "
+             "upstream, local stratum 10 -> node2 at 11",
+     .seed = 114,
+     .duration = 40000,
+     .warmup = 210,
+     .link = LAN,
+     .nodes =
+         {{"top", "10.0.0.1", {"local stratum 2", "allow"}, 0.0, 0.0, 0.0, 0},
+          {"node1",
+           "10.0.0.2",
+           {"server 10.0.0.1", "allow", "local stratum 10"},
+           CLIENT_OFF,
+           CLIENT_FREQ,
+           CLIENT_WANDER,
+           1},
+          {"node2", "10.0.0.3", {"server 10.0.0.2"}, -CLIENT_OFF, -CLIENT_FREQ, CLIENT_WANDER, 1}},
+     .links = {{1, 0, LAN, LAN, 10000, 1e9, 0, 0}},
+     .checkpoints = {{9000, 1, 3}, {9000, 2, 4}, {40000, 1, 10}, {40000, 2, 11}}},
+
+    /* Accuracy benchmarks: 100000 s, judged after a 5000 s warm-up. */
+    {.name = "bench-lan",
+     .needs_sync = 1,
+     .benchmark = 1,
+     .desc = "delay 1e-4 + exp jitter 1e-4 each way",
+     .seed = 201,
+     .duration = 100000,
+     .warmup = 5000,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
+     .bounds = {0, 5000, 1e-3, 3e-4, 0, 0}},
+    {.name = "bench-wan",
+     .needs_sync = 1,
+     .benchmark = 1,
+     .desc = "delay 1e-2 + exp jitter 1e-3 each way",
+     .seed = 202,
+     .duration = 100000,
+     .warmup = 5000,
+     .link = EXPL(1e-2, 1e-3),
+     .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
+     .bounds = {0, 5000, 0, 0, 0, 0}},
+    {.name = "bench-asym",
+     .needs_sync = 1,
+     .benchmark = 1,
+     .desc = "delay 1e-3 + exp jitter 5e-4 split 3%/97% between directions",
+     .seed = 203,
+     .duration = 100000,
+     .warmup = 5000,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
+     .links = {{1, 0, EXPL(1e-3, 0.03 * 5e-4), EXPL(1e-3, 0.97 * 5e-4)}},
+     .bounds = {0, 5000, 0, 0, 0, 0}},
+    {.name = "bench-wander",
+     .needs_sync = 1,
+     .benchmark = 1,
+     .desc = "lan with frequency wander 1e-7 per second",
+     .seed = 204,
+     .duration = 100000,
+     .warmup = 5000,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER,
+               {"client", "10.0.0.2", {"server 10.0.0.1"}, CLIENT_OFF, CLIENT_FREQ, 1e-7, 1}},
+     .bounds = {0, 5000, 0, 0, 0, 0}},
+    {.name = "bench-loss",
+     .needs_sync = 1,
+     .benchmark = 1,
+     .desc = "lan with 20% loss each way",
+     .seed = 205,
+     .duration = 100000,
+     .warmup = 5000,
+     .link = EXPL_LOSS(1e-4, 1e-4, 0.2),
+     .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
+     .bounds = {0, 5000, 0, 0, 0, 0}},
+};
+
+const size_t sim_n_scenarios = sizeof(sim_scenarios) / sizeof(sim_scenarios[0]);

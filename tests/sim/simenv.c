@@ -1,0 +1,222 @@
+/* The environment table of a simulated node: its virtual clock, its host on the
+ * virtual network, a numeric/world-name resolver, empty files and a seeded RNG. */
+#include "world.h"
+
+#include "daemon/node.h"
+#include "lib/mem.h"
+#include "lib/ts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sim_node_local_ts(struct sim_node *sn, struct timespec *out)
+{
+    ts_add(out, &sn->w->epoch, vclock_local(&sn->clock, sn->w->t));
+}
+
+static void clk_read(void *ctx, struct timespec *out)
+{
+    sim_node_local_ts(ctx, out);
+}
+
+static int clk_can_control(void *ctx)
+{
+    return 1;
+}
+
+static int clk_set_freq(void *ctx, double freq_ppm)
+{
+    struct sim_node *sn = ctx;
+    vclock_set_freq(&sn->clock, sn->w->t, freq_ppm);
+    return 0;
+}
+
+static double clk_get_freq(void *ctx)
+{
+    struct sim_node *sn = ctx;
+    return sn->clock.freq_set_ppm;
+}
+
+static int clk_step(void *ctx, double offset)
+{
+    struct sim_node *sn = ctx;
+    vclock_step(&sn->clock, sn->w->t, offset);
+    return 0;
+}
+
+static int clk_set_leap(void *ctx, int leap)
+{
+    struct sim_node *sn = ctx;
+    sn->clock.leap = leap;
+    return 0;
+}
+
+static void clk_set_sync_status(void *ctx, int synced, double est_error, double max_error)
+{
+    struct sim_node *sn = ctx;
+    sn->clock.synced = synced;
+}
+
+static int net_udp_open(void *ctx, const struct net_addr *local, int flags, int *err)
+{
+    struct sim_node *sn = ctx;
+    int s = vnet_open(sn->w, sn->host, local, flags);
+    if (s < 0 && err)
+        *err = 99; /* EADDRNOTAVAIL */
+    return s;
+}
+
+static int net_unix_open(void *ctx, const char *path, int *err)
+{
+    /* A Unix socket opens (a daemon may insist on its command socket) but nothing
+     * in the simulated world ever talks to it. */
+    struct sim_node *sn = ctx;
+    struct net_addr local;
+    int s;
+    memset(&local, 0, sizeof(local));
+    local.ip.family = IPF_UNSPEC;
+    s = vnet_open(sn->w, sn->host, &local, 0);
+    if (s >= 0)
+        sn->w->hosts[sn->host].socks[s].family = IPF_UNSPEC;
+    else if (err)
+        *err = 24; /* EMFILE */
+    return s;
+}
+
+static void net_close(void *ctx, int sock)
+{
+    struct sim_node *sn = ctx;
+    vnet_close(sn->w, sn->host, sock);
+}
+
+static int net_send(void *ctx, int sock, const struct net_addr *remote,
+                    const struct net_addr *local, const void *buf, size_t len)
+{
+    struct sim_node *sn = ctx;
+    return vnet_send(sn->w, sn->host, sock, remote, buf, len);
+}
+
+static char *files_read_all(void *ctx, const char *path, size_t *len)
+{
+    return NULL;
+}
+
+static int files_write_atomic(void *ctx, const char *path, const void *data, size_t len)
+{
+    return 0;
+}
+
+static int files_append(void *ctx, const char *path, const void *data, size_t len)
+{
+    return 0;
+}
+
+static char **files_list_glob(void *ctx, const char *pattern, int *n)
+{
+    *n = 0;
+    return NULL;
+}
+
+static int files_prepare_dir(void *ctx, const char *path, unsigned mode, char *err, size_t errlen)
+{
+    return 0;
+}
+
+static int files_remove(void *ctx, const char *path)
+{
+    return 0;
+}
+
+/* A lookup answered on the next turn of the world loop, like the resolver thread. */
+struct sim_lookup {
+    resolve_cb cb;
+    void *arg;
+    int status;
+    struct ip_addr ip;
+};
+
+static int resolve(void *ctx, const char *name, enum ip_family family, resolve_cb cb, void *arg)
+{
+    struct sim_node *sn = ctx;
+    struct world *w = sn->w;
+    struct sim_lookup *l = xcalloc(1, sizeof(*l));
+    l->cb = cb;
+    l->arg = arg;
+    l->status = 2;
+    if (ip_addr_parse(&l->ip, name)) {
+        l->status = 0;
+    } else {
+        for (int i = 0; i < w->n_nodes; i++) {
+            if (strcmp(w->nodes[i].name, name) == 0) {
+                l->ip = w->hosts[w->nodes[i].host].ip;
+                l->status = 0;
+            }
+        }
+    }
+    if (l->status == 0 && family != IPF_UNSPEC && family != l->ip.family)
+        l->status = 2;
+    world_schedule(w, w->t, EV_RESOLVE, 0, 0.0, l);
+    return 0;
+}
+
+void sim_resolve_finish(void *p)
+{
+    struct sim_lookup *l = p;
+    l->cb(l->arg, l->status, l->status == 0 ? &l->ip : NULL, l->status == 0 ? 1 : 0);
+    free(l);
+}
+
+static void random_bytes(void *ctx, void *buf, size_t len)
+{
+    struct sim_node *sn = ctx;
+    rng_fill(&sn->rng, buf, len);
+}
+
+static void log_write(void *ctx, enum log_level level, const char *msg)
+{
+    struct sim_node *sn = ctx;
+    if (level >= LOGL_WARN)
+        sn->log_warnings++;
+    if (sn->n_log < SIM_MAX_LOG_LINES) {
+        if (sn->n_log == sn->cap_log) {
+            sn->cap_log = sn->cap_log ? 2 * sn->cap_log : 64;
+            sn->log_lines = xrealloc(sn->log_lines, sn->cap_log * sizeof(*sn->log_lines));
+        }
+        sn->log_lines[sn->n_log++] = xstrdup(msg);
+    }
+    if (sn->w->verbose)
+        fprintf(stderr, "%12.6f %s: %s\n", sn->w->t, sn->name, msg);
+}
+
+void sim_node_env_init(struct sim_node *sn)
+{
+    struct env *e = &sn->env;
+    memset(e, 0, sizeof(*e));
+    e->clock = (struct env_clock){sn,           clk_read, clk_can_control, clk_set_freq,
+                                  clk_get_freq, clk_step, clk_set_leap,    clk_set_sync_status};
+    e->net = (struct env_net){sn, net_udp_open, net_unix_open, net_close, net_send};
+    e->files = (struct env_files){sn,           files_read_all,  files_write_atomic,
+                                  files_append, files_list_glob, files_prepare_dir,
+                                  files_remove};
+    e->resolver = (struct env_resolver){sn, resolve};
+    e->random = (struct env_random){sn, random_bytes};
+    sn->logger = (struct logger){sn, log_write, LOGL_DEBUG};
+    e->log = &sn->logger;
+}
+
+void sim_node_on_packet(struct world *w, struct sim_node *sn, struct packet *p)
+{
+    struct net_rx rx;
+    struct timespec now;
+    sim_node_local_ts(sn, &now);
+    memset(&rx, 0, sizeof(rx));
+    rx.sock = p->dst_sock;
+    rx.data = p->data;
+    rx.len = p->len;
+    rx.remote = p->src;
+    rx.local = p->dst;
+    rx.rx_ts = now;
+    rx.rx_ts_src = RXTS_KERNEL;
+    node_on_datagram(sn->node, &rx, &now);
+}
