@@ -237,6 +237,7 @@ int main(int argc, char **argv)
     no.family = c.family;
     no.precision = platform_measure_precision();
     no.noclock = c.noclock;
+    no.defer_unix_socket = 1;
     node = node_new(cfg, env, &no);
     env->clock.read(env->clock.ctx, &now);
     if (node_start(node, &now, err, sizeof(err)) < 0) {
@@ -247,6 +248,7 @@ int main(int argc, char **argv)
         platform_pidfile_release(cfg->pidfile);
         fatal(p, err);
     }
+    node_start_unprivileged(node);
     platform_daemon_ready(p);
 
     h.ctx = node;

@@ -151,8 +151,10 @@ int cmdmon_server_start(struct node *n, const struct timespec *now, char *err, s
         snprintf(err, errlen, "%s", why);
         return -1;
     }
-    if (cfg->bindcmd_path && cfg->bindcmd_path[0])
-        open_unix(n);
+    /* As chrony, the Unix socket can wait until privileges are dropped so that
+     * its file belongs to the run-as user (cmdmon_server_open_unix). */
+    if (!n->opts.defer_unix_socket)
+        cmdmon_server_open_unix(n);
     if (cfg->cmdport > 0) {
         if (n->opts.family != 6)
             n->cmd.udp_socks[0] = open_udp(n, IPF_INET4, &cfg->bindcmd_addr4);
@@ -160,6 +162,12 @@ int cmdmon_server_start(struct node *n, const struct timespec *now, char *err, s
             n->cmd.udp_socks[1] = open_udp(n, IPF_INET6, &cfg->bindcmd_addr6);
     }
     return 0;
+}
+
+void cmdmon_server_open_unix(struct node *n)
+{
+    if (n->cmd.unix_sock < 0 && n->cfg->bindcmd_path && n->cfg->bindcmd_path[0])
+        open_unix(n);
 }
 
 int cmdmon_server_is_open(unsigned open_commands, uint16_t command)

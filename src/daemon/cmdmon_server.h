@@ -75,6 +75,8 @@ void cmdmon_server_init(struct node *n);
 void cmdmon_server_fini(struct node *n);
 /* Open the sockets (node_start). Returns 0, or -1 with a fatal message in err. */
 int cmdmon_server_start(struct node *n, const struct timespec *now, char *err, size_t errlen);
+/* Open the Unix command socket now (when node_opts.defer_unix_socket delayed it). */
+void cmdmon_server_open_unix(struct node *n);
 /* 1 if rx arrived on a command socket (and was handled). */
 int cmdmon_server_on_datagram(struct node *n, const struct net_rx *rx, const struct timespec *now);
 

@@ -50,6 +50,11 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
     return cmdmon_server_start(n, now, err, errlen);
 }
 
+void node_start_unprivileged(struct node *n)
+{
+    cmdmon_server_open_unix(n);
+}
+
 int node_next_timeout(void *node, struct timespec *when)
 {
     struct node *n = node;

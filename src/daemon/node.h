@@ -15,6 +15,7 @@ struct node_opts {
     int family;       /* 0 both, 4 or 6 (chronyd -4/-6) */
     double precision; /* measured clock precision in s (0: assume 1e-9) */
     int noclock;      /* chronyd -x: the system clock is not controlled */
+    int defer_unix_socket; /* open the command socket in node_start_unprivileged */
 };
 
 /* cfg must outlive the node; env likewise. */
@@ -23,6 +24,8 @@ struct node *node_new(const struct config *cfg, const struct env *env,
 void node_free(struct node *n);
 /* Open sockets and start timers. Returns 0, or -1 with a message in err. */
 int node_start(struct node *n, const struct timespec *now, char *err, size_t errlen);
+/* Start-up work done after privileges were dropped (the Unix command socket). */
+void node_start_unprivileged(struct node *n);
 /* Earliest raw time at which node_on_timer must run; 0 if none. */
 int node_next_timeout(void *node, struct timespec *when);
 void node_on_timer(void *node, const struct timespec *now);
