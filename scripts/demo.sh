@@ -29,7 +29,7 @@ local stratum 10
 port $PORT
 pidfile $T/chronyd.pid
 cmdport 0
-bindcmdaddress /
+bindcmdaddress $T/chronyd.sock
 CONF
 echo "== chronyd -p (effective configuration)"
 "$B/chronyd" -p -f "$T/chrony.conf"
@@ -48,4 +48,8 @@ if [ -x /usr/sbin/chronyd ]; then
     $IN setpriv --bounding-set=-sys_time timeout 20 /usr/sbin/chronyd -Q -u root -f /dev/null \
         "server 127.0.0.1 port $PORT iburst" "pidfile $T/q.pid"
 fi
+echo "== our chronyc, over the daemon's Unix socket"
+$IN "$B/chronyc" -h "$T/chronyd.sock" tracking
+$IN "$B/chronyc" -h "$T/chronyd.sock" serverstats
+$IN "$B/chronyc" -h "$T/chronyd.sock" -j activity
 echo "== stopping"
