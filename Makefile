@@ -158,3 +158,6 @@ clean:
 	rm -rf build
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+# Keep intermediate objects of test and fuzz binaries between runs.
+.SECONDARY:

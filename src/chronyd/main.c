@@ -222,6 +222,10 @@ int main(int argc, char **argv)
     cfg = load_config(p, &c);
     if (c.noclock)
         LOG_INFO(env->log, "Disabled control of system clock");
+    else if (platform_clock_take_control(p, err, sizeof(err)) < 0)
+        fatal(p, err);
+    platform_clock_set_rtc_sync(p, cfg->rtcsync);
+    platform_privs_set_ntp_port(cfg->port);
 
     if (!c.nodetach && platform_daemonize(p, err, sizeof(err)) < 0)
         fatal(p, err);

@@ -139,8 +139,9 @@ void plat_clock_init(struct platform *p, enum platform_clock_kind kind)
         long hz = sysconf(_SC_CLK_TCK);
         lclk_init(&sys_lclk, &ops, p->env.log, hz > 0 ? (int)hz : 100);
     }
-    p->env.clock = (struct env_clock){c,           drv_read, drv_can_control, drv_set_freq,
-                                      drv_get_freq, drv_step, drv_set_leap,    drv_set_sync};
+    p->env.clock =
+        (struct env_clock){c,        drv_read,     drv_can_control, drv_set_freq, drv_get_freq,
+                           drv_step, drv_set_leap, drv_set_sync};
 }
 
 int platform_clock_take_control(struct platform *p, char *err, size_t errlen)

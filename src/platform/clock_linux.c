@@ -47,8 +47,8 @@ void lclk_split_freq(const struct lclk_tick *t, double freq_ppm, long cur_delta_
         d = t->max_tick_bias_us;
     if (d < -t->max_tick_bias_us)
         d = -t->max_tick_bias_us;
-    residual = clamp(freq_ppm - per_tick * (double)d, -LCLK_MAX_KERNEL_FREQ_PPM,
-                     LCLK_MAX_KERNEL_FREQ_PPM);
+    residual =
+        clamp(freq_ppm - per_tick * (double)d, -LCLK_MAX_KERNEL_FREQ_PPM, LCLK_MAX_KERNEL_FREQ_PPM);
     *delta_tick_us = d;
     *kernel_freq = (long)(residual * LCLK_FREQ_SCALE);
 }

@@ -92,12 +92,6 @@ int lclk_set_leap(struct lclk *c, int leap);
 /* Synchronisation status and error bounds (s) for the kernel. */
 void lclk_set_sync_status(struct lclk *c, int synced, double est_error, double max_error);
 
-/* For chronyd main: take control of the system clock now (the driver
- * otherwise does it before its first control operation). Returns 0, or -1
- * with the message for a fatal error. No-op for the -x clock. */
-int platform_clock_take_control(struct platform *p, char *err, size_t errlen);
-/* rtcsync: let set_sync_status clear STA_UNSYNC (default off, as chrony). */
-void platform_clock_set_rtc_sync(struct platform *p, int enabled);
 /* 1 when this process drives the system clock (chronyd without -x). Used
  * by privilege dropping to decide whether CAP_SYS_TIME is kept. */
 int plat_clock_controls_system(void);

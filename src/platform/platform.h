@@ -48,6 +48,17 @@ void platform_stop(struct platform *p);
 /* Resolution of the clock in seconds: the smallest step between readings. */
 double platform_measure_precision(void);
 
+/* Take control of the system clock now (the driver otherwise does it before
+ * its first control operation). Returns 0, or -1 with the message for a fatal
+ * error. No-op for the -x clock. */
+int platform_clock_take_control(struct platform *p, char *err, size_t errlen);
+/* rtcsync: let set_sync_status clear STA_UNSYNC (default off, as chrony). */
+void platform_clock_set_rtc_sync(struct platform *p, int enabled);
+/* The configured NTP port (`port`), so that privilege dropping keeps
+ * CAP_NET_BIND_SERVICE only when the port is privileged. Until this is
+ * called the capability is kept. */
+void platform_privs_set_ntp_port(int port);
+
 /* Process setup. */
 int platform_daemonize(struct platform *p, char *err, size_t errlen);
 /* Tell the waiting parent that start-up finished (after daemonize). */

@@ -1,5 +1,6 @@
 /* Privilege dropping with capabilities kept across setuid() (see privs.h).
  * The raw capset(2) interface is used so that chronyd needs no libcap. */
+#include "platform/platform.h"
 #include "platform/privs.h"
 
 #include <errno.h>
@@ -11,6 +12,24 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+/* Process-wide, like the credentials it is about. */
+static int net_bind_wanted = 1;
+
+int plat_privs_port_needs_bind_cap(int port)
+{
+    return port > 0 && port < 1024;
+}
+
+void platform_privs_set_ntp_port(int port)
+{
+    net_bind_wanted = plat_privs_port_needs_bind_cap(port);
+}
+
+int plat_privs_keep_net_bind(void)
+{
+    return net_bind_wanted;
+}
 
 uint64_t plat_privs_caps_mask(int keep_sys_time, int keep_net_bind)
 {

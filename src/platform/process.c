@@ -134,9 +134,10 @@ void platform_pidfile_release(const char *path)
 
 int platform_drop_privileges(const char *user, char *err, size_t errlen)
 {
-    /* CAP_SYS_TIME only when we steer the clock (not -x); the NTP port
-     * (123 by default) may need CAP_NET_BIND_SERVICE for a later rebind. */
-    return plat_privs_drop(user, plat_clock_controls_system(), 1, err, errlen);
+    /* CAP_SYS_TIME only when we steer the clock (not -x); a privileged NTP
+     * port (123 by default) keeps CAP_NET_BIND_SERVICE for a later rebind. */
+    return plat_privs_drop(user, plat_clock_controls_system(), plat_privs_keep_net_bind(), err,
+                           errlen);
 }
 
 void platform_lock_memory(void)

@@ -20,8 +20,12 @@
 int fake_timex_active = 1;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct timex state = {.tick = 10000, .status = STA_UNSYNC, .maxerror = 16000000,
-                             .esterror = 16000000, .precision = 1, .tolerance = 32768000};
+static struct timex state = {.tick = 10000,
+                             .status = STA_UNSYNC,
+                             .maxerror = 16000000,
+                             .esterror = 16000000,
+                             .precision = 1,
+                             .tolerance = 32768000};
 
 static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

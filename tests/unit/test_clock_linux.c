@@ -317,6 +317,20 @@ static void test_privs_mask(void)
     CHECK_INT_EQ(plat_privs_caps_mask(1, 1), (1ULL << 25) | (1ULL << 10));
 }
 
+static void test_privs_net_bind_port(void)
+{
+    CHECK(plat_privs_port_needs_bind_cap(123));
+    CHECK(plat_privs_port_needs_bind_cap(1023));
+    CHECK(!plat_privs_port_needs_bind_cap(1024));
+    CHECK(!plat_privs_port_needs_bind_cap(0));
+    CHECK(!plat_privs_port_needs_bind_cap(11123));
+    CHECK_INT_EQ(plat_privs_keep_net_bind(), 1);
+    platform_privs_set_ntp_port(0);
+    CHECK_INT_EQ(plat_privs_keep_net_bind(), 0);
+    platform_privs_set_ntp_port(123);
+    CHECK_INT_EQ(plat_privs_keep_net_bind(), 1);
+}
+
 static void test_privs_noop_cases(void)
 {
     char err[128] = "";
@@ -343,6 +357,7 @@ int main(void)
     RUN(test_leap);
     RUN(test_sync_status);
     RUN(test_privs_mask);
+    RUN(test_privs_net_bind_port);
     RUN(test_privs_noop_cases);
     return check_summary();
 }
