@@ -5,6 +5,7 @@
 #include "check.h"
 
 #include "platform/clock_linux.h"
+#include "platform/platform.h"
 #include "platform/privs.h"
 
 #include <errno.h>
