@@ -3,6 +3,7 @@
  * chronyd reports in `clients` and how its `ratelimit` behaves. */
 #include "core/clientlog.h"
 
+#include "lib/clamp.h"
 #include "lib/mem.h"
 
 #include <stdlib.h>
@@ -57,11 +58,6 @@ struct clientlog {
     int rnd_bits;
     struct clientlog_stats stats;
 };
-
-static int clamp_int(int v, int lo, int hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
 
 /* Token bucket sizing: a token is 2^shift time units; a response costs
  * tokens_per_hit so that buckets refill at one response per 2^interval s and
@@ -141,31 +137,36 @@ static struct clog_record *slot_first(struct clog_record *recs, unsigned slots,
     return recs + (size_t)(ip_addr_hash(ip) % slots) * CLIENTLOG_SLOT_SIZE;
 }
 
-/* Double the table if the memory limit allows; 0 if it cannot grow. */
+/* Move the records of old slot i that now hash to slot i + old_slots there, keeping
+ * the order of both parts (the order a rebuilt table would have). */
+static void slot_split(struct clientlog *cl, unsigned i, unsigned old_slots)
+{
+    struct clog_record *lo = cl->records + (size_t)i * CLIENTLOG_SLOT_SIZE;
+    struct clog_record *hi = lo + (size_t)old_slots * CLIENTLOG_SLOT_SIZE;
+    int n_lo = 0, n_hi = 0;
+
+    for (int j = 0; j < CLIENTLOG_SLOT_SIZE; j++) {
+        if (lo[j].ip.family == IPF_UNSPEC)
+            continue;
+        if (ip_addr_hash(&lo[j].ip) % (2 * old_slots) == i)
+            lo[n_lo++] = lo[j];
+        else
+            hi[n_hi++] = lo[j];
+    }
+    memset(lo + n_lo, 0, (size_t)(CLIENTLOG_SLOT_SIZE - n_lo) * sizeof(*lo));
+}
+
+/* Double the table in place if the memory limit allows; 0 if it cannot grow.
+ * The memory for the largest table was allocated by clientlog_new(), so a
+ * lookup on the packet path never allocates. */
 static int table_expand(struct clientlog *cl)
 {
     unsigned slots = cl->slots ? 2 * cl->slots : 1;
-    struct clog_record *recs;
 
     if (slots > cl->max_slots)
         return 0;
-    recs = xcalloc((size_t)slots * CLIENTLOG_SLOT_SIZE, sizeof(*recs));
-    for (size_t i = 0; i < (size_t)cl->slots * CLIENTLOG_SLOT_SIZE; i++) {
-        const struct clog_record *old = &cl->records[i];
-        struct clog_record *r;
-        if (old->ip.family == IPF_UNSPEC)
-            continue;
-        /* A new slot receives the records of one old slot only, so it has room. */
-        r = slot_first(recs, slots, &old->ip);
-        for (int j = 0; j < CLIENTLOG_SLOT_SIZE; j++, r++) {
-            if (r->ip.family == IPF_UNSPEC) {
-                *r = *old;
-                break;
-            }
-        }
-    }
-    free(cl->records);
-    cl->records = recs;
+    for (unsigned i = 0; i < cl->slots; i++)
+        slot_split(cl, i, cl->slots);
     cl->slots = slots;
     return 1;
 }
@@ -220,7 +221,11 @@ struct clientlog *clientlog_new(const struct clientlog_params *p, uint64_t seed)
     if (!cl->active)
         return cl;
     max_slots = p->limit_bytes / (RECORD_COST * CLIENTLOG_SLOT_SIZE * 3 / 2);
-    cl->max_slots = (unsigned)(max_slots < 1 ? 1 : max_slots > MAX_SLOTS ? MAX_SLOTS : max_slots);
+    max_slots = max_slots < 1 ? 1 : max_slots > MAX_SLOTS ? MAX_SLOTS : max_slots;
+    /* The table doubles from one slot, so it never exceeds the largest power of two. */
+    for (cl->max_slots = 1; 2ul * cl->max_slots <= max_slots; cl->max_slots *= 2)
+        ;
+    cl->records = xcalloc((size_t)cl->max_slots * CLIENTLOG_SLOT_SIZE, sizeof(*cl->records));
     table_expand(cl);
     return cl;
 }

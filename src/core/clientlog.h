@@ -62,14 +62,16 @@ struct clientlog;
 
 /* seed drives the leak decisions and the random alignment of stored times.
  * Returns NULL only if rate limiting is requested while the log is inactive
- * (chrony refuses `ratelimit` with `noclientlog`). Free with clientlog_free. */
+ * (chrony refuses `ratelimit` with `noclientlog`). An active log reserves here the
+ * memory of the largest table limit_bytes allows, so that lookups never allocate.
+ * Free with clientlog_free. */
 struct clientlog *clientlog_new(const struct clientlog_params *p, uint64_t seed);
 void clientlog_free(struct clientlog *cl);
 
 /* Count one request of a service received at now. ip NULL or IPF_UNSPEC (the
  * Unix command socket) counts only globally. Returns the record index, or -1
- * when no record is kept. May allocate when the table doubles (at most
- * log2(limit) times over the life of the log). */
+ * when no record is kept. Never allocates: the table doubles in place within
+ * the memory clientlog_new() reserved for its largest size. */
 int clientlog_log_access(struct clientlog *cl, enum clientlog_service s, const struct ip_addr *ip,
                          const struct timespec *now);
 

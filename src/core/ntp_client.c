@@ -3,6 +3,7 @@
 #include "core/ntp_client.h"
 #include "core/ntp_client_int.h"
 
+#include "lib/clamp.h"
 #include "lib/mem.h"
 #include "lib/ts.h"
 #include "proto/ntp.h"
@@ -40,11 +41,6 @@
 #define DEFAULT_MAXPOLL 10
 #define NO_DELAY 1e300
 
-static double clampd(double lo, double v, double hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
-
 void ntp_client_opts_default(struct ntp_client_opts *o)
 {
     memset(o, 0, sizeof(*o));
@@ -77,9 +73,9 @@ static void clamp_opts(struct ntp_client_opts *o)
         o->maxpoll = o->minpoll;
     if (o->min_stratum >= NTP_MAX_STRATUM)
         o->min_stratum = NTP_MAX_STRATUM - 1;
-    o->max_delay = clampd(0.0, o->max_delay, MAX_MAXDELAY);
-    o->max_delay_ratio = clampd(0.0, o->max_delay_ratio, MAX_MAXDELAYRATIO);
-    o->max_delay_dev_ratio = clampd(0.0, o->max_delay_dev_ratio, MAX_MAXDELAYDEVRATIO);
+    o->max_delay = clamp_double(o->max_delay, 0.0, MAX_MAXDELAY);
+    o->max_delay_ratio = clamp_double(o->max_delay_ratio, 0.0, MAX_MAXDELAYRATIO);
+    o->max_delay_dev_ratio = clamp_double(o->max_delay_dev_ratio, 0.0, MAX_MAXDELAYDEVRATIO);
     if (o->polltarget < 1)
         o->polltarget = 1;
 }
@@ -367,8 +363,8 @@ double ntp_client_rx_window(const struct ntp_client *c)
 double ntp_client_separation(const struct ntp_client *c)
 {
     /* Up to 8 sources on the same interval are not limited by the separation. */
-    return clampd(MIN_SAMPLING_SEPARATION, ntp_log2_to_double(c->local_poll - 3),
-                  MAX_SAMPLING_SEPARATION);
+    return clamp_double(ntp_log2_to_double(c->local_poll - 3), MIN_SAMPLING_SEPARATION,
+                        MAX_SAMPLING_SEPARATION);
 }
 
 int ntp_client_process_sample(struct ntp_client *c, const struct ntp_sample *s,
@@ -560,17 +556,17 @@ void ntp_client_set_maxpoll(struct ntp_client *c, int maxpoll)
 
 void ntp_client_set_max_delay(struct ntp_client *c, double v)
 {
-    c->opts.max_delay = clampd(0.0, v, MAX_MAXDELAY);
+    c->opts.max_delay = clamp_double(v, 0.0, MAX_MAXDELAY);
 }
 
 void ntp_client_set_max_delay_ratio(struct ntp_client *c, double v)
 {
-    c->opts.max_delay_ratio = clampd(0.0, v, MAX_MAXDELAYRATIO);
+    c->opts.max_delay_ratio = clamp_double(v, 0.0, MAX_MAXDELAYRATIO);
 }
 
 void ntp_client_set_max_delay_dev_ratio(struct ntp_client *c, double v)
 {
-    c->opts.max_delay_dev_ratio = clampd(0.0, v, MAX_MAXDELAYDEVRATIO);
+    c->opts.max_delay_dev_ratio = clamp_double(v, 0.0, MAX_MAXDELAYDEVRATIO);
 }
 
 void ntp_client_set_min_stratum(struct ntp_client *c, int v)

@@ -294,6 +294,8 @@ double ntp_client_poll_adj(const struct ntp_client *c, const struct ntp_sample *
 /* Apply a poll adjustment (in log2 units accumulated into a score) and, if the next
  * request was scheduled by a response, reschedule it with the new interval. */
 void ntp_client_adjust_poll(struct ntp_client *c, double adj, const struct timespec *now);
+/* Current polling interval (log2 s) and the accumulated poll adjustment towards
+ * the next step (log2 units, as from ntp_client_poll_adj). */
 int ntp_client_get_poll(const struct ntp_client *c);
 double ntp_client_get_poll_score(const struct ntp_client *c);
 /* Reachability register: bit 0 = latest poll; one shift per request (on its valid
@@ -308,7 +310,9 @@ const char *ntp_client_format_tests(unsigned tests, char *buf, size_t len);
 void ntp_client_slew_times(struct ntp_client *c, const struct timespec *when, double dfreq,
                            double doffset);
 
-/* chronyc runtime modifications (clamped like the config values). */
+/* chronyc runtime modifications (clamped like the config values): poll limits in
+ * log2 s, max_delay in s, the two ratios dimensionless, offset in s with the sign
+ * of ntp_client_opts.offset. */
 void ntp_client_set_minpoll(struct ntp_client *c, int minpoll);
 void ntp_client_set_maxpoll(struct ntp_client *c, int maxpoll);
 void ntp_client_set_max_delay(struct ntp_client *c, double v);

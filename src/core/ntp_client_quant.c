@@ -2,6 +2,7 @@
  * algorithm (Ma, Muthukrishnan, Sandler 2014), run several times in parallel with
  * independent random decisions, taking the median of the runs. */
 #include "core/ntp_client_int.h"
+#include "core/regress.h"
 
 #include <math.h>
 #include <string.h>
@@ -101,13 +102,6 @@ double ntp_client_quant_get(const struct ntp_client_quant *q)
 {
     double v[NTP_CLIENT_QUANT_REPEAT];
     memcpy(v, q->est, sizeof(v));
-    for (int i = 1; i < NTP_CLIENT_QUANT_REPEAT; i++) {
-        double x = v[i];
-        int j = i;
-        for (; j > 0 && v[j - 1] > x; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
-    /* Odd count: the middle value. */
-    return v[NTP_CLIENT_QUANT_REPEAT / 2];
+    /* An odd count of runs, so this is the middle value. */
+    return regress_median(v, NTP_CLIENT_QUANT_REPEAT);
 }

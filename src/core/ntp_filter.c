@@ -1,5 +1,7 @@
 #include "core/ntp_filter.h"
 
+#include "core/regress.h"
+#include "lib/clamp.h"
 #include "lib/ts.h"
 
 #include <math.h>
@@ -15,11 +17,6 @@
 /* Variances are floored here so that weights and ratios stay finite. */
 #define FILTER_MIN_VAR 1e-20
 
-static int clamp_int(int v, int lo, int hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
-
 void ntp_filter_init(struct ntp_filter *f, int min_samples, int max_samples, double max_dispersion,
                      double combine_ratio, double precision)
 {
@@ -32,7 +29,7 @@ void ntp_filter_init(struct ntp_filter *f, int min_samples, int max_samples, dou
     f->last = -1;
     f->avg_var = precision * precision;
     f->max_var = max_dispersion * max_dispersion;
-    f->combine_ratio = combine_ratio < 0.0 ? 0.0 : combine_ratio > 1.0 ? 1.0 : combine_ratio;
+    f->combine_ratio = clamp_double(combine_ratio, 0.0, 1.0);
 }
 
 void ntp_filter_accumulate(struct ntp_filter *f, const struct ntp_sample *s)
@@ -141,45 +138,16 @@ static double chi2_quantile90(int dof)
     return 1.2 * dof;
 }
 
-/* Weighted least squares of y on x (w = relative variance of each point). Gives the
- * weighted mean variance of a point and the standard deviation of the intercept.
- * Returns 0 if the x values do not spread. */
-static int fit_line(const double *x, const double *y, const double *w, int n, double *var,
-                    double *intercept_sd)
-{
-    double sw = 0.0, swx = 0.0;
-    for (int i = 0; i < n; i++) {
-        sw += 1.0 / w[i];
-        swx += x[i] / w[i];
-    }
-    double xm = swx / sw, sy = 0.0, sxy = 0.0, sxx = 0.0;
-    for (int i = 0; i < n; i++) {
-        double d = x[i] - xm;
-        sy += y[i] / w[i];
-        sxy += y[i] * d / w[i];
-        sxx += d * d / w[i];
-    }
-    if (!(sxx > 0.0))
-        return 0;
-    double slope = sxy / sxx, icpt = sy / sw - slope * xm, ss = 0.0;
-    for (int i = 0; i < n; i++) {
-        double r = y[i] - icpt - slope * x[i];
-        ss += r * r / w[i];
-    }
-    ss /= n - 2;
-    double slope_sd = sqrt(ss / sxx);
-    *intercept_sd = sqrt(ss / sw + (xm * slope_sd) * (xm * slope_sd));
-    *var = ss * n / sw;
-    return 1;
-}
-
 /* Spread of the selected offsets: variance, dispersion (s) and degrees of freedom. */
 static void estimate_spread(const struct ntp_filter *f, const double *x, const double *y,
                             const double *w, int n, double mean_y, double *var, double *disp,
                             int *dof)
 {
-    if (n >= 4 && fit_line(x, y, w, n, var, disp)) {
-        *dof = n - 2;
+    struct regress_fit fit;
+    if (n >= 4 && regress_weighted(x, y, w, n, &fit)) {
+        *var = fit.variance;
+        *disp = fit.intercept_sd;
+        *dof = fit.dof;
     } else if (n >= 2) {
         double ss = 0.0;
         for (int i = 0; i < n; i++)

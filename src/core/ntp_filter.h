@@ -49,9 +49,10 @@ int ntp_filter_get_last(const struct ntp_filter *f, struct ntp_sample *out);
 int ntp_filter_count(const struct ntp_filter *f);
 int ntp_filter_max_samples(const struct ntp_filter *f);
 void ntp_filter_drop(struct ntp_filter *f);
-/* The local clock was adjusted at `when`: frequency by dfreq (fraction, positive = faster)
- * and offset by doffset (s, positive = clock was fast and moved back), as in chrony's
- * clock change handlers. Sample times move to the new timescale; offsets follow. */
+/* The local clock was adjusted at `when`: frequency by dfreq (s/s, positive = the clock
+ * now runs slower) and offset by doffset (s, positive = clock was fast and moved back),
+ * as in struct clock_change and chrony's clock change handlers. Sample times move to the
+ * new timescale, delta = (when - t) * dfreq - doffset; offsets follow. */
 void ntp_filter_slew(struct ntp_filter *f, const struct timespec *when, double dfreq,
                      double doffset);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/regress.h"
+#include "lib/clamp.h"
 #include "lib/mem.h"
 #include "lib/ts.h"
 
@@ -260,11 +261,6 @@ static void correct_asymmetry(struct sourcestats *st, const double *times, doubl
         offsets[i] -= st->asym * delays[i];
 }
 
-static double clampd(double x, double lo, double hi)
-{
-    return x < lo ? lo : x > hi ? hi : x;
-}
-
 /* Choose the regression sample with the least root distance at the time of
  * the newest sample, given the current skew. */
 static void find_best_sample(struct sourcestats *st)
@@ -290,8 +286,8 @@ static void find_best_sample(struct sourcestats *st)
 static void apply_fit(struct sourcestats *st, const struct regress_fit *f)
 {
     st->freq = f->slope;
-    st->freq_sd = clampd(f->slope_sd, MIN_SKEW, MAX_SKEW);
-    st->skew = clampd(f->slope_sd * regress_t_coef(f->dof), MIN_SKEW, MAX_SKEW);
+    st->freq_sd = clamp_double(f->slope_sd, MIN_SKEW, MAX_SKEW);
+    st->skew = clamp_double(f->slope_sd * regress_t_coef(f->dof), MIN_SKEW, MAX_SKEW);
     st->est_offset = f->intercept;
     st->offset_time = reg(st, st->n - 1)->time;
     st->est_offset_sd = f->intercept_sd;
@@ -495,7 +491,10 @@ void sourcestats_get_report(const struct sourcestats *st, const struct timespec 
     out->n_runs = (uint32_t)st->n_runs;
     if (st->n > 1) {
         last = creg(st, st->n - 1);
-        out->span_seconds = (uint32_t)(ts_diff(&last->time, &creg(st, 0)->time) + 0.5);
+        /* Clamped: steps slewed into the history can stretch the span past
+         * what the 32-bit field holds (converting that would be undefined). */
+        out->span_seconds = (uint32_t)clamp_double(ts_diff(&last->time, &creg(st, 0)->time) + 0.5,
+                                                   0.0, (double)UINT32_MAX);
         if (st->n > 3) {
             b = creg(st, st->best);
             out->est_offset = st->est_offset + ts_diff(now, &st->offset_time) * st->freq;

@@ -341,12 +341,11 @@ static void handle_other(struct node *n, const struct cmdmon_request *req,
     rpy->status = (uint16_t)st;
 }
 
-void cmdmon_execute(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                    struct cmdmon_reply *rpy)
+/* The monitoring (report) requests; returns 0 if req is not one of them. */
+static int execute_report(struct node *n, const struct cmdmon_request *req,
+                          const struct timespec *now, struct cmdmon_reply *rpy)
 {
-    uint16_t c = req->command;
-
-    switch (c) {
+    switch (req->command) {
     case CMDMON_REQ_N_SOURCES:
         rpy->reply = CMDMON_RPY_N_SOURCES;
         rpy->u.n_sources.n_sources = OPS->n_sources ? (uint32_t)OPS->n_sources(OPS->ctx) : 0;
@@ -378,6 +377,17 @@ void cmdmon_execute(struct node *n, const struct cmdmon_request *req, const stru
     case CMDMON_REQ_RTCREPORT:
         rpy->status = CMDMON_STT_NORTC;
         break;
+    default:
+        return 0;
+    }
+    return 1;
+}
+
+/* The other requests: smoothing, manual time input, access rules and control. */
+static void execute_control(struct node *n, const struct cmdmon_request *req,
+                            const struct timespec *now, struct cmdmon_reply *rpy)
+{
+    switch (req->command) {
     case CMDMON_REQ_SMOOTHING:
     case CMDMON_REQ_SMOOTHTIME:
         rpy->status = (uint16_t)handle_smoothing(n, req, rpy);
@@ -416,4 +426,11 @@ void cmdmon_execute(struct node *n, const struct cmdmon_request *req, const stru
         handle_other(n, req, now, rpy);
         break;
     }
+}
+
+void cmdmon_execute(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                    struct cmdmon_reply *rpy)
+{
+    if (!execute_report(n, req, now, rpy))
+        execute_control(n, req, now, rpy);
 }

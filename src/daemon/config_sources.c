@@ -262,34 +262,6 @@ int cfg_h_refclock(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
     return 0;
 }
 
-/* chrony's shortened IPv4 network ("10", "192.168", "1.2.3"): 8 bits per number. */
-static int parse_v4_short(const char *s, struct ip_addr *ip, int *n_parts)
-{
-    uint32_t parts[3] = {0, 0, 0};
-    int n = 0;
-    while (n < 3) {
-        char *end;
-        unsigned long v;
-        if (!isdigit((unsigned char)*s))
-            return 0;
-        v = strtoul(s, &end, 10);
-        if (v > 255)
-            return 0;
-        parts[n++] = (uint32_t)v;
-        s = end;
-        if (*s == '\0')
-            break;
-        if (*s != '.')
-            return 0;
-        s++;
-    }
-    if (*s)
-        return 0;
-    ip_addr_from_v4(ip, parts[0] << 24 | parts[1] << 16 | parts[2] << 8);
-    *n_parts = n;
-    return 1;
-}
-
 /* A name that could be looked up: not only digits and dots, no ':' or '/'. */
 static int plausible_hostname(const char *s)
 {
@@ -317,7 +289,8 @@ static int parse_subnet(char *net, struct access_rule *r)
         r->bits = bits >= 0 ? bits : ip_addr_bits(r->ip.family);
         return 1;
     }
-    if (parse_v4_short(net, &r->ip, &n)) {
+    /* chrony's shortened IPv4 network ("10", "192.168", "1.2.3"): 8 bits per number. */
+    if (ip_addr_parse_v4_octets(&r->ip, &n, net, 3)) {
         r->bits = bits >= 0 ? bits : 8 * n;
         return 1;
     }

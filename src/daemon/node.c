@@ -30,6 +30,12 @@ struct node *node_new(const struct config *cfg, const struct env *env,
     n->serve.socks[0] = n->serve.socks[1] = -1;
     cmdmon_server_init(n);
     n->cmd.rt.noclock = opts->noclock;
+    {
+        struct timespec now;
+        env->clock.read(env->clock.ctx, &now);
+        reference_init(n, &now);
+    }
+    sources_init(n);
     return n;
 }
 
@@ -37,6 +43,8 @@ void node_free(struct node *n)
 {
     if (!n)
         return;
+    sources_fini(n);
+    reference_fini(n);
     serve_stop(n);
     cmdmon_server_fini(n);
     sched_fini(&n->sched);
@@ -47,6 +55,8 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
 {
     if (serve_start(n, err, errlen) < 0)
         return -1;
+    reference_start(n, now);
+    sources_start(n, now);
     return cmdmon_server_start(n, now, err, errlen);
 }
 
@@ -58,18 +68,24 @@ void node_start_unprivileged(struct node *n)
 int node_next_timeout(void *node, struct timespec *when)
 {
     struct node *n = node;
-    return sched_next(&n->sched, when);
+    if (!sched_next(&n->sched, when))
+        return 0;
+    reference_expect_wake(n, when);
+    return 1;
 }
 
 void node_on_timer(void *node, const struct timespec *now)
 {
     struct node *n = node;
+    reference_check_jump(n, now);
     sched_run_due(&n->sched, now);
 }
 
 void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec *now)
 {
     struct node *n = node;
+    if (sources_on_datagram(n, rx, now))
+        return;
     if (!serve_on_datagram(n, rx, now))
         cmdmon_server_on_datagram(n, rx, now);
 }
@@ -81,15 +97,12 @@ int node_quit_requested(void *node)
 
 void node_stop(struct node *n, const struct timespec *now)
 {
+    reference_stop(n, now);
 }
 
 void node_get_served_ref(const struct node *n, const struct timespec *now,
                          struct ntp_server_ref *ref)
 {
-    /* Until the synchronisation engine selects a source, the daemon serves
-     * its `local` reference if configured, otherwise it is unsynchronised. */
-    if (n->cfg->local.enabled)
-        ntp_server_ref_local(ref, n->cfg->local.stratum, now, n->precision_log2);
-    else
-        ntp_server_ref_unsynchronised(ref, n->precision_log2);
+    /* The discipline's reference: synchronised, `local`, or unsynchronised. */
+    reference_get_served(n, now, ref);
 }

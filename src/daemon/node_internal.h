@@ -8,6 +8,8 @@
 #include "core/clientlog.h"
 #include "daemon/cmdmon_server.h"
 #include "core/ntp_server.h"
+#include "daemon/reference.h"
+#include "daemon/sources.h"
 #include "lib/rng.h"
 
 struct config;
@@ -34,6 +36,8 @@ struct node {
     struct clientlog *clientlog;  /* per-client accounting (NTP, commands), serverstats */
     struct cmdmon_server cmd;     /* command sockets and handlers (cmdmon_server.c) */
     int quit_requested;           /* set by the `shutdown` command; the loop should exit */
+    struct reference ref;         /* clock model and discipline (reference.c) */
+    struct sources srcs;          /* server/pool sources and selection (sources*.c) */
 };
 
 /* ntp_serve.c */

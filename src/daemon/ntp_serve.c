@@ -158,7 +158,7 @@ int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct time
     uint8_t reply[NTP_MAX_PACKET_LEN];
     struct ntp_server_ref ref;
     enum ntp_drop_reason why;
-    struct timespec tx;
+    struct timespec tx, tx_raw, rx_cooked;
     size_t len;
 
     if (rx->sock != n->serve.socks[0] && rx->sock != n->serve.socks[1])
@@ -170,14 +170,17 @@ int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct time
     node_get_served_ref(n, &rx->rx_ts, &ref);
     if (n->clientlog)
         ref.min_poll_log2 = clientlog_ntp_min_poll(n->clientlog); /* `ratelimit interval` */
-    len = ntp_server_respond_port(&ref, rx->data, rx->len, rx->remote.port, &rx->rx_ts, reply,
+    /* Served timestamps are cooked: raw time corrected by the clock model. */
+    reference_cooked_time(n, &rx->rx_ts, &rx_cooked, NULL);
+    len = ntp_server_respond_port(&ref, rx->data, rx->len, rx->remote.port, &rx_cooked, reply,
                                   sizeof(reply), &why, &n->serve.counters);
     if (!len)
         return 1;
     if (serve_log_and_limit(n, rx))
         return 1;
     /* The transmit timestamp is read as late as possible: just before sending. */
-    n->env->clock.read(n->env->clock.ctx, &tx);
+    n->env->clock.read(n->env->clock.ctx, &tx_raw);
+    reference_cooked_time(n, &tx_raw, &tx, NULL);
     ntp_server_set_tx(reply, len, &tx);
     if (n->env->net.send(n->env->net.ctx, rx->sock, &rx->remote, &rx->local, reply, len) < 0)
         n->serve.send_errors++;

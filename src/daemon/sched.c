@@ -59,16 +59,18 @@ static void sift_down(struct sched *s, size_t i)
 uint64_t sched_add(struct sched *s, const struct timespec *when, sched_cb cb, void *arg)
 {
     struct sched_timer *t;
+    uint64_t id = s->next_id++;
     s->heap = xgrow(s->heap, &s->cap, s->n + 1, sizeof(*s->heap));
     t = &s->heap[s->n];
     t->when = *when;
-    t->id = s->next_id++;
+    t->id = id;
     t->seq = s->next_seq++;
     t->cb = cb;
     t->arg = arg;
     s->n++;
+    /* sift_up moves entries: t no longer points at the new timer afterwards */
     sift_up(s, s->n - 1);
-    return t->id;
+    return id;
 }
 
 uint64_t sched_add_after(struct sched *s, const struct timespec *now, double delay, sched_cb cb,

@@ -237,12 +237,13 @@ uint32_t ip_addr_hash(const struct ip_addr *ip)
     return h;
 }
 
-/* chrony accepts shortened IPv4 subnets such as "192.168" meaning 192.168.0.0/16. */
-static int parse_v4_partial(struct ip_addr *out, int *bits, const char *s)
+int ip_addr_parse_v4_octets(struct ip_addr *out, int *n_octets, const char *s, int max_octets)
 {
     uint8_t v[4] = {0, 0, 0, 0};
     int n = 0;
-    while (n < 4) {
+    if (max_octets > 4)
+        max_octets = 4;
+    while (n < max_octets) {
         char *end;
         unsigned long x;
         if (!isdigit((unsigned char)*s))
@@ -263,7 +264,7 @@ static int parse_v4_partial(struct ip_addr *out, int *bits, const char *s)
     memset(out, 0, sizeof(*out));
     out->family = IPF_INET4;
     memcpy(out->a, v, 4);
-    *bits = n == 4 ? -1 : 8 * n;
+    *n_octets = n;
     return 1;
 }
 
@@ -272,13 +273,17 @@ int ip_prefix_parse(struct ip_addr *out, int *bits, const char *s)
     char buf[128];
     const char *slash = strchr(s, '/');
     size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+    int n_octets;
     if (alen == 0 || alen >= sizeof(buf))
         return 0;
     memcpy(buf, s, alen);
     buf[alen] = '\0';
     if (ip_addr_parse(out, buf)) {
         *bits = -1;
-    } else if (!parse_v4_partial(out, bits, buf)) {
+    } else if (ip_addr_parse_v4_octets(out, &n_octets, buf, 4)) {
+        /* chrony accepts shortened IPv4 subnets such as "192.168" meaning 192.168.0.0/16. */
+        *bits = n_octets == 4 ? -1 : 8 * n_octets;
+    } else {
         return 0;
     }
     if (slash) {

@@ -36,6 +36,13 @@ void ip_addr_mask(struct ip_addr *ip, int bits);
  * here is only for tables). */
 uint32_t ip_addr_hash(const struct ip_addr *ip);
 
+/* Parse a dotted IPv4 address shortened to 1..max_octets (at most 4) decimal octets
+ * ("10", "192.168", "1.2.3.4"), the missing trailing octets zero; *n_octets tells how
+ * many were given. Unlike ip_addr_parse() an octet may have more than three digits, and
+ * one trailing dot after max_octets octets is accepted (as chrony's sscanf-based parsing
+ * does). Returns 1 on success. */
+int ip_addr_parse_v4_octets(struct ip_addr *out, int *n_octets, const char *s, int max_octets);
+
 /* Parse "ADDR", "ADDR/BITS" or a dotted IPv4 prefix shorthand ("192.168", "10").
  * bits = -1 when no explicit length was given and the address is complete.
  * Returns 1 on success. */

@@ -48,8 +48,27 @@ static void test_shift(void)
     sched_fini(&s);
 }
 
+static void test_cancel_returns_own_id(void)
+{
+    /* Regression: the id of a timer that sifts up must still name that timer. */
+    struct sched s;
+    struct timespec now = {100, 0};
+    uint64_t late, early;
+    sched_init(&s);
+    n_order = 0;
+    late = sched_add_after(&s, &now, 5.0, record, (void *)5L);
+    early = sched_add_after(&s, &now, 1.0, record, (void *)1L);
+    CHECK(late != early);
+    sched_cancel(&s, early);
+    now.tv_sec = 200;
+    CHECK_INT_EQ(sched_run_due(&s, &now), 1);
+    CHECK_INT_EQ(order[0], 5);
+    sched_fini(&s);
+}
+
 int main(void)
 {
+    RUN(test_cancel_returns_own_id);
     RUN(test_order_and_cancel);
     RUN(test_shift);
     return check_summary();

@@ -1,0 +1,82 @@
+/* The node's reference: glue around the pure clock model (core/clock) and
+ * discipline (core/discipline). It performs clock commands through
+ * env->clock, fans every clock change out to the sources' statistics and
+ * protocol state and to the scheduler, keeps the drift file, logs chrony's
+ * messages and provides the served NTP reference and the tracking report.
+ *
+ * Times: "raw" = what env->clock.read returns; "cooked" = raw corrected by
+ * the clock model (our best estimate of true time). */
+#ifndef DAEMON_REFERENCE_H
+#define DAEMON_REFERENCE_H
+
+#include "core/clock.h"
+#include "core/discipline.h"
+#include "core/ntp_server.h"
+#include "core/select.h"
+
+#include <stdint.h>
+#include <time.h>
+
+struct node;
+
+struct reference {
+    struct clock clock;
+    struct discipline disc;
+    int started;          /* drift file read, timers armed */
+    uint64_t clock_timer; /* sched id of the clock model's slew timer */
+    uint64_t disc_timer;  /* sched id of the discipline's leap/fallback timer */
+    uint64_t drift_timer; /* periodic drift file save */
+    int freq_refused;     /* env->clock.set_freq failed (logged once) */
+    int step_refused;     /* env->clock.step failed (logged once) */
+    uint64_t n_updates;   /* reference updates applied */
+    uint64_t n_steps;     /* steps performed */
+    /* Detection of jumps of the raw clock (chrony's scheduler does this). */
+    struct timespec last_wake;     /* raw time of the previous wake-up */
+    struct timespec expected_wake; /* latest deadline the loop was told about */
+    int have_last_wake, have_expected_wake;
+};
+
+/* Set up the clock model and discipline from n->cfg at raw_now (node_new). */
+void reference_init(struct node *n, const struct timespec *raw_now);
+/* Read the drift file, apply the initial frequency, arm the timers (node_start). */
+void reference_start(struct node *n, const struct timespec *raw_now);
+/* Save the drift file (node_stop). */
+void reference_stop(struct node *n, const struct timespec *raw_now);
+/* Cancel timers (node_free). */
+void reference_fini(struct node *n);
+
+/* The loop will wake at raw time `when` at the latest (node_next_timeout). */
+void reference_expect_wake(struct node *n, const struct timespec *when);
+/* Start of a wake-up at raw time now: a clock that went back, or forward
+ * past the expected wake-up, by more than 10 s was stepped by someone else
+ * (logged as chrony does); the clock model, the reference and every source
+ * start afresh. Returns 1 if a jump was detected. */
+int reference_check_jump(struct node *n, const struct timespec *now);
+
+/* raw -> cooked time; err (may be NULL): uncertainty of the correction, s. */
+void reference_cooked_time(const struct node *n, const struct timespec *raw,
+                           struct timespec *cooked, double *err);
+
+/* Perform a clock command: driver calls, fan-out of the changes to the
+ * discipline, every source and the scheduler, dispersion, log events, timers. */
+void reference_apply(struct node *n, const struct timespec *raw_now, struct clock_cmd *cmd);
+
+/* A reference update from source selection (chrony's REF_SetReference). */
+void reference_update(struct node *n, const struct timespec *raw_now,
+                      const struct select_reference *ref);
+/* Selection lost (chrony's REF_SetUnsynchronised). */
+void reference_unsynchronise(struct node *n, const struct timespec *raw_now);
+
+/* What our NTP server advertises at raw time raw_now: the synchronised
+ * state, the local reference, or unsynchronised. */
+void reference_get_served(const struct node *n, const struct timespec *raw_now,
+                          struct ntp_server_ref *ref);
+/* Our current stratum (16 when unsynchronised), ref id and root delay, for
+ * the client's loop test (RFC 5905 test D). */
+void reference_get_self(const struct node *n, const struct timespec *raw_now, int *stratum,
+                        uint32_t *ref_id, double *root_delay, struct timespec *ref_time);
+/* chronyc tracking figures at raw time raw_now. */
+void reference_get_tracking(struct node *n, const struct timespec *raw_now,
+                            struct disc_tracking *out);
+
+#endif

@@ -1,0 +1,126 @@
+/* The node's time sources (`server` and `pool` directives): name resolution,
+ * one client socket per source, the polling timers, responses dispatched
+ * from node_on_datagram through the per-source protocol state (core/ntp_client)
+ * into source statistics (core/sourcestats), and source selection
+ * (core/select) whose reference updates go to the reference (reference.h).
+ * Also the data behind chronyc sources/sourcestats/ntpdata/selectdata/activity. */
+#ifndef DAEMON_SOURCES_H
+#define DAEMON_SOURCES_H
+
+#include "core/clock.h"
+#include "core/ntp_client.h"
+#include "core/select.h"
+#include "core/sourcestats.h"
+#include "daemon/env.h"
+#include "daemon/sched.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct node;
+struct source_cfg;
+
+/* One NTP source with a known address. Owned by struct sources. */
+struct source {
+    struct node *node;
+    int cfg_index;          /* index of its directive in sources->cfgs */
+    char *name;             /* as written in the directive */
+    struct net_addr remote; /* resolved address and port */
+    uint32_t ref_id;        /* IPv4 address, or the MD5-based id of an IPv6 address */
+    int sock;               /* client socket, -1 if not open */
+    unsigned sel_options;   /* SELECT_OPT_* */
+    struct ntp_client client;
+    struct sourcestats *stats;
+    uint64_t tx_timer;         /* sched id, 0 = none */
+    struct timespec tx_cooked; /* cooked time our last request left */
+    int have_tx;
+    int stratum, leap; /* from the last synchronised response */
+    uint64_t n_samples;
+    int replacing; /* a lookup for a replacement address is pending */
+};
+
+/* A directive (server/pool) and its lookup state. */
+struct source_entry {
+    const struct source_cfg *cfg;
+    int resolving; /* a lookup is pending */
+    int failed;    /* the name could not be resolved */
+    int n_active;  /* sources created from it */
+    struct node *node;
+    uint64_t retry_timer;
+    double retry_interval; /* s, of the next lookup retry */
+};
+
+struct sources {
+    struct source_entry *entries;
+    size_t n_entries;
+    struct source **v; /* index = selector index */
+    int n, cap;
+    struct selector *sel;
+    struct select_config sel_cfg;
+    struct select_input *inputs;      /* scratch, cap entries */
+    int unresolved;                   /* entries still waiting for their names */
+    int selected;                     /* index of the synchronisation source, -1 */
+    struct timespec last_replacement; /* raw time of the last replacement lookup */
+    int have_last_replacement;
+    int pending_replace; /* source to replace after a selection run, -1 */
+};
+
+/* Hook the reports and source control commands into the command server
+ * (fills n->cmd.ops; called by sources_init). */
+void sources_install_cmdmon_ops(struct node *n);
+
+/* Set up from n->cfg (node_new); start lookups and polling (node_start). */
+void sources_init(struct node *n);
+void sources_start(struct node *n, const struct timespec *raw_now);
+void sources_fini(struct node *n);
+
+/* 1 if rx arrived on a source's socket (and was handled). */
+int sources_on_datagram(struct node *n, const struct net_rx *rx, const struct timespec *raw_now);
+
+/* Fan-out of a clock change (reference.c): re-express every source's samples
+ * and protocol timestamps on the new timescale. */
+void sources_on_clock_change(struct node *n, const struct clock_change *ch);
+/* After a clock step by offset (s, positive = clock went back): the polling
+ * deadlines kept by the protocol state move with the raw timescale. */
+void sources_on_step(struct node *n, double offset);
+/* The clock jumped by itself: forget every sample and the protocol state
+ * (chrony resets the instances and their polling), then reselect. */
+void sources_on_unknown_step(struct node *n, const struct timespec *raw_now);
+/* Add dispersion (s) to every source's samples. */
+void sources_add_dispersion(struct node *n, double dispersion);
+/* Run source selection now (updated = index with a new sample, or -1). */
+void sources_select(struct node *n, int updated, const struct timespec *raw_now);
+
+/* Internal to sources*.c: (re)arm the polling timer from the protocol's
+ * deadline; index of a source; a new sample (cooked times) from the protocol. */
+void sources_arm(struct source *s);
+int sources_index(const struct source *s);
+void sources_process_sample(struct source *s, const struct ntp_sample *smp,
+                            const struct timespec *raw_now);
+
+uint32_t sources_refid_of(const struct ip_addr *ip);
+int sources_open_socket(struct node *n, enum ip_family fam);
+int sources_address_in_use(const struct sources *ss, const struct ip_addr *ip);
+int sources_family_allowed(const struct node *n, const struct source_cfg *sc, enum ip_family f);
+/* A source is unreachable, a falseticker, too distant or too jittery: if it
+ * was given by name, look the name up again (at most once per 1792 s, as
+ * chrony) and move the source to an address not in use (sources_pool.c). */
+void sources_handle_bad(struct node *n, int index, const struct timespec *raw_now);
+
+/* Reports for the command server and tests. Index = chronyc sources order. */
+int sources_count(const struct node *n);
+const struct source *sources_get(const struct node *n, int index);
+/* Index of the source with this address, -1 if none. */
+int sources_find(const struct node *n, const struct ip_addr *ip);
+/* Index of the selected source, -1 if none. */
+int sources_selected(const struct node *n);
+/* Selection state of a source after the last selection run; 0 if out of range. */
+int sources_get_select_state(const struct node *n, int index, struct select_source_state *out);
+/* "ADDRESS" or "ADDRESS (NAME)" as chrony prints sources in its messages. */
+const char *sources_display_name(const struct source *s, char *buf, size_t len);
+/* Sources online, offline, in bursts and unresolved (chronyc activity). */
+void sources_get_activity(const struct node *n, int *online, int *offline, int *burst_online,
+                          int *burst_offline, int *unresolved);
+
+#endif

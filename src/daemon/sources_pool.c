@@ -1,0 +1,77 @@
+/* Replacing bad sources given by name (chrony's NSR_HandleBadSource): the
+ * name is resolved again and the source moves to an address not in use. */
+#include "daemon/node_internal.h"
+
+#include "daemon/config.h"
+#include "lib/ts.h"
+
+#include <math.h>
+#include <string.h>
+
+/* chrony: 7 s resolving unit times 2^8 between replacement lookups. */
+#define MIN_REPLACEMENT_INTERVAL 1792.0
+
+static void replace_address(struct source *s, const struct ip_addr *ip)
+{
+    struct node *n = s->node;
+    char from[IP_ADDR_STRLEN], to[IP_ADDR_STRLEN];
+    int index = sources_index(s);
+
+    LOG_INFO(n->env->log, "Source %s replaced with %s",
+             ip_addr_format(&s->remote.ip, from, sizeof(from)), ip_addr_format(ip, to, sizeof(to)));
+    if (s->sock >= 0)
+        n->env->net.close(n->env->net.ctx, s->sock);
+    s->remote.ip = *ip;
+    s->ref_id = sources_refid_of(ip);
+    s->sock = sources_open_socket(n, ip->family);
+    /* A new server: no exchange, samples or reachability carry over. */
+    ntp_client_reset(&s->client);
+    s->client.reach = 0;
+    s->client.reach_size = 0;
+    sourcestats_reset(s->stats);
+    if (index >= 0)
+        select_reset_source(n->srcs.sel, index);
+    s->have_tx = 0;
+    s->stratum = 0;
+    s->leap = 3;
+    sources_arm(s);
+}
+
+static void on_replacement_resolved(void *arg, int status, const struct ip_addr *addrs, int count)
+{
+    struct source *s = arg;
+    struct node *n = s->node;
+    const struct source_cfg *sc = n->srcs.entries[s->cfg_index].cfg;
+
+    s->replacing = 0;
+    for (int i = 0; status == 0 && i < count; i++) {
+        if (!sources_family_allowed(n, sc, addrs[i].family) ||
+            sources_address_in_use(&n->srcs, &addrs[i]))
+            continue;
+        replace_address(s, &addrs[i]);
+        return;
+    }
+}
+
+void sources_handle_bad(struct node *n, int index, const struct timespec *raw_now)
+{
+    struct sources *ss = &n->srcs;
+    struct source *s;
+    struct ip_addr literal;
+
+    if (index < 0 || index >= ss->n)
+        return;
+    s = ss->v[index];
+    /* Only sources with a name can move. */
+    if (s->replacing || ip_addr_parse(&literal, s->name))
+        return;
+    if (ss->have_last_replacement &&
+        fabs(ts_diff(raw_now, &ss->last_replacement)) < MIN_REPLACEMENT_INTERVAL)
+        return;
+    ss->last_replacement = *raw_now;
+    ss->have_last_replacement = 1;
+    s->replacing = 1;
+    if (n->env->resolver.resolve(n->env->resolver.ctx, s->name, IPF_UNSPEC, on_replacement_resolved,
+                                 s) != 0)
+        s->replacing = 0;
+}

@@ -1,0 +1,384 @@
+/* The synchronisation engine's answers to the command server
+ * (struct cmdmon_source_ops): chronyc sources, sourcestats, selectdata,
+ * ntpdata, sourcename, activity and tracking, plus the source control
+ * commands (online/offline, burst, reselect, poll and delay limits). */
+#include "daemon/node_internal.h"
+
+#include "daemon/config.h"
+#include "lib/ts.h"
+#include "proto/cmdmon.h"
+
+#include <math.h>
+#include <string.h>
+
+static void ip_to_cmdmon(const struct ip_addr *ip, struct cmdmon_addr *a)
+{
+    memset(a, 0, sizeof(*a));
+    if (ip->family == IPF_INET4) {
+        a->family = CMDMON_AF_INET4;
+        memcpy(a->bytes, ip->a, 4);
+    } else if (ip->family == IPF_INET6) {
+        a->family = CMDMON_AF_INET6;
+        memcpy(a->bytes, ip->a, 16);
+    }
+}
+
+static int cmdmon_to_ip(const struct cmdmon_addr *a, struct ip_addr *ip)
+{
+    memset(ip, 0, sizeof(*ip));
+    if (a->family == CMDMON_AF_INET4) {
+        ip->family = IPF_INET4;
+        memcpy(ip->a, a->bytes, 4);
+        return 1;
+    }
+    if (a->family == CMDMON_AF_INET6) {
+        ip->family = IPF_INET6;
+        memcpy(ip->a, a->bytes, 16);
+        return 1;
+    }
+    return 0;
+}
+
+static const struct source *source_by_addr(const struct node *n, const struct cmdmon_addr *a)
+{
+    struct ip_addr ip;
+    return cmdmon_to_ip(a, &ip) ? sources_get(n, sources_find(n, &ip)) : NULL;
+}
+
+static int op_n_sources(void *ctx)
+{
+    return sources_count(ctx);
+}
+
+static int op_source_data(void *ctx, int index, const struct timespec *now,
+                          struct cmdmon_source_data *out)
+{
+    struct node *n = ctx;
+    const struct source *s = sources_get(n, index);
+    struct select_source_state st;
+    struct sourcestats_source_report r;
+    struct timespec cooked;
+
+    if (!s)
+        return CMDMON_STT_NOSUCHSOURCE;
+    memset(out, 0, sizeof(*out));
+    reference_cooked_time(n, now, &cooked, NULL);
+    sourcestats_get_source_report(s->stats, &cooked, &r);
+    ip_to_cmdmon(&s->remote.ip, &out->ip);
+    out->poll = (int16_t)ntp_client_get_poll(&s->client);
+    out->stratum = (uint16_t)r.stratum;
+    out->state =
+        sources_get_select_state(n, index, &st) ? (uint16_t)st.rpt_state : CMDMON_SRC_NONSELECTABLE;
+    out->mode = CMDMON_MODE_CLIENT;
+    out->flags = (uint16_t)(s->sel_options & 0xf);
+    out->reachability = (uint16_t)ntp_client_get_reach(&s->client);
+    out->since_sample = r.has_sample ? r.latest_meas_ago : CMDMON_NO_SAMPLE;
+    out->orig_latest_meas = r.orig_latest_meas;
+    out->latest_meas = r.latest_meas;
+    out->latest_meas_err = r.latest_meas_err;
+    return CMDMON_STT_SUCCESS;
+}
+
+static int op_sourcestats(void *ctx, int index, const struct timespec *now,
+                          struct cmdmon_sourcestats *out)
+{
+    struct node *n = ctx;
+    const struct source *s = sources_get(n, index);
+    struct sourcestats_report r;
+    struct timespec cooked;
+
+    if (!s)
+        return CMDMON_STT_NOSUCHSOURCE;
+    memset(out, 0, sizeof(*out));
+    reference_cooked_time(n, now, &cooked, NULL);
+    sourcestats_get_report(s->stats, &cooked, &r);
+    out->ref_id = s->ref_id;
+    ip_to_cmdmon(&s->remote.ip, &out->ip);
+    out->n_samples = r.n_samples;
+    out->n_runs = r.n_runs;
+    out->span_seconds = r.span_seconds;
+    out->sd = r.sd;
+    out->resid_freq_ppm = r.resid_freq_ppm;
+    out->skew_ppm = r.skew_ppm;
+    out->est_offset = r.est_offset;
+    out->est_offset_err = r.est_offset_err;
+    return CMDMON_STT_SUCCESS;
+}
+
+static int op_select_data(void *ctx, int index, const struct timespec *now,
+                          struct cmdmon_select_data *out)
+{
+    struct node *n = ctx;
+    const struct source *s = sources_get(n, index);
+    struct select_source_state st;
+
+    (void)now;
+    if (!s)
+        return CMDMON_STT_NOSUCHSOURCE;
+    memset(out, 0, sizeof(*out));
+    out->ref_id = s->ref_id;
+    ip_to_cmdmon(&s->remote.ip, &out->ip);
+    out->leap = (uint8_t)s->leap;
+    out->conf_options = (uint16_t)(s->sel_options & 0xf);
+    if (sources_get_select_state(n, index, &st)) {
+        out->state_char = (uint8_t)st.status_char;
+        out->eff_options = (uint16_t)(st.eff_options & 0xf);
+        out->last_sample_ago = st.last_sample_ago >= 0.0 && st.last_sample_ago < 4e9
+                                   ? (uint32_t)st.last_sample_ago
+                                   : CMDMON_NO_SAMPLE;
+        out->score = st.score;
+        out->lo_limit = st.lo_limit;
+        out->hi_limit = st.hi_limit;
+    } else {
+        out->state_char = 'N';
+        out->eff_options = out->conf_options;
+    }
+    return CMDMON_STT_SUCCESS;
+}
+
+static int op_ntp_data(void *ctx, const struct cmdmon_addr *addr, struct cmdmon_ntp_data *out)
+{
+    const struct source *s = source_by_addr(ctx, addr);
+    struct ntp_client_report r;
+
+    if (!s)
+        return CMDMON_STT_NOSUCHSOURCE;
+    ntp_client_get_report(&s->client, &r);
+    memset(out, 0, sizeof(*out));
+    ip_to_cmdmon(&s->remote.ip, &out->remote_addr);
+    out->remote_port = s->remote.port;
+    out->leap = (uint8_t)r.leap;
+    out->version = (uint8_t)r.version;
+    out->mode = (uint8_t)r.mode;
+    out->stratum = (uint8_t)r.stratum;
+    out->poll = (int8_t)r.poll;
+    out->precision = (int8_t)r.precision;
+    out->root_delay = r.root_delay;
+    out->root_dispersion = r.root_dispersion;
+    out->ref_id = r.ref_id;
+    out->ref_time = r.ref_time;
+    out->offset = r.offset;
+    out->peer_delay = r.peer_delay;
+    out->peer_dispersion = r.peer_dispersion;
+    out->response_time = r.response_time;
+    out->jitter_asymmetry = r.jitter_asymmetry;
+    /* chrony: the ten test bits, then interleaved (0x4000), authenticated (0x8000). */
+    out->flags = (uint16_t)((r.tests & 0x3ffu) | (r.interleaved ? 0x4000u : 0u) |
+                            (r.authenticated ? 0x8000u : 0u));
+    out->tx_tss_char = (uint8_t)r.tx_tss_char;
+    out->rx_tss_char = (uint8_t)r.rx_tss_char;
+    out->total_tx_count = r.total_tx;
+    out->total_rx_count = r.total_rx;
+    out->total_valid_count = r.total_valid_rx;
+    out->total_good_count = r.total_good_rx;
+    out->total_kernel_tx_ts = r.total_kernel_tx;
+    out->total_kernel_rx_ts = r.total_kernel_rx;
+    out->total_hw_tx_ts = r.total_hw_tx;
+    out->total_hw_rx_ts = r.total_hw_rx;
+    return CMDMON_STT_SUCCESS;
+}
+
+static int op_source_name(void *ctx, const struct cmdmon_addr *addr, uint8_t name[CMDMON_NAME_LEN])
+{
+    const struct source *s = source_by_addr(ctx, addr);
+    size_t len;
+
+    if (!s)
+        return CMDMON_STT_NOSUCHSOURCE;
+    memset(name, 0, CMDMON_NAME_LEN);
+    len = strlen(s->name);
+    memcpy(name, s->name, len < CMDMON_NAME_LEN - 1 ? len : CMDMON_NAME_LEN - 1);
+    return CMDMON_STT_SUCCESS;
+}
+
+static void op_activity(void *ctx, struct cmdmon_activity *out)
+{
+    int on, off, bon, boff, unres;
+
+    sources_get_activity(ctx, &on, &off, &bon, &boff, &unres);
+    out->online = on;
+    out->offline = off;
+    out->burst_online = bon;
+    out->burst_offline = boff;
+    out->unresolved = unres;
+}
+
+/* chronyc tracking: the discipline's figures; while the `local` reference
+ * is served, its reference as the command server reports it by default. */
+static int op_tracking(void *ctx, const struct timespec *now, struct cmdmon_tracking *out)
+{
+    struct node *n = ctx;
+    struct disc_tracking t;
+    struct ntp_server_ref ref;
+
+    reference_get_tracking(n, now, &t);
+    memset(out, 0, sizeof(*out));
+    out->ref_id = t.ref_id;
+    out->stratum = (uint16_t)t.stratum;
+    out->leap_status = (uint16_t)t.leap_status;
+    out->ref_time = t.ref_time;
+    out->root_delay = t.root_delay;
+    out->root_dispersion = t.root_dispersion;
+    if (t.synchronised) {
+        const struct source *s = sources_get(n, sources_selected(n));
+        if (s && s->ref_id == t.ref_id)
+            ip_to_cmdmon(&s->remote.ip, &out->ip);
+    } else if (t.leap_status != 3) {
+        node_get_served_ref(n, now, &ref);
+        out->ref_time = n->cmd.start_time;
+        out->root_delay = ref.root_delay;
+        out->root_dispersion = ref.root_dispersion;
+    }
+    out->current_correction = t.current_correction;
+    out->last_offset = t.last_offset;
+    out->rms_offset = t.rms_offset;
+    out->freq_ppm = t.freq_ppm;
+    out->resid_freq_ppm = t.resid_freq_ppm;
+    out->skew_ppm = t.skew_ppm;
+    out->last_update_interval = t.last_update_interval;
+    return 1;
+}
+
+/* Sources matching an ONLINE/OFFLINE/BURST selector (address under mask;
+ * an unspecified address matches all). */
+static int selector_match(const struct source *s, const struct cmdmon_addr *mask,
+                          const struct cmdmon_addr *addr)
+{
+    struct ip_addr a, m;
+    int len;
+
+    if (!cmdmon_to_ip(addr, &a))
+        return 1;
+    if (a.family != s->remote.ip.family)
+        return 0;
+    if (!cmdmon_to_ip(mask, &m) || m.family != a.family)
+        return ip_addr_equal(&a, &s->remote.ip);
+    len = a.family == IPF_INET4 ? 4 : 16;
+    for (int i = 0; i < len; i++)
+        if ((a.a[i] & m.a[i]) != (s->remote.ip.a[i] & m.a[i]))
+            return 0;
+    return 1;
+}
+
+/* chrony logs the change of a source's state, by address. */
+static void set_online(struct node *n, struct source *s, int online, const struct timespec *now)
+{
+    char addr[IP_ADDR_STRLEN];
+    int was = ntp_client_is_online(&s->client);
+
+    ntp_client_set_online(&s->client, online, now);
+    if (was != ntp_client_is_online(&s->client))
+        LOG_INFO(n->env->log, "Source %s %s", ip_addr_format(&s->remote.ip, addr, sizeof(addr)),
+                 online ? "online" : "offline");
+}
+
+static int control_selected(struct node *n, const struct cmdmon_request *req,
+                            const struct timespec *now)
+{
+    int any = 0;
+
+    for (int i = 0; i < sources_count(n); i++) {
+        struct source *s = n->srcs.v[i];
+        const struct cmdmon_addr *mask =
+            req->command == CMDMON_REQ_BURST ? &req->u.burst.mask : &req->u.selector.mask;
+        const struct cmdmon_addr *addr =
+            req->command == CMDMON_REQ_BURST ? &req->u.burst.address : &req->u.selector.address;
+        if (!selector_match(s, mask, addr))
+            continue;
+        any = 1;
+        if (req->command == CMDMON_REQ_BURST)
+            ntp_client_initiate_burst(&s->client, req->u.burst.n_good_samples,
+                                      req->u.burst.n_total_samples, now);
+        else
+            set_online(n, s, req->command == CMDMON_REQ_ONLINE, now);
+        sources_arm(s);
+    }
+    /* Sources gone offline lost their reachability: reselect. */
+    if (any && req->command == CMDMON_REQ_OFFLINE)
+        sources_select(n, -1, now);
+    return any ? CMDMON_STT_SUCCESS : CMDMON_STT_NOSUCHSOURCE;
+}
+
+static int control_modify(struct node *n, const struct cmdmon_request *req)
+{
+    const struct cmdmon_addr *a = req->command == CMDMON_REQ_MODIFY_MAXDELAY ||
+                                          req->command == CMDMON_REQ_MODIFY_MAXDELAYRATIO ||
+                                          req->command == CMDMON_REQ_MODIFY_MAXDELAYDEVRATIO
+                                      ? &req->u.modify_float.address
+                                      : &req->u.modify_int.address;
+    struct source *s = (struct source *)source_by_addr(n, a);
+    int v = req->u.modify_int.value;
+    double d = req->u.modify_float.value;
+
+    if (!s)
+        return CMDMON_STT_NOSUCHSOURCE;
+    switch (req->command) {
+    case CMDMON_REQ_MODIFY_MINPOLL:
+        ntp_client_set_minpoll(&s->client, v);
+        break;
+    case CMDMON_REQ_MODIFY_MAXPOLL:
+        ntp_client_set_maxpoll(&s->client, v);
+        break;
+    case CMDMON_REQ_MODIFY_MINSTRATUM:
+        ntp_client_set_min_stratum(&s->client, v);
+        break;
+    case CMDMON_REQ_MODIFY_POLLTARGET:
+        ntp_client_set_polltarget(&s->client, v);
+        break;
+    case CMDMON_REQ_MODIFY_MAXDELAY:
+        ntp_client_set_max_delay(&s->client, d);
+        break;
+    case CMDMON_REQ_MODIFY_MAXDELAYRATIO:
+        ntp_client_set_max_delay_ratio(&s->client, d);
+        break;
+    default:
+        ntp_client_set_max_delay_dev_ratio(&s->client, d);
+        break;
+    }
+    return CMDMON_STT_SUCCESS;
+}
+
+static int op_control(void *ctx, const struct cmdmon_request *req, const struct timespec *now)
+{
+    struct node *n = ctx;
+
+    switch (req->command) {
+    case CMDMON_REQ_ONLINE:
+    case CMDMON_REQ_OFFLINE:
+    case CMDMON_REQ_BURST:
+        return control_selected(n, req, now);
+    case CMDMON_REQ_MODIFY_MINPOLL:
+    case CMDMON_REQ_MODIFY_MAXPOLL:
+    case CMDMON_REQ_MODIFY_MINSTRATUM:
+    case CMDMON_REQ_MODIFY_POLLTARGET:
+    case CMDMON_REQ_MODIFY_MAXDELAY:
+    case CMDMON_REQ_MODIFY_MAXDELAYRATIO:
+    case CMDMON_REQ_MODIFY_MAXDELAYDEVRATIO:
+        return control_modify(n, req);
+    case CMDMON_REQ_RESELECT:
+        select_force_reselect(n->srcs.sel);
+        sources_select(n, -1, now);
+        return CMDMON_STT_SUCCESS;
+    case CMDMON_REQ_MODIFY_MAXUPDATESKEW:
+        disc_set_max_update_skew(&n->ref.disc, req->u.value.value);
+        return CMDMON_STT_SUCCESS;
+    default:
+        return -1;
+    }
+}
+
+void sources_install_cmdmon_ops(struct node *n)
+{
+    struct cmdmon_source_ops *o = &n->cmd.ops;
+
+    o->ctx = n;
+    o->n_sources = op_n_sources;
+    o->source_data = op_source_data;
+    o->sourcestats = op_sourcestats;
+    o->select_data = op_select_data;
+    o->ntp_data = op_ntp_data;
+    o->source_name = op_source_name;
+    o->tracking = op_tracking;
+    o->activity = op_activity;
+    o->control = op_control;
+}

@@ -1,0 +1,280 @@
+/* The node's reference glue through the shared fake environment: drift file,
+ * clock commands performed through env->clock (and refused ones), steps
+ * moving the scheduler, clock jump detection, and the served reference. */
+#include "check.h"
+#include "fake_env.h"
+
+#include "daemon/config.h"
+#include "daemon/node_internal.h"
+#include "lib/ts.h"
+#include "proto/ntp.h"
+
+#include <string.h>
+
+static struct node *make_node(struct fake_env *f, struct config **cfg, const char **lines)
+{
+    char err[256];
+    struct node_opts o = {.family = 0, .precision = 1e-8, .noclock = 1};
+    struct node *n;
+
+    *cfg = config_new();
+    for (int i = 0; lines[i]; i++)
+        CHECK(config_parse_line(*cfg, lines[i], NULL, i + 1, &f->env.files, err, sizeof(err)) == 0);
+    n = node_new(*cfg, &f->env, &o);
+    CHECK(node_start(n, &f->now, err, sizeof(err)) == 0);
+    return n;
+}
+
+static void test_drift_file_read_and_saved(void)
+{
+    const char *lines[] = {"driftfile /var/lib/chrony/drift", NULL};
+    struct fake_env f;
+    struct config *cfg;
+    struct node *n;
+    const char *text;
+
+    fake_env_init(&f);
+    fake_env_put_file(&f, "/var/lib/chrony/drift", "12.5 0.1\n");
+    n = make_node(&f, &cfg, lines);
+    CHECK(fake_env_log_contains(&f,
+                                "Frequency 12.500 +/- 0.100 ppm read from /var/lib/chrony/drift"));
+    /* The absolute frequency (clock fast) is compensated by slowing it. */
+    CHECK_NEAR(f.freq_ppm, -12.5, 1e-9);
+    node_stop(n, &f.now);
+    text = fake_env_get_file(&f, "/var/lib/chrony/drift");
+    CHECK(text != NULL);
+    CHECK_STR_EQ(text, "           12.500000             0.100000\n");
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
+static void test_bad_drift_file(void)
+{
+    const char *lines[] = {"driftfile /drift", NULL};
+    struct fake_env f;
+    struct config *cfg;
+    struct node *n;
+
+    fake_env_init(&f);
+    fake_env_put_file(&f, "/drift", "garbage\n");
+    n = make_node(&f, &cfg, lines);
+    CHECK(
+        fake_env_log_contains(&f, "Could not read valid frequency and skew from driftfile /drift"));
+    CHECK_NEAR(f.freq_ppm, 0.0, 1e-12);
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
+static int fired;
+static void on_fire(void *arg, const struct timespec *now)
+{
+    (void)arg;
+    (void)now;
+    fired++;
+}
+
+/* A step moves the clock through the driver and every raw deadline with it. */
+static void test_step_shifts_deadlines(void)
+{
+    const char *lines[] = {NULL};
+    struct fake_env f;
+    struct config *cfg;
+    struct node *n;
+    struct clock_cmd cmd;
+    struct timespec when, start;
+
+    fake_env_init(&f);
+    n = make_node(&f, &cfg, lines);
+    start = f.now;
+    ts_add(&when, &f.now, 100.0);
+    sched_add(&n->sched, &when, on_fire, NULL);
+    clock_cmd_init(&cmd);
+    CHECK(clock_step(&n->ref.clock, &f.now, 10.0, &cmd));
+    reference_apply(n, &f.now, &cmd);
+    CHECK_NEAR(f.stepped, 10.0, 1e-9);
+    CHECK_NEAR(ts_diff(&f.now, &start), -10.0, 1e-9);
+    /* The timer stays 100 s away in elapsed time (raw start + 90 now). */
+    fired = 0;
+    fake_env_advance(&f, 99.5);
+    node_on_timer(n, &f.now);
+    CHECK_INT_EQ(fired, 0);
+    fake_env_advance(&f, 0.5);
+    node_on_timer(n, &f.now);
+    CHECK_INT_EQ(fired, 1);
+    CHECK_INT_EQ((long)n->ref.n_steps, 1);
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
+static int refuse_step(void *ctx, double offset)
+{
+    (void)ctx;
+    (void)offset;
+    return -1;
+}
+
+static void test_refused_step_undone(void)
+{
+    const char *lines[] = {NULL};
+    struct fake_env f;
+    struct config *cfg;
+    struct node *n;
+    struct clock_cmd cmd;
+    struct timespec before, after;
+
+    fake_env_init(&f);
+    f.env.clock.step = refuse_step;
+    n = make_node(&f, &cfg, lines);
+    reference_cooked_time(n, &f.now, &before, NULL);
+    for (int i = 0; i < 2; i++) {
+        clock_cmd_init(&cmd);
+        CHECK(clock_step(&n->ref.clock, &f.now, 1.0, &cmd));
+        reference_apply(n, &f.now, &cmd);
+    }
+    reference_cooked_time(n, &f.now, &after, NULL);
+    CHECK_NEAR(ts_diff(&after, &before), 0.0, 1e-9);
+    CHECK(fake_env_log_contains(&f, "Could not step system clock"));
+    CHECK_INT_EQ((long)n->ref.n_steps, 0);
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
+static void test_jump_detection(void)
+{
+    const char *lines[] = {NULL};
+    struct fake_env f;
+    struct config *cfg;
+    struct node *n;
+    struct timespec when;
+
+    fake_env_init(&f);
+    n = make_node(&f, &cfg, lines);
+    node_on_timer(n, &f.now);
+    CHECK(node_next_timeout(n, &when));
+    /* The loop woke 100 s after its deadline: the clock jumped forward. */
+    f.now = when;
+    fake_env_advance(&f, 100.0);
+    node_on_timer(n, &f.now);
+    CHECK(fake_env_log_contains(&f, "Forward time jump detected!"));
+    CHECK(!fake_env_log_contains(&f, "Backward time jump detected!"));
+    fake_env_advance(&f, -50.0);
+    node_on_timer(n, &f.now);
+    CHECK(fake_env_log_contains(&f, "Backward time jump detected!"));
+    /* Small irregularities are not jumps. */
+    f.n_log = 0;
+    fake_env_advance(&f, -5.0);
+    node_on_timer(n, &f.now);
+    CHECK_INT_EQ(f.n_log, 0);
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
+static void test_served_reference(void)
+{
+    const char *lines[] = {NULL};
+    const char *lines_local[] = {"local stratum 7", NULL};
+    struct fake_env f;
+    struct config *cfg;
+    struct node *n;
+    struct ntp_server_ref ref;
+    struct select_reference sr;
+
+    fake_env_init(&f);
+    n = make_node(&f, &cfg, lines);
+    node_get_served_ref(n, &f.now, &ref);
+    CHECK_INT_EQ(ref.leap, 3);
+    CHECK_INT_EQ(ref.stratum, 16);
+    CHECK_INT_EQ((long)ref.ref_id, 0);
+
+    memset(&sr, 0, sizeof(sr));
+    sr.stratum = 3;
+    sr.leap = 0;
+    sr.combined = 1;
+    sr.ref_id = 0x0A000001;
+    sr.ref_time = f.now;
+    sr.offset = 0.001;
+    sr.offset_sd = 1e-5;
+    sr.skew = 1e-7;
+    sr.root_delay = 0.02;
+    sr.root_dispersion = 0.003;
+    reference_update(n, &f.now, &sr);
+    node_get_served_ref(n, &f.now, &ref);
+    CHECK_INT_EQ(ref.leap, 0);
+    CHECK_INT_EQ(ref.stratum, 4);
+    CHECK_INT_EQ((long)ref.ref_id, 0x0A000001L);
+    CHECK_NEAR(ref.root_delay, 0.02, 1e-9);
+    CHECK(ref.root_dispersion >= 0.003 && ref.root_dispersion < 0.004);
+    CHECK(ref.root_dispersion_rate > 1e-6 && ref.root_dispersion_rate < 2e-6);
+    CHECK_INT_EQ((long)n->ref.n_updates, 1);
+    node_free(n);
+    config_free(cfg);
+
+    n = make_node(&f, &cfg, lines_local);
+    node_get_served_ref(n, &f.now, &ref);
+    CHECK_INT_EQ(ref.leap, 0);
+    CHECK_INT_EQ(ref.stratum, 7);
+    CHECK_INT_EQ((long)ref.ref_id, (long)NTP_REFID_LOCAL);
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
+/* Served timestamps are cooked: with an offset being slewed, the receive
+ * timestamp of a reply is the corrected time, not the raw one. */
+static void test_served_timestamps_cooked(void)
+{
+    const char *lines[] = {"local stratum 5", "allow", NULL};
+    struct fake_env f;
+    struct config *cfg;
+    struct node *n;
+    struct clock_cmd cmd;
+    struct ntp_packet req, rep;
+    uint8_t buf[NTP_HEADER_LEN];
+    struct net_rx rx;
+    struct timespec rxts;
+
+    fake_env_init(&f);
+    n = make_node(&f, &cfg, lines);
+    clock_cmd_init(&cmd);
+    CHECK(clock_accumulate_offset(&n->ref.clock, &f.now, 0.5, 0.0, &cmd));
+    reference_apply(n, &f.now, &cmd);
+    memset(&req, 0, sizeof(req));
+    req.version = 4;
+    req.mode = NTP_MODE_CLIENT;
+    req.tx_ts.sec = 1;
+    CHECK(ntp_encode(&req, buf, sizeof(buf)) == NTP_HEADER_LEN);
+    memset(&rx, 0, sizeof(rx));
+    rx.sock = n->serve.socks[0];
+    rx.data = buf;
+    rx.len = sizeof(buf);
+    ip_addr_parse(&rx.remote.ip, "192.0.2.7");
+    rx.remote.port = 40000;
+    rx.rx_ts = f.now;
+    f.n_sent = 0;
+    node_on_datagram(n, &rx, &f.now);
+    CHECK_INT_EQ(f.n_sent, 1);
+    CHECK(ntp_decode(f.sent[0].data, f.sent[0].len, &rep, NULL) == NTP_OK);
+    ntp_ts64_to_timespec(&rxts, &rep.rx_ts, &f.now);
+    /* 0.5 s fast, nothing slewed yet: served time is 0.5 s behind raw. */
+    CHECK_NEAR(ts_diff(&rxts, &f.now), -0.5, 1e-6);
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
+int main(void)
+{
+    RUN(test_drift_file_read_and_saved);
+    RUN(test_bad_drift_file);
+    RUN(test_step_shifts_deadlines);
+    RUN(test_refused_step_undone);
+    RUN(test_jump_detection);
+    RUN(test_served_reference);
+    RUN(test_served_timestamps_cooked);
+    return check_summary();
+}

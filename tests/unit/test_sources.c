@@ -1,0 +1,496 @@
+/* Sources end to end through the shared fake environment: the node polls a
+ * fake server (replies encoded with proto/ntp), gets samples, selects the
+ * source, steers the clock and serves stratum + 1. The local clock of the
+ * test advances at the rate the node sets through env->clock.set_freq. */
+#include "check.h"
+#include "fake_env.h"
+
+#include "daemon/config.h"
+#include "daemon/node_internal.h"
+#include "lib/ts.h"
+#include "proto/ntp.h"
+
+#include <math.h>
+#include <string.h>
+
+struct world {
+    struct fake_env f;
+    struct config *cfg;
+    struct node *n;
+    struct timespec true_now; /* true time */
+    double intrinsic_ppm;     /* local clock frequency error, positive = fast */
+    int stratum;              /* of the fake server */
+    double delay;             /* s, round trip */
+    int answer;               /* 0: the server is down */
+    const char *dead;         /* address of a server that never answers */
+    int n_requests;
+};
+
+static void world_init(struct world *w, const char **lines, double offset, double freq_ppm)
+{
+    char err[256];
+
+    memset(w, 0, sizeof(*w));
+    fake_env_init(&w->f);
+    w->f.control = 1;
+    w->true_now = w->f.now;
+    ts_add(&w->f.now, &w->f.now, offset);
+    w->intrinsic_ppm = freq_ppm;
+    w->stratum = 1;
+    w->delay = 0.002;
+    w->answer = 1;
+    w->cfg = config_new();
+    for (int i = 0; lines[i]; i++) {
+        int r = config_parse_line(w->cfg, lines[i], NULL, i + 1, &w->f.env.files, err, sizeof(err));
+        if (r != 0)
+            printf("  config error: %s\n", err);
+        CHECK(r == 0);
+    }
+}
+
+static void world_start(struct world *w)
+{
+    char err[256];
+    struct node_opts o = {.family = 0, .precision = 1e-8, .noclock = 1};
+    w->n = node_new(w->cfg, &w->f.env, &o);
+    CHECK(node_start(w->n, &w->f.now, err, sizeof(err)) == 0);
+}
+
+static void world_fini(struct world *w)
+{
+    node_free(w->n);
+    config_free(w->cfg);
+    fake_env_fini(&w->f);
+}
+
+/* Advance true time by dt; the local clock runs at its intrinsic rate plus
+ * the frequency the node set (driver convention: positive = faster). */
+static void advance(struct world *w, double dt)
+{
+    ts_add(&w->true_now, &w->true_now, dt);
+    ts_add(&w->f.now, &w->f.now, dt * (1.0 + (w->intrinsic_ppm + w->f.freq_ppm) * 1e-6));
+}
+
+static double local_error(const struct world *w)
+{
+    return ts_diff(&w->f.now, &w->true_now);
+}
+
+static void reply(struct world *w, const struct fake_sent *req)
+{
+    struct ntp_packet q, r;
+    uint8_t buf[NTP_HEADER_LEN];
+    struct timespec srv_rx, srv_tx, ref;
+    struct net_rx rx;
+
+    if (ntp_decode(req->data, req->len, &q, NULL) != NTP_OK || q.mode != NTP_MODE_CLIENT)
+        return;
+    w->n_requests++;
+    if (!w->answer)
+        return;
+    if (w->dead) {
+        struct ip_addr dead;
+        ip_addr_parse(&dead, w->dead);
+        if (ip_addr_equal(&dead, &req->remote.ip))
+            return;
+    }
+    advance(w, w->delay / 2);
+    srv_rx = w->true_now;
+    ts_add(&srv_tx, &srv_rx, 1e-5);
+    ts_add(&ref, &srv_rx, -10.0);
+    memset(&r, 0, sizeof(r));
+    r.leap = 0;
+    r.version = q.version;
+    r.mode = NTP_MODE_SERVER;
+    r.stratum = (uint8_t)w->stratum;
+    r.poll = q.poll;
+    r.precision = -20;
+    r.root_delay = ntp_short_from_double(0.0001);
+    r.root_dispersion = ntp_short_from_double(0.0001);
+    r.ref_id = 0x47505300; /* "GPS" */
+    ntp_ts64_from_timespec(&r.ref_ts, &ref);
+    r.origin_ts = q.tx_ts;
+    ntp_ts64_from_timespec(&r.rx_ts, &srv_rx);
+    ntp_ts64_from_timespec(&r.tx_ts, &srv_tx);
+    CHECK(ntp_encode(&r, buf, sizeof(buf)) == NTP_HEADER_LEN);
+    advance(w, w->delay / 2 + 1e-5);
+    memset(&rx, 0, sizeof(rx));
+    rx.sock = req->sock;
+    rx.data = buf;
+    rx.len = sizeof(buf);
+    rx.remote = req->remote;
+    rx.rx_ts = w->f.now;
+    node_on_datagram(w->n, &rx, &w->f.now);
+}
+
+static void serve_sent(struct world *w)
+{
+    /* Copy first: replies may make the node send again. */
+    struct fake_sent sent[FAKE_MAX_SENT];
+    int n = w->f.n_sent;
+    memcpy(sent, w->f.sent, sizeof(sent[0]) * (size_t)n);
+    w->f.n_sent = 0;
+    for (int i = 0; i < n; i++)
+        reply(w, &sent[i]);
+}
+
+/* Run for `seconds` of true time. */
+static void run(struct world *w, double seconds)
+{
+    struct timespec end, when;
+
+    ts_add(&end, &w->true_now, seconds);
+    while (ts_cmp(&w->true_now, &end) < 0) {
+        double rate = 1.0 + (w->intrinsic_ppm + w->f.freq_ppm) * 1e-6;
+        double dt = ts_diff(&end, &w->true_now);
+        if (node_next_timeout(w->n, &when)) {
+            double to = ts_diff(&when, &w->f.now) / rate;
+            if (to < dt)
+                dt = to > 0.0 ? to : 0.0;
+        }
+        advance(w, dt);
+        node_on_timer(w->n, &w->f.now);
+        serve_sent(w);
+    }
+}
+
+static void served(struct world *w, struct ntp_server_ref *ref)
+{
+    node_get_served_ref(w->n, &w->f.now, ref);
+}
+
+static void test_sync_to_server(void)
+{
+    const char *lines[] = {"server 192.0.2.1 iburst minpoll 0 maxpoll 2", "allow", NULL};
+    struct world w;
+    struct ntp_server_ref ref;
+    struct disc_tracking t;
+
+    world_init(&w, lines, 0.05, 20.0);
+    world_start(&w);
+    served(&w, &ref);
+    CHECK_INT_EQ(ref.leap, 3);
+    CHECK_INT_EQ(sources_count(w.n), 1);
+    run(&w, 300.0);
+    CHECK(w.n_requests > 20);
+    CHECK(fake_env_log_contains(&w.f, "Selected source 192.0.2.1"));
+    CHECK_INT_EQ(sources_selected(w.n), 0);
+    served(&w, &ref);
+    CHECK_INT_EQ(ref.leap, 0);
+    CHECK_INT_EQ(ref.stratum, 2);
+    CHECK_INT_EQ((long)ref.ref_id, 0xC0000201L);
+    CHECK(ref.root_delay > 0.002 && ref.root_delay < 0.01);
+    /* The frequency error was measured and compensated by the driver. */
+    CHECK_NEAR(w.f.freq_ppm, -20.0, 1.0);
+    reference_get_tracking(w.n, &w.f.now, &t);
+    CHECK_INT_EQ(t.stratum, 2);
+    CHECK_NEAR(t.freq_ppm, 20.0, 1.0);
+    /* Cooked time is close to true time. */
+    {
+        struct timespec cooked;
+        reference_cooked_time(w.n, &w.f.now, &cooked, NULL);
+        CHECK_NEAR(ts_diff(&cooked, &w.true_now), 0.0, 0.005);
+    }
+    world_fini(&w);
+}
+
+static void test_stratum_follows_source(void)
+{
+    const char *lines[] = {"server 192.0.2.1 iburst minpoll 0 maxpoll 0", NULL};
+    struct world w;
+    struct ntp_server_ref ref;
+
+    world_init(&w, lines, 0.0, 0.0);
+    w.stratum = 3;
+    world_start(&w);
+    run(&w, 60.0);
+    served(&w, &ref);
+    CHECK_INT_EQ(ref.stratum, 4);
+    world_fini(&w);
+}
+
+static void test_makestep(void)
+{
+    const char *lines[] = {"server 192.0.2.1 iburst minpoll 0 maxpoll 0", "makestep 1 3", NULL};
+    struct world w;
+    struct ntp_server_ref ref;
+
+    world_init(&w, lines, 5.0, 0.0);
+    world_start(&w);
+    run(&w, 60.0);
+    CHECK_NEAR(w.f.stepped, 5.0, 0.01);
+    CHECK_NEAR(local_error(&w), 0.0, 0.01);
+    CHECK(fake_env_log_contains(&w.f, "System clock wrong by -5.0"));
+    CHECK(fake_env_log_contains(&w.f, "System clock was stepped by -5.0"));
+    served(&w, &ref);
+    CHECK_INT_EQ(ref.stratum, 2);
+    world_fini(&w);
+}
+
+static int refuse_freq(void *ctx, double ppm)
+{
+    (void)ctx;
+    (void)ppm;
+    return -1;
+}
+
+static int refuse_step(void *ctx, double offset)
+{
+    (void)ctx;
+    (void)offset;
+    return -1;
+}
+
+/* A driver that refuses every adjustment (the system clock without
+ * CAP_SYS_TIME): logged once, tracking and serving go on. */
+static void test_refused_commands(void)
+{
+    const char *lines[] = {"server 192.0.2.1 iburst minpoll 0 maxpoll 0", "makestep 1 -1", NULL};
+    struct world w;
+    struct ntp_server_ref ref;
+    int n_warn = 0;
+
+    world_init(&w, lines, 3.0, 0.0);
+    w.f.env.clock.set_freq = refuse_freq;
+    w.f.env.clock.step = refuse_step;
+    world_start(&w);
+    run(&w, 60.0);
+    for (int i = 0; i < w.f.n_log; i++)
+        n_warn += strstr(w.f.log[i], "Could not set system clock frequency") != NULL;
+    CHECK_INT_EQ(n_warn, 1);
+    CHECK(fake_env_log_contains(&w.f, "Could not step system clock"));
+    CHECK_NEAR(w.f.stepped, 0.0, 1e-12);
+    served(&w, &ref);
+    CHECK_INT_EQ(ref.stratum, 2);
+    world_fini(&w);
+}
+
+static void test_local_until_synchronised(void)
+{
+    const char *lines[] = {"server 192.0.2.1 iburst minpoll 0 maxpoll 0", "local stratum 8", NULL};
+    struct world w;
+    struct ntp_server_ref ref;
+
+    world_init(&w, lines, 0.0, 0.0);
+    world_start(&w);
+    served(&w, &ref);
+    CHECK_INT_EQ(ref.stratum, 8);
+    CHECK_INT_EQ((long)ref.ref_id, (long)NTP_REFID_LOCAL);
+    run(&w, 30.0);
+    served(&w, &ref);
+    CHECK_INT_EQ(ref.stratum, 2);
+    world_fini(&w);
+}
+
+/* As chrony: an unreachable source is deselected, but the reference stays
+ * synchronised (its root dispersion grows) until `local` takes over past
+ * the local distance. */
+static void test_unreachable_deselected(void)
+{
+    const char *lines[] = {"server 192.0.2.1 iburst minpoll 0 maxpoll 0", NULL};
+    struct world w;
+    struct ntp_server_ref ref1, ref2;
+
+    world_init(&w, lines, 0.0, 0.0);
+    world_start(&w);
+    run(&w, 30.0);
+    CHECK_INT_EQ(sources_selected(w.n), 0);
+    served(&w, &ref1);
+    w.answer = 0;
+    run(&w, 300.0);
+    CHECK_INT_EQ(sources_selected(w.n), -1);
+    CHECK(fake_env_log_contains(&w.f, "Can't synchronise: no selectable sources"));
+    served(&w, &ref2);
+    CHECK_INT_EQ(ref2.stratum, 2);
+    CHECK(ntp_server_root_dispersion(&ref2, &w.f.now) >
+          ntp_server_root_dispersion(&ref1, &w.f.now) - 1e-9);
+    world_fini(&w);
+}
+
+static void test_bad_source_dropped(void)
+{
+    const char *lines[] = {"server 192.0.2.1 minpoll 0 maxpoll 0", NULL};
+    struct world w;
+    struct net_rx rx;
+    uint8_t junk[48];
+
+    world_init(&w, lines, 0.0, 0.0);
+    w.answer = 0;
+    world_start(&w);
+    run(&w, 1.0);
+    memset(junk, 0xff, sizeof(junk));
+    memset(&rx, 0, sizeof(rx));
+    rx.sock = w.n->srcs.v[0]->sock;
+    rx.data = junk;
+    rx.len = sizeof(junk);
+    ip_addr_parse(&rx.remote.ip, "192.0.2.1");
+    rx.remote.port = 123;
+    rx.rx_ts = w.f.now;
+    node_on_datagram(w.n, &rx, &w.f.now);
+    /* From another address: not the source's. */
+    ip_addr_parse(&rx.remote.ip, "192.0.2.9");
+    node_on_datagram(w.n, &rx, &w.f.now);
+    CHECK_INT_EQ((long)sourcestats_samples(w.n->srcs.v[0]->stats), 0);
+    CHECK_INT_EQ(sources_selected(w.n), -1);
+    world_fini(&w);
+}
+
+static void test_invalid_host_and_pool(void)
+{
+    const char *lines[] = {"server not-an-address.invalid", "pool 192.0.2.5 maxsources 2",
+                           "server 192.0.2.1 offline", NULL};
+    struct world w;
+    char name[64];
+    int on, off, bon, boff, unres;
+
+    world_init(&w, lines, 0.0, 0.0);
+    world_start(&w);
+    CHECK(fake_env_log_contains(&w.f, "Invalid host not-an-address.invalid"));
+    CHECK_INT_EQ(sources_count(w.n), 2);
+    CHECK_STR_EQ(sources_display_name(sources_get(w.n, 0), name, sizeof(name)), "192.0.2.5");
+    sources_get_activity(w.n, &on, &off, &bon, &boff, &unres);
+    CHECK_INT_EQ(on, 1);
+    CHECK_INT_EQ(off, 1);
+    CHECK_INT_EQ(unres, 0);
+    CHECK_INT_EQ(sources_find(w.n, &w.n->srcs.v[1]->remote.ip), 1);
+    world_fini(&w);
+}
+
+static void test_two_sources_agree(void)
+{
+    const char *lines[] = {"server 192.0.2.1 iburst minpoll 0 maxpoll 0",
+                           "server 192.0.2.2 iburst minpoll 0 maxpoll 0", NULL};
+    struct world w;
+    struct select_source_state st0, st1;
+
+    world_init(&w, lines, 0.02, -5.0);
+    world_start(&w);
+    run(&w, 120.0);
+    CHECK(sources_selected(w.n) >= 0);
+    CHECK(sources_get_select_state(w.n, 0, &st0));
+    CHECK(sources_get_select_state(w.n, 1, &st1));
+    CHECK(st0.status_char == '*' || st1.status_char == '*');
+    CHECK(st0.status_char == '+' || st1.status_char == '+');
+    world_fini(&w);
+}
+
+static int pool_resolve(void *ctx, const char *name, enum ip_family family, resolve_cb cb,
+                        void *arg)
+{
+    struct ip_addr a[3];
+    (void)ctx;
+    (void)family;
+    if (strcmp(name, "pool.test") != 0) {
+        cb(arg, 2, NULL, 0);
+        return 0;
+    }
+    ip_addr_parse(&a[0], "192.0.2.1");
+    ip_addr_parse(&a[1], "192.0.2.2");
+    ip_addr_parse(&a[2], "192.0.2.3");
+    cb(arg, 0, a, 3);
+    return 0;
+}
+
+/* A pool takes maxsources addresses; one that stops answering for a whole
+ * reachability register is replaced by an unused address of the name. */
+static void test_pool_replaces_unreachable(void)
+{
+    const char *lines[] = {"pool pool.test maxsources 2 iburst minpoll 0 maxpoll 0", NULL};
+    struct world w;
+    char name[64];
+
+    world_init(&w, lines, 0.0, 0.0);
+    w.f.env.resolver.resolve = pool_resolve;
+    world_start(&w);
+    CHECK_INT_EQ(sources_count(w.n), 2);
+    CHECK_STR_EQ(sources_display_name(sources_get(w.n, 0), name, sizeof(name)),
+                 "192.0.2.1 (pool.test)");
+    w.dead = "192.0.2.1";
+    run(&w, 60.0);
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 replaced with 192.0.2.3"));
+    CHECK_INT_EQ(sources_count(w.n), 2);
+    CHECK_STR_EQ(sources_display_name(sources_get(w.n, 0), name, sizeof(name)),
+                 "192.0.2.3 (pool.test)");
+    run(&w, 30.0);
+    CHECK(ntp_client_get_reach(&sources_get(w.n, 0)->client) != 0);
+    world_fini(&w);
+}
+
+/* The command server's view (cmdmon_source_ops) of a synchronised node. */
+static void test_cmdmon_reports(void)
+{
+    const char *lines[] = {"server 192.0.2.1 iburst minpoll 0 maxpoll 0 prefer", NULL};
+    struct world w;
+    const struct cmdmon_source_ops *ops;
+    struct cmdmon_source_data sd;
+    struct cmdmon_sourcestats ss;
+    struct cmdmon_select_data sel;
+    struct cmdmon_ntp_data nd;
+    struct cmdmon_tracking t;
+    struct cmdmon_activity act;
+    struct cmdmon_request req;
+    uint8_t name[CMDMON_NAME_LEN];
+
+    world_init(&w, lines, 0.01, 0.0);
+    world_start(&w);
+    run(&w, 30.0);
+    ops = &w.n->cmd.ops;
+    CHECK_INT_EQ(ops->n_sources(ops->ctx), 1);
+    CHECK_INT_EQ(ops->source_data(ops->ctx, 0, &w.f.now, &sd), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(sd.state, CMDMON_SRC_SELECTED);
+    CHECK_INT_EQ(sd.stratum, 1);
+    CHECK_INT_EQ(sd.poll, 0);
+    CHECK_INT_EQ(sd.flags, CMDMON_SELOPT_PREFER);
+    CHECK(sd.reachability != 0);
+    CHECK(sd.since_sample < 5);
+    CHECK_INT_EQ(ops->source_data(ops->ctx, 1, &w.f.now, &sd), CMDMON_STT_NOSUCHSOURCE);
+    CHECK_INT_EQ(ops->sourcestats(ops->ctx, 0, &w.f.now, &ss), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ((long)ss.ref_id, 0xC0000201L);
+    CHECK(ss.n_samples >= 3);
+    CHECK_INT_EQ(ops->select_data(ops->ctx, 0, &w.f.now, &sel), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(sel.state_char, '*');
+    CHECK_INT_EQ(ops->ntp_data(ops->ctx, &sd.ip, &nd), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(nd.flags & 0x3ff, 0x3ff);
+    CHECK_INT_EQ(nd.remote_port, 123);
+    CHECK(nd.total_good_count >= 3);
+    CHECK_INT_EQ(ops->source_name(ops->ctx, &sd.ip, name), CMDMON_STT_SUCCESS);
+    CHECK_STR_EQ((const char *)name, "192.0.2.1");
+    CHECK(ops->tracking(ops->ctx, &w.f.now, &t));
+    CHECK_INT_EQ(t.stratum, 2);
+    CHECK_INT_EQ((long)t.ref_id, 0xC0000201L);
+    CHECK_INT_EQ(t.ip.family, CMDMON_AF_INET4);
+    ops->activity(ops->ctx, &act);
+    CHECK_INT_EQ(act.online, 1);
+    memset(&req, 0, sizeof(req));
+    req.command = CMDMON_REQ_OFFLINE;
+    CHECK_INT_EQ(ops->control(ops->ctx, &req, &w.f.now), CMDMON_STT_SUCCESS);
+    ops->activity(ops->ctx, &act);
+    CHECK_INT_EQ(act.offline, 1);
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 offline"));
+    req.command = CMDMON_REQ_ONLINE;
+    CHECK_INT_EQ(ops->control(ops->ctx, &req, &w.f.now), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 online"));
+    req.command = CMDMON_REQ_MODIFY_MINPOLL;
+    req.u.modify_int.address = sd.ip;
+    req.u.modify_int.value = 3;
+    CHECK_INT_EQ(ops->control(ops->ctx, &req, &w.f.now), CMDMON_STT_SUCCESS);
+    req.command = CMDMON_REQ_DUMP;
+    CHECK_INT_EQ(ops->control(ops->ctx, &req, &w.f.now), -1);
+    world_fini(&w);
+}
+
+int main(void)
+{
+    RUN(test_sync_to_server);
+    RUN(test_stratum_follows_source);
+    RUN(test_makestep);
+    RUN(test_refused_commands);
+    RUN(test_local_until_synchronised);
+    RUN(test_unreachable_deselected);
+    RUN(test_bad_source_dropped);
+    RUN(test_invalid_host_and_pool);
+    RUN(test_two_sources_agree);
+    RUN(test_cmdmon_reports);
+    RUN(test_pool_replaces_unreachable);
+    return check_summary();
+}
