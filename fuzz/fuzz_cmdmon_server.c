@@ -5,6 +5,7 @@
  * client log holds records when a `clients` request arrives last. A fake
  * synchronisation engine answers reports with bytes taken from the end of the
  * input, so reply encoding also sees hostile values (NaN, huge numbers).
+ * The input is also read as a sequence of requests (see run_sequence).
  * Oracle: never a crash, and never a reply longer than the request. */
 #include "daemon/cmdmon_server.h"
 #include "daemon/config.h"
@@ -286,12 +287,23 @@ static int fz_control(void *ctx, const struct cmdmon_request *req, const struct 
 
 /* ---- the target ---- */
 
-static const char *const config_lines[] = {
+/* Two daemons: rate limiting and a `local` reference; then no client log,
+ * smoothing, manual input and every address allowed. */
+static const char *const config_a[] = {
     "bindcmdaddress /var/run/chrony/chronyd.sock",
     "cmdallow 192.0.2.0/24",
     "allow 198.51.100.0/24",
     "local stratum 10",
     "cmdratelimit interval -4 burst 16",
+    NULL,
+};
+
+static const char *const config_b[] = {
+    "bindcmdaddress /var/run/chrony/chronyd.sock",
+    "cmdallow all",
+    "noclientlog",
+    "smoothtime 400 0.001 leaponly",
+    "manual",
     NULL,
 };
 
@@ -304,31 +316,38 @@ static void process(struct node *n, const struct cmdmon_origin *from, const uint
         abort();
 }
 
-static void run(const uint8_t *data, size_t size, int with_engine)
+static struct node *make_node(struct fz_env *f, struct config *cfg, const char *const *lines,
+                              struct fz_engine *engine, struct timespec *now)
 {
-    struct fz_env f;
-    struct fz_engine engine = {data, size};
     struct node_opts opts = {.family = 0, .precision = 1e-8, .noclock = 1};
-    struct timespec now;
-    struct cmdmon_origin from;
-    struct config *cfg = config_new();
     struct node *n;
     char err[256];
 
-    fz_env_init(&f);
-    for (int i = 0; config_lines[i]; i++)
-        if (config_parse_line(cfg, config_lines[i], NULL, i + 1, &f.env.files, err, sizeof(err)) !=
-            0)
+    fz_env_init(f);
+    for (int i = 0; lines[i]; i++)
+        if (config_parse_line(cfg, lines[i], NULL, i + 1, &f->env.files, err, sizeof(err)) != 0)
             abort();
-    n = node_new(cfg, &f.env, &opts);
-    fz_clock_read(&f, &now);
-    if (node_start(n, &now, err, sizeof(err)) != 0)
+    n = node_new(cfg, &f->env, &opts);
+    fz_clock_read(f, now);
+    if (node_start(n, now, err, sizeof(err)) != 0)
         abort();
-    if (with_engine)
+    if (engine)
         n->cmd.ops =
-            (struct cmdmon_source_ops){&engine,        fz_n_sources, fz_source_data, fz_sourcestats,
+            (struct cmdmon_source_ops){engine,         fz_n_sources, fz_source_data, fz_sourcestats,
                                        fz_select_data, fz_auth_data, fz_ntp_data,    fz_source_name,
                                        fz_tracking,    fz_activity,  fz_control};
+    return n;
+}
+
+/* The whole input as one request from three origins. */
+static void run(const uint8_t *data, size_t size, const char *const *lines, int with_engine)
+{
+    struct fz_env f;
+    struct fz_engine engine = {data, size};
+    struct timespec now;
+    struct cmdmon_origin from;
+    struct config *cfg = config_new();
+    struct node *n = make_node(&f, cfg, lines, with_engine ? &engine : NULL, &now);
 
     memset(&from, 0, sizeof(from));
     ip_addr_parse(&from.ip, "192.0.2.7");
@@ -345,9 +364,44 @@ static void run(const uint8_t *data, size_t size, int with_engine)
     config_free(cfg);
 }
 
+/* The input as a sequence of requests, so that state changed by one command
+ * (allow/deny, local, manual, client records) meets the next. Each record is
+ * a header byte (bits 0-1: high bits of the length, 2-3: origin, 4-7: seconds
+ * to wait), a length byte and the request. */
+static void run_sequence(const uint8_t *data, size_t size)
+{
+    static const char *const origins[4] = {NULL, "127.0.0.1", "192.0.2.7", "::1"};
+    struct fz_env f;
+    struct fz_engine engine = {data, size};
+    struct timespec now;
+    struct config *cfg = config_new();
+    struct node *n = make_node(&f, cfg, config_a, &engine, &now);
+    size_t pos = 0;
+
+    while (pos + 2 <= size) {
+        struct cmdmon_origin from;
+        uint8_t h = data[pos];
+        size_t len = (size_t)data[pos + 1] | (size_t)(h & 3) << 8;
+        pos += 2;
+        if (len > size - pos)
+            len = size - pos;
+        memset(&from, 0, sizeof(from));
+        if (origins[h >> 2 & 3])
+            ip_addr_parse(&from.ip, origins[h >> 2 & 3]);
+        else
+            from.unix_socket = 1;
+        now.tv_sec += h >> 4;
+        process(n, &from, data + pos, len, &now);
+        pos += len;
+    }
+    node_free(n);
+    config_free(cfg);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    run(data, size, 0);
-    run(data, size, 1);
+    run(data, size, config_a, 0);
+    run(data, size, config_b, 1);
+    run_sequence(data, size);
     return 0;
 }

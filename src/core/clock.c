@@ -256,6 +256,22 @@ static double limit_freq(const struct clock *c, double freq_ppm, struct clock_cm
     return clamp(freq_ppm, c->cfg.max_drift_ppm);
 }
 
+/* Change the absolute frequency by dfreq (relative, see clock_accumulate_freq)
+ * within maxdrift; returns the relative change really made. Where maxdrift
+ * cut it, reporting the requested dfreq would slew samples and reference
+ * times by a change that never happened (and, for absurd values, overflow
+ * the time arithmetic), so the applied one is returned instead. */
+static double change_freq(struct clock *c, double dfreq, struct clock_cmd *cmd)
+{
+    double want = c->base_freq_ppm + dfreq * (1.0e6 - c->base_freq_ppm);
+    double got = limit_freq(c, want, cmd);
+
+    if (got != want)
+        dfreq = (got - c->base_freq_ppm) / (1.0e6 - c->base_freq_ppm);
+    c->base_freq_ppm = got;
+    return dfreq;
+}
+
 int clock_accumulate_freq_and_offset(struct clock *c, const struct timespec *raw_now, double dfreq,
                                      double offset, double corr_rate, struct clock_cmd *cmd)
 {
@@ -264,8 +280,8 @@ int clock_accumulate_freq_and_offset(struct clock *c, const struct timespec *raw
     if (!offset_ok(offset, cmd) || !isfinite(dfreq))
         return 0;
     clock_cooked_time(c, raw_now, &cooked, NULL);
-    /* dfreq is relative to the previous frequency: rescale to ppm. */
-    c->base_freq_ppm = limit_freq(c, c->base_freq_ppm + dfreq * (1.0e6 - c->base_freq_ppm), cmd);
+    /* dfreq is relative to the previous frequency: rescaled to ppm there. */
+    dfreq = change_freq(c, dfreq, cmd);
     c->offset_register += offset;
     c->corr_rate = corr_rate;
     update_slew(c, raw_now, cmd);
@@ -287,7 +303,7 @@ void clock_accumulate_freq(struct clock *c, const struct timespec *raw_now, doub
     if (!isfinite(dfreq))
         return;
     clock_cooked_time(c, raw_now, &cooked, NULL);
-    c->base_freq_ppm = limit_freq(c, c->base_freq_ppm + dfreq * (1.0e6 - c->base_freq_ppm), cmd);
+    dfreq = change_freq(c, dfreq, cmd);
     update_slew(c, raw_now, cmd);
     add_change(cmd, raw_now, &cooked, dfreq, 0.0, CLOCK_CHANGE_ADJUST);
 }

@@ -395,3 +395,20 @@ void reference_get_tracking(struct node *n, const struct timespec *raw_now,
 {
     disc_get_tracking(&n->ref.disc, raw_now, fuzz(n), out);
 }
+
+int reference_make_step(struct node *n, const struct timespec *raw_now)
+{
+    struct clock_cmd cmd;
+    const struct env_clock *ck = &n->env->clock;
+    int refused_before = n->ref.step_refused;
+
+    /* chronyc makestep: remove the whole remaining correction at once. A clock
+     * that cannot be controlled answers "500 Failure", as chrony does. */
+    if (!ck->can_control(ck->ctx))
+        return -1;
+    clock_cmd_init(&cmd);
+    if (!clock_make_step(&n->ref.clock, raw_now, &cmd))
+        return -1;
+    reference_apply(n, raw_now, &cmd);
+    return n->ref.step_refused && !refused_before ? -1 : 0;
+}

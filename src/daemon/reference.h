@@ -36,6 +36,9 @@ struct reference {
     int have_last_wake, have_expected_wake;
 };
 
+/* Step the clock by the whole remaining correction (chronyc makestep).
+ * Returns 0, or -1 when the clock cannot be stepped. */
+int reference_make_step(struct node *n, const struct timespec *raw_now);
 /* Set up the clock model and discipline from n->cfg at raw_now (node_new). */
 void reference_init(struct node *n, const struct timespec *raw_now);
 /* Read the drift file, apply the initial frequency, arm the timers (node_start). */

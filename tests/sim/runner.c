@@ -29,7 +29,7 @@ static double wall_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+    return ts_to_double(&ts);
 }
 
 /* First time after which every sample stayed below the sync limit; INFINITY if

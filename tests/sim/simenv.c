@@ -179,10 +179,7 @@ static void log_write(void *ctx, enum log_level level, const char *msg)
     if (level >= LOGL_WARN)
         sn->log_warnings++;
     if (sn->n_log < SIM_MAX_LOG_LINES) {
-        if (sn->n_log == sn->cap_log) {
-            sn->cap_log = sn->cap_log ? 2 * sn->cap_log : 64;
-            sn->log_lines = xrealloc(sn->log_lines, sn->cap_log * sizeof(*sn->log_lines));
-        }
+        sn->log_lines = xgrow(sn->log_lines, &sn->cap_log, sn->n_log + 1, sizeof(*sn->log_lines));
         sn->log_lines[sn->n_log++] = xstrdup(msg);
     }
     if (sn->w->verbose)

@@ -81,10 +81,7 @@ static int ev_before(const struct world_event *a, const struct world_event *b)
 void world_schedule(struct world *w, double t, int kind, int a, double x, void *p)
 {
     size_t i;
-    if (w->n_ev == w->cap_ev) {
-        w->cap_ev = w->cap_ev ? 2 * w->cap_ev : 256;
-        w->ev = xrealloc(w->ev, w->cap_ev * sizeof(*w->ev));
-    }
+    w->ev = xgrow(w->ev, &w->cap_ev, w->n_ev + 1, sizeof(*w->ev));
     i = w->n_ev++;
     w->ev[i] = (struct world_event){t, w->ev_seq++, kind, a, x, p};
     while (i > 0 && ev_before(&w->ev[i], &w->ev[(i - 1) / 2])) {
@@ -119,10 +116,7 @@ static struct world_event ev_pop(struct world *w)
 int world_add_host(struct world *w, const char *ip, enum host_kind kind, int owner)
 {
     struct host *h;
-    if (w->n_hosts == w->cap_hosts) {
-        w->cap_hosts = w->cap_hosts ? 2 * w->cap_hosts : 16;
-        w->hosts = xrealloc(w->hosts, w->cap_hosts * sizeof(*w->hosts));
-    }
+    w->hosts = xgrow(w->hosts, &w->cap_hosts, (size_t)w->n_hosts + 1, sizeof(*w->hosts));
     h = &w->hosts[w->n_hosts];
     memset(h, 0, sizeof(*h));
     if (!ip_addr_parse(&h->ip, ip))
@@ -203,10 +197,7 @@ int world_add_node(struct world *w, const char *name, const char *ip, const char
 
 void world_add_link(struct world *w, const struct link *l)
 {
-    if (w->n_links == w->cap_links) {
-        w->cap_links = w->cap_links ? 2 * w->cap_links : 8;
-        w->links = xrealloc(w->links, (size_t)w->cap_links * sizeof(*w->links));
-    }
+    w->links = xgrow(w->links, &w->cap_links, (size_t)w->n_links + 1, sizeof(*w->links));
     w->links[w->n_links++] = *l;
 }
 
@@ -222,10 +213,7 @@ void world_add_probes(struct world *w, const char *prefix, int count, int target
         struct probe *p;
         int n = w->n_probes;
         struct net_addr local;
-        if (w->n_probes == w->cap_probes) {
-            w->cap_probes = w->cap_probes ? 2 * w->cap_probes : 16;
-            w->probes = xrealloc(w->probes, (size_t)w->cap_probes * sizeof(*w->probes));
-        }
+        w->probes = xgrow(w->probes, &w->cap_probes, (size_t)n + 1, sizeof(*w->probes));
         p = &w->probes[n];
         memset(p, 0, sizeof(*p));
         snprintf(ip, sizeof(ip), "%s.%d.%d", prefix, 1 + n / 250, 1 + n % 250);

@@ -142,13 +142,16 @@ struct world {
     struct sim_node *nodes;
     int n_nodes, cap_nodes;
     struct host *hosts;
-    int n_hosts, cap_hosts;
+    int n_hosts;
+    size_t cap_hosts;
     struct link *links;
-    int n_links, cap_links;
+    int n_links;
+    size_t cap_links;
     struct link default_link;
 
     struct probe *probes;
-    int n_probes, cap_probes;
+    int n_probes;
+    size_t cap_probes;
     struct probe_stats pstats;
 
     struct world_event *ev;

@@ -124,6 +124,28 @@ static void test_table_grows(void)
     clientlog_free(cl);
 }
 
+/* Records moved by each in-place doubling are found again, with their counts. */
+static void test_grown_table_keeps_records(void)
+{
+    struct clientlog_params p = default_params();
+    struct clientlog *cl = clientlog_new(&p, 5);
+    struct clientlog_report r;
+    struct clientlog_stats st;
+    struct timespec now = at(9000, 0);
+    int found = 0;
+
+    fill_clients(cl, 1000); /* the table doubles from 1 to at least 64 slots */
+    fill_clients(cl, 1000);
+    clientlog_get_stats(cl, &st);
+    CHECK_INT_EQ(st.log_drops, 0);
+    CHECK(clientlog_n_indices(cl) >= 64 * CLIENTLOG_SLOT_SIZE);
+    for (int i = 0; i < clientlog_n_indices(cl); i++)
+        if (clientlog_report_index(cl, (uint32_t)i, 0, 0, &now, &r))
+            found += r.hits[CLOG_NTP] == 2;
+    CHECK_INT_EQ(found, 1000);
+    clientlog_free(cl);
+}
+
 static void test_limit_replaces_oldest(void)
 {
     struct clientlog_params p = default_params();
@@ -265,6 +287,7 @@ int main(void)
     RUN(test_counts_and_intervals);
     RUN(test_fast_interval);
     RUN(test_table_grows);
+    RUN(test_grown_table_keeps_records);
     RUN(test_limit_replaces_oldest);
     RUN(test_inactive);
     RUN(test_ratelimit_burst_and_leak);

@@ -240,10 +240,12 @@ static void test_makestep_and_shutdown(void)
 
     fake_env_init(&f);
     n = make_node(&f, &cfg, base_lines);
-    n->cmd.rt.noclock = 1; /* chronyd -x */
+    /* a clock the driver cannot control cannot be stepped: "500 Failure" */
+    f.control = 0;
     CHECK_INT_EQ(ask(&f, n, NULL, CMDMON_REQ_MAKESTEP, NULL, &r), 28);
     CHECK_INT_EQ(r.status, CMDMON_STT_FAILED);
-    n->cmd.rt.noclock = 0;
+    /* a controllable clock (including our -x software clock) steps: "200 OK" */
+    f.control = 1;
     ask(&f, n, NULL, CMDMON_REQ_MAKESTEP, NULL, &r);
     CHECK_INT_EQ(r.status, CMDMON_STT_SUCCESS);
     /* not over UDP, even from localhost */

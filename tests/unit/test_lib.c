@@ -110,6 +110,27 @@ static void test_prefix(void)
     CHECK(!ip_prefix_parse(&ip, &bits, "10.0.0.0/"));
 }
 
+static void test_v4_octets(void)
+{
+    struct ip_addr ip;
+    char buf[IP_ADDR_STRLEN];
+    int n;
+    CHECK(ip_addr_parse_v4_octets(&ip, &n, "192.168", 4));
+    CHECK_INT_EQ(n, 2);
+    CHECK_STR_EQ(ip_addr_format(&ip, buf, sizeof(buf)), "192.168.0.0");
+    /* longer octets than ip_addr_parse() takes, as sscanf("%lu") would read them */
+    CHECK(ip_addr_parse_v4_octets(&ip, &n, "1.2.3.0004", 4));
+    CHECK_INT_EQ(n, 4);
+    CHECK_STR_EQ(ip_addr_format(&ip, buf, sizeof(buf)), "1.2.3.4");
+    /* a trailing dot only after the last permitted octet */
+    CHECK(ip_addr_parse_v4_octets(&ip, &n, "1.2.3.", 3));
+    CHECK_INT_EQ(n, 3);
+    CHECK(!ip_addr_parse_v4_octets(&ip, &n, "1.2.", 3));
+    CHECK(!ip_addr_parse_v4_octets(&ip, &n, "1.2.3.4", 3));
+    CHECK(!ip_addr_parse_v4_octets(&ip, &n, "1.256", 4));
+    CHECK(!ip_addr_parse_v4_octets(&ip, &n, "", 4));
+}
+
 int main(void)
 {
     RUN(test_ts_arith);
@@ -119,5 +140,6 @@ int main(void)
     RUN(test_rng_deterministic);
     RUN(test_addr_parse_format);
     RUN(test_prefix);
+    RUN(test_v4_octets);
     return check_summary();
 }
