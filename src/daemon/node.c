@@ -15,8 +15,7 @@ static int precision_to_log2(double precision)
     return (int)ceil(log2(precision));
 }
 
-struct node *node_new(const struct config *cfg, const struct env *env,
-                      const struct node_opts *opts)
+struct node *node_new(const struct config *cfg, const struct env *env, const struct node_opts *opts)
 {
     struct node *n = xcalloc(1, sizeof(*n));
     uint64_t seed;

@@ -12,9 +12,9 @@ struct config;
 struct node;
 
 struct node_opts {
-    int family;       /* 0 both, 4 or 6 (chronyd -4/-6) */
-    double precision; /* measured clock precision in s (0: assume 1e-9) */
-    int noclock;      /* chronyd -x: the system clock is not controlled */
+    int family;            /* 0 both, 4 or 6 (chronyd -4/-6) */
+    double precision;      /* measured clock precision in s (0: assume 1e-9) */
+    int noclock;           /* chronyd -x: the system clock is not controlled */
     int defer_unix_socket; /* open the command socket in node_start_unprivileged */
 };
 

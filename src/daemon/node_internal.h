@@ -15,13 +15,13 @@
 struct config;
 
 struct ntp_serve {
-    int socks[2];                  /* IPv4, IPv6 server sockets; -1 if closed */
-    struct access_table *access;   /* NTP allow/deny */
-    struct access_rule *rules;     /* copy of the config rules, hostnames resolved here */
+    int socks[2];                /* IPv4, IPv6 server sockets; -1 if closed */
+    struct access_table *access; /* NTP allow/deny */
+    struct access_rule *rules;   /* copy of the config rules, hostnames resolved here */
     size_t n_rules;
-    int pending_names;             /* hostname rules still being resolved */
+    int pending_names; /* hostname rules still being resolved */
     struct ntp_server_counters counters;
-    uint64_t denied;               /* requests from addresses not allowed */
+    uint64_t denied; /* requests from addresses not allowed */
     uint64_t send_errors;
 };
 
@@ -33,11 +33,11 @@ struct node {
     struct sched sched;
     int precision_log2;
     struct ntp_serve serve;
-    struct clientlog *clientlog;  /* per-client accounting (NTP, commands), serverstats */
-    struct cmdmon_server cmd;     /* command sockets and handlers (cmdmon_server.c) */
-    int quit_requested;           /* set by the `shutdown` command; the loop should exit */
-    struct reference ref;         /* clock model and discipline (reference.c) */
-    struct sources srcs;          /* server/pool sources and selection (sources*.c) */
+    struct clientlog *clientlog; /* per-client accounting (NTP, commands), serverstats */
+    struct cmdmon_server cmd;    /* command sockets and handlers (cmdmon_server.c) */
+    int quit_requested;          /* set by the `shutdown` command; the loop should exit */
+    struct reference ref;        /* clock model and discipline (reference.c) */
+    struct sources srcs;         /* server/pool sources and selection (sources*.c) */
 };
 
 /* ntp_serve.c */

@@ -110,8 +110,8 @@ int platform_pidfile_acquire(const char *path, char *err, size_t errlen)
         fclose(f);
         if (got == 1 && pid > 0 && pid != getpid() &&
             (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
-            snprintf(err, errlen, "Another chronyd may already be running (pid=%ld), check %s",
-                     pid, path);
+            snprintf(err, errlen, "Another chronyd may already be running (pid=%ld), check %s", pid,
+                     path);
             return -1;
         }
     }
