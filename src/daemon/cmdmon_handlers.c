@@ -9,30 +9,6 @@
 
 #define OPS (&n->cmd.ops)
 
-static void addr_to_ip(const struct cmdmon_addr *a, struct ip_addr *ip)
-{
-    memset(ip, 0, sizeof(*ip));
-    if (a->family == CMDMON_AF_INET4) {
-        ip->family = IPF_INET4;
-        memcpy(ip->a, a->bytes, 4);
-    } else if (a->family == CMDMON_AF_INET6) {
-        ip->family = IPF_INET6;
-        memcpy(ip->a, a->bytes, 16);
-    }
-}
-
-static void ip_to_addr(const struct ip_addr *ip, struct cmdmon_addr *a)
-{
-    memset(a, 0, sizeof(*a));
-    if (ip->family == IPF_INET4) {
-        a->family = CMDMON_AF_INET4;
-        memcpy(a->bytes, ip->a, 4);
-    } else if (ip->family == IPF_INET6) {
-        a->family = CMDMON_AF_INET6;
-        memcpy(a->bytes, ip->a, 16);
-    }
-}
-
 /* Unsynchronised: spec 6.3 (ref id 0, stratum 0, leap 3, root delay and
  * dispersion 1 s); with `local`: the local reference the server serves. */
 static void tracking_default(struct node *n, const struct timespec *now, struct cmdmon_tracking *t)
@@ -158,7 +134,7 @@ static void handle_server_stats(struct node *n, const struct cmdmon_request *req
 
 static void client_record(const struct clientlog_report *r, struct cmdmon_client_record *o)
 {
-    ip_to_addr(&r->ip, &o->ip);
+    cmdmon_addr_from_ip(&o->ip, &r->ip);
     o->ntp_hits = r->hits[CLOG_NTP];
     o->nke_hits = r->hits[CLOG_NTSKE];
     o->cmd_hits = r->hits[CLOG_CMD];
@@ -214,7 +190,7 @@ static void handle_allow_deny(struct node *n, const struct cmdmon_request *req,
     struct access_table **t = cmd ? &n->cmd.access : &n->serve.access;
     struct ip_addr ip;
 
-    addr_to_ip(&req->u.subnet.ip, &ip);
+    cmdmon_addr_to_ip(&req->u.subnet.ip, &ip);
     if (!*t)
         *t = access_new();
     if (access_add(*t, &ip, ip.family == IPF_UNSPEC ? 0 : req->u.subnet.subnet_bits, allow, all) !=
@@ -233,7 +209,7 @@ static void handle_accheck(struct node *n, const struct cmdmon_request *req,
         req->command == CMDMON_REQ_CMDACCHECK ? n->cmd.access : n->serve.access;
     struct ip_addr ip;
 
-    addr_to_ip(&req->u.address.ip, &ip);
+    cmdmon_addr_to_ip(&req->u.address.ip, &ip);
     rpy->status = t && ip.family != IPF_UNSPEC && access_check(t, &ip) ? CMDMON_STT_ACCESSALLOWED
                                                                        : CMDMON_STT_ACCESSDENIED;
 }

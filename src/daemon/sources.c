@@ -130,14 +130,7 @@ uint32_t sources_refid_of(const struct ip_addr *ip)
 {
     struct cmdmon_addr a;
 
-    memset(&a, 0, sizeof(a));
-    if (ip->family == IPF_INET4) {
-        a.family = CMDMON_AF_INET4;
-        memcpy(a.bytes, ip->a, 4);
-    } else {
-        a.family = CMDMON_AF_INET6;
-        memcpy(a.bytes, ip->a, 16);
-    }
+    cmdmon_addr_from_ip(&a, ip);
     return cmdmon_addr_refid(&a);
 }
 

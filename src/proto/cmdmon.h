@@ -4,6 +4,8 @@
 #ifndef PROTO_CMDMON_H
 #define PROTO_CMDMON_H
 
+#include "lib/addr.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -444,6 +446,10 @@ void cmdmon_addr_decode(const uint8_t in[20], struct cmdmon_addr *a);
 void cmdmon_addr_set_id(struct cmdmon_addr *a, uint32_t id);
 uint32_t cmdmon_addr_get_id(const struct cmdmon_addr *a);
 void cmdmon_addr_set_v4(struct cmdmon_addr *a, uint32_t host_order);
+/* Conversions between the wire address and lib/addr.h's struct ip_addr; families
+ * other than IPv4/IPv6 map to CMDMON_AF_UNSPEC / IPF_UNSPEC. */
+void cmdmon_addr_from_ip(struct cmdmon_addr *a, const struct ip_addr *ip);
+void cmdmon_addr_to_ip(const struct cmdmon_addr *a, struct ip_addr *ip);
 /* Reference ID of an address: IPv4 itself, IPv6 first 4 bytes of MD5 (spec 4.6). */
 uint32_t cmdmon_addr_refid(const struct cmdmon_addr *a);
 /* MD5 digest (RFC 1321) of len bytes, used for IPv6 reference IDs. */

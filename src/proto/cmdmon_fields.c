@@ -140,6 +140,30 @@ void cmdmon_addr_set_v4(struct cmdmon_addr *a, uint32_t host_order)
     put_be32(a->bytes, host_order);
 }
 
+void cmdmon_addr_from_ip(struct cmdmon_addr *a, const struct ip_addr *ip)
+{
+    memset(a, 0, sizeof(*a));
+    if (ip->family == IPF_INET4) {
+        a->family = CMDMON_AF_INET4;
+        memcpy(a->bytes, ip->a, 4);
+    } else if (ip->family == IPF_INET6) {
+        a->family = CMDMON_AF_INET6;
+        memcpy(a->bytes, ip->a, 16);
+    }
+}
+
+void cmdmon_addr_to_ip(const struct cmdmon_addr *a, struct ip_addr *ip)
+{
+    memset(ip, 0, sizeof(*ip));
+    if (a->family == CMDMON_AF_INET4) {
+        ip->family = IPF_INET4;
+        memcpy(ip->a, a->bytes, 4);
+    } else if (a->family == CMDMON_AF_INET6) {
+        ip->family = IPF_INET6;
+        memcpy(ip->a, a->bytes, 16);
+    }
+}
+
 uint32_t cmdmon_addr_refid(const struct cmdmon_addr *a)
 {
     uint8_t d[16];
