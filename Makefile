@@ -25,8 +25,8 @@ WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 BASE_CFLAGS := $(OPT) -g $(WARN) -Isrc -MMD -MP \
 	-DCHRONY_SYSCONFDIR='"$(SYSCONFDIR)"' -DCHRONY_RUNDIR='"$(RUNDIR)"'
 ifeq ($(SAN),1)
-BASE_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-SAN_LDFLAGS := -fsanitize=address,undefined
+BASE_CFLAGS += -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_LDFLAGS := -fsanitize=address,undefined,float-cast-overflow
 endif
 # Pure layers: ISO C only.
 PURE_CFLAGS := -std=c11 -pedantic $(BASE_CFLAGS)

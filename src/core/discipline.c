@@ -494,8 +494,9 @@ void disc_update(struct discipline *d, const struct timespec *raw_now, const str
     } else {
         acc_offset = offset;
     }
-    /* Correct an offset equal to the offset SD in corrtimeratio update
-     * intervals; offset x time is what the clock model takes. */
+    /* corrtimeratio (chrony semantics): an offset equal to the offset SD is
+     * corrected over corrtimeratio update intervals; offset x time is what
+     * the clock model takes. */
     clock_accumulate_freq_and_offset(d->clock, raw_now, e.freq, acc_offset,
                                      d->cfg.corr_time_ratio * 0.5 * u->offset_sd * interval,
                                      &out->cmd);

@@ -26,6 +26,12 @@
 /* Assumed ratio of sample jitter to the spread of peer distances: the spread
  * (median - minimum) divided by this gives the sd used to weight samples. */
 #define SD_TO_DIST_RATIO 0.7
+/* Tracking fit (beyond chrony): the variance of a sample is multiplied by
+ * exp(age / (TRACKING_AGE_SCALE * span)), age measured back from the newest
+ * sample and span = age of the oldest sample kept by the runs test. Applied
+ * only from TRACKING_MIN_POINTS samples on, where the fit has points to spare. */
+#define TRACKING_AGE_SCALE 0.15
+#define TRACKING_MIN_POINTS 5
 /* Room for the fitted samples plus older ones kept for the runs test. */
 #define CAPACITY (SOURCESTATS_MAX_SAMPLES * REGRESS_RUNS_RATIO)
 
@@ -44,7 +50,10 @@ struct sourcestats {
     struct timespec offset_time;
     double est_offset; /* local fast positive, at offset_time */
     double est_offset_sd;
-    double freq; /* local gain on the source, s/s */
+    /* Tracking estimate (see fit_tracking): what the clock is steered by. */
+    double trk_offset; /* local fast positive, at offset_time */
+    double trk_freq;   /* s/s, local fast positive */
+    double freq;       /* local gain on the source, s/s */
     double freq_sd;
     double skew;
     double std_dev;
@@ -97,6 +106,8 @@ void sourcestats_reset(struct sourcestats *st)
     st->freq_sd = SOURCESTATS_WORST_FREQ_BOUND;
     st->skew = SOURCESTATS_WORST_FREQ_BOUND;
     st->est_offset = 0.0;
+    st->trk_offset = 0.0;
+    st->trk_freq = 0.0;
     st->est_offset_sd = 86400.0; /* known to within a day, at least */
     st->offset_time.tv_sec = 0;
     st->offset_time.tv_nsec = 0;
@@ -297,11 +308,47 @@ static void apply_fit(struct sourcestats *st, const struct regress_fit *f)
     prune(st, f->start);
 }
 
+/* The estimate the clock is steered by (beyond chrony). chrony's fit weighs
+ * every sample kept by the runs test alike whatever its age, but the clock's
+ * frequency wanders (a random walk), so old samples describe a line that no
+ * longer holds and the intercept at the newest sample lags. Refitting the
+ * same samples (the n_kept newest of the n candidates in x, y, w) with the
+ * variance of each grown exponentially with its age tracks the wander
+ * without sending more requests. The span sets the scale, so a long history
+ * (noisy path, quiet clock: the runs test keeps many samples) still averages
+ * over many samples. chrony's fit stays in the reports, the selection and
+ * the poll adjustment; with too few samples the tracking estimate is
+ * chrony's too. */
+static void fit_tracking(struct sourcestats *st, const double *x, const double *y, const double *w,
+                         int n, int n_kept)
+{
+    double wt[SOURCESTATS_MAX_SAMPLES], scale;
+    struct regress_fit f;
+    int i;
+
+    st->trk_offset = st->est_offset;
+    st->trk_freq = st->freq;
+    if (n_kept < TRACKING_MIN_POINTS || n_kept > n)
+        return;
+    x += n - n_kept;
+    y += n - n_kept;
+    w += n - n_kept;
+    scale = TRACKING_AGE_SCALE * -x[0]; /* x <= 0: time relative to the newest */
+    if (!(scale > 0.0))
+        return;
+    for (i = 0; i < n_kept; i++)
+        wt[i] = w[i] * exp(-x[i] / scale);
+    if (regress_weighted(x, y, wt, n_kept, &f) && isfinite(f.intercept) && isfinite(f.slope)) {
+        st->trk_offset = f.intercept;
+        st->trk_freq = f.slope;
+    }
+}
+
 int sourcestats_do_regression(struct sourcestats *st, struct sourcestats_estimate *out)
 {
     double times[CAPACITY], offsets[CAPACITY], w[SOURCESTATS_MAX_SAMPLES];
     struct regress_fit fit;
-    int i, total = st->runs + st->n;
+    int i, total = st->runs + st->n, m = st->runs, n = st->n;
 
     st->dropped = 0;
     for (i = 0; i < total; i++) {
@@ -318,10 +365,13 @@ int sourcestats_do_regression(struct sourcestats *st, struct sourcestats_estimat
         regress_find_best(times, offsets, w, st->n, st->runs, st->p.min_samples, &fit);
     if (st->regression_ok) {
         apply_fit(st, &fit);
+        fit_tracking(st, times + m, offsets + m, w, n, fit.n_points);
     } else {
         st->freq = 0.0;
         st->freq_sd = SOURCESTATS_WORST_FREQ_BOUND;
         st->skew = SOURCESTATS_WORST_FREQ_BOUND;
+        st->trk_offset = st->est_offset;
+        st->trk_freq = st->freq;
     }
     find_best_sample(st);
     if (out)
@@ -343,6 +393,8 @@ void sourcestats_get_estimate(const struct sourcestats *st, struct sourcestats_e
     out->n_runs = st->n_runs;
     out->dropped = st->dropped;
     out->asymmetry = st->asym;
+    out->tracking_offset = st->trk_offset;
+    out->tracking_frequency = st->trk_freq;
 }
 
 int sourcestats_get_selection(const struct sourcestats *st, const struct timespec *now,
@@ -385,9 +437,9 @@ int sourcestats_get_tracking(const struct sourcestats *st, struct sourcestats_tr
         return 0;
     b = creg(st, st->best);
     out->ref_time = st->offset_time;
-    out->offset = st->est_offset;
+    out->offset = st->trk_offset;
     out->offset_sd = st->est_offset_sd;
-    out->frequency = st->freq;
+    out->frequency = st->trk_freq;
     out->frequency_sd = st->freq_sd;
     out->skew = st->skew;
     out->root_delay = b->root_delay;
@@ -412,7 +464,9 @@ void sourcestats_slew_samples(struct sourcestats *st, const struct timespec *whe
     delta = ts_diff(when, &st->offset_time) * dfreq - doffset;
     ts_add(&st->offset_time, &st->offset_time, delta);
     st->est_offset += delta;
+    st->trk_offset += delta;
     st->freq = (st->freq - dfreq) / (1.0 - dfreq);
+    st->trk_freq = (st->trk_freq - dfreq) / (1.0 - dfreq);
 }
 
 void sourcestats_add_dispersion(struct sourcestats *st, double dispersion)
@@ -434,13 +488,17 @@ void sourcestats_correct_offset(struct sourcestats *st, double doffset)
     for (i = 0; i < st->runs + st->n; i++)
         st->s[i].offset += doffset;
     st->est_offset += doffset;
+    st->trk_offset += doffset;
 }
 
 double sourcestats_predict_offset(const struct sourcestats *st, const struct timespec *when)
 {
     if (st->n < REGRESS_MIN_POINTS)
         return st->n > 0 ? creg(st, st->n - 1)->offset : 0.0;
-    return st->est_offset + ts_diff(when, &st->offset_time) * st->freq;
+    /* Beyond chrony: the tracking estimate, which predicts better when the
+     * clock wanders, so the poll adjustment (which compares a new sample
+     * with this prediction) shortens the interval less often for nothing. */
+    return st->trk_offset + ts_diff(when, &st->offset_time) * st->trk_freq;
 }
 
 void sourcestats_get_frequency_range(const struct sourcestats *st, double *lo, double *hi)

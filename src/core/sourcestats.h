@@ -83,6 +83,14 @@ struct sourcestats_estimate {
     int n_runs;               /* runs of residuals with the same sign */
     int dropped;              /* oldest samples dropped by this regression */
     double asymmetry;         /* jitter asymmetry used to correct offsets (0 = none) */
+    /* Beyond chrony: the tracking estimate, the samples kept above refitted
+     * with variances grown exponentially with their age (on a scale of 0.15
+     * of their span) so it follows a wandering frequency; equal to offset and
+     * frequency with fewer than 5 samples kept. It is what
+     * sourcestats_get_tracking() and sourcestats_predict_offset() give; the
+     * figures above (chrony's) stay in the reports and source selection. */
+    double tracking_offset;    /* s, local fast positive, at ref_time */
+    double tracking_frequency; /* s/s, local fast positive */
 };
 
 /* Re-run the regression on the stored samples, drop the old ones the runs
@@ -125,7 +133,8 @@ struct sourcestats_tracking {
     double root_dispersion; /* s, best sample's + skew * age at ref_time + offset_sd */
 };
 
-/* Returns 0 if there are no samples. */
+/* offset and frequency are the tracking estimate (see struct
+ * sourcestats_estimate), the rest chrony's. Returns 0 if there are no samples. */
 int sourcestats_get_tracking(const struct sourcestats *st, struct sourcestats_tracking *out);
 
 /* Local clock changed (chrony's parameter-change notification). Every stored
@@ -148,8 +157,8 @@ void sourcestats_add_dispersion(struct sourcestats *st, double dispersion);
  * e.g. when the offset option of a source is modified. */
 void sourcestats_correct_offset(struct sourcestats *st, double doffset);
 
-/* Offset (s, local fast positive) predicted at time `when`; the newest
- * sample with fewer than 3 samples, 0 without samples. */
+/* Offset (s, local fast positive) predicted at time `when` by the tracking
+ * estimate; the newest sample with fewer than 3 samples, 0 without samples. */
 double sourcestats_predict_offset(const struct sourcestats *st, const struct timespec *when);
 
 /* Minimum round-trip delay among stored samples (or the mindelay option);
