@@ -390,9 +390,12 @@ static void execute_control(struct node *n, const struct cmdmon_request *req,
         break;
     case CMDMON_REQ_LOCAL2:
     case CMDMON_REQ_LOCAL3:
-        /* Kept for the node's served reference (see struct cmdmon_runtime). */
+        /* Kept for reports, and handed to the engine, which changes the
+         * local reference the node serves and falls back to. */
         n->cmd.rt.local_set = 1;
         n->cmd.rt.local = req->u.local;
+        if (OPS->control)
+            (void)OPS->control(OPS->ctx, req, now);
         break;
     case CMDMON_REQ_SHUTDOWN:
         /* chronyd answers first, then exits (spec 7.17). */

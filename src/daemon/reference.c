@@ -281,7 +281,14 @@ int reference_check_jump(struct node *n, const struct timespec *now)
     double jump = 0.0;
 
     if (r->have_last_wake && ts_diff(now, &r->last_wake) < -JUMP_THRESHOLD) {
-        jump = ts_diff(now, &r->last_wake);
+        /* chrony measures the time spent in select() (the whole timeout when it
+         * expired) and takes the jump as the difference from the expected reading.
+         * The loop does not say why it woke up: assume the timeout expired, the
+         * usual case for an idle daemon. If a datagram woke it earlier, this
+         * overestimates the jump and moves the timers earlier, never later. */
+        jump = r->have_expected_wake && ts_diff(&r->expected_wake, &r->last_wake) >= 0.0
+                   ? ts_diff(now, &r->expected_wake)
+                   : ts_diff(now, &r->last_wake);
         LOG_WARN(n->env->log, "Backward time jump detected!");
     } else if (r->have_expected_wake && ts_diff(now, &r->expected_wake) > JUMP_THRESHOLD) {
         jump = ts_diff(now, &r->expected_wake);
@@ -297,6 +304,11 @@ int reference_check_jump(struct node *n, const struct timespec *now)
     clock_notify_unknown_step(&r->clock, now, -jump, fabs(jump), &cmd);
     reference_apply(n, now, &cmd);
     return 1;
+}
+
+double reference_base_freq_ppm(const struct node *n)
+{
+    return n->ref.clock.base_freq_ppm;
 }
 
 static double fuzz(struct node *n)

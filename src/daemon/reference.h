@@ -55,6 +55,10 @@ void reference_expect_wake(struct node *n, const struct timespec *when);
  * (logged as chrony does); the clock model, the reference and every source
  * start afresh. Returns 1 if a jump was detected. */
 int reference_check_jump(struct node *n, const struct timespec *now);
+/* The clock model's estimate of the clock's own frequency error (chrony's absolute
+ * frequency, ppm, positive = the uncompensated clock runs fast): what the node
+ * compensates for, without the temporary slew that corrects an offset. */
+double reference_base_freq_ppm(const struct node *n);
 
 /* raw -> cooked time; err (may be NULL): uncertainty of the correction, s. */
 void reference_cooked_time(const struct node *n, const struct timespec *raw,

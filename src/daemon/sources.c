@@ -75,7 +75,10 @@ void sources_init(struct node *n)
     ss->selected = -1;
     ss->pending_replace = -1;
     select_cfg_from_cfg(cfg, &ss->sel_cfg);
-    ss->entries = xcalloc(cfg->n_sources ? cfg->n_sources : 1, sizeof(*ss->entries));
+    /* Slots never move (lookups and timers hold pointers to them): room for
+     * sources added at run time is reserved now. */
+    ss->cap_entries = cfg->n_sources + SOURCES_MAX_RUNTIME;
+    ss->entries = xcalloc(ss->cap_entries, sizeof(*ss->entries));
     for (size_t i = 0; i < cfg->n_sources; i++) {
         if (cfg->sources[i].type == CFG_SRC_PEER)
             continue; /* symmetric associations are not supported yet */
@@ -105,6 +108,7 @@ void sources_fini(struct node *n)
         source_free(n, ss->v[i]);
     for (size_t i = 0; i < ss->n_entries; i++)
         sched_cancel(&n->sched, ss->entries[i].retry_timer);
+    sources_cmd_fini(n);
     free(ss->v);
     free(ss->inputs);
     free(ss->entries);
@@ -245,6 +249,8 @@ static void on_resolved(void *arg, int status, const struct ip_addr *addrs, int 
     struct timespec now;
 
     e->resolving = 0;
+    if (!e->cfg)
+        return; /* the directive was removed while its name was looked up */
     n->env->clock.read(n->env->clock.ctx, &now);
     for (int i = 0; status == 0 && i < count && e->n_active < want; i++) {
         if (!sources_family_allowed(n, e->cfg, addrs[i].family) ||
@@ -293,10 +299,20 @@ void sources_start(struct node *n, const struct timespec *raw_now)
 {
     struct sources *ss = &n->srcs;
 
-    (void)raw_now;
     ss->unresolved = (int)ss->n_entries;
     for (size_t i = 0; i < ss->n_entries; i++)
         start_lookup(n, i);
+    sources_reload_sourcedirs(n, raw_now);
+}
+
+void sources_lookup_entry(struct node *n, size_t entry)
+{
+    start_lookup(n, entry);
+}
+
+void sources_free_source(struct node *n, struct source *s)
+{
+    source_free(n, s);
 }
 
 static void adjust_ts(struct timespec *t, const struct clock_change *ch)

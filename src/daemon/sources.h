@@ -48,8 +48,14 @@ struct source_entry {
     int n_active;  /* sources created from it */
     struct node *node;
     uint64_t retry_timer;
-    double retry_interval; /* s, of the next lookup retry */
+    double retry_interval;  /* s, of the next lookup retry */
+    struct source_cfg *own; /* added at run time (add, sourcedir): owned copy, cfg = own */
+    int from_sourcedir;     /* loaded from a sourcedir file (reload sources) */
 };
+
+/* Directive slots beyond the configuration for sources added at run time
+ * (chronyc add, sourcedir files): more answers "Too many sources present". */
+#define SOURCES_MAX_RUNTIME 256
 
 struct sources {
     struct source_entry *entries;
@@ -64,6 +70,10 @@ struct sources {
     struct timespec last_replacement; /* raw time of the last replacement lookup */
     int have_last_replacement;
     int pending_replace; /* source to replace after a selection run, -1 */
+    size_t cap_entries;  /* allocated directive slots (entries never move) */
+    /* Deleted sources whose replacement lookup is still pending (freed at fini). */
+    struct source **zombies;
+    int n_zombies;
 };
 
 /* Hook the reports and source control commands into the command server
@@ -98,6 +108,46 @@ void sources_arm(struct source *s);
 int sources_index(const struct source *s);
 void sources_process_sample(struct source *s, const struct ntp_sample *smp,
                             const struct timespec *raw_now);
+
+/* Internal to sources*.c: start the lookup of a directive slot's name;
+ * free a source no longer in the table. */
+void sources_lookup_entry(struct node *n, size_t entry);
+void sources_free_source(struct node *n, struct source *s);
+
+/* Run-time source control (sources_cmd.c), cmdmon statuses (spec cmdmon.md 5.3). */
+struct cmdmon_req_add_source;
+struct cmdmon_req_selectopts;
+struct cmdmon_req_offset;
+struct cmdmon_req_local;
+struct cmdmon_addr;
+/* ADD_SOURCE (spec 7.4): server or pool; peers are not supported (INVALID). */
+int sources_add_from_request(struct node *n, const struct cmdmon_req_add_source *a,
+                             const struct timespec *raw_now);
+/* Add a server/pool directive at run time (takes ownership of sc and its name). */
+int sources_add_cfg(struct node *n, struct source_cfg *sc, int from_sourcedir,
+                    const struct timespec *raw_now);
+/* DEL_SOURCE (spec 7.5): remove the source with that address. */
+int sources_delete(struct node *n, const struct cmdmon_addr *addr, const struct timespec *raw_now);
+/* MODIFY_SELECTOPTS (7.7), MODIFY_OFFSET (7.8). */
+int sources_modify_selectopts(struct node *n, const struct cmdmon_req_selectopts *r,
+                              const struct timespec *raw_now);
+int sources_modify_offset(struct node *n, const struct cmdmon_req_offset *r);
+/* RESET_SOURCES: drop every sample and the reachability, then reselect. */
+int sources_reset_all(struct node *n, const struct timespec *raw_now);
+/* RELOAD_SOURCES (also at start): sync the sources with the sourcedir files. */
+int sources_reload_sourcedirs(struct node *n, const struct timespec *raw_now);
+/* REFRESH: look every name up again now; a source moves when its name no
+ * longer resolves to its address. */
+int sources_refresh(struct node *n, const struct timespec *raw_now);
+/* ONOFFLINE: every source online (loopback routes are always available). */
+int sources_onoffline(struct node *n, const struct timespec *raw_now);
+/* LOCAL2/LOCAL3 (7.15): enable or disable the local reference. */
+int sources_set_local(struct node *n, const struct cmdmon_req_local *l);
+/* DFREQ (ppm) and DOFFSET2 (s), positive = clock fast (chrony's LCL_Accumulate*). */
+int sources_manual_dfreq(struct node *n, double dfreq_ppm, const struct timespec *raw_now);
+int sources_manual_doffset(struct node *n, double doffset, const struct timespec *raw_now);
+/* Free what sources_cmd.c owns (sources_fini). */
+void sources_cmd_fini(struct node *n);
 
 uint32_t sources_refid_of(const struct ip_addr *ip);
 int sources_open_socket(struct node *n, enum ip_family fam);

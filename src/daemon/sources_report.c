@@ -338,6 +338,39 @@ static int control_modify(struct node *n, const struct cmdmon_request *req)
     return CMDMON_STT_SUCCESS;
 }
 
+/* Source management and clock adjustments of sources_cmd.c. */
+static int control_runtime(struct node *n, const struct cmdmon_request *req,
+                           const struct timespec *now)
+{
+    switch (req->command) {
+    case CMDMON_REQ_ADD_SOURCE:
+        return sources_add_from_request(n, &req->u.add_source, now);
+    case CMDMON_REQ_DEL_SOURCE:
+        return sources_delete(n, &req->u.address.ip, now);
+    case CMDMON_REQ_MODIFY_SELECTOPTS:
+        return sources_modify_selectopts(n, &req->u.selectopts, now);
+    case CMDMON_REQ_MODIFY_OFFSET:
+        return sources_modify_offset(n, &req->u.offset);
+    case CMDMON_REQ_RESET_SOURCES:
+        return sources_reset_all(n, now);
+    case CMDMON_REQ_RELOAD_SOURCES:
+        return sources_reload_sourcedirs(n, now);
+    case CMDMON_REQ_REFRESH:
+        return sources_refresh(n, now);
+    case CMDMON_REQ_ONOFFLINE:
+        return sources_onoffline(n, now);
+    case CMDMON_REQ_LOCAL2:
+    case CMDMON_REQ_LOCAL3:
+        return sources_set_local(n, &req->u.local);
+    case CMDMON_REQ_DFREQ:
+        return sources_manual_dfreq(n, req->u.value.value, now);
+    case CMDMON_REQ_DOFFSET2:
+        return sources_manual_doffset(n, req->u.value.value, now);
+    default:
+        return -1;
+    }
+}
+
 static int op_control(void *ctx, const struct cmdmon_request *req, const struct timespec *now)
 {
     struct node *n = ctx;
@@ -365,7 +398,7 @@ static int op_control(void *ctx, const struct cmdmon_request *req, const struct 
     case CMDMON_REQ_MAKESTEP:
         return reference_make_step(n, now) == 0 ? CMDMON_STT_SUCCESS : CMDMON_STT_FAILED;
     default:
-        return -1;
+        return control_runtime(n, req, now);
     }
 }
 

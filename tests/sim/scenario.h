@@ -76,6 +76,16 @@ struct sc_probes {
 };
 enum { PROBES_ANY = 0, PROBES_ANSWERED, PROBES_DENIED };
 
+/* Many identical client nodes (real struct node) at PREFIX.(1 + i / 250).(1 + i % 250),
+ * named c1, c2, ...; each gets its own clock streams from the world seed. Judged by
+ * the bounds like measured nodes; the figures show one row with the worst of each. */
+struct sc_clients {
+    int count;
+    const char *prefix;              /* "10.2" */
+    const char *conf[SC_MAX_CONF];   /* chrony.conf lines, NULL-terminated */
+    double offset, freq_ppm, wander; /* as struct sc_node */
+};
+
 struct scenario;
 struct sc_result;
 typedef int (*sc_check_fn)(struct world *w, const struct scenario *s, struct sc_result *r);
@@ -95,6 +105,7 @@ struct scenario {
     struct sc_checkpoint checkpoints[SC_MAX_CHECKPOINTS];
     struct sc_log_expect logs[SC_MAX_LOG_EXPECT];
     struct sc_probes probes;
+    struct sc_clients clients;
     struct sc_bounds bounds;
     sc_check_fn check; /* extra judgement, may be NULL */
 };

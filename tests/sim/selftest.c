@@ -26,9 +26,11 @@ static void test_vclock_corrections(void)
 {
     struct vclock c;
     vclock_init(&c, 0.0, 100.0, 0.0, 1);
-    vclock_set_freq(&c, 10.0, -100.0); /* cancels the error from t = 10 */
+    /* corrections scale the oscillator: (1 + 100e-6) * (1 + set) = 1 cancels the
+     * error from t = 10 */
+    vclock_set_freq(&c, 10.0, (1.0 / (1.0 + 100e-6) - 1.0) * 1e6);
     CHECK_NEAR(vclock_offset(&c, 500.0), 10 * 100e-6, 1e-12);
-    CHECK_NEAR(vclock_freq_ppm(&c), 0.0, 1e-12);
+    CHECK_NEAR(vclock_freq_ppm(&c), 0.0, 1e-9);
     vclock_step(&c, 500.0, 0.5); /* positive = was fast: goes back */
     CHECK_NEAR(vclock_offset(&c, 600.0), 1e-3 - 0.5, 1e-12);
     CHECK_NEAR(c.stepped, 0.5, 0.0);
@@ -37,6 +39,10 @@ static void test_vclock_corrections(void)
     CHECK_INT_EQ(c.n_steps, 1);
     CHECK_INT_EQ(c.n_ext_steps, 1);
     CHECK_INT_EQ(c.n_set_freq, 1);
+    /* a slew of 1/12 on a 100 ppm oscillator: 100 ppm + 83333.33 ppm + their
+     * product, 8.33 ppm */
+    vclock_set_freq(&c, 800.0, 1e6 / 12.0);
+    CHECK_NEAR(vclock_freq_ppm(&c), 100.0 + 1e6 / 12.0 + 100.0 / 12.0, 1e-6);
 }
 
 static void test_vclock_inverse(void)

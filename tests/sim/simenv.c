@@ -216,4 +216,7 @@ void sim_node_on_packet(struct world *w, struct sim_node *sn, struct packet *p)
     rx.rx_ts = now;
     rx.rx_ts_src = RXTS_KERNEL;
     node_on_datagram(sn->node, &rx, &now);
+    /* The platform loop runs the timers (and the node's jump check) after every
+     * wake-up, not only after a timeout. */
+    node_on_timer(sn->node, &now);
 }

@@ -16,7 +16,16 @@ void vclock_init(struct vclock *c, double offset, double freq_err_ppm, double wa
 
 double vclock_freq_ppm(const struct vclock *c)
 {
-    return c->freq_err_ppm + c->freq_set_ppm + c->wander_ppm;
+    /* The kernel scales the oscillator's ticks: the corrections multiply the
+     * oscillator's rate, (1 + err + wander) * (1 + set). */
+    double osc = c->freq_err_ppm + c->wander_ppm;
+    return osc + c->freq_set_ppm + osc * c->freq_set_ppm * 1e-6;
+}
+
+double vclock_estimate_error_ppm(const struct vclock *c, double base_ppm)
+{
+    double osc = c->freq_err_ppm + c->wander_ppm;
+    return osc - base_ppm - osc * base_ppm * 1e-6;
 }
 
 static void integrate(struct vclock *c, double t)

@@ -9,10 +9,11 @@
 #include <stdint.h>
 
 /* True time t is in seconds since the start of the world. The local clock reads
- * L(t) = t + off(t), where off' = (freq_err + freq_set + wander(t)) * 1e-6 between
- * events and wander(t) takes a new value at every whole second of true time:
- * wander += wander_step * N(0, 1). Keeping off (a small number) instead of L keeps
- * the integration exact to ~1e-15 s per segment even after 1e5 s. */
+ * L(t) = t + off(t), where 1 + off' = (1 + (freq_err + wander(t)) * 1e-6) *
+ * (1 + freq_set * 1e-6) between events (the kernel scales the oscillator's ticks) and wander(t)
+ * takes a new value at every whole second of true time: wander += wander_step * N(0, 1). Keeping
+ * off (a small number) instead of L keeps the integration exact to ~1e-15 s per segment even after
+ * 1e5 s. */
 struct vclock {
     double t;               /* true time of the last integration point */
     double off;             /* local minus true time at t; positive = clock fast */
@@ -37,8 +38,14 @@ void vclock_advance(struct vclock *c, double t);
 double vclock_offset(struct vclock *c, double t);
 /* Local time at t relative to the world's epoch: t + offset. */
 double vclock_local(struct vclock *c, double t);
-/* Total frequency error now (ppm, positive = fast): error + set + wander. */
+/* Total frequency error now (ppm, positive = fast): the oscillator's error
+ * (err + wander) compounded with the correction the node set,
+ * (1 + err + wander) * (1 + set) - 1. */
 double vclock_freq_ppm(const struct vclock *c);
+/* The frequency error the clock would have if the node set only -base_ppm, i.e.
+ * compensated by its own estimate of the clock's error (chrony's absolute
+ * frequency, positive = fast) without a slew: how wrong that estimate is (ppm). */
+double vclock_estimate_error_ppm(const struct vclock *c, double base_ppm);
 /* True time at which the local clock will read local_rel (seconds relative to the
  * epoch), assuming the current frequency holds; never earlier than the clock's t.
  * Wander may move the real crossing slightly; callers re-check after advancing. */

@@ -5,6 +5,7 @@
 
 #include "daemon/config.h"
 #include "daemon/node.h"
+#include "daemon/reference.h"
 #include "lib/mem.h"
 #include "lib/ts.h"
 
@@ -67,6 +68,7 @@ void world_free(struct world *w)
     }
     free(w->ev);
     free(w->nodes);
+    free(w->theap);
     free(w->hosts);
     free(w->links);
     free(w->probes);
@@ -166,13 +168,15 @@ int world_add_node(struct world *w, const char *name, const char *ip, const char
             fprintf(stderr, "sim: too many nodes\n");
             return -1;
         }
-        w->cap_nodes = 64;
+        w->cap_nodes = w->max_nodes > 64 ? w->max_nodes : 64;
         w->nodes = xcalloc((size_t)w->cap_nodes, sizeof(*w->nodes));
+        w->theap = xcalloc((size_t)w->cap_nodes, sizeof(*w->theap));
     }
     sn = &w->nodes[idx];
     memset(sn, 0, sizeof(*sn));
     sn->w = w;
     sn->idx = idx;
+    sn->heap_pos = -1;
     snprintf(sn->name, sizeof(sn->name), "%s", name);
     sn->host = world_add_host(w, ip, HOST_NODE, idx);
     if (sn->host < 0)
@@ -228,6 +232,62 @@ void world_add_probes(struct world *w, const char *prefix, int count, int target
     }
 }
 
+/* The node timers in a binary heap on (timer_t, index): the earliest timer is
+ * found in O(1) however many nodes there are, and ties go to the lower index. */
+static int timer_before(const struct world *w, int a, int b)
+{
+    const struct sim_node *x = &w->nodes[a], *y = &w->nodes[b];
+    return x->timer_t < y->timer_t || (x->timer_t == y->timer_t && a < b);
+}
+
+static void theap_set(struct world *w, int pos, int node)
+{
+    w->theap[pos] = node;
+    w->nodes[node].heap_pos = pos;
+}
+
+static void theap_sift(struct world *w, int pos)
+{
+    int node = w->theap[pos];
+    while (pos > 0 && timer_before(w, node, w->theap[(pos - 1) / 2])) {
+        theap_set(w, pos, w->theap[(pos - 1) / 2]);
+        pos = (pos - 1) / 2;
+    }
+    for (;;) {
+        int l = 2 * pos + 1, m = l;
+        if (l >= w->n_theap)
+            break;
+        if (l + 1 < w->n_theap && timer_before(w, w->theap[l + 1], w->theap[l]))
+            m = l + 1;
+        if (!timer_before(w, w->theap[m], node))
+            break;
+        theap_set(w, pos, w->theap[m]);
+        pos = m;
+    }
+    theap_set(w, pos, node);
+}
+
+/* Put the node in the heap, move it, or take it out, after has_timer/timer_t changed. */
+static void timer_update(struct world *w, struct sim_node *sn)
+{
+    int pos = sn->heap_pos;
+    if (!sn->has_timer) {
+        if (pos < 0)
+            return;
+        sn->heap_pos = -1;
+        if (--w->n_theap > pos) {
+            theap_set(w, pos, w->theap[w->n_theap]);
+            theap_sift(w, pos);
+        }
+        return;
+    }
+    if (pos < 0) {
+        pos = w->n_theap++;
+        theap_set(w, pos, sn->idx);
+    }
+    theap_sift(w, pos);
+}
+
 /* True time at which to look at the node's clock again for its deadline: the
  * crossing at the current frequency, but no later than the next wander step (the
  * frequency changes there), so a timer is never fired late. */
@@ -247,6 +307,24 @@ static void node_refresh_timer(struct world *w, struct sim_node *sn)
     sn->has_timer = node_next_timeout(sn->node, &sn->timer_local);
     if (sn->has_timer)
         sn->timer_t = timer_aim(w, sn);
+    timer_update(w, sn);
+}
+
+/* Someone else steps a node's clock by +jump. The platform loop waits in select()
+ * for a relative timeout computed before the step, so the pending wait keeps its
+ * length in elapsed time: the raw deadline moves with the clock. The node then
+ * wakes at a raw time off by the jump, which is how its jump detection (like
+ * chrony's scheduler) notices a step backwards. */
+static void node_jump(struct world *w, struct sim_node *sn, double jump)
+{
+    vclock_jump(&sn->clock, w->t, jump);
+    if (!sn->has_timer)
+        return;
+    ts_add(&sn->timer_local, &sn->timer_local, jump);
+    sn->timer_t = timer_aim(w, sn);
+    if (sn->timer_t < w->t)
+        sn->timer_t = w->t;
+    timer_update(w, sn);
 }
 
 static void node_fire_timer(struct world *w, struct sim_node *sn)
@@ -257,6 +335,7 @@ static void node_fire_timer(struct world *w, struct sim_node *sn)
         /* Not there yet (a wander step or rounding): aim again, always moving on. */
         double t = timer_aim(w, sn);
         sn->timer_t = t > w->t + 1e-9 ? t : w->t + 1e-9;
+        timer_update(w, sn);
         return;
     }
     node_on_timer(sn->node, &now);
@@ -268,6 +347,7 @@ static void node_sample(struct world *w, struct sim_node *sn)
     struct node_metrics *m = &sn->m;
     double off = vclock_offset(&sn->clock, w->t);
     double freq = vclock_freq_ppm(&sn->clock);
+    double est = vclock_estimate_error_ppm(&sn->clock, reference_base_freq_ppm(sn->node));
     m->samples++;
     m->last_off = off;
     if (!m->ever_sampled) {
@@ -285,7 +365,7 @@ static void node_sample(struct world *w, struct sim_node *sn)
         return;
     m->samples_after++;
     m->sum_off2 += off * off;
-    m->sum_freq2 += freq * freq;
+    m->sum_freq2 += est * est;
     if (fabs(off) > m->max_off)
         m->max_off = fabs(off);
     if (fabs(freq) > m->max_freq)
@@ -313,8 +393,7 @@ static void dispatch(struct world *w, struct world_event *e)
         world_schedule(w, w->t + w->sample_interval, EV_SAMPLE, 0, 0.0, NULL);
         break;
     case EV_JUMP:
-        vclock_jump(&w->nodes[e->a].clock, w->t, e->x);
-        node_refresh_timer(w, &w->nodes[e->a]);
+        node_jump(w, &w->nodes[e->a], e->x);
         break;
     case EV_RESOLVE:
         sim_resolve_finish(e->p);
@@ -379,13 +458,8 @@ static void note_time(struct world *w, double t)
  * is not later than until. Returns 0 when nothing is due by then. */
 static int world_step(struct world *w, double until)
 {
-    struct sim_node *next = NULL;
+    struct sim_node *next = w->n_theap ? &w->nodes[w->theap[0]] : NULL;
     double te = w->n_ev ? w->ev[0].t : INFINITY;
-    for (int i = 0; i < w->n_nodes; i++) {
-        struct sim_node *sn = &w->nodes[i];
-        if (sn->has_timer && (!next || sn->timer_t < next->timer_t))
-            next = sn;
-    }
     if (w->stuck)
         return 0;
     if (next && next->timer_t < te) {

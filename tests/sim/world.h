@@ -74,11 +74,12 @@ struct packet {
 
 struct node_metrics {
     uint64_t samples, samples_after;
-    double sum_off2, max_off;   /* after warm-up */
-    double sum_freq2, max_freq; /* ppm, after warm-up */
-    double max_off_all;         /* whole run */
-    double last_bad_t;          /* last sample with |offset| >= sync limit; -1 none */
-    double first_1ms_t;         /* first sample with |offset| < 1 ms; -1 none yet */
+    double sum_off2, max_off; /* after warm-up */
+    double sum_freq2;         /* ppm^2, error of the node's frequency estimate, after warm-up */
+    double max_freq;    /* ppm, the clock's whole frequency error (slew included), after warm-up */
+    double max_off_all; /* whole run */
+    double last_bad_t;  /* last sample with |offset| >= sync limit; -1 none */
+    double first_1ms_t; /* first sample with |offset| < 1 ms; -1 none yet */
     int ever_sampled;
     double last_off;
 };
@@ -99,6 +100,7 @@ struct sim_node {
     int has_timer;
     struct timespec timer_local; /* raw local deadline from node_next_timeout */
     double timer_t;              /* its true-time estimate */
+    int heap_pos;                /* index in the world's timer heap, -1 if not there */
     struct node_metrics m;
     uint64_t log_warnings;
     char **log_lines; /* every log line of the node (up to SIM_MAX_LOG_LINES) */
@@ -141,6 +143,9 @@ struct world {
 
     struct sim_node *nodes;
     int n_nodes, cap_nodes;
+    int max_nodes; /* capacity allocated with the first node (64 if 0); nodes never move */
+    int *theap;    /* node indices with a timer, a min-heap on (timer_t, index) */
+    int n_theap;
     struct host *hosts;
     int n_hosts;
     size_t cap_hosts;

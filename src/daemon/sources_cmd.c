@@ -1,0 +1,525 @@
+/* Run-time source control from chronyc (spec cmdmon.md 7.4-7.8, 7.14, 7.15,
+ * 7.17): add and delete sources, selection options and offsets, reset,
+ * sourcedir reloads, name refreshes, the local reference and manual clock
+ * adjustments, with chronyd's status codes. */
+#include "daemon/node_internal.h"
+
+#include "daemon/config.h"
+#include "daemon/config_parse.h"
+#include "lib/mem.h"
+#include "proto/cmdmon.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A free directive slot: unused, and no lookup pending for a removed one
+ * (its callback still refers to the slot). -1 when all are in use. */
+static int entry_alloc(struct sources *ss)
+{
+    for (size_t i = 0; i < ss->n_entries; i++)
+        if (!ss->entries[i].cfg && !ss->entries[i].resolving)
+            return (int)i;
+    if (ss->n_entries < ss->cap_entries)
+        return (int)ss->n_entries++;
+    return -1;
+}
+
+/* An entry without sources that is still counted as unresolved (activity). */
+static int entry_unresolved(const struct source_entry *e)
+{
+    return e->cfg && e->n_active == 0 && !e->failed;
+}
+
+/* Forget a directive: its retry timer and owned configuration. A pending
+ * lookup keeps the slot busy until its callback has run. */
+static void entry_release(struct node *n, size_t index)
+{
+    struct source_entry *e = &n->srcs.entries[index];
+
+    if (entry_unresolved(e))
+        n->srcs.unresolved--;
+    sched_cancel(&n->sched, e->retry_timer);
+    if (e->own)
+        config_free_sources(e->own, 1);
+    e->retry_timer = 0;
+    e->own = NULL;
+    e->cfg = NULL;
+    e->n_active = 0;
+    e->failed = 0;
+    e->from_sourcedir = 0;
+    e->retry_interval = 0.0;
+}
+
+static void index_removed(int *index, int removed)
+{
+    if (*index == removed)
+        *index = -1;
+    else if (*index > removed)
+        (*index)--;
+}
+
+/* Take a source out of the table and the selector. */
+static void source_remove(struct node *n, int index, const struct timespec *raw_now)
+{
+    struct sources *ss = &n->srcs;
+    struct source *s = ss->v[index];
+    struct source_entry *e = &ss->entries[s->cfg_index];
+
+    if (index == ss->selected) {
+        /* chrony takes a source offline before destroying it: the selected
+         * one becomes unreachable and the selection is lost (and logged). */
+        s->client.reach = 0;
+        sources_select(n, -1, raw_now);
+    }
+    select_remove_source(ss->sel, index);
+    memmove(&ss->v[index], &ss->v[index + 1], sizeof(*ss->v) * (size_t)(ss->n - index - 1));
+    ss->n--;
+    index_removed(&ss->selected, index);
+    index_removed(&ss->pending_replace, index);
+    if (s->replacing) {
+        /* A replacement lookup still refers to the source and its directive:
+         * keep both, silent (offline, no socket), until the end. */
+        sched_cancel(&n->sched, s->tx_timer);
+        s->tx_timer = 0;
+        ntp_client_set_online(&s->client, 0, raw_now);
+        ss->zombies = xrealloc(ss->zombies, sizeof(*ss->zombies) * (size_t)(ss->n_zombies + 1));
+        ss->zombies[ss->n_zombies++] = s;
+        return;
+    }
+    if (--e->n_active <= 0)
+        entry_release(n, (size_t)s->cfg_index);
+    sources_free_source(n, s);
+}
+
+void sources_cmd_fini(struct node *n)
+{
+    struct sources *ss = &n->srcs;
+
+    for (int i = 0; i < ss->n_zombies; i++)
+        sources_free_source(n, ss->zombies[i]);
+    free(ss->zombies);
+    ss->zombies = NULL;
+    ss->n_zombies = 0;
+    for (size_t i = 0; i < ss->n_entries; i++)
+        if (ss->entries[i].own)
+            config_free_sources(ss->entries[i].own, 1);
+}
+
+/* chrony accepts names of printable characters without spaces. */
+static int name_valid(const char *name)
+{
+    if (!*name)
+        return 0;
+    for (const char *p = name; *p; p++)
+        if (!isgraph((unsigned char)*p))
+            return 0;
+    return 1;
+}
+
+/* Checks of an address given directly (chrony's NSR_AddSourceByName):
+ * the family option must match, and no source may use the address yet
+ * (whatever its port). */
+static int check_literal(const struct node *n, const struct source_cfg *sc)
+{
+    struct ip_addr ip;
+
+    if (!ip_addr_parse(&ip, sc->name))
+        return CMDMON_STT_SUCCESS;
+    if (!sources_family_allowed(n, sc, ip.family))
+        return CMDMON_STT_INVALIDAF;
+    if (sources_address_in_use(&n->srcs, &ip))
+        return CMDMON_STT_SOURCEALREADYKNOWN;
+    return CMDMON_STT_SUCCESS;
+}
+
+int sources_add_cfg(struct node *n, struct source_cfg *sc, int from_sourcedir,
+                    const struct timespec *raw_now)
+{
+    struct sources *ss = &n->srcs;
+    int st = check_literal(n, sc), slot;
+    struct source_entry *e;
+
+    (void)raw_now;
+    if (st == CMDMON_STT_SUCCESS && (slot = entry_alloc(ss)) < 0)
+        st = CMDMON_STT_TOOMANYSOURCES;
+    if (st != CMDMON_STT_SUCCESS) {
+        config_free_sources(sc, 1);
+        return st;
+    }
+    e = &ss->entries[slot];
+    memset(e, 0, sizeof(*e));
+    e->cfg = sc;
+    e->own = sc;
+    e->node = n;
+    e->from_sourcedir = from_sourcedir;
+    ss->unresolved++;
+    /* An address is used at once; a name resolves in the background and
+     * the request still succeeds (spec 7.4). */
+    sources_lookup_entry(n, (size_t)slot);
+    return CMDMON_STT_SUCCESS;
+}
+
+static unsigned sel_from_flags(uint32_t f)
+{
+    return (f & CMDMON_SRC_NOSELECT ? CFG_SEL_NOSELECT : 0u) |
+           (f & CMDMON_SRC_PREFER ? CFG_SEL_PREFER : 0u) |
+           (f & CMDMON_SRC_TRUST ? CFG_SEL_TRUST : 0u) |
+           (f & CMDMON_SRC_REQUIRE ? CFG_SEL_REQUIRE : 0u);
+}
+
+static void cfg_from_flags(struct source_cfg *sc, uint32_t f)
+{
+    sc->offline = !(f & CMDMON_SRC_ONLINE);
+    sc->auto_offline = !!(f & CMDMON_SRC_AUTOOFFLINE);
+    sc->iburst = !!(f & CMDMON_SRC_IBURST);
+    sc->interleaved = !!(f & CMDMON_SRC_INTERLEAVED);
+    sc->burst = !!(f & CMDMON_SRC_BURST);
+    sc->nts = !!(f & CMDMON_SRC_NTS);
+    sc->copy = !!(f & CMDMON_SRC_COPY);
+    sc->ext_fields = (f & CMDMON_SRC_EF_EXP_MONO_ROOT ? CFG_EF_EXP_MONO_ROOT : 0) |
+                     (f & CMDMON_SRC_EF_EXP_NET_CORRECTION ? CFG_EF_EXP_NET_CORRECTION : 0);
+    sc->sel_options = (int)sel_from_flags(f);
+    sc->family = f & CMDMON_SRC_IPV4 ? IPF_INET4 : f & CMDMON_SRC_IPV6 ? IPF_INET6 : IPF_UNSPEC;
+}
+
+/* The request's fields as a server/pool directive would give them. */
+static struct source_cfg *cfg_from_request(const struct cmdmon_req_add_source *a, const char *name)
+{
+    struct source_cfg *sc = xcalloc(1, sizeof(*sc));
+
+    cfg_source_defaults(sc);
+    sc->type = a->type == CMDMON_ADD_POOL ? CFG_SRC_POOL : CFG_SRC_SERVER;
+    sc->name = xstrdup(name);
+    sc->port = (int)a->port;
+    sc->minpoll = a->minpoll;
+    sc->maxpoll = a->maxpoll;
+    sc->presend_minpoll = a->presend_minpoll;
+    sc->min_stratum = (int)a->min_stratum;
+    sc->poll_target = (int)a->poll_target;
+    sc->version = (int)a->version;
+    sc->max_sources = (int)a->max_sources;
+    sc->min_samples = a->min_samples;
+    sc->max_samples = a->max_samples;
+    sc->authkey = a->authkey;
+    sc->nts_port = (int)a->nts_port;
+    sc->max_delay = a->max_delay;
+    sc->max_delay_ratio = a->max_delay_ratio;
+    sc->max_delay_dev_ratio = a->max_delay_dev_ratio;
+    sc->min_delay = a->min_delay;
+    sc->asymmetry = a->asymmetry;
+    sc->offset = a->offset;
+    sc->filter_length = a->filter_length;
+    sc->cert_set = a->cert_set;
+    sc->max_delay_quant = a->max_delay_quant;
+    sc->max_unreach = a->max_unreach;
+    cfg_from_flags(sc, a->flags);
+    return sc;
+}
+
+int sources_add_from_request(struct node *n, const struct cmdmon_req_add_source *a,
+                             const struct timespec *raw_now)
+{
+    char name[CMDMON_NAME_LEN];
+
+    /* Symmetric associations are not implemented: refused as an invalid
+     * request, like an unknown type. */
+    if (a->type != CMDMON_ADD_SERVER && a->type != CMDMON_ADD_POOL)
+        return CMDMON_STT_INVALID;
+    if (!memchr(a->name, '\0', sizeof(a->name)))
+        return CMDMON_STT_INVALIDNAME;
+    memcpy(name, a->name, sizeof(name));
+    if (!name_valid(name))
+        return CMDMON_STT_INVALIDNAME;
+    return sources_add_cfg(n, cfg_from_request(a, name), 0, raw_now);
+}
+
+int sources_delete(struct node *n, const struct cmdmon_addr *addr, const struct timespec *raw_now)
+{
+    struct ip_addr ip;
+    int index;
+
+    cmdmon_addr_to_ip(addr, &ip);
+    index = ip.family == IPF_UNSPEC ? -1 : sources_find(n, &ip);
+    if (index < 0)
+        return CMDMON_STT_NOSUCHSOURCE;
+    source_remove(n, index, raw_now);
+    /* The synchronisation source may be gone: select again. */
+    sources_select(n, -1, raw_now);
+    return CMDMON_STT_SUCCESS;
+}
+
+static struct source *source_at(struct node *n, const struct cmdmon_addr *addr)
+{
+    struct ip_addr ip;
+
+    cmdmon_addr_to_ip(addr, &ip);
+    if (ip.family == IPF_UNSPEC)
+        return NULL; /* a reference clock by refid: there are none */
+    return (struct source *)sources_get(n, sources_find(n, &ip));
+}
+
+int sources_modify_selectopts(struct node *n, const struct cmdmon_req_selectopts *r,
+                              const struct timespec *raw_now)
+{
+    struct source *s = source_at(n, &r->address);
+    unsigned mask = r->mask & 0xfu, options, updated;
+    char addr[IP_ADDR_STRLEN];
+
+    if (!s)
+        return CMDMON_STT_NOSUCHSOURCE;
+    /* The mask uses the selection bits, the values the ADD_SOURCE flags. */
+    options = sel_from_flags(r->options);
+    updated = (s->sel_options & ~mask) | (options & mask);
+    if (updated != s->sel_options) {
+        s->sel_options = updated;
+        LOG_INFO(n->env->log, "Source %s selection options modified",
+                 ip_addr_format(&s->remote.ip, addr, sizeof(addr)));
+        sources_select(n, -1, raw_now);
+    }
+    return CMDMON_STT_SUCCESS;
+}
+
+int sources_modify_offset(struct node *n, const struct cmdmon_req_offset *r)
+{
+    struct source *s = source_at(n, &r->address);
+    char addr[IP_ADDR_STRLEN];
+
+    if (!s)
+        return CMDMON_STT_NOSUCHSOURCE;
+    ntp_client_set_offset(&s->client, r->offset);
+    LOG_INFO(n->env->log, "Source %s new offset %f",
+             ip_addr_format(&s->remote.ip, addr, sizeof(addr)), r->offset);
+    return CMDMON_STT_SUCCESS;
+}
+
+int sources_reset_all(struct node *n, const struct timespec *raw_now)
+{
+    struct sources *ss = &n->srcs;
+
+    /* chrony resets every source instance (reachability, stratum, leap,
+     * samples), then notifies an unknown clock step: the protocol state and
+     * polling start afresh and the sources are selected again. */
+    for (int i = 0; i < ss->n; i++) {
+        struct source *s = ss->v[i];
+        s->client.reach = 0;
+        s->client.reach_size = 0;
+        s->stratum = 0;
+        s->leap = 3;
+    }
+    sources_on_unknown_step(n, raw_now);
+    return CMDMON_STT_SUCCESS;
+}
+
+/* Same directive (a changed line counts as removed and added, as chrony). */
+static int cfg_same(const struct source_cfg *a, const struct source_cfg *b)
+{
+    return a->type == b->type && strcmp(a->name, b->name) == 0 && a->port == b->port &&
+           a->family == b->family && a->minpoll == b->minpoll && a->maxpoll == b->maxpoll &&
+           a->presend_minpoll == b->presend_minpoll && a->offline == b->offline &&
+           a->auto_offline == b->auto_offline && a->burst == b->burst && a->iburst == b->iburst &&
+           a->copy == b->copy && a->interleaved == b->interleaved && a->nts == b->nts &&
+           a->min_stratum == b->min_stratum && a->poll_target == b->poll_target &&
+           a->version == b->version && a->max_sources == b->max_sources &&
+           a->min_samples == b->min_samples && a->max_samples == b->max_samples &&
+           a->filter_length == b->filter_length && a->sel_options == b->sel_options &&
+           a->nts_port == b->nts_port && a->ext_fields == b->ext_fields &&
+           a->max_unreach == b->max_unreach && a->authkey == b->authkey &&
+           a->cert_set == b->cert_set && a->max_delay == b->max_delay &&
+           a->max_delay_ratio == b->max_delay_ratio &&
+           a->max_delay_dev_ratio == b->max_delay_dev_ratio &&
+           a->max_delay_quant == b->max_delay_quant && a->min_delay == b->min_delay &&
+           a->asymmetry == b->asymmetry && a->offset == b->offset;
+}
+
+static void entry_remove(struct node *n, size_t index, const struct timespec *raw_now)
+{
+    struct sources *ss = &n->srcs;
+
+    for (int i = ss->n - 1; i >= 0; i--)
+        if (ss->v[i]->cfg_index == (int)index)
+            source_remove(n, i, raw_now);
+    if (ss->entries[index].cfg && ss->entries[index].n_active == 0)
+        entry_release(n, index);
+}
+
+/* Directives of the old files missing from the new ones go; *keep[i] marks
+ * new directives already present. */
+static int remove_stale(struct node *n, const struct source_cfg *v, size_t nv, char *keep,
+                        const struct timespec *raw_now)
+{
+    struct sources *ss = &n->srcs;
+    int removed = 0;
+
+    for (size_t i = 0; i < ss->n_entries; i++) {
+        struct source_entry *e = &ss->entries[i];
+        size_t j;
+        if (!e->cfg || !e->from_sourcedir)
+            continue;
+        for (j = 0; j < nv && (keep[j] || !cfg_same(e->cfg, &v[j])); j++)
+            ;
+        if (j < nv) {
+            keep[j] = 1;
+            continue;
+        }
+        entry_remove(n, i, raw_now);
+        removed++;
+    }
+    return removed;
+}
+
+int sources_reload_sourcedirs(struct node *n, const struct timespec *raw_now)
+{
+    struct source_cfg *v = NULL;
+    size_t nv = config_load_sourcedirs(n->cfg, &n->env->files, &v);
+    char *keep = xcalloc(nv ? nv : 1, 1);
+    int removed = remove_stale(n, v, nv, keep, raw_now);
+
+    for (size_t j = 0; j < nv; j++) {
+        struct source_cfg *sc;
+        if (keep[j] || v[j].type == CFG_SRC_PEER)
+            continue;
+        sc = xcalloc(1, sizeof(*sc));
+        *sc = v[j];
+        sc->name = xstrdup(v[j].name);
+        (void)sources_add_cfg(n, sc, 1, raw_now);
+    }
+    if (removed)
+        sources_select(n, -1, raw_now);
+    config_free_sources(v, nv);
+    free(keep);
+    return CMDMON_STT_SUCCESS;
+}
+
+/* The source moves to a new address: a new server, nothing carries over. */
+static void refresh_move(struct source *s, const struct ip_addr *ip)
+{
+    struct node *n = s->node;
+    char from[IP_ADDR_STRLEN], to[IP_ADDR_STRLEN];
+    int index = sources_index(s);
+
+    LOG_INFO(n->env->log, "Source %s replaced with %s",
+             ip_addr_format(&s->remote.ip, from, sizeof(from)), ip_addr_format(ip, to, sizeof(to)));
+    if (s->sock >= 0)
+        n->env->net.close(n->env->net.ctx, s->sock);
+    s->remote.ip = *ip;
+    s->ref_id = sources_refid_of(ip);
+    s->sock = sources_open_socket(n, ip->family);
+    ntp_client_reset(&s->client);
+    s->client.reach = 0;
+    s->client.reach_size = 0;
+    sourcestats_reset(s->stats);
+    select_reset_source(n->srcs.sel, index);
+    s->have_tx = 0;
+    s->stratum = 0;
+    s->leap = 3;
+    sources_arm(s);
+}
+
+/* chrony's refresh: a source keeps its address while the name still
+ * resolves to it, else it moves to the first address not in use. */
+static void on_refresh_resolved(void *arg, int status, const struct ip_addr *addrs, int count)
+{
+    struct source *s = arg;
+    struct node *n = s->node;
+    const struct source_cfg *sc;
+
+    s->replacing = 0;
+    if (status != 0 || sources_index(s) < 0)
+        return; /* failed, or the source was deleted meanwhile */
+    for (int i = 0; i < count; i++)
+        if (ip_addr_equal(&addrs[i], &s->remote.ip))
+            return;
+    sc = n->srcs.entries[s->cfg_index].cfg;
+    for (int i = 0; i < count; i++) {
+        if (sources_family_allowed(n, sc, addrs[i].family) &&
+            !sources_address_in_use(&n->srcs, &addrs[i])) {
+            refresh_move(s, &addrs[i]);
+            return;
+        }
+    }
+}
+
+int sources_refresh(struct node *n, const struct timespec *raw_now)
+{
+    struct sources *ss = &n->srcs;
+    struct ip_addr literal;
+
+    (void)raw_now;
+    /* Names not resolved yet: try again now. */
+    for (size_t i = 0; i < ss->n_entries; i++) {
+        struct source_entry *e = &ss->entries[i];
+        if (!entry_unresolved(e) || e->resolving)
+            continue;
+        sched_cancel(&n->sched, e->retry_timer);
+        e->retry_timer = 0;
+        sources_lookup_entry(n, i);
+    }
+    /* Sources given by name: look the name up again (a pending replacement
+     * lookup does the same already). The lookup may answer at once. */
+    for (int i = 0; i < ss->n; i++) {
+        struct source *s = ss->v[i];
+        if (s->replacing || ip_addr_parse(&literal, s->name))
+            continue;
+        s->replacing = 1;
+        if (n->env->resolver.resolve(n->env->resolver.ctx, s->name, IPF_UNSPEC, on_refresh_resolved,
+                                     s) != 0)
+            s->replacing = 0;
+    }
+    return CMDMON_STT_SUCCESS;
+}
+
+int sources_onoffline(struct node *n, const struct timespec *raw_now)
+{
+    char addr[IP_ADDR_STRLEN];
+
+    for (int i = 0; i < n->srcs.n; i++) {
+        struct source *s = n->srcs.v[i];
+        if (ntp_client_is_online(&s->client))
+            continue;
+        ntp_client_set_online(&s->client, 1, raw_now);
+        sources_arm(s);
+        LOG_INFO(n->env->log, "Source %s online",
+                 ip_addr_format(&s->remote.ip, addr, sizeof(addr)));
+    }
+    return CMDMON_STT_SUCCESS;
+}
+
+int sources_set_local(struct node *n, const struct cmdmon_req_local *l)
+{
+    struct disc_config *c = &n->ref.disc.cfg;
+
+    disc_set_local(&n->ref.disc, l->on_off != 0, l->stratum, l->orphan, l->distance);
+    if (l->on_off) {
+        /* LOCAL2 leaves these zero, which are chrony's defaults then. */
+        c->local_activate = l->activate;
+        c->local_wait_synced = l->wait_synced;
+        c->local_wait_unsynced = l->wait_unsynced;
+    }
+    n->cmd.rt.local_set = 1;
+    n->cmd.rt.local = *l;
+    return CMDMON_STT_SUCCESS;
+}
+
+int sources_manual_dfreq(struct node *n, double dfreq_ppm, const struct timespec *raw_now)
+{
+    struct clock_cmd cmd;
+
+    clock_cmd_init(&cmd);
+    clock_accumulate_freq(&n->ref.clock, raw_now, dfreq_ppm * 1e-6, &cmd);
+    reference_apply(n, raw_now, &cmd);
+    LOG_INFO(n->env->log, "Accumulated delta freq of %.3fppm", dfreq_ppm);
+    return CMDMON_STT_SUCCESS;
+}
+
+int sources_manual_doffset(struct node *n, double doffset, const struct timespec *raw_now)
+{
+    struct clock_cmd cmd;
+
+    clock_cmd_init(&cmd);
+    if (!clock_accumulate_offset(&n->ref.clock, raw_now, doffset, 0.0, &cmd))
+        return CMDMON_STT_FAILED;
+    reference_apply(n, raw_now, &cmd);
+    LOG_INFO(n->env->log, "Accumulated delta offset of %.6f seconds", doffset);
+    return CMDMON_STT_SUCCESS;
+}

@@ -1,0 +1,657 @@
+/* Run-time source control (sources_cmd.c) through the engine's control op
+ * and the command socket: add/delete, selectopts, offset, reset, sourcedir
+ * reloads, refresh, onoffline, local, dfreq/doffset, with chronyd's status
+ * codes (spec cmdmon.md 5.3, 7.4-7.8, 7.14, 7.15, 7.17). A fake server
+ * answers every request so that added sources get selected. */
+#include "check.h"
+#include "fake_env.h"
+
+#include "daemon/config.h"
+#include "daemon/node_internal.h"
+#include "lib/ts.h"
+#include "proto/ntp.h"
+
+#include <math.h>
+#include <string.h>
+
+struct world {
+    struct fake_env f;
+    struct config *cfg;
+    struct node *n;
+    struct ip_addr watch; /* requests sent to this address are counted */
+    int n_watch;
+    struct ip_addr dns[2]; /* what "ntp.test" resolves to (test_refresh) */
+    int n_dns;             /* 0: a temporary failure */
+};
+
+static void world_init(struct world *w)
+{
+    memset(w, 0, sizeof(*w));
+    fake_env_init(&w->f);
+    w->f.control = 1;
+}
+
+static void world_build(struct world *w, const char **lines)
+{
+    char err[256];
+    struct node_opts o = {.family = 0, .precision = 1e-8, .noclock = 1};
+
+    w->cfg = config_new();
+    for (int i = 0; lines && lines[i]; i++)
+        CHECK(config_parse_line(w->cfg, lines[i], NULL, i + 1, &w->f.env.files, err, sizeof(err)) ==
+              0);
+    w->n = node_new(w->cfg, &w->f.env, &o);
+    CHECK(node_start(w->n, &w->f.now, err, sizeof(err)) == 0);
+}
+
+static void world_start(struct world *w, const char **lines)
+{
+    world_init(w);
+    world_build(w, lines);
+}
+
+static void world_fini(struct world *w)
+{
+    node_free(w->n);
+    config_free(w->cfg);
+    fake_env_fini(&w->f);
+}
+
+/* A stratum-1 server with the same time as ours, 2 ms away. */
+static void reply(struct world *w, const struct fake_sent *req)
+{
+    struct ntp_packet q, r;
+    uint8_t buf[NTP_HEADER_LEN];
+    struct net_rx rx;
+
+    if (ntp_decode(req->data, req->len, &q, NULL) != NTP_OK || q.mode != NTP_MODE_CLIENT)
+        return;
+    if (ip_addr_equal(&req->remote.ip, &w->watch))
+        w->n_watch++;
+    fake_env_advance(&w->f, 0.001);
+    memset(&r, 0, sizeof(r));
+    r.version = q.version;
+    r.mode = NTP_MODE_SERVER;
+    r.stratum = 1;
+    r.poll = q.poll;
+    r.precision = -20;
+    r.ref_id = 0x47505300;
+    r.origin_ts = q.tx_ts;
+    ntp_ts64_from_timespec(&r.ref_ts, &w->f.now);
+    ntp_ts64_from_timespec(&r.rx_ts, &w->f.now);
+    ntp_ts64_from_timespec(&r.tx_ts, &w->f.now);
+    CHECK(ntp_encode(&r, buf, sizeof(buf)) == NTP_HEADER_LEN);
+    fake_env_advance(&w->f, 0.001);
+    memset(&rx, 0, sizeof(rx));
+    rx.sock = req->sock;
+    rx.data = buf;
+    rx.len = sizeof(buf);
+    rx.remote = req->remote;
+    rx.rx_ts = w->f.now;
+    node_on_datagram(w->n, &rx, &w->f.now);
+}
+
+static void run(struct world *w, double seconds)
+{
+    struct timespec end, when;
+
+    ts_add(&end, &w->f.now, seconds);
+    while (ts_cmp(&w->f.now, &end) < 0) {
+        struct fake_sent sent[FAKE_MAX_SENT];
+        int ns;
+        double dt = ts_diff(&end, &w->f.now);
+        if (node_next_timeout(w->n, &when) && ts_diff(&when, &w->f.now) < dt)
+            dt = fmax(ts_diff(&when, &w->f.now), 0.0);
+        fake_env_advance(&w->f, dt);
+        node_on_timer(w->n, &w->f.now);
+        ns = w->f.n_sent;
+        memcpy(sent, w->f.sent, sizeof(sent[0]) * (size_t)ns);
+        w->f.n_sent = 0;
+        for (int i = 0; i < ns; i++)
+            reply(w, &sent[i]);
+    }
+}
+
+static int control(struct world *w, struct cmdmon_request *q, uint16_t command)
+{
+    q->command = command;
+    return w->n->cmd.ops.control(w->n->cmd.ops.ctx, q, &w->f.now);
+}
+
+/* chronyc's ADD_SOURCE defaults (spec 7.4) for name. */
+static void add_request(struct cmdmon_request *q, uint32_t type, const char *name, uint32_t flags)
+{
+    struct cmdmon_req_add_source *a = &q->u.add_source;
+
+    memset(q, 0, sizeof(*q));
+    a->type = type;
+    snprintf((char *)a->name, sizeof(a->name), "%s", name);
+    a->port = 123;
+    a->minpoll = 0;
+    a->maxpoll = 1;
+    a->presend_minpoll = 100;
+    a->poll_target = 8;
+    a->max_sources = 4;
+    a->min_samples = -1;
+    a->max_samples = -1;
+    a->nts_port = 4460;
+    a->max_delay = 3.0;
+    a->max_delay_dev_ratio = 10.0;
+    a->asymmetry = 1.0;
+    a->max_unreach = 100000;
+    a->flags = flags;
+}
+
+static int add(struct world *w, uint32_t type, const char *name, uint32_t flags)
+{
+    struct cmdmon_request q;
+
+    add_request(&q, type, name, flags);
+    return control(w, &q, CMDMON_REQ_ADD_SOURCE);
+}
+
+static void addr_request(struct cmdmon_request *q, const char *addr)
+{
+    struct ip_addr ip;
+
+    memset(q, 0, sizeof(*q));
+    if (addr) {
+        CHECK(ip_addr_parse(&ip, addr));
+        cmdmon_addr_from_ip(&q->u.address.ip, &ip);
+    }
+}
+
+static int find(struct world *w, const char *addr)
+{
+    struct ip_addr ip;
+
+    CHECK(ip_addr_parse(&ip, addr));
+    return sources_find(w->n, &ip);
+}
+
+static void test_add_server_selected(void)
+{
+    struct world w;
+    const struct source *s;
+
+    world_start(&w, NULL);
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "192.0.2.1", CMDMON_SRC_ONLINE | CMDMON_SRC_IBURST),
+                 CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(sources_count(w.n), 1);
+    s = sources_get(w.n, 0);
+    CHECK_STR_EQ(s->name, "192.0.2.1");
+    CHECK_INT_EQ(s->remote.port, 123);
+    CHECK_INT_EQ(w.n->srcs.unresolved, 0);
+    /* The address is in use, whatever the port: "511 Source already present". */
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "192.0.2.1", CMDMON_SRC_ONLINE),
+                 CMDMON_STT_SOURCEALREADYKNOWN);
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_POOL, "192.0.2.1", CMDMON_SRC_ONLINE),
+                 CMDMON_STT_SOURCEALREADYKNOWN);
+    CHECK_INT_EQ(sources_count(w.n), 1);
+    run(&w, 30.0);
+    CHECK(fake_env_log_contains(&w.f, "Selected source 192.0.2.1"));
+    CHECK_INT_EQ(sources_selected(w.n), 0);
+    world_fini(&w);
+}
+
+static void test_add_invalid(void)
+{
+    struct world w;
+    struct cmdmon_request q;
+
+    world_start(&w, NULL);
+    /* Peers are not supported: refused like an unknown type. */
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_PEER, "192.0.2.2", CMDMON_SRC_ONLINE), CMDMON_STT_INVALID);
+    CHECK_INT_EQ(add(&w, 0, "192.0.2.2", CMDMON_SRC_ONLINE), CMDMON_STT_INVALID);
+    CHECK_INT_EQ(add(&w, 4, "192.0.2.2", CMDMON_SRC_ONLINE), CMDMON_STT_INVALID);
+    add_request(&q, CMDMON_ADD_SERVER, "", CMDMON_SRC_ONLINE);
+    memset(q.u.add_source.name, 'a', sizeof(q.u.add_source.name));
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_ADD_SOURCE), CMDMON_STT_INVALIDNAME);
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "", CMDMON_SRC_ONLINE), CMDMON_STT_INVALIDNAME);
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "a b", CMDMON_SRC_ONLINE), CMDMON_STT_INVALIDNAME);
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "a\tb", CMDMON_SRC_ONLINE), CMDMON_STT_INVALIDNAME);
+    /* ipv6 option with an IPv4 address and the reverse. */
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "192.0.2.2", CMDMON_SRC_ONLINE | CMDMON_SRC_IPV6),
+                 CMDMON_STT_INVALIDAF);
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "2001:db8::1", CMDMON_SRC_ONLINE | CMDMON_SRC_IPV4),
+                 CMDMON_STT_INVALIDAF);
+    CHECK_INT_EQ(sources_count(w.n), 0);
+    /* A name resolves in the background: accepted (the fake resolver then
+     * reports it invalid, as chronyd logs). */
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "ntp.example", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Invalid host ntp.example"));
+    CHECK_INT_EQ(w.n->srcs.unresolved, 0);
+    world_fini(&w);
+}
+
+static void test_add_options(void)
+{
+    struct world w;
+    struct cmdmon_request q;
+    const struct source *s;
+
+    world_start(&w, NULL);
+    add_request(&q, CMDMON_ADD_SERVER, "192.0.2.3", CMDMON_SRC_PREFER | CMDMON_SRC_TRUST);
+    q.u.add_source.port = 11123;
+    q.u.add_source.minpoll = 3;
+    q.u.add_source.maxpoll = 5;
+    q.u.add_source.offset = 0.25;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_ADD_SOURCE), CMDMON_STT_SUCCESS);
+    s = sources_get(w.n, 0);
+    CHECK(s != NULL);
+    CHECK_INT_EQ(s->remote.port, 11123);
+    CHECK_INT_EQ(s->sel_options, SELECT_OPT_PREFER | SELECT_OPT_TRUST);
+    /* No ONLINE flag = the `offline` option. */
+    CHECK(!ntp_client_is_online(&s->client));
+    CHECK_INT_EQ(s->client.opts.minpoll, 3);
+    CHECK_INT_EQ(s->client.opts.maxpoll, 5);
+    CHECK_NEAR(s->client.opts.offset, 0.25, 1e-12);
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_POOL, "192.0.2.4", CMDMON_SRC_ONLINE | CMDMON_SRC_NOSELECT),
+                 CMDMON_STT_SUCCESS);
+    s = sources_get(w.n, 1);
+    CHECK_INT_EQ(s->sel_options, SELECT_OPT_NOSELECT);
+    CHECK(ntp_client_is_online(&s->client));
+    world_fini(&w);
+}
+
+static void test_too_many_sources(void)
+{
+    struct world w;
+    char name[32];
+    int i, st = CMDMON_STT_SUCCESS;
+
+    world_start(&w, NULL);
+    for (i = 0; i <= SOURCES_MAX_RUNTIME && st == CMDMON_STT_SUCCESS; i++) {
+        snprintf(name, sizeof(name), "10.0.%d.%d", i / 200, i % 200 + 1);
+        st = add(&w, CMDMON_ADD_SERVER, name, 0);
+    }
+    CHECK_INT_EQ(st, CMDMON_STT_TOOMANYSOURCES);
+    CHECK_INT_EQ(sources_count(w.n), SOURCES_MAX_RUNTIME);
+    world_fini(&w);
+}
+
+static void test_delete(void)
+{
+    const char *lines[] = {"server 192.0.2.1 iburst minpoll 0 maxpoll 1", NULL};
+    struct world w;
+    struct cmdmon_request q;
+
+    world_start(&w, lines);
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "192.0.2.2", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    run(&w, 30.0);
+    CHECK_INT_EQ(sources_selected(w.n), 0);
+    addr_request(&q, "192.0.2.9");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_NOSUCHSOURCE);
+    addr_request(&q, NULL);
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_NOSUCHSOURCE);
+    /* Deleting the synchronisation source (from the configuration). */
+    addr_request(&q, "192.0.2.1");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(sources_count(w.n), 1);
+    CHECK_INT_EQ(find(&w, "192.0.2.1"), -1);
+    CHECK_INT_EQ(find(&w, "192.0.2.2"), 0);
+    CHECK(sources_selected(w.n) != 0 || find(&w, "192.0.2.2") == 0);
+    run(&w, 30.0);
+    CHECK_INT_EQ(sources_selected(w.n), 0);
+    CHECK(fake_env_log_contains(&w.f, "Selected source 192.0.2.2"));
+    /* The address is free again. */
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "192.0.2.1", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    addr_request(&q, "192.0.2.2");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    addr_request(&q, "192.0.2.1");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(sources_count(w.n), 0);
+    CHECK_INT_EQ(sources_selected(w.n), -1);
+    run(&w, 10.0);
+    world_fini(&w);
+}
+
+/* Deleting the synchronisation source loses the selection first (logged),
+ * as chrony takes a source offline before destroying it. */
+static void test_delete_selected_unsynchronises(void)
+{
+    const char *lines[] = {"server 192.0.2.1 iburst minpoll 0 maxpoll 1", NULL};
+    struct world w;
+    struct cmdmon_request q;
+    struct disc_tracking t;
+
+    world_start(&w, lines);
+    run(&w, 30.0);
+    reference_get_tracking(w.n, &w.f.now, &t);
+    CHECK(t.synchronised);
+    addr_request(&q, "192.0.2.1");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Can't synchronise: no selectable sources"));
+    CHECK_INT_EQ(sources_selected(w.n), -1);
+    /* chronyd 4.3 keeps its last reference (observed: tracking unchanged). */
+    reference_get_tracking(w.n, &w.f.now, &t);
+    CHECK(t.synchronised);
+    CHECK_INT_EQ(sources_count(w.n), 0);
+    run(&w, 10.0);
+    world_fini(&w);
+}
+
+static void test_selectopts(void)
+{
+    const char *lines[] = {"server 192.0.2.1 iburst minpoll 0 maxpoll 1 prefer", NULL};
+    struct world w;
+    struct cmdmon_request q;
+    const struct source *s;
+
+    world_start(&w, lines);
+    run(&w, 30.0);
+    CHECK_INT_EQ(sources_selected(w.n), 0);
+    s = sources_get(w.n, 0);
+    /* `selectopts 192.0.2.1 +trust -prefer`: mask in selection bits,
+     * values in ADD_SOURCE flag bits (spec 7.7). */
+    addr_request(&q, "192.0.2.1");
+    q.u.selectopts.mask = CMDMON_SELOPT_TRUST | CMDMON_SELOPT_PREFER;
+    q.u.selectopts.options = CMDMON_SRC_TRUST;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_SELECTOPTS), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(s->sel_options, SELECT_OPT_TRUST);
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 selection options modified"));
+    /* +noselect: the source is no longer selected. */
+    q.u.selectopts.mask = CMDMON_SELOPT_NOSELECT;
+    q.u.selectopts.options = CMDMON_SRC_NOSELECT;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_SELECTOPTS), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(s->sel_options, SELECT_OPT_TRUST | SELECT_OPT_NOSELECT);
+    CHECK_INT_EQ(sources_selected(w.n), -1);
+    q.u.selectopts.options = 0;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_SELECTOPTS), CMDMON_STT_SUCCESS);
+    run(&w, 10.0);
+    CHECK_INT_EQ(sources_selected(w.n), 0);
+    addr_request(&q, "192.0.2.7");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_SELECTOPTS), CMDMON_STT_NOSUCHSOURCE);
+    /* By refid (reference clocks): there are none. */
+    addr_request(&q, NULL);
+    q.u.selectopts.ref_id = 0x47505300;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_SELECTOPTS), CMDMON_STT_NOSUCHSOURCE);
+    world_fini(&w);
+}
+
+static void test_offset(void)
+{
+    const char *lines[] = {"server 192.0.2.1", NULL};
+    struct world w;
+    struct cmdmon_request q;
+
+    world_start(&w, lines);
+    addr_request(&q, "192.0.2.1");
+    q.u.offset.offset = -0.125;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_OFFSET), CMDMON_STT_SUCCESS);
+    CHECK_NEAR(sources_get(w.n, 0)->client.opts.offset, -0.125, 1e-12);
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new offset -0.125000"));
+    addr_request(&q, "192.0.2.2");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_OFFSET), CMDMON_STT_NOSUCHSOURCE);
+    addr_request(&q, NULL);
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_OFFSET), CMDMON_STT_NOSUCHSOURCE);
+    world_fini(&w);
+}
+
+static void test_reset_sources(void)
+{
+    const char *lines[] = {"server 192.0.2.1 iburst minpoll 0 maxpoll 1", NULL};
+    struct world w;
+    struct cmdmon_request q;
+    struct sourcestats_report r;
+
+    world_start(&w, lines);
+    run(&w, 30.0);
+    CHECK_INT_EQ(sources_selected(w.n), 0);
+    memset(&q, 0, sizeof(q));
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_RESET_SOURCES), CMDMON_STT_SUCCESS);
+    sourcestats_get_report(sources_get(w.n, 0)->stats, &w.f.now, &r);
+    CHECK_INT_EQ(r.n_samples, 0);
+    CHECK_INT_EQ(ntp_client_get_reach(&sources_get(w.n, 0)->client), 0);
+    CHECK_INT_EQ(sources_selected(w.n), -1);
+    /* Polling continues: the source comes back. */
+    run(&w, 30.0);
+    CHECK_INT_EQ(sources_selected(w.n), 0);
+    world_fini(&w);
+}
+
+static void test_reload_sourcedirs(void)
+{
+    const char *lines[] = {"sourcedir /etc/chrony/sources.d", NULL};
+    struct world w;
+    struct cmdmon_request q;
+    const struct source *kept;
+
+    memset(&q, 0, sizeof(q));
+    world_start(&w, lines);
+    CHECK_INT_EQ(sources_count(w.n), 0);
+    fake_env_put_file(&w.f, "/etc/chrony/sources.d/a.sources",
+                      "server 192.0.2.5 iburst\nserver 192.0.2.6\npeer 192.0.2.8\n");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_RELOAD_SOURCES), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(sources_count(w.n), 2);
+    CHECK(find(&w, "192.0.2.5") >= 0 && find(&w, "192.0.2.6") >= 0);
+    kept = sources_get(w.n, find(&w, "192.0.2.5"));
+    /* Unchanged lines keep their sources; changed or removed lines go. */
+    fake_env_put_file(&w.f, "/etc/chrony/sources.d/a.sources",
+                      "server 192.0.2.5 iburst\nserver 192.0.2.6 prefer\nserver 192.0.2.7\n");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_RELOAD_SOURCES), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(sources_count(w.n), 3);
+    CHECK(sources_get(w.n, find(&w, "192.0.2.5")) == kept);
+    CHECK_INT_EQ(sources_get(w.n, find(&w, "192.0.2.6"))->sel_options, SELECT_OPT_PREFER);
+    CHECK(find(&w, "192.0.2.7") >= 0);
+    w.f.env.files.remove(w.f.env.files.ctx, "/etc/chrony/sources.d/a.sources");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_RELOAD_SOURCES), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(sources_count(w.n), 0);
+    world_fini(&w);
+}
+
+static void test_sourcedir_at_start(void)
+{
+    const char *lines[] = {"server 192.0.2.1", "sourcedir /etc/sd", NULL};
+    struct world w;
+
+    world_init(&w);
+    fake_env_put_file(&w.f, "/etc/sd/x.sources", "server 192.0.2.1\nserver 192.0.2.2\n");
+    world_build(&w, lines);
+    /* 192.0.2.1 is already used by the configuration. */
+    CHECK_INT_EQ(sources_count(w.n), 2);
+    CHECK(find(&w, "192.0.2.2") >= 0);
+    world_fini(&w);
+}
+
+/* A source whose replacement lookup is pending is deleted: it leaves the
+ * table at once and is kept silent until the end (the lookup refers to it). */
+static void test_delete_while_replacing(void)
+{
+    const char *lines[] = {"server 192.0.2.1 minpoll 0 maxpoll 0", "server 192.0.2.2", NULL};
+    struct world w;
+    struct cmdmon_request q;
+    struct source *s;
+
+    world_start(&w, lines);
+    CHECK(ip_addr_parse(&w.watch, "192.0.2.1"));
+    run(&w, 20.0);
+    CHECK(w.n_watch > 0);
+    s = w.n->srcs.v[find(&w, "192.0.2.1")];
+    s->replacing = 1;
+    addr_request(&q, "192.0.2.1");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(sources_count(w.n), 1);
+    CHECK_INT_EQ(w.n->srcs.n_zombies, 1);
+    CHECK(!ntp_client_is_online(&s->client));
+    w.n_watch = 0;
+    run(&w, 20.0);
+    CHECK_INT_EQ(w.n_watch, 0);
+    world_fini(&w);
+}
+
+static int test_resolve(void *ctx, const char *name, enum ip_family family, resolve_cb cb,
+                        void *arg)
+{
+    struct world *w = ctx;
+    struct ip_addr ip;
+
+    (void)family;
+    if (strcmp(name, "ntp.test") == 0)
+        cb(arg, w->n_dns ? 0 : 1, w->dns, w->n_dns);
+    else if (ip_addr_parse(&ip, name))
+        cb(arg, 0, &ip, 1);
+    else
+        cb(arg, 2, NULL, 0);
+    return 0;
+}
+
+/* refresh: unresolved names are looked up again at once; a source given by
+ * name keeps its address while the name still resolves to it, else moves. */
+static void test_refresh(void)
+{
+    const char *lines[] = {"server ntp.test minpoll 0 maxpoll 0", NULL};
+    struct world w;
+    struct cmdmon_request q;
+    const struct source *s;
+
+    world_init(&w);
+    w.f.env.resolver = (struct env_resolver){&w, test_resolve};
+    world_build(&w, lines);
+    memset(&q, 0, sizeof(q));
+    CHECK_INT_EQ(sources_count(w.n), 0);
+    CHECK_INT_EQ(w.n->srcs.unresolved, 1);
+    CHECK(ip_addr_parse(&w.dns[0], "192.0.2.10"));
+    w.n_dns = 1;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_REFRESH), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(sources_count(w.n), 1);
+    CHECK_INT_EQ(w.n->srcs.unresolved, 0);
+    s = sources_get(w.n, 0);
+    run(&w, 10.0);
+    CHECK(ntp_client_get_reach(&s->client) != 0);
+    CHECK(ip_addr_parse(&w.dns[1], "192.0.2.11"));
+    w.n_dns = 2;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_REFRESH), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(find(&w, "192.0.2.10"), 0);
+    CHECK(ntp_client_get_reach(&s->client) != 0);
+    CHECK(!fake_env_log_contains(&w.f, "replaced"));
+    w.dns[0] = w.dns[1];
+    w.n_dns = 1;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_REFRESH), CMDMON_STT_SUCCESS);
+    CHECK(sources_get(w.n, 0) == s);
+    CHECK_INT_EQ(find(&w, "192.0.2.11"), 0);
+    CHECK_INT_EQ(ntp_client_get_reach(&s->client), 0);
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.10 replaced with 192.0.2.11"));
+    CHECK_INT_EQ((long)s->ref_id, 0xC000020BL);
+    run(&w, 10.0);
+    CHECK(ntp_client_get_reach(&s->client) != 0);
+    world_fini(&w);
+}
+
+static void test_refresh_onoffline(void)
+{
+    const char *lines[] = {"server 192.0.2.1 offline", NULL};
+    struct world w;
+    struct cmdmon_request q;
+
+    world_start(&w, lines);
+    memset(&q, 0, sizeof(q));
+    CHECK(!ntp_client_is_online(&sources_get(w.n, 0)->client));
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_ONOFFLINE), CMDMON_STT_SUCCESS);
+    CHECK(ntp_client_is_online(&sources_get(w.n, 0)->client));
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 online"));
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_REFRESH), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(sources_count(w.n), 1);
+    world_fini(&w);
+}
+
+static void test_local(void)
+{
+    struct world w;
+    struct cmdmon_request q;
+    struct ntp_server_ref ref;
+
+    world_start(&w, NULL);
+    node_get_served_ref(w.n, &w.f.now, &ref);
+    CHECK_INT_EQ(ref.leap, 3);
+    memset(&q, 0, sizeof(q));
+    q.u.local.on_off = 1;
+    q.u.local.stratum = 5;
+    q.u.local.distance = 1.0;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_LOCAL3), CMDMON_STT_SUCCESS);
+    node_get_served_ref(w.n, &w.f.now, &ref);
+    CHECK_INT_EQ(ref.leap, 0);
+    CHECK_INT_EQ(ref.stratum, 5);
+    CHECK_INT_EQ((long)ref.ref_id, 0x7F7F0101L);
+    memset(&q, 0, sizeof(q));
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_LOCAL3), CMDMON_STT_SUCCESS);
+    node_get_served_ref(w.n, &w.f.now, &ref);
+    CHECK_INT_EQ(ref.leap, 3);
+    world_fini(&w);
+}
+
+static void test_dfreq_doffset(void)
+{
+    struct world w;
+    struct cmdmon_request q;
+    struct disc_tracking t;
+
+    world_start(&w, NULL);
+    memset(&q, 0, sizeof(q));
+    /* Positive = the clock is fast (chronyd then reports "10.000 ppm fast"). */
+    q.u.value.value = 10.0;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DFREQ), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Accumulated delta freq of 10.000ppm"));
+    reference_get_tracking(w.n, &w.f.now, &t);
+    CHECK_NEAR(t.freq_ppm, 10.0, 1e-6);
+    q.u.value.value = 0.5;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DOFFSET2), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Accumulated delta offset of 0.500000 seconds"));
+    CHECK_NEAR(clock_remaining_offset(&w.n->ref.clock, &w.f.now), 0.5, 1e-3);
+    world_fini(&w);
+}
+
+/* The whole path: a datagram on the Unix command socket. */
+static void test_through_socket(void)
+{
+    const char *lines[] = {"bindcmdaddress /tmp/cmdtest/chronyd.sock", NULL};
+    struct world w;
+    struct cmdmon_request q;
+    struct cmdmon_reply r;
+    struct net_rx rx;
+    uint8_t buf[CMDMON_MAX_REQ_LEN];
+    size_t len;
+
+    world_start(&w, lines);
+    add_request(&q, CMDMON_ADD_SERVER, "192.0.2.1", CMDMON_SRC_ONLINE);
+    q.version = CMDMON_PROTO_VERSION;
+    q.command = CMDMON_REQ_ADD_SOURCE;
+    for (int i = 0; i < 2; i++) {
+        len = cmdmon_encode_request(&q, buf, sizeof(buf));
+        CHECK(len > 0);
+        memset(&rx, 0, sizeof(rx));
+        rx.data = buf;
+        rx.len = len;
+        rx.sock = w.n->cmd.unix_sock;
+        snprintf(rx.remote.path, sizeof(rx.remote.path), "/tmp/cmdtest/c.sock");
+        w.f.n_sent = 0;
+        node_on_datagram(w.n, &rx, &w.f.now);
+        CHECK_INT_EQ(w.f.n_sent, 1);
+        CHECK(cmdmon_decode_reply(w.f.sent[0].data, w.f.sent[0].len, &r) == CMDMON_OK);
+        CHECK_INT_EQ(r.status, i == 0 ? CMDMON_STT_SUCCESS : CMDMON_STT_SOURCEALREADYKNOWN);
+    }
+    CHECK_INT_EQ(sources_count(w.n), 1);
+    world_fini(&w);
+}
+
+int main(void)
+{
+    RUN(test_add_server_selected);
+    RUN(test_add_invalid);
+    RUN(test_add_options);
+    RUN(test_too_many_sources);
+    RUN(test_delete);
+    RUN(test_delete_selected_unsynchronises);
+    RUN(test_selectopts);
+    RUN(test_offset);
+    RUN(test_reset_sources);
+    RUN(test_reload_sourcedirs);
+    RUN(test_sourcedir_at_start);
+    RUN(test_delete_while_replacing);
+    RUN(test_refresh);
+    RUN(test_refresh_onoffline);
+    RUN(test_local);
+    RUN(test_dfreq_doffset);
+    RUN(test_through_socket);
+    return check_summary();
+}
