@@ -52,6 +52,8 @@ void ntp_client_opts_default(struct ntp_client_opts *o)
     o->min_samples = -1;
     o->max_samples = -1;
     o->max_unreach = 100000;
+    /* RFC 5905 §7.4 and the issue: DENY/RSTR kiss codes stop polling that server. */
+    o->stop_on_kod_deny = 1;
     o->max_delay = 3.0;
     o->max_delay_ratio = 0.0;
     o->max_delay_dev_ratio = 10.0;

@@ -61,7 +61,8 @@ struct ntp_client_opts {
     int max_unreach;        /* carried, default 100000 */
     int sel_options;        /* NTP_CLIENT_SEL_* (carried) */
     int interleaved;        /* xleave (carried; requests are always basic mode here) */
-    int stop_on_kod_deny;   /* extension, default 0: chrony ignores KoD DENY/RSTR; 1 = go offline */
+    int stop_on_kod_deny;   /* default 1: KoD DENY/RSTR takes the source offline (RFC 5905
+                             * §7.4); 0 = keep polling, as chrony 4.8 does */
     double max_delay;       /* s, default 3 (clamped to 0..1000) */
     double max_delay_ratio; /* default 0 = off (clamped to 0..1e6) */
     double max_delay_dev_ratio; /* default 10 (clamped to 0..1e6) */

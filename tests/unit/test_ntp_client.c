@@ -258,11 +258,13 @@ static void test_kod_deny(void)
     struct ntp_client_result res;
     struct timespec when;
     ntp_client_opts_default(&o);
+    CHECK_INT_EQ(o.stop_on_kod_deny, 1);
+    o.stop_on_kod_deny = 0;
     started(&w, &o);
     w.srv.leap = NTP_LEAP_UNSYNC;
     w.srv.stratum = 0;
     w.srv.ref_id = 0x44454E59; /* DENY */
-    /* chrony ignores DENY: polling continues at the normal interval. */
+    /* With stop_on_kod_deny off (chrony 4.8's behaviour) polling continues. */
     CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_KOD_DENY);
     CHECK(ntp_client_next_tx(&w.c, &when));
     CHECK(ts_diff(&when, &w.tx) < 64.0 * 1.03);
@@ -271,8 +273,8 @@ static void test_kod_deny(void)
     w.srv.ref_id = 0x494E4954; /* INIT */
     CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_KOD_OTHER);
 
-    /* Optional: stop polling on DENY. */
-    o.stop_on_kod_deny = 1;
+    /* Default: stop polling on DENY (RFC 5905 §7.4). */
+    ntp_client_opts_default(&o);
     started(&w, &o);
     w.srv.leap = NTP_LEAP_UNSYNC;
     w.srv.stratum = 0;
