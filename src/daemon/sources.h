@@ -138,6 +138,9 @@ int sources_reset_all(struct node *n, const struct timespec *raw_now);
 int sources_reload_sourcedirs(struct node *n, const struct timespec *raw_now);
 /* REFRESH: look every name up again now; a source moves when its name no
  * longer resolves to its address. */
+/* Move a source to a new address: a new server, nothing carries over
+ * (logs "Source A replaced with B"). */
+void sources_replace_address(struct source *s, const struct ip_addr *ip);
 int sources_refresh(struct node *n, const struct timespec *raw_now);
 /* ONOFFLINE: every source online (loopback routes are always available). */
 int sources_onoffline(struct node *n, const struct timespec *raw_now);

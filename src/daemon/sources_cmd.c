@@ -391,31 +391,6 @@ int sources_reload_sourcedirs(struct node *n, const struct timespec *raw_now)
     return CMDMON_STT_SUCCESS;
 }
 
-/* The source moves to a new address: a new server, nothing carries over. */
-static void refresh_move(struct source *s, const struct ip_addr *ip)
-{
-    struct node *n = s->node;
-    char from[IP_ADDR_STRLEN], to[IP_ADDR_STRLEN];
-    int index = sources_index(s);
-
-    LOG_INFO(n->env->log, "Source %s replaced with %s",
-             ip_addr_format(&s->remote.ip, from, sizeof(from)), ip_addr_format(ip, to, sizeof(to)));
-    if (s->sock >= 0)
-        n->env->net.close(n->env->net.ctx, s->sock);
-    s->remote.ip = *ip;
-    s->ref_id = sources_refid_of(ip);
-    s->sock = sources_open_socket(n, ip->family);
-    ntp_client_reset(&s->client);
-    s->client.reach = 0;
-    s->client.reach_size = 0;
-    sourcestats_reset(s->stats);
-    select_reset_source(n->srcs.sel, index);
-    s->have_tx = 0;
-    s->stratum = 0;
-    s->leap = 3;
-    sources_arm(s);
-}
-
 /* chrony's refresh: a source keeps its address while the name still
  * resolves to it, else it moves to the first address not in use. */
 static void on_refresh_resolved(void *arg, int status, const struct ip_addr *addrs, int count)
@@ -434,7 +409,7 @@ static void on_refresh_resolved(void *arg, int status, const struct ip_addr *add
     for (int i = 0; i < count; i++) {
         if (sources_family_allowed(n, sc, addrs[i].family) &&
             !sources_address_in_use(&n->srcs, &addrs[i])) {
-            refresh_move(s, &addrs[i]);
+            sources_replace_address(s, &addrs[i]);
             return;
         }
     }

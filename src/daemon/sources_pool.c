@@ -11,7 +11,7 @@
 /* chrony: 7 s resolving unit times 2^8 between replacement lookups. */
 #define MIN_REPLACEMENT_INTERVAL 1792.0
 
-static void replace_address(struct source *s, const struct ip_addr *ip)
+void sources_replace_address(struct source *s, const struct ip_addr *ip)
 {
     struct node *n = s->node;
     char from[IP_ADDR_STRLEN], to[IP_ADDR_STRLEN];
@@ -48,7 +48,7 @@ static void on_replacement_resolved(void *arg, int status, const struct ip_addr 
         if (!sources_family_allowed(n, sc, addrs[i].family) ||
             sources_address_in_use(&n->srcs, &addrs[i]))
             continue;
-        replace_address(s, &addrs[i]);
+        sources_replace_address(s, &addrs[i]);
         return;
     }
 }
