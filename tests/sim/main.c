@@ -1,7 +1,7 @@
 /* sim: the deterministic simulator's command line.
- *   sim                  self-checks + every scenario not flagged needs_sync
- *   sim --all            every scenario; needs_sync ones count as failures too
- *   sim --figures        every scenario with its table of figures (needs_sync ones
+ *   sim                  self-checks + every scenario not flagged all_only
+ *   sim --all            every scenario; all_only ones count as failures too
+ *   sim --figures        every scenario with its table of figures (all_only ones
  *                        are shown as xfail instead of FAIL unless --all)
  *   sim --scenario NAME  just that scenario (repeatable); --seed N overrides seeds
  *   sim --list           the scenario table
@@ -72,9 +72,9 @@ static void list_scenarios(void)
     for (size_t i = 0; i < sim_n_scenarios; i++) {
         const struct scenario *s = &sim_scenarios[i];
         printf("%-22s %-10s seed %-4llu %8.0f s  %s\n", s->name,
-               s->benchmark    ? "benchmark"
-               : s->needs_sync ? "needs-sync"
-                               : "default",
+               s->benchmark  ? "benchmark"
+               : s->all_only ? "needs-sync"
+                             : "default",
                (unsigned long long)s->seed, s->duration, s->desc);
     }
 }
@@ -91,7 +91,7 @@ static int run_one(const struct scenario *s, const struct opts *o, int counted)
     else if (counted)
         printf("FAIL sim/%s (seed %llu): %s\n", s->name, (unsigned long long)seed, r.why);
     else
-        printf("xfail sim/%s (seed %llu, needs the synchronisation engine): %s\n", s->name,
+        printf("xfail sim/%s (seed %llu, runs only with --all): %s\n", s->name,
                (unsigned long long)seed, r.why);
     fflush(stdout);
     return r.ok ? 1 : counted ? -1 : 0;
@@ -141,12 +141,12 @@ int main(int argc, char **argv)
             sc_print_header();
         for (size_t i = 0; i < sim_n_scenarios; i++) {
             const struct scenario *s = &sim_scenarios[i];
-            if (s->needs_sync && !o.all && !o.figures)
+            if (s->all_only && !o.all && !o.figures)
                 continue;
-            tally(run_one(s, &o, !s->needs_sync || o.all), &passed, &failed, &xfailed);
+            tally(run_one(s, &o, !s->all_only || o.all), &passed, &failed, &xfailed);
         }
     }
-    printf("# sim: %d passed, %d failed, %d xfail (need the synchronisation engine)\n", passed,
-           failed, xfailed);
+    printf("# sim: %d passed, %d failed, %d xfail (run only with --all)\n", passed, failed,
+           xfailed);
     return failed ? 1 : 0;
 }

@@ -93,9 +93,9 @@ typedef int (*sc_check_fn)(struct world *w, const struct scenario *s, struct sc_
 struct scenario {
     const char *name;
     const char *desc;
-    int needs_sync; /* needs the synchronisation engine: only with --all / --scenario */
-    int benchmark;  /* accuracy benchmark: figures matter more than bounds */
-    uint64_t seed;  /* the scenario's fixed seed; --seed overrides */
+    int all_only;  /* long-running: only with --all / --scenario */
+    int benchmark; /* accuracy benchmark: figures matter more than bounds */
+    uint64_t seed; /* the scenario's fixed seed; --seed overrides */
     double duration, warmup;
     double sample_interval; /* s, 0 = 1 */
     struct link_dir link;   /* default for every pair of hosts, both directions */

@@ -1,6 +1,6 @@
 /* The scenario table. The synchronisation scenarios follow chrony's own simulation
  * tests (test/simulation in chrony's source: 001-defaults and the following ones);
- * doc/SIMULATOR.md explains each bound that differs. Scenarios flagged needs_sync
+ * doc/SIMULATOR.md explains each bound that differs. Scenarios flagged all_only
  * are too long for the sanitizer run and run only with --all or --scenario. */
 #include "scenario.h"
 
@@ -177,7 +177,7 @@ const struct scenario sim_scenarios[] = {
      .check = check_scale_nodes},
     {.name = "scale-1000-nodes-long",
      .desc = "one server, 1000 real client nodes for one simulated day",
-     .needs_sync = 1,
+     .all_only = 1,
      .seed = 9,
      .duration = 86400,
      .warmup = 210,
@@ -188,7 +188,7 @@ const struct scenario sim_scenarios[] = {
      .bounds = {120, 240, 1e-3, 3e-4, 500.0, 0},
      .check = check_scale_nodes},
 
-    /* Need the synchronisation engine (chrony test/simulation equivalents). */
+    /* Synchronisation (chrony test/simulation equivalents). */
     {.name = "defaults",
      .desc = "one stratum-1 server; client 0.1 s off, 100 ppm, wander 1e-9",
      .seed = 101,
