@@ -193,7 +193,7 @@ int main(int argc, char **argv)
     struct timespec now;
     const struct env *env;
     char err[512];
-    int sig;
+    int sig, status;
 
     if (parse_cli(argc, argv, &c) < 0)
         return 1;
@@ -220,7 +220,7 @@ int main(int argc, char **argv)
     env = platform_env(p);
     LOG_INFO(env->log, "chronyd version %s starting (%s)", CHRONY_VERSION, CHRONY_FEATURES);
     cfg = load_config(p, &c);
-    if (c.noclock)
+    if (c.noclock || c.quit_mode == 2)
         LOG_INFO(env->log, "Disabled control of system clock");
     else if (platform_clock_take_control(p, err, sizeof(err)) < 0)
         fatal(p, err);
@@ -242,6 +242,7 @@ int main(int argc, char **argv)
     no.precision = platform_measure_precision();
     no.noclock = c.noclock;
     no.defer_unix_socket = 1;
+    no.quit_mode = c.quit_mode;
     node = node_new(cfg, env, &no);
     env->clock.read(env->clock.ctx, &now);
     if (node_start(node, &now, err, sizeof(err)) < 0) {
@@ -264,11 +265,17 @@ int main(int argc, char **argv)
     (void)sig;
 
     env->clock.read(env->clock.ctx, &now);
+    status = node_exit_status(node);
+    if (c.quit_mode && !node_quit_mode_done(node)) {
+        /* -q/-Q ended by -t or a signal before any measurement */
+        LOG_WARN(env->log, "No suitable source for synchronisation");
+        status = 1;
+    }
     node_stop(node, &now);
     LOG_INFO(env->log, "chronyd exiting");
     node_free(node);
     platform_pidfile_release(cfg->pidfile);
     config_free(cfg);
     platform_free(p);
-    return 0;
+    return status;
 }

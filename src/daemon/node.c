@@ -94,6 +94,16 @@ int node_quit_requested(void *node)
     return ((struct node *)node)->quit_requested;
 }
 
+int node_exit_status(const struct node *n)
+{
+    return n->exit_status;
+}
+
+int node_quit_mode_done(const struct node *n)
+{
+    return n->quit_mode_done;
+}
+
 void node_stop(struct node *n, const struct timespec *now)
 {
     reference_stop(n, now);

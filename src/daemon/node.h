@@ -16,6 +16,7 @@ struct node_opts {
     double precision;      /* measured clock precision in s (0: assume 1e-9) */
     int noclock;           /* chronyd -x: the system clock is not controlled */
     int defer_unix_socket; /* open the command socket in node_start_unprivileged */
+    int quit_mode;         /* chronyd -q (1: measure once and correct) or -Q (2: print once) */
 };
 
 /* cfg must outlive the node; env likewise. */
@@ -30,8 +31,12 @@ void node_start_unprivileged(struct node *n);
 int node_next_timeout(void *node, struct timespec *when);
 void node_on_timer(void *node, const struct timespec *now);
 void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec *now);
-/* 1 once the daemon should exit (the `shutdown` command). */
+/* 1 once the daemon should exit (the `shutdown` command, a finished -q/-Q run). */
 int node_quit_requested(void *node);
+/* Exit status the daemon should end with (non-zero after a failed -q/-Q run). */
+int node_exit_status(const struct node *n);
+/* -q/-Q: 1 once the single measurement was made. */
+int node_quit_mode_done(const struct node *n);
 /* Orderly shutdown work (drift file, dumps). */
 void node_stop(struct node *n, const struct timespec *now);
 

@@ -35,6 +35,8 @@ struct node {
     struct ntp_serve serve;
     struct clientlog *clientlog; /* per-client accounting (NTP, commands), serverstats */
     struct cmdmon_server cmd;    /* command sockets and handlers (cmdmon_server.c) */
+    int exit_status;             /* for main: 1 after a failed -q/-Q run */
+    int quit_mode_done;          /* -q/-Q: the one measurement was made */
     int quit_requested;          /* set by the `shutdown` command; the loop should exit */
     struct reference ref;        /* clock model and discipline (reference.c) */
     struct sources srcs;         /* server/pool sources and selection (sources*.c) */

@@ -60,6 +60,9 @@ void reference_init(struct node *n, const struct timespec *raw_now)
     clock_cmd_init(&cmd);
     clock_init(&r->clock, &cc, raw_now, isfinite(freq) ? freq : 0.0, &cmd);
     disc_init(&r->disc, &dc, &r->clock, raw_now);
+    if (n->opts.quit_mode)
+        disc_set_mode(&r->disc,
+                      n->opts.quit_mode == 1 ? DISC_MODE_UPDATE_ONCE : DISC_MODE_PRINT_ONCE);
 }
 
 static void write_drift(struct node *n, double freq_ppm, double skew_ppm)
@@ -344,6 +347,12 @@ void reference_update(struct node *n, const struct timespec *raw_now,
         write_drift(n, out.drift_freq_ppm, out.drift_skew_ppm);
     if (out.verdict == DISC_EXIT_MAXCHANGE)
         n->quit_requested = 1;
+    if (out.verdict == DISC_MODE_DONE) {
+        /* -q/-Q: the one measurement is made (and logged): exit */
+        n->quit_mode_done = 1;
+        n->exit_status = out.mode_result ? 0 : 1;
+        n->quit_requested = 1;
+    }
 }
 
 void reference_unsynchronise(struct node *n, const struct timespec *raw_now)

@@ -197,6 +197,8 @@ static struct source *source_create(struct node *n, int entry, const struct ip_a
     s->leap = 3;
     s->sock = sources_open_socket(n, ip->family);
     client_opts_from_cfg(sc, &o);
+    if (n->opts.quit_mode)
+        o.iburst = 1; /* -q/-Q measure at once, as chrony */
     p.local_precision = local_precision(n);
     p.max_clock_error = n->cfg->maxclockerror * 1e-6;
     ntp_client_init(&s->client, &o, &p);

@@ -56,6 +56,18 @@ else
     echo "SKIP /usr/sbin/chronyd not installed"
 fi
 
+# Our own chronyd -Q (prints the offset once, never sets the clock), as chrony.
+out=$($IN $SAFE timeout 30 "$B/chronyd" -Q -f /dev/null "server 127.0.0.1 port $PORT" 2>&1)
+rc=$?
+echo "  our chronyd -Q: $(echo "$out" | grep 'wrong by')"
+check "our-chronyd-Q-exit-0" [ $rc -eq 0 ]
+off=$(echo "$out" | sed -n 's/.*System clock wrong by \([-0-9.]*\) seconds (ignored).*/\1/p' | tail -n 1)
+check "our-chronyd-Q-sane-offset" awk -v o="$off" 'BEGIN { if (o == "") exit 1; if (o < 0) o = -o; exit !(o < 0.01) }'
+check "our-chronyd-Q-noclock-line" sh -c "echo '$out' | grep -q 'Disabled control of system clock'"
+out=$($IN $SAFE timeout 30 "$B/chronyd" -Q -t 2 "server 127.0.0.1 port 9" 2>&1)
+check "our-chronyd-Q-no-source-fails" [ $? -eq 1 ]
+check "our-chronyd-Q-no-source-message" sh -c "echo '$out' | grep -q 'No suitable source for synchronisation'"
+
 # Unsynchronised, no `local`: leap 3, stratum 0 as chrony.
 kill $PIDS 2>/dev/null
 wait 2>/dev/null
