@@ -36,6 +36,22 @@ static int get_indexed(struct chronyc *c, uint16_t command, uint16_t expected, u
     return chronyc_request(c, &req, rpy, expected, 0);
 }
 
+/* The start every per-source table shares: the -a/-v flags, the number of
+ * sources, the legend with -v and the column header. 0 if the count failed. */
+static int begin_source_table(struct chronyc *c, char *args, enum render_header table, int *all,
+                              uint32_t *n)
+{
+    int verbose;
+
+    chronyc_parse_list_flags(args, all, &verbose);
+    if (!get_n_sources(c, n))
+        return 0;
+    if (verbose)
+        render_legend(&c->out, table);
+    render_header(&c->out, table);
+    return 1;
+}
+
 static int cmd_tracking(struct chronyc *c, char *args)
 {
     struct cmdmon_reply rpy;
@@ -56,15 +72,11 @@ static int cmd_sources(struct chronyc *c, char *args)
     struct cmdmon_reply rpy;
     const struct cmdmon_source_data *s = &rpy.u.source_data;
     char name[NAMES_MAX];
-    int all, verbose;
+    int all;
     uint32_t n;
 
-    chronyc_parse_list_flags(args, &all, &verbose);
-    if (!get_n_sources(c, &n))
+    if (!begin_source_table(c, args, RH_SOURCES, &all, &n))
         return 0;
-    if (verbose)
-        render_legend(&c->out, RH_SOURCES);
-    render_header(&c->out, RH_SOURCES);
     for (uint32_t i = 0; i < n; i++) {
         int refclock;
         if (!get_indexed(c, CMDMON_REQ_SOURCE_DATA, CMDMON_RPY_SOURCE_DATA, i, &rpy))
@@ -84,15 +96,11 @@ static int cmd_sourcestats(struct chronyc *c, char *args)
     struct cmdmon_reply rpy;
     const struct cmdmon_sourcestats *s = &rpy.u.sourcestats;
     char name[NAMES_MAX];
-    int all, verbose;
+    int all;
     uint32_t n;
 
-    chronyc_parse_list_flags(args, &all, &verbose);
-    if (!get_n_sources(c, &n))
+    if (!begin_source_table(c, args, RH_SOURCESTATS, &all, &n))
         return 0;
-    if (verbose)
-        render_legend(&c->out, RH_SOURCESTATS);
-    render_header(&c->out, RH_SOURCESTATS);
     for (uint32_t i = 0; i < n; i++) {
         if (!get_indexed(c, CMDMON_REQ_SOURCESTATS, CMDMON_RPY_SOURCESTATS, i, &rpy))
             return 0;
@@ -110,15 +118,11 @@ static int cmd_selectdata(struct chronyc *c, char *args)
     struct cmdmon_reply rpy;
     const struct cmdmon_select_data *s = &rpy.u.select_data;
     char name[NAMES_MAX];
-    int all, verbose;
+    int all;
     uint32_t n;
 
-    chronyc_parse_list_flags(args, &all, &verbose);
-    if (!get_n_sources(c, &n))
+    if (!begin_source_table(c, args, RH_SELECTDATA, &all, &n))
         return 0;
-    if (verbose)
-        render_legend(&c->out, RH_SELECTDATA);
-    render_header(&c->out, RH_SELECTDATA);
     for (uint32_t i = 0; i < n; i++) {
         if (!get_indexed(c, CMDMON_REQ_SELECT_DATA, CMDMON_RPY_SELECT_DATA, i, &rpy))
             return 0;
@@ -137,15 +141,11 @@ static int cmd_authdata(struct chronyc *c, char *args)
     struct cmdmon_request req;
     struct cmdmon_addr addr;
     char name[NAMES_MAX];
-    int all, verbose;
+    int all;
     uint32_t n;
 
-    chronyc_parse_list_flags(args, &all, &verbose);
-    if (!get_n_sources(c, &n))
+    if (!begin_source_table(c, args, RH_AUTHDATA, &all, &n))
         return 0;
-    if (verbose)
-        render_legend(&c->out, RH_AUTHDATA);
-    render_header(&c->out, RH_AUTHDATA);
     for (uint32_t i = 0; i < n; i++) {
         if (!get_indexed(c, CMDMON_REQ_SOURCE_DATA, CMDMON_RPY_SOURCE_DATA, i, &rpy))
             return 0;
