@@ -60,8 +60,7 @@ static void copy_rules(struct node *n)
     }
 }
 
-static int open_server_socket(struct node *n, enum ip_family fam, const struct ip_addr *bind,
-                              char *err, size_t errlen)
+static int open_server_socket(struct node *n, enum ip_family fam, const struct ip_addr *bind)
 {
     struct net_addr local;
     int e = 0, s;
@@ -75,26 +74,39 @@ static int open_server_socket(struct node *n, enum ip_family fam, const struct i
         char buf[IP_ADDR_STRLEN];
         LOG_ERR(n->env->log, "Could not bind NTP socket to %s:%d : %s",
                 ip_addr_format(&local.ip, buf, sizeof(buf)), n->cfg->port,
-                e ? "error" : "unknown error");
+                e ? strerror(e) : "unknown error");
     }
-    (void)err;
-    (void)errlen;
     return s;
+}
+
+/* Open (want = 1) or close the IPv4/IPv6 server sockets of `port`, honouring -4/-6. */
+static void set_server_sockets(struct node *n, int want)
+{
+    if (n->cfg->port == 0)
+        return;
+    for (int i = 0; i < 2; i++) {
+        enum ip_family fam = i == 0 ? IPF_INET4 : IPF_INET6;
+        if (n->opts.family == (i == 0 ? 6 : 4))
+            continue;
+        if (want && n->serve.socks[i] < 0) {
+            n->serve.socks[i] =
+                open_server_socket(n, fam, i == 0 ? &n->cfg->bind_addr4 : &n->cfg->bind_addr6);
+        } else if (!want && n->serve.socks[i] >= 0) {
+            n->env->net.close(n->env->net.ctx, n->serve.socks[i]);
+            n->serve.socks[i] = -1;
+        }
+    }
 }
 
 int serve_start(struct node *n, char *err, size_t errlen)
 {
-    const struct config *cfg = n->cfg;
     copy_rules(n);
     if (!n->serve.pending_names)
         rebuild_access(n);
     /* Like chrony, the server port stays closed while no client could be allowed. */
-    if (cfg->port == 0 || cfg->n_ntp_rules == 0)
-        return 0;
-    if (n->opts.family != 6)
-        n->serve.socks[0] = open_server_socket(n, IPF_INET4, &cfg->bind_addr4, err, errlen);
-    if (n->opts.family != 4)
-        n->serve.socks[1] = open_server_socket(n, IPF_INET6, &cfg->bind_addr6, err, errlen);
+    set_server_sockets(n, n->cfg->n_ntp_rules != 0);
+    (void)err;
+    (void)errlen;
     return 0;
 }
 
@@ -134,23 +146,7 @@ static int serve_log_and_limit(struct node *n, const struct net_rx *rx)
  * when an address becomes allowed and closes them when none is. */
 void serve_access_changed(struct node *n)
 {
-    int any = n->serve.access && access_any_allowed(n->serve.access);
-    char err[256];
-
-    if (n->cfg->port == 0)
-        return;
-    for (int i = 0; i < 2; i++) {
-        enum ip_family fam = i == 0 ? IPF_INET4 : IPF_INET6;
-        if (n->opts.family == (i == 0 ? 6 : 4))
-            continue;
-        if (any && n->serve.socks[i] < 0) {
-            n->serve.socks[i] = open_server_socket(
-                n, fam, i == 0 ? &n->cfg->bind_addr4 : &n->cfg->bind_addr6, err, sizeof(err));
-        } else if (!any && n->serve.socks[i] >= 0) {
-            n->env->net.close(n->env->net.ctx, n->serve.socks[i]);
-            n->serve.socks[i] = -1;
-        }
-    }
+    set_server_sockets(n, n->serve.access && access_any_allowed(n->serve.access));
 }
 
 int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct timespec *now)

@@ -11,32 +11,11 @@
 #include <math.h>
 #include <string.h>
 
-static void ip_to_cmdmon(const struct ip_addr *ip, struct cmdmon_addr *a)
-{
-    memset(a, 0, sizeof(*a));
-    if (ip->family == IPF_INET4) {
-        a->family = CMDMON_AF_INET4;
-        memcpy(a->bytes, ip->a, 4);
-    } else if (ip->family == IPF_INET6) {
-        a->family = CMDMON_AF_INET6;
-        memcpy(a->bytes, ip->a, 16);
-    }
-}
-
+/* The wire address as an ip_addr; 0 for anything but IPv4/IPv6. */
 static int cmdmon_to_ip(const struct cmdmon_addr *a, struct ip_addr *ip)
 {
-    memset(ip, 0, sizeof(*ip));
-    if (a->family == CMDMON_AF_INET4) {
-        ip->family = IPF_INET4;
-        memcpy(ip->a, a->bytes, 4);
-        return 1;
-    }
-    if (a->family == CMDMON_AF_INET6) {
-        ip->family = IPF_INET6;
-        memcpy(ip->a, a->bytes, 16);
-        return 1;
-    }
-    return 0;
+    cmdmon_addr_to_ip(a, ip);
+    return ip->family != IPF_UNSPEC;
 }
 
 static const struct source *source_by_addr(const struct node *n, const struct cmdmon_addr *a)
@@ -64,7 +43,7 @@ static int op_source_data(void *ctx, int index, const struct timespec *now,
     memset(out, 0, sizeof(*out));
     reference_cooked_time(n, now, &cooked, NULL);
     sourcestats_get_source_report(s->stats, &cooked, &r);
-    ip_to_cmdmon(&s->remote.ip, &out->ip);
+    cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
     out->poll = (int16_t)ntp_client_get_poll(&s->client);
     out->stratum = (uint16_t)r.stratum;
     out->state =
@@ -93,7 +72,7 @@ static int op_sourcestats(void *ctx, int index, const struct timespec *now,
     reference_cooked_time(n, now, &cooked, NULL);
     sourcestats_get_report(s->stats, &cooked, &r);
     out->ref_id = s->ref_id;
-    ip_to_cmdmon(&s->remote.ip, &out->ip);
+    cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
     out->n_samples = r.n_samples;
     out->n_runs = r.n_runs;
     out->span_seconds = r.span_seconds;
@@ -117,7 +96,7 @@ static int op_select_data(void *ctx, int index, const struct timespec *now,
         return CMDMON_STT_NOSUCHSOURCE;
     memset(out, 0, sizeof(*out));
     out->ref_id = s->ref_id;
-    ip_to_cmdmon(&s->remote.ip, &out->ip);
+    cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
     out->leap = (uint8_t)s->leap;
     out->conf_options = (uint16_t)(s->sel_options & 0xf);
     if (sources_get_select_state(n, index, &st)) {
@@ -145,7 +124,7 @@ static int op_ntp_data(void *ctx, const struct cmdmon_addr *addr, struct cmdmon_
         return CMDMON_STT_NOSUCHSOURCE;
     ntp_client_get_report(&s->client, &r);
     memset(out, 0, sizeof(*out));
-    ip_to_cmdmon(&s->remote.ip, &out->remote_addr);
+    cmdmon_addr_from_ip(&out->remote_addr, &s->remote.ip);
     out->remote_port = s->remote.port;
     out->leap = (uint8_t)r.leap;
     out->version = (uint8_t)r.version;
@@ -222,7 +201,7 @@ static int op_tracking(void *ctx, const struct timespec *now, struct cmdmon_trac
     if (t.synchronised) {
         const struct source *s = sources_get(n, sources_selected(n));
         if (s && s->ref_id == t.ref_id)
-            ip_to_cmdmon(&s->remote.ip, &out->ip);
+            cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
     } else if (t.leap_status != 3) {
         node_get_served_ref(n, now, &ref);
         out->ref_time = n->cmd.start_time;
