@@ -31,6 +31,8 @@
 #define MAX_MAXDELAYDEVRATIO 1.0e6
 /* Scheduling randomness added to each delay (fraction) and separation bounds (s). */
 #define SAMPLING_RANDOMNESS 0.02
+/* Samples a source needs for its first regression (REGRESS_MIN_POINTS). */
+#define STARTUP_SAMPLES 3
 #define MIN_SAMPLING_SEPARATION 0.002
 #define MAX_SAMPLING_SEPARATION 0.2
 /* Backoff per missed response, normal and for the source we are synchronised to. */
@@ -464,6 +466,19 @@ static void count_request(struct ntp_client *c, struct ntp_client_result *out)
         c->burst_total_to_go--;
 }
 
+/* The poll interval is randomised by up to SAMPLING_RANDOMNESS so that clients
+ * started together drift apart. chrony lengthens every interval; we do too,
+ * except for the intervals between the first STARTUP_SAMPLES requests, which
+ * are shortened by as much: the samples of the first regression arrive up to
+ * 2 % of two polls sooner (beyond chrony), and the rate stays chrony's after
+ * that, answered or not. Called after the request is counted; u in [0, 1). */
+static double poll_rand_factor(const struct ntp_client *c, double u)
+{
+    if (c->report.total_tx < STARTUP_SAMPLES)
+        return 1.0 - u * SAMPLING_RANDOMNESS;
+    return 1.0 + u * SAMPLING_RANDOMNESS;
+}
+
 size_t ntp_client_on_timer(struct ntp_client *c, const struct timespec *now, struct rng *rng,
                            uint8_t *buf, size_t cap, struct ntp_client_result *out)
 {
@@ -491,7 +506,7 @@ size_t ntp_client_on_timer(struct ntp_client *c, const struct timespec *now, str
     c->last_tx_now = *now;
     c->have_last_tx = 1;
     count_request(c, out);
-    c->rand_factor = 1.0 + rng_uniform(rng) * SAMPLING_RANDOMNESS;
+    c->rand_factor = poll_rand_factor(c, rng_uniform(rng));
     ntp_client_arm(c, now, ntp_client_tx_delay(c, 1, now));
     return len;
 }

@@ -53,6 +53,7 @@ struct sourcestats {
     /* Tracking estimate (see fit_tracking): what the clock is steered by. */
     double trk_offset; /* local fast positive, at offset_time */
     double trk_freq;   /* s/s, local fast positive */
+    double trk_skew;   /* bound of trk_freq's error, as skew */
     double freq;       /* local gain on the source, s/s */
     double freq_sd;
     double skew;
@@ -108,6 +109,7 @@ void sourcestats_reset(struct sourcestats *st)
     st->est_offset = 0.0;
     st->trk_offset = 0.0;
     st->trk_freq = 0.0;
+    st->trk_skew = SOURCESTATS_WORST_FREQ_BOUND;
     st->est_offset_sd = 86400.0; /* known to within a day, at least */
     st->offset_time.tv_sec = 0;
     st->offset_time.tv_nsec = 0;
@@ -328,6 +330,7 @@ static void fit_tracking(struct sourcestats *st, const double *x, const double *
 
     st->trk_offset = st->est_offset;
     st->trk_freq = st->freq;
+    st->trk_skew = st->skew;
     if (n_kept < TRACKING_MIN_POINTS || n_kept > n)
         return;
     x += n - n_kept;
@@ -341,6 +344,7 @@ static void fit_tracking(struct sourcestats *st, const double *x, const double *
     if (regress_weighted(x, y, wt, n_kept, &f) && isfinite(f.intercept) && isfinite(f.slope)) {
         st->trk_offset = f.intercept;
         st->trk_freq = f.slope;
+        st->trk_skew = clamp_double(f.slope_sd * regress_t_coef(f.dof), MIN_SKEW, MAX_SKEW);
     }
 }
 
@@ -372,6 +376,7 @@ int sourcestats_do_regression(struct sourcestats *st, struct sourcestats_estimat
         st->skew = SOURCESTATS_WORST_FREQ_BOUND;
         st->trk_offset = st->est_offset;
         st->trk_freq = st->freq;
+        st->trk_skew = st->skew;
     }
     find_best_sample(st);
     if (out)
@@ -441,7 +446,10 @@ int sourcestats_get_tracking(const struct sourcestats *st, struct sourcestats_tr
     out->offset_sd = st->est_offset_sd;
     out->frequency = st->trk_freq;
     out->frequency_sd = st->freq_sd;
-    out->skew = st->skew;
+    /* The weighted fit rests on fewer effective samples than chrony's: its
+     * frequency comes with its own, wider bound, so the discipline gives it no
+     * more weight than it deserves. */
+    out->skew = st->trk_skew > st->skew ? st->trk_skew : st->skew;
     out->root_delay = b->root_delay;
     out->root_dispersion =
         b->root_dispersion + st->skew * ts_diff(&st->offset_time, &b->time) + st->est_offset_sd;

@@ -5,7 +5,11 @@
  *                        are shown as xfail instead of FAIL unless --all)
  *   sim --scenario NAME  just that scenario (repeatable); --seed N overrides seeds
  *   sim --list           the scenario table
+ *   sim --freq-bound     the engine's RMS frequency-estimate error next to an
+ *                        ideal estimator's (freqbound.h) for one-server scenarios
+ *                        (defaults unless --scenario), seeds 1..20 unless --seed
  * Prints PASS/FAIL lines for tests/run-all.sh. */
+#include "freqbound.h"
 #include "scenario.h"
 #include "selftest.h"
 
@@ -16,7 +20,7 @@
 #define MAX_SELECTED 64
 
 struct opts {
-    int all, figures, list, verbose, have_seed;
+    int all, figures, list, verbose, have_seed, freq_bound;
     uint64_t seed;
     const char *selected[MAX_SELECTED];
     int n_selected;
@@ -25,7 +29,7 @@ struct opts {
 static void usage(FILE *f)
 {
     fprintf(f, "usage: sim [--seed N] [--scenario NAME]... [--all] [--figures] [--list] "
-               "[--verbose]\n");
+               "[--verbose] [--freq-bound]\n");
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -39,6 +43,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->figures = 1;
         } else if (!strcmp(a, "--list")) {
             o->list = 1;
+        } else if (!strcmp(a, "--freq-bound")) {
+            o->freq_bound = 1;
         } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
             o->verbose = 1;
         } else if (!strcmp(a, "--seed") && i + 1 < argc) {
@@ -77,6 +83,77 @@ static void list_scenarios(void)
                              : "default",
                (unsigned long long)s->seed, s->duration, s->desc);
     }
+}
+
+#define FB_SEEDS 20
+
+/* The ideal estimator's parameters for a scenario with one measured client of a
+ * perfect server over the default exponential link; 0 if it has another shape. */
+static int freq_bound_params(const struct scenario *s, struct freqbound_params *p)
+{
+    const struct sc_node *c = NULL;
+    for (int i = 0; i < SC_MAX_NODES && s->nodes[i].name; i++) {
+        if (s->nodes[i].measured) {
+            if (c)
+                return 0;
+            c = &s->nodes[i];
+        }
+    }
+    if (!c || s->clients.count || s->links[0].ab.delay > 0.0 || s->link.kind != JITTER_EXP ||
+        s->link.loss > 0.0 || s->jumps[0].jump != 0.0)
+        return 0;
+    p->offset = c->offset;
+    p->freq_ppm = c->freq_ppm;
+    p->wander = c->wander;
+    p->jitter = s->link.jitter;
+    p->interval = 64.0; /* minpoll 6: no engine with default options polls faster */
+    p->duration = s->duration;
+    p->warmup = s->warmup;
+    return 1;
+}
+
+/* One row per scenario: means over the seeds of the engine's figure, of the
+ * ideal estimator's at the shortest default poll and at much shorter ones, and
+ * of a genie's: the ideal estimator with noise-free measurements at 64 s, what
+ * the wander alone leaves. */
+static int freq_bound(const struct opts *o)
+{
+    static const double intervals[] = {64.0, 16.0, 1.0};
+    const char *deflt[] = {"defaults"};
+    const char *const *names = o->n_selected ? o->selected : deflt;
+    int n_names = o->n_selected ? o->n_selected : 1;
+    uint64_t first = o->have_seed ? o->seed : 1, last = o->have_seed ? o->seed : FB_SEEDS;
+
+    printf("# RMS frequency-estimate error (ppb) from the warm-up on, mean over seeds "
+           "%llu..%llu\n%-14s %10s %12s %12s %12s %12s\n",
+           (unsigned long long)first, (unsigned long long)last, "scenario", "engine", "ideal_64s",
+           "ideal_16s", "ideal_1s", "genie_64s");
+    for (int i = 0; i < n_names; i++) {
+        const struct scenario *s = find_scenario(names[i]);
+        struct freqbound_params p, genie;
+        double engine = 0.0, ideal[3] = {0.0, 0.0, 0.0}, noise_free = 0.0;
+        if (!s || !freq_bound_params(s, &p)) {
+            fprintf(stderr, "sim: %s is not a one-server scenario with exponential jitter\n",
+                    names[i]);
+            return 2;
+        }
+        genie = p;
+        genie.jitter = 0.0;
+        for (uint64_t seed = first; seed <= last; seed++) {
+            struct sc_result r;
+            sc_run(s, seed, 0, 0, 1, &r);
+            engine += r.rms_freq_ppb;
+            for (int k = 0; k < 3; k++) {
+                p.interval = intervals[k];
+                ideal[k] += freqbound_rms_ppb(&p, seed);
+            }
+            noise_free += freqbound_rms_ppb(&genie, seed);
+        }
+        double n = (double)(last - first + 1);
+        printf("%-14s %10.1f %12.1f %12.1f %12.1f %12.1f\n", s->name, engine / n, ideal[0] / n,
+               ideal[1] / n, ideal[2] / n, noise_free / n);
+    }
+    return 0;
 }
 
 /* Run one scenario and print its verdict line. Returns 1 if it passed, 0 if it failed
@@ -119,6 +196,8 @@ int main(int argc, char **argv)
         list_scenarios();
         return 0;
     }
+    if (o.freq_bound)
+        return freq_bound(&o);
     if (o.have_seed)
         printf("# sim: seed %llu for every scenario\n", (unsigned long long)o.seed);
     else

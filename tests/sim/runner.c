@@ -301,9 +301,15 @@ int sc_run(const struct scenario *s, uint64_t seed, int figures, int verbose, in
     world_finish(w);
     r->wall_s = wall_now() - t0;
     r->events = w->events_run;
-    for (int i = 0; i < w->n_nodes; i++)
-        if (w->nodes[i].measured)
-            judge_node(w, s, &w->nodes[i], r);
+    r->rms_freq_ppb = -1.0;
+    for (int i = 0; i < w->n_nodes; i++) {
+        const struct sim_node *sn = &w->nodes[i];
+        if (!sn->measured)
+            continue;
+        judge_node(w, s, sn, r);
+        if (r->rms_freq_ppb < 0.0)
+            r->rms_freq_ppb = rms(sn->m.sum_freq2, sn->m.samples_after) * 1e3;
+    }
     judge_probes(w, s, r);
     judge_logs(w, s, r);
     if (s->check)

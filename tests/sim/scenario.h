@@ -117,6 +117,7 @@ struct sc_result {
     char why[512];
     double wall_s;
     uint64_t events;
+    double rms_freq_ppb; /* the first measured node's rms_freq figure */
 };
 
 extern const struct scenario sim_scenarios[];

@@ -3,6 +3,7 @@
 #include "selftest.h"
 
 #include "check.h"
+#include "freqbound.h"
 #include "scenario.h"
 #include "world.h"
 
@@ -161,6 +162,27 @@ static void test_world_deterministic(void)
     CHECK(oa != oc);
 }
 
+/* The ideal estimator: exact without noise, deterministic, and better the more
+ * often it measures (the defaults scenario's clock and link, 5 seeds). */
+static void test_freqbound(void)
+{
+    struct freqbound_params p = {0.1, 100.0, 0.0, 0.0, 64.0, 10000.0, 210.0};
+    double sum[3] = {0.0, 0.0, 0.0};
+    static const double intervals[3] = {64.0, 16.0, 1.0};
+    CHECK(freqbound_rms_ppb(&p, 1) < 1e-3);
+    p.wander = 1e-9;
+    p.jitter = 1e-4;
+    CHECK(freqbound_rms_ppb(&p, 3) == freqbound_rms_ppb(&p, 3));
+    CHECK(freqbound_rms_ppb(&p, 3) != freqbound_rms_ppb(&p, 4));
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        for (int k = 0; k < 3; k++) {
+            p.interval = intervals[k];
+            sum[k] += freqbound_rms_ppb(&p, seed);
+        }
+    }
+    CHECK(sum[0] > sum[1] && sum[1] > sum[2] && sum[2] > 0.0);
+}
+
 int selftest_run(void)
 {
     RUN(test_vclock_drift);
@@ -170,5 +192,6 @@ int selftest_run(void)
     RUN(test_vclock_wander_variance);
     RUN(test_world_deterministic);
     RUN(test_world_node_timers);
+    RUN(test_freqbound);
     return check_total_fail;
 }
