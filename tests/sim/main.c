@@ -113,9 +113,10 @@ static int freq_bound_params(const struct scenario *s, struct freqbound_params *
 }
 
 /* One row per scenario: means over the seeds of the engine's figure, of the
- * ideal estimator's at the shortest default poll and at much shorter ones, and
- * of a genie's: the ideal estimator with noise-free measurements at 64 s, what
- * the wander alone leaves. */
+ * ideal estimator's at the shortest default poll and at much shorter ones, of a
+ * genie's (the ideal estimator with noise-free measurements at 64 s: what the
+ * wander alone leaves), and of the engine's whole frequency error, slew included
+ * (ppm: the figure chrony's simulation tests bound, freq_rms_limit). */
 static int freq_bound(const struct opts *o)
 {
     static const double intervals[] = {64.0, 16.0, 1.0};
@@ -125,13 +126,14 @@ static int freq_bound(const struct opts *o)
     uint64_t first = o->have_seed ? o->seed : 1, last = o->have_seed ? o->seed : FB_SEEDS;
 
     printf("# RMS frequency-estimate error (ppb) from the warm-up on, mean over seeds "
-           "%llu..%llu\n%-14s %10s %12s %12s %12s %12s\n",
+           "%llu..%llu;\n# whole_ppm: the clock's whole frequency error, slew included "
+           "(ppm)\n%-14s %10s %12s %12s %12s %12s %12s\n",
            (unsigned long long)first, (unsigned long long)last, "scenario", "engine", "ideal_64s",
-           "ideal_16s", "ideal_1s", "genie_64s");
+           "ideal_16s", "ideal_1s", "genie_64s", "whole_ppm");
     for (int i = 0; i < n_names; i++) {
         const struct scenario *s = find_scenario(names[i]);
         struct freqbound_params p, genie;
-        double engine = 0.0, ideal[3] = {0.0, 0.0, 0.0}, noise_free = 0.0;
+        double engine = 0.0, ideal[3] = {0.0, 0.0, 0.0}, noise_free = 0.0, whole = 0.0;
         if (!s || !freq_bound_params(s, &p)) {
             fprintf(stderr, "sim: %s is not a one-server scenario with exponential jitter\n",
                     names[i]);
@@ -143,6 +145,7 @@ static int freq_bound(const struct opts *o)
             struct sc_result r;
             sc_run(s, seed, 0, 0, 1, &r);
             engine += r.rms_freq_ppb;
+            whole += r.rms_wfreq_ppm;
             for (int k = 0; k < 3; k++) {
                 p.interval = intervals[k];
                 ideal[k] += freqbound_rms_ppb(&p, seed);
@@ -150,8 +153,8 @@ static int freq_bound(const struct opts *o)
             noise_free += freqbound_rms_ppb(&genie, seed);
         }
         double n = (double)(last - first + 1);
-        printf("%-14s %10.1f %12.1f %12.1f %12.1f %12.1f\n", s->name, engine / n, ideal[0] / n,
-               ideal[1] / n, ideal[2] / n, noise_free / n);
+        printf("%-14s %10.1f %12.1f %12.1f %12.1f %12.1f %12.3f\n", s->name, engine / n,
+               ideal[0] / n, ideal[1] / n, ideal[2] / n, noise_free / n, whole / n);
     }
     return 0;
 }

@@ -147,6 +147,9 @@ static void judge_node(const struct world *w, const struct scenario *s, const st
         sc_fail(r, "%s: max freq error %.3e ppm > %.3e", sn->name, m->max_freq, b->max_freq);
     if (b->rms_freq > 0 && !(rf <= b->rms_freq))
         sc_fail(r, "%s: rms freq estimate error %.3e ppm > %.3e", sn->name, rf, b->rms_freq);
+    if (b->rms_wfreq > 0 && !(rms(m->sum_wfreq2, m->samples_after) <= b->rms_wfreq))
+        sc_fail(r, "%s: rms whole freq error %.3e ppm > %.3e", sn->name,
+                rms(m->sum_wfreq2, m->samples_after), b->rms_wfreq);
 }
 
 static void judge_probe_figures(const struct probe_stats *p, const struct sc_probes *sp,
@@ -307,8 +310,10 @@ int sc_run(const struct scenario *s, uint64_t seed, int figures, int verbose, in
         if (!sn->measured)
             continue;
         judge_node(w, s, sn, r);
-        if (r->rms_freq_ppb < 0.0)
+        if (r->rms_freq_ppb < 0.0) {
             r->rms_freq_ppb = rms(sn->m.sum_freq2, sn->m.samples_after) * 1e3;
+            r->rms_wfreq_ppm = rms(sn->m.sum_wfreq2, sn->m.samples_after);
+        }
     }
     judge_probes(w, s, r);
     judge_logs(w, s, r);

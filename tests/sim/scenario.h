@@ -60,6 +60,8 @@ struct sc_bounds {
     double sync_min, sync_max; /* s: first time |offset| < sync limit for good */
     double max_off, rms_off;   /* s, after warm-up; max_off is also the sync limit */
     double max_freq, rms_freq; /* ppm, after warm-up */
+    double rms_wfreq;          /* ppm: whole frequency error, slew included (chrony's
+                                * freq_rms_limit), after warm-up */
 };
 
 /* Probe clients (see probe.c). */
@@ -117,7 +119,8 @@ struct sc_result {
     char why[512];
     double wall_s;
     uint64_t events;
-    double rms_freq_ppb; /* the first measured node's rms_freq figure */
+    double rms_freq_ppb;  /* the first measured node's rms_freq figure */
+    double rms_wfreq_ppm; /* its RMS whole frequency error, slew included (chrony's figure) */
 };
 
 extern const struct scenario sim_scenarios[];

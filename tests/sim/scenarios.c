@@ -40,10 +40,12 @@
     }
 
 /* chrony's default limits: sync in [120, 210] s, then max |offset| 1 ms, rms 0.3 ms,
- * max |freq| 5e-4 (500 ppm), rms freq 1e-5 (10 ppm). */
+ * max |freq| 5e-4 (500 ppm), rms freq 1e-5 (10 ppm). chrony's rms limit is on the
+ * whole frequency (slew included); the scenarios apply it to that figure and to the
+ * frequency estimate's error. */
 #define DEFAULT_BOUNDS                                                                             \
     {                                                                                              \
-        120, 210, 1e-3, 3e-4, 500.0, 10.0                                                          \
+        120, 210, 1e-3, 3e-4, 500.0, 10.0, 10.0                                                    \
     }
 
 static int check_clock_model(struct world *w, const struct scenario *s, struct sc_result *r)
@@ -198,8 +200,9 @@ const struct scenario sim_scenarios[] = {
      .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
      /* rms freq: error of the frequency estimate (not the slew), 0.1 ppm; the
       * issue's 10 ppb is below what an ideal estimator reaches (sim --freq-bound):
-      * see doc/SIMULATOR.md */
-     .bounds = {120, 210, 1e-3, 3e-4, 500.0, 0.1}},
+      * see doc/SIMULATOR.md. The whole frequency error (slew included) has
+      * chrony's own limit, 10 ppm. */
+     .bounds = {120, 210, 1e-3, 3e-4, 500.0, 0.1, 10.0}},
     {.name = "largefreq-neg",
      .desc = "client -500 ppm, offset preset so it is near 0 at the first update",
      .seed = 102,
@@ -208,7 +211,7 @@ const struct scenario sim_scenarios[] = {
      .link = LAN,
      .nodes = {DEFAULT_SERVER,
                {"client", "10.0.0.2", {"server 10.0.0.1"}, 500e-6 * 130, -500.0, CLIENT_WANDER, 1}},
-     .bounds = {120, 1000, 1e-3, 3e-4, 500.0, 10.0}},
+     .bounds = {120, 1000, 1e-3, 3e-4, 500.0, 10.0, 10.0}},
     {.name = "largefreq-pos",
      .desc = "client +500 ppm, offset preset so it is near 0 at the first update",
      .seed = 103,
@@ -217,7 +220,7 @@ const struct scenario sim_scenarios[] = {
      .link = LAN,
      .nodes = {DEFAULT_SERVER,
                {"client", "10.0.0.2", {"server 10.0.0.1"}, -500e-6 * 130, 500.0, CLIENT_WANDER, 1}},
-     .bounds = {120, 1000, 1e-3, 3e-4, 500.0, 10.0}},
+     .bounds = {120, 1000, 1e-3, 3e-4, 500.0, 10.0, 10.0}},
     {.name = "largeoffset-makestep",
      .desc = "client 100 s off with makestep 1 3: stepped, then synchronised",
      .seed = 104,
@@ -226,7 +229,7 @@ const struct scenario sim_scenarios[] = {
      .link = LAN,
      .nodes = {DEFAULT_SERVER, NODE("client", "10.0.0.2", 100.0, CLIENT_FREQ, CLIENT_WANDER, 1,
                                     "server 10.0.0.1", "makestep 1 3")},
-     .bounds = {0, 300, 1e-3, 3e-4, 500.0, 10.0},
+     .bounds = {0, 300, 1e-3, 3e-4, 500.0, 10.0, 10.0},
      .logs = {{1, "System clock was stepped by", 1, 3}}},
     {.name = "extstep-back",
      .desc = "someone steps the client's clock by -100 s at 150 s; slewed back",
@@ -236,7 +239,7 @@ const struct scenario sim_scenarios[] = {
      .link = LAN,
      .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
      .jumps = {{1, 150, -100.0}},
-     .bounds = {1300, 1600, 1e-3, 3e-4, 500.0, 10.0},
+     .bounds = {1300, 1600, 1e-3, 3e-4, 500.0, 10.0, 10.0},
      /* the relative select() wait makes the node see the step */
      .logs = {{1, "Backward time jump detected!", 1, 1}, {1, "Selected source 10.0.0.1", 2, 2}}},
     {.name = "extstep-fwd",
@@ -247,7 +250,7 @@ const struct scenario sim_scenarios[] = {
      .link = LAN,
      .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
      .jumps = {{1, 150, 100.0}},
-     .bounds = {1300, 1600, 1e-3, 3e-4, 500.0, 10.0},
+     .bounds = {1300, 1600, 1e-3, 3e-4, 500.0, 10.0, 10.0},
      /* the relative select() wait makes the node see the step */
      .logs = {{1, "Forward time jump detected!", 1, 1}, {1, "Selected source 10.0.0.1", 2, 2}}},
     {.name = "largejitter",
@@ -258,7 +261,7 @@ const struct scenario sim_scenarios[] = {
      .link = EXPL(1e-4, 1e-1),
      .nodes = {DEFAULT_SERVER,
                {"client", "10.0.0.2", {"server 10.0.0.1"}, 1.0, CLIENT_FREQ, CLIENT_WANDER, 1}},
-     .bounds = {0, 210, 5e-1, 1e-1, 2e5, 5e3}},
+     .bounds = {0, 210, 5e-1, 1e-1, 2e5, 5e3, 5e3}},
     {.name = "largewander",
      .desc = "frequency wander 1e-7 per second",
      .seed = 108,
@@ -267,7 +270,7 @@ const struct scenario sim_scenarios[] = {
      .link = LAN,
      .nodes = {DEFAULT_SERVER,
                {"client", "10.0.0.2", {"server 10.0.0.1"}, CLIENT_OFF, CLIENT_FREQ, 1e-7, 1}},
-     .bounds = {0, 210, 5e-3, 1e-3, 5e3, 100.0}},
+     .bounds = {0, 210, 5e-3, 1e-3, 5e3, 100.0, 100.0}},
     {.name = "asymjitter",
      .desc = "1 ms base delay, exponential jitter 5e-4 split 3%/97% between directions",
      .seed = 109,
@@ -276,7 +279,7 @@ const struct scenario sim_scenarios[] = {
      .link = LAN,
      .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
      .links = {{1, 0, EXPL(1e-3, 0.03 * 5e-4), EXPL(1e-3, 0.97 * 5e-4)}},
-     .bounds = {0, 1000, 1e-3, 5e-4, 500.0, 10.0}},
+     .bounds = {0, 1000, 1e-3, 5e-4, 500.0, 10.0, 10.0}},
     {.name = "loss30",
      .desc = "30% loss each way",
      .seed = 110,
@@ -284,7 +287,7 @@ const struct scenario sim_scenarios[] = {
      .warmup = 800,
      .link = EXPL_LOSS(1e-4, 1e-4, 0.3),
      .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
-     .bounds = {120, 800, 1e-3, 3e-4, 500.0, 10.0}},
+     .bounds = {120, 800, 1e-3, 3e-4, 500.0, 10.0, 10.0}},
     {.name = "intermittent",
      .desc = "packets pass only for 1200 s of every 10000 s",
      .seed = 111,
@@ -293,7 +296,7 @@ const struct scenario sim_scenarios[] = {
      .link = LAN,
      .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
      .links = {{1, 0, LAN, LAN, 0, 0, 10000, 8800}},
-     .bounds = {0, 210, 1e-1, 2e-3, 1e4, 20.0},
+     .bounds = {0, 210, 1e-1, 2e-3, 1e4, 20.0, 20.0},
      /* chrony's 014-intermittent: once per connected period */
      .logs = {{1, "Can't synchronise: no selectable sources", 9, 10},
               {1, "Selected source 10.0.0.1", 9, 10}}},

@@ -366,6 +366,7 @@ static void node_sample(struct world *w, struct sim_node *sn)
     m->samples_after++;
     m->sum_off2 += off * off;
     m->sum_freq2 += est * est;
+    m->sum_wfreq2 += freq * freq;
     if (fabs(off) > m->max_off)
         m->max_off = fabs(off);
     if (fabs(freq) > m->max_freq)

@@ -76,6 +76,7 @@ struct node_metrics {
     uint64_t samples, samples_after;
     double sum_off2, max_off; /* after warm-up */
     double sum_freq2;         /* ppm^2, error of the node's frequency estimate, after warm-up */
+    double sum_wfreq2;        /* ppm^2, the clock's whole frequency error, after warm-up */
     double max_freq;    /* ppm, the clock's whole frequency error (slew included), after warm-up */
     double max_off_all; /* whole run */
     double last_bad_t;  /* last sample with |offset| >= sync limit; -1 none */
