@@ -11,6 +11,8 @@
 #
 # Sources are found by wildcard: a new .c file in a layer folder joins that layer.
 
+.DEFAULT_GOAL := all
+
 CC ?= cc
 B ?= build
 PREFIX ?= /usr/local
@@ -34,7 +36,7 @@ PURE_CFLAGS := -std=c11 -pedantic $(BASE_CFLAGS)
 SYS_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(BASE_CFLAGS)
 
 LDLIBS_CRYPTO := -lnettle -lgnutls
-LDLIBS_D := $(LDLIBS_CRYPTO) -lm -lpthread
+LDLIBS_D := $(LDLIBS_CRYPTO) -lseccomp -lm -lpthread
 LDLIBS_C := -lm -ledit
 
 PURE_LAYERS := lib proto core

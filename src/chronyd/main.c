@@ -31,6 +31,7 @@ struct cli {
     double timeout;
     int quit_mode; /* -q (1) / -Q (2) */
     int restarted; /* -R */
+    int scfilter;  /* -F level */
     char **lines;  /* configuration lines given as arguments */
     int n_lines;
 };
@@ -130,6 +131,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->restarted = 1;
             break;
         case 'F':
+            c->scfilter = atoi(optarg);
+            break;
         case 'r':
         case 's':
         case 'U':
@@ -254,6 +257,19 @@ int main(int argc, char **argv)
         fatal(p, err);
     }
     node_start_unprivileged(node);
+    if (c.scfilter) {
+        int level = c.scfilter < 0 ? -c.scfilter : c.scfilter;
+        /* Mail would need a new process, which the filters deny. */
+        if ((level == 1 || level == 2) && cfg->mailonchange_user)
+            snprintf(err, sizeof(err), "mailonchange directive cannot be used with -F enabled");
+        else if (platform_scfilter_apply(c.scfilter, err, sizeof(err)) == 0)
+            err[0] = '\0';
+        if (err[0]) {
+            platform_pidfile_release(cfg->pidfile);
+            fatal(p, err);
+        }
+        LOG_INFO(env->log, "Loaded seccomp filter (level %d)", level);
+    }
     platform_daemon_ready(p);
 
     h.ctx = node;

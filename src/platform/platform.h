@@ -68,6 +68,11 @@ void platform_pidfile_release(const char *path);
 int platform_drop_privileges(const char *user, char *err, size_t errlen);
 void platform_lock_memory(void);
 void platform_set_priority(int prio);
+/* chronyd -F LEVEL: load the system call filter (scfilter.c) into every thread.
+ * 0 does nothing; 1 allows only the calls the daemon needs, 2 denies a list of
+ * calls it never makes; positive levels kill on a denied call, negative ones
+ * send SIGSYS. Returns 0, or -1 with chrony's message in err. */
+int platform_scfilter_apply(int level, char *err, size_t errlen);
 /* Switch logging to syslog (after daemonizing, when no -l file). */
 void platform_log_to_syslog(struct platform *p);
 
