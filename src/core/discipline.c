@@ -458,12 +458,30 @@ static void finish_update(struct discipline *d, const struct timespec *raw,
     update_rms(d, d->last_offset);
 }
 
+static void fill_log(const struct discipline *d, struct disc_log_entry *l, int stratum,
+                     double offset, int leap, int combined, double offset_sd, double remaining,
+                     double root_delay, double root_dispersion, double max_error)
+{
+    l->valid = 1;
+    l->stratum = stratum;
+    l->freq_ppm = clock_get_freq_ppm(d->clock) + 0.0; /* no -0.000 */
+    l->skew_ppm = d->skew * 1e6;
+    l->offset = offset;
+    l->leap = leap;
+    l->combined = combined;
+    l->offset_sd = offset_sd;
+    l->remaining = remaining;
+    l->root_delay = root_delay;
+    l->root_dispersion = root_dispersion;
+    l->max_error = max_error;
+}
+
 void disc_update(struct discipline *d, const struct timespec *raw_now, const struct disc_update *u,
                  struct disc_outcome *out)
 {
     struct timespec now;
     struct estimate e;
-    double skew = u->skew, correction, offset, interval, acc_offset, step = 0.0;
+    double skew = u->skew, correction, offset, interval, acc_offset, step = 0.0, prev_distance;
 
     disc_outcome_init(out);
     if (d->mode != DISC_MODE_NORMAL) {
@@ -486,6 +504,9 @@ void disc_update(struct discipline *d, const struct timespec *raw_now, const str
     if (out->verdict != DISC_APPLIED)
         return;
 
+    /* The bound of the clock's error until now comes from the previous
+     * reference (an unsynchronised one counts as 1 s of delay and dispersion). */
+    prev_distance = d->synced ? disc_root_distance(d, &now) : 1.5;
     set_reference_state(d, u, &e, &now, offset, interval);
     if (step_limit_reached(d, offset, correction)) {
         /* Cancel the slew in progress and step the whole offset. */
@@ -505,6 +526,8 @@ void disc_update(struct discipline *d, const struct timespec *raw_now, const str
     if (step != 0.0 && clock_step(d->clock, raw_now, step, &out->cmd))
         clock_cmd_add_event(&out->cmd, DISC_EV_STEPPED, -step, 0.0, 0);
     finish_update(d, raw_now, &now, u, out);
+    fill_log(d, &out->log, d->stratum, offset, u->leap, u->combined, u->offset_sd, correction,
+             u->root_delay, u->root_dispersion, fabs(offset) + fabs(correction) + prev_distance);
 }
 
 void disc_update_manual(struct discipline *d, const struct timespec *raw_now,
@@ -541,13 +564,19 @@ static void set_unsync(struct discipline *d, const struct timespec *raw_now, str
 void disc_set_unsynchronised(struct discipline *d, const struct timespec *raw_now,
                              struct disc_outcome *out)
 {
+    double correction;
+
     disc_outcome_init(out);
     if (d->mode != DISC_MODE_NORMAL) {
         special_mode_sync(d, raw_now, 0, 0.0, out);
         return;
     }
     out->verdict = DISC_APPLIED;
+    correction = clock_cooked_offset(d->clock, raw_now);
     set_unsync(d, raw_now, &out->cmd);
+    /* chrony's unsynchronised reference: 1 s of root delay and dispersion. */
+    fill_log(d, &out->log, 0, 0.0, DISC_LEAP_UNSYNC, 0, 0.0, correction, 1.0, 1.0,
+             1.5 + fabs(correction));
 }
 
 void disc_update_leap(struct discipline *d, const struct timespec *raw_now, int leap,

@@ -113,8 +113,24 @@ enum disc_verdict {
     DISC_NOTHING,           /* nothing to do (ignore mode, timers not due) */
 };
 
+/* A tracking.log line (chrony's `log tracking`) for an update or for the loss
+ * of synchronisation; the daemon adds the date and the reference's name. */
+struct disc_log_entry {
+    int valid;
+    int stratum;
+    double freq_ppm, skew_ppm;          /* absolute frequency (positive = clock fast), skew */
+    double offset;                      /* s, positive = clock fast */
+    int leap;                           /* 0-3 */
+    int combined;                       /* sources combined */
+    double offset_sd;                   /* s */
+    double remaining;                   /* s, correction left from before, positive = clock slow */
+    double root_delay, root_dispersion; /* s, the new reference's */
+    double max_error; /* s, bound of the clock's error since the previous update */
+};
+
 struct disc_outcome {
     enum disc_verdict verdict;
+    struct disc_log_entry log;
     struct clock_cmd cmd; /* perform, fan out changes, log events */
     int write_drift;      /* replace the drift file with driftfile_format(freq, skew) */
     double drift_freq_ppm, drift_skew_ppm;

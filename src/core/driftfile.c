@@ -90,5 +90,6 @@ int driftfile_format(char *buf, size_t len, double freq_ppm, double skew_ppm)
             buf[0] = '\0';
         return -1;
     }
-    return snprintf(buf, len, "%20.6f %20.6f\n", freq_ppm, skew_ppm);
+    /* + 0.0: a frequency of -0.0 is written as chrony writes zero. */
+    return snprintf(buf, len, "%20.6f %20.6f\n", freq_ppm + 0.0, skew_ppm + 0.0);
 }

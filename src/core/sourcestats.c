@@ -62,6 +62,7 @@ struct sourcestats {
     int dropped;
     int asym_run; /* signed count of consecutive same-sign asymmetry estimates */
     double asym;
+    double stress; /* of the last regression, for statistics.log */
 };
 
 static struct sourcestats_sample *reg(struct sourcestats *st, int i)
@@ -353,6 +354,7 @@ int sourcestats_do_regression(struct sourcestats *st, struct sourcestats_estimat
     double times[CAPACITY], offsets[CAPACITY], w[SOURCESTATS_MAX_SAMPLES];
     struct regress_fit fit;
     int i, total = st->runs + st->n, m = st->runs, n = st->n;
+    double old_freq = st->freq, old_skew = st->skew;
 
     st->dropped = 0;
     for (i = 0; i < total; i++) {
@@ -369,6 +371,7 @@ int sourcestats_do_regression(struct sourcestats *st, struct sourcestats_estimat
         regress_find_best(times, offsets, w, st->n, st->runs, st->p.min_samples, &fit);
     if (st->regression_ok) {
         apply_fit(st, &fit);
+        st->stress = old_skew > 0.0 ? fabs(old_freq - st->freq) / old_skew : 0.0;
         fit_tracking(st, times + m, offsets + m, w, n, fit.n_points);
     } else {
         st->freq = 0.0;
@@ -430,6 +433,23 @@ int sourcestats_get_selection(const struct sourcestats *st, const struct timespe
         out->std_dev = 0.0;
         out->select_ok = 1;
     }
+    return 1;
+}
+
+int sourcestats_get_log(const struct sourcestats *st, struct sourcestats_log *out)
+{
+    if (!st->regression_ok)
+        return 0;
+    out->std_dev = st->std_dev;
+    out->est_offset = st->est_offset;
+    out->est_offset_sd = st->est_offset_sd;
+    out->freq = st->freq;
+    out->skew = st->skew;
+    out->stress = st->stress;
+    out->n_samples = st->n;
+    out->dropped = st->dropped;
+    out->n_runs = st->n_runs;
+    out->asym = st->asym;
     return 1;
 }
 

@@ -194,6 +194,22 @@ struct sourcestats_report {
 void sourcestats_get_report(const struct sourcestats *st, const struct timespec *now,
                             struct sourcestats_report *out);
 
+/* A statistics.log line (chrony's `log statistics`): the last regression. */
+struct sourcestats_log {
+    double std_dev;       /* s */
+    double est_offset;    /* s, local fast positive, at the newest sample */
+    double est_offset_sd; /* s */
+    double freq;          /* s/s, local gain on the source */
+    double skew;          /* s/s */
+    double stress;        /* |old freq - new freq| / old skew */
+    int n_samples;        /* regression samples */
+    int dropped;          /* new starting index: samples dropped by the runs test */
+    int n_runs;           /* runs of residuals of the same sign */
+    double asym;          /* jitter asymmetry used to correct the offsets */
+};
+/* Returns 0 (out unset) unless the last regression succeeded. */
+int sourcestats_get_log(const struct sourcestats *st, struct sourcestats_log *out);
+
 /* `chronyc sources` "Last sample" figures (SOURCE_DATA reply). */
 struct sourcestats_source_report {
     int has_sample;           /* 0: no samples, other fields 0 and ago = 0xFFFFFFFF */

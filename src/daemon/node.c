@@ -44,6 +44,7 @@ void node_free(struct node *n)
         return;
     sources_fini(n);
     reference_fini(n);
+    logfiles_fini(&n->logs);
     serve_stop(n);
     cmdmon_server_fini(n);
     sched_fini(&n->sched);
@@ -54,6 +55,7 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
 {
     if (serve_start(n, err, errlen) < 0)
         return -1;
+    logfiles_init(&n->logs, n->cfg, n->env);
     reference_start(n, now);
     sources_start(n, now);
     return cmdmon_server_start(n, now, err, errlen);

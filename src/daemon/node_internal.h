@@ -7,6 +7,7 @@
 #include "core/access.h"
 #include "core/clientlog.h"
 #include "daemon/cmdmon_server.h"
+#include "daemon/logfiles.h"
 #include "core/ntp_server.h"
 #include "daemon/reference.h"
 #include "daemon/sources.h"
@@ -40,6 +41,9 @@ struct node {
     int quit_requested;          /* set by the `shutdown` command; the loop should exit */
     struct reference ref;        /* clock model and discipline (reference.c) */
     struct sources srcs;         /* server/pool sources and selection (sources*.c) */
+    struct logfiles logs;        /* the `log` directive's files */
+    /* Name of the reference in the next tracking.log line (set by selection). */
+    char log_ref_name[64];
 };
 
 /* ntp_serve.c */

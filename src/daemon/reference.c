@@ -319,6 +319,25 @@ static double fuzz(struct node *n)
     return rng_uniform(&n->rng);
 }
 
+/* tracking.log line for an update or the loss of synchronisation. */
+static void log_tracking(struct node *n, const struct timespec *raw_now, const char *name,
+                         const struct disc_log_entry *l)
+{
+    static const char leap_chars[4] = {'N', '+', '-', '?'};
+    struct timespec now;
+    /* chrony prints a remaining correction of zero as -0.000e+00. */
+    double remaining = l->remaining == 0.0 ? -0.0 : l->remaining;
+
+    if (!l->valid || !logfiles_enabled(&n->logs, LOGF_TRACKING))
+        return;
+    reference_cooked_time(n, raw_now, &now, NULL);
+    logfiles_write(&n->logs, n->env, LOGF_TRACKING, &now,
+                   "%-15s %2d %10.3f %10.3f %10.3e %c %2d %10.3e %10.3e %10.3e %10.3e %10.3e", name,
+                   l->stratum, l->freq_ppm, l->skew_ppm, l->offset, leap_chars[l->leap & 3],
+                   l->combined, l->offset_sd, remaining, l->root_delay, l->root_dispersion,
+                   l->max_error);
+}
+
 void reference_update(struct node *n, const struct timespec *raw_now,
                       const struct select_reference *ref)
 {
@@ -343,6 +362,7 @@ void reference_update(struct node *n, const struct timespec *raw_now,
     if (out.verdict == DISC_APPLIED)
         n->ref.n_updates++;
     reference_apply(n, raw_now, &out.cmd);
+    log_tracking(n, raw_now, n->log_ref_name, &out.log);
     if (out.write_drift)
         write_drift(n, out.drift_freq_ppm, out.drift_skew_ppm);
     if (out.verdict == DISC_EXIT_MAXCHANGE)
@@ -361,6 +381,7 @@ void reference_unsynchronise(struct node *n, const struct timespec *raw_now)
 
     disc_set_unsynchronised(&n->ref.disc, raw_now, &out);
     reference_apply(n, raw_now, &out.cmd);
+    log_tracking(n, raw_now, "0.0.0.0", &out.log);
 }
 
 void reference_get_served(const struct node *n, const struct timespec *raw_now,

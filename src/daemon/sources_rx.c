@@ -48,6 +48,60 @@ static uint32_t local_refid(const struct net_rx *rx)
     return 0;
 }
 
+static char leap_char(int leap)
+{
+    static const char chars[4] = {'N', '+', '-', '?'};
+    return chars[leap & 3];
+}
+
+static unsigned test_bit(unsigned tests, int i)
+{
+    return (tests >> (9 - i)) & 1u;
+}
+
+/* A measurements.log line for a response (chrony's `log measurements`, or
+ * every response with `rawmeasurements`). */
+static void log_measurement(struct source *s, const struct ntp_client_result *res,
+                            const struct timespec *when)
+{
+    struct node *n = s->node;
+    struct ntp_client_report r;
+    char ip[64];
+    unsigned t;
+
+    if (!logfiles_enabled(&n->logs, LOGF_MEASUREMENTS) || !res->valid ||
+        !(res->synced || n->logs.raw_measurements))
+        return;
+    ntp_client_get_report(&s->client, &r);
+    t = r.tests;
+    logfiles_write(&n->logs, n->env, LOGF_MEASUREMENTS, when,
+                   "%-15s %c %2d %u%u%u %u%u%u %u%u%u%u %3d %2d %4.2f %10.3e %10.3e %10.3e "
+                   "%10.3e %10.3e %08X %d%c %c %c",
+                   ip_addr_format(&s->remote.ip, ip, sizeof(ip)), leap_char(r.leap), r.stratum,
+                   test_bit(t, 0), test_bit(t, 1), test_bit(t, 2), test_bit(t, 3), test_bit(t, 4),
+                   test_bit(t, 5), test_bit(t, 6), test_bit(t, 7), test_bit(t, 8), test_bit(t, 9),
+                   ntp_client_get_poll(&s->client), r.poll, ntp_client_get_poll_score(&s->client),
+                   r.offset, r.peer_delay, r.peer_dispersion, r.root_delay, r.root_dispersion,
+                   (unsigned)r.ref_id, r.mode, r.interleaved ? 'I' : 'B', r.tx_tss_char,
+                   r.rx_tss_char);
+}
+
+/* A statistics.log line after a successful regression. */
+static void log_statistics(struct source *s, const struct timespec *when)
+{
+    struct node *n = s->node;
+    struct sourcestats_log l;
+    char ip[64];
+
+    if (!logfiles_enabled(&n->logs, LOGF_STATISTICS) || !sourcestats_get_log(s->stats, &l))
+        return;
+    logfiles_write(&n->logs, n->env, LOGF_STATISTICS, when,
+                   "%-15s %10.3e %10.3e %10.3e %10.3e %10.3e %7.1e %3d %3d %3d %5.2f",
+                   ip_addr_format(&s->remote.ip, ip, sizeof(ip)), l.std_dev, l.est_offset,
+                   l.est_offset_sd, l.freq, l.skew, l.stress, l.n_samples, l.dropped, l.n_runs,
+                   l.asym);
+}
+
 static void source_on_response(struct source *s, const struct net_rx *rx)
 {
     struct node *n = s->node;
@@ -78,6 +132,7 @@ static void source_on_response(struct source *s, const struct net_rx *rx)
         s->stratum = res.stratum;
         s->leap = res.leap;
     }
+    log_measurement(s, &res, &rx_cooked);
     if (res.has_sample)
         sources_process_sample(s, &res.sample, &rx->rx_ts);
     sources_arm(s);
@@ -132,6 +187,7 @@ void sources_process_sample(struct source *s, const struct ntp_sample *smp,
         LOG_WARN(n->env->log, "Out of order sample detected, discarding history for %s",
                  sources_display_name(s, name, sizeof(name)));
     sourcestats_do_regression(s->stats, NULL);
+    log_statistics(s, &cooked_now);
     s->n_samples++;
     sources_select(n, sources_index(s), raw_now);
     ntp_client_adjust_poll(
@@ -179,6 +235,30 @@ static void log_select_events(struct node *n, const struct select_result *res)
     }
 }
 
+/* selection.log: one line per source after a selection run. */
+static void log_selection(struct node *n, const struct timespec *when)
+{
+    struct sources *ss = &n->srcs;
+    struct select_source_state st;
+    char ip[64];
+
+    if (!logfiles_enabled(&n->logs, LOGF_SELECTION))
+        return;
+    for (int i = 0; i < ss->n; i++) {
+        if (!select_get_source_state(ss->sel, i, &st))
+            continue;
+        logfiles_write(&n->logs, n->env, LOGF_SELECTION, when,
+                       "%-15s %c -%c%c%c%c %4o %5.2f %10.3e %10.3e %10.3e",
+                       ip_addr_format(&ss->v[i]->remote.ip, ip, sizeof(ip)), st.status_char,
+                       st.eff_options & SELECT_OPT_NOSELECT ? 'N' : '-',
+                       st.eff_options & SELECT_OPT_PREFER ? 'P' : '-',
+                       st.eff_options & SELECT_OPT_TRUST ? 'T' : '-',
+                       st.eff_options & SELECT_OPT_REQUIRE ? 'R' : '-',
+                       ntp_client_get_reach(&ss->v[i]->client), st.score, st.last_sample_ago,
+                       st.lo_limit, st.hi_limit);
+    }
+}
+
 void sources_select(struct node *n, int updated, const struct timespec *raw_now)
 {
     struct sources *ss = &n->srcs;
@@ -194,10 +274,14 @@ void sources_select(struct node *n, int updated, const struct timespec *raw_now)
     select_run(ss->sel, &ss->sel_cfg, ss->inputs, ss->n, updated, &res);
     ss->pending_replace = -1;
     log_select_events(n, &res);
+    log_selection(n, &cooked_now);
     ss->selected = res.selected;
     for (int i = 0; i < ss->n; i++)
         ntp_client_set_sync_peer(&ss->v[i]->client, i == res.selected);
     if (res.update_reference) {
+        if (res.selected >= 0 && res.selected < ss->n)
+            ip_addr_format(&ss->v[res.selected]->remote.ip, n->log_ref_name,
+                           sizeof(n->log_ref_name));
         reference_update(n, raw_now, &res.ref);
     } else if (res.unsynchronise) {
         reference_unsynchronise(n, raw_now);
