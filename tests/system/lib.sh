@@ -46,3 +46,31 @@ wait_for() {
     done
     return 1
 }
+
+# pick_ports BASE: P1, P2, P3 = 123, 124, 125 in a private network namespace
+# (sets $IN), or BASE, BASE+1, BASE+2 on the host's loopback without one.
+pick_ports() {
+    if make_netns; then
+        P1=123
+        P2=124
+        P3=125
+    else
+        IN=""
+        P1=$1
+        P2=$(($1 + 1))
+        P3=$(($1 + 2))
+    fi
+}
+
+# server_conf FILE PORT: a `local stratum 1` server for loopback clients,
+# without a command socket, its pidfile next to FILE.
+server_conf() {
+    cat >"$1" <<CONF
+local stratum 1
+allow 127.0.0.1
+port $2
+cmdport 0
+bindcmdaddress /
+pidfile $1.pid
+CONF
+}

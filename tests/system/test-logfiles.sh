@@ -6,26 +6,10 @@
 # starts a new file with a banner.
 . tests/system/lib.sh
 
-if make_netns; then
-    P1=123
-    P2=124
-    P3=125
-else
-    IN=""
-    P1=11143
-    P2=11144
-    P3=11145
-fi
+pick_ports 11143
 chmod 700 "$TMPD"
 
-cat >"$TMPD/s.conf" <<CONF
-local stratum 1
-allow 127.0.0.1
-port $P1
-cmdport 0
-bindcmdaddress /
-pidfile $TMPD/s.pid
-CONF
+server_conf "$TMPD/s.conf" $P1
 client_conf() { # client_conf NAME PORT
     cat >"$TMPD/$1.conf" <<CONF
 server 127.0.0.1 port $P1 iburst minpoll 0 maxpoll 0

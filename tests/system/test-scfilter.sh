@@ -9,24 +9,10 @@
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 
-if make_netns; then
-    P1=123
-    P2=124
-else
-    IN=""
-    P1=11133
-    P2=11134
-fi
+pick_ports 11133
 chmod 700 "$TMPD"
 
-cat >"$TMPD/s.conf" <<CONF
-local stratum 1
-allow 127.0.0.1
-port $P1
-cmdport 0
-bindcmdaddress /
-pidfile $TMPD/s.pid
-CONF
+server_conf "$TMPD/s.conf" $P1
 cat >"$TMPD/c.conf" <<CONF
 server 127.0.0.1 port $P1 iburst minpoll 0 maxpoll 0
 allow 127.0.0.1

@@ -5,27 +5,7 @@
 # served reference must follow its source: stratum 2, refid 127.0.0.1.
 . tests/system/lib.sh
 
-if make_netns; then
-    P1=123
-    P2=124
-    P3=125
-else
-    IN=""
-    P1=11123
-    P2=11124
-    P3=11125
-fi
-
-server_conf() { # server_conf FILE PORT
-    cat >"$1" <<CONF
-local stratum 1
-allow 127.0.0.1
-port $2
-cmdport 0
-bindcmdaddress /
-pidfile $1.pid
-CONF
-}
+pick_ports 11123
 
 client_conf() { # client_conf FILE PORT SERVERPORT
     cat >"$1" <<CONF
