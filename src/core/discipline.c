@@ -564,19 +564,23 @@ static void set_unsync(struct discipline *d, const struct timespec *raw_now, str
 void disc_set_unsynchronised(struct discipline *d, const struct timespec *raw_now,
                              struct disc_outcome *out)
 {
-    double correction;
-
     disc_outcome_init(out);
     if (d->mode != DISC_MODE_NORMAL) {
         special_mode_sync(d, raw_now, 0, 0.0, out);
         return;
     }
     out->verdict = DISC_APPLIED;
-    correction = clock_cooked_offset(d->clock, raw_now);
+    disc_unsync_log(d, raw_now, &out->log);
     set_unsync(d, raw_now, &out->cmd);
+}
+
+void disc_unsync_log(const struct discipline *d, const struct timespec *raw_now,
+                     struct disc_log_entry *l)
+{
+    double correction = clock_cooked_offset(d->clock, raw_now);
+
     /* chrony's unsynchronised reference: 1 s of root delay and dispersion. */
-    fill_log(d, &out->log, 0, 0.0, DISC_LEAP_UNSYNC, 0, 0.0, correction, 1.0, 1.0,
-             1.5 + fabs(correction));
+    fill_log(d, l, 0, 0.0, DISC_LEAP_UNSYNC, 0, 0.0, correction, 1.0, 1.0, 1.5 + fabs(correction));
 }
 
 void disc_update_leap(struct discipline *d, const struct timespec *raw_now, int leap,

@@ -225,6 +225,11 @@ void disc_update_manual(struct discipline *d, const struct timespec *raw_now,
                         const struct timespec *ref_time, double offset, double frequency,
                         double skew, struct disc_outcome *out);
 /* Selection lost (chrony's REF_SetUnsynchronised). */
+/* The tracking.log entry of an unsynchronised reference at raw_now (chrony
+ * writes one at start). */
+void disc_unsync_log(const struct discipline *d, const struct timespec *raw_now,
+                     struct disc_log_entry *l);
+
 void disc_set_unsynchronised(struct discipline *d, const struct timespec *raw_now,
                              struct disc_outcome *out);
 

@@ -96,6 +96,9 @@ static void on_drift_timer(void *arg, const struct timespec *now)
         on_drift_timer, n);
 }
 
+static void log_tracking(struct node *n, const struct timespec *raw_now, const char *name,
+                         const struct disc_log_entry *l);
+
 void reference_start(struct node *n, const struct timespec *raw_now)
 {
     struct reference *r = &n->ref;
@@ -105,6 +108,7 @@ void reference_start(struct node *n, const struct timespec *raw_now)
     double freq = 0.0, skew = 0.0;
     int ok = 0;
 
+    reference_leap_load(n);
     if (n->cfg->driftfile)
         text = n->env->files.read_all(n->env->files.ctx, n->cfg->driftfile, &len);
     if (text)
@@ -113,6 +117,12 @@ void reference_start(struct node *n, const struct timespec *raw_now)
     disc_init_frequency(&r->disc, raw_now, text != NULL, ok, freq, skew, &out);
     r->started = 1;
     reference_apply(n, raw_now, &out.cmd);
+    {
+        /* chrony's first tracking.log line: the unsynchronised start. */
+        struct disc_log_entry l;
+        disc_unsync_log(&r->disc, raw_now, &l);
+        log_tracking(n, raw_now, "0.0.0.0", &l);
+    }
     if (n->cfg->driftfile)
         r->drift_timer =
             sched_add_after(&n->sched, raw_now,
@@ -137,6 +147,7 @@ void reference_fini(struct node *n)
     sched_cancel(&n->sched, n->ref.disc_timer);
     sched_cancel(&n->sched, n->ref.drift_timer);
     n->ref.clock_timer = n->ref.disc_timer = n->ref.drift_timer = 0;
+    reference_leap_free(n);
 }
 
 void reference_cooked_time(const struct node *n, const struct timespec *raw,
@@ -358,6 +369,11 @@ void reference_update(struct node *n, const struct timespec *raw_now,
     u.root_delay = ref->root_delay;
     u.root_dispersion = ref->root_dispersion;
     u.ref_time_fuzz = fuzz(n);
+    {
+        struct timespec cooked;
+        reference_cooked_time(n, raw_now, &cooked, NULL);
+        u.db_leap = reference_leap_today(n, &cooked);
+    }
     disc_update(&n->ref.disc, raw_now, &u, &out);
     if (out.verdict == DISC_APPLIED)
         n->ref.n_updates++;

@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/discipline.h"
+#include "core/leapdb.h"
 #include "core/ntp_server.h"
 #include "core/select.h"
 
@@ -34,6 +35,10 @@ struct reference {
     struct timespec last_wake;     /* raw time of the previous wake-up */
     struct timespec expected_wake; /* latest deadline the loop was told about */
     int have_last_wake, have_expected_wake;
+    /* Leap second table of leapseclist or leapsectz (reference_leap.c). */
+    struct leapdb leapdb;
+    enum { LEAPSRC_NONE = 0, LEAPSRC_LIST, LEAPSRC_TZ } leap_src;
+    int leap_expiry_warned;
 };
 
 /* Step the clock by the whole remaining correction (chronyc makestep).
@@ -47,6 +52,14 @@ void reference_start(struct node *n, const struct timespec *raw_now);
 void reference_stop(struct node *n, const struct timespec *raw_now);
 /* Cancel timers (node_free). */
 void reference_fini(struct node *n);
+
+/* Load the leapseclist or leapsectz table, logging as chrony does
+ * (reference_leap.c; called by reference_start). */
+void reference_leap_load(struct node *n);
+/* The table's leap second at the end of the UTC day of cooked_now
+ * (DISC_LEAP_NORMAL without a table); warns once when the list expired. */
+int reference_leap_today(struct node *n, const struct timespec *cooked_now);
+void reference_leap_free(struct node *n);
 
 /* The loop will wake at raw time `when` at the latest (node_next_timeout). */
 void reference_expect_wake(struct node *n, const struct timespec *when);

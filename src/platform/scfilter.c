@@ -102,6 +102,20 @@ static const int fcntl_cmds[] = {F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLO
 /* isatty() and stdio on a terminal (-d), and the resolver's FIONREAD. */
 static const unsigned long ioctl_cmds[] = {FIONREAD, TCGETS, TIOCGWINSZ};
 
+/* Comparisons of a call's argument (spelled out: the library's SCMP_Ax macros
+ * leave a field to the compiler's zero, which clang's -Wextra rejects). */
+static struct scmp_arg_cmp arg_eq(unsigned arg, scmp_datum_t value)
+{
+    struct scmp_arg_cmp c = {arg, SCMP_CMP_EQ, value, 0};
+    return c;
+}
+
+static struct scmp_arg_cmp arg_masked_eq(unsigned arg, scmp_datum_t mask, scmp_datum_t value)
+{
+    struct scmp_arg_cmp c = {arg, SCMP_CMP_MASKED_EQ, mask, value};
+    return c;
+}
+
 /* Add rule for the named call; a name this architecture lacks is skipped. */
 static int add_named(scmp_filter_ctx ctx, uint32_t action, const char *name)
 {
@@ -128,25 +142,25 @@ static int add_level1(scmp_filter_ctx ctx)
             return -1;
     /* Threads, not processes. */
     if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                         SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD)) < 0 ||
+                         arg_masked_eq(0, CLONE_THREAD, CLONE_THREAD)) < 0 ||
         add_clone3_enosys(ctx) < 0)
         return -1;
     for (i = 0; i < sizeof(socket_domains) / sizeof(socket_domains[0]); i++)
         if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-                             SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)socket_domains[i])) < 0)
+                             arg_eq(0, (scmp_datum_t)socket_domains[i])) < 0)
             return -1;
     for (i = 0; i < sizeof(socket_options) / sizeof(socket_options[0]); i++)
         if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
-                             SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)socket_options[i][0]),
-                             SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)socket_options[i][1])) < 0)
+                             arg_eq(1, (scmp_datum_t)socket_options[i][0]),
+                             arg_eq(2, (scmp_datum_t)socket_options[i][1])) < 0)
             return -1;
     for (i = 0; i < sizeof(fcntl_cmds) / sizeof(fcntl_cmds[0]); i++)
         if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-                             SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i])) < 0)
+                             arg_eq(1, (scmp_datum_t)fcntl_cmds[i])) < 0)
             return -1;
     for (i = 0; i < sizeof(ioctl_cmds) / sizeof(ioctl_cmds[0]); i++)
         if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-                             SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)ioctl_cmds[i])) < 0)
+                             arg_eq(1, (scmp_datum_t)ioctl_cmds[i])) < 0)
             return -1;
     return 0;
 }
@@ -157,8 +171,7 @@ static int add_level2(scmp_filter_ctx ctx, uint32_t deny)
         if (add_named(ctx, deny, denied_calls[i]) < 0)
             return -1;
     /* A new process through clone() without CLONE_THREAD, as fork() makes it. */
-    if (seccomp_rule_add(ctx, deny, SCMP_SYS(clone), 1,
-                         SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)) < 0)
+    if (seccomp_rule_add(ctx, deny, SCMP_SYS(clone), 1, arg_masked_eq(0, CLONE_THREAD, 0)) < 0)
         return -1;
     return add_clone3_enosys(ctx);
 }

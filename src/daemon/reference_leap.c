@@ -1,0 +1,98 @@
+/* The leap second table of `leapseclist` (preferred, as chrony) or `leapsectz`,
+ * read once at start; the discipline announces its leap seconds when the
+ * sources do not (chrony's leap second database). */
+#include "daemon/node_internal.h"
+
+#include "daemon/config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Where leapsectz names are looked up (chrony uses the C library's TZ lookup). */
+#define ZONEINFO_DIR "/usr/share/zoneinfo"
+
+static int load_list(struct node *n, struct leapdb *db)
+{
+    size_t len = 0;
+    char *text = n->env->files.read_all(n->env->files.ctx, n->cfg->leapseclist, &len);
+    int ok = text && leapdb_parse_list(db, text, len) == 0 && leapdb_check(db);
+
+    free(text);
+    return ok;
+}
+
+static int load_tz(struct node *n, struct leapdb *db)
+{
+    const char *name = n->cfg->leapsectz;
+    char path[512];
+    size_t len = 0;
+    char *data;
+    int ok;
+
+    if (name[0] == '/')
+        snprintf(path, sizeof(path), "%s", name);
+    else
+        snprintf(path, sizeof(path), "%s/%s", ZONEINFO_DIR, name);
+    data = n->env->files.read_all(n->env->files.ctx, path, &len);
+    ok = data && leapdb_parse_tzif(db, (const uint8_t *)data, len) == 0 && leapdb_check(db);
+    free(data);
+    return ok;
+}
+
+void reference_leap_load(struct node *n)
+{
+    struct reference *r = &n->ref;
+    struct leapdb tz;
+    int tz_ok = 0, list_ok = 0;
+
+    leapdb_init(&r->leapdb);
+    leapdb_init(&tz);
+    r->leap_src = LEAPSRC_NONE;
+    if (n->cfg->leapsectz) {
+        tz_ok = load_tz(n, &tz);
+        if (!tz_ok)
+            LOG_WARN(n->env->log, "Timezone %s failed leap second check, ignoring",
+                     n->cfg->leapsectz);
+    }
+    if (n->cfg->leapseclist) {
+        list_ok = load_list(n, &r->leapdb);
+        if (!list_ok) {
+            leapdb_free(&r->leapdb);
+            LOG_WARN(n->env->log, "Leap second list %s failed check, ignoring",
+                     n->cfg->leapseclist);
+        }
+    }
+    if (list_ok) {
+        r->leap_src = LEAPSRC_LIST;
+        leapdb_free(&tz);
+        LOG_INFO(n->env->log, "Using leap second list %s", n->cfg->leapseclist);
+    } else if (tz_ok) {
+        r->leap_src = LEAPSRC_TZ;
+        r->leapdb = tz;
+        LOG_INFO(n->env->log, "Using %s timezone to obtain leap second data", n->cfg->leapsectz);
+    } else {
+        leapdb_free(&tz);
+    }
+}
+
+int reference_leap_today(struct node *n, const struct timespec *cooked_now)
+{
+    struct reference *r = &n->ref;
+    int tai;
+
+    if (r->leap_src == LEAPSRC_NONE)
+        return DISC_LEAP_NORMAL;
+    if (r->leap_src == LEAPSRC_LIST && r->leapdb.expiry && cooked_now->tv_sec >= r->leapdb.expiry &&
+        !r->leap_expiry_warned) {
+        LOG_WARN(n->env->log, "Leap second list %s needs update", n->cfg->leapseclist);
+        r->leap_expiry_warned = 1;
+    }
+    return leapdb_get(&r->leapdb, cooked_now->tv_sec, &tai);
+}
+
+void reference_leap_free(struct node *n)
+{
+    leapdb_free(&n->ref.leapdb);
+    n->ref.leap_src = LEAPSRC_NONE;
+}
