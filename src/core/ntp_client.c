@@ -445,6 +445,24 @@ static size_t build_request(struct ntp_client *c, struct rng *rng, uint8_t *buf,
     return ntp_encode(&p, buf, cap);
 }
 
+void ntp_client_set_auth(struct ntp_client *c, const struct keys *keys, uint32_t key_id)
+{
+    c->keys = key_id ? keys : NULL;
+    c->auth_key = c->keys ? key_id : 0;
+    /* chrony NAU_GetSuggestedNtpVersion: older chronyd servers do not parse a truncated
+     * long MAC, so keys with digests over 20 bytes use NTPv3 unless `version` is given. */
+    if (c->auth_key && !c->opts.version)
+        c->version = keys_suggested_version(keys, key_id);
+}
+
+/* Append the MAC of an authenticated association. Returns the length, 0 if it failed. */
+static size_t sign_request(const struct ntp_client *c, uint8_t *buf, size_t len, size_t cap)
+{
+    if (!c->auth_key)
+        return len;
+    return keys_append_mac(c->keys, c->auth_key, c->version, buf, len, cap);
+}
+
 /* Bookkeeping after a request went out: count it and, if the previous request got no
  * valid response, back off and record a missed poll. */
 static void count_request(struct ntp_client *c, struct ntp_client_result *out)
@@ -495,6 +513,8 @@ size_t ntp_client_on_timer(struct ntp_client *c, const struct timespec *now, str
     size_t len = build_request(c, rng, buf, cap);
     if (!len)
         return 0;
+    /* Without a MAC nothing is sent, but the exchange is scheduled as if it had been. */
+    len = sign_request(c, buf, len, cap);
     c->valid_rx = 0;
     /* presend: a warm-up exchange (ARP caches etc.) before the measured one. */
     if (c->opts.presend_minpoll <= c->local_poll && !c->presend_done && !c->burst_total_to_go)
@@ -506,6 +526,8 @@ size_t ntp_client_on_timer(struct ntp_client *c, const struct timespec *now, str
     c->last_tx_now = *now;
     c->have_last_tx = 1;
     count_request(c, out);
+    if (!len)
+        c->report.total_tx--;
     c->rand_factor = poll_rand_factor(c, rng_uniform(rng));
     ntp_client_arm(c, now, ntp_client_tx_delay(c, 1, now));
     return len;

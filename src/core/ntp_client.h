@@ -12,6 +12,7 @@
 #ifndef CORE_NTP_CLIENT_H
 #define CORE_NTP_CLIENT_H
 
+#include "core/keys.h"
 #include "core/ntp_filter.h"
 #include "lib/ntp_time.h"
 #include "lib/rng.h"
@@ -32,8 +33,9 @@
 /* iburst: 4 good samples out of at most 8 requests (chrony IBURST_*). */
 #define NTP_CLIENT_IBURST_GOOD 4
 #define NTP_CLIENT_IBURST_TOTAL 8
-/* Request size: a bare NTP header. */
+/* Request size: a bare NTP header; with a key, a MAC trailer of up to 4 + 64 bytes follows. */
 #define NTP_CLIENT_REQUEST_LEN 48
+#define NTP_CLIENT_REQUEST_MAX_LEN (48 + 4 + 64)
 
 /* Selection flags carried for source selection (chrony's noselect/prefer/trust/require). */
 #define NTP_CLIENT_SEL_NOSELECT 0x1
@@ -229,6 +231,8 @@ struct ntp_client {
     struct ntp_filter filter;
     struct ntp_client_quant quant;
     struct ntp_client_report report;
+    const struct keys *keys; /* symmetric keys (not owned), NULL without `key` */
+    uint32_t auth_key;       /* `key` option, 0 = no authentication */
 };
 
 void ntp_client_init(struct ntp_client *c, const struct ntp_client_opts *o,
@@ -254,6 +258,14 @@ void ntp_client_reset_poll(struct ntp_client *c, const struct timespec *now);
 void ntp_client_reset(struct ntp_client *c);
 /* Whether this source is the one the clock is synchronised to (slower backoff). */
 void ntp_client_set_sync_peer(struct ntp_client *c, int is_sync_peer);
+
+/* Authenticate requests and responses with symmetric key key_id of keys (chrony's `key`
+ * option); keys must outlive the association and may be reloaded in place. Without a
+ * `version` option the requests become NTPv3 when the key's MAC would not fit in an NTPv4
+ * trailer. A response is then valid only with a MAC of this key (RFC 5905 test 5); without
+ * a key, only responses without a MAC or NTS fields are. Requests whose MAC cannot be made
+ * (key missing from the key file) are not sent, the polling goes on. */
+void ntp_client_set_auth(struct ntp_client *c, const struct keys *keys, uint32_t key_id);
 
 /* Next transmission deadline (timer timescale). Returns 0 if none is pending. */
 int ntp_client_next_tx(const struct ntp_client *c, struct timespec *when);

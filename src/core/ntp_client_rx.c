@@ -186,12 +186,23 @@ static void run_basic_tests(const struct ntp_client *c, const struct ntp_packet 
     /* Test 3: all three timestamps set. */
     t->t3 = !ntp_ts64_is_zero(&p->origin_ts) && !ntp_ts64_is_zero(&p->rx_ts) &&
             !ntp_ts64_is_zero(&p->tx_ts);
-    /* Test 5: authentication (not used by this association). */
-    t->t5 = 1;
+    /* Test 5 (authentication) is check_auth(). */
     /* Test 6: synchronised server. */
     t->t6 = p->leap != NTP_LEAP_UNSYNC && p->stratum != 0 && p->stratum < NTP_MAX_STRATUM;
     /* Test 7: root distance below MAXDISP. */
     t->t7 = root_delay / 2.0 + root_disp < NTP_CLIENT_MAX_DISPERSION;
+}
+
+/* RFC 5905 test 5 as chrony NAU_CheckResponseAuth: the response must be authenticated the
+ * way the association is: with no MAC or NTS field when it uses no key, with a valid MAC of
+ * its key otherwise. */
+static int check_auth(const struct ntp_client *c, const uint8_t *buf, const struct ntp_packet *p,
+                      const struct ntp_packet_info *info)
+{
+    if (!c->auth_key)
+        return info->mac == NTP_MAC_NONE && !info->has_nts;
+    return info->mac == NTP_MAC_SYMMETRIC && info->mac_key_id == c->auth_key &&
+           keys_check_mac(c->keys, buf, info->mac_offset, info->mac_len, p->version);
 }
 
 static unsigned pack_tests(const struct rx_tests *t)
@@ -271,7 +282,7 @@ static void update_report(struct ntp_client *c, const struct ntp_packet *p,
     r->jitter_asymmetry = ctx && ctx->stats ? ctx->stats->jitter_asymmetry : 0.0;
     r->tests = pack_tests(t);
     r->interleaved = 0;
-    r->authenticated = 0;
+    r->authenticated = c->auth_key != 0;
     r->tx_tss_char = tss_char(ctx ? ctx->tx_src : c->local_tx_src);
     r->rx_tss_char = tss_char(ctx ? ctx->rx_src : NTP_CLIENT_TS_DAEMON);
     r->total_valid_rx++;
@@ -358,6 +369,7 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
                                                struct ntp_client_result *out)
 {
     struct ntp_packet p;
+    struct ntp_packet_info info;
     struct rx_tests t;
     struct measurement m;
 
@@ -366,7 +378,7 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
     memset(&m, 0, sizeof(m));
     m.s.time = *rx_ts;
     count_rx(c, ctx);
-    if (ntp_decode(buf, len, &p, NULL) != NTP_OK)
+    if (ntp_decode(buf, len, &p, &info) != NTP_OK)
         return NTP_CLIENT_DROP_FORMAT;
     if (p.mode != NTP_MODE_SERVER)
         return NTP_CLIENT_DROP_MODE;
@@ -376,6 +388,7 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
         c->stats_min_delay = ctx->stats->min_delay;
 
     run_basic_tests(c, &p, &t);
+    t.t5 = check_auth(c, buf, &p, &info);
     int valid = t.t1 && t.t2 && t.t3 && t.t5;
     int synced = valid && t.t6 && t.t7;
     /* RFC 5905 §7.4: a KoD is an unsynchronised stratum-0 reply to our request. */

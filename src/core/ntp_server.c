@@ -1,5 +1,7 @@
 #include "core/ntp_server.h"
 
+#include "core/keys.h"
+
 #include "lib/bytes.h"
 #include "lib/ntp_time.h"
 #include "lib/ts.h"
@@ -60,9 +62,13 @@ static int reply_mode(const struct ntp_packet *pkt, uint16_t src_port, enum ntp_
     return -1;
 }
 
-/* chrony NAU_CheckRequestAuth + NAU_GenerateResponseAuth with no keys, no ntp_signd socket and
- * no NTS server: only requests without authentication get a reply. */
-static enum ntp_drop_reason check_auth(const struct ntp_packet_info *info)
+/* chrony NAU_CheckRequestAuth, without an ntp_signd socket or NTS server: requests without
+ * authentication are answered, a symmetric MAC must verify with a known key (else no reply,
+ * not even a crypto-NAK), MS-SNTP and NTS requests are dropped. */
+static enum ntp_drop_reason check_auth(const struct keys *keys, const uint8_t *req,
+                                       const struct ntp_packet *pkt,
+                                       const struct ntp_packet_info *info,
+                                       struct ntp_server_auth *auth)
 {
     /* chrony parse_packet: a MAC after NTS fields sets the mode back to symmetric. */
     switch (info->mac) {
@@ -71,6 +77,13 @@ static enum ntp_drop_reason check_auth(const struct ntp_packet_info *info)
     case NTP_MAC_MSSNTP:
     case NTP_MAC_MSSNTP_EXT:
         return NTP_SRV_DROP_AUTH_MSSNTP;
+    case NTP_MAC_SYMMETRIC:
+        if (!keys || !keys_check_mac(keys, req, info->mac_offset, info->mac_len, pkt->version))
+            return NTP_SRV_DROP_AUTH_MAC;
+        auth->symmetric = 1;
+        auth->key_id = info->mac_key_id;
+        auth->version = pkt->version;
+        return NTP_SRV_REPLY;
     default:
         return NTP_SRV_DROP_AUTH_MAC;
     }
@@ -149,8 +162,9 @@ static void account(struct ntp_server_counters *c, enum ntp_drop_reason why)
         c->dropped[why]++;
 }
 
-static enum ntp_drop_reason classify(const uint8_t *req, size_t req_len, uint16_t src_port,
-                                     struct ntp_packet *pkt, int *mode)
+static enum ntp_drop_reason classify(const struct keys *keys, const uint8_t *req, size_t req_len,
+                                     uint16_t src_port, struct ntp_packet *pkt, int *mode,
+                                     struct ntp_server_auth *auth)
 {
     struct ntp_packet_info info;
     enum ntp_verdict v = ntp_decode(req, req_len, pkt, &info);
@@ -162,20 +176,25 @@ static enum ntp_drop_reason classify(const uint8_t *req, size_t req_len, uint16_
     *mode = reply_mode(pkt, src_port, &why);
     if (*mode < 0)
         return why;
-    return check_auth(&info);
+    return check_auth(keys, req, pkt, &info, auth);
 }
 
-size_t ntp_server_respond_port(const struct ntp_server_ref *ref, const uint8_t *req, size_t req_len,
-                               uint16_t src_port, const struct timespec *rx_ts, uint8_t *out,
-                               size_t out_cap, enum ntp_drop_reason *why,
+size_t ntp_server_respond_auth(const struct ntp_server_ref *ref, const struct keys *keys,
+                               const uint8_t *req, size_t req_len, uint16_t src_port,
+                               const struct timespec *rx_ts, uint8_t *out, size_t out_cap,
+                               struct ntp_server_auth *auth, enum ntp_drop_reason *why,
                                struct ntp_server_counters *counters)
 {
+    struct ntp_server_auth unused;
     struct ntp_packet pkt, rep;
     enum ntp_drop_reason reason;
     int mode = -1;
     size_t len = 0;
 
-    reason = classify(req, req_len, src_port, &pkt, &mode);
+    if (!auth)
+        auth = &unused;
+    memset(auth, 0, sizeof(*auth));
+    reason = classify(keys, req, req_len, src_port, &pkt, &mode, auth);
     if (reason == NTP_SRV_REPLY && (!out || out_cap < NTP_HEADER_LEN))
         reason = NTP_SRV_DROP_NO_BUFFER;
     if (reason == NTP_SRV_REPLY) {
@@ -188,11 +207,32 @@ size_t ntp_server_respond_port(const struct ntp_server_ref *ref, const uint8_t *
     return len;
 }
 
+size_t ntp_server_respond_port(const struct ntp_server_ref *ref, const uint8_t *req, size_t req_len,
+                               uint16_t src_port, const struct timespec *rx_ts, uint8_t *out,
+                               size_t out_cap, enum ntp_drop_reason *why,
+                               struct ntp_server_counters *counters)
+{
+    return ntp_server_respond_auth(ref, NULL, req, req_len, src_port, rx_ts, out, out_cap, NULL,
+                                   why, counters);
+}
+
 size_t ntp_server_respond(const struct ntp_server_ref *ref, const uint8_t *req, size_t req_len,
                           const struct timespec *rx_ts, uint8_t *out, size_t out_cap,
                           enum ntp_drop_reason *why, struct ntp_server_counters *counters)
 {
     return ntp_server_respond_port(ref, req, req_len, 0, rx_ts, out, out_cap, why, counters);
+}
+
+size_t ntp_server_sign_reply(const struct keys *keys, const struct ntp_server_auth *auth,
+                             uint8_t *reply, size_t len, size_t cap)
+{
+    /* chrony NAU_GenerateResponseAuth: the reply carries a MAC with the request's key,
+     * truncated as the request's version requires. */
+    if (!auth->symmetric)
+        return len;
+    if (!keys)
+        return 0;
+    return keys_append_mac(keys, auth->key_id, auth->version, reply, len, cap);
 }
 
 void ntp_server_set_tx(uint8_t *reply, size_t len, const struct timespec *tx_ts)

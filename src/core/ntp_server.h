@@ -1,8 +1,11 @@
-/* The NTP server responder: turns one unauthenticated client (or unknown symmetric peer)
- * request into a reply exactly as chronyd 4.8 does (ntp_core.c NCR_ProcessRxUnknown),
- * without reading any clock: the receive time and the served reference come in as arguments. */
+/* The NTP server responder: turns one client (or unknown symmetric peer) request,
+ * unauthenticated or with a symmetric-key MAC, into a reply exactly as chronyd 4.8 does (ntp_core.c
+ * NCR_ProcessRxUnknown), without reading any clock: the receive time and the served reference come
+ * in as arguments. */
 #ifndef CORE_NTP_SERVER_H
 #define CORE_NTP_SERVER_H
+
+#include "core/keys.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -39,7 +42,7 @@ enum ntp_drop_reason {
     NTP_SRV_DROP_MODE_CONTROL,    /* mode 6 (ntpq), unsupported by chrony */
     NTP_SRV_DROP_MODE_PRIVATE,    /* mode 7 (ntpdc), unsupported by chrony */
     NTP_SRV_DROP_MODE_UNEXPECTED, /* mode 2, 4, 5, or mode 0 unless an NTPv1 client request */
-    NTP_SRV_DROP_AUTH_MAC,        /* symmetric MAC or crypto-NAK: no key can verify it */
+    NTP_SRV_DROP_AUTH_MAC,        /* crypto-NAK, or a symmetric MAC no known key verifies */
     NTP_SRV_DROP_AUTH_MSSNTP,     /* MS-SNTP request: replies are signed by ntp_signd */
     NTP_SRV_DROP_AUTH_NTS,        /* NTS extension fields and no NTS server */
     NTP_SRV_DROP_NO_BUFFER,       /* out_cap < 48 (caller error) */
@@ -71,6 +74,28 @@ size_t ntp_server_respond_port(const struct ntp_server_ref *ref, const uint8_t *
                                uint16_t src_port, const struct timespec *rx_ts, uint8_t *out,
                                size_t out_cap, enum ntp_drop_reason *why,
                                struct ntp_server_counters *counters);
+
+/* How a request was authenticated, for the reply's MAC. */
+struct ntp_server_auth {
+    int symmetric;   /* 1: the request carried a valid MAC; sign the reply */
+    uint32_t key_id; /* key of that MAC */
+    int version;     /* request version (4: digest truncated to 20 bytes) */
+};
+
+/* As ntp_server_respond_port, checking symmetric-key MACs against keys (NULL: no keys, every
+ * MAC fails). A request with a valid MAC is answered and *auth (if not NULL) says so; the
+ * caller then fills the transmit timestamp and calls ntp_server_sign_reply(). */
+size_t ntp_server_respond_auth(const struct ntp_server_ref *ref, const struct keys *keys,
+                               const uint8_t *req, size_t req_len, uint16_t src_port,
+                               const struct timespec *rx_ts, uint8_t *out, size_t out_cap,
+                               struct ntp_server_auth *auth, enum ntp_drop_reason *why,
+                               struct ntp_server_counters *counters);
+
+/* Append the reply's MAC when auth says the request was authenticated (after
+ * ntp_server_set_tx, since the MAC covers the transmit timestamp). Returns the new length
+ * (len unchanged for unauthenticated requests), or 0 if the key vanished (do not send). */
+size_t ntp_server_sign_reply(const struct keys *keys, const struct ntp_server_auth *auth,
+                             uint8_t *reply, size_t len, size_t cap);
 
 /* Fill the transmit timestamp of a reply built by ntp_server_respond, just before sending.
  * As chrony, the lowest bit is cleared and the result never equals the origin or receive

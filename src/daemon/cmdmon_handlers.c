@@ -289,8 +289,10 @@ static int control_default(struct node *n, const struct cmdmon_request *req)
     case CMDMON_REQ_CYCLELOGS:
         logfiles_cycle(&n->logs);
         return CMDMON_STT_SUCCESS;
-    case CMDMON_REQ_DUMP:
     case CMDMON_REQ_REKEY:
+        node_load_keys(n);
+        return CMDMON_STT_SUCCESS;
+    case CMDMON_REQ_DUMP:
     case CMDMON_REQ_REFRESH:
     case CMDMON_REQ_RELOAD_SOURCES:
     case CMDMON_REQ_RESET_SOURCES:

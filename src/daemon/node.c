@@ -34,6 +34,8 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
         env->clock.read(env->clock.ctx, &now);
         reference_init(n, &now);
     }
+    /* Before the sources, which check their keys, and before privileges are dropped. */
+    node_load_keys(n);
     sources_init(n);
     return n;
 }
@@ -48,7 +50,29 @@ void node_free(struct node *n)
     serve_stop(n);
     cmdmon_server_fini(n);
     sched_fini(&n->sched);
+    keys_clear(&n->keys);
     free(n);
+}
+
+void node_load_keys(struct node *n)
+{
+    const char *path = n->cfg->keyfile;
+    size_t len = 0;
+    char *text;
+
+    if (!path) {
+        keys_clear(&n->keys);
+        return;
+    }
+    text = n->env->files.read_all(n->env->files.ctx, path, &len);
+    if (!text) {
+        LOG_WARN(n->env->log, "Could not open keyfile %s", path);
+        keys_clear(&n->keys);
+        return;
+    }
+    keys_load(&n->keys, text, len, path, n->env->log);
+    mem_wipe(text, len);
+    free(text);
 }
 
 int node_start(struct node *n, const struct timespec *now, char *err, size_t errlen)

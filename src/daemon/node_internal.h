@@ -6,6 +6,7 @@
 #include "daemon/sched.h"
 #include "core/access.h"
 #include "core/clientlog.h"
+#include "core/keys.h"
 #include "daemon/cmdmon_server.h"
 #include "daemon/logfiles.h"
 #include "core/ntp_server.h"
@@ -42,9 +43,13 @@ struct node {
     struct reference ref;        /* clock model and discipline (reference.c) */
     struct sources srcs;         /* server/pool sources and selection (sources*.c) */
     struct logfiles logs;        /* the `log` directive's files */
+    struct keys keys;            /* the `keyfile` keys, reloaded in place by `rekey` */
     /* Name of the reference in the next tracking.log line (set by selection). */
     char log_ref_name[64];
 };
+
+/* node.c: (re)load the key file (chrony KEY_Reload; a missing file is only a warning). */
+void node_load_keys(struct node *n);
 
 /* ntp_serve.c */
 int serve_start(struct node *n, char *err, size_t errlen);

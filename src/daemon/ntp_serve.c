@@ -123,23 +123,28 @@ void serve_stop(struct node *n)
     n->serve.rules = NULL;
 }
 
-/* Client log (cmdmon_server.c owns it): count a valid request and apply
- * `ratelimit` as chrony does: a limited request gets no response, except the
- * occasional one let through by the leak. Returns 1 if the reply is dropped. */
+/* Client log (cmdmon_server.c owns it): log the access and apply `ratelimit` as
+ * chrony does, before the authentication check: a limited request gets no
+ * response, except the occasional one let through by the leak. Returns 1 if the
+ * reply is dropped. */
 static int serve_log_and_limit(struct node *n, const struct net_rx *rx)
 {
     int idx;
     if (!n->clientlog)
         return 0;
     idx = clientlog_log_access(n->clientlog, CLOG_NTP, &rx->remote.ip, &rx->rx_ts);
-    if (clientlog_limit_rate(n->clientlog, CLOG_NTP, idx))
-        return 1;
-    clientlog_count_ntp(n->clientlog, 0, 0,
+    return clientlog_limit_rate(n->clientlog, CLOG_NTP, idx);
+}
+
+static void serve_count(struct node *n, const struct net_rx *rx, int auth)
+{
+    if (!n->clientlog)
+        return;
+    clientlog_count_ntp(n->clientlog, auth, 0,
                         rx->rx_ts_src == RXTS_HW       ? CLOG_TS_HW
                         : rx->rx_ts_src == RXTS_KERNEL ? CLOG_TS_KERNEL
                                                        : CLOG_TS_DAEMON,
                         CLOG_TS_DAEMON);
-    return 0;
 }
 
 /* Run-time allow/deny (cmdmon_handlers.c): chrony opens the server sockets
@@ -153,6 +158,7 @@ int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct time
 {
     uint8_t reply[NTP_MAX_PACKET_LEN];
     struct ntp_server_ref ref;
+    struct ntp_server_auth auth;
     enum ntp_drop_reason why;
     struct timespec tx, tx_raw, rx_cooked;
     size_t len;
@@ -168,16 +174,21 @@ int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct time
         ref.min_poll_log2 = clientlog_ntp_min_poll(n->clientlog); /* `ratelimit interval` */
     /* Served timestamps are cooked: raw time corrected by the clock model. */
     reference_cooked_time(n, &rx->rx_ts, &rx_cooked, NULL);
-    len = ntp_server_respond_port(&ref, rx->data, rx->len, rx->remote.port, &rx_cooked, reply,
-                                  sizeof(reply), &why, &n->serve.counters);
+    len = ntp_server_respond_auth(&ref, &n->keys, rx->data, rx->len, rx->remote.port, &rx_cooked,
+                                  reply, sizeof(reply), &auth, &why, &n->serve.counters);
+    if (ntp_server_reason_is_hit(why) && serve_log_and_limit(n, rx))
+        return 1;
     if (!len)
         return 1;
-    if (serve_log_and_limit(n, rx))
-        return 1;
-    /* The transmit timestamp is read as late as possible: just before sending. */
+    serve_count(n, rx, auth.symmetric);
+    /* The transmit timestamp is read as late as possible: just before sending (and before
+     * the MAC, which covers it). */
     n->env->clock.read(n->env->clock.ctx, &tx_raw);
     reference_cooked_time(n, &tx_raw, &tx, NULL);
     ntp_server_set_tx(reply, len, &tx);
+    len = ntp_server_sign_reply(&n->keys, &auth, reply, len, sizeof(reply));
+    if (!len)
+        return 1;
     if (n->env->net.send(n->env->net.ctx, rx->sock, &rx->remote, &rx->local, reply, len) < 0)
         n->serve.send_errors++;
     (void)now;

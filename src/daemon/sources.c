@@ -175,6 +175,21 @@ static void stats_params(const struct node *n, const struct source_cfg *sc,
     p->precision = local_precision(n);
 }
 
+/* The `key` option (chrony NAU_CreateSymmetricInstance warns at creation). */
+static void source_set_auth(struct node *n, struct source *s, uint32_t key_id)
+{
+    const struct key *k;
+
+    if (!key_id)
+        return;
+    k = keys_find(&n->keys, key_id);
+    if (!k)
+        LOG_WARN(n->env->log, "Key %u is %s", (unsigned)key_id, "missing");
+    else if (k->len < KEYS_MIN_SECURE_LEN)
+        LOG_WARN(n->env->log, "Key %u is %s", (unsigned)key_id, "too short");
+    ntp_client_set_auth(&s->client, &n->keys, key_id);
+}
+
 /* A source for address ip of directive entry; started at raw time now. */
 static struct source *source_create(struct node *n, int entry, const struct ip_addr *ip,
                                     const struct timespec *now)
@@ -202,6 +217,7 @@ static struct source *source_create(struct node *n, int entry, const struct ip_a
     p.local_precision = local_precision(n);
     p.max_clock_error = n->cfg->maxclockerror * 1e-6;
     ntp_client_init(&s->client, &o, &p);
+    source_set_auth(n, s, sc->authkey);
     stats_params(n, sc, &sp);
     s->stats = sourcestats_new(&sp);
     grow_sources(ss);
@@ -375,7 +391,7 @@ void sources_add_dispersion(struct node *n, double dispersion)
 static void source_transmit(struct source *s, const struct timespec *now)
 {
     struct node *n = s->node;
-    uint8_t buf[NTP_CLIENT_REQUEST_LEN + 16];
+    uint8_t buf[NTP_CLIENT_REQUEST_MAX_LEN];
     struct ntp_client_result res;
     struct timespec tx_raw;
     unsigned reach_before = ntp_client_get_reach(&s->client);

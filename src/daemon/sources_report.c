@@ -157,6 +157,29 @@ static int op_ntp_data(void *ctx, const struct cmdmon_addr *addr, struct cmdmon_
     return CMDMON_STT_SUCCESS;
 }
 
+/* chronyc authdata (chrony NAU_GetReport): the `key` of a source, none for the others. */
+static int op_auth_data(void *ctx, const struct cmdmon_addr *addr, const struct timespec *now,
+                        struct cmdmon_auth_data *out)
+{
+    const struct node *n = ctx;
+    const struct source *s = source_by_addr(ctx, addr);
+    int type, bits;
+
+    (void)now;
+    if (!s)
+        return CMDMON_STT_NOSUCHSOURCE;
+    memset(out, 0, sizeof(*out));
+    out->last_ke_ago = UINT32_MAX; /* -1: no NTS key establishment */
+    if (s->client.auth_key) {
+        out->mode = 1;
+        out->key_id = s->client.auth_key;
+        keys_get_info(&n->keys, s->client.auth_key, &type, &bits);
+        out->key_type = (uint16_t)type;
+        out->key_length = (uint16_t)bits;
+    }
+    return CMDMON_STT_SUCCESS;
+}
+
 static int op_source_name(void *ctx, const struct cmdmon_addr *addr, uint8_t name[CMDMON_NAME_LEN])
 {
     const struct source *s = source_by_addr(ctx, addr);
@@ -391,6 +414,7 @@ void sources_install_cmdmon_ops(struct node *n)
     o->sourcestats = op_sourcestats;
     o->select_data = op_select_data;
     o->ntp_data = op_ntp_data;
+    o->auth_data = op_auth_data;
     o->source_name = op_source_name;
     o->tracking = op_tracking;
     o->activity = op_activity;
