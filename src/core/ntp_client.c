@@ -94,6 +94,12 @@ void ntp_client_reset(struct ntp_client *c)
     memset(&c->cookie, 0, sizeof(c->cookie));
     memset(&c->remote_rx, 0, sizeof(c->remote_rx));
     memset(&c->remote_tx, 0, sizeof(c->remote_tx));
+    memset(&c->local_rx, 0, sizeof(c->local_rx));
+    memset(&c->init_remote_tx, 0, sizeof(c->init_remote_tx));
+    memset(&c->init_local_rx, 0, sizeof(c->init_local_rx));
+    c->updated_init = 0;
+    c->valid_timestamps = 0;
+    c->peer_pending = 0;
     if (c->filter_on)
         ntp_filter_drop(&c->filter);
     c->filter_count = 0;
@@ -174,6 +180,9 @@ void ntp_client_init(struct ntp_client *c, const struct ntp_client_opts *o,
     memset(c, 0, sizeof(*c));
     c->opts = *o;
     clamp_opts(&c->opts);
+    /* chrony: presend does not work in symmetric mode. */
+    if (c->opts.symmetric)
+        c->opts.presend_minpoll = NTP_CLIENT_MAX_POLL + 1;
     c->params = *p;
     c->version = NTP_VERSION;
     if (c->opts.version)
@@ -331,16 +340,18 @@ void ntp_client_reset_poll(struct ntp_client *c, const struct timespec *now)
 
 double ntp_client_tx_delay(const struct ntp_client *c, int on_tx, const struct timespec *now)
 {
-    double delay = ntp_log2_to_double(c->local_poll);
+    double delay = ntp_log2_to_double(ntp_client_transmit_poll(c));
+    double last_tx = !on_tx && c->have_last_tx ? ts_diff(now, &c->last_tx_now) : 0.0;
     if (c->opmode == NTP_CLIENT_ONLINE) {
-        if (c->presend_done)
+        if (c->opts.symmetric)
+            delay = ntp_client_peer_spacing(c, delay, on_tx, last_tx);
+        else if (c->presend_done)
             delay = WARM_UP_DELAY;
     } else if (c->opmode != NTP_CLIENT_OFFLINE) {
         delay = fmin(MAX_BURST_INTERVAL, MAX_BURST_POLL_RATIO * delay);
     }
     /* Count the interval from the previous request. */
-    if (!on_tx && c->have_last_tx)
-        delay -= ts_diff(now, &c->last_tx_now);
+    delay -= last_tx;
     return delay > 0.0 ? delay : 0.0;
 }
 
@@ -430,6 +441,8 @@ static size_t build_request(struct ntp_client *c, struct rng *rng, uint8_t *buf,
 {
     struct ntp_packet p;
     struct ntp_ts64 prev = c->cookie;
+    if (c->opts.symmetric)
+        return ntp_client_peer_build(c, buf, cap);
     memset(&p, 0, sizeof(p));
     p.leap = NTP_LEAP_NONE;
     p.version = (uint8_t)c->version;
@@ -458,7 +471,8 @@ void ntp_client_set_auth(struct ntp_client *c, const struct keys *keys, uint32_t
 /* Append the MAC of an authenticated association. Returns the length, 0 if it failed. */
 static size_t sign_request(const struct ntp_client *c, uint8_t *buf, size_t len, size_t cap)
 {
-    if (!c->auth_key)
+    /* A peer's packet is signed when it is completed, after its transmit timestamp. */
+    if (!c->auth_key || c->opts.symmetric)
         return len;
     return keys_append_mac(c->keys, c->auth_key, c->version, buf, len, cap);
 }

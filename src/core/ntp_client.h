@@ -1,5 +1,6 @@
-/* Per-source NTP client protocol state for `server` associations (the client/server part of
- * chrony's ntp_core): request building with a random transmit-timestamp cookie, the RFC 5905
+/* Per-source NTP protocol state for `server` and `peer` associations (the client/server and
+ * symmetric parts of chrony's ntp_core): request building with a random transmit-timestamp
+ * cookie (real timestamps for peers, see ntp_client_peer_finish), the RFC 5905
  * packet tests on responses, samples, reachability, polling interval, bursts, KoD handling
  * and the data of chronyc `ntpdata`. Pure: time and randomness come in as arguments.
  *
@@ -14,6 +15,7 @@
 
 #include "core/keys.h"
 #include "core/ntp_filter.h"
+#include "core/ntp_server.h"
 #include "lib/ntp_time.h"
 #include "lib/rng.h"
 
@@ -63,6 +65,8 @@ struct ntp_client_opts {
     int max_unreach;        /* carried, default 100000 */
     int sel_options;        /* NTP_CLIENT_SEL_* (carried) */
     int interleaved;        /* xleave (carried; requests are always basic mode here) */
+    int symmetric;          /* `peer`: symmetric active mode (RFC 5905 mode 1), chrony's
+                             * NTP_PEER; default 0 = client of a server */
     int stop_on_kod_deny;   /* default 1: KoD DENY/RSTR takes the source offline (RFC 5905
                              * §7.4); 0 = keep polling, as chrony 4.8 does */
     double max_delay;       /* s, default 3 (clamped to 0..1000) */
@@ -91,7 +95,7 @@ enum ntp_client_ts_src { NTP_CLIENT_TS_DAEMON = 0, NTP_CLIENT_TS_KERNEL, NTP_CLI
 enum ntp_client_verdict {
     NTP_CLIENT_GOOD = 0,         /* passed every test (a sample may still wait in the filter) */
     NTP_CLIENT_DROP_FORMAT,      /* the codec rejected the packet */
-    NTP_CLIENT_DROP_MODE,        /* not a server-mode (4) packet */
+    NTP_CLIENT_DROP_MODE,        /* not a server-mode (4) packet (1 or 2 for a peer) */
     NTP_CLIENT_DROP_OFFLINE,     /* source offline or not started */
     NTP_CLIENT_DROP_DUPLICATE,   /* test 1: same receive and transmit timestamps as before */
     NTP_CLIENT_DROP_BOGUS,       /* test 2: origin is not our cookie */
@@ -233,6 +237,15 @@ struct ntp_client {
     struct ntp_client_report report;
     const struct keys *keys; /* symmetric keys (not owned), NULL without `key` */
     uint32_t auth_key;       /* `key` option, 0 = no authentication */
+    /* Symmetric mode (ntp_client_peer.c). Local times are on the sample timescale. */
+    struct timespec local_rx;       /* when the packet of remote_tx arrived */
+    struct ntp_ts64 init_remote_tx; /* transmit time of a packet to answer when restarting */
+    struct timespec init_local_rx;  /* and when it arrived */
+    int updated_init;               /* init_* were set since our last transmission */
+    int valid_timestamps;           /* remote_* come from a synchronised packet */
+    int our_stratum;                /* our stratum, for the peer transmit spacing */
+    int peer_pending;               /* a packet from ntp_client_on_timer awaits
+                                     * ntp_client_peer_finish() */
 };
 
 void ntp_client_init(struct ntp_client *c, const struct ntp_client_opts *o,
@@ -266,6 +279,20 @@ void ntp_client_set_sync_peer(struct ntp_client *c, int is_sync_peer);
  * a key, only responses without a MAC or NTS fields are. Requests whose MAC cannot be made
  * (key missing from the key file) are not sent, the polling goes on. */
 void ntp_client_set_auth(struct ntp_client *c, const struct keys *keys, uint32_t key_id);
+
+/* Symmetric mode: our current stratum (chrony staggers the packets of peers of equal
+ * stratum and lets a peer of higher stratum answer first). */
+void ntp_client_set_our_stratum(struct ntp_client *c, int stratum);
+
+/* Symmetric mode: complete the packet ntp_client_on_timer() wrote into buf[0..len) just
+ * before it is sent: our reference (ref, as the server would answer at tx), the transmit
+ * timestamp tx (cooked local time; never equal to the packet's receive or origin timestamp
+ * nor to our previous transmit timestamp) and the MAC of the association's key. The
+ * transmit timestamp becomes the value the peer must echo (RFC 5905 test 2). Returns the
+ * length to send, or 0 if nothing is to be sent (not a symmetric association, no pending
+ * packet, no room for the MAC, key missing). */
+size_t ntp_client_peer_finish(struct ntp_client *c, uint8_t *buf, size_t len, size_t cap,
+                              const struct ntp_server_ref *ref, const struct timespec *tx);
 
 /* Next transmission deadline (timer timescale). Returns 0 if none is pending. */
 int ntp_client_next_tx(const struct ntp_client *c, struct timespec *when);

@@ -3,6 +3,7 @@
 #define CORE_NTP_CLIENT_INT_H
 
 #include "core/ntp_client.h"
+#include "proto/ntp.h"
 
 /* Shift the reachability register by one poll; bit set if `ok`. */
 void ntp_client_reach_update(struct ntp_client *c, int ok);
@@ -17,6 +18,19 @@ double ntp_client_tx_delay(const struct ntp_client *c, int on_tx, const struct t
 /* Arm the timer `delay` seconds after now (scaled by the scheduling randomness). */
 void ntp_client_arm(struct ntp_client *c, const struct timespec *now, double delay);
 void ntp_client_take_offline(struct ntp_client *c);
+
+/* Symmetric mode (ntp_client_peer.c). */
+/* Write a mode-1 packet answering the peer's last packet (transmit timestamp left for
+ * ntp_client_peer_finish). Returns its length, 0 if cap is too small. */
+size_t ntp_client_peer_build(struct ntp_client *c, uint8_t *buf, size_t cap);
+/* Keep the timestamps of a packet from the peer (chrony's symmetric-mode rules). */
+void ntp_client_peer_update_timestamps(struct ntp_client *c, const struct ntp_packet *p, int valid,
+                                       int synced, int t1, int t5, const struct timespec *rx_ts);
+/* The polling interval (log2 s) of the next transmission. */
+int ntp_client_transmit_poll(const struct ntp_client *c);
+/* Transmit delay (s) of a peer after chrony's stratum rules; last_tx = s since our last
+ * transmission (0 when just transmitted). */
+double ntp_client_peer_spacing(const struct ntp_client *c, double delay, int on_tx, double last_tx);
 
 /* maxdelayquant estimator (ntp_client_quant.c). quantile in (0, 1); precision in s. */
 void ntp_client_quant_init(struct ntp_client_quant *q, double quantile, double precision);

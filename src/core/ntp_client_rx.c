@@ -103,15 +103,15 @@ static int offset_is_sane(const struct timespec *t, double offset)
     return ts_to_double(t) + offset >= 0.0;
 }
 
-/* Test A: minimum delay within maxdelay, not a warm-up exchange, sane offset and a
- * server that answered within 4 s. */
+/* Test A: minimum delay within maxdelay, not a warm-up exchange, sane offset and (client
+ * mode) a server that answered within 4 s. */
 static int test_a(const struct ntp_client *c, const struct measurement *m, int *warmup)
 {
     *warmup = c->presend_done > 0;
     return m->s.peer_delay - m->s.peer_dispersion <= c->opts.max_delay &&
            m->precision <= c->opts.max_delay && !*warmup &&
            offset_is_sane(&m->s.time, m->ntp_offset) &&
-           m->response_time <= NTP_CLIENT_MAX_SERVER_INTERVAL;
+           (c->opts.symmetric || m->response_time <= NTP_CLIENT_MAX_SERVER_INTERVAL);
 }
 
 static int have_delay_data(const struct ntp_client_rx_ctx *ctx)
@@ -380,7 +380,10 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
     count_rx(c, ctx);
     if (ntp_decode(buf, len, &p, &info) != NTP_OK)
         return NTP_CLIENT_DROP_FORMAT;
-    if (p.mode != NTP_MODE_SERVER)
+    /* RFC 5905 §9.2 table: a client takes server packets, a symmetric active
+     * association active and passive ones. */
+    if (c->opts.symmetric ? p.mode != NTP_MODE_ACTIVE && p.mode != NTP_MODE_PASSIVE
+                          : p.mode != NTP_MODE_SERVER)
         return NTP_CLIENT_DROP_MODE;
     if (c->opmode == NTP_CLIENT_OFFLINE || c->suspended)
         return NTP_CLIENT_DROP_OFFLINE;
@@ -401,8 +404,11 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
         t.quant = c->quant.on;
         t.td = test_d(&p, ctx);
     }
-    /* Remember the timestamps of the first valid response for test 1. */
-    if (valid && !c->valid_rx) {
+    /* Remember the timestamps of the first valid response for test 1 (and, in symmetric
+     * mode, to answer the peer). */
+    if (c->opts.symmetric) {
+        ntp_client_peer_update_timestamps(c, &p, valid, synced, t.t1, t.t5, rx_ts);
+    } else if (valid && !c->valid_rx) {
         c->remote_rx = p.rx_ts;
         c->remote_tx = p.tx_ts;
     }

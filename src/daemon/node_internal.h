@@ -25,6 +25,7 @@ struct ntp_serve {
     struct ntp_server_counters counters;
     uint64_t denied; /* requests from addresses not allowed */
     uint64_t send_errors;
+    int n_peers; /* `peer` sources, which send from the server sockets */
 };
 
 struct node {
@@ -59,6 +60,10 @@ int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct time
 /* After a run-time allow/deny: open or close the server sockets (chrony keeps
  * them open only while some address is allowed). */
 void serve_access_changed(struct node *n);
+/* A peer's socket: the server socket of its family, opened (and kept open) for it;
+ * -1 if it cannot be. serve_peer_release() when the peer is removed. */
+int serve_peer_socket(struct node *n, enum ip_family fam);
+void serve_peer_release(struct node *n);
 /* The reference the server advertises at time now. */
 void node_get_served_ref(const struct node *n, const struct timespec *now,
                          struct ntp_server_ref *ref);

@@ -151,7 +151,23 @@ static void serve_count(struct node *n, const struct net_rx *rx, int auth)
  * when an address becomes allowed and closes them when none is. */
 void serve_access_changed(struct node *n)
 {
-    set_server_sockets(n, n->serve.access && access_any_allowed(n->serve.access));
+    set_server_sockets(n, (n->serve.access && access_any_allowed(n->serve.access)) ||
+                              n->serve.n_peers > 0);
+}
+
+int serve_peer_socket(struct node *n, enum ip_family fam)
+{
+    /* chrony NIO_OpenServerSocket: peers keep the server port open, `allow` or not. */
+    n->serve.n_peers++;
+    set_server_sockets(n, 1);
+    return n->serve.socks[fam == IPF_INET6 ? 1 : 0];
+}
+
+void serve_peer_release(struct node *n)
+{
+    if (n->serve.n_peers > 0)
+        n->serve.n_peers--;
+    serve_access_changed(n);
 }
 
 int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct timespec *now)

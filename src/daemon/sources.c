@@ -45,6 +45,7 @@ static void client_opts_from_cfg(const struct source_cfg *sc, struct ntp_client_
     o->min_delay = sc->min_delay;
     o->asymmetry = sc->asymmetry;
     o->offset = sc->offset;
+    o->symmetric = sc->type == CFG_SRC_PEER;
 }
 
 static double local_precision(const struct node *n)
@@ -80,8 +81,6 @@ void sources_init(struct node *n)
     ss->cap_entries = cfg->n_sources + SOURCES_MAX_RUNTIME;
     ss->entries = xcalloc(ss->cap_entries, sizeof(*ss->entries));
     for (size_t i = 0; i < cfg->n_sources; i++) {
-        if (cfg->sources[i].type == CFG_SRC_PEER)
-            continue; /* symmetric associations are not supported yet */
         ss->entries[ss->n_entries].cfg = &cfg->sources[i];
         ss->entries[ss->n_entries].node = n;
         ss->n_entries++;
@@ -92,7 +91,9 @@ void sources_init(struct node *n)
 static void source_free(struct node *n, struct source *s)
 {
     sched_cancel(&n->sched, s->tx_timer);
-    if (s->sock >= 0)
+    if (s->client.opts.symmetric)
+        serve_peer_release(n);
+    else if (s->sock >= 0)
         n->env->net.close(n->env->net.ctx, s->sock);
     ntp_client_fini(&s->client);
     sourcestats_free(s->stats);
@@ -210,8 +211,10 @@ static struct source *source_create(struct node *n, int entry, const struct ip_a
     s->sel_options = (unsigned)sc->sel_options;
     s->stratum = 0;
     s->leap = 3;
-    s->sock = sources_open_socket(n, ip->family);
     client_opts_from_cfg(sc, &o);
+    /* chrony sends a peer's packets from the server socket (its `port`), where the
+     * peer's own packets arrive too. */
+    s->sock = o.symmetric ? serve_peer_socket(n, ip->family) : sources_open_socket(n, ip->family);
     if (n->opts.quit_mode)
         o.iburst = 1; /* -q/-Q measure at once, as chrony */
     p.local_precision = local_precision(n);
@@ -387,6 +390,39 @@ void sources_add_dispersion(struct node *n, double dispersion)
         sourcestats_add_dispersion(n->srcs.v[i]->stats, dispersion);
 }
 
+static int our_stratum(const struct node *n, const struct timespec *raw_now)
+{
+    struct timespec ref_time;
+    uint32_t ref_id;
+    double root_delay;
+    int stratum;
+
+    reference_get_self(n, raw_now, &stratum, &ref_id, &root_delay, &ref_time);
+    return stratum;
+}
+
+/* A peer's packet carries our reference and the transmit time, read just before it
+ * leaves, and is sent from the server socket. */
+static void peer_transmit(struct source *s, uint8_t *buf, size_t len, size_t cap,
+                          const struct timespec *now)
+{
+    struct node *n = s->node;
+    struct ntp_server_ref ref;
+    struct timespec tx_raw, tx;
+
+    n->env->clock.read(n->env->clock.ctx, &tx_raw);
+    reference_cooked_time(n, &tx_raw, &tx, NULL);
+    node_get_served_ref(n, &tx_raw, &ref);
+    len = ntp_client_peer_finish(&s->client, buf, len, cap, &ref, &tx);
+    if (!len || s->sock < 0 ||
+        n->env->net.send(n->env->net.ctx, s->sock, &s->remote, NULL, buf, len) < 0) {
+        ntp_client_on_send_error(&s->client, now);
+        return;
+    }
+    s->tx_cooked = tx;
+    s->have_tx = 1;
+}
+
 /* Send a request now: transmit time read just before the datagram leaves. */
 static void source_transmit(struct source *s, const struct timespec *now)
 {
@@ -398,10 +434,14 @@ static void source_transmit(struct source *s, const struct timespec *now)
     size_t len;
 
     memset(&res, 0, sizeof(res));
+    if (s->client.opts.symmetric)
+        ntp_client_set_our_stratum(&s->client, our_stratum(n, now));
     len = ntp_client_on_timer(&s->client, now, &n->rng, buf, sizeof(buf), &res);
     if (res.has_sample)
         sources_process_sample(s, &res.sample, now);
-    if (len) {
+    if (len && s->client.opts.symmetric) {
+        peer_transmit(s, buf, len, sizeof(buf), now);
+    } else if (len) {
         if (s->sock < 0)
             s->sock = sources_open_socket(n, s->remote.ip.family);
         n->env->clock.read(n->env->clock.ctx, &tx_raw);

@@ -19,11 +19,17 @@ void sources_replace_address(struct source *s, const struct ip_addr *ip)
 
     LOG_INFO(n->env->log, "Source %s replaced with %s",
              ip_addr_format(&s->remote.ip, from, sizeof(from)), ip_addr_format(ip, to, sizeof(to)));
-    if (s->sock >= 0)
-        n->env->net.close(n->env->net.ctx, s->sock);
     s->remote.ip = *ip;
     s->ref_id = sources_refid_of(ip);
-    s->sock = sources_open_socket(n, ip->family);
+    if (s->client.opts.symmetric) {
+        /* A peer keeps its reference on the server sockets. */
+        serve_peer_release(n);
+        s->sock = serve_peer_socket(n, ip->family);
+    } else {
+        if (s->sock >= 0)
+            n->env->net.close(n->env->net.ctx, s->sock);
+        s->sock = sources_open_socket(n, ip->family);
+    }
     /* A new server: no exchange, samples or reachability carry over. */
     ntp_client_reset(&s->client);
     s->client.reach = 0;

@@ -48,7 +48,7 @@ static int op_source_data(void *ctx, int index, const struct timespec *now,
     out->stratum = (uint16_t)r.stratum;
     out->state =
         sources_get_select_state(n, index, &st) ? (uint16_t)st.rpt_state : CMDMON_SRC_NONSELECTABLE;
-    out->mode = CMDMON_MODE_CLIENT;
+    out->mode = s->client.opts.symmetric ? CMDMON_MODE_PEER : CMDMON_MODE_CLIENT;
     out->flags = (uint16_t)(s->sel_options & 0xf);
     out->reachability = (uint16_t)ntp_client_get_reach(&s->client);
     out->since_sample = r.has_sample ? r.latest_meas_ago : CMDMON_NO_SAMPLE;

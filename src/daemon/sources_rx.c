@@ -126,6 +126,7 @@ static void source_on_response(struct source *s, const struct net_rx *rx)
     ctx.stats = &stats;
     ctx.self = n->serve.socks[0] >= 0 || n->serve.socks[1] >= 0 ? &self : NULL;
     memset(&res, 0, sizeof(res));
+    ntp_client_set_our_stratum(&s->client, self.stratum);
     ntp_client_on_response(&s->client, rx->data, rx->len, &rx_cooked,
                            s->have_tx ? &s->tx_cooked : NULL, &ctx, &res);
     if (res.synced) {
@@ -150,6 +151,17 @@ int sources_on_datagram(struct node *n, const struct net_rx *rx, const struct ti
         struct source *s = ss->v[i];
         if (s->sock != rx->sock)
             continue;
+        /* A peer shares the server socket: only its own mode 1 and 2 packets are for it
+         * (chrony NCR_ProcessRxKnown); client requests from it are served as any. */
+        if (s->client.opts.symmetric) {
+            int mode = rx->len > 0 ? rx->data[0] & 7 : 0;
+            if ((mode == 1 || mode == 2) && ip_addr_equal(&rx->remote.ip, &s->remote.ip) &&
+                rx->remote.port == s->remote.port) {
+                source_on_response(s, rx);
+                return 1;
+            }
+            continue;
+        }
         mine = 1;
         /* A client socket only accepts its server's address and port. */
         if (ip_addr_equal(&rx->remote.ip, &s->remote.ip) && rx->remote.port == s->remote.port) {

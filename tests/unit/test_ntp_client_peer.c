@@ -1,0 +1,226 @@
+/* Unit tests for symmetric mode (src/core/ntp_client_peer.c): two peer associations
+ * exchanging packets directly, with clocks 10 ms apart and 1 ms one-way delays; the
+ * protocol restart through the "initial" packet, the mode checks, the transmit spacing
+ * rules and the key. */
+#include "check.h"
+
+#include "core/keys.h"
+#include "core/ntp_client.h"
+#include "core/ntp_server.h"
+#include "lib/rng.h"
+#include "lib/ts.h"
+#include "proto/ntp.h"
+
+#include <math.h>
+#include <string.h>
+
+static const struct timespec base = {1700000000, 0};
+static const struct ntp_client_params params = {1e-7, 1e-6};
+
+struct peer {
+    struct ntp_client c;
+    double clock_off; /* s, this clock minus true time */
+    int stratum;
+    uint8_t pkt[NTP_MAX_PACKET_LEN];
+    size_t len;
+    struct timespec tx; /* local time the packet left */
+};
+
+static struct timespec local_at(const struct peer *p, double true_s)
+{
+    struct timespec t;
+    ts_add(&t, &base, true_s + p->clock_off);
+    return t;
+}
+
+static void peer_init(struct peer *p, double off, int stratum)
+{
+    struct ntp_client_opts o;
+    struct timespec t0 = base;
+    memset(p, 0, sizeof(*p));
+    ntp_client_opts_default(&o);
+    o.symmetric = 1;
+    o.minpoll = o.maxpoll = 0;
+    ntp_client_init(&p->c, &o, &params);
+    ntp_client_start(&p->c, &t0);
+    p->clock_off = off;
+    p->stratum = stratum;
+    ntp_client_set_our_stratum(&p->c, stratum);
+}
+
+/* p transmits at true time t. */
+static int send_at(struct peer *p, double t, struct rng *rng)
+{
+    struct ntp_server_ref ref;
+    struct timespec now = local_at(p, t);
+    p->len = ntp_client_on_timer(&p->c, &now, rng, p->pkt, sizeof(p->pkt), NULL);
+    if (!p->len)
+        return 0;
+    ntp_server_ref_local(&ref, p->stratum, &now, -20);
+    p->tx = now;
+    p->len = ntp_client_peer_finish(&p->c, p->pkt, p->len, sizeof(p->pkt), &ref, &now);
+    return p->len > 0;
+}
+
+/* to receives from's last packet at true time t. */
+static enum ntp_client_verdict recv_at(struct peer *to, const struct peer *from, double t,
+                                       const struct peer *tx_of, struct ntp_client_result *res)
+{
+    struct timespec rx = local_at(to, t);
+    return ntp_client_on_response(&to->c, from->pkt, from->len, &rx, &tx_of->tx, NULL, res);
+}
+
+static void test_exchange(void)
+{
+    struct peer a, b;
+    struct ntp_client_result res;
+    struct ntp_packet p;
+    struct rng rng;
+
+    rng_seed(&rng, 7);
+    peer_init(&a, 0.010, 5);
+    peer_init(&b, 0.0, 6);
+    /* A speaks first: its origin and receive timestamps are zero. */
+    CHECK(send_at(&a, 1.0, &rng));
+    CHECK_INT_EQ(ntp_decode(a.pkt, a.len, &p, NULL), NTP_OK);
+    CHECK_INT_EQ(p.mode, NTP_MODE_ACTIVE);
+    CHECK_INT_EQ(p.stratum, 5);
+    CHECK(ntp_ts64_is_zero(&p.origin_ts) && ntp_ts64_is_zero(&p.rx_ts));
+    CHECK(!ntp_ts64_is_zero(&p.tx_ts));
+    /* B cannot use it (test 3), but keeps it to answer. */
+    recv_at(&b, &a, 1.001, &b, &res);
+    CHECK(!res.valid);
+    CHECK(!ntp_ts64_is_zero(&b.c.init_remote_tx));
+    /* B's answer echoes A's transmit timestamp and carries its receive time. */
+    CHECK(send_at(&b, 1.5, &rng));
+    CHECK_INT_EQ(ntp_decode(b.pkt, b.len, &p, NULL), NTP_OK);
+    CHECK(ntp_ts64_equal(&p.origin_ts, &a.c.cookie));
+    CHECK(!ntp_ts64_is_zero(&p.rx_ts));
+    /* A gets a good sample: B (true time) is 10 ms behind A. */
+    CHECK_INT_EQ(recv_at(&a, &b, 1.501, &a, &res), NTP_CLIENT_GOOD);
+    CHECK(res.valid && res.good && res.has_sample);
+    CHECK_NEAR(res.sample.offset, 0.010, 1e-6);
+    CHECK_NEAR(res.sample.peer_delay, 0.002, 1e-6);
+    /* A's next packet answers B's; B measures A 10 ms ahead. */
+    CHECK(send_at(&a, 2.0, &rng));
+    CHECK_INT_EQ(recv_at(&b, &a, 2.001, &b, &res), NTP_CLIENT_GOOD);
+    CHECK_NEAR(res.sample.offset, -0.010, 1e-6);
+    /* The same packet again is a duplicate (test 1). */
+    CHECK_INT_EQ(recv_at(&b, &a, 2.002, &b, &res), NTP_CLIENT_DROP_DUPLICATE);
+}
+
+static void test_modes(void)
+{
+    struct peer a;
+    struct ntp_client cl;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    struct ntp_packet p;
+    uint8_t buf[48];
+    struct timespec t = base;
+
+    peer_init(&a, 0.0, 5);
+    memset(&p, 0, sizeof(p));
+    p.version = 4;
+    p.mode = NTP_MODE_SERVER;
+    p.stratum = 1;
+    p.tx_ts.sec = 5;
+    ntp_encode(&p, buf, sizeof(buf));
+    CHECK_INT_EQ(ntp_client_on_response(&a.c, buf, 48, &t, NULL, NULL, &res), NTP_CLIENT_DROP_MODE);
+    p.mode = NTP_MODE_PASSIVE;
+    ntp_encode(&p, buf, sizeof(buf));
+    CHECK(ntp_client_on_response(&a.c, buf, 48, &t, NULL, NULL, &res) != NTP_CLIENT_DROP_MODE);
+    /* A client association takes only server packets. */
+    ntp_client_opts_default(&o);
+    ntp_client_init(&cl, &o, &params);
+    ntp_client_start(&cl, &t);
+    p.mode = NTP_MODE_ACTIVE;
+    ntp_encode(&p, buf, sizeof(buf));
+    CHECK_INT_EQ(ntp_client_on_response(&cl, buf, 48, &t, NULL, NULL, &res), NTP_CLIENT_DROP_MODE);
+    /* Finishing is only for a pending symmetric packet. */
+    struct ntp_server_ref ref;
+    ntp_server_ref_local(&ref, 5, &t, -20);
+    CHECK_INT_EQ(ntp_client_peer_finish(&cl, buf, 48, sizeof(buf), &ref, &t), 0);
+    CHECK_INT_EQ(ntp_client_peer_finish(&a.c, buf, 48, sizeof(buf), &ref, &t), 0);
+}
+
+static void test_transmit_never_equals_origin(void)
+{
+    struct peer a, b;
+    struct ntp_client_result res;
+    struct ntp_packet p;
+    struct rng rng;
+
+    rng_seed(&rng, 3);
+    peer_init(&a, 0.0, 5);
+    peer_init(&b, 0.0, 5);
+    CHECK(send_at(&a, 1.0, &rng));
+    recv_at(&b, &a, 1.0, &b, &res);
+    /* B answers at the very instant of A's transmit timestamp. */
+    CHECK(send_at(&b, 1.0, &rng));
+    CHECK_INT_EQ(ntp_decode(b.pkt, b.len, &p, NULL), NTP_OK);
+    CHECK(!ntp_ts64_equal(&p.tx_ts, &p.origin_ts));
+    CHECK(!ntp_ts64_equal(&p.tx_ts, &p.rx_ts));
+}
+
+static void test_spacing(void)
+{
+    struct peer a;
+    struct timespec when, t = base;
+    struct rng rng;
+
+    rng_seed(&rng, 1);
+    /* chrony: against a peer of higher stratum, wait 1.1 polls after transmitting. */
+    peer_init(&a, 0.0, 5);
+    a.c.remote_stratum = 6;
+    CHECK(send_at(&a, 0.0, &rng));
+    CHECK(ntp_client_next_tx(&a.c, &when));
+    CHECK(ts_diff(&when, &t) > 1.05 && ts_diff(&when, &t) < 1.11);
+    /* Against a peer of lower stratum, one poll. */
+    peer_init(&a, 0.0, 5);
+    a.c.remote_stratum = 4;
+    CHECK(send_at(&a, 0.0, &rng));
+    CHECK(ntp_client_next_tx(&a.c, &when));
+    CHECK(ts_diff(&when, &t) > 0.97 && ts_diff(&when, &t) < 1.01);
+}
+
+static void test_keyed(void)
+{
+    static const char kf[] = "2 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70\n";
+    struct keys ks;
+    struct peer a, b;
+    struct ntp_client_result res;
+    struct ntp_packet_info info;
+    struct rng rng;
+
+    keys_init(&ks);
+    keys_load(&ks, kf, strlen(kf), "k", NULL);
+    rng_seed(&rng, 5);
+    peer_init(&a, 0.010, 5);
+    peer_init(&b, 0.0, 6);
+    ntp_client_set_auth(&a.c, &ks, 2);
+    ntp_client_set_auth(&b.c, &ks, 2);
+    CHECK(send_at(&a, 1.0, &rng));
+    CHECK_INT_EQ(a.len, 72);
+    CHECK_INT_EQ(ntp_decode(a.pkt, a.len, NULL, &info), NTP_OK);
+    CHECK(info.mac == NTP_MAC_SYMMETRIC && keys_check_mac(&ks, a.pkt, 48, 24, 4));
+    recv_at(&b, &a, 1.001, &b, &res);
+    CHECK(send_at(&b, 1.5, &rng));
+    CHECK_INT_EQ(recv_at(&a, &b, 1.501, &a, &res), NTP_CLIENT_GOOD);
+    /* A forged bit: test 5 fails, the packet is not even kept to answer. */
+    CHECK(send_at(&a, 2.0, &rng));
+    a.pkt[30] ^= 1;
+    recv_at(&b, &a, 2.001, &b, &res);
+    CHECK(!res.valid);
+    keys_clear(&ks);
+}
+
+int main(void)
+{
+    RUN(test_exchange);
+    RUN(test_modes);
+    RUN(test_transmit_never_equals_origin);
+    RUN(test_spacing);
+    RUN(test_keyed);
+    return check_summary();
+}
