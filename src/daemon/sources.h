@@ -120,10 +120,10 @@ struct cmdmon_req_selectopts;
 struct cmdmon_req_offset;
 struct cmdmon_req_local;
 struct cmdmon_addr;
-/* ADD_SOURCE (spec 7.4): server or pool; peers are not supported (INVALID). */
+/* ADD_SOURCE (spec 7.4): server, peer or pool; other types are INVALID. */
 int sources_add_from_request(struct node *n, const struct cmdmon_req_add_source *a,
                              const struct timespec *raw_now);
-/* Add a server/pool directive at run time (takes ownership of sc and its name). */
+/* Add a server/pool/peer directive at run time (takes ownership of sc and its name). */
 int sources_add_cfg(struct node *n, struct source_cfg *sc, int from_sourcedir,
                     const struct timespec *raw_now);
 /* DEL_SOURCE (spec 7.5): remove the source with that address. */

@@ -189,7 +189,9 @@ static struct source_cfg *cfg_from_request(const struct cmdmon_req_add_source *a
     struct source_cfg *sc = xcalloc(1, sizeof(*sc));
 
     cfg_source_defaults(sc);
-    sc->type = a->type == CMDMON_ADD_POOL ? CFG_SRC_POOL : CFG_SRC_SERVER;
+    sc->type = a->type == CMDMON_ADD_POOL   ? CFG_SRC_POOL
+               : a->type == CMDMON_ADD_PEER ? CFG_SRC_PEER
+                                            : CFG_SRC_SERVER;
     sc->name = xstrdup(name);
     sc->port = (int)a->port;
     sc->minpoll = a->minpoll;
@@ -222,9 +224,7 @@ int sources_add_from_request(struct node *n, const struct cmdmon_req_add_source 
 {
     char name[CMDMON_NAME_LEN];
 
-    /* Symmetric associations are not implemented: refused as an invalid
-     * request, like an unknown type. */
-    if (a->type != CMDMON_ADD_SERVER && a->type != CMDMON_ADD_POOL)
+    if (a->type != CMDMON_ADD_SERVER && a->type != CMDMON_ADD_POOL && a->type != CMDMON_ADD_PEER)
         return CMDMON_STT_INVALID;
     if (!memchr(a->name, '\0', sizeof(a->name)))
         return CMDMON_STT_INVALIDNAME;
@@ -377,7 +377,7 @@ int sources_reload_sourcedirs(struct node *n, const struct timespec *raw_now)
 
     for (size_t j = 0; j < nv; j++) {
         struct source_cfg *sc;
-        if (keep[j] || v[j].type == CFG_SRC_PEER)
+        if (keep[j])
             continue;
         sc = xcalloc(1, sizeof(*sc));
         *sc = v[j];

@@ -160,9 +160,9 @@ expect "add-duplicate-ours" "511 Source already present
 rc=1" "$B/chronyc" add server 127.0.0.1
 same_status "add-pool-status" add pool 127.0.0.3
 check "add-pool-listed" sources_match "$B/chronyc" '^\^? 127.0.0.3 '
-# Symmetric peers are not implemented: refused as an invalid request.
-expect "add-peer-refused" "502 Invalid command
-rc=1" "$B/chronyc" add peer 127.0.0.2
+same_status "add-peer-status" add peer 127.0.0.2
+check "add-peer-listed" sources_match "$B/chronyc" '^=? 127.0.0.2 '
+same_status "delete-peer-status" delete 127.0.0.2
 expect "add-ipv6-option-ipv4-address" "515 Invalid address family
 rc=1" "$B/chronyc" add server 127.0.0.4 ipv6
 

@@ -200,8 +200,10 @@ static void test_add_invalid(void)
     struct cmdmon_request q;
 
     world_start(&w, NULL);
-    /* Peers are not supported: refused like an unknown type. */
-    CHECK_INT_EQ(add(&w, CMDMON_ADD_PEER, "192.0.2.2", CMDMON_SRC_ONLINE), CMDMON_STT_INVALID);
+    /* A peer is added as a symmetric association; unknown types are invalid. */
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_PEER, "192.0.2.2", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    CHECK(find(&w, "192.0.2.2") >= 0 &&
+          sources_get(w.n, find(&w, "192.0.2.2"))->client.opts.symmetric);
     CHECK_INT_EQ(add(&w, 0, "192.0.2.2", CMDMON_SRC_ONLINE), CMDMON_STT_INVALID);
     CHECK_INT_EQ(add(&w, 4, "192.0.2.2", CMDMON_SRC_ONLINE), CMDMON_STT_INVALID);
     add_request(&q, CMDMON_ADD_SERVER, "", CMDMON_SRC_ONLINE);
@@ -215,7 +217,7 @@ static void test_add_invalid(void)
                  CMDMON_STT_INVALIDAF);
     CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "2001:db8::1", CMDMON_SRC_ONLINE | CMDMON_SRC_IPV4),
                  CMDMON_STT_INVALIDAF);
-    CHECK_INT_EQ(sources_count(w.n), 0);
+    CHECK_INT_EQ(sources_count(w.n), 1); /* the peer */
     /* A name resolves in the background: accepted (the fake resolver then
      * reports it invalid, as chronyd logs). */
     CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "ntp.example", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
@@ -423,8 +425,9 @@ static void test_reload_sourcedirs(void)
     fake_env_put_file(&w.f, "/etc/chrony/sources.d/a.sources",
                       "server 192.0.2.5 iburst\nserver 192.0.2.6\npeer 192.0.2.8\n");
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_RELOAD_SOURCES), CMDMON_STT_SUCCESS);
-    CHECK_INT_EQ(sources_count(w.n), 2);
+    CHECK_INT_EQ(sources_count(w.n), 3);
     CHECK(find(&w, "192.0.2.5") >= 0 && find(&w, "192.0.2.6") >= 0);
+    CHECK(sources_get(w.n, find(&w, "192.0.2.8"))->client.opts.symmetric);
     kept = sources_get(w.n, find(&w, "192.0.2.5"));
     /* Unchanged lines keep their sources; changed or removed lines go. */
     fake_env_put_file(&w.f, "/etc/chrony/sources.d/a.sources",
