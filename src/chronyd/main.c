@@ -32,6 +32,7 @@ struct cli {
     int quit_mode; /* -q (1) / -Q (2) */
     int restarted; /* -R */
     int scfilter;  /* -F level */
+    int reload;    /* -r */
     char **lines;  /* configuration lines given as arguments */
     int n_lines;
 };
@@ -134,6 +135,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->scfilter = atoi(optarg);
             break;
         case 'r':
+            c->reload = 1;
+            break;
         case 's':
         case 'U':
             break;
@@ -246,6 +249,7 @@ int main(int argc, char **argv)
     no.noclock = c.noclock;
     no.defer_unix_socket = 1;
     no.quit_mode = c.quit_mode;
+    no.reload_dumps = c.reload;
     node = node_new(cfg, env, &no);
     env->clock.read(env->clock.ctx, &now);
     if (node_start(node, &now, err, sizeof(err)) < 0) {

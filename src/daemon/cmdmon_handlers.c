@@ -4,6 +4,7 @@
 #include "daemon/node_internal.h"
 
 #include "daemon/config.h"
+#include "daemon/sources_dump.h"
 
 #include <string.h>
 
@@ -293,6 +294,8 @@ static int control_default(struct node *n, const struct cmdmon_request *req)
         node_load_keys(n);
         return CMDMON_STT_SUCCESS;
     case CMDMON_REQ_DUMP:
+        sources_dump_save_all(n);
+        return CMDMON_STT_SUCCESS;
     case CMDMON_REQ_REFRESH:
     case CMDMON_REQ_RELOAD_SOURCES:
     case CMDMON_REQ_RESET_SOURCES:

@@ -1,6 +1,7 @@
 #include "daemon/node_internal.h"
 
 #include "daemon/config.h"
+#include "daemon/sources_dump.h"
 #include "lib/mem.h"
 
 #include <math.h>
@@ -80,6 +81,7 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
     if (serve_start(n, err, errlen) < 0)
         return -1;
     logfiles_init(&n->logs, n->cfg, n->env);
+    sources_dump_prepare(n);
     reference_start(n, now);
     sources_start(n, now);
     return cmdmon_server_start(n, now, err, errlen);
@@ -132,6 +134,7 @@ int node_quit_mode_done(const struct node *n)
 
 void node_stop(struct node *n, const struct timespec *now)
 {
+    sources_dump_save_at_exit(n, now);
     reference_stop(n, now);
 }
 

@@ -17,6 +17,7 @@ struct node_opts {
     int noclock;           /* chronyd -x: the system clock is not controlled */
     int defer_unix_socket; /* open the command socket in node_start_unprivileged */
     int quit_mode;         /* chronyd -q (1: measure once and correct) or -Q (2: print once) */
+    int reload_dumps;      /* chronyd -r: load the dumpdir files of the sources at start */
 };
 
 /* cfg must outlive the node; env likewise. */

@@ -4,6 +4,7 @@
 #include "daemon/node_internal.h"
 
 #include "daemon/config.h"
+#include "daemon/sources_dump.h"
 #include "lib/mem.h"
 #include "lib/ts.h"
 #include "proto/cmdmon.h"
@@ -296,6 +297,33 @@ static void on_resolved(void *arg, int status, const struct ip_addr *addrs, int 
     e->retry_timer = sched_add_after(&n->sched, &now, e->retry_interval, on_retry_timer, e);
 }
 
+/* chrony reloads (-r) and removes the dump files once the first lookup of
+ * every name has ended, resolved or not (main.c ntp_source_resolving_end). */
+static void check_first_round(struct node *n)
+{
+    struct sources *ss = &n->srcs;
+    struct timespec now;
+
+    if (!ss->dump_reload_pending)
+        return;
+    for (size_t i = 0; i < ss->n_entries; i++) {
+        const struct source_entry *e = &ss->entries[i];
+        if (e->cfg && e->n_active == 0 && !e->failed && e->retry_interval == 0.0)
+            return;
+    }
+    ss->dump_reload_pending = 0;
+    n->env->clock.read(n->env->clock.ctx, &now);
+    sources_dump_reload(n, &now);
+}
+
+static void on_lookup_done(void *arg, int status, const struct ip_addr *addrs, int count)
+{
+    struct source_entry *e = arg;
+
+    on_resolved(arg, status, addrs, count);
+    check_first_round(e->node);
+}
+
 static void start_lookup(struct node *n, size_t entry)
 {
     struct source_entry *e = &n->srcs.entries[entry];
@@ -309,11 +337,11 @@ static void start_lookup(struct node *n, size_t entry)
     e->resolving = 1;
     /* Like chrony, an address needs no lookup. */
     if (ip_addr_parse(&ip, e->cfg->name)) {
-        on_resolved(e, 0, &ip, 1);
+        on_lookup_done(e, 0, &ip, 1);
         return;
     }
-    if (n->env->resolver.resolve(n->env->resolver.ctx, e->cfg->name, fam, on_resolved, e) != 0)
-        on_resolved(e, 1, NULL, 0);
+    if (n->env->resolver.resolve(n->env->resolver.ctx, e->cfg->name, fam, on_lookup_done, e) != 0)
+        on_lookup_done(e, 1, NULL, 0);
 }
 
 void sources_start(struct node *n, const struct timespec *raw_now)
@@ -324,6 +352,8 @@ void sources_start(struct node *n, const struct timespec *raw_now)
     for (size_t i = 0; i < ss->n_entries; i++)
         start_lookup(n, i);
     sources_reload_sourcedirs(n, raw_now);
+    ss->dump_reload_pending = n->cfg->dumpdir != NULL;
+    check_first_round(n);
 }
 
 void sources_lookup_entry(struct node *n, size_t entry)

@@ -74,6 +74,7 @@ struct sources {
     /* Deleted sources whose replacement lookup is still pending (freed at fini). */
     struct source **zombies;
     int n_zombies;
+    int dump_reload_pending; /* dumpdir files wait for the first round of lookups */
 };
 
 /* Hook the reports and source control commands into the command server
