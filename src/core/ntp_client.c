@@ -468,9 +468,30 @@ void ntp_client_set_auth(struct ntp_client *c, const struct keys *keys, uint32_t
         c->version = keys_suggested_version(keys, key_id);
 }
 
-/* Append the MAC of an authenticated association. Returns the length, 0 if it failed. */
-static size_t sign_request(const struct ntp_client *c, uint8_t *buf, size_t len, size_t cap)
+void ntp_client_set_nts(struct ntp_client *c, struct nts_client *nts)
 {
+    c->nts = nts;
+    /* NTS needs extension fields: NTPv4. */
+    if (nts && !c->opts.version)
+        c->version = NTP_VERSION;
+}
+
+void ntp_client_set_nts_random(struct ntp_client *c, const uint8_t rnd[NTS_CLIENT_RANDOM_LEN])
+{
+    memcpy(c->nts_rnd, rnd, sizeof(c->nts_rnd));
+    c->nts_rnd_set = 1;
+}
+
+/* Append the MAC or NTS fields of an authenticated association. Returns the length, 0 if
+ * it failed. */
+static size_t sign_request(struct ntp_client *c, uint8_t *buf, size_t len, size_t cap)
+{
+    if (c->nts) {
+        if (!c->nts_rnd_set)
+            return 0;
+        c->nts_rnd_set = 0;
+        return nts_client_sign_request(c->nts, buf, len, cap, c->nts_rnd);
+    }
     /* A peer's packet is signed when it is completed, after its transmit timestamp. */
     if (!c->auth_key || c->opts.symmetric)
         return len;

@@ -16,8 +16,10 @@
 #include "core/keys.h"
 #include "core/ntp_filter.h"
 #include "core/ntp_server.h"
+#include "core/nts_client.h"
 #include "lib/ntp_time.h"
 #include "lib/rng.h"
+#include "proto/ntp.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -35,9 +37,10 @@
 /* iburst: 4 good samples out of at most 8 requests (chrony IBURST_*). */
 #define NTP_CLIENT_IBURST_GOOD 4
 #define NTP_CLIENT_IBURST_TOTAL 8
-/* Request size: a bare NTP header; with a key, a MAC trailer of up to 4 + 64 bytes follows. */
+/* Request size: a bare NTP header; with a key, a MAC trailer of up to 4 + 64 bytes follows;
+ * with NTS, extension fields up to chrony's limit. */
 #define NTP_CLIENT_REQUEST_LEN 48
-#define NTP_CLIENT_REQUEST_MAX_LEN (48 + 4 + 64)
+#define NTP_CLIENT_REQUEST_MAX_LEN NTP_MAX_PACKET_LEN
 
 /* Selection flags carried for source selection (chrony's noselect/prefer/trust/require). */
 #define NTP_CLIENT_SEL_NOSELECT 0x1
@@ -246,6 +249,9 @@ struct ntp_client {
     int our_stratum;                /* our stratum, for the peer transmit spacing */
     int peer_pending;               /* a packet from ntp_client_on_timer awaits
                                      * ntp_client_peer_finish() */
+    struct nts_client *nts;         /* `nts` option: NTS state (not owned), else NULL */
+    uint8_t nts_rnd[NTS_CLIENT_RANDOM_LEN]; /* random bytes for the next request */
+    int nts_rnd_set;
 };
 
 void ntp_client_init(struct ntp_client *c, const struct ntp_client_opts *o,
@@ -279,6 +285,14 @@ void ntp_client_set_sync_peer(struct ntp_client *c, int is_sync_peer);
  * a key, only responses without a MAC or NTS fields are. Requests whose MAC cannot be made
  * (key missing from the key file) are not sent, the polling goes on. */
 void ntp_client_set_auth(struct ntp_client *c, const struct keys *keys, uint32_t key_id);
+
+/* Authenticate with NTS (RFC 8915): requests carry nts's extension fields (NTPv4) and a
+ * response is valid only if nts authenticates it. nts must outlive the association; the
+ * daemon runs its NTS-KE sessions. Without keys or cookies no request is sent. */
+void ntp_client_set_nts(struct ntp_client *c, struct nts_client *nts);
+/* Cryptographically random bytes for the next request's unique identifier and nonce
+ * (from the daemon's random source, before each ntp_client_on_timer()). */
+void ntp_client_set_nts_random(struct ntp_client *c, const uint8_t rnd[NTS_CLIENT_RANDOM_LEN]);
 
 /* Symmetric mode: our current stratum (chrony staggers the packets of peers of equal
  * stratum and lets a peer of higher stratum answer first). */

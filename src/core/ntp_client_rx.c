@@ -199,6 +199,9 @@ static void run_basic_tests(const struct ntp_client *c, const struct ntp_packet 
 static int check_auth(const struct ntp_client *c, const uint8_t *buf, const struct ntp_packet *p,
                       const struct ntp_packet_info *info)
 {
+    if (c->nts)
+        return info->mac == NTP_MAC_NONE && info->has_nts &&
+               nts_client_check_response(c->nts, buf, info->len);
     if (!c->auth_key)
         return info->mac == NTP_MAC_NONE && !info->has_nts;
     return info->mac == NTP_MAC_SYMMETRIC && info->mac_key_id == c->auth_key &&
@@ -282,7 +285,7 @@ static void update_report(struct ntp_client *c, const struct ntp_packet *p,
     r->jitter_asymmetry = ctx && ctx->stats ? ctx->stats->jitter_asymmetry : 0.0;
     r->tests = pack_tests(t);
     r->interleaved = 0;
-    r->authenticated = c->auth_key != 0;
+    r->authenticated = c->auth_key != 0 || c->nts != NULL;
     r->tx_tss_char = tss_char(ctx ? ctx->tx_src : c->local_tx_src);
     r->rx_tss_char = tss_char(ctx ? ctx->rx_src : NTP_CLIENT_TS_DAEMON);
     r->total_valid_rx++;

@@ -7,6 +7,7 @@
 
 #include "lib/addr.h"
 #include "lib/log.h"
+#include "proto/nts_ke.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -104,6 +105,38 @@ struct env_resolver {
     int (*resolve)(void *ctx, const char *name, enum ip_family family, resolve_cb cb, void *arg);
 };
 
+/* Options of one NTS-KE session (chrony.conf ntstrustedcerts, nosystemcert,
+ * nocerttimecheck). */
+struct nts_ke_session_opts {
+    const char *const *trusted_certs; /* PEM files or directories, may be NULL */
+    size_t n_trusted_certs;
+    int no_system_certs;    /* do not trust the system's CA store */
+    int no_cert_time_check; /* accept certificates outside their validity period */
+    const int *aeads;       /* offered AEAD ids, in order of preference */
+    int n_aeads;
+    double timeout; /* s, whole exchange */
+};
+
+/* Result of one NTS-KE session; status 0 = success, then resp and keys are set. */
+struct nts_ke_session_result {
+    int status;
+    char error[256]; /* for the log, when status != 0 */
+    struct nts_ke_response resp;
+    uint8_t c2s[NTS_MAX_KEY_LEN], s2c[NTS_MAX_KEY_LEN];
+    size_t key_len;
+};
+
+typedef void (*nts_ke_cb)(void *arg, const struct nts_ke_session_result *r);
+
+struct env_nts_ke {
+    void *ctx;
+    /* Run an NTS-KE exchange (TLS 1.3, ALPN ntske/1, server certificate checked against
+     * host) with addr:port off the event loop; cb is called later from the loop with the
+     * result. Returns 0 if started. */
+    int (*start)(void *ctx, const char *host, const struct net_addr *addr,
+                 const struct nts_ke_session_opts *opts, nts_ke_cb cb, void *arg);
+};
+
 struct env_random {
     void *ctx;
     /* Cryptographically strong random bytes (getrandom on Linux). */
@@ -116,6 +149,7 @@ struct env {
     struct env_files files;
     struct env_resolver resolver;
     struct env_random random;
+    struct env_nts_ke nts_ke; /* start == NULL: no NTS */
     const struct logger *log;
 };
 

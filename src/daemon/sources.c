@@ -96,6 +96,7 @@ static void source_free(struct node *n, struct source *s)
         serve_peer_release(n);
     else if (s->sock >= 0)
         n->env->net.close(n->env->net.ctx, s->sock);
+    sources_nts_detach(s);
     ntp_client_fini(&s->client);
     sourcestats_free(s->stats);
     free(s->name);
@@ -222,6 +223,9 @@ static struct source *source_create(struct node *n, int entry, const struct ip_a
     p.max_clock_error = n->cfg->maxclockerror * 1e-6;
     ntp_client_init(&s->client, &o, &p);
     source_set_auth(n, s, sc->authkey);
+    s->serial = ++ss->next_serial;
+    s->ke_ip = *ip;
+    sources_nts_attach(n, s, sc);
     stats_params(n, sc, &sp);
     s->stats = sourcestats_new(&sp);
     grow_sources(ss);
@@ -466,6 +470,7 @@ static void source_transmit(struct source *s, const struct timespec *now)
     memset(&res, 0, sizeof(res));
     if (s->client.opts.symmetric)
         ntp_client_set_our_stratum(&s->client, our_stratum(n, now));
+    sources_nts_prepare(s, now);
     len = ntp_client_on_timer(&s->client, now, &n->rng, buf, sizeof(buf), &res);
     if (res.has_sample)
         sources_process_sample(s, &res.sample, now);

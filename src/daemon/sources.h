@@ -37,7 +37,17 @@ struct source {
     int have_tx;
     int stratum, leap; /* from the last synchronised response */
     uint64_t n_samples;
-    int replacing; /* a lookup for a replacement address is pending */
+    int replacing;   /* a lookup for a replacement address is pending */
+    uint64_t serial; /* unique per source, for callbacks that may outlive it */
+    /* `nts` (sources_nts.c) */
+    int nts_on;
+    struct nts_client nts;
+    struct ip_addr ke_ip; /* NTS-KE server: the address the name resolved to */
+    int nts_ke_port;
+    const char **nts_certs; /* `ntstrustedcerts` of the source's set (strings not owned) */
+    size_t n_nts_certs;
+    int nts_aeads[4];
+    int n_nts_aeads;
 };
 
 /* A directive (server/pool) and its lookup state. */
@@ -74,8 +84,15 @@ struct sources {
     /* Deleted sources whose replacement lookup is still pending (freed at fini). */
     struct source **zombies;
     int n_zombies;
+    uint64_t next_serial;    /* of the next source created */
     int dump_reload_pending; /* dumpdir files wait for the first round of lookups */
 };
+
+/* NTS of a source (sources_nts.c): set up from its directive, freed with it, and before
+ * each transmission: start an NTS-KE session when due, give the request random bytes. */
+void sources_nts_attach(struct node *n, struct source *s, const struct source_cfg *sc);
+void sources_nts_detach(struct source *s);
+void sources_nts_prepare(struct source *s, const struct timespec *now);
 
 /* Hook the reports and source control commands into the command server
  * (fills n->cmd.ops; called by sources_init). */

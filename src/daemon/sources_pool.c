@@ -21,6 +21,10 @@ void sources_replace_address(struct source *s, const struct ip_addr *ip)
              ip_addr_format(&s->remote.ip, from, sizeof(from)), ip_addr_format(ip, to, sizeof(to)));
     s->remote.ip = *ip;
     s->ref_id = sources_refid_of(ip);
+    if (s->nts_on) {
+        s->ke_ip = *ip;
+        nts_client_reset(&s->nts);
+    }
     if (s->client.opts.symmetric) {
         /* A peer keeps its reference on the server sockets. */
         serve_peer_release(n);

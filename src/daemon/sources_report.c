@@ -165,12 +165,26 @@ static int op_auth_data(void *ctx, const struct cmdmon_addr *addr, const struct 
     const struct source *s = source_by_addr(ctx, addr);
     int type, bits;
 
-    (void)now;
     if (!s)
         return CMDMON_STT_NOSUCHSOURCE;
     memset(out, 0, sizeof(*out));
     out->last_ke_ago = UINT32_MAX; /* -1: no NTS key establishment */
-    if (s->client.auth_key) {
+    if (s->nts_on) {
+        int aead, cookies, clen, nak;
+        nts_client_get_report(&s->nts, &aead, &bits, &cookies, &clen, &nak);
+        out->mode = 2;
+        out->key_id = s->nts.ke_counter;
+        out->key_type = (uint16_t)aead;
+        out->key_length = (uint16_t)bits;
+        if (s->nts.ke_counter > 0 && now) {
+            double ago = ts_diff(now, &s->nts.last_ke);
+            out->last_ke_ago = ago >= 0.0 && ago < 4e9 ? (uint32_t)ago : 0;
+        }
+        out->ke_attempts = (uint16_t)s->nts.ke_attempts;
+        out->nak = (uint16_t)nak;
+        out->cookies = (uint16_t)cookies;
+        out->cookie_length = (uint16_t)clen;
+    } else if (s->client.auth_key) {
         out->mode = 1;
         out->key_id = s->client.auth_key;
         keys_get_info(&n->keys, s->client.auth_key, &type, &bits);

@@ -217,7 +217,7 @@ static void fill_inputs(struct node *n, const struct timespec *cooked_now)
         memset(in, 0, sizeof(*in));
         in->type = SELECT_TYPE_NTP;
         in->conf_options = s->sel_options;
-        in->authenticated = s->client.auth_key != 0;
+        in->authenticated = s->client.auth_key != 0 || s->nts_on;
         in->stratum = s->stratum;
         in->leap = s->leap;
         in->reachability = ntp_client_get_reach(&s->client);

@@ -25,6 +25,7 @@ struct plat_clock {
 };
 
 struct plat_lookup;
+struct plat_nts_ke;
 
 struct platform {
     struct env env;
@@ -41,6 +42,8 @@ struct platform {
     pthread_mutex_t resolve_lock;
     struct plat_lookup *done_lookups;
     int pending_lookups;
+    /* NTS-KE sessions: state shared with their threads (nts_ke_client.c) */
+    struct plat_nts_ke *nts_ke;
     /* daemonize: pipe to the waiting parent */
     int ready_fd;
     volatile int stop;
@@ -60,6 +63,11 @@ void plat_files_init(struct platform *p);
 void plat_resolver_init(struct platform *p);
 void plat_resolver_fini(struct platform *p);
 void plat_resolver_dispatch(struct platform *p);
+void plat_nts_ke_init(struct platform *p);
+void plat_nts_ke_fini(struct platform *p);
+/* The pipe to watch for finished NTS-KE sessions, -1 when none is pending. */
+int plat_nts_ke_wait_fd(struct platform *p);
+void plat_nts_ke_dispatch(struct platform *p);
 void plat_log_init(struct platform *p, const struct platform_opts *o);
 void plat_log_fini(struct platform *p);
 void plat_report_fatal_to_parent(struct platform *p, const char *msg);

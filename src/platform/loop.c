@@ -47,6 +47,7 @@ struct platform *platform_new(const struct platform_opts *opts)
     plat_net_init(p);
     plat_files_init(p);
     plat_resolver_init(p);
+    plat_nts_ke_init(p);
     p->env.random = (struct env_random){p, random_bytes};
 
     memset(&sa, 0, sizeof(sa));
@@ -66,6 +67,7 @@ void platform_free(struct platform *p)
         return;
     plat_net_fini(p);
     plat_resolver_fini(p);
+    plat_nts_ke_fini(p);
     plat_log_fini(p);
     free(p);
 }
@@ -108,7 +110,7 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
     while (!p->stop && !got_signal) {
         fd_set rd;
         struct timeval tv, *tvp = NULL;
-        int maxfd = -1, have = 0, r;
+        int maxfd = -1, have = 0, r, nts_fd = plat_nts_ke_wait_fd(p);
         FD_ZERO(&rd);
         for (int i = 0; i < p->n_socks; i++) {
             FD_SET(p->socks[i].fd, &rd);
@@ -119,6 +121,11 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
             FD_SET(p->resolve_pipe[0], &rd);
             if (p->resolve_pipe[0] > maxfd)
                 maxfd = p->resolve_pipe[0];
+        }
+        if (nts_fd >= 0) {
+            FD_SET(nts_fd, &rd);
+            if (nts_fd > maxfd)
+                maxfd = nts_fd;
         }
         have = h->next_timeout(h->ctx, &when);
         if (have_end && (!have || ts_cmp(&end, &when) < 0)) {
@@ -135,6 +142,8 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
         if (r > 0) {
             if (p->resolve_pipe[0] >= 0 && FD_ISSET(p->resolve_pipe[0], &rd))
                 plat_resolver_dispatch(p);
+            if (nts_fd >= 0 && FD_ISSET(nts_fd, &rd))
+                plat_nts_ke_dispatch(p);
             for (int i = 0; i < p->n_socks; i++) {
                 int fd = p->socks[i].fd;
                 if (FD_ISSET(fd, &rd)) {

@@ -1,0 +1,152 @@
+#include "core/nts_client.h"
+
+#include "lib/mem.h"
+#include "lib/ts.h"
+
+#include <string.h>
+
+/* chrony keeps the requests with their cookie and placeholders within this size. */
+#define MAX_TOTAL_COOKIE_LENGTH (NTS_MAX_COOKIES * 108)
+/* Retry of a failed NTS-KE session: 16 s doubling per failure, at most 2^19 s ... and never
+ * beyond the refresh interval. */
+#define KE_RETRY_MIN 16.0
+#define KE_RETRY_MAX_LOG2 15
+
+void nts_client_init(struct nts_client *n, double refresh)
+{
+    memset(n, 0, sizeof(*n));
+    n->refresh = refresh > 0.0 ? refresh : 2419200.0;
+}
+
+void nts_client_reset(struct nts_client *n)
+{
+    double refresh = n->refresh;
+    uint32_t counter = n->ke_counter;
+    mem_wipe(n, sizeof(*n));
+    n->refresh = refresh;
+    n->ke_counter = counter;
+}
+
+int nts_client_need_ke(const struct nts_client *n, const struct timespec *now)
+{
+    if (n->ke_running)
+        return 0;
+    if (n->ke_attempts > 0 && ts_diff(now, &n->next_ke_retry) < 0.0)
+        return 0;
+    if (!n->have_keys || n->n_cookies == 0 || n->nak)
+        return 1;
+    return ts_diff(now, &n->last_ke) >= n->refresh;
+}
+
+void nts_client_ke_started(struct nts_client *n)
+{
+    n->ke_running = 1;
+}
+
+static void add_cookie(struct nts_client *n, const uint8_t *data, size_t len)
+{
+    int slot;
+    if (len == 0 || len > NTS_MAX_COOKIE_LEN)
+        return;
+    if (n->n_cookies == NTS_MAX_COOKIES) {
+        n->first = (n->first + 1) % NTS_MAX_COOKIES; /* drop the oldest */
+        n->n_cookies--;
+    }
+    slot = (n->first + n->n_cookies) % NTS_MAX_COOKIES;
+    memcpy(n->cookies[slot].data, data, len);
+    n->cookies[slot].len = len;
+    n->n_cookies++;
+}
+
+void nts_client_ke_done(struct nts_client *n, const struct timespec *now, int ok,
+                        const struct nts_ke_response *resp, const uint8_t *c2s, const uint8_t *s2c,
+                        size_t key_len)
+{
+    n->ke_running = 0;
+    if (!ok || !resp || key_len == 0 || key_len > sizeof(n->keys.c2s)) {
+        int k = n->ke_attempts < KE_RETRY_MAX_LOG2 ? n->ke_attempts : KE_RETRY_MAX_LOG2;
+        double wait = KE_RETRY_MIN * (double)(1 << k);
+        n->ke_attempts++;
+        ts_add(&n->next_ke_retry, now, wait < n->refresh ? wait : n->refresh);
+        return;
+    }
+    nts_client_reset(n);
+    n->have_keys = 1;
+    n->keys.aead = resp->aead;
+    n->keys.key_len = key_len;
+    memcpy(n->keys.c2s, c2s, key_len);
+    memcpy(n->keys.s2c, s2c, key_len);
+    for (int i = 0; i < resp->n_cookies; i++)
+        add_cookie(n, resp->cookies[i], resp->cookie_len[i]);
+    memcpy(n->ntp_server, resp->ntp_server, sizeof(n->ntp_server));
+    n->ntp_server[sizeof(n->ntp_server) - 1] = '\0';
+    n->ntp_port = resp->ntp_port;
+    n->last_ke = *now;
+    n->ke_counter++;
+}
+
+int nts_client_ready(const struct nts_client *n)
+{
+    return n->have_keys && n->n_cookies > 0 && !n->nak;
+}
+
+size_t nts_client_sign_request(struct nts_client *n, uint8_t *pkt, size_t len, size_t cap,
+                               const uint8_t rnd[NTS_CLIENT_RANDOM_LEN])
+{
+    struct nts_cookie cookie;
+    int wanted, placeholders;
+
+    if (!nts_client_ready(n))
+        return 0;
+    cookie = n->cookies[n->first];
+    mem_wipe(&n->cookies[n->first], sizeof(n->cookies[0]));
+    n->first = (n->first + 1) % NTS_MAX_COOKIES;
+    n->n_cookies--;
+    /* RFC 8915 §5.7: one cookie comes back per cookie and placeholder sent; ask for the
+     * store to be full again, within chrony's size limit. */
+    wanted = NTS_MAX_COOKIES - n->n_cookies;
+    if (wanted > (int)(MAX_TOTAL_COOKIE_LENGTH / (cookie.len + 4)))
+        wanted = (int)(MAX_TOTAL_COOKIE_LENGTH / (cookie.len + 4));
+    placeholders = wanted > 1 ? wanted - 1 : 0;
+    memcpy(n->uid, rnd, NTS_UID_LEN);
+    len = nts_ntp_build_request(pkt, len, cap, n->uid, &cookie, placeholders, &n->keys,
+                                rnd + NTS_UID_LEN);
+    mem_wipe(&cookie, sizeof(cookie));
+    n->uid_valid = len > 0;
+    return len;
+}
+
+int nts_client_check_response(struct nts_client *n, const uint8_t *pkt, size_t len)
+{
+    struct nts_cookie fresh[NTS_MAX_COOKIES];
+    int n_fresh = 0;
+    enum nts_ntp_verdict v;
+
+    if (!n->have_keys || !n->uid_valid)
+        return 0;
+    v = nts_ntp_check_response(pkt, len, n->uid, &n->keys, fresh, NTS_MAX_COOKIES, &n_fresh);
+    if (v == NTS_NTP_NAK) {
+        /* chrony: the server lost the key of our cookies; establish new ones. */
+        n->nak = 1;
+        n->uid_valid = 0;
+        return 0;
+    }
+    if (v != NTS_NTP_OK)
+        return 0;
+    /* One response per request: a replay of it must not pass again. */
+    n->uid_valid = 0;
+    for (int i = 0; i < n_fresh; i++)
+        add_cookie(n, fresh[i].data, fresh[i].len);
+    mem_wipe(fresh, sizeof(fresh));
+    return 1;
+}
+
+void nts_client_get_report(const struct nts_client *n, int *aead, int *key_bits, int *cookies,
+                           int *cookie_len, int *nak)
+{
+    *aead = n->have_keys ? n->keys.aead : 0;
+    *key_bits = n->have_keys ? (int)(8 * n->keys.key_len) : 0;
+    *cookies = n->n_cookies;
+    *cookie_len = n->n_cookies ? (int)n->cookies[n->first].len : 0;
+    *nak = n->nak;
+}

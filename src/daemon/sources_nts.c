@@ -1,0 +1,147 @@
+/* NTS for `server ... nts` sources: the NTS-KE sessions of each source (through the
+ * environment's NTS-KE driver, off the event loop), their results handed to the source's
+ * core NTS state, and the random bytes of each request. */
+#include "daemon/node_internal.h"
+
+#include "crypto/siv.h"
+#include "daemon/config.h"
+#include "lib/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bound of one NTS-KE session (connect, TLS handshake, records). */
+#define NTS_KE_TIMEOUT 10.0
+
+struct ke_request {
+    struct node *node;
+    uint64_t serial; /* of the source: it may be gone when the session ends */
+};
+
+static struct source *source_by_serial(struct node *n, uint64_t serial)
+{
+    for (int i = 0; i < n->srcs.n; i++)
+        if (n->srcs.v[i]->serial == serial)
+            return n->srcs.v[i];
+    return NULL;
+}
+
+/* The negotiated NTPv4 server (an address) and port replace the source's. */
+static void apply_negotiation(struct node *n, struct source *s)
+{
+    struct ip_addr ip;
+
+    if (s->nts.ntp_port > 0)
+        s->remote.port = (uint16_t)s->nts.ntp_port;
+    if (s->nts.ntp_server[0] && ip_addr_parse(&ip, s->nts.ntp_server) &&
+        !ip_addr_equal(&ip, &s->remote.ip)) {
+        s->remote.ip = ip;
+        s->ref_id = sources_refid_of(&ip);
+    } else if (s->nts.ntp_server[0] && !ip_addr_parse(&ip, s->nts.ntp_server)) {
+        LOG_WARN(n->env->log, "NTS-KE server %s negotiated NTP server %s (not an address; kept %s)",
+                 s->name, s->nts.ntp_server, s->name);
+    }
+}
+
+static void on_ke_done(void *arg, const struct nts_ke_session_result *r)
+{
+    struct ke_request *q = arg;
+    struct node *n = q->node;
+    struct source *s = source_by_serial(n, q->serial);
+    struct timespec now;
+
+    free(q);
+    if (!s)
+        return;
+    n->env->clock.read(n->env->clock.ctx, &now);
+    if (r->status != 0)
+        LOG_ERR(n->env->log, "%s", r->error);
+    nts_client_ke_done(&s->nts, &now, r->status == 0, &r->resp, r->c2s, r->s2c, r->key_len);
+    if (r->status == 0)
+        apply_negotiation(n, s);
+}
+
+/* The trusted certificates of the source's certificate set (`ntstrustedcerts`). */
+static void set_certs(struct node *n, struct source *s, uint32_t cert_set)
+{
+    const struct config *cfg = n->cfg;
+
+    s->nts_certs = xcalloc(cfg->n_nts_trusted_certs + 1, sizeof(*s->nts_certs));
+    s->n_nts_certs = 0;
+    for (size_t i = 0; i < cfg->n_nts_trusted_certs; i++)
+        if (cfg->nts_trusted_cert_ids[i] == cert_set)
+            s->nts_certs[s->n_nts_certs++] = cfg->nts_trusted_certs[i];
+}
+
+void sources_nts_attach(struct node *n, struct source *s, const struct source_cfg *sc)
+{
+    const struct config *cfg = n->cfg;
+
+    if (!sc->nts)
+        return;
+    s->nts_on = 1;
+    s->nts_ke_port = sc->nts_port;
+    nts_client_init(&s->nts, cfg->nts_refresh);
+    set_certs(n, s, sc->cert_set);
+    /* AEADs of `ntsaeads` this build has (AES-128-GCM-SIV is not in Nettle 3.8). */
+    s->n_nts_aeads = 0;
+    for (size_t i = 0; i < cfg->n_nts_aeads && s->n_nts_aeads < 4; i++)
+        if (nts_aead_key_len(cfg->nts_aeads[i]) > 0)
+            s->nts_aeads[s->n_nts_aeads++] = cfg->nts_aeads[i];
+    ntp_client_set_nts(&s->client, &s->nts);
+}
+
+void sources_nts_detach(struct source *s)
+{
+    if (!s->nts_on)
+        return;
+    nts_client_reset(&s->nts);
+    free(s->nts_certs);
+    s->nts_certs = NULL;
+}
+
+static void start_ke(struct node *n, struct source *s)
+{
+    struct nts_ke_session_opts o;
+    struct ke_request *q;
+    struct net_addr addr;
+
+    memset(&o, 0, sizeof(o));
+    o.trusted_certs = s->nts_certs;
+    o.n_trusted_certs = s->n_nts_certs;
+    o.no_system_certs = n->cfg->nosystemcert;
+    o.no_cert_time_check = n->cfg->nocerttimecheck > 0;
+    o.aeads = s->nts_aeads;
+    o.n_aeads = s->n_nts_aeads;
+    o.timeout = NTS_KE_TIMEOUT;
+    memset(&addr, 0, sizeof(addr));
+    addr.ip = s->ke_ip;
+    addr.port = (uint16_t)s->nts_ke_port;
+    q = xmalloc(sizeof(*q));
+    q->node = n;
+    q->serial = s->serial;
+    nts_client_ke_started(&s->nts);
+    if (!n->env->nts_ke.start || o.n_aeads == 0 ||
+        n->env->nts_ke.start(n->env->nts_ke.ctx, s->name, &addr, &o, on_ke_done, q) != 0) {
+        struct nts_ke_session_result r;
+        memset(&r, 0, sizeof(r));
+        r.status = 1;
+        snprintf(r.error, sizeof(r.error), "Could not start NTS-KE session with %s", s->name);
+        on_ke_done(q, &r);
+    }
+}
+
+void sources_nts_prepare(struct source *s, const struct timespec *now)
+{
+    struct node *n = s->node;
+    uint8_t rnd[NTS_CLIENT_RANDOM_LEN];
+
+    if (!s->nts_on)
+        return;
+    if (nts_client_need_ke(&s->nts, now))
+        start_ke(n, s);
+    n->env->random.bytes(n->env->random.ctx, rnd, sizeof(rnd));
+    ntp_client_set_nts_random(&s->client, rnd);
+    mem_wipe(rnd, sizeof(rnd));
+}
