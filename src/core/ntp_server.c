@@ -176,6 +176,10 @@ static enum ntp_drop_reason classify(const struct keys *keys, const uint8_t *req
     *mode = reply_mode(pkt, src_port, &why);
     if (*mode < 0)
         return why;
+    auth->xleave =
+        pkt->version == 4 && (pkt->origin_ts.frac & 1) && !ntp_ts64_equal(&pkt->rx_ts, &pkt->tx_ts);
+    auth->origin = pkt->origin_ts;
+    auth->req_rx = pkt->rx_ts;
     return check_auth(keys, req, pkt, &info, auth);
 }
 
@@ -252,6 +256,17 @@ void ntp_server_set_tx(uint8_t *reply, size_t len, const struct timespec *tx_ts)
     if (ntp_ts64_equal(&tx, &rx))
         ts64_add_frac(&tx, 2);
     ntp_ts64_to_bytes(reply + OFF_TX, &tx);
+}
+
+void ntp_server_set_interleaved(uint8_t *reply, size_t len, const struct ntp_ts64 *req_rx,
+                                const struct timespec *prev_tx)
+{
+    if (!reply || len < NTP_HEADER_LEN)
+        return;
+    ntp_ts64_to_bytes(reply + OFF_ORIGIN, req_rx);
+    /* The transmit timestamp is the previous reply's, marked like any server transmit
+     * timestamp; ntp_server_set_tx keeps it distinct from origin and receive. */
+    ntp_server_set_tx(reply, len, prev_tx);
 }
 
 void ntp_server_set_kod(uint8_t *reply, size_t len, uint32_t kod)

@@ -6,6 +6,7 @@
 #define CORE_NTP_SERVER_H
 
 #include "core/keys.h"
+#include "lib/ntp_time.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -75,11 +76,18 @@ size_t ntp_server_respond_port(const struct ntp_server_ref *ref, const uint8_t *
                                size_t out_cap, enum ntp_drop_reason *why,
                                struct ntp_server_counters *counters);
 
-/* How a request was authenticated, for the reply's MAC. */
+/* What finishing the reply needs to know about the request: its authentication (for the
+ * reply's MAC) and whether it may be answered in interleaved mode. */
 struct ntp_server_auth {
     int symmetric;   /* 1: the request carried a valid MAC; sign the reply */
     uint32_t key_id; /* key of that MAC */
     int version;     /* request version (4: digest truncated to 20 bytes) */
+    /* chrony: an NTPv4 request whose origin has the lowest bit set (one of our receive
+     * timestamps) and whose receive and transmit timestamps differ comes from a client in
+     * interleaved mode; origin names our earlier reply, req_rx is the client's receive
+     * timestamp of it. */
+    int xleave;
+    struct ntp_ts64 origin, req_rx;
 };
 
 /* As ntp_server_respond_port, checking symmetric-key MACs against keys (NULL: no keys, every
@@ -101,6 +109,13 @@ size_t ntp_server_sign_reply(const struct keys *keys, const struct ntp_server_au
  * As chrony, the lowest bit is cleared and the result never equals the origin or receive
  * timestamp. Does nothing if len < 48. */
 void ntp_server_set_tx(uint8_t *reply, size_t len, const struct timespec *tx_ts);
+
+/* Make a reply interleaved (chrony, draft-ietf-ntp-interleaved-modes): origin = the
+ * client's receive timestamp of our previous reply (req_rx), transmit = when that previous
+ * reply really left (prev_tx), with the lowest bit clear and never equal to the receive or
+ * origin timestamp. Use instead of ntp_server_set_tx(). Does nothing if len < 48. */
+void ntp_server_set_interleaved(uint8_t *reply, size_t len, const struct ntp_ts64 *req_rx,
+                                const struct timespec *prev_tx);
 
 /* Turn a reply into a Kiss-o'-Death (RFC 5905 §7.4), as chrony does for `ratelimit` (kod
  * 0x52415445 "RATE"): leap 3, stratum 0, reference id = kod (host order). */

@@ -123,8 +123,9 @@ static void handle_server_stats(struct node *n, const struct cmdmon_request *req
     o->log_drops = s.log_drops;
     o->ntp_auth_hits = s.ntp_auth_hits;
     o->ntp_interleaved_hits = s.ntp_interleaved_hits;
-    o->ntp_timestamps = s.ntp_timestamps;
-    o->ntp_span_seconds = s.ntp_span_seconds;
+    /* The interleaved-mode timestamps live with the server (ntp_serve.c). */
+    o->ntp_timestamps = ntp_tsmap_count(&n->serve.tsmap);
+    o->ntp_span_seconds = (uint64_t)ntp_tsmap_span(&n->serve.tsmap);
     o->ntp_daemon_rx_timestamps = s.ntp_rx_ts[CLOG_TS_DAEMON];
     o->ntp_daemon_tx_timestamps = s.ntp_tx_ts[CLOG_TS_DAEMON];
     o->ntp_kernel_rx_timestamps = s.ntp_rx_ts[CLOG_TS_KERNEL];

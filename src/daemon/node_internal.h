@@ -7,6 +7,7 @@
 #include "core/access.h"
 #include "core/clientlog.h"
 #include "core/keys.h"
+#include "core/ntp_tsmap.h"
 #include "daemon/cmdmon_server.h"
 #include "daemon/logfiles.h"
 #include "core/ntp_server.h"
@@ -25,7 +26,8 @@ struct ntp_serve {
     struct ntp_server_counters counters;
     uint64_t denied; /* requests from addresses not allowed */
     uint64_t send_errors;
-    int n_peers; /* `peer` sources, which send from the server sockets */
+    int n_peers;            /* `peer` sources, which send from the server sockets */
+    struct ntp_tsmap tsmap; /* transmit times of replies, for interleaved requests */
 };
 
 struct node {

@@ -101,6 +101,8 @@ static void set_server_sockets(struct node *n, int want)
 int serve_start(struct node *n, char *err, size_t errlen)
 {
     copy_rules(n);
+    /* chrony sizes its timestamp table from clientloglimit; 16384 replies here. */
+    ntp_tsmap_init(&n->serve.tsmap, n->cfg->noclientlog ? 0 : 16384);
     if (!n->serve.pending_names)
         rebuild_access(n);
     /* Like chrony, the server port stays closed while no client could be allowed. */
@@ -119,6 +121,7 @@ void serve_stop(struct node *n)
     }
     access_free(n->serve.access);
     n->serve.access = NULL;
+    ntp_tsmap_fini(&n->serve.tsmap);
     free(n->serve.rules);
     n->serve.rules = NULL;
 }
@@ -136,15 +139,27 @@ static int serve_log_and_limit(struct node *n, const struct net_rx *rx)
     return clientlog_limit_rate(n->clientlog, CLOG_NTP, idx);
 }
 
-static void serve_count(struct node *n, const struct net_rx *rx, int auth)
+static void serve_count(struct node *n, const struct net_rx *rx, int auth, int interleaved,
+                        int tx_src)
 {
     if (!n->clientlog)
         return;
-    clientlog_count_ntp(n->clientlog, auth, 0,
+    clientlog_count_ntp(n->clientlog, auth, interleaved,
                         rx->rx_ts_src == RXTS_HW       ? CLOG_TS_HW
                         : rx->rx_ts_src == RXTS_KERNEL ? CLOG_TS_KERNEL
                                                        : CLOG_TS_DAEMON,
-                        CLOG_TS_DAEMON);
+                        interleaved ? tx_src : CLOG_TS_DAEMON);
+}
+
+/* chrony's interleaved mode: a request naming one of our replies by its receive timestamp
+ * (only from a client in the client log) is answered with that reply's real transmit
+ * time. Returns 1 and the time if it is known. */
+static int serve_prev_tx(struct node *n, const struct ntp_server_auth *a, struct timespec *tx,
+                         int *tx_src)
+{
+    if (!a->xleave || !n->clientlog)
+        return 0;
+    return ntp_tsmap_take(&n->serve.tsmap, &a->origin, tx, tx_src);
 }
 
 /* Run-time allow/deny (cmdmon_handlers.c): chrony opens the server sockets
@@ -176,7 +191,8 @@ int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct time
     struct ntp_server_ref ref;
     struct ntp_server_auth auth;
     enum ntp_drop_reason why;
-    struct timespec tx, tx_raw, rx_cooked;
+    struct timespec tx, tx_raw, rx_cooked, prev_tx;
+    int interleaved, prev_src = CLOG_TS_DAEMON;
     size_t len;
 
     if (rx->sock != n->serve.socks[0] && rx->sock != n->serve.socks[1])
@@ -196,17 +212,27 @@ int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct time
         return 1;
     if (!len)
         return 1;
-    serve_count(n, rx, auth.symmetric);
+    interleaved = serve_prev_tx(n, &auth, &prev_tx, &prev_src);
+    serve_count(n, rx, auth.symmetric, interleaved, prev_src);
     /* The transmit timestamp is read as late as possible: just before sending (and before
      * the MAC, which covers it). */
     n->env->clock.read(n->env->clock.ctx, &tx_raw);
     reference_cooked_time(n, &tx_raw, &tx, NULL);
-    ntp_server_set_tx(reply, len, &tx);
+    if (interleaved)
+        ntp_server_set_interleaved(reply, len, &auth.req_rx, &prev_tx);
+    else
+        ntp_server_set_tx(reply, len, &tx);
     len = ntp_server_sign_reply(&n->keys, &auth, reply, len, sizeof(reply));
     if (!len)
         return 1;
-    if (n->env->net.send(n->env->net.ctx, rx->sock, &rx->remote, &rx->local, reply, len) < 0)
+    if (n->env->net.send(n->env->net.ctx, rx->sock, &rx->remote, &rx->local, reply, len) < 0) {
         n->serve.send_errors++;
+    } else if (auth.xleave && n->clientlog) {
+        /* Keep when this reply left, for the client's next (interleaved) request. */
+        struct ntp_ts64 our_rx;
+        ntp_ts64_from_bytes(&our_rx, reply + 32);
+        ntp_tsmap_save(&n->serve.tsmap, &our_rx, &tx, CLOG_TS_DAEMON);
+    }
     (void)now;
     return 1;
 }
