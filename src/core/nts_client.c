@@ -3,6 +3,10 @@
 #include "lib/mem.h"
 #include "lib/ts.h"
 
+#include "crypto/siv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* chrony keeps the requests with their cookie and placeholders within this size. */
@@ -149,4 +153,158 @@ void nts_client_get_report(const struct nts_client *n, int *aead, int *key_bits,
     *cookies = n->n_cookies;
     *cookie_len = n->n_cookies ? (int)n->cookies[n->first].len : 0;
     *nak = n->nak;
+}
+
+#define DUMP_MAGIC "NNC0"
+
+static void put_hex(char *out, const uint8_t *b, size_t n)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+char *nts_client_dump(const struct nts_client *n, const char *name, const char *ntp_addr,
+                      int ntp_port, double ke_time)
+{
+    size_t cap = 512 + strlen(name) + strlen(ntp_addr) +
+                 (size_t)NTS_MAX_COOKIES * (2 * NTS_MAX_COOKIE_LEN + 2);
+    char *text, s2c[2 * NTS_MAX_KEY_LEN + 1], c2s[2 * NTS_MAX_KEY_LEN + 1];
+    size_t len;
+
+    if (!n->have_keys || n->n_cookies < 1 || n->keys.key_len > NTS_MAX_KEY_LEN)
+        return NULL;
+    text = xmalloc(cap);
+    put_hex(s2c, n->keys.s2c, n->keys.key_len);
+    put_hex(c2s, n->keys.c2s, n->keys.key_len);
+    len = (size_t)snprintf(text, cap, "%s\n%s\n%.1f\n%s %d\n%u %d %s %s\n", DUMP_MAGIC, name,
+                           ke_time, ntp_addr, ntp_port, (unsigned)n->ke_counter, n->keys.aead,
+                           s2c, c2s);
+    for (int i = 0; i < n->n_cookies && len < cap; i++) {
+        const struct nts_cookie *c = &n->cookies[(n->first + i) % NTS_MAX_COOKIES];
+        put_hex(text + len, c->data, c->len);
+        len += 2 * c->len;
+        text[len++] = '\n';
+        text[len] = '\0';
+    }
+    mem_wipe(s2c, sizeof(s2c));
+    mem_wipe(c2s, sizeof(c2s));
+    return text;
+}
+
+static int hex_val(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* Decode a whole hex word into out (at most cap bytes). Returns the length, 0 if invalid. */
+static size_t get_hex(const char *w, uint8_t *out, size_t cap)
+{
+    size_t n = strlen(w);
+    if (n == 0 || n % 2 || n / 2 > cap)
+        return 0;
+    for (size_t i = 0; i < n / 2; i++) {
+        int hi = hex_val(w[2 * i]), lo = hex_val(w[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return 0;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return n / 2;
+}
+
+/* Split the next line of text into at most max words (in buf). Returns the word count, or
+ * -1 at the end of the text. */
+static int next_words(const char *text, size_t len, size_t *off, char *buf, size_t cap,
+                      char **w, int max)
+{
+    size_t k = 0;
+    int n = 0;
+    if (*off >= len)
+        return -1;
+    while (*off < len && text[*off] != '\n') {
+        if (k + 1 < cap)
+            buf[k++] = text[*off];
+        (*off)++;
+    }
+    (*off)++;
+    buf[k] = '\0';
+    for (char *p = buf; *p;) {
+        while (*p == ' ' || *p == '\t' || *p == '\r')
+            *p++ = '\0';
+        if (!*p)
+            break;
+        if (n == max)
+            return max + 1;
+        w[n++] = p;
+        while (*p && *p != ' ' && *p != '\t' && *p != '\r')
+            p++;
+    }
+    return n;
+}
+
+static int load_keys_line(struct nts_client *t, char **w)
+{
+    char *end;
+    unsigned long id = strtoul(w[0], &end, 10);
+    long aead;
+
+    if (*end || end == w[0])
+        return 0;
+    aead = strtol(w[1], &end, 10);
+    if (*end || end == w[1] || nts_aead_key_len((int)aead) == 0)
+        return 0;
+    t->keys.aead = (int)aead;
+    t->keys.key_len = get_hex(w[2], t->keys.s2c, sizeof(t->keys.s2c));
+    if (t->keys.key_len != nts_aead_key_len((int)aead) ||
+        get_hex(w[3], t->keys.c2s, sizeof(t->keys.c2s)) != t->keys.key_len)
+        return 0;
+    t->ke_counter = (uint32_t)id;
+    t->have_keys = 1;
+    return 1;
+}
+
+int nts_client_load(struct nts_client *n, const char *text, size_t len, const char *name,
+                    char *ntp_addr, size_t addr_len, int *ntp_port, double *ke_time)
+{
+    char *buf = xmalloc(2 * NTS_MAX_COOKIE_LEN + 64), *w[4], *end;
+    size_t off = 0, cap = 2 * NTS_MAX_COOKIE_LEN + 64;
+    struct nts_client t;
+    int ok = 0, k;
+
+    nts_client_init(&t, n->refresh);
+    if (next_words(text, len, &off, buf, cap, w, 1) != 1 || strcmp(w[0], DUMP_MAGIC) != 0 ||
+        next_words(text, len, &off, buf, cap, w, 1) != 1 || strcmp(w[0], name) != 0 ||
+        next_words(text, len, &off, buf, cap, w, 1) != 1)
+        goto out;
+    *ke_time = strtod(w[0], &end);
+    if (*end || end == w[0] || next_words(text, len, &off, buf, cap, w, 2) != 2 ||
+        strlen(w[0]) >= addr_len)
+        goto out;
+    memcpy(ntp_addr, w[0], strlen(w[0]) + 1);
+    *ntp_port = (int)strtol(w[1], &end, 10);
+    if (*end || next_words(text, len, &off, buf, cap, w, 4) != 4 || !load_keys_line(&t, w))
+        goto out;
+    while (t.n_cookies < NTS_MAX_COOKIES && (k = next_words(text, len, &off, buf, cap, w, 1)) >= 0) {
+        uint8_t c[NTS_MAX_COOKIE_LEN];
+        size_t cl;
+        if (k != 1 || (cl = get_hex(w[0], c, sizeof(c))) == 0)
+            goto out;
+        add_cookie(&t, c, cl);
+    }
+    ok = t.n_cookies > 0;
+out:
+    if (ok) {
+        t.refresh = n->refresh;
+        *n = t;
+    }
+    mem_wipe(&t, sizeof(t));
+    mem_wipe(buf, cap);
+    free(buf);
+    return ok;
 }

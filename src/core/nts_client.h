@@ -63,6 +63,18 @@ size_t nts_client_sign_request(struct nts_client *n, uint8_t *pkt, size_t len, s
  * Returns 1 if authentic. */
 int nts_client_check_response(struct nts_client *n, const uint8_t *pkt, size_t len);
 
+/* The `ntsdumpdir` file of a source (chrony's NNC0 format): name, the time of the last
+ * NTS-KE session (s since 1970), the NTP server address and port, the session counter, the
+ * AEAD and the S2C/C2S keys in hex, then one cookie per line in hex. Returns a malloc'd text,
+ * or NULL when there is nothing to save (no keys or no cookies). */
+char *nts_client_dump(const struct nts_client *n, const char *name, const char *ntp_addr,
+                      int ntp_port, double ke_time);
+/* Load such a text written for `name`: keys, cookies and counter replace n's; the NTP
+ * address (up to addr_len - 1 characters), port and the session time (s since 1970) are
+ * returned. Returns 1, or 0 (n unchanged) for a file of another name or a malformed one. */
+int nts_client_load(struct nts_client *n, const char *text, size_t len, const char *name,
+                    char *ntp_addr, size_t addr_len, int *ntp_port, double *ke_time);
+
 /* chronyc authdata: AEAD id, key bits, cookies, cookie length, NAK flag. */
 void nts_client_get_report(const struct nts_client *n, int *aead, int *key_bits, int *cookies,
                            int *cookie_len, int *nak);

@@ -7,6 +7,7 @@
 
 #include "lib/addr.h"
 #include "lib/log.h"
+#include "core/nts_server.h"
 #include "proto/nts_ke.h"
 
 #include <stddef.h>
@@ -93,6 +94,8 @@ struct env_files {
     int (*prepare_dir)(void *ctx, const char *path, unsigned mode, char *err, size_t errlen);
     /* Remove a file; missing files are not an error. Returns 0 on success. */
     int (*remove)(void *ctx, const char *path);
+    /* As write_atomic, readable by the owner only (key material). NULL: use write_atomic. */
+    int (*write_private)(void *ctx, const char *path, const void *data, size_t len);
 };
 
 typedef void (*resolve_cb)(void *arg, int status, const struct ip_addr *addrs, int n);
@@ -137,6 +140,32 @@ struct env_nts_ke {
                  const struct nts_ke_session_opts *opts, nts_ke_cb cb, void *arg);
 };
 
+/* The NTS-KE server (RFC 8915 §4): TLS 1.3 on `ntsport`, sessions off the event loop. */
+struct nts_ke_server_opts {
+    const char *const *certs; /* ntsservercert files (PEM), paired with keys */
+    const char *const *keys;  /* ntsserverkey files */
+    size_t n_certs;
+    struct ip_addr bind4, bind6; /* bindaddress (family IPF_UNSPEC = any) */
+    int port;                    /* ntsport */
+    int family;                  /* 0 both, 4 or 6 (-4/-6) */
+    const int *aeads;            /* AEADs the server accepts, in order of preference */
+    int n_aeads;
+    const char *ntp_server; /* ntsntpserver (Server Negotiation record), NULL if none */
+    int ntp_port;           /* our NTP `port` (Port Negotiation record unless 123) */
+    int max_connections;    /* ntsprocesses/maxntsconnections bound on sessions at once */
+};
+
+struct env_nts_ke_server {
+    void *ctx;
+    /* Listen and serve until stop. Returns 0, or -1 with a message in err. */
+    int (*start)(void *ctx, const struct nts_ke_server_opts *o, char *err, size_t errlen);
+    /* Replace the keys that seal new cookies (copied; sessions use them from then on). */
+    void (*set_keys)(void *ctx, const struct nts_server_keys *keys);
+    /* Connections accepted and dropped (serverstats NTS-KE counters). */
+    void (*get_stats)(void *ctx, uint64_t *accepted, uint64_t *dropped);
+    void (*stop)(void *ctx);
+};
+
 struct env_random {
     void *ctx;
     /* Cryptographically strong random bytes (getrandom on Linux). */
@@ -149,7 +178,8 @@ struct env {
     struct env_files files;
     struct env_resolver resolver;
     struct env_random random;
-    struct env_nts_ke nts_ke; /* start == NULL: no NTS */
+    struct env_nts_ke nts_ke;               /* start == NULL: no NTS */
+    struct env_nts_ke_server nts_ke_server; /* start == NULL: no NTS server */
     const struct logger *log;
 };
 

@@ -6,6 +6,7 @@
 #include "crypto/siv.h"
 #include "daemon/config.h"
 #include "lib/mem.h"
+#include "lib/ts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,71 @@ static void set_certs(struct node *n, struct source *s, uint32_t cert_set)
             s->nts_certs[s->n_nts_certs++] = cfg->nts_trusted_certs[i];
 }
 
+/* The `ntsdumpdir` file of a source: DIR/ADDRESS.nts, the NTS-KE server's address. */
+static int dump_path(const struct node *n, const struct source *s, char *buf, size_t len)
+{
+    char ip[IP_ADDR_STRLEN];
+
+    if (!n->cfg->nts_dump_dir || s->ke_ip.family == IPF_UNSPEC)
+        return 0;
+    ip_addr_format(&s->ke_ip, ip, sizeof(ip));
+    return snprintf(buf, len, "%s/%s.nts", n->cfg->nts_dump_dir, ip) < (int)len;
+}
+
+/* chrony reloads the keys and cookies saved by the previous run (and removes the file so
+ * they are used once): no NTS-KE session is needed at start. */
+static void load_dump(struct node *n, struct source *s)
+{
+    char path[4096], addr[NTS_MAX_SERVER_NAME];
+    struct timespec now;
+    struct ip_addr ip;
+    double ke_time, ago;
+    size_t len = 0;
+    char *text;
+    int port = 0;
+
+    if (!dump_path(n, s, path, sizeof(path)))
+        return;
+    text = n->env->files.read_all(n->env->files.ctx, path, &len);
+    if (!text)
+        return;
+    n->env->files.remove(n->env->files.ctx, path);
+    n->env->clock.read(n->env->clock.ctx, &now);
+    if (nts_client_load(&s->nts, text, len, s->name, addr, sizeof(addr), &port, &ke_time)) {
+        /* The session time is wall-clock; the keys age on the daemon's timescale. */
+        ago = ts_to_double(&now) - ke_time;
+        ts_add(&s->nts.last_ke, &now, ago > 0.0 ? -ago : 0.0);
+        if (ip_addr_parse(&ip, addr) && ip.family != IPF_UNSPEC) {
+            s->remote.ip = ip;
+            s->ref_id = sources_refid_of(&ip);
+        }
+        if (port > 0 && port < 65536)
+            s->remote.port = (uint16_t)port;
+        LOG_DEBUG(n->env->log, "Loaded %d cookies for %s", s->nts.n_cookies, s->name);
+    }
+    mem_wipe(text, len);
+    free(text);
+}
+
+/* Save the keys and cookies for the next run (chrony's NNC0 file, owner-only). */
+static void save_dump(struct node *n, struct source *s)
+{
+    char path[4096], addr[IP_ADDR_STRLEN], *text;
+    int (*write)(void *, const char *, const void *, size_t);
+
+    if (!dump_path(n, s, path, sizeof(path)))
+        return;
+    ip_addr_format(&s->remote.ip, addr, sizeof(addr));
+    text = nts_client_dump(&s->nts, s->name, addr, s->remote.port, ts_to_double(&s->nts.last_ke));
+    if (!text)
+        return;
+    write = n->env->files.write_private ? n->env->files.write_private : n->env->files.write_atomic;
+    if (write(n->env->files.ctx, path, text, strlen(text)) != 0)
+        LOG_DEBUG(n->env->log, "Could not save cookies for %s", s->name);
+    mem_wipe(text, strlen(text));
+    free(text);
+}
+
 void sources_nts_attach(struct node *n, struct source *s, const struct source_cfg *sc)
 {
     const struct config *cfg = n->cfg;
@@ -90,12 +156,14 @@ void sources_nts_attach(struct node *n, struct source *s, const struct source_cf
         if (nts_aead_key_len(cfg->nts_aeads[i]) > 0)
             s->nts_aeads[s->n_nts_aeads++] = cfg->nts_aeads[i];
     ntp_client_set_nts(&s->client, &s->nts);
+    load_dump(n, s);
 }
 
 void sources_nts_detach(struct source *s)
 {
     if (!s->nts_on)
         return;
+    save_dump(s->node, s);
     nts_client_reset(&s->nts);
     free(s->nts_certs);
     s->nts_certs = NULL;

@@ -56,13 +56,15 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-static int files_write_atomic(void *ctx, const char *path, const void *data, size_t len)
+static int write_atomic_mode(const char *path, const void *data, size_t len, mode_t mode)
 {
     char tmp[4096];
     int fd, saved;
     if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
         return -1;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* A leftover temporary file may have wider permissions: start afresh. */
+    unlink(tmp);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd < 0)
         return -1;
     if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
@@ -79,6 +81,16 @@ static int files_write_atomic(void *ctx, const char *path, const void *data, siz
         return -1;
     }
     return 0;
+}
+
+static int files_write_atomic(void *ctx, const char *path, const void *data, size_t len)
+{
+    return write_atomic_mode(path, data, len, 0644);
+}
+
+static int files_write_private(void *ctx, const char *path, const void *data, size_t len)
+{
+    return write_atomic_mode(path, data, len, 0600);
 }
 
 static int files_append(void *ctx, const char *path, const void *data, size_t len)
@@ -149,5 +161,6 @@ void plat_files_init(struct platform *p)
                                       files_append,
                                       files_list_glob,
                                       files_prepare_dir,
-                                      files_remove};
+                                      files_remove,
+                                      files_write_private};
 }

@@ -26,9 +26,9 @@ port $P1
 ntsport $KE
 ntsserverkey $TMPD/key.pem
 ntsservercert $TMPD/cert.pem
-ntsdumpdir $TMPD
+ntsdumpdir $TMPD/sd
 cmdport 0
-bindcmdaddress /
+bindcmdaddress $TMPD/s.sock
 pidfile $TMPD/s.pid
 EOF
 $IN $SAFE /usr/sbin/chronyd -x -d -u root -f "$TMPD/s.conf" >"$TMPD/s.log" 2>&1 &
@@ -102,5 +102,42 @@ out=$($IN "$B/chronyc" -h "$TMPD/u.sock" -c authdata 2>/dev/null)
 echo "  untrusted authdata: $out"
 check "untrusted-no-cookies" sh -c "echo '$out' | grep -q '^127.0.0.1,NTS,0,0,0,4294967295,[1-9][0-9]*,0,0,0\$'"
 sed 's/^/  u.log: /' "$TMPD/u.log" | tail -n 2
+kill $cpid
+wait $cpid 2>/dev/null
+
+# 4. ntsdumpdir: the keys and cookies of one run are used by the next, across
+#    implementations, without a new NTS-KE session (the server counts sessions).
+ke_count() {
+    $IN "$B/chronyc" -h "$TMPD/s.sock" serverstats | sed -n 's/^NTS-KE connections accepted: //p'
+}
+mkdir -p "$TMPD/cd"
+chmod 700 "$TMPD/cd"
+echo "ntsdumpdir $TMPD/cd" >>"$TMPD/c.conf"
+rm -f "$TMPD/c.pid"
+$IN $SAFE "$B/chronyd" -x -d -f "$TMPD/c.conf" >"$TMPD/c4.log" 2>&1 &
+cpid=$!
+wait_synced c
+kill $cpid
+wait $cpid 2>/dev/null
+check "ours-dump-written" test -s "$TMPD/cd/127.0.0.1.nts"
+check "ours-dump-owner-only" sh -c "[ \"\$(stat -c %a $TMPD/cd/127.0.0.1.nts)\" = 600 ]"
+check "ours-dump-format" sh -c "head -n 1 $TMPD/cd/127.0.0.1.nts | grep -qx NNC0"
+before=$(ke_count)
+rm -f "$TMPD/c.pid"
+$IN $SAFE /usr/sbin/chronyd -x -d -u root -f "$TMPD/c.conf" >"$TMPD/dc4.log" 2>&1 &
+cpid=$!
+check "debian-loads-our-dump-synchronised" wait_synced c
+check "debian-loads-our-dump-no-ke" [ "$(ke_count)" = "$before" ]
+kill $cpid
+wait $cpid 2>/dev/null
+check "debian-dump-written" test -s "$TMPD/cd/127.0.0.1.nts"
+before=$(ke_count)
+rm -f "$TMPD/c.pid"
+$IN $SAFE "$B/chronyd" -x -d -f "$TMPD/c.conf" >"$TMPD/c5.log" 2>&1 &
+cpid=$!
+check "ours-loads-debian-dump-synchronised" wait_synced c
+check "ours-loads-debian-dump-no-ke" [ "$(ke_count)" = "$before" ]
+out=$($IN "$B/chronyc" -h "$TMPD/c.sock" -c authdata | cut -d, -f1-5)
+check "ours-loaded-context-id" [ "$out" = "127.0.0.1,NTS,1,15,256" ]
 kill $cpid
 wait $cpid 2>/dev/null

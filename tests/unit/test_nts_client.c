@@ -7,6 +7,7 @@
 #include "lib/ts.h"
 #include "proto/ntp.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const struct timespec t0 = {1700000000, 0};
@@ -191,10 +192,50 @@ static void test_nak_refresh_retry(void)
     CHECK(n.have_keys);
 }
 
+static void test_dump_load(void)
+{
+    struct nts_client a, b;
+    struct nts_ke_response r;
+    uint8_t c2s[32], s2c[32];
+    char addr[64], *text;
+    int port = 0;
+    double when = 0;
+
+    memset(c2s, 0xc2, sizeof(c2s));
+    memset(s2c, 0x52, sizeof(s2c));
+    nts_client_init(&a, 3600);
+    CHECK(nts_client_dump(&a, "ntp.example", "192.0.2.1", 123, 5.0) == NULL);
+    ke_response(&r, 3, 100);
+    nts_client_ke_done(&a, &t0, 1, &r, c2s, s2c, 32);
+    text = nts_client_dump(&a, "ntp.example", "192.0.2.1", 4123, 1700000000.5);
+    CHECK(text != NULL);
+    CHECK(strncmp(text, "NNC0\nntp.example\n1700000000.5\n192.0.2.1 4123\n1 15 5252", 47) == 0);
+    nts_client_init(&b, 3600);
+    CHECK(nts_client_load(&b, text, strlen(text), "ntp.example", addr, sizeof(addr), &port, &when));
+    CHECK_STR_EQ(addr, "192.0.2.1");
+    CHECK_INT_EQ(port, 4123);
+    CHECK_NEAR(when, 1700000000.5, 1e-9);
+    CHECK(b.have_keys && b.keys.aead == 15 && b.keys.key_len == 32 && b.ke_counter == 1);
+    CHECK(memcmp(b.keys.c2s, c2s, 32) == 0 && memcmp(b.keys.s2c, s2c, 32) == 0);
+    CHECK_INT_EQ(b.n_cookies, 3);
+    CHECK(b.cookies[b.first].len == 100 && b.cookies[b.first].data[0] == 0x10);
+    /* Another source's file, or a damaged one, is not loaded. */
+    nts_client_init(&b, 3600);
+    CHECK(!nts_client_load(&b, text, strlen(text), "other.example", addr, sizeof(addr), &port,
+                           &when));
+    text[strlen(text) - 3] = 'G';
+    CHECK(!nts_client_load(&b, text, strlen(text), "ntp.example", addr, sizeof(addr), &port,
+                           &when));
+    CHECK(!b.have_keys);
+    CHECK(!nts_client_load(&b, "NNC0\n", 5, "ntp.example", addr, sizeof(addr), &port, &when));
+    free(text);
+}
+
 int main(void)
 {
     RUN(test_store_and_exchange);
     RUN(test_placeholders);
     RUN(test_nak_refresh_retry);
+    RUN(test_dump_load);
     return check_summary();
 }
