@@ -5,7 +5,8 @@ B=${B:-build}
 set -e
 CFLAGS="-O2 -std=gnu11 -D_GNU_SOURCE -Isrc"
 mkdir -p "$B/bench"
-cc $CFLAGS -o "$B/bench/bench_responder" bench/bench_responder.c "$B/libcore.a" "$B/libproto.a" "$B/liblib.a" -lm
+cc $CFLAGS -o "$B/bench/bench_responder" bench/bench_responder.c "$B/libcore.a" "$B/libproto.a" "$B/libcrypto.a" "$B/liblib.a" \
+    -lnettle -lm
 cc $CFLAGS -o "$B/bench/ntpload" bench/ntpload.c
 echo "== responder micro-benchmark"
 "$B/bench/bench_responder"
@@ -16,7 +17,7 @@ if [ ! -x /usr/sbin/chronyd ]; then
     exit 0
 fi
 T=$(mktemp -d /tmp/chrony-bench.XXXXXX)
-trap 'kill $P 2>/dev/null; rm -rf "$T"' EXIT
+trap 'kill $P 2>/dev/null || true; rm -rf "$T"' EXIT
 serve() { # serve BINARY PORT EXTRA -> prints replies/s
     cat >"$T/c.conf" <<CONF
 allow 127.0.0.1
