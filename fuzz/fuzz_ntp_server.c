@@ -1,6 +1,7 @@
 /* Fuzz target for the NTP server responder (src/core/ntp_server): any input must be answered
  * or dropped with a reason, the reply must decode, never be longer than the request, and the
- * counters must balance. The first two bytes choose the served reference and source port. */
+ * counters must balance. The first two bytes choose the served reference, the source port and
+ * whether NTS server keys are given (then NTS replies and NAKs must not outgrow the request). */
 #include "core/ntp_server.h"
 #include "proto/ntp.h"
 
@@ -34,10 +35,10 @@ static void choose_ref(struct ntp_server_ref *ref, uint8_t sel, const struct tim
     }
 }
 
-static void check_reply(const uint8_t *req, const uint8_t *out, size_t len)
+static void check_reply(const uint8_t *req, const uint8_t *out, size_t len, int nts)
 {
     struct ntp_packet q, r;
-    if (len != NTP_HEADER_LEN || ntp_decode(out, len, &r, NULL) != NTP_OK)
+    if ((!nts && len != NTP_HEADER_LEN) || ntp_decode(out, len, &r, NULL) != NTP_OK)
         abort();
     ntp_decode(req, NTP_HEADER_LEN, &q, NULL);
     if (r.mode != NTP_MODE_SERVER && r.mode != NTP_MODE_PASSIVE)
@@ -54,22 +55,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const struct timespec tx = {1700000001, 0};
     struct ntp_server_counters c;
     struct ntp_server_ref ref;
+    struct ntp_server_auth auth;
+    struct nts_server_keys ks;
     enum ntp_drop_reason why = NTP_SRV_N_REASONS;
-    uint8_t out[NTP_MAX_PACKET_LEN + 16];
+    uint8_t out[NTP_MAX_PACKET_LEN + 16], rnd[NTS_SERVER_REPLY_RANDOM];
     uint8_t sel = size > 0 ? data[0] : 0;
     uint16_t port = size > 1 && (data[1] & 1) ? 123 : 40000;
+    int nts = size > 1 && (data[1] & 2);
     size_t len;
 
     memset(&c, 0, sizeof(c));
+    memset(rnd, 0x5A, sizeof(rnd));
+    nts_server_keys_init(&ks, rnd);
     choose_ref(&ref, sel, &rx);
-    len = ntp_server_respond_port(&ref, data, size, port, &rx, out, sizeof(out), &why, &c);
+    len = ntp_server_respond_nts(&ref, NULL, nts ? &ks : NULL, data, size, port, &rx, out,
+                                 sizeof(out), &auth, &why, &c);
     if (len > size || (len == 0) != (why != NTP_SRV_REPLY) || why >= NTP_SRV_N_REASONS)
         abort();
     if (c.received != 1 || c.received != c.replied + ntp_server_counters_dropped(&c))
         abort();
     if (len > 0) {
         ntp_server_set_tx(out, len, &tx);
-        check_reply(data, out, len);
+        len = ntp_server_finish_nts(&ks, &auth, out, len, sizeof(out), rnd);
+        if (len > size)
+            abort();
+        if (len > 0)
+            check_reply(data, out, len, nts);
     }
     return 0;
 }

@@ -62,18 +62,36 @@ static int reply_mode(const struct ntp_packet *pkt, uint16_t src_port, enum ntp_
     return -1;
 }
 
-/* chrony NAU_CheckRequestAuth, without an ntp_signd socket or NTS server: requests without
- * authentication are answered, a symmetric MAC must verify with a known key (else no reply,
- * not even a crypto-NAK), MS-SNTP and NTS requests are dropped. */
-static enum ntp_drop_reason check_auth(const struct keys *keys, const uint8_t *req,
-                                       const struct ntp_packet *pkt,
+/* RFC 8915 §5.7: an authentic NTS request is answered with NTS fields, one whose cookie or
+ * authenticator does not verify with a NAK (chrony), anything else is dropped. */
+static enum ntp_drop_reason check_nts(const struct nts_server_keys *nts, const uint8_t *req,
+                                      size_t req_len, struct ntp_server_auth *auth)
+{
+    auth->nts_verdict = nts_server_check_request(nts, req, req_len, &auth->nts_req);
+    if (auth->nts_verdict == NTS_SERVER_OK)
+        auth->nts = 1;
+    else if (nts_server_verdict_is_nak(auth->nts_verdict))
+        auth->nts_nak = 1;
+    else
+        return NTP_SRV_DROP_AUTH_NTS;
+    return NTP_SRV_REPLY;
+}
+
+/* chrony NAU_CheckRequestAuth, without an ntp_signd socket: requests without authentication
+ * are answered, a symmetric MAC must verify with a known key (else no reply, not even a
+ * crypto-NAK), MS-SNTP requests are dropped, NTS requests are checked with the NTS server keys
+ * (dropped without them). */
+static enum ntp_drop_reason check_auth(const struct keys *keys, const struct nts_server_keys *nts,
+                                       const uint8_t *req, const struct ntp_packet *pkt,
                                        const struct ntp_packet_info *info,
                                        struct ntp_server_auth *auth)
 {
     /* chrony parse_packet: a MAC after NTS fields sets the mode back to symmetric. */
     switch (info->mac) {
     case NTP_MAC_NONE:
-        return info->has_nts ? NTP_SRV_DROP_AUTH_NTS : NTP_SRV_REPLY;
+        if (!info->has_nts)
+            return NTP_SRV_REPLY;
+        return nts ? check_nts(nts, req, info->len, auth) : NTP_SRV_DROP_AUTH_NTS;
     case NTP_MAC_MSSNTP:
     case NTP_MAC_MSSNTP_EXT:
         return NTP_SRV_DROP_AUTH_MSSNTP;
@@ -162,8 +180,9 @@ static void account(struct ntp_server_counters *c, enum ntp_drop_reason why)
         c->dropped[why]++;
 }
 
-static enum ntp_drop_reason classify(const struct keys *keys, const uint8_t *req, size_t req_len,
-                                     uint16_t src_port, struct ntp_packet *pkt, int *mode,
+static enum ntp_drop_reason classify(const struct keys *keys, const struct nts_server_keys *nts,
+                                     const uint8_t *req, size_t req_len, uint16_t src_port,
+                                     struct ntp_packet *pkt, int *mode,
                                      struct ntp_server_auth *auth)
 {
     struct ntp_packet_info info;
@@ -180,14 +199,22 @@ static enum ntp_drop_reason classify(const struct keys *keys, const uint8_t *req
         pkt->version == 4 && (pkt->origin_ts.frac & 1) && !ntp_ts64_equal(&pkt->rx_ts, &pkt->tx_ts);
     auth->origin = pkt->origin_ts;
     auth->req_rx = pkt->rx_ts;
-    return check_auth(keys, req, pkt, &info, auth);
+    return check_auth(keys, nts, req, pkt, &info, auth);
 }
 
-size_t ntp_server_respond_auth(const struct ntp_server_ref *ref, const struct keys *keys,
-                               const uint8_t *req, size_t req_len, uint16_t src_port,
-                               const struct timespec *rx_ts, uint8_t *out, size_t out_cap,
-                               struct ntp_server_auth *auth, enum ntp_drop_reason *why,
-                               struct ntp_server_counters *counters)
+/* A KoD NTSN carrying only the request's Unique Identifier (RFC 8915 §5.7). */
+static size_t make_nts_nak(const struct ntp_server_auth *auth, uint8_t *out, size_t len,
+                           size_t out_cap)
+{
+    ntp_server_set_kod(out, len, NTS_KOD_NAK);
+    return nts_server_finish_nak(&auth->nts_req, out, len, out_cap);
+}
+
+size_t ntp_server_respond_nts(const struct ntp_server_ref *ref, const struct keys *keys,
+                              const struct nts_server_keys *nts, const uint8_t *req, size_t req_len,
+                              uint16_t src_port, const struct timespec *rx_ts, uint8_t *out,
+                              size_t out_cap, struct ntp_server_auth *auth,
+                              enum ntp_drop_reason *why, struct ntp_server_counters *counters)
 {
     struct ntp_server_auth unused;
     struct ntp_packet pkt, rep;
@@ -198,17 +225,31 @@ size_t ntp_server_respond_auth(const struct ntp_server_ref *ref, const struct ke
     if (!auth)
         auth = &unused;
     memset(auth, 0, sizeof(*auth));
-    reason = classify(keys, req, req_len, src_port, &pkt, &mode, auth);
+    reason = classify(keys, nts, req, req_len, src_port, &pkt, &mode, auth);
     if (reason == NTP_SRV_REPLY && (!out || out_cap < NTP_HEADER_LEN))
         reason = NTP_SRV_DROP_NO_BUFFER;
     if (reason == NTP_SRV_REPLY) {
         build_reply(ref, &pkt, mode, rx_ts, &rep);
         len = ntp_encode(&rep, out, out_cap);
+        if (auth->nts_nak)
+            len = make_nts_nak(auth, out, len, out_cap < req_len ? out_cap : req_len);
+        if (!len)
+            reason = NTP_SRV_DROP_NO_BUFFER;
     }
     if (why)
         *why = reason;
     account(counters, reason);
     return len;
+}
+
+size_t ntp_server_respond_auth(const struct ntp_server_ref *ref, const struct keys *keys,
+                               const uint8_t *req, size_t req_len, uint16_t src_port,
+                               const struct timespec *rx_ts, uint8_t *out, size_t out_cap,
+                               struct ntp_server_auth *auth, enum ntp_drop_reason *why,
+                               struct ntp_server_counters *counters)
+{
+    return ntp_server_respond_nts(ref, keys, NULL, req, req_len, src_port, rx_ts, out, out_cap,
+                                  auth, why, counters);
 }
 
 size_t ntp_server_respond_port(const struct ntp_server_ref *ref, const uint8_t *req, size_t req_len,
@@ -225,6 +266,17 @@ size_t ntp_server_respond(const struct ntp_server_ref *ref, const uint8_t *req, 
                           enum ntp_drop_reason *why, struct ntp_server_counters *counters)
 {
     return ntp_server_respond_port(ref, req, req_len, 0, rx_ts, out, out_cap, why, counters);
+}
+
+size_t ntp_server_finish_nts(const struct nts_server_keys *nts, const struct ntp_server_auth *auth,
+                             uint8_t *reply, size_t len, size_t cap,
+                             const uint8_t rnd[NTS_SERVER_REPLY_RANDOM])
+{
+    if (!auth->nts)
+        return len;
+    if (!nts)
+        return 0;
+    return nts_server_finish_reply(nts, &auth->nts_req, reply, len, cap, rnd);
 }
 
 size_t ntp_server_sign_reply(const struct keys *keys, const struct ntp_server_auth *auth,

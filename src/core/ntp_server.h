@@ -6,6 +6,7 @@
 #define CORE_NTP_SERVER_H
 
 #include "core/keys.h"
+#include "core/nts_server.h"
 #include "lib/ntp_time.h"
 
 #include <stddef.h>
@@ -45,7 +46,8 @@ enum ntp_drop_reason {
     NTP_SRV_DROP_MODE_UNEXPECTED, /* mode 2, 4, 5, or mode 0 unless an NTPv1 client request */
     NTP_SRV_DROP_AUTH_MAC,        /* crypto-NAK, or a symmetric MAC no known key verifies */
     NTP_SRV_DROP_AUTH_MSSNTP,     /* MS-SNTP request: replies are signed by ntp_signd */
-    NTP_SRV_DROP_AUTH_NTS,        /* NTS extension fields and no NTS server */
+    NTP_SRV_DROP_AUTH_NTS,        /* NTS fields and no NTS server, or a request chrony drops
+                                   * (missing or malformed NTS fields, not mode 3) */
     NTP_SRV_DROP_NO_BUFFER,       /* out_cap < 48 (caller error) */
     NTP_SRV_N_REASONS
 };
@@ -88,6 +90,11 @@ struct ntp_server_auth {
      * timestamp of it. */
     int xleave;
     struct ntp_ts64 origin, req_rx;
+    /* RFC 8915: 1 if the request was NTS-authenticated (finish the reply with
+     * ntp_server_finish_nts); nts_nak 1 if it got a KoD NTSN (already complete). */
+    int nts, nts_nak;
+    enum nts_server_verdict nts_verdict; /* of a request with NTS fields */
+    struct nts_server_request nts_req;
 };
 
 /* As ntp_server_respond_port, checking symmetric-key MACs against keys (NULL: no keys, every
@@ -98,6 +105,26 @@ size_t ntp_server_respond_auth(const struct ntp_server_ref *ref, const struct ke
                                const struct timespec *rx_ts, uint8_t *out, size_t out_cap,
                                struct ntp_server_auth *auth, enum ntp_drop_reason *why,
                                struct ntp_server_counters *counters);
+
+/* As ntp_server_respond_auth, also answering NTS requests (RFC 8915 §5) when nts (the server
+ * keys sealing cookies) is not NULL: an authentic request is answered with auth->nts set (the
+ * caller fills the transmit timestamp and calls ntp_server_finish_nts); a cookie or an
+ * authenticator that does not verify gets a complete KoD NTSN reply (auth->nts_nak, chrony:
+ * leap 3, stratum 0, ref id NTSN, the Unique Identifier EF); other NTS requests are dropped as
+ * NTP_SRV_DROP_AUTH_NTS. */
+size_t ntp_server_respond_nts(const struct ntp_server_ref *ref, const struct keys *keys,
+                              const struct nts_server_keys *nts, const uint8_t *req, size_t req_len,
+                              uint16_t src_port, const struct timespec *rx_ts, uint8_t *out,
+                              size_t out_cap, struct ntp_server_auth *auth,
+                              enum ntp_drop_reason *why, struct ntp_server_counters *counters);
+
+/* Append the NTS fields of a reply when auth->nts (after ntp_server_set_tx, since the
+ * authenticator covers the transmit timestamp), with rnd fresh random bytes for the nonces.
+ * Returns the new length (len unchanged when not NTS), or 0 if it cannot be made (do not
+ * send). */
+size_t ntp_server_finish_nts(const struct nts_server_keys *nts, const struct ntp_server_auth *auth,
+                             uint8_t *reply, size_t len, size_t cap,
+                             const uint8_t rnd[NTS_SERVER_REPLY_RANDOM]);
 
 /* Append the reply's MAC when auth says the request was authenticated (after
  * ntp_server_set_tx, since the MAC covers the transmit timestamp). Returns the new length

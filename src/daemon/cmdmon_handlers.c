@@ -115,10 +115,10 @@ static void handle_server_stats(struct node *n, const struct cmdmon_request *req
     else
         rpy->reply = CMDMON_RPY_SERVER_STATS2;
     o->ntp_hits = s.hits[CLOG_NTP];
-    o->nke_hits = s.hits[CLOG_NTSKE];
     o->cmd_hits = s.hits[CLOG_CMD];
     o->ntp_drops = s.drops[CLOG_NTP];
-    o->nke_drops = s.drops[CLOG_NTSKE];
+    /* NTS-KE connections are counted by the platform's NTS-KE server. */
+    serve_nts_ke_stats(n, &o->nke_hits, &o->nke_drops);
     o->cmd_drops = s.drops[CLOG_CMD];
     o->log_drops = s.log_drops;
     o->ntp_auth_hits = s.ntp_auth_hits;

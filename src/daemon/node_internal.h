@@ -28,6 +28,11 @@ struct ntp_serve {
     uint64_t send_errors;
     int n_peers;            /* `peer` sources, which send from the server sockets */
     struct ntp_tsmap tsmap; /* transmit times of replies, for interleaved requests */
+    /* NTS server (ntp_serve_nts.c): keys sealing cookies, rotated every `ntsrotate`. */
+    int nts_enabled;    /* ntsservercert/ntsserverkey configured */
+    int nts_ke_running; /* env->nts_ke_server started */
+    struct nts_server_keys nts_keys;
+    uint64_t nts_rotate_timer;
 };
 
 struct node {
@@ -57,6 +62,11 @@ void node_load_keys(struct node *n);
 /* ntp_serve.c */
 int serve_start(struct node *n, char *err, size_t errlen);
 void serve_stop(struct node *n);
+/* ntp_serve_nts.c: the NTS server keys and the platform's NTS-KE server. */
+int serve_nts_start(struct node *n, char *err, size_t errlen);
+void serve_nts_stop(struct node *n);
+/* serverstats "NTS-KE connections accepted/dropped" (0 without an NTS-KE server). */
+void serve_nts_ke_stats(const struct node *n, uint64_t *accepted, uint64_t *dropped);
 /* 1 if rx arrived on a server socket (and was handled). */
 int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct timespec *now);
 /* After a run-time allow/deny: open or close the server sockets (chrony keeps

@@ -107,13 +107,12 @@ int serve_start(struct node *n, char *err, size_t errlen)
         rebuild_access(n);
     /* Like chrony, the server port stays closed while no client could be allowed. */
     set_server_sockets(n, n->cfg->n_ntp_rules != 0);
-    (void)err;
-    (void)errlen;
-    return 0;
+    return serve_nts_start(n, err, errlen);
 }
 
 void serve_stop(struct node *n)
 {
+    serve_nts_stop(n);
     for (int i = 0; i < 2; i++) {
         if (n->serve.socks[i] >= 0)
             n->env->net.close(n->env->net.ctx, n->serve.socks[i]);
@@ -187,7 +186,7 @@ void serve_peer_release(struct node *n)
 
 int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct timespec *now)
 {
-    uint8_t reply[NTP_MAX_PACKET_LEN];
+    uint8_t reply[NTP_MAX_PACKET_LEN], rnd[NTS_SERVER_REPLY_RANDOM];
     struct ntp_server_ref ref;
     struct ntp_server_auth auth;
     enum ntp_drop_reason why;
@@ -206,14 +205,18 @@ int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct time
         ref.min_poll_log2 = clientlog_ntp_min_poll(n->clientlog); /* `ratelimit interval` */
     /* Served timestamps are cooked: raw time corrected by the clock model. */
     reference_cooked_time(n, &rx->rx_ts, &rx_cooked, NULL);
-    len = ntp_server_respond_auth(&ref, &n->keys, rx->data, rx->len, rx->remote.port, &rx_cooked,
-                                  reply, sizeof(reply), &auth, &why, &n->serve.counters);
+    len = ntp_server_respond_nts(&ref, &n->keys, n->serve.nts_enabled ? &n->serve.nts_keys : NULL,
+                                 rx->data, rx->len, rx->remote.port, &rx_cooked, reply,
+                                 sizeof(reply), &auth, &why, &n->serve.counters);
     if (ntp_server_reason_is_hit(why) && serve_log_and_limit(n, rx))
         return 1;
     if (!len)
         return 1;
     interleaved = serve_prev_tx(n, &auth, &prev_tx, &prev_src);
-    serve_count(n, rx, auth.symmetric, interleaved, prev_src);
+    serve_count(n, rx, auth.symmetric || auth.nts, interleaved, prev_src);
+    /* Nonces of the NTS authenticator and new cookies, drawn before the transmit time. */
+    if (auth.nts)
+        n->env->random.bytes(n->env->random.ctx, rnd, sizeof(rnd));
     /* The transmit timestamp is read as late as possible: just before sending (and before
      * the MAC, which covers it). */
     n->env->clock.read(n->env->clock.ctx, &tx_raw);
@@ -223,6 +226,11 @@ int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct time
     else
         ntp_server_set_tx(reply, len, &tx);
     len = ntp_server_sign_reply(&n->keys, &auth, reply, len, sizeof(reply));
+    /* RFC 8915 §5.7: the authenticator covers the transmit timestamp. */
+    if (len)
+        len = ntp_server_finish_nts(&n->serve.nts_keys, &auth, reply, len, sizeof(reply), rnd);
+    if (auth.nts)
+        mem_wipe(&auth.nts_req.keys, sizeof(auth.nts_req.keys));
     if (!len)
         return 1;
     if (n->env->net.send(n->env->net.ctx, rx->sock, &rx->remote, &rx->local, reply, len) < 0) {

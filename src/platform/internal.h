@@ -26,6 +26,7 @@ struct plat_clock {
 
 struct plat_lookup;
 struct plat_nts_ke;
+struct plat_nke_server;
 
 struct platform {
     struct env env;
@@ -44,6 +45,8 @@ struct platform {
     int pending_lookups;
     /* NTS-KE sessions: state shared with their threads (nts_ke_client.c) */
     struct plat_nts_ke *nts_ke;
+    /* NTS-KE server: listeners, sessions and server keys (nts_ke_server.c) */
+    struct plat_nke_server *nts_ke_server;
     /* daemonize: pipe to the waiting parent */
     int ready_fd;
     volatile int stop;
@@ -68,6 +71,9 @@ void plat_nts_ke_fini(struct platform *p);
 /* The pipe to watch for finished NTS-KE sessions, -1 when none is pending. */
 int plat_nts_ke_wait_fd(struct platform *p);
 void plat_nts_ke_dispatch(struct platform *p);
+/* The NTS-KE server behind env.nts_ke_server; fini stops it (waiting for its sessions). */
+void plat_nts_ke_server_init(struct platform *p);
+void plat_nts_ke_server_fini(struct platform *p);
 void plat_log_init(struct platform *p, const struct platform_opts *o);
 void plat_log_fini(struct platform *p);
 void plat_report_fatal_to_parent(struct platform *p, const char *msg);

@@ -48,6 +48,7 @@ struct platform *platform_new(const struct platform_opts *opts)
     plat_files_init(p);
     plat_resolver_init(p);
     plat_nts_ke_init(p);
+    plat_nts_ke_server_init(p);
     p->env.random = (struct env_random){p, random_bytes};
 
     memset(&sa, 0, sizeof(sa));
@@ -67,6 +68,7 @@ void platform_free(struct platform *p)
         return;
     plat_net_fini(p);
     plat_resolver_fini(p);
+    plat_nts_ke_server_fini(p);
     plat_nts_ke_fini(p);
     plat_log_fini(p);
     free(p);

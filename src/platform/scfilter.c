@@ -45,10 +45,11 @@ static const char *const allowed_calls[] = {
     "unlinkat", "mkdir", "mkdirat", "chmod", "fchmod", "fchmodat", "chown", "chown32", "fchown",
     "fchown32", "fchownat", "fsync", "fdatasync", "ftruncate", "umask", "getcwd", "dup", "dup2",
     "dup3", "pipe", "pipe2",
-    /* sockets and the event loop */
-    "bind", "connect", "getsockname", "getpeername", "getsockopt", "sendto", "sendmsg", "sendmmsg",
-    "recvfrom", "recvmsg", "recvmmsg", "recvmmsg_time64", "shutdown", "select", "_newselect",
-    "pselect6", "pselect6_time64", "poll", "ppoll", "ppoll_time64"};
+    /* sockets and the event loop (accept and listen: the NTS-KE server) */
+    "accept", "accept4", "listen", "bind", "connect", "getsockname", "getpeername", "getsockopt",
+    "sendto", "sendmsg", "sendmmsg", "recvfrom", "recvmsg", "recvmmsg", "recvmmsg_time64",
+    "shutdown", "select", "_newselect", "pselect6", "pselect6_time64", "poll", "ppoll",
+    "ppoll_time64"};
 
 /* Level 2: denied. */
 static const char *const denied_calls[] = {"execve",

@@ -245,7 +245,7 @@ const char *nts_ke_verdict_name(enum nts_ke_verdict v)
     static const char *const names[NTS_KE_N_VERDICTS] = {
         "ok",           "incomplete",   "bad record", "unknown critical record",
         "server error", "bad protocol", "bad AEAD",   "no cookies",
-        "bad server"};
+        "bad server",   "bad request"};
 
     if ((int)v < 0 || v >= NTS_KE_N_VERDICTS)
         return "?";
@@ -258,4 +258,187 @@ void nts_ke_exporter_context(int aead, int s2c, uint8_t out[5])
     put_be16(out, NTS_KE_PROTO_NTPV4);
     put_be16(out + 2, (uint16_t)aead);
     out[4] = s2c ? 1 : 0;
+}
+
+/* What the server has seen of a request so far. */
+struct request_state {
+    int protocol_records, protocol_values;
+    int aead_records, aead_values;
+    struct nts_ke_request *out;
+};
+
+static enum nts_ke_verdict request_protocol(struct request_state *st, int critical,
+                                            const uint8_t *body, size_t body_len)
+{
+    /* RFC 8915 §4.1.2: a critical record listing at least one protocol. */
+    if (!critical || body_len < 2 || body_len % 2 != 0)
+        return NTS_KE_BAD_REQUEST;
+    st->protocol_records++;
+    for (size_t i = 0; i + 2 <= body_len && i < MAX_RECORD_BODY; i += 2) {
+        st->protocol_values++;
+        if (get_be16(body + i) == NTS_KE_PROTO_NTPV4)
+            st->out->ntpv4 = 1;
+    }
+    return NTS_KE_OK;
+}
+
+static enum nts_ke_verdict request_aead(struct request_state *st, const uint8_t *body,
+                                        size_t body_len)
+{
+    struct nts_ke_request *out = st->out;
+
+    /* RFC 8915 §4.1.5: at least one algorithm id. */
+    if (body_len < 2 || body_len % 2 != 0)
+        return NTS_KE_BAD_REQUEST;
+    st->aead_records++;
+    for (size_t i = 0; i + 2 <= body_len && i < MAX_RECORD_BODY; i += 2) {
+        st->aead_values++;
+        if (out->n_aeads < NTS_KE_MAX_OFFERED)
+            out->aeads[out->n_aeads++] = get_be16(body + i);
+    }
+    return NTS_KE_OK;
+}
+
+static enum nts_ke_verdict request_record(struct request_state *st, uint16_t raw_type,
+                                          const uint8_t *body, size_t body_len)
+{
+    int critical = (raw_type & NTS_KE_CRITICAL) != 0, type = raw_type & REC_TYPE_MASK;
+
+    switch (type) {
+    case NTS_KE_REC_NEXT_PROTOCOL:
+        return request_protocol(st, critical, body, body_len);
+    case NTS_KE_REC_AEAD:
+        return request_aead(st, body, body_len);
+    case REC_COMPLIANT_128GCM_EXPORT:
+        if (body_len != 0)
+            return NTS_KE_BAD_REQUEST;
+        st->out->compliant_128gcm = 1;
+        return NTS_KE_OK;
+    case NTS_KE_REC_ERROR:
+    case NTS_KE_REC_WARNING:
+    case NTS_KE_REC_COOKIE:
+        /* Records only a server sends. */
+        return NTS_KE_BAD_REQUEST;
+    default:
+        /* RFC 8915 §4: unrecognised critical records fail the request, others are ignored;
+         * like chrony, the negotiation records count as unrecognised in a request. */
+        return critical ? NTS_KE_UNKNOWN_CRITICAL : NTS_KE_OK;
+    }
+}
+
+/* Walk the records before End of Message; the first failing one decides. */
+static enum nts_ke_verdict request_walk(struct request_state *st, const uint8_t *buf, size_t end)
+{
+    size_t off = 0;
+
+    while (off < end) {
+        uint16_t type = get_be16(buf + off);
+        size_t body_len = get_be16(buf + off + 2);
+        enum nts_ke_verdict v = request_record(st, type, buf + off + REC_HEADER_LEN, body_len);
+
+        if (v != NTS_KE_OK)
+            return v;
+        off += REC_HEADER_LEN + body_len;
+    }
+    if (st->protocol_records != 1 || st->protocol_values < 1 ||
+        (st->out->ntpv4 && (st->aead_records != 1 || st->aead_values < 1)))
+        return NTS_KE_BAD_REQUEST;
+    return NTS_KE_OK;
+}
+
+enum nts_ke_verdict nts_ke_parse_request(const uint8_t *buf, size_t len, struct nts_ke_request *out)
+{
+    struct request_state st = {0, 0, 0, 0, out};
+    enum nts_ke_verdict v;
+    size_t end = 0;
+
+    memset(out, 0, sizeof(*out));
+    out->error_code = -1;
+    if (!buf)
+        len = 0;
+    v = find_end(buf, len, &end);
+    if (v != NTS_KE_OK)
+        return v;
+    /* A client sends one message; End of Message must be its last record. */
+    if (len - end != REC_HEADER_LEN)
+        return NTS_KE_BAD_RECORD;
+    v = request_walk(&st, buf, end);
+    if (v == NTS_KE_UNKNOWN_CRITICAL)
+        out->error_code = NTS_KE_ERR_UNRECOGNIZED_CRITICAL;
+    else if (v == NTS_KE_BAD_REQUEST)
+        out->error_code = NTS_KE_ERR_BAD_REQUEST;
+    return v;
+}
+
+int nts_ke_select_aead(const struct nts_ke_request *req, const int *enabled, int n_enabled)
+{
+    for (int i = 0; req && enabled && i < req->n_aeads; i++) {
+        for (int j = 0; j < n_enabled; j++) {
+            if (req->aeads[i] == enabled[j])
+                return req->aeads[i];
+        }
+    }
+    return -1;
+}
+
+static int put_u16_record(uint8_t *buf, size_t cap, size_t *len, int type, int value)
+{
+    uint8_t v[2];
+
+    put_be16(v, (uint16_t)value);
+    return record_put(buf, cap, len, 1, type, v, sizeof(v));
+}
+
+size_t nts_ke_build_response(int aead, const uint8_t *const *cookies, const size_t *cookie_lens,
+                             int n_cookies, const char *ntp_server, int ntp_port, uint8_t *buf,
+                             size_t cap)
+{
+    size_t len = 0, name_len = ntp_server ? strlen(ntp_server) : 0;
+
+    if (!buf || aead < 0 || aead > 0xFFFF || ntp_port < 0 || ntp_port > 0xFFFF || n_cookies < 0 ||
+        n_cookies > NTS_MAX_COOKIES || (n_cookies > 0 && (!cookies || !cookie_lens)) ||
+        (ntp_server && (name_len < 1 || name_len >= NTS_MAX_SERVER_NAME)))
+        return 0;
+    if (!put_u16_record(buf, cap, &len, NTS_KE_REC_NEXT_PROTOCOL, NTS_KE_PROTO_NTPV4) ||
+        !put_u16_record(buf, cap, &len, NTS_KE_REC_AEAD, aead))
+        return 0;
+    /* RFC 8915 §4.1.8: only a port other than the default needs negotiating. */
+    if (ntp_port != 123 && !put_u16_record(buf, cap, &len, NTS_KE_REC_NTP_PORT, ntp_port))
+        return 0;
+    if (ntp_server && !record_put(buf, cap, &len, 1, NTS_KE_REC_NTP_SERVER,
+                                  (const uint8_t *)ntp_server, name_len))
+        return 0;
+    for (int i = 0; i < n_cookies; i++) {
+        if (!cookies[i] || cookie_lens[i] < 1 || cookie_lens[i] > NTS_MAX_COOKIE_LEN ||
+            !record_put(buf, cap, &len, 0, NTS_KE_REC_COOKIE, cookies[i], cookie_lens[i]))
+            return 0;
+    }
+    return record_put(buf, cap, &len, 1, NTS_KE_REC_END, NULL, 0) ? len : 0;
+}
+
+size_t nts_ke_build_error(int code, uint8_t *buf, size_t cap)
+{
+    size_t len = 0;
+
+    if (!buf || code < 0 || code > 0xFFFF ||
+        !put_u16_record(buf, cap, &len, NTS_KE_REC_ERROR, code) ||
+        !record_put(buf, cap, &len, 1, NTS_KE_REC_END, NULL, 0))
+        return 0;
+    return len;
+}
+
+size_t nts_ke_build_refusal(int ntpv4, uint8_t *buf, size_t cap)
+{
+    size_t len = 0;
+
+    if (!buf)
+        return 0;
+    if (!ntpv4) {
+        if (!record_put(buf, cap, &len, 1, NTS_KE_REC_NEXT_PROTOCOL, NULL, 0))
+            return 0;
+    } else if (!put_u16_record(buf, cap, &len, NTS_KE_REC_NEXT_PROTOCOL, NTS_KE_PROTO_NTPV4) ||
+               !record_put(buf, cap, &len, 1, NTS_KE_REC_AEAD, NULL, 0)) {
+        return 0;
+    }
+    return record_put(buf, cap, &len, 1, NTS_KE_REC_END, NULL, 0) ? len : 0;
 }

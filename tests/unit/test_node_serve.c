@@ -3,6 +3,8 @@
 #include "check.h"
 #include "fake_env.h"
 
+#include "core/nts_ntp.h"
+#include "core/nts_server.h"
 #include "daemon/config.h"
 #include "daemon/node_internal.h"
 #include "lib/bytes.h"
@@ -115,10 +117,112 @@ static void test_unsynchronised(void)
     fake_env_fini(&f);
 }
 
+/* An NTS request with a cookie sealed by the node's current server key. */
+static size_t nts_request(struct node *n, uint8_t *buf, size_t cap, struct nts_keys *k,
+                          uint8_t uid[NTS_UID_LEN])
+{
+    uint8_t nonce[NTS_NONCE_LEN], cnonce[NTS_SERVER_COOKIE_NONCE];
+    struct nts_cookie cookie;
+
+    memset(k, 0, sizeof(*k));
+    k->aead = NTS_AEAD_AES_SIV_CMAC_256;
+    k->key_len = 32;
+    memset(k->c2s, 0x12, 32);
+    memset(k->s2c, 0x34, 32);
+    memset(uid, 0x56, NTS_UID_LEN);
+    memset(nonce, 0x78, sizeof(nonce));
+    memset(cnonce, 0x9A, sizeof(cnonce));
+    cookie.len =
+        nts_server_make_cookie(&n->serve.nts_keys, k, cnonce, cookie.data, sizeof(cookie.data));
+    memset(buf, 0, NTP_HEADER_LEN);
+    buf[0] = (4 << 3) | 3;
+    buf[40] = 0xAB;
+    return nts_ntp_build_request(buf, NTP_HEADER_LEN, cap, uid, &cookie, 1, k, nonce);
+}
+
+static void send_raw(struct fake_env *f, struct node *n, const uint8_t *buf, size_t len)
+{
+    struct net_rx rx;
+    memset(&rx, 0, sizeof(rx));
+    rx.sock = n->serve.socks[0];
+    rx.data = buf;
+    rx.len = len;
+    ip_addr_parse(&rx.remote.ip, "127.0.0.1");
+    rx.remote.port = 40000;
+    rx.rx_ts = f->now;
+    node_on_datagram(n, &rx, &f->now);
+}
+
+static void test_nts_reply(void)
+{
+    struct fake_env f;
+    struct config *cfg;
+    const char *lines[] = {"allow 127.0.0.1",         "local stratum 3", "ntsservercert /etc/s.crt",
+                           "ntsserverkey /etc/s.key", "ntsrotate 100",   NULL};
+    struct node *n;
+    struct nts_keys k;
+    struct nts_cookie got[NTS_MAX_COOKIES];
+    struct clientlog_stats st;
+    uint8_t buf[600], uid[NTS_UID_LEN];
+    struct timespec later;
+    size_t len;
+    int nc = 0;
+
+    fake_env_init(&f);
+    n = make_node(&f, &cfg, lines);
+    CHECK(n->serve.nts_enabled);
+    CHECK(fake_env_log_contains(&f, "NTS-KE server not available"));
+    len = nts_request(n, buf, sizeof(buf), &k, uid);
+    send_raw(&f, n, buf, len);
+    CHECK_INT_EQ(f.n_sent, 1);
+    CHECK_INT_EQ(f.sent[0].len, len);
+    CHECK_INT_EQ(
+        nts_ntp_check_response(f.sent[0].data, f.sent[0].len, uid, &k, got, NTS_MAX_COOKIES, &nc),
+        NTS_NTP_OK);
+    CHECK_INT_EQ(nc, 2);
+    clientlog_get_stats(n->clientlog, &st);
+    CHECK_INT_EQ(st.ntp_auth_hits, 1);
+    /* After three rotations the cookie's key is gone: KoD NTSN. */
+    later = f.now;
+    for (int i = 0; i < 3; i++) {
+        later.tv_sec += 101;
+        node_on_timer(n, &later);
+    }
+    CHECK_INT_EQ(n->serve.nts_keys.n, NTS_SERVER_MAX_KEYS);
+    send_raw(&f, n, buf, len);
+    CHECK_INT_EQ(f.n_sent, 2);
+    CHECK_INT_EQ(nts_ntp_check_response(f.sent[1].data, f.sent[1].len, uid, &k, NULL, 0, NULL),
+                 NTS_NTP_NAK);
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
+static void test_nts_uneven_certs(void)
+{
+    struct fake_env f;
+    struct config *cfg = config_new();
+    struct node_opts o = {.family = 0, .precision = 1e-8};
+    struct node *n;
+    char err[256] = "";
+
+    fake_env_init(&f);
+    CHECK(config_parse_line(cfg, "ntsservercert /etc/s.crt", NULL, 1, &f.env.files, err,
+                            sizeof(err)) == 0);
+    n = node_new(cfg, &f.env, &o);
+    CHECK(node_start(n, &f.now, err, sizeof(err)) < 0);
+    CHECK(strstr(err, "Uneven number of NTS certificates and keys") != NULL);
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
 int main(void)
 {
     RUN(test_no_allow_no_socket);
     RUN(test_local_reply_and_access);
     RUN(test_unsynchronised);
+    RUN(test_nts_reply);
+    RUN(test_nts_uneven_certs);
     return check_summary();
 }

@@ -2,6 +2,8 @@
 #include "check.h"
 
 #include "core/ntp_server.h"
+#include "core/nts_ntp.h"
+#include "core/nts_server.h"
 #include "lib/bytes.h"
 #include "lib/ntp_time.h"
 #include "proto/ntp.h"
@@ -499,6 +501,107 @@ static void test_nts_fields_then_mac(void)
     check_drop(req, len, NTP_SRV_DROP_AUTH_MAC, &c);
 }
 
+/* An NTS request with a cookie of ks (placeholders asking for more cookies). */
+static size_t make_nts_request(uint8_t *req, size_t cap, const struct nts_server_keys *ks,
+                               struct nts_keys *k, uint8_t uid[NTS_UID_LEN], int placeholders)
+{
+    uint8_t nonce[NTS_NONCE_LEN], cnonce[NTS_SERVER_COOKIE_NONCE];
+    struct nts_cookie cookie;
+
+    memset(k, 0, sizeof(*k));
+    k->aead = NTS_AEAD_AES_SIV_CMAC_256;
+    k->key_len = 32;
+    memset(k->c2s, 0x21, 32);
+    memset(k->s2c, 0x43, 32);
+    memset(uid, 0x65, NTS_UID_LEN);
+    memset(nonce, 0x87, sizeof(nonce));
+    memset(cnonce, 0xA9, sizeof(cnonce));
+    cookie.len = nts_server_make_cookie(ks, k, cnonce, cookie.data, sizeof(cookie.data));
+    make_request(req, 4, 3, 6);
+    return nts_ntp_build_request(req, NTP_HEADER_LEN, cap, uid, &cookie, placeholders, k, nonce);
+}
+
+static void nts_keys_fixed(struct nts_server_keys *ks, uint8_t v)
+{
+    uint8_t rnd[NTS_SERVER_KEY_RANDOM];
+    memset(rnd, v, sizeof(rnd));
+    nts_server_keys_init(ks, rnd);
+}
+
+static void test_nts_request_answered(void)
+{
+    struct ntp_server_counters c = {0};
+    struct ntp_server_ref ref;
+    struct ntp_server_auth auth;
+    struct nts_server_keys ks;
+    struct nts_keys k;
+    struct nts_cookie got[NTS_MAX_COOKIES];
+    enum ntp_drop_reason why;
+    uint8_t req[600], rep[1200], uid[NTS_UID_LEN], rnd[NTS_SERVER_REPLY_RANDOM];
+    const struct timespec tx = {1700000001, 0};
+    size_t qlen, len;
+    int n = 0;
+
+    synced_ref(&ref);
+    nts_keys_fixed(&ks, 3);
+    qlen = make_nts_request(req, sizeof(req), &ks, &k, uid, 2);
+    len = ntp_server_respond_nts(&ref, NULL, &ks, req, qlen, 40000, &RX, rep, sizeof(rep), &auth,
+                                 &why, &c);
+    CHECK_INT_EQ(why, NTP_SRV_REPLY);
+    CHECK_INT_EQ(len, NTP_HEADER_LEN);
+    CHECK(auth.nts && !auth.nts_nak && !auth.symmetric);
+    ntp_server_set_tx(rep, len, &tx);
+    memset(rnd, 0x5A, sizeof(rnd));
+    len = ntp_server_finish_nts(&ks, &auth, rep, len, sizeof(rep), rnd);
+    CHECK_INT_EQ(len, qlen);
+    CHECK_INT_EQ(nts_ntp_check_response(rep, len, uid, &k, got, NTS_MAX_COOKIES, &n), NTS_NTP_OK);
+    CHECK_INT_EQ(n, 3);
+    CHECK_INT_EQ(rep[1], 2);
+    /* Without NTS server keys the same request is dropped, as before. */
+    CHECK_INT_EQ(ntp_server_respond_auth(&ref, NULL, req, qlen, 40000, &RX, rep, sizeof(rep), &auth,
+                                         &why, &c),
+                 0);
+    CHECK_INT_EQ(why, NTP_SRV_DROP_AUTH_NTS);
+    /* Finishing a plain reply changes nothing. */
+    memset(&auth, 0, sizeof(auth));
+    CHECK_INT_EQ(ntp_server_finish_nts(&ks, &auth, rep, 48, sizeof(rep), rnd), 48);
+    CHECK(counters_balanced(&c));
+}
+
+static void test_nts_nak(void)
+{
+    struct ntp_server_counters c = {0};
+    struct ntp_server_ref ref;
+    struct ntp_server_auth auth;
+    struct nts_server_keys ks, other;
+    struct nts_keys k;
+    enum ntp_drop_reason why;
+    uint8_t req[600], rep[1200], uid[NTS_UID_LEN];
+    size_t qlen, len;
+
+    synced_ref(&ref);
+    nts_keys_fixed(&ks, 3);
+    nts_keys_fixed(&other, 4);
+    qlen = make_nts_request(req, sizeof(req), &ks, &k, uid, 0);
+    /* A cookie of another server: KoD NTSN with the uid only. */
+    len = ntp_server_respond_nts(&ref, NULL, &other, req, qlen, 40000, &RX, rep, sizeof(rep), &auth,
+                                 &why, &c);
+    CHECK_INT_EQ(why, NTP_SRV_REPLY);
+    CHECK(auth.nts_nak && !auth.nts);
+    CHECK_INT_EQ(len, NTP_HEADER_LEN + 4 + NTS_UID_LEN);
+    CHECK_INT_EQ(rep[0] >> 6, 3);
+    CHECK_INT_EQ(rep[1], 0);
+    CHECK(get_be32(rep + 12) == NTS_KOD_NAK);
+    CHECK_INT_EQ(nts_ntp_check_response(rep, len, uid, &k, NULL, 0, NULL), NTS_NTP_NAK);
+    /* A malformed NTS request (authenticator missing) is dropped. */
+    qlen = make_nts_request(req, sizeof(req), &ks, &k, uid, 0);
+    len = ntp_server_respond_nts(&ref, NULL, &ks, req, qlen - 40, 40000, &RX, rep, sizeof(rep),
+                                 &auth, &why, &c);
+    CHECK_INT_EQ(len, 0);
+    CHECK_INT_EQ(why, NTP_SRV_DROP_AUTH_NTS);
+    CHECK(counters_balanced(&c));
+}
+
 static void test_reason_names(void)
 {
     CHECK_STR_EQ(ntp_server_reason_name(NTP_SRV_REPLY), "reply");
@@ -531,6 +634,8 @@ int main(void)
     RUN(test_kod);
     RUN(test_reason_is_hit);
     RUN(test_nts_fields_then_mac);
+    RUN(test_nts_request_answered);
+    RUN(test_nts_nak);
     RUN(test_reason_names);
     return check_summary();
 }

@@ -1,5 +1,5 @@
-/* Unit tests for src/proto/nts_ke: the NTS-KE client request and response parsing
- * (RFC 8915 §4, with chrony's client rules). */
+/* Unit tests for src/proto/nts_ke: the NTS-KE client request and response parsing and the
+ * server's request parsing and answers (RFC 8915 §4, with chrony's client and server rules). */
 #include "check.h"
 
 #include "lib/bytes.h"
@@ -358,6 +358,225 @@ static void test_response_unknown(void)
     CHECK_INT_EQ(parse(&m, &r), NTS_KE_BAD_RECORD);
 }
 
+/* A request as chrony's client sends it, offering aead. */
+static void good_request(struct msg *m, uint16_t aead)
+{
+    m->len = 0;
+    rec_u16(m, 1, NTS_KE_REC_NEXT_PROTOCOL, NTS_KE_PROTO_NTPV4);
+    rec_u16(m, 1, NTS_KE_REC_AEAD, aead);
+}
+
+static enum nts_ke_verdict parse_req(const struct msg *m, struct nts_ke_request *q)
+{
+    return nts_ke_parse_request(m->buf, m->len, q);
+}
+
+static void test_server_request_good(void)
+{
+    static const int aeads[] = {30, 15};
+    struct nts_ke_request q;
+    struct msg m;
+    uint8_t buf[256];
+    size_t len = nts_ke_build_request(aeads, 2, buf, sizeof(buf));
+
+    /* Our own client's request, with the compliant-export record. */
+    CHECK_INT_EQ(nts_ke_parse_request(buf, len, &q), NTS_KE_OK);
+    CHECK_INT_EQ(q.ntpv4, 1);
+    CHECK_INT_EQ(q.n_aeads, 2);
+    CHECK_INT_EQ(q.aeads[0], 30);
+    CHECK_INT_EQ(q.aeads[1], 15);
+    CHECK_INT_EQ(q.compliant_128gcm, 1);
+    CHECK_INT_EQ(q.error_code, -1);
+    /* The client's order decides among the server's enabled algorithms. */
+    {
+        static const int srv1[] = {15, 30}, srv2[] = {15}, srv3[] = {99};
+        CHECK_INT_EQ(nts_ke_select_aead(&q, srv1, 2), 30);
+        CHECK_INT_EQ(nts_ke_select_aead(&q, srv2, 1), 15);
+        CHECK_INT_EQ(nts_ke_select_aead(&q, srv3, 1), -1);
+        CHECK_INT_EQ(nts_ke_select_aead(&q, NULL, 0), -1);
+    }
+    /* Unknown non-critical records are ignored; a protocol list without NTPv4 is fine. */
+    good_request(&m, 15);
+    rec_u16(&m, 0, 0x4321, 7);
+    rec_end(&m);
+    CHECK_INT_EQ(parse_req(&m, &q), NTS_KE_OK);
+    m.len = 0;
+    rec_u16(&m, 1, NTS_KE_REC_NEXT_PROTOCOL, 5);
+    rec_end(&m);
+    CHECK_INT_EQ(parse_req(&m, &q), NTS_KE_OK);
+    CHECK_INT_EQ(q.ntpv4, 0);
+}
+
+static void test_server_request_framing(void)
+{
+    struct nts_ke_request q;
+    struct msg m;
+
+    good_request(&m, 15);
+    CHECK_INT_EQ(parse_req(&m, &q), NTS_KE_INCOMPLETE);
+    CHECK_INT_EQ(nts_ke_parse_request(NULL, 0, &q), NTS_KE_INCOMPLETE);
+    rec_end(&m);
+    CHECK_INT_EQ(nts_ke_parse_request(m.buf, m.len - 1, &q), NTS_KE_INCOMPLETE);
+    /* Bytes after End of Message: not a single message. */
+    rec_u16(&m, 0, 0x4321, 7);
+    CHECK_INT_EQ(parse_req(&m, &q), NTS_KE_BAD_RECORD);
+    good_request(&m, 15);
+    rec(&m, 0, NTS_KE_REC_END, NULL, 0);
+    CHECK_INT_EQ(parse_req(&m, &q), NTS_KE_BAD_RECORD);
+    good_request(&m, 15);
+    rec(&m, 1, NTS_KE_REC_END, "ab", 2);
+    CHECK_INT_EQ(parse_req(&m, &q), NTS_KE_BAD_RECORD);
+}
+
+/* Expect a request rejected with the given verdict and Error code. */
+static void check_rejected(const struct msg *m, enum nts_ke_verdict v, int code)
+{
+    struct nts_ke_request q;
+    CHECK_INT_EQ(parse_req(m, &q), v);
+    CHECK_INT_EQ(q.error_code, code);
+}
+
+static void test_server_request_errors(void)
+{
+    struct msg m;
+
+    good_request(&m, 15);
+    rec_u16(&m, 1, 0x4321, 7);
+    rec_end(&m);
+    check_rejected(&m, NTS_KE_UNKNOWN_CRITICAL, NTS_KE_ERR_UNRECOGNIZED_CRITICAL);
+    /* chrony treats the negotiation records as unrecognised in a request. */
+    good_request(&m, 15);
+    rec_u16(&m, 1, NTS_KE_REC_NTP_PORT, 123);
+    rec_end(&m);
+    check_rejected(&m, NTS_KE_UNKNOWN_CRITICAL, NTS_KE_ERR_UNRECOGNIZED_CRITICAL);
+    m.len = 0;
+    rec_u16(&m, 0, NTS_KE_REC_NEXT_PROTOCOL, 0);
+    rec_u16(&m, 1, NTS_KE_REC_AEAD, 15);
+    rec_end(&m);
+    check_rejected(&m, NTS_KE_BAD_REQUEST, NTS_KE_ERR_BAD_REQUEST);
+    m.len = 0;
+    rec(&m, 1, NTS_KE_REC_NEXT_PROTOCOL, "\0\0\0", 3);
+    rec_end(&m);
+    check_rejected(&m, NTS_KE_BAD_REQUEST, NTS_KE_ERR_BAD_REQUEST);
+    good_request(&m, 15);
+    rec(&m, 1, NTS_KE_REC_AEAD, NULL, 0);
+    rec_end(&m);
+    check_rejected(&m, NTS_KE_BAD_REQUEST, NTS_KE_ERR_BAD_REQUEST);
+    good_request(&m, 15);
+    rec_cookie(&m, 8, 1);
+    rec_end(&m);
+    check_rejected(&m, NTS_KE_BAD_REQUEST, NTS_KE_ERR_BAD_REQUEST);
+    good_request(&m, 15);
+    rec_u16(&m, 1, NTS_KE_REC_WARNING, 0);
+    rec_end(&m);
+    check_rejected(&m, NTS_KE_BAD_REQUEST, NTS_KE_ERR_BAD_REQUEST);
+    good_request(&m, 15);
+    rec(&m, 0, 1024, "x", 1);
+    rec_end(&m);
+    check_rejected(&m, NTS_KE_BAD_REQUEST, NTS_KE_ERR_BAD_REQUEST);
+}
+
+static void test_server_request_counts(void)
+{
+    struct nts_ke_request q;
+    struct msg m;
+    uint8_t many[300];
+
+    /* Two Next Protocol records, two AEAD records, none at all. */
+    good_request(&m, 15);
+    rec_u16(&m, 1, NTS_KE_REC_NEXT_PROTOCOL, 0);
+    rec_end(&m);
+    check_rejected(&m, NTS_KE_BAD_REQUEST, NTS_KE_ERR_BAD_REQUEST);
+    good_request(&m, 15);
+    rec_u16(&m, 1, NTS_KE_REC_AEAD, 15);
+    rec_end(&m);
+    check_rejected(&m, NTS_KE_BAD_REQUEST, NTS_KE_ERR_BAD_REQUEST);
+    m.len = 0;
+    rec_end(&m);
+    check_rejected(&m, NTS_KE_BAD_REQUEST, NTS_KE_ERR_BAD_REQUEST);
+    /* NTPv4 without AEAD; another protocol needs none. */
+    m.len = 0;
+    rec_u16(&m, 1, NTS_KE_REC_NEXT_PROTOCOL, 0);
+    rec_end(&m);
+    check_rejected(&m, NTS_KE_BAD_REQUEST, NTS_KE_ERR_BAD_REQUEST);
+    /* The first failing record decides. */
+    good_request(&m, 15);
+    rec_u16(&m, 1, 0x4321, 7);
+    rec_cookie(&m, 8, 1);
+    rec_end(&m);
+    check_rejected(&m, NTS_KE_UNKNOWN_CRITICAL, NTS_KE_ERR_UNRECOGNIZED_CRITICAL);
+    /* Only the first 256 body bytes of a record count: 128 ids kept. */
+    for (size_t i = 0; i < sizeof(many); i += 2)
+        put_be16(many + i, (uint16_t)(1000 + i / 2));
+    m.len = 0;
+    rec_u16(&m, 1, NTS_KE_REC_NEXT_PROTOCOL, 0);
+    rec(&m, 1, NTS_KE_REC_AEAD, many, sizeof(many));
+    rec_end(&m);
+    CHECK_INT_EQ(parse_req(&m, &q), NTS_KE_OK);
+    CHECK_INT_EQ(q.n_aeads, NTS_KE_MAX_OFFERED);
+    CHECK_INT_EQ(q.aeads[NTS_KE_MAX_OFFERED - 1], 1000 + NTS_KE_MAX_OFFERED - 1);
+}
+
+static void test_server_response(void)
+{
+    static const uint8_t c1[100] = {1}, c2[100] = {2};
+    const uint8_t *cookies[2] = {c1, c2};
+    const size_t lens[2] = {sizeof(c1), sizeof(c2)};
+    struct nts_ke_response r;
+    uint8_t buf[1024];
+    size_t len;
+
+    len = nts_ke_build_response(15, cookies, lens, 2, "ntp.example", 4123, buf, sizeof(buf));
+    CHECK(len > 0);
+    CHECK_INT_EQ(nts_ke_parse_response(buf, len, offered, 1, &r), NTS_KE_OK);
+    CHECK_INT_EQ(r.aead, 15);
+    CHECK_INT_EQ(r.n_cookies, 2);
+    CHECK_INT_EQ(r.cookie_len[1], 100);
+    CHECK_INT_EQ(r.cookies[1][0], 2);
+    CHECK_STR_EQ(r.ntp_server, "ntp.example");
+    CHECK_INT_EQ(r.ntp_port, 4123);
+    /* chrony's order and criticality: protocol, AEAD, port, server, cookies. */
+    CHECK_INT_EQ(get_be16(buf + 12), NTS_KE_CRITICAL | NTS_KE_REC_NTP_PORT);
+    CHECK_INT_EQ(get_be16(buf + 18), NTS_KE_CRITICAL | NTS_KE_REC_NTP_SERVER);
+    CHECK_INT_EQ(get_be16(buf + 33), NTS_KE_REC_COOKIE);
+    /* Port 123 is not negotiated, no server name without one. */
+    len = nts_ke_build_response(15, cookies, lens, 1, NULL, 123, buf, sizeof(buf));
+    CHECK_INT_EQ(len, 12 + 104 + 4);
+    CHECK_INT_EQ(nts_ke_parse_response(buf, len, offered, 1, &r), NTS_KE_OK);
+    CHECK_INT_EQ(r.ntp_port, 0);
+    CHECK_STR_EQ(r.ntp_server, "");
+    /* Invalid arguments and small buffers. */
+    CHECK_INT_EQ(nts_ke_build_response(15, cookies, lens, 2, NULL, 123, buf, 100), 0);
+    CHECK_INT_EQ(nts_ke_build_response(-1, cookies, lens, 2, NULL, 123, buf, sizeof(buf)), 0);
+    CHECK_INT_EQ(nts_ke_build_response(15, cookies, lens, 9, NULL, 123, buf, sizeof(buf)), 0);
+    CHECK_INT_EQ(nts_ke_build_response(15, cookies, lens, 2, "", 123, buf, sizeof(buf)), 0);
+    CHECK_INT_EQ(nts_ke_build_response(15, cookies, lens, 2, NULL, 70000, buf, sizeof(buf)), 0);
+    CHECK_INT_EQ(nts_ke_build_response(15, NULL, NULL, 2, NULL, 123, buf, sizeof(buf)), 0);
+}
+
+static void test_server_error_refusal(void)
+{
+    static const uint8_t err1[] = {0x80, 2, 0, 2, 0, 1, 0x80, 0, 0, 0};
+    static const uint8_t no_proto[] = {0x80, 1, 0, 0, 0x80, 0, 0, 0};
+    static const uint8_t no_aead[] = {0x80, 1, 0, 2, 0, 0, 0x80, 4, 0, 0, 0x80, 0, 0, 0};
+    struct nts_ke_response r;
+    uint8_t buf[64];
+
+    CHECK_INT_EQ(nts_ke_build_error(NTS_KE_ERR_BAD_REQUEST, buf, sizeof(buf)), sizeof(err1));
+    CHECK(memcmp(buf, err1, sizeof(err1)) == 0);
+    CHECK_INT_EQ(nts_ke_parse_response(buf, sizeof(err1), offered, 1, &r), NTS_KE_SERVER_ERROR);
+    CHECK_INT_EQ(r.error_code, 1);
+    CHECK_INT_EQ(nts_ke_build_error(0x10000, buf, sizeof(buf)), 0);
+    CHECK_INT_EQ(nts_ke_build_error(0, buf, 9), 0);
+    CHECK_INT_EQ(nts_ke_build_refusal(0, buf, sizeof(buf)), sizeof(no_proto));
+    CHECK(memcmp(buf, no_proto, sizeof(no_proto)) == 0);
+    CHECK_INT_EQ(nts_ke_build_refusal(1, buf, sizeof(buf)), sizeof(no_aead));
+    CHECK(memcmp(buf, no_aead, sizeof(no_aead)) == 0);
+    CHECK_INT_EQ(nts_ke_build_refusal(1, buf, 13), 0);
+    /* Our client refuses both. */
+    CHECK_INT_EQ(nts_ke_parse_response(buf, sizeof(no_aead), offered, 1, &r), NTS_KE_BAD_AEAD);
+}
+
 static void test_names_context(void)
 {
     uint8_t ctx[5];
@@ -387,6 +606,12 @@ int main(void)
     RUN(test_response_cookies);
     RUN(test_response_server_port);
     RUN(test_response_unknown);
+    RUN(test_server_request_good);
+    RUN(test_server_request_framing);
+    RUN(test_server_request_errors);
+    RUN(test_server_request_counts);
+    RUN(test_server_response);
+    RUN(test_server_error_refusal);
     RUN(test_names_context);
     return check_summary();
 }

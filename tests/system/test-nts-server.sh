@@ -1,0 +1,114 @@
+#!/bin/sh
+# NTS (RFC 8915) server: our chronyd serves NTS-KE and NTS-protected NTP with a
+# self-signed certificate; Debian's chronyd (and ours) as client, trusting it
+# through `ntstrustedcerts`, synchronises with authenticated replies. serverstats
+# counts the NTS-KE connections and the authenticated NTP requests. Daemons run
+# with -x only.
+. tests/system/lib.sh
+
+if [ ! -x /usr/sbin/chronyd ] || ! command -v openssl >/dev/null 2>&1; then
+    echo "SKIP Debian chronyd or openssl missing"
+    exit 0
+fi
+pick_ports 15123
+KE=$((P3 + 4000))
+chmod 700 "$TMPD"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 2 -nodes \
+    -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$TMPD/key.pem" -out "$TMPD/cert.pem" >/dev/null 2>&1
+
+cat >"$TMPD/s.conf" <<CONF
+local stratum 1
+allow 127.0.0.1
+port $P1
+ntsport $KE
+ntsserverkey $TMPD/key.pem
+ntsservercert $TMPD/cert.pem
+cmdport 0
+bindcmdaddress $TMPD/s.sock
+pidfile $TMPD/s.pid
+CONF
+start_server() { # start_server LOG
+    rm -f "$TMPD/s.pid"
+    $IN $SAFE "$B/chronyd" -x -d -f "$TMPD/s.conf" >"$TMPD/$1" 2>&1 &
+    spid=$!
+    PIDS="$PIDS $spid"
+    wait_for $IN python3 tests/system/ntpreq.py 127.0.0.1 $P1
+}
+start_server s.log
+
+client_conf() { # client_conf NAME
+    cat >"$TMPD/$1.conf" <<CONF
+server 127.0.0.1 port $P1 ntsport $KE nts iburst minpoll 0 maxpoll 0
+ntstrustedcerts $TMPD/cert.pem
+nosystemcert
+cmdport 0
+bindcmdaddress $TMPD/$1.sock
+pidfile $TMPD/$1.pid
+CONF
+}
+
+wait_synced() { # wait_synced NAME: up to 30 s
+    i=0
+    while [ $i -lt 60 ]; do
+        $IN "$B/chronyc" -h "$TMPD/$1.sock" -n sources 2>/dev/null |
+            grep -q '^\^\* 127.0.0.1 ' && return 0
+        sleep 0.5
+        i=$((i + 1))
+    done
+    return 1
+}
+
+stat_of() { # stat_of LABEL: a serverstats counter of our server
+    $IN "$B/chronyc" -h "$TMPD/s.sock" serverstats | sed -n "s/^$1 *: //p"
+}
+
+# 1. Debian's client.
+client_conf d
+$IN $SAFE /usr/sbin/chronyd -x -d -u root -f "$TMPD/d.conf" >"$TMPD/d.log" 2>&1 &
+cpid=$!
+check "debian-client-synchronised" wait_synced d
+out=$($IN "$B/chronyc" -h "$TMPD/d.sock" -c authdata 2>/dev/null)
+echo "  debian authdata: $out"
+check "debian-authdata-nts" sh -c "echo '$out' | grep -q '^127.0.0.1,NTS,1,15,256,'"
+out=$($IN "$B/chronyc" -h "$TMPD/d.sock" ntpdata 127.0.0.1 | grep '^Authenticated')
+check "debian-ntpdata-authenticated" [ "$out" = "Authenticated   : Yes" ]
+
+# 1b. A restarted server has new keys (no ntsdumpdir): the client's cookies get a
+#     NTS NAK and it runs a new NTS-KE session (its KeyID changes).
+kill $spid
+wait $spid 2>/dev/null
+start_server s2.log
+i=0
+while [ $i -lt 40 ]; do
+    [ "$(stat_of "NTS-KE connections accepted")" = 1 ] && break
+    sleep 0.5
+    i=$((i + 1))
+done
+check "debian-new-ke-after-nak" [ "$(stat_of "NTS-KE connections accepted")" = 1 ]
+sleep 3
+out=$($IN "$B/chronyc" -h "$TMPD/d.sock" -c authdata 2>/dev/null)
+echo "  debian authdata after restart: $out"
+check "debian-authdata-new-key" sh -c "echo '$out' | grep -q '^127.0.0.1,NTS,2,15,256,'"
+kill $cpid
+wait $cpid 2>/dev/null
+sed 's/^/  d.log: /' "$TMPD/d.log" | tail -n 3
+
+# 2. Our client.
+client_conf c
+$IN $SAFE "$B/chronyd" -x -d -f "$TMPD/c.conf" >"$TMPD/c.log" 2>&1 &
+cpid=$!
+check "ours-client-synchronised" wait_synced c
+out=$($IN "$B/chronyc" -h "$TMPD/c.sock" -c authdata 2>/dev/null)
+echo "  ours authdata: $out"
+check "ours-authdata-nts" sh -c "echo '$out' | grep -q '^127.0.0.1,NTS,1,15,256,'"
+kill $cpid
+wait $cpid 2>/dev/null
+
+# 3. The server's counters.
+ke=$(stat_of "NTS-KE connections accepted")
+auth=$(stat_of "Authenticated NTP packets")
+echo "  server: NTS-KE accepted $ke, authenticated NTP $auth"
+check "serverstats-nts-ke-accepted" [ "${ke:-0}" -ge 2 ]
+check "serverstats-authenticated-ntp" [ "${auth:-0}" -ge 4 ]
+sed 's/^/  s.log: /' "$TMPD/s2.log" | tail -n 3
