@@ -125,7 +125,8 @@ bench: all
 .PHONY: fuzz
 fuzz:
 	@$(MAKE) --no-print-directory B=build/fuzzer CC=clang \
-		OPT="-O1 -fsanitize=fuzzer-no-link,address,undefined" fuzz-bins
+		OPT="-O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
+		fuzz-bins
 .PHONY: fuzz-bins
 fuzz-bins: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 $(B)/fuzz/fuzz_%: $(B)/obj/fuzz/fuzz_%.o $(CHRONYC_LIB_OBJ) $(DAEMON_LIBS)

@@ -178,6 +178,9 @@ static void sort_and_dedup(struct keys *ks, const struct logger *log)
 {
     size_t out = 0;
 
+    /* qsort needs a valid array even for no elements (C11 7.22.5). */
+    if (ks->n == 0)
+        return;
     qsort(ks->k, ks->n, sizeof(ks->k[0]), cmp_keys);
     for (size_t i = 0; i < ks->n; i++) {
         if (out > 0 && ks->k[out - 1].id == ks->k[i].id) {

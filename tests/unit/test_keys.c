@@ -187,6 +187,10 @@ static void test_load_bad_lines(void)
     /* The first of the duplicates is kept. */
     CHECK(keys_find(&ks, 9) && keys_find(&ks, 9)->algo == MAC_SHA1);
     keys_clear(&ks);
+    /* A file without keys (empty, or comments only) gives an empty table. */
+    CHECK_INT_EQ(keys_load(&ks, "", 0, "k", &lg), 0);
+    CHECK_INT_EQ(keys_load(&ks, "# comment\n", 10, "k", &lg), 0);
+    CHECK(keys_find(&ks, 9) == NULL);
     /* No logger: still parses. */
     CHECK_INT_EQ(keys_load(&ks, "1 MD5 HEX:ABC\n2 a", 17, "k", NULL), 1);
     keys_clear(&ks);
