@@ -2,6 +2,7 @@
  * detached helper thread with its own deadline; finished results queue under a mutex
  * and a byte on a pipe wakes the select() loop, which hands them to the callbacks. */
 #include "platform/internal.h"
+#include "platform/nts_ke_tls.h"
 
 #include "crypto/siv.h"
 #include "lib/mem.h"
@@ -88,14 +89,6 @@ static void set_error(struct nke_job *j, const char *fmt, ...)
     j->result.status = 1;
 }
 
-static void fd_set_nonblock_cloexec(int fd)
-{
-    int fl = fcntl(fd, F_GETFL);
-    if (fl >= 0)
-        fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-    fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
-
 static void job_free(struct nke_job *j)
 {
     if (!j)
@@ -155,39 +148,11 @@ static void job_report(struct nke_job *j)
     }
 }
 
-/* Seconds left before the deadline (may be negative). */
-static double conn_remaining(const struct nke_conn *c)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(c->deadline.tv_sec - now.tv_sec) +
-           (double)(c->deadline.tv_nsec - now.tv_nsec) * 1e-9;
-}
-
 /* Wait until the socket is readable (or writable). Returns 0 when ready, -1 when the
  * deadline passed first or the platform is shutting down. */
 static int conn_wait(const struct nke_conn *c, int for_write)
 {
-    for (;;) {
-        double left = conn_remaining(c);
-        struct timeval tv;
-        fd_set rd, wr;
-        int r, maxfd = c->fd > c->cancel_fd ? c->fd : c->cancel_fd;
-        if (left <= 0)
-            return -1;
-        tv.tv_sec = (time_t)left;
-        tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6) + 1;
-        FD_ZERO(&rd);
-        FD_ZERO(&wr);
-        FD_SET(c->fd, for_write ? &wr : &rd);
-        if (c->cancel_fd >= 0)
-            FD_SET(c->cancel_fd, &rd);
-        r = select(maxfd + 1, &rd, &wr, NULL, &tv);
-        if (r > 0)
-            return c->cancel_fd >= 0 && FD_ISSET(c->cancel_fd, &rd) ? -1 : 0;
-        if (r < 0 && errno != EINTR)
-            return -1;
-    }
+    return nke_wait(c->fd, for_write, &c->deadline, c->cancel_fd);
 }
 
 /* After a GnuTLS call returned r: 1 to call again, 0 when r is final (a result or a
@@ -196,13 +161,7 @@ static int conn_wait(const struct nke_conn *c, int for_write)
  * repeated when records are already buffered or the socket is ready. */
 static int tls_again(const struct nke_conn *c, int r)
 {
-    if (r >= 0 || gnutls_error_is_fatal(r) || r == GNUTLS_E_REHANDSHAKE)
-        return 0;
-    if (conn_remaining(c) <= 0)
-        return -1;
-    if (r != GNUTLS_E_AGAIN && r != GNUTLS_E_INTERRUPTED && gnutls_record_check_pending(c->tls) > 0)
-        return 1;
-    return conn_wait(c, gnutls_record_get_direction(c->tls)) < 0 ? -1 : 1;
+    return nke_tls_again(c->tls, c->fd, r, &c->deadline, c->cancel_fd);
 }
 
 static void to_sockaddr(const struct net_addr *a, struct sockaddr_storage *ss, socklen_t *len)
@@ -236,7 +195,7 @@ static int conn_connect(struct nke_conn *c, struct nke_job *j)
                   strerror(c->fd < 0 ? errno : EMFILE));
         return -1;
     }
-    fd_set_nonblock_cloexec(c->fd);
+    nke_fd_nonblock_cloexec(c->fd);
     if (connect(c->fd, (struct sockaddr *)&ss, sl) == 0)
         return 0;
     if (errno != EINPROGRESS) {
@@ -336,13 +295,6 @@ static void handshake_error(struct nke_conn *c, struct nke_job *j, int r)
     gnutls_free(why.data);
 }
 
-static int alpn_is_ntske(gnutls_session_t tls)
-{
-    gnutls_datum_t p;
-    return gnutls_alpn_get_selected_protocol(tls, &p) >= 0 && p.size == sizeof(NTS_KE_ALPN) - 1 &&
-           memcmp(p.data, NTS_KE_ALPN, p.size) == 0;
-}
-
 static int conn_handshake(struct nke_conn *c, struct nke_job *j)
 {
     int r, w;
@@ -357,7 +309,7 @@ static int conn_handshake(struct nke_conn *c, struct nke_job *j)
         handshake_error(c, j, r);
         return -1;
     }
-    if (!alpn_is_ntske(c->tls)) {
+    if (!nke_alpn_is_ntske(c->tls)) {
         set_error(j, "NTS-KE not supported by %s", j->label);
         return -1;
     }
@@ -435,15 +387,8 @@ static int conn_export_keys(struct nke_conn *c, struct nke_job *j)
 {
     struct nts_ke_session_result *res = &j->result;
     size_t klen = nts_aead_key_len(res->resp.aead); /* 0: not usable here */
-    uint8_t ctx_c2s[5], ctx_s2c[5];
-    const size_t lab = sizeof(NTS_KE_EXPORTER_LABEL) - 1;
-    nts_ke_exporter_context(res->resp.aead, 0, ctx_c2s);
-    nts_ke_exporter_context(res->resp.aead, 1, ctx_s2c);
     if (klen == 0 || klen > sizeof(res->c2s) ||
-        gnutls_prf_rfc5705(c->tls, lab, NTS_KE_EXPORTER_LABEL, sizeof(ctx_c2s),
-                           (const char *)ctx_c2s, klen, (char *)res->c2s) < 0 ||
-        gnutls_prf_rfc5705(c->tls, lab, NTS_KE_EXPORTER_LABEL, sizeof(ctx_s2c),
-                           (const char *)ctx_s2c, klen, (char *)res->s2c) < 0) {
+        nke_export_keys(c->tls, res->resp.aead, klen, res->c2s, res->s2c) < 0) {
         set_error(j, "Could not export NTS-KE keys from %s", j->label);
         return -1;
     }
@@ -603,8 +548,8 @@ static void pipe_open(int fds[2])
         fds[0] = fds[1] = -1;
         return;
     }
-    fd_set_nonblock_cloexec(fds[0]);
-    fd_set_nonblock_cloexec(fds[1]);
+    nke_fd_nonblock_cloexec(fds[0]);
+    nke_fd_nonblock_cloexec(fds[1]);
 }
 
 void plat_nts_ke_init(struct platform *p)

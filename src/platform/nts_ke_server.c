@@ -2,6 +2,7 @@
  * thread, and one thread per client session (TLS 1.3 over GnuTLS, ALPN ntske/1) that reads
  * the request, exports the client's keys and answers with cookies sealed by the server keys. */
 #include "platform/internal.h"
+#include "platform/nts_ke_tls.h"
 
 #include "crypto/siv.h"
 #include "lib/mem.h"
@@ -63,66 +64,11 @@ struct nke_session {
     uint8_t out[RESPONSE_CAP];
 };
 
-static void fd_set_nonblock_cloexec(int fd)
-{
-    int fl = fcntl(fd, F_GETFL);
-    if (fl >= 0)
-        fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-    fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
-
-static double session_remaining(const struct nke_session *s)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(s->deadline.tv_sec - now.tv_sec) +
-           (double)(s->deadline.tv_nsec - now.tv_nsec) * 1e-9;
-}
-
-/* Wait until the socket is readable (or writable): 0, or -1 once the deadline passed or the
- * server is stopping. */
-static int session_wait(const struct nke_session *s, int for_write)
-{
-    int cancel = s->srv->wake[0];
-    for (;;) {
-        double left = session_remaining(s);
-        struct timeval tv;
-        fd_set rd, wr;
-        int r;
-        if (left <= 0)
-            return -1;
-        tv.tv_sec = (time_t)left;
-        tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6) + 1;
-        FD_ZERO(&rd);
-        FD_ZERO(&wr);
-        FD_SET(s->fd, for_write ? &wr : &rd);
-        FD_SET(cancel, &rd);
-        r = select((s->fd > cancel ? s->fd : cancel) + 1, &rd, &wr, NULL, &tv);
-        if (r > 0)
-            return FD_ISSET(cancel, &rd) ? -1 : 0;
-        if (r < 0 && errno != EINTR)
-            return -1;
-    }
-}
-
 /* After a GnuTLS call returned r: 1 to call again, 0 when r is final, -1 when time is up or
  * the server stops. A renegotiation request is final (an error), as in chrony. */
 static int session_again(const struct nke_session *s, int r)
 {
-    if (r >= 0 || gnutls_error_is_fatal(r) || r == GNUTLS_E_REHANDSHAKE)
-        return 0;
-    if (session_remaining(s) <= 0)
-        return -1;
-    if (r != GNUTLS_E_AGAIN && r != GNUTLS_E_INTERRUPTED && gnutls_record_check_pending(s->tls) > 0)
-        return 1;
-    return session_wait(s, gnutls_record_get_direction(s->tls)) < 0 ? -1 : 1;
-}
-
-static int alpn_is_ntske(gnutls_session_t tls)
-{
-    gnutls_datum_t p;
-    return gnutls_alpn_get_selected_protocol(tls, &p) >= 0 && p.size == sizeof(NTS_KE_ALPN) - 1 &&
-           memcmp(p.data, NTS_KE_ALPN, p.size) == 0;
+    return nke_tls_again(s->tls, s->fd, r, &s->deadline, s->srv->wake[0]);
 }
 
 /* TLS 1.3 handshake offering ALPN ntske/1; a client that does not agree on it is dropped
@@ -149,7 +95,7 @@ static int session_handshake(struct nke_session *s)
     if (r < 0)
         return -1;
     s->handshaken = 1;
-    return alpn_is_ntske(s->tls) ? 0 : -1;
+    return nke_alpn_is_ntske(s->tls) ? 0 : -1;
 }
 
 /* Read until the request is complete. Returns the parse verdict, or -1 on a read error, the
@@ -191,22 +137,14 @@ static int session_send(struct nke_session *s, size_t len)
  * use the AES-SIV-CMAC-256 id in the context unless the client asked for the compliant one. */
 static int session_export_keys(struct nke_session *s, int aead, int compliant, struct nts_keys *k)
 {
-    const size_t lab = sizeof(NTS_KE_EXPORTER_LABEL) - 1;
     int ctx_aead =
         aead == NTS_AEAD_AES_128_GCM_SIV && !compliant ? NTS_AEAD_AES_SIV_CMAC_256 : aead;
-    uint8_t c2s[5], s2c[5];
     memset(k, 0, sizeof(*k));
     k->aead = aead;
     k->key_len = nts_aead_key_len(aead);
-    nts_ke_exporter_context(ctx_aead, 0, c2s);
-    nts_ke_exporter_context(ctx_aead, 1, s2c);
-    if (k->key_len == 0 || k->key_len > sizeof(k->c2s) ||
-        gnutls_prf_rfc5705(s->tls, lab, NTS_KE_EXPORTER_LABEL, sizeof(c2s), (const char *)c2s,
-                           k->key_len, (char *)k->c2s) < 0 ||
-        gnutls_prf_rfc5705(s->tls, lab, NTS_KE_EXPORTER_LABEL, sizeof(s2c), (const char *)s2c,
-                           k->key_len, (char *)k->s2c) < 0)
+    if (k->key_len == 0 || k->key_len > sizeof(k->c2s))
         return -1;
-    return 0;
+    return nke_export_keys(s->tls, ctx_aead, k->key_len, k->c2s, k->s2c);
 }
 
 static void random_fill(void *buf, size_t len)
@@ -387,7 +325,7 @@ static void server_accept(struct plat_nke_server *srv, int lfd)
     int fd = accept(lfd, (struct sockaddr *)&ss, &sl);
     if (fd < 0)
         return;
-    fd_set_nonblock_cloexec(fd);
+    nke_fd_nonblock_cloexec(fd);
     server_take_connection(srv, fd);
 }
 
@@ -454,7 +392,7 @@ static int listener_open(enum ip_family family, const struct ip_addr *bind_ip, i
     fd = socket(ss.ss_family, SOCK_STREAM, 0);
     if (fd < 0)
         return -1;
-    fd_set_nonblock_cloexec(fd);
+    nke_fd_nonblock_cloexec(fd);
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (family == IPF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
@@ -564,8 +502,8 @@ static int nks_start(void *ctx, const struct nts_ke_server_opts *o, char *err, s
         snprintf(err, errlen, "Could not open pipe : %s", strerror(errno));
         goto fail;
     }
-    fd_set_nonblock_cloexec(srv->wake[0]);
-    fd_set_nonblock_cloexec(srv->wake[1]);
+    nke_fd_nonblock_cloexec(srv->wake[0]);
+    nke_fd_nonblock_cloexec(srv->wake[1]);
     if (pthread_create(&srv->acceptor, NULL, acceptor_thread, srv) != 0) {
         snprintf(err, errlen, "Could not start NTS-KE server thread");
         goto fail;
