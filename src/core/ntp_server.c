@@ -210,6 +210,23 @@ static size_t make_nts_nak(const struct ntp_server_auth *auth, uint8_t *out, siz
     return nts_server_finish_nak(&auth->nts_req, out, len, out_cap);
 }
 
+/* Everything but the NTS request's buffers, which are filled only for NTS requests: clearing
+ * their kilobyte on every request would cost a third of the responder's time. */
+static void auth_clear(struct ntp_server_auth *a)
+{
+    a->symmetric = 0;
+    a->key_id = 0;
+    a->version = 0;
+    a->xleave = 0;
+    memset(&a->origin, 0, sizeof(a->origin));
+    memset(&a->req_rx, 0, sizeof(a->req_rx));
+    a->nts = a->nts_nak = 0;
+    a->nts_verdict = NTS_SERVER_OK;
+    a->nts_req.uid_len = 0;
+    a->nts_req.n_cookies = 0;
+    a->nts_req.req_len = 0;
+}
+
 size_t ntp_server_respond_nts(const struct ntp_server_ref *ref, const struct keys *keys,
                               const struct nts_server_keys *nts, const uint8_t *req, size_t req_len,
                               uint16_t src_port, const struct timespec *rx_ts, uint8_t *out,
@@ -224,7 +241,7 @@ size_t ntp_server_respond_nts(const struct ntp_server_ref *ref, const struct key
 
     if (!auth)
         auth = &unused;
-    memset(auth, 0, sizeof(*auth));
+    auth_clear(auth);
     reason = classify(keys, nts, req, req_len, src_port, &pkt, &mode, auth);
     if (reason == NTP_SRV_REPLY && (!out || out_cap < NTP_HEADER_LEN))
         reason = NTP_SRV_DROP_NO_BUFFER;
