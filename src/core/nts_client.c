@@ -180,9 +180,9 @@ char *nts_client_dump(const struct nts_client *n, const char *name, const char *
     text = xmalloc(cap);
     put_hex(s2c, n->keys.s2c, n->keys.key_len);
     put_hex(c2s, n->keys.c2s, n->keys.key_len);
-    len = (size_t)snprintf(text, cap, "%s\n%s\n%.1f\n%s %d\n%u %d %s %s\n", DUMP_MAGIC, name,
-                           ke_time, ntp_addr, ntp_port, (unsigned)n->ke_counter, n->keys.aead,
-                           s2c, c2s);
+    len =
+        (size_t)snprintf(text, cap, "%s\n%s\n%.1f\n%s %d\n%u %d %s %s\n", DUMP_MAGIC, name, ke_time,
+                         ntp_addr, ntp_port, (unsigned)n->ke_counter, n->keys.aead, s2c, c2s);
     for (int i = 0; i < n->n_cookies && len < cap; i++) {
         const struct nts_cookie *c = &n->cookies[(n->first + i) % NTS_MAX_COOKIES];
         put_hex(text + len, c->data, c->len);
@@ -197,7 +197,7 @@ char *nts_client_dump(const struct nts_client *n, const char *name, const char *
 
 static int hex_val(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0'
+    return c >= '0' && c <= '9'   ? c - '0'
            : c >= 'a' && c <= 'f' ? c - 'a' + 10
            : c >= 'A' && c <= 'F' ? c - 'A' + 10
                                   : -1;
@@ -220,8 +220,8 @@ static size_t get_hex(const char *w, uint8_t *out, size_t cap)
 
 /* Split the next line of text into at most max words (in buf). Returns the word count, or
  * -1 at the end of the text. */
-static int next_words(const char *text, size_t len, size_t *off, char *buf, size_t cap,
-                      char **w, int max)
+static int next_words(const char *text, size_t len, size_t *off, char *buf, size_t cap, char **w,
+                      int max)
 {
     size_t k = 0;
     int n = 0;
@@ -290,7 +290,8 @@ int nts_client_load(struct nts_client *n, const char *text, size_t len, const ch
     *ntp_port = (int)strtol(w[1], &end, 10);
     if (*end || next_words(text, len, &off, buf, cap, w, 4) != 4 || !load_keys_line(&t, w))
         goto out;
-    while (t.n_cookies < NTS_MAX_COOKIES && (k = next_words(text, len, &off, buf, cap, w, 1)) >= 0) {
+    while (t.n_cookies < NTS_MAX_COOKIES &&
+           (k = next_words(text, len, &off, buf, cap, w, 1)) >= 0) {
         uint8_t c[NTS_MAX_COOKIE_LEN];
         size_t cl;
         if (k != 1 || (cl = get_hex(w[0], c, sizeof(c))) == 0)

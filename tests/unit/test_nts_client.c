@@ -224,8 +224,8 @@ static void test_dump_load(void)
     CHECK(!nts_client_load(&b, text, strlen(text), "other.example", addr, sizeof(addr), &port,
                            &when));
     text[strlen(text) - 3] = 'G';
-    CHECK(!nts_client_load(&b, text, strlen(text), "ntp.example", addr, sizeof(addr), &port,
-                           &when));
+    CHECK(
+        !nts_client_load(&b, text, strlen(text), "ntp.example", addr, sizeof(addr), &port, &when));
     CHECK(!b.have_keys);
     CHECK(!nts_client_load(&b, "NNC0\n", 5, "ntp.example", addr, sizeof(addr), &port, &when));
     free(text);
