@@ -107,15 +107,14 @@ size_t nts_ntp_build_response(uint8_t *pkt, size_t len, size_t cap, const uint8_
                                plain_len, 0);
 }
 
-/* Decrypt the Authenticator EF at pkt[off..off + field_len) into plain. Returns 1 if it is
- * well formed and authentic, setting *plain_len. */
-static int auth_decrypt(const uint8_t *pkt, size_t off, size_t field_len, const struct nts_keys *k,
-                        uint8_t *plain, size_t plain_cap, size_t *plain_len)
+size_t nts_ntp_decrypt_auth(const uint8_t *pkt, size_t off, size_t field_len, int aead,
+                            const uint8_t *key, uint8_t *plain, size_t plain_cap, int *ok)
 {
     const uint8_t *body = pkt + off + NTP_EF_HEADER_LEN;
     size_t body_len = field_len - NTP_EF_HEADER_LEN, nonce_len, ct_len;
 
-    if (body_len < AUTH_HEADER_LEN)
+    *ok = 0;
+    if (field_len < NTP_EF_HEADER_LEN || body_len < AUTH_HEADER_LEN)
         return 0;
     nonce_len = get_be16(body);
     ct_len = get_be16(body + 2);
@@ -126,9 +125,9 @@ static int auth_decrypt(const uint8_t *pkt, size_t off, size_t field_len, const 
         AUTH_HEADER_LEN + pad4(nonce_len) + pad4(ct_len) > body_len ||
         AUTH_HEADER_LEN + MIN_NONCE_SPACE + pad4(ct_len) > body_len)
         return 0;
-    *plain_len = ct_len - NTS_AEAD_TAG_LEN;
-    return nts_aead_decrypt(k->aead, k->s2c, body + AUTH_HEADER_LEN, nonce_len, pkt, off,
-                            body + AUTH_HEADER_LEN + pad4(nonce_len), ct_len, plain);
+    *ok = nts_aead_decrypt(aead, key, body + AUTH_HEADER_LEN, nonce_len, pkt, off,
+                           body + AUTH_HEADER_LEN + pad4(nonce_len), ct_len, plain);
+    return ct_len - NTS_AEAD_TAG_LEN;
 }
 
 /* One field of the decrypted plaintext at plain[off..len). chrony is laxer here than in the
@@ -224,7 +223,7 @@ enum nts_ntp_verdict nts_ntp_check_response(const uint8_t *pkt, size_t len,
     struct walk w = {0, 0, 0};
     enum nts_ntp_verdict v;
     size_t plain_len = 0;
-    int usable;
+    int usable, authentic;
 
     if (!pkt || len < NTP_HEADER_LEN || !uid)
         return NTS_NTP_BAD_FORMAT;
@@ -236,8 +235,11 @@ enum nts_ntp_verdict nts_ntp_check_response(const uint8_t *pkt, size_t len,
             return NTS_NTP_NAK;
         return w.has_uid ? NTS_NTP_NO_AUTH : NTS_NTP_NO_UID;
     }
-    if (!keys_valid(k) ||
-        !auth_decrypt(pkt, w.auth_off, w.auth_len, k, plain, sizeof(plain), &plain_len))
+    if (!keys_valid(k))
+        return NTS_NTP_BAD_AUTH;
+    plain_len = nts_ntp_decrypt_auth(pkt, w.auth_off, w.auth_len, k->aead, k->s2c, plain,
+                                     sizeof(plain), &authentic);
+    if (!authentic)
         return NTS_NTP_BAD_AUTH;
     if (!w.has_uid)
         return NTS_NTP_NO_UID;

@@ -79,6 +79,12 @@ size_t nts_ntp_append_auth(uint8_t *pkt, size_t len, size_t cap, int aead, const
                            const uint8_t *nonce, size_t nonce_len, const uint8_t *plain,
                            size_t plain_len, size_t min_ef_len);
 
+/* Decrypt the Authenticator and Encrypted Extension Fields EF at pkt[off..off + field_len)
+ * with key (AEAD aead; associated data pkt[0..off)) into plain. *ok is 1 if the field is well
+ * formed (chrony's nonce and padding rules) and authentic. Returns the plaintext length. */
+size_t nts_ntp_decrypt_auth(const uint8_t *pkt, size_t off, size_t field_len, int aead,
+                            const uint8_t *key, uint8_t *plain, size_t plain_cap, int *ok);
+
 const char *nts_ntp_verdict_name(enum nts_ntp_verdict v);
 
 #endif

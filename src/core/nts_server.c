@@ -10,16 +10,6 @@
  * available. */
 #define SERVER_AEAD NTS_AEAD_AES_SIV_CMAC_256
 #define COOKIE_HEADER (4 + NTS_SERVER_COOKIE_NONCE)
-/* RFC 8915 §5.6: Nonce Length and Ciphertext Length precede the nonce. */
-#define AUTH_HEADER_LEN 4
-/* chrony wants the authenticator body as long as with a 16-byte nonce. */
-#define MIN_NONCE_SPACE 16
-
-static size_t pad4(size_t n)
-{
-    return (n + 3) & ~(size_t)3;
-}
-
 static void key_from_random(struct nts_server_key *k, const uint8_t rnd[NTS_SERVER_KEY_RANDOM])
 {
     k->id = get_be32(rnd);
@@ -212,29 +202,6 @@ static enum nts_server_verdict walk_request(const uint8_t *pkt, size_t len, stru
     return NTS_SERVER_OK;
 }
 
-/* Decrypt the request's Authenticator EF with the C2S key. Returns 1 if well formed and
- * authentic, setting *plain_len. */
-static int auth_decrypt_c2s(const uint8_t *pkt, const struct req_walk *w, const struct nts_keys *k,
-                            uint8_t *plain, size_t plain_cap, size_t *plain_len)
-{
-    const uint8_t *body = pkt + w->auth_off + NTP_EF_HEADER_LEN;
-    size_t body_len = w->auth_len - NTP_EF_HEADER_LEN, nonce_len, ct_len;
-
-    if (body_len < AUTH_HEADER_LEN)
-        return 0;
-    nonce_len = get_be16(body);
-    ct_len = get_be16(body + 2);
-    /* RFC 8915 §5.6: nonce and ciphertext, each padded, fit in the body; chrony also wants a
-     * whole tag and room for a 16-byte nonce. */
-    if (nonce_len < 1 || ct_len < NTS_AEAD_TAG_LEN || ct_len - NTS_AEAD_TAG_LEN > plain_cap ||
-        AUTH_HEADER_LEN + pad4(nonce_len) + pad4(ct_len) > body_len ||
-        AUTH_HEADER_LEN + MIN_NONCE_SPACE + pad4(ct_len) > body_len)
-        return 0;
-    *plain_len = ct_len - NTS_AEAD_TAG_LEN;
-    return nts_aead_decrypt(k->aead, k->c2s, body + AUTH_HEADER_LEN, nonce_len, pkt, w->auth_off,
-                            body + AUTH_HEADER_LEN + pad4(nonce_len), ct_len, plain);
-}
-
 /* Count the encrypted placeholders (RFC 8915 §5.5 allows them inside the authenticator).
  * Returns 0 if a field does not parse or a placeholder is not as long as the cookie. */
 static int count_plain_placeholders(const uint8_t *plain, size_t plain_len, struct req_walk *w)
@@ -269,6 +236,7 @@ enum nts_server_verdict nts_server_check_request(const struct nts_server_keys *k
     struct req_walk w = {NULL, 0, 0, 0, 0, 0, 0, -1};
     enum nts_server_verdict v;
     size_t plain_len = 0;
+    int authentic;
 
     if (!ks || !pkt || !out || len < NTP_HEADER_LEN || len % 4 != 0)
         return NTS_SERVER_BAD_FORMAT;
@@ -287,7 +255,9 @@ enum nts_server_verdict nts_server_check_request(const struct nts_server_keys *k
         return NTS_SERVER_NAK_COOKIE;
     if (!client_keys_valid(&out->keys))
         return NTS_SERVER_BAD_AEAD;
-    if (!auth_decrypt_c2s(pkt, &w, &out->keys, plain, sizeof(plain), &plain_len))
+    plain_len = nts_ntp_decrypt_auth(pkt, w.auth_off, w.auth_len, out->keys.aead, out->keys.c2s,
+                                     plain, sizeof(plain), &authentic);
+    if (!authentic)
         return NTS_SERVER_NAK_AUTH;
     if (!count_plain_placeholders(plain, plain_len, &w))
         return NTS_SERVER_BAD_FORMAT;

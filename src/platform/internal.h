@@ -66,6 +66,8 @@ void plat_files_init(struct platform *p);
 void plat_resolver_init(struct platform *p);
 void plat_resolver_fini(struct platform *p);
 void plat_resolver_dispatch(struct platform *p);
+/* Cryptographically strong random bytes (getrandom; aborts without an entropy source). */
+void plat_random_fill(void *buf, size_t len);
 void plat_nts_ke_init(struct platform *p);
 void plat_nts_ke_fini(struct platform *p);
 /* The pipe to watch for finished NTS-KE sessions, -1 when none is pending. */

@@ -20,7 +20,7 @@ static void on_signal(int sig)
     got_signal = sig;
 }
 
-static void random_bytes(void *ctx, void *buf, size_t len)
+void plat_random_fill(void *buf, size_t len)
 {
     unsigned char *p = buf;
     while (len) {
@@ -33,6 +33,12 @@ static void random_bytes(void *ctx, void *buf, size_t len)
         p += r;
         len -= (size_t)r;
     }
+}
+
+static void random_bytes(void *ctx, void *buf, size_t len)
+{
+    (void)ctx;
+    plat_random_fill(buf, len);
 }
 
 struct platform *platform_new(const struct platform_opts *opts)

@@ -147,21 +147,6 @@ static int session_export_keys(struct nke_session *s, int aead, int compliant, s
     return nke_export_keys(s->tls, ctx_aead, k->key_len, k->c2s, k->s2c);
 }
 
-static void random_fill(void *buf, size_t len)
-{
-    uint8_t *p = buf;
-    while (len > 0) {
-        ssize_t r = getrandom(p, len, 0);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            abort(); /* no entropy source: nothing safe to fall back to */
-        }
-        p += r;
-        len -= (size_t)r;
-    }
-}
-
 /* The accepting answer: NTS_MAX_COOKIES cookies sealing the client's keys. Returns its
  * length, 0 on an internal failure. */
 static size_t session_accept_answer(struct nke_session *s, int aead, int compliant)
@@ -177,7 +162,7 @@ static size_t session_accept_answer(struct nke_session *s, int aead, int complia
     }
     for (int i = 0; i < NTS_MAX_COOKIES; i++) {
         uint8_t nonce[NTS_SERVER_COOKIE_NONCE];
-        random_fill(nonce, sizeof(nonce));
+        plat_random_fill(nonce, sizeof(nonce));
         ptrs[i] = cookies[i];
         lens[i] = nts_server_make_cookie(&s->keys, &k, nonce, cookies[i], sizeof(cookies[i]));
         if (lens[i] == 0)
