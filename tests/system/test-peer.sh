@@ -65,7 +65,7 @@ run_pair() { # run_pair LABEL ADAEMON BDAEMON [PEEROPTIONS]
     check "$label-b-serves-stratum6" sh -c "echo '$out' | grep -q 'mode=4 stratum=6 '"
     out=$($IN "$B/chronyc" -h "$TMPD/a.sock" -n ntpdata 127.0.0.1 2>&1)
     echo "$out" | grep -E '^(NTP tests|Total valid)' | sed "s/^/  $label a: /"
-    check "$label-a-refuses-b-loop" sh -c "echo '$out' | grep -q '^NTP tests       : 111 111 1110'"
+    check "$label-a-refuses-b-loop" sh -c "echo '$out' | grep -q '^NTP tests       : 111 111 [01][01][01]0'"
     stop_all
 }
 
