@@ -1,5 +1,6 @@
 #include "core/keys.h"
 
+#include "lib/hex.h"
 #include "lib/mem.h"
 
 #include <stdlib.h>
@@ -72,17 +73,6 @@ static int parse_id(const char *s, uint32_t *id)
     return 1;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decode the key word in place: "ASCII:text", "HEX:digits" or plain text. Returns the
  * length in bytes, 0 if it cannot be decoded (empty, odd or non-hex digits). */
 static size_t decode_key(char *s)
@@ -93,18 +83,8 @@ static size_t decode_key(char *s)
         memmove(s, s + 6, len - 6 + 1);
         return len - 6;
     }
-    if (strncmp(s, "HEX:", 4) == 0) {
-        size_t n = (len - 4) / 2;
-        if ((len - 4) % 2)
-            return 0;
-        for (size_t i = 0; i < n; i++) {
-            int hi = hex_digit(s[4 + 2 * i]), lo = hex_digit(s[5 + 2 * i]);
-            if (hi < 0 || lo < 0)
-                return 0;
-            s[i] = (char)(hi << 4 | lo);
-        }
-        return n;
-    }
+    if (strncmp(s, "HEX:", 4) == 0)
+        return hex_decode(s + 4, len - 4, (uint8_t *)s, len);
     return len;
 }
 

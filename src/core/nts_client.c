@@ -1,5 +1,6 @@
 #include "core/nts_client.h"
 
+#include "lib/hex.h"
 #include "lib/mem.h"
 #include "lib/ts.h"
 
@@ -157,16 +158,6 @@ void nts_client_get_report(const struct nts_client *n, int *aead, int *key_bits,
 
 #define DUMP_MAGIC "NNC0"
 
-static void put_hex(char *out, const uint8_t *b, size_t n)
-{
-    static const char digits[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 char *nts_client_dump(const struct nts_client *n, const char *name, const char *ntp_addr,
                       int ntp_port, double ke_time)
 {
@@ -178,14 +169,14 @@ char *nts_client_dump(const struct nts_client *n, const char *name, const char *
     if (!n->have_keys || n->n_cookies < 1 || n->keys.key_len > NTS_MAX_KEY_LEN)
         return NULL;
     text = xmalloc(cap);
-    put_hex(s2c, n->keys.s2c, n->keys.key_len);
-    put_hex(c2s, n->keys.c2s, n->keys.key_len);
+    hex_encode(n->keys.s2c, n->keys.key_len, s2c);
+    hex_encode(n->keys.c2s, n->keys.key_len, c2s);
     len =
         (size_t)snprintf(text, cap, "%s\n%s\n%.1f\n%s %d\n%u %d %s %s\n", DUMP_MAGIC, name, ke_time,
                          ntp_addr, ntp_port, (unsigned)n->ke_counter, n->keys.aead, s2c, c2s);
     for (int i = 0; i < n->n_cookies && len < cap; i++) {
         const struct nts_cookie *c = &n->cookies[(n->first + i) % NTS_MAX_COOKIES];
-        put_hex(text + len, c->data, c->len);
+        hex_encode(c->data, c->len, text + len);
         len += 2 * c->len;
         text[len++] = '\n';
         text[len] = '\0';
@@ -195,27 +186,10 @@ char *nts_client_dump(const struct nts_client *n, const char *name, const char *
     return text;
 }
 
-static int hex_val(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 /* Decode a whole hex word into out (at most cap bytes). Returns the length, 0 if invalid. */
 static size_t get_hex(const char *w, uint8_t *out, size_t cap)
 {
-    size_t n = strlen(w);
-    if (n == 0 || n % 2 || n / 2 > cap)
-        return 0;
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hex_val(w[2 * i]), lo = hex_val(w[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return 0;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return n / 2;
+    return hex_decode(w, strlen(w), out, cap);
 }
 
 /* Split the next line of text into at most max words (in buf). Returns the word count, or
