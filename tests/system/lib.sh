@@ -74,3 +74,15 @@ bindcmdaddress /
 pidfile $1.pid
 CONF
 }
+
+# self_signed_cert KEY CERT CN [SAN]: an EC P-256 self-signed certificate for NTS
+# tests (SAN as openssl's subjectAltName value, e.g. DNS:localhost,IP:127.0.0.1).
+self_signed_cert() {
+    if [ -n "${4:-}" ]; then
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 30 -nodes \
+            -subj "/CN=$3" -addext "subjectAltName=$4" -keyout "$1" -out "$2" >/dev/null 2>&1
+    else
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 30 -nodes \
+            -subj "/CN=$3" -keyout "$1" -out "$2" >/dev/null 2>&1
+    fi
+}

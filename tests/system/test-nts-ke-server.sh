@@ -23,9 +23,8 @@ fi
 chmod 700 "$TMPD"
 REQ="$IN python3 tests/system/ntske_req.py"
 
-if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
-    -keyout "$TMPD/key.pem" -out "$TMPD/cert.pem" -subj /CN=localhost \
-    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" 2>/dev/null; then
+if ! self_signed_cert "$TMPD/key.pem" "$TMPD/cert.pem" localhost \
+    "DNS:localhost,IP:127.0.0.1,IP:::1"; then
     fail "nts-ke-server-certificate"
     exit 1
 fi

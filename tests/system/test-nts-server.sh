@@ -13,9 +13,7 @@ fi
 pick_ports 15123
 KE=$((P3 + 4000))
 chmod 700 "$TMPD"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 2 -nodes \
-    -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-    -keyout "$TMPD/key.pem" -out "$TMPD/cert.pem" >/dev/null 2>&1
+self_signed_cert "$TMPD/key.pem" "$TMPD/cert.pem" localhost "DNS:localhost,IP:127.0.0.1"
 
 cat >"$TMPD/s.conf" <<CONF
 local stratum 1

@@ -13,11 +13,8 @@ fi
 pick_ports 14123
 KE=$((P3 + 4000)) # NTS-KE port (4125 in a namespace)
 chmod 700 "$TMPD"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 2 -nodes \
-    -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-    -keyout "$TMPD/key.pem" -out "$TMPD/cert.pem" >/dev/null 2>&1
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 2 -nodes \
-    -subj /CN=other -keyout "$TMPD/other-key.pem" -out "$TMPD/other.pem" >/dev/null 2>&1
+self_signed_cert "$TMPD/key.pem" "$TMPD/cert.pem" localhost "DNS:localhost,IP:127.0.0.1"
+self_signed_cert "$TMPD/other-key.pem" "$TMPD/other.pem" other
 
 cat >"$TMPD/s.conf" <<EOF
 local stratum 1
