@@ -63,7 +63,16 @@ run_pair() { # run_pair LABEL ADAEMON BDAEMON [PEEROPTIONS]
     check "$label-b-mode-symmetric-active" sh -c "echo '$out' | grep -q '^Mode            : Symmetric active'"
     out=$($IN python3 tests/system/ntpreq.py 127.0.0.1 $P2 4 3)
     check "$label-b-serves-stratum6" sh -c "echo '$out' | grep -q 'mode=4 stratum=6 '"
-    out=$($IN "$B/chronyc" -h "$TMPD/a.sock" -n ntpdata 127.0.0.1 2>&1)
+    # A judges B's time by the last packet it received: wait (up to 20 s) until that
+    # packet came from B synchronised (test 6 passes), then test D must refuse it.
+    i=0
+    while :; do
+        out=$($IN "$B/chronyc" -h "$TMPD/a.sock" -n ntpdata 127.0.0.1 2>&1)
+        echo "$out" | grep -q '^NTP tests       : 111 111 ' && break
+        [ $i -ge 40 ] && break
+        sleep 0.5
+        i=$((i + 1))
+    done
     echo "$out" | grep -E '^(NTP tests|Total valid)' | sed "s/^/  $label a: /"
     check "$label-a-refuses-b-loop" sh -c "echo '$out' | grep -q '^NTP tests       : 111 111 [01][01][01]0'"
     stop_all
