@@ -38,7 +38,7 @@ for t in "$B"/tests/unit/test_*; do
     run_suite "unit/$(basename "$t")" "$t"
 done
 if [ -x "$B/tests/sim/sim" ]; then
-    run_suite sim "$B/tests/sim/sim"
+    run_suite sim sh tests/sim/check-figures.sh
 fi
 for r in "$B"/fuzz/replay_*; do
     [ -x "$r" ] || continue
