@@ -8,14 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int precision_to_log2(double precision)
-{
-    /* RFC 5905 §7.3: precision as the log2 rounded up of the clock resolution. */
-    if (!(precision > 0))
-        precision = 1e-9;
-    return (int)ceil(log2(precision));
-}
-
 struct node *node_new(const struct config *cfg, const struct env *env, const struct node_opts *opts)
 {
     struct node *n = xcalloc(1, sizeof(*n));
@@ -26,7 +18,6 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     env->random.bytes(env->random.ctx, &seed, sizeof(seed));
     rng_seed(&n->rng, seed);
     sched_init(&n->sched);
-    n->precision_log2 = precision_to_log2(opts->precision);
     n->serve.socks[0] = n->serve.socks[1] = -1;
     cmdmon_server_init(n);
     n->cmd.rt.noclock = opts->noclock;

@@ -41,7 +41,6 @@ struct node {
     struct node_opts opts;
     struct rng rng;
     struct sched sched;
-    int precision_log2;
     struct ntp_serve serve;
     struct clientlog *clientlog; /* per-client accounting (NTP, commands), serverstats */
     struct cmdmon_server cmd;    /* command sockets and handlers (cmdmon_server.c) */

@@ -1,8 +1,8 @@
-/* The node's reference: glue around the pure clock model (core/clock) and
- * discipline (core/discipline). It performs clock commands through
- * env->clock, fans every clock change out to the sources' statistics and
- * protocol state and to the scheduler, keeps the drift file, logs chrony's
- * messages and provides the served NTP reference and the tracking report.
+/* The node's reference: the daemon's side of the engine (core/engine). It performs the
+ * engine's clock commands through env->clock, tells the engine the result, fans every
+ * clock change out to the sources' statistics and protocol state and to the scheduler,
+ * keeps the drift file and the leap second table, logs chrony's messages and provides the
+ * served NTP reference and the tracking report.
  *
  * Times: "raw" = what env->clock.read returns; "cooked" = raw corrected by
  * the clock model (our best estimate of true time). */
@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/discipline.h"
+#include "core/engine.h"
 #include "core/leapdb.h"
 #include "core/ntp_server.h"
 #include "core/select.h"
@@ -21,20 +22,11 @@
 struct node;
 
 struct reference {
-    struct clock clock;
-    struct discipline disc;
-    int started;          /* drift file read, timers armed */
-    uint64_t clock_timer; /* sched id of the clock model's slew timer */
-    uint64_t disc_timer;  /* sched id of the discipline's leap/fallback timer */
+    struct engine engine; /* clock model, discipline, their timers, jump detection */
+    uint64_t timer;       /* sched id of the engine's timer */
     uint64_t drift_timer; /* periodic drift file save */
     int freq_refused;     /* env->clock.set_freq failed (logged once) */
     int step_refused;     /* env->clock.step failed (logged once) */
-    uint64_t n_updates;   /* reference updates applied */
-    uint64_t n_steps;     /* steps performed */
-    /* Detection of jumps of the raw clock (chrony's scheduler does this). */
-    struct timespec last_wake;     /* raw time of the previous wake-up */
-    struct timespec expected_wake; /* latest deadline the loop was told about */
-    int have_last_wake, have_expected_wake;
     /* Leap second table of leapseclist or leapsectz (reference_leap.c). */
     struct leapdb leapdb;
     enum { LEAPSRC_NONE = 0, LEAPSRC_LIST, LEAPSRC_TZ } leap_src;
@@ -63,10 +55,9 @@ void reference_leap_free(struct node *n);
 
 /* The loop will wake at raw time `when` at the latest (node_next_timeout). */
 void reference_expect_wake(struct node *n, const struct timespec *when);
-/* Start of a wake-up at raw time now: a clock that went back, or forward
- * past the expected wake-up, by more than 10 s was stepped by someone else
- * (logged as chrony does); the clock model, the reference and every source
- * start afresh. Returns 1 if a jump was detected. */
+/* Start of a wake-up at raw time now (engine_on_wake): a jump of the clock is
+ * logged as chrony does; the clock model, the reference and every source start
+ * afresh. Returns 1 if a jump was detected. */
 int reference_check_jump(struct node *n, const struct timespec *now);
 /* The clock model's estimate of the clock's own frequency error (chrony's absolute
  * frequency, ppm, positive = the uncompensated clock runs fast): what the node
@@ -77,8 +68,9 @@ double reference_base_freq_ppm(const struct node *n);
 void reference_cooked_time(const struct node *n, const struct timespec *raw,
                            struct timespec *cooked, double *err);
 
-/* Perform a clock command: driver calls, fan-out of the changes to the
- * discipline, every source and the scheduler, dispersion, log events, timers. */
+/* Perform a clock command of the engine: driver calls, the result to the engine
+ * (engine_commit), fan-out of the changes to every source and the scheduler, dispersion,
+ * log events, then the command that follows, if any; timers. */
 void reference_apply(struct node *n, const struct timespec *raw_now, struct clock_cmd *cmd);
 
 /* A reference update from source selection (chrony's REF_SetReference). */
@@ -86,6 +78,11 @@ void reference_update(struct node *n, const struct timespec *raw_now,
                       const struct select_reference *ref);
 /* Selection lost (chrony's REF_SetUnsynchronised). */
 void reference_unsynchronise(struct node *n, const struct timespec *raw_now);
+/* The sources changed their leap vote. */
+void reference_update_leap(struct node *n, const struct timespec *raw_now, int leap);
+/* chronyc dfreq (ppm) and doffset (s): 0, or -1 for an invalid offset. */
+void reference_accumulate_freq(struct node *n, const struct timespec *raw_now, double dfreq_ppm);
+int reference_accumulate_offset(struct node *n, const struct timespec *raw_now, double doffset);
 
 /* What our NTP server advertises at raw time raw_now: the synchronised
  * state, the local reference, or unsynchronised. */

@@ -462,15 +462,9 @@ int sources_onoffline(struct node *n, const struct timespec *raw_now)
 
 int sources_set_local(struct node *n, const struct cmdmon_req_local *l)
 {
-    struct disc_config *c = &n->ref.disc.cfg;
-
-    disc_set_local(&n->ref.disc, l->on_off != 0, l->stratum, l->orphan, l->distance);
-    if (l->on_off) {
-        /* LOCAL2 leaves these zero, which are chrony's defaults then. */
-        c->local_activate = l->activate;
-        c->local_wait_synced = l->wait_synced;
-        c->local_wait_unsynced = l->wait_unsynced;
-    }
+    /* LOCAL2 leaves activate and the wait times zero, which are chrony's defaults then. */
+    engine_set_local(&n->ref.engine, l->on_off != 0, l->stratum, l->orphan, l->distance,
+                     l->activate, l->wait_synced, l->wait_unsynced);
     n->cmd.rt.local_set = 1;
     n->cmd.rt.local = *l;
     return CMDMON_STT_SUCCESS;
@@ -478,23 +472,15 @@ int sources_set_local(struct node *n, const struct cmdmon_req_local *l)
 
 int sources_manual_dfreq(struct node *n, double dfreq_ppm, const struct timespec *raw_now)
 {
-    struct clock_cmd cmd;
-
-    clock_cmd_init(&cmd);
-    clock_accumulate_freq(&n->ref.clock, raw_now, dfreq_ppm * 1e-6, &cmd);
-    reference_apply(n, raw_now, &cmd);
+    reference_accumulate_freq(n, raw_now, dfreq_ppm);
     LOG_INFO(n->env->log, "Accumulated delta freq of %.3fppm", dfreq_ppm);
     return CMDMON_STT_SUCCESS;
 }
 
 int sources_manual_doffset(struct node *n, double doffset, const struct timespec *raw_now)
 {
-    struct clock_cmd cmd;
-
-    clock_cmd_init(&cmd);
-    if (!clock_accumulate_offset(&n->ref.clock, raw_now, doffset, 0.0, &cmd))
+    if (reference_accumulate_offset(n, raw_now, doffset) < 0)
         return CMDMON_STT_FAILED;
-    reference_apply(n, raw_now, &cmd);
     LOG_INFO(n->env->log, "Accumulated delta offset of %.6f seconds", doffset);
     return CMDMON_STT_SUCCESS;
 }

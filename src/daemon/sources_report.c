@@ -409,7 +409,7 @@ static int op_control(void *ctx, const struct cmdmon_request *req, const struct 
         sources_select(n, -1, now);
         return CMDMON_STT_SUCCESS;
     case CMDMON_REQ_MODIFY_MAXUPDATESKEW:
-        disc_set_max_update_skew(&n->ref.disc, req->u.value.value);
+        engine_set_max_update_skew(&n->ref.engine, req->u.value.value);
         return CMDMON_STT_SUCCESS;
     case CMDMON_REQ_MAKESTEP:
         return reference_make_step(n, now) == 0 ? CMDMON_STT_SUCCESS : CMDMON_STT_FAILED;

@@ -182,7 +182,7 @@ void sources_process_sample(struct source *s, const struct ntp_sample *smp,
     char name[300];
 
     reference_cooked_time(n, raw_now, &cooked_now, NULL);
-    if (disc_leap_second_close(&n->ref.disc, &cooked_now, raw_now, &smp->time, smp->offset)) {
+    if (engine_leap_second_close(&n->ref.engine, raw_now, &smp->time, smp->offset)) {
         LOG_DEBUG(n->env->log, "Dropping sample around leap second");
         return;
     }
@@ -277,13 +277,12 @@ void sources_select(struct node *n, int updated, const struct timespec *raw_now)
     struct sources *ss = &n->srcs;
     struct select_result res;
     struct timespec cooked_now;
-    struct disc_outcome out;
 
     if (ss->n == 0)
         return;
     reference_cooked_time(n, raw_now, &cooked_now, NULL);
     fill_inputs(n, &cooked_now);
-    ss->sel_cfg.orphan_stratum = disc_get_orphan_stratum(&n->ref.disc);
+    ss->sel_cfg.orphan_stratum = engine_orphan_stratum(&n->ref.engine);
     select_run(ss->sel, &ss->sel_cfg, ss->inputs, ss->n, updated, &res);
     ss->pending_replace = -1;
     log_select_events(n, &res);
@@ -299,8 +298,7 @@ void sources_select(struct node *n, int updated, const struct timespec *raw_now)
     } else if (res.unsynchronise) {
         reference_unsynchronise(n, raw_now);
     } else if (res.leap_valid && res.selected >= 0) {
-        disc_update_leap(&n->ref.disc, raw_now, res.leap, &out);
-        reference_apply(n, raw_now, &out.cmd);
+        reference_update_leap(n, raw_now, res.leap);
     }
     if (ss->pending_replace >= 0)
         sources_handle_bad(n, ss->pending_replace, raw_now);

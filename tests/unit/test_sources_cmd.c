@@ -600,7 +600,7 @@ static void test_dfreq_doffset(void)
     q.u.value.value = 0.5;
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DOFFSET2), CMDMON_STT_SUCCESS);
     CHECK(fake_env_log_contains(&w.f, "Accumulated delta offset of 0.500000 seconds"));
-    CHECK_NEAR(clock_remaining_offset(&w.n->ref.clock, &w.f.now), 0.5, 1e-3);
+    CHECK_NEAR(clock_remaining_offset(&w.n->ref.engine.clock, &w.f.now), 0.5, 1e-3);
     world_fini(&w);
 }
 
