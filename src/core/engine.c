@@ -1,39 +1,69 @@
-/* The synchronisation engine (see engine.h): the clock model and the discipline behind one
- * interface of events in and plain values out. */
-#include "core/engine.h"
+/* The synchronisation engine (see engine.h): the outcome list, the clock model and the
+ * discipline, their commands and timers, jump detection. The sources' part is in
+ * engine_sources.c. */
+#include "core/engine_int.h"
 
+#include "lib/mem.h"
 #include "lib/ts.h"
 
 #include <assert.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
-static void out_init(struct engine_out *out)
+void engine_out_init(struct engine_out *o)
 {
-    memset(out, 0, sizeof(*out));
-    clock_cmd_init(&out->cmd);
-    out->verdict = DISC_NOTHING;
+    memset(o, 0, sizeof(*o));
 }
 
-/* A discipline outcome as the engine's: the same command, log line and drift request. */
-static void out_from_disc(struct engine_out *out, const struct disc_outcome *d)
+void engine_out_clear(struct engine_out *o)
 {
-    out->cmd = d->cmd;
-    out->verdict = d->verdict;
-    out->log = d->log;
-    out->write_drift = d->write_drift;
-    out->drift_freq_ppm = d->drift_freq_ppm;
-    out->drift_skew_ppm = d->drift_skew_ppm;
+    o->n = 0;
+    o->pkt_len = 0;
 }
 
-void engine_init(struct engine *e, const struct engine_config *cfg, const struct timespec *raw_now)
+void engine_out_fini(struct engine_out *o)
+{
+    free(o->a);
+    free(o->pkt);
+    memset(o, 0, sizeof(*o));
+}
+
+struct engine_action *engine_out_add(struct engine_out *o, enum engine_act_type type, int source)
+{
+    struct engine_action *a;
+
+    if (o->n == o->cap) {
+        o->cap = o->cap ? 2 * o->cap : 16;
+        o->a = xrealloc(o->a, sizeof(*o->a) * (size_t)o->cap);
+    }
+    a = &o->a[o->n++];
+    memset(a, 0, sizeof(*a));
+    a->type = type;
+    a->source = source;
+    return a;
+}
+
+uint8_t *engine_out_packet(struct engine_out *o, size_t cap, size_t *off)
+{
+    if (o->pkt_cap - o->pkt_len < cap) {
+        o->pkt_cap = o->pkt_len + cap > 2 * o->pkt_cap ? o->pkt_len + cap : 2 * o->pkt_cap;
+        o->pkt = xrealloc(o->pkt, o->pkt_cap);
+    }
+    *off = o->pkt_len;
+    return o->pkt + o->pkt_len;
+}
+
+void engine_init(struct engine *e, const struct engine_config *cfg, struct rng *rng,
+                 const struct timespec *raw_now)
 {
     struct clock_cmd cmd;
     double freq = clock_freq_from_driver(cfg->driver_freq_ppm);
 
-    assert(cfg->mode != DISC_MODE_IGNORE);
+    assert(rng && cfg->mode != DISC_MODE_IGNORE);
     memset(e, 0, sizeof(*e));
     e->cfg = *cfg;
+    e->rng = rng;
     /* The driver's current frequency is the model's starting point; nothing needs to be
      * applied until the drift file is read in engine_start. */
     clock_cmd_init(&cmd);
@@ -41,72 +71,172 @@ void engine_init(struct engine *e, const struct engine_config *cfg, const struct
     disc_init(&e->disc, &cfg->disc, &e->clock, raw_now);
     if (cfg->mode != DISC_MODE_NORMAL)
         disc_set_mode(&e->disc, cfg->mode);
+    e->sel = select_new();
+    leapdb_init(&e->leapdb);
+    e->selected = -1;
+    e->pending_replace = -1;
+}
+
+void engine_fini(struct engine *e)
+{
+    for (int i = 0; i < e->n; i++)
+        engine_source_free(e->v[i]);
+    free(e->v);
+    free(e->inputs);
+    select_free(e->sel);
+    leapdb_free(&e->leapdb);
+    memset(e, 0, sizeof(*e));
+}
+
+void engine_set_log_mask(struct engine *e, unsigned mask)
+{
+    e->cfg.log_mask = mask;
+}
+
+void engine_set_serving(struct engine *e, int serving)
+{
+    e->serving = serving;
+}
+
+void engine_log_tracking(struct engine *e, const struct timespec *raw_now,
+                         const struct disc_log_entry *l, int source, struct engine_out *out)
+{
+    struct engine_action *a;
+
+    if (!l->valid || !(e->cfg.log_mask & ENGINE_LOG_TRACKING))
+        return;
+    a = engine_out_add(out, ENGINE_ACT_LOG_TRACKING, source);
+    a->u.tracking.log = *l;
+    engine_cooked_time(e, raw_now, &a->u.tracking.when, NULL);
 }
 
 void engine_start(struct engine *e, const struct timespec *raw_now, int have_file, int file_ok,
                   double freq_ppm, double skew_ppm, struct engine_out *out)
 {
     struct disc_outcome d;
+    struct disc_log_entry l;
 
     assert(!e->started);
-    out_init(out);
     disc_init_frequency(&e->disc, raw_now, have_file, file_ok, freq_ppm, skew_ppm, &d);
-    out->cmd = d.cmd;
     e->started = 1;
+    engine_apply(e, raw_now, &d.cmd, out);
+    /* chrony's first tracking.log line: the unsynchronised start. */
+    disc_unsync_log(&e->disc, raw_now, &l);
+    engine_log_tracking(e, raw_now, &l, -1, out);
 }
 
-void engine_unsync_log(const struct engine *e, const struct timespec *raw_now,
-                       struct disc_log_entry *log)
+static void adjust_ts(struct timespec *t, const struct clock_change *ch)
 {
-    disc_unsync_log(&e->disc, raw_now, log);
+    ts_add(t, t, ts_diff(&ch->cooked, t) * ch->dfreq - ch->doffset);
 }
 
-int clock_cmd_pending(const struct clock_cmd *cmd)
+/* A clock change reaches everything kept in cooked time, and a step the deadlines kept in
+ * raw time. */
+static void fan_out_change(struct engine *e, const struct clock_change *ch,
+                           const struct timespec *raw_now, struct clock_cmd *extra,
+                           struct engine_out *out)
 {
-    return cmd->set_freq || cmd->step || cmd->set_leap || cmd->set_sync || cmd->n_events ||
-           cmd->n_changes;
+    disc_on_clock_change(&e->disc, ch, extra);
+    for (int i = 0; i < e->n; i++) {
+        struct engine_source *s = e->v[i];
+        sourcestats_slew_samples(s->stats, &ch->cooked, ch->dfreq, ch->doffset);
+        ntp_client_slew_times(&s->client, &ch->cooked, ch->dfreq, ch->doffset);
+        if (s->have_tx)
+            adjust_ts(&s->tx_cooked, ch);
+    }
+    if (ch->type != CLOCK_CHANGE_ADJUST)
+        engine_sources_on_step(e, ch->doffset);
+    if (ch->type == CLOCK_CHANGE_UNKNOWN_STEP)
+        engine_sources_on_unknown_step(e, raw_now, out);
 }
 
-void engine_commit(struct engine *e, const struct timespec *raw_now, int driver_ok,
-                   struct clock_cmd *cmd, struct engine_fanout *fo)
+void engine_apply(struct engine *e, const struct timespec *raw_now, struct clock_cmd *cmd,
+                  struct engine_out *out)
 {
+    struct engine_action *a = engine_out_add(out, ENGINE_ACT_CLOCK, -1);
     struct clock_cmd extra;
-    int step_ok = !cmd->step || (driver_ok & ENGINE_DRIVER_STEP_OK);
 
-    (void)raw_now;
     assert(cmd->n_changes <= CLOCK_CMD_MAX_CHANGES && cmd->n_events <= CLOCK_CMD_MAX_EVENTS);
-    memset(fo, 0, sizeof(*fo));
-    if (cmd->step) {
-        if (step_ok)
-            e->n_steps++;
-        else
-            clock_undo_step(&e->clock, cmd->step_offset);
-    }
-    clock_cmd_init(&extra);
+    a->u.clock.cmd = *cmd;
+    a->u.clock.cmd.n_changes = 0;
+    a->u.clock.cmd.n_events = 0;
     for (int i = 0; i < cmd->n_changes; i++) {
-        const struct clock_change *ch = &cmd->changes[i];
-        if (ch->type == CLOCK_CHANGE_STEP && !step_ok)
+        if (cmd->changes[i].type == CLOCK_CHANGE_ADJUST)
             continue;
-        /* Reference times stay on the cooked timescale; a step may reschedule a leap
-         * second and an unknown step unsynchronises: their commands come next. */
-        disc_on_clock_change(&e->disc, ch, &extra);
-        fo->changes[fo->n_changes++] = *ch;
+        a->u.clock.shift += cmd->changes[i].doffset;
+        if (cmd->changes[i].type == CLOCK_CHANGE_STEP) {
+            a->u.clock.has_step_change = 1;
+            a->u.clock.step_change = cmd->changes[i];
+        }
     }
-    fo->dispersion = cmd->dispersion;
-    fo->n_events = cmd->n_events;
-    memcpy(fo->events, cmd->events, sizeof(fo->events[0]) * (size_t)cmd->n_events);
-    *cmd = extra;
+    if (cmd->step)
+        e->n_steps++;
+    clock_cmd_init(&extra);
+    for (int i = 0; i < cmd->n_changes; i++)
+        fan_out_change(e, &cmd->changes[i], raw_now, &extra, out);
+    if (cmd->dispersion > 0.0)
+        for (int i = 0; i < e->n; i++)
+            sourcestats_add_dispersion(e->v[i]->stats, cmd->dispersion);
+    for (int i = 0; i < cmd->n_events; i++)
+        engine_out_add(out, ENGINE_ACT_EVENT, -1)->u.event = cmd->events[i];
+    /* Commands from the fan-out (a rescheduled leap second, or an unsynchronised state
+     * after an unknown step) have no further changes. */
+    if (extra.set_freq || extra.step || extra.set_leap || extra.set_sync || extra.n_events ||
+        extra.n_changes)
+        engine_apply(e, raw_now, &extra, out);
+    e->clock_seq = ++e->seq;
+}
+
+void engine_step_refused(struct engine *e, const struct engine_clock_act *act,
+                         const struct timespec *raw_now, struct engine_out *out)
+{
+    struct clock_change back;
+    struct clock_cmd extra;
+
+    assert(act->cmd.step);
+    clock_undo_step(&e->clock, act->cmd.step_offset);
+    e->n_steps--;
+    if (!act->has_step_change)
+        return;
+    back = act->step_change;
+    back.doffset = -back.doffset;
+    clock_cmd_init(&extra);
+    fan_out_change(e, &back, raw_now, &extra, out);
+}
+
+void engine_set_leapdb(struct engine *e, struct leapdb *db, int is_list)
+{
+    leapdb_free(&e->leapdb);
+    e->leapdb = *db;
+    leapdb_init(db);
+    e->leap_src = is_list ? 1 : 2;
+}
+
+/* The table's leap second at the end of the UTC day of cooked_now (none without a table);
+ * asks once for a warning when the list expired. */
+static int leap_today(struct engine *e, const struct timespec *raw_now, struct engine_out *out)
+{
+    struct timespec cooked;
+    int tai;
+
+    if (!e->leap_src)
+        return DISC_LEAP_NORMAL;
+    engine_cooked_time(e, raw_now, &cooked, NULL);
+    if (e->leap_src == 1 && e->leapdb.expiry && cooked.tv_sec >= e->leapdb.expiry &&
+        !e->leap_expiry_warned) {
+        engine_out_add(out, ENGINE_ACT_LEAP_LIST_EXPIRED, -1);
+        e->leap_expiry_warned = 1;
+    }
+    return leapdb_get(&e->leapdb, cooked.tv_sec, &tai);
 }
 
 void engine_update(struct engine *e, const struct timespec *raw_now,
-                   const struct select_reference *ref, double fuzz, int db_leap,
-                   struct engine_out *out)
+                   const struct select_reference *ref, int ref_source, struct engine_out *out)
 {
     struct disc_update u;
     struct disc_outcome d;
+    struct engine_action *a;
 
-    assert(fuzz >= 0.0 && fuzz <= 1.0);
-    out_init(out);
     memset(&u, 0, sizeof(u));
     u.stratum = ref->stratum;
     u.leap = ref->leap;
@@ -120,19 +250,25 @@ void engine_update(struct engine *e, const struct timespec *raw_now,
     u.skew = ref->skew;
     u.root_delay = ref->root_delay;
     u.root_dispersion = ref->root_dispersion;
-    u.ref_time_fuzz = fuzz;
-    u.db_leap = db_leap;
+    u.ref_time_fuzz = rng_uniform(e->rng);
+    u.db_leap = leap_today(e, raw_now, out);
     disc_update(&e->disc, raw_now, &u, &d);
-    out_from_disc(out, &d);
     if (d.verdict == DISC_APPLIED)
         e->n_updates++;
+    engine_apply(e, raw_now, &d.cmd, out);
+    engine_log_tracking(e, raw_now, &d.log, ref_source, out);
+    if (d.write_drift) {
+        a = engine_out_add(out, ENGINE_ACT_DRIFT, -1);
+        a->u.drift.freq_ppm = d.drift_freq_ppm;
+        a->u.drift.skew_ppm = d.drift_skew_ppm;
+    }
     if (d.verdict == DISC_EXIT_MAXCHANGE)
-        out->quit = 1;
+        engine_out_add(out, ENGINE_ACT_QUIT, -1);
     if (d.verdict == DISC_MODE_DONE) {
         /* -q/-Q: the one measurement is made (and logged): exit */
-        out->mode_done = 1;
-        out->exit_status = d.mode_result ? 0 : 1;
-        out->quit = 1;
+        a = engine_out_add(out, ENGINE_ACT_QUIT, -1);
+        a->u.quit.mode_done = 1;
+        a->u.quit.exit_status = d.mode_result ? 0 : 1;
     }
 }
 
@@ -140,9 +276,9 @@ void engine_unsynchronise(struct engine *e, const struct timespec *raw_now, stru
 {
     struct disc_outcome d;
 
-    out_init(out);
     disc_set_unsynchronised(&e->disc, raw_now, &d);
-    out_from_disc(out, &d);
+    engine_apply(e, raw_now, &d.cmd, out);
+    engine_log_tracking(e, raw_now, &d.log, -1, out);
 }
 
 void engine_update_leap(struct engine *e, const struct timespec *raw_now, int leap,
@@ -150,29 +286,41 @@ void engine_update_leap(struct engine *e, const struct timespec *raw_now, int le
 {
     struct disc_outcome d;
 
-    out_init(out);
     disc_update_leap(&e->disc, raw_now, leap, &d);
-    out->cmd = d.cmd;
+    engine_apply(e, raw_now, &d.cmd, out);
 }
 
 int engine_make_step(struct engine *e, const struct timespec *raw_now, struct engine_out *out)
 {
-    out_init(out);
-    return clock_make_step(&e->clock, raw_now, &out->cmd);
+    struct clock_cmd cmd;
+
+    clock_cmd_init(&cmd);
+    if (!clock_make_step(&e->clock, raw_now, &cmd))
+        return 0;
+    engine_apply(e, raw_now, &cmd, out);
+    return 1;
 }
 
 void engine_accumulate_freq(struct engine *e, const struct timespec *raw_now, double dfreq_ppm,
                             struct engine_out *out)
 {
-    out_init(out);
-    clock_accumulate_freq(&e->clock, raw_now, dfreq_ppm * 1e-6, &out->cmd);
+    struct clock_cmd cmd;
+
+    clock_cmd_init(&cmd);
+    clock_accumulate_freq(&e->clock, raw_now, dfreq_ppm * 1e-6, &cmd);
+    engine_apply(e, raw_now, &cmd, out);
 }
 
 int engine_accumulate_offset(struct engine *e, const struct timespec *raw_now, double doffset,
                              struct engine_out *out)
 {
-    out_init(out);
-    return clock_accumulate_offset(&e->clock, raw_now, doffset, 0.0, &out->cmd);
+    struct clock_cmd cmd;
+
+    clock_cmd_init(&cmd);
+    if (!clock_accumulate_offset(&e->clock, raw_now, doffset, 0.0, &cmd))
+        return 0;
+    engine_apply(e, raw_now, &cmd, out);
+    return 1;
 }
 
 void engine_set_local(struct engine *e, int enabled, int stratum, int orphan, double distance,
@@ -191,20 +339,6 @@ void engine_set_max_update_skew(struct engine *e, double skew_ppm)
     disc_set_max_update_skew(&e->disc, skew_ppm);
 }
 
-int engine_leap_second_close(const struct engine *e, const struct timespec *raw_now,
-                             const struct timespec *sample_time, double offset)
-{
-    struct timespec cooked_now;
-
-    engine_cooked_time(e, raw_now, &cooked_now, NULL);
-    return disc_leap_second_close(&e->disc, &cooked_now, raw_now, sample_time, offset);
-}
-
-int engine_orphan_stratum(const struct engine *e)
-{
-    return disc_get_orphan_stratum(&e->disc);
-}
-
 /* Raw deadline of the discipline's timer (kept in cooked time). */
 static int disc_timer_raw(const struct engine *e, struct timespec *when)
 {
@@ -216,37 +350,75 @@ static int disc_timer_raw(const struct engine *e, struct timespec *when)
     return 1;
 }
 
-int engine_next_timer(const struct engine *e, struct timespec *raw_when)
+/* The earliest timer: -2 the clock model's, -1 the discipline's, else a source's index. */
+static int earliest(const struct engine *e, struct timespec *when)
 {
     struct timespec d;
+    uint64_t seq = e->clock_seq;
+    int which = -2;
 
+    clock_next_timer(&e->clock, when);
+    if (disc_timer_raw(e, &d) && ts_cmp(&d, when) < 0) {
+        *when = d;
+        which = -1;
+    }
+    for (int i = 0; i < e->n; i++) {
+        const struct engine_source *s = e->v[i];
+        int c;
+        if (!s->armed)
+            continue;
+        c = ts_cmp(&s->tx_when, when);
+        if (c < 0 || (c == 0 && s->tx_seq < seq)) {
+            *when = s->tx_when;
+            seq = s->tx_seq;
+            which = i;
+        }
+    }
+    return which;
+}
+
+int engine_next_timer(const struct engine *e, struct timespec *raw_when)
+{
     if (!e->started)
         return 0;
-    clock_next_timer(&e->clock, raw_when);
-    if (disc_timer_raw(e, &d) && ts_cmp(&d, raw_when) < 0)
-        *raw_when = d;
+    (void)earliest(e, raw_when);
     return 1;
+}
+
+int engine_due_source(const struct engine *e, const struct timespec *raw_now)
+{
+    struct timespec when;
+    int which;
+
+    if (!e->started)
+        return -1;
+    which = earliest(e, &when);
+    return which >= 0 && ts_cmp(&when, raw_now) <= 0 ? which : -1;
 }
 
 int engine_on_timer(struct engine *e, const struct timespec *raw_now, struct engine_out *out)
 {
     struct timespec when;
+    struct clock_cmd cmd;
     struct disc_outcome d;
+    int which;
 
-    out_init(out);
     if (!e->started)
         return 0;
-    clock_next_timer(&e->clock, &when);
-    if (ts_cmp(&when, raw_now) <= 0) {
-        clock_on_timer(&e->clock, raw_now, &out->cmd);
-        return 1;
-    }
-    if (disc_timer_raw(e, &when) && ts_cmp(&when, raw_now) <= 0) {
+    which = earliest(e, &when);
+    if (ts_cmp(&when, raw_now) > 0)
+        return 0;
+    if (which >= 0) {
+        engine_source_transmit(e, which, raw_now, out);
+    } else if (which == -2) {
+        clock_cmd_init(&cmd);
+        clock_on_timer(&e->clock, raw_now, &cmd);
+        engine_apply(e, raw_now, &cmd, out);
+    } else {
         disc_on_timer(&e->disc, raw_now, &d);
-        out->cmd = d.cmd;
-        return 1;
+        engine_apply(e, raw_now, &d.cmd, out);
     }
-    return 0;
+    return 1;
 }
 
 void engine_expect_wake(struct engine *e, const struct timespec *when)
@@ -257,10 +429,10 @@ void engine_expect_wake(struct engine *e, const struct timespec *when)
 
 int engine_on_wake(struct engine *e, const struct timespec *now, struct engine_out *out)
 {
+    struct clock_cmd cmd;
     double jump = 0.0;
     int dir = 0;
 
-    out_init(out);
     if (e->have_last_wake && ts_diff(now, &e->last_wake) < -ENGINE_JUMP_THRESHOLD) {
         /* chrony measures the time spent in select() (the whole timeout when it expired)
          * and takes the jump as the difference from the expected reading. The loop does
@@ -280,7 +452,9 @@ int engine_on_wake(struct engine *e, const struct timespec *now, struct engine_o
     e->have_expected_wake = 0;
     if (jump != 0.0 && e->started) {
         /* The change's doffset is positive when time moved back: -jump. */
-        clock_notify_unknown_step(&e->clock, now, -jump, fabs(jump), &out->cmd);
+        clock_cmd_init(&cmd);
+        clock_notify_unknown_step(&e->clock, now, -jump, fabs(jump), &cmd);
+        engine_apply(e, now, &cmd, out);
     }
     return jump != 0.0 ? dir : 0;
 }
@@ -294,6 +468,16 @@ void engine_cooked_time(const struct engine *e, const struct timespec *raw, stru
 double engine_base_freq_ppm(const struct engine *e)
 {
     return e->clock.base_freq_ppm;
+}
+
+double engine_remaining_offset(const struct engine *e, const struct timespec *raw)
+{
+    return clock_remaining_offset(&e->clock, raw);
+}
+
+const struct discipline *engine_discipline(const struct engine *e)
+{
+    return &e->disc;
 }
 
 void engine_get_served(struct engine *e, const struct timespec *raw_now, struct ntp_server_ref *ref)
@@ -330,8 +514,8 @@ void engine_get_served(struct engine *e, const struct timespec *raw_now, struct 
     ref->root_dispersion_rate = rate;
 }
 
-void engine_get_tracking(struct engine *e, const struct timespec *raw_now, double fuzz,
+void engine_get_tracking(struct engine *e, const struct timespec *raw_now,
                          struct disc_tracking *out)
 {
-    disc_get_tracking(&e->disc, raw_now, fuzz, out);
+    disc_get_tracking(&e->disc, raw_now, rng_uniform(e->rng), out);
 }

@@ -1,143 +1,340 @@
-/* The synchronisation engine: one component that owns the clock model (core/clock) and the
- * discipline (core/discipline), their timers and the detection of clock jumps. Events go in
- * (a reference update from selection, the loss of selection, a timer, a wake-up of the loop,
- * a command); what must happen comes out as plain values, never as a call back into the
- * daemon:
+/* The synchronisation engine: one component that owns the clock model (core/clock), the
+ * discipline (core/discipline), the sources' protocol state (core/ntp_client) and
+ * statistics (core/sourcestats), source selection and combining (core/select), their timers
+ * and the detection of clock jumps. The order of the algorithm lives here:
  *
- *   - a clock command (struct clock_cmd: frequency, step, leap, sync status) that the daemon
- *     performs through its clock driver. The daemon then tells the engine the result once,
- *     with engine_commit(), which updates the engine's own state and returns the changes the
- *     daemon fans out to what it keeps in cooked time (the sources' statistics and protocol
- *     state, its scheduler), the log events, and the next command, if the change asked for
- *     one (a rescheduled leap second, the unsynchronised state after an unknown step);
- *   - a tracking.log entry, a drift file to write, the end of a -q/-Q run (engine_out).
+ *   response -> protocol tests -> sample -> statistics -> selection -> discipline ->
+ *   clock command -> fan-out of the change to every source's samples and timestamps
  *
- * Times: "raw" = what the daemon's clock driver reads; "cooked" = raw corrected by the clock
- * model (the best estimate of true time). Signs as in core/clock.h and core/discipline.h. */
+ * Events go in (a received datagram, a timer, a wake-up of the loop, a command); what must
+ * happen comes out as a list of plain values appended to a struct engine_out, in the order
+ * it must happen: clock commands for the driver, packets to send, log lines and events,
+ * a drift file to write, a source to replace, the end of a -q/-Q run. The engine never
+ * calls back into the daemon; it reads no clock, socket, file or random source.
+ *
+ * Times: "raw" = what the daemon's clock driver reads (the timer timescale); "cooked" = raw
+ * corrected by the clock model (the best estimate of true time, the sample timescale).
+ * Signs as in core/clock.h and core/discipline.h. Sources are numbered 0..n-1 in the order
+ * they were added; removing one renumbers the ones after it. */
 #ifndef CORE_ENGINE_H
 #define CORE_ENGINE_H
 
 #include "core/clock.h"
 #include "core/discipline.h"
+#include "core/keys.h"
+#include "core/leapdb.h"
+#include "core/ntp_client.h"
 #include "core/ntp_server.h"
+#include "core/nts_client.h"
 #include "core/select.h"
+#include "core/sourcedump.h"
+#include "core/sourcestats.h"
+#include "lib/rng.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
 /* chrony's JUMP_DETECT_THRESHOLD (s): a wake-up this far off was a jump of the clock. */
 #define ENGINE_JUMP_THRESHOLD 10.0
 
+/* Which log files want records (chrony's `log` directive). */
+#define ENGINE_LOG_MEASUREMENTS 0x1
+#define ENGINE_LOG_STATISTICS 0x2
+#define ENGINE_LOG_SELECTION 0x4
+#define ENGINE_LOG_TRACKING 0x8
+
 struct engine_config {
     struct clock_config clock;
     struct disc_config disc;
+    struct select_config select;
     enum disc_mode mode;    /* DISC_MODE_NORMAL, or -q/-Q */
     int precision_log2;     /* of the local clock, served to NTP clients */
+    double precision;       /* s, of the local clock (the sources' quantum) */
     double driver_freq_ppm; /* the driver's frequency at start (env_clock.get_freq) */
+    unsigned log_mask;      /* ENGINE_LOG_* */
 };
 
-/* What an event asks the daemon to do besides the clock command. */
+/* One source's state kept by the engine. The daemon may read it (reports, dump files);
+ * it changes it only through the engine's calls. */
+struct engine_source {
+    struct ntp_client client;
+    struct sourcestats *stats;
+    unsigned sel_options; /* SELECT_OPT_* */
+    uint32_t ref_id;
+    int nts;                   /* authenticated by NTS */
+    int stratum, leap;         /* from the last synchronised response */
+    struct timespec tx_cooked; /* when our last request left */
+    int have_tx;
+    uint64_t n_samples;
+    unsigned reach_before; /* reachability before the transmission in progress */
+    /* Its transmit timer (raw), and the order it was armed in (earlier breaks ties). */
+    int armed;
+    struct timespec tx_when;
+    uint64_t tx_seq;
+};
+
+/* What a new source starts with. */
+struct engine_source_params {
+    struct ntp_client_opts client;
+    struct sourcestats_params stats; /* precision is the engine's */
+    unsigned sel_options;            /* SELECT_OPT_* */
+    uint32_t ref_id;
+    const struct keys *keys; /* with key_id: symmetric key authentication (not owned) */
+    uint32_t key_id;
+    struct nts_client *nts; /* NTS state (not owned; outlives the source), or NULL */
+};
+
+enum engine_act_type {
+    ENGINE_ACT_CLOCK,           /* perform .u.clock's driver calls (see struct engine_clock_act) */
+    ENGINE_ACT_EVENT,           /* log .u.event (clock_event_format) */
+    ENGINE_ACT_SELECT_EVENT,    /* log .u.sel_event (select_event_format) */
+    ENGINE_ACT_LEAP_DROP,       /* debug "Dropping sample around leap second" */
+    ENGINE_ACT_OUT_OF_ORDER,    /* warn "Out of order sample detected, discarding history for" */
+    ENGINE_ACT_LOG_MEASUREMENT, /* measurements.log line: .u.meas */
+    ENGINE_ACT_LOG_STATISTICS,  /* statistics.log line: .u.stats */
+    ENGINE_ACT_LOG_SELECTION,   /* selection.log line: .u.sel */
+    ENGINE_ACT_LOG_TRACKING,    /* tracking.log line: .u.tracking; .source: the reference (-1:
+                                   none, "0.0.0.0"; -2: the reference named last) */
+    ENGINE_ACT_DRIFT,           /* replace the drift file: .u.drift */
+    ENGINE_ACT_QUIT,            /* the daemon should exit: .u.quit */
+    ENGINE_ACT_SEND,            /* send .u.send's packet to .source, then engine_tx_done() */
+    ENGINE_ACT_REPLACE,         /* .source is bad: look its name up again (if it has one) */
+    ENGINE_ACT_LEAP_LIST_EXPIRED, /* warn "Leap second list %s needs update" (once) */
+};
+
+/* Driver calls in the order clock_cmd prescribes (set_freq, step, set_leap, set_sync).
+ * After a successful step, or when no step is asked for, the daemon moves the raw-time
+ * deadlines it keeps itself by -shift s (shift = 0 without a step). A refused step goes
+ * back with engine_step_refused(). */
+struct engine_clock_act {
+    struct clock_cmd cmd; /* only the driver fields are meaningful */
+    double shift;
+    int has_step_change;
+    struct clock_change step_change; /* the STEP change of cmd, for engine_step_refused */
+};
+
+struct engine_meas {
+    int synced; /* tests 6-7 passed (chrony logs unsynchronised ones only with rawmeasurements) */
+    struct ntp_client_report report;
+    int poll;             /* log2 s, the source's local poll */
+    double poll_score;    /* the accumulated poll adjustment */
+    struct timespec when; /* cooked receive time */
+};
+
+struct engine_stats_log {
+    struct sourcestats_log log;
+    struct timespec when; /* cooked */
+};
+
+struct engine_sel_log {
+    struct select_source_state state;
+    unsigned reach;
+    struct timespec when; /* cooked */
+};
+
+struct engine_tracking {
+    struct disc_log_entry log;
+    struct timespec when; /* cooked */
+};
+
+struct engine_action {
+    enum engine_act_type type;
+    int source; /* index of the source concerned, -1 if none */
+    union {
+        struct engine_clock_act clock;
+        struct clock_event event;
+        struct select_event sel_event;
+        struct engine_meas meas;
+        struct engine_stats_log stats;
+        struct engine_sel_log sel;
+        struct engine_tracking tracking;
+        struct {
+            double freq_ppm, skew_ppm;
+        } drift;
+        struct {
+            int exit_status; /* 0, or 1 after a failed -q/-Q run */
+            int mode_done;   /* -q/-Q: the one measurement was made */
+        } quit;
+        struct {
+            size_t off, len; /* the packet: engine_out.pkt[off .. off + len) */
+        } send;
+    } u;
+};
+
+/* The outcome of events, owned by the caller: engine_out_init() once, engine_out_clear()
+ * before a new event (the engine appends, so calls made while performing an outcome, such
+ * as engine_tx_done(), add their actions after the ones being performed), and
+ * engine_out_fini(). Perform the actions in order, by index (the arrays may move). */
 struct engine_out {
-    struct clock_cmd cmd; /* perform, then engine_commit() (see top) */
-    enum disc_verdict verdict;
-    struct disc_log_entry log; /* a tracking.log line when log.valid */
-    int write_drift;           /* replace the drift file with (drift_freq_ppm, drift_skew_ppm) */
-    double drift_freq_ppm, drift_skew_ppm;
-    int quit;        /* the daemon should exit (maxchange, or a finished -q/-Q run) */
-    int mode_done;   /* -q/-Q: the one measurement was made */
-    int exit_status; /* with quit: 0, or 1 after a failed -q/-Q run */
+    struct engine_action *a;
+    int n, cap;
+    uint8_t *pkt;
+    size_t pkt_len, pkt_cap;
 };
 
-/* What engine_commit() hands the daemon to fan out, in this order: changes[] (to every
- * source's statistics and protocol state; a step also moves the raw-time deadlines of the
- * daemon's scheduler by -doffset), dispersion (added to every source's samples), events[]
- * (to the log). */
-struct engine_fanout {
-    int n_changes;
-    struct clock_change changes[CLOCK_CMD_MAX_CHANGES];
-    double dispersion;
-    int n_events;
-    struct clock_event events[CLOCK_CMD_MAX_EVENTS];
-};
+void engine_out_init(struct engine_out *o);
+void engine_out_clear(struct engine_out *o);
+void engine_out_fini(struct engine_out *o);
 
 struct engine {
     struct engine_config cfg;
+    struct rng *rng; /* the node's (not owned): cookies, scheduling randomness, fuzz */
     struct clock clock;
     struct discipline disc;
     int started;        /* the initial frequency was set (engine_start) */
     uint64_t n_updates; /* reference updates applied */
     uint64_t n_steps;   /* steps performed */
+    uint64_t seq;       /* of the last timer armed */
+    uint64_t clock_seq; /* when the clock model's and discipline's timers were armed */
     /* Jump detection (chrony's scheduler does this), raw times. */
     struct timespec last_wake, expected_wake;
     int have_last_wake, have_expected_wake;
+    /* Sources and selection. */
+    struct engine_source **v;
+    int n, cap;
+    struct selector *sel;
+    struct select_input *inputs; /* scratch, cap entries */
+    int selected;                /* index of the synchronisation source, -1 */
+    int pending_replace;         /* source to replace after a selection run, -1 */
+    int serving;                 /* our server sockets are open (RFC 5905 test D applies) */
+    /* Leap second table (leapseclist or leapsectz). */
+    struct leapdb leapdb;
+    int leap_src; /* 0 none, 1 list, 2 timezone */
+    int leap_expiry_warned;
 };
 
-/* Set up at raw_now; nothing is applied until engine_start. */
-void engine_init(struct engine *e, const struct engine_config *cfg, const struct timespec *raw_now);
-
-/* Initial frequency from the drift file (see disc_init_frequency). */
+/* Set up at raw_now; nothing is applied until engine_start. rng must outlive the engine. */
+void engine_init(struct engine *e, const struct engine_config *cfg, struct rng *rng,
+                 const struct timespec *raw_now);
+void engine_fini(struct engine *e);
+/* Initial frequency from the drift file (see disc_init_frequency), then the tracking.log
+ * line of the unsynchronised start. */
 void engine_start(struct engine *e, const struct timespec *raw_now, int have_file, int file_ok,
                   double freq_ppm, double skew_ppm, struct engine_out *out);
+void engine_set_log_mask(struct engine *e, unsigned mask);
+/* The server sockets are open: responses are checked against our own reference. */
+void engine_set_serving(struct engine *e, int serving);
 
-/* The tracking.log entry of the unsynchronised state at raw_now (chrony writes one at
- * start, after the initial frequency was applied). */
-void engine_unsync_log(const struct engine *e, const struct timespec *raw_now,
-                       struct disc_log_entry *log);
+/* The leap second table (leapseclist: is_list; leapsectz otherwise), moved into the
+ * engine: the status of today when the sources announce none. */
+void engine_set_leapdb(struct engine *e, struct leapdb *db, int is_list);
 
-/* The driver performed (or failed to perform) cmd: driver_ok bits say which parts worked
- * (ENGINE_DRIVER_*). Fills fo with what to fan out and replaces *cmd with the next command
- * (clock_cmd_pending() says whether there is one). A refused step puts the model back and
- * is not fanned out. */
-#define ENGINE_DRIVER_FREQ_OK 0x1
-#define ENGINE_DRIVER_STEP_OK 0x2
-void engine_commit(struct engine *e, const struct timespec *raw_now, int driver_ok,
-                   struct clock_cmd *cmd, struct engine_fanout *fo);
-/* A command has something for the driver, the fan-out or the log. */
-int clock_cmd_pending(const struct clock_cmd *cmd);
+/* Sources. engine_add_source returns the new source's index; it starts polling at raw_now
+ * (the first request 0.2 s later). engine_remove_source takes it out (chrony takes a source
+ * offline first: engine_source_clear_reach() and a selection when it is the
+ * synchronisation source). */
+int engine_add_source(struct engine *e, const struct engine_source_params *p,
+                      const struct timespec *raw_now);
+void engine_remove_source(struct engine *e, int index);
+void engine_source_clear_reach(struct engine *e, int index);
+int engine_source_count(const struct engine *e);
+const struct engine_source *engine_source(const struct engine *e, int index);
+/* Index of the synchronisation source, -1 if none. */
+int engine_selected(const struct engine *e);
 
-/* A reference update from selection (chrony's REF_SetReference). fuzz: random number in
- * [0, 1] for the reference time; db_leap: the leap second table's status for today. */
-void engine_update(struct engine *e, const struct timespec *raw_now,
-                   const struct select_reference *ref, double fuzz, int db_leap,
-                   struct engine_out *out);
-/* Selection lost (chrony's REF_SetUnsynchronised). */
-void engine_unsynchronise(struct engine *e, const struct timespec *raw_now, struct engine_out *out);
-/* The sources changed their leap vote (chrony's REF_UpdateLeapStatus). */
-void engine_update_leap(struct engine *e, const struct timespec *raw_now, int leap,
+/* A datagram from source index's address. */
+struct engine_rx {
+    const uint8_t *data;
+    size_t len;
+    struct timespec rx_raw; /* when it arrived (kernel timestamp, or the wake-up time) */
+    enum ntp_client_ts_src rx_src;
+    uint32_t local_refid; /* IPv4 address it arrived on, for the loop test (0 if none) */
+};
+void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
                         struct engine_out *out);
-/* Commands: step the remaining correction now (returns 0 if there is nothing valid to
- * step), change the frequency by dfreq_ppm, add doffset s to the correction (0 if invalid). */
-int engine_make_step(struct engine *e, const struct timespec *raw_now, struct engine_out *out);
-void engine_accumulate_freq(struct engine *e, const struct timespec *raw_now, double dfreq_ppm,
-                            struct engine_out *out);
-int engine_accumulate_offset(struct engine *e, const struct timespec *raw_now, double doffset,
-                             struct engine_out *out);
+/* The one entry of samples into the engine, whatever measured them (an NTP exchange of
+ * engine_on_response(), a transmission that flushed the filter, or a source of another
+ * kind): the source's statistics, selection, the discipline, and the source's polling
+ * interval adjusted to the sample. raw_now: when it was taken. */
+void engine_on_sample(struct engine *e, int index, const struct ntp_sample *smp,
+                      const struct timespec *raw_now, struct engine_out *out);
 
-/* chronyc local: enable or disable the local reference (activate, wait times: s, only
- * when enabled; zero is chrony's default then). maxupdateskew (ppm). */
-void engine_set_local(struct engine *e, int enabled, int stratum, int orphan, double distance,
-                      double activate, double wait_synced, double wait_unsynced);
-void engine_set_max_update_skew(struct engine *e, double skew_ppm);
+/* After an ENGINE_ACT_SEND: ok = it left at raw time tx_raw (read just before sending);
+ * raw_now: the time of the event that asked for it. Appends what follows the transmission
+ * (a source unreachable for a whole register is bad; a selection when the synchronisation
+ * source missed a poll). */
+void engine_tx_done(struct engine *e, int index, int ok, const struct timespec *tx_raw,
+                    const struct timespec *raw_now, struct engine_out *out);
+/* Symmetric mode: complete the packet of an ENGINE_ACT_SEND just before it leaves at raw
+ * time tx_raw (our reference, the transmit timestamp, the MAC). Returns the length to send,
+ * 0 for nothing. */
+size_t engine_peer_finish(struct engine *e, int index, uint8_t *buf, size_t len, size_t cap,
+                          const struct timespec *tx_raw);
+/* NTS: random bytes for the source's next request (ntp_client_set_nts_random). */
+void engine_source_set_nts_random(struct engine *e, int index,
+                                  const uint8_t rnd[NTS_CLIENT_RANDOM_LEN]);
+/* The source whose transmission engine_on_timer() would run next at raw_now, -1 if the
+ * next item is not a transmission or nothing is due (the daemon prepares NTS first). */
+int engine_due_source(const struct engine *e, const struct timespec *raw_now);
 
-/* Samples within 5 s of a leap second are dropped (disc_leap_second_close). */
-int engine_leap_second_close(const struct engine *e, const struct timespec *raw_now,
-                             const struct timespec *sample_time, double offset);
-/* Stratum of the orphan mode for selection (16 if not orphan). */
-int engine_orphan_stratum(const struct engine *e);
+/* The driver refused the step of an ENGINE_ACT_CLOCK: the model and everything fanned out
+ * go back to the unstepped timescale. */
+void engine_step_refused(struct engine *e, const struct engine_clock_act *act,
+                         const struct timespec *raw_now, struct engine_out *out);
 
-/* Timers, in raw time: the earliest deadline of the clock model and of the discipline. */
+/* Timers, in raw time: the earliest deadline. engine_on_timer runs the earliest item due
+ * at raw_now (the clock model's, the discipline's, or a source's transmission) and returns
+ * 1, or 0 when nothing is due: the daemon performs each outcome and calls again. */
 int engine_next_timer(const struct engine *e, struct timespec *raw_when);
-/* Run what is due at raw_now (clock model first, then the discipline); out->cmd may
- * hold a command for each, so the daemon calls this until it returns 0. */
 int engine_on_timer(struct engine *e, const struct timespec *raw_now, struct engine_out *out);
 
 /* The loop will wake at raw time `when` at the latest. */
 void engine_expect_wake(struct engine *e, const struct timespec *when);
 /* Start of a wake-up at raw time now: a clock that went back, or forward past the expected
- * wake-up, by more than ENGINE_JUMP_THRESHOLD was stepped by someone else. Returns -1
- * (backward) or 1 (forward) and the command dropping the correction (after engine_start),
- * or 0. */
+ * wake-up, by more than ENGINE_JUMP_THRESHOLD was stepped by someone else: the model, the
+ * reference and every source start afresh. Returns -1 (backward), 1 (forward) or 0. */
 int engine_on_wake(struct engine *e, const struct timespec *now, struct engine_out *out);
+
+/* Commands. */
+/* chronyc makestep: step the remaining correction now (0 if there is nothing valid). */
+int engine_make_step(struct engine *e, const struct timespec *raw_now, struct engine_out *out);
+/* chronyc dfreq (ppm), doffset (s; returns 0 if invalid). */
+void engine_accumulate_freq(struct engine *e, const struct timespec *raw_now, double dfreq_ppm,
+                            struct engine_out *out);
+int engine_accumulate_offset(struct engine *e, const struct timespec *raw_now, double doffset,
+                             struct engine_out *out);
+/* chronyc local: enable or disable the local reference (activate and the wait times in s,
+ * used when enabled; zero is chrony's default then). maxupdateskew (ppm). */
+void engine_set_local(struct engine *e, int enabled, int stratum, int orphan, double distance,
+                      double activate, double wait_synced, double wait_unsynced);
+void engine_set_max_update_skew(struct engine *e, double skew_ppm);
+/* Run selection now (force: even when nothing changed, chronyc reselect). */
+void engine_reselect(struct engine *e, int force, const struct timespec *raw_now,
+                     struct engine_out *out);
+/* chronyc reset sources: every source forgets its samples, reachability, stratum and
+ * leap, the protocol state and polling start afresh, and the sources are selected again. */
+void engine_reset_sources(struct engine *e, const struct timespec *raw_now, struct engine_out *out);
+
+/* Commands on one source. */
+enum engine_src_cmd {
+    ENGINE_SRC_ONLINE,     /* go online (iburst if configured) */
+    ENGINE_SRC_OFFLINE,    /* go offline, forget the reachability */
+    ENGINE_SRC_BURST,      /* i1 good samples within i2 requests */
+    ENGINE_SRC_MINPOLL,    /* i1 */
+    ENGINE_SRC_MAXPOLL,    /* i1 */
+    ENGINE_SRC_MINSTRATUM, /* i1 */
+    ENGINE_SRC_POLLTARGET, /* i1 */
+    ENGINE_SRC_MAXDELAY,   /* d, s */
+    ENGINE_SRC_MAXDELAYRATIO,
+    ENGINE_SRC_MAXDELAYDEVRATIO,
+    ENGINE_SRC_OFFSET,     /* d, s */
+    ENGINE_SRC_SELECTOPTS, /* i1: new SELECT_OPT_* set */
+};
+/* Returns 1 if the source's state changed (online, selection options), else 0. */
+int engine_source_command(struct engine *e, int index, enum engine_src_cmd cmd, int i1, int i2,
+                          double d, const struct timespec *raw_now);
+/* The source moved to a new address (ref_id): a new server, nothing carries over. */
+void engine_source_restart(struct engine *e, int index, uint32_t ref_id);
+/* The source's NTS-KE session moved it to another address: new reference ID. */
+void engine_source_set_ref_id(struct engine *e, int index, uint32_t ref_id);
+
+/* Dump files (chronyd -r, chronyc dump): the source's history and state. */
+void engine_source_dump(const struct engine *e, int index, struct sourcedump *d);
+/* Load a parsed dump into the source; 0 if its samples are out of order. */
+int engine_source_load(struct engine *e, int index, const struct sourcedump *d);
+/* The next selection may update the reference from this source (chrony after -r). */
+void engine_source_allow_update(struct engine *e, int index);
 
 /* raw -> cooked; err (may be NULL): uncertainty of the correction, s. */
 void engine_cooked_time(const struct engine *e, const struct timespec *raw, struct timespec *cooked,
@@ -148,8 +345,14 @@ double engine_base_freq_ppm(const struct engine *e);
  * unsynchronised. Refreshes the local reference time, hence not const. */
 void engine_get_served(struct engine *e, const struct timespec *raw_now,
                        struct ntp_server_ref *ref);
-/* chronyc tracking figures at raw_now. */
-void engine_get_tracking(struct engine *e, const struct timespec *raw_now, double fuzz,
+/* chronyc tracking figures at raw_now (fuzz: the reference time's, see disc_get_tracking). */
+void engine_get_tracking(struct engine *e, const struct timespec *raw_now,
                          struct disc_tracking *out);
+/* Selection state of a source after the last selection run; 0 if out of range. */
+int engine_get_select_state(const struct engine *e, int index, struct select_source_state *out);
+/* The discipline's state (drift file contents, synchronised). */
+const struct discipline *engine_discipline(const struct engine *e);
+/* Remaining correction at raw (s, positive = clock fast). */
+double engine_remaining_offset(const struct engine *e, const struct timespec *raw);
 
 #endif

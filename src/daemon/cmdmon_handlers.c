@@ -4,6 +4,7 @@
 #include "daemon/node_internal.h"
 
 #include "daemon/config.h"
+#include "daemon/keyfile.h"
 #include "daemon/sources_dump.h"
 
 #include <string.h>
@@ -17,7 +18,7 @@ static void tracking_default(struct node *n, const struct timespec *now, struct 
     struct ntp_server_ref ref;
 
     memset(t, 0, sizeof(*t));
-    node_get_served_ref(n, now, &ref);
+    reference_get_served(n, now, &ref);
     if (ref.leap == 3) {
         t->leap_status = 3;
         t->root_delay = 1.0;
@@ -292,7 +293,7 @@ static int control_default(struct node *n, const struct cmdmon_request *req)
         logfiles_cycle(&n->logs);
         return CMDMON_STT_SUCCESS;
     case CMDMON_REQ_REKEY:
-        node_load_keys(n);
+        keyfile_load(n);
         return CMDMON_STT_SUCCESS;
     case CMDMON_REQ_DUMP:
         sources_dump_save_all(n);

@@ -1,6 +1,7 @@
 #include "daemon/node_internal.h"
 
 #include "daemon/config.h"
+#include "daemon/keyfile.h"
 #include "daemon/sources_dump.h"
 #include "lib/mem.h"
 
@@ -27,7 +28,7 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
         reference_init(n, &now);
     }
     /* Before the sources, which check their keys, and before privileges are dropped. */
-    node_load_keys(n);
+    keyfile_load(n);
     sources_init(n);
     return n;
 }
@@ -37,6 +38,7 @@ void node_free(struct node *n)
     if (!n)
         return;
     sources_fini(n);
+    engine_fini(&n->engine);
     reference_fini(n);
     logfiles_fini(&n->logs);
     serve_stop(n);
@@ -46,34 +48,27 @@ void node_free(struct node *n)
     free(n);
 }
 
-void node_load_keys(struct node *n)
+static unsigned engine_log_mask(const struct logfiles *l)
 {
-    const char *path = n->cfg->keyfile;
-    size_t len = 0;
-    char *text;
-
-    if (!path) {
-        keys_clear(&n->keys);
-        return;
-    }
-    text = n->env->files.read_all(n->env->files.ctx, path, &len);
-    if (!text) {
-        LOG_WARN(n->env->log, "Could not open keyfile %s", path);
-        keys_clear(&n->keys);
-        return;
-    }
-    keys_load(&n->keys, text, len, path, n->env->log);
-    mem_wipe(text, len);
-    free(text);
+    return (logfiles_enabled(l, LOGF_MEASUREMENTS) ? ENGINE_LOG_MEASUREMENTS : 0u) |
+           (logfiles_enabled(l, LOGF_STATISTICS) ? ENGINE_LOG_STATISTICS : 0u) |
+           (logfiles_enabled(l, LOGF_SELECTION) ? ENGINE_LOG_SELECTION : 0u) |
+           (logfiles_enabled(l, LOGF_TRACKING) ? ENGINE_LOG_TRACKING : 0u);
 }
 
 int node_start(struct node *n, const struct timespec *now, char *err, size_t errlen)
 {
+    struct engine_out out;
+
     if (serve_start(n, err, errlen) < 0)
         return -1;
     logfiles_init(&n->logs, n->cfg, n->env);
+    engine_set_log_mask(&n->engine, engine_log_mask(&n->logs));
     sources_dump_prepare(n);
-    reference_start(n, now);
+    engine_out_init(&out);
+    reference_start(n, now, &out);
+    sources_perform(n, &out, 0, now);
+    engine_out_fini(&out);
     sources_start(n, now);
     return cmdmon_server_start(n, now, err, errlen);
 }
@@ -88,14 +83,14 @@ int node_next_timeout(void *node, struct timespec *when)
     struct node *n = node;
     if (!sched_next(&n->sched, when))
         return 0;
-    reference_expect_wake(n, when);
+    sources_expect_wake(n, when);
     return 1;
 }
 
 void node_on_timer(void *node, const struct timespec *now)
 {
     struct node *n = node;
-    reference_check_jump(n, now);
+    sources_on_wake(n, now);
     sched_run_due(&n->sched, now);
 }
 

@@ -6,6 +6,7 @@
 #include "daemon/sched.h"
 #include "core/access.h"
 #include "core/clientlog.h"
+#include "core/engine.h"
 #include "core/keys.h"
 #include "core/ntp_tsmap.h"
 #include "daemon/cmdmon_server.h"
@@ -47,16 +48,13 @@ struct node {
     int exit_status;             /* for main: 1 after a failed -q/-Q run */
     int quit_mode_done;          /* -q/-Q: the one measurement was made */
     int quit_requested;          /* set by the `shutdown` command; the loop should exit */
-    struct reference ref;        /* clock model and discipline (reference.c) */
+    struct engine engine;        /* clock, discipline, the sources' state, selection */
+    struct reference ref;        /* the engine's clock driver side, drift file (reference.c) */
     struct sources srcs;         /* server/pool sources and selection (sources*.c) */
     struct logfiles logs;        /* the `log` directive's files */
     struct keys keys;            /* the `keyfile` keys, reloaded in place by `rekey` */
-    /* Name of the reference in the next tracking.log line (set by selection). */
-    char log_ref_name[64];
 };
 
-/* node.c: (re)load the key file (chrony KEY_Reload; a missing file is only a warning). */
-void node_load_keys(struct node *n);
 
 /* ntp_serve.c */
 int serve_start(struct node *n, char *err, size_t errlen);

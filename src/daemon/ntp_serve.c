@@ -200,7 +200,7 @@ int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct time
         n->serve.denied++;
         return 1;
     }
-    node_get_served_ref(n, &rx->rx_ts, &ref);
+    reference_get_served(n, &rx->rx_ts, &ref);
     if (n->clientlog)
         ref.min_poll_log2 = clientlog_ntp_min_poll(n->clientlog); /* `ratelimit interval` */
     /* Served timestamps are cooked: raw time corrected by the clock model. */

@@ -1,6 +1,6 @@
 /* The leap second table of `leapseclist` (preferred, as chrony) or `leapsectz`,
- * read once at start; the discipline announces its leap seconds when the
- * sources do not (chrony's leap second database). */
+ * read once at start and handed to the engine, which announces its leap seconds
+ * when the sources do not (chrony's leap second database). */
 #include "daemon/node_internal.h"
 
 #include "daemon/config.h"
@@ -42,13 +42,11 @@ static int load_tz(struct node *n, struct leapdb *db)
 
 void reference_leap_load(struct node *n)
 {
-    struct reference *r = &n->ref;
-    struct leapdb tz;
+    struct leapdb list, tz;
     int tz_ok = 0, list_ok = 0;
 
-    leapdb_init(&r->leapdb);
+    leapdb_init(&list);
     leapdb_init(&tz);
-    r->leap_src = LEAPSRC_NONE;
     if (n->cfg->leapsectz) {
         tz_ok = load_tz(n, &tz);
         if (!tz_ok)
@@ -56,43 +54,18 @@ void reference_leap_load(struct node *n)
                      n->cfg->leapsectz);
     }
     if (n->cfg->leapseclist) {
-        list_ok = load_list(n, &r->leapdb);
-        if (!list_ok) {
-            leapdb_free(&r->leapdb);
+        list_ok = load_list(n, &list);
+        if (!list_ok)
             LOG_WARN(n->env->log, "Leap second list %s failed check, ignoring",
                      n->cfg->leapseclist);
-        }
     }
     if (list_ok) {
-        r->leap_src = LEAPSRC_LIST;
-        leapdb_free(&tz);
+        engine_set_leapdb(&n->engine, &list, 1);
         LOG_INFO(n->env->log, "Using leap second list %s", n->cfg->leapseclist);
     } else if (tz_ok) {
-        r->leap_src = LEAPSRC_TZ;
-        r->leapdb = tz;
+        engine_set_leapdb(&n->engine, &tz, 0);
         LOG_INFO(n->env->log, "Using %s timezone to obtain leap second data", n->cfg->leapsectz);
-    } else {
-        leapdb_free(&tz);
     }
-}
-
-int reference_leap_today(struct node *n, const struct timespec *cooked_now)
-{
-    struct reference *r = &n->ref;
-    int tai;
-
-    if (r->leap_src == LEAPSRC_NONE)
-        return DISC_LEAP_NORMAL;
-    if (r->leap_src == LEAPSRC_LIST && r->leapdb.expiry && cooked_now->tv_sec >= r->leapdb.expiry &&
-        !r->leap_expiry_warned) {
-        LOG_WARN(n->env->log, "Leap second list %s needs update", n->cfg->leapseclist);
-        r->leap_expiry_warned = 1;
-    }
-    return leapdb_get(&r->leapdb, cooked_now->tv_sec, &tai);
-}
-
-void reference_leap_free(struct node *n)
-{
-    leapdb_free(&n->ref.leapdb);
-    n->ref.leap_src = LEAPSRC_NONE;
+    leapdb_free(&list);
+    leapdb_free(&tz);
 }

@@ -1,6 +1,6 @@
-/* Sources: creation from the server/pool directives, name resolution,
- * client sockets, polling timers and the fan-out of clock changes. The
- * packet path and selection are in sources_rx.c. */
+/* Sources: creation from the server/pool directives, name resolution and client sockets.
+ * Their protocol state, statistics and selection are the engine's (core/engine); the
+ * datagrams, the engine's timer and its outcomes are in sources_engine.c. */
 #include "daemon/node_internal.h"
 
 #include "daemon/config.h"
@@ -49,34 +49,12 @@ static void client_opts_from_cfg(const struct source_cfg *sc, struct ntp_client_
     o->symmetric = sc->type == CFG_SRC_PEER;
 }
 
-static double local_precision(const struct node *n)
-{
-    return n->opts.precision > 0.0 ? n->opts.precision : 1e-9;
-}
-
-static void select_cfg_from_cfg(const struct config *cfg, struct select_config *s)
-{
-    select_config_default(s);
-    s->min_sources = cfg->minsources;
-    s->max_distance = cfg->maxdistance;
-    s->max_jitter = cfg->maxjitter;
-    s->reselect_distance = cfg->reselectdist;
-    s->stratum_weight = cfg->stratumweight;
-    s->combine_limit = cfg->combinelimit;
-    s->max_clock_error = cfg->maxclockerror * 1e-6;
-    s->auth_mode = (enum select_auth_mode)cfg->authselectmode;
-}
-
 void sources_init(struct node *n)
 {
     struct sources *ss = &n->srcs;
     const struct config *cfg = n->cfg;
 
     memset(ss, 0, sizeof(*ss));
-    ss->sel = select_new();
-    ss->selected = -1;
-    ss->pending_replace = -1;
-    select_cfg_from_cfg(cfg, &ss->sel_cfg);
     /* Slots never move (lookups and timers hold pointers to them): room for
      * sources added at run time is reserved now. */
     ss->cap_entries = cfg->n_sources + SOURCES_MAX_RUNTIME;
@@ -91,14 +69,11 @@ void sources_init(struct node *n)
 
 static void source_free(struct node *n, struct source *s)
 {
-    sched_cancel(&n->sched, s->tx_timer);
-    if (s->client.opts.symmetric)
+    if (s->symmetric)
         serve_peer_release(n);
     else if (s->sock >= 0)
         n->env->net.close(n->env->net.ctx, s->sock);
     sources_nts_detach(s);
-    ntp_client_fini(&s->client);
-    sourcestats_free(s->stats);
     free(s->name);
     free(s);
 }
@@ -111,26 +86,11 @@ void sources_fini(struct node *n)
         source_free(n, ss->v[i]);
     for (size_t i = 0; i < ss->n_entries; i++)
         sched_cancel(&n->sched, ss->entries[i].retry_timer);
+    sched_cancel(&n->sched, ss->engine_timer);
     sources_cmd_fini(n);
     free(ss->v);
-    free(ss->inputs);
     free(ss->entries);
-    select_free(ss->sel);
     memset(ss, 0, sizeof(*ss));
-    ss->selected = -1;
-}
-
-static void on_tx_timer(void *arg, const struct timespec *now);
-
-void sources_arm(struct source *s)
-{
-    struct node *n = s->node;
-    struct timespec when;
-
-    sched_cancel(&n->sched, s->tx_timer);
-    s->tx_timer = 0;
-    if (ntp_client_next_tx(&s->client, &when))
-        s->tx_timer = sched_add(&n->sched, &when, on_tx_timer, s);
 }
 
 uint32_t sources_refid_of(const struct ip_addr *ip)
@@ -164,7 +124,6 @@ static void grow_sources(struct sources *ss)
         return;
     ss->cap = ss->cap ? ss->cap * 2 : 8;
     ss->v = xrealloc(ss->v, sizeof(*ss->v) * (size_t)ss->cap);
-    ss->inputs = xrealloc(ss->inputs, sizeof(*ss->inputs) * (size_t)ss->cap);
 }
 
 static void stats_params(const struct node *n, const struct source_cfg *sc,
@@ -175,11 +134,10 @@ static void stats_params(const struct node *n, const struct source_cfg *sc,
     p->max_samples = sc->max_samples >= 0 ? sc->max_samples : n->cfg->maxsamples;
     p->min_delay = sc->min_delay;
     p->asymmetry = sc->asymmetry;
-    p->precision = local_precision(n);
 }
 
 /* The `key` option (chrony NAU_CreateSymmetricInstance warns at creation). */
-static void source_set_auth(struct node *n, struct source *s, uint32_t key_id)
+static void check_key(struct node *n, uint32_t key_id)
 {
     const struct key *k;
 
@@ -190,7 +148,6 @@ static void source_set_auth(struct node *n, struct source *s, uint32_t key_id)
         LOG_WARN(n->env->log, "Key %u is %s", (unsigned)key_id, "missing");
     else if (k->len < KEYS_MIN_SECURE_LEN)
         LOG_WARN(n->env->log, "Key %u is %s", (unsigned)key_id, "too short");
-    ntp_client_set_auth(&s->client, &n->keys, key_id);
 }
 
 /* A source for address ip of directive entry; started at raw time now. */
@@ -199,41 +156,38 @@ static struct source *source_create(struct node *n, int entry, const struct ip_a
 {
     struct sources *ss = &n->srcs;
     const struct source_cfg *sc = ss->entries[entry].cfg;
-    struct ntp_client_opts o;
-    struct ntp_client_params p;
-    struct sourcestats_params sp;
+    struct engine_source_params p;
     struct source *s = xcalloc(1, sizeof(*s));
 
+    memset(&p, 0, sizeof(p));
     s->node = n;
     s->cfg_index = entry;
     s->name = xstrdup(sc->name);
     s->remote.ip = *ip;
     s->remote.port = (uint16_t)sc->port;
-    s->ref_id = sources_refid_of(ip);
-    s->sel_options = (unsigned)sc->sel_options;
-    s->stratum = 0;
-    s->leap = 3;
-    client_opts_from_cfg(sc, &o);
+    client_opts_from_cfg(sc, &p.client);
+    s->symmetric = p.client.symmetric;
     /* chrony sends a peer's packets from the server socket (its `port`), where the
      * peer's own packets arrive too. */
-    s->sock = o.symmetric ? serve_peer_socket(n, ip->family) : sources_open_socket(n, ip->family);
+    s->sock = s->symmetric ? serve_peer_socket(n, ip->family) : sources_open_socket(n, ip->family);
     if (n->opts.quit_mode)
-        o.iburst = 1; /* -q/-Q measure at once, as chrony */
-    p.local_precision = local_precision(n);
-    p.max_clock_error = n->cfg->maxclockerror * 1e-6;
-    ntp_client_init(&s->client, &o, &p);
-    source_set_auth(n, s, sc->authkey);
+        p.client.iburst = 1; /* -q/-Q measure at once, as chrony */
+    check_key(n, sc->authkey);
+    p.keys = &n->keys;
+    p.key_id = sc->authkey;
     s->serial = ++ss->next_serial;
     s->ke_ip = *ip;
+    /* NTS may move the source (the address of its saved cookies). */
     sources_nts_attach(n, s, sc);
-    stats_params(n, sc, &sp);
-    s->stats = sourcestats_new(&sp);
+    p.nts = s->nts_on ? &s->nts : NULL;
+    p.ref_id = sources_refid_of(&s->remote.ip);
+    p.sel_options = (unsigned)sc->sel_options;
+    stats_params(n, sc, &p.stats);
     grow_sources(ss);
     ss->v[ss->n++] = s;
-    select_add_source(ss->sel);
     ss->entries[entry].n_active++;
-    ntp_client_start(&s->client, now);
-    sources_arm(s);
+    engine_add_source(&n->engine, &p, now);
+    sources_rearm_engine(n);
     return s;
 }
 
@@ -370,143 +324,6 @@ void sources_free_source(struct node *n, struct source *s)
     source_free(n, s);
 }
 
-static void adjust_ts(struct timespec *t, const struct clock_change *ch)
-{
-    ts_add(t, t, ts_diff(&ch->cooked, t) * ch->dfreq - ch->doffset);
-}
-
-void sources_on_clock_change(struct node *n, const struct clock_change *ch)
-{
-    struct sources *ss = &n->srcs;
-
-    for (int i = 0; i < ss->n; i++) {
-        struct source *s = ss->v[i];
-        sourcestats_slew_samples(s->stats, &ch->cooked, ch->dfreq, ch->doffset);
-        ntp_client_slew_times(&s->client, &ch->cooked, ch->dfreq, ch->doffset);
-        if (s->have_tx)
-            adjust_ts(&s->tx_cooked, ch);
-    }
-}
-
-void sources_on_step(struct node *n, double offset)
-{
-    struct sources *ss = &n->srcs;
-
-    /* The protocol keeps its deadlines on the raw timescale, which moved
-     * back by offset (the scheduler's copies were shifted by sched_shift). */
-    for (int i = 0; i < ss->n; i++) {
-        struct ntp_client *c = &ss->v[i]->client;
-        ts_add(&c->next_tx, &c->next_tx, -offset);
-        if (!ts_is_zero(&c->last_tx_now))
-            ts_add(&c->last_tx_now, &c->last_tx_now, -offset);
-    }
-}
-
-void sources_on_unknown_step(struct node *n, const struct timespec *raw_now)
-{
-    struct sources *ss = &n->srcs;
-
-    for (int i = 0; i < ss->n; i++) {
-        struct source *s = ss->v[i];
-        sourcestats_reset(s->stats);
-        select_reset_source(ss->sel, i);
-        ntp_client_reset(&s->client);
-        ntp_client_reset_poll(&s->client, raw_now);
-        s->have_tx = 0;
-        sources_arm(s);
-    }
-    sources_select(n, -1, raw_now);
-}
-
-void sources_add_dispersion(struct node *n, double dispersion)
-{
-    for (int i = 0; i < n->srcs.n; i++)
-        sourcestats_add_dispersion(n->srcs.v[i]->stats, dispersion);
-}
-
-static int our_stratum(const struct node *n, const struct timespec *raw_now)
-{
-    struct timespec ref_time;
-    uint32_t ref_id;
-    double root_delay;
-    int stratum;
-
-    reference_get_self(n, raw_now, &stratum, &ref_id, &root_delay, &ref_time);
-    return stratum;
-}
-
-/* A peer's packet carries our reference and the transmit time, read just before it
- * leaves, and is sent from the server socket. */
-static void peer_transmit(struct source *s, uint8_t *buf, size_t len, size_t cap,
-                          const struct timespec *now)
-{
-    struct node *n = s->node;
-    struct ntp_server_ref ref;
-    struct timespec tx_raw, tx;
-
-    n->env->clock.read(n->env->clock.ctx, &tx_raw);
-    reference_cooked_time(n, &tx_raw, &tx, NULL);
-    node_get_served_ref(n, &tx_raw, &ref);
-    len = ntp_client_peer_finish(&s->client, buf, len, cap, &ref, &tx);
-    if (!len || s->sock < 0 ||
-        n->env->net.send(n->env->net.ctx, s->sock, &s->remote, NULL, buf, len) < 0) {
-        ntp_client_on_send_error(&s->client, now);
-        return;
-    }
-    s->tx_cooked = tx;
-    s->have_tx = 1;
-}
-
-/* Send a request now: transmit time read just before the datagram leaves. */
-static void source_transmit(struct source *s, const struct timespec *now)
-{
-    struct node *n = s->node;
-    uint8_t buf[NTP_CLIENT_REQUEST_MAX_LEN];
-    struct ntp_client_result res;
-    struct timespec tx_raw;
-    unsigned reach_before = ntp_client_get_reach(&s->client);
-    size_t len;
-
-    memset(&res, 0, sizeof(res));
-    if (s->client.opts.symmetric)
-        ntp_client_set_our_stratum(&s->client, our_stratum(n, now));
-    sources_nts_prepare(s, now);
-    len = ntp_client_on_timer(&s->client, now, &n->rng, buf, sizeof(buf), &res);
-    if (res.has_sample)
-        sources_process_sample(s, &res.sample, now);
-    if (len && s->client.opts.symmetric) {
-        peer_transmit(s, buf, len, sizeof(buf), now);
-    } else if (len) {
-        if (s->sock < 0)
-            s->sock = sources_open_socket(n, s->remote.ip.family);
-        n->env->clock.read(n->env->clock.ctx, &tx_raw);
-        if (s->sock < 0 ||
-            n->env->net.send(n->env->net.ctx, s->sock, &s->remote, NULL, buf, len) < 0) {
-            ntp_client_on_send_error(&s->client, now);
-        } else {
-            reference_cooked_time(n, &tx_raw, &s->tx_cooked, NULL);
-            s->have_tx = 1;
-        }
-    }
-    /* chrony tries to replace a source unreachable for a full register. */
-    if (!ntp_client_get_reach(&s->client) &&
-        ntp_client_get_reach_size(&s->client) == NTP_CLIENT_REACH_BITS)
-        sources_handle_bad(n, sources_index(s), now);
-    /* chrony reselects when the selected source missed a poll. */
-    if (ntp_client_get_reach(&s->client) != reach_before &&
-        !(ntp_client_get_reach(&s->client) & 1u) && sources_index(s) == n->srcs.selected)
-        sources_select(n, -1, now);
-}
-
-static void on_tx_timer(void *arg, const struct timespec *now)
-{
-    struct source *s = arg;
-
-    s->tx_timer = 0;
-    source_transmit(s, now);
-    sources_arm(s);
-}
-
 int sources_index(const struct source *s)
 {
     const struct sources *ss = &s->node->srcs;
@@ -539,12 +356,17 @@ int sources_find(const struct node *n, const struct ip_addr *ip)
 
 int sources_selected(const struct node *n)
 {
-    return n->srcs.selected;
+    return engine_selected(&n->engine);
 }
 
 int sources_get_select_state(const struct node *n, int index, struct select_source_state *out)
 {
-    return select_get_source_state(n->srcs.sel, index, out);
+    return engine_get_select_state(&n->engine, index, out);
+}
+
+const struct engine_source *sources_engine_part(const struct node *n, int index)
+{
+    return engine_source(&n->engine, index);
 }
 
 const char *sources_display_name(const struct source *s, char *buf, size_t len)
@@ -564,7 +386,7 @@ void sources_get_activity(const struct node *n, int *online, int *offline, int *
 {
     *online = *offline = *burst_online = *burst_offline = 0;
     for (int i = 0; i < n->srcs.n; i++) {
-        switch (n->srcs.v[i]->client.opmode) {
+        switch (engine_source(&n->engine, i)->client.opmode) {
         case NTP_CLIENT_ONLINE:
             (*online)++;
             break;

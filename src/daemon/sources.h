@@ -1,16 +1,13 @@
-/* The node's time sources (`server` and `pool` directives): name resolution,
- * one client socket per source, the polling timers, responses dispatched
- * from node_on_datagram through the per-source protocol state (core/ntp_client)
- * into source statistics (core/sourcestats), and source selection
- * (core/select) whose reference updates go to the reference (reference.h).
- * Also the data behind chronyc sources/sourcestats/ntpdata/selectdata/activity. */
+/* The node's time sources (`server`, `pool` and `peer` directives): name resolution,
+ * one client socket per source, NTS-KE sessions; the datagrams from the sources go to the
+ * engine (core/engine, which owns their protocol state, statistics and selection), whose
+ * outcomes are performed here (sources_engine.c). Also the data behind chronyc
+ * sources/sourcestats/ntpdata/selectdata/activity and the run-time source commands. */
 #ifndef DAEMON_SOURCES_H
 #define DAEMON_SOURCES_H
 
-#include "core/clock.h"
-#include "core/ntp_client.h"
-#include "core/select.h"
-#include "core/sourcestats.h"
+#include "core/engine.h"
+#include "core/nts_client.h"
 #include "daemon/env.h"
 #include "daemon/sched.h"
 
@@ -21,24 +18,17 @@
 struct node;
 struct source_cfg;
 
-/* One NTP source with a known address. Owned by struct sources. */
+/* One NTP source with a known address, the daemon's side of the engine's source of the
+ * same index. Owned by struct sources. */
 struct source {
     struct node *node;
     int cfg_index;          /* index of its directive in sources->cfgs */
     char *name;             /* as written in the directive */
     struct net_addr remote; /* resolved address and port */
-    uint32_t ref_id;        /* IPv4 address, or the MD5-based id of an IPv6 address */
+    int symmetric;          /* `peer`: sends from the server socket */
     int sock;               /* client socket, -1 if not open */
-    unsigned sel_options;   /* SELECT_OPT_* */
-    struct ntp_client client;
-    struct sourcestats *stats;
-    uint64_t tx_timer;         /* sched id, 0 = none */
-    struct timespec tx_cooked; /* cooked time our last request left */
-    int have_tx;
-    int stratum, leap; /* from the last synchronised response */
-    uint64_t n_samples;
-    int replacing;   /* a lookup for a replacement address is pending */
-    uint64_t serial; /* unique per source, for callbacks that may outlive it */
+    int replacing;          /* a lookup for a replacement address is pending */
+    uint64_t serial;        /* unique per source, for callbacks that may outlive it */
     /* `nts` (sources_nts.c) */
     int nts_on;
     struct nts_client nts;
@@ -70,22 +60,19 @@ struct source_entry {
 struct sources {
     struct source_entry *entries;
     size_t n_entries;
-    struct source **v; /* index = selector index */
+    struct source **v; /* index = the engine's index */
     int n, cap;
-    struct selector *sel;
-    struct select_config sel_cfg;
-    struct select_input *inputs;      /* scratch, cap entries */
     int unresolved;                   /* entries still waiting for their names */
-    int selected;                     /* index of the synchronisation source, -1 */
     struct timespec last_replacement; /* raw time of the last replacement lookup */
     int have_last_replacement;
-    int pending_replace; /* source to replace after a selection run, -1 */
-    size_t cap_entries;  /* allocated directive slots (entries never move) */
+    size_t cap_entries; /* allocated directive slots (entries never move) */
     /* Deleted sources whose replacement lookup is still pending (freed at fini). */
     struct source **zombies;
     int n_zombies;
     uint64_t next_serial;    /* of the next source created */
     int dump_reload_pending; /* dumpdir files wait for the first round of lookups */
+    uint64_t engine_timer;   /* sched id of the engine's timer */
+    char log_ref_name[64];   /* the reference named in tracking.log */
 };
 
 /* NTS of a source (sources_nts.c): set up from its directive, freed with it, and before
@@ -93,6 +80,20 @@ struct sources {
 void sources_nts_attach(struct node *n, struct source *s, const struct source_cfg *sc);
 void sources_nts_detach(struct source *s);
 void sources_nts_prepare(struct source *s, const struct timespec *now);
+
+/* The engine's outcomes (sources_engine.c): perform out's actions in order (by index,
+ * from `from`), then re-arm the engine's timer. */
+void sources_perform(struct node *n, struct engine_out *out, int from,
+                     const struct timespec *raw_now);
+/* (Re)arm the scheduler's timer of the engine at its earliest deadline. */
+void sources_rearm_engine(struct node *n);
+/* Start of a wake-up at raw time now: a jump of the clock is logged as chrony does and
+ * the engine starts afresh. Returns 1 if a jump was detected. */
+int sources_on_wake(struct node *n, const struct timespec *now);
+/* The loop will wake at raw time `when` at the latest (node_next_timeout). */
+void sources_expect_wake(struct node *n, const struct timespec *when);
+/* The engine's state of source index (reports, dump files); NULL if out of range. */
+const struct engine_source *sources_engine_part(const struct node *n, int index);
 
 /* Hook the reports and source control commands into the command server
  * (fills n->cmd.ops; called by sources_init). */
@@ -106,26 +107,11 @@ void sources_fini(struct node *n);
 /* 1 if rx arrived on a source's socket (and was handled). */
 int sources_on_datagram(struct node *n, const struct net_rx *rx, const struct timespec *raw_now);
 
-/* Fan-out of a clock change (reference.c): re-express every source's samples
- * and protocol timestamps on the new timescale. */
-void sources_on_clock_change(struct node *n, const struct clock_change *ch);
-/* After a clock step by offset (s, positive = clock went back): the polling
- * deadlines kept by the protocol state move with the raw timescale. */
-void sources_on_step(struct node *n, double offset);
-/* The clock jumped by itself: forget every sample and the protocol state
- * (chrony resets the instances and their polling), then reselect. */
-void sources_on_unknown_step(struct node *n, const struct timespec *raw_now);
-/* Add dispersion (s) to every source's samples. */
-void sources_add_dispersion(struct node *n, double dispersion);
-/* Run source selection now (updated = index with a new sample, or -1). */
-void sources_select(struct node *n, int updated, const struct timespec *raw_now);
+/* Run source selection now (chronyc reselect: force). */
+void sources_select(struct node *n, int force, const struct timespec *raw_now);
 
-/* Internal to sources*.c: (re)arm the polling timer from the protocol's
- * deadline; index of a source; a new sample (cooked times) from the protocol. */
-void sources_arm(struct source *s);
+/* Internal to sources*.c: index of a source. */
 int sources_index(const struct source *s);
-void sources_process_sample(struct source *s, const struct ntp_sample *smp,
-                            const struct timespec *raw_now);
 
 /* Internal to sources*.c: start the lookup of a directive slot's name;
  * free a source no longer in the table. */
@@ -164,6 +150,8 @@ int sources_refresh(struct node *n, const struct timespec *raw_now);
 int sources_onoffline(struct node *n, const struct timespec *raw_now);
 /* LOCAL2/LOCAL3 (7.15): enable or disable the local reference. */
 int sources_set_local(struct node *n, const struct cmdmon_req_local *l);
+/* MAKESTEP: step the remaining correction now. */
+int sources_make_step(struct node *n, const struct timespec *raw_now);
 /* DFREQ (ppm) and DOFFSET2 (s), positive = clock fast (chrony's LCL_Accumulate*). */
 int sources_manual_dfreq(struct node *n, double dfreq_ppm, const struct timespec *raw_now);
 int sources_manual_doffset(struct node *n, double doffset, const struct timespec *raw_now);

@@ -51,38 +51,25 @@ static void entry_release(struct node *n, size_t index)
     e->retry_interval = 0.0;
 }
 
-static void index_removed(int *index, int removed)
-{
-    if (*index == removed)
-        *index = -1;
-    else if (*index > removed)
-        (*index)--;
-}
-
-/* Take a source out of the table and the selector. */
+/* Take a source out of the table and the engine. */
 static void source_remove(struct node *n, int index, const struct timespec *raw_now)
 {
     struct sources *ss = &n->srcs;
     struct source *s = ss->v[index];
     struct source_entry *e = &ss->entries[s->cfg_index];
 
-    if (index == ss->selected) {
+    if (index == sources_selected(n)) {
         /* chrony takes a source offline before destroying it: the selected
          * one becomes unreachable and the selection is lost (and logged). */
-        s->client.reach = 0;
-        sources_select(n, -1, raw_now);
+        engine_source_clear_reach(&n->engine, index);
+        sources_select(n, 0, raw_now);
     }
-    select_remove_source(ss->sel, index);
+    engine_remove_source(&n->engine, index);
     memmove(&ss->v[index], &ss->v[index + 1], sizeof(*ss->v) * (size_t)(ss->n - index - 1));
     ss->n--;
-    index_removed(&ss->selected, index);
-    index_removed(&ss->pending_replace, index);
     if (s->replacing) {
         /* A replacement lookup still refers to the source and its directive:
-         * keep both, silent (offline, no socket), until the end. */
-        sched_cancel(&n->sched, s->tx_timer);
-        s->tx_timer = 0;
-        ntp_client_set_online(&s->client, 0, raw_now);
+         * keep both, silent (no engine state), until the end. */
         ss->zombies = xrealloc(ss->zombies, sizeof(*ss->zombies) * (size_t)(ss->n_zombies + 1));
         ss->zombies[ss->n_zombies++] = s;
         return;
@@ -245,7 +232,7 @@ int sources_delete(struct node *n, const struct cmdmon_addr *addr, const struct 
         return CMDMON_STT_NOSUCHSOURCE;
     source_remove(n, index, raw_now);
     /* The synchronisation source may be gone: select again. */
-    sources_select(n, -1, raw_now);
+    sources_select(n, 0, raw_now);
     return CMDMON_STT_SUCCESS;
 }
 
@@ -265,17 +252,19 @@ int sources_modify_selectopts(struct node *n, const struct cmdmon_req_selectopts
     struct source *s = source_at(n, &r->address);
     unsigned mask = r->mask & 0xfu, options, updated;
     char addr[IP_ADDR_STRLEN];
+    int index;
 
     if (!s)
         return CMDMON_STT_NOSUCHSOURCE;
+    index = sources_index(s);
     /* The mask uses the selection bits, the values the ADD_SOURCE flags. */
     options = sel_from_flags(r->options);
-    updated = (s->sel_options & ~mask) | (options & mask);
-    if (updated != s->sel_options) {
-        s->sel_options = updated;
+    updated = (sources_engine_part(n, index)->sel_options & ~mask) | (options & mask);
+    if (engine_source_command(&n->engine, index, ENGINE_SRC_SELECTOPTS, (int)updated, 0, 0.0,
+                              raw_now)) {
         LOG_INFO(n->env->log, "Source %s selection options modified",
                  ip_addr_format(&s->remote.ip, addr, sizeof(addr)));
-        sources_select(n, -1, raw_now);
+        sources_select(n, 0, raw_now);
     }
     return CMDMON_STT_SUCCESS;
 }
@@ -287,7 +276,7 @@ int sources_modify_offset(struct node *n, const struct cmdmon_req_offset *r)
 
     if (!s)
         return CMDMON_STT_NOSUCHSOURCE;
-    ntp_client_set_offset(&s->client, r->offset);
+    engine_source_command(&n->engine, sources_index(s), ENGINE_SRC_OFFSET, 0, 0, r->offset, NULL);
     LOG_INFO(n->env->log, "Source %s new offset %f",
              ip_addr_format(&s->remote.ip, addr, sizeof(addr)), r->offset);
     return CMDMON_STT_SUCCESS;
@@ -295,19 +284,12 @@ int sources_modify_offset(struct node *n, const struct cmdmon_req_offset *r)
 
 int sources_reset_all(struct node *n, const struct timespec *raw_now)
 {
-    struct sources *ss = &n->srcs;
+    struct engine_out out;
 
-    /* chrony resets every source instance (reachability, stratum, leap,
-     * samples), then notifies an unknown clock step: the protocol state and
-     * polling start afresh and the sources are selected again. */
-    for (int i = 0; i < ss->n; i++) {
-        struct source *s = ss->v[i];
-        s->client.reach = 0;
-        s->client.reach_size = 0;
-        s->stratum = 0;
-        s->leap = 3;
-    }
-    sources_on_unknown_step(n, raw_now);
+    engine_out_init(&out);
+    engine_reset_sources(&n->engine, raw_now, &out);
+    sources_perform(n, &out, 0, raw_now);
+    engine_out_fini(&out);
     return CMDMON_STT_SUCCESS;
 }
 
@@ -385,7 +367,7 @@ int sources_reload_sourcedirs(struct node *n, const struct timespec *raw_now)
         (void)sources_add_cfg(n, sc, 1, raw_now);
     }
     if (removed)
-        sources_select(n, -1, raw_now);
+        sources_select(n, 0, raw_now);
     config_free_sources(v, nv);
     free(keep);
     return CMDMON_STT_SUCCESS;
@@ -450,36 +432,67 @@ int sources_onoffline(struct node *n, const struct timespec *raw_now)
 
     for (int i = 0; i < n->srcs.n; i++) {
         struct source *s = n->srcs.v[i];
-        if (ntp_client_is_online(&s->client))
+        if (ntp_client_is_online(&sources_engine_part(n, i)->client))
             continue;
-        ntp_client_set_online(&s->client, 1, raw_now);
-        sources_arm(s);
+        engine_source_command(&n->engine, i, ENGINE_SRC_ONLINE, 0, 0, 0.0, raw_now);
         LOG_INFO(n->env->log, "Source %s online",
                  ip_addr_format(&s->remote.ip, addr, sizeof(addr)));
     }
+    sources_rearm_engine(n);
     return CMDMON_STT_SUCCESS;
 }
 
 int sources_set_local(struct node *n, const struct cmdmon_req_local *l)
 {
     /* LOCAL2 leaves activate and the wait times zero, which are chrony's defaults then. */
-    engine_set_local(&n->ref.engine, l->on_off != 0, l->stratum, l->orphan, l->distance,
-                     l->activate, l->wait_synced, l->wait_unsynced);
+    engine_set_local(&n->engine, l->on_off != 0, l->stratum, l->orphan, l->distance, l->activate,
+                     l->wait_synced, l->wait_unsynced);
     n->cmd.rt.local_set = 1;
     n->cmd.rt.local = *l;
     return CMDMON_STT_SUCCESS;
 }
 
+int sources_make_step(struct node *n, const struct timespec *raw_now)
+{
+    const struct env_clock *ck = &n->env->clock;
+    int refused_before = n->ref.step_refused, ok;
+    struct engine_out out;
+
+    /* chronyc makestep: remove the whole remaining correction at once. A clock that
+     * cannot be controlled answers "500 Failure", as chrony does. */
+    if (!ck->can_control(ck->ctx))
+        return CMDMON_STT_FAILED;
+    engine_out_init(&out);
+    ok = engine_make_step(&n->engine, raw_now, &out);
+    sources_perform(n, &out, 0, raw_now);
+    engine_out_fini(&out);
+    if (!ok || (n->ref.step_refused && !refused_before))
+        return CMDMON_STT_FAILED;
+    return CMDMON_STT_SUCCESS;
+}
+
 int sources_manual_dfreq(struct node *n, double dfreq_ppm, const struct timespec *raw_now)
 {
-    reference_accumulate_freq(n, raw_now, dfreq_ppm);
+    struct engine_out out;
+
+    engine_out_init(&out);
+    engine_accumulate_freq(&n->engine, raw_now, dfreq_ppm, &out);
+    sources_perform(n, &out, 0, raw_now);
+    engine_out_fini(&out);
     LOG_INFO(n->env->log, "Accumulated delta freq of %.3fppm", dfreq_ppm);
     return CMDMON_STT_SUCCESS;
 }
 
 int sources_manual_doffset(struct node *n, double doffset, const struct timespec *raw_now)
 {
-    if (reference_accumulate_offset(n, raw_now, doffset) < 0)
+    struct engine_out out;
+    int ok;
+
+    engine_out_init(&out);
+    ok = engine_accumulate_offset(&n->engine, raw_now, doffset, &out);
+    sources_perform(n, &out, 0, raw_now);
+    engine_out_fini(&out);
+    if (!ok)
         return CMDMON_STT_FAILED;
     LOG_INFO(n->env->log, "Accumulated delta offset of %.6f seconds", doffset);
     return CMDMON_STT_SUCCESS;

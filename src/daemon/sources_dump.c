@@ -55,12 +55,7 @@ static void save_source(struct node *n, struct source *s, double delta)
     int len;
 
     snprintf(d->name, sizeof(d->name), "%s", s->name);
-    d->authenticated = s->client.auth_key != 0;
-    d->reach = ntp_client_get_reach(&s->client) & ((1u << SOURCEDUMP_REACH_BITS) - 1);
-    d->reach_size = ntp_client_get_reach_size(&s->client);
-    d->stratum = s->stratum;
-    d->leap = s->leap;
-    sourcedump_from_stats(d, s->stats);
+    engine_source_dump(&n->engine, sources_index(s), d);
     sourcedump_shift(d, delta);
     len = sourcedump_format(d, NULL, 0);
     if (len <= 0) {
@@ -115,17 +110,14 @@ static void load_source(struct node *n, struct source *s, const struct timespec 
     if (text) {
         v = sourcedump_parse(text, len, cooked_now, d);
         if (v == SOURCEDUMP_OK)
-            v = sourcedump_check_source(d, s->name, s->client.auth_key != 0);
-        if (v == SOURCEDUMP_OK && !sourcedump_to_stats(d, s->stats))
+            v = sourcedump_check_source(
+                d, s->name, sources_engine_part(n, sources_index(s))->client.auth_key != 0);
+        if (v == SOURCEDUMP_OK && !engine_source_load(&n->engine, sources_index(s), d))
             v = SOURCEDUMP_BAD_ORDER;
         if (v != SOURCEDUMP_OK) {
             LOG_WARN(n->env->log, "Could not load dump file for %s", ip);
             LOG_DEBUG(n->env->log, "%s: %s", path, sourcedump_verdict_str(v));
         } else {
-            s->client.reach = d->reach;
-            s->client.reach_size = d->reach_size;
-            s->stratum = d->stratum;
-            s->leap = d->leap;
             LOG_INFO(n->env->log, "Loaded dump file for %s", ip);
         }
         free(text);
@@ -182,9 +174,9 @@ void sources_dump_reload(struct node *n, const struct timespec *raw_now)
         for (int i = 0; i < n->srcs.n; i++) {
             load_source(n, n->srcs.v[i], &cooked_now);
             /* chrony allows an immediate reference update from every source. */
-            select_add_update(n->srcs.sel, i);
+            engine_source_allow_update(&n->engine, i);
         }
-        sources_select(n, -1, raw_now);
+        sources_select(n, 0, raw_now);
     }
     remove_dump_files(n);
 }

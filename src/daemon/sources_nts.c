@@ -38,7 +38,8 @@ static void apply_negotiation(struct node *n, struct source *s)
     if (s->nts.ntp_server[0] && ip_addr_parse(&ip, s->nts.ntp_server) &&
         !ip_addr_equal(&ip, &s->remote.ip)) {
         s->remote.ip = ip;
-        s->ref_id = sources_refid_of(&ip);
+        if (sources_index(s) >= 0)
+            engine_source_set_ref_id(&n->engine, sources_index(s), sources_refid_of(&ip));
     } else if (s->nts.ntp_server[0] && !ip_addr_parse(&ip, s->nts.ntp_server)) {
         LOG_WARN(n->env->log, "NTS-KE server %s negotiated NTP server %s (not an address; kept %s)",
                  s->name, s->nts.ntp_server, s->name);
@@ -111,7 +112,6 @@ static void load_dump(struct node *n, struct source *s)
         ts_add(&s->nts.last_ke, &now, ago > 0.0 ? -ago : 0.0);
         if (ip_addr_parse(&ip, addr) && ip.family != IPF_UNSPEC) {
             s->remote.ip = ip;
-            s->ref_id = sources_refid_of(&ip);
         }
         if (port > 0 && port < 65536)
             s->remote.port = (uint16_t)port;
@@ -155,7 +155,6 @@ void sources_nts_attach(struct node *n, struct source *s, const struct source_cf
     for (size_t i = 0; i < cfg->n_nts_aeads && s->n_nts_aeads < 4; i++)
         if (nts_aead_key_len(cfg->nts_aeads[i]) > 0)
             s->nts_aeads[s->n_nts_aeads++] = cfg->nts_aeads[i];
-    ntp_client_set_nts(&s->client, &s->nts);
     load_dump(n, s);
 }
 
@@ -210,6 +209,6 @@ void sources_nts_prepare(struct source *s, const struct timespec *now)
     if (nts_client_need_ke(&s->nts, now))
         start_ke(n, s);
     n->env->random.bytes(n->env->random.ctx, rnd, sizeof(rnd));
-    ntp_client_set_nts_random(&s->client, rnd);
+    engine_source_set_nts_random(&n->engine, sources_index(s), rnd);
     mem_wipe(rnd, sizeof(rnd));
 }

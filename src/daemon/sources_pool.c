@@ -20,12 +20,11 @@ void sources_replace_address(struct source *s, const struct ip_addr *ip)
     LOG_INFO(n->env->log, "Source %s replaced with %s",
              ip_addr_format(&s->remote.ip, from, sizeof(from)), ip_addr_format(ip, to, sizeof(to)));
     s->remote.ip = *ip;
-    s->ref_id = sources_refid_of(ip);
     if (s->nts_on) {
         s->ke_ip = *ip;
         nts_client_reset(&s->nts);
     }
-    if (s->client.opts.symmetric) {
+    if (s->symmetric) {
         /* A peer keeps its reference on the server sockets. */
         serve_peer_release(n);
         s->sock = serve_peer_socket(n, ip->family);
@@ -35,16 +34,10 @@ void sources_replace_address(struct source *s, const struct ip_addr *ip)
         s->sock = sources_open_socket(n, ip->family);
     }
     /* A new server: no exchange, samples or reachability carry over. */
-    ntp_client_reset(&s->client);
-    s->client.reach = 0;
-    s->client.reach_size = 0;
-    sourcestats_reset(s->stats);
-    if (index >= 0)
-        select_reset_source(n->srcs.sel, index);
-    s->have_tx = 0;
-    s->stratum = 0;
-    s->leap = 3;
-    sources_arm(s);
+    if (index >= 0) {
+        engine_source_restart(&n->engine, index, sources_refid_of(ip));
+        sources_rearm_engine(n);
+    }
 }
 
 static void on_replacement_resolved(void *arg, int status, const struct ip_addr *addrs, int count)

@@ -34,6 +34,7 @@ static int op_source_data(void *ctx, int index, const struct timespec *now,
 {
     struct node *n = ctx;
     const struct source *s = sources_get(n, index);
+    const struct engine_source *es = sources_engine_part(n, index);
     struct select_source_state st;
     struct sourcestats_source_report r;
     struct timespec cooked;
@@ -42,15 +43,15 @@ static int op_source_data(void *ctx, int index, const struct timespec *now,
         return CMDMON_STT_NOSUCHSOURCE;
     memset(out, 0, sizeof(*out));
     reference_cooked_time(n, now, &cooked, NULL);
-    sourcestats_get_source_report(s->stats, &cooked, &r);
+    sourcestats_get_source_report(es->stats, &cooked, &r);
     cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
-    out->poll = (int16_t)ntp_client_get_poll(&s->client);
+    out->poll = (int16_t)ntp_client_get_poll(&es->client);
     out->stratum = (uint16_t)r.stratum;
     out->state =
         sources_get_select_state(n, index, &st) ? (uint16_t)st.rpt_state : CMDMON_SRC_NONSELECTABLE;
-    out->mode = s->client.opts.symmetric ? CMDMON_MODE_PEER : CMDMON_MODE_CLIENT;
-    out->flags = (uint16_t)(s->sel_options & 0xf);
-    out->reachability = (uint16_t)ntp_client_get_reach(&s->client);
+    out->mode = s->symmetric ? CMDMON_MODE_PEER : CMDMON_MODE_CLIENT;
+    out->flags = (uint16_t)(es->sel_options & 0xf);
+    out->reachability = (uint16_t)ntp_client_get_reach(&es->client);
     out->since_sample = r.has_sample ? r.latest_meas_ago : CMDMON_NO_SAMPLE;
     out->orig_latest_meas = r.orig_latest_meas;
     out->latest_meas = r.latest_meas;
@@ -63,6 +64,7 @@ static int op_sourcestats(void *ctx, int index, const struct timespec *now,
 {
     struct node *n = ctx;
     const struct source *s = sources_get(n, index);
+    const struct engine_source *es = sources_engine_part(n, index);
     struct sourcestats_report r;
     struct timespec cooked;
 
@@ -70,8 +72,8 @@ static int op_sourcestats(void *ctx, int index, const struct timespec *now,
         return CMDMON_STT_NOSUCHSOURCE;
     memset(out, 0, sizeof(*out));
     reference_cooked_time(n, now, &cooked, NULL);
-    sourcestats_get_report(s->stats, &cooked, &r);
-    out->ref_id = s->ref_id;
+    sourcestats_get_report(es->stats, &cooked, &r);
+    out->ref_id = es->ref_id;
     cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
     out->n_samples = r.n_samples;
     out->n_runs = r.n_runs;
@@ -89,16 +91,17 @@ static int op_select_data(void *ctx, int index, const struct timespec *now,
 {
     struct node *n = ctx;
     const struct source *s = sources_get(n, index);
+    const struct engine_source *es = sources_engine_part(n, index);
     struct select_source_state st;
 
     (void)now;
     if (!s)
         return CMDMON_STT_NOSUCHSOURCE;
     memset(out, 0, sizeof(*out));
-    out->ref_id = s->ref_id;
+    out->ref_id = es->ref_id;
     cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
-    out->leap = (uint8_t)s->leap;
-    out->conf_options = (uint16_t)(s->sel_options & 0xf);
+    out->leap = (uint8_t)es->leap;
+    out->conf_options = (uint16_t)(es->sel_options & 0xf);
     if (sources_get_select_state(n, index, &st)) {
         out->state_char = (uint8_t)st.status_char;
         out->eff_options = (uint16_t)(st.eff_options & 0xf);
@@ -122,7 +125,7 @@ static int op_ntp_data(void *ctx, const struct cmdmon_addr *addr, struct cmdmon_
 
     if (!s)
         return CMDMON_STT_NOSUCHSOURCE;
-    ntp_client_get_report(&s->client, &r);
+    ntp_client_get_report(&sources_engine_part(ctx, sources_index(s))->client, &r);
     memset(out, 0, sizeof(*out));
     cmdmon_addr_from_ip(&out->remote_addr, &s->remote.ip);
     out->remote_port = s->remote.port;
@@ -163,10 +166,12 @@ static int op_auth_data(void *ctx, const struct cmdmon_addr *addr, const struct 
 {
     const struct node *n = ctx;
     const struct source *s = source_by_addr(ctx, addr);
+    uint32_t key_id;
     int type, bits;
 
     if (!s)
         return CMDMON_STT_NOSUCHSOURCE;
+    key_id = sources_engine_part(n, sources_index(s))->client.auth_key;
     memset(out, 0, sizeof(*out));
     out->last_ke_ago = UINT32_MAX; /* -1: no NTS key establishment */
     if (s->nts_on) {
@@ -184,10 +189,10 @@ static int op_auth_data(void *ctx, const struct cmdmon_addr *addr, const struct 
         out->nak = (uint16_t)nak;
         out->cookies = (uint16_t)cookies;
         out->cookie_length = (uint16_t)clen;
-    } else if (s->client.auth_key) {
+    } else if (key_id) {
         out->mode = 1;
-        out->key_id = s->client.auth_key;
-        keys_get_info(&n->keys, s->client.auth_key, &type, &bits);
+        out->key_id = key_id;
+        keys_get_info(&n->keys, key_id, &type, &bits);
         out->key_type = (uint16_t)type;
         out->key_length = (uint16_t)bits;
     }
@@ -236,11 +241,12 @@ static int op_tracking(void *ctx, const struct timespec *now, struct cmdmon_trac
     out->root_delay = t.root_delay;
     out->root_dispersion = t.root_dispersion;
     if (t.synchronised) {
-        const struct source *s = sources_get(n, sources_selected(n));
-        if (s && s->ref_id == t.ref_id)
+        int sel = sources_selected(n);
+        const struct source *s = sources_get(n, sel);
+        if (s && sources_engine_part(n, sel)->ref_id == t.ref_id)
             cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
     } else if (t.leap_status != 3) {
-        node_get_served_ref(n, now, &ref);
+        reference_get_served(n, now, &ref);
         out->ref_time = n->cmd.start_time;
         out->root_delay = ref.root_delay;
         out->root_dispersion = ref.root_dispersion;
@@ -277,13 +283,13 @@ static int selector_match(const struct source *s, const struct cmdmon_addr *mask
 }
 
 /* chrony logs the change of a source's state, by address. */
-static void set_online(struct node *n, struct source *s, int online, const struct timespec *now)
+static void set_online(struct node *n, int index, int online, const struct timespec *now)
 {
+    const struct source *s = sources_get(n, index);
     char addr[IP_ADDR_STRLEN];
-    int was = ntp_client_is_online(&s->client);
 
-    ntp_client_set_online(&s->client, online, now);
-    if (was != ntp_client_is_online(&s->client))
+    if (engine_source_command(&n->engine, index, online ? ENGINE_SRC_ONLINE : ENGINE_SRC_OFFLINE, 0,
+                              0, 0.0, now))
         LOG_INFO(n->env->log, "Source %s %s", ip_addr_format(&s->remote.ip, addr, sizeof(addr)),
                  online ? "online" : "offline");
 }
@@ -303,15 +309,15 @@ static int control_selected(struct node *n, const struct cmdmon_request *req,
             continue;
         any = 1;
         if (req->command == CMDMON_REQ_BURST)
-            ntp_client_initiate_burst(&s->client, req->u.burst.n_good_samples,
-                                      req->u.burst.n_total_samples, now);
+            engine_source_command(&n->engine, i, ENGINE_SRC_BURST, req->u.burst.n_good_samples,
+                                  req->u.burst.n_total_samples, 0.0, now);
         else
-            set_online(n, s, req->command == CMDMON_REQ_ONLINE, now);
-        sources_arm(s);
+            set_online(n, i, req->command == CMDMON_REQ_ONLINE, now);
     }
+    sources_rearm_engine(n);
     /* Sources gone offline lost their reachability: reselect. */
     if (any && req->command == CMDMON_REQ_OFFLINE)
-        sources_select(n, -1, now);
+        sources_select(n, 0, now);
     return any ? CMDMON_STT_SUCCESS : CMDMON_STT_NOSUCHSOURCE;
 }
 
@@ -322,35 +328,37 @@ static int control_modify(struct node *n, const struct cmdmon_request *req)
                                           req->command == CMDMON_REQ_MODIFY_MAXDELAYDEVRATIO
                                       ? &req->u.modify_float.address
                                       : &req->u.modify_int.address;
-    struct source *s = (struct source *)source_by_addr(n, a);
+    const struct source *s = source_by_addr(n, a);
     int v = req->u.modify_int.value;
     double d = req->u.modify_float.value;
+    enum engine_src_cmd cmd;
 
     if (!s)
         return CMDMON_STT_NOSUCHSOURCE;
     switch (req->command) {
     case CMDMON_REQ_MODIFY_MINPOLL:
-        ntp_client_set_minpoll(&s->client, v);
+        cmd = ENGINE_SRC_MINPOLL;
         break;
     case CMDMON_REQ_MODIFY_MAXPOLL:
-        ntp_client_set_maxpoll(&s->client, v);
+        cmd = ENGINE_SRC_MAXPOLL;
         break;
     case CMDMON_REQ_MODIFY_MINSTRATUM:
-        ntp_client_set_min_stratum(&s->client, v);
+        cmd = ENGINE_SRC_MINSTRATUM;
         break;
     case CMDMON_REQ_MODIFY_POLLTARGET:
-        ntp_client_set_polltarget(&s->client, v);
+        cmd = ENGINE_SRC_POLLTARGET;
         break;
     case CMDMON_REQ_MODIFY_MAXDELAY:
-        ntp_client_set_max_delay(&s->client, d);
+        cmd = ENGINE_SRC_MAXDELAY;
         break;
     case CMDMON_REQ_MODIFY_MAXDELAYRATIO:
-        ntp_client_set_max_delay_ratio(&s->client, d);
+        cmd = ENGINE_SRC_MAXDELAYRATIO;
         break;
     default:
-        ntp_client_set_max_delay_dev_ratio(&s->client, d);
+        cmd = ENGINE_SRC_MAXDELAYDEVRATIO;
         break;
     }
+    engine_source_command(&n->engine, sources_index(s), cmd, v, 0, d, NULL);
     return CMDMON_STT_SUCCESS;
 }
 
@@ -405,14 +413,13 @@ static int op_control(void *ctx, const struct cmdmon_request *req, const struct 
     case CMDMON_REQ_MODIFY_MAXDELAYDEVRATIO:
         return control_modify(n, req);
     case CMDMON_REQ_RESELECT:
-        select_force_reselect(n->srcs.sel);
-        sources_select(n, -1, now);
+        sources_select(n, 1, now);
         return CMDMON_STT_SUCCESS;
     case CMDMON_REQ_MODIFY_MAXUPDATESKEW:
-        engine_set_max_update_skew(&n->ref.engine, req->u.value.value);
+        engine_set_max_update_skew(&n->engine, req->u.value.value);
         return CMDMON_STT_SUCCESS;
     case CMDMON_REQ_MAKESTEP:
-        return reference_make_step(n, now) == 0 ? CMDMON_STT_SUCCESS : CMDMON_STT_FAILED;
+        return sources_make_step(n, now);
     default:
         return control_runtime(n, req, now);
     }

@@ -4,6 +4,7 @@
 #include "check.h"
 #include "fake_env.h"
 
+#include "core/engine_int.h"
 #include "daemon/config.h"
 #include "daemon/node_internal.h"
 #include "lib/ts.h"
@@ -23,6 +24,29 @@ static struct node *make_node(struct fake_env *f, struct config **cfg, const cha
     n = node_new(*cfg, &f->env, &o);
     CHECK(node_start(n, &f->now, err, sizeof(err)) == 0);
     return n;
+}
+
+/* A clock command of the engine, performed by the node as the engine's own are. */
+static void reference_apply(struct node *n, const struct timespec *now, struct clock_cmd *cmd)
+{
+    struct engine_out out;
+
+    engine_out_init(&out);
+    engine_apply(&n->engine, now, cmd, &out);
+    sources_perform(n, &out, 0, now);
+    engine_out_fini(&out);
+}
+
+/* A reference update as selection makes it. */
+static void reference_update(struct node *n, const struct timespec *now,
+                             const struct select_reference *sr)
+{
+    struct engine_out out;
+
+    engine_out_init(&out);
+    engine_update(&n->engine, now, sr, -2, &out);
+    sources_perform(n, &out, 0, now);
+    engine_out_fini(&out);
 }
 
 static void test_drift_file_read_and_saved(void)
@@ -91,7 +115,7 @@ static void test_step_shifts_deadlines(void)
     ts_add(&when, &f.now, 100.0);
     sched_add(&n->sched, &when, on_fire, NULL);
     clock_cmd_init(&cmd);
-    CHECK(clock_step(&n->ref.engine.clock, &f.now, 10.0, &cmd));
+    CHECK(clock_step(&n->engine.clock, &f.now, 10.0, &cmd));
     reference_apply(n, &f.now, &cmd);
     CHECK_NEAR(f.stepped, 10.0, 1e-9);
     CHECK_NEAR(ts_diff(&f.now, &start), -10.0, 1e-9);
@@ -103,7 +127,7 @@ static void test_step_shifts_deadlines(void)
     fake_env_advance(&f, 0.5);
     node_on_timer(n, &f.now);
     CHECK_INT_EQ(fired, 1);
-    CHECK_INT_EQ((long)n->ref.engine.n_steps, 1);
+    CHECK_INT_EQ((long)n->engine.n_steps, 1);
     node_free(n);
     config_free(cfg);
     fake_env_fini(&f);
@@ -131,13 +155,13 @@ static void test_refused_step_undone(void)
     reference_cooked_time(n, &f.now, &before, NULL);
     for (int i = 0; i < 2; i++) {
         clock_cmd_init(&cmd);
-        CHECK(clock_step(&n->ref.engine.clock, &f.now, 1.0, &cmd));
+        CHECK(clock_step(&n->engine.clock, &f.now, 1.0, &cmd));
         reference_apply(n, &f.now, &cmd);
     }
     reference_cooked_time(n, &f.now, &after, NULL);
     CHECK_NEAR(ts_diff(&after, &before), 0.0, 1e-9);
     CHECK(fake_env_log_contains(&f, "Could not step system clock"));
-    CHECK_INT_EQ((long)n->ref.engine.n_steps, 0);
+    CHECK_INT_EQ((long)n->engine.n_steps, 0);
     node_free(n);
     config_free(cfg);
     fake_env_fini(&f);
@@ -210,7 +234,7 @@ static void test_served_reference(void)
     CHECK_NEAR(ref.root_delay, 0.02, 1e-9);
     CHECK(ref.root_dispersion >= 0.003 && ref.root_dispersion < 0.004);
     CHECK(ref.root_dispersion_rate > 1e-6 && ref.root_dispersion_rate < 2e-6);
-    CHECK_INT_EQ((long)n->ref.engine.n_updates, 1);
+    CHECK_INT_EQ((long)n->engine.n_updates, 1);
     node_free(n);
     config_free(cfg);
 
@@ -241,7 +265,7 @@ static void test_served_timestamps_cooked(void)
     fake_env_init(&f);
     n = make_node(&f, &cfg, lines);
     clock_cmd_init(&cmd);
-    CHECK(clock_accumulate_offset(&n->ref.engine.clock, &f.now, 0.5, 0.0, &cmd));
+    CHECK(clock_accumulate_offset(&n->engine.clock, &f.now, 0.5, 0.0, &cmd));
     reference_apply(n, &f.now, &cmd);
     memset(&req, 0, sizeof(req));
     req.version = 4;

@@ -330,7 +330,7 @@ static void test_bad_source_dropped(void)
     /* From another address: not the source's. */
     ip_addr_parse(&rx.remote.ip, "192.0.2.9");
     node_on_datagram(w.n, &rx, &w.f.now);
-    CHECK_INT_EQ((long)sourcestats_samples(w.n->srcs.v[0]->stats), 0);
+    CHECK_INT_EQ((long)sourcestats_samples(sources_engine_part(w.n, 0)->stats), 0);
     CHECK_INT_EQ(sources_selected(w.n), -1);
     world_fini(&w);
 }
@@ -412,7 +412,7 @@ static void test_pool_replaces_unreachable(void)
     CHECK_STR_EQ(sources_display_name(sources_get(w.n, 0), name, sizeof(name)),
                  "192.0.2.3 (pool.test)");
     run(&w, 30.0);
-    CHECK(ntp_client_get_reach(&sources_get(w.n, 0)->client) != 0);
+    CHECK(ntp_client_get_reach(&sources_engine_part(w.n, 0)->client) != 0);
     world_fini(&w);
 }
 

@@ -1,0 +1,39 @@
+/* Internals shared by engine.c and engine_sources.c. */
+#ifndef CORE_ENGINE_INT_H
+#define CORE_ENGINE_INT_H
+
+#include "core/engine.h"
+
+/* Append an action (its union zeroed); a packet buffer of cap bytes at *off. */
+struct engine_action *engine_out_add(struct engine_out *o, enum engine_act_type type, int source);
+uint8_t *engine_out_packet(struct engine_out *o, size_t cap, size_t *off);
+
+/* Perform-and-fan-out of a clock command: an ENGINE_ACT_CLOCK for the driver, the change
+ * to the discipline and every source, the dispersion, the events, and the commands that
+ * follow from the change. */
+void engine_apply(struct engine *e, const struct timespec *raw_now, struct clock_cmd *cmd,
+                  struct engine_out *out);
+/* A reference update from selection; ref_source: the selected source (for the log). */
+void engine_update(struct engine *e, const struct timespec *raw_now,
+                   const struct select_reference *ref, int ref_source, struct engine_out *out);
+void engine_unsynchronise(struct engine *e, const struct timespec *raw_now, struct engine_out *out);
+void engine_update_leap(struct engine *e, const struct timespec *raw_now, int leap,
+                        struct engine_out *out);
+void engine_log_tracking(struct engine *e, const struct timespec *raw_now,
+                         const struct disc_log_entry *l, int source, struct engine_out *out);
+
+/* Sources (engine_sources.c). */
+void engine_source_free(struct engine_source *s);
+/* A step moved the raw timescale back by doffset: so do the sources' deadlines. */
+void engine_sources_on_step(struct engine *e, double doffset);
+/* The clock jumped by itself: every source starts afresh, then selection. */
+void engine_sources_on_unknown_step(struct engine *e, const struct timespec *raw_now,
+                                    struct engine_out *out);
+/* The transmit timer of source index expired. */
+void engine_source_transmit(struct engine *e, int index, const struct timespec *raw_now,
+                            struct engine_out *out);
+/* Selection (updated = index with a new sample, or -1). */
+void engine_select(struct engine *e, int updated, const struct timespec *raw_now,
+                   struct engine_out *out);
+
+#endif

@@ -1,0 +1,267 @@
+/* The engine alone, without a daemon: events in, the outcome's actions out, in order.
+ * A server is played by hand with the codec, so the whole path of a sample (response,
+ * statistics, selection, discipline, clock command) runs through engine calls only. */
+#include "check.h"
+
+#include "core/engine.h"
+#include "lib/ts.h"
+#include "proto/ntp.h"
+
+#include <string.h>
+
+struct rig {
+    struct engine e;
+    struct engine_out out;
+    struct rng rng;
+    struct timespec now; /* raw = true time here: the clock is perfect */
+};
+
+static void rig_init(struct rig *r, int makestep)
+{
+    struct engine_config c;
+
+    memset(r, 0, sizeof(*r));
+    memset(&c, 0, sizeof(c));
+    clock_config_default(&c.clock);
+    disc_config_default(&c.disc);
+    select_config_default(&c.select);
+    if (makestep) {
+        c.disc.makestep_threshold = 0.1;
+        c.disc.makestep_limit = -1;
+    }
+    c.mode = DISC_MODE_NORMAL;
+    c.precision = 1e-8;
+    c.precision_log2 = -26;
+    c.log_mask = ENGINE_LOG_TRACKING | ENGINE_LOG_MEASUREMENTS;
+    rng_seed(&r->rng, 42);
+    r->now.tv_sec = 1700000000;
+    engine_init(&r->e, &c, &r->rng, &r->now);
+    engine_out_init(&r->out);
+    engine_start(&r->e, &r->now, 0, 0, 0.0, 0.0, &r->out);
+}
+
+static void rig_fini(struct rig *r)
+{
+    engine_out_fini(&r->out);
+    engine_fini(&r->e);
+}
+
+static int add_server(struct rig *r, uint32_t ref_id)
+{
+    struct engine_source_params p;
+
+    memset(&p, 0, sizeof(p));
+    ntp_client_opts_default(&p.client);
+    p.client.minpoll = p.client.maxpoll = 0;
+    p.client.iburst = 0;
+    sourcestats_params_default(&p.stats);
+    p.ref_id = ref_id;
+    return engine_add_source(&r->e, &p, &r->now);
+}
+
+static int count(const struct engine_out *o, enum engine_act_type t)
+{
+    int n = 0;
+    for (int i = 0; i < o->n; i++)
+        n += o->a[i].type == t;
+    return n;
+}
+
+static int find(const struct engine_out *o, enum engine_act_type t)
+{
+    for (int i = 0; i < o->n; i++)
+        if (o->a[i].type == t)
+            return i;
+    return -1;
+}
+
+/* Run every timer due by r->now; answer each request as a server whose clock is `offset`
+ * ahead of ours (delay 1 ms each way). Returns the number of requests. */
+static int run_until(struct rig *r, double seconds, double offset)
+{
+    struct timespec end, when;
+    int requests = 0;
+
+    ts_add(&end, &r->now, seconds);
+    while (engine_next_timer(&r->e, &when) && ts_cmp(&when, &end) <= 0) {
+        if (ts_cmp(&when, &r->now) > 0)
+            r->now = when;
+        engine_out_clear(&r->out);
+        if (!engine_on_timer(&r->e, &r->now, &r->out))
+            continue;
+        for (int i = 0; i < r->out.n; i++) {
+            const struct engine_action *a = &r->out.a[i];
+            struct ntp_packet req, rep;
+            struct engine_rx rx;
+            uint8_t buf[NTP_HEADER_LEN];
+            struct timespec srv, rxt;
+            int src = a->source;
+            if (a->type != ENGINE_ACT_SEND)
+                continue;
+            requests++;
+            CHECK(ntp_decode(r->out.pkt + a->u.send.off, a->u.send.len, &req, NULL) == NTP_OK);
+            engine_tx_done(&r->e, src, 1, &r->now, &r->now, &r->out);
+            memset(&rep, 0, sizeof(rep));
+            rep.version = 4;
+            rep.mode = NTP_MODE_SERVER;
+            rep.stratum = 1;
+            rep.poll = 0;
+            rep.precision = -20;
+            rep.ref_id = 0x47505300;
+            ts_add(&srv, &r->now, 0.001 + offset);
+            ntp_ts64_from_timespec(&rep.ref_ts, &srv);
+            rep.origin_ts = req.tx_ts;
+            ntp_ts64_from_timespec(&rep.rx_ts, &srv);
+            ntp_ts64_from_timespec(&rep.tx_ts, &srv);
+            CHECK(ntp_encode(&rep, buf, sizeof(buf)) == NTP_HEADER_LEN);
+            ts_add(&rxt, &r->now, 0.002);
+            memset(&rx, 0, sizeof(rx));
+            rx.data = buf;
+            rx.len = sizeof(buf);
+            rx.rx_raw = rxt;
+            engine_on_response(&r->e, src, &rx, &r->out);
+        }
+    }
+    r->now = end;
+    return requests;
+}
+
+/* Requests go out one timer a call, responses become samples, selection picks the server
+ * and the discipline answers with clock commands and tracking lines. */
+static void test_sample_path_to_clock(void)
+{
+    struct rig r;
+    int requests;
+
+    rig_init(&r, 0);
+    CHECK_INT_EQ(add_server(&r, 0xC0000201), 0);
+    CHECK_INT_EQ(engine_source_count(&r.e), 1);
+    CHECK_INT_EQ(engine_selected(&r.e), -1);
+    requests = run_until(&r, 30.0, 0.010);
+    CHECK(requests >= 10);
+    CHECK_INT_EQ(engine_selected(&r.e), 0);
+    CHECK(engine_source(&r.e, 0)->n_samples >= 5);
+    CHECK_INT_EQ(engine_source(&r.e, 0)->stratum, 1);
+    CHECK(r.e.n_updates > 0);
+    /* Slewing: the clock model is correcting the 10 ms (local slow: negative remaining). */
+    CHECK(engine_remaining_offset(&r.e, &r.now) < 0.0);
+    rig_fini(&r);
+}
+
+/* makestep: the update steps; the outcome's clock command carries the step and the shift
+ * of the daemon's raw deadlines, and the sources' deadlines moved with it. */
+static void test_step_and_refusal(void)
+{
+    struct rig r;
+    struct timespec when_before, when_after;
+    uint64_t steps;
+    int i;
+
+    rig_init(&r, 1);
+    add_server(&r, 0xC0000201);
+    run_until(&r, 30.0, 1.0);
+    CHECK(r.e.n_steps >= 1);
+    /* A step the driver refuses goes back: the raw deadlines (and so the daemon's, which
+     * it does not shift) are where they were, and the step is not counted. */
+    engine_out_clear(&r.out);
+    CHECK(engine_accumulate_offset(&r.e, &r.now, 0.5, &r.out));
+    CHECK(engine_next_timer(&r.e, &when_before));
+    steps = r.e.n_steps;
+    engine_out_clear(&r.out);
+    CHECK(engine_make_step(&r.e, &r.now, &r.out));
+    i = find(&r.out, ENGINE_ACT_CLOCK);
+    CHECK(i >= 0);
+    CHECK(r.out.a[i].u.clock.cmd.step);
+    CHECK_NEAR(r.out.a[i].u.clock.shift, r.out.a[i].u.clock.step_change.doffset, 1e-12);
+    CHECK_NEAR(r.out.a[i].u.clock.shift, 0.5, 1e-6);
+    engine_step_refused(&r.e, &r.out.a[i].u.clock, &r.now, &r.out);
+    CHECK_INT_EQ((long)r.e.n_steps, (long)steps);
+    CHECK(engine_next_timer(&r.e, &when_after));
+    CHECK_NEAR(ts_diff(&when_after, &when_before), 0.0, 1e-9);
+    rig_fini(&r);
+}
+
+/* Two sources due at the same time run one a call, in the order they were armed, and the
+ * daemon is told which one comes next (to prepare its NTS request). */
+static void test_timer_order(void)
+{
+    struct rig r;
+    struct timespec when;
+    int i;
+
+    rig_init(&r, 0);
+    add_server(&r, 1);
+    add_server(&r, 2);
+    CHECK(engine_next_timer(&r.e, &when));
+    r.now = when;
+    CHECK_INT_EQ(engine_due_source(&r.e, &r.now), 0);
+    engine_out_clear(&r.out);
+    CHECK(engine_on_timer(&r.e, &r.now, &r.out));
+    i = find(&r.out, ENGINE_ACT_SEND);
+    CHECK(i >= 0 && r.out.a[i].source == 0);
+    engine_tx_done(&r.e, 0, 1, &r.now, &r.now, &r.out);
+    CHECK_INT_EQ(engine_due_source(&r.e, &r.now), 1);
+    engine_out_clear(&r.out);
+    CHECK(engine_on_timer(&r.e, &r.now, &r.out));
+    CHECK_INT_EQ(count(&r.out, ENGINE_ACT_SEND), 1);
+    CHECK_INT_EQ(r.out.a[find(&r.out, ENGINE_ACT_SEND)].source, 1);
+    engine_tx_done(&r.e, 1, 0, &r.now, &r.now, &r.out);
+    engine_out_clear(&r.out);
+    CHECK(!engine_on_timer(&r.e, &r.now, &r.out));
+    CHECK_INT_EQ(engine_due_source(&r.e, &r.now), -1);
+    rig_fini(&r);
+}
+
+/* A wake-up far from the expected one is a jump: the model and every source start afresh
+ * and the raw deadlines move with it. */
+static void test_jump_detection(void)
+{
+    struct rig r;
+    struct timespec t;
+    int i;
+
+    rig_init(&r, 0);
+    add_server(&r, 1);
+    run_until(&r, 20.0, 0.0);
+    CHECK(engine_source(&r.e, 0)->n_samples > 0);
+    engine_expect_wake(&r.e, &r.now);
+    engine_out_clear(&r.out);
+    CHECK_INT_EQ(engine_on_wake(&r.e, &r.now, &r.out), 0);
+    CHECK_INT_EQ(r.out.n, 0);
+    ts_add(&t, &r.now, -100.0);
+    engine_out_clear(&r.out);
+    CHECK_INT_EQ(engine_on_wake(&r.e, &t, &r.out), -1);
+    i = find(&r.out, ENGINE_ACT_CLOCK);
+    CHECK(i >= 0);
+    CHECK(!r.out.a[i].u.clock.cmd.step);
+    CHECK_NEAR(r.out.a[i].u.clock.shift, 100.0, 1e-6);
+    CHECK_INT_EQ(sourcestats_samples(engine_source(&r.e, 0)->stats), 0);
+    CHECK_INT_EQ(engine_selected(&r.e), -1);
+    rig_fini(&r);
+}
+
+/* Removing a source renumbers the ones after it; selection follows. */
+static void test_remove_source(void)
+{
+    struct rig r;
+
+    rig_init(&r, 0);
+    add_server(&r, 1);
+    add_server(&r, 2);
+    add_server(&r, 3);
+    engine_remove_source(&r.e, 1);
+    CHECK_INT_EQ(engine_source_count(&r.e), 2);
+    CHECK_INT_EQ((long)engine_source(&r.e, 1)->ref_id, 3);
+    CHECK(engine_source(&r.e, 2) == NULL);
+    rig_fini(&r);
+}
+
+int main(void)
+{
+    RUN(test_sample_path_to_clock);
+    RUN(test_step_and_refusal);
+    RUN(test_timer_order);
+    RUN(test_jump_detection);
+    RUN(test_remove_source);
+    return check_summary();
+}
