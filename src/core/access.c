@@ -2,6 +2,7 @@
 
 #include "lib/mem.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@ struct access_table {
 
 static void table_put(struct access_table *t, const struct ip_addr *prefix, int bits, int allow)
 {
+    assert(prefix->family == IPF_INET4 || prefix->family == IPF_INET6);
+    assert(bits >= 0 && bits % LEVEL_BITS == 0 && bits <= ip_addr_bits(prefix->family));
     for (size_t i = 0; i < t->n; i++) {
         if (t->e[i].bits == bits && ip_addr_equal(&t->e[i].prefix, prefix)) {
             t->e[i].allow = allow;
@@ -89,6 +92,9 @@ static void add_family(struct access_table *t, const struct ip_addr *ip, int bit
     int spread = level - bits; /* 0..3 free bits expanded into 1..8 nodes */
     struct ip_addr base = *ip;
 
+    assert(bits >= 0 && bits <= ip_addr_bits(ip->family));
+    assert(spread >= 0 && spread < LEVEL_BITS);
+
     ip_addr_mask(&base, bits);
     for (unsigned k = 0; k < (1u << spread); k++) {
         struct ip_addr node = base;
@@ -103,6 +109,7 @@ static void add_family(struct access_table *t, const struct ip_addr *ip, int bit
 enum access_status access_add(struct access_table *t, const struct ip_addr *ip, int bits, int allow,
                               int all)
 {
+    assert(t && ip);
     allow = allow ? 1 : 0;
     if (ip->family == IPF_UNSPEC) {
         struct ip_addr any;
@@ -124,6 +131,8 @@ enum access_status access_add(struct access_table *t, const struct ip_addr *ip, 
 int access_check(const struct access_table *t, const struct ip_addr *ip)
 {
     int best_bits = -1, result = 0;
+    /* The two roots (deny all) are never dropped: "all" drops only below. */
+    assert(t && ip && t->n >= 2);
     if (ip->family != IPF_INET4 && ip->family != IPF_INET6)
         return 0;
     for (size_t i = 0; i < t->n; i++) {

@@ -6,6 +6,7 @@
 #include "lib/clamp.h"
 #include "lib/mem.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +82,8 @@ static void bucket_init(struct bucket_params *b, const struct clientlog_limit *l
     b->max_tokens = (uint16_t)(b->tokens_per_hit * burst);
     b->leak = clamp_int(l->leak, LEAK_MIN, LEAK_MAX);
     b->interval = interval;
+    /* A burst of responses fits the 16-bit bucket. */
+    assert(b->tokens_per_hit >= 1 && b->max_tokens >= b->tokens_per_hit);
 }
 
 static int compare_ts(uint32_t x, uint32_t y)
@@ -165,6 +168,7 @@ static int table_expand(struct clientlog *cl)
 
     if (slots > cl->max_slots)
         return 0;
+    assert((slots & (slots - 1)) == 0); /* doubles from one slot */
     for (unsigned i = 0; i < cl->slots; i++)
         slot_split(cl, i, cl->slots);
     cl->slots = slots;
@@ -195,6 +199,7 @@ static struct clog_record *record_get(struct clientlog *cl, const struct ip_addr
         }
         if (table_expand(cl))
             continue;
+        assert(oldest); /* a full slot */
         cl->stats.log_drops++;
         record_reset(cl, oldest, ip);
         return oldest;
@@ -292,11 +297,13 @@ int clientlog_log_access(struct clientlog *cl, enum clientlog_service s, const s
 {
     struct clog_record *r;
 
+    assert((unsigned)s < CLOG_N_SERVICES && now);
     cl->stats.hits[s]++;
     if (!cl->active || !ip || (ip->family != IPF_INET4 && ip->family != IPF_INET6))
         return -1;
     r = record_get(cl, ip);
     record_hit(cl, s, r, now);
+    assert(r >= cl->records && r < cl->records + (size_t)cl->slots * CLIENTLOG_SLOT_SIZE);
     return (int)(r - cl->records);
 }
 
@@ -304,6 +311,7 @@ int clientlog_log_access(struct clientlog *cl, enum clientlog_service s, const s
 static int leak_says_drop(struct clientlog *cl, int leak)
 {
     int r;
+    assert(leak >= LEAK_MIN && leak <= LEAK_MAX);
     if (cl->rnd_bits < leak) {
         cl->rnd = rng_u32(&cl->rng);
         cl->rnd_bits = 32;
@@ -316,9 +324,12 @@ static int leak_says_drop(struct clientlog *cl, int leak)
 
 int clientlog_limit_rate(struct clientlog *cl, enum clientlog_service s, int index)
 {
-    const struct bucket_params *b = &cl->bucket[s];
+    const struct bucket_params *b;
     struct clog_record *r;
     int drop;
+
+    assert((unsigned)s < CLOG_N_SERVICES);
+    b = &cl->bucket[s];
 
     if (!b->tokens_per_hit || index < 0 || !cl->active ||
         (size_t)index >= (size_t)cl->slots * CLIENTLOG_SLOT_SIZE)

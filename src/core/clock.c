@@ -3,6 +3,7 @@
 
 #include "lib/ts.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,6 +88,8 @@ void clock_cmd_init(struct clock_cmd *cmd)
 void clock_cmd_add_event(struct clock_cmd *cmd, enum clock_event_code code, double v1, double v2,
                          int i1)
 {
+    assert((int)code >= 0 && code < CLOCK_EV_COUNT);
+    assert(cmd->n_events <= CLOCK_CMD_MAX_EVENTS);
     if (cmd->n_events >= CLOCK_CMD_MAX_EVENTS)
         return;
     cmd->events[cmd->n_events++] = (struct clock_event){code, v1, v2, i1};
@@ -122,6 +125,8 @@ static void add_change(struct clock_cmd *cmd, const struct timespec *raw,
 {
     struct clock_change *ch;
 
+    assert(cmd->n_changes <= CLOCK_CMD_MAX_CHANGES);
+    assert(isfinite(doffset));
     if (cmd->n_changes >= CLOCK_CMD_MAX_CHANGES)
         return;
     ch = &cmd->changes[cmd->n_changes++];
@@ -182,12 +187,15 @@ static void update_slew(struct clock *c, const struct timespec *raw_now, struct 
         cmd->dispersion += c->slew_error;
 
     c->slew_start = *raw_now;
+    /* Offsets were checked (offset_ok): a NaN here is our bug. */
+    assert(isfinite(c->offset_register));
     ts_add(&c->timer, raw_now, slew_end(c));
 }
 
 void clock_init(struct clock *c, const struct clock_config *cfg, const struct timespec *raw_now,
                 double freq_ppm, struct clock_cmd *cmd)
 {
+    assert(c && cfg && raw_now && cmd);
     memset(c, 0, sizeof(*c));
     c->cfg = *cfg;
     c->base_freq_ppm = clamp(freq_ppm, cfg->max_drift_ppm);
@@ -208,7 +216,10 @@ double clock_remaining_offset(const struct clock *c, const struct timespec *raw)
 void clock_cooked_time(const struct clock *c, const struct timespec *raw, struct timespec *cooked,
                        double *err)
 {
-    double elapsed = ts_diff(raw, &c->slew_start);
+    double elapsed;
+
+    assert(c && raw && cooked);
+    elapsed = ts_diff(raw, &c->slew_start);
 
     ts_add(cooked, raw, clock_cooked_offset(c, raw));
     if (err) {
@@ -277,6 +288,7 @@ int clock_accumulate_freq_and_offset(struct clock *c, const struct timespec *raw
 {
     struct timespec cooked;
 
+    assert(c && raw_now && cmd);
     if (!offset_ok(offset, cmd) || !isfinite(dfreq))
         return 0;
     clock_cooked_time(c, raw_now, &cooked, NULL);
@@ -329,6 +341,7 @@ int clock_step(struct clock *c, const struct timespec *raw_now, double offset,
 {
     struct timespec cooked;
 
+    assert(c && raw_now && cmd);
     if (!offset_ok(offset, cmd))
         return 0;
     clock_cooked_time(c, raw_now, &cooked, NULL);
@@ -381,6 +394,7 @@ void clock_set_sync_status(const struct clock *c, int synced, double est_error, 
 {
     double off = fabs(c->offset_register);
 
+    assert(cmd);
     cmd->set_sync = 1;
     cmd->synced = synced;
     cmd->est_error = est_error < off ? off : est_error;

@@ -3,6 +3,7 @@
 
 #include "lib/ts.h"
 
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -54,6 +55,7 @@ static void cooked_now(const struct discipline *d, const struct timespec *raw,
 void disc_init(struct discipline *d, const struct disc_config *cfg, struct clock *clock,
                const struct timespec *raw_now)
 {
+    assert(d && cfg && clock && raw_now);
     memset(d, 0, sizeof(*d));
     d->cfg = *cfg;
     d->clock = clock;
@@ -71,6 +73,8 @@ void disc_init(struct discipline *d, const struct disc_config *cfg, struct clock
         d->cfg.fb_drift_max = DISC_MAX_FB_DRIFTS;
     if (d->cfg.fb_drift_min <= 0 || d->cfg.fb_drift_max < d->cfg.fb_drift_min)
         d->cfg.fb_drift_min = d->cfg.fb_drift_max = 0;
+    /* fb[] is indexed by i - fb_drift_min for i in [fb_drift_min, fb_drift_max]. */
+    assert(d->cfg.fb_drift_max - d->cfg.fb_drift_min < DISC_MAX_FB_DRIFTS);
     cooked_now(d, raw_now, &d->start_time);
 }
 
@@ -125,6 +129,7 @@ int disc_leap_vote(const int *leaps, int n)
 {
     int i, ins = 0, del = 0;
 
+    assert(n >= 0 && (leaps || n == 0));
     for (i = 0; i < n; i++) {
         ins += leaps[i] == DISC_LEAP_INSERT;
         del += leaps[i] == DISC_LEAP_DELETE;
@@ -177,6 +182,9 @@ static void update_leap_status(struct discipline *d, int leap, int64_t now_secs,
 {
     int leap_sec = 0;
 
+    /* Two bits of an NTP header, or our own DISC_LEAP_* values. */
+    assert(leap >= DISC_LEAP_NORMAL && leap <= DISC_LEAP_UNSYNC);
+    assert(db_leap >= DISC_LEAP_NORMAL && db_leap <= DISC_LEAP_UNSYNC);
     if (now_secs && leap == DISC_LEAP_NORMAL)
         leap = db_leap;
     if (leap == DISC_LEAP_INSERT || leap == DISC_LEAP_DELETE) {
@@ -200,6 +208,8 @@ static void update_leap_status(struct discipline *d, int leap, int64_t now_secs,
 
 static void leap_start(struct discipline *d, const struct timespec *raw, struct clock_cmd *cmd)
 {
+    /* The leap timer is armed only with a leap second pending. */
+    assert(d->leap_sec == 1 || d->leap_sec == -1);
     d->leap_in_progress = 1;
     switch (d->cfg.leap_mode) {
     case DISC_LEAPMODE_SYSTEM:
@@ -322,6 +332,7 @@ static void update_fb_drifts(struct discipline *d, double freq_ppm, double inter
     int i, n = d->cfg.fb_drift_max - d->cfg.fb_drift_min + 1;
     double secs;
 
+    assert(n >= 1 && n <= DISC_MAX_FB_DRIFTS);
     d->next_fb = 0;
     d->fb_timer_set = 0;
     /* chrony compares with the interval it has just stored, so only the
@@ -364,6 +375,7 @@ static void schedule_fb_drift(struct discipline *d, const struct timespec *raw,
         c = i;
     }
     if (c > d->next_fb) {
+        assert(c >= d->cfg.fb_drift_min && c <= d->cfg.fb_drift_max);
         clock_set_freq(d->clock, raw, d->fb[c - d->cfg.fb_drift_min].freq_ppm, cmd);
         d->next_fb = c;
     }
@@ -483,6 +495,7 @@ void disc_update(struct discipline *d, const struct timespec *raw_now, const str
     struct estimate e;
     double skew = u->skew, correction, offset, interval, acc_offset, step = 0.0, prev_distance;
 
+    assert(d && raw_now && out);
     disc_outcome_init(out);
     if (d->mode != DISC_MODE_NORMAL) {
         special_mode_sync(d, raw_now, 1, u->offset, out);
@@ -610,6 +623,9 @@ void disc_on_clock_change(struct discipline *d, const struct clock_change *ch,
     struct timespec raw, cooked;
     struct clock_cmd scratch;
 
+    assert(d && ch);
+    assert(ch->type == CLOCK_CHANGE_ADJUST || ch->type == CLOCK_CHANGE_STEP ||
+           ch->type == CLOCK_CHANGE_UNKNOWN_STEP);
     if (!cmd) {
         clock_cmd_init(&scratch);
         cmd = &scratch;
@@ -666,6 +682,7 @@ void disc_on_timer(struct discipline *d, const struct timespec *raw_now, struct 
     if (d->fb_timer_set && ts_cmp(&now, &d->fb_timer) >= 0) {
         /* The next fallback drift is due: use it and stop claiming sync. */
         d->fb_timer_set = 0;
+        assert(d->next_fb >= d->cfg.fb_drift_min && d->next_fb <= d->cfg.fb_drift_max);
         clock_set_freq(d->clock, raw_now, d->fb[d->next_fb - d->cfg.fb_drift_min].freq_ppm,
                        &out->cmd);
         set_unsync(d, raw_now, &out->cmd);
@@ -814,5 +831,6 @@ void disc_set_local(struct discipline *d, int enabled, int stratum, int orphan, 
 
 void disc_set_mode(struct discipline *d, enum disc_mode mode)
 {
+    assert(mode >= DISC_MODE_NORMAL && mode <= DISC_MODE_IGNORE);
     d->mode = mode;
 }

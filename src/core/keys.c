@@ -3,6 +3,7 @@
 #include "lib/hex.h"
 #include "lib/mem.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,12 +173,16 @@ static void sort_and_dedup(struct keys *ks, const struct logger *log)
         ks->k[out++] = ks->k[i];
     }
     ks->n = out;
+    /* keys_find() searches by halving: ids strictly increasing. */
+    for (size_t i = 1; i < ks->n; i++)
+        assert(ks->k[i - 1].id < ks->k[i].id);
 }
 
 /* One line into buf (NUL-terminated, longer lines cut); returns the offset after it. */
 static size_t next_line(const char *text, size_t len, size_t off, char *buf, size_t cap)
 {
     size_t n = 0;
+    assert(cap >= 1 && off <= len);
     while (off < len && text[off] != '\n') {
         if (n + 1 < cap)
             buf[n++] = text[off] == '\0' ? ' ' : text[off];
@@ -195,6 +200,7 @@ size_t keys_load(struct keys *ks, const char *text, size_t len, const char *path
     unsigned line_no = 0;
     struct keys fresh;
 
+    assert(ks && (text || len == 0));
     keys_init(&fresh);
     while (off < len) {
         struct key k;
@@ -215,8 +221,10 @@ size_t keys_load(struct keys *ks, const char *text, size_t len, const char *path
 
 const struct key *keys_find(const struct keys *ks, uint32_t id)
 {
-    size_t lo = 0, hi = ks->n;
+    size_t lo = 0, hi;
 
+    assert(ks);
+    hi = ks->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (ks->k[mid].id == id)
@@ -253,6 +261,7 @@ size_t keys_append_mac(const struct keys *ks, uint32_t id, int version, uint8_t 
     n = mac_compute(k->algo, k->value, k->len, pkt, len, pkt + len + 4, max);
     if (n < MIN_DIGEST)
         return 0;
+    assert(len + 4 + n <= cap);
     pkt[len] = (uint8_t)(id >> 24);
     pkt[len + 1] = (uint8_t)(id >> 16);
     pkt[len + 2] = (uint8_t)(id >> 8);

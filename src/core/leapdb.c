@@ -1,6 +1,7 @@
 /* Leap second tables (see leapdb.h). */
 #include "core/leapdb.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,7 @@ static int add(struct leapdb *db, int64_t start, int tai_offset)
     if (!e)
         return -1;
     db->e = e;
+    assert(db->n == 0 || db->e[db->n - 1].start < start); /* leapdb_get() relies on the order */
     db->e[db->n].start = start;
     db->e[db->n].tai_offset = tai_offset;
     db->n++;
@@ -183,6 +185,8 @@ int leapdb_get(const struct leapdb *db, int64_t when, int *tai_offset)
 {
     int64_t day, day_end;
     int tai = 0, i;
+
+    assert(db && tai_offset && db->n >= 0 && (db->n == 0 || db->e));
 
     when = when < -TIME_LIMIT ? -TIME_LIMIT : when > TIME_LIMIT ? TIME_LIMIT : when;
     day = when >= 0 ? when / DAY : -((-when + DAY - 1) / DAY);

@@ -8,6 +8,7 @@
 #include "lib/ts.h"
 #include "proto/ntp.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,8 @@ static void clamp_opts(struct ntp_client_opts *o)
     o->max_delay_dev_ratio = clamp_double(o->max_delay_dev_ratio, 0.0, MAX_MAXDELAYDEVRATIO);
     if (o->polltarget < 1)
         o->polltarget = 1;
+    assert(o->minpoll >= NTP_CLIENT_MIN_POLL && o->minpoll <= o->maxpoll &&
+           o->maxpoll <= NTP_CLIENT_MAX_POLL);
 }
 
 void ntp_client_reset(struct ntp_client *c)
@@ -177,6 +180,7 @@ int ntp_client_is_online(const struct ntp_client *c)
 void ntp_client_init(struct ntp_client *c, const struct ntp_client_opts *o,
                      const struct ntp_client_params *p)
 {
+    assert(c && o && p);
     memset(c, 0, sizeof(*c));
     c->opts = *o;
     clamp_opts(&c->opts);
@@ -243,6 +247,7 @@ void ntp_client_reach_update(struct ntp_client *c, int ok)
     c->reach = ((c->reach << 1) | (ok ? 1U : 0U)) & ((1U << NTP_CLIENT_REACH_BITS) - 1);
     if (c->reach_size < NTP_CLIENT_REACH_BITS)
         c->reach_size++;
+    assert(c->reach_size >= 1 && c->reach_size <= NTP_CLIENT_REACH_BITS);
 }
 
 unsigned ntp_client_get_reach(const struct ntp_client *c)
@@ -303,6 +308,8 @@ void ntp_client_apply_poll_adj(struct ntp_client *c, double adj)
     }
     if (c->local_poll < MIN_NONLAN_POLL && (!ntp_client_is_reachable(c) || !is_lan_source(c)))
         c->local_poll = MIN_NONLAN_POLL;
+    /* Whole steps went into local_poll, the fraction stays in the score. */
+    assert(c->poll_score >= 0.0 && c->poll_score <= 1.0);
 }
 
 double ntp_client_poll_adj(const struct ntp_client *c, const struct ntp_sample *s,
@@ -357,6 +364,7 @@ double ntp_client_tx_delay(const struct ntp_client *c, int on_tx, const struct t
 
 void ntp_client_arm(struct ntp_client *c, const struct timespec *now, double delay)
 {
+    assert(now && delay >= 0.0 && c->rand_factor > 0.0);
     ts_add(&c->next_tx, now, delay * c->rand_factor);
     c->armed = 1;
     c->armed_after_rx = 0;
@@ -385,6 +393,7 @@ double ntp_client_separation(const struct ntp_client *c)
 int ntp_client_process_sample(struct ntp_client *c, const struct ntp_sample *s,
                               struct ntp_sample *out)
 {
+    assert(out);
     if (c->filter_on) {
         if (s)
             ntp_filter_accumulate(&c->filter, s);
@@ -421,6 +430,7 @@ static int update_mode_on_timer(struct ntp_client *c)
     case NTP_CLIENT_ONLINE:
         /* `burst` keeps the average interval including the burst >= minpoll. */
         if (c->opts.burst && c->local_poll > c->opts.minpoll) {
+            assert(c->local_poll - c->opts.minpoll < 31);
             int total = 1 << (c->local_poll - c->opts.minpoll);
             if (total > MAX_BURST_TOTAL)
                 total = MAX_BURST_TOTAL;
@@ -535,6 +545,7 @@ static double poll_rand_factor(const struct ntp_client *c, double u)
 size_t ntp_client_on_timer(struct ntp_client *c, const struct timespec *now, struct rng *rng,
                            uint8_t *buf, size_t cap, struct ntp_client_result *out)
 {
+    assert(c && now && rng && buf);
     if (out)
         memset(out, 0, sizeof(*out));
     /* A too small buffer leaves the timer armed so that polling does not stall. */
@@ -548,6 +559,7 @@ size_t ntp_client_on_timer(struct ntp_client *c, const struct timespec *now, str
     size_t len = build_request(c, rng, buf, cap);
     if (!len)
         return 0;
+    assert(len >= NTP_CLIENT_REQUEST_LEN && len <= cap);
     /* Without a MAC nothing is sent, but the exchange is scheduled as if it had been. */
     len = sign_request(c, buf, len, cap);
     c->valid_rx = 0;
@@ -564,6 +576,7 @@ size_t ntp_client_on_timer(struct ntp_client *c, const struct timespec *now, str
     if (!len)
         c->report.total_tx--;
     c->rand_factor = poll_rand_factor(c, rng_uniform(rng));
+    assert(len <= cap);
     ntp_client_arm(c, now, ntp_client_tx_delay(c, 1, now));
     return len;
 }
@@ -585,6 +598,8 @@ void ntp_client_on_send_error(struct ntp_client *c, const struct timespec *now)
 void ntp_client_set_tx_ts(struct ntp_client *c, const struct timespec *ts,
                           enum ntp_client_ts_src src)
 {
+    assert(ts &&
+           (src == NTP_CLIENT_TS_DAEMON || src == NTP_CLIENT_TS_KERNEL || src == NTP_CLIENT_TS_HW));
     /* chrony counts every transmit timestamp, used or not. */
     if (src == NTP_CLIENT_TS_KERNEL)
         c->report.total_kernel_tx++;

@@ -8,6 +8,7 @@
 #include "lib/ts.h"
 #include "proto/ntp.h"
 
+#include <assert.h>
 #include <string.h>
 
 /* chrony PEER_SAMPLING_ADJ: a peer waits this much longer than its polling interval when
@@ -40,6 +41,7 @@ size_t ntp_client_peer_build(struct ntp_client *c, uint8_t *buf, size_t cap)
      * last transmission, answer the last packet the peer sent even if it failed tests. */
     int initial = !c->valid_rx && !ntp_ts64_is_zero(&c->init_remote_tx);
 
+    assert(c->opts.symmetric && buf);
     memset(&p, 0, sizeof(p));
     p.version = (uint8_t)c->version;
     p.mode = NTP_MODE_ACTIVE;
@@ -66,8 +68,10 @@ size_t ntp_client_peer_finish(struct ntp_client *c, uint8_t *buf, size_t len, si
 {
     struct ntp_packet p;
     struct ntp_ts64 t;
-    int prec = ref->precision_log2 < -30 ? -30 : ref->precision_log2;
+    int prec;
 
+    assert(buf && ref && tx && len <= cap);
+    prec = ref->precision_log2 < -30 ? -30 : ref->precision_log2;
     if (!c->opts.symmetric || !c->peer_pending || ntp_decode(buf, len, &p, NULL) != NTP_OK)
         return 0;
     c->peer_pending = 0;
@@ -130,6 +134,7 @@ double ntp_client_peer_spacing(const struct ntp_client *c, double delay, int on_
      * packet so its measurement is short; peers of equal stratum interleave evenly. */
     int stratum_diff = c->remote_stratum - c->our_stratum;
 
+    assert(delay > 0.0); /* a polling interval */
     if ((stratum_diff > 0 && last_tx * PEER_SAMPLING_ADJ < delay) ||
         (!on_tx && stratum_diff == 0 && last_tx / delay > PEER_SAMPLING_ADJ - 0.5))
         delay *= PEER_SAMPLING_ADJ;

@@ -4,6 +4,7 @@
 #include "core/ntp_client_int.h"
 #include "core/regress.h"
 
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -51,7 +52,11 @@ void ntp_client_quant_seed(struct ntp_client_quant *q, struct rng *rng)
 /* One Frugal-2U update of estimate i towards quantile p (u uniform in [0, 1)). */
 static void update_one(struct ntp_client_quant *q, int i, double v, double p, double u)
 {
-    double ms = q->min_step, *est = &q->est[i], *step = &q->step[i];
+    double ms = q->min_step, *est, *step;
+
+    assert(i >= 0 && i < NTP_CLIENT_QUANT_REPEAT);
+    est = &q->est[i];
+    step = &q->step[i];
     if (v >= *est) {
         if (u < 1.0 - p)
             return;
@@ -93,6 +98,8 @@ void ntp_client_quant_accumulate(struct ntp_client_quant *q, double delay)
         q->n_set = 1;
         return;
     }
+    /* init clamped the quantile to [0.05, 0.95] and the step to > 0. */
+    assert(q->k >= 5 && q->k <= 95 && q->min_step > 0.0);
     double p = (double)q->k / QUANT_Q;
     for (int i = 0; i < NTP_CLIENT_QUANT_REPEAT; i++)
         update_one(q, i, delay, p, rng_uniform(&q->rng));

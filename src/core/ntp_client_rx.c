@@ -6,6 +6,7 @@
 #include "lib/ts.h"
 #include "proto/ntp.h"
 
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -376,6 +377,7 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
     struct rx_tests t;
     struct measurement m;
 
+    assert(c && (buf || len == 0) && rx_ts && out);
     memset(out, 0, sizeof(*out));
     memset(&t, 0, sizeof(t));
     memset(&m, 0, sizeof(m));
@@ -428,6 +430,9 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
     out->good = synced && t.ta && t.tb && t.tc && t.td;
     out->tests = pack_tests(&t);
     enum ntp_client_verdict v = pick_verdict(&t, repeat, kod, &p);
+    /* The verdict and the flags come from the same tests. */
+    assert(out->good == (v == NTP_CLIENT_GOOD));
+    assert(!out->good || (out->synced && out->valid));
     if (!valid)
         return v;
 

@@ -4,6 +4,7 @@
 #include "lib/clamp.h"
 #include "lib/ts.h"
 
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@
 void ntp_filter_init(struct ntp_filter *f, int min_samples, int max_samples, double max_dispersion,
                      double combine_ratio, double precision)
 {
+    assert(f);
     memset(f, 0, sizeof(*f));
     f->min_samples = clamp_int(min_samples, 1, NTP_FILTER_MAX_SAMPLES);
     f->max_samples = clamp_int(max_samples, 1, NTP_FILTER_MAX_SAMPLES);
@@ -30,14 +32,18 @@ void ntp_filter_init(struct ntp_filter *f, int min_samples, int max_samples, dou
     f->avg_var = precision * precision;
     f->max_var = max_dispersion * max_dispersion;
     f->combine_ratio = clamp_double(combine_ratio, 0.0, 1.0);
+    assert(f->min_samples >= 1 && f->min_samples <= f->max_samples &&
+           f->max_samples <= NTP_FILTER_MAX_SAMPLES);
 }
 
 void ntp_filter_accumulate(struct ntp_filter *f, const struct ntp_sample *s)
 {
+    assert(s && f->max_samples >= 1 && f->max_samples <= NTP_FILTER_MAX_SAMPLES);
     f->index = (f->index + 1) % f->max_samples;
     f->last = f->index;
     if (f->used < f->max_samples)
         f->used++;
+    assert(f->index >= 0 && f->used >= 1 && f->used <= f->max_samples);
     f->samples[f->index] = *s;
 }
 
@@ -68,6 +74,7 @@ void ntp_filter_drop(struct ntp_filter *f)
 /* Position of a slot in arrival order (0 = oldest). */
 static int age_rank(const struct ntp_filter *f, int slot)
 {
+    assert(f->used > 0 && slot >= 0 && slot < f->used);
     return (slot - f->index - 1 + 2 * f->used) % f->used;
 }
 
@@ -116,6 +123,7 @@ static int select_samples(const struct ntp_filter *f, int *sel)
         from = clamp_int(from, 1, (n - 1) / 2);
     }
     int kept = n - 2 * from;
+    assert(from >= 0 && kept >= 1 && kept <= n);
     memmove(sel, sel + from, (size_t)kept * sizeof(*sel));
     sort_slots(f, sel, kept, 0);
     return kept;
@@ -184,6 +192,7 @@ static double update_avg_var(struct ntp_filter *f, double var, int dof)
 static int combine(struct ntp_filter *f, const int *sel, int n, struct ntp_sample *out)
 {
     double x[NTP_FILTER_MAX_SAMPLES], y[NTP_FILTER_MAX_SAMPLES], w[NTP_FILTER_MAX_SAMPLES];
+    assert(n >= 1 && n <= NTP_FILTER_MAX_SAMPLES);
     const struct ntp_sample *newest = &f->samples[sel[n - 1]];
     double mean_x = 0.0, mean_y = 0.0;
     for (int i = 0; i < n; i++) {
@@ -232,6 +241,7 @@ static int combine(struct ntp_filter *f, const int *sel, int n, struct ntp_sampl
 int ntp_filter_get_sample(struct ntp_filter *f, struct ntp_sample *out)
 {
     int sel[NTP_FILTER_MAX_SAMPLES];
+    assert(out);
     int n = select_samples(f, sel);
     if (n < 1 || !combine(f, sel, n, out))
         return 0;

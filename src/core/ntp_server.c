@@ -7,6 +7,7 @@
 #include "lib/ts.h"
 #include "proto/ntp.h"
 
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -141,6 +142,7 @@ static void build_reply(const struct ntp_server_ref *ref, const struct ntp_packe
 {
     int poll = req->poll;
 
+    assert(mode == NTP_MODE_SERVER || mode == NTP_MODE_PASSIVE);
     memset(rep, 0, sizeof(*rep));
     rep->leap = (uint8_t)(ref->leap & 3);
     /* Echo the version; chrony never replies with a version above its own. */
@@ -173,6 +175,7 @@ static void account(struct ntp_server_counters *c, enum ntp_drop_reason why)
 {
     if (!c)
         return;
+    assert((unsigned)why < NTP_SRV_N_REASONS);
     c->received++;
     if (why == NTP_SRV_REPLY)
         c->replied++;
@@ -239,6 +242,7 @@ size_t ntp_server_respond_nts(const struct ntp_server_ref *ref, const struct key
     int mode = -1;
     size_t len = 0;
 
+    assert(ref && rx_ts && (req || req_len == 0));
     if (!auth)
         auth = &unused;
     auth_clear(auth);
@@ -253,6 +257,9 @@ size_t ntp_server_respond_nts(const struct ntp_server_ref *ref, const struct key
         if (!len)
             reason = NTP_SRV_DROP_NO_BUFFER;
     }
+    /* A reply is a whole header in the caller's buffer, or nothing. */
+    assert(len <= out_cap && (len == 0 || len >= NTP_HEADER_LEN));
+    assert((len > 0) == (reason == NTP_SRV_REPLY));
     if (why)
         *why = reason;
     account(counters, reason);
@@ -289,6 +296,7 @@ size_t ntp_server_finish_nts(const struct nts_server_keys *nts, const struct ntp
                              uint8_t *reply, size_t len, size_t cap,
                              const uint8_t rnd[NTS_SERVER_REPLY_RANDOM])
 {
+    assert(auth && reply && len <= cap);
     if (!auth->nts)
         return len;
     if (!nts)
@@ -299,6 +307,7 @@ size_t ntp_server_finish_nts(const struct nts_server_keys *nts, const struct ntp
 size_t ntp_server_sign_reply(const struct keys *keys, const struct ntp_server_auth *auth,
                              uint8_t *reply, size_t len, size_t cap)
 {
+    assert(auth && reply && len <= cap);
     /* chrony NAU_GenerateResponseAuth: the reply carries a MAC with the request's key,
      * truncated as the request's version requires. */
     if (!auth->symmetric)
@@ -312,6 +321,7 @@ void ntp_server_set_tx(uint8_t *reply, size_t len, const struct timespec *tx_ts)
 {
     struct ntp_ts64 tx, rx, origin;
 
+    assert(tx_ts);
     if (!reply || len < NTP_HEADER_LEN)
         return;
     ntp_ts64_from_bytes(&origin, reply + OFF_ORIGIN);

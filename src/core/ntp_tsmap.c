@@ -2,6 +2,7 @@
 
 #include "lib/mem.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@ void ntp_tsmap_init(struct ntp_tsmap *m, size_t capacity)
 {
     size_t n = 1;
 
+    assert(m);
     memset(m, 0, sizeof(*m));
     if (capacity < 2)
         return;
@@ -16,6 +18,7 @@ void ntp_tsmap_init(struct ntp_tsmap *m, size_t capacity)
         n *= 2;
     m->e = xcalloc(n, sizeof(*m->e));
     m->mask = n - 1;
+    assert(n >= 2 && (n & m->mask) == 0); /* a power of two: slot_of masks */
 }
 
 void ntp_tsmap_fini(struct ntp_tsmap *m)
@@ -38,6 +41,7 @@ void ntp_tsmap_save(struct ntp_tsmap *m, const struct ntp_ts64 *rx, const struct
 {
     struct ntp_tsmap_entry *e;
 
+    assert(rx && tx);
     if (!m->mask || ntp_ts64_is_zero(rx))
         return;
     e = &m->e[slot_of(m, rx)];
@@ -46,6 +50,7 @@ void ntp_tsmap_save(struct ntp_tsmap *m, const struct ntp_ts64 *rx, const struct
     e->rx = *rx;
     e->tx = *tx;
     e->tx_src = tx_src;
+    assert(m->used <= m->mask + 1);
 }
 
 int ntp_tsmap_take(struct ntp_tsmap *m, const struct ntp_ts64 *rx, struct timespec *tx, int *tx_src)
@@ -61,6 +66,7 @@ int ntp_tsmap_take(struct ntp_tsmap *m, const struct ntp_ts64 *rx, struct timesp
     if (tx_src)
         *tx_src = e->tx_src;
     memset(e, 0, sizeof(*e));
+    assert(m->used > 0);
     m->used--;
     return 1;
 }

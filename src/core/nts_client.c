@@ -6,6 +6,7 @@
 
 #include "crypto/siv.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,8 @@ void nts_client_ke_started(struct nts_client *n)
 static void add_cookie(struct nts_client *n, const uint8_t *data, size_t len)
 {
     int slot;
+    assert(n->n_cookies >= 0 && n->n_cookies <= NTS_MAX_COOKIES);
+    assert(n->first >= 0 && n->first < NTS_MAX_COOKIES);
     if (len == 0 || len > NTS_MAX_COOKIE_LEN)
         return;
     if (n->n_cookies == NTS_MAX_COOKIES) {
@@ -67,6 +70,7 @@ void nts_client_ke_done(struct nts_client *n, const struct timespec *now, int ok
                         const struct nts_ke_response *resp, const uint8_t *c2s, const uint8_t *s2c,
                         size_t key_len)
 {
+    assert(n && now);
     n->ke_running = 0;
     if (!ok || !resp || key_len == 0 || key_len > sizeof(n->keys.c2s)) {
         int k = n->ke_attempts < KE_RETRY_MAX_LOG2 ? n->ke_attempts : KE_RETRY_MAX_LOG2;
@@ -75,6 +79,7 @@ void nts_client_ke_done(struct nts_client *n, const struct timespec *now, int ok
         ts_add(&n->next_ke_retry, now, wait < n->refresh ? wait : n->refresh);
         return;
     }
+    assert(c2s && s2c && resp->n_cookies >= 0 && resp->n_cookies <= NTS_MAX_COOKIES);
     nts_client_reset(n);
     n->have_keys = 1;
     n->keys.aead = resp->aead;
@@ -101,8 +106,12 @@ size_t nts_client_sign_request(struct nts_client *n, uint8_t *pkt, size_t len, s
     struct nts_cookie cookie;
     int wanted, placeholders;
 
+    assert(pkt && rnd);
     if (!nts_client_ready(n))
         return 0;
+    /* add_cookie() stores only cookies of 1..NTS_MAX_COOKIE_LEN bytes. */
+    assert(n->n_cookies <= NTS_MAX_COOKIES && n->cookies[n->first].len >= 1 &&
+           n->cookies[n->first].len <= NTS_MAX_COOKIE_LEN);
     cookie = n->cookies[n->first];
     mem_wipe(&n->cookies[n->first], sizeof(n->cookies[0]));
     n->first = (n->first + 1) % NTS_MAX_COOKIES;

@@ -4,6 +4,7 @@
 #include "lib/bytes.h"
 #include "proto/ntp.h"
 
+#include <assert.h>
 #include <string.h>
 
 /* RFC 8915 §5.6: Nonce Length and Ciphertext Length precede the nonce. */
@@ -51,6 +52,7 @@ size_t nts_ntp_append_auth(uint8_t *pkt, size_t len, size_t cap, int aead, const
         body_len = pad4(min_ef_len - NTP_EF_HEADER_LEN);
     if (body_len > sizeof(body))
         return 0;
+    assert(body_len >= ct_off + ct_len && body_len % 4 == 0);
     memset(body, 0, body_len);
     put_be16(body, (uint16_t)nonce_len);
     put_be16(body + 2, (uint16_t)ct_len);

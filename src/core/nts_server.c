@@ -4,6 +4,7 @@
 #include "lib/bytes.h"
 #include "proto/ntp.h"
 
+#include <assert.h>
 #include <string.h>
 
 /* Server keys seal cookies with AES-SIV-CMAC-256, as chrony does when AES-128-GCM-SIV is not
@@ -18,6 +19,7 @@ static void key_from_random(struct nts_server_key *k, const uint8_t rnd[NTS_SERV
 
 void nts_server_keys_init(struct nts_server_keys *ks, const uint8_t rnd[NTS_SERVER_KEY_RANDOM])
 {
+    assert(ks && rnd);
     memset(ks, 0, sizeof(*ks));
     key_from_random(&ks->k[0], rnd);
     ks->n = 1;
@@ -28,8 +30,11 @@ void nts_server_keys_rotate(struct nts_server_keys *ks, const uint8_t rnd[NTS_SE
 {
     /* The slots form a ring: the one after the current key is free while the set is not full
      * and otherwise holds the oldest key, which is overwritten. */
-    int next = (ks->current + 1) % NTS_SERVER_MAX_KEYS;
+    int next;
 
+    assert(ks && rnd && ks->n >= 1 && ks->n <= NTS_SERVER_MAX_KEYS);
+    assert(ks->current >= 0 && ks->current < NTS_SERVER_MAX_KEYS);
+    next = (ks->current + 1) % NTS_SERVER_MAX_KEYS;
     key_from_random(&ks->k[next], rnd);
     ks->current = next;
     if (ks->n < NTS_SERVER_MAX_KEYS)
@@ -314,6 +319,8 @@ size_t nts_server_finish_reply(const struct nts_server_keys *ks,
     base = ntp_ef_append(reply, len, cap, NTP_EF_NTS_UNIQUE_IDENTIFIER, rq->uid, rq->uid_len);
     if (!base)
         return 0;
+    /* rnd holds a nonce for each of at most NTS_MAX_COOKIES cookies (check_request). */
+    assert(rq->n_cookies >= 0 && rq->n_cookies <= NTS_MAX_COOKIES);
     /* Send as many of the requested cookies as fit, padded up to the request's length. */
     for (int n = rq->n_cookies; n >= 1; n--) {
         plain_len = seal_cookies(ks, &rq->keys, n, rnd + NTS_NONCE_LEN, plain, sizeof(plain));
@@ -322,6 +329,7 @@ size_t nts_server_finish_reply(const struct nts_server_keys *ks,
         out = nts_ntp_append_auth(reply, base, cap, rq->keys.aead, rq->keys.s2c, rnd, NTS_NONCE_LEN,
                                   plain, plain_len, rq->req_len - base);
         memset(plain, 0, sizeof(plain));
+        assert(out <= cap);
         if (out)
             return out;
     }

@@ -1,6 +1,7 @@
 /* Weighted regression with a runs test; see regress.h. */
 #include "core/regress.h"
 
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -106,7 +107,10 @@ static int wsums_compute(const double *x, const double *y, const double *w, int 
  * squares (weighted) of n points. */
 static void fit_finish(const struct wsums *s, double ss, int n, struct regress_fit *out)
 {
-    double s2 = ss / (n - 2), a;
+    double s2, a;
+
+    assert(n >= REGRESS_MIN_POINTS);
+    s2 = ss / (n - 2);
 
     out->slope_sd = sqrt(s2 / s->sxx);
     a = s->mean_x * out->slope_sd;
@@ -123,6 +127,7 @@ int regress_weighted(const double *x, const double *y, const double *w, int n,
     double r, ss = 0.0;
     int i, sign_prev = 0;
 
+    assert(out);
     if (n < REGRESS_MIN_POINTS || !wsums_compute(x, y, w, 0, n, &s))
         return 0;
     out->slope = s.sxy / s.sxx;
@@ -148,6 +153,7 @@ int regress_find_best(const double *x, const double *y, const double *w, int n, 
     struct wsums s;
     int start, rstart = 0, runs = 0, i;
 
+    assert(out);
     if (n < REGRESS_MIN_POINTS || m < 0 || n + m > REGRESS_MAX_POINTS)
         return 0;
     for (start = 0;; start++) {
@@ -159,6 +165,7 @@ int regress_find_best(const double *x, const double *y, const double *w, int n, 
         rstart = n - (n - start) * REGRESS_RUNS_RATIO;
         if (rstart < -m)
             rstart = -m;
+        assert(n - rstart <= REGRESS_MAX_POINTS);
         for (i = rstart; i < n; i++)
             resid[i - rstart] = cy[i] - icept - slope * cx[i];
         runs = regress_count_runs(resid, n - rstart);
@@ -166,6 +173,8 @@ int regress_find_best(const double *x, const double *y, const double *w, int n, 
             n - start <= min_points)
             break;
     }
+    /* The loop stops with at least REGRESS_MIN_POINTS fitted. */
+    assert(start >= 0 && n - start >= REGRESS_MIN_POINTS && rstart <= start);
     /* Report the runs among the fitted points only. */
     runs = regress_count_runs(resid + (start - rstart), n - start);
     ss = 0.0;
@@ -185,6 +194,7 @@ static double select_kth(double *x, int n, int k)
     int lo = 0, hi = n - 1, i, j;
     double pivot, t;
 
+    assert(k >= 0 && k < n);
     while (lo < hi) {
         pivot = x[lo + (hi - lo) / 2];
         i = lo;

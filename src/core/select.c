@@ -4,6 +4,7 @@
  * require/prefer, choose the best by score with hysteresis, combine. */
 #include "core/select.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -63,12 +64,15 @@ int select_add_source(struct selector *s)
         s->ev_cap = 4 * (int)s->cap + 8;
         s->ev = xrealloc(s->ev, (size_t)s->ev_cap * sizeof(*s->ev));
     }
+    assert((size_t)s->n < s->cap && s->ev_cap >= 4 * s->n + 8);
     reset_src(&s->src[s->n]);
     return s->n++;
 }
 
 void select_remove_source(struct selector *s, int index)
 {
+    /* The caller keeps its indices in step with ours. */
+    assert(index >= 0 && index < s->n);
     if (index < 0 || index >= s->n)
         return;
     memmove(&s->src[index], &s->src[index + 1], (size_t)(s->n - index - 1) * sizeof(*s->src));
@@ -87,6 +91,7 @@ void select_remove_source(struct selector *s, int index)
 
 void select_reset_source(struct selector *s, int index)
 {
+    assert(index >= 0 && index < s->n);
     if (index >= 0 && index < s->n)
         reset_src(&s->src[index]);
 }
@@ -108,6 +113,7 @@ void select_force_reselect(struct selector *s)
 
 void select_add_update(struct selector *s, int index)
 {
+    assert(index >= 0 && index < s->n);
     if (index >= 0 && index < s->n)
         s->src[index].updates++;
 }
@@ -116,6 +122,7 @@ static struct select_event *push_event(struct selector *s, enum select_event_cod
 {
     struct select_event *e;
 
+    assert(src >= -1 && src < s->n);
     if (s->n_ev >= s->ev_cap)
         return NULL;
     e = &s->ev[s->n_ev++];
@@ -128,6 +135,7 @@ static struct select_event *push_event(struct selector *s, enum select_event_cod
 /* chrony logs selection messages only in the normal reference mode. */
 static struct select_event *log_event(struct selector *s, enum select_event_code code, int src)
 {
+    assert(s->cfg); /* during a run only */
     if (s->cfg->quiet)
         return NULL;
     return push_event(s, code, src);
@@ -137,8 +145,11 @@ static struct select_event *log_event(struct selector *s, enum select_event_code
  * the last sample and ask for its replacement past the threshold. */
 void sel_set_status(struct selector *s, int i, enum select_status st)
 {
-    struct sel_src *x = &s->src[i];
+    struct sel_src *x;
 
+    assert(i >= 0 && i < s->n);
+    assert((int)st >= 0 && st < SELECT_ST_COUNT);
+    x = &s->src[i];
     x->status = st;
     if (i != s->last_updated)
         return;
@@ -291,6 +302,8 @@ static int choose(struct selector *s, int best)
 {
     int i;
 
+    assert(best >= 0 && best < s->n);
+    assert(s->selected >= -1 && s->selected < s->n);
     if (s->selected >= 0 && s->src[s->selected].status == SELECT_ST_OK &&
         (best == s->selected || s->src[best].score <= SELECT_SCORE_LIMIT))
         return 1;
@@ -317,8 +330,11 @@ static int choose(struct selector *s, int best)
 static void finish_selected(struct selector *s, const struct select_input *in, int n_sel)
 {
     struct select_reference *r = &s->out->ref;
-    const struct sourcestats_tracking *t = &in[s->selected].tracking;
+    const struct sourcestats_tracking *t;
     int i;
+
+    assert(s->selected >= 0 && s->selected < s->n && n_sel <= s->n);
+    t = &in[s->selected].tracking;
 
     s->out->verdict = SELECT_VERDICT_SELECTED;
     sel_mark(s, s->selected, SELECT_ST_SELECTED);
@@ -413,6 +429,8 @@ void select_run(struct selector *s, const struct select_config *cfg, const struc
     struct counts c;
     int i, n_sel;
 
+    assert(s && cfg && out && (in || n == 0));
+    assert(s->cfg == NULL); /* not re-entered */
     memset(out, 0, sizeof(*out));
     s->cfg = cfg;
     s->out = out;
@@ -453,6 +471,9 @@ void select_run(struct selector *s, const struct select_config *cfg, const struc
     }
     select_survivors(s, in, n_sel, count_trusted_ok(s), c.req_pending, updated);
 done:
+    assert(s->selected >= -1 && s->selected < s->n);
+    assert(s->last_updated >= -1 && s->last_updated < s->n);
+    assert(s->n_ev <= s->ev_cap);
     out->selected = s->selected;
     out->leap = select_leap_vote(s, in, n);
     out->leap_valid = out->selected >= 0;

@@ -1,5 +1,6 @@
 /* The steps of source selection: intervals, falsetickers, prefer, scores and
  * combining; see select.h and select.c for the order they run in. */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +11,12 @@
 /* Step 1 for one source: validate its interval. Returns 1 if still OK. */
 static int check_source(struct selector *s, const struct select_input *in, int i, struct counts *c)
 {
-    struct sel_src *x = &s->src[i];
+    struct sel_src *x;
     const struct sourcestats_selection *si = &in->sel;
     double extra;
+
+    assert(i >= 0 && i < s->n);
+    x = &s->src[i];
 
     x->lo = si->lo_limit;
     x->hi = si->hi_limit;
@@ -141,6 +145,7 @@ int sel_find_best_interval(struct selector *s, struct best_interval *b)
         s->ep[n_ep++] = (struct endpoint){s->src[i].lo, -1, i};
         s->ep[n_ep++] = (struct endpoint){s->src[i].hi, +1, i};
     }
+    assert(n_ep <= 2 * s->n);
     qsort(s->ep, (size_t)n_ep, sizeof(*s->ep), compare_endpoints);
     memset(b, 0, sizeof(*b));
     for (i = 0; i < n_ep; i++) {
@@ -165,7 +170,11 @@ int sel_find_best_interval(struct selector *s, struct best_interval *b)
             tdepth -= trusted;
             depth--;
         }
+        /* Low ends sort first on ties and every OK interval has lo <= hi
+         * (check_source), so no interval closes before it opens. */
+        assert(depth >= 0 && tdepth >= 0 && tdepth <= depth);
     }
+    assert(depth == 0 && b->depth <= n_ep / 2 && b->trust_depth <= n_trust);
     return n_trust;
 }
 
@@ -234,8 +243,10 @@ int sel_update_scores(struct selector *s, const struct select_input *in, int n_s
                       int updated)
 {
     double max_score = 0.0, sel_dist = 0.0, d;
-    int i, best = -1, min_stratum = in[s->sel_list[0]].stratum;
+    int i, best = -1, min_stratum;
 
+    assert(n_sel >= 1 && n_sel <= s->n);
+    min_stratum = in[s->sel_list[0]].stratum;
     for (i = 1; i < n_sel; i++)
         if (in[s->sel_list[i]].stratum < min_stratum)
             min_stratum = in[s->sel_list[i]].stratum;
@@ -281,6 +292,7 @@ int sel_combine(struct selector *s, const struct select_input *in, int n_sel,
     double sw_off = 0, s_off = 0, s2_sd = 0, sw_freq = 0, s_freq = 0, inv_fsd = 0, inv_skew = 0;
     int i, k, combined = 0;
 
+    assert(n_sel >= 1 && s->selected >= 0 && s->selected < s->n);
     if (n_sel == 1)
         return 1;
     sel_dist = s->src[s->selected].dist;
@@ -318,7 +330,9 @@ int sel_combine(struct selector *s, const struct select_input *in, int n_sel,
         inv_skew += 1.0 / (t->skew * t->skew);
         combined++;
     }
-    if (combined == 0) /* cannot happen: the selected source is never distant */
+    /* The selected source is never distant. */
+    assert(combined > 0);
+    if (combined == 0)
         return 1;
     r->offset = s_off / sw_off;
     r->offset_sd = sqrt(s2_sd / sw_off);

@@ -4,6 +4,7 @@
 #include "lib/clamp.h"
 #include "lib/ts.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
@@ -150,8 +151,12 @@ static int delay_sane(double x)
 static enum sourcedump_verdict parse_sample(const char *line, int i, const struct timespec *now,
                                             struct sourcedump *d)
 {
-    struct sourcestats_sample *s = &d->samples[i];
-    double t, now_d = ts_to_double(now);
+    struct sourcestats_sample *s;
+    double t, now_d;
+
+    assert(i >= 0 && i < SOURCESTATS_MAX_SAMPLES);
+    s = &d->samples[i];
+    now_d = ts_to_double(now);
 
     if (sscanf(line, "%lf %lf %lf %lf %lf %lf %lf", &t, &s->offset, &s->orig_offset, &s->peer_delay,
                &s->peer_dispersion, &s->root_delay, &s->root_dispersion) != 7)
@@ -203,14 +208,17 @@ enum sourcedump_verdict sourcedump_parse(const char *text, size_t len, const str
     enum sourcedump_verdict v;
     size_t pos = 0;
 
+    assert(now && out);
     if (!text)
         return SOURCEDUMP_BAD_IDENTIFIER;
     memset(&d, 0, sizeof(d));
     v = parse_header(text, len, &pos, &d);
     if (v == SOURCEDUMP_OK)
         v = parse_samples(text, len, &pos, now, &d);
-    if (v == SOURCEDUMP_OK)
+    if (v == SOURCEDUMP_OK) {
+        assert(d.n_samples >= 1 && d.n_samples <= SOURCESTATS_MAX_SAMPLES);
         *out = d;
+    }
     return v;
 }
 
@@ -243,6 +251,7 @@ int sourcedump_format(const struct sourcedump *d, char *buf, size_t len)
     size_t used = 0;
     int i;
 
+    assert(d && (buf || len == 0));
     if (d->n_samples < 1 || d->n_samples > SOURCESTATS_MAX_SAMPLES)
         return -1;
     if (len > 0)
@@ -261,8 +270,10 @@ int sourcedump_format(const struct sourcedump *d, char *buf, size_t len)
 
 int sourcedump_from_stats(struct sourcedump *d, const struct sourcestats *st)
 {
-    int i, n = sourcestats_samples(st);
+    int i, n;
 
+    assert(d && st);
+    n = sourcestats_samples(st);
     if (n > SOURCESTATS_MAX_SAMPLES)
         n = SOURCESTATS_MAX_SAMPLES;
     for (i = 0; i < n; i++)

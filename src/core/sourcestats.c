@@ -1,6 +1,7 @@
 /* Per-source statistics; see sourcestats.h. */
 #include "core/sourcestats.h"
 
+#include <assert.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -65,13 +66,23 @@ struct sourcestats {
     double stress; /* of the last regression, for statistics.log */
 };
 
+/* The shape of the history, true between any two calls. */
+static void check_history(const struct sourcestats *st)
+{
+    assert(st->n >= 0 && st->n <= SOURCESTATS_MAX_SAMPLES);
+    assert(st->runs >= 0 && st->runs + st->n <= CAPACITY);
+    assert(st->best >= 0 && (st->best < st->n || st->best == 0));
+}
+
 static struct sourcestats_sample *reg(struct sourcestats *st, int i)
 {
+    assert(i >= 0 && st->runs + i < CAPACITY);
     return &st->s[st->runs + i];
 }
 
 static const struct sourcestats_sample *creg(const struct sourcestats *st, int i)
 {
+    assert(i >= 0 && i < st->n);
     return &st->s[st->runs + i];
 }
 
@@ -86,8 +97,10 @@ void sourcestats_params_default(struct sourcestats_params *p)
 
 struct sourcestats *sourcestats_new(const struct sourcestats_params *p)
 {
-    struct sourcestats *st = xcalloc(1, sizeof(*st));
+    struct sourcestats *st;
 
+    assert(p);
+    st = xcalloc(1, sizeof(*st));
     st->p = *p;
     sourcestats_reset(st);
     return st;
@@ -128,6 +141,7 @@ static void drop_oldest(struct sourcestats *st, int k)
 {
     int total = st->runs + st->n;
 
+    assert(k >= 0 && k <= total);
     memmove(&st->s[0], &st->s[k], (size_t)(total - k) * sizeof(st->s[0]));
 }
 
@@ -139,6 +153,7 @@ static void prune(struct sourcestats *st, int k)
 
     if (k <= 0)
         return;
+    assert(k <= st->n);
     st->n -= k;
     st->runs += k;
     excess = st->runs - st->n * (REGRESS_RUNS_RATIO - 1);
@@ -157,6 +172,8 @@ enum sourcestats_add_result sourcestats_add_sample(struct sourcestats *st,
     enum sourcestats_add_result r = SOURCESTATS_ADDED;
     struct sourcestats_sample *x;
 
+    assert(st && sample_time);
+    check_history(st);
     /* One bad value would poison every later regression. */
     if (!isfinite(offset) || !isfinite(peer_delay) || !isfinite(peer_dispersion) ||
         !isfinite(root_delay) || !isfinite(root_dispersion))
@@ -171,6 +188,7 @@ enum sourcestats_add_result sourcestats_add_sample(struct sourcestats *st,
         drop_oldest(st, 1);
         st->runs--;
     }
+    assert(st->runs + st->n < CAPACITY);
     x = reg(st, st->n);
     x->time = *sample_time;
     ts_normalise(&x->time);
@@ -187,6 +205,7 @@ enum sourcestats_add_result sourcestats_add_sample(struct sourcestats *st,
     st->stratum = stratum;
     st->leap = leap;
     st->n++;
+    check_history(st);
     return r;
 }
 
@@ -356,6 +375,7 @@ int sourcestats_do_regression(struct sourcestats *st, struct sourcestats_estimat
     int i, total = st->runs + st->n, m = st->runs, n = st->n;
     double old_freq = st->freq, old_skew = st->skew;
 
+    check_history(st);
     st->dropped = 0;
     for (i = 0; i < total; i++) {
         /* x = time relative to the newest sample (<= 0), so the intercept is
@@ -370,6 +390,7 @@ int sourcestats_do_regression(struct sourcestats *st, struct sourcestats_estimat
         st->n >= REGRESS_MIN_POINTS &&
         regress_find_best(times, offsets, w, st->n, st->runs, st->p.min_samples, &fit);
     if (st->regression_ok) {
+        assert(fit.start >= 0 && fit.n_points == n - fit.start);
         apply_fit(st, &fit);
         st->stress = old_skew > 0.0 ? fabs(old_freq - st->freq) / old_skew : 0.0;
         fit_tracking(st, times + m, offsets + m, w, n, fit.n_points);
@@ -382,6 +403,7 @@ int sourcestats_do_regression(struct sourcestats *st, struct sourcestats_estimat
         st->trk_skew = st->skew;
     }
     find_best_sample(st);
+    check_history(st);
     if (out)
         sourcestats_get_estimate(st, out);
     return st->regression_ok;
@@ -482,6 +504,7 @@ void sourcestats_slew_samples(struct sourcestats *st, const struct timespec *whe
     double delta;
     int i;
 
+    assert(st && when);
     if (st->n == 0)
         return;
     for (i = 0; i < st->runs + st->n; i++) {
@@ -639,6 +662,7 @@ int sourcestats_load_samples(struct sourcestats *st, const struct sourcestats_sa
 {
     int i;
 
+    assert(st && (s || n <= 0));
     sourcestats_reset(st);
     if (n < 0 || n > SOURCESTATS_MAX_SAMPLES)
         return 0;

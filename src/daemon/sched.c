@@ -3,6 +3,7 @@
 #include "lib/mem.h"
 #include "lib/ts.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 void sched_init(struct sched *s)
@@ -35,6 +36,7 @@ static void swap(struct sched *s, size_t i, size_t j)
 
 static void sift_up(struct sched *s, size_t i)
 {
+    assert(i < s->n);
     while (i > 0 && before(&s->heap[i], &s->heap[(i - 1) / 2])) {
         swap(s, i, (i - 1) / 2);
         i = (i - 1) / 2;
@@ -59,7 +61,11 @@ static void sift_down(struct sched *s, size_t i)
 uint64_t sched_add(struct sched *s, const struct timespec *when, sched_cb cb, void *arg)
 {
     struct sched_timer *t;
-    uint64_t id = s->next_id++;
+    uint64_t id;
+
+    /* ts_cmp orders normalised times only. */
+    assert(when && cb && when->tv_nsec >= 0 && when->tv_nsec < 1000000000L);
+    id = s->next_id++;
     s->heap = xgrow(s->heap, &s->cap, s->n + 1, sizeof(*s->heap));
     t = &s->heap[s->n];
     t->when = *when;
@@ -77,12 +83,14 @@ uint64_t sched_add_after(struct sched *s, const struct timespec *now, double del
                          void *arg)
 {
     struct timespec when;
+    assert(now && delay == delay); /* not NaN */
     ts_add(&when, now, delay);
     return sched_add(s, &when, cb, arg);
 }
 
 static void remove_at(struct sched *s, size_t i)
 {
+    assert(i < s->n);
     s->n--;
     if (i == s->n)
         return;
@@ -107,6 +115,7 @@ int sched_next(const struct sched *s, struct timespec *when)
 {
     if (!s->n)
         return 0;
+    assert(s->n < 2 || !before(&s->heap[1], &s->heap[0])); /* heap order */
     *when = s->heap[0].when;
     return 1;
 }

@@ -2,6 +2,7 @@
 
 #include "lib/bytes.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,7 @@ static int parse_v6(uint8_t out[16], const char *s)
 int ip_addr_parse(struct ip_addr *out, const char *s)
 {
     struct ip_addr ip;
+    assert(out && s);
     memset(&ip, 0, sizeof(ip));
     if (parse_v4(ip.a, s)) {
         ip.family = IPF_INET4;
@@ -149,6 +151,7 @@ static const char *format_v6(const uint8_t a[16], char *buf, size_t len)
 
 const char *ip_addr_format(const struct ip_addr *ip, char *buf, size_t len)
 {
+    assert(ip && (buf || len == 0));
     switch (ip->family) {
     case IPF_INET4:
         snprintf(buf, len, "%d.%d.%d.%d", ip->a[0], ip->a[1], ip->a[2], ip->a[3]);
@@ -203,6 +206,7 @@ int ip_addr_is_loopback(const struct ip_addr *ip)
 int ip_addr_prefix_match(const struct ip_addr *a, const struct ip_addr *b, int bits)
 {
     int full = bits / 8, rest = bits % 8;
+    assert(bits >= 0 && bits <= 8 * (int)sizeof(a->a));
     if (a->family != b->family)
         return 0;
     if (memcmp(a->a, b->a, (size_t)full) != 0)

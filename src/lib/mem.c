@@ -1,5 +1,7 @@
 #include "lib/mem.h"
 
+#include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,7 @@ void *xrealloc(void *p, size_t size)
 void *xgrow(void *p, size_t *n, size_t need, size_t size)
 {
     size_t m = *n ? *n : 4;
+    assert(n && size > 0 && need <= SIZE_MAX / 2 / size);
     if (need <= *n)
         return p;
     while (m < need)
@@ -51,6 +54,7 @@ char *xstrdup(const char *s)
 void mem_wipe(void *p, size_t n)
 {
     volatile unsigned char *v = p;
+    assert(p || n == 0);
     while (n--)
         *v++ = 0;
 }

@@ -1,5 +1,6 @@
 #include "lib/rng.h"
 
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -55,12 +56,14 @@ double rng_normal(struct rng *r)
 
 double rng_exponential(struct rng *r, double mean)
 {
+    assert(mean >= 0.0);
     return -mean * log(1.0 - rng_uniform(r));
 }
 
 void rng_fill(struct rng *r, void *buf, size_t len)
 {
     unsigned char *p = buf;
+    assert(r && (buf || len == 0));
     while (len) {
         uint64_t v = rng_u64(r);
         size_t n = len < 8 ? len : 8;

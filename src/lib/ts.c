@@ -1,5 +1,6 @@
 #include "lib/ts.h"
 
+#include <assert.h>
 #include <math.h>
 
 #define NSEC_PER_SEC 1000000000L
@@ -24,8 +25,15 @@ double ts_diff(const struct timespec *a, const struct timespec *b)
 
 void ts_add(struct timespec *out, const struct timespec *a, double s)
 {
-    double whole = floor(s);
-    long nsec = (long)((s - whole) * 1e9 + 0.5);
+    double whole, nsec_d;
+    long nsec;
+
+    /* A NaN or infinite interval is our arithmetic's bug, never a clock's. */
+    assert(isfinite(s));
+    whole = floor(s);
+    nsec_d = (s - whole) * 1e9 + 0.5;
+    assert(nsec_d >= 0.0 && nsec_d <= 1e9 + 1.0);
+    nsec = (long)nsec_d;
     out->tv_sec = a->tv_sec + (time_t)whole;
     out->tv_nsec = a->tv_nsec + nsec;
     ts_normalise(out);

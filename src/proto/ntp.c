@@ -2,6 +2,7 @@
 
 #include "lib/bytes.h"
 
+#include <assert.h>
 #include <string.h>
 
 static int bytes_all_zero(const uint8_t *p, size_t n)
@@ -163,6 +164,7 @@ enum ntp_verdict ntp_decode(const uint8_t *buf, size_t len, struct ntp_packet *p
 
 size_t ntp_encode(const struct ntp_packet *pkt, uint8_t *buf, size_t cap)
 {
+    assert(pkt);
     if (!buf || cap < NTP_HEADER_LEN)
         return 0;
     buf[0] = (uint8_t)((pkt->leap & 0x3) << 6 | (pkt->version & 0x7) << 3 | (pkt->mode & 0x7));
@@ -193,6 +195,8 @@ size_t ntp_ef_append(uint8_t *buf, size_t len, size_t cap, uint16_t type, const 
         flen = NTP_EF_MIN_LEN;
     if (flen > 0xFFFC || flen > cap - len)
         return 0;
+    /* RFC 7822 §3: a whole number of words, at least 16 bytes, holding the body. */
+    assert(flen % 4 == 0 && flen >= NTP_EF_MIN_LEN && flen >= NTP_EF_HEADER_LEN + body_len);
     put_be16(buf + len, type);
     put_be16(buf + len + 2, (uint16_t)flen);
     if (body_len > 0)

@@ -2,6 +2,7 @@
 
 #include "lib/bytes.h"
 
+#include <assert.h>
 #include <string.h>
 
 /* RFC 8915 §4: a record is a 16-bit type (critical bit + 15-bit type), a 16-bit body length
@@ -19,6 +20,7 @@
 static int record_put(uint8_t *buf, size_t cap, size_t *len, int critical, int type,
                       const uint8_t *body, size_t body_len)
 {
+    assert(buf && len && (body || body_len == 0));
     if (*len > cap || cap - *len < REC_HEADER_LEN || body_len > 0xFFFF ||
         cap - *len - REC_HEADER_LEN < body_len)
         return 0;
@@ -27,6 +29,7 @@ static int record_put(uint8_t *buf, size_t cap, size_t *len, int critical, int t
     if (body_len > 0)
         memcpy(buf + *len + REC_HEADER_LEN, body, body_len);
     *len += REC_HEADER_LEN + body_len;
+    assert(*len <= cap);
     return 1;
 }
 
@@ -385,6 +388,7 @@ static int put_u16_record(uint8_t *buf, size_t cap, size_t *len, int type, int v
 {
     uint8_t v[2];
 
+    assert(value >= 0 && value <= 0xFFFF); /* checked by the builders */
     put_be16(v, (uint16_t)value);
     return record_put(buf, cap, len, 1, type, v, sizeof(v));
 }
