@@ -425,7 +425,7 @@ def describe(edge, edges):
     return ", ".join(parts) + (" and %d more" % more if more > 0 else "")
 
 
-def check_components(syms, defs, known_path, write_known):
+def check_components(syms, defs, known_path, write_known, root):
     edges = component_edges(syms, defs)
     bad = bad_edges(edges)
     if write_known:
@@ -436,19 +436,23 @@ def check_components(syms, defs, known_path, write_known):
         print("wrote %d edges to %s" % (len(bad), known_path))
     known = read_known(known_path)
     problems = []
-    name = os.path.basename(known_path)
+    name = os.path.relpath(known_path, root)
+    if name.startswith(".."):
+        name = known_path
     for e in sorted(bad):
         if e not in known:
             problems.append("%s -> %s is %s, via %s" % (e[0], e[1], bad[e], describe(e, edges)))
     for e in sorted(known - set(bad)):
         why = "no longer part of a cycle" if e in edges else "the edge is gone"
-        problems.append("remove %s -> %s from scripts/%s (%s)" % (e[0], e[1], name, why))
+        problems.append("remove %s -> %s from %s (%s)" % (e[0], e[1], name, why))
+    notes = []
     for e in sorted(known & set(bad)):
-        print("note: known edge %s -> %s (%s) via %s" % (e[0], e[1], bad[e], describe(e, edges)))
+        notes.append("note: known edge %s -> %s (%s) via %s"
+                     % (e[0], e[1], bad[e], describe(e, edges)))
     note = ""
-    if known & set(bad):
-        note = " (%d known edges left in scripts/%s)" % (len(known & set(bad)), name)
-    return problems, note
+    if notes:
+        note = " (%d known edges left in %s)" % (len(notes), name)
+    return problems, note, notes
 
 
 def main():
@@ -476,8 +480,10 @@ def main():
     defs = definers(syms)
     r.aspect("symbols", check_symbols(syms, defs))
     r.aspect("libc", check_libc(syms, defs))
-    problems, note = check_components(syms, defs, known, args.write_known)
+    problems, note, notes = check_components(syms, defs, known, args.write_known, root)
     r.aspect("daemon-components", problems, note)
+    for n in notes:
+        print(n)
     if r.failed:
         print("check-layers: %d problem%s (build dir %s)" % (r.failed, "" if r.failed == 1 else "s", build))
         return 1
