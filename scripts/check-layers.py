@@ -62,14 +62,16 @@ PURE_LIBC = {
         # memory and strings: operate on the caller's buffers only
         "memcmp memcpy memmove memset strchr strcmp strlen strncmp",
         # math: functions of their arguments
-        "cos exp fmax fmin ldexp log lround pow sin sqrt",
+        "ceil cos exp floor fmax fmin ldexp log lround pow sin sqrt trunc",
         # formatting into and parsing from the caller's buffers (glibc names
         # sscanf __isoc99_sscanf in C11 mode)
         "snprintf vsnprintf __isoc99_sscanf strtod strtol strtoll strtoul",
         # sorting the caller's array
         "qsort",
-        # ctype: glibc's isdigit()/tolower() macros read these constant tables
-        "__ctype_b_loc __ctype_tolower_loc",
+        # ctype: classify and map one character (glibc's macros read the tables behind
+        # __ctype_*_loc; at -O0/-Os tolower() is a call)
+        "isalnum isalpha isdigit isprint isspace isxdigit tolower toupper",
+        "__ctype_b_loc __ctype_tolower_loc __ctype_toupper_loc",
         # free() of memory from lib/mem; assert() and abort() end the process on our
         # own bugs, they do not reach the world
         "free abort __assert_fail",
@@ -80,8 +82,10 @@ PURE_LIBC = {
     # there, and the out-of-memory message it writes to stderr before abort()
     ("lib/mem",): ["malloc calloc realloc", "fwrite fputs stderr"],
 }
-# Sanitizer runtime (build/san objects): instrumentation, not calls of the code.
-PURE_PREFIXES = ("__asan_", "__ubsan_", "__sanitizer_", "__lsan_")
+# Sanitizer runtime (build/san objects) and libFuzzer coverage counters (make fuzz,
+# clang): instrumentation, not calls of the code.
+PURE_PREFIXES = ("__asan_", "__ubsan_", "__sanitizer_", "__lsan_", "__sancov_",
+                 "__start___sancov_", "__stop___sancov_")
 
 UNDEF_TYPES = set("Uwv")
 KNOWN_HEADER = """\
