@@ -128,7 +128,9 @@ def check_layout(root):
             continue
         for f in sorted(os.listdir(path)):
             p = os.path.join(path, f)
-            if os.path.isdir(p):
+            if os.path.islink(p):
+                problems.append("src/%s/%s: symbolic link in a layer folder" % (name, f))
+            elif os.path.isdir(p):
                 problems.append("src/%s/%s/: subfolder in layer %s (the build and this "
                                 "check see only src/%s/*.c)" % (name, f, name, name))
             elif not os.path.isfile(p) or not (f.endswith(".c") or f.endswith(".h")):

@@ -208,6 +208,12 @@ put src/core/table.inc <<'EOF'
 EOF
 expect_fail 'layout: src/core/table.inc: not a .c or .h file'
 
+name=symlink
+base
+put src/platform/x.h </dev/null
+ln -s ../platform/x.h "$T/tree/src/core/x.h"
+expect_fail 'layout: src/core/x.h: symbolic link in a layer folder'
+
 name=core-calls-daemon
 base
 put src/core/up.c <<'EOF'
