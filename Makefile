@@ -2,7 +2,7 @@
 #
 #   make                 build build/chronyd and build/chronyc
 #   make check           sanitized build (ASan+UBSan) + every test suite, ends "N passed, N failed"
-#   make check-layers    verify the include direction between layers
+#   make check-layers    verify layering: includes, layout, objects' symbols (nm), daemon cycles
 #   make format-check    clang-format conformance
 #   make sim             print simulator scenario figures
 #   make bench           benchmarks (ratios against an in-run baseline)
@@ -134,8 +134,9 @@ $(B)/fuzz/fuzz_%: $(B)/obj/fuzz/fuzz_%.o $(CHRONYC_LIB_OBJ) $(DAEMON_LIBS)
 	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS_D) -ledit
 
 .PHONY: check-layers format-check format
-check-layers:
-	@sh scripts/check-layers.sh
+# Layering of sources and of the compiled objects in $(B) (see doc/HACKING.md).
+check-layers: $(foreach l,$(LAYERS),$(B)/lib$(l).a) $(CHRONYD_OBJ) $(CHRONYC_OBJ)
+	@python3 scripts/check-layers.py --build $(B)
 
 FORMAT_FILES = $(shell git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'fuzz/*.c' 'bench/*.c' 2>/dev/null)
 format-check:

@@ -33,6 +33,9 @@ run_suite() {
     fail=$((fail + f))
 }
 
+# Layering of the sources and of the objects in $B, and the check's own planted cases.
+run_suite check-layers python3 scripts/check-layers.py --build "$B"
+run_suite layers/planted sh tests/layers/run-planted.sh
 for t in "$B"/tests/unit/test_*; do
     [ -x "$t" ] || continue
     run_suite "unit/$(basename "$t")" "$t"

@@ -1,6 +1,8 @@
 /* Leap second tables (see leapdb.h). */
 #include "core/leapdb.h"
 
+#include "lib/mem.h"
+
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,14 +32,9 @@ void leapdb_free(struct leapdb *db)
 /* Append an entry; starts must increase. Returns -1 on a bad table. */
 static int add(struct leapdb *db, int64_t start, int tai_offset)
 {
-    struct leapdb_entry *e;
-
     if (db->n >= MAX_ENTRIES || (db->n > 0 && start <= db->e[db->n - 1].start))
         return -1;
-    e = realloc(db->e, (size_t)(db->n + 1) * sizeof(*e));
-    if (!e)
-        return -1;
-    db->e = e;
+    db->e = xrealloc(db->e, (size_t)(db->n + 1) * sizeof(*db->e));
     assert(db->n == 0 || db->e[db->n - 1].start < start); /* leapdb_get() relies on the order */
     db->e[db->n].start = start;
     db->e[db->n].tai_offset = tai_offset;
