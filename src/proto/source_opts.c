@@ -308,6 +308,13 @@ int source_opts_decode(const struct cmdmon_req_add_source *a, struct source_cfg 
     return CMDMON_STT_SUCCESS;
 }
 
+/* Bit for bit, as chrony's memcmp of the parameters: "offset nan" stays the
+ * same directive on a reload, 0 and -0 do not. */
+static int same_double(double a, double b)
+{
+    return memcmp(&a, &b, sizeof(a)) == 0;
+}
+
 int source_opts_equal(const struct source_cfg *a, const struct source_cfg *b)
 {
     return a->type == b->type && a->name && b->name && strcmp(a->name, b->name) == 0 &&
@@ -321,9 +328,11 @@ int source_opts_equal(const struct source_cfg *a, const struct source_cfg *b)
            a->max_samples == b->max_samples && a->filter_length == b->filter_length &&
            a->sel_options == b->sel_options && a->nts_port == b->nts_port &&
            a->ext_fields == b->ext_fields && a->max_unreach == b->max_unreach &&
-           a->authkey == b->authkey && a->cert_set == b->cert_set && a->max_delay == b->max_delay &&
-           a->max_delay_ratio == b->max_delay_ratio &&
-           a->max_delay_dev_ratio == b->max_delay_dev_ratio &&
-           a->max_delay_quant == b->max_delay_quant && a->min_delay == b->min_delay &&
-           a->asymmetry == b->asymmetry && a->offset == b->offset;
+           a->authkey == b->authkey && a->cert_set == b->cert_set &&
+           same_double(a->max_delay, b->max_delay) &&
+           same_double(a->max_delay_ratio, b->max_delay_ratio) &&
+           same_double(a->max_delay_dev_ratio, b->max_delay_dev_ratio) &&
+           same_double(a->max_delay_quant, b->max_delay_quant) &&
+           same_double(a->min_delay, b->min_delay) && same_double(a->asymmetry, b->asymmetry) &&
+           same_double(a->offset, b->offset);
 }

@@ -88,7 +88,8 @@ int source_opts_sel_word(const char *word);
 /* The CFG_SEL_* options of CMDMON_SRC_* flag bits (ADD_SOURCE, MODIFY_SELECTOPTS). */
 int source_opts_sel_from_flags(uint32_t flags);
 
-/* 1 if a and b are the same directive: same type, name and every option. */
+/* 1 if a and b are the same directive: same type, name and every option (the
+ * floating-point ones bit for bit, as chrony compares them). */
 int source_opts_equal(const struct source_cfg *a, const struct source_cfg *b);
 
 #endif
