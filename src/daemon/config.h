@@ -6,6 +6,7 @@
 #include "core/access.h"
 #include "daemon/env.h"
 #include "lib/addr.h"
+#include "proto/source_opts.h" /* struct source_cfg, CFG_SEL_*, CFG_EF_* */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -19,16 +20,6 @@
 #define CFG_LOG_TEMPCOMP 0x20u
 #define CFG_LOG_SELECTION 0x40u
 #define CFG_LOG_RAWMEASUREMENTS 0x80u /* also sets CFG_LOG_MEASUREMENTS */
-
-/* Source selection options (server/pool/peer/refclock). */
-#define CFG_SEL_NOSELECT 0x1
-#define CFG_SEL_PREFER 0x2
-#define CFG_SEL_TRUST 0x4
-#define CFG_SEL_REQUIRE 0x8
-
-/* Experimental NTP extension fields requested with `extfield` (hex type in config). */
-#define CFG_EF_EXP_MONO_ROOT 0x1      /* field type 0xF323 */
-#define CFG_EF_EXP_NET_CORRECTION 0x2 /* field type 0xF324 */
 
 /* Monitoring commands open to the network (`opencommands`). */
 #define CFG_OPEN_ACTIVITY 0x0001u
@@ -44,39 +35,6 @@
 #define CFG_OPEN_SOURCES 0x0400u
 #define CFG_OPEN_SOURCESTATS 0x0800u
 #define CFG_OPEN_TRACKING 0x1000u
-
-enum cfg_source_type { CFG_SRC_SERVER = 0, CFG_SRC_POOL = 1, CFG_SRC_PEER = 2 };
-
-/* server / pool / peer line. Poll values are log2 seconds; delays in seconds. */
-struct source_cfg {
-    enum cfg_source_type type;
-    char *name;            /* host name or address as written */
-    int port;              /* 123 */
-    enum ip_family family; /* ipv4/ipv6 option; IPF_UNSPEC = any */
-    int minpoll, maxpoll;  /* 6, 10 */
-    int presend_minpoll;   /* 100 (disabled) */
-    int offline;           /* `offline` option: start offline */
-    int auto_offline, burst, iburst, copy, interleaved, nts;
-    int min_stratum;              /* 0 */
-    int poll_target;              /* 8 */
-    int version;                  /* 0 = automatic */
-    int max_sources;              /* 4 (pool) */
-    int min_samples, max_samples; /* -1 = use global setting */
-    int filter_length;            /* 0 = no filter */
-    int sel_options;              /* CFG_SEL_* */
-    int nts_port;                 /* 4460 */
-    int ext_fields;               /* CFG_EF_* */
-    int max_unreach;              /* 100000 */
-    uint32_t authkey;             /* 0 = none */
-    uint32_t cert_set;            /* 0 */
-    double max_delay;             /* 3.0 */
-    double max_delay_ratio;       /* 0.0 = disabled */
-    double max_delay_dev_ratio;   /* 10.0 */
-    double max_delay_quant;       /* 0.0 = disabled */
-    double min_delay;             /* 0.0 */
-    double asymmetry;             /* 1.0 */
-    double offset;                /* s, added to measured offsets */
-};
 
 /* refclock DRIVER PARAMETER [option]... */
 struct refclock_cfg {

@@ -1,6 +1,7 @@
-/* Parsers for lines with option lists: server/pool/peer, refclock, allow/deny
- * (and cmdallow/cmddeny), local and hwtimestamp. Option values are scanned the
- * way chrony's sscanf("%d%n") loop does, so odd input fails the same way. */
+/* Parsers for lines with option lists: server/pool/peer (whose options are
+ * parsed by proto/source_opts), refclock, allow/deny (and cmdallow/cmddeny),
+ * local and hwtimestamp. Option values are scanned the way chrony's
+ * sscanf("%d%n") loop does, so odd input fails the same way. */
 #include "daemon/config_parse.h"
 
 #include "lib/mem.h"
@@ -12,42 +13,32 @@
 #include <strings.h>
 
 #define NTP_MAX_STRATUM 16
-#define NTP_VERSION 4
-#define EF_EXP_MONO_ROOT 0xF323u
-#define EF_EXP_NET_CORRECTION 0xF324u
 
 enum opt_status { OPT_OK, OPT_BAD_OPTION, OPT_BAD_VALUE };
 
-static int select_option(const char *w)
+/* server|pool|peer NAME [option]...: the options are proto/source_opts'. */
+int cfg_h_source(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
 {
-    if (strcasecmp(w, "noselect") == 0)
-        return CFG_SEL_NOSELECT;
-    if (strcasecmp(w, "prefer") == 0)
-        return CFG_SEL_PREFER;
-    if (strcasecmp(w, "require") == 0)
-        return CFG_SEL_REQUIRE;
-    if (strcasecmp(w, "trust") == 0)
-        return CFG_SEL_TRUST;
-    return 0;
-}
+    struct config *cfg = c->cfg;
+    struct source_cfg s;
+    char *cur = args, *name;
+    enum source_opts_status st;
 
-void cfg_source_defaults(struct source_cfg *s)
-{
-    memset(s, 0, sizeof(*s));
-    s->port = 123;
-    s->family = IPF_UNSPEC;
-    s->minpoll = 6;
-    s->maxpoll = 10;
-    s->presend_minpoll = 100;
-    s->poll_target = 8;
-    s->max_sources = 4;
-    s->min_samples = -1;
-    s->max_samples = -1;
-    s->nts_port = 4460;
-    s->max_unreach = 100000;
-    s->max_delay = 3.0;
-    s->max_delay_dev_ratio = 10.0;
-    s->asymmetry = 1.0;
+    source_opts_defaults(&s);
+    s.type = strcasecmp(d->name, "peer") == 0   ? CFG_SRC_PEER
+             : strcasecmp(d->name, "pool") == 0 ? CFG_SRC_POOL
+                                                : CFG_SRC_SERVER;
+    name = cfg_word(&cur);
+    if (!*name)
+        return cfg_err_at(c, "Invalid %s %s directive", "syntax for", c->cmd);
+    st = source_opts_parse(&s, cur);
+    if (st != SOURCE_OPTS_OK)
+        return cfg_err_at(c, "Invalid %s %s directive",
+                          st == SOURCE_OPTS_BAD_OPTION ? "option in" : "value in", c->cmd);
+    s.name = xstrdup(name);
+    cfg->sources = xrealloc(cfg->sources, (cfg->n_sources + 1) * sizeof(*cfg->sources));
+    cfg->sources[cfg->n_sources++] = s;
+    return 0;
 }
 
 struct int_opt {
@@ -59,125 +50,6 @@ struct dbl_opt {
     const char *name;
     size_t off;
 };
-
-#define SOFF(f) offsetof(struct source_cfg, f)
-static const struct int_opt source_int_opts[] = {
-    {"filter", SOFF(filter_length), 0, INT_MAX},
-    {"maxpoll", SOFF(maxpoll), -32, 32},
-    {"maxsamples", SOFF(max_samples), 0, INT_MAX},
-    {"maxsources", SOFF(max_sources), 1, INT_MAX},
-    {"maxunreach", SOFF(max_unreach), 0, INT_MAX},
-    {"minpoll", SOFF(minpoll), INT_MIN, INT_MAX},
-    {"minsamples", SOFF(min_samples), 0, INT_MAX},
-    {"minstratum", SOFF(min_stratum), 0, NTP_MAX_STRATUM},
-    {"ntsport", SOFF(nts_port), 0, 65535},
-    {"port", SOFF(port), 0, 65535},
-    {"polltarget", SOFF(poll_target), 1, INT_MAX},
-    {"presend", SOFF(presend_minpoll), -32, 32},
-    {"version", SOFF(version), 1, NTP_VERSION},
-};
-static const struct dbl_opt source_dbl_opts[] = {
-    {"asymmetry", SOFF(asymmetry)},
-    {"maxdelay", SOFF(max_delay)},
-    {"maxdelayratio", SOFF(max_delay_ratio)},
-    {"maxdelaydevratio", SOFF(max_delay_dev_ratio)},
-    {"maxdelayquant", SOFF(max_delay_quant)},
-    {"mindelay", SOFF(min_delay)},
-    {"offset", SOFF(offset)},
-};
-static const struct {
-    const char *name;
-    size_t off;
-} source_flag_opts[] = {
-    {"auto_offline", SOFF(auto_offline)},
-    {"burst", SOFF(burst)},
-    {"copy", SOFF(copy)},
-    {"iburst", SOFF(iburst)},
-    {"offline", SOFF(offline)},
-    {"nts", SOFF(nts)},
-    {"xleave", SOFF(interleaved)},
-};
-
-/* Options taking a value of a special form (key, certset, extfield). */
-static enum opt_status source_special(struct source_cfg *s, const char *opt, char **cur)
-{
-    uint32_t v;
-    if (strcasecmp(opt, "key") == 0) {
-        if (!cfg_scan_u32(cur, &s->authkey, 10) || s->authkey == 0)
-            return OPT_BAD_VALUE;
-    } else if (strcasecmp(opt, "certset") == 0) {
-        if (!cfg_scan_u32(cur, &s->cert_set, 10))
-            return OPT_BAD_VALUE;
-    } else if (strcasecmp(opt, "extfield") == 0) {
-        if (!cfg_scan_u32(cur, &v, 16))
-            return OPT_BAD_VALUE;
-        if (v == EF_EXP_MONO_ROOT)
-            s->ext_fields |= CFG_EF_EXP_MONO_ROOT;
-        else if (v == EF_EXP_NET_CORRECTION)
-            s->ext_fields |= CFG_EF_EXP_NET_CORRECTION;
-        else
-            return OPT_BAD_VALUE;
-    } else if (strcasecmp(opt, "ipv4") == 0) {
-        s->family = IPF_INET4;
-    } else if (strcasecmp(opt, "ipv6") == 0) {
-        s->family = IPF_INET6;
-    } else if (select_option(opt)) {
-        s->sel_options |= select_option(opt);
-    } else {
-        return OPT_BAD_OPTION;
-    }
-    return OPT_OK;
-}
-
-static enum opt_status source_option(struct source_cfg *s, const char *opt, char **cur)
-{
-    char *base = (char *)s;
-    for (size_t i = 0; i < ARRAY_LEN(source_flag_opts); i++) {
-        if (strcasecmp(opt, source_flag_opts[i].name) == 0) {
-            *(int *)(base + source_flag_opts[i].off) = 1;
-            return OPT_OK;
-        }
-    }
-    for (size_t i = 0; i < ARRAY_LEN(source_int_opts); i++) {
-        const struct int_opt *o = &source_int_opts[i];
-        if (strcasecmp(opt, o->name) == 0)
-            return cfg_scan_int(cur, (int *)(base + o->off), o->min, o->max) ? OPT_OK
-                                                                             : OPT_BAD_VALUE;
-    }
-    for (size_t i = 0; i < ARRAY_LEN(source_dbl_opts); i++) {
-        if (strcasecmp(opt, source_dbl_opts[i].name) == 0)
-            return cfg_scan_double(cur, (double *)(base + source_dbl_opts[i].off)) ? OPT_OK
-                                                                                   : OPT_BAD_VALUE;
-    }
-    return source_special(s, opt, cur);
-}
-
-/* server|pool|peer NAME [option]... */
-int cfg_h_source(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
-{
-    struct config *cfg = c->cfg;
-    struct source_cfg s;
-    char *cur = args, *name;
-
-    cfg_source_defaults(&s);
-    s.type = strcasecmp(d->name, "peer") == 0   ? CFG_SRC_PEER
-             : strcasecmp(d->name, "pool") == 0 ? CFG_SRC_POOL
-                                                : CFG_SRC_SERVER;
-    name = cfg_word(&cur);
-    if (!*name)
-        return cfg_err_at(c, "Invalid %s %s directive", "syntax for", c->cmd);
-    while (*cur) {
-        char *opt = cfg_word(&cur);
-        enum opt_status st = source_option(&s, opt, &cur);
-        if (st != OPT_OK)
-            return cfg_err_at(c, "Invalid %s %s directive",
-                              st == OPT_BAD_OPTION ? "option in" : "value in", c->cmd);
-    }
-    s.name = xstrdup(name);
-    cfg->sources = xrealloc(cfg->sources, (cfg->n_sources + 1) * sizeof(*cfg->sources));
-    cfg->sources[cfg->n_sources++] = s;
-    return 0;
-}
 
 #define ROFF(f) offsetof(struct refclock_cfg, f)
 static const struct int_opt refclock_int_opts[] = {
@@ -222,8 +94,8 @@ static enum opt_status refclock_option(struct refclock_cfg *r, const char *opt, 
         r->pps_forced = 1;
     else if (strcasecmp(opt, "tai") == 0)
         r->tai = 1;
-    else if (select_option(opt))
-        r->sel_options |= select_option(opt);
+    else if (source_opts_sel_word(opt))
+        r->sel_options |= source_opts_sel_word(opt);
     else
         return OPT_BAD_OPTION;
     return OPT_OK;

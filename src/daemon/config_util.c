@@ -3,10 +3,10 @@
 #include "daemon/config_parse.h"
 
 #include "lib/mem.h"
+#include "lib/scan.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,72 +70,25 @@ int cfg_check_nargs(struct cfg_ctx *c, const char *args, int n)
                       c->cmd);
 }
 
+/* The scanners are lib/scan's; these names keep the config parsers' vocabulary. */
 char *cfg_word(char **cur)
 {
-    char *p = *cur, *w;
-    while (*p && isspace((unsigned char)*p))
-        p++;
-    w = p;
-    while (*p && !isspace((unsigned char)*p))
-        p++;
-    if (*p) {
-        *p++ = '\0';
-        while (*p && isspace((unsigned char)*p))
-            p++;
-    }
-    *cur = p;
-    return w;
+    return scan_word(cur);
 }
 
 int cfg_scan_int(char **cur, int *out, int min, int max)
 {
-    char *end;
-    long v;
-    const char *p = *cur;
-    while (*p && isspace((unsigned char)*p))
-        p++;
-    if (*p == '+' || *p == '-')
-        p++;
-    if (!isdigit((unsigned char)*p))
-        return 0;
-    errno = 0;
-    v = strtol(*cur, &end, 10);
-    if (errno != 0 || v < INT_MIN || v > INT_MAX || v < min || v > max)
-        return 0;
-    *out = (int)v;
-    *cur = end;
-    return 1;
+    return scan_int(cur, out, min, max);
 }
 
 int cfg_scan_double(char **cur, double *out)
 {
-    char *end;
-    double v = strtod(*cur, &end);
-    if (end == *cur)
-        return 0;
-    *out = v;
-    *cur = end;
-    return 1;
+    return scan_double(cur, out);
 }
 
 int cfg_scan_u32(char **cur, uint32_t *out, int base)
 {
-    char *end;
-    unsigned long v;
-    const char *p = *cur;
-    while (*p && isspace((unsigned char)*p))
-        p++;
-    if (*p == '+' || *p == '-')
-        p++;
-    if (!isxdigit((unsigned char)*p) || (base == 10 && !isdigit((unsigned char)*p)))
-        return 0;
-    errno = 0;
-    v = strtoul(*cur, &end, base);
-    if (errno != 0 || v > 0xffffffffUL)
-        return 0;
-    *out = (uint32_t)v;
-    *cur = end;
-    return 1;
+    return scan_u32(cur, out, base);
 }
 
 int cfg_scan_refid(char **cur, uint32_t *out)

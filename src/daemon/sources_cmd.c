@@ -5,11 +5,10 @@
 #include "daemon/node_internal.h"
 
 #include "daemon/config.h"
-#include "daemon/config_parse.h"
 #include "lib/mem.h"
 #include "proto/cmdmon.h"
+#include "proto/source_opts.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,17 +92,6 @@ void sources_cmd_fini(struct node *n)
             config_free_sources(ss->entries[i].own, 1);
 }
 
-/* chrony accepts names of printable characters without spaces. */
-static int name_valid(const char *name)
-{
-    if (!*name)
-        return 0;
-    for (const char *p = name; *p; p++)
-        if (!isgraph((unsigned char)*p))
-            return 0;
-    return 1;
-}
-
 /* Checks of an address given directly (chrony's NSR_AddSourceByName):
  * the family option must match, and no source may use the address yet
  * (whatever its port). */
@@ -147,78 +135,17 @@ int sources_add_cfg(struct node *n, struct source_cfg *sc, int from_sourcedir,
     return CMDMON_STT_SUCCESS;
 }
 
-static unsigned sel_from_flags(uint32_t f)
-{
-    return (f & CMDMON_SRC_NOSELECT ? CFG_SEL_NOSELECT : 0u) |
-           (f & CMDMON_SRC_PREFER ? CFG_SEL_PREFER : 0u) |
-           (f & CMDMON_SRC_TRUST ? CFG_SEL_TRUST : 0u) |
-           (f & CMDMON_SRC_REQUIRE ? CFG_SEL_REQUIRE : 0u);
-}
-
-static void cfg_from_flags(struct source_cfg *sc, uint32_t f)
-{
-    sc->offline = !(f & CMDMON_SRC_ONLINE);
-    sc->auto_offline = !!(f & CMDMON_SRC_AUTOOFFLINE);
-    sc->iburst = !!(f & CMDMON_SRC_IBURST);
-    sc->interleaved = !!(f & CMDMON_SRC_INTERLEAVED);
-    sc->burst = !!(f & CMDMON_SRC_BURST);
-    sc->nts = !!(f & CMDMON_SRC_NTS);
-    sc->copy = !!(f & CMDMON_SRC_COPY);
-    sc->ext_fields = (f & CMDMON_SRC_EF_EXP_MONO_ROOT ? CFG_EF_EXP_MONO_ROOT : 0) |
-                     (f & CMDMON_SRC_EF_EXP_NET_CORRECTION ? CFG_EF_EXP_NET_CORRECTION : 0);
-    sc->sel_options = (int)sel_from_flags(f);
-    sc->family = f & CMDMON_SRC_IPV4 ? IPF_INET4 : f & CMDMON_SRC_IPV6 ? IPF_INET6 : IPF_UNSPEC;
-}
-
-/* The request's fields as a server/pool directive would give them. */
-static struct source_cfg *cfg_from_request(const struct cmdmon_req_add_source *a, const char *name)
-{
-    struct source_cfg *sc = xcalloc(1, sizeof(*sc));
-
-    cfg_source_defaults(sc);
-    sc->type = a->type == CMDMON_ADD_POOL   ? CFG_SRC_POOL
-               : a->type == CMDMON_ADD_PEER ? CFG_SRC_PEER
-                                            : CFG_SRC_SERVER;
-    sc->name = xstrdup(name);
-    sc->port = (int)a->port;
-    sc->minpoll = a->minpoll;
-    sc->maxpoll = a->maxpoll;
-    sc->presend_minpoll = a->presend_minpoll;
-    sc->min_stratum = (int)a->min_stratum;
-    sc->poll_target = (int)a->poll_target;
-    sc->version = (int)a->version;
-    sc->max_sources = (int)a->max_sources;
-    sc->min_samples = a->min_samples;
-    sc->max_samples = a->max_samples;
-    sc->authkey = a->authkey;
-    sc->nts_port = (int)a->nts_port;
-    sc->max_delay = a->max_delay;
-    sc->max_delay_ratio = a->max_delay_ratio;
-    sc->max_delay_dev_ratio = a->max_delay_dev_ratio;
-    sc->min_delay = a->min_delay;
-    sc->asymmetry = a->asymmetry;
-    sc->offset = a->offset;
-    sc->filter_length = a->filter_length;
-    sc->cert_set = a->cert_set;
-    sc->max_delay_quant = a->max_delay_quant;
-    sc->max_unreach = a->max_unreach;
-    cfg_from_flags(sc, a->flags);
-    return sc;
-}
-
 int sources_add_from_request(struct node *n, const struct cmdmon_req_add_source *a,
                              const struct timespec *raw_now)
 {
-    char name[CMDMON_NAME_LEN];
+    struct source_cfg *sc = xcalloc(1, sizeof(*sc));
+    int st = source_opts_decode(a, sc);
 
-    if (a->type != CMDMON_ADD_SERVER && a->type != CMDMON_ADD_POOL && a->type != CMDMON_ADD_PEER)
-        return CMDMON_STT_INVALID;
-    if (!memchr(a->name, '\0', sizeof(a->name)))
-        return CMDMON_STT_INVALIDNAME;
-    memcpy(name, a->name, sizeof(name));
-    if (!name_valid(name))
-        return CMDMON_STT_INVALIDNAME;
-    return sources_add_cfg(n, cfg_from_request(a, name), 0, raw_now);
+    if (st != CMDMON_STT_SUCCESS) {
+        free(sc);
+        return st;
+    }
+    return sources_add_cfg(n, sc, 0, raw_now);
 }
 
 int sources_delete(struct node *n, const struct cmdmon_addr *addr, const struct timespec *raw_now)
@@ -258,7 +185,7 @@ int sources_modify_selectopts(struct node *n, const struct cmdmon_req_selectopts
         return CMDMON_STT_NOSUCHSOURCE;
     index = sources_index(s);
     /* The mask uses the selection bits, the values the ADD_SOURCE flags. */
-    options = sel_from_flags(r->options);
+    options = (unsigned)source_opts_sel_from_flags(r->options);
     updated = (sources_engine_part(n, index)->sel_options & ~mask) | (options & mask);
     if (engine_source_command(&n->engine, index, ENGINE_SRC_SELECTOPTS, (int)updated, 0, 0.0,
                               raw_now)) {
@@ -293,27 +220,6 @@ int sources_reset_all(struct node *n, const struct timespec *raw_now)
     return CMDMON_STT_SUCCESS;
 }
 
-/* Same directive (a changed line counts as removed and added, as chrony). */
-static int cfg_same(const struct source_cfg *a, const struct source_cfg *b)
-{
-    return a->type == b->type && strcmp(a->name, b->name) == 0 && a->port == b->port &&
-           a->family == b->family && a->minpoll == b->minpoll && a->maxpoll == b->maxpoll &&
-           a->presend_minpoll == b->presend_minpoll && a->offline == b->offline &&
-           a->auto_offline == b->auto_offline && a->burst == b->burst && a->iburst == b->iburst &&
-           a->copy == b->copy && a->interleaved == b->interleaved && a->nts == b->nts &&
-           a->min_stratum == b->min_stratum && a->poll_target == b->poll_target &&
-           a->version == b->version && a->max_sources == b->max_sources &&
-           a->min_samples == b->min_samples && a->max_samples == b->max_samples &&
-           a->filter_length == b->filter_length && a->sel_options == b->sel_options &&
-           a->nts_port == b->nts_port && a->ext_fields == b->ext_fields &&
-           a->max_unreach == b->max_unreach && a->authkey == b->authkey &&
-           a->cert_set == b->cert_set && a->max_delay == b->max_delay &&
-           a->max_delay_ratio == b->max_delay_ratio &&
-           a->max_delay_dev_ratio == b->max_delay_dev_ratio &&
-           a->max_delay_quant == b->max_delay_quant && a->min_delay == b->min_delay &&
-           a->asymmetry == b->asymmetry && a->offset == b->offset;
-}
-
 static void entry_remove(struct node *n, size_t index, const struct timespec *raw_now)
 {
     struct sources *ss = &n->srcs;
@@ -338,7 +244,8 @@ static int remove_stale(struct node *n, const struct source_cfg *v, size_t nv, c
         size_t j;
         if (!e->cfg || !e->from_sourcedir)
             continue;
-        for (j = 0; j < nv && (keep[j] || !cfg_same(e->cfg, &v[j])); j++)
+        /* Same directive: a changed line counts as removed and added, as chrony. */
+        for (j = 0; j < nv && (keep[j] || !source_opts_equal(e->cfg, &v[j])); j++)
             ;
         if (j < nv) {
             keep[j] = 1;

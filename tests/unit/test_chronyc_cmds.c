@@ -92,6 +92,35 @@ static void test_add_source(void)
     free(out);
 }
 
+/* The options are chrony.conf's (proto/source_opts): any case, extfield in
+ * hex, the directive's bounds; anything refused is a syntax error. */
+static void test_add_source_config_options(void)
+{
+    struct recorder r;
+    char *out;
+    const struct cmdmon_req_add_source *a = &r.last.u.add_source;
+
+    CHECK(run("add peer 127.0.0.1 XLEAVE extfield f324 key 5 minsamples 3 offset -0.5", &r, &out));
+    CHECK_INT_EQ(a->type, CMDMON_ADD_PEER);
+    CHECK_INT_EQ(a->flags,
+                 CMDMON_SRC_ONLINE | CMDMON_SRC_INTERLEAVED | CMDMON_SRC_EF_EXP_NET_CORRECTION);
+    CHECK_INT_EQ(a->authkey, 5);
+    CHECK_INT_EQ(a->min_samples, 3);
+    CHECK(a->offset == -0.5);
+    free(out);
+    static const char *const refused[] = {
+        "add server 127.0.0.1 maxpoll 33", "add server 127.0.0.1 key 0",
+        "add server 127.0.0.1 version 5",  "add server 127.0.0.1 minpoll 6x",
+        "add server 127.0.0.1 minpoll",    "add pool 127.0.0.1 maxsources 0",
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        CHECK(!run(refused[i], &r, &out));
+        CHECK_INT_EQ(r.n, 0);
+        CHECK_STR_EQ(out, "Invalid syntax for add command\n");
+        free(out);
+    }
+}
+
 static void test_burst_selectors(void)
 {
     struct recorder r;
@@ -283,6 +312,7 @@ int main(void)
 {
     RUN(test_selectopts_bits);
     RUN(test_add_source);
+    RUN(test_add_source_config_options);
     RUN(test_burst_selectors);
     RUN(test_access_subnets);
     RUN(test_access_check_statuses);

@@ -1,9 +1,10 @@
-/* Unit tests for src/lib: timespec maths, NTP timestamps, RNG, addresses. */
+/* Unit tests for src/lib: timespec maths, NTP timestamps, RNG, addresses, text scanning. */
 #include "check.h"
 
 #include "lib/addr.h"
 #include "lib/ntp_time.h"
 #include "lib/rng.h"
+#include "lib/scan.h"
 #include "lib/ts.h"
 
 #include <string.h>
@@ -131,6 +132,35 @@ static void test_v4_octets(void)
     CHECK(!ip_addr_parse_v4_octets(&ip, &n, "", 4));
 }
 
+static void test_scan(void)
+{
+    char text[] = "  minpoll\t-6x  0x1F 1e-3 ", *cur = text;
+    int i = 7;
+    uint32_t u;
+    double d;
+
+    CHECK_STR_EQ(scan_word(&cur), "minpoll");
+    CHECK(scan_int(&cur, &i, -10, 10));
+    CHECK_INT_EQ(i, -6);
+    CHECK(!scan_int(&cur, &i, -10, 10)); /* "x": nothing read */
+    CHECK_INT_EQ(i, -6);
+    CHECK_STR_EQ(scan_word(&cur), "x");
+    CHECK(scan_u32(&cur, &u, 16));
+    CHECK_INT_EQ(u, 0x1f);
+    CHECK(scan_double(&cur, &d));
+    CHECK(d == 1e-3);
+    CHECK_STR_EQ(scan_word(&cur), "");
+    CHECK_STR_EQ(scan_word(&cur), "");
+    cur = "99999999999";
+    CHECK(!scan_int(&cur, &i, -2147483647 - 1, 2147483647));
+    CHECK(!scan_u32(&cur, &u, 10));
+    cur = "+";
+    CHECK(!scan_u32(&cur, &u, 16));
+    CHECK(scan_eq_nocase("IBurst", "iburst"));
+    CHECK(!scan_eq_nocase("iburs", "iburst"));
+    CHECK(!scan_eq_nocase("iburst", "iburs"));
+}
+
 int main(void)
 {
     RUN(test_ts_arith);
@@ -141,5 +171,6 @@ int main(void)
     RUN(test_addr_parse_format);
     RUN(test_prefix);
     RUN(test_v4_octets);
+    RUN(test_scan);
     return check_summary();
 }

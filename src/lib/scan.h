@@ -1,0 +1,27 @@
+/* Word splitting and number scanning of configuration-style text, matching the
+ * sscanf("%d%n")-like behaviour chrony's parsers rely on: a number is read from
+ * the start of the text and the rest (e.g. the "x" of "6x") is left for the
+ * next word. Shared by chrony.conf parsing and the source options. */
+#ifndef LIB_SCAN_H
+#define LIB_SCAN_H
+
+#include <stdint.h>
+
+/* Take the next whitespace-separated word from *cur, NUL-terminating it in place,
+ * and advance *cur to the word after it. Returns "" when none is left. */
+char *scan_word(char **cur);
+
+/* An integer prefix of *cur (optional leading whitespace and sign); advances *cur
+ * past it. 1 on success with min <= value <= max, else 0 (*out and *cur unchanged). */
+int scan_int(char **cur, int *out, int min, int max);
+
+/* A floating-point prefix of *cur (strtod); 1 on success, else 0. */
+int scan_double(char **cur, double *out);
+
+/* An unsigned 32-bit prefix of *cur in base 10 or 16 ("%u"/"%x"); 1 or 0. */
+int scan_u32(char **cur, uint32_t *out, int base);
+
+/* ASCII case-insensitive equality of two strings (strcasecmp(a, b) == 0). */
+int scan_eq_nocase(const char *a, const char *b);
+
+#endif
