@@ -60,12 +60,15 @@ ISO_HEADERS = set(
 PURE_LIBC = {
     ("lib", "proto", "core"): [
         # memory and strings: operate on the caller's buffers only
-        "memcmp memcpy memmove memset strchr strcmp strlen strncmp",
+        "memchr memcmp memcpy memmove memset strchr strcmp strlen strncmp",
         # math: functions of their arguments
         "ceil cos exp floor fmax fmin ldexp log lround pow sin sqrt trunc",
         # formatting into and parsing from the caller's buffers (glibc names
         # sscanf __isoc99_sscanf in C11 mode)
         "snprintf vsnprintf __isoc99_sscanf strtod strtol strtoll strtoul",
+        # errno (ISO C <errno.h>): the range error of the strto* functions; glibc reaches
+        # the thread's variable through __errno_location
+        "__errno_location",
         # sorting the caller's array
         "qsort",
         # ctype: classify and map one character (glibc's macros read the tables behind
