@@ -285,6 +285,91 @@ static int fz_control(void *ctx, const struct cmdmon_request *req, const struct 
     return e->data[e->size - 2] >> 1;
 }
 
+/* The input's engine while a request is processed. */
+static const struct fz_engine *fz_current;
+
+static int fz_status(int st, uint16_t code, struct cmdmon_reply *rpy)
+{
+    rpy->status = (uint16_t)st;
+    if (st == CMDMON_STT_SUCCESS)
+        rpy->reply = code;
+    return st;
+}
+
+/* The sources' commands answered from the input: any report body, any status. */
+static void fz_handle(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                      struct cmdmon_reply *rpy)
+{
+    void *e = (void *)fz_current;
+    const struct cmdmon_addr *a = &req->u.address.ip;
+    int st;
+
+    (void)n;
+    switch (req->command) {
+    case CMDMON_REQ_N_SOURCES:
+        rpy->reply = CMDMON_RPY_N_SOURCES;
+        rpy->u.n_sources.n_sources = (uint32_t)fz_n_sources(e);
+        break;
+    case CMDMON_REQ_SOURCE_DATA:
+        fz_status(fz_source_data(e, req->u.index.index, now, &rpy->u.source_data),
+                  CMDMON_RPY_SOURCE_DATA, rpy);
+        break;
+    case CMDMON_REQ_SOURCESTATS:
+        fz_status(fz_sourcestats(e, req->u.index.index, now, &rpy->u.sourcestats),
+                  CMDMON_RPY_SOURCESTATS, rpy);
+        break;
+    case CMDMON_REQ_SELECT_DATA:
+        fz_status(fz_select_data(e, req->u.index.index, now, &rpy->u.select_data),
+                  CMDMON_RPY_SELECT_DATA, rpy);
+        break;
+    case CMDMON_REQ_AUTH_DATA:
+        fz_status(fz_auth_data(e, a, now, &rpy->u.auth_data), CMDMON_RPY_AUTH_DATA, rpy);
+        break;
+    case CMDMON_REQ_NTP_DATA:
+        fz_status(fz_ntp_data(e, a, &rpy->u.ntp_data),
+                  req->length >= cmdmon_reply_length(CMDMON_RPY_NTP_DATA2) ? CMDMON_RPY_NTP_DATA2
+                                                                           : CMDMON_RPY_NTP_DATA,
+                  rpy);
+        break;
+    case CMDMON_REQ_NTP_SOURCE_NAME:
+        fz_status(fz_source_name(e, a, rpy->u.source_name.name), CMDMON_RPY_NTP_SOURCE_NAME, rpy);
+        break;
+    case CMDMON_REQ_TRACKING:
+        rpy->reply = CMDMON_RPY_TRACKING;
+        (void)fz_tracking(e, now, &rpy->u.tracking);
+        break;
+    case CMDMON_REQ_ACTIVITY:
+        rpy->reply = CMDMON_RPY_ACTIVITY;
+        fz_activity(e, &rpy->u.activity);
+        break;
+    default:
+        st = fz_control(e, req, now);
+        rpy->status = (uint16_t)(st < 0 ? CMDMON_STT_INVALID : st);
+        break;
+    }
+}
+
+/* The node's command table with the sources' handlers replaced by fz_handle. */
+static struct cmdmon_command fz_commands[CMDMON_REQ_CODE_LIMIT];
+
+static void fz_install(struct node *n)
+{
+    size_t k = n->cmd.n_commands < CMDMON_REQ_CODE_LIMIT ? n->cmd.n_commands : 0;
+
+    for (size_t i = 0; i < k; i++) {
+        fz_commands[i] = n->cmd.commands[i];
+        if (fz_commands[i].handle == sources_h_n_sources ||
+            fz_commands[i].handle == sources_h_indexed ||
+            fz_commands[i].handle == sources_h_addressed ||
+            fz_commands[i].handle == sources_h_tracking ||
+            fz_commands[i].handle == sources_h_activity ||
+            fz_commands[i].handle == sources_h_control)
+            fz_commands[i].handle = fz_handle;
+    }
+    n->cmd.commands = fz_commands;
+    n->cmd.n_commands = k;
+}
+
 /* ---- the target ---- */
 
 /* Two daemons: rate limiting and a `local` reference; then no client log,
@@ -331,11 +416,9 @@ static struct node *make_node(struct fz_env *f, struct config *cfg, const char *
     fz_clock_read(f, now);
     if (node_start(n, now, err, sizeof(err)) != 0)
         abort();
+    fz_current = engine;
     if (engine)
-        n->cmd.ops =
-            (struct cmdmon_source_ops){engine,         fz_n_sources, fz_source_data, fz_sourcestats,
-                                       fz_select_data, fz_auth_data, fz_ntp_data,    fz_source_name,
-                                       fz_tracking,    fz_activity,  fz_control};
+        fz_install(n);
     return n;
 }
 

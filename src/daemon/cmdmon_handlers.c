@@ -1,6 +1,7 @@
-/* Command handlers of the command server: reports (spec cmdmon.md 6, 7) and
- * control commands. Source data comes from the engine's cmdmon_source_ops;
- * without them the answers are those of a chronyd that has no sources. */
+/* The command server's own command handlers: server statistics, client accesses, access
+ * rules, manual time input, smoothing, shutdown, log cycling, rekey and dump (spec
+ * cmdmon.md 6, 7). The command table is node_commands.c; cmdmon_execute() looks a request
+ * up in it. */
 #include "daemon/node_internal.h"
 
 #include "daemon/config.h"
@@ -9,105 +10,15 @@
 
 #include <string.h>
 
-#define OPS (&n->cmd.ops)
-
-/* Unsynchronised: spec 6.3 (ref id 0, stratum 0, leap 3, root delay and
- * dispersion 1 s); with `local`: the local reference the server serves. */
-static void tracking_default(struct node *n, const struct timespec *now, struct cmdmon_tracking *t)
-{
-    struct ntp_server_ref ref;
-
-    memset(t, 0, sizeof(*t));
-    reference_get_served(n, now, &ref);
-    if (ref.leap == 3) {
-        t->leap_status = 3;
-        t->root_delay = 1.0;
-        t->root_dispersion = 1.0;
-        return;
-    }
-    t->ref_id = ref.ref_id;
-    t->stratum = (uint16_t)ref.stratum;
-    t->leap_status = (uint16_t)ref.leap;
-    /* chronyd reports the time the local reference was activated and its
-     * distance as configured (0 observed for `local stratum 10`), not growing. */
-    t->ref_time = n->cmd.start_time;
-    t->root_delay = ref.root_delay;
-    t->root_dispersion = ref.root_dispersion;
-}
-
-static void handle_tracking(struct node *n, const struct timespec *now, struct cmdmon_reply *rpy)
-{
-    rpy->reply = CMDMON_RPY_TRACKING;
-    if (!OPS->tracking || !OPS->tracking(OPS->ctx, now, &rpy->u.tracking))
-        tracking_default(n, now, &rpy->u.tracking);
-}
-
-/* SOURCE_DATA, SOURCESTATS, SELECT_DATA: by index; no engine = no sources. */
-static void handle_indexed(struct node *n, const struct cmdmon_request *req,
-                           const struct timespec *now, struct cmdmon_reply *rpy)
-{
-    int32_t i = req->u.index.index;
-    int st = CMDMON_STT_NOSUCHSOURCE;
-    uint16_t code = 0;
-
-    switch (req->command) {
-    case CMDMON_REQ_SOURCE_DATA:
-        code = CMDMON_RPY_SOURCE_DATA;
-        if (OPS->source_data)
-            st = OPS->source_data(OPS->ctx, i, now, &rpy->u.source_data);
-        break;
-    case CMDMON_REQ_SOURCESTATS:
-        code = CMDMON_RPY_SOURCESTATS;
-        if (OPS->sourcestats)
-            st = OPS->sourcestats(OPS->ctx, i, now, &rpy->u.sourcestats);
-        break;
-    default:
-        code = CMDMON_RPY_SELECT_DATA;
-        if (OPS->select_data)
-            st = OPS->select_data(OPS->ctx, i, now, &rpy->u.select_data);
-        break;
-    }
-    rpy->status = (uint16_t)st;
-    if (st == CMDMON_STT_SUCCESS)
-        rpy->reply = code;
-}
-
-/* NTP_DATA, NTP_SOURCE_NAME, AUTH_DATA: by address of an NTP source. */
-static void handle_addressed(struct node *n, const struct cmdmon_request *req,
-                             const struct timespec *now, struct cmdmon_reply *rpy)
-{
-    const struct cmdmon_addr *a = &req->u.address.ip;
-    int st = CMDMON_STT_NOSUCHSOURCE;
-    uint16_t code;
-
-    if (req->command == CMDMON_REQ_NTP_DATA) {
-        /* 4.0-4.5 clients send 152 bytes and take the old reply (spec 10.3). */
-        code = req->length >= cmdmon_reply_length(CMDMON_RPY_NTP_DATA2) ? CMDMON_RPY_NTP_DATA2
-                                                                        : CMDMON_RPY_NTP_DATA;
-        if (OPS->ntp_data)
-            st = OPS->ntp_data(OPS->ctx, a, &rpy->u.ntp_data);
-    } else if (req->command == CMDMON_REQ_NTP_SOURCE_NAME) {
-        code = CMDMON_RPY_NTP_SOURCE_NAME;
-        if (OPS->source_name)
-            st = OPS->source_name(OPS->ctx, a, rpy->u.source_name.name);
-    } else {
-        code = CMDMON_RPY_AUTH_DATA;
-        if (OPS->auth_data)
-            st = OPS->auth_data(OPS->ctx, a, now, &rpy->u.auth_data);
-    }
-    rpy->status = (uint16_t)st;
-    if (st == CMDMON_STT_SUCCESS)
-        rpy->reply = code;
-}
-
 /* SERVER_STATS: the variant is chosen by the request length so that 4.0-4.3
  * clients, whose requests are shorter, still get an answer (spec 10.3). */
-static void handle_server_stats(struct node *n, const struct cmdmon_request *req,
-                                struct cmdmon_reply *rpy)
+void cmdmon_h_server_stats(struct node *n, const struct cmdmon_request *req,
+                           const struct timespec *now, struct cmdmon_reply *rpy)
 {
     struct cmdmon_server_stats *o = &rpy->u.server_stats;
     struct clientlog_stats s;
 
+    (void)now;
     clientlog_get_stats(n->clientlog, &s);
     if (req->length >= cmdmon_reply_length(CMDMON_RPY_SERVER_STATS4))
         rpy->reply = CMDMON_RPY_SERVER_STATS4;
@@ -155,8 +66,8 @@ static void client_record(const struct clientlog_report *r, struct cmdmon_client
 
 /* CLIENT_ACCESSES_BY_INDEX3 (spec 6.9): examine slots from first_index until
  * the wanted number of records (at most 8) is found. */
-static void handle_clients(struct node *n, const struct cmdmon_request *req,
-                           const struct timespec *now, struct cmdmon_reply *rpy)
+void cmdmon_h_clients(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                      struct cmdmon_reply *rpy)
 {
     const struct cmdmon_req_clients *q = &req->u.clients;
     struct cmdmon_client_accesses *o = &rpy->u.client_accesses;
@@ -181,8 +92,8 @@ static void handle_clients(struct node *n, const struct cmdmon_request *req,
 }
 
 /* ALLOW ... CMDDENYALL: change the NTP or command access table (spec 7.16). */
-static void handle_allow_deny(struct node *n, const struct cmdmon_request *req,
-                              struct cmdmon_reply *rpy)
+void cmdmon_h_allow_deny(struct node *n, const struct cmdmon_request *req,
+                         const struct timespec *now, struct cmdmon_reply *rpy)
 {
     uint16_t c = req->command;
     int cmd = c >= CMDMON_REQ_CMDALLOW;
@@ -193,6 +104,7 @@ static void handle_allow_deny(struct node *n, const struct cmdmon_request *req,
     struct access_table **t = cmd ? &n->cmd.access : &n->serve.access;
     struct ip_addr ip;
 
+    (void)now;
     cmdmon_addr_to_ip(&req->u.subnet.ip, &ip);
     if (!*t)
         *t = access_new();
@@ -205,19 +117,20 @@ static void handle_allow_deny(struct node *n, const struct cmdmon_request *req,
         serve_access_changed(n);
 }
 
-static void handle_accheck(struct node *n, const struct cmdmon_request *req,
-                           struct cmdmon_reply *rpy)
+void cmdmon_h_accheck(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                      struct cmdmon_reply *rpy)
 {
     const struct access_table *t =
         req->command == CMDMON_REQ_CMDACCHECK ? n->cmd.access : n->serve.access;
     struct ip_addr ip;
 
+    (void)now;
     cmdmon_addr_to_ip(&req->u.address.ip, &ip);
     rpy->status = t && ip.family != IPF_UNSPEC && access_check(t, &ip) ? CMDMON_STT_ACCESSALLOWED
                                                                        : CMDMON_STT_ACCESSDENIED;
 }
 
-static int handle_manual(struct node *n, const struct cmdmon_request *req, struct cmdmon_reply *rpy)
+static int manual(struct node *n, const struct cmdmon_request *req, struct cmdmon_reply *rpy)
 {
     switch (req->command) {
     case CMDMON_REQ_MANUAL:
@@ -236,8 +149,7 @@ static int handle_manual(struct node *n, const struct cmdmon_request *req, struc
     }
 }
 
-static int handle_smoothing(struct node *n, const struct cmdmon_request *req,
-                            struct cmdmon_reply *rpy)
+static int smoothing(struct node *n, const struct cmdmon_request *req, struct cmdmon_reply *rpy)
 {
     if (!(n->cfg->smooth_max_freq > 0.0))
         return CMDMON_STT_NOTENABLED;
@@ -250,175 +162,88 @@ static int handle_smoothing(struct node *n, const struct cmdmon_request *req,
     return CMDMON_STT_SUCCESS;
 }
 
-/* ADD_SOURCE without a synchronisation engine: validate as chronyd, then fail. */
-static int handle_add_source(const struct cmdmon_request *req)
+void cmdmon_h_manual(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                     struct cmdmon_reply *rpy)
 {
-    const struct cmdmon_req_add_source *a = &req->u.add_source;
-
-    if (a->type < CMDMON_ADD_SERVER || a->type > CMDMON_ADD_POOL)
-        return CMDMON_STT_INVALID;
-    if (a->name[CMDMON_NAME_LEN - 1] != '\0')
-        return CMDMON_STT_INVALIDNAME;
-    return CMDMON_STT_FAILED;
+    (void)now;
+    rpy->status = (uint16_t)manual(n, req, rpy);
 }
 
-/* Source and clock control without an engine (or when it declines). */
-static int control_default(struct node *n, const struct cmdmon_request *req)
+void cmdmon_h_smoothing(struct node *n, const struct cmdmon_request *req,
+                        const struct timespec *now, struct cmdmon_reply *rpy)
 {
-    switch (req->command) {
-    case CMDMON_REQ_ONLINE:
-    case CMDMON_REQ_OFFLINE:
-    case CMDMON_REQ_BURST:
-    case CMDMON_REQ_DEL_SOURCE:
-    case CMDMON_REQ_MODIFY_MINPOLL:
-    case CMDMON_REQ_MODIFY_MAXPOLL:
-    case CMDMON_REQ_MODIFY_MAXDELAY:
-    case CMDMON_REQ_MODIFY_MAXDELAYRATIO:
-    case CMDMON_REQ_MODIFY_MAXDELAYDEVRATIO:
-    case CMDMON_REQ_MODIFY_MINSTRATUM:
-    case CMDMON_REQ_MODIFY_POLLTARGET:
-    case CMDMON_REQ_MODIFY_SELECTOPTS:
-    case CMDMON_REQ_MODIFY_OFFSET:
-        return CMDMON_STT_NOSUCHSOURCE; /* no source matches */
-    case CMDMON_REQ_ADD_SOURCE:
-        return handle_add_source(req);
-    case CMDMON_REQ_MAKESTEP:
-        /* chronyd -x cannot step the clock: "500 Failure" (spec 6.6); otherwise
-         * the remaining correction (none without an engine) is stepped. */
-        return n->cmd.rt.noclock ? CMDMON_STT_FAILED : CMDMON_STT_SUCCESS;
-    case CMDMON_REQ_TRIMRTC:
-    case CMDMON_REQ_WRITERTC:
-        return CMDMON_STT_NORTC;
-    case CMDMON_REQ_CYCLELOGS:
-        logfiles_cycle(&n->logs);
-        return CMDMON_STT_SUCCESS;
-    case CMDMON_REQ_REKEY:
-        keyfile_load(n);
-        return CMDMON_STT_SUCCESS;
-    case CMDMON_REQ_DUMP:
-        sources_dump_save_all(n);
-        return CMDMON_STT_SUCCESS;
-    case CMDMON_REQ_REFRESH:
-    case CMDMON_REQ_RELOAD_SOURCES:
-    case CMDMON_REQ_RESET_SOURCES:
-    case CMDMON_REQ_RESELECT:
-    case CMDMON_REQ_RESELECTDISTANCE:
-    case CMDMON_REQ_MODIFY_MAXUPDATESKEW:
-    case CMDMON_REQ_MODIFY_MAKESTEP:
-    case CMDMON_REQ_ONOFFLINE:
-    case CMDMON_REQ_DFREQ:
-    case CMDMON_REQ_DOFFSET2:
-        return CMDMON_STT_SUCCESS;
-    default:
-        return CMDMON_STT_INVALID;
-    }
+    (void)now;
+    rpy->status = (uint16_t)smoothing(n, req, rpy);
 }
 
-static void handle_other(struct node *n, const struct cmdmon_request *req,
-                         const struct timespec *now, struct cmdmon_reply *rpy)
+/* RTCREPORT, TRIMRTC, WRITERTC: no RTC is driven. */
+void cmdmon_h_no_rtc(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                     struct cmdmon_reply *rpy)
 {
-    int st = -1;
-
-    if (OPS->control)
-        st = OPS->control(OPS->ctx, req, now);
-    if (st < 0)
-        st = control_default(n, req);
-    rpy->status = (uint16_t)st;
+    (void)n;
+    (void)req;
+    (void)now;
+    rpy->status = CMDMON_STT_NORTC;
 }
 
-/* The monitoring (report) requests; returns 0 if req is not one of them. */
-static int execute_report(struct node *n, const struct cmdmon_request *req,
-                          const struct timespec *now, struct cmdmon_reply *rpy)
+void cmdmon_h_shutdown(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                       struct cmdmon_reply *rpy)
 {
-    switch (req->command) {
-    case CMDMON_REQ_N_SOURCES:
-        rpy->reply = CMDMON_RPY_N_SOURCES;
-        rpy->u.n_sources.n_sources = OPS->n_sources ? (uint32_t)OPS->n_sources(OPS->ctx) : 0;
-        break;
-    case CMDMON_REQ_SOURCE_DATA:
-    case CMDMON_REQ_SOURCESTATS:
-    case CMDMON_REQ_SELECT_DATA:
-        handle_indexed(n, req, now, rpy);
-        break;
-    case CMDMON_REQ_NTP_DATA:
-    case CMDMON_REQ_NTP_SOURCE_NAME:
-    case CMDMON_REQ_AUTH_DATA:
-        handle_addressed(n, req, now, rpy);
-        break;
-    case CMDMON_REQ_TRACKING:
-        handle_tracking(n, now, rpy);
-        break;
-    case CMDMON_REQ_ACTIVITY:
-        rpy->reply = CMDMON_RPY_ACTIVITY;
-        if (OPS->activity)
-            OPS->activity(OPS->ctx, &rpy->u.activity);
-        break;
-    case CMDMON_REQ_SERVER_STATS:
-        handle_server_stats(n, req, rpy);
-        break;
-    case CMDMON_REQ_CLIENT_ACCESSES_BY_INDEX3:
-        handle_clients(n, req, now, rpy);
-        break;
-    case CMDMON_REQ_RTCREPORT:
-        rpy->status = CMDMON_STT_NORTC;
-        break;
-    default:
-        return 0;
-    }
-    return 1;
+    (void)req;
+    (void)now;
+    (void)rpy;
+    /* chronyd answers first, then exits (spec 7.17). */
+    n->quit_requested = 1;
 }
 
-/* The other requests: smoothing, manual time input, access rules and control. */
-static void execute_control(struct node *n, const struct cmdmon_request *req,
-                            const struct timespec *now, struct cmdmon_reply *rpy)
+void cmdmon_h_cyclelogs(struct node *n, const struct cmdmon_request *req,
+                        const struct timespec *now, struct cmdmon_reply *rpy)
 {
-    switch (req->command) {
-    case CMDMON_REQ_SMOOTHING:
-    case CMDMON_REQ_SMOOTHTIME:
-        rpy->status = (uint16_t)handle_smoothing(n, req, rpy);
-        break;
-    case CMDMON_REQ_MANUAL:
-    case CMDMON_REQ_MANUAL_LIST:
-    case CMDMON_REQ_MANUAL_DELETE:
-    case CMDMON_REQ_SETTIME:
-        rpy->status = (uint16_t)handle_manual(n, req, rpy);
-        break;
-    case CMDMON_REQ_ALLOW:
-    case CMDMON_REQ_ALLOWALL:
-    case CMDMON_REQ_DENY:
-    case CMDMON_REQ_DENYALL:
-    case CMDMON_REQ_CMDALLOW:
-    case CMDMON_REQ_CMDALLOWALL:
-    case CMDMON_REQ_CMDDENY:
-    case CMDMON_REQ_CMDDENYALL:
-        handle_allow_deny(n, req, rpy);
-        break;
-    case CMDMON_REQ_ACCHECK:
-    case CMDMON_REQ_CMDACCHECK:
-        handle_accheck(n, req, rpy);
-        break;
-    case CMDMON_REQ_LOCAL2:
-    case CMDMON_REQ_LOCAL3:
-        /* Kept for reports, and handed to the engine, which changes the
-         * local reference the node serves and falls back to. */
-        n->cmd.rt.local_set = 1;
-        n->cmd.rt.local = req->u.local;
-        if (OPS->control)
-            (void)OPS->control(OPS->ctx, req, now);
-        break;
-    case CMDMON_REQ_SHUTDOWN:
-        /* chronyd answers first, then exits (spec 7.17). */
-        n->quit_requested = 1;
-        break;
-    default:
-        handle_other(n, req, now, rpy);
-        break;
-    }
+    (void)req;
+    (void)now;
+    (void)rpy;
+    logfiles_cycle(&n->logs);
+}
+
+void cmdmon_h_rekey(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                    struct cmdmon_reply *rpy)
+{
+    (void)req;
+    (void)now;
+    (void)rpy;
+    keyfile_load(n);
+}
+
+void cmdmon_h_dump(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                   struct cmdmon_reply *rpy)
+{
+    (void)req;
+    (void)now;
+    (void)rpy;
+    sources_dump_save_all(n);
+}
+
+/* RESELECTDISTANCE, MODIFY_MAKESTEP: answered 200 OK without an effect yet (a known
+ * defect, see doc/STATUS.md). */
+void cmdmon_h_accepted(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                       struct cmdmon_reply *rpy)
+{
+    (void)n;
+    (void)req;
+    (void)now;
+    (void)rpy;
 }
 
 void cmdmon_execute(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
                     struct cmdmon_reply *rpy)
 {
-    if (!execute_report(n, req, now, rpy))
-        execute_control(n, req, now, rpy);
+    const struct cmdmon_server *c = &n->cmd;
+
+    for (size_t i = 0; i < c->n_commands; i++) {
+        if (c->commands[i].command == req->command) {
+            c->commands[i].handle(n, req, now, rpy);
+            return;
+        }
+    }
+    rpy->status = CMDMON_STT_INVALID;
 }

@@ -14,48 +14,29 @@
 struct node;
 struct access_table;
 
-/* What the command server asks the synchronisation engine. Any op may be NULL;
- * the server then answers as chronyd does with no sources. Ops returning int
- * return a cmdmon status (CMDMON_STT_SUCCESS after filling out). */
-struct cmdmon_source_ops {
-    void *ctx;
-    int (*n_sources)(void *ctx);
-    int (*source_data)(void *ctx, int index, const struct timespec *now,
-                       struct cmdmon_source_data *out);
-    int (*sourcestats)(void *ctx, int index, const struct timespec *now,
-                       struct cmdmon_sourcestats *out);
-    int (*select_data)(void *ctx, int index, const struct timespec *now,
-                       struct cmdmon_select_data *out);
-    int (*auth_data)(void *ctx, const struct cmdmon_addr *addr, const struct timespec *now,
-                     struct cmdmon_auth_data *out);
-    int (*ntp_data)(void *ctx, const struct cmdmon_addr *addr, struct cmdmon_ntp_data *out);
-    int (*source_name)(void *ctx, const struct cmdmon_addr *addr, uint8_t name[CMDMON_NAME_LEN]);
-    /* Fill the whole report; return 0 to let the server report the served
-     * reference (unsynchronised, or the `local` reference). */
-    int (*tracking)(void *ctx, const struct timespec *now, struct cmdmon_tracking *out);
-    void (*activity)(void *ctx, struct cmdmon_activity *out);
-    /* Source and clock control requests (ONLINE ... ADD_SOURCE, MAKESTEP,
-     * DOFFSET2, DFREQ, RESELECT, ...). Return a status, or -1 when the request
-     * is not handled (the server then gives chronyd's no-source answer). */
-    int (*control)(void *ctx, const struct cmdmon_request *req, const struct timespec *now);
+/* A command's handler: answers a decoded, permitted request by filling rpy (status, reply
+ * code and body; rpy comes zeroed with status CMDMON_STT_SUCCESS). */
+typedef void (*cmdmon_handler)(struct node *n, const struct cmdmon_request *req,
+                               const struct timespec *now, struct cmdmon_reply *rpy);
+
+/* One entry of the command table (node_commands.c). */
+struct cmdmon_command {
+    uint16_t command; /* CMDMON_REQ_* */
+    cmdmon_handler handle;
 };
 
-/* Run-time state changed by commands that the node may consult. */
+/* Run-time state changed by commands. */
 struct cmdmon_runtime {
-    /* chronyd -x: chrony's null clock driver refuses steps, so `makestep`
-     * answers "500 Failure" (spec 6.6). To be set by the node from its options. */
-    int noclock;
     int manual_enabled; /* `manual on` */
-    int local_set;      /* a `local` command was received: the fields below apply */
-    struct cmdmon_req_local local;
 };
 
 struct cmdmon_server {
-    int unix_sock;                /* -1 if disabled */
-    int udp_socks[2];             /* IPv4, IPv6; -1 if closed */
-    char *unix_path;              /* socket file to remove at exit */
-    struct access_table *access;  /* cmdallow / cmddeny */
-    struct cmdmon_source_ops ops; /* zeroed = no synchronisation engine */
+    int unix_sock;                         /* -1 if disabled */
+    int udp_socks[2];                      /* IPv4, IPv6; -1 if closed */
+    char *unix_path;                       /* socket file to remove at exit */
+    struct access_table *access;           /* cmdallow / cmddeny */
+    const struct cmdmon_command *commands; /* the command table; a missing command is INVALID */
+    size_t n_commands;
     struct cmdmon_runtime rt;
     int bad_config;             /* rate limiting requested with noclientlog */
     struct timespec start_time; /* node start: when a `local` reference activates */
@@ -89,8 +70,43 @@ size_t cmdmon_server_process(struct node *n, const struct cmdmon_origin *from, c
 /* 1 if the command may be served over UDP with the configured `opencommands`. */
 int cmdmon_server_is_open(unsigned open_commands, uint16_t command);
 
-/* cmdmon_handlers.c: execute a decoded, permitted request into rpy. */
+/* cmdmon_handlers.c: execute a decoded, permitted request into rpy through the command
+ * table. */
 void cmdmon_execute(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
                     struct cmdmon_reply *rpy);
+
+/* The command server's own handlers (cmdmon_handlers.c). */
+/* SERVER_STATS */
+void cmdmon_h_server_stats(struct node *n, const struct cmdmon_request *req,
+                           const struct timespec *now, struct cmdmon_reply *rpy);
+/* CLIENT_ACCESSES_BY_INDEX3 */
+void cmdmon_h_clients(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                      struct cmdmon_reply *rpy);
+/* ALLOW, ALLOWALL, DENY, DENYALL and the CMD* variants */
+void cmdmon_h_allow_deny(struct node *n, const struct cmdmon_request *req,
+                         const struct timespec *now, struct cmdmon_reply *rpy);
+/* ACCHECK, CMDACCHECK */
+void cmdmon_h_accheck(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                      struct cmdmon_reply *rpy);
+/* MANUAL, MANUAL_LIST, MANUAL_DELETE, SETTIME */
+void cmdmon_h_manual(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                     struct cmdmon_reply *rpy);
+/* SMOOTHING, SMOOTHTIME */
+void cmdmon_h_smoothing(struct node *n, const struct cmdmon_request *req,
+                        const struct timespec *now, struct cmdmon_reply *rpy);
+/* RTCREPORT, TRIMRTC, WRITERTC */
+void cmdmon_h_no_rtc(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                     struct cmdmon_reply *rpy);
+void cmdmon_h_shutdown(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                       struct cmdmon_reply *rpy);
+void cmdmon_h_cyclelogs(struct node *n, const struct cmdmon_request *req,
+                        const struct timespec *now, struct cmdmon_reply *rpy);
+void cmdmon_h_rekey(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                    struct cmdmon_reply *rpy);
+void cmdmon_h_dump(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                   struct cmdmon_reply *rpy);
+/* RESELECTDISTANCE, MODIFY_MAKESTEP: 200 OK without an effect yet */
+void cmdmon_h_accepted(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                       struct cmdmon_reply *rpy);
 
 #endif

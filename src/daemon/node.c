@@ -21,7 +21,7 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     sched_init(&n->sched);
     n->serve.socks[0] = n->serve.socks[1] = -1;
     cmdmon_server_init(n);
-    n->cmd.rt.noclock = opts->noclock;
+    node_install_commands(n);
     {
         struct timespec now;
         env->clock.read(env->clock.ctx, &now);

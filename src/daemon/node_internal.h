@@ -55,6 +55,8 @@ struct node {
     struct keys keys;            /* the `keyfile` keys, reloaded in place by `rekey` */
 };
 
+/* node_commands.c: the command table of the command server. */
+void node_install_commands(struct node *n);
 
 /* ntp_serve.c */
 int serve_start(struct node *n, char *err, size_t errlen);

@@ -64,7 +64,6 @@ void sources_init(struct node *n)
         ss->entries[ss->n_entries].node = n;
         ss->n_entries++;
     }
-    sources_install_cmdmon_ops(n);
 }
 
 static void source_free(struct node *n, struct source *s)

@@ -95,9 +95,29 @@ void sources_expect_wake(struct node *n, const struct timespec *when);
 /* The engine's state of source index (reports, dump files); NULL if out of range. */
 const struct engine_source *sources_engine_part(const struct node *n, int index);
 
-/* Hook the reports and source control commands into the command server
- * (fills n->cmd.ops; called by sources_init). */
-void sources_install_cmdmon_ops(struct node *n);
+/* Command handlers of the reports and the source and clock control commands
+ * (sources_report.c; the command table is node_commands.c). */
+struct cmdmon_request;
+struct cmdmon_reply;
+/* N_SOURCES */
+void sources_h_n_sources(struct node *n, const struct cmdmon_request *req,
+                         const struct timespec *now, struct cmdmon_reply *rpy);
+/* SOURCE_DATA, SOURCESTATS, SELECT_DATA */
+void sources_h_indexed(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                       struct cmdmon_reply *rpy);
+/* NTP_DATA, NTP_SOURCE_NAME, AUTH_DATA */
+void sources_h_addressed(struct node *n, const struct cmdmon_request *req,
+                         const struct timespec *now, struct cmdmon_reply *rpy);
+/* TRACKING, ACTIVITY */
+void sources_h_tracking(struct node *n, const struct cmdmon_request *req,
+                        const struct timespec *now, struct cmdmon_reply *rpy);
+void sources_h_activity(struct node *n, const struct cmdmon_request *req,
+                        const struct timespec *now, struct cmdmon_reply *rpy);
+/* ONLINE, OFFLINE, BURST, the MODIFY_* commands, RESELECT, MAKESTEP, ADD_SOURCE,
+ * DEL_SOURCE, RESET_SOURCES, RELOAD_SOURCES, REFRESH, ONOFFLINE, LOCAL2/3, DFREQ,
+ * DOFFSET2 */
+void sources_h_control(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                       struct cmdmon_reply *rpy);
 
 /* Set up from n->cfg (node_new); start lookups and polling (node_start). */
 void sources_init(struct node *n);

@@ -354,8 +354,6 @@ int sources_set_local(struct node *n, const struct cmdmon_req_local *l)
     /* LOCAL2 leaves activate and the wait times zero, which are chrony's defaults then. */
     engine_set_local(&n->engine, l->on_off != 0, l->stratum, l->orphan, l->distance, l->activate,
                      l->wait_synced, l->wait_unsynced);
-    n->cmd.rt.local_set = 1;
-    n->cmd.rt.local = *l;
     return CMDMON_STT_SUCCESS;
 }
 

@@ -1,7 +1,7 @@
-/* The synchronisation engine's answers to the command server
- * (struct cmdmon_source_ops): chronyc sources, sourcestats, selectdata,
- * ntpdata, sourcename, activity and tracking, plus the source control
- * commands (online/offline, burst, reselect, poll and delay limits). */
+/* The sources' command handlers: chronyc sources, sourcestats, selectdata, ntpdata,
+ * sourcename, authdata, activity and tracking, plus the source and clock control
+ * commands (online/offline, burst, reselect, poll and delay limits, makestep, and the
+ * run-time source control of sources_cmd.c). The command table is node_commands.c. */
 #include "daemon/node_internal.h"
 
 #include "daemon/config.h"
@@ -24,13 +24,13 @@ static const struct source *source_by_addr(const struct node *n, const struct cm
     return cmdmon_to_ip(a, &ip) ? sources_get(n, sources_find(n, &ip)) : NULL;
 }
 
-static int op_n_sources(void *ctx)
+static int report_n_sources(void *ctx)
 {
     return sources_count(ctx);
 }
 
-static int op_source_data(void *ctx, int index, const struct timespec *now,
-                          struct cmdmon_source_data *out)
+static int report_source_data(void *ctx, int index, const struct timespec *now,
+                              struct cmdmon_source_data *out)
 {
     struct node *n = ctx;
     const struct source *s = sources_get(n, index);
@@ -59,8 +59,8 @@ static int op_source_data(void *ctx, int index, const struct timespec *now,
     return CMDMON_STT_SUCCESS;
 }
 
-static int op_sourcestats(void *ctx, int index, const struct timespec *now,
-                          struct cmdmon_sourcestats *out)
+static int report_sourcestats(void *ctx, int index, const struct timespec *now,
+                              struct cmdmon_sourcestats *out)
 {
     struct node *n = ctx;
     const struct source *s = sources_get(n, index);
@@ -86,8 +86,8 @@ static int op_sourcestats(void *ctx, int index, const struct timespec *now,
     return CMDMON_STT_SUCCESS;
 }
 
-static int op_select_data(void *ctx, int index, const struct timespec *now,
-                          struct cmdmon_select_data *out)
+static int report_select_data(void *ctx, int index, const struct timespec *now,
+                              struct cmdmon_select_data *out)
 {
     struct node *n = ctx;
     const struct source *s = sources_get(n, index);
@@ -118,7 +118,7 @@ static int op_select_data(void *ctx, int index, const struct timespec *now,
     return CMDMON_STT_SUCCESS;
 }
 
-static int op_ntp_data(void *ctx, const struct cmdmon_addr *addr, struct cmdmon_ntp_data *out)
+static int report_ntp_data(void *ctx, const struct cmdmon_addr *addr, struct cmdmon_ntp_data *out)
 {
     const struct source *s = source_by_addr(ctx, addr);
     struct ntp_client_report r;
@@ -161,8 +161,8 @@ static int op_ntp_data(void *ctx, const struct cmdmon_addr *addr, struct cmdmon_
 }
 
 /* chronyc authdata (chrony NAU_GetReport): the `key` of a source, none for the others. */
-static int op_auth_data(void *ctx, const struct cmdmon_addr *addr, const struct timespec *now,
-                        struct cmdmon_auth_data *out)
+static int report_auth_data(void *ctx, const struct cmdmon_addr *addr, const struct timespec *now,
+                            struct cmdmon_auth_data *out)
 {
     const struct node *n = ctx;
     const struct source *s = source_by_addr(ctx, addr);
@@ -199,7 +199,8 @@ static int op_auth_data(void *ctx, const struct cmdmon_addr *addr, const struct 
     return CMDMON_STT_SUCCESS;
 }
 
-static int op_source_name(void *ctx, const struct cmdmon_addr *addr, uint8_t name[CMDMON_NAME_LEN])
+static int report_source_name(void *ctx, const struct cmdmon_addr *addr,
+                              uint8_t name[CMDMON_NAME_LEN])
 {
     const struct source *s = source_by_addr(ctx, addr);
     size_t len;
@@ -212,7 +213,7 @@ static int op_source_name(void *ctx, const struct cmdmon_addr *addr, uint8_t nam
     return CMDMON_STT_SUCCESS;
 }
 
-static void op_activity(void *ctx, struct cmdmon_activity *out)
+static void report_activity(void *ctx, struct cmdmon_activity *out)
 {
     int on, off, bon, boff, unres;
 
@@ -226,7 +227,7 @@ static void op_activity(void *ctx, struct cmdmon_activity *out)
 
 /* chronyc tracking: the discipline's figures; while the `local` reference
  * is served, its reference as the command server reports it by default. */
-static int op_tracking(void *ctx, const struct timespec *now, struct cmdmon_tracking *out)
+static int report_tracking(void *ctx, const struct timespec *now, struct cmdmon_tracking *out)
 {
     struct node *n = ctx;
     struct disc_tracking t;
@@ -395,7 +396,7 @@ static int control_runtime(struct node *n, const struct cmdmon_request *req,
     }
 }
 
-static int op_control(void *ctx, const struct cmdmon_request *req, const struct timespec *now)
+static int control_request(void *ctx, const struct cmdmon_request *req, const struct timespec *now)
 {
     struct node *n = ctx;
 
@@ -425,19 +426,90 @@ static int op_control(void *ctx, const struct cmdmon_request *req, const struct 
     }
 }
 
-void sources_install_cmdmon_ops(struct node *n)
-{
-    struct cmdmon_source_ops *o = &n->cmd.ops;
+/* Command handlers (the command table is node_commands.c). */
 
-    o->ctx = n;
-    o->n_sources = op_n_sources;
-    o->source_data = op_source_data;
-    o->sourcestats = op_sourcestats;
-    o->select_data = op_select_data;
-    o->ntp_data = op_ntp_data;
-    o->auth_data = op_auth_data;
-    o->source_name = op_source_name;
-    o->tracking = op_tracking;
-    o->activity = op_activity;
-    o->control = op_control;
+void sources_h_n_sources(struct node *n, const struct cmdmon_request *req,
+                         const struct timespec *now, struct cmdmon_reply *rpy)
+{
+    (void)req;
+    (void)now;
+    rpy->reply = CMDMON_RPY_N_SOURCES;
+    rpy->u.n_sources.n_sources = (uint32_t)report_n_sources(n);
+}
+
+/* SOURCE_DATA, SOURCESTATS, SELECT_DATA: by index. */
+void sources_h_indexed(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                       struct cmdmon_reply *rpy)
+{
+    int32_t i = req->u.index.index;
+    uint16_t code;
+    int st;
+
+    switch (req->command) {
+    case CMDMON_REQ_SOURCE_DATA:
+        code = CMDMON_RPY_SOURCE_DATA;
+        st = report_source_data(n, i, now, &rpy->u.source_data);
+        break;
+    case CMDMON_REQ_SOURCESTATS:
+        code = CMDMON_RPY_SOURCESTATS;
+        st = report_sourcestats(n, i, now, &rpy->u.sourcestats);
+        break;
+    default:
+        code = CMDMON_RPY_SELECT_DATA;
+        st = report_select_data(n, i, now, &rpy->u.select_data);
+        break;
+    }
+    rpy->status = (uint16_t)st;
+    if (st == CMDMON_STT_SUCCESS)
+        rpy->reply = code;
+}
+
+/* NTP_DATA, NTP_SOURCE_NAME, AUTH_DATA: by address of an NTP source. */
+void sources_h_addressed(struct node *n, const struct cmdmon_request *req,
+                         const struct timespec *now, struct cmdmon_reply *rpy)
+{
+    const struct cmdmon_addr *a = &req->u.address.ip;
+    uint16_t code;
+    int st;
+
+    if (req->command == CMDMON_REQ_NTP_DATA) {
+        /* 4.0-4.5 clients send 152 bytes and take the old reply (spec 10.3). */
+        code = req->length >= cmdmon_reply_length(CMDMON_RPY_NTP_DATA2) ? CMDMON_RPY_NTP_DATA2
+                                                                        : CMDMON_RPY_NTP_DATA;
+        st = report_ntp_data(n, a, &rpy->u.ntp_data);
+    } else if (req->command == CMDMON_REQ_NTP_SOURCE_NAME) {
+        code = CMDMON_RPY_NTP_SOURCE_NAME;
+        st = report_source_name(n, a, rpy->u.source_name.name);
+    } else {
+        code = CMDMON_RPY_AUTH_DATA;
+        st = report_auth_data(n, a, now, &rpy->u.auth_data);
+    }
+    rpy->status = (uint16_t)st;
+    if (st == CMDMON_STT_SUCCESS)
+        rpy->reply = code;
+}
+
+void sources_h_tracking(struct node *n, const struct cmdmon_request *req,
+                        const struct timespec *now, struct cmdmon_reply *rpy)
+{
+    (void)req;
+    rpy->reply = CMDMON_RPY_TRACKING;
+    report_tracking(n, now, &rpy->u.tracking);
+}
+
+void sources_h_activity(struct node *n, const struct cmdmon_request *req,
+                        const struct timespec *now, struct cmdmon_reply *rpy)
+{
+    (void)req;
+    (void)now;
+    rpy->reply = CMDMON_RPY_ACTIVITY;
+    report_activity(n, &rpy->u.activity);
+}
+
+void sources_h_control(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                       struct cmdmon_reply *rpy)
+{
+    int st = control_request(n, req, now);
+
+    rpy->status = (uint16_t)(st < 0 ? CMDMON_STT_INVALID : st);
 }

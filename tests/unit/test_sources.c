@@ -416,12 +416,184 @@ static void test_pool_replaces_unreachable(void)
     world_fini(&w);
 }
 
-/* The command server's view (cmdmon_source_ops) of a synchronised node. */
+/* The command server's view of the sources, through its command table: the requests
+ * chronyc sends, as calls. */
+struct source_view {
+    void *ctx;
+    int (*n_sources)(void *ctx);
+    int (*source_data)(void *ctx, int index, const struct timespec *now,
+                       struct cmdmon_source_data *out);
+    int (*sourcestats)(void *ctx, int index, const struct timespec *now,
+                       struct cmdmon_sourcestats *out);
+    int (*select_data)(void *ctx, int index, const struct timespec *now,
+                       struct cmdmon_select_data *out);
+    int (*ntp_data)(void *ctx, const struct cmdmon_addr *addr, struct cmdmon_ntp_data *out);
+    int (*source_name)(void *ctx, const struct cmdmon_addr *addr, uint8_t name[CMDMON_NAME_LEN]);
+    int (*tracking)(void *ctx, const struct timespec *now, struct cmdmon_tracking *out);
+    void (*activity)(void *ctx, struct cmdmon_activity *out);
+    /* -1 when the sources do not handle the command */
+    int (*control)(void *ctx, const struct cmdmon_request *req, const struct timespec *now);
+};
+
+static struct timespec view_now;
+
+static int view_exec(void *ctx, struct cmdmon_request *req, struct cmdmon_reply *rpy)
+{
+    memset(rpy, 0, sizeof(*rpy));
+    req->length = 1000;
+    cmdmon_execute(ctx, req, &view_now, rpy);
+    return rpy->status;
+}
+
+static int view_n_sources(void *ctx)
+{
+    struct cmdmon_request q;
+    struct cmdmon_reply r;
+
+    memset(&q, 0, sizeof(q));
+    q.command = CMDMON_REQ_N_SOURCES;
+    view_exec(ctx, &q, &r);
+    return (int)r.u.n_sources.n_sources;
+}
+
+static int view_indexed(void *ctx, uint16_t command, int index, struct cmdmon_reply *r)
+{
+    struct cmdmon_request q;
+
+    memset(&q, 0, sizeof(q));
+    q.command = command;
+    q.u.index.index = index;
+    return view_exec(ctx, &q, r);
+}
+
+static int view_source_data(void *ctx, int index, const struct timespec *now,
+                            struct cmdmon_source_data *out)
+{
+    struct cmdmon_reply r;
+    int st;
+
+    view_now = *now;
+    st = view_indexed(ctx, CMDMON_REQ_SOURCE_DATA, index, &r);
+    if (st == CMDMON_STT_SUCCESS) /* as chronyd: nothing written otherwise */
+        *out = r.u.source_data;
+    return st;
+}
+
+static int view_sourcestats(void *ctx, int index, const struct timespec *now,
+                            struct cmdmon_sourcestats *out)
+{
+    struct cmdmon_reply r;
+    int st;
+
+    view_now = *now;
+    st = view_indexed(ctx, CMDMON_REQ_SOURCESTATS, index, &r);
+    if (st == CMDMON_STT_SUCCESS) /* as chronyd: nothing written otherwise */
+        *out = r.u.sourcestats;
+    return st;
+}
+
+static int view_select_data(void *ctx, int index, const struct timespec *now,
+                            struct cmdmon_select_data *out)
+{
+    struct cmdmon_reply r;
+    int st;
+
+    view_now = *now;
+    st = view_indexed(ctx, CMDMON_REQ_SELECT_DATA, index, &r);
+    if (st == CMDMON_STT_SUCCESS) /* as chronyd: nothing written otherwise */
+        *out = r.u.select_data;
+    return st;
+}
+
+static int view_ntp_data(void *ctx, const struct cmdmon_addr *addr, struct cmdmon_ntp_data *out)
+{
+    struct cmdmon_request q;
+    struct cmdmon_reply r;
+    int st;
+
+    memset(&q, 0, sizeof(q));
+    q.command = CMDMON_REQ_NTP_DATA;
+    q.u.address.ip = *addr;
+    st = view_exec(ctx, &q, &r);
+    if (st == CMDMON_STT_SUCCESS) /* as chronyd: nothing written otherwise */
+        *out = r.u.ntp_data;
+    return st;
+}
+
+static int view_source_name(void *ctx, const struct cmdmon_addr *addr,
+                            uint8_t name[CMDMON_NAME_LEN])
+{
+    struct cmdmon_request q;
+    struct cmdmon_reply r;
+    int st;
+
+    memset(&q, 0, sizeof(q));
+    q.command = CMDMON_REQ_NTP_SOURCE_NAME;
+    q.u.address.ip = *addr;
+    st = view_exec(ctx, &q, &r);
+    if (st == CMDMON_STT_SUCCESS)
+        memcpy(name, r.u.source_name.name, CMDMON_NAME_LEN);
+    return st;
+}
+
+static int view_tracking(void *ctx, const struct timespec *now, struct cmdmon_tracking *out)
+{
+    struct cmdmon_request q;
+    struct cmdmon_reply r;
+
+    view_now = *now;
+    memset(&q, 0, sizeof(q));
+    q.command = CMDMON_REQ_TRACKING;
+    view_exec(ctx, &q, &r);
+    *out = r.u.tracking;
+    return r.reply == CMDMON_RPY_TRACKING;
+}
+
+static void view_activity(void *ctx, struct cmdmon_activity *out)
+{
+    struct cmdmon_request q;
+    struct cmdmon_reply r;
+
+    memset(&q, 0, sizeof(q));
+    q.command = CMDMON_REQ_ACTIVITY;
+    view_exec(ctx, &q, &r);
+    *out = r.u.activity;
+}
+
+static int view_control(void *ctx, const struct cmdmon_request *req, const struct timespec *now)
+{
+    const struct node *n = ctx;
+    struct cmdmon_request q = *req;
+    struct cmdmon_reply r;
+
+    for (size_t i = 0; i < n->cmd.n_commands; i++)
+        if (n->cmd.commands[i].command == req->command &&
+            n->cmd.commands[i].handle != sources_h_control)
+            return -1;
+    view_now = *now;
+    return view_exec(ctx, &q, &r);
+}
+
+static void view_init(struct source_view *v, struct node *n)
+{
+    v->ctx = n;
+    v->n_sources = view_n_sources;
+    v->source_data = view_source_data;
+    v->sourcestats = view_sourcestats;
+    v->select_data = view_select_data;
+    v->ntp_data = view_ntp_data;
+    v->source_name = view_source_name;
+    v->tracking = view_tracking;
+    v->activity = view_activity;
+    v->control = view_control;
+}
+
+/* The command server's view (its command table) of a synchronised node. */
 static void test_cmdmon_reports(void)
 {
     const char *lines[] = {"server 192.0.2.1 iburst minpoll 0 maxpoll 0 prefer", NULL};
     struct world w;
-    const struct cmdmon_source_ops *ops;
+    struct source_view view, *ops = &view;
     struct cmdmon_source_data sd;
     struct cmdmon_sourcestats ss;
     struct cmdmon_select_data sel;
@@ -434,7 +606,11 @@ static void test_cmdmon_reports(void)
     world_init(&w, lines, 0.01, 0.0);
     world_start(&w);
     run(&w, 30.0);
-    ops = &w.n->cmd.ops;
+    view_init(&view, w.n);
+    memset(&sd, 0, sizeof(sd));
+    memset(&ss, 0, sizeof(ss));
+    memset(&sel, 0, sizeof(sel));
+    memset(&nd, 0, sizeof(nd));
     CHECK_INT_EQ(ops->n_sources(ops->ctx), 1);
     CHECK_INT_EQ(ops->source_data(ops->ctx, 0, &w.f.now, &sd), CMDMON_STT_SUCCESS);
     CHECK_INT_EQ(sd.state, CMDMON_SRC_SELECTED);

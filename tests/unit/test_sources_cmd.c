@@ -112,10 +112,15 @@ static void run(struct world *w, double seconds)
     }
 }
 
+/* A control request as the command server executes it (its command table). */
 static int control(struct world *w, struct cmdmon_request *q, uint16_t command)
 {
+    struct cmdmon_reply rpy;
+
     q->command = command;
-    return w->n->cmd.ops.control(w->n->cmd.ops.ctx, q, &w->f.now);
+    memset(&rpy, 0, sizeof(rpy));
+    cmdmon_execute(w->n, q, &w->f.now, &rpy);
+    return rpy.status;
 }
 
 /* chronyc's ADD_SOURCE defaults (spec 7.4) for name. */
