@@ -146,6 +146,14 @@ static void fan_out_change(struct engine *e, const struct clock_change *ch,
     }
     if (ch->type != CLOCK_CHANGE_ADJUST)
         engine_sources_on_step(e, ch->doffset);
+    if (ch->type == CLOCK_CHANGE_STEP) {
+        /* Our own step is no jump: the times the detector compares move with it. */
+        if (e->have_last_wake)
+            ts_add(&e->last_wake, &e->last_wake, -ch->doffset);
+        if (e->have_expected_wake)
+            ts_add(&e->expected_wake, &e->expected_wake, -ch->doffset);
+        e->own_shift += ch->doffset;
+    }
     if (ch->type == CLOCK_CHANGE_UNKNOWN_STEP)
         engine_sources_on_unknown_step(e, raw_now, out);
 }
@@ -185,6 +193,12 @@ void engine_apply(struct engine *e, const struct timespec *raw_now, struct clock
         extra.n_changes)
         engine_apply(e, raw_now, &extra, out);
     e->clock_seq = ++e->seq;
+}
+
+void engine_now_since(const struct engine *e, double mark, const struct timespec *raw_now,
+                      struct timespec *out)
+{
+    ts_add(out, raw_now, -(e->own_shift - mark));
 }
 
 void engine_step_refused(struct engine *e, const struct engine_clock_act *act,

@@ -187,6 +187,8 @@ struct engine {
     uint64_t n_steps;   /* steps performed */
     uint64_t seq;       /* of the last timer armed */
     uint64_t clock_seq; /* when the clock model's and discipline's timers were armed */
+    double own_shift;   /* s, sum of the offsets of our own steps: the raw times of an event
+                         * that made one move by its part of it */
     /* Jump detection (chrony's scheduler does this), raw times. */
     struct timespec last_wake, expected_wake;
     int have_last_wake, have_expected_wake;

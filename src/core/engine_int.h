@@ -22,6 +22,10 @@ void engine_update_leap(struct engine *e, const struct timespec *raw_now, int le
 void engine_log_tracking(struct engine *e, const struct timespec *raw_now,
                          const struct disc_log_entry *l, int source, struct engine_out *out);
 
+/* raw_now of an event, moved by our own steps made since own_shift was `mark`. */
+void engine_now_since(const struct engine *e, double mark, const struct timespec *raw_now,
+                      struct timespec *out);
+
 /* Sources (engine_sources.c). */
 void engine_source_free(struct engine_source *s);
 /* A step moved the raw timescale back by doffset: so do the sources' deadlines. */

@@ -239,9 +239,9 @@ void engine_on_sample(struct engine *e, int index, const struct ntp_sample *smp,
                       const struct timespec *raw_now, struct engine_out *out)
 {
     struct engine_source *s = src_at(e, index);
-    struct timespec cooked_now;
+    struct timespec cooked_now, now;
     enum sourcestats_add_result r;
-    double predicted, error;
+    double predicted, error, mark = e->own_shift;
 
     engine_cooked_time(e, raw_now, &cooked_now, NULL);
     if (disc_leap_second_close(&e->disc, &cooked_now, raw_now, &smp->time, smp->offset)) {
@@ -263,9 +263,11 @@ void engine_on_sample(struct engine *e, int index, const struct ntp_sample *smp,
     log_statistics(e, index, &cooked_now, out);
     s->n_samples++;
     engine_select(e, index, raw_now, out);
+    /* A step made by the update moved the raw timescale the next poll is planned on. */
+    engine_now_since(e, mark, raw_now, &now);
     ntp_client_adjust_poll(
         &s->client, ntp_client_poll_adj(&s->client, smp, error, sourcestats_samples(s->stats)),
-        raw_now);
+        &now);
 }
 
 static void fill_inputs(struct engine *e, const struct timespec *cooked_now)
@@ -366,8 +368,10 @@ void engine_source_transmit(struct engine *e, int index, const struct timespec *
     struct ntp_client_result res;
     struct engine_action *a;
     struct ntp_server_ref ref;
+    struct timespec now;
     uint8_t *buf;
     size_t off, len;
+    double mark = e->own_shift;
 
     s->armed = 0;
     s->reach_before = ntp_client_get_reach(&s->client);
@@ -381,7 +385,8 @@ void engine_source_transmit(struct engine *e, int index, const struct timespec *
     if (res.has_sample)
         engine_on_sample(e, index, &res.sample, raw_now, out);
     if (!len) {
-        after_transmit(e, index, s->reach_before, raw_now, out);
+        engine_now_since(e, mark, raw_now, &now);
+        after_transmit(e, index, s->reach_before, &now, out);
         return;
     }
     /* The buffer may have moved while the sample was processed. */

@@ -122,13 +122,20 @@ int sched_next(const struct sched *s, struct timespec *when)
 
 int sched_run_due(struct sched *s, const struct timespec *now)
 {
-    int ran = 0;
-    while (s->n && ts_cmp(&s->heap[0].when, now) <= 0) {
+    int ran = 0, nested = s->running;
+    struct timespec outer = s->run_now;
+
+    s->run_now = *now;
+    s->running = 1;
+    while (s->n && ts_cmp(&s->heap[0].when, &s->run_now) <= 0) {
         struct sched_timer t = s->heap[0];
         remove_at(s, 0);
-        t.cb(t.arg, now);
+        t.cb(t.arg, &s->run_now);
         ran++;
     }
+    s->running = nested;
+    if (nested)
+        s->run_now = outer;
     return ran;
 }
 
@@ -137,4 +144,6 @@ void sched_shift(struct sched *s, double offset)
     /* A uniform shift keeps the heap order. */
     for (size_t i = 0; i < s->n; i++)
         ts_add(&s->heap[i].when, &s->heap[i].when, -offset);
+    if (s->running)
+        ts_add(&s->run_now, &s->run_now, -offset);
 }

@@ -22,6 +22,10 @@ struct sched {
     struct sched_timer *heap;
     size_t n, cap;
     uint64_t next_id, next_seq;
+    /* The time of the run in progress (sched_run_due), moved with the deadlines by a
+     * step made during the run, so the timers still due are the same ones. */
+    struct timespec run_now;
+    int running;
 };
 
 void sched_init(struct sched *s);
@@ -36,9 +40,12 @@ void sched_cancel(struct sched *s, uint64_t id);
 /* Earliest deadline; returns 0 when nothing is scheduled. */
 int sched_next(const struct sched *s, struct timespec *when);
 /* Run every timer due at or before now (including ones added by callbacks
- * that are already due). Returns the number run. */
+ * that are already due). The callbacks get the run's time, which a step made
+ * by one of them (sched_shift) moves as it moves the deadlines. Returns the
+ * number run. */
 int sched_run_due(struct sched *s, const struct timespec *now);
-/* Shift every deadline by -offset seconds (after a clock step of offset). */
+/* Shift every deadline, and the time of a run in progress, by -offset seconds
+ * (after a clock step of offset). */
 void sched_shift(struct sched *s, double offset);
 
 #endif

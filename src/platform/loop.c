@@ -135,6 +135,9 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
             if (nts_fd > maxfd)
                 maxfd = nts_fd;
         }
+        /* A step of the clock made while handling the last wake-up moved the deadlines:
+         * the timeout is measured from the clock as it reads now. */
+        p->env.clock.read(p->env.clock.ctx, &now);
         have = h->next_timeout(h->ctx, &when);
         if (have_end && (!have || ts_cmp(&end, &when) < 0)) {
             when = end;
@@ -143,7 +146,7 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
         if (have)
             tvp = timeout_until(&now, &when, &tv);
         r = select(maxfd + 1, &rd, NULL, NULL, tvp);
-        /* One clock read per wake-up. */
+        /* The time of the wake-up: the datagrams are handled at it. */
         p->env.clock.read(p->env.clock.ctx, &now);
         if (r < 0 && errno != EINTR)
             break;
@@ -163,6 +166,10 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
         }
         if (have_end && ts_cmp(&now, &end) >= 0)
             break;
+        /* The timers see the clock after the datagrams were handled (one of them may
+         * have stepped it). */
+        if (r > 0)
+            p->env.clock.read(p->env.clock.ctx, &now);
         h->on_timer(h->ctx, &now);
         if (h->should_quit && h->should_quit(h->ctx))
             break;

@@ -48,6 +48,37 @@ static void test_shift(void)
     sched_fini(&s);
 }
 
+static struct sched *stepping;
+
+/* A timer whose callback steps the clock back by 10 s (the deadlines move 10 s earlier). */
+static void step_back(void *arg, const struct timespec *now)
+{
+    (void)arg;
+    (void)now;
+    order[n_order++] = 9;
+    sched_shift(stepping, 10.0);
+}
+
+/* A step made during a run moves the run's time with the deadlines: a timer due 3 s after
+ * the step's timer is still 3 s away, not run at once (issue 10 defect 1). */
+static void test_step_during_run(void)
+{
+    struct sched s;
+    struct timespec now = {100, 0}, when;
+
+    sched_init(&s);
+    stepping = &s;
+    n_order = 0;
+    sched_add_after(&s, &now, 1.0, step_back, NULL);
+    sched_add_after(&s, &now, 5.0, record, (void *)5L);
+    now.tv_sec = 102;
+    CHECK_INT_EQ(sched_run_due(&s, &now), 1);
+    CHECK_INT_EQ(n_order, 1);
+    CHECK(sched_next(&s, &when));
+    CHECK_INT_EQ(when.tv_sec, 95);
+    sched_fini(&s);
+}
+
 static void test_cancel_returns_own_id(void)
 {
     /* Regression: the id of a timer that sifts up must still name that timer. */
@@ -71,5 +102,6 @@ int main(void)
     RUN(test_cancel_returns_own_id);
     RUN(test_order_and_cancel);
     RUN(test_shift);
+    RUN(test_step_during_run);
     return check_summary();
 }

@@ -24,6 +24,8 @@ struct world {
     int answer;               /* 0: the server is down */
     const char *dead;         /* address of a server that never answers */
     int n_requests;
+    struct timespec last_request; /* true time */
+    double min_gap;               /* s, shortest interval between two requests */
 };
 
 static void world_init(struct world *w, const char **lines, double offset, double freq_ppm)
@@ -39,6 +41,7 @@ static void world_init(struct world *w, const char **lines, double offset, doubl
     w->stratum = 1;
     w->delay = 0.002;
     w->answer = 1;
+    w->min_gap = 1e9;
     w->cfg = config_new();
     for (int i = 0; lines[i]; i++) {
         int r = config_parse_line(w->cfg, lines[i], NULL, i + 1, &w->f.env.files, err, sizeof(err));
@@ -85,7 +88,9 @@ static void reply(struct world *w, const struct fake_sent *req)
 
     if (ntp_decode(req->data, req->len, &q, NULL) != NTP_OK || q.mode != NTP_MODE_CLIENT)
         return;
-    w->n_requests++;
+    if (w->n_requests++ > 0 && ts_diff(&w->true_now, &w->last_request) < w->min_gap)
+        w->min_gap = ts_diff(&w->true_now, &w->last_request);
+    w->last_request = w->true_now;
     if (!w->answer)
         return;
     if (w->dead) {
@@ -150,6 +155,29 @@ static void run(struct world *w, double seconds)
         }
         advance(w, dt);
         node_on_timer(w->n, &w->f.now);
+        serve_sent(w);
+    }
+}
+
+/* The same as the platform loop does it: the time is read once per wake-up into a copy
+ * that the node's calls get (a step made during the wake-up does not move it), and the
+ * loop tells the node when it expects to wake up. */
+static void run_loop(struct world *w, double seconds)
+{
+    struct timespec end, when, now;
+
+    ts_add(&end, &w->true_now, seconds);
+    while (ts_cmp(&w->true_now, &end) < 0) {
+        double rate = 1.0 + (w->intrinsic_ppm + w->f.freq_ppm) * 1e-6;
+        double dt = ts_diff(&end, &w->true_now);
+        if (node_next_timeout(w->n, &when)) {
+            double to = ts_diff(&when, &w->f.now) / rate;
+            if (to < dt)
+                dt = to > 0.0 ? to : 0.0;
+        }
+        advance(w, dt);
+        now = w->f.now;
+        node_on_timer(w->n, &now);
         serve_sent(w);
     }
 }
@@ -224,6 +252,30 @@ static void test_makestep(void)
     CHECK(fake_env_log_contains(&w.f, "System clock was stepped by -5.0"));
     served(&w, &ref);
     CHECK_INT_EQ(ref.stratum, 2);
+    world_fini(&w);
+}
+
+/* A clock a year fast is stepped once; the step is ours, not a jump, and polling goes on at
+ * its interval (issue 10 defect 1). */
+static void test_own_large_step(void)
+{
+    const char *lines[] = {"server 192.0.2.1 iburst minpoll 2 maxpoll 2", "makestep 1 -1", NULL};
+    struct world w;
+    int before;
+
+    world_init(&w, lines, 365.0 * 86400.0, 0.0);
+    world_start(&w);
+    run_loop(&w, 60.0);
+    CHECK(fake_env_log_contains(&w.f, "System clock was stepped by -31536000"));
+    CHECK_NEAR(local_error(&w), 0.0, 0.01);
+    CHECK(!fake_env_log_contains(&w.f, "time jump detected"));
+    before = w.n_requests;
+    run_loop(&w, 120.0);
+    /* 4 s polling: about 30 requests in two minutes; never two at once (iburst: 1 s). */
+    CHECK(w.n_requests - before >= 25 && w.n_requests - before <= 32);
+    CHECK(w.min_gap > 0.5);
+    CHECK(!fake_env_log_contains(&w.f, "time jump detected"));
+    CHECK_INT_EQ(sources_selected(w.n), 0);
     world_fini(&w);
 }
 
@@ -660,6 +712,7 @@ int main(void)
     RUN(test_sync_to_server);
     RUN(test_stratum_follows_source);
     RUN(test_makestep);
+    RUN(test_own_large_step);
     RUN(test_refused_commands);
     RUN(test_local_until_synchronised);
     RUN(test_unreachable_deselected);
