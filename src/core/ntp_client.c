@@ -33,7 +33,6 @@
 /* Scheduling randomness added to each delay (fraction) and separation bounds (s). */
 #define SAMPLING_RANDOMNESS 0.02
 /* Samples a source needs for its first regression (REGRESS_MIN_POINTS). */
-#define STARTUP_SAMPLES 3
 #define MIN_SAMPLING_SEPARATION 0.002
 #define MAX_SAMPLING_SEPARATION 0.2
 /* Backoff per missed response, normal and for the source we are synchronised to. */
@@ -529,16 +528,11 @@ static void count_request(struct ntp_client *c, struct ntp_client_result *out)
         c->burst_total_to_go--;
 }
 
-/* The poll interval is randomised by up to SAMPLING_RANDOMNESS so that clients
- * started together drift apart. chrony lengthens every interval; we do too,
- * except for the intervals between the first STARTUP_SAMPLES requests, which
- * are shortened by as much: the samples of the first regression arrive up to
- * 2 % of two polls sooner (beyond chrony), and the rate stays chrony's after
- * that, answered or not. Called after the request is counted; u in [0, 1). */
-static double poll_rand_factor(const struct ntp_client *c, double u)
+/* The poll interval is lengthened by a random part of up to SAMPLING_RANDOMNESS so that
+ * clients started together drift apart, every interval as chrony does (a client never
+ * polls faster than its interval). u in [0, 1). */
+static double poll_rand_factor(double u)
 {
-    if (c->report.total_tx < STARTUP_SAMPLES)
-        return 1.0 - u * SAMPLING_RANDOMNESS;
     return 1.0 + u * SAMPLING_RANDOMNESS;
 }
 
@@ -575,7 +569,7 @@ size_t ntp_client_on_timer(struct ntp_client *c, const struct timespec *now, str
     count_request(c, out);
     if (!len)
         c->report.total_tx--;
-    c->rand_factor = poll_rand_factor(c, rng_uniform(rng));
+    c->rand_factor = poll_rand_factor(rng_uniform(rng));
     assert(len <= cap);
     ntp_client_arm(c, now, ntp_client_tx_delay(c, 1, now));
     return len;

@@ -175,13 +175,13 @@ static void test_spacing(void)
     a.c.remote_stratum = 6;
     CHECK(send_at(&a, 0.0, &rng));
     CHECK(ntp_client_next_tx(&a.c, &when));
-    CHECK(ts_diff(&when, &t) > 1.05 && ts_diff(&when, &t) < 1.11);
-    /* Against a peer of lower stratum, one poll. */
+    CHECK(ts_diff(&when, &t) >= 1.1 && ts_diff(&when, &t) < 1.1 * 1.021);
+    /* Against a peer of lower stratum, one poll (lengthened by up to 2 %, as every one). */
     peer_init(&a, 0.0, 5);
     a.c.remote_stratum = 4;
     CHECK(send_at(&a, 0.0, &rng));
     CHECK(ntp_client_next_tx(&a.c, &when));
-    CHECK(ts_diff(&when, &t) > 0.97 && ts_diff(&when, &t) < 1.01);
+    CHECK(ts_diff(&when, &t) >= 1.0 && ts_diff(&when, &t) < 1.021);
 }
 
 static void test_keyed(void)
