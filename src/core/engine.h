@@ -68,9 +68,11 @@ struct engine_source {
     int have_tx;
     uint64_t n_samples;
     unsigned reach_before; /* reachability before the transmission in progress */
-    /* Its transmit timer (raw), and the order it was armed in (earlier breaks ties). */
+    /* Its transmit timer (raw): the protocol's deadline it was set from (armed_for), moved
+     * later to keep the separation from other sources' (tx_when), and the order it was
+     * armed in (earlier breaks ties). */
     int armed;
-    struct timespec tx_when;
+    struct timespec armed_for, tx_when;
     uint64_t tx_seq;
 };
 
@@ -200,6 +202,10 @@ struct engine {
     int selected;                /* index of the synchronisation source, -1 */
     int pending_replace;         /* source to replace after a selection run, -1 */
     int serving;                 /* our server sockets are open (RFC 5905 test D applies) */
+    /* When the last request of a client (0) and of a peer (1) left, raw: the next one of
+     * another source keeps the separation from it (chrony's timeout classes). */
+    struct timespec last_tx[2];
+    int have_last_tx[2];
     /* Leap second table (leapseclist or leapsectz). */
     struct leapdb leapdb;
     int leap_src; /* 0 none, 1 list, 2 timezone */

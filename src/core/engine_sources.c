@@ -26,12 +26,59 @@ void engine_source_free(struct engine_source *s)
     free(s);
 }
 
-/* (Re)arm the source's transmit timer from the protocol's deadline. */
+static int tx_class(const struct engine_source *s)
+{
+    return s->client.opts.symmetric ? 1 : 0;
+}
+
+/* Move *when later until it is at least sep from the last request of s's class and from
+ * every other armed source of the class (chrony's SCH_AddTimeoutInClass): sources polling
+ * at the same interval never send at the same instant. */
+static void separate(const struct engine *e, const struct engine_source *s, double sep,
+                     struct timespec *when)
+{
+    /* A time moved to o + sep reads back as up to a nanosecond closer to o. */
+    const double tolerance = 2e-9;
+    int c = tx_class(s), moved = 1;
+
+    if (e->have_last_tx[c]) {
+        double d = ts_diff(when, &e->last_tx[c]);
+        if (d >= 0.0 && d < sep - tolerance)
+            ts_add(when, &e->last_tx[c], sep);
+    }
+    while (moved) {
+        moved = 0;
+        for (int i = 0; i < e->n; i++) {
+            const struct engine_source *o = e->v[i];
+            double d;
+            if (o == s || !o->armed || tx_class(o) != c)
+                continue;
+            d = ts_diff(when, &o->tx_when);
+            if (d > -sep && d < sep - tolerance) {
+                ts_add(when, &o->tx_when, sep);
+                moved = 1;
+            }
+        }
+    }
+}
+
+/* (Re)arm the source's transmit timer from the protocol's deadline; a deadline that did
+ * not change keeps its place. */
 static void arm(struct engine *e, struct engine_source *s)
 {
-    s->armed = ntp_client_next_tx(&s->client, &s->tx_when);
-    if (s->armed)
-        s->tx_seq = ++e->seq;
+    struct timespec when;
+
+    if (!ntp_client_next_tx(&s->client, &when)) {
+        s->armed = 0;
+        return;
+    }
+    if (s->armed && ts_cmp(&when, &s->armed_for) == 0)
+        return;
+    s->armed_for = when;
+    separate(e, s, ntp_client_separation(&s->client), &when);
+    s->tx_when = when;
+    s->armed = 1;
+    s->tx_seq = ++e->seq;
 }
 
 int engine_add_source(struct engine *e, const struct engine_source_params *p,
@@ -116,12 +163,17 @@ int engine_get_select_state(const struct engine *e, int index, struct select_sou
 void engine_sources_on_step(struct engine *e, double doffset)
 {
     /* The protocol keeps its deadlines on the raw timescale, which moved back by doffset;
-     * so do the armed timers. */
+     * so do the armed timers and the last transmissions. */
+    for (int c = 0; c < 2; c++)
+        if (e->have_last_tx[c])
+            ts_add(&e->last_tx[c], &e->last_tx[c], -doffset);
     for (int i = 0; i < e->n; i++) {
         struct engine_source *s = e->v[i];
         struct ntp_client *c = &s->client;
-        if (s->armed)
+        if (s->armed) {
             ts_add(&s->tx_when, &s->tx_when, -doffset);
+            ts_add(&s->armed_for, &s->armed_for, -doffset);
+        }
         ts_add(&c->next_tx, &c->next_tx, -doffset);
         if (!ts_is_zero(&c->last_tx_now))
             ts_add(&c->last_tx_now, &c->last_tx_now, -doffset);
@@ -375,6 +427,8 @@ void engine_source_transmit(struct engine *e, int index, const struct timespec *
 
     s->armed = 0;
     s->reach_before = ntp_client_get_reach(&s->client);
+    e->last_tx[tx_class(s)] = *raw_now;
+    e->have_last_tx[tx_class(s)] = 1;
     memset(&res, 0, sizeof(res));
     if (s->client.opts.symmetric) {
         engine_get_served(e, raw_now, &ref);

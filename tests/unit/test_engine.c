@@ -181,8 +181,9 @@ static void test_step_and_refusal(void)
     rig_fini(&r);
 }
 
-/* Two sources due at the same time run one a call, in the order they were armed, and the
- * daemon is told which one comes next (to prepare its NTS request). */
+/* Two sources started together are kept apart by the separation of their poll (chrony:
+ * 2^(poll-3) s within 2 ms..0.2 s; poll 0 here: 0.125 s), one transmission a call, and the
+ * daemon is told which one comes next (to prepare its NTS request). Issue 10 defect 2. */
 static void test_timer_order(void)
 {
     struct rig r;
@@ -200,6 +201,12 @@ static void test_timer_order(void)
     i = find(&r.out, ENGINE_ACT_SEND);
     CHECK(i >= 0 && r.out.a[i].source == 0);
     engine_tx_done(&r.e, 0, 1, &r.now, &r.now, &r.out);
+    CHECK_INT_EQ(engine_due_source(&r.e, &r.now), -1);
+    engine_out_clear(&r.out);
+    CHECK(!engine_on_timer(&r.e, &r.now, &r.out));
+    CHECK(engine_next_timer(&r.e, &when));
+    CHECK_NEAR(ts_diff(&when, &r.now), 0.125, 1e-9);
+    r.now = when;
     CHECK_INT_EQ(engine_due_source(&r.e, &r.now), 1);
     engine_out_clear(&r.out);
     CHECK(engine_on_timer(&r.e, &r.now, &r.out));

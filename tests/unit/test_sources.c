@@ -426,6 +426,23 @@ static void test_two_sources_agree(void)
     world_fini(&w);
 }
 
+/* Three servers started together never get two requests at the same instant: chrony's
+ * separation of 2^(poll-3) s (0.125 s at poll 0) between sources (issue 10 defect 2). */
+static void test_requests_separated(void)
+{
+    const char *lines[] = {"server 192.0.2.1 iburst minpoll 0 maxpoll 0",
+                           "server 192.0.2.2 iburst minpoll 0 maxpoll 0",
+                           "server 192.0.2.3 iburst minpoll 0 maxpoll 0", NULL};
+    struct world w;
+
+    world_init(&w, lines, 0.0, 0.0);
+    world_start(&w);
+    run_loop(&w, 60.0);
+    CHECK(w.n_requests > 100);
+    CHECK(w.min_gap >= 0.125 - 1e-6);
+    world_fini(&w);
+}
+
 static int pool_resolve(void *ctx, const char *name, enum ip_family family, resolve_cb cb,
                         void *arg)
 {
@@ -719,6 +736,7 @@ int main(void)
     RUN(test_bad_source_dropped);
     RUN(test_invalid_host_and_pool);
     RUN(test_two_sources_agree);
+    RUN(test_requests_separated);
     RUN(test_cmdmon_reports);
     RUN(test_pool_replaces_unreachable);
     return check_summary();
