@@ -513,6 +513,9 @@ void engine_get_served(struct engine *e, const struct timespec *raw_now, struct 
     }
     if (st.local) {
         ntp_server_ref_local(ref, st.stratum, &now, prec);
+        /* The discipline's local reference time, refreshed every 64 s as chrony's: a
+         * daemon polling itself sees its own reference in the reply (test D). */
+        ref->ref_time = st.ref_time;
         return;
     }
     rate = d->skew + fabs(d->residual_freq) + clock_max_clock_error(&e->clock);

@@ -247,6 +247,28 @@ static void test_jump_detection(void)
     rig_fini(&r);
 }
 
+/* With `local`, the served reference time stays the same between refreshes (chrony: every
+ * 64 s), so that a daemon polling itself recognises its own reference (issue 10 defect 3). */
+static void test_local_reference_time_stable(void)
+{
+    struct rig r;
+    struct ntp_server_ref a, b, c;
+    struct timespec t;
+
+    rig_init(&r, 0);
+    engine_set_local(&r.e, 1, 10, 0, 1.0, 0.0, 0.0, 0.0);
+    engine_get_served(&r.e, &r.now, &a);
+    CHECK_INT_EQ(a.stratum, 10);
+    ts_add(&t, &r.now, 10.0);
+    engine_get_served(&r.e, &t, &b);
+    CHECK(ts_cmp(&a.ref_time, &b.ref_time) == 0);
+    CHECK(ts_diff(&r.now, &a.ref_time) >= 1.0);
+    ts_add(&t, &r.now, 100.0);
+    engine_get_served(&r.e, &t, &c);
+    CHECK(ts_diff(&c.ref_time, &a.ref_time) > 60.0);
+    rig_fini(&r);
+}
+
 /* Removing a source renumbers the ones after it; selection follows. */
 static void test_remove_source(void)
 {
@@ -270,5 +292,6 @@ int main(void)
     RUN(test_timer_order);
     RUN(test_jump_detection);
     RUN(test_remove_source);
+    RUN(test_local_reference_time_stable);
     return check_summary();
 }
