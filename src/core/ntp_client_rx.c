@@ -69,8 +69,8 @@ static void measure(const struct ntp_client *c, const struct ntp_packet *p,
                     const struct ntp_client_rx_ctx *ctx, struct measurement *m)
 {
     struct timespec remote_rx, remote_tx, local_mid;
-    ntp_ts64_to_timespec(&remote_rx, &p->rx_ts, rx_ts);
-    ntp_ts64_to_timespec(&remote_tx, &p->tx_ts, rx_ts);
+    ntp_ts64_to_timespec(&remote_rx, &p->rx_ts);
+    ntp_ts64_to_timespec(&remote_tx, &p->tx_ts);
     double remote_interval = ts_diff(&remote_tx, &remote_rx);
     double local_interval = ts_diff(rx_ts, tx_ts);
     ts_add(&local_mid, tx_ts, local_interval / 2.0);
@@ -278,7 +278,7 @@ static void update_report(struct ntp_client *c, const struct ntp_packet *p,
     if (ntp_ts64_is_zero(&p->ref_ts))
         r->ref_time.tv_sec = 0, r->ref_time.tv_nsec = 0;
     else
-        ntp_ts64_to_timespec(&r->ref_time, &p->ref_ts, &m->s.time);
+        ntp_ts64_to_timespec(&r->ref_time, &p->ref_ts);
     r->offset = m->ntp_offset;
     r->peer_delay = m->s.peer_delay;
     r->peer_dispersion = m->s.peer_dispersion;

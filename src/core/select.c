@@ -133,7 +133,7 @@ static struct select_event *push_event(struct selector *s, enum select_event_cod
 }
 
 /* chrony logs selection messages only in the normal reference mode. */
-static struct select_event *log_event(struct selector *s, enum select_event_code code, int src)
+struct select_event *sel_log_event(struct selector *s, enum select_event_code code, int src)
 {
     assert(s->cfg); /* during a run only */
     if (s->cfg->quiet)
@@ -173,18 +173,20 @@ void sel_mark(struct selector *s, int i, enum select_status st)
         return;
     switch (st) {
     case SELECT_ST_BAD_DISTANCE:
-        if (x->bad >= SELECT_BAD_HANDLE_THRESHOLD && (e = log_event(s, SELECT_EV_MAX_DISTANCE, i)))
+        if (x->bad >= SELECT_BAD_HANDLE_THRESHOLD &&
+            (e = sel_log_event(s, SELECT_EV_MAX_DISTANCE, i)))
             e->value = s->cfg->max_distance;
         break;
     case SELECT_ST_JITTERY:
-        if (x->bad >= SELECT_BAD_HANDLE_THRESHOLD && (e = log_event(s, SELECT_EV_MAX_JITTER, i)))
+        if (x->bad >= SELECT_BAD_HANDLE_THRESHOLD &&
+            (e = sel_log_event(s, SELECT_EV_MAX_JITTER, i)))
             e->value = s->cfg->max_jitter;
         break;
     case SELECT_ST_FALSETICKER:
-        e = log_event(s, SELECT_EV_FALSETICKER, i);
+        e = sel_log_event(s, SELECT_EV_FALSETICKER, i);
         break;
     case SELECT_ST_SELECTED:
-        e = log_event(s, SELECT_EV_SELECTED, i);
+        e = sel_log_event(s, SELECT_EV_SELECTED, i);
         break;
     default:
         break;
@@ -215,7 +217,7 @@ static void unselect(struct selector *s, enum select_event_code code, int n1)
         s->report_selection_loss = 1;
     }
     if (s->report_selection_loss && code != NO_EVENT) {
-        if ((e = log_event(s, code, -1)))
+        if ((e = sel_log_event(s, code, -1)))
             e->n1 = n1;
         s->report_selection_loss = 0;
     }
@@ -262,8 +264,8 @@ static void report_no_majority(struct selector *s, const struct best_interval *b
     struct select_event *e;
 
     if (!s->reported_no_majority) {
-        e = log_event(s, b->depth < 2 ? SELECT_EV_NO_MAJORITY_NONE : SELECT_EV_NO_MAJORITY_SOME,
-                      -1);
+        e = sel_log_event(s, b->depth < 2 ? SELECT_EV_NO_MAJORITY_NONE : SELECT_EV_NO_MAJORITY_SOME,
+                          -1);
         if (e) {
             e->n1 = b->depth;
             e->n2 = n_sel;

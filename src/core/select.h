@@ -124,8 +124,14 @@ struct select_input {
     unsigned reachability; /* 8-bit reachability register */
     int reachability_size; /* number of valid bits in it, 0-8 */
     uint32_t ref_id;       /* our reference ID for the source (orphan tie-break) */
-    /* Our own refid as seen on the path to this source (orphan mode: the
-     * orphan source is selected only if its refid is smaller); 0 = unknown. */
+    /* Orphan mode (local ... orphan, chrony.conf(5)): our own reference ID on the path
+     * to this source, i.e. chrony's refid of the local address its last valid response
+     * arrived on (the IPv4 address, or the first 4 bytes of the MD5 hash of an IPv6
+     * address, as for ref_id); 0 = unknown. Of the reachable sources at exactly the
+     * orphan stratum, the one with the smallest ref_id is selected only when no other
+     * source is selectable and its ref_id is smaller than this (else we are the
+     * smallest and stay the root, serving our local time). Unknown: not selected, and
+     * SELECT_EV_UNKNOWN_LOCAL_REFID. */
     uint32_t local_ref_id;
     /* sourcestats_get_selection(now) and sourcestats_get_tracking(). */
     struct sourcestats_selection sel;
@@ -165,6 +171,9 @@ enum select_event_code {
     SELECT_EV_NO_REQUIRED,           /* warn: no required source in selectable sources */
     SELECT_EV_NOT_ENOUGH,            /* warn: not enough selectable sources (minsources) */
     SELECT_EV_REPLACE_SOURCE,        /* action, no log: try to replace this NTP source */
+    /* error: "Unknown local refid in orphan mode" (source: the orphan candidate, whose
+       select_input.local_ref_id is 0, so it cannot be compared with ours) */
+    SELECT_EV_UNKNOWN_LOCAL_REFID,
     SELECT_EV_COUNT
 };
 

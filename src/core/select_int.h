@@ -59,6 +59,8 @@ struct best_interval {
     double lo, hi, trust_lo, trust_hi;
 };
 
+/* Add a message event (none in quiet mode); NULL if none was added. */
+struct select_event *sel_log_event(struct selector *s, enum select_event_code code, int src);
 void sel_set_status(struct selector *s, int i, enum select_status st);
 void sel_mark(struct selector *s, int i, enum select_status st);
 void sel_build_intervals(struct selector *s, const struct select_input *in, struct counts *c);

@@ -108,6 +108,9 @@ int select_event_format(const struct select_event *ev, const char *name, char *b
     case SELECT_EV_NOT_ENOUGH:
         snprintf(buf, len, NO_SYNC "not enough selectable sources");
         return 1;
+    case SELECT_EV_UNKNOWN_LOCAL_REFID:
+        snprintf(buf, len, "Unknown local refid in orphan mode");
+        return 1;
     default:
         return 0;
     }

@@ -112,11 +112,15 @@ int sel_drop_stale_and_orphans(struct selector *s, const struct select_input *in
         n_sel++;
     }
     /* Smaller refid wins: the orphan with the smallest refid among the group
-     * (us included) keeps serving its own time. */
-    if (n_sel == 0 && orphan >= 0 && in[orphan].local_ref_id &&
-        in[orphan].ref_id < in[orphan].local_ref_id) {
-        s->src[orphan].status = SELECT_ST_OK;
-        n_sel = 1;
+     * (us included) keeps serving its own time; without our refid on the path
+     * to it there is nothing to compare (chrony logs an error then). */
+    if (n_sel == 0 && orphan >= 0) {
+        if (!in[orphan].local_ref_id) {
+            sel_log_event(s, SELECT_EV_UNKNOWN_LOCAL_REFID, orphan);
+        } else if (in[orphan].ref_id < in[orphan].local_ref_id) {
+            s->src[orphan].status = SELECT_ST_OK;
+            n_sel = 1;
+        }
     }
     return n_sel;
 }

@@ -124,7 +124,7 @@ void sourcestats_reset(struct sourcestats *st)
     st->trk_offset = 0.0;
     st->trk_freq = 0.0;
     st->trk_skew = SOURCESTATS_WORST_FREQ_BOUND;
-    st->est_offset_sd = 86400.0; /* known to within a day, at least */
+    st->est_offset_sd = SOURCESTATS_INITIAL_STDDEV;
     st->offset_time.tv_sec = 0;
     st->offset_time.tv_nsec = 0;
     st->std_dev = SOURCESTATS_INITIAL_STDDEV;
@@ -368,6 +368,31 @@ static void fit_tracking(struct sourcestats *st, const double *x, const double *
     }
 }
 
+/* Too few samples for a regression (or it failed), as chrony 4.8 does: the
+ * offset estimate is the newest sample's offset at its time, the frequency
+ * estimate is kept (chrony keeps its previous one), and the error figures are
+ * the worst case. With maxsamples 1 or 2 this is the only estimate there
+ * ever is (chronyd -q), so it must not stay at zero. */
+static void no_regression(struct sourcestats *st)
+{
+    st->freq_sd = SOURCESTATS_WORST_FREQ_BOUND;
+    st->skew = SOURCESTATS_WORST_FREQ_BOUND;
+    st->est_offset_sd = SOURCESTATS_INITIAL_STDDEV;
+    st->std_dev = SOURCESTATS_INITIAL_STDDEV;
+    st->n_runs = 0;
+    if (st->n > 0) {
+        st->est_offset = reg(st, st->n - 1)->offset;
+        st->offset_time = reg(st, st->n - 1)->time;
+    } else {
+        st->est_offset = 0.0;
+        st->offset_time.tv_sec = 0;
+        st->offset_time.tv_nsec = 0;
+    }
+    st->trk_offset = st->est_offset;
+    st->trk_freq = st->freq;
+    st->trk_skew = st->skew;
+}
+
 int sourcestats_do_regression(struct sourcestats *st, struct sourcestats_estimate *out)
 {
     double times[CAPACITY], offsets[CAPACITY], w[SOURCESTATS_MAX_SAMPLES];
@@ -395,12 +420,7 @@ int sourcestats_do_regression(struct sourcestats *st, struct sourcestats_estimat
         st->stress = old_skew > 0.0 ? fabs(old_freq - st->freq) / old_skew : 0.0;
         fit_tracking(st, times + m, offsets + m, w, n, fit.n_points);
     } else {
-        st->freq = 0.0;
-        st->freq_sd = SOURCESTATS_WORST_FREQ_BOUND;
-        st->skew = SOURCESTATS_WORST_FREQ_BOUND;
-        st->trk_offset = st->est_offset;
-        st->trk_freq = st->freq;
-        st->trk_skew = st->skew;
+        no_regression(st);
     }
     find_best_sample(st);
     check_history(st);

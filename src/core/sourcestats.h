@@ -21,7 +21,7 @@
 #define SOURCESTATS_MAX_SAMPLES 64
 /* Skew and frequency error assumed with no usable regression (2000 ppm). */
 #define SOURCESTATS_WORST_FREQ_BOUND 2000.0e-6
-/* std dev reported before the first regression (chrony reports 4 s). */
+/* Offset sd and std dev without a regression (chrony's worst case, 4 s). */
 #define SOURCESTATS_INITIAL_STDDEV 4.0
 
 struct sourcestats;
@@ -71,7 +71,9 @@ enum sourcestats_add_result sourcestats_add_sample(struct sourcestats *st,
 
 /* Result of the latest regression. */
 struct sourcestats_estimate {
-    int ok;                   /* regression succeeded (>= 3 samples) */
+    int ok;                   /* regression succeeded (>= 3 samples); if not, offset
+                                 is the newest sample's, frequency the previous
+                                 estimate, the errors the worst case (chrony 4.8) */
     struct timespec ref_time; /* time of the newest sample; offset refers to it */
     double offset;            /* s, local fast positive, at ref_time */
     double offset_sd;         /* s, standard deviation of offset */

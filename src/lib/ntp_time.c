@@ -24,17 +24,21 @@ void ntp_ts64_from_timespec(struct ntp_ts64 *out, const struct timespec *ts)
         out->frac = 0xffffffffU; /* avoid rounding up into the next second */
 }
 
-void ntp_ts64_to_timespec(struct timespec *out, const struct ntp_ts64 *t,
-                          const struct timespec *ref)
+void ntp_ts64_to_timespec(struct timespec *out, const struct ntp_ts64 *t)
 {
-    int64_t ref_ntp = (int64_t)ref->tv_sec + (int64_t)NTP_UNIX_OFFSET;
-    /* Signed distance from the reference, modulo 2^32, picks the nearest era. */
-    int32_t d = (int32_t)(t->sec - (uint32_t)(uint64_t)ref_ntp);
-    int64_t sec = ref_ntp + d - (int64_t)NTP_UNIX_OFFSET;
+    /* Seconds since the split modulo 2^32: an era is exactly 2^32 s, so this is the
+     * offset into the window whatever era the timestamp was written in. */
+    uint32_t since_split = t->sec - (uint32_t)(uint64_t)(NTP_ERA_SPLIT + (int64_t)NTP_UNIX_OFFSET);
     uint64_t ns = ((uint64_t)t->frac * 1000000000ULL + 2147483648ULL) >> 32;
+
+    if (ntp_ts64_is_zero(t)) {
+        out->tv_sec = 0;
+        out->tv_nsec = 0;
+        return;
+    }
     if (ns >= 1000000000ULL)
         ns = 999999999ULL;
-    out->tv_sec = (time_t)sec;
+    out->tv_sec = (time_t)(NTP_ERA_SPLIT + (int64_t)since_split);
     out->tv_nsec = (long)ns;
 }
 

@@ -16,7 +16,7 @@ struct rig {
     struct timespec now; /* raw = true time here: the clock is perfect */
 };
 
-static void rig_init(struct rig *r, int makestep)
+static void rig_init_mode(struct rig *r, int makestep, enum disc_mode mode)
 {
     struct engine_config c;
 
@@ -29,7 +29,7 @@ static void rig_init(struct rig *r, int makestep)
         c.disc.makestep_threshold = 0.1;
         c.disc.makestep_limit = -1;
     }
-    c.mode = DISC_MODE_NORMAL;
+    c.mode = mode;
     c.precision = 1e-8;
     c.precision_log2 = -26;
     c.log_mask = ENGINE_LOG_TRACKING | ENGINE_LOG_MEASUREMENTS;
@@ -40,13 +40,18 @@ static void rig_init(struct rig *r, int makestep)
     engine_start(&r->e, &r->now, 0, 0, 0.0, 0.0, &r->out);
 }
 
+static void rig_init(struct rig *r, int makestep)
+{
+    rig_init_mode(r, makestep, DISC_MODE_NORMAL);
+}
+
 static void rig_fini(struct rig *r)
 {
     engine_out_fini(&r->out);
     engine_fini(&r->e);
 }
 
-static int add_server(struct rig *r, uint32_t ref_id)
+static int add_server_samples(struct rig *r, uint32_t ref_id, int max_samples)
 {
     struct engine_source_params p;
 
@@ -55,8 +60,14 @@ static int add_server(struct rig *r, uint32_t ref_id)
     p.client.minpoll = p.client.maxpoll = 0;
     p.client.iburst = 0;
     sourcestats_params_default(&p.stats);
+    p.stats.max_samples = max_samples;
     p.ref_id = ref_id;
     return engine_add_source(&r->e, &p, &r->now);
+}
+
+static int add_server(struct rig *r, uint32_t ref_id)
+{
+    return add_server_samples(r, ref_id, 0);
 }
 
 static int count(const struct engine_out *o, enum engine_act_type t)
@@ -269,6 +280,40 @@ static void test_local_reference_time_stable(void)
     rig_fini(&r);
 }
 
+/* chronyd -q with `maxsamples 1`: the one sample is selectable without a regression and
+ * its offset is what the discipline steps (chrony's fast update mode); with the estimate
+ * left at zero the clock would not be corrected. The server is 0.2 s ahead: the step moves
+ * our clock forward by 0.2 s (step_offset, positive = clock fast, is -0.2). */
+static void test_update_once_max_samples_one(void)
+{
+    struct rig r;
+    int i, stepped = 0, quit = 0;
+    double step = 0.0;
+    struct timespec end, when;
+
+    rig_init_mode(&r, 0, DISC_MODE_UPDATE_ONCE);
+    add_server_samples(&r, 0xC0000201, 1);
+    ts_add(&end, &r.now, 30.0);
+    while (!quit && engine_next_timer(&r.e, &when) && ts_cmp(&when, &end) <= 0) {
+        run_until(&r, ts_diff(&when, &r.now), 0.2);
+        for (i = 0; i < r.out.n; i++) {
+            if (r.out.a[i].type == ENGINE_ACT_CLOCK && r.out.a[i].u.clock.cmd.step) {
+                stepped++;
+                step = r.out.a[i].u.clock.cmd.step_offset;
+            }
+            if (r.out.a[i].type == ENGINE_ACT_QUIT) {
+                quit = 1;
+                CHECK(r.out.a[i].u.quit.mode_done);
+                CHECK_INT_EQ(r.out.a[i].u.quit.exit_status, 0);
+            }
+        }
+    }
+    CHECK(quit);
+    CHECK_INT_EQ(stepped, 1);
+    CHECK_NEAR(step, -0.2, 1e-3);
+    rig_fini(&r);
+}
+
 /* Removing a source renumbers the ones after it; selection follows. */
 static void test_remove_source(void)
 {
@@ -293,5 +338,6 @@ int main(void)
     RUN(test_jump_detection);
     RUN(test_remove_source);
     RUN(test_local_reference_time_stable);
+    RUN(test_update_once_max_samples_one);
     return check_summary();
 }

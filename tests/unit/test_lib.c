@@ -31,7 +31,7 @@ static void test_ntp_ts_roundtrip(void)
     CHECK_INT_EQ(n.sec, 1700000000UL + NTP_UNIX_OFFSET);
     ntp_ts64_to_bytes(bytes, &n);
     ntp_ts64_from_bytes(&n, bytes);
-    ntp_ts64_to_timespec(&back, &n, &t);
+    ntp_ts64_to_timespec(&back, &n);
     CHECK_INT_EQ(back.tv_sec, t.tv_sec);
     CHECK(back.tv_nsec - t.tv_nsec <= 1 && t.tv_nsec - back.tv_nsec <= 1);
 }
@@ -39,12 +39,50 @@ static void test_ntp_ts_roundtrip(void)
 static void test_ntp_ts_era(void)
 {
     /* 2036-02-07 06:28:16 UTC is the start of NTP era 1. */
-    struct timespec era1 = {2085978496L + 10, 0}, ref = {2085978496L - 100, 0}, back;
+    struct timespec era1 = {2085978496L + 10, 0}, back;
     struct ntp_ts64 n;
     ntp_ts64_from_timespec(&n, &era1);
     CHECK_INT_EQ(n.sec, 10);
-    ntp_ts64_to_timespec(&back, &n, &ref);
+    ntp_ts64_to_timespec(&back, &n);
     CHECK_INT_EQ(back.tv_sec, era1.tv_sec);
+}
+
+/* chrony's fixed era window [NTP_ERA_SPLIT, NTP_ERA_SPLIT + 2^32 s) (1976-01-14 ..
+ * 2112-02-20): a timestamp resolves to the same time whatever the local clock reads, so
+ * a machine whose clock starts at 1970 or in 2150 sees the server's real time. */
+static void test_ntp_ts_era_window(void)
+{
+    static const int64_t times[] = {
+        1767225600,                   /* 2026-01-01, era 0 */
+        2085978496 - 1,               /* 2036-02-07 06:28:15, the last second of era 0 */
+        2085978496,                   /* 2036-02-07 06:28:16, era 1 (NTP seconds 0) */
+        2208988800,                   /* 2040-01-01, era 1 */
+        NTP_ERA_SPLIT,                /* the first second of the window */
+        NTP_ERA_SPLIT + 0xffffffffLL, /* the last */
+    };
+    struct timespec t, back;
+    struct ntp_ts64 n;
+    size_t i;
+
+    for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+        t.tv_sec = (time_t)times[i];
+        t.tv_nsec = 500000000;
+        ntp_ts64_from_timespec(&n, &t);
+        ntp_ts64_to_timespec(&back, &n);
+        CHECK_INT_EQ((long long)back.tv_sec, (long long)times[i]);
+        CHECK_INT_EQ(back.tv_nsec, 500000000);
+    }
+    /* Outside the window: one era later or earlier. */
+    t.tv_sec = (time_t)(NTP_ERA_SPLIT - 1);
+    t.tv_nsec = 0;
+    ntp_ts64_from_timespec(&n, &t);
+    ntp_ts64_to_timespec(&back, &n);
+    CHECK_INT_EQ((long long)back.tv_sec, (long long)(NTP_ERA_SPLIT - 1 + 4294967296LL));
+    /* Zero is "not set" (RFC 5905 §7.3), as in chrony. */
+    n.sec = n.frac = 0;
+    ntp_ts64_to_timespec(&back, &n);
+    CHECK_INT_EQ((long long)back.tv_sec, 0);
+    CHECK_INT_EQ(back.tv_nsec, 0);
 }
 
 static void test_ntp_short(void)
@@ -166,6 +204,7 @@ int main(void)
     RUN(test_ts_arith);
     RUN(test_ntp_ts_roundtrip);
     RUN(test_ntp_ts_era);
+    RUN(test_ntp_ts_era_window);
     RUN(test_ntp_short);
     RUN(test_rng_deterministic);
     RUN(test_addr_parse_format);

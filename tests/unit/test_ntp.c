@@ -109,7 +109,7 @@ static void test_era_timestamps(void)
     CHECK_INT_EQ(p.tx_ts.sec, 3600);
     ntp_encode(&p, buf, sizeof(buf));
     CHECK_INT_EQ(ntp_decode(buf, sizeof(buf), &q, NULL), NTP_OK);
-    ntp_ts64_to_timespec(&back, &q.tx_ts, &t);
+    ntp_ts64_to_timespec(&back, &q.tx_ts);
     CHECK_INT_EQ(back.tv_sec, t.tv_sec);
     CHECK_INT_EQ(back.tv_nsec, t.tv_nsec);
 }

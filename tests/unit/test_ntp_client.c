@@ -187,6 +187,36 @@ static void test_zero_timestamp(void)
     CHECK(!res.valid);
 }
 
+/* One exchange with the local clock reading local_start while the server's true time is
+ * true_start: the sample's offset is the whole difference, whatever era either is in. */
+static void check_far_clock(double local_start, double true_start)
+{
+    struct world w;
+    struct ntp_client_result res;
+    struct ntp_client_opts o;
+    struct timespec t0;
+
+    ntp_client_opts_default(&o);
+    world_init(&w, &o);
+    ts_from_double(&t0, local_start);
+    ntp_client_start(&w.c, &t0);
+    w.srv.off = local_start - true_start;
+    CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_GOOD);
+    CHECK(res.has_sample);
+    CHECK_NEAR(res.sample.offset, local_start - true_start, 1e-3);
+}
+
+/* Received timestamps map into chrony's fixed era window (1976-01-14 .. 2112-02-20), not
+ * the era nearest the local clock: a clock starting at 1970 resolves a server past the
+ * 2036 era boundary, a clock in 2150 a server in 2026. */
+static void test_era_far_clock(void)
+{
+    check_far_clock(1000000.0, 2208988800.0);                  /* 1970-01-12, server in 2040 */
+    check_far_clock(5680281600.0, 1767225600.0);               /* 2150, server in 2026 */
+    check_far_clock(1767225600.0, 2085978496.0 + 3600);        /* 2026, server just in era 1 */
+    check_far_clock(2085978496.0 - 3600, 2085978496.0 + 3600); /* across the boundary */
+}
+
 static void test_repeat_response(void)
 {
     struct world w;
@@ -580,6 +610,7 @@ int main(void)
     RUN(test_duplicate);
     RUN(test_bogus);
     RUN(test_zero_timestamp);
+    RUN(test_era_far_clock);
     RUN(test_repeat_response);
     RUN(test_unsynchronised);
     RUN(test_bad_distance);

@@ -662,6 +662,74 @@ static void test_orphan(void)
     world_fini(&w);
 }
 
+/* chrony.conf(5), local ... orphan: sources at the orphan stratum serve no real time; the
+ * one with the smallest reference ID among the reachable ones at exactly that stratum is
+ * the orphan parent, selected only when nothing else is selectable and its ID is smaller
+ * than our own on the path to it; all the others are ignored ('O'). */
+static void test_orphan_parent(void)
+{
+    struct world w;
+    char msg[100];
+    const struct select_event *ev;
+    int i;
+
+    world_init(&w, 5);
+    w.cfg.orphan_stratum = 8;
+    for (i = 0; i < 4; i++) {
+        w.in[i].stratum = 8;
+        w.in[i].local_ref_id = 0xc0a80105; /* 192.168.1.5 */
+    }
+    w.in[0].ref_id = 0xc0a80109;
+    w.in[1].ref_id = 0xc0a80103; /* the parent */
+    w.in[2].ref_id = 0xc0a80104;
+    w.in[3].ref_id = 0xc0a80101; /* smallest, but unreachable: not a candidate */
+    w.in[3].reachability = 0;
+    w.in[3].sel.last_sample_ago = 100; /* not stale either */
+    w.in[4].stratum = 9;               /* synchronised to an orphan: always ignored */
+    w.in[4].ref_id = 0xc0a80102;
+    w.in[4].local_ref_id = 0xc0a80105;
+    run_all(&w);
+    CHECK_INT_EQ(w.res.selected, 1);
+    CHECK(state(&w, 1) == '*');
+    CHECK(state(&w, 0) == 'O');
+    CHECK(state(&w, 2) == 'O');
+    CHECK(state(&w, 3) == 'O');
+    CHECK(state(&w, 4) == 'O');
+
+    /* Our own ID is the smallest: no source is selected, we stay the root. */
+    for (i = 0; i < 5; i++)
+        w.in[i].local_ref_id = 0xc0a80100;
+    select_force_reselect(w.s);
+    run_all(&w);
+    CHECK_INT_EQ(w.res.selected, -1);
+    CHECK(state(&w, 1) == 'O');
+
+    /* A selectable source of a lower stratum wins over every orphan. */
+    w.in[2].stratum = 3;
+    for (i = 0; i < 5; i++)
+        w.in[i].local_ref_id = 0xc0a80105;
+    run_all(&w);
+    CHECK_INT_EQ(w.res.selected, 2);
+    CHECK(state(&w, 1) == 'O');
+    world_fini(&w);
+
+    /* Our reference ID on the path to the candidate is unknown: nothing to compare it
+     * with, chrony's error is logged and it is not selected. */
+    world_init(&w, 2);
+    w.cfg.orphan_stratum = 8;
+    w.in[0].stratum = w.in[1].stratum = 8;
+    run_all(&w);
+    CHECK_INT_EQ(w.res.selected, -1);
+    ev = find_event(&w, SELECT_EV_UNKNOWN_LOCAL_REFID, 0);
+    CHECK(ev != NULL);
+    if (ev) {
+        CHECK(select_event_format(ev, "x", msg, sizeof(msg)));
+        CHECK_STR_EQ(msg, "Unknown local refid in orphan mode");
+        CHECK(select_event_severity(ev->code) == SELECT_SEV_WARN);
+    }
+    world_fini(&w);
+}
+
 static void test_leap_vote(void)
 {
     struct world w;
@@ -870,6 +938,7 @@ int main(int argc, char **argv)
     RUN(test_remove_and_reselect);
     RUN(test_auth_select_mode);
     RUN(test_orphan);
+    RUN(test_orphan_parent);
     RUN(test_leap_vote);
     RUN(test_quiet_mode);
     RUN(test_special_mode_end);

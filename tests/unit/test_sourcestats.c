@@ -441,6 +441,85 @@ static void test_frequency_range_and_delay_data(void)
     sourcestats_free(st);
 }
 
+/* Fewer than three samples (chrony 4.8's SST_DoNewRegression when the
+ * regression fails): the offset estimate is the newest sample's offset at its
+ * time, the frequency estimate stays as it was, the error figures are the
+ * worst case (skew and frequency sd 2000 ppm, offset sd and std dev 4 s). */
+static void test_few_samples_estimate(void)
+{
+    struct sourcestats *st = new_stats(6, 0, 0.0);
+    struct sourcestats_estimate e;
+    struct sourcestats_tracking tr;
+    struct timespec now;
+    int n;
+
+    for (n = 1; n <= 2; n++) {
+        add(st, 16.0 * n, 0.25 * n, 0.01);
+        sourcestats_get_estimate(st, &e);
+        CHECK(!e.ok);
+        CHECK_NEAR(e.offset, 0.25 * n, 1e-12);
+        CHECK_NEAR(ts_to_double(&e.ref_time), 1700000000.0 + 16.0 * n, 1e-6);
+        CHECK_NEAR(e.frequency, 0.0, 0);
+        CHECK_NEAR(e.skew, SOURCESTATS_WORST_FREQ_BOUND, 1e-15);
+        CHECK_NEAR(e.frequency_sd, SOURCESTATS_WORST_FREQ_BOUND, 1e-15);
+        CHECK_NEAR(e.offset_sd, 4.0, 0);
+        CHECK_NEAR(e.std_dev, 4.0, 0);
+        CHECK_INT_EQ(e.n_runs, 0);
+        CHECK_NEAR(e.tracking_offset, 0.25 * n, 1e-12);
+        CHECK(sourcestats_get_tracking(st, &tr));
+        CHECK_NEAR(tr.offset, 0.25 * n, 1e-12);
+        CHECK_NEAR(ts_to_double(&tr.ref_time), 1700000000.0 + 16.0 * n, 1e-6);
+        CHECK_NEAR(tr.offset_sd, 4.0, 0);
+        CHECK_NEAR(tr.frequency, 0.0, 0);
+        CHECK_NEAR(tr.skew, SOURCESTATS_WORST_FREQ_BOUND, 1e-15);
+        at(&now, 16.0 * n + 5.0);
+        CHECK_NEAR(sourcestats_predict_offset(st, &now), 0.25 * n, 1e-12);
+    }
+    /* A slew moves the estimate with the samples. */
+    at(&now, 40.0);
+    sourcestats_slew_samples(st, &now, 0.0, 0.1);
+    sourcestats_get_estimate(st, &e);
+    CHECK_NEAR(e.offset, 0.4, 1e-12);
+    sourcestats_free(st);
+
+    /* The frequency estimate is kept (here the one a frequency change left). */
+    st = new_stats(6, 2, 0.0);
+    add(st, 0.0, 0.0, 0.01);
+    at(&now, 10.0);
+    sourcestats_slew_samples(st, &now, 1e-6, 0.0);
+    add(st, 20.0, 0.001, 0.01);
+    add(st, 30.0, 0.002, 0.01);
+    sourcestats_get_estimate(st, &e);
+    CHECK(!e.ok);
+    CHECK_NEAR(e.frequency, -1e-6 / (1.0 - 1e-6), 1e-15);
+    CHECK_NEAR(e.offset, 0.002, 1e-12);
+    sourcestats_free(st);
+}
+
+/* maxsamples 1 (chronyd -q 'server ... maxsamples 1'): every sample replaces
+ * the last; the source is selectable and its tracking offset is the sample's,
+ * which is what reaches the discipline. */
+static void test_max_samples_one_tracks_sample(void)
+{
+    struct sourcestats *st = new_stats(6, 1, 0.0);
+    struct sourcestats_selection sel;
+    struct sourcestats_tracking tr;
+    struct timespec now;
+
+    add(st, 0.0, -0.5, 0.01);
+    at(&now, 1.0);
+    CHECK(sourcestats_get_selection(st, &now, &sel));
+    CHECK(sel.select_ok);
+    CHECK(sourcestats_get_tracking(st, &tr));
+    CHECK_NEAR(tr.offset, -0.5, 1e-12);
+    add(st, 2.0, 0.125, 0.01);
+    CHECK_INT_EQ(sourcestats_samples(st), 1);
+    CHECK(sourcestats_get_tracking(st, &tr));
+    CHECK_NEAR(tr.offset, 0.125, 1e-12);
+    CHECK_NEAR(ts_to_double(&tr.ref_time), 1700000002.0, 1e-6);
+    sourcestats_free(st);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 2 && !strcmp(argv[1], "--seed"))
@@ -460,5 +539,7 @@ int main(int argc, char **argv)
     RUN(test_source_report_and_correct);
     RUN(test_load_samples);
     RUN(test_frequency_range_and_delay_data);
+    RUN(test_few_samples_estimate);
+    RUN(test_max_samples_one_tracks_sample);
     return check_summary();
 }
