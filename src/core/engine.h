@@ -64,6 +64,8 @@ struct engine_source {
     uint32_t ref_id;
     int nts;                   /* authenticated by NTS */
     int stratum, leap;         /* from the last synchronised response */
+    uint32_t local_ref_id;     /* ours as seen on the path to it: the reference ID of the local
+                                * address its last valid response arrived on (orphan mode) */
     struct timespec tx_cooked; /* when our last request left */
     int have_tx;
     uint64_t n_samples;

@@ -264,6 +264,8 @@ void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
     ntp_client_set_our_stratum(&s->client, self.stratum);
     ntp_client_on_response(&s->client, rx->data, rx->len, &rx_cooked,
                            s->have_tx ? &s->tx_cooked : NULL, &ctx, &res);
+    if (res.valid && rx->local_refid)
+        s->local_ref_id = rx->local_refid;
     if (res.synced) {
         s->stratum = res.stratum;
         s->leap = res.leap;
@@ -336,6 +338,7 @@ static void fill_inputs(struct engine *e, const struct timespec *cooked_now)
         in->reachability = ntp_client_get_reach(&s->client);
         in->reachability_size = ntp_client_get_reach_size(&s->client);
         in->ref_id = s->ref_id;
+        in->local_ref_id = s->local_ref_id;
         select_input_set_stats(in, s->stats, cooked_now);
     }
 }
