@@ -211,7 +211,7 @@ void cmdmon_h_rekey(struct node *n, const struct cmdmon_request *req, const stru
     (void)req;
     (void)now;
     (void)rpy;
-    keyfile_load(n);
+    keyfile_load(&n->keys, n->cfg->keyfile, n->env);
 }
 
 void cmdmon_h_dump(struct node *n, const struct cmdmon_request *req, const struct timespec *now,

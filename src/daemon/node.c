@@ -28,7 +28,7 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
         reference_init(n, &now);
     }
     /* Before the sources, which check their keys, and before privileges are dropped. */
-    keyfile_load(n);
+    keyfile_load(&n->keys, n->cfg->keyfile, n->env);
     sources_init(n);
     return n;
 }
