@@ -9,6 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What each component uses of the others: set once, here. */
+static void wire_reference(struct node *n)
+{
+    struct reference *r = &n->ref;
+
+    r->cfg = n->cfg;
+    r->env = n->env;
+    r->sched = &n->sched;
+    r->engine = &n->engine;
+    r->logs = &n->logs;
+}
+
 struct node *node_new(const struct config *cfg, const struct env *env, const struct node_opts *opts)
 {
     struct node *n = xcalloc(1, sizeof(*n));
@@ -22,10 +34,11 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     n->serve.socks[0] = n->serve.socks[1] = -1;
     cmdmon_server_init(n);
     node_install_commands(n);
+    wire_reference(n);
     {
         struct timespec now;
         env->clock.read(env->clock.ctx, &now);
-        reference_init(n, &now);
+        reference_init(&n->ref, &n->rng, opts->quit_mode, opts->precision, &now);
     }
     /* Before the sources, which check their keys, and before privileges are dropped. */
     keyfile_load(&n->keys, n->cfg->keyfile, n->env);
@@ -39,7 +52,7 @@ void node_free(struct node *n)
         return;
     sources_fini(n);
     engine_fini(&n->engine);
-    reference_fini(n);
+    reference_fini(&n->ref);
     logfiles_fini(&n->logs);
     serve_stop(n);
     cmdmon_server_fini(n);
@@ -66,7 +79,7 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
     engine_set_log_mask(&n->engine, engine_log_mask(&n->logs));
     sources_dump_prepare(n);
     engine_out_init(&out);
-    reference_start(n, now, &out);
+    reference_start(&n->ref, now, &out);
     sources_perform(n, &out, 0, now);
     engine_out_fini(&out);
     sources_start(n, now);
@@ -121,12 +134,12 @@ int node_quit_mode_done(const struct node *n)
 void node_stop(struct node *n, const struct timespec *now)
 {
     sources_dump_save_at_exit(n, now);
-    reference_stop(n, now);
+    reference_stop(&n->ref, now);
 }
 
 void node_get_served_ref(const struct node *n, const struct timespec *now,
                          struct ntp_server_ref *ref)
 {
     /* The discipline's reference: synchronised, `local`, or unsynchronised. */
-    reference_get_served(n, now, ref);
+    reference_get_served(&n->ref, now, ref);
 }

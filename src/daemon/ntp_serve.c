@@ -200,11 +200,11 @@ int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct time
         n->serve.denied++;
         return 1;
     }
-    reference_get_served(n, &rx->rx_ts, &ref);
+    reference_get_served(&n->ref, &rx->rx_ts, &ref);
     if (n->clientlog)
         ref.min_poll_log2 = clientlog_ntp_min_poll(n->clientlog); /* `ratelimit interval` */
     /* Served timestamps are cooked: raw time corrected by the clock model. */
-    reference_cooked_time(n, &rx->rx_ts, &rx_cooked, NULL);
+    reference_cooked_time(&n->ref, &rx->rx_ts, &rx_cooked, NULL);
     len = ntp_server_respond_nts(&ref, &n->keys, n->serve.nts_enabled ? &n->serve.nts_keys : NULL,
                                  rx->data, rx->len, rx->remote.port, &rx_cooked, reply,
                                  sizeof(reply), &auth, &why, &n->serve.counters);
@@ -220,7 +220,7 @@ int serve_on_datagram(struct node *n, const struct net_rx *rx, const struct time
     /* The transmit timestamp is read as late as possible: just before sending (and before
      * the MAC, which covers it). */
     n->env->clock.read(n->env->clock.ctx, &tx_raw);
-    reference_cooked_time(n, &tx_raw, &tx, NULL);
+    reference_cooked_time(&n->ref, &tx_raw, &tx, NULL);
     if (interleaved)
         ntp_server_set_interleaved(reply, len, &auth.req_rx, &prev_tx);
     else

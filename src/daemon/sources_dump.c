@@ -93,7 +93,7 @@ void sources_dump_save_at_exit(struct node *n, const struct timespec *raw_now)
     /* chrony cancels the remaining offset correction before its exit dump
      * (main.c; NEWS 4.2 "Fix dump files to not include uncorrected offset"):
      * the samples move to the raw timescale. */
-    reference_cooked_time(n, raw_now, &cooked, NULL);
+    reference_cooked_time(&n->ref, raw_now, &cooked, NULL);
     save_all(n, ts_diff(raw_now, &cooked));
 }
 
@@ -170,7 +170,7 @@ void sources_dump_reload(struct node *n, const struct timespec *raw_now)
     if (!dump_dir(n) || !n->env->files.read_all || !n->env->files.remove)
         return;
     if (n->opts.reload_dumps && n->srcs.n > 0) {
-        reference_cooked_time(n, raw_now, &cooked_now, NULL);
+        reference_cooked_time(&n->ref, raw_now, &cooked_now, NULL);
         for (int i = 0; i < n->srcs.n; i++) {
             load_source(n, n->srcs.v[i], &cooked_now);
             /* chrony allows an immediate reference update from every source. */

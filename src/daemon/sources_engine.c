@@ -118,7 +118,7 @@ static void log_tracking(struct node *n, const struct engine_action *a)
         name = "0.0.0.0";
     else if (a->source >= 0 && a->source < ss->n)
         ip_addr_format(&ss->v[a->source]->remote.ip, ss->log_ref_name, sizeof(ss->log_ref_name));
-    reference_log_tracking(n, name, &a->u.tracking);
+    reference_log_tracking(&n->ref, name, &a->u.tracking);
 }
 
 /* Send the packet of an ENGINE_ACT_SEND, reading the transmit time just before it leaves;
@@ -150,7 +150,7 @@ static void perform_clock(struct node *n, struct engine_out *out, int i,
 {
     struct engine_clock_act act = out->a[i].u.clock;
 
-    if (!reference_perform_clock(n, &act)) {
+    if (!reference_perform_clock(&n->ref, &act)) {
         engine_step_refused(&n->engine, &act, raw_now, out);
         return;
     }
@@ -172,7 +172,7 @@ static void perform_one(struct node *n, struct engine_out *out, int i,
         perform_clock(n, out, i, raw_now);
         break;
     case ENGINE_ACT_EVENT:
-        reference_log_event(n, &a->u.event);
+        reference_log_event(&n->ref, &a->u.event);
         break;
     case ENGINE_ACT_SELECT_EVENT:
         log_select_event(n, s, &a->u.sel_event);
@@ -197,7 +197,7 @@ static void perform_one(struct node *n, struct engine_out *out, int i,
         log_tracking(n, a);
         break;
     case ENGINE_ACT_DRIFT:
-        reference_write_drift(n, a->u.drift.freq_ppm, a->u.drift.skew_ppm);
+        reference_write_drift(&n->ref, a->u.drift.freq_ppm, a->u.drift.skew_ppm);
         break;
     case ENGINE_ACT_QUIT:
         n->quit_requested = 1;
@@ -213,7 +213,7 @@ static void perform_one(struct node *n, struct engine_out *out, int i,
         sources_handle_bad(n, a->source, raw_now);
         break;
     case ENGINE_ACT_LEAP_LIST_EXPIRED:
-        reference_leap_expired(n);
+        reference_leap_expired(&n->ref);
         break;
     }
 }

@@ -42,7 +42,7 @@ static int report_source_data(void *ctx, int index, const struct timespec *now,
     if (!s)
         return CMDMON_STT_NOSUCHSOURCE;
     memset(out, 0, sizeof(*out));
-    reference_cooked_time(n, now, &cooked, NULL);
+    reference_cooked_time(&n->ref, now, &cooked, NULL);
     sourcestats_get_source_report(es->stats, &cooked, &r);
     cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
     out->poll = (int16_t)ntp_client_get_poll(&es->client);
@@ -71,7 +71,7 @@ static int report_sourcestats(void *ctx, int index, const struct timespec *now,
     if (!s)
         return CMDMON_STT_NOSUCHSOURCE;
     memset(out, 0, sizeof(*out));
-    reference_cooked_time(n, now, &cooked, NULL);
+    reference_cooked_time(&n->ref, now, &cooked, NULL);
     sourcestats_get_report(es->stats, &cooked, &r);
     out->ref_id = es->ref_id;
     cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
@@ -233,7 +233,7 @@ static int report_tracking(void *ctx, const struct timespec *now, struct cmdmon_
     struct disc_tracking t;
     struct ntp_server_ref ref;
 
-    reference_get_tracking(n, now, &t);
+    reference_get_tracking(&n->ref, now, &t);
     memset(out, 0, sizeof(*out));
     out->ref_id = t.ref_id;
     out->stratum = (uint16_t)t.stratum;
@@ -247,7 +247,7 @@ static int report_tracking(void *ctx, const struct timespec *now, struct cmdmon_
         if (s && sources_engine_part(n, sel)->ref_id == t.ref_id)
             cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
     } else if (t.leap_status != 3) {
-        reference_get_served(n, now, &ref);
+        reference_get_served(&n->ref, now, &ref);
         out->ref_time = n->cmd.start_time;
         out->root_delay = ref.root_delay;
         out->root_dispersion = ref.root_dispersion;

@@ -182,13 +182,13 @@ static void test_sync_to_server(void)
     CHECK(ref.root_delay > 0.002 && ref.root_delay < 0.01);
     /* The frequency error was measured and compensated by the driver. */
     CHECK_NEAR(w.f.freq_ppm, -20.0, 1.0);
-    reference_get_tracking(w.n, &w.f.now, &t);
+    reference_get_tracking(&w.n->ref, &w.f.now, &t);
     CHECK_INT_EQ(t.stratum, 2);
     CHECK_NEAR(t.freq_ppm, 20.0, 1.0);
     /* Cooked time is close to true time. */
     {
         struct timespec cooked;
-        reference_cooked_time(w.n, &w.f.now, &cooked, NULL);
+        reference_cooked_time(&w.n->ref, &w.f.now, &cooked, NULL);
         CHECK_NEAR(ts_diff(&cooked, &w.true_now), 0.0, 0.005);
     }
     world_fini(&w);

@@ -327,14 +327,14 @@ static void test_delete_selected_unsynchronises(void)
 
     world_start(&w, lines);
     run(&w, 30.0);
-    reference_get_tracking(w.n, &w.f.now, &t);
+    reference_get_tracking(&w.n->ref, &w.f.now, &t);
     CHECK(t.synchronised);
     addr_request(&q, "192.0.2.1");
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
     CHECK(fake_env_log_contains(&w.f, "Can't synchronise: no selectable sources"));
     CHECK_INT_EQ(sources_selected(w.n), -1);
     /* chronyd 4.3 keeps its last reference (observed: tracking unchanged). */
-    reference_get_tracking(w.n, &w.f.now, &t);
+    reference_get_tracking(&w.n->ref, &w.f.now, &t);
     CHECK(t.synchronised);
     CHECK_INT_EQ(sources_count(w.n), 0);
     run(&w, 10.0);
@@ -604,7 +604,7 @@ static void test_dfreq_doffset(void)
     q.u.value.value = 10.0;
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DFREQ), CMDMON_STT_SUCCESS);
     CHECK(fake_env_log_contains(&w.f, "Accumulated delta freq of 10.000ppm"));
-    reference_get_tracking(w.n, &w.f.now, &t);
+    reference_get_tracking(&w.n->ref, &w.f.now, &t);
     CHECK_NEAR(t.freq_ppm, 10.0, 1e-6);
     q.u.value.value = 0.5;
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DOFFSET2), CMDMON_STT_SUCCESS);
