@@ -30,7 +30,7 @@ void cmdmon_h_server_stats(struct node *n, const struct cmdmon_request *req,
     o->cmd_hits = s.hits[CLOG_CMD];
     o->ntp_drops = s.drops[CLOG_NTP];
     /* NTS-KE connections are counted by the platform's NTS-KE server. */
-    serve_nts_ke_stats(n, &o->nke_hits, &o->nke_drops);
+    serve_nts_ke_stats(&n->serve, &o->nke_hits, &o->nke_drops);
     o->cmd_drops = s.drops[CLOG_CMD];
     o->log_drops = s.log_drops;
     o->ntp_auth_hits = s.ntp_auth_hits;
@@ -114,7 +114,7 @@ void cmdmon_h_allow_deny(struct node *n, const struct cmdmon_request *req,
         return;
     }
     if (!cmd)
-        serve_access_changed(n);
+        serve_access_changed(&n->serve);
 }
 
 void cmdmon_h_accheck(struct node *n, const struct cmdmon_request *req, const struct timespec *now,

@@ -21,6 +21,19 @@ static void wire_reference(struct node *n)
     r->logs = &n->logs;
 }
 
+static void wire_serve(struct node *n)
+{
+    struct ntp_serve *s = &n->serve;
+
+    s->cfg = n->cfg;
+    s->env = n->env;
+    s->sched = &n->sched;
+    s->ref = &n->ref;
+    s->keys = &n->keys;
+    s->clientlog = n->clientlog;
+    s->family = n->opts.family;
+}
+
 struct node *node_new(const struct config *cfg, const struct env *env, const struct node_opts *opts)
 {
     struct node *n = xcalloc(1, sizeof(*n));
@@ -34,6 +47,7 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     n->serve.socks[0] = n->serve.socks[1] = -1;
     cmdmon_server_init(n);
     node_install_commands(n);
+    wire_serve(n);
     wire_reference(n);
     {
         struct timespec now;
@@ -54,7 +68,7 @@ void node_free(struct node *n)
     engine_fini(&n->engine);
     reference_fini(&n->ref);
     logfiles_fini(&n->logs);
-    serve_stop(n);
+    serve_stop(&n->serve);
     cmdmon_server_fini(n);
     sched_fini(&n->sched);
     keys_clear(&n->keys);
@@ -73,7 +87,7 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
 {
     struct engine_out out;
 
-    if (serve_start(n, err, errlen) < 0)
+    if (serve_start(&n->serve, err, errlen) < 0)
         return -1;
     logfiles_init(&n->logs, n->cfg, n->env);
     engine_set_log_mask(&n->engine, engine_log_mask(&n->logs));
@@ -112,7 +126,7 @@ void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec
     struct node *n = node;
     if (sources_on_datagram(n, rx, now))
         return;
-    if (!serve_on_datagram(n, rx, now))
+    if (!serve_on_datagram(&n->serve, rx, now))
         cmdmon_server_on_datagram(n, rx, now);
 }
 

@@ -69,7 +69,7 @@ void sources_init(struct node *n)
 static void source_free(struct node *n, struct source *s)
 {
     if (s->symmetric)
-        serve_peer_release(n);
+        serve_peer_release(&n->serve);
     else if (s->sock >= 0)
         n->env->net.close(n->env->net.ctx, s->sock);
     sources_nts_detach(s);
@@ -168,7 +168,8 @@ static struct source *source_create(struct node *n, int entry, const struct ip_a
     s->symmetric = p.client.symmetric;
     /* chrony sends a peer's packets from the server socket (its `port`), where the
      * peer's own packets arrive too. */
-    s->sock = s->symmetric ? serve_peer_socket(n, ip->family) : sources_open_socket(n, ip->family);
+    s->sock = s->symmetric ? serve_peer_socket(&n->serve, ip->family)
+                           : sources_open_socket(n, ip->family);
     if (n->opts.quit_mode)
         p.client.iburst = 1; /* -q/-Q measure at once, as chrony */
     check_key(n, sc->authkey);

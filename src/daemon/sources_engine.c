@@ -303,7 +303,7 @@ static void source_on_response(struct node *n, int index, const struct net_rx *r
     erx.rx_raw = rx->rx_ts;
     erx.rx_src = ts_src_of(rx->rx_ts_src);
     erx.local_refid = local_refid(rx);
-    engine_set_serving(&n->engine, n->serve.socks[0] >= 0 || n->serve.socks[1] >= 0);
+    engine_set_serving(&n->engine, serve_is_open(&n->serve));
     engine_out_init(&out);
     engine_on_response(&n->engine, index, &erx, &out);
     sources_perform(n, &out, 0, &rx->rx_ts);

@@ -26,8 +26,8 @@ void sources_replace_address(struct source *s, const struct ip_addr *ip)
     }
     if (s->symmetric) {
         /* A peer keeps its reference on the server sockets. */
-        serve_peer_release(n);
-        s->sock = serve_peer_socket(n, ip->family);
+        serve_peer_release(&n->serve);
+        s->sock = serve_peer_socket(&n->serve, ip->family);
     } else {
         if (s->sock >= 0)
             n->env->net.close(n->env->net.ctx, s->sock);
