@@ -396,7 +396,7 @@ static void process(struct node *n, const struct cmdmon_origin *from, const uint
                     size_t size, const struct timespec *now)
 {
     uint8_t out[CMDMON_MAX_RPY_LEN];
-    size_t r = cmdmon_server_process(n, from, data, size, now, out, sizeof(out));
+    size_t r = cmdmon_server_process(&n->cmd, from, data, size, now, out, sizeof(out));
     if (r > size || r > sizeof(out))
         abort();
 }

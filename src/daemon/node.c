@@ -30,8 +30,20 @@ static void wire_serve(struct node *n)
     s->sched = &n->sched;
     s->ref = &n->ref;
     s->keys = &n->keys;
-    s->clientlog = n->clientlog;
+    s->clientlog = n->cmd.clientlog;
     s->family = n->opts.family;
+}
+
+static void wire_cmdmon(struct node *n)
+{
+    struct cmdmon_server *c = &n->cmd;
+
+    c->cfg = n->cfg;
+    c->env = n->env;
+    c->serve = &n->serve;
+    c->node = n;
+    c->family = n->opts.family;
+    c->defer_unix_socket = n->opts.defer_unix_socket;
 }
 
 struct node *node_new(const struct config *cfg, const struct env *env, const struct node_opts *opts)
@@ -45,7 +57,8 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     rng_seed(&n->rng, seed);
     sched_init(&n->sched);
     n->serve.socks[0] = n->serve.socks[1] = -1;
-    cmdmon_server_init(n);
+    wire_cmdmon(n);
+    cmdmon_server_init(&n->cmd, &n->rng);
     node_install_commands(n);
     wire_serve(n);
     wire_reference(n);
@@ -69,7 +82,7 @@ void node_free(struct node *n)
     reference_fini(&n->ref);
     logfiles_fini(&n->logs);
     serve_stop(&n->serve);
-    cmdmon_server_fini(n);
+    cmdmon_server_fini(&n->cmd);
     sched_fini(&n->sched);
     keys_clear(&n->keys);
     free(n);
@@ -97,12 +110,12 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
     sources_perform(n, &out, 0, now);
     engine_out_fini(&out);
     sources_start(n, now);
-    return cmdmon_server_start(n, now, err, errlen);
+    return cmdmon_server_start(&n->cmd, err, errlen);
 }
 
 void node_start_unprivileged(struct node *n)
 {
-    cmdmon_server_open_unix(n);
+    cmdmon_server_open_unix(&n->cmd);
 }
 
 int node_next_timeout(void *node, struct timespec *when)
@@ -127,7 +140,7 @@ void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec
     if (sources_on_datagram(n, rx, now))
         return;
     if (!serve_on_datagram(&n->serve, rx, now))
-        cmdmon_server_on_datagram(n, rx, now);
+        cmdmon_server_on_datagram(&n->cmd, rx, now);
 }
 
 int node_quit_requested(void *node)

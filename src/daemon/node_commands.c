@@ -4,7 +4,97 @@
  * retired (LOGON, LOCAL, DOFFSET). */
 #include "daemon/node_internal.h"
 
+#include "daemon/config.h"
+#include "daemon/keyfile.h"
+#include "daemon/sources_dump.h"
 #include "proto/cmdmon.h"
+
+/* The command server's own handlers (cmdmon_handlers.c), given the node's command server. */
+static void h_server_stats(struct node *n, const struct cmdmon_request *req,
+                           const struct timespec *now, struct cmdmon_reply *rpy)
+{
+    cmdmon_h_server_stats(&n->cmd, req, now, rpy);
+}
+
+static void h_clients(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                      struct cmdmon_reply *rpy)
+{
+    cmdmon_h_clients(&n->cmd, req, now, rpy);
+}
+
+static void h_allow_deny(struct node *n, const struct cmdmon_request *req,
+                         const struct timespec *now, struct cmdmon_reply *rpy)
+{
+    cmdmon_h_allow_deny(&n->cmd, req, now, rpy);
+}
+
+static void h_accheck(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                      struct cmdmon_reply *rpy)
+{
+    cmdmon_h_accheck(&n->cmd, req, now, rpy);
+}
+
+static void h_manual(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                     struct cmdmon_reply *rpy)
+{
+    cmdmon_h_manual(&n->cmd, req, now, rpy);
+}
+
+static void h_smoothing(struct node *n, const struct cmdmon_request *req,
+                        const struct timespec *now, struct cmdmon_reply *rpy)
+{
+    cmdmon_h_smoothing(&n->cmd, req, now, rpy);
+}
+
+static void h_no_rtc(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                     struct cmdmon_reply *rpy)
+{
+    cmdmon_h_no_rtc(&n->cmd, req, now, rpy);
+}
+
+static void h_accepted(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                       struct cmdmon_reply *rpy)
+{
+    cmdmon_h_accepted(&n->cmd, req, now, rpy);
+}
+
+/* The daemon's own commands: they reach several components. */
+static void h_shutdown(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                       struct cmdmon_reply *rpy)
+{
+    (void)req;
+    (void)now;
+    (void)rpy;
+    /* chronyd answers first, then exits (spec 7.17). */
+    n->quit_requested = 1;
+}
+
+static void h_cyclelogs(struct node *n, const struct cmdmon_request *req,
+                        const struct timespec *now, struct cmdmon_reply *rpy)
+{
+    (void)req;
+    (void)now;
+    (void)rpy;
+    logfiles_cycle(&n->logs);
+}
+
+static void h_rekey(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                    struct cmdmon_reply *rpy)
+{
+    (void)req;
+    (void)now;
+    (void)rpy;
+    keyfile_load(&n->keys, n->cfg->keyfile, n->env);
+}
+
+static void h_dump(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                   struct cmdmon_reply *rpy)
+{
+    (void)req;
+    (void)now;
+    (void)rpy;
+    sources_dump_save_all(n);
+}
 
 static const struct cmdmon_command node_commands[] = {
     /* Reports of the sources and the reference (sources_report.c). */
@@ -44,35 +134,35 @@ static const struct cmdmon_command node_commands[] = {
     {CMDMON_REQ_LOCAL2, sources_h_control},
     {CMDMON_REQ_LOCAL3, sources_h_control},
     /* The server, its clients and access rules (cmdmon_handlers.c). */
-    {CMDMON_REQ_SERVER_STATS, cmdmon_h_server_stats},
-    {CMDMON_REQ_CLIENT_ACCESSES_BY_INDEX3, cmdmon_h_clients},
-    {CMDMON_REQ_ALLOW, cmdmon_h_allow_deny},
-    {CMDMON_REQ_ALLOWALL, cmdmon_h_allow_deny},
-    {CMDMON_REQ_DENY, cmdmon_h_allow_deny},
-    {CMDMON_REQ_DENYALL, cmdmon_h_allow_deny},
-    {CMDMON_REQ_CMDALLOW, cmdmon_h_allow_deny},
-    {CMDMON_REQ_CMDALLOWALL, cmdmon_h_allow_deny},
-    {CMDMON_REQ_CMDDENY, cmdmon_h_allow_deny},
-    {CMDMON_REQ_CMDDENYALL, cmdmon_h_allow_deny},
-    {CMDMON_REQ_ACCHECK, cmdmon_h_accheck},
-    {CMDMON_REQ_CMDACCHECK, cmdmon_h_accheck},
+    {CMDMON_REQ_SERVER_STATS, h_server_stats},
+    {CMDMON_REQ_CLIENT_ACCESSES_BY_INDEX3, h_clients},
+    {CMDMON_REQ_ALLOW, h_allow_deny},
+    {CMDMON_REQ_ALLOWALL, h_allow_deny},
+    {CMDMON_REQ_DENY, h_allow_deny},
+    {CMDMON_REQ_DENYALL, h_allow_deny},
+    {CMDMON_REQ_CMDALLOW, h_allow_deny},
+    {CMDMON_REQ_CMDALLOWALL, h_allow_deny},
+    {CMDMON_REQ_CMDDENY, h_allow_deny},
+    {CMDMON_REQ_CMDDENYALL, h_allow_deny},
+    {CMDMON_REQ_ACCHECK, h_accheck},
+    {CMDMON_REQ_CMDACCHECK, h_accheck},
     /* Manual time input, smoothing, the RTC (cmdmon_handlers.c). */
-    {CMDMON_REQ_MANUAL, cmdmon_h_manual},
-    {CMDMON_REQ_MANUAL_LIST, cmdmon_h_manual},
-    {CMDMON_REQ_MANUAL_DELETE, cmdmon_h_manual},
-    {CMDMON_REQ_SETTIME, cmdmon_h_manual},
-    {CMDMON_REQ_SMOOTHING, cmdmon_h_smoothing},
-    {CMDMON_REQ_SMOOTHTIME, cmdmon_h_smoothing},
-    {CMDMON_REQ_RTCREPORT, cmdmon_h_no_rtc},
-    {CMDMON_REQ_TRIMRTC, cmdmon_h_no_rtc},
-    {CMDMON_REQ_WRITERTC, cmdmon_h_no_rtc},
-    {CMDMON_REQ_RESELECTDISTANCE, cmdmon_h_accepted},
-    {CMDMON_REQ_MODIFY_MAKESTEP, cmdmon_h_accepted},
-    /* The daemon (cmdmon_handlers.c). */
-    {CMDMON_REQ_CYCLELOGS, cmdmon_h_cyclelogs},
-    {CMDMON_REQ_REKEY, cmdmon_h_rekey},
-    {CMDMON_REQ_DUMP, cmdmon_h_dump},
-    {CMDMON_REQ_SHUTDOWN, cmdmon_h_shutdown},
+    {CMDMON_REQ_MANUAL, h_manual},
+    {CMDMON_REQ_MANUAL_LIST, h_manual},
+    {CMDMON_REQ_MANUAL_DELETE, h_manual},
+    {CMDMON_REQ_SETTIME, h_manual},
+    {CMDMON_REQ_SMOOTHING, h_smoothing},
+    {CMDMON_REQ_SMOOTHTIME, h_smoothing},
+    {CMDMON_REQ_RTCREPORT, h_no_rtc},
+    {CMDMON_REQ_TRIMRTC, h_no_rtc},
+    {CMDMON_REQ_WRITERTC, h_no_rtc},
+    {CMDMON_REQ_RESELECTDISTANCE, h_accepted},
+    {CMDMON_REQ_MODIFY_MAKESTEP, h_accepted},
+    /* The daemon (above). */
+    {CMDMON_REQ_CYCLELOGS, h_cyclelogs},
+    {CMDMON_REQ_REKEY, h_rekey},
+    {CMDMON_REQ_DUMP, h_dump},
+    {CMDMON_REQ_SHUTDOWN, h_shutdown},
 };
 
 void node_install_commands(struct node *n)

@@ -26,16 +26,15 @@ struct node {
     struct rng rng;
     struct sched sched;
     struct ntp_serve serve;
-    struct clientlog *clientlog; /* per-client accounting (NTP, commands), serverstats */
-    struct cmdmon_server cmd;    /* command sockets and handlers (cmdmon_server.c) */
-    int exit_status;             /* for main: 1 after a failed -q/-Q run */
-    int quit_mode_done;          /* -q/-Q: the one measurement was made */
-    int quit_requested;          /* set by the `shutdown` command; the loop should exit */
-    struct engine engine;        /* clock, discipline, the sources' state, selection */
-    struct reference ref;        /* the engine's clock driver side, drift file (reference.c) */
-    struct sources srcs;         /* server/pool sources and selection (sources*.c) */
-    struct logfiles logs;        /* the `log` directive's files */
-    struct keys keys;            /* the `keyfile` keys, reloaded in place by `rekey` */
+    struct cmdmon_server cmd; /* command sockets and handlers (cmdmon_server.c) */
+    int exit_status;          /* for main: 1 after a failed -q/-Q run */
+    int quit_mode_done;       /* -q/-Q: the one measurement was made */
+    int quit_requested;       /* set by the `shutdown` command; the loop should exit */
+    struct engine engine;     /* clock, discipline, the sources' state, selection */
+    struct reference ref;     /* the engine's clock driver side, drift file (reference.c) */
+    struct sources srcs;      /* server/pool sources and selection (sources*.c) */
+    struct logfiles logs;     /* the `log` directive's files */
+    struct keys keys;         /* the `keyfile` keys, reloaded in place by `rekey` */
 };
 
 /* node_commands.c: the command table of the command server. */

@@ -306,6 +306,7 @@ void sources_start(struct node *n, const struct timespec *raw_now)
 {
     struct sources *ss = &n->srcs;
 
+    ss->start_time = *raw_now;
     ss->unresolved = (int)ss->n_entries;
     for (size_t i = 0; i < ss->n_entries; i++)
         start_lookup(n, i);

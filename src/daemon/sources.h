@@ -69,10 +69,11 @@ struct sources {
     /* Deleted sources whose replacement lookup is still pending (freed at fini). */
     struct source **zombies;
     int n_zombies;
-    uint64_t next_serial;    /* of the next source created */
-    int dump_reload_pending; /* dumpdir files wait for the first round of lookups */
-    uint64_t engine_timer;   /* sched id of the engine's timer */
-    char log_ref_name[64];   /* the reference named in tracking.log */
+    uint64_t next_serial;       /* of the next source created */
+    int dump_reload_pending;    /* dumpdir files wait for the first round of lookups */
+    uint64_t engine_timer;      /* sched id of the engine's timer */
+    char log_ref_name[64];      /* the reference named in tracking.log */
+    struct timespec start_time; /* raw, node start: when a `local` reference activates */
 };
 
 /* NTS of a source (sources_nts.c): set up from its directive, freed with it, and before

@@ -248,7 +248,7 @@ static int report_tracking(void *ctx, const struct timespec *now, struct cmdmon_
             cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
     } else if (t.leap_status != 3) {
         reference_get_served(&n->ref, now, &ref);
-        out->ref_time = n->cmd.start_time;
+        out->ref_time = n->srcs.start_time;
         out->root_delay = ref.root_delay;
         out->root_dispersion = ref.root_dispersion;
     }

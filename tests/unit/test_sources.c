@@ -441,7 +441,7 @@ static int view_exec(void *ctx, struct cmdmon_request *req, struct cmdmon_reply 
 {
     memset(rpy, 0, sizeof(*rpy));
     req->length = 1000;
-    cmdmon_execute(ctx, req, &view_now, rpy);
+    cmdmon_execute(&((struct node *)ctx)->cmd, req, &view_now, rpy);
     return rpy->status;
 }
 

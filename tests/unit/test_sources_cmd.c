@@ -119,7 +119,7 @@ static int control(struct world *w, struct cmdmon_request *q, uint16_t command)
 
     q->command = command;
     memset(&rpy, 0, sizeof(rpy));
-    cmdmon_execute(w->n, q, &w->f.now, &rpy);
+    cmdmon_execute(&w->n->cmd, q, &w->f.now, &rpy);
     return rpy.status;
 }
 
