@@ -358,12 +358,12 @@ static void fz_install(struct node *n)
 
     for (size_t i = 0; i < k; i++) {
         fz_commands[i] = n->cmd.commands[i];
-        if (fz_commands[i].handle == sources_h_n_sources ||
-            fz_commands[i].handle == sources_h_indexed ||
-            fz_commands[i].handle == sources_h_addressed ||
-            fz_commands[i].handle == sources_h_tracking ||
-            fz_commands[i].handle == sources_h_activity ||
-            fz_commands[i].handle == sources_h_control)
+        if (fz_commands[i].handle == node_h_sources_n_sources ||
+            fz_commands[i].handle == node_h_sources_indexed ||
+            fz_commands[i].handle == node_h_sources_addressed ||
+            fz_commands[i].handle == node_h_sources_tracking ||
+            fz_commands[i].handle == node_h_sources_activity ||
+            fz_commands[i].handle == node_h_sources_control)
             fz_commands[i].handle = fz_handle;
     }
     n->cmd.commands = fz_commands;

@@ -46,6 +46,24 @@ static void wire_cmdmon(struct node *n)
     c->defer_unix_socket = n->opts.defer_unix_socket;
 }
 
+static void wire_sources(struct node *n)
+{
+    struct sources *ss = &n->srcs;
+
+    ss->cfg = n->cfg;
+    ss->env = n->env;
+    ss->sched = &n->sched;
+    ss->engine = &n->engine;
+    ss->ref = &n->ref;
+    ss->serve = &n->serve;
+    ss->logs = &n->logs;
+    ss->keys = &n->keys;
+    ss->status = &n->status;
+    ss->family = n->opts.family;
+    ss->quit_mode = n->opts.quit_mode;
+    ss->reload_dumps = n->opts.reload_dumps;
+}
+
 struct node *node_new(const struct config *cfg, const struct env *env, const struct node_opts *opts)
 {
     struct node *n = xcalloc(1, sizeof(*n));
@@ -69,7 +87,8 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     }
     /* Before the sources, which check their keys, and before privileges are dropped. */
     keyfile_load(&n->keys, n->cfg->keyfile, n->env);
-    sources_init(n);
+    wire_sources(n);
+    sources_init(&n->srcs);
     return n;
 }
 
@@ -77,7 +96,7 @@ void node_free(struct node *n)
 {
     if (!n)
         return;
-    sources_fini(n);
+    sources_fini(&n->srcs);
     engine_fini(&n->engine);
     reference_fini(&n->ref);
     logfiles_fini(&n->logs);
@@ -104,12 +123,12 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
         return -1;
     logfiles_init(&n->logs, n->cfg, n->env);
     engine_set_log_mask(&n->engine, engine_log_mask(&n->logs));
-    sources_dump_prepare(n);
+    sources_dump_prepare(&n->srcs);
     engine_out_init(&out);
     reference_start(&n->ref, now, &out);
-    sources_perform(n, &out, 0, now);
+    sources_perform(&n->srcs, &out, 0, now);
     engine_out_fini(&out);
-    sources_start(n, now);
+    sources_start(&n->srcs, now);
     return cmdmon_server_start(&n->cmd, err, errlen);
 }
 
@@ -123,21 +142,21 @@ int node_next_timeout(void *node, struct timespec *when)
     struct node *n = node;
     if (!sched_next(&n->sched, when))
         return 0;
-    sources_expect_wake(n, when);
+    sources_expect_wake(&n->srcs, when);
     return 1;
 }
 
 void node_on_timer(void *node, const struct timespec *now)
 {
     struct node *n = node;
-    sources_on_wake(n, now);
+    sources_on_wake(&n->srcs, now);
     sched_run_due(&n->sched, now);
 }
 
 void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec *now)
 {
     struct node *n = node;
-    if (sources_on_datagram(n, rx, now))
+    if (sources_on_datagram(&n->srcs, rx, now))
         return;
     if (!serve_on_datagram(&n->serve, rx, now))
         cmdmon_server_on_datagram(&n->cmd, rx, now);
@@ -145,22 +164,22 @@ void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec
 
 int node_quit_requested(void *node)
 {
-    return ((struct node *)node)->quit_requested;
+    return ((struct node *)node)->status.quit_requested;
 }
 
 int node_exit_status(const struct node *n)
 {
-    return n->exit_status;
+    return n->status.exit_status;
 }
 
 int node_quit_mode_done(const struct node *n)
 {
-    return n->quit_mode_done;
+    return n->status.quit_mode_done;
 }
 
 void node_stop(struct node *n, const struct timespec *now)
 {
-    sources_dump_save_at_exit(n, now);
+    sources_dump_save_at_exit(&n->srcs, now);
     reference_stop(&n->ref, now);
 }
 

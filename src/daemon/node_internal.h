@@ -26,19 +26,31 @@ struct node {
     struct rng rng;
     struct sched sched;
     struct ntp_serve serve;
-    struct cmdmon_server cmd; /* command sockets and handlers (cmdmon_server.c) */
-    int exit_status;          /* for main: 1 after a failed -q/-Q run */
-    int quit_mode_done;       /* -q/-Q: the one measurement was made */
-    int quit_requested;       /* set by the `shutdown` command; the loop should exit */
-    struct engine engine;     /* clock, discipline, the sources' state, selection */
-    struct reference ref;     /* the engine's clock driver side, drift file (reference.c) */
-    struct sources srcs;      /* server/pool sources and selection (sources*.c) */
-    struct logfiles logs;     /* the `log` directive's files */
-    struct keys keys;         /* the `keyfile` keys, reloaded in place by `rekey` */
+    struct cmdmon_server cmd;  /* command sockets and handlers (cmdmon_server.c) */
+    struct node_status status; /* the end of the run */
+    struct engine engine;      /* clock, discipline, the sources' state, selection */
+    struct reference ref;      /* the engine's clock driver side, drift file (reference.c) */
+    struct sources srcs;       /* server/pool sources and selection (sources*.c) */
+    struct logfiles logs;      /* the `log` directive's files */
+    struct keys keys;          /* the `keyfile` keys, reloaded in place by `rekey` */
 };
 
 /* node_commands.c: the command table of the command server. */
 void node_install_commands(struct node *n);
+/* The table's handlers of the sources' commands (tests and the fuzz target tell them
+ * from the others). */
+void node_h_sources_n_sources(struct node *n, const struct cmdmon_request *req,
+                              const struct timespec *now, struct cmdmon_reply *rpy);
+void node_h_sources_indexed(struct node *n, const struct cmdmon_request *req,
+                            const struct timespec *now, struct cmdmon_reply *rpy);
+void node_h_sources_addressed(struct node *n, const struct cmdmon_request *req,
+                              const struct timespec *now, struct cmdmon_reply *rpy);
+void node_h_sources_tracking(struct node *n, const struct cmdmon_request *req,
+                             const struct timespec *now, struct cmdmon_reply *rpy);
+void node_h_sources_activity(struct node *n, const struct cmdmon_request *req,
+                             const struct timespec *now, struct cmdmon_reply *rpy);
+void node_h_sources_control(struct node *n, const struct cmdmon_request *req,
+                            const struct timespec *now, struct cmdmon_reply *rpy);
 
 /* The reference the server advertises at time now. */
 void node_get_served_ref(const struct node *n, const struct timespec *now,
