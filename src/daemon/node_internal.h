@@ -1,19 +1,21 @@
-/* Internals of struct node shared by the daemon's source files. */
+/* struct node: one running daemon, the wiring of its components. Each component owns its
+ * state in its own struct (daemon/<component>.h) and reaches the others only through the
+ * pointers node_new sets in it. Only the node component (node.c, node_commands.c) includes
+ * this header, and the tests and the simulator that look inside a node; `make check-layers`
+ * checks it. */
 #ifndef DAEMON_NODE_INTERNAL_H
 #define DAEMON_NODE_INTERNAL_H
 
-#include "daemon/node.h"
-#include "daemon/sched.h"
 #include "core/access.h"
 #include "core/clientlog.h"
 #include "core/engine.h"
 #include "core/keys.h"
-#include "core/ntp_tsmap.h"
 #include "daemon/cmdmon_server.h"
 #include "daemon/logfiles.h"
+#include "daemon/node.h"
 #include "daemon/ntp_serve.h"
-#include "core/ntp_server.h"
 #include "daemon/reference.h"
+#include "daemon/sched.h"
 #include "daemon/sources.h"
 #include "lib/rng.h"
 
@@ -25,8 +27,8 @@ struct node {
     struct node_opts opts;
     struct rng rng;
     struct sched sched;
-    struct ntp_serve serve;
-    struct cmdmon_server cmd;  /* command sockets and handlers (cmdmon_server.c) */
+    struct ntp_serve serve;    /* the NTP server (ntp_serve*.c) */
+    struct cmdmon_server cmd;  /* command sockets, the client log, handlers (cmdmon_*.c) */
     struct node_status status; /* the end of the run */
     struct engine engine;      /* clock, discipline, the sources' state, selection */
     struct reference ref;      /* the engine's clock driver side, drift file (reference.c) */
