@@ -20,14 +20,6 @@ struct node_opts {
     int reload_dumps;      /* chronyd -r: load the dumpdir files of the sources at start */
 };
 
-/* How the daemon's run ends: set by the sources from the engine's outcomes (-q/-Q) and by
- * the `shutdown` command; read through node_quit_requested() and friends. */
-struct node_status {
-    int quit_requested; /* the loop should exit */
-    int quit_mode_done; /* -q/-Q: the one measurement was made */
-    int exit_status;    /* for main: 1 after a failed -q/-Q run */
-};
-
 /* cfg must outlive the node; env likewise. */
 struct node *node_new(const struct config *cfg, const struct env *env,
                       const struct node_opts *opts);

@@ -17,11 +17,18 @@
 struct config;
 struct keys;
 struct logfiles;
-struct node_status;
 struct ntp_serve;
 struct reference;
 struct sched;
 struct source_cfg;
+
+/* How the daemon's run ends. The node owns it (node_quit_requested() and friends read it);
+ * the sources set it from the engine's outcomes (-q/-Q), the `shutdown` command too. */
+struct node_status {
+    int quit_requested; /* the loop should exit */
+    int quit_mode_done; /* -q/-Q: the one measurement was made */
+    int exit_status;    /* for main: 1 after a failed -q/-Q run */
+};
 
 /* One NTP source with a known address, the daemon's side of the engine's source of the
  * same index. Owned by struct sources. */

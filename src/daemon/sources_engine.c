@@ -6,7 +6,6 @@
 
 #include "daemon/config.h"
 #include "daemon/logfiles.h"
-#include "daemon/node.h"
 #include "daemon/ntp_serve.h"
 #include "daemon/reference.h"
 #include "daemon/sched.h"
