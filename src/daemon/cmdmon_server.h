@@ -67,7 +67,7 @@ void cmdmon_server_init(struct cmdmon_server *c, struct rng *rng);
 void cmdmon_server_fini(struct cmdmon_server *c);
 /* Open the sockets (node_start). Returns 0, or -1 with a fatal message in err. */
 int cmdmon_server_start(struct cmdmon_server *c, char *err, size_t errlen);
-/* Open the Unix command socket now (when node_opts.defer_unix_socket delayed it). */
+/* Open the Unix command socket now (when defer_unix_socket delayed it). */
 void cmdmon_server_open_unix(struct cmdmon_server *c);
 /* 1 if rx arrived on a command socket (and was handled). */
 int cmdmon_server_on_datagram(struct cmdmon_server *c, const struct net_rx *rx,
