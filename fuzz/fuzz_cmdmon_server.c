@@ -358,12 +358,12 @@ static void fz_install(struct node *n)
 
     for (size_t i = 0; i < k; i++) {
         fz_commands[i] = n->cmd.commands[i];
-        if (fz_commands[i].handle == sources_h_n_sources ||
-            fz_commands[i].handle == sources_h_indexed ||
-            fz_commands[i].handle == sources_h_addressed ||
-            fz_commands[i].handle == sources_h_tracking ||
-            fz_commands[i].handle == sources_h_activity ||
-            fz_commands[i].handle == sources_h_control)
+        if (fz_commands[i].handle == node_h_sources_n_sources ||
+            fz_commands[i].handle == node_h_sources_indexed ||
+            fz_commands[i].handle == node_h_sources_addressed ||
+            fz_commands[i].handle == node_h_sources_tracking ||
+            fz_commands[i].handle == node_h_sources_activity ||
+            fz_commands[i].handle == node_h_sources_control)
             fz_commands[i].handle = fz_handle;
     }
     n->cmd.commands = fz_commands;
@@ -396,7 +396,7 @@ static void process(struct node *n, const struct cmdmon_origin *from, const uint
                     size_t size, const struct timespec *now)
 {
     uint8_t out[CMDMON_MAX_RPY_LEN];
-    size_t r = cmdmon_server_process(n, from, data, size, now, out, sizeof(out));
+    size_t r = cmdmon_server_process(&n->cmd, from, data, size, now, out, sizeof(out));
     if (r > size || r > sizeof(out))
         abort();
 }

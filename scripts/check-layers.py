@@ -19,6 +19,10 @@ Aspects, each reported as "PASS check-layers: <aspect>" or one
               defined in the same or an allowed lower layer (catches calls made through
               hand-written declarations)
   libc        the pure layers use only the pure part of libc/libm (PURE_LIBC below)
+  node-internal
+              only files of the daemon component `node` (the wiring) include
+              "daemon/node_internal.h" (struct node); the other components include the
+              headers of the components they use
   daemon-components
               files of src/daemon/ form components (name up to the first '_' or '.');
               no cycles between components and no use of the wiring component `node`,
@@ -236,6 +240,36 @@ def check_includes(root):
                 else:
                     problems.append("%s: include of a macro or malformed name: %s"
                                     % (where, rest.strip()))
+    return problems
+
+
+def quoted_includes(root):
+    """Yields (layer, file, line number, header) of every quoted include of src/."""
+    for layer in LAYERS:
+        for f in layer_files(root, layer):
+            path = os.path.join(root, "src", layer, f)
+            if not (f.endswith(".c") or f.endswith(".h")) or not os.path.isfile(path):
+                continue
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                text = strip_comments(fh.read())
+            for lineno, line in enumerate(text.split("\n"), 1):
+                m = DIRECTIVE.match(line)
+                q = QUOTED.match(m.group(2)) if m else None
+                if q:
+                    yield layer, f, lineno, q.group(1)
+
+
+NODE_INTERNAL = "daemon/node_internal.h"
+
+
+def check_node_internal(root):
+    problems = []
+    for layer, f, lineno, inc in quoted_includes(root):
+        if inc != NODE_INTERNAL or (layer == "daemon" and component(f) == "node"):
+            continue
+        problems.append('src/%s/%s:%d: only the daemon component node (the wiring) may '
+                        'include "%s"; include the headers of the components used'
+                        % (layer, f, lineno, inc))
     return problems
 
 
@@ -483,6 +517,7 @@ def main():
     r = Report()
     r.aspect("layout", check_layout(root))
     r.aspect("includes", check_includes(root))
+    r.aspect("node-internal", check_node_internal(root))
     objs, missing = objects(root, build)
     r.aspect("objects", missing)
     syms = read_symbols(objs, args.nm)

@@ -1,25 +1,25 @@
 /* The command server's own command handlers: server statistics, client accesses, access
- * rules, manual time input, smoothing, shutdown, log cycling, rekey and dump (spec
- * cmdmon.md 6, 7). The command table is node_commands.c; cmdmon_execute() looks a request
- * up in it. */
-#include "daemon/node_internal.h"
+ * rules, manual time input, smoothing and the RTC (spec cmdmon.md 6, 7). The command table is
+ * node_commands.c; cmdmon_execute() looks a request up in it. */
+#include "daemon/cmdmon_server.h"
 
+#include "core/access.h"
+#include "core/clientlog.h"
 #include "daemon/config.h"
-#include "daemon/keyfile.h"
-#include "daemon/sources_dump.h"
+#include "daemon/ntp_serve.h"
 
 #include <string.h>
 
 /* SERVER_STATS: the variant is chosen by the request length so that 4.0-4.3
  * clients, whose requests are shorter, still get an answer (spec 10.3). */
-void cmdmon_h_server_stats(struct node *n, const struct cmdmon_request *req,
+void cmdmon_h_server_stats(struct cmdmon_server *c, const struct cmdmon_request *req,
                            const struct timespec *now, struct cmdmon_reply *rpy)
 {
     struct cmdmon_server_stats *o = &rpy->u.server_stats;
     struct clientlog_stats s;
 
     (void)now;
-    clientlog_get_stats(n->clientlog, &s);
+    clientlog_get_stats(c->clientlog, &s);
     if (req->length >= cmdmon_reply_length(CMDMON_RPY_SERVER_STATS4))
         rpy->reply = CMDMON_RPY_SERVER_STATS4;
     else if (req->length >= cmdmon_reply_length(CMDMON_RPY_SERVER_STATS3))
@@ -30,14 +30,14 @@ void cmdmon_h_server_stats(struct node *n, const struct cmdmon_request *req,
     o->cmd_hits = s.hits[CLOG_CMD];
     o->ntp_drops = s.drops[CLOG_NTP];
     /* NTS-KE connections are counted by the platform's NTS-KE server. */
-    serve_nts_ke_stats(n, &o->nke_hits, &o->nke_drops);
+    serve_nts_ke_stats(c->serve, &o->nke_hits, &o->nke_drops);
     o->cmd_drops = s.drops[CLOG_CMD];
     o->log_drops = s.log_drops;
     o->ntp_auth_hits = s.ntp_auth_hits;
     o->ntp_interleaved_hits = s.ntp_interleaved_hits;
     /* The interleaved-mode timestamps live with the server (ntp_serve.c). */
-    o->ntp_timestamps = ntp_tsmap_count(&n->serve.tsmap);
-    o->ntp_span_seconds = (uint64_t)ntp_tsmap_span(&n->serve.tsmap);
+    o->ntp_timestamps = ntp_tsmap_count(&c->serve->tsmap);
+    o->ntp_span_seconds = (uint64_t)ntp_tsmap_span(&c->serve->tsmap);
     o->ntp_daemon_rx_timestamps = s.ntp_rx_ts[CLOG_TS_DAEMON];
     o->ntp_daemon_tx_timestamps = s.ntp_tx_ts[CLOG_TS_DAEMON];
     o->ntp_kernel_rx_timestamps = s.ntp_rx_ts[CLOG_TS_KERNEL];
@@ -66,12 +66,12 @@ static void client_record(const struct clientlog_report *r, struct cmdmon_client
 
 /* CLIENT_ACCESSES_BY_INDEX3 (spec 6.9): examine slots from first_index until
  * the wanted number of records (at most 8) is found. */
-void cmdmon_h_clients(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                      struct cmdmon_reply *rpy)
+void cmdmon_h_clients(struct cmdmon_server *c, const struct cmdmon_request *req,
+                      const struct timespec *now, struct cmdmon_reply *rpy)
 {
     const struct cmdmon_req_clients *q = &req->u.clients;
     struct cmdmon_client_accesses *o = &rpy->u.client_accesses;
-    int n_indices = clientlog_n_indices(n->clientlog);
+    int n_indices = clientlog_n_indices(c->clientlog);
     uint32_t want =
         q->n_clients < CMDMON_MAX_CLIENT_RECORDS ? q->n_clients : CMDMON_MAX_CLIENT_RECORDS;
     uint32_t i, j = 0;
@@ -83,7 +83,7 @@ void cmdmon_h_clients(struct node *n, const struct cmdmon_request *req, const st
     rpy->reply = CMDMON_RPY_CLIENT_ACCESSES_BY_INDEX3;
     for (i = q->first_index; i < (uint32_t)n_indices && j < want; i++) {
         struct clientlog_report r;
-        if (clientlog_report_index(n->clientlog, i, q->reset != 0, q->min_hits, now, &r))
+        if (clientlog_report_index(c->clientlog, i, q->reset != 0, q->min_hits, now, &r))
             client_record(&r, &o->clients[j++]);
     }
     o->n_indices = (uint32_t)n_indices;
@@ -92,16 +92,16 @@ void cmdmon_h_clients(struct node *n, const struct cmdmon_request *req, const st
 }
 
 /* ALLOW ... CMDDENYALL: change the NTP or command access table (spec 7.16). */
-void cmdmon_h_allow_deny(struct node *n, const struct cmdmon_request *req,
+void cmdmon_h_allow_deny(struct cmdmon_server *c, const struct cmdmon_request *req,
                          const struct timespec *now, struct cmdmon_reply *rpy)
 {
-    uint16_t c = req->command;
-    int cmd = c >= CMDMON_REQ_CMDALLOW;
-    int allow = c == CMDMON_REQ_ALLOW || c == CMDMON_REQ_ALLOWALL || c == CMDMON_REQ_CMDALLOW ||
-                c == CMDMON_REQ_CMDALLOWALL;
-    int all = c == CMDMON_REQ_ALLOWALL || c == CMDMON_REQ_DENYALL || c == CMDMON_REQ_CMDALLOWALL ||
-              c == CMDMON_REQ_CMDDENYALL;
-    struct access_table **t = cmd ? &n->cmd.access : &n->serve.access;
+    uint16_t code = req->command;
+    int cmd = code >= CMDMON_REQ_CMDALLOW;
+    int allow = code == CMDMON_REQ_ALLOW || code == CMDMON_REQ_ALLOWALL ||
+                code == CMDMON_REQ_CMDALLOW || code == CMDMON_REQ_CMDALLOWALL;
+    int all = code == CMDMON_REQ_ALLOWALL || code == CMDMON_REQ_DENYALL ||
+              code == CMDMON_REQ_CMDALLOWALL || code == CMDMON_REQ_CMDDENYALL;
+    struct access_table **t = cmd ? &c->access : &c->serve->access;
     struct ip_addr ip;
 
     (void)now;
@@ -114,14 +114,14 @@ void cmdmon_h_allow_deny(struct node *n, const struct cmdmon_request *req,
         return;
     }
     if (!cmd)
-        serve_access_changed(n);
+        serve_access_changed(c->serve);
 }
 
-void cmdmon_h_accheck(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                      struct cmdmon_reply *rpy)
+void cmdmon_h_accheck(struct cmdmon_server *c, const struct cmdmon_request *req,
+                      const struct timespec *now, struct cmdmon_reply *rpy)
 {
     const struct access_table *t =
-        req->command == CMDMON_REQ_CMDACCHECK ? n->cmd.access : n->serve.access;
+        req->command == CMDMON_REQ_CMDACCHECK ? c->access : c->serve->access;
     struct ip_addr ip;
 
     (void)now;
@@ -130,14 +130,15 @@ void cmdmon_h_accheck(struct node *n, const struct cmdmon_request *req, const st
                                                                        : CMDMON_STT_ACCESSDENIED;
 }
 
-static int manual(struct node *n, const struct cmdmon_request *req, struct cmdmon_reply *rpy)
+static int manual(struct cmdmon_server *c, const struct cmdmon_request *req,
+                  struct cmdmon_reply *rpy)
 {
     switch (req->command) {
     case CMDMON_REQ_MANUAL:
         if (req->u.option.option < 0 || req->u.option.option > 2)
             return CMDMON_STT_INVALID;
         if (req->u.option.option != 2)
-            n->cmd.rt.manual_enabled = req->u.option.option;
+            c->rt.manual_enabled = req->u.option.option;
         return CMDMON_STT_SUCCESS;
     case CMDMON_REQ_MANUAL_LIST:
         rpy->reply = CMDMON_RPY_MANUAL_LIST2; /* no samples are kept yet */
@@ -145,103 +146,66 @@ static int manual(struct node *n, const struct cmdmon_request *req, struct cmdmo
     case CMDMON_REQ_MANUAL_DELETE:
         return CMDMON_STT_BADSAMPLE;
     default: /* SETTIME: no engine to take the sample */
-        return n->cmd.rt.manual_enabled ? CMDMON_STT_FAILED : CMDMON_STT_NOTENABLED;
+        return c->rt.manual_enabled ? CMDMON_STT_FAILED : CMDMON_STT_NOTENABLED;
     }
 }
 
-static int smoothing(struct node *n, const struct cmdmon_request *req, struct cmdmon_reply *rpy)
+static int smoothing(struct cmdmon_server *c, const struct cmdmon_request *req,
+                     struct cmdmon_reply *rpy)
 {
-    if (!(n->cfg->smooth_max_freq > 0.0))
+    if (!(c->cfg->smooth_max_freq > 0.0))
         return CMDMON_STT_NOTENABLED;
     if (req->command == CMDMON_REQ_SMOOTHTIME)
         return req->u.option.option == 0 || req->u.option.option == 1 ? CMDMON_STT_SUCCESS
                                                                       : CMDMON_STT_INVALID;
     /* Enabled but not yet active: nothing has been smoothed. */
     rpy->reply = CMDMON_RPY_SMOOTHING;
-    rpy->u.smoothing.flags = n->cfg->smooth_leap_only ? 0x2 : 0;
+    rpy->u.smoothing.flags = c->cfg->smooth_leap_only ? 0x2 : 0;
     return CMDMON_STT_SUCCESS;
 }
 
-void cmdmon_h_manual(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                     struct cmdmon_reply *rpy)
+void cmdmon_h_manual(struct cmdmon_server *c, const struct cmdmon_request *req,
+                     const struct timespec *now, struct cmdmon_reply *rpy)
 {
     (void)now;
-    rpy->status = (uint16_t)manual(n, req, rpy);
+    rpy->status = (uint16_t)manual(c, req, rpy);
 }
 
-void cmdmon_h_smoothing(struct node *n, const struct cmdmon_request *req,
+void cmdmon_h_smoothing(struct cmdmon_server *c, const struct cmdmon_request *req,
                         const struct timespec *now, struct cmdmon_reply *rpy)
 {
     (void)now;
-    rpy->status = (uint16_t)smoothing(n, req, rpy);
+    rpy->status = (uint16_t)smoothing(c, req, rpy);
 }
 
 /* RTCREPORT, TRIMRTC, WRITERTC: no RTC is driven. */
-void cmdmon_h_no_rtc(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                     struct cmdmon_reply *rpy)
+void cmdmon_h_no_rtc(struct cmdmon_server *c, const struct cmdmon_request *req,
+                     const struct timespec *now, struct cmdmon_reply *rpy)
 {
-    (void)n;
+    (void)c;
     (void)req;
     (void)now;
     rpy->status = CMDMON_STT_NORTC;
 }
 
-void cmdmon_h_shutdown(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                       struct cmdmon_reply *rpy)
-{
-    (void)req;
-    (void)now;
-    (void)rpy;
-    /* chronyd answers first, then exits (spec 7.17). */
-    n->quit_requested = 1;
-}
-
-void cmdmon_h_cyclelogs(struct node *n, const struct cmdmon_request *req,
-                        const struct timespec *now, struct cmdmon_reply *rpy)
-{
-    (void)req;
-    (void)now;
-    (void)rpy;
-    logfiles_cycle(&n->logs);
-}
-
-void cmdmon_h_rekey(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                    struct cmdmon_reply *rpy)
-{
-    (void)req;
-    (void)now;
-    (void)rpy;
-    keyfile_load(n);
-}
-
-void cmdmon_h_dump(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                   struct cmdmon_reply *rpy)
-{
-    (void)req;
-    (void)now;
-    (void)rpy;
-    sources_dump_save_all(n);
-}
-
 /* RESELECTDISTANCE, MODIFY_MAKESTEP: answered 200 OK without an effect yet (a known
  * defect, see doc/STATUS.md). */
-void cmdmon_h_accepted(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                       struct cmdmon_reply *rpy)
+void cmdmon_h_accepted(struct cmdmon_server *c, const struct cmdmon_request *req,
+                       const struct timespec *now, struct cmdmon_reply *rpy)
 {
-    (void)n;
+    (void)c;
     (void)req;
     (void)now;
     (void)rpy;
 }
 
-void cmdmon_execute(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                    struct cmdmon_reply *rpy)
+void cmdmon_execute(struct cmdmon_server *c, const struct cmdmon_request *req,
+                    const struct timespec *now, struct cmdmon_reply *rpy)
 {
-    const struct cmdmon_server *c = &n->cmd;
 
     for (size_t i = 0; i < c->n_commands; i++) {
         if (c->commands[i].command == req->command) {
-            c->commands[i].handle(n, req, now, rpy);
+            c->commands[i].handle(c->node, req, now, rpy);
             return;
         }
     }

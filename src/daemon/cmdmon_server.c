@@ -1,8 +1,11 @@
 /* The command server's sockets and the processing order of spec cmdmon.md
  * section 3.3; the command handlers are in cmdmon_handlers.c. */
-#include "daemon/node_internal.h"
+#include "daemon/cmdmon_server.h"
 
+#include "core/access.h"
+#include "core/clientlog.h"
 #include "daemon/config.h"
+#include "lib/rng.h"
 #include "lib/mem.h"
 
 #include <stdio.h>
@@ -27,30 +30,27 @@ static void clientlog_params_from_config(const struct config *cfg, struct client
     }
 }
 
-void cmdmon_server_init(struct node *n)
+void cmdmon_server_init(struct cmdmon_server *c, struct rng *rng)
 {
-    struct cmdmon_server *c = &n->cmd;
     struct clientlog_params p;
-    uint64_t seed = rng_u64(&n->rng);
+    uint64_t seed = rng_u64(rng);
 
-    memset(c, 0, sizeof(*c));
     c->unix_sock = c->udp_socks[0] = c->udp_socks[1] = -1;
-    c->rt.manual_enabled = n->cfg->manual;
-    clientlog_params_from_config(n->cfg, &p);
-    n->clientlog = clientlog_new(&p, seed);
-    if (!n->clientlog) {
+    c->rt.manual_enabled = c->cfg->manual;
+    clientlog_params_from_config(c->cfg, &p);
+    c->clientlog = clientlog_new(&p, seed);
+    if (!c->clientlog) {
         /* Refused combination; keep an inactive log so the node stays usable
          * and let cmdmon_server_start report the error. */
         c->bad_config = 1;
         memset(p.limits, 0, sizeof(p.limits));
-        n->clientlog = clientlog_new(&p, seed);
+        c->clientlog = clientlog_new(&p, seed);
     }
 }
 
-static void close_sockets(struct node *n)
+static void close_sockets(struct cmdmon_server *c)
 {
-    struct cmdmon_server *c = &n->cmd;
-    const struct env_net *net = &n->env->net;
+    const struct env_net *net = &c->env->net;
 
     if (c->unix_sock >= 0)
         net->close(net->ctx, c->unix_sock);
@@ -62,22 +62,22 @@ static void close_sockets(struct node *n)
     }
     if (c->unix_path) {
         /* chronyd removes its socket file at exit (spec 1.2). */
-        n->env->files.remove(n->env->files.ctx, c->unix_path);
+        c->env->files.remove(c->env->files.ctx, c->unix_path);
         free(c->unix_path);
         c->unix_path = NULL;
     }
 }
 
-void cmdmon_server_fini(struct node *n)
+void cmdmon_server_fini(struct cmdmon_server *c)
 {
-    close_sockets(n);
-    access_free(n->cmd.access);
-    n->cmd.access = NULL;
-    clientlog_free(n->clientlog);
-    n->clientlog = NULL;
+    close_sockets(c);
+    access_free(c->access);
+    c->access = NULL;
+    clientlog_free(c->clientlog);
+    c->clientlog = NULL;
 }
 
-static int open_udp(struct node *n, enum ip_family fam, const struct ip_addr *bind)
+static int open_udp(struct cmdmon_server *c, enum ip_family fam, const struct ip_addr *bind)
 {
     struct net_addr local;
     char buf[IP_ADDR_STRLEN];
@@ -90,13 +90,13 @@ static int open_udp(struct node *n, enum ip_family fam, const struct ip_addr *bi
         ip_addr_from_v4(&local.ip, 0x7f000001u);
     else
         ip_addr_parse(&local.ip, "::1");
-    local.port = (uint16_t)n->cfg->cmdport;
-    s = n->env->net.udp_open(n->env->net.ctx, &local, NETF_SERVER | NETF_REUSE, &e);
+    local.port = (uint16_t)c->cfg->cmdport;
+    s = c->env->net.udp_open(c->env->net.ctx, &local, NETF_SERVER | NETF_REUSE, &e);
     if (s < 0)
-        LOG_ERR(n->env->log,
+        LOG_ERR(c->env->log,
                 fam == IPF_INET6 ? "Could not open command socket on [%s]:%d"
                                  : "Could not open command socket on %s:%d",
-                ip_addr_format(&local.ip, buf, sizeof(buf)), n->cfg->cmdport);
+                ip_addr_format(&local.ip, buf, sizeof(buf)), c->cfg->cmdport);
     return s;
 }
 
@@ -113,61 +113,60 @@ static void dir_of(const char *path, char *dir, size_t len)
     snprintf(dir, len, "%.*s", (int)n, path);
 }
 
-static void open_unix(struct node *n)
+static void open_unix(struct cmdmon_server *c)
 {
-    const char *path = n->cfg->bindcmd_path;
+    const char *path = c->cfg->bindcmd_path;
     char dir[256], why[256];
     int e = 0;
 
     dir_of(path, dir, sizeof(dir));
     why[0] = '\0';
     /* The directory is the access control of the socket (spec 1.2). */
-    if (n->env->files.prepare_dir(n->env->files.ctx, dir, 0770, why, sizeof(why)) != 0) {
+    if (c->env->files.prepare_dir(c->env->files.ctx, dir, 0770, why, sizeof(why)) != 0) {
         if (why[0])
-            LOG_ERR(n->env->log, "%s", why);
-        LOG_ERR(n->env->log, "Disabled command socket %s", path);
+            LOG_ERR(c->env->log, "%s", why);
+        LOG_ERR(c->env->log, "Disabled command socket %s", path);
         return;
     }
-    n->cmd.unix_sock = n->env->net.unix_open(n->env->net.ctx, path, &e);
-    if (n->cmd.unix_sock < 0) {
-        LOG_ERR(n->env->log, "Could not open command socket on %s", path);
+    c->unix_sock = c->env->net.unix_open(c->env->net.ctx, path, &e);
+    if (c->unix_sock < 0) {
+        LOG_ERR(c->env->log, "Could not open command socket on %s", path);
         return;
     }
-    n->cmd.unix_path = xstrdup(path);
+    c->unix_path = xstrdup(path);
 }
 
-int cmdmon_server_start(struct node *n, const struct timespec *now, char *err, size_t errlen)
+int cmdmon_server_start(struct cmdmon_server *c, char *err, size_t errlen)
 {
-    const struct config *cfg = n->cfg;
+    const struct config *cfg = c->cfg;
     char why[256];
 
-    n->cmd.start_time = *now;
-    if (n->cmd.bad_config) {
+    if (c->bad_config) {
         snprintf(err, errlen, "Rate limiting cannot be enabled with noclientlog");
         return -1;
     }
-    n->cmd.access = config_build_access(cfg->cmd_rules, cfg->n_cmd_rules, why, sizeof(why));
-    if (!n->cmd.access) {
+    c->access = config_build_access(cfg->cmd_rules, cfg->n_cmd_rules, why, sizeof(why));
+    if (!c->access) {
         snprintf(err, errlen, "%s", why);
         return -1;
     }
     /* As chrony, the Unix socket can wait until privileges are dropped so that
      * its file belongs to the run-as user (cmdmon_server_open_unix). */
-    if (!n->opts.defer_unix_socket)
-        cmdmon_server_open_unix(n);
+    if (!c->defer_unix_socket)
+        cmdmon_server_open_unix(c);
     if (cfg->cmdport > 0) {
-        if (n->opts.family != 6)
-            n->cmd.udp_socks[0] = open_udp(n, IPF_INET4, &cfg->bindcmd_addr4);
-        if (n->opts.family != 4)
-            n->cmd.udp_socks[1] = open_udp(n, IPF_INET6, &cfg->bindcmd_addr6);
+        if (c->family != 6)
+            c->udp_socks[0] = open_udp(c, IPF_INET4, &cfg->bindcmd_addr4);
+        if (c->family != 4)
+            c->udp_socks[1] = open_udp(c, IPF_INET6, &cfg->bindcmd_addr6);
     }
     return 0;
 }
 
-void cmdmon_server_open_unix(struct node *n)
+void cmdmon_server_open_unix(struct cmdmon_server *c)
 {
-    if (n->cmd.unix_sock < 0 && n->cfg->bindcmd_path && n->cfg->bindcmd_path[0])
-        open_unix(n);
+    if (c->unix_sock < 0 && c->cfg->bindcmd_path && c->cfg->bindcmd_path[0])
+        open_unix(c);
 }
 
 int cmdmon_server_is_open(unsigned open_commands, uint16_t command)
@@ -210,16 +209,18 @@ static int is_localhost(const struct ip_addr *ip)
 
 /* Spec 3.3 step 4: count the request and apply `cmdratelimit` (never to
  * localhost or the Unix socket). Returns 1 if the request must be dropped. */
-static int account(struct node *n, const struct cmdmon_origin *from, const struct timespec *now)
+static int account(struct cmdmon_server *c, const struct cmdmon_origin *from,
+                   const struct timespec *now)
 {
     int idx, local = from->unix_socket || is_localhost(&from->ip);
 
-    idx = clientlog_log_access(n->clientlog, CLOG_CMD, from->unix_socket ? NULL : &from->ip, now);
-    return !local && idx >= 0 && clientlog_limit_rate(n->clientlog, CLOG_CMD, idx);
+    idx = clientlog_log_access(c->clientlog, CLOG_CMD, from->unix_socket ? NULL : &from->ip, now);
+    return !local && idx >= 0 && clientlog_limit_rate(c->clientlog, CLOG_CMD, idx);
 }
 
-size_t cmdmon_server_process(struct node *n, const struct cmdmon_origin *from, const uint8_t *buf,
-                             size_t len, const struct timespec *now, uint8_t *out, size_t cap)
+size_t cmdmon_server_process(struct cmdmon_server *c, const struct cmdmon_origin *from,
+                             const uint8_t *buf, size_t len, const struct timespec *now,
+                             uint8_t *out, size_t cap)
 {
     struct cmdmon_request req;
     struct cmdmon_reply rpy;
@@ -227,7 +228,7 @@ size_t cmdmon_server_process(struct node *n, const struct cmdmon_origin *from, c
 
     /* Step 1: UDP sources other than localhost need the command ACL. */
     if (!from->unix_socket && !is_localhost(&from->ip) &&
-        !(n->cmd.access && access_check(n->cmd.access, &from->ip)))
+        !(c->access && access_check(c->access, &from->ip)))
         return 0;
     /* Steps 2, 3 (size and header) come before the accounting; the decoder also
      * runs the version, command and length checks (steps 6-8), whose error
@@ -236,50 +237,50 @@ size_t cmdmon_server_process(struct node *n, const struct cmdmon_origin *from, c
     v = cmdmon_decode_request(buf, len, &req, 1);
     if (v == CMDMON_DROP_SIZE || v == CMDMON_DROP_HEADER)
         return 0;
-    if (account(n, from, now) || v == CMDMON_DROP_VERSION)
+    if (account(c, from, now) || v == CMDMON_DROP_VERSION)
         return 0;
     if (v != CMDMON_OK) {
         int st = cmdmon_verdict_status(v);
         if (st < 0)
             return 0;
         cmdmon_reply_init(&rpy, &req, (uint16_t)st);
-    } else if (!from->unix_socket && !cmdmon_server_is_open(n->cfg->open_commands, req.command)) {
+    } else if (!from->unix_socket && !cmdmon_server_is_open(c->cfg->open_commands, req.command)) {
         cmdmon_reply_init(&rpy, &req, CMDMON_STT_UNAUTH); /* step 9 */
     } else {
         cmdmon_reply_init(&rpy, &req, CMDMON_STT_SUCCESS);
-        cmdmon_execute(n, &req, now, &rpy); /* step 10 */
+        cmdmon_execute(c, &req, now, &rpy); /* step 10 */
     }
     /* Step 11: the encoder refuses a reply longer than the request. */
     return cmdmon_encode_reply(&rpy, out, cap, len);
 }
 
-int cmdmon_server_on_datagram(struct node *n, const struct net_rx *rx, const struct timespec *now)
+int cmdmon_server_on_datagram(struct cmdmon_server *c, const struct net_rx *rx,
+                              const struct timespec *now)
 {
     uint8_t reply[CMDMON_MAX_RPY_LEN];
     struct cmdmon_origin from;
     size_t len;
 
     memset(&from, 0, sizeof(from));
-    if (rx->sock >= 0 && rx->sock == n->cmd.unix_sock) {
+    if (rx->sock >= 0 && rx->sock == c->unix_sock) {
         from.unix_socket = 1;
         /* An unbound client cannot be answered (spec 1.2, 3.3 step 1). */
         if (!rx->remote.path[0]) {
-            n->cmd.dropped++;
+            c->dropped++;
             return 1;
         }
-    } else if (rx->sock >= 0 &&
-               (rx->sock == n->cmd.udp_socks[0] || rx->sock == n->cmd.udp_socks[1])) {
+    } else if (rx->sock >= 0 && (rx->sock == c->udp_socks[0] || rx->sock == c->udp_socks[1])) {
         from.ip = rx->remote.ip;
     } else {
         return 0;
     }
-    len = cmdmon_server_process(n, &from, rx->data, rx->len, now, reply, sizeof(reply));
+    len = cmdmon_server_process(c, &from, rx->data, rx->len, now, reply, sizeof(reply));
     if (!len) {
-        n->cmd.dropped++;
+        c->dropped++;
         return 1;
     }
-    if (n->env->net.send(n->env->net.ctx, rx->sock, &rx->remote,
+    if (c->env->net.send(c->env->net.ctx, rx->sock, &rx->remote,
                          from.unix_socket ? NULL : &rx->local, reply, len) < 0)
-        n->cmd.send_errors++;
+        c->send_errors++;
     return 1;
 }

@@ -11,8 +11,12 @@
 #include <stdint.h>
 #include <time.h>
 
-struct node;
 struct access_table;
+struct clientlog;
+struct config;
+struct node;
+struct ntp_serve;
+struct rng;
 
 /* A command's handler: answers a decoded, permitted request by filling rpy (status, reply
  * code and body; rpy comes zeroed with status CMDMON_STT_SUCCESS). */
@@ -31,16 +35,23 @@ struct cmdmon_runtime {
 };
 
 struct cmdmon_server {
-    int unix_sock;                         /* -1 if disabled */
-    int udp_socks[2];                      /* IPv4, IPv6; -1 if closed */
-    char *unix_path;                       /* socket file to remove at exit */
-    struct access_table *access;           /* cmdallow / cmddeny */
+    /* What it uses of the others (not owned), set by node_new before cmdmon_server_init. */
+    const struct config *cfg;
+    const struct env *env;
+    struct ntp_serve *serve;     /* serverstats, the NTP server's allow/deny */
+    struct node *node;           /* handed to the command table's handlers, opaque here */
+    int family;                  /* chronyd -4/-6: 4 or 6, 0 for both */
+    int defer_unix_socket;       /* the Unix socket waits for cmdmon_server_open_unix */
+    struct clientlog *clientlog; /* owned: per-client accounting (NTP, commands), serverstats */
+    int unix_sock;               /* -1 if disabled */
+    int udp_socks[2];            /* IPv4, IPv6; -1 if closed */
+    char *unix_path;             /* socket file to remove at exit */
+    struct access_table *access; /* cmdallow / cmddeny */
     const struct cmdmon_command *commands; /* the command table; a missing command is INVALID */
     size_t n_commands;
     struct cmdmon_runtime rt;
-    int bad_config;             /* rate limiting requested with noclientlog */
-    struct timespec start_time; /* node start: when a `local` reference activates */
-    uint64_t dropped;           /* requests silently dropped (any reason) */
+    int bad_config;   /* rate limiting requested with noclientlog */
+    uint64_t dropped; /* requests silently dropped (any reason) */
     uint64_t send_errors;
 };
 
@@ -50,63 +61,58 @@ struct cmdmon_origin {
     struct ip_addr ip; /* UDP source */
 };
 
-/* Set up the command server and the node's client log (called by node_new). */
-void cmdmon_server_init(struct node *n);
+/* Set up the command server and its client log, seeded from rng (node_new). */
+void cmdmon_server_init(struct cmdmon_server *c, struct rng *rng);
 /* Close sockets, remove the socket file, free the client log (node_free). */
-void cmdmon_server_fini(struct node *n);
+void cmdmon_server_fini(struct cmdmon_server *c);
 /* Open the sockets (node_start). Returns 0, or -1 with a fatal message in err. */
-int cmdmon_server_start(struct node *n, const struct timespec *now, char *err, size_t errlen);
-/* Open the Unix command socket now (when node_opts.defer_unix_socket delayed it). */
-void cmdmon_server_open_unix(struct node *n);
+int cmdmon_server_start(struct cmdmon_server *c, char *err, size_t errlen);
+/* Open the Unix command socket now (when defer_unix_socket delayed it). */
+void cmdmon_server_open_unix(struct cmdmon_server *c);
 /* 1 if rx arrived on a command socket (and was handled). */
-int cmdmon_server_on_datagram(struct node *n, const struct net_rx *rx, const struct timespec *now);
+int cmdmon_server_on_datagram(struct cmdmon_server *c, const struct net_rx *rx,
+                              const struct timespec *now);
 
 /* The processing of one request (spec 3.3 steps 2-11) without the socket:
  * writes the reply into out and returns its length, 0 = send nothing. The
  * reply is never longer than the request. */
-size_t cmdmon_server_process(struct node *n, const struct cmdmon_origin *from, const uint8_t *buf,
-                             size_t len, const struct timespec *now, uint8_t *out, size_t cap);
+size_t cmdmon_server_process(struct cmdmon_server *c, const struct cmdmon_origin *from,
+                             const uint8_t *buf, size_t len, const struct timespec *now,
+                             uint8_t *out, size_t cap);
 
 /* 1 if the command may be served over UDP with the configured `opencommands`. */
 int cmdmon_server_is_open(unsigned open_commands, uint16_t command);
 
 /* cmdmon_handlers.c: execute a decoded, permitted request into rpy through the command
  * table. */
-void cmdmon_execute(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                    struct cmdmon_reply *rpy);
+void cmdmon_execute(struct cmdmon_server *c, const struct cmdmon_request *req,
+                    const struct timespec *now, struct cmdmon_reply *rpy);
 
-/* The command server's own handlers (cmdmon_handlers.c). */
+/* The command server's own handlers (cmdmon_handlers.c); the command table calls them
+ * through small wrappers that pass the node's command server. */
 /* SERVER_STATS */
-void cmdmon_h_server_stats(struct node *n, const struct cmdmon_request *req,
+void cmdmon_h_server_stats(struct cmdmon_server *c, const struct cmdmon_request *req,
                            const struct timespec *now, struct cmdmon_reply *rpy);
 /* CLIENT_ACCESSES_BY_INDEX3 */
-void cmdmon_h_clients(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                      struct cmdmon_reply *rpy);
+void cmdmon_h_clients(struct cmdmon_server *c, const struct cmdmon_request *req,
+                      const struct timespec *now, struct cmdmon_reply *rpy);
 /* ALLOW, ALLOWALL, DENY, DENYALL and the CMD* variants */
-void cmdmon_h_allow_deny(struct node *n, const struct cmdmon_request *req,
+void cmdmon_h_allow_deny(struct cmdmon_server *c, const struct cmdmon_request *req,
                          const struct timespec *now, struct cmdmon_reply *rpy);
 /* ACCHECK, CMDACCHECK */
-void cmdmon_h_accheck(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                      struct cmdmon_reply *rpy);
+void cmdmon_h_accheck(struct cmdmon_server *c, const struct cmdmon_request *req,
+                      const struct timespec *now, struct cmdmon_reply *rpy);
 /* MANUAL, MANUAL_LIST, MANUAL_DELETE, SETTIME */
-void cmdmon_h_manual(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                     struct cmdmon_reply *rpy);
+void cmdmon_h_manual(struct cmdmon_server *c, const struct cmdmon_request *req,
+                     const struct timespec *now, struct cmdmon_reply *rpy);
 /* SMOOTHING, SMOOTHTIME */
-void cmdmon_h_smoothing(struct node *n, const struct cmdmon_request *req,
+void cmdmon_h_smoothing(struct cmdmon_server *c, const struct cmdmon_request *req,
                         const struct timespec *now, struct cmdmon_reply *rpy);
 /* RTCREPORT, TRIMRTC, WRITERTC */
-void cmdmon_h_no_rtc(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                     struct cmdmon_reply *rpy);
-void cmdmon_h_shutdown(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                       struct cmdmon_reply *rpy);
-void cmdmon_h_cyclelogs(struct node *n, const struct cmdmon_request *req,
-                        const struct timespec *now, struct cmdmon_reply *rpy);
-void cmdmon_h_rekey(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                    struct cmdmon_reply *rpy);
-void cmdmon_h_dump(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                   struct cmdmon_reply *rpy);
+void cmdmon_h_no_rtc(struct cmdmon_server *c, const struct cmdmon_request *req,
+                     const struct timespec *now, struct cmdmon_reply *rpy);
 /* RESELECTDISTANCE, MODIFY_MAKESTEP: 200 OK without an effect yet */
-void cmdmon_h_accepted(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                       struct cmdmon_reply *rpy);
+void cmdmon_h_accepted(struct cmdmon_server *c, const struct cmdmon_request *req,
+                       const struct timespec *now, struct cmdmon_reply *rpy);
 
 #endif

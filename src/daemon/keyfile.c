@@ -2,29 +2,28 @@
  * them and before privileges are dropped, and again by chronyc rekey. */
 #include "daemon/keyfile.h"
 
-#include "daemon/config.h"
-#include "daemon/node_internal.h"
+#include "core/keys.h"
+#include "daemon/env.h"
 #include "lib/mem.h"
 
 #include <stdlib.h>
 
-void keyfile_load(struct node *n)
+void keyfile_load(struct keys *keys, const char *path, const struct env *env)
 {
-    const char *path = n->cfg->keyfile;
     size_t len = 0;
     char *text;
 
     if (!path) {
-        keys_clear(&n->keys);
+        keys_clear(keys);
         return;
     }
-    text = n->env->files.read_all(n->env->files.ctx, path, &len);
+    text = env->files.read_all(env->files.ctx, path, &len);
     if (!text) {
-        LOG_WARN(n->env->log, "Could not open keyfile %s", path);
-        keys_clear(&n->keys);
+        LOG_WARN(env->log, "Could not open keyfile %s", path);
+        keys_clear(keys);
         return;
     }
-    keys_load(&n->keys, text, len, path, n->env->log);
+    keys_load(keys, text, len, path, env->log);
     mem_wipe(text, len);
     free(text);
 }

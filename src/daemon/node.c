@@ -9,6 +9,61 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What each component uses of the others: set once, here. */
+static void wire_reference(struct node *n)
+{
+    struct reference *r = &n->ref;
+
+    r->cfg = n->cfg;
+    r->env = n->env;
+    r->sched = &n->sched;
+    r->engine = &n->engine;
+    r->logs = &n->logs;
+}
+
+static void wire_serve(struct node *n)
+{
+    struct ntp_serve *s = &n->serve;
+
+    s->cfg = n->cfg;
+    s->env = n->env;
+    s->sched = &n->sched;
+    s->ref = &n->ref;
+    s->keys = &n->keys;
+    s->clientlog = n->cmd.clientlog;
+    s->family = n->opts.family;
+}
+
+static void wire_cmdmon(struct node *n)
+{
+    struct cmdmon_server *c = &n->cmd;
+
+    c->cfg = n->cfg;
+    c->env = n->env;
+    c->serve = &n->serve;
+    c->node = n;
+    c->family = n->opts.family;
+    c->defer_unix_socket = n->opts.defer_unix_socket;
+}
+
+static void wire_sources(struct node *n)
+{
+    struct sources *ss = &n->srcs;
+
+    ss->cfg = n->cfg;
+    ss->env = n->env;
+    ss->sched = &n->sched;
+    ss->engine = &n->engine;
+    ss->ref = &n->ref;
+    ss->serve = &n->serve;
+    ss->logs = &n->logs;
+    ss->keys = &n->keys;
+    ss->status = &n->status;
+    ss->family = n->opts.family;
+    ss->quit_mode = n->opts.quit_mode;
+    ss->reload_dumps = n->opts.reload_dumps;
+}
+
 struct node *node_new(const struct config *cfg, const struct env *env, const struct node_opts *opts)
 {
     struct node *n = xcalloc(1, sizeof(*n));
@@ -20,16 +75,20 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     rng_seed(&n->rng, seed);
     sched_init(&n->sched);
     n->serve.socks[0] = n->serve.socks[1] = -1;
-    cmdmon_server_init(n);
+    wire_cmdmon(n);
+    cmdmon_server_init(&n->cmd, &n->rng);
     node_install_commands(n);
+    wire_serve(n);
+    wire_reference(n);
     {
         struct timespec now;
         env->clock.read(env->clock.ctx, &now);
-        reference_init(n, &now);
+        reference_init(&n->ref, &n->rng, opts->quit_mode, opts->precision, &now);
     }
     /* Before the sources, which check their keys, and before privileges are dropped. */
-    keyfile_load(n);
-    sources_init(n);
+    keyfile_load(&n->keys, n->cfg->keyfile, n->env);
+    wire_sources(n);
+    sources_init(&n->srcs);
     return n;
 }
 
@@ -37,12 +96,12 @@ void node_free(struct node *n)
 {
     if (!n)
         return;
-    sources_fini(n);
+    sources_fini(&n->srcs);
     engine_fini(&n->engine);
-    reference_fini(n);
+    reference_fini(&n->ref);
     logfiles_fini(&n->logs);
-    serve_stop(n);
-    cmdmon_server_fini(n);
+    serve_stop(&n->serve);
+    cmdmon_server_fini(&n->cmd);
     sched_fini(&n->sched);
     keys_clear(&n->keys);
     free(n);
@@ -60,22 +119,22 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
 {
     struct engine_out out;
 
-    if (serve_start(n, err, errlen) < 0)
+    if (serve_start(&n->serve, err, errlen) < 0)
         return -1;
     logfiles_init(&n->logs, n->cfg, n->env);
     engine_set_log_mask(&n->engine, engine_log_mask(&n->logs));
-    sources_dump_prepare(n);
+    sources_dump_prepare(&n->srcs);
     engine_out_init(&out);
-    reference_start(n, now, &out);
-    sources_perform(n, &out, 0, now);
+    reference_start(&n->ref, now, &out);
+    sources_perform(&n->srcs, &out, 0, now);
     engine_out_fini(&out);
-    sources_start(n, now);
-    return cmdmon_server_start(n, now, err, errlen);
+    sources_start(&n->srcs, now);
+    return cmdmon_server_start(&n->cmd, err, errlen);
 }
 
 void node_start_unprivileged(struct node *n)
 {
-    cmdmon_server_open_unix(n);
+    cmdmon_server_open_unix(&n->cmd);
 }
 
 int node_next_timeout(void *node, struct timespec *when)
@@ -83,50 +142,50 @@ int node_next_timeout(void *node, struct timespec *when)
     struct node *n = node;
     if (!sched_next(&n->sched, when))
         return 0;
-    sources_expect_wake(n, when);
+    sources_expect_wake(&n->srcs, when);
     return 1;
 }
 
 void node_on_timer(void *node, const struct timespec *now)
 {
     struct node *n = node;
-    sources_on_wake(n, now);
+    sources_on_wake(&n->srcs, now);
     sched_run_due(&n->sched, now);
 }
 
 void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec *now)
 {
     struct node *n = node;
-    if (sources_on_datagram(n, rx, now))
+    if (sources_on_datagram(&n->srcs, rx, now))
         return;
-    if (!serve_on_datagram(n, rx, now))
-        cmdmon_server_on_datagram(n, rx, now);
+    if (!serve_on_datagram(&n->serve, rx, now))
+        cmdmon_server_on_datagram(&n->cmd, rx, now);
 }
 
 int node_quit_requested(void *node)
 {
-    return ((struct node *)node)->quit_requested;
+    return ((struct node *)node)->status.quit_requested;
 }
 
 int node_exit_status(const struct node *n)
 {
-    return n->exit_status;
+    return n->status.exit_status;
 }
 
 int node_quit_mode_done(const struct node *n)
 {
-    return n->quit_mode_done;
+    return n->status.quit_mode_done;
 }
 
 void node_stop(struct node *n, const struct timespec *now)
 {
-    sources_dump_save_at_exit(n, now);
-    reference_stop(n, now);
+    sources_dump_save_at_exit(&n->srcs, now);
+    reference_stop(&n->ref, now);
 }
 
 void node_get_served_ref(const struct node *n, const struct timespec *now,
                          struct ntp_server_ref *ref)
 {
     /* The discipline's reference: synchronised, `local`, or unsynchronised. */
-    reference_get_served(n, now, ref);
+    reference_get_served(&n->ref, now, ref);
 }

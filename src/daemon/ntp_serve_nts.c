@@ -1,10 +1,11 @@
 /* The NTS server side of the node (RFC 8915): the server keys that seal cookies, rotated
  * every `ntsrotate` seconds, and the platform's NTS-KE server they are handed to. The NTP
  * replies themselves are made in ntp_serve.c. */
-#include "daemon/node_internal.h"
+#include "daemon/ntp_serve.h"
 
 #include "crypto/siv.h"
 #include "daemon/config.h"
+#include "daemon/sched.h"
 #include "lib/mem.h"
 
 #include <stdio.h>
@@ -13,30 +14,29 @@
 /* AEADs the NTS-KE server may negotiate: those of `ntsaeads` this build supports. */
 #define MAX_AEADS 16
 
-static void new_key_random(struct node *n, uint8_t rnd[NTS_SERVER_KEY_RANDOM])
+static void new_key_random(struct ntp_serve *s, uint8_t rnd[NTS_SERVER_KEY_RANDOM])
 {
-    n->env->random.bytes(n->env->random.ctx, rnd, NTS_SERVER_KEY_RANDOM);
+    s->env->random.bytes(s->env->random.ctx, rnd, NTS_SERVER_KEY_RANDOM);
 }
 
-static void give_keys(struct node *n)
+static void give_keys(struct ntp_serve *s)
 {
-    if (n->serve.nts_ke_running && n->env->nts_ke_server.set_keys)
-        n->env->nts_ke_server.set_keys(n->env->nts_ke_server.ctx, &n->serve.nts_keys);
+    if (s->nts_ke_running && s->env->nts_ke_server.set_keys)
+        s->env->nts_ke_server.set_keys(s->env->nts_ke_server.ctx, &s->nts_keys);
 }
 
 static void on_rotate_timer(void *arg, const struct timespec *now)
 {
-    struct node *n = arg;
+    struct ntp_serve *s = arg;
     uint8_t rnd[NTS_SERVER_KEY_RANDOM];
 
     /* chrony rotates the key sealing new cookies and keeps the previous ones, so cookies
      * issued shortly before still open. */
-    new_key_random(n, rnd);
-    nts_server_keys_rotate(&n->serve.nts_keys, rnd);
+    new_key_random(s, rnd);
+    nts_server_keys_rotate(&s->nts_keys, rnd);
     mem_wipe(rnd, sizeof(rnd));
-    give_keys(n);
-    n->serve.nts_rotate_timer =
-        sched_add_after(&n->sched, now, n->cfg->nts_rotate, on_rotate_timer, n);
+    give_keys(s);
+    s->nts_rotate_timer = sched_add_after(s->sched, now, s->cfg->nts_rotate, on_rotate_timer, s);
 }
 
 static int filter_aeads(const struct config *cfg, int *out)
@@ -49,16 +49,16 @@ static int filter_aeads(const struct config *cfg, int *out)
     return k;
 }
 
-static void start_ke_server(struct node *n)
+static void start_ke_server(struct ntp_serve *s)
 {
-    const struct config *cfg = n->cfg;
-    const struct env_nts_ke_server *ke = &n->env->nts_ke_server;
+    const struct config *cfg = s->cfg;
+    const struct env_nts_ke_server *ke = &s->env->nts_ke_server;
     struct nts_ke_server_opts o;
     int aeads[MAX_AEADS];
     char err[256] = "";
 
     if (!ke->start) {
-        LOG_WARN(n->env->log, "NTS-KE server not available");
+        LOG_WARN(s->env->log, "NTS-KE server not available");
         return;
     }
     memset(&o, 0, sizeof(o));
@@ -68,23 +68,23 @@ static void start_ke_server(struct node *n)
     o.bind4 = cfg->bind_addr4;
     o.bind6 = cfg->bind_addr6;
     o.port = cfg->nts_port;
-    o.family = n->opts.family;
+    o.family = s->family;
     o.aeads = aeads;
     o.n_aeads = filter_aeads(cfg, aeads);
     o.ntp_server = cfg->nts_ntp_server;
     o.ntp_port = cfg->port;
     o.max_connections = cfg->nts_max_connections;
     if (ke->start(ke->ctx, &o, err, sizeof(err)) < 0) {
-        LOG_ERR(n->env->log, "Could not start NTS-KE server : %s", err[0] ? err : "unknown error");
+        LOG_ERR(s->env->log, "Could not start NTS-KE server : %s", err[0] ? err : "unknown error");
         return;
     }
-    n->serve.nts_ke_running = 1;
-    give_keys(n);
+    s->nts_ke_running = 1;
+    give_keys(s);
 }
 
-int serve_nts_start(struct node *n, char *err, size_t errlen)
+int serve_nts_start(struct ntp_serve *s, char *err, size_t errlen)
 {
-    const struct config *cfg = n->cfg;
+    const struct config *cfg = s->cfg;
     uint8_t rnd[NTS_SERVER_KEY_RANDOM];
     struct timespec now;
 
@@ -95,35 +95,34 @@ int serve_nts_start(struct node *n, char *err, size_t errlen)
         snprintf(err, errlen, "Uneven number of NTS certificates and keys");
         return -1;
     }
-    n->serve.nts_enabled = 1;
-    new_key_random(n, rnd);
-    nts_server_keys_init(&n->serve.nts_keys, rnd);
+    s->nts_enabled = 1;
+    new_key_random(s, rnd);
+    nts_server_keys_init(&s->nts_keys, rnd);
     mem_wipe(rnd, sizeof(rnd));
     if (cfg->nts_rotate > 0) {
-        n->env->clock.read(n->env->clock.ctx, &now);
-        n->serve.nts_rotate_timer =
-            sched_add_after(&n->sched, &now, cfg->nts_rotate, on_rotate_timer, n);
+        s->env->clock.read(s->env->clock.ctx, &now);
+        s->nts_rotate_timer = sched_add_after(s->sched, &now, cfg->nts_rotate, on_rotate_timer, s);
     }
     /* Not done: saving the keys to `ntsdumpdir` (chrony's ntskeys) for a restart. */
-    start_ke_server(n);
+    start_ke_server(s);
     return 0;
 }
 
-void serve_nts_stop(struct node *n)
+void serve_nts_stop(struct ntp_serve *s)
 {
-    if (n->serve.nts_ke_running && n->env->nts_ke_server.stop)
-        n->env->nts_ke_server.stop(n->env->nts_ke_server.ctx);
-    n->serve.nts_ke_running = 0;
-    sched_cancel(&n->sched, n->serve.nts_rotate_timer);
-    n->serve.nts_rotate_timer = 0;
-    n->serve.nts_enabled = 0;
-    mem_wipe(&n->serve.nts_keys, sizeof(n->serve.nts_keys));
+    if (s->nts_ke_running && s->env->nts_ke_server.stop)
+        s->env->nts_ke_server.stop(s->env->nts_ke_server.ctx);
+    s->nts_ke_running = 0;
+    sched_cancel(s->sched, s->nts_rotate_timer);
+    s->nts_rotate_timer = 0;
+    s->nts_enabled = 0;
+    mem_wipe(&s->nts_keys, sizeof(s->nts_keys));
 }
 
-void serve_nts_ke_stats(const struct node *n, uint64_t *accepted, uint64_t *dropped)
+void serve_nts_ke_stats(const struct ntp_serve *s, uint64_t *accepted, uint64_t *dropped)
 {
     *accepted = 0;
     *dropped = 0;
-    if (n->serve.nts_ke_running && n->env->nts_ke_server.get_stats)
-        n->env->nts_ke_server.get_stats(n->env->nts_ke_server.ctx, accepted, dropped);
+    if (s->nts_ke_running && s->env->nts_ke_server.get_stats)
+        s->env->nts_ke_server.get_stats(s->env->nts_ke_server.ctx, accepted, dropped);
 }

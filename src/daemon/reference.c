@@ -1,9 +1,12 @@
 /* The node's reference: the engine's configuration, its clock commands performed through
  * env->clock, the drift file and the clock's log messages (see reference.h). */
-#include "daemon/node_internal.h"
+#include "daemon/reference.h"
 
 #include "core/driftfile.h"
 #include "daemon/config.h"
+#include "daemon/env.h"
+#include "daemon/logfiles.h"
+#include "daemon/sched.h"
 #include "lib/ts.h"
 
 #include <math.h>
@@ -65,137 +68,135 @@ static int precision_to_log2(double precision)
     return (int)ceil(log2(precision));
 }
 
-void reference_init(struct node *n, const struct timespec *raw_now)
+void reference_init(struct reference *r, struct rng *rng, int quit_mode, double precision,
+                    const struct timespec *raw_now)
 {
     struct engine_config ec;
 
-    memset(&n->ref, 0, sizeof(n->ref));
     memset(&ec, 0, sizeof(ec));
-    config_to_clock(n->cfg, &ec.clock);
-    config_to_disc(n->cfg, &ec.disc);
-    config_to_select(n->cfg, &ec.select);
-    ec.mode = !n->opts.quit_mode       ? DISC_MODE_NORMAL
-              : n->opts.quit_mode == 1 ? DISC_MODE_UPDATE_ONCE
-                                       : DISC_MODE_PRINT_ONCE;
-    ec.precision_log2 = precision_to_log2(n->opts.precision);
-    ec.precision = n->opts.precision > 0.0 ? n->opts.precision : 1e-9;
-    ec.driver_freq_ppm = n->env->clock.get_freq(n->env->clock.ctx);
-    engine_init(&n->engine, &ec, &n->rng, raw_now);
+    config_to_clock(r->cfg, &ec.clock);
+    config_to_disc(r->cfg, &ec.disc);
+    config_to_select(r->cfg, &ec.select);
+    ec.mode = !quit_mode       ? DISC_MODE_NORMAL
+              : quit_mode == 1 ? DISC_MODE_UPDATE_ONCE
+                               : DISC_MODE_PRINT_ONCE;
+    ec.precision_log2 = precision_to_log2(precision);
+    ec.precision = precision > 0.0 ? precision : 1e-9;
+    ec.driver_freq_ppm = r->env->clock.get_freq(r->env->clock.ctx);
+    engine_init(r->engine, &ec, rng, raw_now);
 }
 
-void reference_write_drift(struct node *n, double freq_ppm, double skew_ppm)
+void reference_write_drift(struct reference *r, double freq_ppm, double skew_ppm)
 {
     char buf[128];
     int len;
 
-    if (!n->cfg->driftfile)
+    if (!r->cfg->driftfile)
         return;
     len = driftfile_format(buf, sizeof(buf), freq_ppm, skew_ppm);
     if (len < 0 || (size_t)len >= sizeof(buf))
         return;
-    if (n->env->files.write_atomic(n->env->files.ctx, n->cfg->driftfile, buf, (size_t)len) != 0)
-        LOG_WARN(n->env->log, "Could not replace %s", n->cfg->driftfile);
+    if (r->env->files.write_atomic(r->env->files.ctx, r->cfg->driftfile, buf, (size_t)len) != 0)
+        LOG_WARN(r->env->log, "Could not replace %s", r->cfg->driftfile);
 }
 
-static double drift_interval(const struct node *n)
+static double drift_interval(const struct reference *r)
 {
-    return n->cfg->driftfile_interval > 0 ? n->cfg->driftfile_interval : 3600.0;
+    return r->cfg->driftfile_interval > 0 ? r->cfg->driftfile_interval : 3600.0;
 }
 
 static void on_drift_timer(void *arg, const struct timespec *now)
 {
-    struct node *n = arg;
-    const struct discipline *d = engine_discipline(&n->engine);
+    struct reference *r = arg;
+    const struct discipline *d = engine_discipline(r->engine);
     double freq, skew;
 
     /* chrony rewrites the drift file on reference updates after driftfile
      * interval; this periodic save also covers long unsynchronised runs. */
-    n->ref.drift_timer = 0;
+    r->drift_timer = 0;
     if (d->synced) {
         disc_final_drift(d, &freq, &skew);
-        reference_write_drift(n, freq, skew);
+        reference_write_drift(r, freq, skew);
     }
-    n->ref.drift_timer = sched_add_after(&n->sched, now, drift_interval(n), on_drift_timer, n);
+    r->drift_timer = sched_add_after(r->sched, now, drift_interval(r), on_drift_timer, r);
 }
 
-void reference_start(struct node *n, const struct timespec *raw_now, struct engine_out *out)
+void reference_start(struct reference *r, const struct timespec *raw_now, struct engine_out *out)
 {
     char *text = NULL;
     size_t len = 0;
     double freq = 0.0, skew = 0.0;
     int ok = 0;
 
-    reference_leap_load(n);
-    if (n->cfg->driftfile)
-        text = n->env->files.read_all(n->env->files.ctx, n->cfg->driftfile, &len);
+    reference_leap_load(r);
+    if (r->cfg->driftfile)
+        text = r->env->files.read_all(r->env->files.ctx, r->cfg->driftfile, &len);
     if (text)
         ok = driftfile_parse(text, len, &freq, &skew) == DRIFTFILE_OK;
     free(text);
-    engine_start(&n->engine, raw_now, text != NULL, ok, freq, skew, out);
-    n->ref.started = 1;
-    if (n->cfg->driftfile)
-        n->ref.drift_timer =
-            sched_add_after(&n->sched, raw_now, drift_interval(n), on_drift_timer, n);
+    engine_start(r->engine, raw_now, text != NULL, ok, freq, skew, out);
+    r->started = 1;
+    if (r->cfg->driftfile)
+        r->drift_timer = sched_add_after(r->sched, raw_now, drift_interval(r), on_drift_timer, r);
 }
 
-void reference_stop(struct node *n, const struct timespec *raw_now)
+void reference_stop(struct reference *r, const struct timespec *raw_now)
 {
     double freq, skew;
 
     (void)raw_now;
-    if (!n->ref.started)
+    if (!r->started)
         return;
-    disc_final_drift(engine_discipline(&n->engine), &freq, &skew);
-    reference_write_drift(n, freq, skew);
+    disc_final_drift(engine_discipline(r->engine), &freq, &skew);
+    reference_write_drift(r, freq, skew);
 }
 
-void reference_fini(struct node *n)
+void reference_fini(struct reference *r)
 {
-    sched_cancel(&n->sched, n->ref.drift_timer);
-    n->ref.drift_timer = 0;
+    sched_cancel(r->sched, r->drift_timer);
+    r->drift_timer = 0;
 }
 
-void reference_cooked_time(const struct node *n, const struct timespec *raw,
+void reference_cooked_time(const struct reference *r, const struct timespec *raw,
                            struct timespec *cooked, double *err)
 {
-    engine_cooked_time(&n->engine, raw, cooked, err);
+    engine_cooked_time(r->engine, raw, cooked, err);
 }
 
-void reference_log_event(struct node *n, const struct clock_event *ev)
+void reference_log_event(struct reference *r, const struct clock_event *ev)
 {
     char buf[256];
 
-    switch (clock_event_format(ev, n->cfg->driftfile, buf, sizeof(buf))) {
+    switch (clock_event_format(ev, r->cfg->driftfile, buf, sizeof(buf))) {
     case CLOCK_EVL_WARN:
-        LOG_WARN(n->env->log, "%s", buf);
+        LOG_WARN(r->env->log, "%s", buf);
         break;
     case CLOCK_EVL_INFO:
-        LOG_INFO(n->env->log, "%s", buf);
+        LOG_INFO(r->env->log, "%s", buf);
         break;
     default:
-        LOG_DEBUG(n->env->log, "%s", buf);
+        LOG_DEBUG(r->env->log, "%s", buf);
         break;
     }
 }
 
-int reference_perform_clock(struct node *n, const struct engine_clock_act *act)
+int reference_perform_clock(struct reference *r, const struct engine_clock_act *act)
 {
-    const struct env_clock *ec = &n->env->clock;
+    const struct env_clock *ec = &r->env->clock;
     const struct clock_cmd *cmd = &act->cmd;
-    struct reference *r = &n->ref;
     int step_ok = 1;
 
     if (cmd->set_freq && ec->set_freq(ec->ctx, cmd->freq_ppm) != 0) {
         /* chrony keeps tracking when the driver cannot follow (e.g. no
          * CAP_SYS_TIME); say so once. */
         if (!r->freq_refused)
-            LOG_WARN(n->env->log, "Could not set system clock frequency");
+            LOG_WARN(r->env->log, "Could not set system clock frequency");
         r->freq_refused = 1;
     }
     if (cmd->step && ec->step(ec->ctx, cmd->step_offset) != 0) {
         step_ok = 0;
         if (!r->step_refused)
-            LOG_WARN(n->env->log, "Could not step system clock");
+            LOG_WARN(r->env->log, "Could not step system clock");
         r->step_refused = 1;
     }
     if (cmd->set_leap)
@@ -205,42 +206,42 @@ int reference_perform_clock(struct node *n, const struct engine_clock_act *act)
     return step_ok;
 }
 
-void reference_leap_expired(struct node *n)
+void reference_leap_expired(struct reference *r)
 {
-    LOG_WARN(n->env->log, "Leap second list %s needs update", n->cfg->leapseclist);
+    LOG_WARN(r->env->log, "Leap second list %s needs update", r->cfg->leapseclist);
 }
 
-double reference_base_freq_ppm(const struct node *n)
+double reference_base_freq_ppm(const struct reference *r)
 {
-    return engine_base_freq_ppm(&n->engine);
+    return engine_base_freq_ppm(r->engine);
 }
 
-void reference_log_tracking(struct node *n, const char *name, const struct engine_tracking *t)
+void reference_log_tracking(struct reference *r, const char *name, const struct engine_tracking *t)
 {
     static const char leap_chars[4] = {'N', '+', '-', '?'};
     const struct disc_log_entry *l = &t->log;
     /* chrony prints a remaining correction of zero as -0.000e+00. */
     double remaining = l->remaining == 0.0 ? -0.0 : l->remaining;
 
-    if (!logfiles_enabled(&n->logs, LOGF_TRACKING))
+    if (!logfiles_enabled(r->logs, LOGF_TRACKING))
         return;
-    logfiles_write(&n->logs, n->env, LOGF_TRACKING, &t->when,
+    logfiles_write(r->logs, r->env, LOGF_TRACKING, &t->when,
                    "%-15s %2d %10.3f %10.3f %10.3e %c %2d %10.3e %10.3e %10.3e %10.3e %10.3e", name,
                    l->stratum, l->freq_ppm, l->skew_ppm, l->offset, leap_chars[l->leap & 3],
                    l->combined, l->offset_sd, remaining, l->root_delay, l->root_dispersion,
                    l->max_error);
 }
 
-void reference_get_served(const struct node *n, const struct timespec *raw_now,
+void reference_get_served(const struct reference *r, const struct timespec *raw_now,
                           struct ntp_server_ref *ref)
 {
-    /* The engine refreshes the local reference time, hence the cast: the served state is
-     * logically read-only. */
-    engine_get_served((struct engine *)&n->engine, raw_now, ref);
+    /* The engine refreshes the local reference time (hence the engine is not const): the
+     * served state is logically read-only. */
+    engine_get_served(r->engine, raw_now, ref);
 }
 
-void reference_get_tracking(struct node *n, const struct timespec *raw_now,
+void reference_get_tracking(struct reference *r, const struct timespec *raw_now,
                             struct disc_tracking *out)
 {
-    engine_get_tracking(&n->engine, raw_now, out);
+    engine_get_tracking(r->engine, raw_now, out);
 }

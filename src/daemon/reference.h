@@ -19,54 +19,66 @@
 #include <stdint.h>
 #include <time.h>
 
-struct node;
+struct config;
+struct env;
+struct logfiles;
+struct rng;
+struct sched;
 
 struct reference {
-    uint64_t drift_timer; /* periodic drift file save */
-    int freq_refused;     /* env->clock.set_freq failed (logged once) */
-    int step_refused;     /* env->clock.step failed (logged once) */
-    int started;          /* reference_start ran */
+    /* What it uses of the others (not owned), set by node_new before reference_init. */
+    const struct config *cfg;
+    const struct env *env;
+    struct sched *sched;   /* the drift timer */
+    struct engine *engine; /* configured, started and read here */
+    struct logfiles *logs; /* tracking.log */
+    uint64_t drift_timer;  /* periodic drift file save */
+    int freq_refused;      /* env->clock.set_freq failed (logged once) */
+    int step_refused;      /* env->clock.step failed (logged once) */
+    int started;           /* reference_start ran */
 };
 
-/* The engine's configuration from n->cfg and n->opts; engine_init at raw_now (node_new). */
-void reference_init(struct node *n, const struct timespec *raw_now);
+/* The engine's configuration from cfg, chronyd -q/-Q (quit_mode 1/2, 0 without) and the
+ * clock's precision (s, 0: assume 1e-9); engine_init with rng at raw_now (node_new). */
+void reference_init(struct reference *r, struct rng *rng, int quit_mode, double precision,
+                    const struct timespec *raw_now);
 /* Load the leap second table into the engine, read the drift file and start the engine
  * (its outcome in out, for the caller to perform); arm the drift timer (node_start). */
-void reference_start(struct node *n, const struct timespec *raw_now, struct engine_out *out);
+void reference_start(struct reference *r, const struct timespec *raw_now, struct engine_out *out);
 /* Save the drift file (node_stop). */
-void reference_stop(struct node *n, const struct timespec *raw_now);
+void reference_stop(struct reference *r, const struct timespec *raw_now);
 /* Cancel timers (node_free). */
-void reference_fini(struct node *n);
+void reference_fini(struct reference *r);
 
 /* Load the leapseclist or leapsectz table into the engine, logging as chrony does
  * (reference_leap.c; called by reference_start). */
-void reference_leap_load(struct node *n);
+void reference_leap_load(struct reference *r);
 
 /* Perform the driver calls of an ENGINE_ACT_CLOCK, in order; a refused frequency or step
  * is logged once. Returns 1 if a step it asked for was made (or none was asked for). */
-int reference_perform_clock(struct node *n, const struct engine_clock_act *act);
+int reference_perform_clock(struct reference *r, const struct engine_clock_act *act);
 /* Replace the drift file (an ENGINE_ACT_DRIFT). */
-void reference_write_drift(struct node *n, double freq_ppm, double skew_ppm);
+void reference_write_drift(struct reference *r, double freq_ppm, double skew_ppm);
 /* "Leap second list %s needs update" (an ENGINE_ACT_LEAP_LIST_EXPIRED). */
-void reference_leap_expired(struct node *n);
+void reference_leap_expired(struct reference *r);
 /* Log a clock event of the engine (an ENGINE_ACT_EVENT). */
-void reference_log_event(struct node *n, const struct clock_event *ev);
+void reference_log_event(struct reference *r, const struct clock_event *ev);
 /* Write a tracking.log line for the reference named name. */
-void reference_log_tracking(struct node *n, const char *name, const struct engine_tracking *t);
+void reference_log_tracking(struct reference *r, const char *name, const struct engine_tracking *t);
 
 /* The clock model's estimate of the clock's own frequency error (chrony's absolute
  * frequency, ppm, positive = the uncompensated clock runs fast): what the node
  * compensates for, without the temporary slew that corrects an offset. */
-double reference_base_freq_ppm(const struct node *n);
+double reference_base_freq_ppm(const struct reference *r);
 /* raw -> cooked time; err (may be NULL): uncertainty of the correction, s. */
-void reference_cooked_time(const struct node *n, const struct timespec *raw,
+void reference_cooked_time(const struct reference *r, const struct timespec *raw,
                            struct timespec *cooked, double *err);
 /* What our NTP server advertises at raw time raw_now: the synchronised
  * state, the local reference, or unsynchronised. */
-void reference_get_served(const struct node *n, const struct timespec *raw_now,
+void reference_get_served(const struct reference *r, const struct timespec *raw_now,
                           struct ntp_server_ref *ref);
 /* chronyc tracking figures at raw time raw_now. */
-void reference_get_tracking(struct node *n, const struct timespec *raw_now,
+void reference_get_tracking(struct reference *r, const struct timespec *raw_now,
                             struct disc_tracking *out);
 
 #endif

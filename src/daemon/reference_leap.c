@@ -1,9 +1,10 @@
 /* The leap second table of `leapseclist` (preferred, as chrony) or `leapsectz`,
  * read once at start and handed to the engine, which announces its leap seconds
  * when the sources do not (chrony's leap second database). */
-#include "daemon/node_internal.h"
+#include "daemon/reference.h"
 
 #include "daemon/config.h"
+#include "daemon/env.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,19 +13,19 @@
 /* Where leapsectz names are looked up (chrony uses the C library's TZ lookup). */
 #define ZONEINFO_DIR "/usr/share/zoneinfo"
 
-static int load_list(struct node *n, struct leapdb *db)
+static int load_list(struct reference *r, struct leapdb *db)
 {
     size_t len = 0;
-    char *text = n->env->files.read_all(n->env->files.ctx, n->cfg->leapseclist, &len);
+    char *text = r->env->files.read_all(r->env->files.ctx, r->cfg->leapseclist, &len);
     int ok = text && leapdb_parse_list(db, text, len) == 0 && leapdb_check(db);
 
     free(text);
     return ok;
 }
 
-static int load_tz(struct node *n, struct leapdb *db)
+static int load_tz(struct reference *r, struct leapdb *db)
 {
-    const char *name = n->cfg->leapsectz;
+    const char *name = r->cfg->leapsectz;
     char path[512];
     size_t len = 0;
     char *data;
@@ -34,37 +35,37 @@ static int load_tz(struct node *n, struct leapdb *db)
         snprintf(path, sizeof(path), "%s", name);
     else
         snprintf(path, sizeof(path), "%s/%s", ZONEINFO_DIR, name);
-    data = n->env->files.read_all(n->env->files.ctx, path, &len);
+    data = r->env->files.read_all(r->env->files.ctx, path, &len);
     ok = data && leapdb_parse_tzif(db, (const uint8_t *)data, len) == 0 && leapdb_check(db);
     free(data);
     return ok;
 }
 
-void reference_leap_load(struct node *n)
+void reference_leap_load(struct reference *r)
 {
     struct leapdb list, tz;
     int tz_ok = 0, list_ok = 0;
 
     leapdb_init(&list);
     leapdb_init(&tz);
-    if (n->cfg->leapsectz) {
-        tz_ok = load_tz(n, &tz);
+    if (r->cfg->leapsectz) {
+        tz_ok = load_tz(r, &tz);
         if (!tz_ok)
-            LOG_WARN(n->env->log, "Timezone %s failed leap second check, ignoring",
-                     n->cfg->leapsectz);
+            LOG_WARN(r->env->log, "Timezone %s failed leap second check, ignoring",
+                     r->cfg->leapsectz);
     }
-    if (n->cfg->leapseclist) {
-        list_ok = load_list(n, &list);
+    if (r->cfg->leapseclist) {
+        list_ok = load_list(r, &list);
         if (!list_ok)
-            LOG_WARN(n->env->log, "Leap second list %s failed check, ignoring",
-                     n->cfg->leapseclist);
+            LOG_WARN(r->env->log, "Leap second list %s failed check, ignoring",
+                     r->cfg->leapseclist);
     }
     if (list_ok) {
-        engine_set_leapdb(&n->engine, &list, 1);
-        LOG_INFO(n->env->log, "Using leap second list %s", n->cfg->leapseclist);
+        engine_set_leapdb(r->engine, &list, 1);
+        LOG_INFO(r->env->log, "Using leap second list %s", r->cfg->leapseclist);
     } else if (tz_ok) {
-        engine_set_leapdb(&n->engine, &tz, 0);
-        LOG_INFO(n->env->log, "Using %s timezone to obtain leap second data", n->cfg->leapsectz);
+        engine_set_leapdb(r->engine, &tz, 0);
+        LOG_INFO(r->env->log, "Using %s timezone to obtain leap second data", r->cfg->leapsectz);
     }
     leapdb_free(&list);
     leapdb_free(&tz);

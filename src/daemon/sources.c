@@ -1,9 +1,12 @@
 /* Sources: creation from the server/pool directives, name resolution and client sockets.
  * Their protocol state, statistics and selection are the engine's (core/engine); the
  * datagrams, the engine's timer and its outcomes are in sources_engine.c. */
-#include "daemon/node_internal.h"
+#include "daemon/sources.h"
 
+#include "core/keys.h"
 #include "daemon/config.h"
+#include "daemon/ntp_serve.h"
+#include "daemon/sched.h"
 #include "daemon/sources_dump.h"
 #include "lib/mem.h"
 #include "lib/ts.h"
@@ -49,47 +52,47 @@ static void client_opts_from_cfg(const struct source_cfg *sc, struct ntp_client_
     o->symmetric = sc->type == CFG_SRC_PEER;
 }
 
-void sources_init(struct node *n)
+void sources_init(struct sources *ss)
 {
-    struct sources *ss = &n->srcs;
-    const struct config *cfg = n->cfg;
+    const struct config *cfg = ss->cfg;
 
-    memset(ss, 0, sizeof(*ss));
     /* Slots never move (lookups and timers hold pointers to them): room for
      * sources added at run time is reserved now. */
     ss->cap_entries = cfg->n_sources + SOURCES_MAX_RUNTIME;
     ss->entries = xcalloc(ss->cap_entries, sizeof(*ss->entries));
     for (size_t i = 0; i < cfg->n_sources; i++) {
         ss->entries[ss->n_entries].cfg = &cfg->sources[i];
-        ss->entries[ss->n_entries].node = n;
+        ss->entries[ss->n_entries].srcs = ss;
         ss->n_entries++;
     }
 }
 
-static void source_free(struct node *n, struct source *s)
+static void source_free(struct sources *ss, struct source *s)
 {
     if (s->symmetric)
-        serve_peer_release(n);
+        serve_peer_release(ss->serve);
     else if (s->sock >= 0)
-        n->env->net.close(n->env->net.ctx, s->sock);
+        ss->env->net.close(ss->env->net.ctx, s->sock);
     sources_nts_detach(s);
     free(s->name);
     free(s);
 }
 
-void sources_fini(struct node *n)
+void sources_fini(struct sources *ss)
 {
-    struct sources *ss = &n->srcs;
-
     for (int i = 0; i < ss->n; i++)
-        source_free(n, ss->v[i]);
+        source_free(ss, ss->v[i]);
     for (size_t i = 0; i < ss->n_entries; i++)
-        sched_cancel(&n->sched, ss->entries[i].retry_timer);
-    sched_cancel(&n->sched, ss->engine_timer);
-    sources_cmd_fini(n);
+        sched_cancel(ss->sched, ss->entries[i].retry_timer);
+    sched_cancel(ss->sched, ss->engine_timer);
+    sources_cmd_fini(ss);
     free(ss->v);
     free(ss->entries);
-    memset(ss, 0, sizeof(*ss));
+    ss->v = NULL;
+    ss->n = ss->cap = 0;
+    ss->entries = NULL;
+    ss->n_entries = ss->cap_entries = 0;
+    ss->engine_timer = 0;
 }
 
 uint32_t sources_refid_of(const struct ip_addr *ip)
@@ -100,21 +103,21 @@ uint32_t sources_refid_of(const struct ip_addr *ip)
     return cmdmon_addr_refid(&a);
 }
 
-int sources_open_socket(struct node *n, enum ip_family fam)
+int sources_open_socket(struct sources *ss, enum ip_family fam)
 {
     struct net_addr local;
     int e = 0;
 
     memset(&local, 0, sizeof(local));
     local.ip.family = fam;
-    if (fam == IPF_INET4 && n->cfg->bind_acq_addr4.family == IPF_INET4)
-        local.ip = n->cfg->bind_acq_addr4;
-    else if (fam == IPF_INET6 && n->cfg->bind_acq_addr6.family == IPF_INET6)
-        local.ip = n->cfg->bind_acq_addr6;
+    if (fam == IPF_INET4 && ss->cfg->bind_acq_addr4.family == IPF_INET4)
+        local.ip = ss->cfg->bind_acq_addr4;
+    else if (fam == IPF_INET6 && ss->cfg->bind_acq_addr6.family == IPF_INET6)
+        local.ip = ss->cfg->bind_acq_addr6;
     /* acquisitionport: a fixed local port shared by the sources. */
-    local.port = n->cfg->acquisition_port > 0 ? (uint16_t)n->cfg->acquisition_port : 0;
-    return n->env->net.udp_open(n->env->net.ctx, &local,
-                                n->cfg->acquisition_port > 0 ? NETF_REUSE : 0, &e);
+    local.port = ss->cfg->acquisition_port > 0 ? (uint16_t)ss->cfg->acquisition_port : 0;
+    return ss->env->net.udp_open(ss->env->net.ctx, &local,
+                                 ss->cfg->acquisition_port > 0 ? NETF_REUSE : 0, &e);
 }
 
 static void grow_sources(struct sources *ss)
@@ -125,41 +128,40 @@ static void grow_sources(struct sources *ss)
     ss->v = xrealloc(ss->v, sizeof(*ss->v) * (size_t)ss->cap);
 }
 
-static void stats_params(const struct node *n, const struct source_cfg *sc,
+static void stats_params(const struct sources *ss, const struct source_cfg *sc,
                          struct sourcestats_params *p)
 {
     sourcestats_params_default(p);
-    p->min_samples = sc->min_samples >= 0 ? sc->min_samples : n->cfg->minsamples;
-    p->max_samples = sc->max_samples >= 0 ? sc->max_samples : n->cfg->maxsamples;
+    p->min_samples = sc->min_samples >= 0 ? sc->min_samples : ss->cfg->minsamples;
+    p->max_samples = sc->max_samples >= 0 ? sc->max_samples : ss->cfg->maxsamples;
     p->min_delay = sc->min_delay;
     p->asymmetry = sc->asymmetry;
 }
 
 /* The `key` option (chrony NAU_CreateSymmetricInstance warns at creation). */
-static void check_key(struct node *n, uint32_t key_id)
+static void check_key(struct sources *ss, uint32_t key_id)
 {
     const struct key *k;
 
     if (!key_id)
         return;
-    k = keys_find(&n->keys, key_id);
+    k = keys_find(ss->keys, key_id);
     if (!k)
-        LOG_WARN(n->env->log, "Key %u is %s", (unsigned)key_id, "missing");
+        LOG_WARN(ss->env->log, "Key %u is %s", (unsigned)key_id, "missing");
     else if (k->len < KEYS_MIN_SECURE_LEN)
-        LOG_WARN(n->env->log, "Key %u is %s", (unsigned)key_id, "too short");
+        LOG_WARN(ss->env->log, "Key %u is %s", (unsigned)key_id, "too short");
 }
 
 /* A source for address ip of directive entry; started at raw time now. */
-static struct source *source_create(struct node *n, int entry, const struct ip_addr *ip,
+static struct source *source_create(struct sources *ss, int entry, const struct ip_addr *ip,
                                     const struct timespec *now)
 {
-    struct sources *ss = &n->srcs;
     const struct source_cfg *sc = ss->entries[entry].cfg;
     struct engine_source_params p;
     struct source *s = xcalloc(1, sizeof(*s));
 
     memset(&p, 0, sizeof(p));
-    s->node = n;
+    s->srcs = ss;
     s->cfg_index = entry;
     s->name = xstrdup(sc->name);
     s->remote.ip = *ip;
@@ -168,25 +170,26 @@ static struct source *source_create(struct node *n, int entry, const struct ip_a
     s->symmetric = p.client.symmetric;
     /* chrony sends a peer's packets from the server socket (its `port`), where the
      * peer's own packets arrive too. */
-    s->sock = s->symmetric ? serve_peer_socket(n, ip->family) : sources_open_socket(n, ip->family);
-    if (n->opts.quit_mode)
+    s->sock = s->symmetric ? serve_peer_socket(ss->serve, ip->family)
+                           : sources_open_socket(ss, ip->family);
+    if (ss->quit_mode)
         p.client.iburst = 1; /* -q/-Q measure at once, as chrony */
-    check_key(n, sc->authkey);
-    p.keys = &n->keys;
+    check_key(ss, sc->authkey);
+    p.keys = ss->keys;
     p.key_id = sc->authkey;
     s->serial = ++ss->next_serial;
     s->ke_ip = *ip;
     /* NTS may move the source (the address of its saved cookies). */
-    sources_nts_attach(n, s, sc);
+    sources_nts_attach(ss, s, sc);
     p.nts = s->nts_on ? &s->nts : NULL;
     p.ref_id = sources_refid_of(&s->remote.ip);
     p.sel_options = (unsigned)sc->sel_options;
-    stats_params(n, sc, &p.stats);
+    stats_params(ss, sc, &p.stats);
     grow_sources(ss);
     ss->v[ss->n++] = s;
     ss->entries[entry].n_active++;
-    engine_add_source(&n->engine, &p, now);
-    sources_rearm_engine(n);
+    engine_add_source(ss->engine, &p, now);
+    sources_rearm_engine(ss);
     return s;
 }
 
@@ -198,67 +201,66 @@ int sources_address_in_use(const struct sources *ss, const struct ip_addr *ip)
     return 0;
 }
 
-int sources_family_allowed(const struct node *n, const struct source_cfg *sc, enum ip_family f)
+int sources_family_allowed(const struct sources *ss, const struct source_cfg *sc, enum ip_family f)
 {
     if (sc->family != IPF_UNSPEC && sc->family != f)
         return 0;
-    if (n->opts.family == 4 && f != IPF_INET4)
+    if (ss->family == 4 && f != IPF_INET4)
         return 0;
-    if (n->opts.family == 6 && f != IPF_INET6)
+    if (ss->family == 6 && f != IPF_INET6)
         return 0;
     return 1;
 }
 
-static void start_lookup(struct node *n, size_t entry);
+static void start_lookup(struct sources *ss, size_t entry);
 
 static void on_retry_timer(void *arg, const struct timespec *now)
 {
     struct source_entry *e = arg;
     (void)now;
     e->retry_timer = 0;
-    start_lookup(e->node, (size_t)(e - e->node->srcs.entries));
+    start_lookup(e->srcs, (size_t)(e - e->srcs->entries));
 }
 
 static void on_resolved(void *arg, int status, const struct ip_addr *addrs, int count)
 {
     struct source_entry *e = arg;
-    struct node *n = e->node;
-    size_t entry = (size_t)(e - n->srcs.entries);
+    struct sources *ss = e->srcs;
+    size_t entry = (size_t)(e - ss->entries);
     int want = e->cfg->type == CFG_SRC_POOL ? e->cfg->max_sources : 1;
     struct timespec now;
 
     e->resolving = 0;
     if (!e->cfg)
         return; /* the directive was removed while its name was looked up */
-    n->env->clock.read(n->env->clock.ctx, &now);
+    ss->env->clock.read(ss->env->clock.ctx, &now);
     for (int i = 0; status == 0 && i < count && e->n_active < want; i++) {
-        if (!sources_family_allowed(n, e->cfg, addrs[i].family) ||
-            sources_address_in_use(&n->srcs, &addrs[i]))
+        if (!sources_family_allowed(ss, e->cfg, addrs[i].family) ||
+            sources_address_in_use(ss, &addrs[i]))
             continue;
-        source_create(n, (int)entry, &addrs[i], &now);
+        source_create(ss, (int)entry, &addrs[i], &now);
     }
     if (e->n_active > 0) {
-        n->srcs.unresolved--;
+        ss->unresolved--;
         return;
     }
     if (status == 2) {
         e->failed = 1;
-        n->srcs.unresolved--;
-        LOG_WARN(n->env->log, "Invalid host %s", e->cfg->name);
+        ss->unresolved--;
+        LOG_WARN(ss->env->log, "Invalid host %s", e->cfg->name);
         return;
     }
     /* Temporary failure: try again in an exponentially increasing interval. */
     e->retry_interval = e->retry_interval < RESOLVE_RETRY_MIN   ? RESOLVE_RETRY_MIN
                         : e->retry_interval < RESOLVE_RETRY_MAX ? 2.0 * e->retry_interval
                                                                 : RESOLVE_RETRY_MAX;
-    e->retry_timer = sched_add_after(&n->sched, &now, e->retry_interval, on_retry_timer, e);
+    e->retry_timer = sched_add_after(ss->sched, &now, e->retry_interval, on_retry_timer, e);
 }
 
 /* chrony reloads (-r) and removes the dump files once the first lookup of
  * every name has ended, resolved or not (main.c ntp_source_resolving_end). */
-static void check_first_round(struct node *n)
+static void check_first_round(struct sources *ss)
 {
-    struct sources *ss = &n->srcs;
     struct timespec now;
 
     if (!ss->dump_reload_pending)
@@ -269,8 +271,8 @@ static void check_first_round(struct node *n)
             return;
     }
     ss->dump_reload_pending = 0;
-    n->env->clock.read(n->env->clock.ctx, &now);
-    sources_dump_reload(n, &now);
+    ss->env->clock.read(ss->env->clock.ctx, &now);
+    sources_dump_reload(ss, &now);
 }
 
 static void on_lookup_done(void *arg, int status, const struct ip_addr *addrs, int count)
@@ -278,18 +280,18 @@ static void on_lookup_done(void *arg, int status, const struct ip_addr *addrs, i
     struct source_entry *e = arg;
 
     on_resolved(arg, status, addrs, count);
-    check_first_round(e->node);
+    check_first_round(e->srcs);
 }
 
-static void start_lookup(struct node *n, size_t entry)
+static void start_lookup(struct sources *ss, size_t entry)
 {
-    struct source_entry *e = &n->srcs.entries[entry];
+    struct source_entry *e = &ss->entries[entry];
     enum ip_family fam = e->cfg->family;
     struct ip_addr ip;
 
-    if (fam == IPF_UNSPEC && n->opts.family == 4)
+    if (fam == IPF_UNSPEC && ss->family == 4)
         fam = IPF_INET4;
-    else if (fam == IPF_UNSPEC && n->opts.family == 6)
+    else if (fam == IPF_UNSPEC && ss->family == 6)
         fam = IPF_INET6;
     e->resolving = 1;
     /* Like chrony, an address needs no lookup. */
@@ -297,35 +299,34 @@ static void start_lookup(struct node *n, size_t entry)
         on_lookup_done(e, 0, &ip, 1);
         return;
     }
-    if (n->env->resolver.resolve(n->env->resolver.ctx, e->cfg->name, fam, on_lookup_done, e) != 0)
+    if (ss->env->resolver.resolve(ss->env->resolver.ctx, e->cfg->name, fam, on_lookup_done, e) != 0)
         on_lookup_done(e, 1, NULL, 0);
 }
 
-void sources_start(struct node *n, const struct timespec *raw_now)
+void sources_start(struct sources *ss, const struct timespec *raw_now)
 {
-    struct sources *ss = &n->srcs;
-
+    ss->start_time = *raw_now;
     ss->unresolved = (int)ss->n_entries;
     for (size_t i = 0; i < ss->n_entries; i++)
-        start_lookup(n, i);
-    sources_reload_sourcedirs(n, raw_now);
-    ss->dump_reload_pending = n->cfg->dumpdir != NULL;
-    check_first_round(n);
+        start_lookup(ss, i);
+    sources_reload_sourcedirs(ss, raw_now);
+    ss->dump_reload_pending = ss->cfg->dumpdir != NULL;
+    check_first_round(ss);
 }
 
-void sources_lookup_entry(struct node *n, size_t entry)
+void sources_lookup_entry(struct sources *ss, size_t entry)
 {
-    start_lookup(n, entry);
+    start_lookup(ss, entry);
 }
 
-void sources_free_source(struct node *n, struct source *s)
+void sources_free_source(struct sources *ss, struct source *s)
 {
-    source_free(n, s);
+    source_free(ss, s);
 }
 
 int sources_index(const struct source *s)
 {
-    const struct sources *ss = &s->node->srcs;
+    const struct sources *ss = s->srcs;
 
     for (int i = 0; i < ss->n; i++)
         if (ss->v[i] == s)
@@ -333,39 +334,39 @@ int sources_index(const struct source *s)
     return -1;
 }
 
-int sources_count(const struct node *n)
+int sources_count(const struct sources *ss)
 {
-    return n->srcs.n;
+    return ss->n;
 }
 
-const struct source *sources_get(const struct node *n, int index)
+const struct source *sources_get(const struct sources *ss, int index)
 {
-    if (index < 0 || index >= n->srcs.n)
+    if (index < 0 || index >= ss->n)
         return NULL;
-    return n->srcs.v[index];
+    return ss->v[index];
 }
 
-int sources_find(const struct node *n, const struct ip_addr *ip)
+int sources_find(const struct sources *ss, const struct ip_addr *ip)
 {
-    for (int i = 0; i < n->srcs.n; i++)
-        if (ip_addr_equal(&n->srcs.v[i]->remote.ip, ip))
+    for (int i = 0; i < ss->n; i++)
+        if (ip_addr_equal(&ss->v[i]->remote.ip, ip))
             return i;
     return -1;
 }
 
-int sources_selected(const struct node *n)
+int sources_selected(const struct sources *ss)
 {
-    return engine_selected(&n->engine);
+    return engine_selected(ss->engine);
 }
 
-int sources_get_select_state(const struct node *n, int index, struct select_source_state *out)
+int sources_get_select_state(const struct sources *ss, int index, struct select_source_state *out)
 {
-    return engine_get_select_state(&n->engine, index, out);
+    return engine_get_select_state(ss->engine, index, out);
 }
 
-const struct engine_source *sources_engine_part(const struct node *n, int index)
+const struct engine_source *sources_engine_part(const struct sources *ss, int index)
 {
-    return engine_source(&n->engine, index);
+    return engine_source(ss->engine, index);
 }
 
 const char *sources_display_name(const struct source *s, char *buf, size_t len)
@@ -380,12 +381,12 @@ const char *sources_display_name(const struct source *s, char *buf, size_t len)
     return buf;
 }
 
-void sources_get_activity(const struct node *n, int *online, int *offline, int *burst_online,
+void sources_get_activity(const struct sources *ss, int *online, int *offline, int *burst_online,
                           int *burst_offline, int *unresolved)
 {
     *online = *offline = *burst_online = *burst_offline = 0;
-    for (int i = 0; i < n->srcs.n; i++) {
-        switch (engine_source(&n->engine, i)->client.opmode) {
+    for (int i = 0; i < ss->n; i++) {
+        switch (engine_source(ss->engine, i)->client.opmode) {
         case NTP_CLIENT_ONLINE:
             (*online)++;
             break;
@@ -400,5 +401,5 @@ void sources_get_activity(const struct node *n, int *online, int *offline, int *
             break;
         }
     }
-    *unresolved = n->srcs.unresolved;
+    *unresolved = ss->unresolved;
 }

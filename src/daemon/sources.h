@@ -9,19 +9,31 @@
 #include "core/engine.h"
 #include "core/nts_client.h"
 #include "daemon/env.h"
-#include "daemon/sched.h"
 
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
-struct node;
+struct config;
+struct keys;
+struct logfiles;
+struct ntp_serve;
+struct reference;
+struct sched;
 struct source_cfg;
+
+/* How the daemon's run ends. The node owns it (node_quit_requested() and friends read it);
+ * the sources set it from the engine's outcomes (-q/-Q), the `shutdown` command too. */
+struct node_status {
+    int quit_requested; /* the loop should exit */
+    int quit_mode_done; /* -q/-Q: the one measurement was made */
+    int exit_status;    /* for main: 1 after a failed -q/-Q run */
+};
 
 /* One NTP source with a known address, the daemon's side of the engine's source of the
  * same index. Owned by struct sources. */
 struct source {
-    struct node *node;
+    struct sources *srcs;
     int cfg_index;          /* index of its directive in sources->cfgs */
     char *name;             /* as written in the directive */
     struct net_addr remote; /* resolved address and port */
@@ -46,7 +58,7 @@ struct source_entry {
     int resolving; /* a lookup is pending */
     int failed;    /* the name could not be resolved */
     int n_active;  /* sources created from it */
-    struct node *node;
+    struct sources *srcs;
     uint64_t retry_timer;
     double retry_interval;  /* s, of the next lookup retry */
     struct source_cfg *own; /* added at run time (add, sourcedir): owned copy, cfg = own */
@@ -58,6 +70,19 @@ struct source_entry {
 #define SOURCES_MAX_RUNTIME 256
 
 struct sources {
+    /* What it uses of the others (not owned), set by node_new before sources_init. */
+    const struct config *cfg;
+    const struct env *env;
+    struct sched *sched;        /* lookup retries, the engine's timer */
+    struct engine *engine;      /* the sources' protocol state, statistics, selection */
+    struct reference *ref;      /* clock commands, drift file, clock messages, tracking */
+    struct ntp_serve *serve;    /* the server sockets `peer` sources send from */
+    struct logfiles *logs;      /* measurements, statistics, selection logs */
+    const struct keys *keys;    /* `key` authentication */
+    struct node_status *status; /* the end of the run (-q/-Q), set from the engine */
+    int family;                 /* chronyd -4/-6: 4 or 6, 0 for both */
+    int quit_mode;              /* chronyd -q/-Q: 1/2, 0 without */
+    int reload_dumps;           /* chronyd -r: load the dumpdir files */
     struct source_entry *entries;
     size_t n_entries;
     struct source **v; /* index = the engine's index */
@@ -69,74 +94,76 @@ struct sources {
     /* Deleted sources whose replacement lookup is still pending (freed at fini). */
     struct source **zombies;
     int n_zombies;
-    uint64_t next_serial;    /* of the next source created */
-    int dump_reload_pending; /* dumpdir files wait for the first round of lookups */
-    uint64_t engine_timer;   /* sched id of the engine's timer */
-    char log_ref_name[64];   /* the reference named in tracking.log */
+    uint64_t next_serial;       /* of the next source created */
+    int dump_reload_pending;    /* dumpdir files wait for the first round of lookups */
+    uint64_t engine_timer;      /* sched id of the engine's timer */
+    char log_ref_name[64];      /* the reference named in tracking.log */
+    struct timespec start_time; /* raw, node start: when a `local` reference activates */
 };
 
 /* NTS of a source (sources_nts.c): set up from its directive, freed with it, and before
  * each transmission: start an NTS-KE session when due, give the request random bytes. */
-void sources_nts_attach(struct node *n, struct source *s, const struct source_cfg *sc);
+void sources_nts_attach(struct sources *ss, struct source *s, const struct source_cfg *sc);
 void sources_nts_detach(struct source *s);
 void sources_nts_prepare(struct source *s, const struct timespec *now);
 
 /* The engine's outcomes (sources_engine.c): perform out's actions in order (by index,
  * from `from`), then re-arm the engine's timer. */
-void sources_perform(struct node *n, struct engine_out *out, int from,
+void sources_perform(struct sources *ss, struct engine_out *out, int from,
                      const struct timespec *raw_now);
 /* (Re)arm the scheduler's timer of the engine at its earliest deadline. */
-void sources_rearm_engine(struct node *n);
+void sources_rearm_engine(struct sources *ss);
 /* Start of a wake-up at raw time now: a jump of the clock is logged as chrony does and
  * the engine starts afresh. Returns 1 if a jump was detected. */
-int sources_on_wake(struct node *n, const struct timespec *now);
+int sources_on_wake(struct sources *ss, const struct timespec *now);
 /* The loop will wake at raw time `when` at the latest (node_next_timeout). */
-void sources_expect_wake(struct node *n, const struct timespec *when);
+void sources_expect_wake(struct sources *ss, const struct timespec *when);
 /* The engine's state of source index (reports, dump files); NULL if out of range. */
-const struct engine_source *sources_engine_part(const struct node *n, int index);
+const struct engine_source *sources_engine_part(const struct sources *ss, int index);
 
 /* Command handlers of the reports and the source and clock control commands
  * (sources_report.c; the command table is node_commands.c). */
 struct cmdmon_request;
 struct cmdmon_reply;
 /* N_SOURCES */
-void sources_h_n_sources(struct node *n, const struct cmdmon_request *req,
+void sources_h_n_sources(struct sources *ss, const struct cmdmon_request *req,
                          const struct timespec *now, struct cmdmon_reply *rpy);
 /* SOURCE_DATA, SOURCESTATS, SELECT_DATA */
-void sources_h_indexed(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                       struct cmdmon_reply *rpy);
+void sources_h_indexed(struct sources *ss, const struct cmdmon_request *req,
+                       const struct timespec *now, struct cmdmon_reply *rpy);
 /* NTP_DATA, NTP_SOURCE_NAME, AUTH_DATA */
-void sources_h_addressed(struct node *n, const struct cmdmon_request *req,
+void sources_h_addressed(struct sources *ss, const struct cmdmon_request *req,
                          const struct timespec *now, struct cmdmon_reply *rpy);
 /* TRACKING, ACTIVITY */
-void sources_h_tracking(struct node *n, const struct cmdmon_request *req,
+void sources_h_tracking(struct sources *ss, const struct cmdmon_request *req,
                         const struct timespec *now, struct cmdmon_reply *rpy);
-void sources_h_activity(struct node *n, const struct cmdmon_request *req,
+void sources_h_activity(struct sources *ss, const struct cmdmon_request *req,
                         const struct timespec *now, struct cmdmon_reply *rpy);
 /* ONLINE, OFFLINE, BURST, the MODIFY_* commands, RESELECT, MAKESTEP, ADD_SOURCE,
  * DEL_SOURCE, RESET_SOURCES, RELOAD_SOURCES, REFRESH, ONOFFLINE, LOCAL2/3, DFREQ,
  * DOFFSET2 */
-void sources_h_control(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                       struct cmdmon_reply *rpy);
+void sources_h_control(struct sources *ss, const struct cmdmon_request *req,
+                       const struct timespec *now, struct cmdmon_reply *rpy);
 
-/* Set up from n->cfg (node_new); start lookups and polling (node_start). */
-void sources_init(struct node *n);
-void sources_start(struct node *n, const struct timespec *raw_now);
-void sources_fini(struct node *n);
+/* Set up from cfg (node_new); start lookups and polling (node_start). */
+void sources_init(struct sources *ss);
+void sources_start(struct sources *ss, const struct timespec *raw_now);
+void sources_fini(struct sources *ss);
 
 /* 1 if rx arrived on a source's socket (and was handled). */
-int sources_on_datagram(struct node *n, const struct net_rx *rx, const struct timespec *raw_now);
+int sources_on_datagram(struct sources *ss, const struct net_rx *rx,
+                        const struct timespec *raw_now);
 
 /* Run source selection now (chronyc reselect: force). */
-void sources_select(struct node *n, int force, const struct timespec *raw_now);
+void sources_select(struct sources *ss, int force, const struct timespec *raw_now);
 
 /* Internal to sources*.c: index of a source. */
 int sources_index(const struct source *s);
 
 /* Internal to sources*.c: start the lookup of a directive slot's name;
  * free a source no longer in the table. */
-void sources_lookup_entry(struct node *n, size_t entry);
-void sources_free_source(struct node *n, struct source *s);
+void sources_lookup_entry(struct sources *ss, size_t entry);
+void sources_free_source(struct sources *ss, struct source *s);
 
 /* Run-time source control (sources_cmd.c), cmdmon statuses (spec cmdmon.md 5.3). */
 struct cmdmon_req_add_source;
@@ -145,61 +172,62 @@ struct cmdmon_req_offset;
 struct cmdmon_req_local;
 struct cmdmon_addr;
 /* ADD_SOURCE (spec 7.4): server, peer or pool; other types are INVALID. */
-int sources_add_from_request(struct node *n, const struct cmdmon_req_add_source *a,
+int sources_add_from_request(struct sources *ss, const struct cmdmon_req_add_source *a,
                              const struct timespec *raw_now);
 /* Add a server/pool/peer directive at run time (takes ownership of sc and its name). */
-int sources_add_cfg(struct node *n, struct source_cfg *sc, int from_sourcedir,
+int sources_add_cfg(struct sources *ss, struct source_cfg *sc, int from_sourcedir,
                     const struct timespec *raw_now);
 /* DEL_SOURCE (spec 7.5): remove the source with that address. */
-int sources_delete(struct node *n, const struct cmdmon_addr *addr, const struct timespec *raw_now);
+int sources_delete(struct sources *ss, const struct cmdmon_addr *addr,
+                   const struct timespec *raw_now);
 /* MODIFY_SELECTOPTS (7.7), MODIFY_OFFSET (7.8). */
-int sources_modify_selectopts(struct node *n, const struct cmdmon_req_selectopts *r,
+int sources_modify_selectopts(struct sources *ss, const struct cmdmon_req_selectopts *r,
                               const struct timespec *raw_now);
-int sources_modify_offset(struct node *n, const struct cmdmon_req_offset *r);
+int sources_modify_offset(struct sources *ss, const struct cmdmon_req_offset *r);
 /* RESET_SOURCES: drop every sample and the reachability, then reselect. */
-int sources_reset_all(struct node *n, const struct timespec *raw_now);
+int sources_reset_all(struct sources *ss, const struct timespec *raw_now);
 /* RELOAD_SOURCES (also at start): sync the sources with the sourcedir files. */
-int sources_reload_sourcedirs(struct node *n, const struct timespec *raw_now);
+int sources_reload_sourcedirs(struct sources *ss, const struct timespec *raw_now);
 /* REFRESH: look every name up again now; a source moves when its name no
  * longer resolves to its address. */
 /* Move a source to a new address: a new server, nothing carries over
  * (logs "Source A replaced with B"). */
 void sources_replace_address(struct source *s, const struct ip_addr *ip);
-int sources_refresh(struct node *n, const struct timespec *raw_now);
+int sources_refresh(struct sources *ss, const struct timespec *raw_now);
 /* ONOFFLINE: every source online (loopback routes are always available). */
-int sources_onoffline(struct node *n, const struct timespec *raw_now);
+int sources_onoffline(struct sources *ss, const struct timespec *raw_now);
 /* LOCAL2/LOCAL3 (7.15): enable or disable the local reference. */
-int sources_set_local(struct node *n, const struct cmdmon_req_local *l);
+int sources_set_local(struct sources *ss, const struct cmdmon_req_local *l);
 /* MAKESTEP: step the remaining correction now. */
-int sources_make_step(struct node *n, const struct timespec *raw_now);
+int sources_make_step(struct sources *ss, const struct timespec *raw_now);
 /* DFREQ (ppm) and DOFFSET2 (s), positive = clock fast (chrony's LCL_Accumulate*). */
-int sources_manual_dfreq(struct node *n, double dfreq_ppm, const struct timespec *raw_now);
-int sources_manual_doffset(struct node *n, double doffset, const struct timespec *raw_now);
+int sources_manual_dfreq(struct sources *ss, double dfreq_ppm, const struct timespec *raw_now);
+int sources_manual_doffset(struct sources *ss, double doffset, const struct timespec *raw_now);
 /* Free what sources_cmd.c owns (sources_fini). */
-void sources_cmd_fini(struct node *n);
+void sources_cmd_fini(struct sources *ss);
 
 uint32_t sources_refid_of(const struct ip_addr *ip);
-int sources_open_socket(struct node *n, enum ip_family fam);
+int sources_open_socket(struct sources *ss, enum ip_family fam);
 int sources_address_in_use(const struct sources *ss, const struct ip_addr *ip);
-int sources_family_allowed(const struct node *n, const struct source_cfg *sc, enum ip_family f);
+int sources_family_allowed(const struct sources *ss, const struct source_cfg *sc, enum ip_family f);
 /* A source is unreachable, a falseticker, too distant or too jittery: if it
  * was given by name, look the name up again (at most once per 1792 s, as
  * chrony) and move the source to an address not in use (sources_pool.c). */
-void sources_handle_bad(struct node *n, int index, const struct timespec *raw_now);
+void sources_handle_bad(struct sources *ss, int index, const struct timespec *raw_now);
 
 /* Reports for the command server and tests. Index = chronyc sources order. */
-int sources_count(const struct node *n);
-const struct source *sources_get(const struct node *n, int index);
+int sources_count(const struct sources *ss);
+const struct source *sources_get(const struct sources *ss, int index);
 /* Index of the source with this address, -1 if none. */
-int sources_find(const struct node *n, const struct ip_addr *ip);
+int sources_find(const struct sources *ss, const struct ip_addr *ip);
 /* Index of the selected source, -1 if none. */
-int sources_selected(const struct node *n);
+int sources_selected(const struct sources *ss);
 /* Selection state of a source after the last selection run; 0 if out of range. */
-int sources_get_select_state(const struct node *n, int index, struct select_source_state *out);
+int sources_get_select_state(const struct sources *ss, int index, struct select_source_state *out);
 /* "ADDRESS" or "ADDRESS (NAME)" as chrony prints sources in its messages. */
 const char *sources_display_name(const struct source *s, char *buf, size_t len);
 /* Sources online, offline, in bursts and unresolved (chronyc activity). */
-void sources_get_activity(const struct node *n, int *online, int *offline, int *burst_online,
+void sources_get_activity(const struct sources *ss, int *online, int *offline, int *burst_online,
                           int *burst_offline, int *unresolved);
 
 #endif

@@ -2,9 +2,11 @@
  * 7.17): add and delete sources, selection options and offsets, reset,
  * sourcedir reloads, name refreshes, the local reference and manual clock
  * adjustments, with chronyd's status codes. */
-#include "daemon/node_internal.h"
+#include "daemon/sources.h"
 
 #include "daemon/config.h"
+#include "daemon/reference.h"
+#include "daemon/sched.h"
 #include "lib/mem.h"
 #include "proto/cmdmon.h"
 #include "proto/source_opts.h"
@@ -32,13 +34,13 @@ static int entry_unresolved(const struct source_entry *e)
 
 /* Forget a directive: its retry timer and owned configuration. A pending
  * lookup keeps the slot busy until its callback has run. */
-static void entry_release(struct node *n, size_t index)
+static void entry_release(struct sources *ss, size_t index)
 {
-    struct source_entry *e = &n->srcs.entries[index];
+    struct source_entry *e = &ss->entries[index];
 
     if (entry_unresolved(e))
-        n->srcs.unresolved--;
-    sched_cancel(&n->sched, e->retry_timer);
+        ss->unresolved--;
+    sched_cancel(ss->sched, e->retry_timer);
     if (e->own)
         config_free_sources(e->own, 1);
     e->retry_timer = 0;
@@ -51,19 +53,18 @@ static void entry_release(struct node *n, size_t index)
 }
 
 /* Take a source out of the table and the engine. */
-static void source_remove(struct node *n, int index, const struct timespec *raw_now)
+static void source_remove(struct sources *ss, int index, const struct timespec *raw_now)
 {
-    struct sources *ss = &n->srcs;
     struct source *s = ss->v[index];
     struct source_entry *e = &ss->entries[s->cfg_index];
 
-    if (index == sources_selected(n)) {
+    if (index == sources_selected(ss)) {
         /* chrony takes a source offline before destroying it: the selected
          * one becomes unreachable and the selection is lost (and logged). */
-        engine_source_clear_reach(&n->engine, index);
-        sources_select(n, 0, raw_now);
+        engine_source_clear_reach(ss->engine, index);
+        sources_select(ss, 0, raw_now);
     }
-    engine_remove_source(&n->engine, index);
+    engine_remove_source(ss->engine, index);
     memmove(&ss->v[index], &ss->v[index + 1], sizeof(*ss->v) * (size_t)(ss->n - index - 1));
     ss->n--;
     if (s->replacing) {
@@ -74,16 +75,14 @@ static void source_remove(struct node *n, int index, const struct timespec *raw_
         return;
     }
     if (--e->n_active <= 0)
-        entry_release(n, (size_t)s->cfg_index);
-    sources_free_source(n, s);
+        entry_release(ss, (size_t)s->cfg_index);
+    sources_free_source(ss, s);
 }
 
-void sources_cmd_fini(struct node *n)
+void sources_cmd_fini(struct sources *ss)
 {
-    struct sources *ss = &n->srcs;
-
     for (int i = 0; i < ss->n_zombies; i++)
-        sources_free_source(n, ss->zombies[i]);
+        sources_free_source(ss, ss->zombies[i]);
     free(ss->zombies);
     ss->zombies = NULL;
     ss->n_zombies = 0;
@@ -95,24 +94,23 @@ void sources_cmd_fini(struct node *n)
 /* Checks of an address given directly (chrony's NSR_AddSourceByName):
  * the family option must match, and no source may use the address yet
  * (whatever its port). */
-static int check_literal(const struct node *n, const struct source_cfg *sc)
+static int check_literal(const struct sources *ss, const struct source_cfg *sc)
 {
     struct ip_addr ip;
 
     if (!ip_addr_parse(&ip, sc->name))
         return CMDMON_STT_SUCCESS;
-    if (!sources_family_allowed(n, sc, ip.family))
+    if (!sources_family_allowed(ss, sc, ip.family))
         return CMDMON_STT_INVALIDAF;
-    if (sources_address_in_use(&n->srcs, &ip))
+    if (sources_address_in_use(ss, &ip))
         return CMDMON_STT_SOURCEALREADYKNOWN;
     return CMDMON_STT_SUCCESS;
 }
 
-int sources_add_cfg(struct node *n, struct source_cfg *sc, int from_sourcedir,
+int sources_add_cfg(struct sources *ss, struct source_cfg *sc, int from_sourcedir,
                     const struct timespec *raw_now)
 {
-    struct sources *ss = &n->srcs;
-    int st = check_literal(n, sc), slot;
+    int st = check_literal(ss, sc), slot;
     struct source_entry *e;
 
     (void)raw_now;
@@ -126,16 +124,16 @@ int sources_add_cfg(struct node *n, struct source_cfg *sc, int from_sourcedir,
     memset(e, 0, sizeof(*e));
     e->cfg = sc;
     e->own = sc;
-    e->node = n;
+    e->srcs = ss;
     e->from_sourcedir = from_sourcedir;
     ss->unresolved++;
     /* An address is used at once; a name resolves in the background and
      * the request still succeeds (spec 7.4). */
-    sources_lookup_entry(n, (size_t)slot);
+    sources_lookup_entry(ss, (size_t)slot);
     return CMDMON_STT_SUCCESS;
 }
 
-int sources_add_from_request(struct node *n, const struct cmdmon_req_add_source *a,
+int sources_add_from_request(struct sources *ss, const struct cmdmon_req_add_source *a,
                              const struct timespec *raw_now)
 {
     struct source_cfg *sc = xcalloc(1, sizeof(*sc));
@@ -145,38 +143,39 @@ int sources_add_from_request(struct node *n, const struct cmdmon_req_add_source 
         free(sc);
         return st;
     }
-    return sources_add_cfg(n, sc, 0, raw_now);
+    return sources_add_cfg(ss, sc, 0, raw_now);
 }
 
-int sources_delete(struct node *n, const struct cmdmon_addr *addr, const struct timespec *raw_now)
+int sources_delete(struct sources *ss, const struct cmdmon_addr *addr,
+                   const struct timespec *raw_now)
 {
     struct ip_addr ip;
     int index;
 
     cmdmon_addr_to_ip(addr, &ip);
-    index = ip.family == IPF_UNSPEC ? -1 : sources_find(n, &ip);
+    index = ip.family == IPF_UNSPEC ? -1 : sources_find(ss, &ip);
     if (index < 0)
         return CMDMON_STT_NOSUCHSOURCE;
-    source_remove(n, index, raw_now);
+    source_remove(ss, index, raw_now);
     /* The synchronisation source may be gone: select again. */
-    sources_select(n, 0, raw_now);
+    sources_select(ss, 0, raw_now);
     return CMDMON_STT_SUCCESS;
 }
 
-static struct source *source_at(struct node *n, const struct cmdmon_addr *addr)
+static struct source *source_at(struct sources *ss, const struct cmdmon_addr *addr)
 {
     struct ip_addr ip;
 
     cmdmon_addr_to_ip(addr, &ip);
     if (ip.family == IPF_UNSPEC)
         return NULL; /* a reference clock by refid: there are none */
-    return (struct source *)sources_get(n, sources_find(n, &ip));
+    return (struct source *)sources_get(ss, sources_find(ss, &ip));
 }
 
-int sources_modify_selectopts(struct node *n, const struct cmdmon_req_selectopts *r,
+int sources_modify_selectopts(struct sources *ss, const struct cmdmon_req_selectopts *r,
                               const struct timespec *raw_now)
 {
-    struct source *s = source_at(n, &r->address);
+    struct source *s = source_at(ss, &r->address);
     unsigned mask = r->mask & 0xfu, options, updated;
     char addr[IP_ADDR_STRLEN];
     int index;
@@ -186,57 +185,54 @@ int sources_modify_selectopts(struct node *n, const struct cmdmon_req_selectopts
     index = sources_index(s);
     /* The mask uses the selection bits, the values the ADD_SOURCE flags. */
     options = (unsigned)source_opts_sel_from_flags(r->options);
-    updated = (sources_engine_part(n, index)->sel_options & ~mask) | (options & mask);
-    if (engine_source_command(&n->engine, index, ENGINE_SRC_SELECTOPTS, (int)updated, 0, 0.0,
+    updated = (sources_engine_part(ss, index)->sel_options & ~mask) | (options & mask);
+    if (engine_source_command(ss->engine, index, ENGINE_SRC_SELECTOPTS, (int)updated, 0, 0.0,
                               raw_now)) {
-        LOG_INFO(n->env->log, "Source %s selection options modified",
+        LOG_INFO(ss->env->log, "Source %s selection options modified",
                  ip_addr_format(&s->remote.ip, addr, sizeof(addr)));
-        sources_select(n, 0, raw_now);
+        sources_select(ss, 0, raw_now);
     }
     return CMDMON_STT_SUCCESS;
 }
 
-int sources_modify_offset(struct node *n, const struct cmdmon_req_offset *r)
+int sources_modify_offset(struct sources *ss, const struct cmdmon_req_offset *r)
 {
-    struct source *s = source_at(n, &r->address);
+    struct source *s = source_at(ss, &r->address);
     char addr[IP_ADDR_STRLEN];
 
     if (!s)
         return CMDMON_STT_NOSUCHSOURCE;
-    engine_source_command(&n->engine, sources_index(s), ENGINE_SRC_OFFSET, 0, 0, r->offset, NULL);
-    LOG_INFO(n->env->log, "Source %s new offset %f",
+    engine_source_command(ss->engine, sources_index(s), ENGINE_SRC_OFFSET, 0, 0, r->offset, NULL);
+    LOG_INFO(ss->env->log, "Source %s new offset %f",
              ip_addr_format(&s->remote.ip, addr, sizeof(addr)), r->offset);
     return CMDMON_STT_SUCCESS;
 }
 
-int sources_reset_all(struct node *n, const struct timespec *raw_now)
+int sources_reset_all(struct sources *ss, const struct timespec *raw_now)
 {
     struct engine_out out;
 
     engine_out_init(&out);
-    engine_reset_sources(&n->engine, raw_now, &out);
-    sources_perform(n, &out, 0, raw_now);
+    engine_reset_sources(ss->engine, raw_now, &out);
+    sources_perform(ss, &out, 0, raw_now);
     engine_out_fini(&out);
     return CMDMON_STT_SUCCESS;
 }
 
-static void entry_remove(struct node *n, size_t index, const struct timespec *raw_now)
+static void entry_remove(struct sources *ss, size_t index, const struct timespec *raw_now)
 {
-    struct sources *ss = &n->srcs;
-
     for (int i = ss->n - 1; i >= 0; i--)
         if (ss->v[i]->cfg_index == (int)index)
-            source_remove(n, i, raw_now);
+            source_remove(ss, i, raw_now);
     if (ss->entries[index].cfg && ss->entries[index].n_active == 0)
-        entry_release(n, index);
+        entry_release(ss, index);
 }
 
 /* Directives of the old files missing from the new ones go; *keep[i] marks
  * new directives already present. */
-static int remove_stale(struct node *n, const struct source_cfg *v, size_t nv, char *keep,
+static int remove_stale(struct sources *ss, const struct source_cfg *v, size_t nv, char *keep,
                         const struct timespec *raw_now)
 {
-    struct sources *ss = &n->srcs;
     int removed = 0;
 
     for (size_t i = 0; i < ss->n_entries; i++) {
@@ -251,18 +247,18 @@ static int remove_stale(struct node *n, const struct source_cfg *v, size_t nv, c
             keep[j] = 1;
             continue;
         }
-        entry_remove(n, i, raw_now);
+        entry_remove(ss, i, raw_now);
         removed++;
     }
     return removed;
 }
 
-int sources_reload_sourcedirs(struct node *n, const struct timespec *raw_now)
+int sources_reload_sourcedirs(struct sources *ss, const struct timespec *raw_now)
 {
     struct source_cfg *v = NULL;
-    size_t nv = config_load_sourcedirs(n->cfg, &n->env->files, &v);
+    size_t nv = config_load_sourcedirs(ss->cfg, &ss->env->files, &v);
     char *keep = xcalloc(nv ? nv : 1, 1);
-    int removed = remove_stale(n, v, nv, keep, raw_now);
+    int removed = remove_stale(ss, v, nv, keep, raw_now);
 
     for (size_t j = 0; j < nv; j++) {
         struct source_cfg *sc;
@@ -271,10 +267,10 @@ int sources_reload_sourcedirs(struct node *n, const struct timespec *raw_now)
         sc = xcalloc(1, sizeof(*sc));
         *sc = v[j];
         sc->name = xstrdup(v[j].name);
-        (void)sources_add_cfg(n, sc, 1, raw_now);
+        (void)sources_add_cfg(ss, sc, 1, raw_now);
     }
     if (removed)
-        sources_select(n, 0, raw_now);
+        sources_select(ss, 0, raw_now);
     config_free_sources(v, nv);
     free(keep);
     return CMDMON_STT_SUCCESS;
@@ -285,7 +281,7 @@ int sources_reload_sourcedirs(struct node *n, const struct timespec *raw_now)
 static void on_refresh_resolved(void *arg, int status, const struct ip_addr *addrs, int count)
 {
     struct source *s = arg;
-    struct node *n = s->node;
+    struct sources *ss = s->srcs;
     const struct source_cfg *sc;
 
     s->replacing = 0;
@@ -294,19 +290,18 @@ static void on_refresh_resolved(void *arg, int status, const struct ip_addr *add
     for (int i = 0; i < count; i++)
         if (ip_addr_equal(&addrs[i], &s->remote.ip))
             return;
-    sc = n->srcs.entries[s->cfg_index].cfg;
+    sc = ss->entries[s->cfg_index].cfg;
     for (int i = 0; i < count; i++) {
-        if (sources_family_allowed(n, sc, addrs[i].family) &&
-            !sources_address_in_use(&n->srcs, &addrs[i])) {
+        if (sources_family_allowed(ss, sc, addrs[i].family) &&
+            !sources_address_in_use(ss, &addrs[i])) {
             sources_replace_address(s, &addrs[i]);
             return;
         }
     }
 }
 
-int sources_refresh(struct node *n, const struct timespec *raw_now)
+int sources_refresh(struct sources *ss, const struct timespec *raw_now)
 {
-    struct sources *ss = &n->srcs;
     struct ip_addr literal;
 
     (void)raw_now;
@@ -315,9 +310,9 @@ int sources_refresh(struct node *n, const struct timespec *raw_now)
         struct source_entry *e = &ss->entries[i];
         if (!entry_unresolved(e) || e->resolving)
             continue;
-        sched_cancel(&n->sched, e->retry_timer);
+        sched_cancel(ss->sched, e->retry_timer);
         e->retry_timer = 0;
-        sources_lookup_entry(n, i);
+        sources_lookup_entry(ss, i);
     }
     /* Sources given by name: look the name up again (a pending replacement
      * lookup does the same already). The lookup may answer at once. */
@@ -326,41 +321,41 @@ int sources_refresh(struct node *n, const struct timespec *raw_now)
         if (s->replacing || ip_addr_parse(&literal, s->name))
             continue;
         s->replacing = 1;
-        if (n->env->resolver.resolve(n->env->resolver.ctx, s->name, IPF_UNSPEC, on_refresh_resolved,
-                                     s) != 0)
+        if (ss->env->resolver.resolve(ss->env->resolver.ctx, s->name, IPF_UNSPEC,
+                                      on_refresh_resolved, s) != 0)
             s->replacing = 0;
     }
     return CMDMON_STT_SUCCESS;
 }
 
-int sources_onoffline(struct node *n, const struct timespec *raw_now)
+int sources_onoffline(struct sources *ss, const struct timespec *raw_now)
 {
     char addr[IP_ADDR_STRLEN];
 
-    for (int i = 0; i < n->srcs.n; i++) {
-        struct source *s = n->srcs.v[i];
-        if (ntp_client_is_online(&sources_engine_part(n, i)->client))
+    for (int i = 0; i < ss->n; i++) {
+        struct source *s = ss->v[i];
+        if (ntp_client_is_online(&sources_engine_part(ss, i)->client))
             continue;
-        engine_source_command(&n->engine, i, ENGINE_SRC_ONLINE, 0, 0, 0.0, raw_now);
-        LOG_INFO(n->env->log, "Source %s online",
+        engine_source_command(ss->engine, i, ENGINE_SRC_ONLINE, 0, 0, 0.0, raw_now);
+        LOG_INFO(ss->env->log, "Source %s online",
                  ip_addr_format(&s->remote.ip, addr, sizeof(addr)));
     }
-    sources_rearm_engine(n);
+    sources_rearm_engine(ss);
     return CMDMON_STT_SUCCESS;
 }
 
-int sources_set_local(struct node *n, const struct cmdmon_req_local *l)
+int sources_set_local(struct sources *ss, const struct cmdmon_req_local *l)
 {
     /* LOCAL2 leaves activate and the wait times zero, which are chrony's defaults then. */
-    engine_set_local(&n->engine, l->on_off != 0, l->stratum, l->orphan, l->distance, l->activate,
+    engine_set_local(ss->engine, l->on_off != 0, l->stratum, l->orphan, l->distance, l->activate,
                      l->wait_synced, l->wait_unsynced);
     return CMDMON_STT_SUCCESS;
 }
 
-int sources_make_step(struct node *n, const struct timespec *raw_now)
+int sources_make_step(struct sources *ss, const struct timespec *raw_now)
 {
-    const struct env_clock *ck = &n->env->clock;
-    int refused_before = n->ref.step_refused, ok;
+    const struct env_clock *ck = &ss->env->clock;
+    int refused_before = ss->ref->step_refused, ok;
     struct engine_out out;
 
     /* chronyc makestep: remove the whole remaining correction at once. A clock that
@@ -368,37 +363,37 @@ int sources_make_step(struct node *n, const struct timespec *raw_now)
     if (!ck->can_control(ck->ctx))
         return CMDMON_STT_FAILED;
     engine_out_init(&out);
-    ok = engine_make_step(&n->engine, raw_now, &out);
-    sources_perform(n, &out, 0, raw_now);
+    ok = engine_make_step(ss->engine, raw_now, &out);
+    sources_perform(ss, &out, 0, raw_now);
     engine_out_fini(&out);
-    if (!ok || (n->ref.step_refused && !refused_before))
+    if (!ok || (ss->ref->step_refused && !refused_before))
         return CMDMON_STT_FAILED;
     return CMDMON_STT_SUCCESS;
 }
 
-int sources_manual_dfreq(struct node *n, double dfreq_ppm, const struct timespec *raw_now)
+int sources_manual_dfreq(struct sources *ss, double dfreq_ppm, const struct timespec *raw_now)
 {
     struct engine_out out;
 
     engine_out_init(&out);
-    engine_accumulate_freq(&n->engine, raw_now, dfreq_ppm, &out);
-    sources_perform(n, &out, 0, raw_now);
+    engine_accumulate_freq(ss->engine, raw_now, dfreq_ppm, &out);
+    sources_perform(ss, &out, 0, raw_now);
     engine_out_fini(&out);
-    LOG_INFO(n->env->log, "Accumulated delta freq of %.3fppm", dfreq_ppm);
+    LOG_INFO(ss->env->log, "Accumulated delta freq of %.3fppm", dfreq_ppm);
     return CMDMON_STT_SUCCESS;
 }
 
-int sources_manual_doffset(struct node *n, double doffset, const struct timespec *raw_now)
+int sources_manual_doffset(struct sources *ss, double doffset, const struct timespec *raw_now)
 {
     struct engine_out out;
     int ok;
 
     engine_out_init(&out);
-    ok = engine_accumulate_offset(&n->engine, raw_now, doffset, &out);
-    sources_perform(n, &out, 0, raw_now);
+    ok = engine_accumulate_offset(ss->engine, raw_now, doffset, &out);
+    sources_perform(ss, &out, 0, raw_now);
     engine_out_fini(&out);
     if (!ok)
         return CMDMON_STT_FAILED;
-    LOG_INFO(n->env->log, "Accumulated delta offset of %.6f seconds", doffset);
+    LOG_INFO(ss->env->log, "Accumulated delta offset of %.6f seconds", doffset);
     return CMDMON_STT_SUCCESS;
 }

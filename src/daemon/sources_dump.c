@@ -4,7 +4,8 @@
 
 #include "core/sourcedump.h"
 #include "daemon/config.h"
-#include "daemon/node_internal.h"
+#include "daemon/reference.h"
+#include "daemon/sources.h"
 #include "lib/mem.h"
 #include "lib/ts.h"
 
@@ -15,17 +16,17 @@
 /* Longest dump file name chrony considers when removing files (its name[64]). */
 #define NAME_MAX_LEN 64
 
-static const char *dump_dir(const struct node *n)
+static const char *dump_dir(const struct sources *ss)
 {
-    const char *dir = n->cfg->dumpdir;
+    const char *dir = ss->cfg->dumpdir;
 
     return dir && *dir ? dir : NULL;
 }
 
 /* DIR/ADDRESS.dat, chrony's name for an NTP source (sources.c get_dumpfile). */
-static char *dump_path(const struct node *n, const struct source *s, char *ip, size_t iplen)
+static char *dump_path(const struct sources *ss, const struct source *s, char *ip, size_t iplen)
 {
-    const char *dir = dump_dir(n);
+    const char *dir = dump_dir(ss);
     size_t len;
     char *path;
 
@@ -36,26 +37,26 @@ static char *dump_path(const struct node *n, const struct source *s, char *ip, s
     return path;
 }
 
-void sources_dump_prepare(struct node *n)
+void sources_dump_prepare(struct sources *ss)
 {
-    const struct env_files *f = &n->env->files;
+    const struct env_files *f = &ss->env->files;
     char err[256];
 
     /* chrony creates a missing dumpdir at start (0750); an existing one is
      * used as it is, so the verdict is not acted on. */
-    if (dump_dir(n) && f->prepare_dir)
-        (void)f->prepare_dir(f->ctx, dump_dir(n), 0750, err, sizeof(err));
+    if (dump_dir(ss) && f->prepare_dir)
+        (void)f->prepare_dir(f->ctx, dump_dir(ss), 0750, err, sizeof(err));
 }
 
-static void save_source(struct node *n, struct source *s, double delta)
+static void save_source(struct sources *ss, struct source *s, double delta)
 {
-    const struct env_files *f = &n->env->files;
+    const struct env_files *f = &ss->env->files;
     struct sourcedump *d = xcalloc(1, sizeof(*d));
-    char ip[IP_ADDR_STRLEN], *path = dump_path(n, s, ip, sizeof(ip)), *buf;
+    char ip[IP_ADDR_STRLEN], *path = dump_path(ss, s, ip, sizeof(ip)), *buf;
     int len;
 
     snprintf(d->name, sizeof(d->name), "%s", s->name);
-    engine_source_dump(&n->engine, sources_index(s), d);
+    engine_source_dump(ss->engine, sources_index(s), d);
     sourcedump_shift(d, delta);
     len = sourcedump_format(d, NULL, 0);
     if (len <= 0) {
@@ -65,7 +66,7 @@ static void save_source(struct node *n, struct source *s, double delta)
         buf = xmalloc((size_t)len + 1);
         sourcedump_format(d, buf, (size_t)len + 1);
         if (f->write_atomic(f->ctx, path, buf, (size_t)len) != 0)
-            LOG_WARN(n->env->log, "Could not replace %s", path);
+            LOG_WARN(ss->env->log, "Could not replace %s", path);
         free(buf);
     }
     free(path);
@@ -73,36 +74,36 @@ static void save_source(struct node *n, struct source *s, double delta)
 }
 
 /* Save with the samples moved by delta (s), see sourcedump_shift(). */
-static void save_all(struct node *n, double delta)
+static void save_all(struct sources *ss, double delta)
 {
-    if (!dump_dir(n) || !n->env->files.write_atomic || !n->env->files.remove)
+    if (!dump_dir(ss) || !ss->env->files.write_atomic || !ss->env->files.remove)
         return;
-    for (int i = 0; i < n->srcs.n; i++)
-        save_source(n, n->srcs.v[i], delta);
+    for (int i = 0; i < ss->n; i++)
+        save_source(ss, ss->v[i], delta);
 }
 
-void sources_dump_save_all(struct node *n)
+void sources_dump_save_all(struct sources *ss)
 {
-    save_all(n, 0.0);
+    save_all(ss, 0.0);
 }
 
-void sources_dump_save_at_exit(struct node *n, const struct timespec *raw_now)
+void sources_dump_save_at_exit(struct sources *ss, const struct timespec *raw_now)
 {
     struct timespec cooked;
 
     /* chrony cancels the remaining offset correction before its exit dump
      * (main.c; NEWS 4.2 "Fix dump files to not include uncorrected offset"):
      * the samples move to the raw timescale. */
-    reference_cooked_time(n, raw_now, &cooked, NULL);
-    save_all(n, ts_diff(raw_now, &cooked));
+    reference_cooked_time(ss->ref, raw_now, &cooked, NULL);
+    save_all(ss, ts_diff(raw_now, &cooked));
 }
 
 /* chrony sources.c load_source(): a missing file is silently skipped. */
-static void load_source(struct node *n, struct source *s, const struct timespec *cooked_now)
+static void load_source(struct sources *ss, struct source *s, const struct timespec *cooked_now)
 {
-    const struct env_files *f = &n->env->files;
+    const struct env_files *f = &ss->env->files;
     struct sourcedump *d = xcalloc(1, sizeof(*d));
-    char ip[IP_ADDR_STRLEN], *path = dump_path(n, s, ip, sizeof(ip)), *text;
+    char ip[IP_ADDR_STRLEN], *path = dump_path(ss, s, ip, sizeof(ip)), *text;
     enum sourcedump_verdict v;
     size_t len = 0;
 
@@ -111,14 +112,14 @@ static void load_source(struct node *n, struct source *s, const struct timespec 
         v = sourcedump_parse(text, len, cooked_now, d);
         if (v == SOURCEDUMP_OK)
             v = sourcedump_check_source(
-                d, s->name, sources_engine_part(n, sources_index(s))->client.auth_key != 0);
-        if (v == SOURCEDUMP_OK && !engine_source_load(&n->engine, sources_index(s), d))
+                d, s->name, sources_engine_part(ss, sources_index(s))->client.auth_key != 0);
+        if (v == SOURCEDUMP_OK && !engine_source_load(ss->engine, sources_index(s), d))
             v = SOURCEDUMP_BAD_ORDER;
         if (v != SOURCEDUMP_OK) {
-            LOG_WARN(n->env->log, "Could not load dump file for %s", ip);
-            LOG_DEBUG(n->env->log, "%s: %s", path, sourcedump_verdict_str(v));
+            LOG_WARN(ss->env->log, "Could not load dump file for %s", ip);
+            LOG_DEBUG(ss->env->log, "%s: %s", path, sourcedump_verdict_str(v));
         } else {
-            LOG_INFO(n->env->log, "Loaded dump file for %s", ip);
+            LOG_INFO(ss->env->log, "Loaded dump file for %s", ip);
         }
         free(text);
     }
@@ -144,10 +145,10 @@ static int is_dump_file(const char *path)
     return strncmp(name, "refid:", 6) == 0 || ip_addr_parse(&ip, name);
 }
 
-static void remove_dump_files(struct node *n)
+static void remove_dump_files(struct sources *ss)
 {
-    const struct env_files *f = &n->env->files;
-    const char *dir = dump_dir(n);
+    const struct env_files *f = &ss->env->files;
+    const char *dir = dump_dir(ss);
     size_t plen = strlen(dir) + 7;
     char *pattern = xmalloc(plen), **paths;
     int count = 0;
@@ -163,20 +164,20 @@ static void remove_dump_files(struct node *n)
     free(pattern);
 }
 
-void sources_dump_reload(struct node *n, const struct timespec *raw_now)
+void sources_dump_reload(struct sources *ss, const struct timespec *raw_now)
 {
     struct timespec cooked_now;
 
-    if (!dump_dir(n) || !n->env->files.read_all || !n->env->files.remove)
+    if (!dump_dir(ss) || !ss->env->files.read_all || !ss->env->files.remove)
         return;
-    if (n->opts.reload_dumps && n->srcs.n > 0) {
-        reference_cooked_time(n, raw_now, &cooked_now, NULL);
-        for (int i = 0; i < n->srcs.n; i++) {
-            load_source(n, n->srcs.v[i], &cooked_now);
+    if (ss->reload_dumps && ss->n > 0) {
+        reference_cooked_time(ss->ref, raw_now, &cooked_now, NULL);
+        for (int i = 0; i < ss->n; i++) {
+            load_source(ss, ss->v[i], &cooked_now);
             /* chrony allows an immediate reference update from every source. */
-            engine_source_allow_update(&n->engine, i);
+            engine_source_allow_update(ss->engine, i);
         }
-        sources_select(n, 0, raw_now);
+        sources_select(ss, 0, raw_now);
     }
-    remove_dump_files(n);
+    remove_dump_files(ss);
 }

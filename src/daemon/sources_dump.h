@@ -8,20 +8,20 @@
 
 #include <time.h>
 
-struct node;
+struct sources;
 
 /* Create dumpdir if missing (node_start, before privileges are dropped). */
-void sources_dump_prepare(struct node *n);
+void sources_dump_prepare(struct sources *ss);
 
 /* Save every source's history (chronyc dump). A source without samples
  * has its file removed. */
-void sources_dump_save_all(struct node *n);
+void sources_dump_save_all(struct sources *ss);
 /* The same on exit, as chrony writes it then: with the remaining offset
  * correction cancelled (samples on the raw timescale). */
-void sources_dump_save_at_exit(struct node *n, const struct timespec *raw_now);
+void sources_dump_save_at_exit(struct sources *ss, const struct timespec *raw_now);
 
 /* The first round of name resolution has ended: with -r load each source's
  * file and reselect, then remove the dump files of dumpdir. */
-void sources_dump_reload(struct node *n, const struct timespec *raw_now);
+void sources_dump_reload(struct sources *ss, const struct timespec *raw_now);
 
 #endif

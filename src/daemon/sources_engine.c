@@ -2,9 +2,13 @@
  * outcomes are performed here in order (clock commands through the reference, packets
  * on the sources' sockets, log lines, replacements), and the engine's timer is kept in
  * the node's scheduler. */
-#include "daemon/node_internal.h"
+#include "daemon/sources.h"
 
 #include "daemon/config.h"
+#include "daemon/logfiles.h"
+#include "daemon/ntp_serve.h"
+#include "daemon/reference.h"
+#include "daemon/sched.h"
 #include "lib/ts.h"
 
 #include <string.h>
@@ -41,15 +45,16 @@ static unsigned test_bit(unsigned tests, int i)
 
 /* A measurements.log line for a response (chrony's `log measurements`, or every
  * response with `rawmeasurements`). */
-static void log_measurement(struct node *n, const struct source *s, const struct engine_meas *m)
+static void log_measurement(struct sources *ss, const struct source *s, const struct engine_meas *m)
 {
     const struct ntp_client_report *r = &m->report;
     unsigned t = r->tests;
     char ip[64];
 
-    if (!logfiles_enabled(&n->logs, LOGF_MEASUREMENTS) || !(m->synced || n->logs.raw_measurements))
+    if (!logfiles_enabled(ss->logs, LOGF_MEASUREMENTS) ||
+        !(m->synced || ss->logs->raw_measurements))
         return;
-    logfiles_write(&n->logs, n->env, LOGF_MEASUREMENTS, &m->when,
+    logfiles_write(ss->logs, ss->env, LOGF_MEASUREMENTS, &m->when,
                    "%-15s %c %2d %u%u%u %u%u%u %u%u%u%u %3d %2d %4.2f %10.3e %10.3e %10.3e "
                    "%10.3e %10.3e %08X %d%c %c %c",
                    ip_addr_format(&s->remote.ip, ip, sizeof(ip)), leap_char(r->leap), r->stratum,
@@ -61,15 +66,15 @@ static void log_measurement(struct node *n, const struct source *s, const struct
 }
 
 /* A statistics.log line after a successful regression. */
-static void log_statistics(struct node *n, const struct source *s,
+static void log_statistics(struct sources *ss, const struct source *s,
                            const struct engine_stats_log *sl)
 {
     const struct sourcestats_log *l = &sl->log;
     char ip[64];
 
-    if (!logfiles_enabled(&n->logs, LOGF_STATISTICS))
+    if (!logfiles_enabled(ss->logs, LOGF_STATISTICS))
         return;
-    logfiles_write(&n->logs, n->env, LOGF_STATISTICS, &sl->when,
+    logfiles_write(ss->logs, ss->env, LOGF_STATISTICS, &sl->when,
                    "%-15s %10.3e %10.3e %10.3e %10.3e %10.3e %7.1e %3d %3d %3d %5.2f",
                    ip_addr_format(&s->remote.ip, ip, sizeof(ip)), l->std_dev, l->est_offset,
                    l->est_offset_sd, l->freq, l->skew, l->stress, l->n_samples, l->dropped,
@@ -77,14 +82,15 @@ static void log_statistics(struct node *n, const struct source *s,
 }
 
 /* A selection.log line of one source after a selection run. */
-static void log_selection(struct node *n, const struct source *s, const struct engine_sel_log *l)
+static void log_selection(struct sources *ss, const struct source *s,
+                          const struct engine_sel_log *l)
 {
     const struct select_source_state *st = &l->state;
     char ip[64];
 
-    if (!logfiles_enabled(&n->logs, LOGF_SELECTION))
+    if (!logfiles_enabled(ss->logs, LOGF_SELECTION))
         return;
-    logfiles_write(&n->logs, n->env, LOGF_SELECTION, &l->when,
+    logfiles_write(ss->logs, ss->env, LOGF_SELECTION, &l->when,
                    "%-15s %c -%c%c%c%c %4o %5.2f %10.3e %10.3e %10.3e",
                    ip_addr_format(&s->remote.ip, ip, sizeof(ip)), st->status_char,
                    st->eff_options & SELECT_OPT_NOSELECT ? 'N' : '-',
@@ -94,7 +100,8 @@ static void log_selection(struct node *n, const struct source *s, const struct e
                    st->last_sample_ago, st->lo_limit, st->hi_limit);
 }
 
-static void log_select_event(struct node *n, const struct source *s, const struct select_event *ev)
+static void log_select_event(struct sources *ss, const struct source *s,
+                             const struct select_event *ev)
 {
     char name[300], msg[400];
 
@@ -104,30 +111,29 @@ static void log_select_event(struct node *n, const struct source *s, const struc
     if (!select_event_format(ev, name, msg, sizeof(msg)))
         return;
     if (select_event_severity(ev->code) == SELECT_SEV_WARN)
-        LOG_WARN(n->env->log, "%s", msg);
+        LOG_WARN(ss->env->log, "%s", msg);
     else
-        LOG_INFO(n->env->log, "%s", msg);
+        LOG_INFO(ss->env->log, "%s", msg);
 }
 
-static void log_tracking(struct node *n, const struct engine_action *a)
+static void log_tracking(struct sources *ss, const struct engine_action *a)
 {
-    struct sources *ss = &n->srcs;
     const char *name = ss->log_ref_name;
 
     if (a->source == -1)
         name = "0.0.0.0";
     else if (a->source >= 0 && a->source < ss->n)
         ip_addr_format(&ss->v[a->source]->remote.ip, ss->log_ref_name, sizeof(ss->log_ref_name));
-    reference_log_tracking(n, name, &a->u.tracking);
+    reference_log_tracking(ss->ref, name, &a->u.tracking);
 }
 
 /* Send the packet of an ENGINE_ACT_SEND, reading the transmit time just before it leaves;
  * a peer's packet is completed then. Tells the engine. */
-static void perform_send(struct node *n, struct engine_out *out, int i,
+static void perform_send(struct sources *ss, struct engine_out *out, int i,
                          const struct timespec *raw_now)
 {
     struct engine_action *a = &out->a[i];
-    struct source *s = n->srcs.v[a->source];
+    struct source *s = ss->v[a->source];
     int index = a->source;
     size_t len = a->u.send.len;
     uint8_t buf[NTP_CLIENT_REQUEST_MAX_LEN];
@@ -136,163 +142,162 @@ static void perform_send(struct node *n, struct engine_out *out, int i,
 
     memcpy(buf, out->pkt + a->u.send.off, len);
     if (!s->symmetric && s->sock < 0)
-        s->sock = sources_open_socket(n, s->remote.ip.family);
-    n->env->clock.read(n->env->clock.ctx, &tx_raw);
+        s->sock = sources_open_socket(ss, s->remote.ip.family);
+    ss->env->clock.read(ss->env->clock.ctx, &tx_raw);
     if (s->symmetric)
-        len = engine_peer_finish(&n->engine, index, buf, len, sizeof(buf), &tx_raw);
+        len = engine_peer_finish(ss->engine, index, buf, len, sizeof(buf), &tx_raw);
     ok = len > 0 && s->sock >= 0 &&
-         n->env->net.send(n->env->net.ctx, s->sock, &s->remote, NULL, buf, len) >= 0;
-    engine_tx_done(&n->engine, index, ok, &tx_raw, raw_now, out);
+         ss->env->net.send(ss->env->net.ctx, s->sock, &s->remote, NULL, buf, len) >= 0;
+    engine_tx_done(ss->engine, index, ok, &tx_raw, raw_now, out);
 }
 
-static void perform_clock(struct node *n, struct engine_out *out, int i,
+static void perform_clock(struct sources *ss, struct engine_out *out, int i,
                           const struct timespec *raw_now)
 {
     struct engine_clock_act act = out->a[i].u.clock;
 
-    if (!reference_perform_clock(n, &act)) {
-        engine_step_refused(&n->engine, &act, raw_now, out);
+    if (!reference_perform_clock(ss->ref, &act)) {
+        engine_step_refused(ss->engine, &act, raw_now, out);
         return;
     }
     /* Raw readings moved by the step: so do the deadlines. */
     if (act.shift != 0.0)
-        sched_shift(&n->sched, act.shift);
+        sched_shift(ss->sched, act.shift);
 }
 
-static void perform_one(struct node *n, struct engine_out *out, int i,
+static void perform_one(struct sources *ss, struct engine_out *out, int i,
                         const struct timespec *raw_now)
 {
     const struct engine_action *a = &out->a[i];
-    struct sources *ss = &n->srcs;
     const struct source *s = a->source >= 0 && a->source < ss->n ? ss->v[a->source] : NULL;
     char name[300];
 
     switch (a->type) {
     case ENGINE_ACT_CLOCK:
-        perform_clock(n, out, i, raw_now);
+        perform_clock(ss, out, i, raw_now);
         break;
     case ENGINE_ACT_EVENT:
-        reference_log_event(n, &a->u.event);
+        reference_log_event(ss->ref, &a->u.event);
         break;
     case ENGINE_ACT_SELECT_EVENT:
-        log_select_event(n, s, &a->u.sel_event);
+        log_select_event(ss, s, &a->u.sel_event);
         break;
     case ENGINE_ACT_LEAP_DROP:
-        LOG_DEBUG(n->env->log, "Dropping sample around leap second");
+        LOG_DEBUG(ss->env->log, "Dropping sample around leap second");
         break;
     case ENGINE_ACT_OUT_OF_ORDER:
-        LOG_WARN(n->env->log, "Out of order sample detected, discarding history for %s",
+        LOG_WARN(ss->env->log, "Out of order sample detected, discarding history for %s",
                  sources_display_name(s, name, sizeof(name)));
         break;
     case ENGINE_ACT_LOG_MEASUREMENT:
-        log_measurement(n, s, &a->u.meas);
+        log_measurement(ss, s, &a->u.meas);
         break;
     case ENGINE_ACT_LOG_STATISTICS:
-        log_statistics(n, s, &a->u.stats);
+        log_statistics(ss, s, &a->u.stats);
         break;
     case ENGINE_ACT_LOG_SELECTION:
-        log_selection(n, s, &a->u.sel);
+        log_selection(ss, s, &a->u.sel);
         break;
     case ENGINE_ACT_LOG_TRACKING:
-        log_tracking(n, a);
+        log_tracking(ss, a);
         break;
     case ENGINE_ACT_DRIFT:
-        reference_write_drift(n, a->u.drift.freq_ppm, a->u.drift.skew_ppm);
+        reference_write_drift(ss->ref, a->u.drift.freq_ppm, a->u.drift.skew_ppm);
         break;
     case ENGINE_ACT_QUIT:
-        n->quit_requested = 1;
+        ss->status->quit_requested = 1;
         if (a->u.quit.mode_done) {
-            n->quit_mode_done = 1;
-            n->exit_status = a->u.quit.exit_status;
+            ss->status->quit_mode_done = 1;
+            ss->status->exit_status = a->u.quit.exit_status;
         }
         break;
     case ENGINE_ACT_SEND:
-        perform_send(n, out, i, raw_now);
+        perform_send(ss, out, i, raw_now);
         break;
     case ENGINE_ACT_REPLACE:
-        sources_handle_bad(n, a->source, raw_now);
+        sources_handle_bad(ss, a->source, raw_now);
         break;
     case ENGINE_ACT_LEAP_LIST_EXPIRED:
-        reference_leap_expired(n);
+        reference_leap_expired(ss->ref);
         break;
     }
 }
 
-void sources_perform(struct node *n, struct engine_out *out, int from,
+void sources_perform(struct sources *ss, struct engine_out *out, int from,
                      const struct timespec *raw_now)
 {
     /* By index: performing may append (engine_tx_done, engine_step_refused). */
     for (int i = from; i < out->n; i++)
-        perform_one(n, out, i, raw_now);
-    sources_rearm_engine(n);
+        perform_one(ss, out, i, raw_now);
+    sources_rearm_engine(ss);
 }
 
 static void on_engine_timer(void *arg, const struct timespec *now)
 {
-    struct node *n = arg;
+    struct sources *ss = arg;
     struct engine_out out;
     int due;
 
-    n->srcs.engine_timer = 0;
+    ss->engine_timer = 0;
     engine_out_init(&out);
     for (;;) {
         /* An NTS source gets its random bytes (and an NTS-KE session when due) just
          * before its request is made. */
-        due = engine_due_source(&n->engine, now);
+        due = engine_due_source(ss->engine, now);
         if (due >= 0)
-            sources_nts_prepare(n->srcs.v[due], now);
+            sources_nts_prepare(ss->v[due], now);
         engine_out_clear(&out);
-        if (!engine_on_timer(&n->engine, now, &out))
+        if (!engine_on_timer(ss->engine, now, &out))
             break;
-        sources_perform(n, &out, 0, now);
+        sources_perform(ss, &out, 0, now);
     }
     engine_out_fini(&out);
-    sources_rearm_engine(n);
+    sources_rearm_engine(ss);
 }
 
-void sources_rearm_engine(struct node *n)
+void sources_rearm_engine(struct sources *ss)
 {
     struct timespec when;
 
-    sched_cancel(&n->sched, n->srcs.engine_timer);
-    n->srcs.engine_timer = 0;
-    if (engine_next_timer(&n->engine, &when))
-        n->srcs.engine_timer = sched_add(&n->sched, &when, on_engine_timer, n);
+    sched_cancel(ss->sched, ss->engine_timer);
+    ss->engine_timer = 0;
+    if (engine_next_timer(ss->engine, &when))
+        ss->engine_timer = sched_add(ss->sched, &when, on_engine_timer, ss);
 }
 
-void sources_expect_wake(struct node *n, const struct timespec *when)
+void sources_expect_wake(struct sources *ss, const struct timespec *when)
 {
-    engine_expect_wake(&n->engine, when);
+    engine_expect_wake(ss->engine, when);
 }
 
-int sources_on_wake(struct node *n, const struct timespec *now)
+int sources_on_wake(struct sources *ss, const struct timespec *now)
 {
     struct engine_out out;
     int dir;
 
     engine_out_init(&out);
-    dir = engine_on_wake(&n->engine, now, &out);
+    dir = engine_on_wake(ss->engine, now, &out);
     if (dir < 0)
-        LOG_WARN(n->env->log, "Backward time jump detected!");
+        LOG_WARN(ss->env->log, "Backward time jump detected!");
     else if (dir > 0)
-        LOG_WARN(n->env->log, "Forward time jump detected!");
+        LOG_WARN(ss->env->log, "Forward time jump detected!");
     if (out.n)
-        sources_perform(n, &out, 0, now);
+        sources_perform(ss, &out, 0, now);
     engine_out_fini(&out);
     return dir != 0;
 }
 
-void sources_select(struct node *n, int force, const struct timespec *raw_now)
+void sources_select(struct sources *ss, int force, const struct timespec *raw_now)
 {
     struct engine_out out;
 
     engine_out_init(&out);
-    engine_reselect(&n->engine, force, raw_now, &out);
-    sources_perform(n, &out, 0, raw_now);
+    engine_reselect(ss->engine, force, raw_now, &out);
+    sources_perform(ss, &out, 0, raw_now);
     engine_out_fini(&out);
 }
 
-static void source_on_response(struct node *n, int index, const struct net_rx *rx)
+static void source_on_response(struct sources *ss, int index, const struct net_rx *rx)
 {
     struct engine_rx erx;
     struct engine_out out;
@@ -303,16 +308,15 @@ static void source_on_response(struct node *n, int index, const struct net_rx *r
     erx.rx_raw = rx->rx_ts;
     erx.rx_src = ts_src_of(rx->rx_ts_src);
     erx.local_refid = local_refid(rx);
-    engine_set_serving(&n->engine, n->serve.socks[0] >= 0 || n->serve.socks[1] >= 0);
+    engine_set_serving(ss->engine, serve_is_open(ss->serve));
     engine_out_init(&out);
-    engine_on_response(&n->engine, index, &erx, &out);
-    sources_perform(n, &out, 0, &rx->rx_ts);
+    engine_on_response(ss->engine, index, &erx, &out);
+    sources_perform(ss, &out, 0, &rx->rx_ts);
     engine_out_fini(&out);
 }
 
-int sources_on_datagram(struct node *n, const struct net_rx *rx, const struct timespec *raw_now)
+int sources_on_datagram(struct sources *ss, const struct net_rx *rx, const struct timespec *raw_now)
 {
-    struct sources *ss = &n->srcs;
     int mine = 0;
 
     (void)raw_now;
@@ -328,7 +332,7 @@ int sources_on_datagram(struct node *n, const struct net_rx *rx, const struct ti
             int mode = rx->len > 0 ? rx->data[0] & 7 : 0;
             if ((mode == 1 || mode == 2) && ip_addr_equal(&rx->remote.ip, &s->remote.ip) &&
                 rx->remote.port == s->remote.port) {
-                source_on_response(n, i, rx);
+                source_on_response(ss, i, rx);
                 return 1;
             }
             continue;
@@ -336,7 +340,7 @@ int sources_on_datagram(struct node *n, const struct net_rx *rx, const struct ti
         mine = 1;
         /* A client socket only accepts its server's address and port. */
         if (ip_addr_equal(&rx->remote.ip, &s->remote.ip) && rx->remote.port == s->remote.port) {
-            source_on_response(n, i, rx);
+            source_on_response(ss, i, rx);
             return 1;
         }
     }

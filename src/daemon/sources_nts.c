@@ -1,7 +1,7 @@
 /* NTS for `server ... nts` sources: the NTS-KE sessions of each source (through the
  * environment's NTS-KE driver, off the event loop), their results handed to the source's
  * core NTS state, and the random bytes of each request. */
-#include "daemon/node_internal.h"
+#include "daemon/sources.h"
 
 #include "crypto/siv.h"
 #include "daemon/config.h"
@@ -16,20 +16,20 @@
 #define NTS_KE_TIMEOUT 10.0
 
 struct ke_request {
-    struct node *node;
+    struct sources *srcs;
     uint64_t serial; /* of the source: it may be gone when the session ends */
 };
 
-static struct source *source_by_serial(struct node *n, uint64_t serial)
+static struct source *source_by_serial(struct sources *ss, uint64_t serial)
 {
-    for (int i = 0; i < n->srcs.n; i++)
-        if (n->srcs.v[i]->serial == serial)
-            return n->srcs.v[i];
+    for (int i = 0; i < ss->n; i++)
+        if (ss->v[i]->serial == serial)
+            return ss->v[i];
     return NULL;
 }
 
 /* The negotiated NTPv4 server (an address) and port replace the source's. */
-static void apply_negotiation(struct node *n, struct source *s)
+static void apply_negotiation(struct sources *ss, struct source *s)
 {
     struct ip_addr ip;
 
@@ -39,35 +39,36 @@ static void apply_negotiation(struct node *n, struct source *s)
         !ip_addr_equal(&ip, &s->remote.ip)) {
         s->remote.ip = ip;
         if (sources_index(s) >= 0)
-            engine_source_set_ref_id(&n->engine, sources_index(s), sources_refid_of(&ip));
+            engine_source_set_ref_id(ss->engine, sources_index(s), sources_refid_of(&ip));
     } else if (s->nts.ntp_server[0] && !ip_addr_parse(&ip, s->nts.ntp_server)) {
-        LOG_WARN(n->env->log, "NTS-KE server %s negotiated NTP server %s (not an address; kept %s)",
-                 s->name, s->nts.ntp_server, s->name);
+        LOG_WARN(ss->env->log,
+                 "NTS-KE server %s negotiated NTP server %s (not an address; kept %s)", s->name,
+                 s->nts.ntp_server, s->name);
     }
 }
 
 static void on_ke_done(void *arg, const struct nts_ke_session_result *r)
 {
     struct ke_request *q = arg;
-    struct node *n = q->node;
-    struct source *s = source_by_serial(n, q->serial);
+    struct sources *ss = q->srcs;
+    struct source *s = source_by_serial(ss, q->serial);
     struct timespec now;
 
     free(q);
     if (!s)
         return;
-    n->env->clock.read(n->env->clock.ctx, &now);
+    ss->env->clock.read(ss->env->clock.ctx, &now);
     if (r->status != 0)
-        LOG_ERR(n->env->log, "%s", r->error);
+        LOG_ERR(ss->env->log, "%s", r->error);
     nts_client_ke_done(&s->nts, &now, r->status == 0, &r->resp, r->c2s, r->s2c, r->key_len);
     if (r->status == 0)
-        apply_negotiation(n, s);
+        apply_negotiation(ss, s);
 }
 
 /* The trusted certificates of the source's certificate set (`ntstrustedcerts`). */
-static void set_certs(struct node *n, struct source *s, uint32_t cert_set)
+static void set_certs(struct sources *ss, struct source *s, uint32_t cert_set)
 {
-    const struct config *cfg = n->cfg;
+    const struct config *cfg = ss->cfg;
 
     s->nts_certs = xcalloc(cfg->n_nts_trusted_certs + 1, sizeof(*s->nts_certs));
     s->n_nts_certs = 0;
@@ -77,19 +78,19 @@ static void set_certs(struct node *n, struct source *s, uint32_t cert_set)
 }
 
 /* The `ntsdumpdir` file of a source: DIR/ADDRESS.nts, the NTS-KE server's address. */
-static int dump_path(const struct node *n, const struct source *s, char *buf, size_t len)
+static int dump_path(const struct sources *ss, const struct source *s, char *buf, size_t len)
 {
     char ip[IP_ADDR_STRLEN];
 
-    if (!n->cfg->nts_dump_dir || s->ke_ip.family == IPF_UNSPEC)
+    if (!ss->cfg->nts_dump_dir || s->ke_ip.family == IPF_UNSPEC)
         return 0;
     ip_addr_format(&s->ke_ip, ip, sizeof(ip));
-    return snprintf(buf, len, "%s/%s.nts", n->cfg->nts_dump_dir, ip) < (int)len;
+    return snprintf(buf, len, "%s/%s.nts", ss->cfg->nts_dump_dir, ip) < (int)len;
 }
 
 /* chrony reloads the keys and cookies saved by the previous run (and removes the file so
  * they are used once): no NTS-KE session is needed at start. */
-static void load_dump(struct node *n, struct source *s)
+static void load_dump(struct sources *ss, struct source *s)
 {
     char path[4096], addr[NTS_MAX_SERVER_NAME];
     struct timespec now;
@@ -99,13 +100,13 @@ static void load_dump(struct node *n, struct source *s)
     char *text;
     int port = 0;
 
-    if (!dump_path(n, s, path, sizeof(path)))
+    if (!dump_path(ss, s, path, sizeof(path)))
         return;
-    text = n->env->files.read_all(n->env->files.ctx, path, &len);
+    text = ss->env->files.read_all(ss->env->files.ctx, path, &len);
     if (!text)
         return;
-    n->env->files.remove(n->env->files.ctx, path);
-    n->env->clock.read(n->env->clock.ctx, &now);
+    ss->env->files.remove(ss->env->files.ctx, path);
+    ss->env->clock.read(ss->env->clock.ctx, &now);
     if (nts_client_load(&s->nts, text, len, s->name, addr, sizeof(addr), &port, &ke_time)) {
         /* The session time is wall-clock; the keys age on the daemon's timescale. */
         ago = ts_to_double(&now) - ke_time;
@@ -115,60 +116,61 @@ static void load_dump(struct node *n, struct source *s)
         }
         if (port > 0 && port < 65536)
             s->remote.port = (uint16_t)port;
-        LOG_DEBUG(n->env->log, "Loaded %d cookies for %s", s->nts.n_cookies, s->name);
+        LOG_DEBUG(ss->env->log, "Loaded %d cookies for %s", s->nts.n_cookies, s->name);
     }
     mem_wipe(text, len);
     free(text);
 }
 
 /* Save the keys and cookies for the next run (chrony's NNC0 file, owner-only). */
-static void save_dump(struct node *n, struct source *s)
+static void save_dump(struct sources *ss, struct source *s)
 {
     char path[4096], addr[IP_ADDR_STRLEN], *text;
     int (*write)(void *, const char *, const void *, size_t);
 
-    if (!dump_path(n, s, path, sizeof(path)))
+    if (!dump_path(ss, s, path, sizeof(path)))
         return;
     ip_addr_format(&s->remote.ip, addr, sizeof(addr));
     text = nts_client_dump(&s->nts, s->name, addr, s->remote.port, ts_to_double(&s->nts.last_ke));
     if (!text)
         return;
-    write = n->env->files.write_private ? n->env->files.write_private : n->env->files.write_atomic;
-    if (write(n->env->files.ctx, path, text, strlen(text)) != 0)
-        LOG_DEBUG(n->env->log, "Could not save cookies for %s", s->name);
+    write =
+        ss->env->files.write_private ? ss->env->files.write_private : ss->env->files.write_atomic;
+    if (write(ss->env->files.ctx, path, text, strlen(text)) != 0)
+        LOG_DEBUG(ss->env->log, "Could not save cookies for %s", s->name);
     mem_wipe(text, strlen(text));
     free(text);
 }
 
-void sources_nts_attach(struct node *n, struct source *s, const struct source_cfg *sc)
+void sources_nts_attach(struct sources *ss, struct source *s, const struct source_cfg *sc)
 {
-    const struct config *cfg = n->cfg;
+    const struct config *cfg = ss->cfg;
 
     if (!sc->nts)
         return;
     s->nts_on = 1;
     s->nts_ke_port = sc->nts_port;
     nts_client_init(&s->nts, cfg->nts_refresh);
-    set_certs(n, s, sc->cert_set);
+    set_certs(ss, s, sc->cert_set);
     /* AEADs of `ntsaeads` this build has (AES-128-GCM-SIV is not in Nettle 3.8). */
     s->n_nts_aeads = 0;
     for (size_t i = 0; i < cfg->n_nts_aeads && s->n_nts_aeads < 4; i++)
         if (nts_aead_key_len(cfg->nts_aeads[i]) > 0)
             s->nts_aeads[s->n_nts_aeads++] = cfg->nts_aeads[i];
-    load_dump(n, s);
+    load_dump(ss, s);
 }
 
 void sources_nts_detach(struct source *s)
 {
     if (!s->nts_on)
         return;
-    save_dump(s->node, s);
+    save_dump(s->srcs, s);
     nts_client_reset(&s->nts);
     free(s->nts_certs);
     s->nts_certs = NULL;
 }
 
-static void start_ke(struct node *n, struct source *s)
+static void start_ke(struct sources *ss, struct source *s)
 {
     struct nts_ke_session_opts o;
     struct ke_request *q;
@@ -177,8 +179,8 @@ static void start_ke(struct node *n, struct source *s)
     memset(&o, 0, sizeof(o));
     o.trusted_certs = s->nts_certs;
     o.n_trusted_certs = s->n_nts_certs;
-    o.no_system_certs = n->cfg->nosystemcert;
-    o.no_cert_time_check = n->cfg->nocerttimecheck > 0;
+    o.no_system_certs = ss->cfg->nosystemcert;
+    o.no_cert_time_check = ss->cfg->nocerttimecheck > 0;
     o.aeads = s->nts_aeads;
     o.n_aeads = s->n_nts_aeads;
     o.timeout = NTS_KE_TIMEOUT;
@@ -186,11 +188,11 @@ static void start_ke(struct node *n, struct source *s)
     addr.ip = s->ke_ip;
     addr.port = (uint16_t)s->nts_ke_port;
     q = xmalloc(sizeof(*q));
-    q->node = n;
+    q->srcs = ss;
     q->serial = s->serial;
     nts_client_ke_started(&s->nts);
-    if (!n->env->nts_ke.start || o.n_aeads == 0 ||
-        n->env->nts_ke.start(n->env->nts_ke.ctx, s->name, &addr, &o, on_ke_done, q) != 0) {
+    if (!ss->env->nts_ke.start || o.n_aeads == 0 ||
+        ss->env->nts_ke.start(ss->env->nts_ke.ctx, s->name, &addr, &o, on_ke_done, q) != 0) {
         struct nts_ke_session_result r;
         memset(&r, 0, sizeof(r));
         r.status = 1;
@@ -201,14 +203,14 @@ static void start_ke(struct node *n, struct source *s)
 
 void sources_nts_prepare(struct source *s, const struct timespec *now)
 {
-    struct node *n = s->node;
+    struct sources *ss = s->srcs;
     uint8_t rnd[NTS_CLIENT_RANDOM_LEN];
 
     if (!s->nts_on)
         return;
     if (nts_client_need_ke(&s->nts, now))
-        start_ke(n, s);
-    n->env->random.bytes(n->env->random.ctx, rnd, sizeof(rnd));
-    engine_source_set_nts_random(&n->engine, sources_index(s), rnd);
+        start_ke(ss, s);
+    ss->env->random.bytes(ss->env->random.ctx, rnd, sizeof(rnd));
+    engine_source_set_nts_random(ss->engine, sources_index(s), rnd);
     mem_wipe(rnd, sizeof(rnd));
 }

@@ -1,8 +1,9 @@
 /* Replacing bad sources given by name (chrony's NSR_HandleBadSource): the
  * name is resolved again and the source moves to an address not in use. */
-#include "daemon/node_internal.h"
+#include "daemon/sources.h"
 
 #include "daemon/config.h"
+#include "daemon/ntp_serve.h"
 #include "lib/ts.h"
 
 #include <math.h>
@@ -13,11 +14,11 @@
 
 void sources_replace_address(struct source *s, const struct ip_addr *ip)
 {
-    struct node *n = s->node;
+    struct sources *ss = s->srcs;
     char from[IP_ADDR_STRLEN], to[IP_ADDR_STRLEN];
     int index = sources_index(s);
 
-    LOG_INFO(n->env->log, "Source %s replaced with %s",
+    LOG_INFO(ss->env->log, "Source %s replaced with %s",
              ip_addr_format(&s->remote.ip, from, sizeof(from)), ip_addr_format(ip, to, sizeof(to)));
     s->remote.ip = *ip;
     if (s->nts_on) {
@@ -26,39 +27,38 @@ void sources_replace_address(struct source *s, const struct ip_addr *ip)
     }
     if (s->symmetric) {
         /* A peer keeps its reference on the server sockets. */
-        serve_peer_release(n);
-        s->sock = serve_peer_socket(n, ip->family);
+        serve_peer_release(ss->serve);
+        s->sock = serve_peer_socket(ss->serve, ip->family);
     } else {
         if (s->sock >= 0)
-            n->env->net.close(n->env->net.ctx, s->sock);
-        s->sock = sources_open_socket(n, ip->family);
+            ss->env->net.close(ss->env->net.ctx, s->sock);
+        s->sock = sources_open_socket(ss, ip->family);
     }
     /* A new server: no exchange, samples or reachability carry over. */
     if (index >= 0) {
-        engine_source_restart(&n->engine, index, sources_refid_of(ip));
-        sources_rearm_engine(n);
+        engine_source_restart(ss->engine, index, sources_refid_of(ip));
+        sources_rearm_engine(ss);
     }
 }
 
 static void on_replacement_resolved(void *arg, int status, const struct ip_addr *addrs, int count)
 {
     struct source *s = arg;
-    struct node *n = s->node;
-    const struct source_cfg *sc = n->srcs.entries[s->cfg_index].cfg;
+    struct sources *ss = s->srcs;
+    const struct source_cfg *sc = ss->entries[s->cfg_index].cfg;
 
     s->replacing = 0;
     for (int i = 0; status == 0 && i < count; i++) {
-        if (!sources_family_allowed(n, sc, addrs[i].family) ||
-            sources_address_in_use(&n->srcs, &addrs[i]))
+        if (!sources_family_allowed(ss, sc, addrs[i].family) ||
+            sources_address_in_use(ss, &addrs[i]))
             continue;
         sources_replace_address(s, &addrs[i]);
         return;
     }
 }
 
-void sources_handle_bad(struct node *n, int index, const struct timespec *raw_now)
+void sources_handle_bad(struct sources *ss, int index, const struct timespec *raw_now)
 {
-    struct sources *ss = &n->srcs;
     struct source *s;
     struct ip_addr literal;
 
@@ -74,7 +74,7 @@ void sources_handle_bad(struct node *n, int index, const struct timespec *raw_no
     ss->last_replacement = *raw_now;
     ss->have_last_replacement = 1;
     s->replacing = 1;
-    if (n->env->resolver.resolve(n->env->resolver.ctx, s->name, IPF_UNSPEC, on_replacement_resolved,
-                                 s) != 0)
+    if (ss->env->resolver.resolve(ss->env->resolver.ctx, s->name, IPF_UNSPEC,
+                                  on_replacement_resolved, s) != 0)
         s->replacing = 0;
 }

@@ -2,9 +2,11 @@
  * sourcename, authdata, activity and tracking, plus the source and clock control
  * commands (online/offline, burst, reselect, poll and delay limits, makestep, and the
  * run-time source control of sources_cmd.c). The command table is node_commands.c. */
-#include "daemon/node_internal.h"
+#include "daemon/sources.h"
 
+#include "core/keys.h"
 #include "daemon/config.h"
+#include "daemon/reference.h"
 #include "lib/ts.h"
 #include "proto/cmdmon.h"
 
@@ -18,10 +20,10 @@ static int cmdmon_to_ip(const struct cmdmon_addr *a, struct ip_addr *ip)
     return ip->family != IPF_UNSPEC;
 }
 
-static const struct source *source_by_addr(const struct node *n, const struct cmdmon_addr *a)
+static const struct source *source_by_addr(const struct sources *ss, const struct cmdmon_addr *a)
 {
     struct ip_addr ip;
-    return cmdmon_to_ip(a, &ip) ? sources_get(n, sources_find(n, &ip)) : NULL;
+    return cmdmon_to_ip(a, &ip) ? sources_get(ss, sources_find(ss, &ip)) : NULL;
 }
 
 static int report_n_sources(void *ctx)
@@ -32,9 +34,9 @@ static int report_n_sources(void *ctx)
 static int report_source_data(void *ctx, int index, const struct timespec *now,
                               struct cmdmon_source_data *out)
 {
-    struct node *n = ctx;
-    const struct source *s = sources_get(n, index);
-    const struct engine_source *es = sources_engine_part(n, index);
+    struct sources *ss = ctx;
+    const struct source *s = sources_get(ss, index);
+    const struct engine_source *es = sources_engine_part(ss, index);
     struct select_source_state st;
     struct sourcestats_source_report r;
     struct timespec cooked;
@@ -42,13 +44,13 @@ static int report_source_data(void *ctx, int index, const struct timespec *now,
     if (!s)
         return CMDMON_STT_NOSUCHSOURCE;
     memset(out, 0, sizeof(*out));
-    reference_cooked_time(n, now, &cooked, NULL);
+    reference_cooked_time(ss->ref, now, &cooked, NULL);
     sourcestats_get_source_report(es->stats, &cooked, &r);
     cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
     out->poll = (int16_t)ntp_client_get_poll(&es->client);
     out->stratum = (uint16_t)r.stratum;
-    out->state =
-        sources_get_select_state(n, index, &st) ? (uint16_t)st.rpt_state : CMDMON_SRC_NONSELECTABLE;
+    out->state = sources_get_select_state(ss, index, &st) ? (uint16_t)st.rpt_state
+                                                          : CMDMON_SRC_NONSELECTABLE;
     out->mode = s->symmetric ? CMDMON_MODE_PEER : CMDMON_MODE_CLIENT;
     out->flags = (uint16_t)(es->sel_options & 0xf);
     out->reachability = (uint16_t)ntp_client_get_reach(&es->client);
@@ -62,16 +64,16 @@ static int report_source_data(void *ctx, int index, const struct timespec *now,
 static int report_sourcestats(void *ctx, int index, const struct timespec *now,
                               struct cmdmon_sourcestats *out)
 {
-    struct node *n = ctx;
-    const struct source *s = sources_get(n, index);
-    const struct engine_source *es = sources_engine_part(n, index);
+    struct sources *ss = ctx;
+    const struct source *s = sources_get(ss, index);
+    const struct engine_source *es = sources_engine_part(ss, index);
     struct sourcestats_report r;
     struct timespec cooked;
 
     if (!s)
         return CMDMON_STT_NOSUCHSOURCE;
     memset(out, 0, sizeof(*out));
-    reference_cooked_time(n, now, &cooked, NULL);
+    reference_cooked_time(ss->ref, now, &cooked, NULL);
     sourcestats_get_report(es->stats, &cooked, &r);
     out->ref_id = es->ref_id;
     cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
@@ -89,9 +91,9 @@ static int report_sourcestats(void *ctx, int index, const struct timespec *now,
 static int report_select_data(void *ctx, int index, const struct timespec *now,
                               struct cmdmon_select_data *out)
 {
-    struct node *n = ctx;
-    const struct source *s = sources_get(n, index);
-    const struct engine_source *es = sources_engine_part(n, index);
+    struct sources *ss = ctx;
+    const struct source *s = sources_get(ss, index);
+    const struct engine_source *es = sources_engine_part(ss, index);
     struct select_source_state st;
 
     (void)now;
@@ -102,7 +104,7 @@ static int report_select_data(void *ctx, int index, const struct timespec *now,
     cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
     out->leap = (uint8_t)es->leap;
     out->conf_options = (uint16_t)(es->sel_options & 0xf);
-    if (sources_get_select_state(n, index, &st)) {
+    if (sources_get_select_state(ss, index, &st)) {
         out->state_char = (uint8_t)st.status_char;
         out->eff_options = (uint16_t)(st.eff_options & 0xf);
         out->last_sample_ago = st.last_sample_ago >= 0.0 && st.last_sample_ago < 4e9
@@ -164,14 +166,14 @@ static int report_ntp_data(void *ctx, const struct cmdmon_addr *addr, struct cmd
 static int report_auth_data(void *ctx, const struct cmdmon_addr *addr, const struct timespec *now,
                             struct cmdmon_auth_data *out)
 {
-    const struct node *n = ctx;
+    const struct sources *ss = ctx;
     const struct source *s = source_by_addr(ctx, addr);
     uint32_t key_id;
     int type, bits;
 
     if (!s)
         return CMDMON_STT_NOSUCHSOURCE;
-    key_id = sources_engine_part(n, sources_index(s))->client.auth_key;
+    key_id = sources_engine_part(ss, sources_index(s))->client.auth_key;
     memset(out, 0, sizeof(*out));
     out->last_ke_ago = UINT32_MAX; /* -1: no NTS key establishment */
     if (s->nts_on) {
@@ -192,7 +194,7 @@ static int report_auth_data(void *ctx, const struct cmdmon_addr *addr, const str
     } else if (key_id) {
         out->mode = 1;
         out->key_id = key_id;
-        keys_get_info(&n->keys, key_id, &type, &bits);
+        keys_get_info(ss->keys, key_id, &type, &bits);
         out->key_type = (uint16_t)type;
         out->key_length = (uint16_t)bits;
     }
@@ -229,11 +231,11 @@ static void report_activity(void *ctx, struct cmdmon_activity *out)
  * is served, its reference as the command server reports it by default. */
 static int report_tracking(void *ctx, const struct timespec *now, struct cmdmon_tracking *out)
 {
-    struct node *n = ctx;
+    struct sources *ss = ctx;
     struct disc_tracking t;
     struct ntp_server_ref ref;
 
-    reference_get_tracking(n, now, &t);
+    reference_get_tracking(ss->ref, now, &t);
     memset(out, 0, sizeof(*out));
     out->ref_id = t.ref_id;
     out->stratum = (uint16_t)t.stratum;
@@ -242,13 +244,13 @@ static int report_tracking(void *ctx, const struct timespec *now, struct cmdmon_
     out->root_delay = t.root_delay;
     out->root_dispersion = t.root_dispersion;
     if (t.synchronised) {
-        int sel = sources_selected(n);
-        const struct source *s = sources_get(n, sel);
-        if (s && sources_engine_part(n, sel)->ref_id == t.ref_id)
+        int sel = sources_selected(ss);
+        const struct source *s = sources_get(ss, sel);
+        if (s && sources_engine_part(ss, sel)->ref_id == t.ref_id)
             cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
     } else if (t.leap_status != 3) {
-        reference_get_served(n, now, &ref);
-        out->ref_time = n->cmd.start_time;
+        reference_get_served(ss->ref, now, &ref);
+        out->ref_time = ss->start_time;
         out->root_delay = ref.root_delay;
         out->root_dispersion = ref.root_dispersion;
     }
@@ -284,24 +286,24 @@ static int selector_match(const struct source *s, const struct cmdmon_addr *mask
 }
 
 /* chrony logs the change of a source's state, by address. */
-static void set_online(struct node *n, int index, int online, const struct timespec *now)
+static void set_online(struct sources *ss, int index, int online, const struct timespec *now)
 {
-    const struct source *s = sources_get(n, index);
+    const struct source *s = sources_get(ss, index);
     char addr[IP_ADDR_STRLEN];
 
-    if (engine_source_command(&n->engine, index, online ? ENGINE_SRC_ONLINE : ENGINE_SRC_OFFLINE, 0,
+    if (engine_source_command(ss->engine, index, online ? ENGINE_SRC_ONLINE : ENGINE_SRC_OFFLINE, 0,
                               0, 0.0, now))
-        LOG_INFO(n->env->log, "Source %s %s", ip_addr_format(&s->remote.ip, addr, sizeof(addr)),
+        LOG_INFO(ss->env->log, "Source %s %s", ip_addr_format(&s->remote.ip, addr, sizeof(addr)),
                  online ? "online" : "offline");
 }
 
-static int control_selected(struct node *n, const struct cmdmon_request *req,
+static int control_selected(struct sources *ss, const struct cmdmon_request *req,
                             const struct timespec *now)
 {
     int any = 0;
 
-    for (int i = 0; i < sources_count(n); i++) {
-        struct source *s = n->srcs.v[i];
+    for (int i = 0; i < sources_count(ss); i++) {
+        struct source *s = ss->v[i];
         const struct cmdmon_addr *mask =
             req->command == CMDMON_REQ_BURST ? &req->u.burst.mask : &req->u.selector.mask;
         const struct cmdmon_addr *addr =
@@ -310,26 +312,26 @@ static int control_selected(struct node *n, const struct cmdmon_request *req,
             continue;
         any = 1;
         if (req->command == CMDMON_REQ_BURST)
-            engine_source_command(&n->engine, i, ENGINE_SRC_BURST, req->u.burst.n_good_samples,
+            engine_source_command(ss->engine, i, ENGINE_SRC_BURST, req->u.burst.n_good_samples,
                                   req->u.burst.n_total_samples, 0.0, now);
         else
-            set_online(n, i, req->command == CMDMON_REQ_ONLINE, now);
+            set_online(ss, i, req->command == CMDMON_REQ_ONLINE, now);
     }
-    sources_rearm_engine(n);
+    sources_rearm_engine(ss);
     /* Sources gone offline lost their reachability: reselect. */
     if (any && req->command == CMDMON_REQ_OFFLINE)
-        sources_select(n, 0, now);
+        sources_select(ss, 0, now);
     return any ? CMDMON_STT_SUCCESS : CMDMON_STT_NOSUCHSOURCE;
 }
 
-static int control_modify(struct node *n, const struct cmdmon_request *req)
+static int control_modify(struct sources *ss, const struct cmdmon_request *req)
 {
     const struct cmdmon_addr *a = req->command == CMDMON_REQ_MODIFY_MAXDELAY ||
                                           req->command == CMDMON_REQ_MODIFY_MAXDELAYRATIO ||
                                           req->command == CMDMON_REQ_MODIFY_MAXDELAYDEVRATIO
                                       ? &req->u.modify_float.address
                                       : &req->u.modify_int.address;
-    const struct source *s = source_by_addr(n, a);
+    const struct source *s = source_by_addr(ss, a);
     int v = req->u.modify_int.value;
     double d = req->u.modify_float.value;
     enum engine_src_cmd cmd;
@@ -359,38 +361,38 @@ static int control_modify(struct node *n, const struct cmdmon_request *req)
         cmd = ENGINE_SRC_MAXDELAYDEVRATIO;
         break;
     }
-    engine_source_command(&n->engine, sources_index(s), cmd, v, 0, d, NULL);
+    engine_source_command(ss->engine, sources_index(s), cmd, v, 0, d, NULL);
     return CMDMON_STT_SUCCESS;
 }
 
 /* Source management and clock adjustments of sources_cmd.c. */
-static int control_runtime(struct node *n, const struct cmdmon_request *req,
+static int control_runtime(struct sources *ss, const struct cmdmon_request *req,
                            const struct timespec *now)
 {
     switch (req->command) {
     case CMDMON_REQ_ADD_SOURCE:
-        return sources_add_from_request(n, &req->u.add_source, now);
+        return sources_add_from_request(ss, &req->u.add_source, now);
     case CMDMON_REQ_DEL_SOURCE:
-        return sources_delete(n, &req->u.address.ip, now);
+        return sources_delete(ss, &req->u.address.ip, now);
     case CMDMON_REQ_MODIFY_SELECTOPTS:
-        return sources_modify_selectopts(n, &req->u.selectopts, now);
+        return sources_modify_selectopts(ss, &req->u.selectopts, now);
     case CMDMON_REQ_MODIFY_OFFSET:
-        return sources_modify_offset(n, &req->u.offset);
+        return sources_modify_offset(ss, &req->u.offset);
     case CMDMON_REQ_RESET_SOURCES:
-        return sources_reset_all(n, now);
+        return sources_reset_all(ss, now);
     case CMDMON_REQ_RELOAD_SOURCES:
-        return sources_reload_sourcedirs(n, now);
+        return sources_reload_sourcedirs(ss, now);
     case CMDMON_REQ_REFRESH:
-        return sources_refresh(n, now);
+        return sources_refresh(ss, now);
     case CMDMON_REQ_ONOFFLINE:
-        return sources_onoffline(n, now);
+        return sources_onoffline(ss, now);
     case CMDMON_REQ_LOCAL2:
     case CMDMON_REQ_LOCAL3:
-        return sources_set_local(n, &req->u.local);
+        return sources_set_local(ss, &req->u.local);
     case CMDMON_REQ_DFREQ:
-        return sources_manual_dfreq(n, req->u.value.value, now);
+        return sources_manual_dfreq(ss, req->u.value.value, now);
     case CMDMON_REQ_DOFFSET2:
-        return sources_manual_doffset(n, req->u.value.value, now);
+        return sources_manual_doffset(ss, req->u.value.value, now);
     default:
         return -1;
     }
@@ -398,13 +400,13 @@ static int control_runtime(struct node *n, const struct cmdmon_request *req,
 
 static int control_request(void *ctx, const struct cmdmon_request *req, const struct timespec *now)
 {
-    struct node *n = ctx;
+    struct sources *ss = ctx;
 
     switch (req->command) {
     case CMDMON_REQ_ONLINE:
     case CMDMON_REQ_OFFLINE:
     case CMDMON_REQ_BURST:
-        return control_selected(n, req, now);
+        return control_selected(ss, req, now);
     case CMDMON_REQ_MODIFY_MINPOLL:
     case CMDMON_REQ_MODIFY_MAXPOLL:
     case CMDMON_REQ_MODIFY_MINSTRATUM:
@@ -412,34 +414,34 @@ static int control_request(void *ctx, const struct cmdmon_request *req, const st
     case CMDMON_REQ_MODIFY_MAXDELAY:
     case CMDMON_REQ_MODIFY_MAXDELAYRATIO:
     case CMDMON_REQ_MODIFY_MAXDELAYDEVRATIO:
-        return control_modify(n, req);
+        return control_modify(ss, req);
     case CMDMON_REQ_RESELECT:
-        sources_select(n, 1, now);
+        sources_select(ss, 1, now);
         return CMDMON_STT_SUCCESS;
     case CMDMON_REQ_MODIFY_MAXUPDATESKEW:
-        engine_set_max_update_skew(&n->engine, req->u.value.value);
+        engine_set_max_update_skew(ss->engine, req->u.value.value);
         return CMDMON_STT_SUCCESS;
     case CMDMON_REQ_MAKESTEP:
-        return sources_make_step(n, now);
+        return sources_make_step(ss, now);
     default:
-        return control_runtime(n, req, now);
+        return control_runtime(ss, req, now);
     }
 }
 
 /* Command handlers (the command table is node_commands.c). */
 
-void sources_h_n_sources(struct node *n, const struct cmdmon_request *req,
+void sources_h_n_sources(struct sources *ss, const struct cmdmon_request *req,
                          const struct timespec *now, struct cmdmon_reply *rpy)
 {
     (void)req;
     (void)now;
     rpy->reply = CMDMON_RPY_N_SOURCES;
-    rpy->u.n_sources.n_sources = (uint32_t)report_n_sources(n);
+    rpy->u.n_sources.n_sources = (uint32_t)report_n_sources(ss);
 }
 
 /* SOURCE_DATA, SOURCESTATS, SELECT_DATA: by index. */
-void sources_h_indexed(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                       struct cmdmon_reply *rpy)
+void sources_h_indexed(struct sources *ss, const struct cmdmon_request *req,
+                       const struct timespec *now, struct cmdmon_reply *rpy)
 {
     int32_t i = req->u.index.index;
     uint16_t code;
@@ -448,15 +450,15 @@ void sources_h_indexed(struct node *n, const struct cmdmon_request *req, const s
     switch (req->command) {
     case CMDMON_REQ_SOURCE_DATA:
         code = CMDMON_RPY_SOURCE_DATA;
-        st = report_source_data(n, i, now, &rpy->u.source_data);
+        st = report_source_data(ss, i, now, &rpy->u.source_data);
         break;
     case CMDMON_REQ_SOURCESTATS:
         code = CMDMON_RPY_SOURCESTATS;
-        st = report_sourcestats(n, i, now, &rpy->u.sourcestats);
+        st = report_sourcestats(ss, i, now, &rpy->u.sourcestats);
         break;
     default:
         code = CMDMON_RPY_SELECT_DATA;
-        st = report_select_data(n, i, now, &rpy->u.select_data);
+        st = report_select_data(ss, i, now, &rpy->u.select_data);
         break;
     }
     rpy->status = (uint16_t)st;
@@ -465,7 +467,7 @@ void sources_h_indexed(struct node *n, const struct cmdmon_request *req, const s
 }
 
 /* NTP_DATA, NTP_SOURCE_NAME, AUTH_DATA: by address of an NTP source. */
-void sources_h_addressed(struct node *n, const struct cmdmon_request *req,
+void sources_h_addressed(struct sources *ss, const struct cmdmon_request *req,
                          const struct timespec *now, struct cmdmon_reply *rpy)
 {
     const struct cmdmon_addr *a = &req->u.address.ip;
@@ -476,40 +478,40 @@ void sources_h_addressed(struct node *n, const struct cmdmon_request *req,
         /* 4.0-4.5 clients send 152 bytes and take the old reply (spec 10.3). */
         code = req->length >= cmdmon_reply_length(CMDMON_RPY_NTP_DATA2) ? CMDMON_RPY_NTP_DATA2
                                                                         : CMDMON_RPY_NTP_DATA;
-        st = report_ntp_data(n, a, &rpy->u.ntp_data);
+        st = report_ntp_data(ss, a, &rpy->u.ntp_data);
     } else if (req->command == CMDMON_REQ_NTP_SOURCE_NAME) {
         code = CMDMON_RPY_NTP_SOURCE_NAME;
-        st = report_source_name(n, a, rpy->u.source_name.name);
+        st = report_source_name(ss, a, rpy->u.source_name.name);
     } else {
         code = CMDMON_RPY_AUTH_DATA;
-        st = report_auth_data(n, a, now, &rpy->u.auth_data);
+        st = report_auth_data(ss, a, now, &rpy->u.auth_data);
     }
     rpy->status = (uint16_t)st;
     if (st == CMDMON_STT_SUCCESS)
         rpy->reply = code;
 }
 
-void sources_h_tracking(struct node *n, const struct cmdmon_request *req,
+void sources_h_tracking(struct sources *ss, const struct cmdmon_request *req,
                         const struct timespec *now, struct cmdmon_reply *rpy)
 {
     (void)req;
     rpy->reply = CMDMON_RPY_TRACKING;
-    report_tracking(n, now, &rpy->u.tracking);
+    report_tracking(ss, now, &rpy->u.tracking);
 }
 
-void sources_h_activity(struct node *n, const struct cmdmon_request *req,
+void sources_h_activity(struct sources *ss, const struct cmdmon_request *req,
                         const struct timespec *now, struct cmdmon_reply *rpy)
 {
     (void)req;
     (void)now;
     rpy->reply = CMDMON_RPY_ACTIVITY;
-    report_activity(n, &rpy->u.activity);
+    report_activity(ss, &rpy->u.activity);
 }
 
-void sources_h_control(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                       struct cmdmon_reply *rpy)
+void sources_h_control(struct sources *ss, const struct cmdmon_request *req,
+                       const struct timespec *now, struct cmdmon_reply *rpy)
 {
-    int st = control_request(n, req, now);
+    int st = control_request(ss, req, now);
 
     rpy->status = (uint16_t)(st < 0 ? CMDMON_STT_INVALID : st);
 }

@@ -256,5 +256,24 @@ int beta_get(void) { return node_start(); }
 EOF
 expect_fail 'daemon-components: beta -> node is into the wiring component node, via node_start'
 
+name=node-internal-in-node
+base
+put src/daemon/node_internal.h <<'EOF'
+struct node {
+    int quit;
+};
+EOF
+printf '#include "daemon/node_internal.h"\n' >>"$T/tree/src/daemon/node.c"
+printf '#include "daemon/node_internal.h"\n' >>"$T/tree/src/daemon/node_commands.c"
+expect_pass
+
+name=node-internal-elsewhere
+printf '  #  include "daemon/node_internal.h"\n' >>"$T/tree/src/daemon/beta_util.c"
+expect_fail 'node-internal: src/daemon/beta_util.c:3: only the daemon component node (the wiring) may include "daemon/node_internal.h"'
+if grep -q 'node-internal: src/daemon/node' "$T/out"; then
+    echo "FAIL planted $name: the node component's own include reported"
+    fails=$((fails + 1))
+fi
+
 echo "# planted cases: $fails failed"
 [ "$fails" -eq 0 ]

@@ -4,7 +4,7 @@
 #include "world.h"
 
 #include "daemon/config.h"
-#include "daemon/node.h"
+#include "daemon/node_internal.h"
 #include "daemon/reference.h"
 #include "lib/mem.h"
 #include "lib/ts.h"
@@ -347,7 +347,7 @@ static void node_sample(struct world *w, struct sim_node *sn)
     struct node_metrics *m = &sn->m;
     double off = vclock_offset(&sn->clock, w->t);
     double freq = vclock_freq_ppm(&sn->clock);
-    double est = vclock_estimate_error_ppm(&sn->clock, reference_base_freq_ppm(sn->node));
+    double est = vclock_estimate_error_ppm(&sn->clock, reference_base_freq_ppm(&sn->node->ref));
     m->samples++;
     m->last_off = off;
     if (!m->ever_sampled) {

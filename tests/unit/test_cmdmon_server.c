@@ -251,12 +251,12 @@ static void test_makestep_and_shutdown(void)
     /* not over UDP, even from localhost */
     ask(&f, n, "127.0.0.1", CMDMON_REQ_MAKESTEP, NULL, &r);
     CHECK_INT_EQ(r.status, CMDMON_STT_UNAUTH);
-    CHECK_INT_EQ(n->quit_requested, 0);
+    CHECK_INT_EQ(n->status.quit_requested, 0);
     ask(&f, n, "127.0.0.1", CMDMON_REQ_SHUTDOWN, NULL, &r);
-    CHECK_INT_EQ(n->quit_requested, 0);
+    CHECK_INT_EQ(n->status.quit_requested, 0);
     ask(&f, n, NULL, CMDMON_REQ_SHUTDOWN, NULL, &r);
     CHECK_INT_EQ(r.status, 0);
-    CHECK_INT_EQ(n->quit_requested, 1);
+    CHECK_INT_EQ(n->status.quit_requested, 1);
     node_free(n);
     config_free(cfg);
     fake_env_fini(&f);

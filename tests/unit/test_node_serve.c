@@ -180,7 +180,7 @@ static void test_nts_reply(void)
         nts_ntp_check_response(f.sent[0].data, f.sent[0].len, uid, &k, got, NTS_MAX_COOKIES, &nc),
         NTS_NTP_OK);
     CHECK_INT_EQ(nc, 2);
-    clientlog_get_stats(n->clientlog, &st);
+    clientlog_get_stats(n->cmd.clientlog, &st);
     CHECK_INT_EQ(st.ntp_auth_hits, 1);
     /* After three rotations the cookie's key is gone: KoD NTSN. */
     later = f.now;

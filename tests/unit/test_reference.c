@@ -33,7 +33,7 @@ static void reference_apply(struct node *n, const struct timespec *now, struct c
 
     engine_out_init(&out);
     engine_apply(&n->engine, now, cmd, &out);
-    sources_perform(n, &out, 0, now);
+    sources_perform(&n->srcs, &out, 0, now);
     engine_out_fini(&out);
 }
 
@@ -45,7 +45,7 @@ static void reference_update(struct node *n, const struct timespec *now,
 
     engine_out_init(&out);
     engine_update(&n->engine, now, sr, -2, &out);
-    sources_perform(n, &out, 0, now);
+    sources_perform(&n->srcs, &out, 0, now);
     engine_out_fini(&out);
 }
 
@@ -152,13 +152,13 @@ static void test_refused_step_undone(void)
     fake_env_init(&f);
     f.env.clock.step = refuse_step;
     n = make_node(&f, &cfg, lines);
-    reference_cooked_time(n, &f.now, &before, NULL);
+    reference_cooked_time(&n->ref, &f.now, &before, NULL);
     for (int i = 0; i < 2; i++) {
         clock_cmd_init(&cmd);
         CHECK(clock_step(&n->engine.clock, &f.now, 1.0, &cmd));
         reference_apply(n, &f.now, &cmd);
     }
-    reference_cooked_time(n, &f.now, &after, NULL);
+    reference_cooked_time(&n->ref, &f.now, &after, NULL);
     CHECK_NEAR(ts_diff(&after, &before), 0.0, 1e-9);
     CHECK(fake_env_log_contains(&f, "Could not step system clock"));
     CHECK_INT_EQ((long)n->engine.n_steps, 0);

@@ -198,11 +198,11 @@ static void test_sync_to_server(void)
     world_start(&w);
     served(&w, &ref);
     CHECK_INT_EQ(ref.leap, 3);
-    CHECK_INT_EQ(sources_count(w.n), 1);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 1);
     run(&w, 300.0);
     CHECK(w.n_requests > 20);
     CHECK(fake_env_log_contains(&w.f, "Selected source 192.0.2.1"));
-    CHECK_INT_EQ(sources_selected(w.n), 0);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), 0);
     served(&w, &ref);
     CHECK_INT_EQ(ref.leap, 0);
     CHECK_INT_EQ(ref.stratum, 2);
@@ -210,13 +210,13 @@ static void test_sync_to_server(void)
     CHECK(ref.root_delay > 0.002 && ref.root_delay < 0.01);
     /* The frequency error was measured and compensated by the driver. */
     CHECK_NEAR(w.f.freq_ppm, -20.0, 1.0);
-    reference_get_tracking(w.n, &w.f.now, &t);
+    reference_get_tracking(&w.n->ref, &w.f.now, &t);
     CHECK_INT_EQ(t.stratum, 2);
     CHECK_NEAR(t.freq_ppm, 20.0, 1.0);
     /* Cooked time is close to true time. */
     {
         struct timespec cooked;
-        reference_cooked_time(w.n, &w.f.now, &cooked, NULL);
+        reference_cooked_time(&w.n->ref, &w.f.now, &cooked, NULL);
         CHECK_NEAR(ts_diff(&cooked, &w.true_now), 0.0, 0.005);
     }
     world_fini(&w);
@@ -346,11 +346,11 @@ static void test_unreachable_deselected(void)
     world_init(&w, lines, 0.0, 0.0);
     world_start(&w);
     run(&w, 30.0);
-    CHECK_INT_EQ(sources_selected(w.n), 0);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), 0);
     served(&w, &ref1);
     w.answer = 0;
     run(&w, 300.0);
-    CHECK_INT_EQ(sources_selected(w.n), -1);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), -1);
     CHECK(fake_env_log_contains(&w.f, "Can't synchronise: no selectable sources"));
     served(&w, &ref2);
     CHECK_INT_EQ(ref2.stratum, 2);
@@ -382,8 +382,8 @@ static void test_bad_source_dropped(void)
     /* From another address: not the source's. */
     ip_addr_parse(&rx.remote.ip, "192.0.2.9");
     node_on_datagram(w.n, &rx, &w.f.now);
-    CHECK_INT_EQ((long)sourcestats_samples(sources_engine_part(w.n, 0)->stats), 0);
-    CHECK_INT_EQ(sources_selected(w.n), -1);
+    CHECK_INT_EQ((long)sourcestats_samples(sources_engine_part(&w.n->srcs, 0)->stats), 0);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), -1);
     world_fini(&w);
 }
 
@@ -398,13 +398,13 @@ static void test_invalid_host_and_pool(void)
     world_init(&w, lines, 0.0, 0.0);
     world_start(&w);
     CHECK(fake_env_log_contains(&w.f, "Invalid host not-an-address.invalid"));
-    CHECK_INT_EQ(sources_count(w.n), 2);
-    CHECK_STR_EQ(sources_display_name(sources_get(w.n, 0), name, sizeof(name)), "192.0.2.5");
-    sources_get_activity(w.n, &on, &off, &bon, &boff, &unres);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 2);
+    CHECK_STR_EQ(sources_display_name(sources_get(&w.n->srcs, 0), name, sizeof(name)), "192.0.2.5");
+    sources_get_activity(&w.n->srcs, &on, &off, &bon, &boff, &unres);
     CHECK_INT_EQ(on, 1);
     CHECK_INT_EQ(off, 1);
     CHECK_INT_EQ(unres, 0);
-    CHECK_INT_EQ(sources_find(w.n, &w.n->srcs.v[1]->remote.ip), 1);
+    CHECK_INT_EQ(sources_find(&w.n->srcs, &w.n->srcs.v[1]->remote.ip), 1);
     world_fini(&w);
 }
 
@@ -418,9 +418,9 @@ static void test_two_sources_agree(void)
     world_init(&w, lines, 0.02, -5.0);
     world_start(&w);
     run(&w, 120.0);
-    CHECK(sources_selected(w.n) >= 0);
-    CHECK(sources_get_select_state(w.n, 0, &st0));
-    CHECK(sources_get_select_state(w.n, 1, &st1));
+    CHECK(sources_selected(&w.n->srcs) >= 0);
+    CHECK(sources_get_select_state(&w.n->srcs, 0, &st0));
+    CHECK(sources_get_select_state(&w.n->srcs, 1, &st1));
     CHECK(st0.status_char == '*' || st1.status_char == '*');
     CHECK(st0.status_char == '+' || st1.status_char == '+');
     world_fini(&w);
@@ -471,17 +471,17 @@ static void test_pool_replaces_unreachable(void)
     world_init(&w, lines, 0.0, 0.0);
     w.f.env.resolver.resolve = pool_resolve;
     world_start(&w);
-    CHECK_INT_EQ(sources_count(w.n), 2);
-    CHECK_STR_EQ(sources_display_name(sources_get(w.n, 0), name, sizeof(name)),
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 2);
+    CHECK_STR_EQ(sources_display_name(sources_get(&w.n->srcs, 0), name, sizeof(name)),
                  "192.0.2.1 (pool.test)");
     w.dead = "192.0.2.1";
     run(&w, 60.0);
     CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 replaced with 192.0.2.3"));
-    CHECK_INT_EQ(sources_count(w.n), 2);
-    CHECK_STR_EQ(sources_display_name(sources_get(w.n, 0), name, sizeof(name)),
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 2);
+    CHECK_STR_EQ(sources_display_name(sources_get(&w.n->srcs, 0), name, sizeof(name)),
                  "192.0.2.3 (pool.test)");
     run(&w, 30.0);
-    CHECK(ntp_client_get_reach(&sources_engine_part(w.n, 0)->client) != 0);
+    CHECK(ntp_client_get_reach(&sources_engine_part(&w.n->srcs, 0)->client) != 0);
     world_fini(&w);
 }
 
@@ -510,7 +510,7 @@ static int view_exec(void *ctx, struct cmdmon_request *req, struct cmdmon_reply 
 {
     memset(rpy, 0, sizeof(*rpy));
     req->length = 1000;
-    cmdmon_execute(ctx, req, &view_now, rpy);
+    cmdmon_execute(&((struct node *)ctx)->cmd, req, &view_now, rpy);
     return rpy->status;
 }
 
@@ -637,7 +637,7 @@ static int view_control(void *ctx, const struct cmdmon_request *req, const struc
 
     for (size_t i = 0; i < n->cmd.n_commands; i++)
         if (n->cmd.commands[i].command == req->command &&
-            n->cmd.commands[i].handle != sources_h_control)
+            n->cmd.commands[i].handle != node_h_sources_control)
             return -1;
     view_now = *now;
     return view_exec(ctx, &q, &r);

@@ -119,7 +119,7 @@ static int control(struct world *w, struct cmdmon_request *q, uint16_t command)
 
     q->command = command;
     memset(&rpy, 0, sizeof(rpy));
-    cmdmon_execute(w->n, q, &w->f.now, &rpy);
+    cmdmon_execute(&w->n->cmd, q, &w->f.now, &rpy);
     return rpy.status;
 }
 
@@ -167,14 +167,14 @@ static void addr_request(struct cmdmon_request *q, const char *addr)
 }
 
 /* The engine's state of a source of the table. */
-#define ES(s) sources_engine_part(w.n, sources_index(s))
+#define ES(s) sources_engine_part(&w.n->srcs, sources_index(s))
 
 static int find(struct world *w, const char *addr)
 {
     struct ip_addr ip;
 
     CHECK(ip_addr_parse(&ip, addr));
-    return sources_find(w->n, &ip);
+    return sources_find(&w->n->srcs, &ip);
 }
 
 static void test_add_server_selected(void)
@@ -185,8 +185,8 @@ static void test_add_server_selected(void)
     world_start(&w, NULL);
     CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "192.0.2.1", CMDMON_SRC_ONLINE | CMDMON_SRC_IBURST),
                  CMDMON_STT_SUCCESS);
-    CHECK_INT_EQ(sources_count(w.n), 1);
-    s = sources_get(w.n, 0);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 1);
+    s = sources_get(&w.n->srcs, 0);
     CHECK_STR_EQ(s->name, "192.0.2.1");
     CHECK_INT_EQ(s->remote.port, 123);
     CHECK_INT_EQ(w.n->srcs.unresolved, 0);
@@ -195,10 +195,10 @@ static void test_add_server_selected(void)
                  CMDMON_STT_SOURCEALREADYKNOWN);
     CHECK_INT_EQ(add(&w, CMDMON_ADD_POOL, "192.0.2.1", CMDMON_SRC_ONLINE),
                  CMDMON_STT_SOURCEALREADYKNOWN);
-    CHECK_INT_EQ(sources_count(w.n), 1);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 1);
     run(&w, 30.0);
     CHECK(fake_env_log_contains(&w.f, "Selected source 192.0.2.1"));
-    CHECK_INT_EQ(sources_selected(w.n), 0);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), 0);
     world_fini(&w);
 }
 
@@ -211,7 +211,7 @@ static void test_add_invalid(void)
     /* A peer is added as a symmetric association; unknown types are invalid. */
     CHECK_INT_EQ(add(&w, CMDMON_ADD_PEER, "192.0.2.2", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
     CHECK(find(&w, "192.0.2.2") >= 0 &&
-          sources_engine_part(w.n, find(&w, "192.0.2.2"))->client.opts.symmetric);
+          sources_engine_part(&w.n->srcs, find(&w, "192.0.2.2"))->client.opts.symmetric);
     CHECK_INT_EQ(add(&w, 0, "192.0.2.2", CMDMON_SRC_ONLINE), CMDMON_STT_INVALID);
     CHECK_INT_EQ(add(&w, 4, "192.0.2.2", CMDMON_SRC_ONLINE), CMDMON_STT_INVALID);
     add_request(&q, CMDMON_ADD_SERVER, "", CMDMON_SRC_ONLINE);
@@ -225,7 +225,7 @@ static void test_add_invalid(void)
                  CMDMON_STT_INVALIDAF);
     CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "2001:db8::1", CMDMON_SRC_ONLINE | CMDMON_SRC_IPV4),
                  CMDMON_STT_INVALIDAF);
-    CHECK_INT_EQ(sources_count(w.n), 1); /* the peer */
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 1); /* the peer */
     /* A name resolves in the background: accepted (the fake resolver then
      * reports it invalid, as chronyd logs). */
     CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "ntp.example", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
@@ -247,7 +247,7 @@ static void test_add_options(void)
     q.u.add_source.maxpoll = 5;
     q.u.add_source.offset = 0.25;
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_ADD_SOURCE), CMDMON_STT_SUCCESS);
-    s = sources_get(w.n, 0);
+    s = sources_get(&w.n->srcs, 0);
     CHECK(s != NULL);
     CHECK_INT_EQ(s->remote.port, 11123);
     CHECK_INT_EQ(ES(s)->sel_options, SELECT_OPT_PREFER | SELECT_OPT_TRUST);
@@ -258,7 +258,7 @@ static void test_add_options(void)
     CHECK_NEAR(ES(s)->client.opts.offset, 0.25, 1e-12);
     CHECK_INT_EQ(add(&w, CMDMON_ADD_POOL, "192.0.2.4", CMDMON_SRC_ONLINE | CMDMON_SRC_NOSELECT),
                  CMDMON_STT_SUCCESS);
-    s = sources_get(w.n, 1);
+    s = sources_get(&w.n->srcs, 1);
     CHECK_INT_EQ(ES(s)->sel_options, SELECT_OPT_NOSELECT);
     CHECK(ntp_client_is_online(&ES(s)->client));
     world_fini(&w);
@@ -276,7 +276,7 @@ static void test_too_many_sources(void)
         st = add(&w, CMDMON_ADD_SERVER, name, 0);
     }
     CHECK_INT_EQ(st, CMDMON_STT_TOOMANYSOURCES);
-    CHECK_INT_EQ(sources_count(w.n), SOURCES_MAX_RUNTIME);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), SOURCES_MAX_RUNTIME);
     world_fini(&w);
 }
 
@@ -289,7 +289,7 @@ static void test_delete(void)
     world_start(&w, lines);
     CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "192.0.2.2", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
     run(&w, 30.0);
-    CHECK_INT_EQ(sources_selected(w.n), 0);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), 0);
     addr_request(&q, "192.0.2.9");
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_NOSUCHSOURCE);
     addr_request(&q, NULL);
@@ -297,12 +297,12 @@ static void test_delete(void)
     /* Deleting the synchronisation source (from the configuration). */
     addr_request(&q, "192.0.2.1");
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
-    CHECK_INT_EQ(sources_count(w.n), 1);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 1);
     CHECK_INT_EQ(find(&w, "192.0.2.1"), -1);
     CHECK_INT_EQ(find(&w, "192.0.2.2"), 0);
-    CHECK(sources_selected(w.n) != 0 || find(&w, "192.0.2.2") == 0);
+    CHECK(sources_selected(&w.n->srcs) != 0 || find(&w, "192.0.2.2") == 0);
     run(&w, 30.0);
-    CHECK_INT_EQ(sources_selected(w.n), 0);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), 0);
     CHECK(fake_env_log_contains(&w.f, "Selected source 192.0.2.2"));
     /* The address is free again. */
     CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "192.0.2.1", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
@@ -310,8 +310,8 @@ static void test_delete(void)
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
     addr_request(&q, "192.0.2.1");
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
-    CHECK_INT_EQ(sources_count(w.n), 0);
-    CHECK_INT_EQ(sources_selected(w.n), -1);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 0);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), -1);
     run(&w, 10.0);
     world_fini(&w);
 }
@@ -327,16 +327,16 @@ static void test_delete_selected_unsynchronises(void)
 
     world_start(&w, lines);
     run(&w, 30.0);
-    reference_get_tracking(w.n, &w.f.now, &t);
+    reference_get_tracking(&w.n->ref, &w.f.now, &t);
     CHECK(t.synchronised);
     addr_request(&q, "192.0.2.1");
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
     CHECK(fake_env_log_contains(&w.f, "Can't synchronise: no selectable sources"));
-    CHECK_INT_EQ(sources_selected(w.n), -1);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), -1);
     /* chronyd 4.3 keeps its last reference (observed: tracking unchanged). */
-    reference_get_tracking(w.n, &w.f.now, &t);
+    reference_get_tracking(&w.n->ref, &w.f.now, &t);
     CHECK(t.synchronised);
-    CHECK_INT_EQ(sources_count(w.n), 0);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 0);
     run(&w, 10.0);
     world_fini(&w);
 }
@@ -350,8 +350,8 @@ static void test_selectopts(void)
 
     world_start(&w, lines);
     run(&w, 30.0);
-    CHECK_INT_EQ(sources_selected(w.n), 0);
-    s = sources_get(w.n, 0);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), 0);
+    s = sources_get(&w.n->srcs, 0);
     /* `selectopts 192.0.2.1 +trust -prefer`: mask in selection bits,
      * values in ADD_SOURCE flag bits (spec 7.7). */
     addr_request(&q, "192.0.2.1");
@@ -365,11 +365,11 @@ static void test_selectopts(void)
     q.u.selectopts.options = CMDMON_SRC_NOSELECT;
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_SELECTOPTS), CMDMON_STT_SUCCESS);
     CHECK_INT_EQ(ES(s)->sel_options, SELECT_OPT_TRUST | SELECT_OPT_NOSELECT);
-    CHECK_INT_EQ(sources_selected(w.n), -1);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), -1);
     q.u.selectopts.options = 0;
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_SELECTOPTS), CMDMON_STT_SUCCESS);
     run(&w, 10.0);
-    CHECK_INT_EQ(sources_selected(w.n), 0);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), 0);
     addr_request(&q, "192.0.2.7");
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_SELECTOPTS), CMDMON_STT_NOSUCHSOURCE);
     /* By refid (reference clocks): there are none. */
@@ -389,7 +389,7 @@ static void test_offset(void)
     addr_request(&q, "192.0.2.1");
     q.u.offset.offset = -0.125;
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_OFFSET), CMDMON_STT_SUCCESS);
-    CHECK_NEAR(sources_engine_part(w.n, 0)->client.opts.offset, -0.125, 1e-12);
+    CHECK_NEAR(sources_engine_part(&w.n->srcs, 0)->client.opts.offset, -0.125, 1e-12);
     CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new offset -0.125000"));
     addr_request(&q, "192.0.2.2");
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_OFFSET), CMDMON_STT_NOSUCHSOURCE);
@@ -407,16 +407,16 @@ static void test_reset_sources(void)
 
     world_start(&w, lines);
     run(&w, 30.0);
-    CHECK_INT_EQ(sources_selected(w.n), 0);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), 0);
     memset(&q, 0, sizeof(q));
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_RESET_SOURCES), CMDMON_STT_SUCCESS);
-    sourcestats_get_report(sources_engine_part(w.n, 0)->stats, &w.f.now, &r);
+    sourcestats_get_report(sources_engine_part(&w.n->srcs, 0)->stats, &w.f.now, &r);
     CHECK_INT_EQ(r.n_samples, 0);
-    CHECK_INT_EQ(ntp_client_get_reach(&sources_engine_part(w.n, 0)->client), 0);
-    CHECK_INT_EQ(sources_selected(w.n), -1);
+    CHECK_INT_EQ(ntp_client_get_reach(&sources_engine_part(&w.n->srcs, 0)->client), 0);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), -1);
     /* Polling continues: the source comes back. */
     run(&w, 30.0);
-    CHECK_INT_EQ(sources_selected(w.n), 0);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), 0);
     world_fini(&w);
 }
 
@@ -429,25 +429,26 @@ static void test_reload_sourcedirs(void)
 
     memset(&q, 0, sizeof(q));
     world_start(&w, lines);
-    CHECK_INT_EQ(sources_count(w.n), 0);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 0);
     fake_env_put_file(&w.f, "/etc/chrony/sources.d/a.sources",
                       "server 192.0.2.5 iburst\nserver 192.0.2.6\npeer 192.0.2.8\n");
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_RELOAD_SOURCES), CMDMON_STT_SUCCESS);
-    CHECK_INT_EQ(sources_count(w.n), 3);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 3);
     CHECK(find(&w, "192.0.2.5") >= 0 && find(&w, "192.0.2.6") >= 0);
-    CHECK(sources_engine_part(w.n, find(&w, "192.0.2.8"))->client.opts.symmetric);
-    kept = sources_get(w.n, find(&w, "192.0.2.5"));
+    CHECK(sources_engine_part(&w.n->srcs, find(&w, "192.0.2.8"))->client.opts.symmetric);
+    kept = sources_get(&w.n->srcs, find(&w, "192.0.2.5"));
     /* Unchanged lines keep their sources; changed or removed lines go. */
     fake_env_put_file(&w.f, "/etc/chrony/sources.d/a.sources",
                       "server 192.0.2.5 iburst\nserver 192.0.2.6 prefer\nserver 192.0.2.7\n");
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_RELOAD_SOURCES), CMDMON_STT_SUCCESS);
-    CHECK_INT_EQ(sources_count(w.n), 3);
-    CHECK(sources_get(w.n, find(&w, "192.0.2.5")) == kept);
-    CHECK_INT_EQ(sources_engine_part(w.n, find(&w, "192.0.2.6"))->sel_options, SELECT_OPT_PREFER);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 3);
+    CHECK(sources_get(&w.n->srcs, find(&w, "192.0.2.5")) == kept);
+    CHECK_INT_EQ(sources_engine_part(&w.n->srcs, find(&w, "192.0.2.6"))->sel_options,
+                 SELECT_OPT_PREFER);
     CHECK(find(&w, "192.0.2.7") >= 0);
     w.f.env.files.remove(w.f.env.files.ctx, "/etc/chrony/sources.d/a.sources");
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_RELOAD_SOURCES), CMDMON_STT_SUCCESS);
-    CHECK_INT_EQ(sources_count(w.n), 0);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 0);
     world_fini(&w);
 }
 
@@ -460,7 +461,7 @@ static void test_sourcedir_at_start(void)
     fake_env_put_file(&w.f, "/etc/sd/x.sources", "server 192.0.2.1\nserver 192.0.2.2\n");
     world_build(&w, lines);
     /* 192.0.2.1 is already used by the configuration. */
-    CHECK_INT_EQ(sources_count(w.n), 2);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 2);
     CHECK(find(&w, "192.0.2.2") >= 0);
     world_fini(&w);
 }
@@ -482,7 +483,7 @@ static void test_delete_while_replacing(void)
     s->replacing = 1;
     addr_request(&q, "192.0.2.1");
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
-    CHECK_INT_EQ(sources_count(w.n), 1);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 1);
     CHECK_INT_EQ(w.n->srcs.n_zombies, 1);
     /* It has no protocol state left in the engine: it cannot poll. */
     CHECK(sources_index(s) < 0);
@@ -521,14 +522,14 @@ static void test_refresh(void)
     w.f.env.resolver = (struct env_resolver){&w, test_resolve};
     world_build(&w, lines);
     memset(&q, 0, sizeof(q));
-    CHECK_INT_EQ(sources_count(w.n), 0);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 0);
     CHECK_INT_EQ(w.n->srcs.unresolved, 1);
     CHECK(ip_addr_parse(&w.dns[0], "192.0.2.10"));
     w.n_dns = 1;
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_REFRESH), CMDMON_STT_SUCCESS);
-    CHECK_INT_EQ(sources_count(w.n), 1);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 1);
     CHECK_INT_EQ(w.n->srcs.unresolved, 0);
-    s = sources_get(w.n, 0);
+    s = sources_get(&w.n->srcs, 0);
     run(&w, 10.0);
     CHECK(ntp_client_get_reach(&ES(s)->client) != 0);
     CHECK(ip_addr_parse(&w.dns[1], "192.0.2.11"));
@@ -540,7 +541,7 @@ static void test_refresh(void)
     w.dns[0] = w.dns[1];
     w.n_dns = 1;
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_REFRESH), CMDMON_STT_SUCCESS);
-    CHECK(sources_get(w.n, 0) == s);
+    CHECK(sources_get(&w.n->srcs, 0) == s);
     CHECK_INT_EQ(find(&w, "192.0.2.11"), 0);
     CHECK_INT_EQ(ntp_client_get_reach(&ES(s)->client), 0);
     CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.10 replaced with 192.0.2.11"));
@@ -558,12 +559,12 @@ static void test_refresh_onoffline(void)
 
     world_start(&w, lines);
     memset(&q, 0, sizeof(q));
-    CHECK(!ntp_client_is_online(&sources_engine_part(w.n, 0)->client));
+    CHECK(!ntp_client_is_online(&sources_engine_part(&w.n->srcs, 0)->client));
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_ONOFFLINE), CMDMON_STT_SUCCESS);
-    CHECK(ntp_client_is_online(&sources_engine_part(w.n, 0)->client));
+    CHECK(ntp_client_is_online(&sources_engine_part(&w.n->srcs, 0)->client));
     CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 online"));
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_REFRESH), CMDMON_STT_SUCCESS);
-    CHECK_INT_EQ(sources_count(w.n), 1);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 1);
     world_fini(&w);
 }
 
@@ -604,7 +605,7 @@ static void test_dfreq_doffset(void)
     q.u.value.value = 10.0;
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DFREQ), CMDMON_STT_SUCCESS);
     CHECK(fake_env_log_contains(&w.f, "Accumulated delta freq of 10.000ppm"));
-    reference_get_tracking(w.n, &w.f.now, &t);
+    reference_get_tracking(&w.n->ref, &w.f.now, &t);
     CHECK_NEAR(t.freq_ppm, 10.0, 1e-6);
     q.u.value.value = 0.5;
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DOFFSET2), CMDMON_STT_SUCCESS);
@@ -642,7 +643,7 @@ static void test_through_socket(void)
         CHECK(cmdmon_decode_reply(w.f.sent[0].data, w.f.sent[0].len, &r) == CMDMON_OK);
         CHECK_INT_EQ(r.status, i == 0 ? CMDMON_STT_SUCCESS : CMDMON_STT_SOURCEALREADYKNOWN);
     }
-    CHECK_INT_EQ(sources_count(w.n), 1);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 1);
     world_fini(&w);
 }
 

@@ -78,15 +78,15 @@ static void test_reload(void)
     const struct engine_source *s;
 
     world_start(&w, 1);
-    CHECK_INT_EQ(sources_count(w.n), 2);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 2);
     CHECK(fake_env_log_contains(&w.f, "Loaded dump file for 192.0.2.1"));
     CHECK(fake_env_log_contains(&w.f, "Could not load dump file for 192.0.2.2"));
-    s = sources_engine_part(w.n, 0);
+    s = sources_engine_part(&w.n->srcs, 0);
     CHECK(s && sourcestats_samples(s->stats) >= 3);
     CHECK(s && s->stratum == 2 && s->leap == 0);
     CHECK(s && ntp_client_get_reach(&s->client) == 0377);
     CHECK(s && ntp_client_get_reach_size(&s->client) == 8);
-    CHECK_INT_EQ(sourcestats_samples(sources_engine_part(w.n, 1)->stats), 0);
+    CHECK_INT_EQ(sourcestats_samples(sources_engine_part(&w.n->srcs, 1)->stats), 0);
     /* chrony selects right after loading */
     CHECK(fake_env_log_contains(&w.f, "Selected source 192.0.2.1"));
     check_removed(&w);
@@ -99,7 +99,7 @@ static void test_without_reload_files_removed(void)
 
     world_start(&w, 0);
     CHECK(!fake_env_log_contains(&w.f, "dump file"));
-    CHECK_INT_EQ(sourcestats_samples(sources_engine_part(w.n, 0)->stats), 0);
+    CHECK_INT_EQ(sourcestats_samples(sources_engine_part(&w.n->srcs, 0)->stats), 0);
     check_removed(&w);
     world_fini(&w);
 }
@@ -112,8 +112,8 @@ static void test_dump_and_exit(void)
     int n;
 
     world_start(&w, 1);
-    n = sourcestats_samples(sources_engine_part(w.n, 0)->stats);
-    sources_dump_save_all(w.n);
+    n = sourcestats_samples(sources_engine_part(&w.n->srcs, 0)->stats);
+    sources_dump_save_all(&w.n->srcs);
     text = fake_env_get_file(&w.f, "/dump/192.0.2.1.dat");
     CHECK(text != NULL);
     CHECK(text && strncmp(text, "SRC0\n192.0.2.1\n0 377 8 2 0\n", 27) == 0);

@@ -1,0 +1,72 @@
+/* The node's NTP server: the server sockets (shared with `peer` sources), the allow/deny
+ * check, the replies of core/ntp_server with the transmit timestamp read just before the
+ * datagram leaves, interleaved mode, and the NTS server keys with the platform's NTS-KE
+ * server (ntp_serve_nts.c). */
+#ifndef DAEMON_NTP_SERVE_H
+#define DAEMON_NTP_SERVE_H
+
+#include "core/access.h"
+#include "core/ntp_server.h"
+#include "core/ntp_tsmap.h"
+#include "core/nts_server.h"
+#include "daemon/env.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct clientlog;
+struct config;
+struct keys;
+struct reference;
+struct sched;
+
+struct ntp_serve {
+    /* What it uses of the others (not owned), set by node_new before serve_start. */
+    const struct config *cfg;
+    const struct env *env;
+    struct sched *sched;         /* the NTS key rotation */
+    struct reference *ref;       /* the served reference, cooked time */
+    const struct keys *keys;     /* `keyfile` keys of symmetric authentication */
+    struct clientlog *clientlog; /* accounting and rate limits (the command server's) */
+    int family;                  /* chronyd -4/-6: 4 or 6, 0 for both */
+    int socks[2];                /* IPv4, IPv6 server sockets; -1 if closed */
+    struct access_table *access; /* NTP allow/deny */
+    struct access_rule *rules;   /* copy of the config rules, hostnames resolved here */
+    size_t n_rules;
+    int pending_names; /* hostname rules still being resolved */
+    struct ntp_server_counters counters;
+    uint64_t denied; /* requests from addresses not allowed */
+    uint64_t send_errors;
+    int n_peers;            /* `peer` sources, which send from the server sockets */
+    struct ntp_tsmap tsmap; /* transmit times of replies, for interleaved requests */
+    /* NTS server (ntp_serve_nts.c): keys sealing cookies, rotated every `ntsrotate`. */
+    int nts_enabled;    /* ntsservercert/ntsserverkey configured */
+    int nts_ke_running; /* env->nts_ke_server started */
+    struct nts_server_keys nts_keys;
+    uint64_t nts_rotate_timer;
+};
+
+/* Resolve the allow/deny rules, open the sockets if some address is allowed, start the
+ * NTS server (node_start). Returns 0, or -1 with a message in err. */
+int serve_start(struct ntp_serve *s, char *err, size_t errlen);
+/* Close the sockets, free the rules and stop the NTS server (node_free). */
+void serve_stop(struct ntp_serve *s);
+/* ntp_serve_nts.c: the NTS server keys and the platform's NTS-KE server. */
+int serve_nts_start(struct ntp_serve *s, char *err, size_t errlen);
+void serve_nts_stop(struct ntp_serve *s);
+/* serverstats "NTS-KE connections accepted/dropped" (0 without an NTS-KE server). */
+void serve_nts_ke_stats(const struct ntp_serve *s, uint64_t *accepted, uint64_t *dropped);
+/* 1 if rx arrived on a server socket (and was handled). */
+int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now);
+/* After a run-time allow/deny: open or close the server sockets (chrony keeps
+ * them open only while some address is allowed). */
+void serve_access_changed(struct ntp_serve *s);
+/* A peer's socket: the server socket of its family, opened (and kept open) for it;
+ * -1 if it cannot be. serve_peer_release() when the peer is removed. */
+int serve_peer_socket(struct ntp_serve *s, enum ip_family fam);
+void serve_peer_release(struct ntp_serve *s);
+/* 1 if a server socket is open (RFC 5905 test D of the sources' responses applies). */
+int serve_is_open(const struct ntp_serve *s);
+
+#endif
