@@ -25,11 +25,13 @@ static enum ntp_client_ts_src ts_src_of(enum rx_ts_source src)
     }
 }
 
+/* The reference ID of the local address a datagram arrived on (chrony's UTI_IPToRefid:
+ * an IPv4 address, or the first bytes of the MD5 of an IPv6 one), 0 if unknown. */
 static uint32_t local_refid(const struct net_rx *rx)
 {
-    if (rx->local.ip.family == IPF_INET4)
-        return ip_addr_v4(&rx->local.ip);
-    return 0;
+    if (rx->local.ip.family != IPF_INET4 && rx->local.ip.family != IPF_INET6)
+        return 0;
+    return sources_refid_of(&rx->local.ip);
 }
 
 static char leap_char(int leap)

@@ -275,7 +275,7 @@ static void test_own_large_step(void)
     CHECK(w.n_requests - before >= 25 && w.n_requests - before <= 32);
     CHECK(w.min_gap > 0.5);
     CHECK(!fake_env_log_contains(&w.f, "time jump detected"));
-    CHECK_INT_EQ(sources_selected(w.n), 0);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), 0);
     world_fini(&w);
 }
 
