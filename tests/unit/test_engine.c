@@ -13,7 +13,9 @@ struct rig {
     struct engine e;
     struct engine_out out;
     struct rng rng;
-    struct timespec now; /* raw = true time here: the clock is perfect */
+    struct timespec now;  /* raw = true time here: the clock is perfect */
+    int server_stratum;   /* of the played server, 1 unless set */
+    uint32_t local_refid; /* of the local address the replies arrive on, 0 = unknown */
 };
 
 static void rig_init_mode(struct rig *r, int makestep, enum disc_mode mode)
@@ -115,7 +117,7 @@ static int run_until(struct rig *r, double seconds, double offset)
             memset(&rep, 0, sizeof(rep));
             rep.version = 4;
             rep.mode = NTP_MODE_SERVER;
-            rep.stratum = 1;
+            rep.stratum = (uint8_t)(r->server_stratum ? r->server_stratum : 1);
             rep.poll = 0;
             rep.precision = -20;
             rep.ref_id = 0x47505300;
@@ -130,6 +132,7 @@ static int run_until(struct rig *r, double seconds, double offset)
             rx.data = buf;
             rx.len = sizeof(buf);
             rx.rx_raw = rxt;
+            rx.local_refid = r->local_refid;
             engine_on_response(&r->e, src, &rx, &r->out);
         }
     }
@@ -314,6 +317,33 @@ static void test_update_once_max_samples_one(void)
     rig_fini(&r);
 }
 
+/* `local stratum 10 orphan`: a reachable orphan of the same stratum whose reference ID is
+ * smaller than ours on the path to it is the orphan parent and is selected; with ours the
+ * smaller, we stay the root (chrony.conf(5); issue 10 defect 7). */
+static void test_orphan_parent(void)
+{
+    struct rig r;
+
+    rig_init(&r, 0);
+    engine_set_local(&r.e, 1, 10, 1, 1.0, 0.0, 0.0, 0.0);
+    r.server_stratum = 10;
+    r.local_refid = 0xC0000264; /* 192.0.2.100 */
+    add_server(&r, 0xC0000201);
+    run_until(&r, 30.0, 0.0);
+    CHECK_INT_EQ((long)engine_source(&r.e, 0)->local_ref_id, 0xC0000264L);
+    CHECK_INT_EQ(engine_selected(&r.e), 0);
+    rig_fini(&r);
+
+    rig_init(&r, 0);
+    engine_set_local(&r.e, 1, 10, 1, 1.0, 0.0, 0.0, 0.0);
+    r.server_stratum = 10;
+    r.local_refid = 0xC0000200; /* 192.0.2.0: ours is the smaller */
+    add_server(&r, 0xC0000201);
+    run_until(&r, 30.0, 0.0);
+    CHECK_INT_EQ(engine_selected(&r.e), -1);
+    rig_fini(&r);
+}
+
 /* Removing a source renumbers the ones after it; selection follows. */
 static void test_remove_source(void)
 {
@@ -337,6 +367,7 @@ int main(void)
     RUN(test_timer_order);
     RUN(test_jump_detection);
     RUN(test_remove_source);
+    RUN(test_orphan_parent);
     RUN(test_local_reference_time_stable);
     RUN(test_update_once_max_samples_one);
     return check_summary();
