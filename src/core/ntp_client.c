@@ -608,13 +608,23 @@ void ntp_client_set_tx_ts(struct ntp_client *c, const struct timespec *ts,
     c->local_tx_src = src;
 }
 
+/* A local time on the sample timescale re-expressed after a clock change (see
+ * ntp_filter_slew for the convention); zero stays zero (not set). */
+static void slew_ts(struct timespec *t, const struct timespec *when, double dfreq, double doffset)
+{
+    if (!ts_is_zero(t))
+        ts_add(t, t, ts_diff(when, t) * dfreq - doffset);
+}
+
 void ntp_client_slew_times(struct ntp_client *c, const struct timespec *when, double dfreq,
                            double doffset)
 {
-    if (c->have_last_tx) {
-        double delta = ts_diff(when, &c->local_tx) * dfreq - doffset;
-        ts_add(&c->local_tx, &c->local_tx, delta);
-    }
+    /* Every local timestamp of the exchange, the receive times a peer is answered with
+     * too (chrony NCR_SlewTimes). */
+    if (c->have_last_tx)
+        slew_ts(&c->local_tx, when, dfreq, doffset);
+    slew_ts(&c->local_rx, when, dfreq, doffset);
+    slew_ts(&c->init_local_rx, when, dfreq, doffset);
     if (c->filter_on)
         ntp_filter_slew(&c->filter, when, dfreq, doffset);
 }

@@ -163,6 +163,33 @@ static void test_transmit_never_equals_origin(void)
     CHECK(!ntp_ts64_equal(&p.tx_ts, &p.rx_ts));
 }
 
+/* A's clock is corrected between receiving B's packet and answering it: the receive
+ * timestamp A sends is on the corrected timescale too, so B measures the true delay, not
+ * one grown by the correction (chrony NCR_SlewTimes; issue 10 defect 5). */
+static void test_correction_moves_receive_time(void)
+{
+    struct peer a, b;
+    struct ntp_client_result res;
+    struct rng rng;
+    struct timespec when;
+
+    rng_seed(&rng, 7);
+    peer_init(&a, 0.010, 5);
+    peer_init(&b, 0.0, 6);
+    CHECK(send_at(&a, 1.0, &rng));
+    recv_at(&b, &a, 1.001, &b, &res);
+    CHECK(send_at(&b, 1.5, &rng));
+    CHECK_INT_EQ(recv_at(&a, &b, 1.501, &a, &res), NTP_CLIENT_GOOD);
+    /* A's clock was 0.5 s fast of its cooked time: cooked time moves back by 0.5 s. */
+    when = local_at(&a, 1.6);
+    ntp_client_slew_times(&a.c, &when, 0.0, 0.5);
+    a.clock_off -= 0.5;
+    CHECK(send_at(&a, 2.0, &rng));
+    CHECK_INT_EQ(recv_at(&b, &a, 2.001, &b, &res), NTP_CLIENT_GOOD);
+    CHECK_NEAR(res.sample.peer_delay, 0.002, 1e-6);
+    CHECK_NEAR(res.sample.offset, 0.49, 1e-6);
+}
+
 static void test_spacing(void)
 {
     struct peer a;
@@ -221,6 +248,7 @@ int main(void)
     RUN(test_modes);
     RUN(test_transmit_never_equals_origin);
     RUN(test_spacing);
+    RUN(test_correction_moves_receive_time);
     RUN(test_keyed);
     return check_summary();
 }
