@@ -117,17 +117,13 @@ static unsigned engine_log_mask(const struct logfiles *l)
 
 int node_start(struct node *n, const struct timespec *now, char *err, size_t errlen)
 {
-    struct engine_out out;
-
     if (serve_start(&n->serve, err, errlen) < 0)
         return -1;
     logfiles_init(&n->logs, n->cfg, n->env);
     engine_set_log_mask(&n->engine, engine_log_mask(&n->logs));
     sources_dump_prepare(&n->srcs);
-    engine_out_init(&out);
-    reference_start(&n->ref, now, &out);
-    sources_perform(&n->srcs, &out, 0, now);
-    engine_out_fini(&out);
+    reference_start(&n->ref, now, sources_out_begin(&n->srcs));
+    sources_out_end(&n->srcs, now);
     sources_start(&n->srcs, now);
     return cmdmon_server_start(&n->cmd, err, errlen);
 }

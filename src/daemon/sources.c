@@ -85,6 +85,8 @@ void sources_fini(struct sources *ss)
     for (size_t i = 0; i < ss->n_entries; i++)
         sched_cancel(ss->sched, ss->entries[i].retry_timer);
     sched_cancel(ss->sched, ss->engine_timer);
+    for (int i = 0; i < SOURCES_OUT_DEPTH; i++)
+        engine_out_fini(&ss->outs[i]);
     sources_cmd_fini(ss);
     free(ss->v);
     free(ss->entries);

@@ -69,6 +69,9 @@ struct source_entry {
  * (chronyc add, sourcedir files): more answers "Too many sources present". */
 #define SOURCES_MAX_RUNTIME 256
 
+/* Outcomes being performed at once: an event, and the events it causes. */
+#define SOURCES_OUT_DEPTH 4
+
 struct sources {
     /* What it uses of the others (not owned), set by node_new before sources_init. */
     const struct config *cfg;
@@ -94,9 +97,13 @@ struct sources {
     /* Deleted sources whose replacement lookup is still pending (freed at fini). */
     struct source **zombies;
     int n_zombies;
-    uint64_t next_serial;       /* of the next source created */
-    int dump_reload_pending;    /* dumpdir files wait for the first round of lookups */
-    uint64_t engine_timer;      /* sched id of the engine's timer */
+    uint64_t next_serial;    /* of the next source created */
+    int dump_reload_pending; /* dumpdir files wait for the first round of lookups */
+    uint64_t engine_timer;   /* sched id of the engine's timer */
+    /* The outcomes of engine events, reused (no allocation once warm); an event handled
+     * while another's outcome is performed takes the next one. */
+    struct engine_out outs[SOURCES_OUT_DEPTH];
+    int out_depth;
     char log_ref_name[64];      /* the reference named in tracking.log */
     struct timespec start_time; /* raw, node start: when a `local` reference activates */
 };
@@ -107,10 +114,13 @@ void sources_nts_attach(struct sources *ss, struct source *s, const struct sourc
 void sources_nts_detach(struct source *s);
 void sources_nts_prepare(struct source *s, const struct timespec *now);
 
-/* The engine's outcomes (sources_engine.c): perform out's actions in order (by index,
- * from `from`), then re-arm the engine's timer. */
-void sources_perform(struct sources *ss, struct engine_out *out, int from,
-                     const struct timespec *raw_now);
+/* The engine's outcomes (sources_engine.c): perform out's actions in order (by index:
+ * performing may append), then re-arm the engine's timer. */
+void sources_perform(struct sources *ss, struct engine_out *out, const struct timespec *raw_now);
+/* An empty outcome for one engine event; sources_out_end() performs it (sources_perform)
+ * and releases it. */
+struct engine_out *sources_out_begin(struct sources *ss);
+void sources_out_end(struct sources *ss, const struct timespec *raw_now);
 /* (Re)arm the scheduler's timer of the engine at its earliest deadline. */
 void sources_rearm_engine(struct sources *ss);
 /* Start of a wake-up at raw time now: a jump of the clock is logged as chrony does and

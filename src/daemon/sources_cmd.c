@@ -210,12 +210,8 @@ int sources_modify_offset(struct sources *ss, const struct cmdmon_req_offset *r)
 
 int sources_reset_all(struct sources *ss, const struct timespec *raw_now)
 {
-    struct engine_out out;
-
-    engine_out_init(&out);
-    engine_reset_sources(ss->engine, raw_now, &out);
-    sources_perform(ss, &out, 0, raw_now);
-    engine_out_fini(&out);
+    engine_reset_sources(ss->engine, raw_now, sources_out_begin(ss));
+    sources_out_end(ss, raw_now);
     return CMDMON_STT_SUCCESS;
 }
 
@@ -356,16 +352,13 @@ int sources_make_step(struct sources *ss, const struct timespec *raw_now)
 {
     const struct env_clock *ck = &ss->env->clock;
     int refused_before = ss->ref->step_refused, ok;
-    struct engine_out out;
 
     /* chronyc makestep: remove the whole remaining correction at once. A clock that
      * cannot be controlled answers "500 Failure", as chrony does. */
     if (!ck->can_control(ck->ctx))
         return CMDMON_STT_FAILED;
-    engine_out_init(&out);
-    ok = engine_make_step(ss->engine, raw_now, &out);
-    sources_perform(ss, &out, 0, raw_now);
-    engine_out_fini(&out);
+    ok = engine_make_step(ss->engine, raw_now, sources_out_begin(ss));
+    sources_out_end(ss, raw_now);
     if (!ok || (ss->ref->step_refused && !refused_before))
         return CMDMON_STT_FAILED;
     return CMDMON_STT_SUCCESS;
@@ -373,25 +366,17 @@ int sources_make_step(struct sources *ss, const struct timespec *raw_now)
 
 int sources_manual_dfreq(struct sources *ss, double dfreq_ppm, const struct timespec *raw_now)
 {
-    struct engine_out out;
-
-    engine_out_init(&out);
-    engine_accumulate_freq(ss->engine, raw_now, dfreq_ppm, &out);
-    sources_perform(ss, &out, 0, raw_now);
-    engine_out_fini(&out);
+    engine_accumulate_freq(ss->engine, raw_now, dfreq_ppm, sources_out_begin(ss));
+    sources_out_end(ss, raw_now);
     LOG_INFO(ss->env->log, "Accumulated delta freq of %.3fppm", dfreq_ppm);
     return CMDMON_STT_SUCCESS;
 }
 
 int sources_manual_doffset(struct sources *ss, double doffset, const struct timespec *raw_now)
 {
-    struct engine_out out;
-    int ok;
+    int ok = engine_accumulate_offset(ss->engine, raw_now, doffset, sources_out_begin(ss));
 
-    engine_out_init(&out);
-    ok = engine_accumulate_offset(ss->engine, raw_now, doffset, &out);
-    sources_perform(ss, &out, 0, raw_now);
-    engine_out_fini(&out);
+    sources_out_end(ss, raw_now);
     if (!ok)
         return CMDMON_STT_FAILED;
     LOG_INFO(ss->env->log, "Accumulated delta offset of %.6f seconds", doffset);

@@ -11,6 +11,7 @@
 #include "daemon/sched.h"
 #include "lib/ts.h"
 
+#include <assert.h>
 #include <string.h>
 
 static enum ntp_client_ts_src ts_src_of(enum rx_ts_source src)
@@ -225,36 +226,46 @@ static void perform_one(struct sources *ss, struct engine_out *out, int i,
     }
 }
 
-void sources_perform(struct sources *ss, struct engine_out *out, int from,
-                     const struct timespec *raw_now)
+void sources_perform(struct sources *ss, struct engine_out *out, const struct timespec *raw_now)
 {
     /* By index: performing may append (engine_tx_done, engine_step_refused). */
-    for (int i = from; i < out->n; i++)
+    for (int i = 0; i < out->n; i++)
         perform_one(ss, out, i, raw_now);
     sources_rearm_engine(ss);
+}
+
+struct engine_out *sources_out_begin(struct sources *ss)
+{
+    struct engine_out *out;
+
+    assert(ss->out_depth < SOURCES_OUT_DEPTH);
+    out = &ss->outs[ss->out_depth++];
+    engine_out_clear(out);
+    return out;
+}
+
+void sources_out_end(struct sources *ss, const struct timespec *raw_now)
+{
+    assert(ss->out_depth > 0);
+    sources_perform(ss, &ss->outs[ss->out_depth - 1], raw_now);
+    ss->out_depth--;
 }
 
 static void on_engine_timer(void *arg, const struct timespec *now)
 {
     struct sources *ss = arg;
-    struct engine_out out;
-    int due;
+    int due, more;
 
     ss->engine_timer = 0;
-    engine_out_init(&out);
-    for (;;) {
+    do {
         /* An NTS source gets its random bytes (and an NTS-KE session when due) just
          * before its request is made. */
         due = engine_due_source(ss->engine, now);
         if (due >= 0)
             sources_nts_prepare(ss->v[due], now);
-        engine_out_clear(&out);
-        if (!engine_on_timer(ss->engine, now, &out))
-            break;
-        sources_perform(ss, &out, 0, now);
-    }
-    engine_out_fini(&out);
-    sources_rearm_engine(ss);
+        more = engine_on_timer(ss->engine, now, sources_out_begin(ss));
+        sources_out_end(ss, now);
+    } while (more);
 }
 
 void sources_rearm_engine(struct sources *ss)
@@ -274,35 +285,25 @@ void sources_expect_wake(struct sources *ss, const struct timespec *when)
 
 int sources_on_wake(struct sources *ss, const struct timespec *now)
 {
-    struct engine_out out;
-    int dir;
+    int dir = engine_on_wake(ss->engine, now, sources_out_begin(ss));
 
-    engine_out_init(&out);
-    dir = engine_on_wake(ss->engine, now, &out);
     if (dir < 0)
         LOG_WARN(ss->env->log, "Backward time jump detected!");
     else if (dir > 0)
         LOG_WARN(ss->env->log, "Forward time jump detected!");
-    if (out.n)
-        sources_perform(ss, &out, 0, now);
-    engine_out_fini(&out);
+    sources_out_end(ss, now);
     return dir != 0;
 }
 
 void sources_select(struct sources *ss, int force, const struct timespec *raw_now)
 {
-    struct engine_out out;
-
-    engine_out_init(&out);
-    engine_reselect(ss->engine, force, raw_now, &out);
-    sources_perform(ss, &out, 0, raw_now);
-    engine_out_fini(&out);
+    engine_reselect(ss->engine, force, raw_now, sources_out_begin(ss));
+    sources_out_end(ss, raw_now);
 }
 
 static void source_on_response(struct sources *ss, int index, const struct net_rx *rx)
 {
     struct engine_rx erx;
-    struct engine_out out;
 
     memset(&erx, 0, sizeof(erx));
     erx.data = rx->data;
@@ -311,10 +312,8 @@ static void source_on_response(struct sources *ss, int index, const struct net_r
     erx.rx_src = ts_src_of(rx->rx_ts_src);
     erx.local_refid = local_refid(rx);
     engine_set_serving(ss->engine, serve_is_open(ss->serve));
-    engine_out_init(&out);
-    engine_on_response(ss->engine, index, &erx, &out);
-    sources_perform(ss, &out, 0, &rx->rx_ts);
-    engine_out_fini(&out);
+    engine_on_response(ss->engine, index, &erx, sources_out_begin(ss));
+    sources_out_end(ss, &rx->rx_ts);
 }
 
 int sources_on_datagram(struct sources *ss, const struct net_rx *rx, const struct timespec *raw_now)

@@ -33,7 +33,7 @@ static void reference_apply(struct node *n, const struct timespec *now, struct c
 
     engine_out_init(&out);
     engine_apply(&n->engine, now, cmd, &out);
-    sources_perform(&n->srcs, &out, 0, now);
+    sources_perform(&n->srcs, &out, now);
     engine_out_fini(&out);
 }
 
@@ -45,7 +45,7 @@ static void reference_update(struct node *n, const struct timespec *now,
 
     engine_out_init(&out);
     engine_update(&n->engine, now, sr, -2, &out);
-    sources_perform(&n->srcs, &out, 0, now);
+    sources_perform(&n->srcs, &out, now);
     engine_out_fini(&out);
 }
 
