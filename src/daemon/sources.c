@@ -69,10 +69,7 @@ void sources_init(struct sources *ss)
 
 static void source_free(struct sources *ss, struct source *s)
 {
-    if (s->symmetric)
-        serve_peer_release(ss->serve);
-    else if (s->sock >= 0)
-        ss->env->net.close(ss->env->net.ctx, s->sock);
+    sources_close_socket(ss, s);
     sources_nts_detach(s);
     free(s->name);
     free(s);
@@ -105,7 +102,7 @@ uint32_t sources_refid_of(const struct ip_addr *ip)
     return cmdmon_addr_refid(&a);
 }
 
-int sources_open_socket(struct sources *ss, enum ip_family fam)
+static int open_client_socket(struct sources *ss, enum ip_family fam)
 {
     struct net_addr local;
     int e = 0;
@@ -120,6 +117,29 @@ int sources_open_socket(struct sources *ss, enum ip_family fam)
     local.port = ss->cfg->acquisition_port > 0 ? (uint16_t)ss->cfg->acquisition_port : 0;
     return ss->env->net.udp_open(ss->env->net.ctx, &local,
                                  ss->cfg->acquisition_port > 0 ? NETF_REUSE : 0, &e);
+}
+
+void sources_open_socket(struct sources *ss, struct source *s)
+{
+    /* chrony sends a peer's packets from the server socket (its `port`), where the peer's
+     * own packets arrive too; with `acquisitionport` equal to `port` the clients use that
+     * one socket as well. */
+    s->on_server_socket = s->symmetric || (ss->cfg->acquisition_port > 0 &&
+                                           ss->cfg->acquisition_port == ss->cfg->port);
+    if (s->on_server_socket)
+        s->sock = serve_peer_socket(ss->serve, s->remote.ip.family);
+    else
+        s->sock = open_client_socket(ss, s->remote.ip.family);
+}
+
+void sources_close_socket(struct sources *ss, struct source *s)
+{
+    if (s->on_server_socket)
+        serve_peer_release(ss->serve);
+    else if (s->sock >= 0)
+        ss->env->net.close(ss->env->net.ctx, s->sock);
+    s->sock = -1;
+    s->on_server_socket = 0;
 }
 
 static void grow_sources(struct sources *ss)
@@ -170,10 +190,7 @@ static struct source *source_create(struct sources *ss, int entry, const struct 
     s->remote.port = (uint16_t)sc->port;
     client_opts_from_cfg(sc, &p.client);
     s->symmetric = p.client.symmetric;
-    /* chrony sends a peer's packets from the server socket (its `port`), where the
-     * peer's own packets arrive too. */
-    s->sock = s->symmetric ? serve_peer_socket(ss->serve, ip->family)
-                           : sources_open_socket(ss, ip->family);
+    sources_open_socket(ss, s);
     if (ss->quit_mode)
         p.client.iburst = 1; /* -q/-Q measure at once, as chrony */
     check_key(ss, sc->authkey);

@@ -37,7 +37,9 @@ struct source {
     int cfg_index;          /* index of its directive in sources->cfgs */
     char *name;             /* as written in the directive */
     struct net_addr remote; /* resolved address and port */
-    int symmetric;          /* `peer`: sends from the server socket */
+    int symmetric;          /* `peer`: symmetric mode */
+    int on_server_socket;   /* sends from the server socket: a peer, or a client with
+                             * `acquisitionport` equal to `port` */
     int sock;               /* client socket, -1 if not open */
     int replacing;          /* a lookup for a replacement address is pending */
     uint64_t serial;        /* unique per source, for callbacks that may outlive it */
@@ -217,7 +219,11 @@ int sources_manual_doffset(struct sources *ss, double doffset, const struct time
 void sources_cmd_fini(struct sources *ss);
 
 uint32_t sources_refid_of(const struct ip_addr *ip);
-int sources_open_socket(struct sources *ss, enum ip_family fam);
+/* The socket a source of family fam sends from: the server socket of the family (peers,
+ * and clients when `acquisitionport` is the NTP port, chrony's one socket) or a client
+ * socket of its own. sources_close_socket() gives it back. */
+void sources_open_socket(struct sources *ss, struct source *s);
+void sources_close_socket(struct sources *ss, struct source *s);
 int sources_address_in_use(const struct sources *ss, const struct ip_addr *ip);
 int sources_family_allowed(const struct sources *ss, const struct source_cfg *sc, enum ip_family f);
 /* A source is unreachable, a falseticker, too distant or too jittery: if it

@@ -144,8 +144,8 @@ static void perform_send(struct sources *ss, struct engine_out *out, int i,
     int ok;
 
     memcpy(buf, out->pkt + a->u.send.off, len);
-    if (!s->symmetric && s->sock < 0)
-        s->sock = sources_open_socket(ss, s->remote.ip.family);
+    if (s->sock < 0 && !s->on_server_socket)
+        sources_open_socket(ss, s); /* a client socket that could not be opened before */
     ss->env->clock.read(ss->env->clock.ctx, &tx_raw);
     if (s->symmetric)
         len = engine_peer_finish(ss->engine, index, buf, len, sizeof(buf), &tx_raw);
@@ -327,11 +327,13 @@ int sources_on_datagram(struct sources *ss, const struct net_rx *rx, const struc
         struct source *s = ss->v[i];
         if (s->sock != rx->sock)
             continue;
-        /* A peer shares the server socket: only its own mode 1 and 2 packets are for it
-         * (chrony NCR_ProcessRxKnown); client requests from it are served as any. */
-        if (s->symmetric) {
+        /* A source on the server socket: only its own replies are for it, mode 1 and 2
+         * for a peer, 4 for a client (chrony NCR_ProcessRxKnown); requests from its
+         * address are served as any. */
+        if (s->on_server_socket) {
             int mode = rx->len > 0 ? rx->data[0] & 7 : 0;
-            if ((mode == 1 || mode == 2) && ip_addr_equal(&rx->remote.ip, &s->remote.ip) &&
+            int wanted = s->symmetric ? mode == 1 || mode == 2 : mode == 4;
+            if (wanted && ip_addr_equal(&rx->remote.ip, &s->remote.ip) &&
                 rx->remote.port == s->remote.port) {
                 source_on_response(ss, i, rx);
                 return 1;

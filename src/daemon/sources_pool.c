@@ -25,15 +25,8 @@ void sources_replace_address(struct source *s, const struct ip_addr *ip)
         s->ke_ip = *ip;
         nts_client_reset(&s->nts);
     }
-    if (s->symmetric) {
-        /* A peer keeps its reference on the server sockets. */
-        serve_peer_release(ss->serve);
-        s->sock = serve_peer_socket(ss->serve, ip->family);
-    } else {
-        if (s->sock >= 0)
-            ss->env->net.close(ss->env->net.ctx, s->sock);
-        s->sock = sources_open_socket(ss, ip->family);
-    }
+    sources_close_socket(ss, s);
+    sources_open_socket(ss, s);
     /* A new server: no exchange, samples or reachability carry over. */
     if (index >= 0) {
         engine_source_restart(ss->engine, index, sources_refid_of(ip));
