@@ -404,7 +404,7 @@ static void process(struct node *n, const struct cmdmon_origin *from, const uint
 static struct node *make_node(struct fz_env *f, struct config *cfg, const char *const *lines,
                               struct fz_engine *engine, struct timespec *now)
 {
-    struct node_opts opts = {.family = 0, .precision = 1e-8, .noclock = 1};
+    struct node_opts opts = {.family = 0, .precision = 1e-8};
     struct node *n;
     char err[256];
 

@@ -18,9 +18,11 @@
 
 struct cli {
     const char *conf_file;
-    int debug;      /* -d count */
-    int nodetach;   /* -n */
-    int noclock;    /* -x */
+    int debug;     /* -d count */
+    int nodetach;  /* -n */
+    int noclock;   /* -x */
+    int softclock; /* --softclock[=OFFSET] (ours) */
+    double softclock_offset;
     int print_conf; /* -p */
     int family;     /* -4 / -6 */
     const char *log_file;
@@ -62,6 +64,8 @@ static void usage(FILE *out)
             "  -P PRIORITY\tRun with real-time scheduling PRIORITY\n"
             "  -m\t\tLock memory\n"
             "  -x\t\tDo not control the system clock\n"
+            "  --softclock[=OFFSET]\tControl a software clock instead of the system clock,\n"
+            "\t\tstarting OFFSET seconds ahead of it (not in chrony)\n"
             "  -v, --version\tPrint the version and exit\n"
             "  -h, --help\tPrint this help and exit\n",
             DEFAULT_CONF);
@@ -69,8 +73,11 @@ static void usage(FILE *out)
 
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
-    static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
+                                             {"version", no_argument, NULL, 'v'},
+                                             {"softclock", optional_argument, NULL, 'S'},
+                                             {NULL, 0, NULL, 0}};
+    char *end;
     int opt;
     memset(c, 0, sizeof(*c));
     c->conf_file = DEFAULT_CONF;
@@ -121,6 +128,15 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             break;
         case 'x':
             c->noclock = 1;
+            break;
+        case 'S':
+            c->softclock = 1;
+            c->softclock_offset = optarg ? strtod(optarg, &end) : 0.0;
+            if (optarg &&
+                (end == optarg || *end || !(c->softclock_offset == c->softclock_offset))) {
+                fprintf(stderr, "Invalid --softclock offset %s\n", optarg);
+                return -1;
+            }
             break;
         case 'v':
             printf("chronyd (chrony) version %s (%s)\n", CHRONY_VERSION, CHRONY_FEATURES);
@@ -204,7 +220,12 @@ int main(int argc, char **argv)
     if (parse_cli(argc, argv, &c) < 0)
         return 1;
     memset(&po, 0, sizeof(po));
-    po.clock = c.noclock || c.quit_mode == 2 ? PCLOCK_NOCONTROL : PCLOCK_SYSTEM;
+    /* -x and -Q leave the system clock alone (chrony's null driver); --softclock gives the
+     * daemon a clock of its own that it controls. */
+    po.clock = c.softclock                     ? PCLOCK_NOCONTROL
+               : c.noclock || c.quit_mode == 2 ? PCLOCK_NULL
+                                               : PCLOCK_SYSTEM;
+    po.softclock_offset = c.softclock_offset;
     po.family = c.family;
     po.log_file = c.log_file;
     po.log_stderr = c.nodetach;
@@ -226,7 +247,10 @@ int main(int argc, char **argv)
     env = platform_env(p);
     LOG_INFO(env->log, "chronyd version %s starting (%s)", CHRONY_VERSION, CHRONY_FEATURES);
     cfg = load_config(p, &c);
-    if (c.noclock || c.quit_mode == 2)
+    if (c.softclock)
+        LOG_INFO(env->log, "Disabled control of system clock (software clock %+.6f s)",
+                 c.softclock_offset);
+    else if (c.noclock || c.quit_mode == 2)
         LOG_INFO(env->log, "Disabled control of system clock");
     else if (platform_clock_take_control(p, err, sizeof(err)) < 0)
         fatal(p, err);
@@ -246,7 +270,7 @@ int main(int argc, char **argv)
     memset(&no, 0, sizeof(no));
     no.family = c.family;
     no.precision = platform_measure_precision();
-    no.noclock = c.noclock;
+    no.noclock = c.noclock && !c.softclock;
     no.defer_unix_socket = 1;
     no.quit_mode = c.quit_mode;
     no.reload_dumps = c.reload;

@@ -102,6 +102,7 @@ void clock_config_default(struct clock_config *cfg)
     cfg->max_set_freq_ppm = 100000.0;
     cfg->freq_change_delay = 0.0;
     cfg->max_clock_error_ppm = 1.0;
+    cfg->null_driver = 0;
 }
 
 double clock_freq_from_driver(double driver_ppm)
@@ -164,12 +165,33 @@ static double slew_end(const struct clock *c)
     return d > MAX_SLEW_TIMEOUT ? MAX_SLEW_TIMEOUT : d;
 }
 
+/* The null driver's interval between re-plans at a constant frequency (s), as chrony's. */
+#define NULL_UPDATE_INTERVAL 1000.0
+
+/* Null driver: the uncompensated clock gains base_freq on true time, so the correction
+ * grows at that rate; offsets were added to the register at once. The driver only keeps
+ * the frequency it is given. */
+static void update_null(struct clock *c, const struct timespec *raw_now, struct clock_cmd *cmd)
+{
+    cmd->set_freq = 1;
+    cmd->freq_ppm = clock_freq_to_driver(c->base_freq_ppm);
+    c->slew_freq = -c->base_freq_ppm / (1.0e6 + c->base_freq_ppm);
+    c->slew_error = 0.0;
+    c->slew_start = *raw_now;
+    assert(isfinite(c->offset_register));
+    ts_add(&c->timer, raw_now, NULL_UPDATE_INTERVAL);
+}
+
 /* Account for the slew done since slew_start and start a new plan. */
 static void update_slew(struct clock *c, const struct timespec *raw_now, struct clock_cmd *cmd)
 {
     double corr_freq, total_ppm, old_slew, delay;
 
     c->offset_register -= c->slew_freq * ts_diff(raw_now, &c->slew_start);
+    if (c->cfg.null_driver) {
+        update_null(c, raw_now, cmd);
+        return;
+    }
     corr_freq = clamp(c->offset_register / plan_duration(c), c->cfg.max_slew_rate_ppm * 1e-6);
     total_ppm =
         clamp(c->base_freq_ppm + corr_freq * (1.0e6 - c->base_freq_ppm), c->cfg.max_set_freq_ppm);

@@ -110,6 +110,10 @@ struct clock_config {
     double max_set_freq_ppm;    /* driver limit of the total frequency, 100000 (Linux) */
     double freq_change_delay;   /* s, max delay of a frequency change in the driver (0 = none) */
     double max_clock_error_ppm; /* maxclockerror, 1 */
+    /* chronyd -x (chrony's null driver): the clock is not controlled. It runs free; the
+     * model tracks its offset and frequency and corrects readings instantly (no slew: the
+     * whole correction stays "remaining"), and every step is refused by the driver. */
+    int null_driver;
 };
 void clock_config_default(struct clock_config *cfg);
 

@@ -201,21 +201,32 @@ void engine_now_since(const struct engine *e, double mark, const struct timespec
     ts_add(out, raw_now, -(e->own_shift - mark));
 }
 
-void engine_step_refused(struct engine *e, const struct engine_clock_act *act,
-                         const struct timespec *raw_now, struct engine_out *out)
+void engine_step_refused(struct engine *e, struct engine_out *out, int index,
+                         const struct timespec *raw_now)
 {
+    struct engine_clock_act act;
     struct clock_change back;
-    struct clock_cmd extra;
+    struct clock_cmd extra, slew;
 
-    assert(act->cmd.step);
-    clock_undo_step(&e->clock, act->cmd.step_offset);
+    assert(index >= 0 && index < out->n && out->a[index].type == ENGINE_ACT_CLOCK);
+    act = out->a[index].u.clock;
+    assert(act.cmd.step);
+    clock_undo_step(&e->clock, act.cmd.step_offset);
     e->n_steps--;
-    if (!act->has_step_change)
-        return;
-    back = act->step_change;
-    back.doffset = -back.doffset;
-    clock_cmd_init(&extra);
-    fan_out_change(e, &back, raw_now, &extra, out);
+    for (int i = index + 1; i < out->n && out->a[i].type != ENGINE_ACT_CLOCK; i++)
+        if (out->a[i].type == ENGINE_ACT_EVENT && (out->a[i].u.event.code == DISC_EV_STEPPED ||
+                                                   out->a[i].u.event.code == DISC_EV_LEAP_STEP))
+            out->a[i].type = ENGINE_ACT_NONE;
+    if (act.has_step_change) {
+        back = act.step_change;
+        back.doffset = -back.doffset;
+        clock_cmd_init(&extra);
+        fan_out_change(e, &back, raw_now, &extra, out);
+    }
+    clock_cmd_init(&slew);
+    if (act.slew_if_refused &&
+        clock_accumulate_offset(&e->clock, raw_now, act.cmd.step_offset, 0.0, &slew))
+        engine_apply(e, raw_now, &slew, out);
 }
 
 void engine_set_leapdb(struct engine *e, struct leapdb *db, int is_list)
@@ -250,6 +261,7 @@ void engine_update(struct engine *e, const struct timespec *raw_now,
     struct disc_update u;
     struct disc_outcome d;
     struct engine_action *a;
+    int first;
 
     memset(&u, 0, sizeof(u));
     u.stratum = ref->stratum;
@@ -269,7 +281,11 @@ void engine_update(struct engine *e, const struct timespec *raw_now,
     disc_update(&e->disc, raw_now, &u, &d);
     if (d.verdict == DISC_APPLIED)
         e->n_updates++;
+    first = out->n;
     engine_apply(e, raw_now, &d.cmd, out);
+    /* chrony slews the offset of a makestep step the driver refuses. */
+    if (d.verdict == DISC_APPLIED && d.cmd.step)
+        out->a[first].u.clock.slew_if_refused = 1;
     engine_log_tracking(e, raw_now, &d.log, ref_source, out);
     if (d.write_drift) {
         a = engine_out_add(out, ENGINE_ACT_DRIFT, -1);

@@ -90,6 +90,7 @@ struct engine_source_params {
 };
 
 enum engine_act_type {
+    ENGINE_ACT_NONE,            /* nothing (an event withdrawn after a refused step) */
     ENGINE_ACT_CLOCK,           /* perform .u.clock's driver calls (see struct engine_clock_act) */
     ENGINE_ACT_EVENT,           /* log .u.event (clock_event_format) */
     ENGINE_ACT_SELECT_EVENT,    /* log .u.sel_event (select_event_format) */
@@ -114,6 +115,7 @@ enum engine_act_type {
 struct engine_clock_act {
     struct clock_cmd cmd; /* only the driver fields are meaningful */
     double shift;
+    int slew_if_refused; /* a refused step of a reference update is slewed instead (chrony) */
     int has_step_change;
     struct clock_change step_change; /* the STEP change of cmd, for engine_step_refused */
 };
@@ -278,10 +280,12 @@ void engine_source_set_nts_random(struct engine *e, int index,
  * next item is not a transmission or nothing is due (the daemon prepares NTS first). */
 int engine_due_source(const struct engine *e, const struct timespec *raw_now);
 
-/* The driver refused the step of an ENGINE_ACT_CLOCK: the model and everything fanned out
- * go back to the unstepped timescale. */
-void engine_step_refused(struct engine *e, const struct engine_clock_act *act,
-                         const struct timespec *raw_now, struct engine_out *out);
+/* The driver refused the step of out's ENGINE_ACT_CLOCK at index: the model and everything
+ * fanned out go back to the unstepped timescale, the events of the command that say the
+ * clock was stepped are withdrawn, and the offset of a reference update's step is slewed
+ * instead, as chrony does (its actions are appended). */
+void engine_step_refused(struct engine *e, struct engine_out *out, int index,
+                         const struct timespec *raw_now);
 
 /* Timers, in raw time: the earliest deadline. engine_on_timer runs the earliest item due
  * at raw_now (the clock model's, the discipline's, or a source's transmission) and returns

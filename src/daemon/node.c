@@ -83,7 +83,7 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     {
         struct timespec now;
         env->clock.read(env->clock.ctx, &now);
-        reference_init(&n->ref, &n->rng, opts->quit_mode, opts->precision, &now);
+        reference_init(&n->ref, &n->rng, opts->quit_mode, opts->noclock, opts->precision, &now);
     }
     /* Before the sources, which check their keys, and before privileges are dropped. */
     keyfile_load(&n->keys, n->cfg->keyfile, n->env);

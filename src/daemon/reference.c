@@ -68,13 +68,15 @@ static int precision_to_log2(double precision)
     return (int)ceil(log2(precision));
 }
 
-void reference_init(struct reference *r, struct rng *rng, int quit_mode, double precision,
-                    const struct timespec *raw_now)
+void reference_init(struct reference *r, struct rng *rng, int quit_mode, int noclock,
+                    double precision, const struct timespec *raw_now)
 {
     struct engine_config ec;
 
     memset(&ec, 0, sizeof(ec));
     config_to_clock(r->cfg, &ec.clock);
+    /* -x, and -Q which corrects nothing: chrony's null driver. */
+    ec.clock.null_driver = noclock || quit_mode == 2;
     config_to_disc(r->cfg, &ec.disc);
     config_to_select(r->cfg, &ec.select);
     ec.mode = !quit_mode       ? DISC_MODE_NORMAL
@@ -195,9 +197,9 @@ int reference_perform_clock(struct reference *r, const struct engine_clock_act *
     }
     if (cmd->step && ec->step(ec->ctx, cmd->step_offset) != 0) {
         step_ok = 0;
-        if (!r->step_refused)
-            LOG_WARN(r->env->log, "Could not step system clock");
-        r->step_refused = 1;
+        /* chrony logs every refused step (chronyd -x cannot step) */
+        LOG_ERR(r->env->log, "Could not step system clock");
+        r->steps_refused++;
     }
     if (cmd->set_leap)
         ec->set_leap(ec->ctx, cmd->leap);

@@ -29,19 +29,19 @@ struct reference {
     /* What it uses of the others (not owned), set by node_new before reference_init. */
     const struct config *cfg;
     const struct env *env;
-    struct sched *sched;   /* the drift timer */
-    struct engine *engine; /* configured, started and read here */
-    struct logfiles *logs; /* tracking.log */
-    uint64_t drift_timer;  /* periodic drift file save */
-    int freq_refused;      /* env->clock.set_freq failed (logged once) */
-    int step_refused;      /* env->clock.step failed (logged once) */
-    int started;           /* reference_start ran */
+    struct sched *sched;    /* the drift timer */
+    struct engine *engine;  /* configured, started and read here */
+    struct logfiles *logs;  /* tracking.log */
+    uint64_t drift_timer;   /* periodic drift file save */
+    int freq_refused;       /* env->clock.set_freq failed (logged once) */
+    unsigned steps_refused; /* env->clock.step failed (each is logged) */
+    int started;            /* reference_start ran */
 };
 
 /* The engine's configuration from cfg, chronyd -q/-Q (quit_mode 1/2, 0 without) and the
  * clock's precision (s, 0: assume 1e-9); engine_init with rng at raw_now (node_new). */
-void reference_init(struct reference *r, struct rng *rng, int quit_mode, double precision,
-                    const struct timespec *raw_now);
+void reference_init(struct reference *r, struct rng *rng, int quit_mode, int noclock,
+                    double precision, const struct timespec *raw_now);
 /* Load the leap second table into the engine, read the drift file and start the engine
  * (its outcome in out, for the caller to perform); arm the drift timer (node_start). */
 void reference_start(struct reference *r, const struct timespec *raw_now, struct engine_out *out);

@@ -351,7 +351,8 @@ int sources_set_local(struct sources *ss, const struct cmdmon_req_local *l)
 int sources_make_step(struct sources *ss, const struct timespec *raw_now)
 {
     const struct env_clock *ck = &ss->env->clock;
-    int refused_before = ss->ref->step_refused, ok;
+    unsigned refused_before = ss->ref->steps_refused;
+    int ok;
 
     /* chronyc makestep: remove the whole remaining correction at once. A clock that
      * cannot be controlled answers "500 Failure", as chrony does. */
@@ -359,7 +360,7 @@ int sources_make_step(struct sources *ss, const struct timespec *raw_now)
         return CMDMON_STT_FAILED;
     ok = engine_make_step(ss->engine, raw_now, sources_out_begin(ss));
     sources_out_end(ss, raw_now);
-    if (!ok || (ss->ref->step_refused && !refused_before))
+    if (!ok || ss->ref->steps_refused != refused_before)
         return CMDMON_STT_FAILED;
     return CMDMON_STT_SUCCESS;
 }

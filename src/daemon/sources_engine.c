@@ -160,7 +160,7 @@ static void perform_clock(struct sources *ss, struct engine_out *out, int i,
     struct engine_clock_act act = out->a[i].u.clock;
 
     if (!reference_perform_clock(ss->ref, &act)) {
-        engine_step_refused(ss->engine, &act, raw_now, out);
+        engine_step_refused(ss->engine, out, i, raw_now);
         return;
     }
     /* Raw readings moved by the step: so do the deadlines. */
@@ -176,6 +176,8 @@ static void perform_one(struct sources *ss, struct engine_out *out, int i,
     char name[300];
 
     switch (a->type) {
+    case ENGINE_ACT_NONE:
+        break;
     case ENGINE_ACT_CLOCK:
         perform_clock(ss, out, i, raw_now);
         break;

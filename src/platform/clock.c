@@ -1,7 +1,9 @@
 /* Clock drivers: the system clock (read, and controlled through adjtimex()
- * by clock_linux.c) and the no-control clock of -x, a software clock that
- * rides on the system clock so that chronyd can track and serve time without
- * touching it. */
+ * by clock_linux.c); the null driver of -x, which reads the system clock and
+ * controls nothing (the engine's clock model tracks the clock, as chrony's
+ * null driver); and the software clock of --softclock (ours), which rides on
+ * the system clock and is steered and stepped like a real clock, so that
+ * several daemons on one machine each have a clock of their own. */
 #include "platform/internal.h"
 
 #include "lib/ts.h"
@@ -52,7 +54,7 @@ void plat_clock_from_system(const struct plat_clock *c, const struct timespec *s
                             struct timespec *out)
 {
     double elapsed;
-    if (c->kind == PCLOCK_SYSTEM) {
+    if (c->kind != PCLOCK_NOCONTROL) {
         *out = *sys;
         return;
     }
@@ -70,10 +72,11 @@ static void drv_read(void *ctx, struct timespec *out)
 
 static int drv_can_control(void *ctx)
 {
-    /* The no-control clock is fully steerable (in software); the system
-     * driver is once the kernel accepted our start-up settings. */
+    /* The software clock is fully steerable; the null driver accepts
+     * frequencies (and refuses steps); the system driver is controllable once
+     * the kernel accepted our start-up settings. */
     struct plat_clock *c = ctx;
-    if (c->kind == PCLOCK_NOCONTROL)
+    if (c->kind != PCLOCK_SYSTEM)
         return 1;
     return sys_take_control(c, NULL, 0) == 0;
 }
@@ -84,6 +87,10 @@ static int drv_set_freq(void *ctx, double ppm)
     struct timespec sys;
     if (c->kind == PCLOCK_SYSTEM)
         return sys_take_control(c, NULL, 0) < 0 ? -1 : lclk_set_freq(&sys_lclk, ppm, NULL);
+    if (c->kind == PCLOCK_NULL) {
+        c->freq_ppm = ppm; /* kept, not applied */
+        return 0;
+    }
     /* Fold the offset accumulated at the old frequency, then rebase. */
     sys_read(&sys);
     c->offset += ts_diff(&sys, &c->base) * c->freq_ppm * 1e-6;
@@ -95,7 +102,7 @@ static int drv_set_freq(void *ctx, double ppm)
 static double drv_get_freq(void *ctx)
 {
     struct plat_clock *c = ctx;
-    if (c->kind == PCLOCK_NOCONTROL)
+    if (c->kind != PCLOCK_SYSTEM)
         return c->freq_ppm;
     /* A read-only query (modes = 0) of tick and freq. */
     return lclk_get_freq(&sys_lclk);
@@ -106,6 +113,8 @@ static int drv_step(void *ctx, double offset)
     struct plat_clock *c = ctx;
     if (c->kind == PCLOCK_SYSTEM)
         return sys_take_control(c, NULL, 0) < 0 ? -1 : lclk_step(&sys_lclk, offset);
+    if (c->kind == PCLOCK_NULL)
+        return -1; /* chrony's null driver cannot step */
     c->offset -= offset;
     return 0;
 }
@@ -126,12 +135,12 @@ static void drv_set_sync(void *ctx, int synced, double est, double max)
         lclk_set_sync_status(&sys_lclk, synced, est, max);
 }
 
-void plat_clock_init(struct platform *p, enum platform_clock_kind kind)
+void plat_clock_init(struct platform *p, enum platform_clock_kind kind, double offset)
 {
     struct plat_clock *c = &p->clock;
     c->kind = kind;
     sys_read(&c->base);
-    c->offset = 0.0;
+    c->offset = kind == PCLOCK_NOCONTROL ? offset : 0.0;
     c->freq_ppm = 0.0;
     sys_controlled = kind == PCLOCK_SYSTEM;
     if (kind == PCLOCK_SYSTEM) {

@@ -56,7 +56,7 @@ struct platform {
 /* Convert a system-clock timestamp (e.g. from the kernel) to the driver's time. */
 void plat_clock_from_system(const struct plat_clock *c, const struct timespec *sys,
                             struct timespec *out);
-void plat_clock_init(struct platform *p, enum platform_clock_kind kind);
+void plat_clock_init(struct platform *p, enum platform_clock_kind kind, double offset);
 void plat_net_init(struct platform *p);
 void plat_net_fini(struct platform *p);
 /* Receive every queued datagram on fd and hand each to the handler. */

@@ -49,7 +49,7 @@ struct platform *platform_new(const struct platform_opts *opts)
     p->resolve_pipe[0] = p->resolve_pipe[1] = -1;
     p->family = opts->family;
     plat_log_init(p, opts);
-    plat_clock_init(p, opts->clock);
+    plat_clock_init(p, opts->clock, opts->softclock_offset);
     plat_net_init(p);
     plat_files_init(p);
     plat_resolver_init(p);

@@ -13,15 +13,19 @@ struct platform;
 
 enum platform_clock_kind {
     PCLOCK_SYSTEM,   /* the real system clock (reads; control comes with the discipline) */
-    PCLOCK_NOCONTROL /* -x: a software clock riding on the system clock, never touches it */
+    PCLOCK_NULL,     /* -x (chrony's null driver): reads the system clock, keeps the
+                      * frequency it is given without acting on it, refuses steps */
+    PCLOCK_NOCONTROL /* --softclock (ours): a software clock riding on the system clock,
+                      * steered and stepped like a real one, never touching it */
 };
 
 struct platform_opts {
     enum platform_clock_kind clock;
-    int family;           /* 0 both, 4 or 6 (-4/-6) */
-    const char *log_file; /* -l FILE, NULL for stderr/syslog */
-    int log_stderr;       /* -d/-n: log to stderr */
-    int log_level;        /* -L: 0 info, 1 warn, 2 err, 3 fatal; -1 debug (-d -d) */
+    double softclock_offset; /* --softclock=OFFSET: s the software clock starts ahead */
+    int family;              /* 0 both, 4 or 6 (-4/-6) */
+    const char *log_file;    /* -l FILE, NULL for stderr/syslog */
+    int log_stderr;          /* -d/-n: log to stderr */
+    int log_level;           /* -L: 0 info, 1 warn, 2 err, 3 fatal; -1 debug (-d -d) */
 };
 
 /* Handlers the loop calls; ctx is the node. */

@@ -337,6 +337,49 @@ static void test_unknown_step_drops_correction(void)
     CHECK_NEAR(cmd.dispersion, 0.01, 0);
 }
 
+/* chronyd -x (null driver): the driver keeps frequencies without acting on them and refuses
+ * steps, so the model corrects readings itself: an offset at once (it stays "remaining":
+ * tracking shows the uncorrected offset), a frequency error by folding it in over time. */
+static void test_null_driver(void)
+{
+    struct clock_config cfg;
+    struct clock_cmd cmd;
+    struct timespec now, cooked;
+    struct clock c;
+    const double gain = 50.0; /* ppm: the free-running clock gains 50 us a second */
+    double t = 1000.0, raw = 1000.0 + 0.3;
+
+    clock_config_default(&cfg);
+    cfg.null_driver = 1;
+    clock_cmd_init(&cmd);
+    ts_from_double(&now, raw);
+    clock_init(&c, &cfg, &now, 0.0, &cmd);
+    /* The clock is 0.3 s fast and gains 50 ppm: tell the model both. */
+    clock_cmd_init(&cmd);
+    CHECK(clock_accumulate_freq_and_offset(&c, &now, gain * 1e-6, 0.3, 1.0, &cmd));
+    CHECK(cmd.set_freq); /* given to the driver, which only keeps it */
+    clock_cooked_time(&c, &now, &cooked, NULL);
+    CHECK_NEAR(ts_to_double(&cooked), t, 1e-9);
+    CHECK_NEAR(clock_remaining_offset(&c, &now), 0.3, 1e-9);
+    /* An hour later (timers run, nothing slews), cooked time is still true time and the
+     * whole uncorrected offset is remaining. */
+    for (int i = 0; i < 3600; i++) {
+        struct timespec when;
+        t += 1.0;
+        raw += 1.0 * (1.0 + gain * 1e-6);
+        ts_from_double(&now, raw);
+        clock_next_timer(&c, &when);
+        if (ts_cmp(&now, &when) >= 0) {
+            clock_cmd_init(&cmd);
+            clock_on_timer(&c, &now, &cmd);
+            CHECK_INT_EQ(cmd.n_changes, 0);
+        }
+    }
+    clock_cooked_time(&c, &now, &cooked, NULL);
+    CHECK_NEAR(ts_to_double(&cooked), t, 1e-6);
+    CHECK_NEAR(clock_remaining_offset(&c, &now), 0.3 + 3600 * gain * 1e-6, 1e-6);
+}
+
 static void test_event_texts(void)
 {
     struct clock_event ev = {DISC_EV_MAXCHANGE, -1000.0, 100.0, 0};
@@ -371,5 +414,6 @@ int main(void)
     RUN(test_sync_status_includes_offset);
     RUN(test_unknown_step_drops_correction);
     RUN(test_event_texts);
+    RUN(test_null_driver);
     return check_summary();
 }

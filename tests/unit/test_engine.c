@@ -188,7 +188,7 @@ static void test_step_and_refusal(void)
     CHECK(r.out.a[i].u.clock.cmd.step);
     CHECK_NEAR(r.out.a[i].u.clock.shift, r.out.a[i].u.clock.step_change.doffset, 1e-12);
     CHECK_NEAR(r.out.a[i].u.clock.shift, 0.5, 1e-6);
-    engine_step_refused(&r.e, &r.out.a[i].u.clock, &r.now, &r.out);
+    engine_step_refused(&r.e, &r.out, i, &r.now);
     CHECK_INT_EQ((long)r.e.n_steps, (long)steps);
     CHECK(engine_next_timer(&r.e, &when_after));
     CHECK_NEAR(ts_diff(&when_after, &when_before), 0.0, 1e-9);

@@ -15,7 +15,7 @@
 static struct node *make_node(struct fake_env *f, struct config **cfg, const char **lines)
 {
     char err[256];
-    struct node_opts o = {.family = 0, .precision = 1e-8, .noclock = 1};
+    struct node_opts o = {.family = 0, .precision = 1e-8};
     struct node *n;
 
     *cfg = config_new();

@@ -54,7 +54,7 @@ static void world_init(struct world *w, const char **lines, double offset, doubl
 static void world_start(struct world *w)
 {
     char err[256];
-    struct node_opts o = {.family = 0, .precision = 1e-8, .noclock = 1};
+    struct node_opts o = {.family = 0, .precision = 1e-8};
     w->n = node_new(w->cfg, &w->f.env, &o);
     CHECK(node_start(w->n, &w->f.now, err, sizeof(err)) == 0);
 }

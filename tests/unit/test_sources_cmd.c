@@ -34,7 +34,7 @@ static void world_init(struct world *w)
 static void world_build(struct world *w, const char **lines)
 {
     char err[256];
-    struct node_opts o = {.family = 0, .precision = 1e-8, .noclock = 1};
+    struct node_opts o = {.family = 0, .precision = 1e-8};
 
     w->cfg = config_new();
     for (int i = 0; lines && lines[i]; i++)

@@ -38,7 +38,7 @@ static void put_dump(struct fake_env *f, const char *path, const char *name, lon
 
 static void world_start(struct world *w, int reload)
 {
-    struct node_opts o = {.precision = 1e-8, .noclock = 1, .reload_dumps = reload};
+    struct node_opts o = {.precision = 1e-8, .reload_dumps = reload};
     char err[256];
 
     memset(w, 0, sizeof(*w));
