@@ -48,6 +48,7 @@ for r in "$B"/fuzz/replay_*; do
     tgt=${r##*/replay_}
     run_suite "fuzz/$tgt" "$r" "fuzz/corpus/$tgt"
 done
+run_suite directives sh tests/directives/run.sh
 for g in tests/golden/run-*.sh; do
     [ -f "$g" ] || continue
     run_suite "golden/$(basename "$g" .sh)" sh "$g"
