@@ -137,6 +137,8 @@ static void fan_out_change(struct engine *e, const struct clock_change *ch,
                            struct engine_out *out)
 {
     disc_on_clock_change(&e->disc, ch, extra);
+    manual_slew(&e->manual, &ch->cooked, ch->dfreq, ch->doffset,
+                ch->type == CLOCK_CHANGE_UNKNOWN_STEP);
     for (int i = 0; i < e->n; i++) {
         struct engine_source *s = e->v[i];
         sourcestats_slew_samples(s->stats, &ch->cooked, ch->dfreq, ch->doffset);
@@ -362,6 +364,72 @@ void engine_set_local(struct engine *e, int enabled, int stratum, int orphan, do
         e->disc.cfg.local_wait_synced = wait_synced;
         e->disc.cfg.local_wait_unsynced = wait_unsynced;
     }
+}
+
+void engine_manual_enable(struct engine *e, int enabled)
+{
+    e->manual.enabled = enabled != 0;
+}
+
+int engine_manual_enabled(const struct engine *e)
+{
+    return e->manual.enabled;
+}
+
+void engine_manual_reset(struct engine *e)
+{
+    manual_reset(&e->manual);
+}
+
+const struct manual *engine_manual(const struct engine *e)
+{
+    return &e->manual;
+}
+
+/* chrony's REF_SetManualReference from the samples' estimate, with its skew of 0.1
+ * (all nines in tracking.log). */
+static void manual_update(struct engine *e, const struct timespec *raw_now,
+                          const struct manual_estimate *est, struct engine_out *out)
+{
+    struct timespec now;
+    struct disc_outcome d;
+    struct engine_action *a = engine_out_add(out, ENGINE_ACT_MANUAL, -1);
+
+    a->u.manual.have_frequency = est->have_frequency;
+    a->u.manual.freq_ppm = est->frequency * 1e6;
+    a->u.manual.slew = est->offset;
+    engine_cooked_time(e, raw_now, &now, NULL);
+    disc_update_manual(&e->disc, raw_now, &now, est->offset, est->frequency, 0.099999999, &d);
+    engine_apply(e, raw_now, &d.cmd, out);
+    engine_log_tracking(e, raw_now, &d.log, -1, out);
+}
+
+int engine_manual_settime(struct engine *e, const struct timespec *raw_now,
+                          const struct timespec *ts, double *offset, double *dfreq_ppm,
+                          double *new_afreq_ppm, struct engine_out *out)
+{
+    struct manual_estimate est;
+    struct timespec now;
+
+    engine_cooked_time(e, raw_now, &now, NULL);
+    if (!manual_accept(&e->manual, &now, ts, &est))
+        return 0;
+    manual_update(e, raw_now, &est, out);
+    *offset = est.fitted_offset;
+    *dfreq_ppm = est.frequency * 1e6;
+    *new_afreq_ppm = clock_get_freq_ppm(&e->clock);
+    return 1;
+}
+
+int engine_manual_delete(struct engine *e, int index, const struct timespec *raw_now,
+                         struct engine_out *out)
+{
+    struct manual_estimate est;
+
+    if (!manual_delete(&e->manual, index, &est))
+        return 0;
+    manual_update(e, raw_now, &est, out);
+    return 1;
 }
 
 void engine_set_max_update_skew(struct engine *e, double skew_ppm)

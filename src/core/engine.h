@@ -23,6 +23,7 @@
 #include "core/discipline.h"
 #include "core/keys.h"
 #include "core/leapdb.h"
+#include "core/manual.h"
 #include "core/ntp_client.h"
 #include "core/ntp_server.h"
 #include "core/nts_client.h"
@@ -106,6 +107,8 @@ enum engine_act_type {
     ENGINE_ACT_SEND,            /* send .u.send's packet to .source, then engine_tx_done() */
     ENGINE_ACT_REPLACE,         /* .source is bad: look its name up again (if it has one) */
     ENGINE_ACT_LEAP_LIST_EXPIRED, /* warn "Leap second list %s needs update" (once) */
+    ENGINE_ACT_MANUAL,            /* info "Making a slew of %.6f" (.u.manual; with a frequency:
+                                     "Making a frequency change of %.3f ppm and a slew of %.6f") */
 };
 
 /* Driver calls in the order clock_cmd prescribes (set_freq, step, set_leap, set_sync).
@@ -165,6 +168,10 @@ struct engine_action {
         struct {
             size_t off, len; /* the packet: engine_out.pkt[off .. off + len) */
         } send;
+        struct {
+            int have_frequency;
+            double freq_ppm, slew; /* ppm, s */
+        } manual;
     } u;
 };
 
@@ -210,6 +217,7 @@ struct engine {
      * another source keeps the separation from it (chrony's timeout classes). */
     struct timespec last_tx[2];
     int have_last_tx[2];
+    struct manual manual; /* chronyc settime samples (`manual`) */
     /* Leap second table (leapseclist or leapsectz). */
     struct leapdb leapdb;
     int leap_src; /* 0 none, 1 list, 2 timezone */
@@ -319,6 +327,22 @@ void engine_reselect(struct engine *e, int force, const struct timespec *raw_now
 /* chronyc reset sources: every source forgets its samples, reachability, stratum and
  * leap, the protocol state and polling start afresh, and the sources are selected again. */
 void engine_reset_sources(struct engine *e, const struct timespec *raw_now, struct engine_out *out);
+
+/* Manual time input (`manual`, chronyc manual and settime). */
+void engine_manual_enable(struct engine *e, int enabled);
+int engine_manual_enabled(const struct engine *e);
+void engine_manual_reset(struct engine *e);
+/* A time typed at raw_now: 0 when refused (disabled, not sane, too close to the previous
+ * one), else 1, the reference is updated from the samples, and the chronyc reply: the
+ * fitted offset (s, positive = fast), the frequency change and the new absolute
+ * frequency (ppm). */
+int engine_manual_settime(struct engine *e, const struct timespec *raw_now,
+                          const struct timespec *ts, double *offset, double *dfreq_ppm,
+                          double *new_afreq_ppm, struct engine_out *out);
+/* Delete sample index and update from the others; 0 if there is no such sample. */
+int engine_manual_delete(struct engine *e, int index, const struct timespec *raw_now,
+                         struct engine_out *out);
+const struct manual *engine_manual(const struct engine *e);
 
 /* Commands on one source. */
 enum engine_src_cmd {

@@ -130,26 +130,6 @@ void cmdmon_h_accheck(struct cmdmon_server *c, const struct cmdmon_request *req,
                                                                        : CMDMON_STT_ACCESSDENIED;
 }
 
-static int manual(struct cmdmon_server *c, const struct cmdmon_request *req,
-                  struct cmdmon_reply *rpy)
-{
-    switch (req->command) {
-    case CMDMON_REQ_MANUAL:
-        if (req->u.option.option < 0 || req->u.option.option > 2)
-            return CMDMON_STT_INVALID;
-        if (req->u.option.option != 2)
-            c->rt.manual_enabled = req->u.option.option;
-        return CMDMON_STT_SUCCESS;
-    case CMDMON_REQ_MANUAL_LIST:
-        rpy->reply = CMDMON_RPY_MANUAL_LIST2; /* no samples are kept yet */
-        return CMDMON_STT_SUCCESS;
-    case CMDMON_REQ_MANUAL_DELETE:
-        return CMDMON_STT_BADSAMPLE;
-    default: /* SETTIME: no engine to take the sample */
-        return c->rt.manual_enabled ? CMDMON_STT_FAILED : CMDMON_STT_NOTENABLED;
-    }
-}
-
 static int smoothing(struct cmdmon_server *c, const struct cmdmon_request *req,
                      struct cmdmon_reply *rpy)
 {
@@ -162,13 +142,6 @@ static int smoothing(struct cmdmon_server *c, const struct cmdmon_request *req,
     rpy->reply = CMDMON_RPY_SMOOTHING;
     rpy->u.smoothing.flags = c->cfg->smooth_leap_only ? 0x2 : 0;
     return CMDMON_STT_SUCCESS;
-}
-
-void cmdmon_h_manual(struct cmdmon_server *c, const struct cmdmon_request *req,
-                     const struct timespec *now, struct cmdmon_reply *rpy)
-{
-    (void)now;
-    rpy->status = (uint16_t)manual(c, req, rpy);
 }
 
 void cmdmon_h_smoothing(struct cmdmon_server *c, const struct cmdmon_request *req,

@@ -36,7 +36,6 @@ void cmdmon_server_init(struct cmdmon_server *c, struct rng *rng)
     uint64_t seed = rng_u64(rng);
 
     c->unix_sock = c->udp_socks[0] = c->udp_socks[1] = -1;
-    c->rt.manual_enabled = c->cfg->manual;
     clientlog_params_from_config(c->cfg, &p);
     c->clientlog = clientlog_new(&p, seed);
     if (!c->clientlog) {

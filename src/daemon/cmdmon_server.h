@@ -29,11 +29,6 @@ struct cmdmon_command {
     cmdmon_handler handle;
 };
 
-/* Run-time state changed by commands. */
-struct cmdmon_runtime {
-    int manual_enabled; /* `manual on` */
-};
-
 struct cmdmon_server {
     /* What it uses of the others (not owned), set by node_new before cmdmon_server_init. */
     const struct config *cfg;
@@ -49,7 +44,6 @@ struct cmdmon_server {
     struct access_table *access; /* cmdallow / cmddeny */
     const struct cmdmon_command *commands; /* the command table; a missing command is INVALID */
     size_t n_commands;
-    struct cmdmon_runtime rt;
     int bad_config;   /* rate limiting requested with noclientlog */
     uint64_t dropped; /* requests silently dropped (any reason) */
     uint64_t send_errors;
@@ -102,9 +96,6 @@ void cmdmon_h_allow_deny(struct cmdmon_server *c, const struct cmdmon_request *r
 /* ACCHECK, CMDACCHECK */
 void cmdmon_h_accheck(struct cmdmon_server *c, const struct cmdmon_request *req,
                       const struct timespec *now, struct cmdmon_reply *rpy);
-/* MANUAL, MANUAL_LIST, MANUAL_DELETE, SETTIME */
-void cmdmon_h_manual(struct cmdmon_server *c, const struct cmdmon_request *req,
-                     const struct timespec *now, struct cmdmon_reply *rpy);
 /* SMOOTHING, SMOOTHTIME */
 void cmdmon_h_smoothing(struct cmdmon_server *c, const struct cmdmon_request *req,
                         const struct timespec *now, struct cmdmon_reply *rpy);

@@ -74,7 +74,7 @@ static void h_accheck(struct node *n, const struct cmdmon_request *req, const st
 static void h_manual(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
                      struct cmdmon_reply *rpy)
 {
-    cmdmon_h_manual(&n->cmd, req, now, rpy);
+    sources_h_manual(&n->srcs, req, now, rpy);
 }
 
 static void h_smoothing(struct node *n, const struct cmdmon_request *req,

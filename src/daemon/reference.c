@@ -86,6 +86,7 @@ void reference_init(struct reference *r, struct rng *rng, int quit_mode, int noc
     ec.precision = precision > 0.0 ? precision : 1e-9;
     ec.driver_freq_ppm = r->env->clock.get_freq(r->env->clock.ctx);
     engine_init(r->engine, &ec, rng, raw_now);
+    engine_manual_enable(r->engine, r->cfg->manual);
 }
 
 void reference_write_drift(struct reference *r, double freq_ppm, double skew_ppm)

@@ -154,6 +154,9 @@ void sources_h_activity(struct sources *ss, const struct cmdmon_request *req,
 /* ONLINE, OFFLINE, BURST, the MODIFY_* commands, RESELECT, MAKESTEP, ADD_SOURCE,
  * DEL_SOURCE, RESET_SOURCES, RELOAD_SOURCES, REFRESH, ONOFFLINE, LOCAL2/3, DFREQ,
  * DOFFSET2 */
+/* MANUAL, MANUAL_LIST, MANUAL_DELETE, SETTIME */
+void sources_h_manual(struct sources *ss, const struct cmdmon_request *req,
+                      const struct timespec *now, struct cmdmon_reply *rpy);
 void sources_h_control(struct sources *ss, const struct cmdmon_request *req,
                        const struct timespec *now, struct cmdmon_reply *rpy);
 

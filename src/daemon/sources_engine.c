@@ -222,6 +222,13 @@ static void perform_one(struct sources *ss, struct engine_out *out, int i,
     case ENGINE_ACT_REPLACE:
         sources_handle_bad(ss, a->source, raw_now);
         break;
+    case ENGINE_ACT_MANUAL:
+        if (a->u.manual.have_frequency)
+            LOG_INFO(ss->env->log, "Making a frequency change of %.3f ppm and a slew of %.6f",
+                     a->u.manual.freq_ppm, a->u.manual.slew);
+        else
+            LOG_INFO(ss->env->log, "Making a slew of %.6f", a->u.manual.slew);
+        break;
     case ENGINE_ACT_LEAP_LIST_EXPIRED:
         reference_leap_expired(ss->ref);
         break;

@@ -508,6 +508,57 @@ void sources_h_activity(struct sources *ss, const struct cmdmon_request *req,
     report_activity(ss, &rpy->u.activity);
 }
 
+/* MANUAL (0 off, 1 on, 2 reset), MANUAL_LIST, MANUAL_DELETE, SETTIME (chrony's manual.c
+ * through the engine). */
+static int manual_request(struct sources *ss, const struct cmdmon_request *req,
+                          const struct timespec *now, struct cmdmon_reply *rpy)
+{
+    const struct manual *m = engine_manual(ss->engine);
+    struct cmdmon_manual_timestamp *t = &rpy->u.manual_timestamp;
+    int ok;
+
+    switch (req->command) {
+    case CMDMON_REQ_MANUAL:
+        if (req->u.option.option < 0 || req->u.option.option > 2)
+            return CMDMON_STT_INVALID;
+        if (req->u.option.option == 2)
+            engine_manual_reset(ss->engine);
+        else
+            engine_manual_enable(ss->engine, req->u.option.option);
+        return CMDMON_STT_SUCCESS;
+    case CMDMON_REQ_MANUAL_LIST:
+        rpy->reply = CMDMON_RPY_MANUAL_LIST2;
+        rpy->u.manual_list.n_samples = (uint32_t)m->n;
+        for (int i = 0; i < m->n && i < CMDMON_MAX_MANUAL_SAMPLES; i++) {
+            rpy->u.manual_list.samples[i].when = m->s[i].when;
+            rpy->u.manual_list.samples[i].slewed_offset = m->s[i].offset;
+            rpy->u.manual_list.samples[i].orig_offset = m->s[i].orig_offset;
+            rpy->u.manual_list.samples[i].residual = m->s[i].residual;
+        }
+        return CMDMON_STT_SUCCESS;
+    case CMDMON_REQ_MANUAL_DELETE:
+        ok = engine_manual_delete(ss->engine, req->u.index.index, now, sources_out_begin(ss));
+        sources_out_end(ss, now);
+        return ok ? CMDMON_STT_SUCCESS : CMDMON_STT_BADSAMPLE;
+    default: /* SETTIME */
+        if (!engine_manual_enabled(ss->engine))
+            return CMDMON_STT_NOTENABLED;
+        ok = engine_manual_settime(ss->engine, now, &req->u.settime.time, &t->offset, &t->dfreq_ppm,
+                                   &t->new_afreq_ppm, sources_out_begin(ss));
+        sources_out_end(ss, now);
+        if (!ok)
+            return CMDMON_STT_FAILED;
+        rpy->reply = CMDMON_RPY_MANUAL_TIMESTAMP2;
+        return CMDMON_STT_SUCCESS;
+    }
+}
+
+void sources_h_manual(struct sources *ss, const struct cmdmon_request *req,
+                      const struct timespec *now, struct cmdmon_reply *rpy)
+{
+    rpy->status = (uint16_t)manual_request(ss, req, now, rpy);
+}
+
 void sources_h_control(struct sources *ss, const struct cmdmon_request *req,
                        const struct timespec *now, struct cmdmon_reply *rpy)
 {
