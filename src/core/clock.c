@@ -171,11 +171,23 @@ static double slew_end(const struct clock *c)
 /* Null driver: the uncompensated clock gains base_freq on true time, so the correction
  * grows at that rate; offsets were added to the register at once. The driver only keeps
  * the frequency it is given. */
+/* The frequency the driver runs at for an absolute frequency, the temperature
+ * compensation included (chrony's LCL_SetAbsoluteFrequency). */
+static double compensated(const struct clock *c, double freq_ppm)
+{
+    if (c->temp_comp_ppm == 0.0)
+        return freq_ppm;
+    return freq_ppm * (1.0 - 1.0e-6 * c->temp_comp_ppm) - c->temp_comp_ppm;
+}
+
 static void update_null(struct clock *c, const struct timespec *raw_now, struct clock_cmd *cmd)
 {
+    double total = compensated(c, c->base_freq_ppm);
+
     cmd->set_freq = 1;
-    cmd->freq_ppm = clock_freq_to_driver(c->base_freq_ppm);
-    c->slew_freq = -c->base_freq_ppm / (1.0e6 + c->base_freq_ppm);
+    cmd->freq_ppm = clock_freq_to_driver(total);
+    /* The free-running clock is corrected in the readings, compensation included. */
+    c->slew_freq = -total / (1.0e6 + total);
     c->slew_error = 0.0;
     c->slew_start = *raw_now;
     assert(isfinite(c->offset_register));
@@ -196,7 +208,7 @@ static void update_slew(struct clock *c, const struct timespec *raw_now, struct 
     total_ppm =
         clamp(c->base_freq_ppm + corr_freq * (1.0e6 - c->base_freq_ppm), c->cfg.max_set_freq_ppm);
     cmd->set_freq = 1;
-    cmd->freq_ppm = clock_freq_to_driver(total_ppm);
+    cmd->freq_ppm = clock_freq_to_driver(clamp(compensated(c, total_ppm), c->cfg.max_set_freq_ppm));
 
     /* The slew frequency is relative to raw time so that cooking is cheap. */
     old_slew = c->slew_freq;
@@ -356,6 +368,16 @@ void clock_set_freq(struct clock *c, const struct timespec *raw_now, double freq
     c->base_freq_ppm = freq_ppm;
     update_slew(c, raw_now, cmd);
     add_change(cmd, raw_now, &cooked, dfreq, 0.0, CLOCK_CHANGE_ADJUST);
+}
+
+void clock_set_temp_comp(struct clock *c, const struct timespec *raw_now, double comp_ppm,
+                         struct clock_cmd *cmd)
+{
+    assert(c && raw_now && cmd && isfinite(comp_ppm));
+    if (comp_ppm == c->temp_comp_ppm)
+        return;
+    c->temp_comp_ppm = comp_ppm;
+    update_slew(c, raw_now, cmd);
 }
 
 int clock_step(struct clock *c, const struct timespec *raw_now, double offset,

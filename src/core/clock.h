@@ -127,6 +127,9 @@ struct clock {
     double slew_error;          /* s, error of the last frequency change */
     struct timespec slew_start; /* raw time of the last re-plan */
     struct timespec timer;      /* raw time at which clock_on_timer() is due */
+    double temp_comp_ppm;       /* tempcomp: the oscillator's correction for temperature,
+                                 * applied in the driver frequency only (positive = the
+                                 * oscillator runs fast by that much) */
 };
 
 /* Start the model at raw_now with absolute frequency freq_ppm (e.g. from
@@ -186,6 +189,12 @@ void clock_notify_unknown_step(struct clock *c, const struct timespec *raw_now, 
  * the errors as chrony's generic driver does. */
 void clock_set_sync_status(const struct clock *c, int synced, double est_error, double max_error,
                            struct clock_cmd *cmd);
+
+/* tempcomp (chrony's LCL_SetTempComp): the oscillator is corrected by comp_ppm for its
+ * temperature in the frequency given to the driver; the absolute frequency the discipline
+ * sees, the samples and cooked time do not change. */
+void clock_set_temp_comp(struct clock *c, const struct timespec *raw_now, double comp_ppm,
+                         struct clock_cmd *cmd);
 
 /* Timers are in raw time: the daemon arms its scheduler with
  * clock_next_timer() after performing every clock_cmd. */

@@ -366,6 +366,17 @@ void engine_set_local(struct engine *e, int enabled, int stratum, int orphan, do
     }
 }
 
+void engine_set_temp_comp(struct engine *e, const struct timespec *raw_now, double comp_ppm,
+                          struct engine_out *out)
+{
+    struct clock_cmd cmd;
+
+    clock_cmd_init(&cmd);
+    clock_set_temp_comp(&e->clock, raw_now, comp_ppm, &cmd);
+    if (cmd.set_freq)
+        engine_apply(e, raw_now, &cmd, out);
+}
+
 void engine_manual_enable(struct engine *e, int enabled)
 {
     e->manual.enabled = enabled != 0;

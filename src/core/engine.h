@@ -328,6 +328,10 @@ void engine_reselect(struct engine *e, int force, const struct timespec *raw_now
  * leap, the protocol state and polling start afresh, and the sources are selected again. */
 void engine_reset_sources(struct engine *e, const struct timespec *raw_now, struct engine_out *out);
 
+/* tempcomp: the oscillator's correction for its temperature (ppm, see clock_set_temp_comp). */
+void engine_set_temp_comp(struct engine *e, const struct timespec *raw_now, double comp_ppm,
+                          struct engine_out *out);
+
 /* Manual time input (`manual`, chronyc manual and settime). */
 void engine_manual_enable(struct engine *e, int enabled);
 int engine_manual_enabled(const struct engine *e);

@@ -13,7 +13,14 @@
 
 struct config;
 
-enum logfile_kind { LOGF_MEASUREMENTS = 0, LOGF_STATISTICS, LOGF_TRACKING, LOGF_SELECTION, LOGF_N };
+enum logfile_kind {
+    LOGF_MEASUREMENTS = 0,
+    LOGF_STATISTICS,
+    LOGF_TRACKING,
+    LOGF_SELECTION,
+    LOGF_TEMPCOMP,
+    LOGF_N
+};
 
 struct logfiles {
     char *paths[LOGF_N];           /* NULL: not logged */

@@ -46,6 +46,17 @@ static void wire_cmdmon(struct node *n)
     c->defer_unix_socket = n->opts.defer_unix_socket;
 }
 
+static void wire_tempcomp(struct node *n)
+{
+    struct tempcomp *t = &n->tempcomp;
+
+    t->cfg = n->cfg;
+    t->env = n->env;
+    t->sched = &n->sched;
+    t->srcs = &n->srcs;
+    t->logs = &n->logs;
+}
+
 static void wire_sources(struct node *n)
 {
     struct sources *ss = &n->srcs;
@@ -89,6 +100,7 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     keyfile_load(&n->keys, n->cfg->keyfile, n->env);
     wire_sources(n);
     sources_init(&n->srcs);
+    wire_tempcomp(n);
     return n;
 }
 
@@ -96,6 +108,7 @@ void node_free(struct node *n)
 {
     if (!n)
         return;
+    tempcomp_fini(&n->tempcomp);
     sources_fini(&n->srcs);
     engine_fini(&n->engine);
     reference_fini(&n->ref);
@@ -125,6 +138,8 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
     reference_start(&n->ref, now, sources_out_begin(&n->srcs));
     sources_out_end(&n->srcs, now);
     sources_start(&n->srcs, now);
+    if (tempcomp_start(&n->tempcomp, now, err, errlen) < 0)
+        return -1;
     return cmdmon_server_start(&n->cmd, err, errlen);
 }
 

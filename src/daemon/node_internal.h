@@ -17,6 +17,7 @@
 #include "daemon/reference.h"
 #include "daemon/sched.h"
 #include "daemon/sources.h"
+#include "daemon/tempcomp.h"
 #include "lib/rng.h"
 
 struct config;
@@ -35,6 +36,7 @@ struct node {
     struct sources srcs;       /* server/pool sources and selection (sources*.c) */
     struct logfiles logs;      /* the `log` directive's files */
     struct keys keys;          /* the `keyfile` keys, reloaded in place by `rekey` */
+    struct tempcomp tempcomp;  /* the `tempcomp` directive (tempcomp.c) */
 };
 
 /* node_commands.c: the command table of the command server. */

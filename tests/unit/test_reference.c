@@ -291,6 +291,60 @@ static void test_served_timestamps_cooked(void)
     fake_env_fini(&f);
 }
 
+/* tempcomp: the sensor reads 25 degrees, k1 = 1 ppm a degree from 20: the driver runs
+ * 5 ppm faster, the absolute frequency stays; tempcomp.log records it. Out of the sanity
+ * limit or unreadable: chrony's warnings, no change. */
+static void test_tempcomp(void)
+{
+    const char *lines[] = {"tempcomp /sensor 10 20 0 1 0", "logdir /log", "log tempcomp", NULL};
+    struct fake_env f;
+    struct config *cfg;
+    struct node *n;
+    const char *log;
+
+    fake_env_init(&f);
+    fake_env_put_file(&f, "/sensor", "25.0\n");
+    n = make_node(&f, &cfg, lines);
+    CHECK_NEAR(f.freq_ppm, 5.0, 1e-9);
+    CHECK_NEAR(engine_base_freq_ppm(&n->engine), 0.0, 1e-12);
+    log = fake_env_get_file(&f, "/log/tempcomp.log");
+    CHECK(log && strstr(log, " 2.5000e+01  5.0000e+00"));
+    fake_env_put_file(&f, "/sensor", "100\n");
+    fake_env_advance(&f, 10.0);
+    node_on_timer(n, &f.now);
+    CHECK(fake_env_log_contains(&f, "Temperature compensation of 80.000 ppm exceeds sanity limit "
+                                    "of 10.0"));
+    CHECK_NEAR(f.freq_ppm, 5.0, 1e-9);
+    fake_env_put_file(&f, "/sensor", "x\n");
+    fake_env_advance(&f, 10.0);
+    node_on_timer(n, &f.now);
+    CHECK(fake_env_log_contains(&f, "Could not read temperature from /sensor"));
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
+/* tempcomp with a point file: interpolated between the two nearest points. */
+static void test_tempcomp_points(void)
+{
+    const char *lines[] = {"tempcomp /sensor 10 /points", NULL};
+    struct fake_env f;
+    struct config *cfg;
+    struct node *n;
+
+    fake_env_init(&f);
+    fake_env_put_file(&f, "/points", "20 0\n30 2\n40 6\n");
+    fake_env_put_file(&f, "/sensor", "35\n");
+    n = make_node(&f, &cfg, lines);
+    CHECK_NEAR(tempcomp_compensation(&n->tempcomp, 35.0), 4.0, 1e-12);
+    CHECK_NEAR(tempcomp_compensation(&n->tempcomp, 10.0), -2.0, 1e-12);
+    CHECK_NEAR(tempcomp_compensation(&n->tempcomp, 50.0), 10.0, 1e-12);
+    CHECK_NEAR(f.freq_ppm, 4.0, 1e-6);
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
 int main(void)
 {
     RUN(test_drift_file_read_and_saved);
@@ -300,5 +354,7 @@ int main(void)
     RUN(test_jump_detection);
     RUN(test_served_reference);
     RUN(test_served_timestamps_cooked);
+    RUN(test_tempcomp);
+    RUN(test_tempcomp_points);
     return check_summary();
 }
