@@ -259,13 +259,10 @@ static void on_resolved(void *arg, int status, const struct ip_addr *addrs, int 
             continue;
         source_create(ss, (int)entry, &addrs[i], &now);
     }
-    if (e->n_active > 0) {
-        ss->unresolved--;
+    if (e->n_active > 0)
         return;
-    }
     if (status == 2) {
         e->failed = 1;
-        ss->unresolved--;
         LOG_WARN(ss->env->log, "Invalid host %s", e->cfg->name);
         return;
     }
@@ -325,7 +322,6 @@ static void start_lookup(struct sources *ss, size_t entry)
 void sources_start(struct sources *ss, const struct timespec *raw_now)
 {
     ss->start_time = *raw_now;
-    ss->unresolved = (int)ss->n_entries;
     for (size_t i = 0; i < ss->n_entries; i++)
         start_lookup(ss, i);
     sources_reload_sourcedirs(ss, raw_now);
@@ -400,6 +396,20 @@ const char *sources_display_name(const struct source *s, char *buf, size_t len)
     return buf;
 }
 
+int sources_entry_unresolved(const struct source_entry *e)
+{
+    return e->cfg && e->n_active == 0 && !e->failed;
+}
+
+int sources_count_unresolved(const struct sources *ss)
+{
+    int n = 0;
+
+    for (size_t i = 0; i < ss->n_entries; i++)
+        n += sources_entry_unresolved(&ss->entries[i]);
+    return n;
+}
+
 void sources_get_activity(const struct sources *ss, int *online, int *offline, int *burst_online,
                           int *burst_offline, int *unresolved)
 {
@@ -420,5 +430,5 @@ void sources_get_activity(const struct sources *ss, int *online, int *offline, i
             break;
         }
     }
-    *unresolved = ss->unresolved;
+    *unresolved = sources_count_unresolved(ss);
 }

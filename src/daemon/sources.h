@@ -92,7 +92,6 @@ struct sources {
     size_t n_entries;
     struct source **v; /* index = the engine's index */
     int n, cap;
-    int unresolved;                   /* entries still waiting for their names */
     struct timespec last_replacement; /* raw time of the last replacement lookup */
     int have_last_replacement;
     size_t cap_entries; /* allocated directive slots (entries never move) */
@@ -242,6 +241,12 @@ int sources_selected(const struct sources *ss);
 int sources_get_select_state(const struct sources *ss, int index, struct select_source_state *out);
 /* "ADDRESS" or "ADDRESS (NAME)" as chrony prints sources in its messages. */
 const char *sources_display_name(const struct source *s, char *buf, size_t len);
+/* A directive whose name has not given it a source yet (waiting for its lookup, or
+ * for a retry). */
+int sources_entry_unresolved(const struct source_entry *e);
+/* Sources with an unknown address (chronyc activity): counted from the directives, never
+ * kept as a running count that removals and lookups could decrement twice. */
+int sources_count_unresolved(const struct sources *ss);
 /* Sources online, offline, in bursts and unresolved (chronyc activity). */
 void sources_get_activity(const struct sources *ss, int *online, int *offline, int *burst_online,
                           int *burst_offline, int *unresolved);

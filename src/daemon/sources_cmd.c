@@ -26,20 +26,12 @@ static int entry_alloc(struct sources *ss)
     return -1;
 }
 
-/* An entry without sources that is still counted as unresolved (activity). */
-static int entry_unresolved(const struct source_entry *e)
-{
-    return e->cfg && e->n_active == 0 && !e->failed;
-}
-
 /* Forget a directive: its retry timer and owned configuration. A pending
  * lookup keeps the slot busy until its callback has run. */
 static void entry_release(struct sources *ss, size_t index)
 {
     struct source_entry *e = &ss->entries[index];
 
-    if (entry_unresolved(e))
-        ss->unresolved--;
     sched_cancel(ss->sched, e->retry_timer);
     if (e->own)
         config_free_sources(e->own, 1);
@@ -126,7 +118,6 @@ int sources_add_cfg(struct sources *ss, struct source_cfg *sc, int from_sourcedi
     e->own = sc;
     e->srcs = ss;
     e->from_sourcedir = from_sourcedir;
-    ss->unresolved++;
     /* An address is used at once; a name resolves in the background and
      * the request still succeeds (spec 7.4). */
     sources_lookup_entry(ss, (size_t)slot);
@@ -304,7 +295,7 @@ int sources_refresh(struct sources *ss, const struct timespec *raw_now)
     /* Names not resolved yet: try again now. */
     for (size_t i = 0; i < ss->n_entries; i++) {
         struct source_entry *e = &ss->entries[i];
-        if (!entry_unresolved(e) || e->resolving)
+        if (!sources_entry_unresolved(e) || e->resolving)
             continue;
         sched_cancel(ss->sched, e->retry_timer);
         e->retry_timer = 0;

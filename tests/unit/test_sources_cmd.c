@@ -189,7 +189,7 @@ static void test_add_server_selected(void)
     s = sources_get(&w.n->srcs, 0);
     CHECK_STR_EQ(s->name, "192.0.2.1");
     CHECK_INT_EQ(s->remote.port, 123);
-    CHECK_INT_EQ(w.n->srcs.unresolved, 0);
+    CHECK_INT_EQ(sources_count_unresolved(&w.n->srcs), 0);
     /* The address is in use, whatever the port: "511 Source already present". */
     CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "192.0.2.1", CMDMON_SRC_ONLINE),
                  CMDMON_STT_SOURCEALREADYKNOWN);
@@ -230,7 +230,7 @@ static void test_add_invalid(void)
      * reports it invalid, as chronyd logs). */
     CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "ntp.example", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
     CHECK(fake_env_log_contains(&w.f, "Invalid host ntp.example"));
-    CHECK_INT_EQ(w.n->srcs.unresolved, 0);
+    CHECK_INT_EQ(sources_count_unresolved(&w.n->srcs), 0);
     world_fini(&w);
 }
 
@@ -523,12 +523,12 @@ static void test_refresh(void)
     world_build(&w, lines);
     memset(&q, 0, sizeof(q));
     CHECK_INT_EQ(sources_count(&w.n->srcs), 0);
-    CHECK_INT_EQ(w.n->srcs.unresolved, 1);
+    CHECK_INT_EQ(sources_count_unresolved(&w.n->srcs), 1);
     CHECK(ip_addr_parse(&w.dns[0], "192.0.2.10"));
     w.n_dns = 1;
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_REFRESH), CMDMON_STT_SUCCESS);
     CHECK_INT_EQ(sources_count(&w.n->srcs), 1);
-    CHECK_INT_EQ(w.n->srcs.unresolved, 0);
+    CHECK_INT_EQ(sources_count_unresolved(&w.n->srcs), 0);
     s = sources_get(&w.n->srcs, 0);
     run(&w, 10.0);
     CHECK(ntp_client_get_reach(&ES(s)->client) != 0);
@@ -548,6 +548,58 @@ static void test_refresh(void)
     CHECK_INT_EQ((long)ES(s)->ref_id, 0xC000020BL);
     run(&w, 10.0);
     CHECK(ntp_client_get_reach(&ES(s)->client) != 0);
+    world_fini(&w);
+}
+
+/* chronyc activity's "sources with unknown address" never goes below zero: a name that
+ * resolved and whose source was deleted, re-added and refreshed is not counted twice. */
+static int unresolved_count(struct world *w)
+{
+    struct cmdmon_request q;
+    struct cmdmon_reply rpy;
+
+    memset(&q, 0, sizeof(q));
+    memset(&rpy, 0, sizeof(rpy));
+    q.command = CMDMON_REQ_ACTIVITY;
+    cmdmon_execute(&w->n->cmd, &q, &w->f.now, &rpy);
+    CHECK_INT_EQ(rpy.reply, CMDMON_RPY_ACTIVITY);
+    return rpy.u.activity.unresolved;
+}
+
+static void test_activity_unresolved(void)
+{
+    const char *lines[] = {"server ntp.test minpoll 0 maxpoll 0", NULL};
+    struct world w;
+    struct cmdmon_request q;
+
+    world_init(&w);
+    w.f.env.resolver = (struct env_resolver){&w, test_resolve};
+    world_build(&w, lines);
+    memset(&q, 0, sizeof(q));
+    CHECK_INT_EQ(unresolved_count(&w), 1);
+    CHECK(ip_addr_parse(&w.dns[0], "192.0.2.10"));
+    w.n_dns = 1;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_REFRESH), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(unresolved_count(&w), 0);
+    /* Removed after it resolved: its directive goes with it, counted once. */
+    addr_request(&q, "192.0.2.10");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(unresolved_count(&w), 0);
+    /* Added again while the name does not resolve, then resolved by a refresh. */
+    w.n_dns = 0;
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "ntp.test", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(unresolved_count(&w), 1);
+    memset(&q, 0, sizeof(q));
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_REFRESH), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(unresolved_count(&w), 1);
+    w.n_dns = 1;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_REFRESH), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(unresolved_count(&w), 0);
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_REFRESH), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(unresolved_count(&w), 0);
+    addr_request(&q, "192.0.2.10");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(unresolved_count(&w), 0);
     world_fini(&w);
 }
 
@@ -662,6 +714,7 @@ int main(void)
     RUN(test_sourcedir_at_start);
     RUN(test_delete_while_replacing);
     RUN(test_refresh);
+    RUN(test_activity_unresolved);
     RUN(test_refresh_onoffline);
     RUN(test_local);
     RUN(test_dfreq_doffset);
