@@ -63,6 +63,7 @@ void sources_init(struct sources *ss)
     for (size_t i = 0; i < cfg->n_sources; i++) {
         ss->entries[ss->n_entries].cfg = &cfg->sources[i];
         ss->entries[ss->n_entries].srcs = ss;
+        sources_entry_setup(ss, ss->n_entries);
         ss->n_entries++;
     }
 }
@@ -394,20 +395,6 @@ const char *sources_display_name(const struct source *s, char *buf, size_t len)
     else
         snprintf(buf, len, "%s (%s)", addr, s->name);
     return buf;
-}
-
-int sources_entry_unresolved(const struct source_entry *e)
-{
-    return e->cfg && e->n_active == 0 && !e->failed;
-}
-
-int sources_count_unresolved(const struct sources *ss)
-{
-    int n = 0;
-
-    for (size_t i = 0; i < ss->n_entries; i++)
-        n += sources_entry_unresolved(&ss->entries[i]);
-    return n;
 }
 
 void sources_get_activity(const struct sources *ss, int *online, int *offline, int *burst_online,

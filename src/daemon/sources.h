@@ -54,6 +54,9 @@ struct source {
     int n_nts_aeads;
 };
 
+/* Placeholders of a pool while its name resolves: chrony's 2 x maxsources, at most 16. */
+#define SOURCES_MAX_PLACEHOLDERS 16
+
 /* A directive (server/pool) and its lookup state. */
 struct source_entry {
     const struct source_cfg *cfg;
@@ -65,6 +68,11 @@ struct source_entry {
     double retry_interval;  /* s, of the next lookup retry */
     struct source_cfg *own; /* added at run time (add, sourcedir): owned copy, cfg = own */
     int from_sourcedir;     /* loaded from a sourcedir file (reload sources) */
+    uint64_t seq;           /* the order directives were added in: chronyc sources order */
+    /* chrony's unresolved sources: while a name has given no source, the directive shows
+     * as placeholders with these IDs (chronyc `ID#0000000001`), in its place. */
+    uint32_t ids[SOURCES_MAX_PLACEHOLDERS];
+    int n_ids;
 };
 
 /* Directive slots beyond the configuration for sources added at run time
@@ -98,9 +106,11 @@ struct sources {
     /* Deleted sources whose replacement lookup is still pending (freed at fini). */
     struct source **zombies;
     int n_zombies;
-    uint64_t next_serial;    /* of the next source created */
-    int dump_reload_pending; /* dumpdir files wait for the first round of lookups */
-    uint64_t engine_timer;   /* sched id of the engine's timer */
+    uint64_t next_serial;     /* of the next source created */
+    uint64_t next_entry_seq;  /* of the next directive added */
+    uint32_t last_address_id; /* of the last placeholder (chrony's last_address_id) */
+    int dump_reload_pending;  /* dumpdir files wait for the first round of lookups */
+    uint64_t engine_timer;    /* sched id of the engine's timer */
     /* The outcomes of engine events, reused (no allocation once warm); an event handled
      * while another's outcome is performed takes the next one. */
     struct engine_out outs[SOURCES_OUT_DEPTH];
@@ -241,12 +251,40 @@ int sources_selected(const struct sources *ss);
 int sources_get_select_state(const struct sources *ss, int index, struct select_source_state *out);
 /* "ADDRESS" or "ADDRESS (NAME)" as chrony prints sources in its messages. */
 const char *sources_display_name(const struct source *s, char *buf, size_t len);
-/* A directive whose name has not given it a source yet (waiting for its lookup, or
- * for a retry). */
+/* A directive given by name that has no source yet (its lookup pending, to be retried, or
+ * failed): it shows as its placeholders. */
 int sources_entry_unresolved(const struct source_entry *e);
-/* Sources with an unknown address (chronyc activity): counted from the directives, never
- * kept as a running count that removals and lookups could decrement twice. */
+/* Sources with an unknown address (chronyc activity): the placeholders, counted from the
+ * directives, never kept as a running count that removals and lookups could decrement
+ * twice. */
 int sources_count_unresolved(const struct sources *ss);
+/* A new directive in slot entry: its place in the order and, for a name, its placeholder
+ * IDs (chrony's NSR_AddSourceByName). */
+void sources_entry_setup(struct sources *ss, size_t entry);
+
+/* The rows of chronyc sources, sourcestats and selectdata (sources_rows.c), in chrony's
+ * order: directives in the order they were added, each with its sources or, while its
+ * name has given none, its placeholders. A source given by name so keeps its directive's
+ * place when it resolves. */
+struct source_row {
+    int source;   /* index of the source, -1 for a placeholder */
+    size_t entry; /* its directive's slot */
+    uint32_t id;  /* the placeholder's ID */
+};
+/* The rows (*rows: allocated, the caller frees; NULL when there are none); their count. */
+int sources_rows(const struct sources *ss, struct source_row **rows);
+/* Slot of the directive with placeholder id, -1 if none. */
+int sources_find_placeholder(const struct sources *ss, uint32_t id);
+/* The reports of a placeholder: a source that has not started (chrony's unresolved
+ * instance). */
+struct cmdmon_source_data;
+struct cmdmon_sourcestats;
+struct cmdmon_select_data;
+void sources_placeholder_data(const struct sources *ss, const struct source_row *r,
+                              struct cmdmon_source_data *out);
+void sources_placeholder_stats(const struct source_row *r, struct cmdmon_sourcestats *out);
+void sources_placeholder_select(const struct sources *ss, const struct source_row *r,
+                                struct cmdmon_select_data *out);
 /* Sources online, offline, in bursts and unresolved (chronyc activity). */
 void sources_get_activity(const struct sources *ss, int *online, int *offline, int *burst_online,
                           int *burst_offline, int *unresolved);

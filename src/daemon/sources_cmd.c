@@ -7,6 +7,7 @@
 #include "daemon/config.h"
 #include "daemon/reference.h"
 #include "daemon/sched.h"
+#include "lib/bytes.h"
 #include "lib/mem.h"
 #include "proto/cmdmon.h"
 #include "proto/source_opts.h"
@@ -42,6 +43,7 @@ static void entry_release(struct sources *ss, size_t index)
     e->failed = 0;
     e->from_sourcedir = 0;
     e->retry_interval = 0.0;
+    e->n_ids = 0;
 }
 
 /* Take a source out of the table and the engine. */
@@ -118,6 +120,7 @@ int sources_add_cfg(struct sources *ss, struct source_cfg *sc, int from_sourcedi
     e->own = sc;
     e->srcs = ss;
     e->from_sourcedir = from_sourcedir;
+    sources_entry_setup(ss, (size_t)slot);
     /* An address is used at once; a name resolves in the background and
      * the request still succeeds (spec 7.4). */
     sources_lookup_entry(ss, (size_t)slot);
@@ -137,12 +140,33 @@ int sources_add_from_request(struct sources *ss, const struct cmdmon_req_add_sou
     return sources_add_cfg(ss, sc, 0, raw_now);
 }
 
+/* chronyc delete ID#n: the placeholder goes; the directive with its last one (a
+ * pending lookup then finds no directive). */
+static int placeholder_remove(struct sources *ss, uint32_t id)
+{
+    int slot = sources_find_placeholder(ss, id);
+    struct source_entry *e;
+    int k;
+
+    if (slot < 0)
+        return CMDMON_STT_NOSUCHSOURCE;
+    e = &ss->entries[slot];
+    for (k = 0; e->ids[k] != id; k++)
+        ;
+    memmove(&e->ids[k], &e->ids[k + 1], sizeof(e->ids[0]) * (size_t)(e->n_ids - k - 1));
+    if (--e->n_ids == 0)
+        entry_release(ss, (size_t)slot);
+    return CMDMON_STT_SUCCESS;
+}
+
 int sources_delete(struct sources *ss, const struct cmdmon_addr *addr,
                    const struct timespec *raw_now)
 {
     struct ip_addr ip;
     int index;
 
+    if (addr->family == CMDMON_AF_ID)
+        return placeholder_remove(ss, get_be32(addr->bytes));
     cmdmon_addr_to_ip(addr, &ip);
     index = ip.family == IPF_UNSPEC ? -1 : sources_find(ss, &ip);
     if (index < 0)

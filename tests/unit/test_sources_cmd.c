@@ -8,6 +8,7 @@
 
 #include "daemon/config.h"
 #include "daemon/node_internal.h"
+#include "lib/bytes.h"
 #include "lib/ts.h"
 #include "proto/ntp.h"
 
@@ -230,7 +231,8 @@ static void test_add_invalid(void)
      * reports it invalid, as chronyd logs). */
     CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "ntp.example", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
     CHECK(fake_env_log_contains(&w.f, "Invalid host ntp.example"));
-    CHECK_INT_EQ(sources_count_unresolved(&w.n->srcs), 0);
+    /* Its placeholder stays, as chrony's unresolved source (sources -a, activity). */
+    CHECK_INT_EQ(sources_count_unresolved(&w.n->srcs), 1);
     world_fini(&w);
 }
 
@@ -603,6 +605,180 @@ static void test_activity_unresolved(void)
     world_fini(&w);
 }
 
+/* A resolver whose answers the test gives later, in any order. */
+struct deferred {
+    char name[64];
+    resolve_cb cb;
+    void *arg;
+};
+static struct deferred pending[8];
+static int n_pending;
+
+static int deferred_resolve(void *ctx, const char *name, enum ip_family family, resolve_cb cb,
+                            void *arg)
+{
+    (void)ctx;
+    (void)family;
+    CHECK(n_pending < 8);
+    snprintf(pending[n_pending].name, sizeof(pending[0].name), "%s", name);
+    pending[n_pending].cb = cb;
+    pending[n_pending].arg = arg;
+    n_pending++;
+    return 0;
+}
+
+/* Answer the pending lookup of name with addresses a (and b). */
+static void deferred_answer(const char *name, const char *a, const char *b)
+{
+    struct ip_addr ip[2];
+    int n = 0;
+
+    CHECK(ip_addr_parse(&ip[n++], a));
+    if (b)
+        CHECK(ip_addr_parse(&ip[n++], b));
+    for (int i = 0; i < n_pending; i++) {
+        struct deferred d = pending[i];
+        if (strcmp(d.name, name) != 0)
+            continue;
+        memmove(&pending[i], &pending[i + 1], sizeof(pending[0]) * (size_t)(n_pending - i - 1));
+        n_pending--;
+        d.cb(d.arg, 0, ip, n);
+        return;
+    }
+    CHECK(!"no pending lookup");
+}
+
+/* The address of row index of chronyc sources ("ID#n" for a placeholder). */
+static const char *row_name(struct world *w, int index, uint16_t command, char *buf, size_t len)
+{
+    struct cmdmon_request q;
+    struct cmdmon_reply rpy;
+    const struct cmdmon_addr *a;
+    struct ip_addr ip;
+
+    memset(&q, 0, sizeof(q));
+    memset(&rpy, 0, sizeof(rpy));
+    q.command = command;
+    q.u.index.index = index;
+    cmdmon_execute(&w->n->cmd, &q, &w->f.now, &rpy);
+    if (rpy.status != CMDMON_STT_SUCCESS)
+        return "none";
+    a = command == CMDMON_REQ_SOURCE_DATA   ? &rpy.u.source_data.ip
+        : command == CMDMON_REQ_SOURCESTATS ? &rpy.u.sourcestats.ip
+                                            : &rpy.u.select_data.ip;
+    if (a->family == CMDMON_AF_ID) {
+        snprintf(buf, len, "ID#%010u", (unsigned)get_be32(a->bytes));
+        return buf;
+    }
+    cmdmon_addr_to_ip(a, &ip);
+    return ip_addr_format(&ip, buf, len);
+}
+
+static int n_rows(struct world *w)
+{
+    struct cmdmon_request q;
+    struct cmdmon_reply rpy;
+
+    memset(&q, 0, sizeof(q));
+    memset(&rpy, 0, sizeof(rpy));
+    q.command = CMDMON_REQ_N_SOURCES;
+    cmdmon_execute(&w->n->cmd, &q, &w->f.now, &rpy);
+    return (int)rpy.u.n_sources.n_sources;
+}
+
+#define ROW(i) row_name(&w, (i), CMDMON_REQ_SOURCE_DATA, buf, sizeof(buf))
+
+/* Sources given by name keep their directive's place while their names resolve, as
+ * chrony's: an unresolved one is a placeholder row (ID#, a pool 2 x maxsources of them),
+ * and the resolved source takes its place, not the end of the list. */
+static void test_rows_in_configuration_order(void)
+{
+    const char *lines[] = {"server a.test minpoll 3", "server 192.0.2.1",
+                           "pool p.test maxsources 2", "peer b.test", NULL};
+    struct world w;
+    struct cmdmon_request q;
+    struct cmdmon_reply rpy;
+    char buf[64];
+
+    n_pending = 0;
+    world_init(&w);
+    w.f.env.resolver = (struct env_resolver){&w, deferred_resolve};
+    world_build(&w, lines);
+    CHECK_INT_EQ(n_pending, 3);
+    CHECK_INT_EQ(n_rows(&w), 7);
+    CHECK_STR_EQ(ROW(0), "ID#0000000001");
+    CHECK_STR_EQ(ROW(1), "192.0.2.1");
+    CHECK_STR_EQ(ROW(2), "ID#0000000002");
+    CHECK_STR_EQ(ROW(5), "ID#0000000005");
+    CHECK_STR_EQ(ROW(6), "ID#0000000006");
+    CHECK_STR_EQ(ROW(7), "none");
+    CHECK_STR_EQ(row_name(&w, 2, CMDMON_REQ_SOURCESTATS, buf, sizeof(buf)), "ID#0000000002");
+    CHECK_STR_EQ(row_name(&w, 6, CMDMON_REQ_SELECT_DATA, buf, sizeof(buf)), "ID#0000000006");
+    CHECK_INT_EQ(unresolved_count(&w), 6);
+    /* The placeholder as chrony reports an unresolved source. */
+    memset(&q, 0, sizeof(q));
+    memset(&rpy, 0, sizeof(rpy));
+    q.command = CMDMON_REQ_SOURCE_DATA;
+    q.u.index.index = 6;
+    cmdmon_execute(&w.n->cmd, &q, &w.f.now, &rpy);
+    CHECK_INT_EQ(rpy.u.source_data.mode, CMDMON_MODE_PEER);
+    CHECK_INT_EQ(rpy.u.source_data.state, CMDMON_SRC_NONSELECTABLE);
+    CHECK_INT_EQ(rpy.u.source_data.poll, 6);
+    CHECK_INT_EQ((long)rpy.u.source_data.since_sample, (long)CMDMON_NO_SAMPLE);
+    q.u.index.index = 0;
+    cmdmon_execute(&w.n->cmd, &q, &w.f.now, &rpy);
+    CHECK_INT_EQ(rpy.u.source_data.poll, 3);
+    q.command = CMDMON_REQ_SOURCESTATS;
+    cmdmon_execute(&w.n->cmd, &q, &w.f.now, &rpy);
+    CHECK_INT_EQ((long)rpy.u.sourcestats.ref_id, 0);
+    CHECK(fabs(rpy.u.sourcestats.sd - 4.0) < 1e-9 &&
+          fabs(rpy.u.sourcestats.skew_ppm - 2000.0) < 1e-6);
+    q.command = CMDMON_REQ_SELECT_DATA;
+    cmdmon_execute(&w.n->cmd, &q, &w.f.now, &rpy);
+    CHECK_INT_EQ(rpy.u.select_data.state_char, 'M');
+    /* sourcename ID#n: the directive's name. */
+    memset(&q, 0, sizeof(q));
+    q.command = CMDMON_REQ_NTP_SOURCE_NAME;
+    q.u.address.ip.family = CMDMON_AF_ID;
+    put_be32(q.u.address.ip.bytes, 3);
+    cmdmon_execute(&w.n->cmd, &q, &w.f.now, &rpy);
+    CHECK_INT_EQ(rpy.status, CMDMON_STT_SUCCESS);
+    CHECK_STR_EQ((const char *)rpy.u.source_name.name, "p.test");
+    /* Resolved last to first: each takes its directive's place. */
+    deferred_answer("b.test", "192.0.2.20", NULL);
+    CHECK_STR_EQ(ROW(6), "192.0.2.20");
+    deferred_answer("a.test", "192.0.2.10", NULL);
+    CHECK_STR_EQ(ROW(0), "192.0.2.10");
+    CHECK_STR_EQ(ROW(1), "192.0.2.1");
+    CHECK_INT_EQ(unresolved_count(&w), 4);
+    /* delete ID#n removes one placeholder of the pool. */
+    memset(&q, 0, sizeof(q));
+    q.u.address.ip.family = CMDMON_AF_ID;
+    put_be32(q.u.address.ip.bytes, 2);
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_NOSUCHSOURCE);
+    CHECK_INT_EQ(unresolved_count(&w), 3);
+    CHECK_STR_EQ(ROW(2), "ID#0000000003");
+    deferred_answer("p.test", "192.0.2.30", "192.0.2.31");
+    CHECK_INT_EQ(n_rows(&w), 5);
+    CHECK_STR_EQ(ROW(2), "192.0.2.30");
+    CHECK_STR_EQ(ROW(3), "192.0.2.31");
+    CHECK_STR_EQ(ROW(4), "192.0.2.20");
+    CHECK_INT_EQ(unresolved_count(&w), 0);
+    /* A source added at run time comes last, its placeholder too. */
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "c.test", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    CHECK_STR_EQ(ROW(5), "ID#0000000007");
+    addr_request(&q, "192.0.2.10");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "192.0.2.11", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    CHECK_STR_EQ(ROW(0), "192.0.2.1");
+    CHECK_STR_EQ(ROW(4), "ID#0000000007");
+    CHECK_STR_EQ(ROW(5), "192.0.2.11");
+    deferred_answer("c.test", "192.0.2.40", NULL);
+    CHECK_STR_EQ(ROW(4), "192.0.2.40");
+    world_fini(&w);
+}
+
 static void test_refresh_onoffline(void)
 {
     const char *lines[] = {"server 192.0.2.1 offline", NULL};
@@ -715,6 +891,7 @@ int main(void)
     RUN(test_delete_while_replacing);
     RUN(test_refresh);
     RUN(test_activity_unresolved);
+    RUN(test_rows_in_configuration_order);
     RUN(test_refresh_onoffline);
     RUN(test_local);
     RUN(test_dfreq_doffset);
