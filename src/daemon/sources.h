@@ -37,6 +37,7 @@ struct source {
     int cfg_index;          /* index of its directive in sources->cfgs */
     char *name;             /* as written in the directive */
     struct net_addr remote; /* resolved address and port */
+    struct ip_addr local;   /* where its last valid response arrived (chronyc ntpdata) */
     int symmetric;          /* `peer`: symmetric mode */
     int on_server_socket;   /* sends from the server socket: a peer, or a client with
                              * `acquisitionport` equal to `port` */

@@ -136,6 +136,7 @@ static int report_ntp_data(void *ctx, const struct cmdmon_addr *addr, struct cmd
     ntp_client_get_report(&sources_engine_part(ctx, sources_index(s))->client, &r);
     memset(out, 0, sizeof(*out));
     cmdmon_addr_from_ip(&out->remote_addr, &s->remote.ip);
+    cmdmon_addr_from_ip(&out->local_addr, &s->local);
     out->remote_port = s->remote.port;
     out->leap = (uint8_t)r.leap;
     out->version = (uint8_t)r.version;

@@ -7,6 +7,7 @@
 
 #include "daemon/config.h"
 #include "daemon/node_internal.h"
+#include "lib/bytes.h"
 #include "lib/ts.h"
 #include "proto/ntp.h"
 
@@ -124,6 +125,7 @@ static void reply(struct world *w, const struct fake_sent *req)
     rx.data = buf;
     rx.len = sizeof(buf);
     rx.remote = req->remote;
+    ip_addr_parse(&rx.local.ip, "192.0.2.100"); /* our address (IP_PKTINFO) */
     rx.rx_ts = w->f.now;
     node_on_datagram(w->n, &rx, &w->f.now);
 }
@@ -698,6 +700,9 @@ static void test_cmdmon_reports(void)
     CHECK_INT_EQ(ops->ntp_data(ops->ctx, &sd.ip, &nd), CMDMON_STT_SUCCESS);
     CHECK_INT_EQ(nd.flags & 0x3ff, 0x3ff);
     CHECK_INT_EQ(nd.remote_port, 123);
+    /* The local address of the exchange: where the responses arrived (chrony's). */
+    CHECK_INT_EQ(nd.local_addr.family, CMDMON_AF_INET4);
+    CHECK_INT_EQ((long)get_be32(nd.local_addr.bytes), 0xC0000264L);
     CHECK(nd.total_good_count >= 3);
     CHECK_INT_EQ(ops->source_name(ops->ctx, &sd.ip, name), CMDMON_STT_SUCCESS);
     CHECK_STR_EQ((const char *)name, "192.0.2.1");
