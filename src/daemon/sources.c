@@ -64,6 +64,7 @@ void sources_init(struct sources *ss)
         ss->entries[ss->n_entries].cfg = &cfg->sources[i];
         ss->entries[ss->n_entries].srcs = ss;
         sources_entry_setup(ss, ss->n_entries);
+        sources_log_entry(ss, ss->n_entries, 1, LOGL_DEBUG);
         ss->n_entries++;
     }
 }

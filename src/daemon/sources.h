@@ -262,6 +262,8 @@ int sources_count_unresolved(const struct sources *ss);
 /* A new directive in slot entry: its place in the order and, for a name, its placeholder
  * IDs (chrony's NSR_AddSourceByName). */
 void sources_entry_setup(struct sources *ss, size_t entry);
+/* Log the addition or removal of directive slot at level (LOGL_*) as chrony does. */
+void sources_log_entry(struct sources *ss, size_t slot, int added, enum log_level level);
 
 /* The rows of chronyc sources, sourcestats and selectdata (sources_rows.c), in chrony's
  * order: directives in the order they were added, each with its sources or, while its

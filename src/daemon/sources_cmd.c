@@ -85,6 +85,38 @@ void sources_cmd_fini(struct sources *ss)
             config_free_sources(ss->entries[i].own, 1);
 }
 
+/* chrony's log_source(): "Added source ADDR", "Added source ID#n (NAME)" for a name not
+ * resolved yet, "Added pool NAME" once for a pool; "Removed ..." likewise. chrony logs
+ * these at INFO for chronyc commands and sourcedir files, at DEBUG otherwise (the
+ * configuration file). */
+void sources_log_entry(struct sources *ss, size_t slot, int added, enum log_level level)
+{
+    const struct source_entry *e = &ss->entries[slot];
+    const char *verb = added ? "Added" : "Removed";
+    struct ip_addr ip;
+    char addr[IP_ADDR_STRLEN];
+
+    if (e->cfg->type == CFG_SRC_POOL)
+        log_msg(ss->env->log, level, "%s pool %s", verb, e->cfg->name);
+    else if (e->n_ids > 0)
+        log_msg(ss->env->log, level, "%s source ID#%010u (%s)", verb, (unsigned)e->ids[0],
+                e->cfg->name);
+    else if (ip_addr_parse(&ip, e->cfg->name) &&
+             strcmp(ip_addr_format(&ip, addr, sizeof(addr)), e->cfg->name) != 0)
+        log_msg(ss->env->log, level, "%s source %s (%s)", verb, addr, e->cfg->name);
+    else
+        log_msg(ss->env->log, level, "%s source %s", verb, e->cfg->name);
+}
+
+/* "Removed source ADDR (NAME)" of chronyc delete (chrony logs each source by address,
+ * a pool's too). */
+static void log_removed(struct sources *ss, const struct source *s)
+{
+    char name[IP_ADDR_STRLEN + 260];
+
+    LOG_INFO(ss->env->log, "Removed source %s", sources_display_name(s, name, sizeof(name)));
+}
+
 /* Checks of an address given directly (chrony's NSR_AddSourceByName):
  * the family option must match, and no source may use the address yet
  * (whatever its port). */
@@ -121,6 +153,7 @@ int sources_add_cfg(struct sources *ss, struct source_cfg *sc, int from_sourcedi
     e->srcs = ss;
     e->from_sourcedir = from_sourcedir;
     sources_entry_setup(ss, (size_t)slot);
+    sources_log_entry(ss, (size_t)slot, 1, LOGL_INFO);
     /* An address is used at once; a name resolves in the background and
      * the request still succeeds (spec 7.4). */
     sources_lookup_entry(ss, (size_t)slot);
@@ -154,6 +187,7 @@ static int placeholder_remove(struct sources *ss, uint32_t id)
     for (k = 0; e->ids[k] != id; k++)
         ;
     memmove(&e->ids[k], &e->ids[k + 1], sizeof(e->ids[0]) * (size_t)(e->n_ids - k - 1));
+    LOG_INFO(ss->env->log, "Removed source ID#%010u (%s)", (unsigned)id, e->cfg->name);
     if (--e->n_ids == 0)
         entry_release(ss, (size_t)slot);
     return CMDMON_STT_SUCCESS;
@@ -171,6 +205,7 @@ int sources_delete(struct sources *ss, const struct cmdmon_addr *addr,
     index = ip.family == IPF_UNSPEC ? -1 : sources_find(ss, &ip);
     if (index < 0)
         return CMDMON_STT_NOSUCHSOURCE;
+    log_removed(ss, ss->v[index]);
     source_remove(ss, index, raw_now);
     /* The synchronisation source may be gone: select again. */
     sources_select(ss, 0, raw_now);
@@ -230,8 +265,18 @@ int sources_reset_all(struct sources *ss, const struct timespec *raw_now)
     return CMDMON_STT_SUCCESS;
 }
 
+/* A directive of a sourcedir file went: its sources, or its placeholder, once for a
+ * pool (chrony's NSR_RemoveSourcesById). */
 static void entry_remove(struct sources *ss, size_t index, const struct timespec *raw_now)
 {
+    const struct source_entry *e = &ss->entries[index];
+
+    if (e->cfg->type == CFG_SRC_POOL || sources_entry_unresolved(e))
+        sources_log_entry(ss, index, 0, LOGL_INFO);
+    else
+        for (int i = 0; i < ss->n; i++)
+            if (ss->v[i]->cfg_index == (int)index)
+                log_removed(ss, ss->v[i]);
     for (int i = ss->n - 1; i >= 0; i--)
         if (ss->v[i]->cfg_index == (int)index)
             source_remove(ss, i, raw_now);

@@ -779,6 +779,60 @@ static void test_rows_in_configuration_order(void)
     world_fini(&w);
 }
 
+/* chrony's "Added source", "Added pool" and "Removed source" messages at INFO for chronyc
+ * add/delete and sourcedir files (at DEBUG for the configuration file). */
+static void test_added_removed_logged(void)
+{
+    const char *lines[] = {"server 192.0.2.1", "sourcedir /etc/sd", NULL};
+    struct world w;
+    struct cmdmon_request q;
+
+    n_pending = 0;
+    world_init(&w);
+    w.f.env.resolver = (struct env_resolver){&w, deferred_resolve};
+    w.f.logger.min_level = LOGL_INFO;
+    fake_env_put_file(&w.f, "/etc/sd/a.sources", "server 192.0.2.5\npool q.test\nserver r.test\n");
+    world_build(&w, lines);
+    CHECK(!fake_env_log_contains(&w.f, "192.0.2.1"));
+    CHECK(fake_env_log_contains(&w.f, "Added source 192.0.2.5"));
+    CHECK(fake_env_log_contains(&w.f, "Added pool q.test"));
+    CHECK(fake_env_log_contains(&w.f, "Added source ID#0000000009 (r.test)"));
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "192.0.2.2", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Added source 192.0.2.2"));
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "c.test", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Added source ID#0000000010 (c.test)"));
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_POOL, "p.test", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Added pool p.test"));
+    /* Already in use: nothing added, nothing logged. */
+    w.f.n_log = 0;
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "192.0.2.2", CMDMON_SRC_ONLINE),
+                 CMDMON_STT_SOURCEALREADYKNOWN);
+    CHECK_INT_EQ(w.f.n_log, 0);
+    addr_request(&q, "192.0.2.2");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Removed source 192.0.2.2"));
+    deferred_answer("c.test", "192.0.2.40", NULL);
+    addr_request(&q, "192.0.2.40");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Removed source 192.0.2.40 (c.test)"));
+    memset(&q, 0, sizeof(q));
+    q.u.address.ip.family = CMDMON_AF_ID;
+    put_be32(q.u.address.ip.bytes, 11);
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Removed source ID#0000000011 (p.test)"));
+    /* The sourcedir file goes: its sources, once for the pool. */
+    deferred_answer("q.test", "192.0.2.50", "192.0.2.51");
+    w.f.n_log = 0;
+    w.f.env.files.remove(w.f.env.files.ctx, "/etc/sd/a.sources");
+    memset(&q, 0, sizeof(q));
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_RELOAD_SOURCES), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Removed source 192.0.2.5"));
+    CHECK(fake_env_log_contains(&w.f, "Removed pool q.test"));
+    CHECK(fake_env_log_contains(&w.f, "Removed source ID#0000000009 (r.test)"));
+    CHECK_INT_EQ(w.f.n_log, 3);
+    world_fini(&w);
+}
+
 static void test_refresh_onoffline(void)
 {
     const char *lines[] = {"server 192.0.2.1 offline", NULL};
@@ -892,6 +946,7 @@ int main(void)
     RUN(test_refresh);
     RUN(test_activity_unresolved);
     RUN(test_rows_in_configuration_order);
+    RUN(test_added_removed_logged);
     RUN(test_refresh_onoffline);
     RUN(test_local);
     RUN(test_dfreq_doffset);
