@@ -101,8 +101,8 @@ struct sources {
     size_t n_entries;
     struct source **v; /* index = the engine's index */
     int n, cap;
-    struct timespec last_replacement; /* raw time of the last replacement lookup */
-    int have_last_replacement;
+    struct timespec next_replacement; /* raw time before which no replacement is looked up */
+    int have_next_replacement;
     size_t cap_entries; /* allocated directive slots (entries never move) */
     /* Deleted sources whose replacement lookup is still pending (freed at fini). */
     struct source **zombies;
@@ -237,8 +237,9 @@ void sources_close_socket(struct sources *ss, struct source *s);
 int sources_address_in_use(const struct sources *ss, const struct ip_addr *ip);
 int sources_family_allowed(const struct sources *ss, const struct source_cfg *sc, enum ip_family f);
 /* A source is unreachable, a falseticker, too distant or too jittery: if it
- * was given by name, look the name up again (at most once per 1792 s, as
- * chrony) and move the source to an address not in use (sources_pool.c). */
+ * was given by name, look the name up again and move the source to an address not in
+ * use (sources_pool.c). As chrony's NSR_HandleBadSource, the next replacement of any
+ * source waits a random 0 .. 3584 s (the node's rng). */
 void sources_handle_bad(struct sources *ss, int index, const struct timespec *raw_now);
 
 /* Reports for the command server and tests. Index = chronyc sources order. */

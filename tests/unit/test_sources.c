@@ -488,6 +488,62 @@ static void test_pool_replaces_unreachable(void)
     world_fini(&w);
 }
 
+static int n_lookups;
+
+static int counting_resolve(void *ctx, const char *name, enum ip_family family, resolve_cb cb,
+                            void *arg)
+{
+    struct ip_addr a;
+
+    (void)ctx;
+    (void)family;
+    (void)name;
+    n_lookups++;
+    ip_addr_parse(&a, "192.0.2.1"); /* still the one address: nothing to move to */
+    cb(arg, 0, &a, 1);
+    return 0;
+}
+
+/* The intervals between replacement lookups are chrony's: uniformly random within
+ * 0 .. 7 x 2^9 s after each (NSR_HandleBadSource), from the node's rng; a bad source
+ * reported every second gets its lookups at those random intervals. */
+static void test_replacement_interval_random(void)
+{
+    const char *lines[] = {"server ntp.test", NULL};
+    struct world w;
+    struct timespec t, last;
+    double gap, min_gap = 1e9, max_gap = 0.0, sum = 0.0;
+    int gaps = 0;
+
+    world_init(&w, lines, 0.0, 0.0);
+    w.f.env.resolver.resolve = counting_resolve;
+    world_start(&w);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 1);
+    n_lookups = 0;
+    t = w.f.now;
+    last = t;
+    for (int i = 0; i < 200000; i++) {
+        int before = n_lookups;
+        ts_add(&t, &t, 1.0);
+        sources_handle_bad(&w.n->srcs, 0, &t);
+        if (n_lookups == before)
+            continue;
+        if (before > 0) {
+            gap = ts_diff(&t, &last);
+            min_gap = gap < min_gap ? gap : min_gap;
+            max_gap = gap > max_gap ? gap : max_gap;
+            sum += gap;
+            gaps++;
+        }
+        last = t;
+    }
+    CHECK(gaps >= 60);
+    CHECK(min_gap < 600.0);
+    CHECK(max_gap > 3000.0 && max_gap <= 3585.0);
+    CHECK(fabs(sum / gaps - 1792.0) < 400.0);
+    world_fini(&w);
+}
+
 /* The command server's view of the sources, through its command table: the requests
  * chronyc sends, as calls. */
 struct source_view {
@@ -745,5 +801,6 @@ int main(void)
     RUN(test_requests_separated);
     RUN(test_cmdmon_reports);
     RUN(test_pool_replaces_unreachable);
+    RUN(test_replacement_interval_random);
     return check_summary();
 }
