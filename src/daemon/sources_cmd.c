@@ -86,7 +86,8 @@ void sources_cmd_fini(struct sources *ss)
 }
 
 /* chrony's log_source(): "Added source ADDR", "Added source ID#n (NAME)" for a name not
- * resolved yet, "Added pool NAME" once for a pool; "Removed ..." likewise. chrony logs
+ * resolved yet, "Added pool NAME" once for a pool given by name (a `pool` of an address
+ * is one source to chrony); "Removed ..." likewise. chrony logs
  * these at INFO for chronyc commands and sourcedir files, at DEBUG otherwise (the
  * configuration file). */
 void sources_log_entry(struct sources *ss, size_t slot, int added, enum log_level level)
@@ -95,14 +96,14 @@ void sources_log_entry(struct sources *ss, size_t slot, int added, enum log_leve
     const char *verb = added ? "Added" : "Removed";
     struct ip_addr ip;
     char addr[IP_ADDR_STRLEN];
+    int literal = ip_addr_parse(&ip, e->cfg->name);
 
-    if (e->cfg->type == CFG_SRC_POOL)
+    if (e->cfg->type == CFG_SRC_POOL && !literal)
         log_msg(ss->env->log, level, "%s pool %s", verb, e->cfg->name);
     else if (e->n_ids > 0)
         log_msg(ss->env->log, level, "%s source ID#%010u (%s)", verb, (unsigned)e->ids[0],
                 e->cfg->name);
-    else if (ip_addr_parse(&ip, e->cfg->name) &&
-             strcmp(ip_addr_format(&ip, addr, sizeof(addr)), e->cfg->name) != 0)
+    else if (literal && strcmp(ip_addr_format(&ip, addr, sizeof(addr)), e->cfg->name) != 0)
         log_msg(ss->env->log, level, "%s source %s (%s)", verb, addr, e->cfg->name);
     else
         log_msg(ss->env->log, level, "%s source %s", verb, e->cfg->name);
@@ -270,8 +271,10 @@ int sources_reset_all(struct sources *ss, const struct timespec *raw_now)
 static void entry_remove(struct sources *ss, size_t index, const struct timespec *raw_now)
 {
     const struct source_entry *e = &ss->entries[index];
+    struct ip_addr literal;
 
-    if (e->cfg->type == CFG_SRC_POOL || sources_entry_unresolved(e))
+    if ((e->cfg->type == CFG_SRC_POOL && !ip_addr_parse(&literal, e->cfg->name)) ||
+        sources_entry_unresolved(e))
         sources_log_entry(ss, index, 0, LOGL_INFO);
     else
         for (int i = 0; i < ss->n; i++)

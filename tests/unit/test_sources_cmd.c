@@ -803,6 +803,9 @@ static void test_added_removed_logged(void)
     CHECK(fake_env_log_contains(&w.f, "Added source ID#0000000010 (c.test)"));
     CHECK_INT_EQ(add(&w, CMDMON_ADD_POOL, "p.test", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
     CHECK(fake_env_log_contains(&w.f, "Added pool p.test"));
+    /* A pool of an address is one source to chrony. */
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_POOL, "192.0.2.3", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Added source 192.0.2.3"));
     /* Already in use: nothing added, nothing logged. */
     w.f.n_log = 0;
     CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "192.0.2.2", CMDMON_SRC_ONLINE),
