@@ -216,8 +216,13 @@ static void fill_client_stats(const struct sourcestats *st, const struct timespe
     out->jitter_asymmetry = sourcestats_get_asymmetry(st);
 }
 
+/* The measurements.log row of a response, written as chrony's receive_packet does at its
+ * end: after the sample went through the statistics, the selection and the reference
+ * update, with the poll and poll score the sample led to. report: the exchange as the
+ * response left it. */
 static void log_measurement(struct engine *e, int index, const struct ntp_client_result *res,
-                            const struct timespec *when, struct engine_out *out)
+                            const struct ntp_client_report *report, const struct timespec *when,
+                            struct engine_out *out)
 {
     const struct engine_source *s = e->v[index];
     struct engine_action *a;
@@ -226,7 +231,7 @@ static void log_measurement(struct engine *e, int index, const struct ntp_client
         return;
     a = engine_out_add(out, ENGINE_ACT_LOG_MEASUREMENT, index);
     a->u.meas.synced = res->synced;
-    ntp_client_get_report(&s->client, &a->u.meas.report);
+    a->u.meas.report = *report;
     a->u.meas.poll = ntp_client_get_poll(&s->client);
     a->u.meas.poll_score = ntp_client_get_poll_score(&s->client);
     a->u.meas.when = *when;
@@ -241,6 +246,7 @@ void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
     struct ntp_client_rx_ctx ctx;
     struct ntp_client_result res;
     struct ntp_server_ref ref;
+    struct ntp_client_report report;
     struct timespec rx_cooked;
     double err;
 
@@ -270,9 +276,10 @@ void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
         s->stratum = res.stratum;
         s->leap = res.leap;
     }
-    log_measurement(e, index, &res, &rx_cooked, out);
+    ntp_client_get_report(&s->client, &report);
     if (res.has_sample)
         engine_on_sample(e, index, &res.sample, &rx->rx_raw, out);
+    log_measurement(e, index, &res, &report, &rx_cooked, out);
     arm(e, s);
 }
 

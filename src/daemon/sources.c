@@ -63,6 +63,8 @@ void sources_init(struct sources *ss)
     for (size_t i = 0; i < cfg->n_sources; i++) {
         ss->entries[ss->n_entries].cfg = &cfg->sources[i];
         ss->entries[ss->n_entries].srcs = ss;
+        sources_entry_setup(ss, ss->n_entries);
+        sources_log_entry(ss, ss->n_entries, 1, LOGL_DEBUG);
         ss->n_entries++;
     }
 }
@@ -259,13 +261,10 @@ static void on_resolved(void *arg, int status, const struct ip_addr *addrs, int 
             continue;
         source_create(ss, (int)entry, &addrs[i], &now);
     }
-    if (e->n_active > 0) {
-        ss->unresolved--;
+    if (e->n_active > 0)
         return;
-    }
     if (status == 2) {
         e->failed = 1;
-        ss->unresolved--;
         LOG_WARN(ss->env->log, "Invalid host %s", e->cfg->name);
         return;
     }
@@ -325,7 +324,6 @@ static void start_lookup(struct sources *ss, size_t entry)
 void sources_start(struct sources *ss, const struct timespec *raw_now)
 {
     ss->start_time = *raw_now;
-    ss->unresolved = (int)ss->n_entries;
     for (size_t i = 0; i < ss->n_entries; i++)
         start_lookup(ss, i);
     sources_reload_sourcedirs(ss, raw_now);
@@ -420,5 +418,5 @@ void sources_get_activity(const struct sources *ss, int *online, int *offline, i
             break;
         }
     }
-    *unresolved = ss->unresolved;
+    *unresolved = sources_count_unresolved(ss);
 }

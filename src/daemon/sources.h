@@ -37,6 +37,7 @@ struct source {
     int cfg_index;          /* index of its directive in sources->cfgs */
     char *name;             /* as written in the directive */
     struct net_addr remote; /* resolved address and port */
+    struct ip_addr local;   /* where its last valid response arrived (chronyc ntpdata) */
     int symmetric;          /* `peer`: symmetric mode */
     int on_server_socket;   /* sends from the server socket: a peer, or a client with
                              * `acquisitionport` equal to `port` */
@@ -54,6 +55,9 @@ struct source {
     int n_nts_aeads;
 };
 
+/* Placeholders of a pool while its name resolves: chrony's 2 x maxsources, at most 16. */
+#define SOURCES_MAX_PLACEHOLDERS 16
+
 /* A directive (server/pool) and its lookup state. */
 struct source_entry {
     const struct source_cfg *cfg;
@@ -65,6 +69,11 @@ struct source_entry {
     double retry_interval;  /* s, of the next lookup retry */
     struct source_cfg *own; /* added at run time (add, sourcedir): owned copy, cfg = own */
     int from_sourcedir;     /* loaded from a sourcedir file (reload sources) */
+    uint64_t seq;           /* the order directives were added in: chronyc sources order */
+    /* chrony's unresolved sources: while a name has given no source, the directive shows
+     * as placeholders with these IDs (chronyc `ID#0000000001`), in its place. */
+    uint32_t ids[SOURCES_MAX_PLACEHOLDERS];
+    int n_ids;
 };
 
 /* Directive slots beyond the configuration for sources added at run time
@@ -92,16 +101,17 @@ struct sources {
     size_t n_entries;
     struct source **v; /* index = the engine's index */
     int n, cap;
-    int unresolved;                   /* entries still waiting for their names */
-    struct timespec last_replacement; /* raw time of the last replacement lookup */
-    int have_last_replacement;
+    struct timespec next_replacement; /* raw time before which no replacement is looked up */
+    int have_next_replacement;
     size_t cap_entries; /* allocated directive slots (entries never move) */
     /* Deleted sources whose replacement lookup is still pending (freed at fini). */
     struct source **zombies;
     int n_zombies;
-    uint64_t next_serial;    /* of the next source created */
-    int dump_reload_pending; /* dumpdir files wait for the first round of lookups */
-    uint64_t engine_timer;   /* sched id of the engine's timer */
+    uint64_t next_serial;     /* of the next source created */
+    uint64_t next_entry_seq;  /* of the next directive added */
+    uint32_t last_address_id; /* of the last placeholder (chrony's last_address_id) */
+    int dump_reload_pending;  /* dumpdir files wait for the first round of lookups */
+    uint64_t engine_timer;    /* sched id of the engine's timer */
     /* The outcomes of engine events, reused (no allocation once warm); an event handled
      * while another's outcome is performed takes the next one. */
     struct engine_out outs[SOURCES_OUT_DEPTH];
@@ -230,8 +240,9 @@ void sources_close_socket(struct sources *ss, struct source *s);
 int sources_address_in_use(const struct sources *ss, const struct ip_addr *ip);
 int sources_family_allowed(const struct sources *ss, const struct source_cfg *sc, enum ip_family f);
 /* A source is unreachable, a falseticker, too distant or too jittery: if it
- * was given by name, look the name up again (at most once per 1792 s, as
- * chrony) and move the source to an address not in use (sources_pool.c). */
+ * was given by name, look the name up again and move the source to an address not in
+ * use (sources_pool.c). As chrony's NSR_HandleBadSource, the next replacement of any
+ * source waits a random 0 .. 3584 s (the node's rng). */
 void sources_handle_bad(struct sources *ss, int index, const struct timespec *raw_now);
 
 /* Reports for the command server and tests. Index = chronyc sources order. */
@@ -245,6 +256,42 @@ int sources_selected(const struct sources *ss);
 int sources_get_select_state(const struct sources *ss, int index, struct select_source_state *out);
 /* "ADDRESS" or "ADDRESS (NAME)" as chrony prints sources in its messages. */
 const char *sources_display_name(const struct source *s, char *buf, size_t len);
+/* A directive given by name that has no source yet (its lookup pending, to be retried, or
+ * failed): it shows as its placeholders. */
+int sources_entry_unresolved(const struct source_entry *e);
+/* Sources with an unknown address (chronyc activity): the placeholders, counted from the
+ * directives, never kept as a running count that removals and lookups could decrement
+ * twice. */
+int sources_count_unresolved(const struct sources *ss);
+/* A new directive in slot entry: its place in the order and, for a name, its placeholder
+ * IDs (chrony's NSR_AddSourceByName). */
+void sources_entry_setup(struct sources *ss, size_t entry);
+/* Log the addition or removal of directive slot at level (LOGL_*) as chrony does. */
+void sources_log_entry(struct sources *ss, size_t slot, int added, enum log_level level);
+
+/* The rows of chronyc sources, sourcestats and selectdata (sources_rows.c), in chrony's
+ * order: directives in the order they were added, each with its sources or, while its
+ * name has given none, its placeholders. A source given by name so keeps its directive's
+ * place when it resolves. */
+struct source_row {
+    int source;   /* index of the source, -1 for a placeholder */
+    size_t entry; /* its directive's slot */
+    uint32_t id;  /* the placeholder's ID */
+};
+/* The rows (*rows: allocated, the caller frees; NULL when there are none); their count. */
+int sources_rows(const struct sources *ss, struct source_row **rows);
+/* Slot of the directive with placeholder id, -1 if none. */
+int sources_find_placeholder(const struct sources *ss, uint32_t id);
+/* The reports of a placeholder: a source that has not started (chrony's unresolved
+ * instance). */
+struct cmdmon_source_data;
+struct cmdmon_sourcestats;
+struct cmdmon_select_data;
+void sources_placeholder_data(const struct sources *ss, const struct source_row *r,
+                              struct cmdmon_source_data *out);
+void sources_placeholder_stats(const struct source_row *r, struct cmdmon_sourcestats *out);
+void sources_placeholder_select(const struct sources *ss, const struct source_row *r,
+                                struct cmdmon_select_data *out);
 /* Sources online, offline, in bursts and unresolved (chronyc activity). */
 void sources_get_activity(const struct sources *ss, int *online, int *offline, int *burst_online,
                           int *burst_offline, int *unresolved);

@@ -7,6 +7,7 @@
 #include "daemon/config.h"
 #include "daemon/reference.h"
 #include "daemon/sched.h"
+#include "lib/bytes.h"
 #include "lib/mem.h"
 #include "proto/cmdmon.h"
 #include "proto/source_opts.h"
@@ -26,20 +27,12 @@ static int entry_alloc(struct sources *ss)
     return -1;
 }
 
-/* An entry without sources that is still counted as unresolved (activity). */
-static int entry_unresolved(const struct source_entry *e)
-{
-    return e->cfg && e->n_active == 0 && !e->failed;
-}
-
 /* Forget a directive: its retry timer and owned configuration. A pending
  * lookup keeps the slot busy until its callback has run. */
 static void entry_release(struct sources *ss, size_t index)
 {
     struct source_entry *e = &ss->entries[index];
 
-    if (entry_unresolved(e))
-        ss->unresolved--;
     sched_cancel(ss->sched, e->retry_timer);
     if (e->own)
         config_free_sources(e->own, 1);
@@ -50,6 +43,7 @@ static void entry_release(struct sources *ss, size_t index)
     e->failed = 0;
     e->from_sourcedir = 0;
     e->retry_interval = 0.0;
+    e->n_ids = 0;
 }
 
 /* Take a source out of the table and the engine. */
@@ -91,6 +85,39 @@ void sources_cmd_fini(struct sources *ss)
             config_free_sources(ss->entries[i].own, 1);
 }
 
+/* chrony's log_source(): "Added source ADDR", "Added source ID#n (NAME)" for a name not
+ * resolved yet, "Added pool NAME" once for a pool given by name (a `pool` of an address
+ * is one source to chrony); "Removed ..." likewise. chrony logs
+ * these at INFO for chronyc commands and sourcedir files, at DEBUG otherwise (the
+ * configuration file). */
+void sources_log_entry(struct sources *ss, size_t slot, int added, enum log_level level)
+{
+    const struct source_entry *e = &ss->entries[slot];
+    const char *verb = added ? "Added" : "Removed";
+    struct ip_addr ip;
+    char addr[IP_ADDR_STRLEN];
+    int literal = ip_addr_parse(&ip, e->cfg->name);
+
+    if (e->cfg->type == CFG_SRC_POOL && !literal)
+        log_msg(ss->env->log, level, "%s pool %s", verb, e->cfg->name);
+    else if (e->n_ids > 0)
+        log_msg(ss->env->log, level, "%s source ID#%010u (%s)", verb, (unsigned)e->ids[0],
+                e->cfg->name);
+    else if (literal && strcmp(ip_addr_format(&ip, addr, sizeof(addr)), e->cfg->name) != 0)
+        log_msg(ss->env->log, level, "%s source %s (%s)", verb, addr, e->cfg->name);
+    else
+        log_msg(ss->env->log, level, "%s source %s", verb, e->cfg->name);
+}
+
+/* "Removed source ADDR (NAME)" of chronyc delete (chrony logs each source by address,
+ * a pool's too). */
+static void log_removed(struct sources *ss, const struct source *s)
+{
+    char name[IP_ADDR_STRLEN + 260];
+
+    LOG_INFO(ss->env->log, "Removed source %s", sources_display_name(s, name, sizeof(name)));
+}
+
 /* Checks of an address given directly (chrony's NSR_AddSourceByName):
  * the family option must match, and no source may use the address yet
  * (whatever its port). */
@@ -126,7 +153,8 @@ int sources_add_cfg(struct sources *ss, struct source_cfg *sc, int from_sourcedi
     e->own = sc;
     e->srcs = ss;
     e->from_sourcedir = from_sourcedir;
-    ss->unresolved++;
+    sources_entry_setup(ss, (size_t)slot);
+    sources_log_entry(ss, (size_t)slot, 1, LOGL_INFO);
     /* An address is used at once; a name resolves in the background and
      * the request still succeeds (spec 7.4). */
     sources_lookup_entry(ss, (size_t)slot);
@@ -146,16 +174,39 @@ int sources_add_from_request(struct sources *ss, const struct cmdmon_req_add_sou
     return sources_add_cfg(ss, sc, 0, raw_now);
 }
 
+/* chronyc delete ID#n: the placeholder goes; the directive with its last one (a
+ * pending lookup then finds no directive). */
+static int placeholder_remove(struct sources *ss, uint32_t id)
+{
+    int slot = sources_find_placeholder(ss, id);
+    struct source_entry *e;
+    int k;
+
+    if (slot < 0)
+        return CMDMON_STT_NOSUCHSOURCE;
+    e = &ss->entries[slot];
+    for (k = 0; e->ids[k] != id; k++)
+        ;
+    memmove(&e->ids[k], &e->ids[k + 1], sizeof(e->ids[0]) * (size_t)(e->n_ids - k - 1));
+    LOG_INFO(ss->env->log, "Removed source ID#%010u (%s)", (unsigned)id, e->cfg->name);
+    if (--e->n_ids == 0)
+        entry_release(ss, (size_t)slot);
+    return CMDMON_STT_SUCCESS;
+}
+
 int sources_delete(struct sources *ss, const struct cmdmon_addr *addr,
                    const struct timespec *raw_now)
 {
     struct ip_addr ip;
     int index;
 
+    if (addr->family == CMDMON_AF_ID)
+        return placeholder_remove(ss, get_be32(addr->bytes));
     cmdmon_addr_to_ip(addr, &ip);
     index = ip.family == IPF_UNSPEC ? -1 : sources_find(ss, &ip);
     if (index < 0)
         return CMDMON_STT_NOSUCHSOURCE;
+    log_removed(ss, ss->v[index]);
     source_remove(ss, index, raw_now);
     /* The synchronisation source may be gone: select again. */
     sources_select(ss, 0, raw_now);
@@ -215,8 +266,20 @@ int sources_reset_all(struct sources *ss, const struct timespec *raw_now)
     return CMDMON_STT_SUCCESS;
 }
 
+/* A directive of a sourcedir file went: its sources, or its placeholder, once for a
+ * pool (chrony's NSR_RemoveSourcesById). */
 static void entry_remove(struct sources *ss, size_t index, const struct timespec *raw_now)
 {
+    const struct source_entry *e = &ss->entries[index];
+    struct ip_addr literal;
+
+    if ((e->cfg->type == CFG_SRC_POOL && !ip_addr_parse(&literal, e->cfg->name)) ||
+        sources_entry_unresolved(e))
+        sources_log_entry(ss, index, 0, LOGL_INFO);
+    else
+        for (int i = 0; i < ss->n; i++)
+            if (ss->v[i]->cfg_index == (int)index)
+                log_removed(ss, ss->v[i]);
     for (int i = ss->n - 1; i >= 0; i--)
         if (ss->v[i]->cfg_index == (int)index)
             source_remove(ss, i, raw_now);
@@ -304,7 +367,7 @@ int sources_refresh(struct sources *ss, const struct timespec *raw_now)
     /* Names not resolved yet: try again now. */
     for (size_t i = 0; i < ss->n_entries; i++) {
         struct source_entry *e = &ss->entries[i];
-        if (!entry_unresolved(e) || e->resolving)
+        if (!sources_entry_unresolved(e) || e->resolving)
             continue;
         sched_cancel(ss->sched, e->retry_timer);
         e->retry_timer = 0;

@@ -310,9 +310,20 @@ void sources_select(struct sources *ss, int force, const struct timespec *raw_no
     sources_out_end(ss, raw_now);
 }
 
+/* Valid responses of source index so far. */
+static uint32_t valid_responses(const struct sources *ss, int index)
+{
+    struct ntp_client_report r;
+
+    ntp_client_get_report(&sources_engine_part(ss, index)->client, &r);
+    return r.total_valid_rx;
+}
+
 static void source_on_response(struct sources *ss, int index, const struct net_rx *rx)
 {
     struct engine_rx erx;
+    struct source *s = ss->v[index];
+    uint32_t valid = valid_responses(ss, index);
 
     memset(&erx, 0, sizeof(erx));
     erx.data = rx->data;
@@ -322,6 +333,10 @@ static void source_on_response(struct sources *ss, int index, const struct net_r
     erx.local_refid = local_refid(rx);
     engine_set_serving(ss->engine, serve_is_open(ss->serve));
     engine_on_response(ss->engine, index, &erx, sources_out_begin(ss));
+    /* chrony's ntpdata shows the local address of the last valid response (its
+     * inst->local_addr, updated with the report). */
+    if (valid_responses(ss, index) != valid)
+        s->local = rx->local.ip;
     sources_out_end(ss, &rx->rx_ts);
 }
 

@@ -4,13 +4,14 @@
 
 #include "daemon/config.h"
 #include "daemon/ntp_serve.h"
+#include "lib/rng.h"
 #include "lib/ts.h"
 
-#include <math.h>
 #include <string.h>
 
-/* chrony: 7 s resolving unit times 2^8 between replacement lookups. */
-#define MIN_REPLACEMENT_INTERVAL 1792.0
+/* chrony's NSR_HandleBadSource: after a replacement lookup the next waits a uniformly
+ * random part of its RESOLVE_INTERVAL_UNIT (7 s) x 2^MAX_REPLACEMENT_INTERVAL (2^9). */
+#define MAX_REPLACEMENT_INTERVAL 3584.0
 
 void sources_replace_address(struct source *s, const struct ip_addr *ip)
 {
@@ -21,6 +22,7 @@ void sources_replace_address(struct source *s, const struct ip_addr *ip)
     LOG_INFO(ss->env->log, "Source %s replaced with %s",
              ip_addr_format(&s->remote.ip, from, sizeof(from)), ip_addr_format(ip, to, sizeof(to)));
     s->remote.ip = *ip;
+    memset(&s->local, 0, sizeof(s->local));
     if (s->nts_on) {
         s->ke_ip = *ip;
         nts_client_reset(&s->nts);
@@ -54,6 +56,7 @@ void sources_handle_bad(struct sources *ss, int index, const struct timespec *ra
 {
     struct source *s;
     struct ip_addr literal;
+    double wait;
 
     if (index < 0 || index >= ss->n)
         return;
@@ -61,11 +64,14 @@ void sources_handle_bad(struct sources *ss, int index, const struct timespec *ra
     /* Only sources with a name can move. */
     if (s->replacing || ip_addr_parse(&literal, s->name))
         return;
-    if (ss->have_last_replacement &&
-        fabs(ts_diff(raw_now, &ss->last_replacement)) < MIN_REPLACEMENT_INTERVAL)
+    /* Postponed (a clock stepped back cannot make the wait longer than the maximum). */
+    wait = ss->have_next_replacement ? ts_diff(&ss->next_replacement, raw_now) : 0.0;
+    if (wait > 0.0 && wait <= MAX_REPLACEMENT_INTERVAL)
         return;
-    ss->last_replacement = *raw_now;
-    ss->have_last_replacement = 1;
+    /* chrony: rnd / (uint32_t)-1, so 0 and the maximum itself included. */
+    ts_add(&ss->next_replacement, raw_now,
+           (double)rng_u32(ss->engine->rng) / 4294967295.0 * MAX_REPLACEMENT_INTERVAL);
+    ss->have_next_replacement = 1;
     s->replacing = 1;
     if (ss->env->resolver.resolve(ss->env->resolver.ctx, s->name, IPF_UNSPEC,
                                   on_replacement_resolved, s) != 0)

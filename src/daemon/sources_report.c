@@ -7,10 +7,12 @@
 #include "core/keys.h"
 #include "daemon/config.h"
 #include "daemon/reference.h"
+#include "lib/bytes.h"
 #include "lib/ts.h"
 #include "proto/cmdmon.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The wire address as an ip_addr; 0 for anything but IPv4/IPv6. */
@@ -28,7 +30,11 @@ static const struct source *source_by_addr(const struct sources *ss, const struc
 
 static int report_n_sources(void *ctx)
 {
-    return sources_count(ctx);
+    struct source_row *rows;
+    int n = sources_rows(ctx, &rows);
+
+    free(rows);
+    return n;
 }
 
 static int report_source_data(void *ctx, int index, const struct timespec *now,
@@ -130,6 +136,7 @@ static int report_ntp_data(void *ctx, const struct cmdmon_addr *addr, struct cmd
     ntp_client_get_report(&sources_engine_part(ctx, sources_index(s))->client, &r);
     memset(out, 0, sizeof(*out));
     cmdmon_addr_from_ip(&out->remote_addr, &s->remote.ip);
+    cmdmon_addr_from_ip(&out->local_addr, &s->local);
     out->remote_port = s->remote.port;
     out->leap = (uint8_t)r.leap;
     out->version = (uint8_t)r.version;
@@ -201,17 +208,24 @@ static int report_auth_data(void *ctx, const struct cmdmon_addr *addr, const str
     return CMDMON_STT_SUCCESS;
 }
 
+/* The name as given; a placeholder's is its directive's (spec 6.10). */
 static int report_source_name(void *ctx, const struct cmdmon_addr *addr,
                               uint8_t name[CMDMON_NAME_LEN])
 {
+    const struct sources *ss = ctx;
     const struct source *s = source_by_addr(ctx, addr);
+    const char *text = s ? s->name : NULL;
     size_t len;
+    int slot;
 
-    if (!s)
+    if (!s && addr->family == CMDMON_AF_ID &&
+        (slot = sources_find_placeholder(ss, get_be32(addr->bytes))) >= 0)
+        text = ss->entries[slot].cfg->name;
+    if (!text)
         return CMDMON_STT_NOSUCHSOURCE;
     memset(name, 0, CMDMON_NAME_LEN);
-    len = strlen(s->name);
-    memcpy(name, s->name, len < CMDMON_NAME_LEN - 1 ? len : CMDMON_NAME_LEN - 1);
+    len = strlen(text);
+    memcpy(name, text, len < CMDMON_NAME_LEN - 1 ? len : CMDMON_NAME_LEN - 1);
     return CMDMON_STT_SUCCESS;
 }
 
@@ -439,28 +453,43 @@ void sources_h_n_sources(struct sources *ss, const struct cmdmon_request *req,
     rpy->u.n_sources.n_sources = (uint32_t)report_n_sources(ss);
 }
 
-/* SOURCE_DATA, SOURCESTATS, SELECT_DATA: by index. */
+/* A placeholder row of a directive whose name has not resolved yet. */
+static void report_placeholder(const struct sources *ss, const struct source_row *r,
+                               const struct cmdmon_request *req, struct cmdmon_reply *rpy)
+{
+    if (req->command == CMDMON_REQ_SOURCE_DATA)
+        sources_placeholder_data(ss, r, &rpy->u.source_data);
+    else if (req->command == CMDMON_REQ_SOURCESTATS)
+        sources_placeholder_stats(r, &rpy->u.sourcestats);
+    else
+        sources_placeholder_select(ss, r, &rpy->u.select_data);
+}
+
+/* SOURCE_DATA, SOURCESTATS, SELECT_DATA: by row (sources_rows). */
 void sources_h_indexed(struct sources *ss, const struct cmdmon_request *req,
                        const struct timespec *now, struct cmdmon_reply *rpy)
 {
     int32_t i = req->u.index.index;
+    struct source_row *rows;
+    int n = sources_rows(ss, &rows), src = i >= 0 && i < n ? rows[i].source : -1;
     uint16_t code;
     int st;
 
-    switch (req->command) {
-    case CMDMON_REQ_SOURCE_DATA:
-        code = CMDMON_RPY_SOURCE_DATA;
-        st = report_source_data(ss, i, now, &rpy->u.source_data);
-        break;
-    case CMDMON_REQ_SOURCESTATS:
-        code = CMDMON_RPY_SOURCESTATS;
-        st = report_sourcestats(ss, i, now, &rpy->u.sourcestats);
-        break;
-    default:
-        code = CMDMON_RPY_SELECT_DATA;
-        st = report_select_data(ss, i, now, &rpy->u.select_data);
-        break;
-    }
+    code = req->command == CMDMON_REQ_SOURCE_DATA   ? CMDMON_RPY_SOURCE_DATA
+           : req->command == CMDMON_REQ_SOURCESTATS ? CMDMON_RPY_SOURCESTATS
+                                                    : CMDMON_RPY_SELECT_DATA;
+    if (i < 0 || i >= n)
+        st = CMDMON_STT_NOSUCHSOURCE;
+    else if (src < 0) {
+        report_placeholder(ss, &rows[i], req, rpy);
+        st = CMDMON_STT_SUCCESS;
+    } else if (req->command == CMDMON_REQ_SOURCE_DATA)
+        st = report_source_data(ss, src, now, &rpy->u.source_data);
+    else if (req->command == CMDMON_REQ_SOURCESTATS)
+        st = report_sourcestats(ss, src, now, &rpy->u.sourcestats);
+    else
+        st = report_select_data(ss, src, now, &rpy->u.select_data);
+    free(rows);
     rpy->status = (uint16_t)st;
     if (st == CMDMON_STT_SUCCESS)
         rpy->reply = code;

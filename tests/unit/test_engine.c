@@ -16,7 +16,35 @@ struct rig {
     struct timespec now;  /* raw = true time here: the clock is perfect */
     int server_stratum;   /* of the played server, 1 unless set */
     uint32_t local_refid; /* of the local address the replies arrive on, 0 = unknown */
+    /* measurements.log rows of the responses: how many, how many did not show the poll
+     * the sample led to, how many came before the event's tracking.log row */
+    int meas_rows, meas_stale_poll, meas_before_tracking;
 };
+
+/* The rows of one response (out->a[from..]): chrony writes the measurement after the
+ * sample was processed, with the source's poll and poll score after its adjustment. */
+static void check_measurement_rows(struct rig *r, int src, int from)
+{
+    const struct ntp_client *c = &engine_source(&r->e, src)->client;
+    int tracking = -1;
+
+    for (int i = from; i < r->out.n; i++) {
+        const struct engine_action *a = &r->out.a[i];
+        if (a->type == ENGINE_ACT_LOG_TRACKING)
+            tracking = i;
+        if (a->type != ENGINE_ACT_LOG_MEASUREMENT)
+            continue;
+        r->meas_rows++;
+        if (a->u.meas.poll != ntp_client_get_poll(c) ||
+            a->u.meas.poll_score != ntp_client_get_poll_score(c))
+            r->meas_stale_poll++;
+        if (tracking < 0) {
+            for (int j = i + 1; j < r->out.n; j++)
+                if (r->out.a[j].type == ENGINE_ACT_LOG_TRACKING)
+                    r->meas_before_tracking++;
+        }
+    }
+}
 
 static void rig_init_mode(struct rig *r, int makestep, enum disc_mode mode)
 {
@@ -133,7 +161,11 @@ static int run_until(struct rig *r, double seconds, double offset)
             rx.len = sizeof(buf);
             rx.rx_raw = rxt;
             rx.local_refid = r->local_refid;
-            engine_on_response(&r->e, src, &rx, &r->out);
+            {
+                int from = r->out.n;
+                engine_on_response(&r->e, src, &rx, &r->out);
+                check_measurement_rows(r, src, from);
+            }
         }
     }
     r->now = end;
@@ -159,6 +191,37 @@ static void test_sample_path_to_clock(void)
     CHECK(r.e.n_updates > 0);
     /* Slewing: the clock model is correcting the 10 ms (local slow: negative remaining). */
     CHECK(engine_remaining_offset(&r.e, &r.now) < 0.0);
+    rig_fini(&r);
+}
+
+/* measurements.log: each row is written after the sample it logs was processed (the
+ * statistics, the selection and the reference update come first) and shows the poll and
+ * poll score the sample led to, as chrony's receive_packet logs at its end. */
+static void test_measurement_after_poll_adjustment(void)
+{
+    struct rig r;
+    struct engine_source_params p;
+    int polls_seen = 0, last_poll = -100;
+
+    rig_init(&r, 0);
+    memset(&p, 0, sizeof(p));
+    ntp_client_opts_default(&p.client);
+    p.client.minpoll = 0;
+    p.client.maxpoll = 4;
+    sourcestats_params_default(&p.stats);
+    p.ref_id = 0xC0000201;
+    CHECK_INT_EQ(engine_add_source(&r.e, &p, &r.now), 0);
+    for (int i = 0; i < 40; i++) {
+        run_until(&r, 10.0, 0.0);
+        if (ntp_client_get_poll(&engine_source(&r.e, 0)->client) != last_poll) {
+            last_poll = ntp_client_get_poll(&engine_source(&r.e, 0)->client);
+            polls_seen++;
+        }
+    }
+    CHECK(polls_seen >= 3); /* the poll did move */
+    CHECK(r.meas_rows >= 20);
+    CHECK_INT_EQ(r.meas_stale_poll, 0);
+    CHECK_INT_EQ(r.meas_before_tracking, 0);
     rig_fini(&r);
 }
 
@@ -364,6 +427,7 @@ int main(void)
 {
     RUN(test_sample_path_to_clock);
     RUN(test_step_and_refusal);
+    RUN(test_measurement_after_poll_adjustment);
     RUN(test_timer_order);
     RUN(test_jump_detection);
     RUN(test_remove_source);

@@ -7,6 +7,7 @@
 
 #include "daemon/config.h"
 #include "daemon/node_internal.h"
+#include "lib/bytes.h"
 #include "lib/ts.h"
 #include "proto/ntp.h"
 
@@ -124,6 +125,7 @@ static void reply(struct world *w, const struct fake_sent *req)
     rx.data = buf;
     rx.len = sizeof(buf);
     rx.remote = req->remote;
+    ip_addr_parse(&rx.local.ip, "192.0.2.100"); /* our address (IP_PKTINFO) */
     rx.rx_ts = w->f.now;
     node_on_datagram(w->n, &rx, &w->f.now);
 }
@@ -403,7 +405,8 @@ static void test_invalid_host_and_pool(void)
     sources_get_activity(&w.n->srcs, &on, &off, &bon, &boff, &unres);
     CHECK_INT_EQ(on, 1);
     CHECK_INT_EQ(off, 1);
-    CHECK_INT_EQ(unres, 0);
+    /* chrony keeps the unresolved source of an invalid name (its ID# address). */
+    CHECK_INT_EQ(unres, 1);
     CHECK_INT_EQ(sources_find(&w.n->srcs, &w.n->srcs.v[1]->remote.ip), 1);
     world_fini(&w);
 }
@@ -482,6 +485,62 @@ static void test_pool_replaces_unreachable(void)
                  "192.0.2.3 (pool.test)");
     run(&w, 30.0);
     CHECK(ntp_client_get_reach(&sources_engine_part(&w.n->srcs, 0)->client) != 0);
+    world_fini(&w);
+}
+
+static int n_lookups;
+
+static int counting_resolve(void *ctx, const char *name, enum ip_family family, resolve_cb cb,
+                            void *arg)
+{
+    struct ip_addr a;
+
+    (void)ctx;
+    (void)family;
+    (void)name;
+    n_lookups++;
+    ip_addr_parse(&a, "192.0.2.1"); /* still the one address: nothing to move to */
+    cb(arg, 0, &a, 1);
+    return 0;
+}
+
+/* The intervals between replacement lookups are chrony's: uniformly random within
+ * 0 .. 7 x 2^9 s after each (NSR_HandleBadSource), from the node's rng; a bad source
+ * reported every second gets its lookups at those random intervals. */
+static void test_replacement_interval_random(void)
+{
+    const char *lines[] = {"server ntp.test", NULL};
+    struct world w;
+    struct timespec t, last;
+    double gap, min_gap = 1e9, max_gap = 0.0, sum = 0.0;
+    int gaps = 0;
+
+    world_init(&w, lines, 0.0, 0.0);
+    w.f.env.resolver.resolve = counting_resolve;
+    world_start(&w);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 1);
+    n_lookups = 0;
+    t = w.f.now;
+    last = t;
+    for (int i = 0; i < 200000; i++) {
+        int before = n_lookups;
+        ts_add(&t, &t, 1.0);
+        sources_handle_bad(&w.n->srcs, 0, &t);
+        if (n_lookups == before)
+            continue;
+        if (before > 0) {
+            gap = ts_diff(&t, &last);
+            min_gap = gap < min_gap ? gap : min_gap;
+            max_gap = gap > max_gap ? gap : max_gap;
+            sum += gap;
+            gaps++;
+        }
+        last = t;
+    }
+    CHECK(gaps >= 60);
+    CHECK(min_gap < 600.0);
+    CHECK(max_gap > 3000.0 && max_gap <= 3585.0);
+    CHECK(fabs(sum / gaps - 1792.0) < 400.0);
     world_fini(&w);
 }
 
@@ -697,6 +756,9 @@ static void test_cmdmon_reports(void)
     CHECK_INT_EQ(ops->ntp_data(ops->ctx, &sd.ip, &nd), CMDMON_STT_SUCCESS);
     CHECK_INT_EQ(nd.flags & 0x3ff, 0x3ff);
     CHECK_INT_EQ(nd.remote_port, 123);
+    /* The local address of the exchange: where the responses arrived (chrony's). */
+    CHECK_INT_EQ(nd.local_addr.family, CMDMON_AF_INET4);
+    CHECK_INT_EQ((long)get_be32(nd.local_addr.bytes), 0xC0000264L);
     CHECK(nd.total_good_count >= 3);
     CHECK_INT_EQ(ops->source_name(ops->ctx, &sd.ip, name), CMDMON_STT_SUCCESS);
     CHECK_STR_EQ((const char *)name, "192.0.2.1");
@@ -739,5 +801,6 @@ int main(void)
     RUN(test_requests_separated);
     RUN(test_cmdmon_reports);
     RUN(test_pool_replaces_unreachable);
+    RUN(test_replacement_interval_random);
     return check_summary();
 }

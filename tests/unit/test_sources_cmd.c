@@ -8,6 +8,7 @@
 
 #include "daemon/config.h"
 #include "daemon/node_internal.h"
+#include "lib/bytes.h"
 #include "lib/ts.h"
 #include "proto/ntp.h"
 
@@ -189,7 +190,7 @@ static void test_add_server_selected(void)
     s = sources_get(&w.n->srcs, 0);
     CHECK_STR_EQ(s->name, "192.0.2.1");
     CHECK_INT_EQ(s->remote.port, 123);
-    CHECK_INT_EQ(w.n->srcs.unresolved, 0);
+    CHECK_INT_EQ(sources_count_unresolved(&w.n->srcs), 0);
     /* The address is in use, whatever the port: "511 Source already present". */
     CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "192.0.2.1", CMDMON_SRC_ONLINE),
                  CMDMON_STT_SOURCEALREADYKNOWN);
@@ -230,7 +231,8 @@ static void test_add_invalid(void)
      * reports it invalid, as chronyd logs). */
     CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "ntp.example", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
     CHECK(fake_env_log_contains(&w.f, "Invalid host ntp.example"));
-    CHECK_INT_EQ(w.n->srcs.unresolved, 0);
+    /* Its placeholder stays, as chrony's unresolved source (sources -a, activity). */
+    CHECK_INT_EQ(sources_count_unresolved(&w.n->srcs), 1);
     world_fini(&w);
 }
 
@@ -523,12 +525,12 @@ static void test_refresh(void)
     world_build(&w, lines);
     memset(&q, 0, sizeof(q));
     CHECK_INT_EQ(sources_count(&w.n->srcs), 0);
-    CHECK_INT_EQ(w.n->srcs.unresolved, 1);
+    CHECK_INT_EQ(sources_count_unresolved(&w.n->srcs), 1);
     CHECK(ip_addr_parse(&w.dns[0], "192.0.2.10"));
     w.n_dns = 1;
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_REFRESH), CMDMON_STT_SUCCESS);
     CHECK_INT_EQ(sources_count(&w.n->srcs), 1);
-    CHECK_INT_EQ(w.n->srcs.unresolved, 0);
+    CHECK_INT_EQ(sources_count_unresolved(&w.n->srcs), 0);
     s = sources_get(&w.n->srcs, 0);
     run(&w, 10.0);
     CHECK(ntp_client_get_reach(&ES(s)->client) != 0);
@@ -548,6 +550,289 @@ static void test_refresh(void)
     CHECK_INT_EQ((long)ES(s)->ref_id, 0xC000020BL);
     run(&w, 10.0);
     CHECK(ntp_client_get_reach(&ES(s)->client) != 0);
+    world_fini(&w);
+}
+
+/* chronyc activity's "sources with unknown address" never goes below zero: a name that
+ * resolved and whose source was deleted, re-added and refreshed is not counted twice. */
+static int unresolved_count(struct world *w)
+{
+    struct cmdmon_request q;
+    struct cmdmon_reply rpy;
+
+    memset(&q, 0, sizeof(q));
+    memset(&rpy, 0, sizeof(rpy));
+    q.command = CMDMON_REQ_ACTIVITY;
+    cmdmon_execute(&w->n->cmd, &q, &w->f.now, &rpy);
+    CHECK_INT_EQ(rpy.reply, CMDMON_RPY_ACTIVITY);
+    return rpy.u.activity.unresolved;
+}
+
+static void test_activity_unresolved(void)
+{
+    const char *lines[] = {"server ntp.test minpoll 0 maxpoll 0", NULL};
+    struct world w;
+    struct cmdmon_request q;
+
+    world_init(&w);
+    w.f.env.resolver = (struct env_resolver){&w, test_resolve};
+    world_build(&w, lines);
+    memset(&q, 0, sizeof(q));
+    CHECK_INT_EQ(unresolved_count(&w), 1);
+    CHECK(ip_addr_parse(&w.dns[0], "192.0.2.10"));
+    w.n_dns = 1;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_REFRESH), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(unresolved_count(&w), 0);
+    /* Removed after it resolved: its directive goes with it, counted once. */
+    addr_request(&q, "192.0.2.10");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(unresolved_count(&w), 0);
+    /* Added again while the name does not resolve, then resolved by a refresh. */
+    w.n_dns = 0;
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "ntp.test", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(unresolved_count(&w), 1);
+    memset(&q, 0, sizeof(q));
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_REFRESH), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(unresolved_count(&w), 1);
+    w.n_dns = 1;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_REFRESH), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(unresolved_count(&w), 0);
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_REFRESH), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(unresolved_count(&w), 0);
+    addr_request(&q, "192.0.2.10");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(unresolved_count(&w), 0);
+    world_fini(&w);
+}
+
+/* A resolver whose answers the test gives later, in any order. */
+struct deferred {
+    char name[64];
+    resolve_cb cb;
+    void *arg;
+};
+static struct deferred pending[8];
+static int n_pending;
+
+static int deferred_resolve(void *ctx, const char *name, enum ip_family family, resolve_cb cb,
+                            void *arg)
+{
+    (void)ctx;
+    (void)family;
+    CHECK(n_pending < 8);
+    snprintf(pending[n_pending].name, sizeof(pending[0].name), "%s", name);
+    pending[n_pending].cb = cb;
+    pending[n_pending].arg = arg;
+    n_pending++;
+    return 0;
+}
+
+/* Answer the pending lookup of name with addresses a (and b). */
+static void deferred_answer(const char *name, const char *a, const char *b)
+{
+    struct ip_addr ip[2];
+    int n = 0;
+
+    CHECK(ip_addr_parse(&ip[n++], a));
+    if (b)
+        CHECK(ip_addr_parse(&ip[n++], b));
+    for (int i = 0; i < n_pending; i++) {
+        struct deferred d = pending[i];
+        if (strcmp(d.name, name) != 0)
+            continue;
+        memmove(&pending[i], &pending[i + 1], sizeof(pending[0]) * (size_t)(n_pending - i - 1));
+        n_pending--;
+        d.cb(d.arg, 0, ip, n);
+        return;
+    }
+    CHECK(!"no pending lookup");
+}
+
+/* The address of row index of chronyc sources ("ID#n" for a placeholder). */
+static const char *row_name(struct world *w, int index, uint16_t command, char *buf, size_t len)
+{
+    struct cmdmon_request q;
+    struct cmdmon_reply rpy;
+    const struct cmdmon_addr *a;
+    struct ip_addr ip;
+
+    memset(&q, 0, sizeof(q));
+    memset(&rpy, 0, sizeof(rpy));
+    q.command = command;
+    q.u.index.index = index;
+    cmdmon_execute(&w->n->cmd, &q, &w->f.now, &rpy);
+    if (rpy.status != CMDMON_STT_SUCCESS)
+        return "none";
+    a = command == CMDMON_REQ_SOURCE_DATA   ? &rpy.u.source_data.ip
+        : command == CMDMON_REQ_SOURCESTATS ? &rpy.u.sourcestats.ip
+                                            : &rpy.u.select_data.ip;
+    if (a->family == CMDMON_AF_ID) {
+        snprintf(buf, len, "ID#%010u", (unsigned)get_be32(a->bytes));
+        return buf;
+    }
+    cmdmon_addr_to_ip(a, &ip);
+    return ip_addr_format(&ip, buf, len);
+}
+
+static int n_rows(struct world *w)
+{
+    struct cmdmon_request q;
+    struct cmdmon_reply rpy;
+
+    memset(&q, 0, sizeof(q));
+    memset(&rpy, 0, sizeof(rpy));
+    q.command = CMDMON_REQ_N_SOURCES;
+    cmdmon_execute(&w->n->cmd, &q, &w->f.now, &rpy);
+    return (int)rpy.u.n_sources.n_sources;
+}
+
+#define ROW(i) row_name(&w, (i), CMDMON_REQ_SOURCE_DATA, buf, sizeof(buf))
+
+/* Sources given by name keep their directive's place while their names resolve, as
+ * chrony's: an unresolved one is a placeholder row (ID#, a pool 2 x maxsources of them),
+ * and the resolved source takes its place, not the end of the list. */
+static void test_rows_in_configuration_order(void)
+{
+    const char *lines[] = {"server a.test minpoll 3", "server 192.0.2.1",
+                           "pool p.test maxsources 2", "peer b.test", NULL};
+    struct world w;
+    struct cmdmon_request q;
+    struct cmdmon_reply rpy;
+    char buf[64];
+
+    n_pending = 0;
+    world_init(&w);
+    w.f.env.resolver = (struct env_resolver){&w, deferred_resolve};
+    world_build(&w, lines);
+    CHECK_INT_EQ(n_pending, 3);
+    CHECK_INT_EQ(n_rows(&w), 7);
+    CHECK_STR_EQ(ROW(0), "ID#0000000001");
+    CHECK_STR_EQ(ROW(1), "192.0.2.1");
+    CHECK_STR_EQ(ROW(2), "ID#0000000002");
+    CHECK_STR_EQ(ROW(5), "ID#0000000005");
+    CHECK_STR_EQ(ROW(6), "ID#0000000006");
+    CHECK_STR_EQ(ROW(7), "none");
+    CHECK_STR_EQ(row_name(&w, 2, CMDMON_REQ_SOURCESTATS, buf, sizeof(buf)), "ID#0000000002");
+    CHECK_STR_EQ(row_name(&w, 6, CMDMON_REQ_SELECT_DATA, buf, sizeof(buf)), "ID#0000000006");
+    CHECK_INT_EQ(unresolved_count(&w), 6);
+    /* The placeholder as chrony reports an unresolved source. */
+    memset(&q, 0, sizeof(q));
+    memset(&rpy, 0, sizeof(rpy));
+    q.command = CMDMON_REQ_SOURCE_DATA;
+    q.u.index.index = 6;
+    cmdmon_execute(&w.n->cmd, &q, &w.f.now, &rpy);
+    CHECK_INT_EQ(rpy.u.source_data.mode, CMDMON_MODE_PEER);
+    CHECK_INT_EQ(rpy.u.source_data.state, CMDMON_SRC_NONSELECTABLE);
+    CHECK_INT_EQ(rpy.u.source_data.poll, 6);
+    CHECK_INT_EQ((long)rpy.u.source_data.since_sample, (long)CMDMON_NO_SAMPLE);
+    q.u.index.index = 0;
+    cmdmon_execute(&w.n->cmd, &q, &w.f.now, &rpy);
+    CHECK_INT_EQ(rpy.u.source_data.poll, 3);
+    q.command = CMDMON_REQ_SOURCESTATS;
+    cmdmon_execute(&w.n->cmd, &q, &w.f.now, &rpy);
+    CHECK_INT_EQ((long)rpy.u.sourcestats.ref_id, 0);
+    CHECK(fabs(rpy.u.sourcestats.sd - 4.0) < 1e-9 &&
+          fabs(rpy.u.sourcestats.skew_ppm - 2000.0) < 1e-6);
+    q.command = CMDMON_REQ_SELECT_DATA;
+    cmdmon_execute(&w.n->cmd, &q, &w.f.now, &rpy);
+    CHECK_INT_EQ(rpy.u.select_data.state_char, 'M');
+    /* sourcename ID#n: the directive's name. */
+    memset(&q, 0, sizeof(q));
+    q.command = CMDMON_REQ_NTP_SOURCE_NAME;
+    q.u.address.ip.family = CMDMON_AF_ID;
+    put_be32(q.u.address.ip.bytes, 3);
+    cmdmon_execute(&w.n->cmd, &q, &w.f.now, &rpy);
+    CHECK_INT_EQ(rpy.status, CMDMON_STT_SUCCESS);
+    CHECK_STR_EQ((const char *)rpy.u.source_name.name, "p.test");
+    /* Resolved last to first: each takes its directive's place. */
+    deferred_answer("b.test", "192.0.2.20", NULL);
+    CHECK_STR_EQ(ROW(6), "192.0.2.20");
+    deferred_answer("a.test", "192.0.2.10", NULL);
+    CHECK_STR_EQ(ROW(0), "192.0.2.10");
+    CHECK_STR_EQ(ROW(1), "192.0.2.1");
+    CHECK_INT_EQ(unresolved_count(&w), 4);
+    /* delete ID#n removes one placeholder of the pool. */
+    memset(&q, 0, sizeof(q));
+    q.u.address.ip.family = CMDMON_AF_ID;
+    put_be32(q.u.address.ip.bytes, 2);
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_NOSUCHSOURCE);
+    CHECK_INT_EQ(unresolved_count(&w), 3);
+    CHECK_STR_EQ(ROW(2), "ID#0000000003");
+    deferred_answer("p.test", "192.0.2.30", "192.0.2.31");
+    CHECK_INT_EQ(n_rows(&w), 5);
+    CHECK_STR_EQ(ROW(2), "192.0.2.30");
+    CHECK_STR_EQ(ROW(3), "192.0.2.31");
+    CHECK_STR_EQ(ROW(4), "192.0.2.20");
+    CHECK_INT_EQ(unresolved_count(&w), 0);
+    /* A source added at run time comes last, its placeholder too. */
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "c.test", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    CHECK_STR_EQ(ROW(5), "ID#0000000007");
+    addr_request(&q, "192.0.2.10");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "192.0.2.11", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    CHECK_STR_EQ(ROW(0), "192.0.2.1");
+    CHECK_STR_EQ(ROW(4), "ID#0000000007");
+    CHECK_STR_EQ(ROW(5), "192.0.2.11");
+    deferred_answer("c.test", "192.0.2.40", NULL);
+    CHECK_STR_EQ(ROW(4), "192.0.2.40");
+    world_fini(&w);
+}
+
+/* chrony's "Added source", "Added pool" and "Removed source" messages at INFO for chronyc
+ * add/delete and sourcedir files (at DEBUG for the configuration file). */
+static void test_added_removed_logged(void)
+{
+    const char *lines[] = {"server 192.0.2.1", "sourcedir /etc/sd", NULL};
+    struct world w;
+    struct cmdmon_request q;
+
+    n_pending = 0;
+    world_init(&w);
+    w.f.env.resolver = (struct env_resolver){&w, deferred_resolve};
+    w.f.logger.min_level = LOGL_INFO;
+    fake_env_put_file(&w.f, "/etc/sd/a.sources", "server 192.0.2.5\npool q.test\nserver r.test\n");
+    world_build(&w, lines);
+    CHECK(!fake_env_log_contains(&w.f, "192.0.2.1"));
+    CHECK(fake_env_log_contains(&w.f, "Added source 192.0.2.5"));
+    CHECK(fake_env_log_contains(&w.f, "Added pool q.test"));
+    CHECK(fake_env_log_contains(&w.f, "Added source ID#0000000009 (r.test)"));
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "192.0.2.2", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Added source 192.0.2.2"));
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "c.test", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Added source ID#0000000010 (c.test)"));
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_POOL, "p.test", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Added pool p.test"));
+    /* A pool of an address is one source to chrony. */
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_POOL, "192.0.2.3", CMDMON_SRC_ONLINE), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Added source 192.0.2.3"));
+    /* Already in use: nothing added, nothing logged. */
+    w.f.n_log = 0;
+    CHECK_INT_EQ(add(&w, CMDMON_ADD_SERVER, "192.0.2.2", CMDMON_SRC_ONLINE),
+                 CMDMON_STT_SOURCEALREADYKNOWN);
+    CHECK_INT_EQ(w.f.n_log, 0);
+    addr_request(&q, "192.0.2.2");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Removed source 192.0.2.2"));
+    deferred_answer("c.test", "192.0.2.40", NULL);
+    addr_request(&q, "192.0.2.40");
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Removed source 192.0.2.40 (c.test)"));
+    memset(&q, 0, sizeof(q));
+    q.u.address.ip.family = CMDMON_AF_ID;
+    put_be32(q.u.address.ip.bytes, 11);
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_DEL_SOURCE), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Removed source ID#0000000011 (p.test)"));
+    /* The sourcedir file goes: its sources, once for the pool. */
+    deferred_answer("q.test", "192.0.2.50", "192.0.2.51");
+    w.f.n_log = 0;
+    w.f.env.files.remove(w.f.env.files.ctx, "/etc/sd/a.sources");
+    memset(&q, 0, sizeof(q));
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_RELOAD_SOURCES), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Removed source 192.0.2.5"));
+    CHECK(fake_env_log_contains(&w.f, "Removed pool q.test"));
+    CHECK(fake_env_log_contains(&w.f, "Removed source ID#0000000009 (r.test)"));
+    CHECK_INT_EQ(w.f.n_log, 3);
     world_fini(&w);
 }
 
@@ -662,6 +947,9 @@ int main(void)
     RUN(test_sourcedir_at_start);
     RUN(test_delete_while_replacing);
     RUN(test_refresh);
+    RUN(test_activity_unresolved);
+    RUN(test_rows_in_configuration_order);
+    RUN(test_added_removed_logged);
     RUN(test_refresh_onoffline);
     RUN(test_local);
     RUN(test_dfreq_doffset);

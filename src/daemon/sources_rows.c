@@ -1,0 +1,158 @@
+/* The rows of chronyc sources, sourcestats and selectdata in chrony's order, and the
+ * placeholders that stand for a directive whose name has not resolved yet (chrony adds a
+ * source with an `ID#` address at once and gives it the resolved address in place, so a
+ * source keeps its directive's place in the list). */
+#include "daemon/sources.h"
+
+#include "core/sourcestats.h"
+#include "lib/bytes.h"
+#include "lib/mem.h"
+#include "proto/cmdmon.h"
+#include "proto/source_opts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int sources_entry_unresolved(const struct source_entry *e)
+{
+    return e->cfg && e->n_active == 0 && e->n_ids > 0;
+}
+
+int sources_count_unresolved(const struct sources *ss)
+{
+    int n = 0;
+
+    for (size_t i = 0; i < ss->n_entries; i++)
+        if (sources_entry_unresolved(&ss->entries[i]))
+            n += ss->entries[i].n_ids;
+    return n;
+}
+
+void sources_entry_setup(struct sources *ss, size_t entry)
+{
+    struct source_entry *e = &ss->entries[entry];
+    struct ip_addr literal;
+    int n = 1;
+
+    e->seq = ++ss->next_entry_seq;
+    e->n_ids = 0;
+    if (ip_addr_parse(&literal, e->cfg->name))
+        return; /* an address needs no lookup, and no placeholder */
+    /* chrony: a pool starts with 2 x maxsources (1..16) sources to choose from. */
+    if (e->cfg->type == CFG_SRC_POOL) {
+        int max = e->cfg->max_sources < 1 ? 1 : e->cfg->max_sources > 16 ? 16 : e->cfg->max_sources;
+        n = 2 * max < SOURCES_MAX_PLACEHOLDERS ? 2 * max : SOURCES_MAX_PLACEHOLDERS;
+    }
+    for (int i = 0; i < n; i++)
+        e->ids[e->n_ids++] = ++ss->last_address_id;
+}
+
+/* The live directives' slots by their order (an insertion sort: slots are mostly in
+ * order already, reused ones are not). */
+static size_t sorted_entries(const struct sources *ss, size_t *order)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < ss->n_entries; i++) {
+        size_t j;
+        if (!ss->entries[i].cfg)
+            continue;
+        for (j = n; j > 0 && ss->entries[order[j - 1]].seq > ss->entries[i].seq; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+        n++;
+    }
+    return n;
+}
+
+int sources_rows(const struct sources *ss, struct source_row **rows)
+{
+    size_t *order = xcalloc(ss->n_entries + 1, sizeof(*order));
+    size_t n_order = sorted_entries(ss, order), cap = (size_t)ss->n + 1;
+    struct source_row *r;
+    int n = 0;
+
+    for (size_t k = 0; k < n_order; k++)
+        if (sources_entry_unresolved(&ss->entries[order[k]]))
+            cap += (size_t)ss->entries[order[k]].n_ids;
+    r = xcalloc(cap, sizeof(*r));
+    for (size_t k = 0; k < n_order; k++) {
+        const struct source_entry *e = &ss->entries[order[k]];
+        for (int i = 0; i < ss->n; i++)
+            if (ss->v[i]->cfg_index == (int)order[k])
+                r[n++] = (struct source_row){i, order[k], 0};
+        for (int i = 0; sources_entry_unresolved(e) && i < e->n_ids; i++)
+            r[n++] = (struct source_row){-1, order[k], e->ids[i]};
+    }
+    free(order);
+    *rows = r;
+    return n;
+}
+
+int sources_find_placeholder(const struct sources *ss, uint32_t id)
+{
+    for (size_t i = 0; i < ss->n_entries; i++) {
+        const struct source_entry *e = &ss->entries[i];
+        for (int k = 0; sources_entry_unresolved(e) && k < e->n_ids; k++)
+            if (e->ids[k] == id)
+                return (int)i;
+    }
+    return -1;
+}
+
+static void placeholder_addr(struct cmdmon_addr *a, uint32_t id)
+{
+    memset(a, 0, sizeof(*a));
+    a->family = CMDMON_AF_ID;
+    put_be32(a->bytes, id);
+}
+
+/* chrony's unresolved instance: not started, no samples, polling at its minpoll. */
+void sources_placeholder_data(const struct sources *ss, const struct source_row *r,
+                              struct cmdmon_source_data *out)
+{
+    const struct source_cfg *sc = ss->entries[r->entry].cfg;
+
+    memset(out, 0, sizeof(*out));
+    placeholder_addr(&out->ip, r->id);
+    out->poll = (int16_t)sc->minpoll;
+    out->state = CMDMON_SRC_NONSELECTABLE;
+    out->mode = sc->type == CFG_SRC_PEER ? CMDMON_MODE_PEER : CMDMON_MODE_CLIENT;
+    out->flags = (uint16_t)(sc->sel_options & 0xf);
+    out->since_sample = CMDMON_NO_SAMPLE;
+}
+
+/* The statistics of a source without samples; reference ID 0, as chrony's for an ID. */
+void sources_placeholder_stats(const struct source_row *r, struct cmdmon_sourcestats *out)
+{
+    struct sourcestats_params p;
+    struct sourcestats *st;
+    struct sourcestats_report rep;
+    struct timespec zero = {0, 0};
+
+    sourcestats_params_default(&p);
+    st = sourcestats_new(&p);
+    sourcestats_get_report(st, &zero, &rep);
+    sourcestats_free(st);
+    memset(out, 0, sizeof(*out));
+    placeholder_addr(&out->ip, r->id);
+    out->sd = rep.sd;
+    out->resid_freq_ppm = rep.resid_freq_ppm;
+    out->skew_ppm = rep.skew_ppm;
+}
+
+/* As a source that has not been selected from yet: 'M' (no samples), score 1, leap
+ * unknown. */
+void sources_placeholder_select(const struct sources *ss, const struct source_row *r,
+                                struct cmdmon_select_data *out)
+{
+    const struct source_cfg *sc = ss->entries[r->entry].cfg;
+
+    memset(out, 0, sizeof(*out));
+    placeholder_addr(&out->ip, r->id);
+    out->state_char = 'M';
+    out->leap = 3;
+    out->conf_options = (uint16_t)(sc->sel_options & 0xf);
+    out->eff_options = out->conf_options;
+    out->score = 1.0;
+}
