@@ -106,6 +106,8 @@ enum engine_act_type {
     ENGINE_ACT_SEND,            /* send .u.send's packet to .source, then engine_tx_done() */
     ENGINE_ACT_REPLACE,         /* .source is bad: look its name up again (if it has one) */
     ENGINE_ACT_LEAP_LIST_EXPIRED, /* warn "Leap second list %s needs update" (once) */
+    ENGINE_ACT_KOD_RATE,          /* warn "Received KoD RATE from %s" (.source's address); the
+                                     source already backs off */
 };
 
 /* Driver calls in the order clock_cmd prescribes (set_freq, step, set_leap, set_sync).
