@@ -24,6 +24,8 @@
 #define LIMIT_BURST_MAX 255
 #define LEAK_MIN 1
 #define LEAK_MAX 4
+#define KOD_MIN 0
+#define KOD_MAX 4
 /* Bytes charged per record against clientloglimit: the record plus the
  * interleaved-mode timestamp slot chrony reserves for each, times 3/2 because
  * two tables coexist while the table doubles. */
@@ -45,6 +47,7 @@ struct bucket_params {
     uint16_t max_tokens, tokens_per_hit; /* tokens_per_hit 0 = no limit */
     int shift;                           /* token time scale; negative = coarse */
     int leak;
+    int kod;      /* log2 of the KoD fraction of limited requests, 0 = none */
     int interval; /* log2 s */
 };
 
@@ -81,6 +84,7 @@ static void bucket_init(struct bucket_params *b, const struct clientlog_limit *l
     b->tokens_per_hit = (uint16_t)(1u << (TS_FRAC + interval - b->shift));
     b->max_tokens = (uint16_t)(b->tokens_per_hit * burst);
     b->leak = clamp_int(l->leak, LEAK_MIN, LEAK_MAX);
+    b->kod = clamp_int(l->kod, KOD_MIN, KOD_MAX);
     b->interval = interval;
     /* A burst of responses fits the 16-bit bucket. */
     assert(b->tokens_per_hit >= 1 && b->max_tokens >= b->tokens_per_hit);
@@ -311,7 +315,7 @@ int clientlog_log_access(struct clientlog *cl, enum clientlog_service s, const s
 static int leak_says_drop(struct clientlog *cl, int leak)
 {
     int r;
-    assert(leak >= LEAK_MIN && leak <= LEAK_MAX);
+    assert(leak >= 1 && leak <= LEAK_MAX);
     if (cl->rnd_bits < leak) {
         cl->rnd = rng_u32(&cl->rng);
         cl->rnd_bits = 32;
@@ -322,7 +326,8 @@ static int leak_says_drop(struct clientlog *cl, int leak)
     return r;
 }
 
-int clientlog_limit_rate(struct clientlog *cl, enum clientlog_service s, int index)
+enum clientlog_limit_verdict clientlog_limit_rate(struct clientlog *cl, enum clientlog_service s,
+                                                  int index)
 {
     const struct bucket_params *b;
     struct clog_record *r;
@@ -333,12 +338,12 @@ int clientlog_limit_rate(struct clientlog *cl, enum clientlog_service s, int ind
 
     if (!b->tokens_per_hit || index < 0 || !cl->active ||
         (size_t)index >= (size_t)cl->slots * CLIENTLOG_SLOT_SIZE)
-        return 0;
+        return CLOG_PASS;
     r = &cl->records[index];
     r->dropped &= (uint8_t) ~(1u << s);
     if (r->tokens[s] >= b->tokens_per_hit) {
         r->tokens[s] -= b->tokens_per_hit;
-        return 0;
+        return CLOG_PASS;
     }
     drop = leak_says_drop(cl, b->leak);
     /* A client that speeds up when not answered (more than twice its answered
@@ -348,12 +353,16 @@ int clientlog_limit_rate(struct clientlog *cl, enum clientlog_service s, int ind
         drop = !drop;
     if (!drop) {
         r->tokens[s] = 0;
-        return 0;
+        return CLOG_PASS;
     }
+    /* chrony: with `kod N`, one in 2^N of the requests to be dropped gets a KoD RATE
+     * reply instead; it is neither a drop nor marks the client as not answered. */
+    if (b->kod > 0 && !leak_says_drop(cl, b->kod))
+        return CLOG_KOD;
     r->dropped |= (uint8_t)(1u << s);
     r->drops[s]++;
     cl->stats.drops[s]++;
-    return 1;
+    return CLOG_DROP;
 }
 
 void clientlog_count_ntp(struct clientlog *cl, int auth, int interleaved, int rx_src, int tx_src)

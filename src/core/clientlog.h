@@ -26,11 +26,16 @@ enum clientlog_ts_source { CLOG_TS_DAEMON = 0, CLOG_TS_KERNEL = 1, CLOG_TS_HW = 
 #define CLIENTLOG_NEVER 0xFFFFFFFFu
 
 /* A `ratelimit`-style limit: interval and leak are log2 values (interval in
- * log2 seconds, leak: one response in 2^leak is let through when limited). */
+ * log2 seconds, leak: one response in 2^leak is let through when limited; kod:
+ * one limited request in 2^kod gets a KoD RATE reply instead of nothing, 0 = never,
+ * clamped to 0..4 as chrony does; NTP only). */
 struct clientlog_limit {
     int enabled;
-    int interval, burst, leak;
+    int interval, burst, leak, kod;
 };
+
+/* What clientlog_limit_rate decides for a response (chrony CLG_Limit). */
+enum clientlog_limit_verdict { CLOG_PASS = 0, CLOG_DROP = 1, CLOG_KOD = 2 };
 
 struct clientlog_params {
     int active;                /* 0 with `noclientlog`: only global counters */
@@ -75,9 +80,12 @@ void clientlog_free(struct clientlog *cl);
 int clientlog_log_access(struct clientlog *cl, enum clientlog_service s, const struct ip_addr *ip,
                          const struct timespec *now);
 
-/* After clientlog_log_access: 1 if the response must be dropped to limit the
- * rate (counted as a drop), 0 if it may be sent. index -1 never limits. */
-int clientlog_limit_rate(struct clientlog *cl, enum clientlog_service s, int index);
+/* After clientlog_log_access: CLOG_DROP if the response must be dropped to limit
+ * the rate (counted as a drop), CLOG_KOD if a limited request is to be answered
+ * with a KoD RATE instead (not counted as a drop, as chrony), CLOG_PASS if it may be
+ * sent. index -1 never limits. */
+enum clientlog_limit_verdict clientlog_limit_rate(struct clientlog *cl, enum clientlog_service s,
+                                                  int index);
 
 /* Count a served NTP response: authenticated, interleaved, and where the
  * receive and transmit timestamps came from (tx -1 = none). */

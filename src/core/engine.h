@@ -109,6 +109,8 @@ enum engine_act_type {
     ENGINE_ACT_LEAP_LIST_EXPIRED, /* warn "Leap second list %s needs update" (once) */
     ENGINE_ACT_MANUAL,            /* info "Making a slew of %.6f" (.u.manual; with a frequency:
                                      "Making a frequency change of %.3f ppm and a slew of %.6f") */
+    ENGINE_ACT_KOD_RATE,          /* warn "Received KoD RATE from %s" (.source's address); the
+                                     source already backs off */
 };
 
 /* Driver calls in the order clock_cmd prescribes (set_freq, step, set_leap, set_sync).

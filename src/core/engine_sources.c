@@ -245,6 +245,7 @@ void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
     struct ntp_client_self self;
     struct ntp_client_rx_ctx ctx;
     struct ntp_client_result res;
+    enum ntp_client_verdict v;
     struct ntp_server_ref ref;
     struct ntp_client_report report;
     struct timespec rx_cooked;
@@ -268,8 +269,11 @@ void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
     ctx.self = e->serving ? &self : NULL;
     memset(&res, 0, sizeof(res));
     ntp_client_set_our_stratum(&s->client, self.stratum);
-    ntp_client_on_response(&s->client, rx->data, rx->len, &rx_cooked,
-                           s->have_tx ? &s->tx_cooked : NULL, &ctx, &res);
+    v = ntp_client_on_response(&s->client, rx->data, rx->len, &rx_cooked,
+                               s->have_tx ? &s->tx_cooked : NULL, &ctx, &res);
+    /* chrony logs a valid KoD RATE as it postpones the next request. */
+    if (v == NTP_CLIENT_KOD_RATE && res.valid)
+        engine_out_add(out, ENGINE_ACT_KOD_RATE, index);
     if (res.valid && rx->local_refid)
         s->local_ref_id = rx->local_refid;
     if (res.synced) {

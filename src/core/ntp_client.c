@@ -464,7 +464,15 @@ static size_t build_request(struct ntp_client *c, struct rng *rng, uint8_t *buf,
         c->cookie.frac = (uint32_t)r;
     } while (ntp_ts64_is_zero(&c->cookie) || ntp_ts64_equal(&c->cookie, &prev));
     p.tx_ts = c->cookie;
-    return ntp_encode(&p, buf, cap);
+    size_t len = ntp_encode(&p, buf, cap);
+    /* chrony add_ef_mono_root in a client request: the magic, everything else zero. Extension
+     * fields exist only in NTPv4. */
+    if (len && c->opts.ext_mono_root && c->version == NTP_VERSION) {
+        struct ntp_ef_mono_root ef;
+        memset(&ef, 0, sizeof(ef));
+        len = ntp_ef_mono_root_append(buf, len, cap, &ef);
+    }
+    return len;
 }
 
 void ntp_client_set_auth(struct ntp_client *c, const struct keys *keys, uint32_t key_id)
@@ -473,7 +481,7 @@ void ntp_client_set_auth(struct ntp_client *c, const struct keys *keys, uint32_t
     c->auth_key = c->keys ? key_id : 0;
     /* chrony NAU_GetSuggestedNtpVersion: older chronyd servers do not parse a truncated
      * long MAC, so keys with digests over 20 bytes use NTPv3 unless `version` is given. */
-    if (c->auth_key && !c->opts.version)
+    if (c->auth_key && !c->opts.version && !c->opts.ext_mono_root)
         c->version = keys_suggested_version(keys, key_id);
 }
 

@@ -70,6 +70,8 @@ struct ntp_client_opts {
     int interleaved;        /* xleave (carried; requests are always basic mode here) */
     int symmetric;          /* `peer`: symmetric active mode (RFC 5905 mode 1), chrony's
                              * NTP_PEER; default 0 = client of a server */
+    int ext_mono_root;      /* `extfield F323`: chrony's experimental field in requests (they
+                             * are NTPv4), its root delay/dispersion used from responses */
     int stop_on_kod_deny;   /* default 1: KoD DENY/RSTR takes the source offline (RFC 5905
                              * §7.4); 0 = keep polling, as chrony 4.8 does */
     double max_delay;       /* s, default 3 (clamped to 0..1000) */

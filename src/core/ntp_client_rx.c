@@ -64,9 +64,31 @@ const char *ntp_client_format_tests(unsigned tests, char *buf, size_t len)
     return buf;
 }
 
+/* The server's root delay and dispersion (s): from the header, or with `extfield F323`
+ * from chrony's field when the response carries it (finer resolution), as chrony does. */
+struct root_values {
+    double delay, dispersion;
+};
+
+static void get_root_values(const struct ntp_client *c, const uint8_t *buf,
+                            const struct ntp_packet *p, const struct ntp_packet_info *info,
+                            struct root_values *root)
+{
+    struct ntp_ef_mono_root ef;
+
+    if (c->opts.ext_mono_root && ntp_ef_mono_root_find(buf, info, &ef) == NTP_OK) {
+        root->delay = ntp_f28_to_double(ef.root_delay);
+        root->dispersion = ntp_f28_to_double(ef.root_dispersion);
+        return;
+    }
+    root->delay = ntp_short_to_double(p->root_delay);
+    root->dispersion = ntp_short_to_double(p->root_dispersion);
+}
+
 static void measure(const struct ntp_client *c, const struct ntp_packet *p,
-                    const struct timespec *rx_ts, const struct timespec *tx_ts,
-                    const struct ntp_client_rx_ctx *ctx, struct measurement *m)
+                    const struct root_values *root, const struct timespec *rx_ts,
+                    const struct timespec *tx_ts, const struct ntp_client_rx_ctx *ctx,
+                    struct measurement *m)
 {
     struct timespec remote_rx, remote_tx, local_mid;
     ntp_ts64_to_timespec(&remote_rx, &p->rx_ts);
@@ -91,8 +113,8 @@ static void measure(const struct ntp_client *c, const struct ntp_packet *p,
     double skew = ctx && ctx->stats ? ctx->stats->skew : 0.0;
     double err = ctx ? fmax(ctx->rx_err, ctx->tx_err) : 0.0;
     m->s.peer_dispersion = fmax(m->precision, err) + skew * fabs(local_interval);
-    m->s.root_delay = ntp_short_to_double(p->root_delay) + m->s.peer_delay;
-    m->s.root_dispersion = ntp_short_to_double(p->root_dispersion) + m->s.peer_dispersion;
+    m->s.root_delay = root->delay + m->s.peer_delay;
+    m->s.root_dispersion = root->dispersion + m->s.peer_dispersion;
     m->s.leap = p->leap;
     m->s.stratum = p->stratum > c->opts.min_stratum ? p->stratum : c->opts.min_stratum;
 }
@@ -176,10 +198,10 @@ static int test_d(const struct ntp_packet *p, const struct ntp_client_rx_ctx *ct
 }
 
 static void run_basic_tests(const struct ntp_client *c, const struct ntp_packet *p,
-                            struct rx_tests *t)
+                            const struct root_values *root, struct rx_tests *t)
 {
-    double root_delay = ntp_short_to_double(p->root_delay);
-    double root_disp = ntp_short_to_double(p->root_dispersion);
+    double root_delay = root->delay;
+    double root_disp = root->dispersion;
     /* Test 1: duplicate of the last accepted response. */
     t->t1 = !ntp_ts64_equal(&p->rx_ts, &c->remote_rx) || !ntp_ts64_equal(&p->tx_ts, &c->remote_tx);
     /* Test 2: the origin must be our random cookie, i.e. a reply to our last request. */
@@ -262,8 +284,8 @@ static char tss_char(enum ntp_client_ts_src s)
 }
 
 static void update_report(struct ntp_client *c, const struct ntp_packet *p,
-                          const struct measurement *m, const struct rx_tests *t,
-                          const struct ntp_client_rx_ctx *ctx)
+                          const struct root_values *root, const struct measurement *m,
+                          const struct rx_tests *t, const struct ntp_client_rx_ctx *ctx)
 {
     struct ntp_client_report *r = &c->report;
     r->leap = p->leap;
@@ -272,8 +294,8 @@ static void update_report(struct ntp_client *c, const struct ntp_packet *p,
     r->stratum = p->stratum;
     r->poll = p->poll;
     r->precision = p->precision;
-    r->root_delay = ntp_short_to_double(p->root_delay);
-    r->root_dispersion = ntp_short_to_double(p->root_dispersion);
+    r->root_delay = root->delay;
+    r->root_dispersion = root->dispersion;
     r->ref_id = p->ref_id;
     if (ntp_ts64_is_zero(&p->ref_ts))
         r->ref_time.tv_sec = 0, r->ref_time.tv_nsec = 0;
@@ -374,6 +396,7 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
 {
     struct ntp_packet p;
     struct ntp_packet_info info;
+    struct root_values root;
     struct rx_tests t;
     struct measurement m;
 
@@ -395,14 +418,15 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
     if (ctx && ctx->stats)
         c->stats_min_delay = ctx->stats->min_delay;
 
-    run_basic_tests(c, &p, &t);
+    get_root_values(c, buf, &p, &info, &root);
+    run_basic_tests(c, &p, &root, &t);
     t.t5 = check_auth(c, buf, &p, &info);
     int valid = t.t1 && t.t2 && t.t3 && t.t5;
     int synced = valid && t.t6 && t.t7;
     /* RFC 5905 §7.4: a KoD is an unsynchronised stratum-0 reply to our request. */
     int kod = t.t1 && t.t2 && t.t5 && p.leap == NTP_LEAP_UNSYNC && p.stratum == 0;
     if (synced) {
-        measure(c, &p, rx_ts, tx_ts ? tx_ts : &c->local_tx, ctx, &m);
+        measure(c, &p, &root, rx_ts, tx_ts ? tx_ts : &c->local_tx, ctx, &m);
         t.ta = test_a(c, &m, &t.warmup);
         t.tb = test_b(c, &m, ctx);
         t.tc = test_c(c, &m, ctx);
@@ -439,7 +463,7 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
     accept_valid(c, &p, &m, &t, out);
     const struct timespec *now = ctx && !ts_is_zero(&ctx->now) ? &ctx->now : rx_ts;
     reschedule(c, now, v == NTP_CLIENT_KOD_RATE);
-    update_report(c, &p, &m, &t, ctx);
+    update_report(c, &p, &root, &m, &t, ctx);
     if (v == NTP_CLIENT_KOD_DENY && c->opts.stop_on_kod_deny)
         ntp_client_take_offline(c);
     return v;

@@ -202,7 +202,25 @@ static enum ntp_drop_reason classify(const struct keys *keys, const struct nts_s
         pkt->version == 4 && (pkt->origin_ts.frac & 1) && !ntp_ts64_equal(&pkt->rx_ts, &pkt->tx_ts);
     auth->origin = pkt->origin_ts;
     auth->req_rx = pkt->rx_ts;
+    {
+        struct ntp_ef_mono_root ef;
+        auth->ef_mono_root = ntp_ef_mono_root_find(req, &info, &ef) == NTP_OK;
+    }
     return check_auth(keys, nts, req, pkt, &info, auth);
+}
+
+/* chrony add_ef_mono_root for a server: its root delay and dispersion (at the receive time),
+ * in 4.28 fixed point. The monotonic receive timestamp is left zero, which chrony's clients
+ * read as "no monotonic timescale" (chrony sends it so while smoothing time). */
+static size_t add_mono_root(const struct ntp_server_ref *ref, const struct timespec *rx_ts,
+                            uint8_t *out, size_t len, size_t cap)
+{
+    struct ntp_ef_mono_root ef;
+
+    memset(&ef, 0, sizeof(ef));
+    ef.root_delay = ntp_f28_from_double(ref->root_delay);
+    ef.root_dispersion = ntp_f28_from_double(ntp_server_root_dispersion(ref, rx_ts));
+    return ntp_ef_mono_root_append(out, len, cap, &ef);
 }
 
 /* A KoD NTSN carrying only the request's Unique Identifier (RFC 8915 §5.7). */
@@ -224,6 +242,7 @@ static void auth_clear(struct ntp_server_auth *a)
     memset(&a->origin, 0, sizeof(a->origin));
     memset(&a->req_rx, 0, sizeof(a->req_rx));
     a->nts = a->nts_nak = 0;
+    a->ef_mono_root = 0;
     a->nts_verdict = NTS_SERVER_OK;
     a->nts_req.uid_len = 0;
     a->nts_req.n_cookies = 0;
@@ -252,6 +271,8 @@ size_t ntp_server_respond_nts(const struct ntp_server_ref *ref, const struct key
     if (reason == NTP_SRV_REPLY) {
         build_reply(ref, &pkt, mode, rx_ts, &rep);
         len = ntp_encode(&rep, out, out_cap);
+        if (len && auth->ef_mono_root)
+            len = add_mono_root(ref, rx_ts, out, len, out_cap < req_len ? out_cap : req_len);
         if (auth->nts_nak)
             len = make_nts_nak(auth, out, len, out_cap < req_len ? out_cap : req_len);
         if (!len)

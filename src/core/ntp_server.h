@@ -93,6 +93,9 @@ struct ntp_server_auth {
     /* RFC 8915: 1 if the request was NTS-authenticated (finish the reply with
      * ntp_server_finish_nts); nts_nak 1 if it got a KoD NTSN (already complete). */
     int nts, nts_nak;
+    /* chrony's experimental field 0xF323 was in the request: the reply carries it too
+     * (root delay and dispersion in finer resolution; no monotonic timestamp). */
+    int ef_mono_root;
     enum nts_server_verdict nts_verdict; /* of a request with NTS fields */
     struct nts_server_request nts_req;
 };

@@ -27,6 +27,7 @@ static void clientlog_params_from_config(const struct config *cfg, struct client
         p->limits[s].interval = rl[s]->interval;
         p->limits[s].burst = rl[s]->burst;
         p->limits[s].leak = rl[s]->leak;
+        p->limits[s].kod = s == CLOG_NTP ? rl[s]->kod : 0;
     }
 }
 

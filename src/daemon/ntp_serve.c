@@ -130,13 +130,14 @@ void serve_stop(struct ntp_serve *s)
 
 /* Client log (cmdmon_server.c owns it): log the access and apply `ratelimit` as
  * chrony does, before the authentication check: a limited request gets no
- * response, except the occasional one let through by the leak. Returns 1 if the
- * reply is dropped. */
-static int serve_log_and_limit(struct ntp_serve *s, const struct net_rx *rx)
+ * response (CLOG_DROP), except the occasional one let through by the leak, or with
+ * `kod` a KoD RATE (CLOG_KOD). */
+static enum clientlog_limit_verdict serve_log_and_limit(struct ntp_serve *s,
+                                                        const struct net_rx *rx)
 {
     int idx;
     if (!s->clientlog)
-        return 0;
+        return CLOG_PASS;
     idx = clientlog_log_access(s->clientlog, CLOG_NTP, &rx->remote.ip, &rx->rx_ts);
     return clientlog_limit_rate(s->clientlog, CLOG_NTP, idx);
 }
@@ -197,6 +198,7 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
     struct ntp_server_ref ref;
     struct ntp_server_auth auth;
     enum ntp_drop_reason why;
+    enum clientlog_limit_verdict limit = CLOG_PASS;
     struct timespec tx, tx_raw, rx_cooked, prev_tx;
     int interleaved, prev_src = CLOG_TS_DAEMON;
     size_t len;
@@ -215,12 +217,20 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
     len = ntp_server_respond_nts(&ref, s->keys, s->nts_enabled ? &s->nts_keys : NULL, rx->data,
                                  rx->len, rx->remote.port, &rx_cooked, reply, sizeof(reply), &auth,
                                  &why, &s->counters);
-    if (ntp_server_reason_is_hit(why) && serve_log_and_limit(s, rx))
+    if (ntp_server_reason_is_hit(why))
+        limit = serve_log_and_limit(s, rx);
+    if (!len || limit == CLOG_DROP)
         return 1;
-    if (!len)
-        return 1;
+    if (limit == CLOG_KOD) {
+        /* chrony: no KoD RATE in place of an NTS NAK; a KoD is never interleaved (and
+         * keeps no timestamp for a next one), its authentication is still answered. */
+        if (auth.nts_nak)
+            return 1;
+        ntp_server_set_kod(reply, len, NTP_SERVER_KOD_RATE);
+        auth.xleave = 0;
+    }
     interleaved = serve_prev_tx(s, &auth, &prev_tx, &prev_src);
-    serve_count(s, rx, auth.symmetric || auth.nts, interleaved, prev_src);
+    serve_count(s, rx, limit != CLOG_KOD && (auth.symmetric || auth.nts), interleaved, prev_src);
     /* Nonces of the NTS authenticator and new cookies, drawn before the transmit time. */
     if (auth.nts)
         s->env->random.bytes(s->env->random.ctx, rnd, sizeof(rnd));

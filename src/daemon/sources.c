@@ -50,6 +50,7 @@ static void client_opts_from_cfg(const struct source_cfg *sc, struct ntp_client_
     o->asymmetry = sc->asymmetry;
     o->offset = sc->offset;
     o->symmetric = sc->type == CFG_SRC_PEER;
+    o->ext_mono_root = (sc->ext_fields & CFG_EF_EXP_MONO_ROOT) != 0;
 }
 
 void sources_init(struct sources *ss)

@@ -190,6 +190,13 @@ static void perform_one(struct sources *ss, struct engine_out *out, int i,
     case ENGINE_ACT_LEAP_DROP:
         LOG_DEBUG(ss->env->log, "Dropping sample around leap second");
         break;
+    case ENGINE_ACT_KOD_RATE:
+        if (s) {
+            char ip[IP_ADDR_STRLEN];
+            LOG_WARN(ss->env->log, "Received KoD RATE from %s",
+                     ip_addr_format(&s->remote.ip, ip, sizeof(ip)));
+        }
+        break;
     case ENGINE_ACT_OUT_OF_ORDER:
         LOG_WARN(ss->env->log, "Out of order sample detected, discarding history for %s",
                  sources_display_name(s, name, sizeof(name)));

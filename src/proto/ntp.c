@@ -205,6 +205,65 @@ size_t ntp_ef_append(uint8_t *buf, size_t len, size_t cap, uint16_t type, const 
     return len + flen;
 }
 
+uint32_t ntp_f28_from_double(double s)
+{
+    double x;
+    uint32_t r;
+
+    if (s >= 4294967295.0 / (1u << 28))
+        return 0xFFFFFFFFu;
+    if (!(s > 0.0))
+        return 0;
+    x = s * (1u << 28);
+    r = (uint32_t)x;
+    if (r < x)
+        r++;
+    return r;
+}
+
+double ntp_f28_to_double(uint32_t v)
+{
+    if (v == 0xFFFFFFFFu)
+        return 4294967295.0 / 65536.0;
+    return v / (double)(1u << 28);
+}
+
+size_t ntp_ef_mono_root_append(uint8_t *buf, size_t len, size_t cap,
+                               const struct ntp_ef_mono_root *ef)
+{
+    uint8_t body[NTP_EF_MONO_ROOT_BODY_LEN];
+
+    assert(ef);
+    put_be32(body, NTP_EF_MONO_ROOT_MAGIC);
+    put_be32(body + 4, ef->root_delay);
+    put_be32(body + 8, ef->root_dispersion);
+    ntp_ts64_to_bytes(body + 12, &ef->mono_rx);
+    put_be32(body + 20, ef->mono_epoch);
+    return ntp_ef_append(buf, len, cap, NTP_EF_EXP_MONO_ROOT, body, sizeof(body));
+}
+
+enum ntp_verdict ntp_ef_mono_root_find(const uint8_t *buf, const struct ntp_packet_info *info,
+                                       struct ntp_ef_mono_root *out)
+{
+    unsigned n = info->n_efs < NTP_INFO_MAX_EFS ? info->n_efs : NTP_INFO_MAX_EFS;
+
+    for (unsigned i = 0; i < n; i++) {
+        const struct ntp_ef_ref *f = &info->efs[i];
+        const uint8_t *body = buf + f->offset + NTP_EF_HEADER_LEN;
+        /* chrony is_exp_ef: exactly the expected body length and the magic. */
+        if (f->type != NTP_EF_EXP_MONO_ROOT ||
+            f->len != NTP_EF_HEADER_LEN + NTP_EF_MONO_ROOT_BODY_LEN ||
+            (size_t)f->offset + f->len > info->len || get_be32(body) != NTP_EF_MONO_ROOT_MAGIC)
+            continue;
+        out->root_delay = get_be32(body + 4);
+        out->root_dispersion = get_be32(body + 8);
+        ntp_ts64_from_bytes(&out->mono_rx, body + 12);
+        out->mono_epoch = get_be32(body + 20);
+        return NTP_OK;
+    }
+    return NTP_BAD_EXTENSION;
+}
+
 size_t ntp_mac_append(uint8_t *buf, size_t len, size_t cap, uint32_t key_id, const uint8_t *digest,
                       size_t digest_len)
 {

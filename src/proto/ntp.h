@@ -137,6 +137,36 @@ size_t ntp_ef_append(uint8_t *buf, size_t len, size_t cap, uint16_t type, const 
 size_t ntp_mac_append(uint8_t *buf, size_t len, size_t cap, uint32_t key_id, const uint8_t *digest,
                       size_t digest_len);
 
+/* chrony's experimental extension field 0xF323 ("extfield F323"): a 24-byte body of a
+ * magic number, the root delay and dispersion in 4.28 fixed point (finer than the header's
+ * 16.16), the server's monotonic receive timestamp and the ID of its monotonic epoch. A
+ * client sends the body with everything but the magic zero; a server answers a request
+ * carrying it with its values. */
+#define NTP_EF_MONO_ROOT_BODY_LEN 24
+#define NTP_EF_MONO_ROOT_MAGIC 0xF5BEDD9AU
+struct ntp_ef_mono_root {
+    uint32_t root_delay;      /* raw 4.28 fixed point, s (0xFFFFFFFF = the maximum) */
+    uint32_t root_dispersion; /* raw 4.28 fixed point, s */
+    struct ntp_ts64 mono_rx;  /* zero = none */
+    uint32_t mono_epoch;
+};
+
+/* 4.28 fixed point as chrony's UTI_DoubleToNtp32f28 (rounded up, clamped to 0 and the
+ * all-ones maximum) and UTI_Ntp32f28ToDouble (all ones reads as the header's maximum,
+ * 65535.99998 s). */
+uint32_t ntp_f28_from_double(double s);
+double ntp_f28_to_double(uint32_t v);
+
+/* Append the field at buf[len..). Returns the new length, or 0 if it does not fit. */
+size_t ntp_ef_mono_root_append(uint8_t *buf, size_t len, size_t cap,
+                               const struct ntp_ef_mono_root *ef);
+
+/* Find the first extension field of type 0xF323 with chrony's body (24 bytes, the magic)
+ * among the fields info lists for buf (from ntp_decode). Returns NTP_OK and fills out,
+ * or NTP_BAD_EXTENSION when there is none (out untouched). */
+enum ntp_verdict ntp_ef_mono_root_find(const uint8_t *buf, const struct ntp_packet_info *info,
+                                       struct ntp_ef_mono_root *out);
+
 /* Human-readable verdict name, for logs and tests. */
 const char *ntp_verdict_name(enum ntp_verdict v);
 

@@ -197,7 +197,7 @@ static void test_ratelimit_burst_and_leak(void)
     struct timespec now = at(7000, 0);
     int passed = 0, idx;
 
-    p.limits[CLOG_NTP] = (struct clientlog_limit){1, 3, 8, 2};
+    p.limits[CLOG_NTP] = (struct clientlog_limit){1, 3, 8, 2, 0};
     cl = clientlog_new(&p, 6);
     CHECK_INT_EQ(clientlog_ntp_min_poll(cl), 3);
     for (int i = 0; i < 8; i++) {
@@ -217,6 +217,31 @@ static void test_ratelimit_burst_and_leak(void)
     clientlog_free(cl);
 }
 
+/* chrony's `kod 2`: one in four of the requests to be dropped is answered with a KoD RATE
+ * instead, not counted as a drop. */
+static void test_ratelimit_kod_fraction(void)
+{
+    struct clientlog_params p = default_params();
+    struct clientlog *cl;
+    struct ip_addr a = v4("198.51.100.9");
+    struct clientlog_stats st;
+    struct timespec now = at(7000, 0);
+    int n[3] = {0, 0, 0}, idx;
+
+    p.limits[CLOG_NTP] = (struct clientlog_limit){1, 3, 1, 4, 2};
+    cl = clientlog_new(&p, 8);
+    for (int i = 0; i < 1000; i++) {
+        idx = clientlog_log_access(cl, CLOG_NTP, &a, &now);
+        n[clientlog_limit_rate(cl, CLOG_NTP, idx)]++;
+    }
+    /* 1 burst + ~1/16 leaked; of the rest ~1/4 KoD */
+    CHECK(n[CLOG_PASS] > 30 && n[CLOG_PASS] < 110);
+    CHECK(n[CLOG_KOD] > 170 && n[CLOG_KOD] < 300);
+    clientlog_get_stats(cl, &st);
+    CHECK_INT_EQ(st.drops[CLOG_NTP], n[CLOG_DROP]);
+    clientlog_free(cl);
+}
+
 static void test_ratelimit_refill(void)
 {
     struct clientlog_params p = default_params();
@@ -225,7 +250,7 @@ static void test_ratelimit_refill(void)
     struct timespec now;
     int idx;
 
-    p.limits[CLOG_CMD] = (struct clientlog_limit){1, 3, 1, 4};
+    p.limits[CLOG_CMD] = (struct clientlog_limit){1, 3, 1, 4, 0};
     cl = clientlog_new(&p, 7);
     now = at(7000, 0);
     idx = clientlog_log_access(cl, CLOG_CMD, &a, &now);
@@ -291,6 +316,7 @@ int main(void)
     RUN(test_limit_replaces_oldest);
     RUN(test_inactive);
     RUN(test_ratelimit_burst_and_leak);
+    RUN(test_ratelimit_kod_fraction);
     RUN(test_ratelimit_refill);
     RUN(test_reset_and_min_hits);
     RUN(test_ntp_counters);

@@ -117,6 +117,52 @@ static void test_unsynchronised(void)
     fake_env_fini(&f);
 }
 
+/* `ratelimit ... kod 1`: past the burst, about half of the limited requests get a KoD
+ * RATE (leap 3, stratum 0, ref id "RATE", the timestamps of a normal reply, poll raised to
+ * the limit interval), the rest no reply; without kod none gets a KoD. */
+static int kod_replies(const char *ratelimit, int *n_sent)
+{
+    struct fake_env f;
+    struct config *cfg;
+    const char *lines[] = {"allow 127.0.0.1", "local stratum 5", ratelimit, NULL};
+    struct node *n;
+    struct ntp_packet p;
+    int kods = 0;
+    fake_env_init(&f);
+    n = make_node(&f, &cfg, lines);
+    for (int i = 0; i < 60; i++)
+        request(&f, n, n->serve.socks[0], "127.0.0.1", (0 << 6) | (4 << 3) | 3, 48);
+    *n_sent = f.n_sent;
+    for (int i = 0; i < f.n_sent; i++) {
+        CHECK(ntp_decode(f.sent[i].data, f.sent[i].len, &p, NULL) == NTP_OK);
+        if (p.stratum != 0)
+            continue;
+        kods++;
+        CHECK_INT_EQ(p.leap, 3);
+        CHECK_INT_EQ(p.mode, 4);
+        CHECK_INT_EQ(p.ref_id, 0x52415445U);
+        CHECK_INT_EQ(p.poll, 4);
+        CHECK_INT_EQ(p.origin_ts.sec, 0xAB000000U);
+        CHECK(p.rx_ts.sec != 0 && p.tx_ts.sec != 0);
+    }
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+    return kods;
+}
+
+static void test_ratelimit_kod(void)
+{
+    int sent, kods;
+    kods = kod_replies("ratelimit interval 4 burst 2 leak 4 kod 1", &sent);
+    /* 2 of the burst, ~1/16 leaked, ~half of the rest KoD (the fake keeps 64 datagrams) */
+    CHECK(kods > 12 && kods < 45);
+    CHECK(sent - kods < 12);
+    kods = kod_replies("ratelimit interval 4 burst 2 leak 4", &sent);
+    CHECK_INT_EQ(kods, 0);
+    CHECK(sent < 12);
+}
+
 /* An NTS request with a cookie sealed by the node's current server key. */
 static size_t nts_request(struct node *n, uint8_t *buf, size_t cap, struct nts_keys *k,
                           uint8_t uid[NTS_UID_LEN])
@@ -222,6 +268,7 @@ int main(void)
     RUN(test_no_allow_no_socket);
     RUN(test_local_reply_and_access);
     RUN(test_unsynchronised);
+    RUN(test_ratelimit_kod);
     RUN(test_nts_reply);
     RUN(test_nts_uneven_certs);
     return check_summary();

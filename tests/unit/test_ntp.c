@@ -357,8 +357,52 @@ static void test_verdict_names(void)
     CHECK_STR_EQ(ntp_verdict_name(NTP_N_VERDICTS), "unknown");
 }
 
+/* chrony's F323 codec: 4.28 fixed point as UTI_DoubleToNtp32f28 (rounded up, clamped), the
+ * field round trip, and the finder's checks of length and magic. */
+static void test_mono_root_field(void)
+{
+    struct ntp_ef_mono_root ef, got;
+    struct ntp_packet_info info;
+    uint8_t buf[200];
+    size_t len;
+
+    CHECK_INT_EQ(ntp_f28_from_double(0.0), 0);
+    CHECK_INT_EQ(ntp_f28_from_double(-1.0), 0);
+    CHECK_INT_EQ(ntp_f28_from_double(1.0), 1u << 28);
+    CHECK_INT_EQ(ntp_f28_from_double(1e-9), 1);
+    CHECK_INT_EQ(ntp_f28_from_double(100.0), 0xFFFFFFFFu);
+    CHECK(ntp_f28_to_double(0xFFFFFFFFu) == 4294967295.0 / 65536.0);
+    CHECK(ntp_f28_to_double(1u << 27) == 0.5);
+    memset(buf, 0, 48);
+    buf[0] = 4 << 3 | 3;
+    ef.root_delay = 0x01234567;
+    ef.root_dispersion = 0x89ABCDEF;
+    ef.mono_rx.sec = 0xE8000001;
+    ef.mono_rx.frac = 0x80000000;
+    ef.mono_epoch = 0xDEADBEEF;
+    len = ntp_ef_mono_root_append(buf, 48, sizeof(buf), &ef);
+    CHECK_INT_EQ(len, 76);
+    CHECK_INT_EQ(get_be16(buf + 48), 0xF323);
+    CHECK_INT_EQ(get_be16(buf + 50), 28);
+    CHECK_INT_EQ(get_be32(buf + 52), NTP_EF_MONO_ROOT_MAGIC);
+    CHECK_INT_EQ(ntp_decode(buf, len, NULL, &info), NTP_OK);
+    CHECK_INT_EQ(ntp_ef_mono_root_find(buf, &info, &got), NTP_OK);
+    CHECK(memcmp(&got, &ef, sizeof(ef)) == 0);
+    CHECK_INT_EQ(ntp_ef_mono_root_append(buf, 48, 75, &ef), 0);
+    /* another magic */
+    put_be32(buf + 52, 0);
+    CHECK_INT_EQ(ntp_ef_mono_root_find(buf, &info, &got), NTP_BAD_EXTENSION);
+    /* a longer body */
+    uint8_t body[32] = {0};
+    len = ntp_ef_append(buf, 48, sizeof(buf), NTP_EF_EXP_MONO_ROOT, body, sizeof(body));
+    put_be32(buf + 52, NTP_EF_MONO_ROOT_MAGIC);
+    CHECK_INT_EQ(ntp_decode(buf, len, NULL, &info), NTP_OK);
+    CHECK_INT_EQ(ntp_ef_mono_root_find(buf, &info, &got), NTP_BAD_EXTENSION);
+}
+
 int main(void)
 {
+    RUN(test_mono_root_field);
     RUN(test_encode_layout);
     RUN(test_roundtrip);
     RUN(test_encode_masks_fields);

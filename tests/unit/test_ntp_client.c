@@ -3,6 +3,8 @@
  * reachability: test_ntp_client_poll.c). */
 #include "ntp_client_world.h"
 
+#include "lib/bytes.h"
+
 #include <math.h>
 
 static void test_opts_default(void)
@@ -261,6 +263,63 @@ static void test_bad_distance(void)
     w.srv.root_disp = 16.5;
     CHECK_INT_EQ(exchange(&w, &res), NTP_CLIENT_BAD_DISTANCE);
     CHECK(res.valid && !res.synced);
+}
+
+/* `extfield F323`: requests carry chrony's field (NTPv4, 76 bytes), and the root delay and
+ * dispersion of a response carrying it come from the field (4.28 fixed point) instead of
+ * the header's 16.16 values; without the option the field is ignored. */
+static void mono_root_exchange(int enabled, size_t *req_len, double *root_delay)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    struct ntp_client_report r;
+    struct ntp_ef_mono_root ef;
+
+    ntp_client_opts_default(&o);
+    o.ext_mono_root = enabled;
+    started(&w, &o);
+    w.srv.root_delay = 0.5;
+    CHECK(fire(&w));
+    *req_len = w.req_len;
+    serve(&w);
+    memset(&ef, 0, sizeof(ef));
+    ef.root_delay = ntp_f28_from_double(0.000123);
+    ef.root_dispersion = ntp_f28_from_double(0.000045);
+    w.resp_len = ntp_ef_mono_root_append(w.resp, w.resp_len, sizeof(w.resp), &ef);
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_GOOD);
+    ntp_client_get_report(&w.c, &r);
+    *root_delay = r.root_delay;
+    CHECK(r.root_dispersion < (enabled ? 0.00005 : 0.0002) && r.root_dispersion > 0.00004);
+}
+
+static void test_ext_mono_root(void)
+{
+    struct ntp_packet p;
+    struct ntp_packet_info info;
+    struct world w;
+    struct ntp_client_opts o;
+    size_t len;
+    double delay;
+
+    mono_root_exchange(1, &len, &delay);
+    CHECK_INT_EQ(len, 76);
+    CHECK(fabs(delay - 0.000123) < 1e-8);
+    mono_root_exchange(0, &len, &delay);
+    CHECK_INT_EQ(len, 48);
+    CHECK(fabs(delay - 0.5) < 1e-4);
+    /* the request's field: the magic, everything else zero */
+    ntp_client_opts_default(&o);
+    o.ext_mono_root = 1;
+    started(&w, &o);
+    CHECK(fire(&w));
+    CHECK_INT_EQ(ntp_decode(w.req, w.req_len, &p, &info), NTP_OK);
+    CHECK_INT_EQ(p.version, 4);
+    CHECK_INT_EQ(info.n_efs, 1);
+    CHECK_INT_EQ(info.efs[0].type, 0xF323);
+    CHECK_INT_EQ(get_be32(w.req + 52), NTP_EF_MONO_ROOT_MAGIC);
+    for (int i = 56; i < 76; i++)
+        CHECK_INT_EQ(w.req[i], 0);
 }
 
 static void test_kod_rate(void)
@@ -603,6 +662,7 @@ int main(void)
 {
     RUN(test_opts_default);
     RUN(test_request_format);
+    RUN(test_ext_mono_root);
     RUN(test_small_buffer);
     RUN(test_version_option);
     RUN(test_good_sample);

@@ -311,6 +311,35 @@ static void test_unknown_extension_field_answered(void)
     CHECK_INT_EQ(respond(&ref, req, len, out, NULL, NULL), 48);
 }
 
+/* chrony's F323 in a request (body: the magic, the rest zero) gets the field back: the root
+ * delay and dispersion in 4.28 fixed point, no monotonic timestamp; after it a MAC still
+ * fits the request's length. */
+static void test_mono_root_answered(void)
+{
+    struct ntp_server_ref ref;
+    struct ntp_packet_info info;
+    struct ntp_ef_mono_root ef, got;
+    uint8_t req[200], out[200];
+    size_t len, n;
+    synced_ref(&ref);
+    make_request(req, 4, 3, 4);
+    memset(&ef, 0, sizeof(ef));
+    len = ntp_ef_mono_root_append(req, 48, sizeof(req), &ef);
+    CHECK_INT_EQ(len, 76);
+    n = respond(&ref, req, len, out, NULL, NULL);
+    CHECK_INT_EQ(n, 76);
+    CHECK_INT_EQ(ntp_decode(out, n, NULL, &info), NTP_OK);
+    CHECK_INT_EQ(ntp_ef_mono_root_find(out, &info, &got), NTP_OK);
+    CHECK_INT_EQ(got.root_delay, ntp_f28_from_double(0.015));
+    CHECK_INT_EQ(got.root_dispersion, ntp_f28_from_double(0.001));
+    CHECK(ntp_ts64_is_zero(&got.mono_rx));
+    /* the header keeps its 16.16 values */
+    CHECK_INT_EQ(get_be32(out + 4), ntp_short_from_double(0.015));
+    /* a wrong magic is another field: a plain reply */
+    put_be32(req + 52, 0x12345678U);
+    CHECK_INT_EQ(respond(&ref, req, len, out, NULL, NULL), 48);
+}
+
 static void test_zero_transmit_answered(void)
 {
     struct ntp_server_ref ref;
@@ -623,6 +652,7 @@ int main(void)
     RUN(test_malformed_drops);
     RUN(test_auth_drops);
     RUN(test_unknown_extension_field_answered);
+    RUN(test_mono_root_answered);
     RUN(test_zero_transmit_answered);
     RUN(test_no_buffer);
     RUN(test_poll_floor);

@@ -23,6 +23,7 @@ struct world {
     int stratum;              /* of the fake server */
     double delay;             /* s, round trip */
     int answer;               /* 0: the server is down */
+    int kod_rate;             /* 1: the server answers with KoD RATE */
     const char *dead;         /* address of a server that never answers */
     int n_requests;
     struct timespec last_request; /* true time */
@@ -114,6 +115,11 @@ static void reply(struct world *w, const struct fake_sent *req)
     r.root_delay = ntp_short_from_double(0.0001);
     r.root_dispersion = ntp_short_from_double(0.0001);
     r.ref_id = 0x47505300; /* "GPS" */
+    if (w->kod_rate) {
+        r.leap = NTP_LEAP_UNSYNC;
+        r.stratum = 0;
+        r.ref_id = 0x52415445; /* "RATE" */
+    }
     ntp_ts64_from_timespec(&r.ref_ts, &ref);
     r.origin_ts = q.tx_ts;
     ntp_ts64_from_timespec(&r.rx_ts, &srv_rx);
@@ -386,6 +392,24 @@ static void test_bad_source_dropped(void)
     node_on_datagram(w.n, &rx, &w.f.now);
     CHECK_INT_EQ((long)sourcestats_samples(sources_engine_part(&w.n->srcs, 0)->stats), 0);
     CHECK_INT_EQ(sources_selected(&w.n->srcs), -1);
+    world_fini(&w);
+}
+
+/* A KoD RATE answer is logged as chrony's "Received KoD RATE from ADDRESS" (a warning)
+ * and the source backs off: four polling intervals more before the next request. */
+static void test_kod_rate_logged(void)
+{
+    const char *lines[] = {"server 192.0.2.1 minpoll 2 maxpoll 2", NULL};
+    struct world w;
+
+    world_init(&w, lines, 0.0, 0.0);
+    w.kod_rate = 1;
+    world_start(&w);
+    run(&w, 100.0);
+    CHECK(fake_env_log_contains(&w.f, "Received KoD RATE from 192.0.2.1"));
+    /* 4 s polling without KoD would be ~25 requests; with the 16 s backoff ~5. */
+    CHECK(w.n_requests >= 3 && w.n_requests <= 8);
+    CHECK_INT_EQ((long)sourcestats_samples(sources_engine_part(&w.n->srcs, 0)->stats), 0);
     world_fini(&w);
 }
 
@@ -796,6 +820,7 @@ int main(void)
     RUN(test_local_until_synchronised);
     RUN(test_unreachable_deselected);
     RUN(test_bad_source_dropped);
+    RUN(test_kod_rate_logged);
     RUN(test_invalid_host_and_pool);
     RUN(test_two_sources_agree);
     RUN(test_requests_separated);
