@@ -70,6 +70,11 @@ void chronyc_init(struct chronyc *c, FILE *f, FILE *err)
     c->tr.version = CMDMON_PROTO_VERSION;
 }
 
+int chronyc_done(const struct chronyc *c)
+{
+    return c->quit || (c->stop && *c->stop);
+}
+
 void chronyc_request_init(struct cmdmon_request *req, uint16_t command)
 {
     memset(req, 0, sizeof(*req));

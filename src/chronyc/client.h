@@ -9,6 +9,7 @@
 #include "chronyc/transport.h"
 #include "proto/cmdmon.h"
 
+#include <signal.h>
 #include <stdio.h>
 
 struct chronyc {
@@ -23,6 +24,9 @@ struct chronyc {
     int family; /* 0, 4 or 6 for name resolution */
     int quit;   /* set by exit/quit */
     int stdin_tty;
+    /* Set by a signal (main.c): the command waiting for a reply fails and
+     * no further command runs, as chrony's quit flag. NULL: never. */
+    const volatile sig_atomic_t *stop;
 };
 
 struct chronyc_cmd {
@@ -35,6 +39,8 @@ struct chronyc_cmd {
 
 /* Sets defaults: text output on f/err, no DNS hooks, no exchange. */
 void chronyc_init(struct chronyc *c, FILE *f, FILE *err);
+/* 1 after exit/quit or a signal: no further command is to run. */
+int chronyc_done(const struct chronyc *c);
 /* Runs one command line (modified in place). Returns 1 on success. */
 int chronyc_run_line(struct chronyc *c, char *line);
 /* Sends req and checks the reply: prints the status line on errors (and

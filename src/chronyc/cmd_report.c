@@ -435,7 +435,7 @@ static int cmd_waitsync(struct chronyc *c, char *args)
                 (v[1] == 0.0 || corr <= v[1]) && (v[2] == 0.0 || t->skew_ppm <= v[2]))
                 return 1;
         }
-        if (v[0] != 0.0 && i >= (long)v[0])
+        if ((v[0] != 0.0 && i >= (long)v[0]) || chronyc_done(c))
             return 0;
         ts.tv_sec = (time_t)v[3];
         ts.tv_nsec = (long)((v[3] - (double)ts.tv_sec) * 1e9);

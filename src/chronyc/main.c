@@ -14,23 +14,28 @@
 #define CHRONY_RUNDIR "/run/chrony"
 #endif
 
-/* For removing the client socket on a fatal signal. */
-static struct transport *signal_transport;
+/* Set by SIGINT, SIGTERM, SIGQUIT, SIGHUP and SIGPIPE, as chrony's quit flag:
+ * a reply being waited for is given up ("506 Cannot talk to daemon"), no
+ * further command runs and the client socket is removed on the way out. */
+static volatile sig_atomic_t stop_signalled;
 
 static void on_signal(int sig)
 {
-    struct transport *t = signal_transport;
+    (void)sig;
+    stop_signalled = 1;
+}
 
-    if (t) {
-        if (t->local_path[0])
-            unlink(t->local_path);
-        if (t->local_sub[0])
-            rmdir(t->local_sub);
-        if (t->local_dir[0])
-            rmdir(t->local_dir);
-    }
-    signal(sig, SIG_DFL);
-    raise(sig);
+static void install_signal_handlers(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGPIPE};
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigaction(sigs[i], &sa, NULL);
 }
 
 static void print_usage(FILE *f)
@@ -73,7 +78,7 @@ static int run_interactive(struct chronyc *c, int end_dot)
     int ok = 1, tty = isatty(STDIN_FILENO);
     char buf[2048];
 
-    while (!c->quit) {
+    while (!chronyc_done(c)) {
         char *line;
         if (tty) {
             line = readline("chronyc> ");
@@ -81,13 +86,15 @@ static int run_interactive(struct chronyc *c, int end_dot)
                 break;
             if (*line)
                 add_history(line);
-            ok = run_one(c, line, end_dot);
+            if (!chronyc_done(c))
+                ok = run_one(c, line, end_dot);
             free(line);
         } else {
             if (!fgets(buf, sizeof(buf), stdin))
                 break;
             buf[strcspn(buf, "\r\n")] = '\0';
-            ok = run_one(c, buf, end_dot);
+            if (!chronyc_done(c))
+                ok = run_one(c, buf, end_dot);
         }
     }
     return ok;
@@ -135,6 +142,7 @@ int main(int argc, char **argv)
         }
     }
     chronyc_init(&c, stdout, stderr);
+    install_signal_handlers();
     while ((opt = getopt(argc, argv, "+46acdef:h:jmnNp:u:v")) != -1) {
         switch (opt) {
         case '4':
@@ -185,9 +193,8 @@ int main(int argc, char **argv)
         transport_close(&c.tr);
         return 1;
     }
-    signal_transport = &c.tr;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    c.stop = &stop_signalled;
+    c.tr.stop = &stop_signalled;
     c.exchange = exchange_transport;
     c.exchange_ctx = &c.tr;
 
