@@ -107,10 +107,11 @@ static int run_args(struct chronyc *c, int argc, char **argv, int multi, int end
     int ok;
 
     if (multi) {
-        for (int i = 0; i < argc; i++)
-            if (!run_one(c, argv[i], end_dot))
-                return 0;
-        return 1;
+        /* As chrony: a failed command, quit/exit or a signal ends the list. */
+        ok = 1;
+        for (int i = 0; i < argc && ok && !chronyc_done(c); i++)
+            ok = run_one(c, argv[i], end_dot);
+        return ok;
     }
     for (int i = 0; i < argc; i++)
         len += strlen(argv[i]) + 1;

@@ -125,6 +125,20 @@ expect() {
     fi
 }
 
+# `quit` (or `exit`) ends a -m list: nothing after it is sent (client.c
+# process_args stops on quit as on a failed command).
+for q in quit exit; do
+    : >"$DIR/req.log"
+    "$OURS" -h 127.0.0.1 -p "$PORT" -m reselect "$q" reselect >"$DIR/o" 2>&1
+    rc=$?
+    if [ $rc -eq 0 ] && [ "$(cat "$DIR/o")" = "200 OK" ] && [ "$(wc -l <"$DIR/req.log")" -eq 1 ]; then
+        ok "-m list ends at $q"
+    else
+        bad "-m list ends at $q (rc $rc, $(wc -l <"$DIR/req.log") requests)"
+    fi
+done
+same "reselect quit reselect"
+
 # A signal while waiting for a reply: chrony prints "506 Cannot talk to
 # daemon", tries no further address or command and exits with status 1
 # (SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGPIPE only set its quit flag).
