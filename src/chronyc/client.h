@@ -54,11 +54,21 @@ void chronyc_print_help(FILE *f);
 extern const struct chronyc_cmd chronyc_report_cmds[];
 extern const struct chronyc_cmd chronyc_control_cmds[];
 
-/* Argument helpers (parse.c). */
+/* Argument helpers (parse.c), each reading as chrony's client does. */
+/* chrony's line normalisation: white space runs become one space, leading
+ * and trailing space go, a line starting with !;#% becomes empty. */
+void chronyc_normalize_line(char *line);
+/* Ends the first word of line in place; returns the rest (next word). */
+char *chronyc_split_word(char *line);
+/* Next white-space separated word, NUL-terminated in place; NULL at the end. */
 char *chronyc_next_word(char **args);
-int chronyc_parse_address(struct chronyc *c, const char *s, struct cmdmon_addr *a);
+/* sscanf("%lf") / sscanf("%d") of s: a number may be followed by anything. */
 int chronyc_parse_double(const char *s, double *v);
-int chronyc_parse_int(const char *s, long *v);
+int chronyc_parse_int(const char *s, int *v);
+/* A numeric address (of the -4/-6 family) or a name resolved honouring it. */
+int chronyc_lookup_address(struct chronyc *c, const char *s, struct cmdmon_addr *a);
+/* ID#n (sscanf "ID#%u"), else chronyc_lookup_address(). */
+int chronyc_parse_address(struct chronyc *c, const char *s, struct cmdmon_addr *a);
 /* "-a" / "-v" style flags of sources, sourcestats, selectdata, authdata. */
 int chronyc_parse_list_flags(char *args, int *all, int *verbose);
 /* add server|pool|peer NAME [options] (cmd_add.c). */

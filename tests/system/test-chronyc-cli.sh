@@ -125,6 +125,124 @@ expect() {
     fi
 }
 
+# Numbers as chrony's sscanf() reads them: %d and %lf take a prefix of the
+# word (or of the rest of the line), accept a sign and skip white space;
+# some commands check the whole word, some print nothing on an error.
+for v in 6 6x +6 -3 0x10 6.7 abc "" 99999999999 "6 7"; do
+    same "minpoll 1.2.3.4 $v"
+done
+same "maxpoll 1.2.3.4 9x"
+same "minstratum 1.2.3.4 3junk"
+same "polltarget 1.2.3.4 ''"
+same "minpoll nonexistent.invalid 6"
+same "minpoll nonexistent.invalid x"
+for v in 1e-3 1e-3x 0x1p-3 inf nan .5 abc ""; do
+    same "maxdelay 1.2.3.4 $v"
+done
+same "maxdelayratio 1.2.3.4 2,5"
+same "maxdelaydevratio 1.2.3.4 +10"
+for c in maxupdateskew reselectdist dfreq doffset; do
+    for v in 1.5 1.5x x ""; do
+        same "$c $v"
+    done
+done
+for v in 2/4 2/4x +2/-4 2 2/ /4 0x2/4 "2 /4" "2/4 1.2.3.4" "2/4 1.2.3.4/24" \
+    "2/4 1.2.3.4/24x" "2/4 1.2.3.4/x" "2/4 foo/1" "2/4 255.255.255.0/1.2.3.4" \
+    "2/4 1.2.3.4/33" "2/4 1.2.3.4/-1" "2/4 ID#5" "2/4 nonexistent.invalid" \
+    "2/4 1.2.3.4 extra"; do
+    same "burst $v"
+done
+for v in "" "0.1 3" "0.1 3x" "0.1x 3" "0.1" "1e-1 +3" "0.1 3 4" "x 3"; do
+    same "makestep $v"
+done
+for v in "delete 3" "delete 3x" "delete x" "delete" "deletex 2" "listx" "on" "on x" \
+    "off" "reset" "foo"; do
+    same "manual $v"
+done
+for v in "1.2.3.4" "1.2.3.4/24" "1.2.3.4/24x" "1.2.3.4/-1" "1.2.3.4/+8" "1.2.3" \
+    "1.2.3x" "1." "+1.2" "all" "all 10/8" "1.2.3.4 x" "localhost" "localhost/8" \
+    "::1/64" "::1/200"; do
+    same "allow $v"
+done
+same "deny all 1.2.3.4/32"
+same "cmdallow 10"
+for v in "1.2.3.4" "1.2.3.4 x" "" "nonexistent.invalid"; do
+    same "accheck $v"
+    same "delete $v"
+done
+for v in "sources" "sources x" "" "Sources"; do
+    same "reset $v"
+    same "reload $v"
+done
+for v in reset activate "reset x" ""; do
+    same "smoothtime $v"
+done
+for v in "" "1.2.3.4/8" "255.0.0.0/1.2.3.4" "x/1" "1.2.3.4/x"; do
+    same "online $v"
+    same "offline $v"
+done
+for v in "-4" "-6" "-46" "-n" "+n" "-4 x" "x"; do
+    same "dns $v"
+done
+for v in "abc" "200x" "99" "" "100"; do
+    same "timeout $v"
+done
+for v in "x" "31" "-1" "3x" "30"; do
+    same "retries $v"
+done
+same "waitsync 1 x"
+same "waitsync 1"
+same "clients -p 5x"
+same "clients -p x"
+same "clients -k -r -z"
+for v in "1.2.3.4 1" "1.2.3.4 x"; do
+    same "ntpdata $v"
+done
+same "sourcename x y"
+same "foo"
+same "# comment"
+same "   "
+same "add server"
+same "add foo 1.2.3.4"
+same "authhash MD5"
+same "password x"
+# Key lines: the random hex is replaced by its length.
+for v in "" 5 5x -1 a "1 SHA1 8000" "1 SHA1 8" "1 AES128 5" "1 MD5 100 extra" "1 sha1" \
+    "1 SHA1 100x" "1 TIGER" "2 SHA3-512 4294967295" "1 AES256 8 9"; do
+    "$THEIRS" -h 127.0.0.1 -p "$PORT" "keygen $v" 2>&1 | sed 's/HEX:\(.*\)/\1/' |
+        awk '{ print $1, $2, length($3) }' >"$DIR/theirs"
+    "$OURS" -h 127.0.0.1 -p "$PORT" "keygen $v" 2>&1 | sed 's/HEX:\(.*\)/\1/' |
+        awk '{ print $1, $2, length($3) }' >"$DIR/ours"
+    if cmp -s "$DIR/theirs" "$DIR/ours"; then ok "same as chrony: keygen $v"; else
+        bad "same as chrony: keygen $v"
+        diff "$DIR/theirs" "$DIR/ours" | sed 's/^/    /'
+    fi
+done
+# local: 4.3 sends LOCAL2, 4.8 LOCAL3; the texts and statuses must agree.
+for v in "stratum 5" "stratum 5x" "stratum x" "stratum 16" "STRATUM 3 Orphan" \
+    "distance 1e-1" "distance" "off" "off x" "orphan distance 2x" "foo"; do
+    run "$THEIRS" "$DIR/theirs" "local $v"
+    run "$OURS" "$DIR/ours" "local $v"
+    sed -i '/^-- requests/,$d' "$DIR/theirs" "$DIR/ours"
+    if cmp -s "$DIR/theirs" "$DIR/ours"; then ok "same as chrony: local $v"; else
+        bad "same as chrony: local $v"
+        diff "$DIR/theirs" "$DIR/ours" | sed 's/^/    /'
+    fi
+done
+# local's activate, waitsynced and waitunsynced are 4.8 options (4.4 on).
+expect "local distance 1e-1 activate 0.5" 0 ""
+expect "local waitsynced 5 WaitUnsynced 10x" 1 "Invalid syntax for local command"
+expect "local waitsynced 5 waitunsynced +10" 0 ""
+# offset and selectopts are 4.8 commands (client.c: sscanf "%lf" of the
+# rest of the line; options without regard to case).
+expect "offset 1.2.3.4 0.5x" 0 ""
+expect "offset GPS -1e-3" 0 ""
+expect "offset 1.2.3.4 x" 1 "Invalid syntax for offset command"
+expect "offset 1.2.3.4" 1 "Invalid syntax for offset command"
+expect "offset toolong 1" 1 "Invalid syntax for offset command"
+expect "selectopts 1.2.3.4 +PREFER -Trust" 0 ""
+expect "selectopts 1.2.3.4 prefer" 1 "Invalid syntax for selectopts command"
+
 # `quit` (or `exit`) ends a -m list: nothing after it is sent (client.c
 # process_args stops on quit as on a failed command).
 for q in quit exit; do
