@@ -1,6 +1,7 @@
 /* chronyc monitoring commands: the request sequences of spec 8.5 - 8.14
  * feeding the renderers. */
 #include "chronyc/client.h"
+#include "chronyc/getdate.h"
 #include "chronyc/render.h"
 
 #include <math.h>
@@ -364,37 +365,14 @@ static int cmd_manual(struct chronyc *c, char *args)
     return chronyc_request(c, &req, &rpy, 0, 1);
 }
 
-/* A few common date forms; time-only input means today (local time). */
-static int parse_date(const char *s, time_t *out)
-{
-    static const char *const fmts[] = {"%Y-%m-%d %H:%M:%S", "%b %d, %Y %H:%M:%S",
-                                       "%b %d %Y %H:%M:%S", "%d %b %Y %H:%M:%S",
-                                       "%H:%M:%S",          "%H:%M"};
-    for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-        struct tm tm;
-        time_t now = time(NULL);
-        const char *end;
-        localtime_r(&now, &tm);
-        tm.tm_sec = 0;
-        end = strptime(s, fmts[i], &tm);
-        if (end && !*end) {
-            tm.tm_isdst = -1;
-            *out = mktime(&tm);
-            return *out != (time_t)-1;
-        }
-    }
-    return 0;
-}
-
 static int cmd_settime(struct chronyc *c, char *args)
 {
     struct cmdmon_request req;
     struct cmdmon_reply rpy;
     time_t t;
 
-    while (*args == ' ' || *args == '\t')
-        args++;
-    if (!parse_date(args, &t)) {
+    /* chrony's getdate forms (getdate.h); the time of -1 is refused too. */
+    if (!getdate_parse(args, time(NULL), &t) || t == (time_t)-1) {
         fprintf(c->out.f, "510 - Could not parse date string\n");
         return 0;
     }

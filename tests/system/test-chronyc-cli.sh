@@ -286,4 +286,38 @@ for sig in TERM INT HUP QUIT PIPE; do
     done
 done
 
+# settime: chrony's getdate forms, the time sent compared with Debian's
+# chronyc in two time zones (relative forms retried if a second ticked).
+settime_case() { # TZ DATE
+    n=0
+    while [ $n -lt 3 ]; do
+        TZ=$1 run "$THEIRS" "$DIR/theirs" "settime $2"
+        TZ=$1 run "$OURS" "$DIR/ours" "settime $2"
+        cmp -s "$DIR/theirs" "$DIR/ours" && break
+        n=$((n + 1))
+    done
+    if [ $n -lt 3 ]; then
+        ok "settime $2 (TZ=$1)"
+    else
+        bad "settime $2 (TZ=$1)"
+        diff "$DIR/theirs" "$DIR/ours" | sed 's/^/    /'
+    fi
+}
+for tz in UTC America/New_York; do
+    for d in "now" "16:30" "16:30:05" "Nov 21, 2015 16:30:05" "2015-11-21 16:30:05" \
+        "21 Nov 2015 16:30" "11/21/2015 4:30pm" "2015/11/21" "Jul 4 12:00" "+1 hour" \
+        "1 hour ago" "tomorrow" "yesterday 12:00" "next friday" "last month" "16:30 UTC" \
+        "16:30:05 +0100" "12:00 EDT" "Nov 21 2015 16:30:05" "1630" "20151121" \
+        "Sat Nov 21 16:30:05 UTC 2015" "foo" "25:00" "12:00 am" "12 pm" "noon" "2 weeks ago" \
+        "-2 days" "3 fortnights" "21-Nov-2015" "(a (b)) 16:30" "16:30:05.5" "Sept 3" \
+        "wed." "thurs, Jan 1 1970" "first monday" "Dec 31 2037 23:59:59 z" "1 day 2 hours" \
+        "now 10 min ago" "2015-11-21T16:30" "16:30 dst" "16:30 cet dst" "" "10 -2 days" \
+        "2015 -2 days" "21 Nov last" "16:30 +0100" "last friday" "12:30 pm tomorrow" \
+        "2 friday" "Nov" "30 Feb 2015" "0:00" "24:00" "1/2/3" "1970-01-01 00:00:00 UTC" \
+        "1969-12-31 23:59:59 UTC" "Jan 19 2038 03:14:08 UTC" "Thursday 1 day ago" \
+        "a.m." "16:30:05 a" "4 p.m." "e.s.t. 9:00" "mon." "March 1 1 month ago"; do
+        settime_case $tz "$d"
+    done
+done
+
 [ $fails -eq 0 ]
