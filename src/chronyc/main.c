@@ -1,6 +1,7 @@
 /* chronyc entry point: options (spec 8.15), connection, command-line or
  * interactive commands, exit status. */
 #include "chronyc/client.h"
+#include "chronyc/complete.h"
 
 #include <editline/readline.h>
 #include <getopt.h>
@@ -36,6 +37,29 @@ static void install_signal_handlers(void)
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
         sigaction(sigs[i], &sa, NULL);
+}
+
+/* Tab completion (complete.h): the list chosen for the word being completed
+ * and the next candidate index, as readline's generator protocol wants. */
+static const char *const *completion_list;
+static size_t completion_index;
+
+static char *completion_generator(const char *text, int state)
+{
+    const char *m;
+
+    if (!state)
+        completion_index = 0;
+    m = complete_match(completion_list, text, completion_index++);
+    return m ? strdup(m) : NULL;
+}
+
+static char **completion(const char *text, int start, int end)
+{
+    (void)end;
+    rl_attempted_completion_over = 1; /* never file names */
+    completion_list = complete_candidates(rl_line_buffer, (size_t)start);
+    return completion_list ? rl_completion_matches(text, completion_generator) : NULL;
 }
 
 static void print_usage(FILE *f)
@@ -75,15 +99,22 @@ static int run_one(struct chronyc *c, char *line, int end_dot)
 
 static int run_interactive(struct chronyc *c, int end_dot)
 {
-    int ok = 1, tty = isatty(STDIN_FILENO);
+    /* As chrony: line editing only when all three are a terminal. */
+    int ok = 1, tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
     char buf[2048];
 
+    if (tty) {
+        rl_attempted_completion_function = completion;
+        rl_basic_word_break_characters = " \t\n\r";
+    }
     while (!chronyc_done(c)) {
         char *line;
         if (tty) {
             line = readline("chronyc> ");
-            if (!line)
+            if (!line) {
+                printf("\n"); /* end the prompt's line on ^D */
                 break;
+            }
             if (*line)
                 add_history(line);
             if (!chronyc_done(c))

@@ -320,4 +320,49 @@ for tz in UTC America/New_York; do
     done
 done
 
+# Tab completion in interactive mode on a terminal (a pty): the same
+# keystrokes give the same screen as Debian's chronyc (whose GPL banner is
+# left out) and the same requests; completed lines run.
+cat >"$DIR/drive_tty.py" <<'PY'
+import os, pty, sys, time, select
+keys = [k.encode().decode("unicode_escape").encode() for k in sys.argv[1].split("|")]
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["TERM"] = "dumb"
+    os.execv(sys.argv[2], sys.argv[2:])
+out = b""
+def drain(t):
+    global out
+    while select.select([fd], [], [], t)[0]:
+        try:
+            d = os.read(fd, 4096)
+        except OSError:
+            return
+        if not d:
+            return
+        out += d
+drain(1.0)
+for k in keys + [b"\x04"]:
+    os.write(fd, k)
+    drain(0.5)
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+PY
+KEYS='trac\t|\x15|sourcestats -\t\t|\x15|add s\t|\x15|manual l\t|\x15|reset \t|\x15'
+KEYS="$KEYS"'|tracking x\t|\x15|xyz\t|\x15| trac\t|\x15|trimr\t\n|reset s\t\n'
+for c in theirs ours; do
+    [ $c = theirs ] && client=$THEIRS || client=$OURS
+    : >"$DIR/req.log"
+    python3 "$DIR/drive_tty.py" "$KEYS" "$client" -h 127.0.0.1 -p "$PORT" >"$DIR/$c.pty" 2>&1
+    sed -e '/^chrony version/,/^GNU General Public/d' "$DIR/$c.pty" | tr -d '\r' |
+        sed -e '/^$/d' >"$DIR/$c"
+    cut -d' ' -f1 "$DIR/req.log" >>"$DIR/$c"
+done
+if cmp -s "$DIR/theirs" "$DIR/ours" && grep -q '^36$' "$DIR/ours" && grep -q '^66$' "$DIR/ours" && grep -q 'add server ' "$DIR/ours"; then
+    ok "Tab completion as chrony's"
+else
+    bad "Tab completion as chrony's"
+    diff "$DIR/theirs" "$DIR/ours" | cat -A | head -20 | sed 's/^/    /'
+fi
+
 [ $fails -eq 0 ]
