@@ -70,6 +70,11 @@ void chronyc_init(struct chronyc *c, FILE *f, FILE *err)
     c->tr.version = CMDMON_PROTO_VERSION;
 }
 
+int chronyc_done(const struct chronyc *c)
+{
+    return c->quit || (c->stop && *c->stop);
+}
+
 void chronyc_request_init(struct cmdmon_request *req, uint16_t command)
 {
     memset(req, 0, sizeof(*req));
@@ -125,19 +130,19 @@ int chronyc_request(struct chronyc *c, struct cmdmon_request *req, struct cmdmon
     return 1;
 }
 
+/* dns, timeout and retries read the rest of the line as chrony does: dns
+ * compares all of it, timeout and retries take atoi() of it. */
 static int cmd_dns(struct chronyc *c, char *args)
 {
-    char *w = chronyc_next_word(&args);
-
-    if (w && !strcmp(w, "-46"))
+    if (!strcmp(args, "-46"))
         c->family = 0;
-    else if (w && !strcmp(w, "-4"))
+    else if (!strcmp(args, "-4"))
         c->family = 4;
-    else if (w && !strcmp(w, "-6"))
+    else if (!strcmp(args, "-6"))
         c->family = 6;
-    else if (w && !strcmp(w, "-n"))
+    else if (!strcmp(args, "-n"))
         c->names.no_dns = 1;
-    else if (w && !strcmp(w, "+n"))
+    else if (!strcmp(args, "+n"))
         c->names.no_dns = 0;
     else {
         fprintf(c->err, "Unrecognized dns command\n");
@@ -148,31 +153,25 @@ static int cmd_dns(struct chronyc *c, char *args)
 
 static int cmd_timeout(struct chronyc *c, char *args)
 {
-    long v;
-    char *w = chronyc_next_word(&args);
+    int v = atoi(args);
 
-    if (!w || !chronyc_parse_int(w, &v)) {
-        fprintf(c->err, "Invalid timeout\n");
-        return 0;
-    }
     if (v < 100) {
-        fprintf(c->err, "Timeout %ld is too short\n", v);
+        fprintf(c->err, "Timeout %d is too short\n", v);
         return 0;
     }
-    c->tr.timeout_ms = (int)(v > 1000000000L ? 1000000000L : v);
+    c->tr.timeout_ms = v;
     return 1;
 }
 
 static int cmd_retries(struct chronyc *c, char *args)
 {
-    long v;
-    char *w = chronyc_next_word(&args);
+    int v = atoi(args);
 
-    if (!w || !chronyc_parse_int(w, &v) || v < 0 || v > 30) {
+    if (v < 0 || v > 30) {
         fprintf(c->err, "Invalid maximum number of retries\n");
         return 0;
     }
-    c->tr.max_retries = (int)v;
+    c->tr.max_retries = v;
     return 1;
 }
 
@@ -197,42 +196,56 @@ static int cmd_auth_obsolete(struct chronyc *c, char *args)
     return 1;
 }
 
-/* keygen [ID [TYPE [BITS]]]: a random key line for a key file. */
+/* Key length of a type keygen knows, in bytes for a given number of bits:
+ * hashes take the bits asked for (unsigned arithmetic, as chrony), CMAC
+ * ciphers their key length. -1: unknown (TIGER and WHIRLPOOL too, as in a
+ * chrony built with Nettle). */
+static long keygen_length(const char *type, unsigned int bits)
+{
+    static const char *const hashes[] = {"MD5",      "SHA1",     "SHA256",   "SHA384",  "SHA512",
+                                         "SHA3-224", "SHA3-256", "SHA3-384", "SHA3-512"};
+
+    for (size_t i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++)
+        if (!strcmp(type, hashes[i]))
+            return (long)((bits + 7u) / 8u);
+    if (!strcmp(type, "AES128"))
+        return 16;
+    if (!strcmp(type, "AES256"))
+        return 32;
+    return -1;
+}
+
+/* keygen [ID [TYPE [BITS]]]: a random key line for a key file. At most
+ * three words, ID and BITS sscanf()'d with %u; 10 to 512 bytes of key. */
 static int cmd_keygen(struct chronyc *c, char *args)
 {
-    static const char *const types[] = {"MD5",       "SHA1",     "SHA256",   "SHA384",   "SHA512",
-                                        "SHA3-224",  "SHA3-256", "SHA3-384", "SHA3-512", "TIGER",
-                                        "WHIRLPOOL", "AES128",   "AES256"};
-    char *w_id = chronyc_next_word(&args), *w_type = chronyc_next_word(&args);
-    char *w_bits = chronyc_next_word(&args);
-    long id = 1, bits = 160;
+    char *words[3] = {NULL, NULL, NULL}, *w;
+    unsigned int id = 1, bits = 160;
     const char *type = "SHA1";
-    unsigned char key[64];
-    size_t len, i;
+    unsigned char key[512];
+    long len;
+    int n = 0;
 
-    if ((w_id && !chronyc_parse_int(w_id, &id)) || (w_bits && !chronyc_parse_int(w_bits, &bits))) {
+    while ((w = chronyc_next_word(&args)))
+        if (n++ < 3)
+            words[n - 1] = w;
+    if (n >= 2)
+        type = words[1];
+    if (n > 3 || (n >= 1 && sscanf(words[0], "%u", &id) != 1) ||
+        (n >= 3 && sscanf(words[2], "%u", &bits) != 1)) {
         fprintf(c->err, "Invalid syntax for keygen command\n");
         return 0;
     }
-    if (w_type) {
-        for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-            if (!strcmp(w_type, types[i]))
-                break;
-        if (i == sizeof(types) / sizeof(types[0])) {
-            fprintf(c->err, "Unknown hash function or cipher %s\n", w_type);
-            return 0;
-        }
-        type = types[i];
-    }
-    if (!strcmp(type, "AES128"))
-        bits = 128;
-    else if (!strcmp(type, "AES256"))
-        bits = 256;
-    len = (size_t)(bits < 80 ? 80 : bits > 512 ? 512 : bits) / 8;
-    if (getrandom(key, len, 0) != (ssize_t)len)
+    len = keygen_length(type, bits);
+    if (len < 0) {
+        fprintf(c->err, "Unknown hash function or cipher %s\n", type);
         return 0;
-    fprintf(c->out.f, "%lu %s HEX:", (unsigned long)id, type);
-    for (i = 0; i < len; i++)
+    }
+    len = len < 10 ? 10 : len > (long)sizeof(key) ? (long)sizeof(key) : len;
+    if (getrandom(key, (size_t)len, 0) != (ssize_t)len)
+        return 0;
+    fprintf(c->out.f, "%u %s HEX:", id, type);
+    for (long i = 0; i < len; i++)
         fprintf(c->out.f, "%02X", key[i]);
     fprintf(c->out.f, "\n");
     return 1;
@@ -264,11 +277,12 @@ int chronyc_run_line(struct chronyc *c, char *line)
     const struct chronyc_cmd *cmd;
     struct cmdmon_request req;
     struct cmdmon_reply rpy;
-    char *args = line, *name;
+    char *args, *name = line;
 
-    name = chronyc_next_word(&args);
-    if (!name)
-        return 1; /* empty line */
+    chronyc_normalize_line(line);
+    if (!*line)
+        return 1; /* empty or comment line */
+    args = chronyc_split_word(line);
     cmd = find_cmd(client_cmds, name);
     if (!cmd)
         cmd = find_cmd(chronyc_report_cmds, name);

@@ -9,6 +9,7 @@
 #include "chronyc/transport.h"
 #include "proto/cmdmon.h"
 
+#include <signal.h>
 #include <stdio.h>
 
 struct chronyc {
@@ -23,6 +24,9 @@ struct chronyc {
     int family; /* 0, 4 or 6 for name resolution */
     int quit;   /* set by exit/quit */
     int stdin_tty;
+    /* Set by a signal (main.c): the command waiting for a reply fails and
+     * no further command runs, as chrony's quit flag. NULL: never. */
+    const volatile sig_atomic_t *stop;
 };
 
 struct chronyc_cmd {
@@ -35,6 +39,8 @@ struct chronyc_cmd {
 
 /* Sets defaults: text output on f/err, no DNS hooks, no exchange. */
 void chronyc_init(struct chronyc *c, FILE *f, FILE *err);
+/* 1 after exit/quit or a signal: no further command is to run. */
+int chronyc_done(const struct chronyc *c);
 /* Runs one command line (modified in place). Returns 1 on success. */
 int chronyc_run_line(struct chronyc *c, char *line);
 /* Sends req and checks the reply: prints the status line on errors (and
@@ -48,11 +54,21 @@ void chronyc_print_help(FILE *f);
 extern const struct chronyc_cmd chronyc_report_cmds[];
 extern const struct chronyc_cmd chronyc_control_cmds[];
 
-/* Argument helpers (parse.c). */
+/* Argument helpers (parse.c), each reading as chrony's client does. */
+/* chrony's line normalisation: white space runs become one space, leading
+ * and trailing space go, a line starting with !;#% becomes empty. */
+void chronyc_normalize_line(char *line);
+/* Ends the first word of line in place; returns the rest (next word). */
+char *chronyc_split_word(char *line);
+/* Next white-space separated word, NUL-terminated in place; NULL at the end. */
 char *chronyc_next_word(char **args);
-int chronyc_parse_address(struct chronyc *c, const char *s, struct cmdmon_addr *a);
+/* sscanf("%lf") / sscanf("%d") of s: a number may be followed by anything. */
 int chronyc_parse_double(const char *s, double *v);
-int chronyc_parse_int(const char *s, long *v);
+int chronyc_parse_int(const char *s, int *v);
+/* A numeric address (of the -4/-6 family) or a name resolved honouring it. */
+int chronyc_lookup_address(struct chronyc *c, const char *s, struct cmdmon_addr *a);
+/* ID#n (sscanf "ID#%u"), else chronyc_lookup_address(). */
+int chronyc_parse_address(struct chronyc *c, const char *s, struct cmdmon_addr *a);
 /* "-a" / "-v" style flags of sources, sourcestats, selectdata, authdata. */
 int chronyc_parse_list_flags(char *args, int *all, int *verbose);
 /* add server|pool|peer NAME [options] (cmd_add.c). */

@@ -1,14 +1,18 @@
 /* chronyc control commands: argument parsing into request bodies (spec 7).
- * Each builder returns 1 with req filled; the caller sends it and prints
- * "200 OK" or the status line. */
+ * Each builder gets the normalised rest of the line after the command name
+ * and reads it as chrony's client does (which words, sscanf() formats, the
+ * error texts, and the errors chrony reports without a message). It returns
+ * 1 with req filled; the caller sends it and prints "200 OK" or the status
+ * line. */
 #include "chronyc/client.h"
 
-#include <ctype.h>
+#include <stdint.h>
+#include <strings.h>
 #include <string.h>
 
-static int syntax_error(struct chronyc *c, const char *what)
+static int error(struct chronyc *c, const char *text)
 {
-    fprintf(c->err, "Invalid syntax for %s\n", what);
+    fprintf(c->err, "%s\n", text);
     return 0;
 }
 
@@ -35,154 +39,128 @@ SIMPLE_BUILDER(build_writertc, CMDMON_REQ_WRITERTC)
 SIMPLE_BUILDER(build_trimrtc, CMDMON_REQ_TRIMRTC)
 SIMPLE_BUILDER(build_onoffline, CMDMON_REQ_ONOFFLINE)
 
-static int build_reset_reload(struct chronyc *c, char *args, struct cmdmon_request *req,
-                              uint16_t command, const char *name)
-{
-    char *w = chronyc_next_word(&args);
-
-    if (!w || strcmp(w, "sources") != 0) {
-        fprintf(c->err, "Invalid syntax for %s command\n", name);
-        return 0;
-    }
-    req->command = command;
-    return 1;
-}
-
+/* reset/reload: the whole rest must be "sources". */
 static int build_reset(struct chronyc *c, char *args, struct cmdmon_request *req)
 {
-    return build_reset_reload(c, args, req, CMDMON_REQ_RESET_SOURCES, "reset");
+    req->command = CMDMON_REQ_RESET_SOURCES;
+    return !strcmp(args, "sources") || error(c, "Invalid syntax for reset command");
 }
 
 static int build_reload(struct chronyc *c, char *args, struct cmdmon_request *req)
 {
-    return build_reset_reload(c, args, req, CMDMON_REQ_RELOAD_SOURCES, "reload");
+    req->command = CMDMON_REQ_RELOAD_SOURCES;
+    return !strcmp(args, "sources") || error(c, "Invalid syntax for reload command");
 }
 
-static int parse_addr_arg(struct chronyc *c, const char *w, struct cmdmon_addr *a)
-{
-    if (!chronyc_parse_address(c, w, a)) {
-        fprintf(c->err, "Could not get address for hostname\n");
-        return 0;
-    }
-    return 1;
-}
-
-static void mask_bits(struct cmdmon_addr *m, uint16_t family, long bits)
+/* chrony's bits_to_mask(): out-of-range lengths mean the full mask; an ID
+ * address has no mask. */
+static void mask_bits(struct cmdmon_addr *m, uint16_t family, int bits)
 {
     int total = family == CMDMON_AF_INET6 ? 128 : 32;
 
     memset(m, 0, sizeof(*m));
+    if (family != CMDMON_AF_INET4 && family != CMDMON_AF_INET6)
+        return;
     m->family = family;
-    for (int i = 0; i < total && i < bits; i++)
+    if (bits < 0 || bits > total)
+        bits = total;
+    for (int i = 0; i < bits; i++)
         m->bytes[i / 8] |= (uint8_t)(0x80 >> (i % 8));
 }
 
-/* Spec 7.1: [ADDR | ADDR/BITS | MASK/ADDR | ID#n | hostname]. */
-static int parse_selector(struct chronyc *c, char *w, struct cmdmon_addr *mask,
+/* [MASK/ADDRESS | ADDRESS/BITS | ADDRESS] (chrony's read_mask_address);
+ * prints chrony's message on failure. An empty line selects everything. */
+static int parse_selector(struct chronyc *c, char *s, struct cmdmon_addr *mask,
                           struct cmdmon_addr *addr)
 {
     char *slash;
-    long bits;
+    unsigned int bits;
 
     memset(mask, 0, sizeof(*mask));
     memset(addr, 0, sizeof(*addr));
-    if (!w)
+    if (!*s)
         return 1;
-    if (names_parse_id(w, addr))
-        return 1;
-    slash = strchr(w, '/');
-    if (slash) {
-        *slash = '\0';
-        if (names_parse_numeric(w, mask) && names_parse_numeric(slash + 1, addr))
-            return mask->family == addr->family;
-        if (!names_parse_numeric(w, addr) || !chronyc_parse_int(slash + 1, &bits) || bits < 0)
-            return 0;
-        mask_bits(mask, addr->family, bits);
+    slash = strchr(s, '/');
+    if (!slash) {
+        if (!chronyc_parse_address(c, s, addr))
+            return error(c, "Could not get address for hostname");
+        mask_bits(mask, addr->family, -1);
         return 1;
     }
-    if (!parse_addr_arg(c, w, addr))
-        return -1;
-    mask_bits(mask, addr->family, 128);
-    return 1;
-}
-
-static int build_selector(struct chronyc *c, char *args, struct cmdmon_request *req,
-                          uint16_t command, const char *name)
-{
-    char *w = chronyc_next_word(&args);
-    int r;
-
-    req->command = command;
-    r = parse_selector(c, w, &req->u.selector.mask, &req->u.selector.address);
-    if (r == 0)
-        fprintf(c->err, "Invalid syntax for %s command\n", name);
-    return r > 0;
+    *slash = '\0';
+    if (names_parse_numeric(s, mask)) {
+        if (names_parse_numeric(slash + 1, addr)) {
+            if (addr->family == mask->family)
+                return 1;
+        } else if (sscanf(slash + 1, "%u", &bits) == 1) {
+            *addr = *mask;
+            mask_bits(mask, addr->family, (int)bits);
+            return 1;
+        }
+    }
+    return error(c, "Invalid syntax for mask/address");
 }
 
 static int build_online(struct chronyc *c, char *args, struct cmdmon_request *req)
 {
-    return build_selector(c, args, req, CMDMON_REQ_ONLINE, "online");
+    req->command = CMDMON_REQ_ONLINE;
+    return parse_selector(c, args, &req->u.selector.mask, &req->u.selector.address);
 }
 
 static int build_offline(struct chronyc *c, char *args, struct cmdmon_request *req)
 {
-    return build_selector(c, args, req, CMDMON_REQ_OFFLINE, "offline");
+    req->command = CMDMON_REQ_OFFLINE;
+    return parse_selector(c, args, &req->u.selector.mask, &req->u.selector.address);
 }
 
+/* burst GOOD/TOTAL [SELECTOR]: sscanf("%d/%d") of the first word, the
+ * selector from the second word, anything after it ignored. */
 static int build_burst(struct chronyc *c, char *args, struct cmdmon_request *req)
 {
-    char *w = chronyc_next_word(&args), *sel = chronyc_next_word(&args), *slash;
-    long good, total;
+    char *sel = chronyc_split_word(args);
+    int good, total;
 
+    chronyc_split_word(sel);
     req->command = CMDMON_REQ_BURST;
-    slash = w ? strchr(w, '/') : NULL;
-    if (!slash)
-        return syntax_error(c, "burst command");
-    *slash = '\0';
-    if (!chronyc_parse_int(w, &good) || !chronyc_parse_int(slash + 1, &total))
-        return syntax_error(c, "burst command");
-    req->u.burst.n_good_samples = (int32_t)good;
-    req->u.burst.n_total_samples = (int32_t)total;
-    switch (parse_selector(c, sel, &req->u.burst.mask, &req->u.burst.address)) {
-    case 0:
-        return syntax_error(c, "burst command");
-    case 1:
-        return 1;
-    default:
-        return 0;
-    }
+    if (sscanf(args, "%d/%d", &good, &total) != 2)
+        return error(c, "Invalid syntax for burst command");
+    req->u.burst.n_good_samples = good;
+    req->u.burst.n_total_samples = total;
+    return parse_selector(c, sel, &req->u.burst.mask, &req->u.burst.address);
 }
 
 static int build_delete(struct chronyc *c, char *args, struct cmdmon_request *req)
 {
-    char *w = chronyc_next_word(&args);
-
     req->command = CMDMON_REQ_DEL_SOURCE;
-    if (!w)
-        return syntax_error(c, "address");
-    return parse_addr_arg(c, w, &req->u.address.ip);
+    chronyc_split_word(args);
+    if (!*args)
+        return error(c, "Invalid syntax for address");
+    if (!chronyc_parse_address(c, args, &req->u.address.ip))
+        return error(c, "Could not get address for hostname");
+    return 1;
 }
 
-/* ADDR VALUE for the per-source modifications of spec 7.6. */
+/* ADDRESS VALUE (spec 7.6): the value is checked first, read by sscanf()
+ * from the rest of the line. */
 static int build_modify(struct chronyc *c, char *args, struct cmdmon_request *req, uint16_t command,
                         int is_float)
 {
-    char *w = chronyc_next_word(&args), *v = chronyc_next_word(&args);
+    char *value = chronyc_split_word(args);
     struct cmdmon_addr a;
-    double d;
-    long l;
+    double d = 0.0;
+    int i = 0;
 
     req->command = command;
-    if (!w || !v || (is_float ? !chronyc_parse_double(v, &d) : !chronyc_parse_int(v, &l)))
-        return syntax_error(c, "address value");
-    if (!parse_addr_arg(c, w, &a))
-        return 0;
+    if (is_float ? !chronyc_parse_double(value, &d) : !chronyc_parse_int(value, &i))
+        return error(c, "Invalid syntax for address value");
+    if (!chronyc_parse_address(c, args, &a))
+        return error(c, "Could not get address for hostname");
     if (is_float) {
         req->u.modify_float.address = a;
         req->u.modify_float.value = d;
     } else {
         req->u.modify_int.address = a;
-        req->u.modify_int.value = (int32_t)l;
+        req->u.modify_int.value = i;
     }
     return 1;
 }
@@ -200,76 +178,73 @@ MODIFY_BUILDER(build_maxdelay, CMDMON_REQ_MODIFY_MAXDELAY, 1)
 MODIFY_BUILDER(build_maxdelayratio, CMDMON_REQ_MODIFY_MAXDELAYRATIO, 1)
 MODIFY_BUILDER(build_maxdelaydevratio, CMDMON_REQ_MODIFY_MAXDELAYDEVRATIO, 1)
 
+/* One number from the rest of the line. chrony refuses a bad maxupdateskew
+ * or reselectdist without a message (message NULL). */
 static int build_value(struct chronyc *c, char *args, struct cmdmon_request *req, uint16_t command,
-                       const char *name)
+                       const char *message)
 {
-    char *w = chronyc_next_word(&args);
-
     req->command = command;
-    if (!w || !chronyc_parse_double(w, &req->u.value.value)) {
-        fprintf(c->err, "Invalid syntax for %s command\n", name);
-        return 0;
-    }
-    return 1;
+    if (chronyc_parse_double(args, &req->u.value.value))
+        return 1;
+    return message ? error(c, message) : 0;
 }
 
-#define VALUE_BUILDER(fn, code, name)                                                              \
+#define VALUE_BUILDER(fn, code, message)                                                           \
     static int fn(struct chronyc *c, char *args, struct cmdmon_request *req)                       \
     {                                                                                              \
-        return build_value(c, args, req, code, name);                                              \
+        return build_value(c, args, req, code, message);                                           \
     }
-VALUE_BUILDER(build_maxupdateskew, CMDMON_REQ_MODIFY_MAXUPDATESKEW, "maxupdateskew")
-VALUE_BUILDER(build_reselectdist, CMDMON_REQ_RESELECTDISTANCE, "reselectdist")
-VALUE_BUILDER(build_dfreq, CMDMON_REQ_DFREQ, "dfreq")
-VALUE_BUILDER(build_doffset, CMDMON_REQ_DOFFSET2, "doffset")
+VALUE_BUILDER(build_maxupdateskew, CMDMON_REQ_MODIFY_MAXUPDATESKEW, NULL)
+VALUE_BUILDER(build_reselectdist, CMDMON_REQ_RESELECTDISTANCE, NULL)
+VALUE_BUILDER(build_dfreq, CMDMON_REQ_DFREQ, "Invalid value")
+VALUE_BUILDER(build_doffset, CMDMON_REQ_DOFFSET2, "Invalid value")
 
 static int build_makestep(struct chronyc *c, char *args, struct cmdmon_request *req)
 {
-    char *t = chronyc_next_word(&args), *l = chronyc_next_word(&args);
-    long limit;
+    int limit;
 
-    if (!t) {
+    if (!*args) {
         req->command = CMDMON_REQ_MAKESTEP;
         return 1;
     }
     req->command = CMDMON_REQ_MODIFY_MAKESTEP;
-    if (!l || chronyc_next_word(&args) || !chronyc_parse_double(t, &req->u.makestep.threshold) ||
-        !chronyc_parse_int(l, &limit)) {
-        fprintf(c->err, "Bad syntax for makestep command\n");
-        return 0;
-    }
-    req->u.makestep.limit = (int32_t)limit;
+    if (sscanf(args, "%lf %d", &req->u.makestep.threshold, &limit) != 2)
+        return error(c, "Bad syntax for makestep command");
+    req->u.makestep.limit = limit;
     return 1;
 }
 
 static int build_smoothtime(struct chronyc *c, char *args, struct cmdmon_request *req)
 {
-    char *w = chronyc_next_word(&args);
-
     req->command = CMDMON_REQ_SMOOTHTIME;
-    if (w && !strcmp(w, "reset"))
+    if (!strcmp(args, "reset"))
         req->u.option.option = 0;
-    else if (w && !strcmp(w, "activate"))
+    else if (!strcmp(args, "activate"))
         req->u.option.option = 1;
     else
-        return syntax_error(c, "smoothtime command");
+        return error(c, "Invalid syntax for smoothtime command");
     return 1;
 }
 
-/* IP address or ID#n, else a reference clock refid of up to 4 characters. */
+/* IP address or ID#n (no names, which could be refids), else a reference
+ * clock refid of one to four characters. */
 static int parse_addr_or_refid(const char *w, struct cmdmon_addr *a, uint32_t *refid)
 {
+    size_t len = strlen(w);
+
     *refid = 0;
     memset(a, 0, sizeof(*a));
     if (names_parse_id(w, a) || names_parse_numeric(w, a))
         return 1;
-    if (strlen(w) > 4)
+    if (len < 1 || len > 4)
         return 0;
-    for (int i = 0; i < 4; i++)
-        *refid = *refid << 8 | (uint32_t)(i < (int)strlen(w) ? (uint8_t)w[i] : 0);
+    for (size_t i = 0; i < len; i++)
+        *refid |= (uint32_t)(uint8_t)w[i] << (24 - 8 * i);
     return 1;
 }
 
+/* Selection options are matched without regard to case; "-opt" only adds
+ * to the mask (the option stays off). */
 static int build_selectopts(struct chronyc *c, char *args, struct cmdmon_request *req)
 {
     static const struct {
@@ -277,171 +252,169 @@ static int build_selectopts(struct chronyc *c, char *args, struct cmdmon_request
         uint32_t sel, src;
     } opts[] = {{"noselect", CMDMON_SELOPT_NOSELECT, CMDMON_SRC_NOSELECT},
                 {"prefer", CMDMON_SELOPT_PREFER, CMDMON_SRC_PREFER},
-                {"trust", CMDMON_SELOPT_TRUST, CMDMON_SRC_TRUST},
-                {"require", CMDMON_SELOPT_REQUIRE, CMDMON_SRC_REQUIRE}};
+                {"require", CMDMON_SELOPT_REQUIRE, CMDMON_SRC_REQUIRE},
+                {"trust", CMDMON_SELOPT_TRUST, CMDMON_SRC_TRUST}};
     struct cmdmon_req_selectopts *s = &req->u.selectopts;
-    char *w = chronyc_next_word(&args);
+    char *line = chronyc_split_word(args), *opt;
 
     req->command = CMDMON_REQ_MODIFY_SELECTOPTS;
-    if (!w || !parse_addr_or_refid(w, &s->address, &s->ref_id))
-        return syntax_error(c, "selectopts command");
-    while ((w = chronyc_next_word(&args))) {
+    if (!parse_addr_or_refid(args, &s->address, &s->ref_id))
+        return error(c, "Invalid syntax for selectopts command");
+    while (*line) {
         size_t i;
-        if (w[0] != '+' && w[0] != '-')
-            return syntax_error(c, "selectopts command");
+        opt = line;
+        line = chronyc_split_word(line);
         for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-            if (!strcmp(w + 1, opts[i].name))
+            if (!strcasecmp(opt + 1, opts[i].name))
                 break;
-        if (i == sizeof(opts) / sizeof(opts[0]))
-            return syntax_error(c, "selectopts command");
+        if ((opt[0] != '+' && opt[0] != '-') || i == sizeof(opts) / sizeof(opts[0]))
+            return error(c, "Invalid syntax for selectopts command");
         s->mask |= opts[i].sel;
-        if (w[0] == '+')
+        if (opt[0] == '+')
             s->options |= opts[i].src;
-        else
-            s->options &= ~opts[i].src;
     }
     return 1;
 }
 
 static int build_offset(struct chronyc *c, char *args, struct cmdmon_request *req)
 {
-    char *w = chronyc_next_word(&args), *v = chronyc_next_word(&args);
+    char *value = chronyc_split_word(args);
     struct cmdmon_req_offset *o = &req->u.offset;
 
     req->command = CMDMON_REQ_MODIFY_OFFSET;
-    if (!w || !v || !parse_addr_or_refid(w, &o->address, &o->ref_id) ||
-        !chronyc_parse_double(v, &o->offset))
-        return syntax_error(c, "offset command");
+    if (!parse_addr_or_refid(args, &o->address, &o->ref_id) ||
+        !chronyc_parse_double(value, &o->offset))
+        return error(c, "Invalid syntax for offset command");
     return 1;
 }
 
-static int local_option(char **args, const char *w, struct cmdmon_req_local *l)
+/* The option words of `local` as chrony's CPS_ParseLocal reads them: names
+ * without regard to case, each value sscanf()'d with %n, the scan going on
+ * right after the characters the number took. */
+static int parse_local(char *line, struct cmdmon_req_local *l)
 {
-    char *v;
-    long i;
-
-    if (!strcmp(w, "orphan")) {
-        l->orphan = 1;
-        return 1;
-    }
-    v = chronyc_next_word(args);
-    if (!v)
-        return 0;
-    if (!strcmp(w, "stratum"))
-        return chronyc_parse_int(v, &i) && i >= 1 && i <= 15 && (l->stratum = (int32_t)i, 1);
-    if (!strcmp(w, "distance"))
-        return chronyc_parse_double(v, &l->distance);
-    if (!strcmp(w, "activate"))
-        return chronyc_parse_double(v, &l->activate);
-    if (!strcmp(w, "waitsynced"))
-        return chronyc_parse_double(v, &l->wait_synced);
-    if (!strcmp(w, "waitunsynced"))
-        return chronyc_parse_double(v, &l->wait_unsynced);
-    return 0;
-}
-
-static int build_local(struct chronyc *c, char *args, struct cmdmon_request *req)
-{
-    struct cmdmon_req_local *l = &req->u.local;
-    char *w = chronyc_next_word(&args);
-
-    req->command = CMDMON_REQ_LOCAL3;
-    if (w && !strcmp(w, "off")) {
-        if (chronyc_next_word(&args))
-            return syntax_error(c, "local command");
-        return 1;
-    }
-    l->on_off = 1;
     l->stratum = 10;
     l->distance = 1.0;
     l->wait_unsynced = -1.0;
-    for (; w; w = chronyc_next_word(&args))
-        if (!local_option(&args, w, l))
-            return syntax_error(c, "local command");
+    while (*line) {
+        char *cmd = line;
+        int n = 0, v;
+
+        line = chronyc_split_word(line);
+        if (!strcasecmp(cmd, "stratum")) {
+            if (sscanf(line, "%d%n", &v, &n) != 1 || v < 1 || v > 15)
+                return 0;
+            l->stratum = v;
+        } else if (!strcasecmp(cmd, "orphan")) {
+            l->orphan = 1;
+        } else if (!strcasecmp(cmd, "distance")) {
+            if (sscanf(line, "%lf%n", &l->distance, &n) != 1)
+                return 0;
+        } else if (!strcasecmp(cmd, "activate")) {
+            if (sscanf(line, "%lf%n", &l->activate, &n) != 1)
+                return 0;
+        } else if (!strcasecmp(cmd, "waitsynced")) {
+            if (sscanf(line, "%lf%n", &l->wait_synced, &n) != 1)
+                return 0;
+        } else if (!strcasecmp(cmd, "waitunsynced")) {
+            if (sscanf(line, "%lf%n", &l->wait_unsynced, &n) != 1)
+                return 0;
+        } else {
+            return 0;
+        }
+        line += n;
+    }
     if (l->wait_unsynced < 0.0)
         l->wait_unsynced = l->orphan ? 300.0 : 0.0;
     return 1;
 }
 
-/* Spec 7.16: empty, ADDR, ADDR/BITS, shortened IPv4 (a, a.b, a.b.c), host. */
-static int parse_subnet(struct chronyc *c, char *w, struct cmdmon_addr *ip, int32_t *bits)
+static int build_local(struct chronyc *c, char *args, struct cmdmon_request *req)
 {
-    char *slash;
-    long b = -1;
-    int dots = 0;
+    struct cmdmon_req_local *l = &req->u.local;
 
-    memset(ip, 0, sizeof(*ip));
-    *bits = 0;
-    if (!w)
+    req->command = CMDMON_REQ_LOCAL3;
+    if (!strcmp(args, "off"))
         return 1;
-    slash = strchr(w, '/');
-    if (slash) {
-        *slash = '\0';
-        if (!chronyc_parse_int(slash + 1, &b))
-            return 0;
-    }
-    if (names_parse_numeric(w, ip)) {
-        *bits = (int32_t)(b >= 0 ? b : ip->family == CMDMON_AF_INET6 ? 128 : 32);
-        return 1;
-    }
-    for (const char *p = w; *p; p++) {
-        if (*p == '.')
-            dots++;
-        else if (!isdigit((unsigned char)*p))
-            dots = 99;
-    }
-    if (dots <= 2 && isdigit((unsigned char)w[0])) {
-        unsigned v[3] = {0, 0, 0};
-        int n = sscanf(w, "%u.%u.%u", &v[0], &v[1], &v[2]);
-        if (n != dots + 1 || v[0] > 255 || v[1] > 255 || v[2] > 255)
-            return 0;
-        cmdmon_addr_set_v4(ip, v[0] << 24 | v[1] << 16 | v[2] << 8);
-        *bits = (int32_t)(b >= 0 ? b : 8 * n);
-        return 1;
-    }
-    if (!chronyc_parse_address(c, w, ip))
-        return 0;
-    *bits = (int32_t)(b >= 0 ? b : ip->family == CMDMON_AF_INET6 ? 128 : 32);
+    l->on_off = 1;
+    if (!parse_local(args, l))
+        return error(c, "Invalid syntax for local command");
     return 1;
 }
 
-static int build_access(struct chronyc *c, char *args, struct cmdmon_request *req, uint16_t command,
-                        const char *name)
+/* [all] [SUBNET] of allow/deny (chrony's CPS_ParseAllowDeny): nothing may
+ * follow; SUBNET is an address, a shortened IPv4 network (a, a.b, a.b.c),
+ * either with /BITS, or a name without /BITS. */
+static int parse_subnet(struct chronyc *c, char *line, int *all, struct cmdmon_addr *ip,
+                        int32_t *bits)
 {
-    char *w = chronyc_next_word(&args);
+    char *p = chronyc_split_word(line), *net, *slash;
+    unsigned int a = 0, b = 0, d = 0;
+    int n, len = 0, want = -1;
 
-    req->command = command;
-    if (w && !strcmp(w, "all")) {
-        req->command = (uint16_t)(command + 1); /* the *ALL variant follows */
-        w = chronyc_next_word(&args);
-    }
-    if (!parse_subnet(c, w, &req->u.subnet.ip, &req->u.subnet.subnet_bits)) {
-        fprintf(c->err, "Could not read address\n");
+    *all = !strcmp(line, "all");
+    net = *all ? p : line;
+    if (*all)
+        p = chronyc_split_word(p);
+    if (*p)
         return 0;
+    memset(ip, 0, sizeof(*ip));
+    *bits = 0;
+    if (!*net)
+        return 1;
+    slash = strchr(net, '/');
+    if (slash) {
+        if (sscanf(slash + 1, "%d%n", &want, &len) != 1 || slash[len + 1] || want < 0)
+            return 0;
+        *slash = '\0';
     }
-    (void)name;
+    if (names_parse_numeric(net, ip)) {
+        *bits = want >= 0 ? want : ip->family == CMDMON_AF_INET6 ? 128 : 32;
+        return 1;
+    }
+    len = 0;
+    n = sscanf(net, "%u%n.%u%n.%u%n", &a, &len, &b, &len, &d, &len);
+    if (n > 0 && !net[len]) {
+        if (a > 255 || b > 255 || d > 255)
+            return 0;
+        cmdmon_addr_set_v4(ip, a << 24 | b << 16 | d << 8);
+        *bits = want >= 0 ? want : 8 * n;
+        return 1;
+    }
+    if (want < 0 && chronyc_lookup_address(c, net, ip)) {
+        *bits = ip->family == CMDMON_AF_INET6 ? 128 : 32;
+        return 1;
+    }
+    memset(ip, 0, sizeof(*ip));
+    return 0;
+}
+
+static int build_access(struct chronyc *c, char *args, struct cmdmon_request *req, uint16_t command)
+{
+    int all;
+
+    if (!parse_subnet(c, args, &all, &req->u.subnet.ip, &req->u.subnet.subnet_bits))
+        return error(c, "Could not read address");
+    req->command = (uint16_t)(all ? command + 1 : command); /* the *ALL variant follows */
     return 1;
 }
 
 #define ACCESS_BUILDER(fn, code)                                                                   \
     static int fn(struct chronyc *c, char *args, struct cmdmon_request *req)                       \
     {                                                                                              \
-        return build_access(c, args, req, code, #fn);                                              \
+        return build_access(c, args, req, code);                                                   \
     }
 ACCESS_BUILDER(build_allow, CMDMON_REQ_ALLOW)
 ACCESS_BUILDER(build_deny, CMDMON_REQ_DENY)
 ACCESS_BUILDER(build_cmdallow, CMDMON_REQ_CMDALLOW)
 ACCESS_BUILDER(build_cmddeny, CMDMON_REQ_CMDDENY)
 
+/* The whole rest of the line is looked up, as chrony does. */
 static int build_check(struct chronyc *c, char *args, struct cmdmon_request *req, uint16_t command)
 {
-    char *w = chronyc_next_word(&args);
-
     req->command = command;
-    if (!w || !chronyc_parse_address(c, w, &req->u.address.ip)) {
-        fprintf(c->err, "Could not read address\n");
-        return 0;
-    }
+    if (!chronyc_lookup_address(c, args, &req->u.address.ip))
+        return error(c, "Could not read address");
     return 1;
 }
 

@@ -1,6 +1,7 @@
 /* chronyc monitoring commands: the request sequences of spec 8.5 - 8.14
  * feeding the renderers. */
 #include "chronyc/client.h"
+#include "chronyc/getdate.h"
 #include "chronyc/render.h"
 
 #include <math.h>
@@ -192,11 +193,10 @@ static int cmd_ntpdata(struct chronyc *c, char *args)
 {
     struct cmdmon_reply rpy;
     struct cmdmon_addr a;
-    char *w = chronyc_next_word(&args);
     uint32_t n;
 
-    if (w) {
-        if (!chronyc_parse_address(c, w, &a)) {
+    if (*args) { /* the whole rest of the line, as chrony */
+        if (!chronyc_parse_address(c, args, &a)) {
             fprintf(c->err, "Could not get address for hostname\n");
             return 0;
         }
@@ -229,7 +229,9 @@ static int cmd_serverstats(struct chronyc *c, char *args)
     return 1;
 }
 
-static int parse_clients_args(struct chronyc *c, char *args, long *min_hits, int *nke, int *reset)
+/* -k, -r, -p N (sscanf "%u"); other words are ignored, as by chrony. */
+static int parse_clients_args(struct chronyc *c, char *args, unsigned int *min_hits, int *nke,
+                              int *reset)
 {
     char *w;
 
@@ -242,7 +244,7 @@ static int parse_clients_args(struct chronyc *c, char *args, long *min_hits, int
             *reset = 1;
         } else if (!strcmp(w, "-p")) {
             w = chronyc_next_word(&args);
-            if (!w || !chronyc_parse_int(w, min_hits) || *min_hits < 0) {
+            if (!w || sscanf(w, "%u", min_hits) != 1) {
                 fprintf(c->err, "Invalid syntax for clients command\n");
                 return 0;
             }
@@ -258,7 +260,7 @@ static int cmd_clients(struct chronyc *c, char *args)
     struct cmdmon_reply rpy;
     const struct cmdmon_client_accesses *ca = &rpy.u.client_accesses;
     char name[NAMES_MAX];
-    long min_hits;
+    unsigned int min_hits;
     int nke, reset;
     uint32_t first = 0;
 
@@ -269,7 +271,7 @@ static int cmd_clients(struct chronyc *c, char *args)
         chronyc_request_init(&req, CMDMON_REQ_CLIENT_ACCESSES_BY_INDEX3);
         req.u.clients.first_index = first;
         req.u.clients.n_clients = CMDMON_MAX_CLIENT_RECORDS;
-        req.u.clients.min_hits = (uint32_t)min_hits;
+        req.u.clients.min_hits = min_hits;
         req.u.clients.reset = (uint32_t)reset;
         if (!chronyc_request(c, &req, &rpy, CMDMON_RPY_CLIENT_ACCESSES_BY_INDEX3, 0))
             return 0;
@@ -292,10 +294,8 @@ static int cmd_sourcename(struct chronyc *c, char *args)
 {
     struct cmdmon_request req;
     struct cmdmon_reply rpy;
-    char *w = chronyc_next_word(&args);
-
     chronyc_request_init(&req, CMDMON_REQ_NTP_SOURCE_NAME);
-    if (!w || !chronyc_parse_address(c, w, &req.u.address.ip)) {
+    if (!chronyc_parse_address(c, args, &req.u.address.ip)) {
         fprintf(c->err, "Could not read address\n");
         return 0;
     }
@@ -328,35 +328,35 @@ static int cmd_rtcdata(struct chronyc *c, char *args)
     return 1;
 }
 
+/* As chrony: "list" and "delete" are recognised by their first letters
+ * (anything may follow them), on/off/reset must be the whole rest. */
 static int cmd_manual(struct chronyc *c, char *args)
 {
     struct cmdmon_request req;
     struct cmdmon_reply rpy;
-    char *w = chronyc_next_word(&args), *idx;
-    long v;
+    int v;
 
-    if (w && !strcmp(w, "list")) {
+    if (!strncmp(args, "list", 4)) {
         if (!simple_report(c, CMDMON_REQ_MANUAL_LIST, CMDMON_RPY_MANUAL_LIST2, &rpy))
             return 0;
         render_manual_list(&c->out, &rpy.u.manual_list);
         return 1;
     }
-    if (w && !strcmp(w, "delete")) {
-        idx = chronyc_next_word(&args);
-        if (!idx || !chronyc_parse_int(idx, &v)) {
-            fprintf(c->err, "Invalid syntax for manual command\n");
+    if (!strncmp(args, "delete", 6)) {
+        if (!chronyc_parse_int(chronyc_split_word(args), &v)) {
+            fprintf(c->err, "Bad syntax for manual delete command\n");
             return 0;
         }
         chronyc_request_init(&req, CMDMON_REQ_MANUAL_DELETE);
-        req.u.index.index = (int32_t)v;
+        req.u.index.index = v;
         return chronyc_request(c, &req, &rpy, 0, 1);
     }
     chronyc_request_init(&req, CMDMON_REQ_MANUAL);
-    if (w && !strcmp(w, "off"))
+    if (!strcmp(args, "off"))
         req.u.option.option = 0;
-    else if (w && !strcmp(w, "on"))
+    else if (!strcmp(args, "on"))
         req.u.option.option = 1;
-    else if (w && !strcmp(w, "reset"))
+    else if (!strcmp(args, "reset"))
         req.u.option.option = 2;
     else {
         fprintf(c->err, "Invalid syntax for manual command\n");
@@ -365,37 +365,14 @@ static int cmd_manual(struct chronyc *c, char *args)
     return chronyc_request(c, &req, &rpy, 0, 1);
 }
 
-/* A few common date forms; time-only input means today (local time). */
-static int parse_date(const char *s, time_t *out)
-{
-    static const char *const fmts[] = {"%Y-%m-%d %H:%M:%S", "%b %d, %Y %H:%M:%S",
-                                       "%b %d %Y %H:%M:%S", "%d %b %Y %H:%M:%S",
-                                       "%H:%M:%S",          "%H:%M"};
-    for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-        struct tm tm;
-        time_t now = time(NULL);
-        const char *end;
-        localtime_r(&now, &tm);
-        tm.tm_sec = 0;
-        end = strptime(s, fmts[i], &tm);
-        if (end && !*end) {
-            tm.tm_isdst = -1;
-            *out = mktime(&tm);
-            return *out != (time_t)-1;
-        }
-    }
-    return 0;
-}
-
 static int cmd_settime(struct chronyc *c, char *args)
 {
     struct cmdmon_request req;
     struct cmdmon_reply rpy;
     time_t t;
 
-    while (*args == ' ' || *args == '\t')
-        args++;
-    if (!parse_date(args, &t)) {
+    /* chrony's getdate forms (getdate.h); the time of -1 is refused too. */
+    if (!getdate_parse(args, time(NULL), &t) || t == (time_t)-1) {
         fprintf(c->out.f, "510 - Could not parse date string\n");
         return 0;
     }
@@ -410,16 +387,13 @@ static int cmd_settime(struct chronyc *c, char *args)
 /* Spec 7.18. */
 static int cmd_waitsync(struct chronyc *c, char *args)
 {
-    char *w[4];
+    int max_tries = 0;
     double v[4] = {0.0, 0.0, 0.0, 10.0};
 
-    for (int i = 0; i < 4; i++) {
-        w[i] = chronyc_next_word(&args);
-        if (w[i] && !chronyc_parse_double(w[i], &v[i])) {
-            fprintf(c->err, "Invalid syntax for waitsync command\n");
-            return 0;
-        }
-    }
+    /* As chrony: what sscanf() reads is used, the rest ignored, no error. */
+    if (sscanf(args, "%d %lf %lf %lf", &max_tries, &v[1], &v[2], &v[3]) < 1)
+        max_tries = 0;
+    v[0] = max_tries;
     if (v[3] < 0.1)
         v[3] = 0.1;
     for (long i = 1;; i++) {
@@ -435,7 +409,7 @@ static int cmd_waitsync(struct chronyc *c, char *args)
                 (v[1] == 0.0 || corr <= v[1]) && (v[2] == 0.0 || t->skew_ppm <= v[2]))
                 return 1;
         }
-        if (v[0] != 0.0 && i >= (long)v[0])
+        if ((v[0] != 0.0 && i >= (long)v[0]) || chronyc_done(c))
             return 0;
         ts.tv_sec = (time_t)v[3];
         ts.tv_nsec = (long)((v[3] - (double)ts.tv_sec) * 1e9);

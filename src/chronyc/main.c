@@ -1,6 +1,7 @@
 /* chronyc entry point: options (spec 8.15), connection, command-line or
  * interactive commands, exit status. */
 #include "chronyc/client.h"
+#include "chronyc/complete.h"
 
 #include <editline/readline.h>
 #include <getopt.h>
@@ -14,23 +15,51 @@
 #define CHRONY_RUNDIR "/run/chrony"
 #endif
 
-/* For removing the client socket on a fatal signal. */
-static struct transport *signal_transport;
+/* Set by SIGINT, SIGTERM, SIGQUIT, SIGHUP and SIGPIPE, as chrony's quit flag:
+ * a reply being waited for is given up ("506 Cannot talk to daemon"), no
+ * further command runs and the client socket is removed on the way out. */
+static volatile sig_atomic_t stop_signalled;
 
 static void on_signal(int sig)
 {
-    struct transport *t = signal_transport;
+    (void)sig;
+    stop_signalled = 1;
+}
 
-    if (t) {
-        if (t->local_path[0])
-            unlink(t->local_path);
-        if (t->local_sub[0])
-            rmdir(t->local_sub);
-        if (t->local_dir[0])
-            rmdir(t->local_dir);
-    }
-    signal(sig, SIG_DFL);
-    raise(sig);
+static void install_signal_handlers(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGPIPE};
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
+/* Tab completion (complete.h): the list chosen for the word being completed
+ * and the next candidate index, as readline's generator protocol wants. */
+static const char *const *completion_list;
+static size_t completion_index;
+
+static char *completion_generator(const char *text, int state)
+{
+    const char *m;
+
+    if (!state)
+        completion_index = 0;
+    m = complete_match(completion_list, text, completion_index++);
+    return m ? strdup(m) : NULL;
+}
+
+static char **completion(const char *text, int start, int end)
+{
+    (void)end;
+    rl_attempted_completion_over = 1; /* never file names */
+    completion_list = complete_candidates(rl_line_buffer, (size_t)start);
+    return completion_list ? rl_completion_matches(text, completion_generator) : NULL;
 }
 
 static void print_usage(FILE *f)
@@ -70,24 +99,33 @@ static int run_one(struct chronyc *c, char *line, int end_dot)
 
 static int run_interactive(struct chronyc *c, int end_dot)
 {
-    int ok = 1, tty = isatty(STDIN_FILENO);
+    /* As chrony: line editing only when all three are a terminal. */
+    int ok = 1, tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
     char buf[2048];
 
-    while (!c->quit) {
+    if (tty) {
+        rl_attempted_completion_function = completion;
+        rl_basic_word_break_characters = " \t\n\r";
+    }
+    while (!chronyc_done(c)) {
         char *line;
         if (tty) {
             line = readline("chronyc> ");
-            if (!line)
+            if (!line) {
+                printf("\n"); /* end the prompt's line on ^D */
                 break;
+            }
             if (*line)
                 add_history(line);
-            ok = run_one(c, line, end_dot);
+            if (!chronyc_done(c))
+                ok = run_one(c, line, end_dot);
             free(line);
         } else {
             if (!fgets(buf, sizeof(buf), stdin))
                 break;
             buf[strcspn(buf, "\r\n")] = '\0';
-            ok = run_one(c, buf, end_dot);
+            if (!chronyc_done(c))
+                ok = run_one(c, buf, end_dot);
         }
     }
     return ok;
@@ -100,10 +138,11 @@ static int run_args(struct chronyc *c, int argc, char **argv, int multi, int end
     int ok;
 
     if (multi) {
-        for (int i = 0; i < argc; i++)
-            if (!run_one(c, argv[i], end_dot))
-                return 0;
-        return 1;
+        /* As chrony: a failed command, quit/exit or a signal ends the list. */
+        ok = 1;
+        for (int i = 0; i < argc && ok && !chronyc_done(c); i++)
+            ok = run_one(c, argv[i], end_dot);
+        return ok;
     }
     for (int i = 0; i < argc; i++)
         len += strlen(argv[i]) + 1;
@@ -135,6 +174,7 @@ int main(int argc, char **argv)
         }
     }
     chronyc_init(&c, stdout, stderr);
+    install_signal_handlers();
     while ((opt = getopt(argc, argv, "+46acdef:h:jmnNp:u:v")) != -1) {
         switch (opt) {
         case '4':
@@ -185,9 +225,8 @@ int main(int argc, char **argv)
         transport_close(&c.tr);
         return 1;
     }
-    signal_transport = &c.tr;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    c.stop = &stop_signalled;
+    c.tr.stop = &stop_signalled;
     c.exchange = exchange_transport;
     c.exchange_ctx = &c.tr;
 

@@ -42,13 +42,10 @@ void names_refid_text(uint32_t refid, char *buf, size_t len)
 
 int names_parse_id(const char *s, struct cmdmon_addr *a)
 {
-    char *end;
-    unsigned long v;
+    unsigned int v;
 
-    if (strncmp(s, "ID#", 3) != 0 || !isdigit((unsigned char)s[3]))
-        return 0;
-    v = strtoul(s + 3, &end, 10);
-    if (*end || v > 0xFFFFFFFFul)
+    /* As chrony's sscanf("ID#%u"): anything may follow the number. */
+    if (sscanf(s, "ID#%u", &v) != 1)
         return 0;
     cmdmon_addr_set_id(a, (uint32_t)v);
     return 1;

@@ -24,7 +24,7 @@ struct names {
 void names_numeric(const struct cmdmon_addr *a, char *buf, size_t len);
 /* Printable ASCII characters of the refid, most significant byte first. */
 void names_refid_text(uint32_t refid, char *buf, size_t len);
-/* Parses "ID#nnnnnnnnnn" into an ID address; returns 1 on success. */
+/* Parses "ID#n" (sscanf "ID#%u") into an ID address; returns 1 on success. */
 int names_parse_id(const char *s, struct cmdmon_addr *a);
 /* Parses a numeric IPv4/IPv6 address; returns 1 on success. */
 int names_parse_numeric(const char *s, struct cmdmon_addr *a);

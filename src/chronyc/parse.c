@@ -1,8 +1,10 @@
-/* Argument parsing helpers of chronyc commands. */
+/* Argument parsing helpers of chronyc commands. The command lines are read
+ * as chrony's client reads them: the line is normalised first, a command
+ * sees the rest of the line after its name, and numbers are taken with
+ * sscanf() formats, so a value is accepted or refused as by chrony. */
 #include "chronyc/client.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -28,32 +30,61 @@ char *chronyc_next_word(char **args)
     return w;
 }
 
+void chronyc_normalize_line(char *line)
+{
+    char *p, *q;
+    int space = 1, first = 1;
+
+    for (p = q = line; *p; p++) {
+        if (isspace((unsigned char)*p)) {
+            if (!space)
+                *q++ = ' ';
+            space = 1;
+            continue;
+        }
+        /* A line starting with one of these is a comment. */
+        if (first && strchr("!;#%", *p))
+            break;
+        *q++ = *p;
+        space = first = 0;
+    }
+    if (q > line && q[-1] == ' ')
+        q--;
+    *q = '\0';
+}
+
+char *chronyc_split_word(char *line)
+{
+    char *p = line, *q = line;
+
+    while (*q && isspace((unsigned char)*q))
+        q++;
+    while (*q && !isspace((unsigned char)*q))
+        *p++ = *q++;
+    while (*q && isspace((unsigned char)*q))
+        q++;
+    *p = '\0';
+    return q;
+}
+
 int chronyc_parse_double(const char *s, double *v)
 {
-    char *end;
-
-    errno = 0;
-    *v = strtod(s, &end);
-    return end != s && !*end && errno == 0;
+    return sscanf(s, "%lf", v) == 1;
 }
 
-int chronyc_parse_int(const char *s, long *v)
+int chronyc_parse_int(const char *s, int *v)
 {
-    char *end;
-
-    errno = 0;
-    *v = strtol(s, &end, 10);
-    return end != s && !*end && errno == 0;
+    return sscanf(s, "%d", v) == 1;
 }
 
-/* IP address, ID#n or a hostname resolved honouring -4/-6. */
-int chronyc_parse_address(struct chronyc *c, const char *s, struct cmdmon_addr *a)
+int chronyc_lookup_address(struct chronyc *c, const char *s, struct cmdmon_addr *a)
 {
     struct addrinfo hints, *res, *ai;
     int ok = 0;
 
-    if (names_parse_id(s, a) || names_parse_numeric(s, a))
-        return 1;
+    /* A numeric address of the other family is refused, not looked up. */
+    if (names_parse_numeric(s, a))
+        return c->family == 0 || (c->family == 4) == (a->family == CMDMON_AF_INET4);
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = c->family == 4 ? AF_INET : c->family == 6 ? AF_INET6 : AF_UNSPEC;
     hints.ai_socktype = SOCK_DGRAM;
@@ -66,13 +97,22 @@ int chronyc_parse_address(struct chronyc *c, const char *s, struct cmdmon_addr *
             memcpy(a->bytes, &((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr, 4);
             ok = 1;
         } else if (ai->ai_family == AF_INET6) {
+            const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
+            /* An address that would lose its scope is skipped, as chrony. */
+            if (sin6->sin6_scope_id != 0)
+                continue;
             a->family = CMDMON_AF_INET6;
-            memcpy(a->bytes, &((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr, 16);
+            memcpy(a->bytes, &sin6->sin6_addr, 16);
             ok = 1;
         }
     }
     freeaddrinfo(res);
     return ok;
+}
+
+int chronyc_parse_address(struct chronyc *c, const char *s, struct cmdmon_addr *a)
+{
+    return names_parse_id(s, a) || chronyc_lookup_address(c, s, a);
 }
 
 int chronyc_parse_list_flags(char *args, int *all, int *verbose)

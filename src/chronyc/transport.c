@@ -215,6 +215,11 @@ static int reply_matches(const struct transport *t, const uint8_t *buf, size_t l
 
 enum wait_result { WAIT_REPLY, WAIT_TIMEOUT, WAIT_ERROR };
 
+static int stopped(const struct transport *t)
+{
+    return t->stop && *t->stop;
+}
+
 static enum wait_result wait_reply(struct transport *t, const struct cmdmon_request *req,
                                    double timeout, struct cmdmon_reply *rpy)
 {
@@ -233,8 +238,11 @@ static enum wait_result wait_reply(struct transport *t, const struct cmdmon_requ
         tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6) + 1;
         FD_ZERO(&rfds);
         FD_SET(t->fd, &rfds);
+        /* As chrony: a signal ends the wait (select() is never restarted). */
+        if (stopped(t))
+            return WAIT_ERROR;
         if (select(t->fd + 1, &rfds, NULL, NULL, &tv) < 0) {
-            if (errno == EINTR)
+            if (errno == EINTR && !stopped(t))
                 continue;
             return WAIT_ERROR;
         }
@@ -302,7 +310,7 @@ int transport_exchange(struct transport *t, struct cmdmon_request *req, struct c
     while (t->current >= 0) {
         if (exchange_current(t, req, rpy))
             return 1;
-        if (!transport_open(t, t->current + 1))
+        if (stopped(t) || !transport_open(t, t->current + 1))
             break;
     }
     return 0;

@@ -6,6 +6,7 @@
 
 #include "proto/cmdmon.h"
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -30,6 +31,9 @@ struct transport {
     int max_retries; /* retransmissions */
     int version;     /* protocol version being used (6, or 5 after a downgrade) */
     int debug;
+    /* Set (by main's signal handler) to give up waiting: the exchange in
+     * progress fails and no further address is tried. NULL: never. */
+    const volatile sig_atomic_t *stop;
 };
 
 /* Resolves the comma-separated host list. family: 0, 4 or 6. Returns the

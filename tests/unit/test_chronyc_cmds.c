@@ -308,6 +308,68 @@ static void test_modify_and_misc(void)
     free(out);
 }
 
+/* Numbers and words as chrony's client reads them (sscanf formats on the
+ * rest of the line, its error texts and silent errors). */
+static void test_chrony_number_reading(void)
+{
+    struct recorder r;
+    char *out;
+
+    CHECK(run("minpoll 1.2.3.4 6x", &r, &out));
+    CHECK_INT_EQ(r.last.u.modify_int.value, 6);
+    free(out);
+    CHECK(run("  maxdelay\t1.2.3.4   1e-3junk ", &r, &out));
+    CHECK(r.last.u.modify_float.value == 1e-3);
+    free(out);
+    CHECK(!run("maxupdateskew x", &r, &out));
+    CHECK_STR_EQ(out, ""); /* chrony says nothing */
+    CHECK_INT_EQ(r.n, 0);
+    free(out);
+    CHECK(!run("dfreq x", &r, &out));
+    CHECK_STR_EQ(out, "Invalid value\n");
+    free(out);
+    CHECK(run("burst 2/4x 1.2.3.4/-1 extra", &r, &out));
+    CHECK_INT_EQ(r.last.u.burst.n_total_samples, 4);
+    CHECK_INT_EQ(r.last.u.burst.mask.bytes[3], 0xFF);
+    free(out);
+    CHECK(!run("burst 2/4 foo/1", &r, &out));
+    CHECK_STR_EQ(out, "Invalid syntax for mask/address\n");
+    free(out);
+    CHECK(run("makestep 0.1 3x", &r, &out));
+    CHECK_INT_EQ(r.last.u.makestep.limit, 3);
+    free(out);
+    CHECK(run("local STRATUM 3 Orphan distance 2x", &r, &out) == 0);
+    CHECK_STR_EQ(out, "Invalid syntax for local command\n");
+    free(out);
+    CHECK(run("local Stratum 3 ORPHAN", &r, &out));
+    CHECK(r.last.u.local.stratum == 3 && r.last.u.local.orphan == 1);
+    free(out);
+    CHECK(run("selectopts 1.2.3.4 +PREFER -prefer", &r, &out));
+    CHECK_INT_EQ(r.last.u.selectopts.options, CMDMON_SRC_PREFER);
+    free(out);
+    CHECK(run("manual deletex 2", &r, &out));
+    CHECK_INT_EQ(r.last.u.index.index, 2);
+    free(out);
+    CHECK(!run("reset sources now", &r, &out));
+    CHECK_STR_EQ(out, "Invalid syntax for reset command\n");
+    free(out);
+    CHECK(!run("allow 1.2.3.4 x", &r, &out));
+    CHECK_STR_EQ(out, "Could not read address\n");
+    free(out);
+    CHECK(!run("timeout abc", &r, &out));
+    CHECK_STR_EQ(out, "Timeout 0 is too short\n");
+    free(out);
+    CHECK(run("# a comment", &r, &out));
+    CHECK_INT_EQ(r.n, 0);
+    free(out);
+    CHECK(run("keygen 7x MD5 8", &r, &out));
+    CHECK_INT_EQ(strlen(out), strlen("7 MD5 HEX:") + 20 + 1); /* at least 10 bytes */
+    free(out);
+    CHECK(!run("keygen 1 TIGER", &r, &out));
+    CHECK_STR_EQ(out, "Unknown hash function or cipher TIGER\n");
+    free(out);
+}
+
 int main(void)
 {
     RUN(test_selectopts_bits);
@@ -319,5 +381,6 @@ int main(void)
     RUN(test_local_and_makestep);
     RUN(test_local2_fallback);
     RUN(test_modify_and_misc);
+    RUN(test_chrony_number_reading);
     return check_summary();
 }

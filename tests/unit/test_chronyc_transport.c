@@ -8,10 +8,13 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char dir[40];
@@ -119,6 +122,56 @@ static void test_no_answer_gives_up(void)
     close(fd);
 }
 
+static volatile sig_atomic_t alarm_stop;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    alarm_stop = 1;
+}
+
+/* A signal while waiting (chronyc's SIGTERM/SIGINT) ends the exchange at
+ * once: no retransmission, no next address. */
+static void test_signal_stops_wait(void)
+{
+    struct transport t;
+    struct cmdmon_request req;
+    struct cmdmon_reply rpy;
+    struct sigaction sa;
+    struct itimerval it;
+    char hosts[220];
+    int fd = server_open();
+    time_t start;
+
+    CHECK(fd >= 0);
+    snprintf(hosts, sizeof(hosts), "%s,%s", server_path, server_path);
+    CHECK_INT_EQ(transport_init(&t, hosts, 323, 0), 2);
+    t.timeout_ms = 2000;
+    t.stop = &alarm_stop;
+    CHECK(transport_open(&t, 0));
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_alarm;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    memset(&it, 0, sizeof(it));
+    it.it_value.tv_usec = 200000;
+    setitimer(ITIMER_REAL, &it, NULL);
+    memset(&req, 0, sizeof(req));
+    req.version = CMDMON_PROTO_VERSION;
+    req.command = CMDMON_REQ_ACTIVITY;
+    start = time(NULL);
+    CHECK(!transport_exchange(&t, &req, &rpy));
+    CHECK(time(NULL) - start <= 1);
+    CHECK_INT_EQ(req.attempt, 0);
+    CHECK_INT_EQ(t.current, 0); /* the second address was not tried */
+    /* Stopped before the first wait: nothing is waited for either. */
+    start = time(NULL);
+    CHECK(!transport_exchange(&t, &req, &rpy));
+    CHECK(time(NULL) - start <= 1);
+    transport_close(&t);
+    close(fd);
+}
+
 static void test_missing_server(void)
 {
     struct transport t;
@@ -139,6 +192,8 @@ int main(void)
     RUN(test_unix_socket_layout_and_exchange);
     unlink(server_path);
     RUN(test_no_answer_gives_up);
+    unlink(server_path);
+    RUN(test_signal_stops_wait);
     unlink(server_path);
     RUN(test_missing_server);
     rmdir(dir);
