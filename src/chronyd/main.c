@@ -189,6 +189,9 @@ static struct config *load_config(struct platform *p, const struct cli *c)
     } else {
         r = config_parse_file(cfg, c->conf_file, &env->files, err, sizeof(err));
     }
+    /* chrony logs a warning for each obsolete directive it accepts (conf.c) */
+    for (size_t i = 0; i < cfg->n_warnings; i++)
+        LOG_WARN(env->log, "%s", cfg->warnings[i]);
     if (r == 0 && !c->print_conf)
         r = config_validate(cfg, err, sizeof(err));
     if (r != 0) {
