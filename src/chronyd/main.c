@@ -266,9 +266,24 @@ int main(int argc, char **argv)
         platform_log_to_syslog(p);
     if (platform_pidfile_acquire(cfg->pidfile, err, sizeof(err)) < 0)
         fatal(p, err);
-    if (c.lock_mem)
-        platform_lock_memory();
-    platform_set_priority(c.sched_prio);
+    /* As chrony: the -P option before sched_priority, then -m or lock_all. */
+    if (c.sched_prio == 0)
+        c.sched_prio = cfg->sched_priority;
+    if (c.sched_prio != 0) {
+        int prio;
+        if (c.sched_prio < 1 || c.sched_prio > 99) {
+            snprintf(err, sizeof(err), "Bad scheduler priority: %d", c.sched_prio);
+            platform_pidfile_release(cfg->pidfile);
+            fatal(p, err);
+        }
+        prio = platform_set_priority(c.sched_prio, err, sizeof(err));
+        if (prio < 0)
+            LOG_ERR(env->log, "%s", err);
+        else
+            LOG_DEBUG(env->log, "Enabled SCHED_FIFO with priority %d", prio);
+    }
+    if ((c.lock_mem || cfg->lock_all) && platform_lock_memory(err, sizeof(err)) < 0)
+        LOG_ERR(env->log, "%s", err);
 
     memset(&no, 0, sizeof(no));
     no.family = c.family;
