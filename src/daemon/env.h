@@ -96,6 +96,10 @@ struct env_files {
     int (*remove)(void *ctx, const char *path);
     /* As write_atomic, readable by the owner only (key material). NULL: use write_atomic. */
     int (*write_private)(void *ctx, const char *path, const void *data, size_t len);
+    /* chronyc cyclelogs: reopen the daemon's own log file (chronyd -l) when nothing is at
+     * its path any more (moved away by log rotation); otherwise keep the open one, as
+     * chrony does. NULL: the daemon has no such file. */
+    void (*cycle_log)(void *ctx);
 };
 
 typedef void (*resolve_cb)(void *arg, int status, const struct ip_addr *addrs, int n);

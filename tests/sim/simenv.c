@@ -193,9 +193,10 @@ void sim_node_env_init(struct sim_node *sn)
     e->clock = (struct env_clock){sn,           clk_read, clk_can_control, clk_set_freq,
                                   clk_get_freq, clk_step, clk_set_leap,    clk_set_sync_status};
     e->net = (struct env_net){sn, net_udp_open, net_unix_open, net_close, net_send};
-    e->files = (struct env_files){sn,           files_read_all,    files_write_atomic,
-                                  files_append, files_list_glob,   files_prepare_dir,
-                                  files_remove, files_write_atomic};
+    e->files = (struct env_files){
+        sn,           files_read_all,     files_write_atomic,
+        files_append, files_list_glob,    files_prepare_dir,
+        files_remove, files_write_atomic, NULL /* daemons log through the simulator */};
     e->resolver = (struct env_resolver){sn, resolve};
     e->random = (struct env_random){sn, random_bytes};
     sn->logger = (struct logger){sn, log_write, LOGL_DEBUG};
