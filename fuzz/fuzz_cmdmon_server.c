@@ -75,11 +75,13 @@ static void fz_set_sync_status(void *ctx, int synced, double est_error, double m
     (void)max_error;
 }
 
-static int fz_udp_open(void *ctx, const struct net_addr *local, int flags, int *err)
+static int fz_udp_open(void *ctx, const struct net_addr *local, int flags,
+                       const struct net_sock_opts *opts, int *err)
 {
     struct fz_env *f = ctx;
     (void)local;
     (void)flags;
+    (void)opts;
     (void)err;
     return f->next_sock++;
 }

@@ -63,11 +63,19 @@ enum net_open_flags {
     NETF_IPV6ONLY = 4
 };
 
+/* Options of a UDP socket from chrony.conf (binddevice, bindacqdevice, bindcmddevice). */
+struct net_sock_opts {
+    const char *device; /* bound to this interface (SO_BINDTODEVICE) before the address;
+                           NULL: any interface */
+};
+
 struct env_net {
     void *ctx;
     /* Open a UDP socket bound to local (ip UNSPEC with family hint via local->ip.family,
-     * port 0 = ephemeral). Returns a handle >= 0 or -1 (errno-like code in *err if non-NULL). */
-    int (*udp_open)(void *ctx, const struct net_addr *local, int flags, int *err);
+     * port 0 = ephemeral), with opts (NULL: none). Returns a handle >= 0 or -1 (errno-like
+     * code in *err if non-NULL; a device that cannot be bound fails the open, as chrony). */
+    int (*udp_open)(void *ctx, const struct net_addr *local, int flags,
+                    const struct net_sock_opts *opts, int *err);
     /* Open a Unix datagram socket bound to path. Returns a handle or -1. */
     int (*unix_open)(void *ctx, const char *path, int *err);
     void (*close)(void *ctx, int sock);

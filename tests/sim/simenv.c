@@ -58,7 +58,9 @@ static void clk_set_sync_status(void *ctx, int synced, double est_error, double 
     sn->clock.synced = synced;
 }
 
-static int net_udp_open(void *ctx, const struct net_addr *local, int flags, int *err)
+/* The virtual network has one interface per host: socket options do not apply. */
+static int net_udp_open(void *ctx, const struct net_addr *local, int flags,
+                        const struct net_sock_opts *opts, int *err)
 {
     struct sim_node *sn = ctx;
     int s = vnet_open(sn->w, sn->host, local, flags);

@@ -47,7 +47,8 @@ static void fk_set_sync(void *ctx, int synced, double est, double max)
 {
 }
 
-static int fk_udp_open(void *ctx, const struct net_addr *local, int flags, int *err)
+static int fk_udp_open(void *ctx, const struct net_addr *local, int flags,
+                       const struct net_sock_opts *opts, int *err)
 {
     return ((struct fake_env *)ctx)->next_sock++;
 }
