@@ -63,10 +63,13 @@ enum net_open_flags {
     NETF_IPV6ONLY = 4
 };
 
-/* Options of a UDP socket from chrony.conf (binddevice, bindacqdevice, bindcmddevice). */
+/* Options of a UDP socket from chrony.conf (binddevice, bindacqdevice, bindcmddevice,
+ * dscp). */
 struct net_sock_opts {
     const char *device; /* bound to this interface (SO_BINDTODEVICE) before the address;
                            NULL: any interface */
+    int dscp;           /* 1-63: IP_TOS / IPV6_TCLASS of the packets sent = dscp << 2;
+                           0: the system's default */
 };
 
 struct env_net {

@@ -75,6 +75,7 @@ static int open_server_socket(struct ntp_serve *s, enum ip_family fam, const str
     local.port = (uint16_t)s->cfg->port;
     memset(&so, 0, sizeof(so));
     so.device = s->cfg->bind_device;
+    so.dscp = s->cfg->dscp;
     sock = s->env->net.udp_open(s->env->net.ctx, &local, NETF_SERVER | NETF_REUSE, &so, &e);
     if (sock < 0) {
         char buf[IP_ADDR_STRLEN];

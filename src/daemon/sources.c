@@ -111,6 +111,7 @@ static int open_client_socket(struct sources *ss, enum ip_family fam)
     memset(&local, 0, sizeof(local));
     memset(&so, 0, sizeof(so));
     so.device = ss->cfg->bind_acq_device;
+    so.dscp = ss->cfg->dscp;
     local.ip.family = fam;
     if (fam == IPF_INET4 && ss->cfg->bind_acq_addr4.family == IPF_INET4)
         local.ip = ss->cfg->bind_acq_addr4;
