@@ -75,11 +75,13 @@ static void fz_set_sync_status(void *ctx, int synced, double est_error, double m
     (void)max_error;
 }
 
-static int fz_udp_open(void *ctx, const struct net_addr *local, int flags, int *err)
+static int fz_udp_open(void *ctx, const struct net_addr *local, int flags,
+                       const struct net_sock_opts *opts, int *err)
 {
     struct fz_env *f = ctx;
     (void)local;
     (void)flags;
+    (void)opts;
     (void)err;
     return f->next_sock++;
 }
@@ -186,8 +188,9 @@ static void fz_env_init(struct fz_env *f)
         (struct env_clock){f,           fz_clock_read, fz_can_control, fz_set_freq,
                            fz_get_freq, fz_step,       fz_set_leap,    fz_set_sync_status};
     f->env.net = (struct env_net){f, fz_udp_open, fz_unix_open, fz_close, fz_send};
-    f->env.files = (struct env_files){
-        f, fz_read_all, fz_write, fz_write, fz_list_glob, fz_prepare_dir, fz_remove, fz_write};
+    f->env.files =
+        (struct env_files){f,         fz_read_all, fz_write, fz_write, fz_list_glob, fz_prepare_dir,
+                           fz_remove, fz_write,    NULL};
     f->env.resolver = (struct env_resolver){f, fz_resolve};
     f->env.random = (struct env_random){f, fz_random};
     f->env.log = &f->log;

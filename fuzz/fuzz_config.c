@@ -62,7 +62,8 @@ static int no_remove(void *ctx, const char *path)
 
 static const struct env_files no_files = {
     NULL,         no_read_all,    no_write_atomic, no_write_atomic,
-    no_list_glob, no_prepare_dir, no_remove,       no_write_atomic};
+    no_list_glob, no_prepare_dir, no_remove,       no_write_atomic,
+    NULL};
 
 /* Feed every line of text (NUL-terminated, modified) to a fresh config. */
 static struct config *parse_lines(char *text)

@@ -189,6 +189,9 @@ static struct config *load_config(struct platform *p, const struct cli *c)
     } else {
         r = config_parse_file(cfg, c->conf_file, &env->files, err, sizeof(err));
     }
+    /* chrony logs a warning for each obsolete directive it accepts (conf.c) */
+    for (size_t i = 0; i < cfg->n_warnings; i++)
+        LOG_WARN(env->log, "%s", cfg->warnings[i]);
     if (r == 0 && !c->print_conf)
         r = config_validate(cfg, err, sizeof(err));
     if (r != 0) {
@@ -263,9 +266,24 @@ int main(int argc, char **argv)
         platform_log_to_syslog(p);
     if (platform_pidfile_acquire(cfg->pidfile, err, sizeof(err)) < 0)
         fatal(p, err);
-    if (c.lock_mem)
-        platform_lock_memory();
-    platform_set_priority(c.sched_prio);
+    /* As chrony: the -P option before sched_priority, then -m or lock_all. */
+    if (c.sched_prio == 0)
+        c.sched_prio = cfg->sched_priority;
+    if (c.sched_prio != 0) {
+        int prio;
+        if (c.sched_prio < 1 || c.sched_prio > 99) {
+            snprintf(err, sizeof(err), "Bad scheduler priority: %d", c.sched_prio);
+            platform_pidfile_release(cfg->pidfile);
+            fatal(p, err);
+        }
+        prio = platform_set_priority(c.sched_prio, err, sizeof(err));
+        if (prio < 0)
+            LOG_ERR(env->log, "%s", err);
+        else
+            LOG_DEBUG(env->log, "Enabled SCHED_FIFO with priority %d", prio);
+    }
+    if ((c.lock_mem || cfg->lock_all) && platform_lock_memory(err, sizeof(err)) < 0)
+        LOG_ERR(env->log, "%s", err);
 
     memset(&no, 0, sizeof(no));
     no.family = c.family;

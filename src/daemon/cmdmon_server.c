@@ -80,10 +80,13 @@ void cmdmon_server_fini(struct cmdmon_server *c)
 static int open_udp(struct cmdmon_server *c, enum ip_family fam, const struct ip_addr *bind)
 {
     struct net_addr local;
+    struct net_sock_opts so;
     char buf[IP_ADDR_STRLEN];
     int e = 0, s;
 
     memset(&local, 0, sizeof(local));
+    memset(&so, 0, sizeof(so));
+    so.device = c->cfg->bind_cmd_device;
     if (bind->family == fam)
         local.ip = *bind;
     else if (fam == IPF_INET4)
@@ -91,7 +94,7 @@ static int open_udp(struct cmdmon_server *c, enum ip_family fam, const struct ip
     else
         ip_addr_parse(&local.ip, "::1");
     local.port = (uint16_t)c->cfg->cmdport;
-    s = c->env->net.udp_open(c->env->net.ctx, &local, NETF_SERVER | NETF_REUSE, &e);
+    s = c->env->net.udp_open(c->env->net.ctx, &local, NETF_SERVER | NETF_REUSE, &so, &e);
     if (s < 0)
         LOG_ERR(c->env->log,
                 fam == IPF_INET6 ? "Could not open command socket on [%s]:%d"

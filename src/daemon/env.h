@@ -63,11 +63,22 @@ enum net_open_flags {
     NETF_IPV6ONLY = 4
 };
 
+/* Options of a UDP socket from chrony.conf (binddevice, bindacqdevice, bindcmddevice,
+ * dscp). */
+struct net_sock_opts {
+    const char *device; /* bound to this interface (SO_BINDTODEVICE) before the address;
+                           NULL: any interface */
+    int dscp;           /* 1-63: IP_TOS / IPV6_TCLASS of the packets sent = dscp << 2;
+                           0: the system's default */
+};
+
 struct env_net {
     void *ctx;
     /* Open a UDP socket bound to local (ip UNSPEC with family hint via local->ip.family,
-     * port 0 = ephemeral). Returns a handle >= 0 or -1 (errno-like code in *err if non-NULL). */
-    int (*udp_open)(void *ctx, const struct net_addr *local, int flags, int *err);
+     * port 0 = ephemeral), with opts (NULL: none). Returns a handle >= 0 or -1 (errno-like
+     * code in *err if non-NULL; a device that cannot be bound fails the open, as chrony). */
+    int (*udp_open)(void *ctx, const struct net_addr *local, int flags,
+                    const struct net_sock_opts *opts, int *err);
     /* Open a Unix datagram socket bound to path. Returns a handle or -1. */
     int (*unix_open)(void *ctx, const char *path, int *err);
     void (*close)(void *ctx, int sock);
@@ -96,6 +107,10 @@ struct env_files {
     int (*remove)(void *ctx, const char *path);
     /* As write_atomic, readable by the owner only (key material). NULL: use write_atomic. */
     int (*write_private)(void *ctx, const char *path, const void *data, size_t len);
+    /* chronyc cyclelogs: reopen the daemon's own log file (chronyd -l) when nothing is at
+     * its path any more (moved away by log rotation); otherwise keep the open one, as
+     * chrony does. NULL: the daemon has no such file. */
+    void (*cycle_log)(void *ctx);
 };
 
 typedef void (*resolve_cb)(void *arg, int status, const struct ip_addr *addrs, int n);

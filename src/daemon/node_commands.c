@@ -113,6 +113,8 @@ static void h_cyclelogs(struct node *n, const struct cmdmon_request *req,
     (void)now;
     (void)rpy;
     logfiles_cycle(&n->logs);
+    if (n->env->files.cycle_log)
+        n->env->files.cycle_log(n->env->files.ctx);
 }
 
 static void h_rekey(struct node *n, const struct cmdmon_request *req, const struct timespec *now,

@@ -66,13 +66,17 @@ static void copy_rules(struct ntp_serve *s)
 static int open_server_socket(struct ntp_serve *s, enum ip_family fam, const struct ip_addr *bind)
 {
     struct net_addr local;
+    struct net_sock_opts so;
     int e = 0, sock;
     memset(&local, 0, sizeof(local));
     local.ip.family = fam;
     if (bind->family == fam)
         local.ip = *bind;
     local.port = (uint16_t)s->cfg->port;
-    sock = s->env->net.udp_open(s->env->net.ctx, &local, NETF_SERVER | NETF_REUSE, &e);
+    memset(&so, 0, sizeof(so));
+    so.device = s->cfg->bind_device;
+    so.dscp = s->cfg->dscp;
+    sock = s->env->net.udp_open(s->env->net.ctx, &local, NETF_SERVER | NETF_REUSE, &so, &e);
     if (sock < 0) {
         char buf[IP_ADDR_STRLEN];
         LOG_ERR(s->env->log, "Could not bind NTP socket to %s:%d : %s",

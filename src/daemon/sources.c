@@ -108,9 +108,13 @@ uint32_t sources_refid_of(const struct ip_addr *ip)
 static int open_client_socket(struct sources *ss, enum ip_family fam)
 {
     struct net_addr local;
+    struct net_sock_opts so;
     int e = 0;
 
     memset(&local, 0, sizeof(local));
+    memset(&so, 0, sizeof(so));
+    so.device = ss->cfg->bind_acq_device;
+    so.dscp = ss->cfg->dscp;
     local.ip.family = fam;
     if (fam == IPF_INET4 && ss->cfg->bind_acq_addr4.family == IPF_INET4)
         local.ip = ss->cfg->bind_acq_addr4;
@@ -119,7 +123,7 @@ static int open_client_socket(struct sources *ss, enum ip_family fam)
     /* acquisitionport: a fixed local port shared by the sources. */
     local.port = ss->cfg->acquisition_port > 0 ? (uint16_t)ss->cfg->acquisition_port : 0;
     return ss->env->net.udp_open(ss->env->net.ctx, &local,
-                                 ss->cfg->acquisition_port > 0 ? NETF_REUSE : 0, &e);
+                                 ss->cfg->acquisition_port > 0 ? NETF_REUSE : 0, &so, &e);
 }
 
 void sources_open_socket(struct sources *ss, struct source *s)

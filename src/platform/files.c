@@ -162,5 +162,6 @@ void plat_files_init(struct platform *p)
                                       files_list_glob,
                                       files_prepare_dir,
                                       files_remove,
-                                      files_write_private};
+                                      files_write_private,
+                                      plat_log_cycle};
 }

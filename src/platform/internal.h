@@ -36,6 +36,7 @@ struct platform {
     int n_socks;
     /* logging */
     FILE *log_fp;
+    char *log_path; /* -l FILE, for cyclelogs */
     int log_syslog;
     int log_stderr;
     /* resolver: results come back through a pipe */
@@ -78,6 +79,7 @@ void plat_nts_ke_server_init(struct platform *p);
 void plat_nts_ke_server_fini(struct platform *p);
 void plat_log_init(struct platform *p, const struct platform_opts *o);
 void plat_log_fini(struct platform *p);
+void plat_log_cycle(void *ctx);
 void plat_report_fatal_to_parent(struct platform *p, const char *msg);
 
 #endif

@@ -2,9 +2,14 @@
  * syslog when running as a daemon. */
 #include "platform/internal.h"
 
+#include "lib/mem.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 static void write_line(FILE *fp, const char *prefix, const char *msg)
 {
@@ -44,8 +49,10 @@ void plat_log_init(struct platform *p, const struct platform_opts *o)
     p->log_fp = NULL;
     if (o->log_file) {
         p->log_fp = fopen(o->log_file, "a");
-        if (p->log_fp)
+        if (p->log_fp) {
             p->log_stderr = 0;
+            p->log_path = xstrdup(o->log_file);
+        }
     }
     p->logger.ctx = p;
     p->logger.write = sink;
@@ -65,11 +72,35 @@ void platform_log_to_syslog(struct platform *p)
     p->log_stderr = 0;
 }
 
+/* cyclelogs: as chrony, a new file only when nothing is at the path (the old one was
+ * moved away); O_EXCL makes the check and the creation one step. The old file stays
+ * when the new one cannot be created. */
+void plat_log_cycle(void *ctx)
+{
+    struct platform *p = ctx;
+    FILE *f;
+    int fd;
+    if (!p->log_fp || !p->log_path)
+        return;
+    fd = open(p->log_path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return;
+    f = fdopen(fd, "a");
+    if (!f) {
+        close(fd);
+        return;
+    }
+    fclose(p->log_fp);
+    p->log_fp = f;
+}
+
 void plat_log_fini(struct platform *p)
 {
     if (p->log_fp)
         fclose(p->log_fp);
     p->log_fp = NULL;
+    free(p->log_path);
+    p->log_path = NULL;
     if (p->log_syslog)
         closelog();
 }

@@ -97,7 +97,8 @@ static void enable_timestamps(int fd)
         setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
 }
 
-static int net_udp_open(void *ctx, const struct net_addr *local, int flags, int *err)
+static int net_udp_open(void *ctx, const struct net_addr *local, int flags,
+                        const struct net_sock_opts *opts, int *err)
 {
     struct platform *p = ctx;
     struct sockaddr_storage ss;
@@ -118,6 +119,18 @@ static int net_udp_open(void *ctx, const struct net_addr *local, int flags, int 
         setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
     }
     enable_timestamps(fd);
+    /* As chrony's SCK_OpenUdpSocket: the device first, a failure fails the socket. */
+    if (opts && opts->device && opts->device[0] &&
+        setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, opts->device, strlen(opts->device) + 1) < 0)
+        goto fail_close;
+    /* dscp: chrony ignores a failure */
+    if (opts && opts->dscp > 0 && opts->dscp < 64) {
+        int tos = opts->dscp << 2;
+        if (af == AF_INET6)
+            setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
+        else
+            setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+    }
     to_sockaddr(local, &ss, &len);
     if (bind(fd, (struct sockaddr *)&ss, len) < 0)
         goto fail_close;

@@ -70,8 +70,12 @@ void platform_daemon_ready(struct platform *p);
 int platform_pidfile_acquire(const char *path, char *err, size_t errlen);
 void platform_pidfile_release(const char *path);
 int platform_drop_privileges(const char *user, char *err, size_t errlen);
-void platform_lock_memory(void);
-void platform_set_priority(int prio);
+/* mlockall(MCL_CURRENT | MCL_FUTURE) after lifting RLIMIT_MEMLOCK (-m, lock_all).
+ * 0, or -1 with chrony's message. */
+int platform_lock_memory(char *err, size_t errlen);
+/* SCHED_FIFO for the main thread at prio (clamped to the system's range; -P,
+ * sched_priority). The priority set, or -1 with chrony's message. */
+int platform_set_priority(int prio, char *err, size_t errlen);
 /* chronyd -F LEVEL: load the system call filter (scfilter.c) into every thread.
  * 0 does nothing; 1 allows only the calls the daemon needs, 2 denies a list of
  * calls it never makes; positive levels kill on a denied call, negative ones

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -140,17 +141,34 @@ int platform_drop_privileges(const char *user, char *err, size_t errlen)
                            errlen);
 }
 
-void platform_lock_memory(void)
+int platform_lock_memory(char *err, size_t errlen)
 {
-    mlockall(MCL_CURRENT | MCL_FUTURE);
+    struct rlimit rlim;
+    /* As chrony: lift the limit first so that everything can be locked. */
+    int limited;
+    rlim.rlim_max = RLIM_INFINITY;
+    rlim.rlim_cur = RLIM_INFINITY;
+    limited = setrlimit(RLIMIT_MEMLOCK, &rlim) < 0;
+    /* chrony gives up when the limit stays (no CAP_SYS_RESOURCE); we still try, as
+     * CAP_IPC_LOCK lets root lock beyond the limit, and report chrony's message for the
+     * first step that failed. */
+    if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0) {
+        snprintf(err, errlen, "%s() failed", limited ? "setrlimit" : "mlockall");
+        return -1;
+    }
+    return 0;
 }
 
-void platform_set_priority(int prio)
+int platform_set_priority(int prio, char *err, size_t errlen)
 {
     struct sched_param sp;
-    if (prio <= 0)
-        return;
+    int pmin = sched_get_priority_min(SCHED_FIFO), pmax = sched_get_priority_max(SCHED_FIFO);
     memset(&sp, 0, sizeof(sp));
-    sp.sched_priority = prio;
-    sched_setscheduler(0, SCHED_FIFO, &sp);
+    sp.sched_priority = prio > pmax ? pmax : prio < pmin ? pmin : prio;
+    /* The calling (main) thread only, as chrony's pthread_setschedparam(). */
+    if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0) {
+        snprintf(err, errlen, "pthread_setschedparam() failed");
+        return -1;
+    }
+    return sp.sched_priority;
 }

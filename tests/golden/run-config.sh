@@ -1,7 +1,8 @@
 #!/bin/sh
 # Golden tests for `chronyd -p`: for each tests/golden/config/NAME.conf, the printed
 # configuration must equal NAME.out; when NAME.err exists instead, chronyd must fail
-# and its message must contain the text of NAME.err. Paths in the configurations are
+# and its message must contain the text of NAME.err; when NAME.warn exists, the messages
+# chronyd logs (without their time stamps) must equal it. Paths in the configurations are
 # relative to tests/golden/config, so chronyd runs there.
 B=${B:-build/san}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,6 +29,12 @@ for conf in *.conf; do
             echo "    exit $rc, stderr: $(cat "$tmp/err")"
             status=1
         fi
+    elif [ -f "$name.warn" ] &&
+        ! sed -E 's/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z //' "$tmp/err" | cmp -s - "$name.warn"; then
+        echo "FAIL $name: logged messages differ"
+        sed -E 's/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z //' "$tmp/err" | diff "$name.warn" - |
+            head -n 20 | sed 's/^/    /'
+        status=1
     elif [ "$rc" -eq 0 ] && cmp -s "$tmp/out" "$name.out"; then
         echo "PASS $name"
     else

@@ -58,7 +58,9 @@ static void clk_set_sync_status(void *ctx, int synced, double est_error, double 
     sn->clock.synced = synced;
 }
 
-static int net_udp_open(void *ctx, const struct net_addr *local, int flags, int *err)
+/* The virtual network has one interface per host: socket options do not apply. */
+static int net_udp_open(void *ctx, const struct net_addr *local, int flags,
+                        const struct net_sock_opts *opts, int *err)
 {
     struct sim_node *sn = ctx;
     int s = vnet_open(sn->w, sn->host, local, flags);
@@ -193,9 +195,10 @@ void sim_node_env_init(struct sim_node *sn)
     e->clock = (struct env_clock){sn,           clk_read, clk_can_control, clk_set_freq,
                                   clk_get_freq, clk_step, clk_set_leap,    clk_set_sync_status};
     e->net = (struct env_net){sn, net_udp_open, net_unix_open, net_close, net_send};
-    e->files = (struct env_files){sn,           files_read_all,    files_write_atomic,
-                                  files_append, files_list_glob,   files_prepare_dir,
-                                  files_remove, files_write_atomic};
+    e->files = (struct env_files){
+        sn,           files_read_all,     files_write_atomic,
+        files_append, files_list_glob,    files_prepare_dir,
+        files_remove, files_write_atomic, NULL /* daemons log through the simulator */};
     e->resolver = (struct env_resolver){sn, resolve};
     e->random = (struct env_random){sn, random_bytes};
     sn->logger = (struct logger){sn, log_write, LOGL_DEBUG};

@@ -47,7 +47,8 @@ static void fk_set_sync(void *ctx, int synced, double est, double max)
 {
 }
 
-static int fk_udp_open(void *ctx, const struct net_addr *local, int flags, int *err)
+static int fk_udp_open(void *ctx, const struct net_addr *local, int flags,
+                       const struct net_sock_opts *opts, int *err)
 {
     return ((struct fake_env *)ctx)->next_sock++;
 }
@@ -198,9 +199,15 @@ void fake_env_init(struct fake_env *f)
     f->env.clock = (struct env_clock){f,           fk_read, fk_can_control, fk_set_freq,
                                       fk_get_freq, fk_step, fk_set_leap,    fk_set_sync};
     f->env.net = (struct env_net){f, fk_udp_open, fk_unix_open, fk_close, fk_send};
-    f->env.files = (struct env_files){f,         fk_read_all,    fk_write_atomic,
-                                      fk_append, fk_list_glob,   fk_prepare_dir,
-                                      fk_remove, fk_write_atomic /* no file modes here */};
+    f->env.files = (struct env_files){f,
+                                      fk_read_all,
+                                      fk_write_atomic,
+                                      fk_append,
+                                      fk_list_glob,
+                                      fk_prepare_dir,
+                                      fk_remove,
+                                      fk_write_atomic /* no file modes here */,
+                                      NULL /* no log file of its own */};
     f->env.resolver = (struct env_resolver){f, fk_resolve};
     f->env.random = (struct env_random){f, fk_random};
     f->logger = (struct logger){f, fk_log, LOGL_DEBUG};
