@@ -159,6 +159,7 @@ static const struct cmdmon_command node_commands[] = {
     {CMDMON_REQ_MODIFY_SELECTOPTS, node_h_sources_control},
     {CMDMON_REQ_MODIFY_OFFSET, node_h_sources_control},
     {CMDMON_REQ_MODIFY_MAXUPDATESKEW, node_h_sources_control},
+    {CMDMON_REQ_RESELECTDISTANCE, node_h_sources_control},
     {CMDMON_REQ_ADD_SOURCE, node_h_sources_control},
     {CMDMON_REQ_DEL_SOURCE, node_h_sources_control},
     {CMDMON_REQ_RESET_SOURCES, node_h_sources_control},
@@ -193,7 +194,6 @@ static const struct cmdmon_command node_commands[] = {
     {CMDMON_REQ_RTCREPORT, h_no_rtc},
     {CMDMON_REQ_TRIMRTC, h_no_rtc},
     {CMDMON_REQ_WRITERTC, h_no_rtc},
-    {CMDMON_REQ_RESELECTDISTANCE, h_accepted},
     {CMDMON_REQ_MODIFY_MAKESTEP, h_accepted},
     /* The daemon (above). */
     {CMDMON_REQ_CYCLELOGS, h_cyclelogs},

@@ -421,6 +421,10 @@ static int control_request(void *ctx, const struct cmdmon_request *req, const st
     case CMDMON_REQ_MODIFY_MAXUPDATESKEW:
         engine_set_max_update_skew(ss->engine, req->u.value.value);
         return CMDMON_STT_SUCCESS;
+    case CMDMON_REQ_RESELECTDISTANCE:
+        if (engine_set_reselect_distance(ss->engine, req->u.value.value))
+            LOG_INFO(ss->env->log, "New reselect distance %f", req->u.value.value);
+        return CMDMON_STT_SUCCESS;
     case CMDMON_REQ_MAKESTEP:
         return sources_make_step(ss, now);
     default:

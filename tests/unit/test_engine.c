@@ -16,6 +16,7 @@ struct rig {
     struct timespec now;  /* raw = true time here: the clock is perfect */
     int server_stratum;   /* of the played server, 1 unless set */
     uint32_t local_refid; /* of the local address the replies arrive on, 0 = unknown */
+    double delay[4];      /* s, extra round-trip delay of the path to source i */
 };
 
 static void rig_init_mode(struct rig *r, int makestep, enum disc_mode mode)
@@ -108,6 +109,7 @@ static int run_until(struct rig *r, double seconds, double offset)
             struct engine_rx rx;
             uint8_t buf[NTP_HEADER_LEN];
             struct timespec srv, rxt;
+            double extra;
             int src = a->source;
             if (a->type != ENGINE_ACT_SEND)
                 continue;
@@ -121,13 +123,14 @@ static int run_until(struct rig *r, double seconds, double offset)
             rep.poll = 0;
             rep.precision = -20;
             rep.ref_id = 0x47505300;
-            ts_add(&srv, &r->now, 0.001 + offset);
+            extra = src >= 0 && src < 4 ? r->delay[src] : 0.0;
+            ts_add(&srv, &r->now, 0.001 + extra / 2.0 + offset);
             ntp_ts64_from_timespec(&rep.ref_ts, &srv);
             rep.origin_ts = req.tx_ts;
             ntp_ts64_from_timespec(&rep.rx_ts, &srv);
             ntp_ts64_from_timespec(&rep.tx_ts, &srv);
             CHECK(ntp_encode(&rep, buf, sizeof(buf)) == NTP_HEADER_LEN);
-            ts_add(&rxt, &r->now, 0.002);
+            ts_add(&rxt, &r->now, 0.002 + extra);
             memset(&rx, 0, sizeof(rx));
             rx.data = buf;
             rx.len = sizeof(buf);
@@ -360,6 +363,31 @@ static void test_remove_source(void)
     rig_fini(&r);
 }
 
+/* chronyc reselectdist at run time: a better source (1 ms instead of 101 ms of delay)
+ * added after the first was selected replaces it with chrony's default reselect distance
+ * (1e-4 s), and not with 1 s, which outweighs the difference of their distances. */
+static void test_set_reselect_distance(void)
+{
+    struct rig r;
+    int dist;
+
+    for (dist = 0; dist < 2; dist++) {
+        rig_init(&r, 0);
+        if (dist) {
+            CHECK_INT_EQ(engine_set_reselect_distance(&r.e, 1.0), 1);
+            CHECK_INT_EQ(engine_set_reselect_distance(&r.e, 1.0), 0);
+        }
+        r.delay[0] = 0.1;
+        add_server(&r, 1);
+        run_until(&r, 20.0, 0.0);
+        CHECK_INT_EQ(engine_selected(&r.e), 0);
+        add_server(&r, 2);
+        run_until(&r, 60.0, 0.0);
+        CHECK_INT_EQ(engine_selected(&r.e), dist ? 0 : 1);
+        rig_fini(&r);
+    }
+}
+
 int main(void)
 {
     RUN(test_sample_path_to_clock);
@@ -370,5 +398,6 @@ int main(void)
     RUN(test_orphan_parent);
     RUN(test_local_reference_time_stable);
     RUN(test_update_once_max_samples_one);
+    RUN(test_set_reselect_distance);
     return check_summary();
 }

@@ -1,0 +1,81 @@
+#!/bin/sh
+# Selection and discipline settings of issue 10 that used to be parsed and ignored, with
+# our chronyd and chronyc (Debian's chronyd -x for comparison where it applies):
+# chronyc `reselectdist` reaches the engine (chrony's log line).
+. tests/system/lib.sh
+
+pick_ports 16423
+chmod 700 "$TMPD"
+DEBD=/usr/sbin/chronyd
+
+# The server: 0.5 s ahead of the system clock (our --softclock).
+cat >"$TMPD/s.conf" <<EOF
+local stratum 3
+allow 127.0.0.1
+port $P1
+cmdport 0
+bindcmdaddress $TMPD/s.sock
+pidfile $TMPD/s.pid
+EOF
+$IN $SAFE "$B/chronyd" --softclock=0.5 -d -f "$TMPD/s.conf" >"$TMPD/s.log" 2>&1 &
+PIDS="$PIDS $!"
+
+# start_client NAME EXTRA-SERVER-OPTIONS DAEMON... (config lines in $CONF_EXTRA)
+start_client() {
+    name=$1
+    opts=$2
+    shift 2
+    cat >"$TMPD/$name.conf" <<EOF
+server 127.0.0.1 port $P1 iburst minpoll 0 maxpoll 0 $opts
+port 0
+cmdport 0
+bindcmdaddress $TMPD/$name.sock
+pidfile $TMPD/$name.pid
+$CONF_EXTRA
+EOF
+    $IN $SAFE "$@" -d -f "$TMPD/$name.conf" >"$TMPD/$name.log" 2>&1 &
+    PIDS="$PIDS $!"
+    wait_for test -S "$TMPD/$name.sock"
+}
+
+cc() { # cc NAME ARGS...: our chronyc against client NAME
+    n=$1
+    shift
+    $IN "$B/chronyc" -n -h "$TMPD/$n.sock" "$@" 2>&1
+}
+
+synced() { # synced NAME: the source is selected
+    cc "$1" sources | grep -q '^\^\* 127.0.0.1'
+}
+
+wait_synced() { # up to 30 s
+    i=0
+    while [ $i -lt 60 ]; do
+        synced "$1" && return 0
+        sleep 0.5
+        i=$((i + 1))
+    done
+    return 1
+}
+
+# reselectdist on a client of ours with its own clock, its server offline until the
+# command is in.
+CONF_EXTRA=""
+start_client mk offline "$B/chronyd" --softclock
+check "reselectdist-status" test "$(cc mk reselectdist 0.5)" = "200 OK"
+check "reselectdist-logged" wait_for grep -q "New reselect distance 0.500000" "$TMPD/mk.log"
+cc mk reselectdist 0.5 >/dev/null
+check "reselectdist-unchanged-not-logged" test "$(grep -c "New reselect distance" "$TMPD/mk.log")" -eq 1
+cc mk online >/dev/null
+check "reselectdist-synchronised" wait_synced mk
+if [ -x "$DEBD" ]; then
+    # Debian's chronyd -x answers the same and logs the new reselect distance.
+    start_client debmk offline "$DEBD" -x -u root
+    check "debian-reselectdist-status" test "$(cc debmk reselectdist 0.5)" = "200 OK"
+    check "debian-reselectdist-logged" wait_for grep -q "New reselect distance 0.500000" "$TMPD/debmk.log"
+else
+    echo "SKIP $DEBD not installed"
+fi
+sed "s/^/  mk.log: /" "$TMPD/mk.log" | head -n 12
+[ -f "$TMPD/debmk.log" ] && sed "s/^/  debmk.log: /" "$TMPD/debmk.log" | head -n 12
+exit 0
