@@ -369,6 +369,11 @@ void engine_set_max_update_skew(struct engine *e, double skew_ppm)
     disc_set_max_update_skew(&e->disc, skew_ppm);
 }
 
+void engine_set_makestep(struct engine *e, int limit, double threshold)
+{
+    disc_set_makestep(&e->disc, limit, threshold);
+}
+
 int engine_set_reselect_distance(struct engine *e, double distance)
 {
     /* Used from the next selection run on; chrony does not reselect at once. */

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Selection and discipline settings of issue 10 that used to be parsed and ignored, with
 # our chronyd and chronyc (Debian's chronyd -x for comparison where it applies):
-# chronyc `reselectdist` reaches the engine (chrony's log line).
+# chronyc `reselectdist` and `makestep THRESHOLD LIMIT` reach the engine (chrony's log
+# lines, the step that follows).
 . tests/system/lib.sh
 
 pick_ports 16423
@@ -58,21 +59,27 @@ wait_synced() { # up to 30 s
     return 1
 }
 
-# reselectdist on a client of ours with its own clock, its server offline until the
-# command is in.
+# reselectdist and makestep THRESHOLD LIMIT on a client of ours with its own clock, its
+# server offline until the commands are in: without them the 0.5 s would be slewed.
 CONF_EXTRA=""
 start_client mk offline "$B/chronyd" --softclock
 check "reselectdist-status" test "$(cc mk reselectdist 0.5)" = "200 OK"
 check "reselectdist-logged" wait_for grep -q "New reselect distance 0.500000" "$TMPD/mk.log"
 cc mk reselectdist 0.5 >/dev/null
 check "reselectdist-unchanged-not-logged" test "$(grep -c "New reselect distance" "$TMPD/mk.log")" -eq 1
+check "makestep-command-status" test "$(cc mk makestep 0.1 1)" = "200 OK"
+check "makestep-command-logged" wait_for grep -q "New makestep 0.100000 1" "$TMPD/mk.log"
 cc mk online >/dev/null
-check "reselectdist-synchronised" wait_synced mk
+check "makestep-command-synchronised" wait_synced mk
+check "makestep-command-stepped" wait_for grep -q "System clock was stepped by" "$TMPD/mk.log"
 if [ -x "$DEBD" ]; then
-    # Debian's chronyd -x answers the same and logs the new reselect distance.
+    # Debian's chronyd -x answers the same and logs the new reselect distance (its clock
+    # cannot be stepped).
     start_client debmk offline "$DEBD" -x -u root
     check "debian-reselectdist-status" test "$(cc debmk reselectdist 0.5)" = "200 OK"
     check "debian-reselectdist-logged" wait_for grep -q "New reselect distance 0.500000" "$TMPD/debmk.log"
+    check "debian-makestep-command-status" test "$(cc debmk makestep 0.1 1)" = "200 OK"
+    # "New makestep" is logged since chrony 4.4 (Debian's is 4.3).
 else
     echo "SKIP $DEBD not installed"
 fi

@@ -363,6 +363,26 @@ static void test_remove_source(void)
     rig_fini(&r);
 }
 
+/* chronyc makestep THRESHOLD LIMIT at run time: without makestep the 1 s offset is slewed;
+ * after engine_set_makestep(1, 0.1) the next update steps it, once. */
+static void test_set_makestep(void)
+{
+    struct rig r;
+
+    rig_init(&r, 0);
+    add_server(&r, 0xC0000201);
+    run_until(&r, 30.0, 1.0);
+    CHECK_INT_EQ((long)r.e.n_steps, 0);
+    rig_fini(&r);
+
+    rig_init(&r, 0);
+    engine_set_makestep(&r.e, 1, 0.1);
+    add_server(&r, 0xC0000201);
+    run_until(&r, 30.0, 1.0);
+    CHECK_INT_EQ((long)r.e.n_steps, 1);
+    rig_fini(&r);
+}
+
 /* chronyc reselectdist at run time: a better source (1 ms instead of 101 ms of delay)
  * added after the first was selected replaces it with chrony's default reselect distance
  * (1e-4 s), and not with 1 s, which outweighs the difference of their distances. */
@@ -398,6 +418,7 @@ int main(void)
     RUN(test_orphan_parent);
     RUN(test_local_reference_time_stable);
     RUN(test_update_once_max_samples_one);
+    RUN(test_set_makestep);
     RUN(test_set_reselect_distance);
     return check_summary();
 }
