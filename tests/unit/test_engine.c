@@ -17,6 +17,7 @@ struct rig {
     int server_stratum;   /* of the played server, 1 unless set */
     uint32_t local_refid; /* of the local address the replies arrive on, 0 = unknown */
     double delay[4];      /* s, extra round-trip delay of the path to source i */
+    int mute[4];          /* source i gets no replies */
 };
 
 static void rig_init_mode(struct rig *r, int makestep, enum disc_mode mode)
@@ -64,6 +65,20 @@ static int add_server_samples(struct rig *r, uint32_t ref_id, int max_samples)
     p.client.iburst = 0;
     sourcestats_params_default(&p.stats);
     p.stats.max_samples = max_samples;
+    p.ref_id = ref_id;
+    return engine_add_source(&r->e, &p, &r->now);
+}
+
+static int add_server_unreach(struct rig *r, uint32_t ref_id, int max_unreach)
+{
+    struct engine_source_params p;
+
+    memset(&p, 0, sizeof(p));
+    ntp_client_opts_default(&p.client);
+    p.client.minpoll = p.client.maxpoll = 0;
+    p.client.iburst = 0;
+    p.client.max_unreach = max_unreach;
+    sourcestats_params_default(&p.stats);
     p.ref_id = ref_id;
     return engine_add_source(&r->e, &p, &r->now);
 }
@@ -116,6 +131,8 @@ static int run_until(struct rig *r, double seconds, double offset)
             requests++;
             CHECK(ntp_decode(r->out.pkt + a->u.send.off, a->u.send.len, &req, NULL) == NTP_OK);
             engine_tx_done(&r->e, src, 1, &r->now, &r->now, &r->out);
+            if (src >= 0 && src < 4 && r->mute[src])
+                continue;
             memset(&rep, 0, sizeof(rep));
             rep.version = 4;
             rep.mode = NTP_MODE_SERVER;
@@ -408,6 +425,34 @@ static void test_set_reselect_distance(void)
     }
 }
 
+/* maxunreach: a source that stopped answering stays usable while its newest sample is not
+ * older than the oldest of the reachable source's; with `maxunreach 0` it is stale ('S')
+ * from the first update that leaves its reachability register empty (chrony). */
+static void test_max_unreach(void)
+{
+    struct rig r;
+    struct select_source_state st;
+    int maxunreach;
+
+    for (maxunreach = 0; maxunreach < 2; maxunreach++) {
+        rig_init(&r, 0);
+        add_server(&r, 1);
+        add_server_unreach(&r, 2, maxunreach ? 100000 : 0);
+        run_until(&r, 30.0, 0.0);
+        CHECK(engine_get_select_state(&r.e, 1, &st));
+        CHECK(st.status == SELECT_ST_SELECTED || st.status == SELECT_ST_UNSELECTED);
+        r.mute[1] = 1;
+        run_until(&r, 12.0, 0.0);
+        CHECK_INT_EQ((long)ntp_client_get_reach(&engine_source(&r.e, 1)->client), 0);
+        CHECK(engine_get_select_state(&r.e, 1, &st));
+        if (maxunreach)
+            CHECK(st.status != SELECT_ST_STALE);
+        else
+            CHECK_INT_EQ(st.status, SELECT_ST_STALE);
+        rig_fini(&r);
+    }
+}
+
 int main(void)
 {
     RUN(test_sample_path_to_clock);
@@ -420,5 +465,6 @@ int main(void)
     RUN(test_update_once_max_samples_one);
     RUN(test_set_makestep);
     RUN(test_set_reselect_distance);
+    RUN(test_max_unreach);
     return check_summary();
 }
