@@ -232,6 +232,23 @@ static void log_measurement(struct engine *e, int index, const struct ntp_client
     a->u.meas.when = *when;
 }
 
+/* chrony's SRC_ResetInstance: the source's selection state, reachability and samples start
+ * afresh (its protocol state and reference ID stay); selection runs again when it was the
+ * synchronisation source. */
+static void reset_instance(struct engine *e, int index, const struct timespec *raw_now,
+                           struct engine_out *out)
+{
+    struct engine_source *s = e->v[index];
+
+    ntp_client_clear_reach(&s->client);
+    sourcestats_reset(s->stats);
+    select_reset_source(e->sel, index);
+    s->stratum = 0;
+    s->leap = 3;
+    if (index == e->selected)
+        engine_select(e, -1, raw_now, out);
+}
+
 void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
                         struct engine_out *out)
 {
@@ -266,6 +283,10 @@ void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
                            s->have_tx ? &s->tx_cooked : NULL, &ctx, &res);
     if (res.valid && rx->local_refid)
         s->local_ref_id = rx->local_refid;
+    if (res.copy > 0)
+        s->ref_id = res.copy_ref_id;
+    else if (res.copy < 0)
+        reset_instance(e, index, &rx->rx_raw, out);
     if (res.synced) {
         s->stratum = res.stratum;
         s->leap = res.leap;

@@ -68,6 +68,8 @@ struct ntp_client_opts {
     int max_unreach;        /* maxunreach: polls with an empty reachability register after
                              * which the source is stale for selection, default 100000 */
     int sel_options;        /* NTP_CLIENT_SEL_* (carried) */
+    int copy;               /* `copy` (client mode only): assume the server's reference ID
+                             * and stratum (see ntp_client_result.copy) */
     int interleaved;        /* xleave (carried; requests are always basic mode here) */
     int symmetric;          /* `peer`: symmetric active mode (RFC 5905 mode 1), chrony's
                              * NTP_PEER; default 0 = client of a server */
@@ -164,6 +166,12 @@ struct ntp_client_result {
     int stratum;    /* max(server stratum, minstratum), when synced */
     int leap;       /* leap indicator of the response, when synced */
     unsigned tests; /* 10 bits, MSB first: tests 1 2 3 5 6 7 A B C D, 1 = passed */
+    /* `copy`, on a valid response: 1 = a synchronised server, whose reference ID is
+     * copy_ref_id and whose stratum is ours (stratum above is one less than the server's);
+     * -1 = an unsynchronised one: the source's state starts afresh (chrony's
+     * SRC_ResetInstance); 0 = nothing to do. */
+    int copy;
+    uint32_t copy_ref_id;
     int has_sample; /* sample below goes to source statistics (maybe filtered) */
     struct ntp_sample sample;
 };

@@ -2,7 +2,8 @@
 # Selection and discipline settings of issue 10 that used to be parsed and ignored, with
 # our chronyd and chronyc (Debian's chronyd -x for comparison where it applies):
 # chronyc `reselectdist` and `makestep THRESHOLD LIMIT` reach the engine (chrony's log
-# lines, the step that follows).
+# lines, the step that follows); the `copy` source option (the server's reference ID and
+# stratum in `tracking`).
 . tests/system/lib.sh
 
 pick_ports 16423
@@ -83,6 +84,30 @@ if [ -x "$DEBD" ]; then
 else
     echo "SKIP $DEBD not installed"
 fi
+# copy: a client of ours (-x) assumes the server's reference ID (127.127.1.1 of its
+# `local stratum 3`) and stratum (3, not 4), as Debian's chronyd does.
+tracking_id() { # tracking_id NAME: the Reference ID and Stratum lines
+    cc "$1" tracking | grep -E '^(Reference ID|Stratum)' | tr -s ' '
+}
+start_client cp copy "$B/chronyd" -x
+check "copy-synchronised" wait_synced cp
+out=$(tracking_id cp)
+echo "  copy, ours: $out" | tr '\n' ' '
+echo
+check "copy-reference-id" sh -c "echo '$out' | grep -q '^Reference ID : 7F7F0101 '"
+check "copy-stratum" sh -c "echo '$out' | grep -q '^Stratum : 3\$'"
+if [ -x "$DEBD" ]; then
+    start_client debcp copy "$DEBD" -x -u root
+    if wait_synced debcp; then
+        ref=$(tracking_id debcp)
+        echo "  copy, Debian's: $ref" | tr '\n' ' '
+        echo
+        check "copy-as-debian" test "$out" = "$ref"
+    else
+        fail "copy-debian-synchronised"
+    fi
+fi
+
 sed "s/^/  mk.log: /" "$TMPD/mk.log" | head -n 12
 [ -f "$TMPD/debmk.log" ] && sed "s/^/  debmk.log: /" "$TMPD/debmk.log" | head -n 12
 exit 0

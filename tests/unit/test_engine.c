@@ -69,7 +69,7 @@ static int add_server_samples(struct rig *r, uint32_t ref_id, int max_samples)
     return engine_add_source(&r->e, &p, &r->now);
 }
 
-static int add_server_unreach(struct rig *r, uint32_t ref_id, int max_unreach)
+static int add_server_with(struct rig *r, uint32_t ref_id, int max_unreach, int copy)
 {
     struct engine_source_params p;
 
@@ -78,6 +78,7 @@ static int add_server_unreach(struct rig *r, uint32_t ref_id, int max_unreach)
     p.client.minpoll = p.client.maxpoll = 0;
     p.client.iburst = 0;
     p.client.max_unreach = max_unreach;
+    p.client.copy = copy;
     sourcestats_params_default(&p.stats);
     p.ref_id = ref_id;
     return engine_add_source(&r->e, &p, &r->now);
@@ -437,7 +438,7 @@ static void test_max_unreach(void)
     for (maxunreach = 0; maxunreach < 2; maxunreach++) {
         rig_init(&r, 0);
         add_server(&r, 1);
-        add_server_unreach(&r, 2, maxunreach ? 100000 : 0);
+        add_server_with(&r, 2, maxunreach ? 100000 : 0, 0);
         run_until(&r, 30.0, 0.0);
         CHECK(engine_get_select_state(&r.e, 1, &st));
         CHECK(st.status == SELECT_ST_SELECTED || st.status == SELECT_ST_UNSELECTED);
@@ -449,6 +450,29 @@ static void test_max_unreach(void)
             CHECK(st.status != SELECT_ST_STALE);
         else
             CHECK_INT_EQ(st.status, SELECT_ST_STALE);
+        rig_fini(&r);
+    }
+}
+
+/* `copy`: the client of a closely related server (stratum 3, reference ID "GPS") assumes
+ * its reference ID and stratum: the source counts as stratum 2 and we serve stratum 3 with
+ * the server's reference ID; without copy, stratum 4 and the server's address. */
+static void test_copy(void)
+{
+    struct rig r;
+    struct ntp_server_ref ref;
+    int copy;
+
+    for (copy = 0; copy < 2; copy++) {
+        rig_init(&r, 0);
+        r.server_stratum = 3;
+        add_server_with(&r, 0xC0000201, 100000, copy);
+        run_until(&r, 30.0, 0.0);
+        CHECK_INT_EQ(engine_selected(&r.e), 0);
+        CHECK_INT_EQ(engine_source(&r.e, 0)->stratum, copy ? 2 : 3);
+        engine_get_served(&r.e, &r.now, &ref);
+        CHECK_INT_EQ(ref.stratum, copy ? 3 : 4);
+        CHECK_INT_EQ((long)ref.ref_id, copy ? 0x47505300L : 0xC0000201L);
         rig_fini(&r);
     }
 }
@@ -466,5 +490,6 @@ int main(void)
     RUN(test_set_makestep);
     RUN(test_set_reselect_distance);
     RUN(test_max_unreach);
+    RUN(test_copy);
     return check_summary();
 }
