@@ -3,16 +3,18 @@
 # our chronyd and chronyc (Debian's chronyd -x for comparison where it applies):
 # chronyc `reselectdist` and `makestep THRESHOLD LIMIT` reach the engine (chrony's log
 # lines, the step that follows); the `copy` source option (the server's reference ID and
-# stratum in `tracking`).
+# stratum in `tracking`); `clockprecision` (the precision served, the samples' dispersion).
 . tests/system/lib.sh
 
 pick_ports 16423
 chmod 700 "$TMPD"
 DEBD=/usr/sbin/chronyd
 
-# The server: 0.5 s ahead of the system clock (our --softclock).
+# The server: 0.5 s ahead of the system clock (our --softclock), its clock's precision
+# set to 2^-10 s.
 cat >"$TMPD/s.conf" <<EOF
 local stratum 3
+clockprecision 0.0009765625
 allow 127.0.0.1
 port $P1
 cmdport 0
@@ -84,11 +86,14 @@ if [ -x "$DEBD" ]; then
 else
     echo "SKIP $DEBD not installed"
 fi
-# copy: a client of ours (-x) assumes the server's reference ID (127.127.1.1 of its
-# `local stratum 3`) and stratum (3, not 4), as Debian's chronyd does.
+# copy and clockprecision: a client of ours (-x) assumes the server's reference ID (127.127.1.1 of its
+# `local stratum 3`) and stratum (3, not 4), as Debian's chronyd does. The server's
+# clockprecision is the precision it serves (ntpdata: -10), the client's (0.01 s) the
+# least dispersion of its samples (chrony's LCL_GetSysPrecisionAsQuantum).
 tracking_id() { # tracking_id NAME: the Reference ID and Stratum lines
     cc "$1" tracking | grep -E '^(Reference ID|Stratum)' | tr -s ' '
 }
+CONF_EXTRA="clockprecision 0.01"
 start_client cp copy "$B/chronyd" -x
 check "copy-synchronised" wait_synced cp
 out=$(tracking_id cp)
@@ -96,6 +101,12 @@ echo "  copy, ours: $out" | tr '\n' ' '
 echo
 check "copy-reference-id" sh -c "echo '$out' | grep -q '^Reference ID : 7F7F0101 '"
 check "copy-stratum" sh -c "echo '$out' | grep -q '^Stratum : 3\$'"
+precision_line() { # precision_line NAME: the server's precision in NAME's ntpdata
+    cc "$1" ntpdata 127.0.0.1 | grep '^Precision' | tr -s ' '
+}
+echo "  ntpdata, ours: $(precision_line cp)"
+check "clockprecision-served" test "$(precision_line cp)" = "Precision : -10 (0.000976562 seconds)"
+check "clockprecision-dispersion" sh -c "$IN $B/chronyc -n -h $TMPD/cp.sock ntpdata 127.0.0.1 | awk '/^Peer dispersion/ {ok = \$4 >= 0.01} END {exit !ok}'"
 if [ -x "$DEBD" ]; then
     start_client debcp copy "$DEBD" -x -u root
     if wait_synced debcp; then
@@ -103,6 +114,8 @@ if [ -x "$DEBD" ]; then
         echo "  copy, Debian's: $ref" | tr '\n' ' '
         echo
         check "copy-as-debian" test "$out" = "$ref"
+        check "clockprecision-served-as-debian" test "$(precision_line cp)" = "$(precision_line debcp)"
+        check "clockprecision-dispersion-debian" sh -c "$IN $B/chronyc -n -h $TMPD/debcp.sock ntpdata 127.0.0.1 | awk '/^Peer dispersion/ {ok = \$4 >= 0.01} END {exit !ok}'"
     else
         fail "copy-debian-synchronised"
     fi
