@@ -13,7 +13,7 @@ trap 'rm -f "$out" "$out.n"' EXIT
 # The wall time is the last column of a scenario row and `wall_s=` in probe rows.
 normalize() {
     sed -E -e 's/ wall_s=[0-9.]+//' \
-        -e '/^[a-z0-9-]+ +[a-z]+ +(PASS|FAIL|xfail) /s/ +[0-9.]+$//' \
+        -e '/^[a-z0-9-]+ +[a-z0-9]+ +(PASS|FAIL|xfail) /s/ +[0-9.]+$//' \
         -e '/^scenario +node +status/s/ +wall_s$//' "$1"
 }
 
