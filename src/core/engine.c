@@ -448,6 +448,20 @@ void engine_set_max_update_skew(struct engine *e, double skew_ppm)
     disc_set_max_update_skew(&e->disc, skew_ppm);
 }
 
+void engine_set_makestep(struct engine *e, int limit, double threshold)
+{
+    disc_set_makestep(&e->disc, limit, threshold);
+}
+
+int engine_set_reselect_distance(struct engine *e, double distance)
+{
+    /* Used from the next selection run on; chrony does not reselect at once. */
+    if (e->cfg.select.reselect_distance == distance)
+        return 0;
+    e->cfg.select.reselect_distance = distance;
+    return 1;
+}
+
 /* Raw deadline of the discipline's timer (kept in cooked time). */
 static int disc_timer_raw(const struct engine *e, struct timespec *when)
 {

@@ -323,6 +323,13 @@ int engine_accumulate_offset(struct engine *e, const struct timespec *raw_now, d
 void engine_set_local(struct engine *e, int enabled, int stratum, int orphan, double distance,
                       double activate, double wait_synced, double wait_unsynced);
 void engine_set_max_update_skew(struct engine *e, double skew_ppm);
+/* chronyc makestep THRESHOLD LIMIT: the discipline steps an update whose offset is above
+ * threshold (s) in the next limit updates (< 0: always), as the makestep directive. */
+void engine_set_makestep(struct engine *e, int limit, double threshold);
+/* chronyc reselectdist (s): the distance added to a candidate other than the selected
+ * source when selection compares them (chrony's SRC_SetReselectDistance). Returns 1 if
+ * it changed (chrony logs the new value then), else 0. */
+int engine_set_reselect_distance(struct engine *e, double distance);
 /* Run selection now (force: even when nothing changed, chronyc reselect). */
 void engine_reselect(struct engine *e, int force, const struct timespec *raw_now,
                      struct engine_out *out);

@@ -237,6 +237,23 @@ static void log_measurement(struct engine *e, int index, const struct ntp_client
     a->u.meas.when = *when;
 }
 
+/* chrony's SRC_ResetInstance: the source's selection state, reachability and samples start
+ * afresh (its protocol state and reference ID stay); selection runs again when it was the
+ * synchronisation source. */
+static void reset_instance(struct engine *e, int index, const struct timespec *raw_now,
+                           struct engine_out *out)
+{
+    struct engine_source *s = e->v[index];
+
+    ntp_client_clear_reach(&s->client);
+    sourcestats_reset(s->stats);
+    select_reset_source(e->sel, index);
+    s->stratum = 0;
+    s->leap = 3;
+    if (index == e->selected)
+        engine_select(e, -1, raw_now, out);
+}
+
 void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
                         struct engine_out *out)
 {
@@ -276,6 +293,10 @@ void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
         engine_out_add(out, ENGINE_ACT_KOD_RATE, index);
     if (res.valid && rx->local_refid)
         s->local_ref_id = rx->local_refid;
+    if (res.copy > 0)
+        s->ref_id = res.copy_ref_id;
+    else if (res.copy < 0)
+        reset_instance(e, index, &rx->rx_raw, out);
     if (res.synced) {
         s->stratum = res.stratum;
         s->leap = res.leap;
@@ -348,6 +369,8 @@ static void fill_inputs(struct engine *e, const struct timespec *cooked_now)
         in->leap = s->leap;
         in->reachability = ntp_client_get_reach(&s->client);
         in->reachability_size = ntp_client_get_reach_size(&s->client);
+        in->unreach_run = ntp_client_get_unreach_run(&s->client);
+        in->max_unreach = s->client.opts.max_unreach;
         in->ref_id = s->ref_id;
         in->local_ref_id = s->local_ref_id;
         select_input_set_stats(in, s->stats, cooked_now);
@@ -421,8 +444,10 @@ static void after_transmit(struct engine *e, int index, unsigned reach_before,
     /* chrony tries to replace a source unreachable for a full register. */
     if (!reach && ntp_client_get_reach_size(&s->client) == NTP_CLIENT_REACH_BITS)
         engine_out_add(out, ENGINE_ACT_REPLACE, index);
-    /* chrony reselects when the selected source missed a poll. */
-    if (reach != reach_before && !(reach & 1u) && index == e->selected)
+    /* chrony reselects when the selected source missed a poll, and after every update
+     * that leaves a register empty (maxunreach may make the source stale). */
+    if ((reach != reach_before && !(reach & 1u) && index == e->selected) ||
+        (!reach && ntp_client_get_unreach_run(&s->client) > 0))
         engine_select(e, -1, raw_now, out);
     arm(e, s);
 }
@@ -511,8 +536,7 @@ void engine_reset_sources(struct engine *e, const struct timespec *raw_now, stru
      * sources are selected again. */
     for (int i = 0; i < e->n; i++) {
         struct engine_source *s = e->v[i];
-        s->client.reach = 0;
-        s->client.reach_size = 0;
+        ntp_client_clear_reach(&s->client);
         s->stratum = 0;
         s->leap = 3;
     }
@@ -577,8 +601,7 @@ void engine_source_restart(struct engine *e, int index, uint32_t ref_id)
     s->ref_id = ref_id;
     /* A new server: no exchange, samples or reachability carry over. */
     ntp_client_reset(&s->client);
-    s->client.reach = 0;
-    s->client.reach_size = 0;
+    ntp_client_clear_reach(&s->client);
     sourcestats_reset(s->stats);
     select_reset_source(e->sel, index);
     s->have_tx = 0;

@@ -9,6 +9,7 @@
 #include "proto/ntp.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,8 +147,9 @@ void ntp_client_take_offline(struct ntp_client *c)
     c->opmode = NTP_CLIENT_OFFLINE;
     c->armed = 0;
     c->armed_after_rx = 0;
-    c->reach = 0;
-    c->reach_size = 0;
+    ntp_client_clear_reach(c);
+    /* chrony resets the register, then records one unreachable update. */
+    c->unreach_run = 1;
     ntp_client_reset(c);
 }
 
@@ -247,6 +249,22 @@ void ntp_client_reach_update(struct ntp_client *c, int ok)
     if (c->reach_size < NTP_CLIENT_REACH_BITS)
         c->reach_size++;
     assert(c->reach_size >= 1 && c->reach_size <= NTP_CLIENT_REACH_BITS);
+    if (c->reach)
+        c->unreach_run = 0;
+    else if (c->unreach_run < INT_MAX)
+        c->unreach_run++;
+}
+
+void ntp_client_clear_reach(struct ntp_client *c)
+{
+    c->reach = 0;
+    c->reach_size = 0;
+    c->unreach_run = 0;
+}
+
+int ntp_client_get_unreach_run(const struct ntp_client *c)
+{
+    return c->unreach_run;
 }
 
 unsigned ntp_client_get_reach(const struct ntp_client *c)

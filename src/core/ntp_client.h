@@ -65,8 +65,11 @@ struct ntp_client_opts {
     int filter_length;      /* `filter N`: median of N polls, 0 = off */
     int min_samples;        /* carried, default -1 */
     int max_samples;        /* carried, default -1 */
-    int max_unreach;        /* carried, default 100000 */
+    int max_unreach;        /* maxunreach: polls with an empty reachability register after
+                             * which the source is stale for selection, default 100000 */
     int sel_options;        /* NTP_CLIENT_SEL_* (carried) */
+    int copy;               /* `copy` (client mode only): assume the server's reference ID
+                             * and stratum (see ntp_client_result.copy) */
     int interleaved;        /* xleave (carried; requests are always basic mode here) */
     int symmetric;          /* `peer`: symmetric active mode (RFC 5905 mode 1), chrony's
                              * NTP_PEER; default 0 = client of a server */
@@ -165,6 +168,12 @@ struct ntp_client_result {
     int stratum;    /* max(server stratum, minstratum), when synced */
     int leap;       /* leap indicator of the response, when synced */
     unsigned tests; /* 10 bits, MSB first: tests 1 2 3 5 6 7 A B C D, 1 = passed */
+    /* `copy`, on a valid response: 1 = a synchronised server, whose reference ID is
+     * copy_ref_id and whose stratum is ours (stratum above is one less than the server's);
+     * -1 = an unsynchronised one: the source's state starts afresh (chrony's
+     * SRC_ResetInstance); 0 = nothing to do. */
+    int copy;
+    uint32_t copy_ref_id;
     int has_sample; /* sample below goes to source statistics (maybe filtered) */
     struct ntp_sample sample;
 };
@@ -223,6 +232,7 @@ struct ntp_client {
     int is_sync_peer;
     unsigned reach;
     int reach_size;
+    int unreach_run;        /* updates of the register that left it empty, in a row (maxunreach) */
     struct ntp_ts64 cookie; /* transmit timestamp of our last request (random) */
     struct ntp_ts64 remote_rx, remote_tx;
     struct timespec local_tx; /* local time the last request left (sample timescale) */
@@ -358,6 +368,11 @@ double ntp_client_get_poll_score(const struct ntp_client *c);
  * response, or at the next transmit when it got none). */
 unsigned ntp_client_get_reach(const struct ntp_client *c);
 int ntp_client_get_reach_size(const struct ntp_client *c);
+/* Updates of the reachability register in a row that left it empty (chrony's unreachable
+ * run, compared with maxunreach by selection). */
+int ntp_client_get_unreach_run(const struct ntp_client *c);
+/* Forget the reachability: register, its size and the unreachable run. */
+void ntp_client_clear_reach(struct ntp_client *c);
 int ntp_client_is_reachable(const struct ntp_client *c);
 void ntp_client_get_report(const struct ntp_client *c, struct ntp_client_report *r);
 /* Format tests as chronyc prints them: "111 111 1111" (buf >= 13 bytes). */

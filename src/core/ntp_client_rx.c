@@ -353,6 +353,16 @@ static void accept_valid(struct ntp_client *c, const struct ntp_packet *p,
                                    : NTP_MAX_STRATUM;
     c->tx_count = 0;
     ntp_client_reach_update(c, out->synced);
+    /* chrony's copy: the server is closely related, serve its reference ID and stratum. */
+    if (c->opts.copy && !c->opts.symmetric) {
+        if (out->synced && c->remote_stratum > 0) {
+            c->remote_stratum--;
+            out->copy = 1;
+            out->copy_ref_id = p->ref_id;
+        } else {
+            out->copy = -1;
+        }
+    }
     if (out->synced) {
         out->stratum =
             c->remote_stratum > c->opts.min_stratum ? c->remote_stratum : c->opts.min_stratum;

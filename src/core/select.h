@@ -123,7 +123,11 @@ struct select_input {
     int leap;              /* current leap status of the source, 0-3 (3 = unsynchronised) */
     unsigned reachability; /* 8-bit reachability register */
     int reachability_size; /* number of valid bits in it, 0-8 */
-    uint32_t ref_id;       /* our reference ID for the source (orphan tie-break) */
+    /* maxunreach: an unreachable source whose register was updated empty more than
+     * max_unreach times in a row (unreach_run) is stale, even when its newest sample is
+     * not older than the oldest of the reachable sources. */
+    int unreach_run, max_unreach;
+    uint32_t ref_id; /* our reference ID for the source (orphan tie-break) */
     /* Orphan mode (local ... orphan, chrony.conf(5)): our own reference ID on the path
      * to this source, i.e. chrony's refid of the local address its last valid response
      * arrived on (the IPv4 address, or the first 4 bytes of the MD5 hash of an IPv6

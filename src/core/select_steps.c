@@ -94,8 +94,10 @@ int sel_drop_stale_and_orphans(struct selector *s, const struct select_input *in
         if (s->src[i].status != SELECT_ST_OK)
             continue;
         /* An unreachable source stays usable while its newest sample is not
-         * older than the oldest sample of the reachable ones. */
-        if (!in[i].reachability && c->max_reach_sample_ago < s->src[i].last_ago) {
+         * older than the oldest sample of the reachable ones, and for at most
+         * maxunreach updates of its empty register. */
+        if (!in[i].reachability && (c->max_reach_sample_ago < s->src[i].last_ago ||
+                                    in[i].unreach_run > in[i].max_unreach)) {
             sel_mark(s, i, SELECT_ST_STALE);
             continue;
         }

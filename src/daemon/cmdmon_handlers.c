@@ -161,17 +161,6 @@ void cmdmon_h_no_rtc(struct cmdmon_server *c, const struct cmdmon_request *req,
     rpy->status = CMDMON_STT_NORTC;
 }
 
-/* RESELECTDISTANCE, MODIFY_MAKESTEP: answered 200 OK without an effect yet (a known
- * defect, see doc/STATUS.md). */
-void cmdmon_h_accepted(struct cmdmon_server *c, const struct cmdmon_request *req,
-                       const struct timespec *now, struct cmdmon_reply *rpy)
-{
-    (void)c;
-    (void)req;
-    (void)now;
-    (void)rpy;
-}
-
 void cmdmon_execute(struct cmdmon_server *c, const struct cmdmon_request *req,
                     const struct timespec *now, struct cmdmon_reply *rpy)
 {

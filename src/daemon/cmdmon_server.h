@@ -102,8 +102,5 @@ void cmdmon_h_smoothing(struct cmdmon_server *c, const struct cmdmon_request *re
 /* RTCREPORT, TRIMRTC, WRITERTC */
 void cmdmon_h_no_rtc(struct cmdmon_server *c, const struct cmdmon_request *req,
                      const struct timespec *now, struct cmdmon_reply *rpy);
-/* RESELECTDISTANCE, MODIFY_MAKESTEP: 200 OK without an effect yet */
-void cmdmon_h_accepted(struct cmdmon_server *c, const struct cmdmon_request *req,
-                       const struct timespec *now, struct cmdmon_reply *rpy);
 
 #endif

@@ -89,12 +89,6 @@ static void h_no_rtc(struct node *n, const struct cmdmon_request *req, const str
     cmdmon_h_no_rtc(&n->cmd, req, now, rpy);
 }
 
-static void h_accepted(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                       struct cmdmon_reply *rpy)
-{
-    cmdmon_h_accepted(&n->cmd, req, now, rpy);
-}
-
 /* The daemon's own commands: they reach several components. */
 static void h_shutdown(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
                        struct cmdmon_reply *rpy)
@@ -161,6 +155,8 @@ static const struct cmdmon_command node_commands[] = {
     {CMDMON_REQ_MODIFY_SELECTOPTS, node_h_sources_control},
     {CMDMON_REQ_MODIFY_OFFSET, node_h_sources_control},
     {CMDMON_REQ_MODIFY_MAXUPDATESKEW, node_h_sources_control},
+    {CMDMON_REQ_RESELECTDISTANCE, node_h_sources_control},
+    {CMDMON_REQ_MODIFY_MAKESTEP, node_h_sources_control},
     {CMDMON_REQ_ADD_SOURCE, node_h_sources_control},
     {CMDMON_REQ_DEL_SOURCE, node_h_sources_control},
     {CMDMON_REQ_RESET_SOURCES, node_h_sources_control},
@@ -195,8 +191,6 @@ static const struct cmdmon_command node_commands[] = {
     {CMDMON_REQ_RTCREPORT, h_no_rtc},
     {CMDMON_REQ_TRIMRTC, h_no_rtc},
     {CMDMON_REQ_WRITERTC, h_no_rtc},
-    {CMDMON_REQ_RESELECTDISTANCE, h_accepted},
-    {CMDMON_REQ_MODIFY_MAKESTEP, h_accepted},
     /* The daemon (above). */
     {CMDMON_REQ_CYCLELOGS, h_cyclelogs},
     {CMDMON_REQ_REKEY, h_rekey},

@@ -60,11 +60,21 @@ static void config_to_select(const struct config *cfg, struct select_config *s)
     s->auth_mode = (enum select_auth_mode)cfg->authselectmode;
 }
 
+/* The clock's precision (s): `clockprecision` if set, else the measured one, within
+ * 1 ns..1 s (chrony's LCL_Initialise). */
+static double clock_precision(const struct config *cfg, double measured)
+{
+    double p = cfg->clockprecision > 0.0 ? cfg->clockprecision : measured;
+
+    if (!(p >= 1e-9))
+        p = 1e-9;
+    return p > 1.0 ? 1.0 : p;
+}
+
+/* RFC 5905 §7.3: precision as the log2 rounded up of the clock resolution (chrony rounds
+ * to the nearest power of 2; the simulator's figures rest on this rule for now). */
 static int precision_to_log2(double precision)
 {
-    /* RFC 5905 §7.3: precision as the log2 rounded up of the clock resolution. */
-    if (!(precision > 0))
-        precision = 1e-9;
     return (int)ceil(log2(precision));
 }
 
@@ -82,8 +92,9 @@ void reference_init(struct reference *r, struct rng *rng, int quit_mode, int noc
     ec.mode = !quit_mode       ? DISC_MODE_NORMAL
               : quit_mode == 1 ? DISC_MODE_UPDATE_ONCE
                                : DISC_MODE_PRINT_ONCE;
+    precision = clock_precision(r->cfg, precision);
     ec.precision_log2 = precision_to_log2(precision);
-    ec.precision = precision > 0.0 ? precision : 1e-9;
+    ec.precision = precision;
     ec.driver_freq_ppm = r->env->clock.get_freq(r->env->clock.ctx);
     engine_init(r->engine, &ec, rng, raw_now);
     engine_manual_enable(r->engine, r->cfg->manual);

@@ -41,6 +41,7 @@ static void client_opts_from_cfg(const struct source_cfg *sc, struct ntp_client_
     o->max_samples = sc->max_samples;
     o->max_unreach = sc->max_unreach;
     o->sel_options = sc->sel_options;
+    o->copy = sc->copy;
     o->interleaved = sc->interleaved;
     o->max_delay = sc->max_delay;
     o->max_delay_ratio = sc->max_delay_ratio;

@@ -435,6 +435,15 @@ static int control_request(void *ctx, const struct cmdmon_request *req, const st
     case CMDMON_REQ_MODIFY_MAXUPDATESKEW:
         engine_set_max_update_skew(ss->engine, req->u.value.value);
         return CMDMON_STT_SUCCESS;
+    case CMDMON_REQ_RESELECTDISTANCE:
+        if (engine_set_reselect_distance(ss->engine, req->u.value.value))
+            LOG_INFO(ss->env->log, "New reselect distance %f", req->u.value.value);
+        return CMDMON_STT_SUCCESS;
+    case CMDMON_REQ_MODIFY_MAKESTEP:
+        engine_set_makestep(ss->engine, req->u.makestep.limit, req->u.makestep.threshold);
+        LOG_INFO(ss->env->log, "New makestep %f %d", req->u.makestep.threshold,
+                 (int)req->u.makestep.limit);
+        return CMDMON_STT_SUCCESS;
     case CMDMON_REQ_MAKESTEP:
         return sources_make_step(ss, now);
     default:

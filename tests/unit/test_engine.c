@@ -19,6 +19,8 @@ struct rig {
     /* measurements.log rows of the responses: how many, how many did not show the poll
      * the sample led to, how many came before the event's tracking.log row */
     int meas_rows, meas_stale_poll, meas_before_tracking;
+    double delay[4];      /* s, extra round-trip delay of the path to source i */
+    int mute[4];          /* source i gets no replies */
 };
 
 /* The rows of one response (out->a[from..]): chrony writes the measurement after the
@@ -95,6 +97,21 @@ static int add_server_samples(struct rig *r, uint32_t ref_id, int max_samples)
     return engine_add_source(&r->e, &p, &r->now);
 }
 
+static int add_server_with(struct rig *r, uint32_t ref_id, int max_unreach, int copy)
+{
+    struct engine_source_params p;
+
+    memset(&p, 0, sizeof(p));
+    ntp_client_opts_default(&p.client);
+    p.client.minpoll = p.client.maxpoll = 0;
+    p.client.iburst = 0;
+    p.client.max_unreach = max_unreach;
+    p.client.copy = copy;
+    sourcestats_params_default(&p.stats);
+    p.ref_id = ref_id;
+    return engine_add_source(&r->e, &p, &r->now);
+}
+
 static int add_server(struct rig *r, uint32_t ref_id)
 {
     return add_server_samples(r, ref_id, 0);
@@ -136,12 +153,15 @@ static int run_until(struct rig *r, double seconds, double offset)
             struct engine_rx rx;
             uint8_t buf[NTP_HEADER_LEN];
             struct timespec srv, rxt;
+            double extra;
             int src = a->source;
             if (a->type != ENGINE_ACT_SEND)
                 continue;
             requests++;
             CHECK(ntp_decode(r->out.pkt + a->u.send.off, a->u.send.len, &req, NULL) == NTP_OK);
             engine_tx_done(&r->e, src, 1, &r->now, &r->now, &r->out);
+            if (src >= 0 && src < 4 && r->mute[src])
+                continue;
             memset(&rep, 0, sizeof(rep));
             rep.version = 4;
             rep.mode = NTP_MODE_SERVER;
@@ -149,13 +169,14 @@ static int run_until(struct rig *r, double seconds, double offset)
             rep.poll = 0;
             rep.precision = -20;
             rep.ref_id = 0x47505300;
-            ts_add(&srv, &r->now, 0.001 + offset);
+            extra = src >= 0 && src < 4 ? r->delay[src] : 0.0;
+            ts_add(&srv, &r->now, 0.001 + extra / 2.0 + offset);
             ntp_ts64_from_timespec(&rep.ref_ts, &srv);
             rep.origin_ts = req.tx_ts;
             ntp_ts64_from_timespec(&rep.rx_ts, &srv);
             ntp_ts64_from_timespec(&rep.tx_ts, &srv);
             CHECK(ntp_encode(&rep, buf, sizeof(buf)) == NTP_HEADER_LEN);
-            ts_add(&rxt, &r->now, 0.002);
+            ts_add(&rxt, &r->now, 0.002 + extra);
             memset(&rx, 0, sizeof(rx));
             rx.data = buf;
             rx.len = sizeof(buf);
@@ -423,6 +444,102 @@ static void test_remove_source(void)
     rig_fini(&r);
 }
 
+/* chronyc makestep THRESHOLD LIMIT at run time: without makestep the 1 s offset is slewed;
+ * after engine_set_makestep(1, 0.1) the next update steps it, once. */
+static void test_set_makestep(void)
+{
+    struct rig r;
+
+    rig_init(&r, 0);
+    add_server(&r, 0xC0000201);
+    run_until(&r, 30.0, 1.0);
+    CHECK_INT_EQ((long)r.e.n_steps, 0);
+    rig_fini(&r);
+
+    rig_init(&r, 0);
+    engine_set_makestep(&r.e, 1, 0.1);
+    add_server(&r, 0xC0000201);
+    run_until(&r, 30.0, 1.0);
+    CHECK_INT_EQ((long)r.e.n_steps, 1);
+    rig_fini(&r);
+}
+
+/* chronyc reselectdist at run time: a better source (1 ms instead of 101 ms of delay)
+ * added after the first was selected replaces it with chrony's default reselect distance
+ * (1e-4 s), and not with 1 s, which outweighs the difference of their distances. */
+static void test_set_reselect_distance(void)
+{
+    struct rig r;
+    int dist;
+
+    for (dist = 0; dist < 2; dist++) {
+        rig_init(&r, 0);
+        if (dist) {
+            CHECK_INT_EQ(engine_set_reselect_distance(&r.e, 1.0), 1);
+            CHECK_INT_EQ(engine_set_reselect_distance(&r.e, 1.0), 0);
+        }
+        r.delay[0] = 0.1;
+        add_server(&r, 1);
+        run_until(&r, 20.0, 0.0);
+        CHECK_INT_EQ(engine_selected(&r.e), 0);
+        add_server(&r, 2);
+        run_until(&r, 60.0, 0.0);
+        CHECK_INT_EQ(engine_selected(&r.e), dist ? 0 : 1);
+        rig_fini(&r);
+    }
+}
+
+/* maxunreach: a source that stopped answering stays usable while its newest sample is not
+ * older than the oldest of the reachable source's; with `maxunreach 0` it is stale ('S')
+ * from the first update that leaves its reachability register empty (chrony). */
+static void test_max_unreach(void)
+{
+    struct rig r;
+    struct select_source_state st;
+    int maxunreach;
+
+    for (maxunreach = 0; maxunreach < 2; maxunreach++) {
+        rig_init(&r, 0);
+        add_server(&r, 1);
+        add_server_with(&r, 2, maxunreach ? 100000 : 0, 0);
+        run_until(&r, 30.0, 0.0);
+        CHECK(engine_get_select_state(&r.e, 1, &st));
+        CHECK(st.status == SELECT_ST_SELECTED || st.status == SELECT_ST_UNSELECTED);
+        r.mute[1] = 1;
+        run_until(&r, 12.0, 0.0);
+        CHECK_INT_EQ((long)ntp_client_get_reach(&engine_source(&r.e, 1)->client), 0);
+        CHECK(engine_get_select_state(&r.e, 1, &st));
+        if (maxunreach)
+            CHECK(st.status != SELECT_ST_STALE);
+        else
+            CHECK_INT_EQ(st.status, SELECT_ST_STALE);
+        rig_fini(&r);
+    }
+}
+
+/* `copy`: the client of a closely related server (stratum 3, reference ID "GPS") assumes
+ * its reference ID and stratum: the source counts as stratum 2 and we serve stratum 3 with
+ * the server's reference ID; without copy, stratum 4 and the server's address. */
+static void test_copy(void)
+{
+    struct rig r;
+    struct ntp_server_ref ref;
+    int copy;
+
+    for (copy = 0; copy < 2; copy++) {
+        rig_init(&r, 0);
+        r.server_stratum = 3;
+        add_server_with(&r, 0xC0000201, 100000, copy);
+        run_until(&r, 30.0, 0.0);
+        CHECK_INT_EQ(engine_selected(&r.e), 0);
+        CHECK_INT_EQ(engine_source(&r.e, 0)->stratum, copy ? 2 : 3);
+        engine_get_served(&r.e, &r.now, &ref);
+        CHECK_INT_EQ(ref.stratum, copy ? 3 : 4);
+        CHECK_INT_EQ((long)ref.ref_id, copy ? 0x47505300L : 0xC0000201L);
+        rig_fini(&r);
+    }
+}
+
 int main(void)
 {
     RUN(test_sample_path_to_clock);
@@ -434,5 +551,9 @@ int main(void)
     RUN(test_orphan_parent);
     RUN(test_local_reference_time_stable);
     RUN(test_update_once_max_samples_one);
+    RUN(test_set_makestep);
+    RUN(test_set_reselect_distance);
+    RUN(test_max_unreach);
+    RUN(test_copy);
     return check_summary();
 }

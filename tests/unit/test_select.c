@@ -463,6 +463,25 @@ static void test_unusable_states(void)
     world_fini(&w);
 }
 
+/* maxunreach: an unreachable source whose newest sample is not older than the oldest of the
+ * reachable ones stays usable until its register was updated empty more than maxunreach
+ * times in a row (chrony's unreachable run), then it is stale ('S'). */
+static void test_max_unreach(void)
+{
+    struct world w;
+
+    world_init(&w, 3);
+    w.in[2].reachability = 0;
+    w.in[2].max_unreach = 3;
+    w.in[2].unreach_run = 3;
+    run_all(&w);
+    CHECK(state(&w, 2) == '*' || state(&w, 2) == '+');
+    w.in[2].unreach_run = 4;
+    run_all(&w);
+    CHECK(state(&w, 2) == 'S');
+    world_fini(&w);
+}
+
 /* At start, a source with too few samples that is only one poll behind the
  * others delays the first selection ('w'). */
 static void test_waits_for_stats(void)
@@ -930,6 +949,7 @@ int main(int argc, char **argv)
     RUN(test_require);
     RUN(test_jitter_and_distance);
     RUN(test_unusable_states);
+    RUN(test_max_unreach);
     RUN(test_waits_for_stats);
     RUN(test_combine);
     RUN(test_combine_frequency_mismatch);
