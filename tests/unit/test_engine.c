@@ -19,8 +19,8 @@ struct rig {
     /* measurements.log rows of the responses: how many, how many did not show the poll
      * the sample led to, how many came before the event's tracking.log row */
     int meas_rows, meas_stale_poll, meas_before_tracking;
-    double delay[4];      /* s, extra round-trip delay of the path to source i */
-    int mute[4];          /* source i gets no replies */
+    double delay[4]; /* s, extra round-trip delay of the path to source i */
+    int mute[4];     /* source i gets no replies */
 };
 
 /* The rows of one response (out->a[from..]): chrony writes the measurement after the
