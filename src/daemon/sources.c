@@ -205,6 +205,7 @@ static struct source *source_create(struct sources *ss, int entry, const struct 
     p.keys = ss->keys;
     p.key_id = sc->authkey;
     s->serial = ++ss->next_serial;
+    s->last_resolving = *now;
     s->ke_ip = *ip;
     /* NTS may move the source (the address of its saved cookies). */
     sources_nts_attach(ss, s, sc);

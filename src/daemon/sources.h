@@ -34,16 +34,17 @@ struct node_status {
  * same index. Owned by struct sources. */
 struct source {
     struct sources *srcs;
-    int cfg_index;          /* index of its directive in sources->cfgs */
-    char *name;             /* as written in the directive */
-    struct net_addr remote; /* resolved address and port */
-    struct ip_addr local;   /* where its last valid response arrived (chronyc ntpdata) */
-    int symmetric;          /* `peer`: symmetric mode */
-    int on_server_socket;   /* sends from the server socket: a peer, or a client with
-                             * `acquisitionport` equal to `port` */
-    int sock;               /* client socket, -1 if not open */
-    int replacing;          /* a lookup for a replacement address is pending */
-    uint64_t serial;        /* unique per source, for callbacks that may outlive it */
+    int cfg_index;                  /* index of its directive in sources->cfgs */
+    char *name;                     /* as written in the directive */
+    struct net_addr remote;         /* resolved address and port */
+    struct ip_addr local;           /* where its last valid response arrived (chronyc ntpdata) */
+    int symmetric;                  /* `peer`: symmetric mode */
+    int on_server_socket;           /* sends from the server socket: a peer, or a client with
+                                     * `acquisitionport` equal to `port` */
+    int sock;                       /* client socket, -1 if not open */
+    int replacing;                  /* a lookup for a replacement address is pending */
+    struct timespec last_resolving; /* raw, when its name was last looked up */
+    uint64_t serial;                /* unique per source, for callbacks that may outlive it */
     /* `nts` (sources_nts.c) */
     int nts_on;
     struct nts_client nts;
@@ -107,11 +108,13 @@ struct sources {
     /* Deleted sources whose replacement lookup is still pending (freed at fini). */
     struct source **zombies;
     int n_zombies;
-    uint64_t next_serial;     /* of the next source created */
-    uint64_t next_entry_seq;  /* of the next directive added */
-    uint32_t last_address_id; /* of the last placeholder (chrony's last_address_id) */
-    int dump_reload_pending;  /* dumpdir files wait for the first round of lookups */
-    uint64_t engine_timer;    /* sched id of the engine's timer */
+    uint64_t next_serial;         /* of the next source created */
+    uint64_t next_entry_seq;      /* of the next directive added */
+    uint32_t last_address_id;     /* of the last placeholder (chrony's last_address_id) */
+    int dump_reload_pending;      /* dumpdir files wait for the first round of lookups */
+    uint64_t engine_timer;        /* sched id of the engine's timer */
+    struct timespec last_refresh; /* raw, of the last `refresh` of a name */
+    int have_last_refresh;
     /* The outcomes of engine events, reused (no allocation once warm); an event handled
      * while another's outcome is performed takes the next one. */
     struct engine_out outs[SOURCES_OUT_DEPTH];
@@ -219,6 +222,9 @@ int sources_reload_sourcedirs(struct sources *ss, const struct timespec *raw_now
  * (logs "Source A replaced with B"). */
 void sources_replace_address(struct source *s, const struct ip_addr *ip);
 int sources_refresh(struct sources *ss, const struct timespec *raw_now);
+/* The `refresh` directive, at each response from a source (chrony): look the name resolved
+ * longest ago up again when that was more than `refresh` seconds ago, one at a time. */
+void sources_maybe_refresh(struct sources *ss, const struct timespec *raw_now);
 /* ONOFFLINE: every source online (loopback routes are always available). */
 int sources_onoffline(struct sources *ss, const struct timespec *raw_now);
 /* LOCAL2/LOCAL3 (7.15): enable or disable the local reference. */

@@ -9,6 +9,7 @@
 #include "daemon/sched.h"
 #include "lib/bytes.h"
 #include "lib/mem.h"
+#include "lib/ts.h"
 #include "proto/cmdmon.h"
 #include "proto/source_opts.h"
 
@@ -359,11 +360,49 @@ static void on_refresh_resolved(void *arg, int status, const struct ip_addr *add
     }
 }
 
+/* Look source s's name up again (a pending lookup already does). */
+static void refresh_source(struct sources *ss, struct source *s, const struct timespec *raw_now)
+{
+    s->last_resolving = *raw_now;
+    s->replacing = 1;
+    if (ss->env->resolver.resolve(ss->env->resolver.ctx, s->name, IPF_UNSPEC, on_refresh_resolved,
+                                  s) != 0)
+        s->replacing = 0;
+}
+
+void sources_maybe_refresh(struct sources *ss, const struct timespec *raw_now)
+{
+    double interval = ss->cfg->refresh;
+    struct source *oldest = NULL;
+    struct ip_addr literal;
+
+    /* chrony's maybe_refresh_source: at most one name every `refresh` seconds, the one
+     * resolved longest ago, if that was more than `refresh` ago. */
+    if (interval <= 0.0 ||
+        (ss->have_last_refresh && ts_diff(raw_now, &ss->last_refresh) < interval))
+        return;
+    ss->last_refresh = *raw_now;
+    ss->have_last_refresh = 1;
+    for (int i = 0; i < ss->n; i++) {
+        struct source *s = ss->v[i];
+        if (s->replacing || ip_addr_parse(&literal, s->name))
+            continue;
+        if (!oldest || ts_cmp(&s->last_resolving, &oldest->last_resolving) < 0)
+            oldest = s;
+    }
+    if (!oldest)
+        return;
+    if (ts_diff(raw_now, &oldest->last_resolving) < interval) {
+        ss->last_refresh = oldest->last_resolving;
+        return;
+    }
+    refresh_source(ss, oldest, raw_now);
+}
+
 int sources_refresh(struct sources *ss, const struct timespec *raw_now)
 {
     struct ip_addr literal;
 
-    (void)raw_now;
     /* Names not resolved yet: try again now. */
     for (size_t i = 0; i < ss->n_entries; i++) {
         struct source_entry *e = &ss->entries[i];
@@ -379,10 +418,7 @@ int sources_refresh(struct sources *ss, const struct timespec *raw_now)
         struct source *s = ss->v[i];
         if (s->replacing || ip_addr_parse(&literal, s->name))
             continue;
-        s->replacing = 1;
-        if (ss->env->resolver.resolve(ss->env->resolver.ctx, s->name, IPF_UNSPEC,
-                                      on_refresh_resolved, s) != 0)
-            s->replacing = 0;
+        refresh_source(ss, s, raw_now);
     }
     return CMDMON_STT_SUCCESS;
 }

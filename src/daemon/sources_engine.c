@@ -367,6 +367,7 @@ int sources_on_datagram(struct sources *ss, const struct net_rx *rx, const struc
             if (wanted && ip_addr_equal(&rx->remote.ip, &s->remote.ip) &&
                 rx->remote.port == s->remote.port) {
                 source_on_response(ss, i, rx);
+                sources_maybe_refresh(ss, &rx->rx_ts);
                 return 1;
             }
             continue;
@@ -375,6 +376,7 @@ int sources_on_datagram(struct sources *ss, const struct net_rx *rx, const struc
         /* A client socket only accepts its server's address and port. */
         if (ip_addr_equal(&rx->remote.ip, &s->remote.ip) && rx->remote.port == s->remote.port) {
             source_on_response(ss, i, rx);
+            sources_maybe_refresh(ss, &rx->rx_ts);
             return 1;
         }
     }

@@ -553,6 +553,44 @@ static void test_refresh(void)
     world_fini(&w);
 }
 
+/* The `refresh` directive: while the source answers, its name is looked up again once it
+ * was resolved more than `refresh` seconds ago, and the source moves when the name moved;
+ * `refresh 0` never does. */
+static void test_refresh_directive(void)
+{
+    const char *lines[] = {"server ntp.test minpoll 0 maxpoll 0", "refresh 30", NULL};
+    const char *off[] = {"server ntp.test minpoll 0 maxpoll 0", "refresh 0", NULL};
+    struct world w;
+    const struct source *s;
+
+    world_init(&w);
+    w.f.env.resolver = (struct env_resolver){&w, test_resolve};
+    CHECK(ip_addr_parse(&w.dns[0], "192.0.2.10"));
+    w.n_dns = 1;
+    world_build(&w, lines);
+    s = sources_get(&w.n->srcs, 0);
+    CHECK(s != NULL);
+    run(&w, 20.0);
+    CHECK(ip_addr_parse(&w.dns[0], "192.0.2.11"));
+    run(&w, 5.0);
+    CHECK_INT_EQ(find(&w, "192.0.2.10"), 0); /* resolved 25 s ago: not yet */
+    run(&w, 10.0);
+    CHECK_INT_EQ(find(&w, "192.0.2.11"), 0);
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.10 replaced with 192.0.2.11"));
+    world_fini(&w);
+
+    world_init(&w);
+    w.f.env.resolver = (struct env_resolver){&w, test_resolve};
+    CHECK(ip_addr_parse(&w.dns[0], "192.0.2.10"));
+    w.n_dns = 1;
+    world_build(&w, off);
+    run(&w, 20.0);
+    CHECK(ip_addr_parse(&w.dns[0], "192.0.2.11"));
+    run(&w, 60.0);
+    CHECK_INT_EQ(find(&w, "192.0.2.10"), 0);
+    world_fini(&w);
+}
+
 /* chronyc activity's "sources with unknown address" never goes below zero: a name that
  * resolved and whose source was deleted, re-added and refreshed is not counted twice. */
 static int unresolved_count(struct world *w)
@@ -947,6 +985,7 @@ int main(void)
     RUN(test_sourcedir_at_start);
     RUN(test_delete_while_replacing);
     RUN(test_refresh);
+    RUN(test_refresh_directive);
     RUN(test_activity_unresolved);
     RUN(test_rows_in_configuration_order);
     RUN(test_added_removed_logged);
