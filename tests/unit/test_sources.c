@@ -287,6 +287,26 @@ static void test_own_large_step(void)
     world_fini(&w);
 }
 
+/* logchange: an update whose offset is above the threshold logs chrony's "System clock
+ * wrong by"; with the default of 1 s a 0.3 s offset does not. */
+static void test_logchange(void)
+{
+    const char *lines[] = {"server 192.0.2.1 iburst minpoll 0 maxpoll 0", "logchange 0.1", NULL};
+    const char *dflt[] = {"server 192.0.2.1 iburst minpoll 0 maxpoll 0", NULL};
+    struct world w;
+
+    world_init(&w, lines, 0.3, 0.0);
+    world_start(&w);
+    run(&w, 30.0);
+    CHECK(fake_env_log_contains(&w.f, "System clock wrong by -0.3"));
+    world_fini(&w);
+    world_init(&w, dflt, 0.3, 0.0);
+    world_start(&w);
+    run(&w, 30.0);
+    CHECK(!fake_env_log_contains(&w.f, "System clock wrong by"));
+    world_fini(&w);
+}
+
 static int refuse_freq(void *ctx, double ppm)
 {
     (void)ctx;
@@ -816,6 +836,7 @@ int main(void)
     RUN(test_stratum_follows_source);
     RUN(test_makestep);
     RUN(test_own_large_step);
+    RUN(test_logchange);
     RUN(test_refused_commands);
     RUN(test_local_until_synchronised);
     RUN(test_unreachable_deselected);
