@@ -3,6 +3,7 @@
 #include "chronyc/client.h"
 
 #include "chronyc/render.h"
+#include "lib/scan.h"
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -279,7 +280,7 @@ int chronyc_run_line(struct chronyc *c, char *line)
     struct cmdmon_reply rpy;
     char *args, *name = line;
 
-    chronyc_normalize_line(line);
+    scan_normalize_line(line);
     if (!*line)
         return 1; /* empty or comment line */
     args = chronyc_split_word(line);

@@ -55,9 +55,6 @@ extern const struct chronyc_cmd chronyc_report_cmds[];
 extern const struct chronyc_cmd chronyc_control_cmds[];
 
 /* Argument helpers (parse.c), each reading as chrony's client does. */
-/* chrony's line normalisation: white space runs become one space, leading
- * and trailing space go, a line starting with !;#% becomes empty. */
-void chronyc_normalize_line(char *line);
 /* Ends the first word of line in place; returns the rest (next word). */
 char *chronyc_split_word(char *line);
 /* Next white-space separated word, NUL-terminated in place; NULL at the end. */

@@ -30,29 +30,6 @@ char *chronyc_next_word(char **args)
     return w;
 }
 
-void chronyc_normalize_line(char *line)
-{
-    char *p, *q;
-    int space = 1, first = 1;
-
-    for (p = q = line; *p; p++) {
-        if (isspace((unsigned char)*p)) {
-            if (!space)
-                *q++ = ' ';
-            space = 1;
-            continue;
-        }
-        /* A line starting with one of these is a comment. */
-        if (first && strchr("!;#%", *p))
-            break;
-        *q++ = *p;
-        space = first = 0;
-    }
-    if (q > line && q[-1] == ' ')
-        q--;
-    *q = '\0';
-}
-
 char *chronyc_split_word(char *line)
 {
     char *p = line, *q = line;

@@ -4,6 +4,7 @@
 
 #include "daemon/config_parse.h"
 #include "lib/mem.h"
+#include "lib/scan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,34 +276,6 @@ void config_free(struct config *cfg)
     free(cfg);
 }
 
-static int is_space(char ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f';
-}
-
-/* Collapse white space to single spaces, trim both ends, and blank the line if its
- * first non-space character is one of chrony's comment characters "!;#%". */
-void cfg_normalize_line(char *line)
-{
-    char *q = line;
-    int space = 1, first = 1;
-    for (const char *p = line; *p; p++) {
-        if (is_space(*p)) {
-            if (!space)
-                *q++ = ' ';
-            space = 1;
-            continue;
-        }
-        if (first && strchr("!;#%", *p))
-            break;
-        *q++ = *p;
-        space = first = 0;
-    }
-    if (q > line && q[-1] == ' ')
-        q--;
-    *q = '\0';
-}
-
 const struct cfg_directive *cfg_find_directive(const char *name)
 {
     for (size_t i = 0; i < ARRAY_LEN(directives); i++)
@@ -330,7 +303,7 @@ static int parse_line_ctx(struct cfg_ctx *c, const char *text)
     if (strlen(text) >= CFG_MAX_LINE)
         return cfg_err_at(c, "String too long");
     line = xstrdup(text);
-    cfg_normalize_line(line);
+    scan_normalize_line(line);
     if (!line[0]) {
         free(line);
         return 0;

@@ -3,6 +3,7 @@
  * files are processed in alphabetical order of their names. */
 #include "daemon/config_parse.h"
 
+#include "lib/scan.h"
 #include "lib/mem.h"
 
 #include <stdio.h>
@@ -121,7 +122,7 @@ static int load_sources_file(void *arg, const char *path)
         *nl = '\0';
         if (strlen(p) < CFG_MAX_LINE) {
             char *args = p, *cmd;
-            cfg_normalize_line(p);
+            scan_normalize_line(p);
             cmd = cfg_word(&args);
             if (strcasecmp(cmd, "server") == 0 || strcasecmp(cmd, "pool") == 0 ||
                 strcasecmp(cmd, "peer") == 0)

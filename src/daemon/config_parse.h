@@ -105,8 +105,7 @@ int cfg_h_hwtimestamp(struct cfg_ctx *c, char *args, const struct cfg_directive 
  * (chrony's allow/deny syntax). Returns 1 and fills r (hostname malloc'd) or 0. */
 int cfg_parse_allow_deny(char *args, struct access_rule *r);
 
-/* Line normalisation and directive lookup (config.c). */
-void cfg_normalize_line(char *line);
+/* Directive lookup (config.c); lines are normalised by scan_normalize_line (lib/scan). */
 const struct cfg_directive *cfg_find_directive(const char *name);
 
 /* include (config.c): read another file at depth + 1. */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 char *scan_word(char **cur)
 {
@@ -81,4 +82,26 @@ int scan_eq_nocase(const char *a, const char *b)
         if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
             return 0;
     return *a == *b;
+}
+
+void scan_normalize_line(char *line)
+{
+    char *q = line;
+    int space = 1, first = 1;
+
+    for (const char *p = line; *p; p++) {
+        if (isspace((unsigned char)*p)) {
+            if (!space)
+                *q++ = ' ';
+            space = 1;
+            continue;
+        }
+        if (first && strchr("!;#%", *p))
+            break;
+        *q++ = *p;
+        space = first = 0;
+    }
+    if (q > line && q[-1] == ' ')
+        q--;
+    *q = '\0';
 }

@@ -7,6 +7,11 @@
 
 #include <stdint.h>
 
+/* Collapse white space to single spaces, trim both ends, and blank the line if its
+ * first non-space character is one of chrony's comment characters "!;#%" (chrony's
+ * CPS_NormalizeLine, shared by chrony.conf and chronyc). */
+void scan_normalize_line(char *line);
+
 /* Take the next whitespace-separated word from *cur, NUL-terminating it in place,
  * and advance *cur to the word after it. Returns "" when none is left. */
 char *scan_word(char **cur);

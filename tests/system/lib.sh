@@ -16,6 +16,13 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# Stop the daemons started so far (their pids in $PIDS).
+stop_all() {
+    for p in $PIDS; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    PIDS=""
+}
+
 pass() { echo "PASS $*"; }
 fail() { echo "FAIL $*"; }
 check() { # check NAME COMMAND...

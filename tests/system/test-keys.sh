@@ -38,12 +38,6 @@ sane() { # sane OFFSET: |offset| < 10 ms
     awk -v o="$1" 'BEGIN { if (o == "") exit 1; if (o < 0) o = -o; exit !(o < 0.01) }'
 }
 
-stop_all() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    PIDS=""
-}
-
 keyed_server_conf "$TMPD/s.conf" $P1
 echo "bindcmdaddress $TMPD/s.sock" >>"$TMPD/s.conf"
 $IN $SAFE "$B/chronyd" -x -d -f "$TMPD/s.conf" >"$TMPD/s.log" 2>&1 &

@@ -20,12 +20,6 @@ pidfile $TMPD/$1.pid
 EOF2
 }
 
-stop_all() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    PIDS=""
-}
-
 # The last reply from itself was judged: tests 1-3 and 5-7 passed.
 judged() { # judged NAME
     $IN "$B/chronyc" -h "$TMPD/$1.sock" -n ntpdata 127.0.0.1 2>/dev/null |

@@ -20,12 +20,6 @@ $2
 EOF2
 }
 
-stop_all() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    PIDS=""
-}
-
 synced() { # synced NAME: the source is selected
     $IN "$B/chronyc" -h "$TMPD/$1.sock" -n sources 2>/dev/null | grep -q '^\^\* 127.0.0.1'
 }

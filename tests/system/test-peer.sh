@@ -24,12 +24,6 @@ keyfile $TMPD/keys
 EOF
 }
 
-stop_all() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    PIDS=""
-}
-
 start() { # start NAME DAEMON...
     name=$1
     shift

@@ -35,12 +35,6 @@ wait_synced() { # wait_synced PORT: up to 30 s
     return 1
 }
 
-stop_all() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    PIDS=""
-}
-
 # 1. our server, our client
 server_conf "$TMPD/s.conf" $P1
 client_conf "$TMPD/c.conf" $P2 $P1
