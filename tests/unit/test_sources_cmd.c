@@ -553,6 +553,48 @@ static void test_refresh(void)
     world_fini(&w);
 }
 
+/* The per-source limits of chronyc (maxpoll, minstratum, polltarget, maxdelay,
+ * maxdelayratio, maxdelaydevratio) reach the source's protocol state, maxupdateskew the
+ * discipline, and an unknown address is "No such source". */
+static void test_modify_limits(void)
+{
+    const char *lines[] = {"server 192.0.2.1 minpoll 0 maxpoll 6", NULL};
+    struct world w;
+    struct cmdmon_request q;
+    const struct ntp_client_opts *o;
+    static const uint16_t ints[] = {CMDMON_REQ_MODIFY_MAXPOLL, CMDMON_REQ_MODIFY_MINSTRATUM,
+                                    CMDMON_REQ_MODIFY_POLLTARGET};
+    static const uint16_t floats[] = {CMDMON_REQ_MODIFY_MAXDELAY, CMDMON_REQ_MODIFY_MAXDELAYRATIO,
+                                      CMDMON_REQ_MODIFY_MAXDELAYDEVRATIO};
+    static const int ivals[] = {4, 3, 12};
+    static const double fvals[] = {0.25, 3.0, 5.0};
+
+    world_start(&w, lines);
+    for (int i = 0; i < 3; i++) {
+        addr_request(&q, "192.0.2.1");
+        q.u.modify_int.value = ivals[i];
+        CHECK_INT_EQ(control(&w, &q, ints[i]), CMDMON_STT_SUCCESS);
+        addr_request(&q, "192.0.2.1");
+        q.u.modify_float.value = fvals[i];
+        CHECK_INT_EQ(control(&w, &q, floats[i]), CMDMON_STT_SUCCESS);
+    }
+    o = &sources_engine_part(&w.n->srcs, 0)->client.opts;
+    CHECK_INT_EQ(o->maxpoll, 4);
+    CHECK_INT_EQ(o->min_stratum, 3);
+    CHECK_INT_EQ(o->polltarget, 12);
+    CHECK_NEAR(o->max_delay, 0.25, 1e-12);
+    CHECK_NEAR(o->max_delay_ratio, 3.0, 1e-12);
+    CHECK_NEAR(o->max_delay_dev_ratio, 5.0, 1e-12);
+    memset(&q, 0, sizeof(q));
+    q.u.value.value = 200.0;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_MAXUPDATESKEW), CMDMON_STT_SUCCESS);
+    CHECK_NEAR(w.n->engine.disc.cfg.max_update_skew_ppm, 200.0, 1e-12);
+    addr_request(&q, "192.0.2.9");
+    q.u.modify_int.value = 4;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_MAXPOLL), CMDMON_STT_NOSUCHSOURCE);
+    world_fini(&w);
+}
+
 /* The `refresh` directive: while the source answers, its name is looked up again once it
  * was resolved more than `refresh` seconds ago, and the source moves when the name moved;
  * `refresh 0` never does. */
@@ -986,6 +1028,7 @@ int main(void)
     RUN(test_delete_while_replacing);
     RUN(test_refresh);
     RUN(test_refresh_directive);
+    RUN(test_modify_limits);
     RUN(test_activity_unresolved);
     RUN(test_rows_in_configuration_order);
     RUN(test_added_removed_logged);
