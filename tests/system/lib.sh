@@ -54,6 +54,29 @@ wait_for() {
     return 1
 }
 
+# wait_long COMMAND...: retry every 0.5 s for up to 30 s (a first synchronisation on a
+# busy machine can take longer than wait_for's 10 s)
+wait_long() {
+    i=0
+    while [ $i -lt 60 ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.5
+        i=$((i + 1))
+    done
+    return 1
+}
+
+# synced_to PORT: the daemon on PORT serves stratum 2 with refid 127.0.0.1.
+synced_to() {
+    $IN python3 tests/system/ntpreq.py 127.0.0.1 "$1" 4 3 |
+        grep -q 'leap=0 version=4 mode=4 stratum=2 .*refid=7F000001'
+}
+
+# selected NAME: the daemon whose command socket is $TMPD/NAME.sock has selected 127.0.0.1.
+selected() {
+    $IN "$B/chronyc" -h "$TMPD/$1.sock" -n sources 2>/dev/null | grep -q '^\^\* 127.0.0.1 '
+}
+
 # pick_ports BASE: P1, P2, P3 = 123, 124, 125 in a private network namespace
 # (sets $IN), or BASE, BASE+1, BASE+2 on the host's loopback without one.
 pick_ports() {

@@ -17,26 +17,11 @@ bindcmdaddress /
 pidfile $TMPD/c.pid
 EOF2
 
-synced_to() { # synced_to PORT: serves stratum 2 with refid 127.0.0.1
-    $IN python3 tests/system/ntpreq.py 127.0.0.1 "$1" 4 3 |
-        grep -q 'leap=0 version=4 mode=4 stratum=2 .*refid=7F000001'
-}
-
-wait_synced() { # up to 30 s
-    i=0
-    while [ $i -lt 60 ]; do
-        synced_to "$1" && return 0
-        sleep 0.5
-        i=$((i + 1))
-    done
-    return 1
-}
-
 $IN $SAFE "$B/chronyd" -x -d -f "$TMPD/s.conf" >"$TMPD/s.log" 2>&1 &
 PIDS="$PIDS $!"
 $IN $SAFE "$B/chronyd" -x -d -f "$TMPD/c.conf" >"$TMPD/c.log" 2>&1 &
 PIDS="$PIDS $!"
-check "client-on-server-port-synchronised" wait_synced $P2
+check "client-on-server-port-synchronised" wait_long synced_to $P2
 # One IPv4 UDP socket bound to the client's port (the server's; chrony opens no second).
 n=$($IN ss -4 -uan 2>/dev/null | grep -c ":$P2 ")
 echo "  IPv4 sockets on port $P2: $n"

@@ -20,20 +20,6 @@ $2
 EOF2
 }
 
-synced() { # synced NAME: the source is selected
-    $IN "$B/chronyc" -h "$TMPD/$1.sock" -n sources 2>/dev/null | grep -q '^\^\* 127.0.0.1'
-}
-
-wait_synced() { # up to 30 s
-    i=0
-    while [ $i -lt 60 ]; do
-        synced "$1" && return 0
-        sleep 0.5
-        i=$((i + 1))
-    done
-    return 1
-}
-
 # System time : N seconds slow of NTP time
 system_time() { # system_time NAME
     $IN "$B/chronyc" -h "$TMPD/$1.sock" -n tracking 2>/dev/null |
@@ -49,7 +35,7 @@ run_x() { # run_x LABEL DAEMON...
     client_conf "$label"
     $IN $SAFE "$@" -x -d -f "$TMPD/$label.conf" >"$TMPD/$label.log" 2>&1 &
     PIDS="$PIDS $!"
-    check "$label-x-synchronised" wait_synced "$label"
+    check "$label-x-synchronised" wait_long selected "$label"
     sleep 3
     st=$(system_time "$label")
     echo "  $label -x: system time $st"
@@ -72,7 +58,7 @@ fi
 client_conf soft "makestep 0.1 -1"
 $IN $SAFE "$B/chronyd" --softclock -d -f "$TMPD/soft.conf" >"$TMPD/soft.log" 2>&1 &
 PIDS="$PIDS $!"
-check "softclock-synchronised" wait_synced soft
+check "softclock-synchronised" wait_long selected soft
 sleep 3
 st=$(system_time soft)
 echo "  --softclock: system time $st"

@@ -46,17 +46,6 @@ pidfile $TMPD/$1.pid
 CONF
 }
 
-wait_synced() { # wait_synced NAME: up to 30 s
-    i=0
-    while [ $i -lt 60 ]; do
-        $IN "$B/chronyc" -h "$TMPD/$1.sock" -n sources 2>/dev/null |
-            grep -q '^\^\* 127.0.0.1 ' && return 0
-        sleep 0.5
-        i=$((i + 1))
-    done
-    return 1
-}
-
 stat_of() { # stat_of LABEL: a serverstats counter of our server
     $IN "$B/chronyc" -h "$TMPD/s.sock" serverstats | sed -n "s/^$1 *: //p"
 }
@@ -65,7 +54,7 @@ stat_of() { # stat_of LABEL: a serverstats counter of our server
 client_conf d
 $IN $SAFE /usr/sbin/chronyd -x -d -u root -f "$TMPD/d.conf" >"$TMPD/d.log" 2>&1 &
 cpid=$!
-check "debian-client-synchronised" wait_synced d
+check "debian-client-synchronised" wait_long selected d
 out=$($IN "$B/chronyc" -h "$TMPD/d.sock" -c authdata 2>/dev/null)
 echo "  debian authdata: $out"
 check "debian-authdata-nts" sh -c "echo '$out' | grep -q '^127.0.0.1,NTS,1,15,256,'"
@@ -96,7 +85,7 @@ sed 's/^/  d.log: /' "$TMPD/d.log" | tail -n 3
 client_conf c
 $IN $SAFE "$B/chronyd" -x -d -f "$TMPD/c.conf" >"$TMPD/c.log" 2>&1 &
 cpid=$!
-check "ours-client-synchronised" wait_synced c
+check "ours-client-synchronised" wait_long selected c
 out=$($IN "$B/chronyc" -h "$TMPD/c.sock" -c authdata 2>/dev/null)
 echo "  ours authdata: $out"
 check "ours-authdata-nts" sh -c "echo '$out' | grep -q '^127.0.0.1,NTS,1,15,256,'"

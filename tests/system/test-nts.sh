@@ -43,20 +43,6 @@ pidfile $TMPD/$1.pid
 EOF
 }
 
-synced() { # synced NAME
-    $IN "$B/chronyc" -h "$TMPD/$1.sock" -n sources 2>/dev/null | grep -q '^\^\* 127.0.0.1 '
-}
-
-wait_synced() { # wait_synced NAME: up to 30 s
-    i=0
-    while [ $i -lt 60 ]; do
-        synced "$1" && return 0
-        sleep 0.5
-        i=$((i + 1))
-    done
-    return 1
-}
-
 authdata() { # authdata NAME: the columns that do not depend on timing
     $IN "$B/chronyc" -h "$TMPD/$1.sock" -c authdata 2>/dev/null | cut -d, -f1-5,10
 }
@@ -65,7 +51,7 @@ authdata() { # authdata NAME: the columns that do not depend on timing
 client_conf c 127.0.0.1 "$TMPD/cert.pem"
 $IN $SAFE "$B/chronyd" -x -d -f "$TMPD/c.conf" >"$TMPD/c.log" 2>&1 &
 cpid=$!
-check "ours-nts-synchronised" wait_synced c
+check "ours-nts-synchronised" wait_long selected c
 ours=$(authdata c)
 echo "  ours authdata: $($IN "$B/chronyc" -h "$TMPD/c.sock" -c authdata)"
 check "ours-authdata-nts" sh -c "echo '$ours' | grep -q '^127.0.0.1,NTS,1,15,256,'"
@@ -79,7 +65,7 @@ sed 's/^/  c.log: /' "$TMPD/c.log" | tail -n 3
 rm -f "$TMPD/c.pid"
 $IN $SAFE /usr/sbin/chronyd -x -d -u root -f "$TMPD/c.conf" >"$TMPD/dc.log" 2>&1 &
 cpid=$!
-if wait_synced c; then
+if wait_long selected c; then
     theirs=$(authdata c)
     echo "  debian authdata: $($IN "$B/chronyc" -h "$TMPD/c.sock" -c authdata)"
     check "same-authdata-as-debian-client" [ "$ours" = "$theirs" ]
@@ -113,7 +99,7 @@ echo "ntsdumpdir $TMPD/cd" >>"$TMPD/c.conf"
 rm -f "$TMPD/c.pid"
 $IN $SAFE "$B/chronyd" -x -d -f "$TMPD/c.conf" >"$TMPD/c4.log" 2>&1 &
 cpid=$!
-wait_synced c
+wait_long selected c
 kill $cpid
 wait $cpid 2>/dev/null
 check "ours-dump-written" test -s "$TMPD/cd/127.0.0.1.nts"
@@ -123,7 +109,7 @@ before=$(ke_count)
 rm -f "$TMPD/c.pid"
 $IN $SAFE /usr/sbin/chronyd -x -d -u root -f "$TMPD/c.conf" >"$TMPD/dc4.log" 2>&1 &
 cpid=$!
-check "debian-loads-our-dump-synchronised" wait_synced c
+check "debian-loads-our-dump-synchronised" wait_long selected c
 check "debian-loads-our-dump-no-ke" [ "$(ke_count)" = "$before" ]
 kill $cpid
 wait $cpid 2>/dev/null
@@ -132,7 +118,7 @@ before=$(ke_count)
 rm -f "$TMPD/c.pid"
 $IN $SAFE "$B/chronyd" -x -d -f "$TMPD/c.conf" >"$TMPD/c5.log" 2>&1 &
 cpid=$!
-check "ours-loads-debian-dump-synchronised" wait_synced c
+check "ours-loads-debian-dump-synchronised" wait_long selected c
 check "ours-loads-debian-dump-no-ke" [ "$(ke_count)" = "$before" ]
 out=$($IN "$B/chronyc" -h "$TMPD/c.sock" -c authdata | cut -d, -f1-5)
 check "ours-loaded-context-id" [ "$out" = "127.0.0.1,NTS,1,15,256" ]

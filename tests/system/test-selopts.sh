@@ -48,20 +48,6 @@ cc() { # cc NAME ARGS...: our chronyc against client NAME
     $IN "$B/chronyc" -n -h "$TMPD/$n.sock" "$@" 2>&1
 }
 
-synced() { # synced NAME: the source is selected
-    cc "$1" sources | grep -q '^\^\* 127.0.0.1'
-}
-
-wait_synced() { # up to 30 s
-    i=0
-    while [ $i -lt 60 ]; do
-        synced "$1" && return 0
-        sleep 0.5
-        i=$((i + 1))
-    done
-    return 1
-}
-
 # reselectdist and makestep THRESHOLD LIMIT on a client of ours with its own clock, its
 # server offline until the commands are in: without them the 0.5 s would be slewed.
 CONF_EXTRA=""
@@ -73,7 +59,7 @@ check "reselectdist-unchanged-not-logged" test "$(grep -c "New reselect distance
 check "makestep-command-status" test "$(cc mk makestep 0.1 1)" = "200 OK"
 check "makestep-command-logged" wait_for grep -q "New makestep 0.100000 1" "$TMPD/mk.log"
 cc mk online >/dev/null
-check "makestep-command-synchronised" wait_synced mk
+check "makestep-command-synchronised" wait_long selected mk
 check "makestep-command-stepped" wait_for grep -q "System clock was stepped by" "$TMPD/mk.log"
 if [ -x "$DEBD" ]; then
     # Debian's chronyd -x answers the same and logs the new reselect distance (its clock
@@ -95,7 +81,7 @@ tracking_id() { # tracking_id NAME: the Reference ID and Stratum lines
 }
 CONF_EXTRA="clockprecision 0.01"
 start_client cp copy "$B/chronyd" -x
-check "copy-synchronised" wait_synced cp
+check "copy-synchronised" wait_long selected cp
 out=$(tracking_id cp)
 echo "  copy, ours: $out" | tr '\n' ' '
 echo
@@ -109,7 +95,7 @@ check "clockprecision-served" test "$(precision_line cp)" = "Precision : -10 (0.
 check "clockprecision-dispersion" sh -c "$IN $B/chronyc -n -h $TMPD/cp.sock ntpdata 127.0.0.1 | awk '/^Peer dispersion/ {ok = \$4 >= 0.01} END {exit !ok}'"
 if [ -x "$DEBD" ]; then
     start_client debcp copy "$DEBD" -x -u root
-    if wait_synced debcp; then
+    if wait_long selected debcp; then
         ref=$(tracking_id debcp)
         echo "  copy, Debian's: $ref" | tr '\n' ' '
         echo

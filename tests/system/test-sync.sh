@@ -19,22 +19,6 @@ driftfile $1.drift
 CONF
 }
 
-# synced_to PORT: the daemon on PORT serves stratum 2 with refid 127.0.0.1.
-synced_to() {
-    $IN python3 tests/system/ntpreq.py 127.0.0.1 "$1" 4 3 |
-        grep -q 'leap=0 version=4 mode=4 stratum=2 .*refid=7F000001'
-}
-
-wait_synced() { # wait_synced PORT: up to 30 s
-    i=0
-    while [ $i -lt 60 ]; do
-        synced_to "$1" && return 0
-        sleep 0.5
-        i=$((i + 1))
-    done
-    return 1
-}
-
 # 1. our server, our client
 server_conf "$TMPD/s.conf" $P1
 client_conf "$TMPD/c.conf" $P2 $P1
@@ -42,7 +26,7 @@ $IN $SAFE "$B/chronyd" -x -d -f "$TMPD/s.conf" >"$TMPD/s.log" 2>&1 &
 PIDS="$PIDS $!"
 $IN $SAFE "$B/chronyd" -x -d -f "$TMPD/c.conf" >"$TMPD/c.log" 2>&1 &
 PIDS="$PIDS $!"
-check "ours-client-synchronised" wait_synced $P2
+check "ours-client-synchronised" wait_long synced_to $P2
 echo "  client reply: $($IN python3 tests/system/ntpreq.py 127.0.0.1 $P2 4 3)"
 check "ours-selected-source-logged" grep -q "Selected source 127.0.0.1" "$TMPD/c.log"
 # The command server reports the engine's data.
@@ -74,7 +58,7 @@ $IN $SAFE /usr/sbin/chronyd -x -d -u root -f "$TMPD/ds.conf" >"$TMPD/ds.log" 2>&
 PIDS="$PIDS $!"
 $IN $SAFE "$B/chronyd" -x -d -f "$TMPD/c.conf" >"$TMPD/c2.log" 2>&1 &
 PIDS="$PIDS $!"
-check "debian-server-ours-client-synchronised" wait_synced $P2
+check "debian-server-ours-client-synchronised" wait_long synced_to $P2
 stop_all
 
 # 3. our server, Debian's chronyd -x as the client
@@ -83,5 +67,5 @@ $IN $SAFE "$B/chronyd" -x -d -f "$TMPD/s.conf" >"$TMPD/s3.log" 2>&1 &
 PIDS="$PIDS $!"
 $IN $SAFE /usr/sbin/chronyd -x -d -u root -f "$TMPD/dc.conf" >"$TMPD/dc.log" 2>&1 &
 PIDS="$PIDS $!"
-check "ours-server-debian-client-synchronised" wait_synced $P3
+check "ours-server-debian-client-synchronised" wait_long synced_to $P3
 stop_all
