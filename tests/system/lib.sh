@@ -43,28 +43,26 @@ make_netns() {
     return 1
 }
 
-# wait_for COMMAND...: retry for up to 10 s
-wait_for() {
+# retry TRIES DELAY COMMAND...: run COMMAND until it succeeds, at most TRIES times
+retry() {
+    tries=$1
+    delay=$2
+    shift 2
     i=0
-    while [ $i -lt 50 ]; do
+    while [ $i -lt "$tries" ]; do
         "$@" >/dev/null 2>&1 && return 0
-        sleep 0.2
+        sleep "$delay"
         i=$((i + 1))
     done
     return 1
 }
 
-# wait_long COMMAND...: retry every 0.5 s for up to 30 s (a first synchronisation on a
-# busy machine can take longer than wait_for's 10 s)
-wait_long() {
-    i=0
-    while [ $i -lt 60 ]; do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.5
-        i=$((i + 1))
-    done
-    return 1
-}
+# wait_for COMMAND...: retry for up to 10 s
+wait_for() { retry 50 0.2 "$@"; }
+
+# wait_long COMMAND...: retry for up to 30 s (a first synchronisation on a busy machine
+# can take longer than wait_for's 10 s)
+wait_long() { retry 60 0.5 "$@"; }
 
 # synced_to PORT: the daemon on PORT serves stratum 2 with refid 127.0.0.1.
 synced_to() {

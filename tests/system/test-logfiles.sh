@@ -59,7 +59,16 @@ PIDS="$PIDS $!"
 $IN $SAFE "$B/chronyd" -x -d -f "$TMPD/ours.conf" >"$TMPD/ours.out" 2>&1 &
 PIDS="$PIDS $!"
 check "ours-synchronised" wait_for synced_to $P2
-sleep 4
+# Wait for more than 4 data lines in every file (seconds; longer on a busy machine).
+data_lines() { # data_lines DIR FILE: lines that are not banner lines
+    grep -v -c -e '^=*$' -e '^   Date' "$1/$2.log" 2>/dev/null
+}
+enough_lines() {
+    for k in measurements statistics tracking selection; do
+        [ "$(data_lines "$TMPD/ours" $k)" -gt 4 ] || return 1
+    done
+}
+wait_long enough_lines
 for k in measurements statistics tracking selection; do
     check "ours-$k-lines" lines_ok "$TMPD/ours" $k
     check "ours-$k-banner-every-4" banner_every "$TMPD/ours" $k 4
