@@ -39,6 +39,8 @@ static const struct event_text event_texts[CLOCK_EV_COUNT] = {
     [DISC_EV_BOGUS_SKEW] = {CLOCK_EVL_WARN, "Bogus skew value encountered"},
     [DISC_EV_WRONG_ONCE] = {CLOCK_EVL_INFO, "System clock wrong by %.6f seconds (%s)"},
     [DISC_EV_NO_SUITABLE] = {CLOCK_EVL_WARN, "No suitable source for synchronisation"},
+    [SMOOTH_EV_LOG_ACTIVATED] = {CLOCK_EVL_INFO, "Activated time smoothing%s"},
+    [SMOOTH_EV_LOG_RESET] = {CLOCK_EVL_INFO, "Reset time smoothing"},
 };
 
 enum clock_event_level clock_event_format(const struct clock_event *ev, const char *path, char *buf,
@@ -71,7 +73,11 @@ enum clock_event_level clock_event_format(const struct clock_event *ev, const ch
     case DISC_EV_LEAP_IGNORE:
     case DISC_EV_BOGUS_SKEW:
     case DISC_EV_NO_SUITABLE:
+    case SMOOTH_EV_LOG_RESET:
         snprintf(buf, len, "%s", fmt);
+        break;
+    case SMOOTH_EV_LOG_ACTIVATED:
+        snprintf(buf, len, fmt, ev->i1 ? " (leap seconds only)" : "");
         break;
     default:
         snprintf(buf, len, fmt, ev->v1);

@@ -43,6 +43,9 @@ enum clock_event_code {
     DISC_EV_WRONG_ONCE,      /* info "System clock wrong by %.6f seconds (%s)" (v1, i1: 1 =
                                 step, 0 = ignored) for -q / -Q */
     DISC_EV_NO_SUITABLE,     /* warn "No suitable source for synchronisation" (-q / -Q) */
+    SMOOTH_EV_LOG_ACTIVATED, /* info "Activated time smoothing" (i1: 1 = leaponly, adds
+                                " (leap seconds only)") */
+    SMOOTH_EV_LOG_RESET,     /* info "Reset time smoothing" */
     CLOCK_EV_COUNT
 };
 

@@ -120,6 +120,8 @@ void engine_start(struct engine *e, const struct timespec *raw_now, int have_fil
     disc_init_frequency(&e->disc, raw_now, have_file, file_ok, freq_ppm, skew_ppm, &d);
     e->started = 1;
     engine_apply(e, raw_now, &d.cmd, out);
+    /* chrony starts smoothing after the initial frequency was set. */
+    smooth_init(&e->smooth, &e->cfg.smooth);
     /* chrony's first tracking.log line: the unsynchronised start. */
     disc_unsync_log(&e->disc, raw_now, &l);
     engine_log_tracking(e, raw_now, &l, -1, out);
@@ -136,6 +138,7 @@ static void fan_out_change(struct engine *e, const struct clock_change *ch,
                            const struct timespec *raw_now, struct clock_cmd *extra,
                            struct engine_out *out)
 {
+    engine_smooth_change(e, ch, out);
     disc_on_clock_change(&e->disc, ch, extra);
     manual_slew(&e->manual, &ch->cooked, ch->dfreq, ch->doffset,
                 ch->type == CLOCK_CHANGE_UNKNOWN_STEP);
@@ -182,6 +185,7 @@ void engine_apply(struct engine *e, const struct timespec *raw_now, struct clock
     if (cmd->step)
         e->n_steps++;
     clock_cmd_init(&extra);
+    engine_smooth_leap(e, cmd, raw_now, out);
     for (int i = 0; i < cmd->n_changes; i++)
         fan_out_change(e, &cmd->changes[i], raw_now, &extra, out);
     if (cmd->dispersion > 0.0)
@@ -217,13 +221,19 @@ void engine_step_refused(struct engine *e, struct engine_out *out, int index,
     e->n_steps--;
     for (int i = index + 1; i < out->n && out->a[i].type != ENGINE_ACT_CLOCK; i++)
         if (out->a[i].type == ENGINE_ACT_EVENT && (out->a[i].u.event.code == DISC_EV_STEPPED ||
-                                                   out->a[i].u.event.code == DISC_EV_LEAP_STEP))
+                                                   out->a[i].u.event.code == DISC_EV_LEAP_STEP ||
+                                                   out->a[i].u.event.code == SMOOTH_EV_LOG_RESET))
             out->a[i].type = ENGINE_ACT_NONE;
     if (act.has_step_change) {
         back = act.step_change;
         back.doffset = -back.doffset;
         clock_cmd_init(&extra);
+        /* chrony resets smoothing only when the step was made. */
+        e->smooth_hold = 1;
         fan_out_change(e, &back, raw_now, &extra, out);
+        e->smooth_hold = 0;
+        if (smooth_enabled(&e->smooth))
+            e->smooth = e->smooth_saved;
     }
     clock_cmd_init(&slew);
     if (act.slew_if_refused &&

@@ -28,6 +28,7 @@
 #include "core/ntp_server.h"
 #include "core/nts_client.h"
 #include "core/select.h"
+#include "core/smooth.h"
 #include "core/sourcedump.h"
 #include "core/sourcestats.h"
 #include "lib/rng.h"
@@ -54,6 +55,8 @@ struct engine_config {
     double precision;       /* s, of the local clock (the sources' quantum) */
     double driver_freq_ppm; /* the driver's frequency at start (env_clock.get_freq) */
     unsigned log_mask;      /* ENGINE_LOG_* */
+    /* smoothtime (disabled when its limits are 0) */
+    struct smooth_config smooth;
 };
 
 /* One source's state kept by the engine. The daemon may read it (reports, dump files);
@@ -224,6 +227,10 @@ struct engine {
     struct leapdb leapdb;
     int leap_src; /* 0 none, 1 list, 2 timezone */
     int leap_expiry_warned;
+    /* Time smoothing (engine_smooth.c): enabled by engine_start, after the initial
+     * frequency; the state before the last step, put back if the driver refuses it. */
+    struct smooth smooth, smooth_saved;
+    int smooth_hold; /* changes do not reach the smoothing (undoing a refused step) */
 };
 
 /* Set up at raw_now; nothing is applied until engine_start. rng must outlive the engine. */
@@ -405,5 +412,18 @@ int engine_get_select_state(const struct engine *e, int index, struct select_sou
 const struct discipline *engine_discipline(const struct engine *e);
 /* Remaining correction at raw (s, positive = clock fast). */
 double engine_remaining_offset(const struct engine *e, const struct timespec *raw);
+
+/* Time smoothing (smoothtime, core/smooth.h), fed by every clock change the engine makes.
+ * engine_smooth_offset: what to add to the cooked time of raw_now that our NTP server
+ * serves (s, 0 when disabled). engine_smooth_report: chronyc smoothing at raw_now, 0 when
+ * disabled. reset and activate (chronyc smoothtime) append their log events to out and
+ * return 0 when smoothing is disabled. */
+int engine_smooth_enabled(const struct engine *e);
+double engine_smooth_offset(const struct engine *e, const struct timespec *raw_now);
+int engine_smooth_report(const struct engine *e, const struct timespec *raw_now,
+                         struct smooth_report *r);
+int engine_smooth_reset(struct engine *e, const struct timespec *raw_now, struct engine_out *out);
+int engine_smooth_activate(struct engine *e, const struct timespec *raw_now,
+                           struct engine_out *out);
 
 #endif

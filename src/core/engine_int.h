@@ -26,6 +26,12 @@ void engine_log_tracking(struct engine *e, const struct timespec *raw_now,
 void engine_now_since(const struct engine *e, double mark, const struct timespec *raw_now,
                       struct timespec *out);
 
+/* Time smoothing (engine_smooth.c): a clock change being fanned out; the leap second
+ * correction that cmd starts (before its changes are fanned out). */
+void engine_smooth_change(struct engine *e, const struct clock_change *ch, struct engine_out *out);
+void engine_smooth_leap(struct engine *e, const struct clock_cmd *cmd,
+                        const struct timespec *raw_now, struct engine_out *out);
+
 /* Sources (engine_sources.c). */
 void engine_source_free(struct engine_source *s);
 /* A step moved the raw timescale back by doffset: so do the sources' deadlines. */

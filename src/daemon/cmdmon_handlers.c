@@ -1,5 +1,5 @@
 /* The command server's own command handlers: server statistics, client accesses, access
- * rules, manual time input, smoothing and the RTC (spec cmdmon.md 6, 7). The command table is
+ * rules, manual time input and the RTC (spec cmdmon.md 6, 7). The command table is
  * node_commands.c; cmdmon_execute() looks a request up in it. */
 #include "daemon/cmdmon_server.h"
 
@@ -128,27 +128,6 @@ void cmdmon_h_accheck(struct cmdmon_server *c, const struct cmdmon_request *req,
     cmdmon_addr_to_ip(&req->u.address.ip, &ip);
     rpy->status = t && ip.family != IPF_UNSPEC && access_check(t, &ip) ? CMDMON_STT_ACCESSALLOWED
                                                                        : CMDMON_STT_ACCESSDENIED;
-}
-
-static int smoothing(struct cmdmon_server *c, const struct cmdmon_request *req,
-                     struct cmdmon_reply *rpy)
-{
-    if (!(c->cfg->smooth_max_freq > 0.0))
-        return CMDMON_STT_NOTENABLED;
-    if (req->command == CMDMON_REQ_SMOOTHTIME)
-        return req->u.option.option == 0 || req->u.option.option == 1 ? CMDMON_STT_SUCCESS
-                                                                      : CMDMON_STT_INVALID;
-    /* Enabled but not yet active: nothing has been smoothed. */
-    rpy->reply = CMDMON_RPY_SMOOTHING;
-    rpy->u.smoothing.flags = c->cfg->smooth_leap_only ? 0x2 : 0;
-    return CMDMON_STT_SUCCESS;
-}
-
-void cmdmon_h_smoothing(struct cmdmon_server *c, const struct cmdmon_request *req,
-                        const struct timespec *now, struct cmdmon_reply *rpy)
-{
-    (void)now;
-    rpy->status = (uint16_t)smoothing(c, req, rpy);
 }
 
 /* RTCREPORT, TRIMRTC, WRITERTC: no RTC is driven. */

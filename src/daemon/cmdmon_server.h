@@ -96,9 +96,6 @@ void cmdmon_h_allow_deny(struct cmdmon_server *c, const struct cmdmon_request *r
 /* ACCHECK, CMDACCHECK */
 void cmdmon_h_accheck(struct cmdmon_server *c, const struct cmdmon_request *req,
                       const struct timespec *now, struct cmdmon_reply *rpy);
-/* SMOOTHING, SMOOTHTIME */
-void cmdmon_h_smoothing(struct cmdmon_server *c, const struct cmdmon_request *req,
-                        const struct timespec *now, struct cmdmon_reply *rpy);
 /* RTCREPORT, TRIMRTC, WRITERTC */
 void cmdmon_h_no_rtc(struct cmdmon_server *c, const struct cmdmon_request *req,
                      const struct timespec *now, struct cmdmon_reply *rpy);

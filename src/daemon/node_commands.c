@@ -80,7 +80,7 @@ static void h_manual(struct node *n, const struct cmdmon_request *req, const str
 static void h_smoothing(struct node *n, const struct cmdmon_request *req,
                         const struct timespec *now, struct cmdmon_reply *rpy)
 {
-    cmdmon_h_smoothing(&n->cmd, req, now, rpy);
+    reference_h_smoothing(&n->ref, req, now, rpy);
 }
 
 static void h_no_rtc(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
@@ -181,7 +181,7 @@ static const struct cmdmon_command node_commands[] = {
     {CMDMON_REQ_CMDDENYALL, h_allow_deny},
     {CMDMON_REQ_ACCHECK, h_accheck},
     {CMDMON_REQ_CMDACCHECK, h_accheck},
-    /* Manual time input, smoothing, the RTC (cmdmon_handlers.c). */
+    /* Manual time input (sources), smoothing (reference_smooth.c), the RTC. */
     {CMDMON_REQ_MANUAL, h_manual},
     {CMDMON_REQ_MANUAL_LIST, h_manual},
     {CMDMON_REQ_MANUAL_DELETE, h_manual},

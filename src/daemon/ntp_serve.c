@@ -8,6 +8,7 @@
 #include "daemon/config.h"
 #include "daemon/reference.h"
 #include "lib/mem.h"
+#include "lib/ts.h"
 #include "proto/ntp.h"
 
 #include <stdlib.h>
@@ -196,6 +197,27 @@ void serve_peer_release(struct ntp_serve *s)
     serve_access_changed(s);
 }
 
+/* chrony's smoothtime: the served receive, reference and transmit times carry the
+ * smoothing offset at the time of the wake-up (now, raw), and the reference ID says so;
+ * with leapsecmode slew a pending leap second is not announced (leap smear). Returns the
+ * offset to add to the transmit time (0 = none). */
+static double serve_smooth(struct ntp_serve *s, const struct timespec *now,
+                           struct ntp_server_ref *ref, struct timespec *rx_cooked)
+{
+    double off;
+
+    if (reference_smooth_hides_leap(s->ref) && (ref->leap == 1 || ref->leap == 2))
+        ref->leap = 0;
+    off = reference_smooth_offset(s->ref, now);
+    if (off == 0.0)
+        return 0.0;
+    ref->ref_id = NTP_REFID_SMOOTH;
+    if (!ts_is_zero(&ref->ref_time))
+        ts_add(&ref->ref_time, &ref->ref_time, off);
+    ts_add(rx_cooked, rx_cooked, off);
+    return off;
+}
+
 int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now)
 {
     uint8_t reply[NTP_MAX_PACKET_LEN], rnd[NTS_SERVER_REPLY_RANDOM];
@@ -205,6 +227,7 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
     enum clientlog_limit_verdict limit = CLOG_PASS;
     struct timespec tx, tx_raw, rx_cooked, prev_tx;
     int interleaved, prev_src = CLOG_TS_DAEMON;
+    double smooth;
     size_t len;
 
     if (rx->sock != s->socks[0] && rx->sock != s->socks[1])
@@ -218,6 +241,7 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
         ref.min_poll_log2 = clientlog_ntp_min_poll(s->clientlog); /* `ratelimit interval` */
     /* Served timestamps are cooked: raw time corrected by the clock model. */
     reference_cooked_time(s->ref, &rx->rx_ts, &rx_cooked, NULL);
+    smooth = serve_smooth(s, now, &ref, &rx_cooked);
     len = ntp_server_respond_nts(&ref, s->keys, s->nts_enabled ? &s->nts_keys : NULL, rx->data,
                                  rx->len, rx->remote.port, &rx_cooked, reply, sizeof(reply), &auth,
                                  &why, &s->counters);
@@ -242,6 +266,7 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
      * the MAC, which covers it). */
     s->env->clock.read(s->env->clock.ctx, &tx_raw);
     reference_cooked_time(s->ref, &tx_raw, &tx, NULL);
+    ts_add(&tx, &tx, smooth);
     if (interleaved)
         ntp_server_set_interleaved(reply, len, &auth.req_rx, &prev_tx);
     else
@@ -262,6 +287,5 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
         ntp_ts64_from_bytes(&our_rx, reply + 32);
         ntp_tsmap_save(&s->tsmap, &our_rx, &tx, CLOG_TS_DAEMON);
     }
-    (void)now;
     return 1;
 }

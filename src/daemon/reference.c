@@ -96,6 +96,9 @@ void reference_init(struct reference *r, struct rng *rng, int quit_mode, int noc
     ec.precision_log2 = precision_to_log2(precision);
     ec.precision = precision;
     ec.driver_freq_ppm = r->env->clock.get_freq(r->env->clock.ctx);
+    ec.smooth.max_freq_ppm = r->cfg->smooth_max_freq;
+    ec.smooth.max_wander_ppm = r->cfg->smooth_max_wander;
+    ec.smooth.leap_only = r->cfg->smooth_leap_only;
     engine_init(r->engine, &ec, rng, raw_now);
     engine_manual_enable(r->engine, r->cfg->manual);
 }

@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <time.h>
 
+struct cmdmon_reply;
+struct cmdmon_request;
 struct config;
 struct env;
 struct logfiles;
@@ -80,5 +82,14 @@ void reference_get_served(const struct reference *r, const struct timespec *raw_
 /* chronyc tracking figures at raw time raw_now. */
 void reference_get_tracking(struct reference *r, const struct timespec *raw_now,
                             struct disc_tracking *out);
+
+/* Time smoothing (reference_smooth.c). The offset (s) our NTP server adds to the cooked
+ * time of raw_now (0 without smoothtime, or when not above the clock's precision); whether it
+ * serves a pending leap second as none (smoothtime with leapsecmode slew: chrony's leap smear);
+ * chronyc smoothing and smoothtime at raw time now. */
+double reference_smooth_offset(const struct reference *r, const struct timespec *raw_now);
+int reference_smooth_hides_leap(const struct reference *r);
+void reference_h_smoothing(struct reference *r, const struct cmdmon_request *req,
+                           const struct timespec *now, struct cmdmon_reply *rpy);
 
 #endif

@@ -49,6 +49,8 @@
 #define NTP_VERSION 4
 /* Reference id of chrony's `local` reference: 127.127.1.1. */
 #define NTP_REFID_LOCAL 0x7F7F0101U
+/* Served while smoothing time (smoothtime): 127.127.1.255. */
+#define NTP_REFID_SMOOTH 0x7F7F01FFU
 /* Reference id sent while unsynchronised. */
 #define NTP_REFID_UNSYNC 0U
 /* How many extension fields ntp_packet_info describes individually. */
