@@ -90,8 +90,7 @@ int engine_smooth_reset(struct engine *e, const struct timespec *raw_now, struct
     return 1;
 }
 
-int engine_smooth_activate(struct engine *e, const struct timespec *raw_now,
-                           struct engine_out *out)
+int engine_smooth_activate(struct engine *e, const struct timespec *raw_now, struct engine_out *out)
 {
     struct timespec cooked;
 

@@ -26,8 +26,8 @@ int smooth_enabled(const struct smooth *s)
 
 /* Follow the planned curve from the last update to now: the offset and frequency there,
  * and the wander of the stage now is in (0 once the curve is complete). */
-static void follow(const struct smooth *s, const struct timespec *now, double *offset,
-                   double *freq, double *wander)
+static void follow(const struct smooth *s, const struct timespec *now, double *offset, double *freq,
+                   double *wander)
 {
     double left = ts_diff(now, &s->last_update), len, w = 0.0;
     double o = s->offset, f = s->freq;
@@ -163,8 +163,7 @@ void smooth_on_clock_change(struct smooth *s, const struct timespec *now, double
 {
     if (!s->enabled || ts_is_zero(&s->last_update))
         return;
-    ts_add(&s->last_update, &s->last_update,
-           ts_diff(now, &s->last_update) * dfreq - doffset);
+    ts_add(&s->last_update, &s->last_update, ts_diff(now, &s->last_update) * dfreq - doffset);
 }
 
 enum smooth_event smooth_on_leap(struct smooth *s, const struct timespec *now, int leap)

@@ -38,10 +38,10 @@ struct smooth_stage {
 
 struct smooth {
     int enabled, leap_only;
-    int locked;                 /* not activated yet */
-    double max_freq;            /* s/s */
-    double max_wander;          /* s/s^2 */
-    double offset, freq;        /* at last_update (signs above) */
+    int locked;                  /* not activated yet */
+    double max_freq;             /* s/s */
+    double max_wander;           /* s/s^2 */
+    double offset, freq;         /* at last_update (signs above) */
     struct timespec last_update; /* cooked; zero = never */
     struct smooth_stage stage[SMOOTH_STAGES];
 };

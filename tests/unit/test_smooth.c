@@ -304,8 +304,8 @@ static void test_engine(void)
     engine_out_clear(&out);
     CHECK(engine_smooth_activate(&e, &now, &out));
     for (int i = 0; i < out.n; i++)
-        activated += out.a[i].type == ENGINE_ACT_EVENT &&
-                     out.a[i].u.event.code == SMOOTH_EV_LOG_ACTIVATED;
+        activated +=
+            out.a[i].type == ENGINE_ACT_EVENT && out.a[i].u.event.code == SMOOTH_EV_LOG_ACTIVATED;
     CHECK_INT_EQ(activated, 1);
     engine_out_clear(&out);
     CHECK(engine_accumulate_offset(&e, &now, 0.1, &out));
@@ -324,8 +324,7 @@ static void test_engine(void)
     CHECK_NEAR(engine_smooth_offset(&e, &now), 0.0, 0.0);
     engine_step_refused(&e, &out, step_act, &now);
     for (int i = 0; i < out.n; i++)
-        resets += out.a[i].type == ENGINE_ACT_EVENT &&
-                  out.a[i].u.event.code == SMOOTH_EV_LOG_RESET;
+        resets += out.a[i].type == ENGINE_ACT_EVENT && out.a[i].u.event.code == SMOOTH_EV_LOG_RESET;
     CHECK_INT_EQ(resets, 0);
     CHECK_NEAR(engine_smooth_offset(&e, &now), expect, 1e-9);
     /* A step made resets it. */
@@ -334,8 +333,7 @@ static void test_engine(void)
     CHECK(engine_make_step(&e, &now, &out));
     CHECK_NEAR(engine_smooth_offset(&e, &now), 0.0, 0.0);
     for (int i = 0; i < out.n; i++)
-        resets += out.a[i].type == ENGINE_ACT_EVENT &&
-                  out.a[i].u.event.code == SMOOTH_EV_LOG_RESET;
+        resets += out.a[i].type == ENGINE_ACT_EVENT && out.a[i].u.event.code == SMOOTH_EV_LOG_RESET;
     CHECK_INT_EQ(resets, 1);
     engine_out_clear(&out);
     CHECK(engine_smooth_reset(&e, &now, &out));
