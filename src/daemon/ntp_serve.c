@@ -199,13 +199,16 @@ void serve_peer_release(struct ntp_serve *s)
 
 /* chrony's smoothtime: the served receive, reference and transmit times carry the
  * smoothing offset at the time of the wake-up (now, raw), and the reference ID says so;
- * with leapsecmode slew a pending leap second is not announced (leap smear). Returns the
- * offset to add to the transmit time (0 = none). */
-static double serve_smooth(struct ntp_serve *s, const struct timespec *now,
+ * with leapsecmode slew a pending leap second is not announced (leap smear). Only replies
+ * to clients: a passive reply to a symmetric active peer (mode 1) is not smoothed.
+ * Returns the offset to add to the transmit time (0 = none). */
+static double serve_smooth(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now,
                            struct ntp_server_ref *ref, struct timespec *rx_cooked)
 {
     double off;
 
+    if (rx->len < 1 || (rx->data[0] & 7) == NTP_MODE_ACTIVE)
+        return 0.0;
     if (reference_smooth_hides_leap(s->ref) && (ref->leap == 1 || ref->leap == 2))
         ref->leap = 0;
     off = reference_smooth_offset(s->ref, now);
@@ -241,7 +244,7 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
         ref.min_poll_log2 = clientlog_ntp_min_poll(s->clientlog); /* `ratelimit interval` */
     /* Served timestamps are cooked: raw time corrected by the clock model. */
     reference_cooked_time(s->ref, &rx->rx_ts, &rx_cooked, NULL);
-    smooth = serve_smooth(s, now, &ref, &rx_cooked);
+    smooth = serve_smooth(s, rx, now, &ref, &rx_cooked);
     len = ntp_server_respond_nts(&ref, s->keys, s->nts_enabled ? &s->nts_keys : NULL, rx->data,
                                  rx->len, rx->remote.port, &rx_cooked, reply, sizeof(reply), &auth,
                                  &why, &s->counters);

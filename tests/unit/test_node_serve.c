@@ -8,6 +8,8 @@
 #include "daemon/config.h"
 #include "daemon/node_internal.h"
 #include "lib/bytes.h"
+#include "lib/ntp_time.h"
+#include "lib/ts.h"
 #include "proto/ntp.h"
 
 #include <string.h>
@@ -263,6 +265,52 @@ static void test_nts_uneven_certs(void)
     fake_env_fini(&f);
 }
 
+/* smoothtime: replies to clients carry the smoothing offset (reference ID 127.127.1.255);
+ * a passive reply to a symmetric active peer does not (chrony smooths server replies). */
+static void test_smoothed_time(void)
+{
+    struct fake_env f;
+    struct config *cfg;
+    const char *lines[] = {"allow 127.0.0.1", "local stratum 1", "smoothtime 400 0.001", NULL};
+    struct node *n;
+    struct ntp_packet p;
+    struct engine_out out;
+    struct timespec rx, tx;
+
+    fake_env_init(&f);
+    n = make_node(&f, &cfg, lines);
+    request(&f, n, n->serve.socks[0], "127.0.0.1", (0 << 6) | (4 << 3) | 3, 48);
+    CHECK_INT_EQ(f.n_sent, 1);
+    CHECK(ntp_decode(f.sent[0].data, f.sent[0].len, &p, NULL) == NTP_OK);
+    CHECK_INT_EQ(p.ref_id, 0x7F7F0101U);
+    ntp_ts64_to_timespec(&rx, &p.rx_ts);
+    CHECK_NEAR(ts_diff(&rx, &f.now), 0.0, 1e-6);
+    /* Activated, then the clock is found 0.5 s fast (chronyc doffset): the cooked time
+     * goes back at once, the served time stays. */
+    engine_out_init(&out);
+    CHECK(engine_smooth_activate(&n->engine, &f.now, &out));
+    CHECK(engine_accumulate_offset(&n->engine, &f.now, 0.5, &out));
+    engine_out_fini(&out);
+    request(&f, n, n->serve.socks[0], "127.0.0.1", (0 << 6) | (4 << 3) | 3, 48);
+    CHECK_INT_EQ(f.n_sent, 2);
+    CHECK(ntp_decode(f.sent[1].data, f.sent[1].len, &p, NULL) == NTP_OK);
+    CHECK_INT_EQ(p.ref_id, 0x7F7F01FFU);
+    ntp_ts64_to_timespec(&rx, &p.rx_ts);
+    ntp_ts64_to_timespec(&tx, &p.tx_ts);
+    CHECK_NEAR(ts_diff(&rx, &f.now), 0.0, 1e-6);
+    CHECK_NEAR(ts_diff(&tx, &f.now), 0.0, 1e-6);
+    request(&f, n, n->serve.socks[0], "127.0.0.1", (0 << 6) | (4 << 3) | 1, 48);
+    CHECK_INT_EQ(f.n_sent, 3);
+    CHECK(ntp_decode(f.sent[2].data, f.sent[2].len, &p, NULL) == NTP_OK);
+    CHECK_INT_EQ(p.mode, 2);
+    CHECK(p.ref_id != 0x7F7F01FFU);
+    ntp_ts64_to_timespec(&rx, &p.rx_ts);
+    CHECK_NEAR(ts_diff(&rx, &f.now), -0.5, 1e-6);
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
 int main(void)
 {
     RUN(test_no_allow_no_socket);
@@ -271,5 +319,6 @@ int main(void)
     RUN(test_ratelimit_kod);
     RUN(test_nts_reply);
     RUN(test_nts_uneven_certs);
+    RUN(test_smoothed_time);
     return check_summary();
 }
