@@ -1,10 +1,10 @@
 /* Time smoothing (core/smooth and the engine's part, engine_smooth.c): the accumulated
  * offset is removed within the frequency and wander limits in three stages and reaches
  * zero when the report says; activation (by the skew or by command), reset, steps,
- * leaponly and leap seconds. */
+ * leaponly and leap seconds (slew: smeared, step: reset). */
 #include "check.h"
 
-#include "core/engine.h"
+#include "core/engine_int.h"
 #include "core/smooth.h"
 #include "lib/ts.h"
 
@@ -342,6 +342,85 @@ static void test_engine(void)
     engine_fini(&e);
 }
 
+/* A leap second inserted at the end of 2016-12-31 by an engine synchronised to a source
+ * announcing it: returns the smoothing offset 3 s after midnight and counts the events. */
+static double leap_run(enum disc_leap_mode mode, int leap_only, int *slews, int *resets)
+{
+    struct engine e;
+    struct engine_config c;
+    struct engine_out out;
+    struct rng rng;
+    struct select_reference ref;
+    struct timespec now, when;
+    double off;
+
+    memset(&c, 0, sizeof(c));
+    clock_config_default(&c.clock);
+    disc_config_default(&c.disc);
+    select_config_default(&c.select);
+    c.disc.leap_mode = mode;
+    c.precision = 1e-8;
+    c.precision_log2 = -26;
+    c.smooth.max_freq_ppm = 400.0;
+    c.smooth.max_wander_ppm = 0.001;
+    c.smooth.leap_only = leap_only;
+    rng_seed(&rng, 1);
+    now.tv_sec = 1483228800 - 10;
+    now.tv_nsec = 0;
+    engine_init(&e, &c, &rng, &now);
+    engine_out_init(&out);
+    engine_start(&e, &now, 0, 0, 0.0, 0.0, &out);
+    memset(&ref, 0, sizeof(ref));
+    ref.stratum = 1;
+    ref.leap = DISC_LEAP_INSERT;
+    ref.combined = 1;
+    ref.ref_id = 0xC0000201;
+    ref.ref_time = now;
+    ref.offset_sd = 1e-6;
+    ref.frequency_sd = 1e-9;
+    ref.skew = 1e-9; /* small enough to activate smoothing */
+    ref.root_delay = ref.root_dispersion = 1e-3;
+    engine_out_clear(&out);
+    engine_update(&e, &now, &ref, -1, &out);
+    CHECK(e.disc.leap_sec == 1);
+    *slews = *resets = 0;
+    while (engine_next_timer(&e, &when) && when.tv_sec < 1483228800 + 3) {
+        if (ts_cmp(&when, &now) > 0)
+            now = when;
+        engine_out_clear(&out);
+        if (!engine_on_timer(&e, &now, &out))
+            continue;
+        for (int i = 0; i < out.n; i++) {
+            if (out.a[i].type != ENGINE_ACT_EVENT)
+                continue;
+            *slews += out.a[i].u.event.code == DISC_EV_LEAP_SLEW;
+            *resets += out.a[i].u.event.code == SMOOTH_EV_LOG_RESET;
+        }
+    }
+    now.tv_sec = 1483228800 + 3;
+    now.tv_nsec = 0;
+    off = engine_smooth_offset(&e, &now);
+    engine_out_fini(&out);
+    engine_fini(&e);
+    return off;
+}
+
+/* leapsecmode slew: the inserted second is smoothed, with leaponly too (chrony's leap
+ * smear); step: the step resets smoothing; system: the kernel's step is not seen. */
+static void test_engine_leap(void)
+{
+    int slews, resets;
+
+    CHECK_NEAR(leap_run(DISC_LEAPMODE_SLEW, 1, &slews, &resets), 1.0, 1e-4);
+    CHECK_INT_EQ(slews, 1);
+    CHECK_INT_EQ(resets, 0);
+    CHECK_NEAR(leap_run(DISC_LEAPMODE_SLEW, 0, &slews, &resets), 1.0, 1e-4);
+    CHECK_INT_EQ(slews, 1);
+    CHECK_NEAR(leap_run(DISC_LEAPMODE_STEP, 1, &slews, &resets), 0.0, 1e-6);
+    CHECK_INT_EQ(resets, 1);
+    CHECK_NEAR(leap_run(DISC_LEAPMODE_SYSTEM, 1, &slews, &resets), 0.0, 0.0);
+}
+
 int main(void)
 {
     RUN(test_disabled);
@@ -353,5 +432,6 @@ int main(void)
     RUN(test_reset_and_step);
     RUN(test_leap_only);
     RUN(test_engine);
+    RUN(test_engine_leap);
     return check_summary();
 }
