@@ -7,6 +7,7 @@
 #include "daemon/reference.h"
 #include "daemon/sched.h"
 #include "lib/mem.h"
+#include "lib/ts.h"
 #include "proto/ntp.h"
 
 #include <math.h>
@@ -14,10 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* chrony: the interval is clamped to 1 s .. 2^MAX_POLL s and every wait is stretched by a
- * random factor of up to 2 % (SAMPLING_RANDOMNESS). */
+/* chrony: the interval is clamped to 1 s .. 2^MAX_POLL s; every wait is stretched by a
+ * random factor of up to 2 % (SAMPLING_RANDOMNESS) and kept a separation away from the
+ * other broadcasts (0.2 s at the start, then 2^(poll-3) s within 2 ms .. 0.2 s). */
 #define BCAST_MAX_INTERVAL (1 << 24)
 #define BCAST_RANDOMNESS 0.02
+#define BCAST_MIN_SEPARATION 0.002
+#define BCAST_MAX_SEPARATION 0.2
 
 struct serve_bcast {
     struct ntp_serve *serve;
@@ -27,12 +31,51 @@ struct serve_bcast {
     uint64_t timer;
 };
 
-static double bcast_wait(const struct serve_bcast *b)
+static void on_bcast_timer(void *arg, const struct timespec *now);
+
+/* Pending broadcast deadline of another destination, the earliest one after `after` s from
+ * now (or at it, of a later index than `after_i`), as its time from now; -1 if none. */
+static int next_other(const struct ntp_serve *s, const struct serve_bcast *self,
+                      const struct timespec *now, double after, size_t after_i, double *diff)
 {
-    const struct env *env = b->serve->env;
+    int found = -1;
+    for (size_t i = 0; i < s->n_bcasts; i++) {
+        struct timespec when;
+        double d;
+        if (&s->bcasts[i] == self || !sched_pending_when(s->sched, s->bcasts[i].timer, &when))
+            continue;
+        d = ts_diff(&when, now);
+        if (d < after || (d == after && i <= after_i))
+            continue;
+        if (found < 0 || d < *diff) {
+            found = (int)i;
+            *diff = d;
+        }
+    }
+    return found;
+}
+
+/* chrony's SCH_AddTimeoutInClass for the broadcast class: the interval stretched at random,
+ * then moved past every other pending broadcast (in time order) closer than the
+ * separation (stretched alike). */
+static void bcast_schedule(struct serve_bcast *b, const struct timespec *now, double separation)
+{
+    struct ntp_serve *s = b->serve;
+    const struct env *env = s->env;
     uint32_t rnd = 0;
+    double r, delay, diff = 0.0, after = -1e300;
+    int i = -1;
+
     env->random.bytes(env->random.ctx, &rnd, sizeof(rnd));
-    return b->interval * (1.0 + rnd * (BCAST_RANDOMNESS / (double)UINT32_MAX));
+    r = 1.0 + rnd * (BCAST_RANDOMNESS / (double)UINT32_MAX);
+    delay = b->interval * r;
+    separation *= r;
+    while ((i = next_other(s, b, now, after, (size_t)(i < 0 ? 0 : i), &diff)) >= 0) {
+        if (delay > diff ? delay - diff < separation : diff - delay < separation)
+            delay = diff + separation;
+        after = diff;
+    }
+    b->timer = sched_add_after(s->sched, now, delay, on_bcast_timer, b);
 }
 
 static void bcast_send(struct serve_bcast *b, const struct timespec *now)
@@ -70,8 +113,14 @@ static void bcast_send(struct serve_bcast *b, const struct timespec *now)
 static void on_bcast_timer(void *arg, const struct timespec *now)
 {
     struct serve_bcast *b = arg;
-    b->timer = sched_add_after(b->serve->sched, now, bcast_wait(b), on_bcast_timer, b);
+    double sep = ldexp(1.0, b->poll - 3);
+    b->timer = 0;
     bcast_send(b, now);
+    /* As chrony, the next one is queued after sending. */
+    bcast_schedule(b, now,
+                   sep < BCAST_MIN_SEPARATION   ? BCAST_MIN_SEPARATION
+                   : sep > BCAST_MAX_SEPARATION ? BCAST_MAX_SEPARATION
+                                                : sep);
 }
 
 void serve_bcast_start(struct ntp_serve *s)
@@ -98,7 +147,7 @@ void serve_bcast_start(struct ntp_serve *s)
          * whether or not `allow` lets clients in (as for a peer). */
         serve_peer_socket(s, c->ip.family);
         /* The first packet goes one interval after the start. */
-        b->timer = sched_add_after(s->sched, &now, bcast_wait(b), on_bcast_timer, b);
+        bcast_schedule(b, &now, BCAST_MAX_SEPARATION);
     }
 }
 

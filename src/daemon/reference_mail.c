@@ -17,8 +17,8 @@
 
 /* The mail, headers first, into buf. change: s, the adjustment applied to the clock
  * (positive = the clock goes forward); now: s since 1970, the clock's reading. */
-static size_t compose(const struct env_process *pr, const char *to, double change,
-                      double threshold, long long now, char *buf, size_t cap)
+static size_t compose(const struct env_process *pr, const char *to, double change, double threshold,
+                      long long now, char *buf, size_t cap)
 {
     char host[255], when[255];
     size_t n = 0;

@@ -331,6 +331,38 @@ static void test_broadcast(void)
     fake_env_fini(&f);
 }
 
+/* chrony's broadcast timer class: two destinations with the same interval are kept at least
+ * 0.2 s apart (the first ones, and then 2^(poll-3) s = 0.2 s with interval 4). */
+static void test_broadcast_separation(void)
+{
+    struct fake_env f;
+    struct config *cfg;
+    const char *lines[] = {"local stratum 3", "broadcast 4 192.0.2.1", "broadcast 4 192.0.2.2",
+                           NULL};
+    struct node *n;
+    double at[16], t = 0.0;
+    int count = 0;
+
+    fake_env_init(&f);
+    n = make_node(&f, &cfg, lines);
+    while (t < 12.5) {
+        int before = f.n_sent;
+        run_for(&f, n, 0.01);
+        t += 0.01;
+        CHECK(f.n_sent - before <= 1);
+        if (f.n_sent > before && count < 16)
+            at[count++] = t;
+    }
+    CHECK_INT_EQ(count, 6);
+    for (int i = 1; i < count; i++) {
+        CHECK(at[i] - at[i - 1] > 0.19);
+        CHECK(!ip_addr_equal(&f.sent[i].remote.ip, &f.sent[i - 1].remote.ip));
+    }
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
 int main(void)
 {
     RUN(test_no_allow_no_socket);
@@ -340,5 +372,6 @@ int main(void)
     RUN(test_nts_reply);
     RUN(test_nts_uneven_certs);
     RUN(test_broadcast);
+    RUN(test_broadcast_separation);
     return check_summary();
 }
