@@ -1,10 +1,11 @@
 /* NTS for `server ... nts` sources: the NTS-KE sessions of each source (through the
- * environment's NTS-KE driver, off the event loop), their results handed to the source's
+ * environment's NTS-KE driver, sessions of the event loop), their results handed to the source's
  * core NTS state, and the random bytes of each request. */
 #include "daemon/sources.h"
 
 #include "crypto/siv.h"
 #include "daemon/config.h"
+#include "daemon/reference.h"
 #include "lib/mem.h"
 #include "lib/ts.h"
 
@@ -12,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bound of one NTS-KE session (connect, TLS handshake, records). */
-#define NTS_KE_TIMEOUT 10.0
+/* Bound of one NTS-KE session (connect, TLS handshake, records): chrony's 16 s. */
+#define NTS_KE_TIMEOUT 16.0
 
 struct ke_request {
     struct sources *srcs;
@@ -170,17 +171,21 @@ void sources_nts_detach(struct source *s)
     s->nts_certs = NULL;
 }
 
-static void start_ke(struct sources *ss, struct source *s)
+static void start_ke(struct sources *ss, struct source *s, const struct timespec *now)
 {
     struct nts_ke_session_opts o;
     struct ke_request *q;
     struct net_addr addr;
+    struct timespec cooked;
 
     memset(&o, 0, sizeof(o));
     o.trusted_certs = s->nts_certs;
     o.n_trusted_certs = s->n_nts_certs;
     o.no_system_certs = ss->cfg->nosystemcert;
-    o.no_cert_time_check = ss->cfg->nocerttimecheck > 0;
+    /* `nocerttimecheck N`: no validity period checks until the clock was updated N times */
+    o.no_cert_time_check = ss->engine->n_clock_changes < (uint64_t)ss->cfg->nocerttimecheck;
+    reference_cooked_time(ss->ref, now, &cooked, NULL);
+    o.time_offset = ts_diff(&cooked, now);
     o.aeads = s->nts_aeads;
     o.n_aeads = s->n_nts_aeads;
     o.timeout = NTS_KE_TIMEOUT;
@@ -209,7 +214,7 @@ void sources_nts_prepare(struct source *s, const struct timespec *now)
     if (!s->nts_on)
         return;
     if (nts_client_need_ke(&s->nts, now))
-        start_ke(ss, s);
+        start_ke(ss, s, now);
     ss->env->random.bytes(ss->env->random.ctx, rnd, sizeof(rnd));
     engine_source_set_nts_random(ss->engine, sources_index(s), rnd);
     mem_wipe(rnd, sizeof(rnd));
