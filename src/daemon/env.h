@@ -155,6 +155,8 @@ struct env_nts_ke {
      * from the loop with the result (never from start). Returns 0 if started. */
     int (*start)(void *ctx, const char *host, const struct net_addr *addr,
                  const struct nts_ke_session_opts *opts, nts_ke_cb cb, void *arg);
+    /* Abandon the session started with arg: its callback will not be called. */
+    void (*cancel)(void *ctx, void *arg);
 };
 
 /* The NTS-KE server (RFC 8915 §4): TLS 1.3 on `ntsport`, sessions off the event loop. */

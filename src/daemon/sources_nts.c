@@ -55,6 +55,8 @@ static void on_ke_done(void *arg, const struct nts_ke_session_result *r)
     struct source *s = source_by_serial(ss, q->serial);
     struct timespec now;
 
+    if (s && s->nts_ke_req == q)
+        s->nts_ke_req = NULL;
     free(q);
     if (!s)
         return;
@@ -161,12 +163,28 @@ void sources_nts_attach(struct sources *ss, struct source *s, const struct sourc
     load_dump(ss, s);
 }
 
+/* Abandon the running NTS-KE session of the source (chrony stops it with the source's NTS
+ * instance) and forget its keys and cookies. */
+void sources_nts_reset(struct source *s)
+{
+    if (s->nts_ke_req) {
+        /* the session must not report to a source that is gone */
+        const struct env_nts_ke *ke = &s->srcs->env->nts_ke;
+        if (ke->cancel) {
+            ke->cancel(ke->ctx, s->nts_ke_req);
+            free(s->nts_ke_req);
+        } /* else on_ke_done finds no source and frees it */
+        s->nts_ke_req = NULL;
+    }
+    nts_client_reset(&s->nts);
+}
+
 void sources_nts_detach(struct source *s)
 {
     if (!s->nts_on)
         return;
     save_dump(s->srcs, s);
-    nts_client_reset(&s->nts);
+    sources_nts_reset(s);
     free(s->nts_certs);
     s->nts_certs = NULL;
 }
@@ -203,7 +221,9 @@ static void start_ke(struct sources *ss, struct source *s, const struct timespec
         r.status = 1;
         snprintf(r.error, sizeof(r.error), "Could not start NTS-KE session with %s", s->name);
         on_ke_done(q, &r);
+        return;
     }
+    s->nts_ke_req = q;
 }
 
 void sources_nts_prepare(struct source *s, const struct timespec *now)

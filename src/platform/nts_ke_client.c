@@ -74,6 +74,7 @@ struct nke_session {
 
 struct plat_nts_ke {
     struct nke_session *list;
+    struct nke_session *report; /* finished, their callbacks being called (process()) */
 };
 
 /* The session whose GnuTLS call runs on this thread, for the certificate time checks
@@ -516,7 +517,7 @@ double plat_nts_ke_prepare(struct platform *p, fd_set *rd, fd_set *wr, int *maxf
 void plat_nts_ke_process(struct platform *p, const fd_set *rd, const fd_set *wr)
 {
     struct plat_nts_ke *k = p->nts_ke;
-    struct nke_session **link, *report = NULL;
+    struct nke_session **link;
     struct timespec now;
 
     if (!k || !k->list)
@@ -541,19 +542,23 @@ void plat_nts_ke_process(struct platform *p, const fd_set *rd, const fd_set *wr)
         struct nke_session *s = *link;
         if (s->state == NKE_REPORT || s->state == NKE_FREE) {
             *link = s->next;
-            s->next = report;
-            report = s;
+            s->next = k->report;
+            k->report = s;
         } else {
             link = &s->next;
         }
     }
-    while (report) {
-        struct nke_session *s = report;
-        report = s->next;
+    while (k->report) {
+        struct nke_session *s = k->report;
+        k->report = s->next;
         if (s->state == NKE_REPORT) {
-            /* The result goes out first: the closing handshake must not delay it. */
-            s->cb(s->arg, &s->result);
+            /* The result goes out first: the closing handshake must not delay it. A
+             * callback may cancel sessions still waiting here (cb = NULL). */
+            if (s->cb)
+                s->cb(s->arg, &s->result);
             mem_wipe(&s->result, sizeof(s->result));
+            s->cb = NULL;
+            s->arg = NULL; /* reported: no longer the caller's session */
             s->state = s->close_after ? NKE_CLOSE : NKE_FREE;
             session_step(s);
         }
@@ -566,11 +571,33 @@ void plat_nts_ke_process(struct platform *p, const fd_set *rd, const fd_set *wr)
     }
 }
 
+static void nke_cancel(void *ctx, void *arg)
+{
+    struct platform *p = ctx;
+    struct plat_nts_ke *k = p->nts_ke;
+    struct nke_session **link;
+
+    if (!k)
+        return;
+    for (struct nke_session *s = k->report; s; s = s->next)
+        if (s->arg == arg)
+            s->cb = NULL;
+    for (link = &k->list; *link;) {
+        struct nke_session *s = *link;
+        if (s->arg == arg) {
+            *link = s->next;
+            session_free(s);
+        } else {
+            link = &s->next;
+        }
+    }
+}
+
 void plat_nts_ke_init(struct platform *p)
 {
     gnutls_global_set_time_function(tls_time);
     p->nts_ke = xcalloc(1, sizeof(*p->nts_ke));
-    p->env.nts_ke = (struct env_nts_ke){p, nke_start};
+    p->env.nts_ke = (struct env_nts_ke){p, nke_start, nke_cancel};
 }
 
 /* Sessions still running are dropped without their callbacks (the daemon is gone). */
@@ -581,6 +608,7 @@ void plat_nts_ke_fini(struct platform *p)
         return;
     p->nts_ke = NULL;
     p->env.nts_ke.start = NULL;
+    p->env.nts_ke.cancel = NULL;
     while (k->list) {
         struct nke_session *s = k->list;
         k->list = s->next;
