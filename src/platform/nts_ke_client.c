@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,7 +91,7 @@ static time_t tls_time(time_t *t)
     if (s) {
         struct timespec ts;
         s->p->env.clock.read(s->p->env.clock.ctx, &ts);
-        now = ts.tv_sec + (time_t)s->time_offset;
+        now = (time_t)floor((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9 + s->time_offset);
     } else {
         now = time(NULL);
     }

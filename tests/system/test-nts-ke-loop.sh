@@ -72,7 +72,7 @@ wait $cpid
 rc=$?
 t1=$(date +%s)
 check "exit-with-session-status" [ $rc -eq 0 ]
-check "exit-with-session-prompt" [ $((t1 - t0)) -le 2 ]
+check "exit-with-session-prompt" [ $((t1 - t0)) -le 5 ]
 check "exit-with-session-no-sanitizer-report" sh -c "! grep -q 'Sanitizer\|runtime error' '$TMPD/c.log' '$TMPD/c2.log'"
 stop_all
 
