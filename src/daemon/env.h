@@ -131,6 +131,8 @@ struct nts_ke_session_opts {
     size_t n_trusted_certs;
     int no_system_certs;    /* do not trust the system's CA store */
     int no_cert_time_check; /* accept certificates outside their validity period */
+    double time_offset;     /* s, the daemon's time minus env clock time: certificates are
+                               checked at the daemon's time, as chrony's GnuTLS clock */
     const int *aeads;       /* offered AEAD ids, in order of preference */
     int n_aeads;
     double timeout; /* s, whole exchange */
@@ -150,10 +152,12 @@ typedef void (*nts_ke_cb)(void *arg, const struct nts_ke_session_result *r);
 struct env_nts_ke {
     void *ctx;
     /* Run an NTS-KE exchange (TLS 1.3, ALPN ntske/1, server certificate checked against
-     * host) with addr:port off the event loop; cb is called later from the loop with the
-     * result. Returns 0 if started. */
+     * host) with addr:port as a non-blocking session of the event loop; cb is called later
+     * from the loop with the result (never from start). Returns 0 if started. */
     int (*start)(void *ctx, const char *host, const struct net_addr *addr,
                  const struct nts_ke_session_opts *opts, nts_ke_cb cb, void *arg);
+    /* Abandon the session started with arg: its callback will not be called. */
+    void (*cancel)(void *ctx, void *arg);
 };
 
 /* The NTS-KE server (RFC 8915 §4): TLS 1.3 on `ntsport`, sessions off the event loop. */
