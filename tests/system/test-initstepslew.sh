@@ -64,6 +64,15 @@ start slew --softclock
 start dead --softclock
 start restarted --softclock -R
 
+# while initstepslew runs (about 10 s without replies) only its hosts are polled
+only_init_host() {
+    out=$($IN "$B/chronyc" -h "$TMPD/dead.sock" -n sources 2>/dev/null)
+    echo "$out" | grep -q '^^? 192.0.2.1 ' && ! echo "$out" | grep -q 127.0.0.1
+}
+check "dead-polled-first" wait_for only_init_host
+check "dead-unresolved-warning" wait_for in_log dead \
+    "Could not resolve address of initstepslew server nonexistent.invalid"
+
 msg="System's initial offset : [45]\.[09][0-9]* seconds slow of true"
 check "step-message" wait_long in_log step "$msg (step)"
 # normal operation: the configured server is selected after the message (chrony logs no
@@ -80,10 +89,6 @@ st=$(system_time slew)
 echo "  slew: system time $st"
 check "slew-not-stepped" sh -c "echo '$st' | awk '\$1 > 0.5 {ok=1} END {exit !ok}'"
 
-check "dead-unresolved-warning" wait_for in_log dead \
-    "Could not resolve address of initstepslew server nonexistent.invalid"
-check "dead-polled-first" wait_for sh -c \
-    "$IN $B/chronyc -h $TMPD/dead.sock -n sources | grep -q '^^? 192.0.2.1 '"
 check "dead-timeout-message" wait_long in_log dead "No suitable source for initstepslew"
 check "dead-then-normal-selection" wait_long in_log dead "Selected source 127.0.0.1"
 check "dead-host-removed" sh -c "! $IN $B/chronyc -h $TMPD/dead.sock -n sources | grep -q 192.0.2.1"
