@@ -206,8 +206,43 @@ static struct config *load_config(struct platform *p, const struct cli *c)
     return cfg;
 }
 
+/* The loop's handlers: the node's, and the foreground process told that the daemon is
+ * ready once initstepslew is over (chrony.conf(5): it waits for initstepslew). */
+struct run {
+    struct node *node;
+    struct platform *p;
+    int ready;
+};
+
+static int run_next_timeout(void *ctx, struct timespec *when)
+{
+    return node_next_timeout(((struct run *)ctx)->node, when);
+}
+
+static void run_on_timer(void *ctx, const struct timespec *now)
+{
+    node_on_timer(((struct run *)ctx)->node, now);
+}
+
+static void run_on_datagram(void *ctx, const struct net_rx *rx, const struct timespec *now)
+{
+    node_on_datagram(((struct run *)ctx)->node, rx, now);
+}
+
+static int run_should_quit(void *ctx)
+{
+    struct run *r = ctx;
+
+    if (!r->ready && !node_init_running(r->node)) {
+        platform_daemon_ready(r->p);
+        r->ready = 1;
+    }
+    return node_quit_requested(r->node);
+}
+
 int main(int argc, char **argv)
 {
+    struct run run;
     struct cli c;
     struct platform_opts po;
     struct platform *p;
@@ -316,13 +351,16 @@ int main(int argc, char **argv)
         }
         LOG_INFO(env->log, "Loaded seccomp filter (level %d)", level);
     }
-    platform_daemon_ready(p);
+    run.node = node;
+    run.p = p;
+    run.ready = 0;
+    run_should_quit(&run);
 
-    h.ctx = node;
-    h.next_timeout = node_next_timeout;
-    h.on_timer = node_on_timer;
-    h.on_datagram = node_on_datagram;
-    h.should_quit = node_quit_requested;
+    h.ctx = &run;
+    h.next_timeout = run_next_timeout;
+    h.on_timer = run_on_timer;
+    h.on_datagram = run_on_datagram;
+    h.should_quit = run_should_quit;
     sig = platform_run(p, &h, c.timeout);
     (void)sig;
 
