@@ -206,6 +206,23 @@ static struct config *load_config(struct platform *p, const struct cli *c)
     return cfg;
 }
 
+/* As chrony before it writes the pidfile: the command socket's directory (the
+ * pidfile's too by default), the log and dump directories, owned by the user
+ * the daemon will run as, so that it starts on a system booted a moment ago. */
+static void create_dirs(struct platform *p, const struct config *cfg, const char *user)
+{
+    const char *sock = cfg->bindcmd_path, *slash = sock ? strrchr(sock, '/') : NULL;
+    if (slash && slash > sock) {
+        char *dir = xstrdup(sock);
+        dir[slash - sock] = '\0';
+        platform_create_dir(p, dir, 0770, user);
+        free(dir);
+    }
+    platform_create_dir(p, cfg->logdir, 0750, user);
+    platform_create_dir(p, cfg->dumpdir, 0750, user);
+    platform_create_dir(p, cfg->nts_dump_dir, 0750, user);
+}
+
 int main(int argc, char **argv)
 {
     struct cli c;
@@ -264,6 +281,7 @@ int main(int argc, char **argv)
         fatal(p, err);
     if (!c.nodetach && !c.log_file)
         platform_log_to_syslog(p);
+    create_dirs(p, cfg, c.user ? c.user : cfg->user);
     if (platform_pidfile_acquire(cfg->pidfile, err, sizeof(err)) < 0)
         fatal(p, err);
     /* As chrony: the -P option before sched_priority, then -m or lock_all. */
@@ -316,6 +334,11 @@ int main(int argc, char **argv)
         }
         LOG_INFO(env->log, "Loaded seccomp filter (level %d)", level);
     }
+    /* Sockets open: tell systemd (Type=notify), then the waiting parent. */
+    if (platform_notify_service("READY=1", err, sizeof(err)) < 0) {
+        platform_pidfile_release(cfg->pidfile);
+        fatal(p, err);
+    }
     platform_daemon_ready(p);
 
     h.ctx = node;
@@ -325,6 +348,8 @@ int main(int argc, char **argv)
     h.should_quit = node_quit_requested;
     sig = platform_run(p, &h, c.timeout);
     (void)sig;
+    if (platform_notify_service("STOPPING=1", err, sizeof(err)) < 0)
+        LOG_ERR(env->log, "%s", err);
 
     env->clock.read(env->clock.ctx, &now);
     status = node_exit_status(node);
