@@ -67,10 +67,10 @@ CHRONYC_OBJ := $(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/chronyc/*.c))
 all: $(B)/chronyd $(B)/chronyc
 
 $(B)/chronyd: $(CHRONYD_OBJ) $(DAEMON_LIBS)
-	$(CC) $(SAN_LDFLAGS) -o $@ $(CHRONYD_OBJ) $(DAEMON_LIBS) $(LDLIBS_D)
+	$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(CHRONYD_OBJ) $(DAEMON_LIBS) $(LDLIBS_D)
 
 $(B)/chronyc: $(CHRONYC_OBJ) $(CLIENT_LIBS)
-	$(CC) $(SAN_LDFLAGS) -o $@ $(CHRONYC_OBJ) $(CLIENT_LIBS) $(LDLIBS_C)
+	$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(CHRONYC_OBJ) $(CLIENT_LIBS) $(LDLIBS_C)
 
 # Tests. Shared test support (fake clock, fake network, check macros) lives in tests/support.
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)

@@ -146,8 +146,8 @@ int platform_create_dir(struct platform *p, const char *path, unsigned mode, con
         memcpy(shown + shown_len, name, n + 1);
         shown_len += n;
         /* As chrony: parents 0755 and root's, the last one mode and the user's. */
-        next = open_or_make(env, dir, name, shown, last ? mode : 0755u,
-                            last ? uid : (uid_t)-1, last ? gid : (gid_t)-1);
+        next = open_or_make(env, dir, name, shown, last ? mode : 0755u, last ? uid : (uid_t)-1,
+                            last ? gid : (gid_t)-1);
         close(dir);
         dir = next;
         if (dir < 0) {
