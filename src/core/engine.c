@@ -120,6 +120,9 @@ void engine_start(struct engine *e, const struct timespec *raw_now, int have_fil
     disc_init_frequency(&e->disc, raw_now, have_file, file_ok, freq_ppm, skew_ppm, &d);
     e->started = 1;
     engine_apply(e, raw_now, &d.cmd, out);
+    /* chrony counts clock updates from when its first NTS source exists, after the drift
+     * file was read. */
+    e->n_clock_changes = 0;
     /* chrony starts smoothing after the initial frequency was set. */
     smooth_init(&e->smooth, &e->cfg.smooth);
     /* chrony's first tracking.log line: the unsynchronised start. */
@@ -138,6 +141,8 @@ static void fan_out_change(struct engine *e, const struct clock_change *ch,
                            const struct timespec *raw_now, struct clock_cmd *extra,
                            struct engine_out *out)
 {
+    if (ch->type != CLOCK_CHANGE_UNKNOWN_STEP)
+        e->n_clock_changes++;
     engine_smooth_change(e, ch, out);
     disc_on_clock_change(&e->disc, ch, extra);
     manual_slew(&e->manual, &ch->cooked, ch->dfreq, ch->doffset,
@@ -225,12 +230,15 @@ void engine_step_refused(struct engine *e, struct engine_out *out, int index,
                                                    out->a[i].u.event.code == SMOOTH_EV_LOG_RESET))
             out->a[i].type = ENGINE_ACT_NONE;
     if (act.has_step_change) {
+        uint64_t changes = e->n_clock_changes;
         back = act.step_change;
         back.doffset = -back.doffset;
         clock_cmd_init(&extra);
         /* chrony resets smoothing only when the step was made. */
         e->smooth_hold = 1;
         fan_out_change(e, &back, raw_now, &extra, out);
+        /* chrony counts only the steps the driver made: neither this one nor its undoing */
+        e->n_clock_changes = changes > 0 ? changes - 1 : 0;
         e->smooth_hold = 0;
         if (smooth_enabled(&e->smooth))
             e->smooth = e->smooth_saved;
@@ -291,6 +299,10 @@ void engine_update(struct engine *e, const struct timespec *raw_now,
     u.ref_time_fuzz = rng_uniform(e->rng);
     u.db_leap = leap_today(e, raw_now, out);
     disc_update(&e->disc, raw_now, &u, &d);
+    if (d.verdict == DISC_MODE_DONE) {
+        engine_mode_done(e, raw_now, &d, out);
+        return;
+    }
     if (d.verdict == DISC_APPLIED)
         e->n_updates++;
     first = out->n;
@@ -306,12 +318,37 @@ void engine_update(struct engine *e, const struct timespec *raw_now,
     }
     if (d.verdict == DISC_EXIT_MAXCHANGE)
         engine_out_add(out, ENGINE_ACT_QUIT, -1);
-    if (d.verdict == DISC_MODE_DONE) {
+}
+
+void engine_mode_done(struct engine *e, const struct timespec *raw_now, struct disc_outcome *d,
+                      struct engine_out *out)
+{
+    struct engine_action *a;
+
+    /* chrony logs the result before it corrects the clock (a refused step follows it). */
+    for (int i = 0; i < d->cmd.n_events; i++)
+        engine_out_add(out, ENGINE_ACT_EVENT, -1)->u.event = d->cmd.events[i];
+    d->cmd.n_events = 0;
+    engine_apply(e, raw_now, &d->cmd, out);
+    if (d->ended_mode == DISC_MODE_INIT_STEP_SLEW) {
+        /* initstepslew: the daemon goes on to normal operation */
+        a = engine_out_add(out, ENGINE_ACT_INIT_END, -1);
+    } else {
         /* -q/-Q: the one measurement is made (and logged): exit */
         a = engine_out_add(out, ENGINE_ACT_QUIT, -1);
         a->u.quit.mode_done = 1;
-        a->u.quit.exit_status = d.mode_result ? 0 : 1;
     }
+    a->u.quit.exit_status = d->mode_result ? 0 : 1;
+}
+
+void engine_set_normal_mode(struct engine *e)
+{
+    disc_set_mode(&e->disc, DISC_MODE_NORMAL);
+}
+
+int engine_special_mode(const struct engine *e)
+{
+    return e->disc.mode != DISC_MODE_NORMAL;
 }
 
 void engine_unsynchronise(struct engine *e, const struct timespec *raw_now, struct engine_out *out)
@@ -319,6 +356,10 @@ void engine_unsynchronise(struct engine *e, const struct timespec *raw_now, stru
     struct disc_outcome d;
 
     disc_set_unsynchronised(&e->disc, raw_now, &d);
+    if (d.verdict == DISC_MODE_DONE) {
+        engine_mode_done(e, raw_now, &d, out);
+        return;
+    }
     engine_apply(e, raw_now, &d.cmd, out);
     engine_log_tracking(e, raw_now, &d.log, -1, out);
 }

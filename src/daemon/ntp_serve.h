@@ -20,6 +20,7 @@ struct config;
 struct keys;
 struct reference;
 struct sched;
+struct serve_bcast;
 
 struct ntp_serve {
     /* What it uses of the others (not owned), set by node_new before serve_start. */
@@ -45,6 +46,9 @@ struct ntp_serve {
     int nts_ke_running; /* env->nts_ke_server started */
     struct nts_server_keys nts_keys;
     uint64_t nts_rotate_timer;
+    /* `broadcast` destinations and their timers (ntp_serve_bcast.c). */
+    struct serve_bcast *bcasts;
+    size_t n_bcasts;
 };
 
 /* Resolve the allow/deny rules, open the sockets if some address is allowed, start the
@@ -57,6 +61,9 @@ int serve_nts_start(struct ntp_serve *s, char *err, size_t errlen);
 void serve_nts_stop(struct ntp_serve *s);
 /* serverstats "NTS-KE connections accepted/dropped" (0 without an NTS-KE server). */
 void serve_nts_ke_stats(const struct ntp_serve *s, uint64_t *accepted, uint64_t *dropped);
+/* ntp_serve_bcast.c: start sending the `broadcast` packets (serve_start), stop (serve_stop). */
+void serve_bcast_start(struct ntp_serve *s);
+void serve_bcast_stop(struct ntp_serve *s);
 /* 1 if rx arrived on a server socket (and was handled). */
 int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now);
 /* After a run-time allow/deny: open or close the server sockets (chrony keeps

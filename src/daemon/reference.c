@@ -24,6 +24,8 @@ static void config_to_disc(const struct config *cfg, struct disc_config *d)
     d->maxchange_offset = cfg->maxchange_offset;
     d->max_update_skew_ppm = cfg->maxupdateskew;
     d->log_change_threshold = cfg->logchange;
+    d->mail_change = cfg->mailonchange_user != NULL;
+    d->mail_change_threshold = cfg->mailonchange_threshold;
     d->fb_drift_min = cfg->fallbackdrift_min;
     d->fb_drift_max = cfg->fallbackdrift_max;
     d->leap_mode = (enum disc_leap_mode)cfg->leapsecmode;
@@ -89,9 +91,14 @@ void reference_init(struct reference *r, struct rng *rng, int quit_mode, int noc
     ec.clock.null_driver = noclock || quit_mode == 2;
     config_to_disc(r->cfg, &ec.disc);
     config_to_select(r->cfg, &ec.select);
-    ec.mode = !quit_mode       ? DISC_MODE_NORMAL
-              : quit_mode == 1 ? DISC_MODE_UPDATE_ONCE
-                               : DISC_MODE_PRINT_ONCE;
+    ec.mode = quit_mode == 1   ? DISC_MODE_UPDATE_ONCE
+              : quit_mode == 2 ? DISC_MODE_PRINT_ONCE
+              /* initstepslew: chrony's mode while its hosts are polled (-q/-Q use them
+               * for their own measurement instead) */
+              : r->cfg->initstepslew_enabled && r->cfg->n_initstepslew_hosts > 0
+                  ? DISC_MODE_INIT_STEP_SLEW
+                  : DISC_MODE_NORMAL;
+    ec.disc.init_step_threshold = r->cfg->initstepslew_threshold;
     precision = clock_precision(r->cfg, precision);
     ec.precision_log2 = precision_to_log2(precision);
     ec.precision = precision;
@@ -195,6 +202,8 @@ void reference_log_event(struct reference *r, const struct clock_event *ev)
         LOG_DEBUG(r->env->log, "%s", buf);
         break;
     }
+    if (ev->code == DISC_EV_MAIL_CHANGE)
+        reference_mail_change(r, ev->v1, ev->v2);
 }
 
 int reference_perform_clock(struct reference *r, const struct engine_clock_act *act)

@@ -28,6 +28,7 @@ struct node_status {
     int quit_requested; /* the loop should exit */
     int quit_mode_done; /* -q/-Q: the one measurement was made */
     int exit_status;    /* for main: 1 after a failed -q/-Q run */
+    int init_running;   /* initstepslew runs: the foreground process waits for its end */
 };
 
 /* One NTP source with a known address, the daemon's side of the engine's source of the
@@ -54,6 +55,7 @@ struct source {
     size_t n_nts_certs;
     int nts_aeads[4];
     int n_nts_aeads;
+    void *nts_ke_req; /* the callback argument of its running NTS-KE session, or NULL */
 };
 
 /* Placeholders of a pool while its name resolves: chrony's 2 x maxsources, at most 16. */
@@ -119,6 +121,15 @@ struct sources {
      * while another's outcome is performed takes the next one. */
     struct engine_out outs[SOURCES_OUT_DEPTH];
     int out_depth;
+    /* initstepslew (sources_init.c): while its hosts are polled, the configured sources
+     * wait (init_phase); lookups of its names still pending, sources it added, the timer
+     * of the start of normal operation; the configured directives were added (cfg_added)
+     * from slot cfg_first. */
+    int init_phase, init_pending, init_added;
+    uint64_t init_timer;
+    struct sources_init_lookup *init_lookups;
+    int cfg_added;
+    size_t cfg_first;
     char log_ref_name[64];      /* the reference named in tracking.log */
     struct timespec start_time; /* raw, node start: when a `local` reference activates */
 };
@@ -127,6 +138,8 @@ struct sources {
  * each transmission: start an NTS-KE session when due, give the request random bytes. */
 void sources_nts_attach(struct sources *ss, struct source *s, const struct source_cfg *sc);
 void sources_nts_detach(struct source *s);
+/* A new server address: abandon its NTS-KE session, keys and cookies. */
+void sources_nts_reset(struct source *s);
 void sources_nts_prepare(struct source *s, const struct timespec *now);
 
 /* The engine's outcomes (sources_engine.c): perform out's actions in order (by index:
@@ -176,6 +189,18 @@ void sources_h_control(struct sources *ss, const struct cmdmon_request *req,
 /* Set up from cfg (node_new); start lookups and polling (node_start). */
 void sources_init(struct sources *ss);
 void sources_start(struct sources *ss, const struct timespec *raw_now);
+/* The configured sources (server/pool/peer lines, sourcedir files, -r dumps) start: at
+ * node start, or once initstepslew is over. */
+void sources_start_configured(struct sources *ss, const struct timespec *raw_now);
+
+/* initstepslew (sources_init.c). 1 if the directive gives hosts to poll first. */
+int sources_initstepslew_wanted(const struct sources *ss);
+/* Look its hosts up and poll them as servers with iburst. */
+void sources_initstepslew_begin(struct sources *ss, const struct timespec *raw_now);
+/* ENGINE_ACT_INIT_END: 2 s later (chrony's delay, so a server also configured is not polled
+ * sooner than its burst interval) the sources go and normal operation starts. */
+void sources_initstepslew_ended(struct sources *ss);
+void sources_initstepslew_fini(struct sources *ss);
 void sources_fini(struct sources *ss);
 
 /* 1 if rx arrived on a source's socket (and was handled). */
@@ -205,6 +230,11 @@ int sources_add_from_request(struct sources *ss, const struct cmdmon_req_add_sou
 /* Add a server/pool/peer directive at run time (takes ownership of sc and its name). */
 int sources_add_cfg(struct sources *ss, struct source_cfg *sc, int from_sourcedir,
                     const struct timespec *raw_now);
+/* The same, "Added source" logged at level (LOGL_*). */
+int sources_add_cfg_logged(struct sources *ss, struct source_cfg *sc, int from_sourcedir,
+                           enum log_level level, const struct timespec *raw_now);
+/* Every source with an address goes, silently (chrony's NSR_RemoveAllSources). */
+void sources_remove_all(struct sources *ss, const struct timespec *raw_now);
 /* DEL_SOURCE (spec 7.5): remove the source with that address. */
 int sources_delete(struct sources *ss, const struct cmdmon_addr *addr,
                    const struct timespec *raw_now);

@@ -279,6 +279,44 @@ static void test_step_and_refusal(void)
     rig_fini(&r);
 }
 
+/* chrony's count of clock updates (nocerttimecheck): every change of the clock after the
+ * start (frequency, offset, steps the driver made), not a jump the daemon detected nor a
+ * refused step. */
+static void test_clock_change_count(void)
+{
+    struct rig r;
+    struct timespec t;
+    int i;
+
+    rig_init(&r, 0);
+    CHECK_INT_EQ((long)r.e.n_clock_changes, 0);
+    engine_out_clear(&r.out);
+    engine_accumulate_freq(&r.e, &r.now, 0.001, &r.out);
+    CHECK_INT_EQ((long)r.e.n_clock_changes, 1);
+    engine_out_clear(&r.out);
+    CHECK(engine_accumulate_offset(&r.e, &r.now, 0.5, &r.out));
+    CHECK_INT_EQ((long)r.e.n_clock_changes, 2);
+    engine_out_clear(&r.out);
+    /* chrony's LCL_MakeStep: the slew is cancelled (one change), then the step */
+    CHECK(engine_make_step(&r.e, &r.now, &r.out));
+    CHECK_INT_EQ((long)r.e.n_clock_changes, 4);
+    i = find(&r.out, ENGINE_ACT_CLOCK);
+    while (i >= 0 && i < r.out.n &&
+           !(r.out.a[i].type == ENGINE_ACT_CLOCK && r.out.a[i].u.clock.cmd.step))
+        i++;
+    CHECK(i >= 0 && i < r.out.n);
+    engine_step_refused(&r.e, &r.out, i, &r.now);
+    CHECK_INT_EQ((long)r.e.n_clock_changes, 3);
+    engine_expect_wake(&r.e, &r.now);
+    engine_out_clear(&r.out);
+    CHECK_INT_EQ(engine_on_wake(&r.e, &r.now, &r.out), 0);
+    ts_add(&t, &r.now, -100.0);
+    engine_out_clear(&r.out);
+    CHECK_INT_EQ(engine_on_wake(&r.e, &t, &r.out), -1);
+    CHECK_INT_EQ((long)r.e.n_clock_changes, 3);
+    rig_fini(&r);
+}
+
 /* Two sources started together are kept apart by the separation of their poll (chrony:
  * 2^(poll-3) s within 2 ms..0.2 s; poll 0 here: 0.125 s), one transmission a call, and the
  * daemon is told which one comes next (to prepare its NTS request). Issue 10 defect 2. */
@@ -398,6 +436,123 @@ static void test_update_once_max_samples_one(void)
     CHECK(quit);
     CHECK_INT_EQ(stepped, 1);
     CHECK_NEAR(step, -0.2, 1e-3);
+    rig_fini(&r);
+}
+
+/* What the special modes' ends left in the outcomes of a run (see run_mode). */
+struct mode_seen {
+    int ended, exit_status, stepped, slewed, event_before_clock, select_events;
+    double step;
+    enum clock_event_code code;
+};
+
+/* Run timers one at a time for up to `seconds` with a server `offset` ahead (muted source 0
+ * if mute) until ENGINE_ACT_INIT_END or ENGINE_ACT_QUIT. */
+static void run_mode(struct rig *r, double seconds, double offset, struct mode_seen *m)
+{
+    struct timespec end, when;
+    int ev_at = -1;
+
+    memset(m, 0, sizeof(*m));
+    ts_add(&end, &r->now, seconds);
+    while (!m->ended && engine_next_timer(&r->e, &when) && ts_cmp(&when, &end) <= 0) {
+        run_until(r, ts_diff(&when, &r->now), offset);
+        for (int i = 0; i < r->out.n; i++) {
+            const struct engine_action *a = &r->out.a[i];
+            if (a->type == ENGINE_ACT_EVENT &&
+                (a->u.event.code == DISC_EV_INIT_OFFSET || a->u.event.code == DISC_EV_WRONG_ONCE ||
+                 a->u.event.code == DISC_EV_INIT_FAILED ||
+                 a->u.event.code == DISC_EV_NO_SUITABLE)) {
+                m->code = a->u.event.code;
+                ev_at = i;
+            }
+            if (a->type == ENGINE_ACT_SELECT_EVENT)
+                m->select_events++;
+            if (a->type == ENGINE_ACT_CLOCK && a->u.clock.cmd.step) {
+                m->stepped++;
+                m->step = a->u.clock.cmd.step_offset;
+                m->event_before_clock = ev_at >= 0 && ev_at < i;
+            }
+            if (a->type == ENGINE_ACT_INIT_END || a->type == ENGINE_ACT_QUIT) {
+                m->ended = a->type;
+                m->exit_status = a->u.quit.exit_status;
+            }
+        }
+    }
+}
+
+/* initstepslew: the first estimate of the iburst source ends the mode: stepped when at
+ * least the threshold away (the message first, then the clock), else slewed; no selection
+ * messages meanwhile (chrony logs none in a special mode); then ENGINE_ACT_INIT_END, and
+ * normal operation once the daemon asks for it. */
+static void test_init_step_slew(void)
+{
+    struct rig r;
+    struct mode_seen m;
+    struct timespec now;
+
+    rig_init_mode(&r, 0, DISC_MODE_INIT_STEP_SLEW);
+    r.e.disc.cfg.init_step_threshold = 1.0;
+    add_server(&r, 0xC0000201);
+    run_mode(&r, 30.0, 2.0, &m);
+    CHECK_INT_EQ(m.ended, ENGINE_ACT_INIT_END);
+    CHECK_INT_EQ(m.exit_status, 0);
+    CHECK_INT_EQ(m.code, DISC_EV_INIT_OFFSET);
+    CHECK_INT_EQ(m.stepped, 1);
+    CHECK_NEAR(m.step, -2.0, 1e-3);
+    CHECK(m.event_before_clock);
+    CHECK_INT_EQ(m.select_events, 0);
+    CHECK(engine_special_mode(&r.e));
+    /* Nothing more is taken until the daemon switches to normal operation. */
+    run_mode(&r, 10.0, 0.0, &m);
+    CHECK_INT_EQ(m.ended, 0);
+    CHECK_INT_EQ(m.stepped, 0);
+    CHECK(!engine_discipline(&r.e)->synced);
+    engine_set_normal_mode(&r.e);
+    CHECK(!engine_special_mode(&r.e));
+    run_until(&r, 20.0, 0.0);
+    CHECK(engine_discipline(&r.e)->synced);
+    rig_fini(&r);
+
+    rig_init_mode(&r, 0, DISC_MODE_INIT_STEP_SLEW);
+    r.e.disc.cfg.init_step_threshold = 1.0;
+    add_server(&r, 0xC0000201);
+    run_mode(&r, 30.0, 0.5, &m);
+    CHECK_INT_EQ(m.ended, ENGINE_ACT_INIT_END);
+    CHECK_INT_EQ(m.code, DISC_EV_INIT_OFFSET);
+    CHECK_INT_EQ(m.stepped, 0);
+    now = r.now;
+    CHECK_NEAR(engine_remaining_offset(&r.e, &now), -0.5, 0.01);
+    rig_fini(&r);
+}
+
+/* No host answers: chrony's special_mode_end gives up once no source can still collect
+ * three samples within its first burst of polls; initstepslew fails with its own warning and
+ * the daemon goes on, -q fails with "No suitable source for synchronisation" (exit 1). */
+static void test_special_mode_unreachable(void)
+{
+    struct rig r;
+    struct mode_seen m;
+
+    rig_init_mode(&r, 0, DISC_MODE_INIT_STEP_SLEW);
+    add_server(&r, 0xC0000201);
+    r.mute[0] = 1;
+    run_mode(&r, 60.0, 2.0, &m);
+    CHECK_INT_EQ(m.ended, ENGINE_ACT_INIT_END);
+    CHECK_INT_EQ(m.exit_status, 1);
+    CHECK_INT_EQ(m.code, DISC_EV_INIT_FAILED);
+    CHECK_INT_EQ(m.stepped, 0);
+    /* five empty reachability updates after the first request, one per second here */
+    CHECK_INT_EQ(ntp_client_get_reach_size(&engine_source(&r.e, 0)->client), 5);
+    rig_fini(&r);
+
+    rig_init_mode(&r, 0, DISC_MODE_UPDATE_ONCE);
+    add_server(&r, 0xC0000201);
+    r.mute[0] = 1;
+    run_mode(&r, 60.0, 2.0, &m);
+    CHECK_INT_EQ(m.ended, ENGINE_ACT_QUIT);
+    CHECK_INT_EQ(m.exit_status, 1);
+    CHECK_INT_EQ(m.code, DISC_EV_NO_SUITABLE);
     rig_fini(&r);
 }
 
@@ -544,6 +699,7 @@ int main(void)
 {
     RUN(test_sample_path_to_clock);
     RUN(test_step_and_refusal);
+    RUN(test_clock_change_count);
     RUN(test_measurement_after_poll_adjustment);
     RUN(test_timer_order);
     RUN(test_jump_detection);
@@ -554,6 +710,8 @@ int main(void)
     RUN(test_set_makestep);
     RUN(test_set_reselect_distance);
     RUN(test_max_unreach);
+    RUN(test_init_step_slew);
+    RUN(test_special_mode_unreachable);
     RUN(test_copy);
     return check_summary();
 }
