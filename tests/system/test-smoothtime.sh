@@ -142,14 +142,14 @@ check "disabled-smoothtime" sh -c "$IN $B/chronyc -h $TMPD/off.sock smoothtime r
     grep -qx '505 Facility not enabled in daemon'"
 stop_all
 
-# 5. Leap smear (leapsecmode slew + smoothtime leaponly): both daemons' clocks 40 s before
+# 5. Leap smear (leapsecmode slew + smoothtime leaponly): both daemons' clocks 60 s before
 # the leap second of 2016-12-31 (--softclock); the smoother learns of it from its leap
 # second list, does not announce it to its clients, and when it slews its clock back by
 # the inserted second the served time goes on (smoothing offset +1 s), level with the
 # upstream server, which knows no leap second.
 printf '2272060800 10\n3439756800 34\n3550089600 35\n3644697600 36\n3692217600 37\n#@ 4200000000\n' \
     >"$TMPD/leap.list"
-X=$(python3 -c 'import time; print("%.3f" % (1483228800 - 40 - time.time()))')
+X=$(python3 -c 'import time; print("%.3f" % (1483228800 - 60 - time.time()))')
 $IN $SAFE "$B/chronyd" --softclock="$X" -d -f "$TMPD/s.conf" >>"$TMPD/s.log" 2>&1 &
 PIDS="$PIDS $!"
 smoother_conf smear "" "leapseclist $TMPD/leap.list
