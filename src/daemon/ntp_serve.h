@@ -44,6 +44,7 @@ struct ntp_serve {
     int nts_enabled;    /* ntsservercert/ntsserverkey configured */
     int nts_ke_running; /* env->nts_ke_server started */
     struct nts_server_keys nts_keys;
+    struct timespec nts_key_ts; /* when the current key was made (its age goes to ntskeys) */
     uint64_t nts_rotate_timer;
 };
 

@@ -118,8 +118,14 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
     while (!p->stop && !got_signal) {
         fd_set rd;
         struct timeval tv, *tvp = NULL;
-        int maxfd = -1, have = 0, r, nts_fd = plat_nts_ke_wait_fd(p);
+        int maxfd = -1, have = 0, r, nts_fd = plat_nts_ke_wait_fd(p), ke_fds[2], n_ke;
         FD_ZERO(&rd);
+        n_ke = plat_nts_ke_server_fds(p, ke_fds, 2);
+        for (int i = 0; i < n_ke; i++) {
+            FD_SET(ke_fds[i], &rd);
+            if (ke_fds[i] > maxfd)
+                maxfd = ke_fds[i];
+        }
         for (int i = 0; i < p->n_socks; i++) {
             FD_SET(p->socks[i].fd, &rd);
             if (p->socks[i].fd > maxfd)
@@ -155,6 +161,9 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
                 plat_resolver_dispatch(p);
             if (nts_fd >= 0 && FD_ISSET(nts_fd, &rd))
                 plat_nts_ke_dispatch(p);
+            for (int i = 0; i < n_ke; i++)
+                if (FD_ISSET(ke_fds[i], &rd))
+                    plat_nts_ke_server_accept(p, ke_fds[i]);
             for (int i = 0; i < p->n_socks; i++) {
                 int fd = p->socks[i].fd;
                 if (FD_ISSET(fd, &rd)) {

@@ -1,5 +1,6 @@
-/* The NTS-KE server (RFC 8915 §4): listening TCP sockets watched by an accepting helper
- * thread, and one thread per client session (TLS 1.3 over GnuTLS, ALPN ntske/1) that reads
+/* The NTS-KE server (RFC 8915 §4): listening TCP sockets watched by the event loop, which
+ * accepts connections and asks the daemon whether to serve them (allow/deny, ntsratelimit),
+ * and one thread per client session (TLS 1.3 over GnuTLS, ALPN ntske/1) that reads
  * the request, exports the client's keys and answers with cookies sealed by the server keys. */
 #include "platform/internal.h"
 #include "platform/nts_ke_tls.h"
@@ -42,7 +43,8 @@ struct plat_nke_server {
     int running;
     int listen_fd[MAX_LISTENERS], n_listen;
     int wake[2]; /* the write end is closed by stop(): every thread gives up */
-    pthread_t acceptor;
+    const char *(*admit)(void *arg, const struct ip_addr *ip);
+    void *admit_arg;
     gnutls_certificate_credentials_t cred;
     gnutls_priority_t prio;
     int aeads[MAX_AEADS], n_aeads;
@@ -303,44 +305,65 @@ static void server_take_connection(struct plat_nke_server *srv, int fd)
     }
 }
 
-static void server_accept(struct plat_nke_server *srv, int lfd)
+/* The client's address of an accepted connection. */
+static void peer_addr(const struct sockaddr_storage *ss, struct ip_addr *ip, int *port)
+{
+    memset(ip, 0, sizeof(*ip));
+    *port = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+        ip->family = IPF_INET4;
+        memcpy(ip->a, &in->sin_addr, 4);
+        *port = ntohs(in->sin_port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+        ip->family = IPF_INET6;
+        memcpy(ip->a, &in6->sin6_addr, 16);
+        *port = ntohs(in6->sin6_port);
+    }
+}
+
+static void format_sockaddr(const struct ip_addr *ip, int port, char *buf, size_t len);
+
+/* A connection is accepted in the event loop; the daemon says whether to serve it. */
+static void server_accept(struct platform *p, struct plat_nke_server *srv, int lfd)
 {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
-    int fd = accept(lfd, (struct sockaddr *)&ss, &sl);
+    struct ip_addr ip;
+    const char *why;
+    char name[IP_ADDR_STRLEN + 16];
+    int fd = accept(lfd, (struct sockaddr *)&ss, &sl), port;
     if (fd < 0)
         return;
     nke_fd_nonblock_cloexec(fd);
+    peer_addr(&ss, &ip, &port);
+    why = srv->admit ? srv->admit(srv->admit_arg, &ip) : NULL;
+    if (why) {
+        format_sockaddr(&ip, port, name, sizeof(name));
+        log_msg(&p->logger, LOGL_DEBUG, "Rejected connection from %s (%s)", name, why);
+        close(fd);
+        return;
+    }
     server_take_connection(srv, fd);
 }
 
-static void *acceptor_thread(void *arg)
+int plat_nts_ke_server_fds(struct platform *p, int *fds, int max)
 {
-    struct plat_nke_server *srv = arg;
-    sigset_t all;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
-    for (;;) {
-        fd_set rd;
-        int maxfd = srv->wake[0];
-        FD_ZERO(&rd);
-        FD_SET(srv->wake[0], &rd);
-        for (int i = 0; i < srv->n_listen; i++) {
-            FD_SET(srv->listen_fd[i], &rd);
-            if (srv->listen_fd[i] > maxfd)
-                maxfd = srv->listen_fd[i];
-        }
-        if (select(maxfd + 1, &rd, NULL, NULL, NULL) < 0) {
-            if (errno == EINTR)
-                continue;
-            return NULL;
-        }
-        if (FD_ISSET(srv->wake[0], &rd))
-            return NULL;
-        for (int i = 0; i < srv->n_listen; i++)
-            if (FD_ISSET(srv->listen_fd[i], &rd))
-                server_accept(srv, srv->listen_fd[i]);
-    }
+    struct plat_nke_server *srv = p->nts_ke_server;
+    int n = 0;
+    if (!srv || !srv->running)
+        return 0;
+    for (int i = 0; i < srv->n_listen && n < max; i++)
+        fds[n++] = srv->listen_fd[i];
+    return n;
+}
+
+void plat_nts_ke_server_accept(struct platform *p, int fd)
+{
+    struct plat_nke_server *srv = p->nts_ke_server;
+    if (srv && srv->running)
+        server_accept(p, srv, fd);
 }
 
 /* "ADDR:PORT" as chrony names a socket address. */
@@ -467,6 +490,8 @@ static void server_copy_opts(struct plat_nke_server *srv, const struct nts_ke_se
     srv->ntp_server = o->ntp_server && o->ntp_server[0] ? xstrdup(o->ntp_server) : NULL;
     srv->ntp_port = o->ntp_port;
     srv->max_connections = o->max_connections > 0 ? o->max_connections : 1;
+    srv->admit = o->admit;
+    srv->admit_arg = o->admit_arg;
 }
 
 static int nks_start(void *ctx, const struct nts_ke_server_opts *o, char *err, size_t errlen)
@@ -489,10 +514,6 @@ static int nks_start(void *ctx, const struct nts_ke_server_opts *o, char *err, s
     }
     nke_fd_nonblock_cloexec(srv->wake[0]);
     nke_fd_nonblock_cloexec(srv->wake[1]);
-    if (pthread_create(&srv->acceptor, NULL, acceptor_thread, srv) != 0) {
-        snprintf(err, errlen, "Could not start NTS-KE server thread");
-        goto fail;
-    }
     return 0;
 fail:
     server_release(srv);
@@ -526,8 +547,8 @@ static void nks_get_stats(void *ctx, uint64_t *accepted, uint64_t *dropped)
         *dropped = d;
 }
 
-/* Closing the wake pipe makes the acceptor return and every session give up at its next
- * wait; sessions are bounded by their deadline, so waiting for them is bounded too. */
+/* Closing the wake pipe makes every session give up at its next wait; sessions are bounded
+ * by their deadline, so waiting for them is bounded too. */
 static void nks_stop(void *ctx)
 {
     struct plat_nke_server *srv = ((struct platform *)ctx)->nts_ke_server;
@@ -535,7 +556,6 @@ static void nks_stop(void *ctx)
         return;
     close(srv->wake[1]);
     srv->wake[1] = -1;
-    pthread_join(srv->acceptor, NULL);
     pthread_mutex_lock(&srv->lock);
     while (srv->active > 0)
         pthread_cond_wait(&srv->idle, &srv->lock);
