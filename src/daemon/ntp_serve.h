@@ -56,8 +56,6 @@ void serve_stop(struct ntp_serve *s);
 /* ntp_serve_nts.c: the NTS server keys and the platform's NTS-KE server. */
 int serve_nts_start(struct ntp_serve *s, char *err, size_t errlen);
 void serve_nts_stop(struct ntp_serve *s);
-/* serverstats "NTS-KE connections accepted/dropped" (0 without an NTS-KE server). */
-void serve_nts_ke_stats(const struct ntp_serve *s, uint64_t *accepted, uint64_t *dropped);
 /* 1 if rx arrived on a server socket (and was handled). */
 int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now);
 /* After a run-time allow/deny: open or close the server sockets (chrony keeps

@@ -219,11 +219,3 @@ void serve_nts_stop(struct ntp_serve *s)
     s->nts_enabled = 0;
     mem_wipe(&s->nts_keys, sizeof(s->nts_keys));
 }
-
-void serve_nts_ke_stats(const struct ntp_serve *s, uint64_t *accepted, uint64_t *dropped)
-{
-    *accepted = 0;
-    *dropped = 0;
-    if (s->nts_ke_running && s->env->nts_ke_server.get_stats)
-        s->env->nts_ke_server.get_stats(s->env->nts_ke_server.ctx, accepted, dropped);
-}
