@@ -172,6 +172,12 @@ struct nts_ke_server_opts {
      * NULL to serve it, else why it is closed at once (a debug message). NULL: serve all. */
     const char *(*admit)(void *arg, const struct ip_addr *ip);
     void *admit_arg;
+    /* ntsprocesses: 2 or more runs the sessions in that many forked helper processes (each
+     * up to max_connections sessions), which then switch to user and apply the -F filter
+     * level scfilter (0 none); 0 or 1 keeps them in this process. */
+    int processes;
+    const char *user;
+    int scfilter;
 };
 
 struct env_nts_ke_server {

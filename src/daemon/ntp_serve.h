@@ -30,6 +30,8 @@ struct ntp_serve {
     const struct keys *keys;     /* `keyfile` keys of symmetric authentication */
     struct clientlog *clientlog; /* accounting and rate limits (the command server's) */
     int family;                  /* chronyd -4/-6: 4 or 6, 0 for both */
+    const char *user;            /* NTS-KE helper processes (ntsprocesses) switch to it */
+    int scfilter;                /* and apply this -F level */
     int socks[2];                /* IPv4, IPv6 server sockets; -1 if closed */
     struct access_table *access; /* NTP allow/deny */
     struct access_rule *rules;   /* copy of the config rules, hostnames resolved here */

@@ -155,6 +155,9 @@ static void start_ke_server(struct ntp_serve *s)
     o.max_connections = cfg->nts_max_connections;
     o.admit = admit_connection;
     o.admit_arg = s;
+    o.processes = cfg->nts_processes;
+    o.user = s->user;
+    o.scfilter = s->scfilter;
     if (ke->start(ke->ctx, &o, err, sizeof(err)) < 0) {
         LOG_ERR(s->env->log, "Could not start NTS-KE server : %s", err[0] ? err : "unknown error");
         return;

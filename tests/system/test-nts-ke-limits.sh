@@ -3,7 +3,8 @@
 # to NTS-KE connections, ntsratelimit per client address, maxntsconnections, the Server
 # Negotiation record of ntsntpserver, and the server keys kept in ntsdumpdir/ntskeys
 # (chrony's NKS1 file) so that clients' cookies stay valid across a restart (with Debian's
-# chronyd -x as the NTS client), bad key files refused, ntsrotate's interplay with the file.
+# chronyd -x as the NTS client), bad key files refused, ntsrotate's interplay with the file,
+# and ntsprocesses (sessions in forked helper processes).
 . tests/system/lib.sh
 
 CC=${CC:-cc}
@@ -152,7 +153,8 @@ bindcmdaddress $TMPD/c.sock
 pidfile $TMPD/c.pid
 CONF
     $IN $SAFE /usr/sbin/chronyd -x -d -u root -f "$TMPD/c.conf" >"$TMPD/c.log" 2>&1 &
-    PIDS="$PIDS $!"
+    cpid=$!
+    PIDS="$PIDS $cpid"
     check "nts-keys-debian-client-synchronised" wait_long selected c
     stop k
     check "nts-keys-same-after-stop" [ "$(keys_of)" = "$keys1" ]
@@ -166,6 +168,8 @@ CONF
     echo "    debian authdata: $out"
     check "nts-keys-client-same-ke" has '^127.0.0.1,NTS,1,15,'
     check "nts-keys-client-no-nak" sh -c "! grep -q 'NTS-KE\|NAK' '$TMPD/c.log'"
+    kill $cpid
+    wait $cpid 2>/dev/null
 else
     echo "SKIP nts-keys-debian-client: needs /usr/sbin/chronyd with +NTS"
 fi
@@ -199,5 +203,24 @@ probe 127.0.0.1
 stop k
 check "nts-keys-rotate0-not-saved" [ ! -e "$D/ntskeys" ]
 sed 's/^/    k.log: /' "$TMPD/k.log" | tail -n 4
+
+# 5. ntsprocesses 2: two helper processes (forked before the -F filter) run the sessions on
+#    connections passed by the main process with its current server key: their cookies
+#    open in the main process's NTP server; the helpers end with the daemon.
+start p "allow" "ntsprocesses 2"
+eval "ppid=\$PID_p"
+helpers() { [ "$(pgrep -c -P $ppid)" = 2 ]; }
+check "nts-ke-processes-helpers" wait_for helpers
+for i in 1 2 3; do
+    out=$($IN "$TMPD/nts_ke_probe" localhost 127.0.0.1 $KE --cert "$TMPD/cert.pem" \
+        --no-system-certs --ntp $P1 2>>"$TMPD/probe.err")
+    printf '%s\n' "$out" | sed 's/^/    /'
+    check "nts-ke-processes-served-$i" sh -c "printf '%s\n' '$out' | grep -q '^ntp=ok'"
+done
+n=$(stat_of p "NTS-KE connections accepted")
+echo "    NTS-KE connections accepted: $n"
+check "nts-ke-processes-counted" [ "$n" = 3 ]
+stop p
+check "nts-ke-processes-helpers-gone" sh -c "! pgrep -P $ppid >/dev/null"
 
 check "nts-ke-limits-no-sanitizer-reports" sh -c "! cat '$TMPD'/*.log '$TMPD/probe.err' | grep -q 'ERROR: \(Address\|Leak\|Thread\)Sanitizer\|runtime error'"
