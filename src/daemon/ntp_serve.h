@@ -58,6 +58,10 @@ void serve_stop(struct ntp_serve *s);
 /* ntp_serve_nts.c: the NTS server keys and the platform's NTS-KE server. */
 int serve_nts_start(struct ntp_serve *s, char *err, size_t errlen);
 void serve_nts_stop(struct ntp_serve *s);
+/* chronyc dump: save the server keys to ntsdumpdir (as at a rotation). */
+void serve_nts_dump_keys(struct ntp_serve *s, const struct timespec *now);
+/* chronyc rekey: with `ntsrotate 0` (keys managed outside), load them from ntsdumpdir. */
+void serve_nts_reload_keys(struct ntp_serve *s, const struct timespec *now);
 /* 1 if rx arrived on a server socket (and was handled). */
 int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now);
 /* After a run-time allow/deny: open or close the server sockets (chrony keeps

@@ -222,3 +222,18 @@ void serve_nts_stop(struct ntp_serve *s)
     s->nts_enabled = 0;
     mem_wipe(&s->nts_keys, sizeof(s->nts_keys));
 }
+
+void serve_nts_dump_keys(struct ntp_serve *s, const struct timespec *now)
+{
+    if (s->nts_enabled)
+        save_keys(s, now);
+}
+
+void serve_nts_reload_keys(struct ntp_serve *s, const struct timespec *now)
+{
+    /* chrony does not reload keys it rotates itself (the next rotation would move). */
+    if (!s->nts_enabled || s->cfg->nts_rotate > 0)
+        return;
+    if (load_keys(s, now))
+        give_keys(s);
+}

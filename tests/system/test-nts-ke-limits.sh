@@ -194,15 +194,76 @@ check "nts-keys-bad-file-logged" grep -q "Could not load server NTS keys" "$TMPD
 probe 127.0.0.1
 check "nts-keys-bad-file-served" ok
 check "nts-keys-bad-file-replaced" keyfile_ok
+# chronyc dump writes the keys too (chrony's dump command).
+cp "$D/ntskeys" "$TMPD/valid-ntskeys"
+rm -f "$D/ntskeys"
+$IN "$B/chronyc" -h "$TMPD/k.sock" dump >/dev/null
+check "nts-keys-dump-command" keyfile_ok
 stop k
 
-# ntsrotate 0 leaves the keys to an external manager: nothing is saved.
-rm -f "$D/ntskeys"
+# ntsrotate 0 leaves the keys to an external manager: nothing is saved, and chronyc rekey
+# loads the file that manager put there.
+rm -f "$D/ntskeys" "$TMPD/k.log"
 start k "allow" "ntsdumpdir $D" "ntsrotate 0"
 probe 127.0.0.1
-stop k
+$IN "$B/chronyc" -h "$TMPD/k.sock" dump >/dev/null
 check "nts-keys-rotate0-not-saved" [ ! -e "$D/ntskeys" ]
+check "nts-keys-rotate0-nothing-loaded" sh -c "! grep -q 'server NTS keys' '$TMPD/k.log'"
+cp "$TMPD/valid-ntskeys" "$D/ntskeys"
+$IN "$B/chronyc" -h "$TMPD/k.sock" rekey >/dev/null
+check "nts-keys-rotate0-rekey-loads" grep -q "Loaded server NTS keys" "$TMPD/k.log"
+probe 127.0.0.1
+check "nts-keys-rotate0-served" ok
+stop k
+check "nts-keys-rotate0-file-untouched" cmp -s "$TMPD/valid-ntskeys" "$D/ntskeys"
 sed 's/^/    k.log: /' "$TMPD/k.log" | tail -n 4
+
+# 4b. chrony's own file: Debian's chronyd 4.3 serving NTS saves its keys (NKS0) at exit; our
+#     server started on that ntsdumpdir loads them, and a Debian client holding cookies of
+#     Debian's server keeps using them with ours (no new NTS-KE).
+D2="$TMPD/ntsdump2"
+if [ -x /usr/sbin/chronyd ] && /usr/sbin/chronyd -v | grep -q '+NTS'; then
+    cat >"$TMPD/ds.conf" <<CONF
+local stratum 1
+allow
+port $P1
+ntsport $KE
+ntsserverkey $TMPD/key.pem
+ntsservercert $TMPD/cert.pem
+ntsdumpdir $D2
+cmdport 0
+bindcmdaddress $TMPD/ds.sock
+pidfile $TMPD/ds.pid
+CONF
+    $IN $SAFE /usr/sbin/chronyd -x -d -u root -f "$TMPD/ds.conf" >"$TMPD/ds.log" 2>&1 &
+    dspid=$!
+    PIDS="$PIDS $dspid"
+    wait_for listening
+    sed 's/\.sock/2.sock/; s/c\.pid/c2.pid/' "$TMPD/c.conf" >"$TMPD/c2.conf"
+    $IN $SAFE /usr/sbin/chronyd -x -d -u root -f "$TMPD/c2.conf" >"$TMPD/c2.log" 2>&1 &
+    cpid=$!
+    PIDS="$PIDS $cpid"
+    check "nts-keys-debian-server-client-synchronised" wait_long selected c2
+    kill $dspid
+    wait $dspid 2>/dev/null
+    wait_for not_listening
+    check "nts-keys-debian-file-nks0" [ "$(sed -n 1p "$D2/ntskeys")" = NKS0 ]
+    dkeys=$(sed -n '3,$p' "$D2/ntskeys")
+    rm -f "$TMPD/k.log"
+    start k "allow" "ntsdumpdir $D2"
+    check "nts-keys-debian-file-loaded" grep -q "Loaded server NTS keys" "$TMPD/k.log"
+    check "nts-keys-debian-cookies-accepted" wait_long authn
+    check "nts-keys-debian-cookies-no-new-ke" [ "$(stat_of k "NTS-KE connections accepted")" = 0 ]
+    out=$($IN "$B/chronyc" -h "$TMPD/c2.sock" -c authdata 2>/dev/null)
+    echo "    debian authdata: $out"
+    check "nts-keys-debian-client-same-ke" has '^127.0.0.1,NTS,1,15,'
+    kill $cpid
+    wait $cpid 2>/dev/null
+    stop k
+    check "nts-keys-debian-keys-saved-nks1" sh -c "[ \"\$(sed -n 1p '$D2/ntskeys')\" = NKS1 ] && [ \"\$(sed -n '3,\$p' '$D2/ntskeys' | cut -d' ' -f1,2)\" = '$dkeys' ]"
+else
+    echo "SKIP nts-keys-debian-server: needs /usr/sbin/chronyd with +NTS"
+fi
 
 # 5. ntsprocesses 2: two helper processes (forked before the -F filter) run the sessions on
 #    connections passed by the main process with its current server key: their cookies
