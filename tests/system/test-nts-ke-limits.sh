@@ -111,6 +111,9 @@ dropped=$(stat_of r "NTS-KE connections dropped")
 accepted=$(stat_of r "NTS-KE connections accepted")
 echo "    serverstats: accepted $accepted dropped $dropped"
 check "nts-ke-ratelimit-counted" [ "$dropped" = $((24 - n_ok)) -a "$accepted" = 25 ]
+out=$($IN "$B/chronyc" -h "$TMPD/r.sock" -c -n clients -k 2>&1)
+printf '%s\n' "$out" | sed 's/^/    /'
+check "nts-ke-ratelimit-clients" has "^::1,0,0,[^,]*,[^,]*,[^,]*,24,$dropped,"
 stop r
 
 # 3. maxntsconnections 1: while one session is open, another connection is closed at once.
@@ -145,7 +148,7 @@ check "nts-keys-dir-private" [ "$(stat -c %a "$D")" = 700 ]
 keys1=$(keys_of)
 if [ -x /usr/sbin/chronyd ] && /usr/sbin/chronyd -v | grep -q '+NTS'; then
     cat >"$TMPD/c.conf" <<CONF
-server 127.0.0.1 port $P1 ntsport $KE nts iburst minpoll 0 maxpoll 0
+server 127.0.0.1 port $P1 ntsport $KE nts iburst minpoll 1 maxpoll 1
 ntstrustedcerts $TMPD/cert.pem
 nosystemcert
 cmdport 0
