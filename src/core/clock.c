@@ -39,6 +39,8 @@ static const struct event_text event_texts[CLOCK_EV_COUNT] = {
     [DISC_EV_BOGUS_SKEW] = {CLOCK_EVL_WARN, "Bogus skew value encountered"},
     [DISC_EV_WRONG_ONCE] = {CLOCK_EVL_INFO, "System clock wrong by %.6f seconds (%s)"},
     [DISC_EV_NO_SUITABLE] = {CLOCK_EVL_WARN, "No suitable source for synchronisation"},
+    [DISC_EV_MAIL_CHANGE] = {CLOCK_EVL_DEBUG, "Adjustment of %.3f seconds exceeds the "
+                                              "mailonchange threshold of %.3f seconds"},
 };
 
 enum clock_event_level clock_event_format(const struct clock_event *ev, const char *path, char *buf,
@@ -56,6 +58,9 @@ enum clock_event_level clock_event_format(const struct clock_event *ev, const ch
     switch (ev->code) {
     case DISC_EV_MAXCHANGE:
         snprintf(buf, len, fmt, ev->v1, ev->v2, ev->i1 ? "exiting" : "ignored");
+        break;
+    case DISC_EV_MAIL_CHANGE:
+        snprintf(buf, len, fmt, ev->v1, ev->v2);
         break;
     case DISC_EV_DRIFT_READ:
         snprintf(buf, len, fmt, ev->v1, ev->v2, p);

@@ -43,6 +43,8 @@ enum clock_event_code {
     DISC_EV_WRONG_ONCE,      /* info "System clock wrong by %.6f seconds (%s)" (v1, i1: 1 =
                                 step, 0 = ignored) for -q / -Q */
     DISC_EV_NO_SUITABLE,     /* warn "No suitable source for synchronisation" (-q / -Q) */
+    DISC_EV_MAIL_CHANGE,     /* mailonchange: the change (v1 = -offset) exceeded the threshold
+                                (v2); the daemon sends the mail (debug text only) */
     CLOCK_EV_COUNT
 };
 
@@ -76,7 +78,7 @@ struct clock_change {
 };
 
 #define CLOCK_CMD_MAX_CHANGES 4
-#define CLOCK_CMD_MAX_EVENTS 6
+#define CLOCK_CMD_MAX_EVENTS 8
 
 /* What the daemon must do, in this order: set_freq, step, set_leap,
  * set_sync; then fan out changes[] (in order), add dispersion to every

@@ -536,6 +536,10 @@ void disc_update(struct discipline *d, const struct timespec *raw_now, const str
                                      &out->cmd);
     if (fabs(offset) > d->cfg.log_change_threshold)
         clock_cmd_add_event(&out->cmd, DISC_EV_CLOCK_WRONG, -offset, 0.0, 0);
+    /* chrony's maybe_log_offset: the mail of mailonchange, on the same updates. */
+    if (d->cfg.mail_change && fabs(offset) > d->cfg.mail_change_threshold)
+        clock_cmd_add_event(&out->cmd, DISC_EV_MAIL_CHANGE, -offset, d->cfg.mail_change_threshold,
+                            0);
     if (step != 0.0 && clock_step(d->clock, raw_now, step, &out->cmd))
         clock_cmd_add_event(&out->cmd, DISC_EV_STEPPED, -step, 0.0, 0);
     finish_update(d, raw_now, &now, u, out);

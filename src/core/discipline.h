@@ -66,6 +66,8 @@ struct disc_config {
     double maxchange_offset;        /* maxchange offset, s */
     double max_update_skew_ppm;     /* maxupdateskew, 1000 */
     double log_change_threshold;    /* logchange, 1 s */
+    int mail_change;                /* mailonchange present (0) */
+    double mail_change_threshold;   /* its threshold, s */
     int fb_drift_min, fb_drift_max; /* fallbackdrift (log2 s), 0 0 = off */
     enum disc_leap_mode leap_mode;  /* leapsecmode */
     double drift_interval;          /* driftfile interval, 3600 s */

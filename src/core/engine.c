@@ -120,6 +120,9 @@ void engine_start(struct engine *e, const struct timespec *raw_now, int have_fil
     disc_init_frequency(&e->disc, raw_now, have_file, file_ok, freq_ppm, skew_ppm, &d);
     e->started = 1;
     engine_apply(e, raw_now, &d.cmd, out);
+    /* chrony counts clock updates from when its first NTS source exists, after the drift
+     * file was read. */
+    e->n_clock_changes = 0;
     /* chrony's first tracking.log line: the unsynchronised start. */
     disc_unsync_log(&e->disc, raw_now, &l);
     engine_log_tracking(e, raw_now, &l, -1, out);
@@ -136,6 +139,8 @@ static void fan_out_change(struct engine *e, const struct clock_change *ch,
                            const struct timespec *raw_now, struct clock_cmd *extra,
                            struct engine_out *out)
 {
+    if (ch->type != CLOCK_CHANGE_UNKNOWN_STEP)
+        e->n_clock_changes++;
     disc_on_clock_change(&e->disc, ch, extra);
     manual_slew(&e->manual, &ch->cooked, ch->dfreq, ch->doffset,
                 ch->type == CLOCK_CHANGE_UNKNOWN_STEP);
@@ -220,10 +225,13 @@ void engine_step_refused(struct engine *e, struct engine_out *out, int index,
                                                    out->a[i].u.event.code == DISC_EV_LEAP_STEP))
             out->a[i].type = ENGINE_ACT_NONE;
     if (act.has_step_change) {
+        uint64_t changes = e->n_clock_changes;
         back = act.step_change;
         back.doffset = -back.doffset;
         clock_cmd_init(&extra);
         fan_out_change(e, &back, raw_now, &extra, out);
+        /* chrony counts only the steps the driver made: neither this one nor its undoing */
+        e->n_clock_changes = changes > 0 ? changes - 1 : 0;
     }
     clock_cmd_init(&slew);
     if (act.slew_if_refused &&

@@ -200,6 +200,9 @@ struct engine {
     int started;        /* the initial frequency was set (engine_start) */
     uint64_t n_updates; /* reference updates applied */
     uint64_t n_steps;   /* steps performed */
+    /* Changes of the clock (frequency, offset, steps; not the jumps the daemon detects)
+     * since engine_start: chrony's count of clock updates for `nocerttimecheck`. */
+    uint64_t n_clock_changes;
     uint64_t seq;       /* of the last timer armed */
     uint64_t clock_seq; /* when the clock model's and discipline's timers were armed */
     double own_shift;   /* s, sum of the offsets of our own steps: the raw times of an event

@@ -358,6 +358,37 @@ void ntp_server_set_tx(uint8_t *reply, size_t len, const struct timespec *tx_ts)
     ntp_ts64_to_bytes(reply + OFF_TX, &tx);
 }
 
+size_t ntp_server_broadcast(const struct ntp_server_ref *ref, int poll_log2,
+                            const struct timespec *tx_ts, uint8_t *out, size_t out_cap)
+{
+    struct ntp_packet pkt;
+    size_t len;
+
+    assert(ref && tx_ts);
+    if (!out || out_cap < NTP_HEADER_LEN)
+        return 0;
+    memset(&pkt, 0, sizeof(pkt));
+    /* chrony transmit_packet(MODE_BROADCAST): the server's own state as in a reply, its
+     * version, the broadcast interval as poll; no originate or receive timestamp. */
+    pkt.leap = (uint8_t)(ref->leap & 3);
+    pkt.version = NTP_VERSION;
+    pkt.mode = NTP_MODE_BROADCAST;
+    pkt.stratum =
+        ref->stratum > 0 && ref->stratum < NTP_SERVER_MAX_STRATUM ? (uint8_t)ref->stratum : 0;
+    pkt.poll = (int8_t)(poll_log2 < -128 ? -128 : poll_log2 > 127 ? 127 : poll_log2);
+    pkt.precision = (int8_t)(ref->precision_log2 < -128  ? -128
+                             : ref->precision_log2 > 127 ? 127
+                                                         : ref->precision_log2);
+    pkt.root_delay = ntp_short_from_double(ref->root_delay);
+    pkt.root_dispersion = ntp_short_from_double(ntp_server_root_dispersion(ref, tx_ts));
+    pkt.ref_id = ref->ref_id;
+    timespec_to_wire(&pkt.ref_ts, &ref->ref_time);
+    timespec_to_wire(&pkt.tx_ts, tx_ts);
+    len = ntp_encode(&pkt, out, out_cap);
+    assert(len == 0 || len == NTP_HEADER_LEN);
+    return len;
+}
+
 void ntp_server_set_interleaved(uint8_t *reply, size_t len, const struct ntp_ts64 *req_rx,
                                 const struct timespec *prev_tx)
 {

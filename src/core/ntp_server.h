@@ -147,6 +147,14 @@ void ntp_server_set_tx(uint8_t *reply, size_t len, const struct timespec *tx_ts)
 void ntp_server_set_interleaved(uint8_t *reply, size_t len, const struct ntp_ts64 *req_rx,
                                 const struct timespec *prev_tx);
 
+/* A broadcast packet (mode 5, chrony's `broadcast` directive) describing ref, sent at tx_ts
+ * (cooked local time): version 4, ref's leap, stratum (16 and above sent as 0), precision,
+ * root delay, root dispersion at tx_ts, ref id and reference time, poll = poll_log2 (the
+ * broadcast interval), zero originate and receive timestamps, transmit = tx_ts. Writes 48
+ * bytes into out and returns 48, or 0 if out_cap < 48. */
+size_t ntp_server_broadcast(const struct ntp_server_ref *ref, int poll_log2,
+                            const struct timespec *tx_ts, uint8_t *out, size_t out_cap);
+
 /* Turn a reply into a Kiss-o'-Death (RFC 5905 §7.4), as chrony does for `ratelimit` (kod
  * 0x52415445 "RATE"): leap 3, stratum 0, reference id = kod (host order). */
 #define NTP_SERVER_KOD_RATE 0x52415445U

@@ -60,7 +60,8 @@ struct env_clock {
 enum net_open_flags {
     NETF_SERVER = 1, /* bound listening socket (may share with others) */
     NETF_REUSE = 2,
-    NETF_IPV6ONLY = 4
+    NETF_IPV6ONLY = 4,
+    NETF_BROADCAST = 8 /* may send to broadcast addresses (SO_BROADCAST) */
 };
 
 /* Options of a UDP socket from chrony.conf (binddevice, bindacqdevice, bindcmddevice,
@@ -130,6 +131,8 @@ struct nts_ke_session_opts {
     size_t n_trusted_certs;
     int no_system_certs;    /* do not trust the system's CA store */
     int no_cert_time_check; /* accept certificates outside their validity period */
+    double time_offset;     /* s, the daemon's time minus env clock time: certificates are
+                               checked at the daemon's time, as chrony's GnuTLS clock */
     const int *aeads;       /* offered AEAD ids, in order of preference */
     int n_aeads;
     double timeout; /* s, whole exchange */
@@ -149,10 +152,12 @@ typedef void (*nts_ke_cb)(void *arg, const struct nts_ke_session_result *r);
 struct env_nts_ke {
     void *ctx;
     /* Run an NTS-KE exchange (TLS 1.3, ALPN ntske/1, server certificate checked against
-     * host) with addr:port off the event loop; cb is called later from the loop with the
-     * result. Returns 0 if started. */
+     * host) with addr:port as a non-blocking session of the event loop; cb is called later
+     * from the loop with the result (never from start). Returns 0 if started. */
     int (*start)(void *ctx, const char *host, const struct net_addr *addr,
                  const struct nts_ke_session_opts *opts, nts_ke_cb cb, void *arg);
+    /* Abandon the session started with arg: its callback will not be called. */
+    void (*cancel)(void *ctx, void *arg);
 };
 
 /* The NTS-KE server (RFC 8915 §4): TLS 1.3 on `ntsport`, sessions off the event loop. */
@@ -197,6 +202,21 @@ struct env_random {
     void (*bytes)(void *ctx, void *buf, size_t len);
 };
 
+/* Programs of the host and what a mail about the host needs (mailonchange). */
+struct env_process {
+    void *ctx;
+    /* Start the program path with argv (argv[0] first, NULL-terminated), its standard input
+     * fed input[0..len) (at most 4096 bytes) and then closed, and return without waiting for
+     * it to end. Returns 0 if it was started, -1 if not. NULL: programs cannot be run. */
+    int (*run_with_input)(void *ctx, const char *path, const char *const *argv, const void *input,
+                          size_t len);
+    /* This host's name into buf (terminated). Returns 0, or -1 if unknown. */
+    int (*hostname)(void *ctx, char *buf, size_t len);
+    /* strftime(fmt) of t (s since 1970-01-01 UTC) in the local time zone. Returns the length
+     * written, 0 on failure. */
+    size_t (*format_local_time)(void *ctx, long long t, const char *fmt, char *buf, size_t len);
+};
+
 struct env {
     struct env_clock clock;
     struct env_net net;
@@ -205,6 +225,7 @@ struct env {
     struct env_random random;
     struct env_nts_ke nts_ke;               /* start == NULL: no NTS */
     struct env_nts_ke_server nts_ke_server; /* start == NULL: no NTS server */
+    struct env_process process;             /* run_with_input == NULL: no programs */
     const struct logger *log;
 };
 

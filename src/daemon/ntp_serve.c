@@ -76,7 +76,9 @@ static int open_server_socket(struct ntp_serve *s, enum ip_family fam, const str
     memset(&so, 0, sizeof(so));
     so.device = s->cfg->bind_device;
     so.dscp = s->cfg->dscp;
-    sock = s->env->net.udp_open(s->env->net.ctx, &local, NETF_SERVER | NETF_REUSE, &so, &e);
+    /* chrony's server sockets may send broadcasts (the `broadcast` directive). */
+    sock = s->env->net.udp_open(s->env->net.ctx, &local, NETF_SERVER | NETF_REUSE | NETF_BROADCAST,
+                                &so, &e);
     if (sock < 0) {
         char buf[IP_ADDR_STRLEN];
         LOG_ERR(s->env->log, "Could not bind NTP socket to %s:%d : %s",
@@ -114,11 +116,13 @@ int serve_start(struct ntp_serve *s, char *err, size_t errlen)
         rebuild_access(s);
     /* Like chrony, the server port stays closed while no client could be allowed. */
     set_server_sockets(s, s->cfg->n_ntp_rules != 0);
+    serve_bcast_start(s);
     return serve_nts_start(s, err, errlen);
 }
 
 void serve_stop(struct ntp_serve *s)
 {
+    serve_bcast_stop(s);
     serve_nts_stop(s);
     for (int i = 0; i < 2; i++) {
         if (s->socks[i] >= 0)

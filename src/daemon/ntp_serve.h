@@ -20,6 +20,7 @@ struct config;
 struct keys;
 struct reference;
 struct sched;
+struct serve_bcast;
 
 struct ntp_serve {
     /* What it uses of the others (not owned), set by node_new before serve_start. */
@@ -48,6 +49,9 @@ struct ntp_serve {
     struct nts_server_keys nts_keys;
     struct timespec nts_key_ts; /* when the current key was made (its age goes to ntskeys) */
     uint64_t nts_rotate_timer;
+    /* `broadcast` destinations and their timers (ntp_serve_bcast.c). */
+    struct serve_bcast *bcasts;
+    size_t n_bcasts;
 };
 
 /* Resolve the allow/deny rules, open the sockets if some address is allowed, start the
@@ -62,6 +66,9 @@ void serve_nts_stop(struct ntp_serve *s);
 void serve_nts_dump_keys(struct ntp_serve *s, const struct timespec *now);
 /* chronyc rekey: with `ntsrotate 0` (keys managed outside), load them from ntsdumpdir. */
 void serve_nts_reload_keys(struct ntp_serve *s, const struct timespec *now);
+/* ntp_serve_bcast.c: start sending the `broadcast` packets (serve_start), stop (serve_stop). */
+void serve_bcast_start(struct ntp_serve *s);
+void serve_bcast_stop(struct ntp_serve *s);
 /* 1 if rx arrived on a server socket (and was handled). */
 int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now);
 /* After a run-time allow/deny: open or close the server sockets (chrony keeps

@@ -24,6 +24,8 @@ static void config_to_disc(const struct config *cfg, struct disc_config *d)
     d->maxchange_offset = cfg->maxchange_offset;
     d->max_update_skew_ppm = cfg->maxupdateskew;
     d->log_change_threshold = cfg->logchange;
+    d->mail_change = cfg->mailonchange_user != NULL;
+    d->mail_change_threshold = cfg->mailonchange_threshold;
     d->fb_drift_min = cfg->fallbackdrift_min;
     d->fb_drift_max = cfg->fallbackdrift_max;
     d->leap_mode = (enum disc_leap_mode)cfg->leapsecmode;
@@ -192,6 +194,8 @@ void reference_log_event(struct reference *r, const struct clock_event *ev)
         LOG_DEBUG(r->env->log, "%s", buf);
         break;
     }
+    if (ev->code == DISC_EV_MAIL_CHANGE)
+        reference_mail_change(r, ev->v1, ev->v2);
 }
 
 int reference_perform_clock(struct reference *r, const struct engine_clock_act *act)

@@ -54,6 +54,12 @@ void reference_fini(struct reference *r);
  * (reference_leap.c; called by reference_start). */
 void reference_leap_load(struct reference *r);
 
+/* mailonchange (reference_mail.c): mail the configured address that the clock is being
+ * adjusted by change (s, positive = forward), above threshold (s), through the sendmail
+ * program; a mail that cannot be handed over is logged. Called for DISC_EV_MAIL_CHANGE by
+ * reference_log_event. */
+void reference_mail_change(struct reference *r, double change, double threshold);
+
 /* Perform the driver calls of an ENGINE_ACT_CLOCK, in order; a refused frequency or step
  * is logged once. Returns 1 if a step it asked for was made (or none was asked for). */
 int reference_perform_clock(struct reference *r, const struct engine_clock_act *act);
@@ -61,7 +67,8 @@ int reference_perform_clock(struct reference *r, const struct engine_clock_act *
 void reference_write_drift(struct reference *r, double freq_ppm, double skew_ppm);
 /* "Leap second list %s needs update" (an ENGINE_ACT_LEAP_LIST_EXPIRED). */
 void reference_leap_expired(struct reference *r);
-/* Log a clock event of the engine (an ENGINE_ACT_EVENT). */
+/* Log a clock event of the engine (an ENGINE_ACT_EVENT); send the mail of a
+ * DISC_EV_MAIL_CHANGE. */
 void reference_log_event(struct reference *r, const struct clock_event *ev);
 /* Write a tracking.log line for the reference named name. */
 void reference_log_tracking(struct reference *r, const char *name, const struct engine_tracking *t);

@@ -111,6 +111,17 @@ void sched_cancel(struct sched *s, uint64_t id)
     }
 }
 
+int sched_pending_when(const struct sched *s, uint64_t id, struct timespec *when)
+{
+    for (size_t i = 0; id && i < s->n; i++) {
+        if (s->heap[i].id == id) {
+            *when = s->heap[i].when;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int sched_next(const struct sched *s, struct timespec *when)
 {
     if (!s->n)

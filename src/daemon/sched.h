@@ -37,6 +37,8 @@ uint64_t sched_add_after(struct sched *s, const struct timespec *now, double del
                          void *arg);
 /* Cancel a pending timer; unknown or 0 ids are ignored. */
 void sched_cancel(struct sched *s, uint64_t id);
+/* Deadline of a pending timer; returns 0 (when untouched) if id is not pending. */
+int sched_pending_when(const struct sched *s, uint64_t id, struct timespec *when);
 /* Earliest deadline; returns 0 when nothing is scheduled. */
 int sched_next(const struct sched *s, struct timespec *when);
 /* Run every timer due at or before now (including ones added by callbacks

@@ -54,6 +54,7 @@ struct source {
     size_t n_nts_certs;
     int nts_aeads[4];
     int n_nts_aeads;
+    void *nts_ke_req; /* the callback argument of its running NTS-KE session, or NULL */
 };
 
 /* Placeholders of a pool while its name resolves: chrony's 2 x maxsources, at most 16. */
@@ -127,6 +128,8 @@ struct sources {
  * each transmission: start an NTS-KE session when due, give the request random bytes. */
 void sources_nts_attach(struct sources *ss, struct source *s, const struct source_cfg *sc);
 void sources_nts_detach(struct source *s);
+/* A new server address: abandon its NTS-KE session, keys and cookies. */
+void sources_nts_reset(struct source *s);
 void sources_nts_prepare(struct source *s, const struct timespec *now);
 
 /* The engine's outcomes (sources_engine.c): perform out's actions in order (by index:

@@ -1,10 +1,11 @@
 /* NTS for `server ... nts` sources: the NTS-KE sessions of each source (through the
- * environment's NTS-KE driver, off the event loop), their results handed to the source's
+ * environment's NTS-KE driver, sessions of the event loop), their results handed to the source's
  * core NTS state, and the random bytes of each request. */
 #include "daemon/sources.h"
 
 #include "crypto/siv.h"
 #include "daemon/config.h"
+#include "daemon/reference.h"
 #include "lib/mem.h"
 #include "lib/ts.h"
 
@@ -12,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bound of one NTS-KE session (connect, TLS handshake, records). */
-#define NTS_KE_TIMEOUT 10.0
+/* Bound of one NTS-KE session (connect, TLS handshake, records): chrony's 16 s. */
+#define NTS_KE_TIMEOUT 16.0
 
 struct ke_request {
     struct sources *srcs;
@@ -54,6 +55,8 @@ static void on_ke_done(void *arg, const struct nts_ke_session_result *r)
     struct source *s = source_by_serial(ss, q->serial);
     struct timespec now;
 
+    if (s && s->nts_ke_req == q)
+        s->nts_ke_req = NULL;
     free(q);
     if (!s)
         return;
@@ -160,27 +163,47 @@ void sources_nts_attach(struct sources *ss, struct source *s, const struct sourc
     load_dump(ss, s);
 }
 
+/* Abandon the running NTS-KE session of the source (chrony stops it with the source's NTS
+ * instance) and forget its keys and cookies. */
+void sources_nts_reset(struct source *s)
+{
+    if (s->nts_ke_req) {
+        /* the session must not report to a source that is gone */
+        const struct env_nts_ke *ke = &s->srcs->env->nts_ke;
+        if (ke->cancel) {
+            ke->cancel(ke->ctx, s->nts_ke_req);
+            free(s->nts_ke_req);
+        } /* else on_ke_done finds no source and frees it */
+        s->nts_ke_req = NULL;
+    }
+    nts_client_reset(&s->nts);
+}
+
 void sources_nts_detach(struct source *s)
 {
     if (!s->nts_on)
         return;
     save_dump(s->srcs, s);
-    nts_client_reset(&s->nts);
+    sources_nts_reset(s);
     free(s->nts_certs);
     s->nts_certs = NULL;
 }
 
-static void start_ke(struct sources *ss, struct source *s)
+static void start_ke(struct sources *ss, struct source *s, const struct timespec *now)
 {
     struct nts_ke_session_opts o;
     struct ke_request *q;
     struct net_addr addr;
+    struct timespec cooked;
 
     memset(&o, 0, sizeof(o));
     o.trusted_certs = s->nts_certs;
     o.n_trusted_certs = s->n_nts_certs;
     o.no_system_certs = ss->cfg->nosystemcert;
-    o.no_cert_time_check = ss->cfg->nocerttimecheck > 0;
+    /* `nocerttimecheck N`: no validity period checks until the clock was updated N times */
+    o.no_cert_time_check = ss->engine->n_clock_changes < (uint64_t)ss->cfg->nocerttimecheck;
+    reference_cooked_time(ss->ref, now, &cooked, NULL);
+    o.time_offset = ts_diff(&cooked, now);
     o.aeads = s->nts_aeads;
     o.n_aeads = s->n_nts_aeads;
     o.timeout = NTS_KE_TIMEOUT;
@@ -198,7 +221,9 @@ static void start_ke(struct sources *ss, struct source *s)
         r.status = 1;
         snprintf(r.error, sizeof(r.error), "Could not start NTS-KE session with %s", s->name);
         on_ke_done(q, &r);
+        return;
     }
+    s->nts_ke_req = q;
 }
 
 void sources_nts_prepare(struct source *s, const struct timespec *now)
@@ -209,7 +234,7 @@ void sources_nts_prepare(struct source *s, const struct timespec *now)
     if (!s->nts_on)
         return;
     if (nts_client_need_ke(&s->nts, now))
-        start_ke(ss, s);
+        start_ke(ss, s, now);
     ss->env->random.bytes(ss->env->random.ctx, rnd, sizeof(rnd));
     engine_source_set_nts_random(ss->engine, sources_index(s), rnd);
     mem_wipe(rnd, sizeof(rnd));

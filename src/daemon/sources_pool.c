@@ -25,7 +25,7 @@ void sources_replace_address(struct source *s, const struct ip_addr *ip)
     memset(&s->local, 0, sizeof(s->local));
     if (s->nts_on) {
         s->ke_ip = *ip;
-        nts_client_reset(&s->nts);
+        sources_nts_reset(s);
     }
     sources_close_socket(ss, s);
     sources_open_socket(ss, s);

@@ -44,7 +44,7 @@ struct platform {
     pthread_mutex_t resolve_lock;
     struct plat_lookup *done_lookups;
     int pending_lookups;
-    /* NTS-KE sessions: state shared with their threads (nts_ke_client.c) */
+    /* NTS-KE client sessions of the loop (nts_ke_client.c) */
     struct plat_nts_ke *nts_ke;
     /* NTS-KE server: listeners, sessions and server keys (nts_ke_server.c) */
     struct plat_nke_server *nts_ke_server;
@@ -64,6 +64,8 @@ void plat_net_fini(struct platform *p);
 void plat_net_receive(struct platform *p, int fd, const struct platform_handlers *h,
                       const struct timespec *wake);
 void plat_files_init(struct platform *p);
+/* env.process: programs (the sendmail of mailonchange), host name, local time. */
+void plat_process_init(struct platform *p);
 void plat_resolver_init(struct platform *p);
 void plat_resolver_fini(struct platform *p);
 void plat_resolver_dispatch(struct platform *p);
@@ -71,9 +73,12 @@ void plat_resolver_dispatch(struct platform *p);
 void plat_random_fill(void *buf, size_t len);
 void plat_nts_ke_init(struct platform *p);
 void plat_nts_ke_fini(struct platform *p);
-/* The pipe to watch for finished NTS-KE sessions, -1 when none is pending. */
-int plat_nts_ke_wait_fd(struct platform *p);
-void plat_nts_ke_dispatch(struct platform *p);
+/* Before select(): add the sockets the NTS-KE client sessions wait on to rd or wr (raising
+ * *maxfd). Returns the seconds until the earliest session deadline, -1 with no session. */
+double plat_nts_ke_prepare(struct platform *p, fd_set *rd, fd_set *wr, int *maxfd);
+/* After select(): step the sessions whose sockets are ready in rd/wr (NULL: none is), end
+ * those past their deadline, and hand finished results to their callbacks. */
+void plat_nts_ke_process(struct platform *p, const fd_set *rd, const fd_set *wr);
 /* The NTS-KE server behind env.nts_ke_server; fini stops it (waiting for its sessions). */
 void plat_nts_ke_server_init(struct platform *p);
 void plat_nts_ke_server_fini(struct platform *p);

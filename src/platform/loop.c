@@ -52,6 +52,7 @@ struct platform *platform_new(const struct platform_opts *opts)
     plat_clock_init(p, opts->clock, opts->softclock_offset);
     plat_net_init(p);
     plat_files_init(p);
+    plat_process_init(p);
     plat_resolver_init(p);
     plat_nts_ke_init(p);
     plat_nts_ke_server_init(p);
@@ -90,11 +91,9 @@ void platform_stop(struct platform *p)
     p->stop = 1;
 }
 
-/* select() timeout from an absolute deadline, rounded up to whole microseconds. */
-static struct timeval *timeout_until(const struct timespec *now, const struct timespec *when,
-                                     struct timeval *tv)
+/* select() timeout of d seconds, rounded up to whole microseconds. */
+static struct timeval *timeout_after(double d, struct timeval *tv)
 {
-    double d = ts_diff(when, now);
     if (d < 0)
         d = 0;
     if (d > 86400)
@@ -108,6 +107,13 @@ static struct timeval *timeout_until(const struct timespec *now, const struct ti
     return tv;
 }
 
+/* select() timeout from an absolute deadline. */
+static struct timeval *timeout_until(const struct timespec *now, const struct timespec *when,
+                                     struct timeval *tv)
+{
+    return timeout_after(ts_diff(when, now), tv);
+}
+
 int platform_run(struct platform *p, const struct platform_handlers *h, double run_for)
 {
     struct timespec now, end, when;
@@ -116,10 +122,12 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
     if (have_end)
         ts_add(&end, &now, run_for);
     while (!p->stop && !got_signal) {
-        fd_set rd;
+        fd_set rd, wr;
         struct timeval tv, *tvp = NULL;
-        int maxfd = -1, have = 0, r, nts_fd = plat_nts_ke_wait_fd(p), ke_fds[2], n_ke;
+        int maxfd = -1, have = 0, r, ke_fds[2], n_ke;
+        double nts_left;
         FD_ZERO(&rd);
+        FD_ZERO(&wr);
         n_ke = plat_nts_ke_server_fds(p, ke_fds, 2);
         for (int i = 0; i < n_ke; i++) {
             FD_SET(ke_fds[i], &rd);
@@ -136,11 +144,7 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
             if (p->resolve_pipe[0] > maxfd)
                 maxfd = p->resolve_pipe[0];
         }
-        if (nts_fd >= 0) {
-            FD_SET(nts_fd, &rd);
-            if (nts_fd > maxfd)
-                maxfd = nts_fd;
-        }
+        nts_left = plat_nts_ke_prepare(p, &rd, &wr, &maxfd);
         /* A step of the clock made while handling the last wake-up moved the deadlines:
          * the timeout is measured from the clock as it reads now. */
         p->env.clock.read(p->env.clock.ctx, &now);
@@ -151,16 +155,18 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
         }
         if (have)
             tvp = timeout_until(&now, &when, &tv);
-        r = select(maxfd + 1, &rd, NULL, NULL, tvp);
+        if (nts_left >= 0.0 && (!tvp || nts_left < (double)tv.tv_sec + tv.tv_usec * 1e-6))
+            tvp = timeout_after(nts_left, &tv);
+        r = select(maxfd + 1, &rd, &wr, NULL, tvp);
         /* The time of the wake-up: the datagrams are handled at it. */
         p->env.clock.read(p->env.clock.ctx, &now);
         if (r < 0 && errno != EINTR)
             break;
+        /* NTS-KE sessions also move on when only their deadline passed. */
+        plat_nts_ke_process(p, r > 0 ? &rd : NULL, r > 0 ? &wr : NULL);
         if (r > 0) {
             if (p->resolve_pipe[0] >= 0 && FD_ISSET(p->resolve_pipe[0], &rd))
                 plat_resolver_dispatch(p);
-            if (nts_fd >= 0 && FD_ISSET(nts_fd, &rd))
-                plat_nts_ke_dispatch(p);
             for (int i = 0; i < n_ke; i++)
                 if (FD_ISSET(ke_fds[i], &rd))
                     plat_nts_ke_server_accept(p, ke_fds[i]);

@@ -112,6 +112,10 @@ static int net_udp_open(void *ctx, const struct net_addr *local, int flags,
         goto fail_close;
     if (flags & NETF_REUSE)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    /* As chrony's server sockets: allowed to send to a broadcast address (a failure is
+     * ignored, as there). */
+    if (flags & NETF_BROADCAST)
+        setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof(on));
     if (af == AF_INET6) {
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
         setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));

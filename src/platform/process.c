@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int platform_daemonize(struct platform *p, char *err, size_t errlen)
@@ -171,4 +173,79 @@ int platform_set_priority(int prio, char *err, size_t errlen)
         return -1;
     }
     return sp.sched_priority;
+}
+
+/* Start path with its standard input fed from a pipe already holding the input, in a
+ * grandchild: the child exits at once after forking it, so the wait here is short and the
+ * program, re-parented, is never left a zombie of ours. */
+static int proc_run_with_input(void *ctx, const char *path, const char *const *argv,
+                               const void *input, size_t len)
+{
+    int fds[2], status;
+    pid_t pid;
+    ssize_t n;
+
+    (void)ctx;
+    if (len > PIPE_BUF || pipe(fds) < 0)
+        return -1;
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    /* At most PIPE_BUF bytes into an empty pipe: written whole, without blocking. */
+    n = write(fds[1], input, len);
+    close(fds[1]);
+    if (n != (ssize_t)len) {
+        close(fds[0]);
+        return -1;
+    }
+    pid = fork();
+    if (pid == 0) {
+        /* Only async-signal-safe calls from here: other threads may hold locks. */
+        struct sigaction sa;
+        pid_t g = fork();
+        if (g != 0)
+            _exit(g < 0 ? 1 : 0);
+        /* dup2 onto itself would keep close-on-exec. */
+        if ((fds[0] == 0 ? fcntl(0, F_SETFD, 0) : dup2(fds[0], 0)) < 0)
+            _exit(127);
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = SIG_DFL;
+        sigaction(SIGPIPE, &sa, NULL);
+        execv(path, (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[0]);
+    if (pid < 0)
+        return -1;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR)
+            return -1;
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static int proc_hostname(void *ctx, char *buf, size_t len)
+{
+    (void)ctx;
+    if (len == 0 || gethostname(buf, len) < 0)
+        return -1;
+    buf[len - 1] = '\0';
+    return 0;
+}
+
+static size_t proc_format_local_time(void *ctx, long long t, const char *fmt, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    (void)ctx;
+    tzset();
+    if (len == 0 || !localtime_r(&tt, &tm))
+        return 0;
+    return strftime(buf, len, fmt, &tm);
+}
+
+void plat_process_init(struct platform *p)
+{
+    p->env.process =
+        (struct env_process){p, proc_run_with_input, proc_hostname, proc_format_local_time};
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void fk_read(void *ctx, struct timespec *out)
 {
@@ -184,6 +185,44 @@ static void fk_random(void *ctx, void *buf, size_t len)
         p[i] = (unsigned char)(f->random_counter++ * 37u + 11u);
 }
 
+static int fk_run_with_input(void *ctx, const char *path, const char *const *argv,
+                             const void *input, size_t len)
+{
+    struct fake_env *f = ctx;
+    size_t n = 0;
+    if (f->proc_fail)
+        return -1;
+    f->n_runs++;
+    snprintf(f->proc_path, sizeof(f->proc_path), "%s", path);
+    f->proc_args[0] = '\0';
+    for (int i = 1; argv[i]; i++)
+        n += (size_t)snprintf(f->proc_args + n,
+                              n < sizeof(f->proc_args) ? sizeof(f->proc_args) - n : 0, "%s%s",
+                              i > 1 ? " " : "", argv[i]);
+    if (len >= sizeof(f->proc_input))
+        len = sizeof(f->proc_input) - 1;
+    memcpy(f->proc_input, input, len);
+    f->proc_input[len] = '\0';
+    return 0;
+}
+
+static int fk_hostname(void *ctx, char *buf, size_t len)
+{
+    (void)ctx;
+    snprintf(buf, len, "%s", "testhost");
+    return 0;
+}
+
+static size_t fk_format_local_time(void *ctx, long long t, const char *fmt, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    (void)ctx;
+    if (!gmtime_r(&tt, &tm))
+        return 0;
+    return strftime(buf, len, fmt, &tm);
+}
+
 static void fk_log(void *ctx, enum log_level level, const char *msg)
 {
     struct fake_env *f = ctx;
@@ -210,6 +249,7 @@ void fake_env_init(struct fake_env *f)
                                       NULL /* no log file of its own */};
     f->env.resolver = (struct env_resolver){f, fk_resolve};
     f->env.random = (struct env_random){f, fk_random};
+    f->env.process = (struct env_process){f, fk_run_with_input, fk_hostname, fk_format_local_time};
     f->logger = (struct logger){f, fk_log, LOGL_DEBUG};
     f->env.log = &f->logger;
 }

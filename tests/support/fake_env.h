@@ -42,6 +42,13 @@ struct fake_env {
     char log[FAKE_MAX_LOG][256];
     int n_log;
     unsigned random_counter;
+    /* process: the programs started (the last one's path, arguments and input kept);
+     * proc_fail makes starting fail. Host name "testhost", local time = UTC. */
+    int n_runs;
+    int proc_fail;
+    char proc_path[256];
+    char proc_args[256]; /* argv[1..] joined by spaces */
+    char proc_input[4096];
 };
 
 void fake_env_init(struct fake_env *f);

@@ -175,7 +175,7 @@ tls_server $port "$TMPD/flood.bin" -alpn ntske/1
 probe localhost 127.0.0.1 $port --cert "$TMPD/good.pem"
 check "nts-ke-response-too-long" has "^status=1 error=Received invalid NTS-KE message from 127.0.0.1:$port (localhost)$"
 
-# The session thread under chronyd -F 1 (LeakSanitizer's ptrace()d helper is denied there).
+# The session under chronyd -F 1 (LeakSanitizer's ptrace()d helper is denied there).
 out=$($IN env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$TMPD/probe" \
     localhost 127.0.0.1 $NTS --cert "$TMPD/good.pem" -F 1 --ntp $P1 2>>"$TMPD/probe.err")
 printf '%s\n' "$out" | sed 's/^/    /'

@@ -211,6 +211,32 @@ static void test_maxdrift_clamps_frequency(void)
     CHECK_STR_EQ(buf, "Frequency 300.0 ppm exceeds allowed maximum");
 }
 
+/* mailonchange: the mail event on updates whose offset exceeds the threshold. */
+static void test_mail_change_event(void)
+{
+    struct disc_config dc;
+    struct world w;
+    char buf[200];
+
+    disc_config_default(&dc);
+    dc.mail_change = 1;
+    dc.mail_change_threshold = 0.5;
+    world_init(&w, &dc, 1000.0, 0.4, 0.0);
+    world_update(&w, 0, 1e-7, 1e-4, 0);
+    CHECK(!has_event(&w.last, DISC_EV_MAIL_CHANGE, NULL));
+    world_run(&w, w.t + 16);
+    w.off += 1.0;
+    world_update(&w, 0, 1e-7, 1e-4, 0);
+    CHECK(has_event(&w.last, DISC_EV_MAIL_CHANGE, buf));
+    CHECK_INT_EQ(strncmp(buf, "Adjustment of -1.", 17), 0);
+    CHECK(strstr(buf, "exceeds the mailonchange threshold of 0.500 seconds") != NULL);
+    /* Without mailonchange: none. */
+    disc_config_default(&dc);
+    world_init(&w, &dc, 1000.0, 3.0, 0.0);
+    world_update(&w, 0, 1e-7, 1e-4, 0);
+    CHECK(!has_event(&w.last, DISC_EV_MAIL_CHANGE, NULL));
+}
+
 static void test_makestep_within_limit(void)
 {
     struct disc_config dc;
@@ -841,6 +867,7 @@ int main(void)
     RUN(test_frequency_estimation);
     RUN(test_maxupdateskew_ignores_frequency);
     RUN(test_maxdrift_clamps_frequency);
+    RUN(test_mail_change_event);
     RUN(test_makestep_within_limit);
     RUN(test_makestep_always);
     RUN(test_maxchange);

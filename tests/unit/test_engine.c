@@ -279,6 +279,44 @@ static void test_step_and_refusal(void)
     rig_fini(&r);
 }
 
+/* chrony's count of clock updates (nocerttimecheck): every change of the clock after the
+ * start (frequency, offset, steps the driver made), not a jump the daemon detected nor a
+ * refused step. */
+static void test_clock_change_count(void)
+{
+    struct rig r;
+    struct timespec t;
+    int i;
+
+    rig_init(&r, 0);
+    CHECK_INT_EQ((long)r.e.n_clock_changes, 0);
+    engine_out_clear(&r.out);
+    engine_accumulate_freq(&r.e, &r.now, 0.001, &r.out);
+    CHECK_INT_EQ((long)r.e.n_clock_changes, 1);
+    engine_out_clear(&r.out);
+    CHECK(engine_accumulate_offset(&r.e, &r.now, 0.5, &r.out));
+    CHECK_INT_EQ((long)r.e.n_clock_changes, 2);
+    engine_out_clear(&r.out);
+    /* chrony's LCL_MakeStep: the slew is cancelled (one change), then the step */
+    CHECK(engine_make_step(&r.e, &r.now, &r.out));
+    CHECK_INT_EQ((long)r.e.n_clock_changes, 4);
+    i = find(&r.out, ENGINE_ACT_CLOCK);
+    while (i >= 0 && i < r.out.n &&
+           !(r.out.a[i].type == ENGINE_ACT_CLOCK && r.out.a[i].u.clock.cmd.step))
+        i++;
+    CHECK(i >= 0 && i < r.out.n);
+    engine_step_refused(&r.e, &r.out, i, &r.now);
+    CHECK_INT_EQ((long)r.e.n_clock_changes, 3);
+    engine_expect_wake(&r.e, &r.now);
+    engine_out_clear(&r.out);
+    CHECK_INT_EQ(engine_on_wake(&r.e, &r.now, &r.out), 0);
+    ts_add(&t, &r.now, -100.0);
+    engine_out_clear(&r.out);
+    CHECK_INT_EQ(engine_on_wake(&r.e, &t, &r.out), -1);
+    CHECK_INT_EQ((long)r.e.n_clock_changes, 3);
+    rig_fini(&r);
+}
+
 /* Two sources started together are kept apart by the separation of their poll (chrony:
  * 2^(poll-3) s within 2 ms..0.2 s; poll 0 here: 0.125 s), one transmission a call, and the
  * daemon is told which one comes next (to prepare its NTS request). Issue 10 defect 2. */
@@ -544,6 +582,7 @@ int main(void)
 {
     RUN(test_sample_path_to_clock);
     RUN(test_step_and_refusal);
+    RUN(test_clock_change_count);
     RUN(test_measurement_after_poll_adjustment);
     RUN(test_timer_order);
     RUN(test_jump_detection);

@@ -263,6 +263,106 @@ static void test_nts_uneven_certs(void)
     fake_env_fini(&f);
 }
 
+/* `broadcast`: mode-5 packets from the server socket (opened without `allow`) to each
+ * destination every interval (at most 2 % later), the interval clamped to 1 s and its log2
+ * as poll; without a server port (`port 0`) nothing is sent. */
+static int broadcasts_to(struct fake_env *f, const char *to, int port, int sock, int poll)
+{
+    struct ip_addr ip;
+    int count = 0;
+    ip_addr_parse(&ip, to);
+    for (int i = 0; i < f->n_sent; i++) {
+        struct ntp_packet p;
+        if (!ip_addr_equal(&f->sent[i].remote.ip, &ip) || f->sent[i].remote.port != port)
+            continue;
+        CHECK_INT_EQ(f->sent[i].sock, sock);
+        CHECK_INT_EQ(f->sent[i].len, 48);
+        CHECK(ntp_decode(f->sent[i].data, f->sent[i].len, &p, NULL) == NTP_OK);
+        CHECK_INT_EQ(p.mode, 5);
+        CHECK_INT_EQ(p.version, 4);
+        CHECK_INT_EQ(p.leap, 0);
+        CHECK_INT_EQ(p.stratum, 3);
+        CHECK_INT_EQ(p.poll, poll);
+        CHECK_INT_EQ(p.ref_id, 0x7F7F0101U);
+        CHECK(p.origin_ts.sec == 0 && p.origin_ts.frac == 0);
+        CHECK(p.rx_ts.sec == 0 && p.rx_ts.frac == 0);
+        CHECK(p.tx_ts.sec != 0 && p.ref_ts.sec != 0);
+        count++;
+    }
+    return count;
+}
+
+static void run_for(struct fake_env *f, struct node *n, double s)
+{
+    for (int i = 0; i < (int)(s * 100 + 0.5); i++) {
+        fake_env_advance(f, 0.01);
+        node_on_timer(n, &f->now);
+    }
+}
+
+static void test_broadcast(void)
+{
+    struct fake_env f;
+    struct config *cfg;
+    const char *lines[] = {"local stratum 3", "broadcast 4 192.0.2.255 1234",
+                           "broadcast 0 192.0.2.127", NULL};
+    const char *lines_noport[] = {"local stratum 3", "port 0", "broadcast 1 192.0.2.255", NULL};
+    struct node *n;
+
+    fake_env_init(&f);
+    n = make_node(&f, &cfg, lines);
+    CHECK(n->serve.socks[0] >= 0);
+    run_for(&f, n, 0.9);
+    CHECK_INT_EQ(f.n_sent, 0);
+    run_for(&f, n, 3.3);
+    CHECK_INT_EQ(broadcasts_to(&f, "192.0.2.255", 1234, n->serve.socks[0], 2), 1);
+    CHECK_INT_EQ(broadcasts_to(&f, "192.0.2.127", 123, n->serve.socks[0], 0), 4);
+    CHECK_INT_EQ(f.n_sent, 5);
+    node_free(n);
+    config_free(cfg);
+
+    f.n_sent = 0;
+    n = make_node(&f, &cfg, lines_noport);
+    run_for(&f, n, 2.5);
+    CHECK_INT_EQ(f.n_sent, 0);
+    CHECK(fake_env_log_contains(&f, "No socket to send to 192.0.2.255:123"));
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
+/* chrony's broadcast timer class: two destinations with the same interval are kept at least
+ * 0.2 s apart (the first ones, and then 2^(poll-3) s = 0.2 s with interval 4). */
+static void test_broadcast_separation(void)
+{
+    struct fake_env f;
+    struct config *cfg;
+    const char *lines[] = {"local stratum 3", "broadcast 4 192.0.2.1", "broadcast 4 192.0.2.2",
+                           NULL};
+    struct node *n;
+    double at[16], t = 0.0;
+    int count = 0;
+
+    fake_env_init(&f);
+    n = make_node(&f, &cfg, lines);
+    while (t < 12.5) {
+        int before = f.n_sent;
+        run_for(&f, n, 0.01);
+        t += 0.01;
+        CHECK(f.n_sent - before <= 1);
+        if (f.n_sent > before && count < 16)
+            at[count++] = t;
+    }
+    CHECK_INT_EQ(count, 6);
+    for (int i = 1; i < count; i++) {
+        CHECK(at[i] - at[i - 1] > 0.19);
+        CHECK(!ip_addr_equal(&f.sent[i].remote.ip, &f.sent[i - 1].remote.ip));
+    }
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
 int main(void)
 {
     RUN(test_no_allow_no_socket);
@@ -271,5 +371,7 @@ int main(void)
     RUN(test_ratelimit_kod);
     RUN(test_nts_reply);
     RUN(test_nts_uneven_certs);
+    RUN(test_broadcast);
+    RUN(test_broadcast_separation);
     return check_summary();
 }

@@ -639,9 +639,54 @@ static void test_reason_names(void)
     CHECK_STR_EQ(ntp_server_reason_name(NTP_SRV_N_REASONS), "unknown");
 }
 
+/* chrony's broadcast packet: the served state, mode 5, version 4, poll as given, zero
+ * originate and receive, transmit as given, dispersion grown to it. */
+static void test_broadcast_packet(void)
+{
+    struct ntp_server_ref ref;
+    struct ntp_packet p;
+    struct timespec tx = {1700000100, 250000000};
+    uint8_t buf[64];
+
+    memset(&ref, 0, sizeof(ref));
+    ref.leap = 1;
+    ref.stratum = 2;
+    ref.precision_log2 = -20;
+    ref.ref_id = 0xC0000201U;
+    ref.ref_time.tv_sec = 1700000000;
+    ref.root_delay = 0.5;
+    ref.root_dispersion = 0.25;
+    ref.root_dispersion_rate = 1e-3;
+    CHECK_INT_EQ(ntp_server_broadcast(&ref, 6, &tx, buf, 47), 0);
+    CHECK_INT_EQ(ntp_server_broadcast(&ref, 6, &tx, buf, sizeof(buf)), 48);
+    CHECK(ntp_decode(buf, 48, &p, NULL) == NTP_OK);
+    CHECK_INT_EQ(p.leap, 1);
+    CHECK_INT_EQ(p.version, 4);
+    CHECK_INT_EQ(p.mode, 5);
+    CHECK_INT_EQ(p.stratum, 2);
+    CHECK_INT_EQ(p.poll, 6);
+    CHECK_INT_EQ(p.precision, -20);
+    CHECK_INT_EQ(p.root_delay, 0x8000);
+    CHECK_INT_EQ(p.root_dispersion, (uint32_t)((0.25 + 100.25e-3) * 65536.0 + 0.5));
+    CHECK_INT_EQ(p.ref_id, 0xC0000201U);
+    CHECK_INT_EQ(p.ref_ts.sec, 1700000000U + 2208988800U);
+    CHECK(p.origin_ts.sec == 0 && p.origin_ts.frac == 0);
+    CHECK(p.rx_ts.sec == 0 && p.rx_ts.frac == 0);
+    CHECK_INT_EQ(p.tx_ts.sec, 1700000100U + 2208988800U);
+    CHECK_INT_EQ(p.tx_ts.frac, 0x40000000U);
+    /* An unsynchronised server: stratum 16 goes out as 0. */
+    ref.leap = 3;
+    ref.stratum = 16;
+    CHECK_INT_EQ(ntp_server_broadcast(&ref, 0, &tx, buf, sizeof(buf)), 48);
+    CHECK(ntp_decode(buf, 48, &p, NULL) == NTP_OK);
+    CHECK_INT_EQ(p.leap, 3);
+    CHECK_INT_EQ(p.stratum, 0);
+}
+
 int main(void)
 {
     RUN(test_client_reply_fields);
+    RUN(test_broadcast_packet);
     RUN(test_set_tx);
     RUN(test_set_tx_differs_from_origin);
     RUN(test_rx_differs_from_origin);

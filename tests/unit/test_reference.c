@@ -198,6 +198,62 @@ static void test_jump_detection(void)
     fake_env_fini(&f);
 }
 
+/* mailonchange: an update correcting the clock by more than the threshold hands chrony's
+ * mail to `/usr/lib/sendmail -t`; a smaller one sends nothing; a program that cannot be
+ * started is logged with chrony's message. */
+static struct select_reference mail_update(const struct timespec *now, double offset)
+{
+    struct select_reference sr;
+    memset(&sr, 0, sizeof(sr));
+    sr.stratum = 3;
+    sr.combined = 1;
+    sr.ref_id = 0x0A000001;
+    sr.ref_time = *now;
+    sr.offset = offset;
+    sr.offset_sd = 1e-5;
+    sr.skew = 1e-7;
+    return sr;
+}
+
+static void test_mail_on_change(void)
+{
+    const char *lines[] = {"mailonchange root@localhost 0.5", NULL};
+    const char *want = "To: root@localhost\n"
+                       "Subject: chronyd reports change to system clock on node [testhost]\n"
+                       "\n"
+                       "On Tuesday, 14 November 2023\n"
+                       "  with the system clock reading 22:13:36 (GMT)\n"
+                       "\n"
+                       "chronyd started to apply an adjustment of -2.000 seconds to it,\n"
+                       "  which exceeded the reporting threshold of 0.500 seconds\n"
+                       "\n";
+    struct fake_env f;
+    struct config *cfg;
+    struct node *n;
+    struct select_reference sr;
+
+    fake_env_init(&f);
+    n = make_node(&f, &cfg, lines);
+    sr = mail_update(&f.now, 0.3); /* below the threshold */
+    reference_update(n, &f.now, &sr);
+    CHECK_INT_EQ(f.n_runs, 0);
+    fake_env_advance(&f, 16.0);
+    sr = mail_update(&f.now, 2.0); /* clock 2 s fast: goes back by 2 s */
+    reference_update(n, &f.now, &sr);
+    CHECK_INT_EQ(f.n_runs, 1);
+    CHECK_STR_EQ(f.proc_path, "/usr/lib/sendmail");
+    CHECK_STR_EQ(f.proc_args, "-t");
+    CHECK_STR_EQ(f.proc_input, want);
+    f.proc_fail = 1;
+    fake_env_advance(&f, 16.0);
+    sr = mail_update(&f.now, -1.0);
+    reference_update(n, &f.now, &sr);
+    CHECK(fake_env_log_contains(&f, "Could not send mail notification to user root@localhost"));
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
 static void test_served_reference(void)
 {
     const char *lines[] = {NULL};
@@ -348,6 +404,7 @@ static void test_tempcomp_points(void)
 int main(void)
 {
     RUN(test_drift_file_read_and_saved);
+    RUN(test_mail_on_change);
     RUN(test_bad_drift_file);
     RUN(test_step_shifts_deadlines);
     RUN(test_refused_step_undone);
