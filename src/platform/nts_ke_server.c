@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,7 +50,6 @@ struct plat_nke_server {
     /* ntsprocesses >= 2: helper processes, each reached through its own socket pair */
     int n_helpers, next_helper;
     int helper_fd[MAX_HELPERS];
-    pid_t helper_pid[MAX_HELPERS];
     gnutls_certificate_credentials_t cred;
     gnutls_priority_t prio;
     int aeads[MAX_AEADS], n_aeads;
@@ -483,22 +481,19 @@ static int helpers_start(struct platform *p, struct plat_nke_server *srv,
         }
         close(sv[1]);
         nke_fd_nonblock_cloexec(sv[0]);
-        srv->helper_fd[srv->n_helpers] = sv[0];
-        srv->helper_pid[srv->n_helpers++] = pid;
+        srv->helper_fd[srv->n_helpers++] = sv[0];
     }
     return 0;
 }
 
 /* Closing the sockets tells the helpers to finish; their sessions end within the session
- * timeout. */
+ * timeout. As chrony, they are not waited for (the -F filter has no wait4; the daemon is
+ * exiting, and init reaps them). */
 static void helpers_stop(struct plat_nke_server *srv)
 {
     for (int i = 0; i < srv->n_helpers; i++)
         if (srv->helper_fd[i] >= 0)
             close(srv->helper_fd[i]);
-    for (int i = 0; i < srv->n_helpers; i++)
-        while (waitpid(srv->helper_pid[i], NULL, 0) < 0 && errno == EINTR)
-            ;
     srv->n_helpers = 0;
 }
 
