@@ -7,7 +7,7 @@
 #   make sim             print simulator scenario figures
 #   make bench           benchmarks (ratios against an in-run baseline)
 #   make fuzz            libFuzzer binaries (clang) in build/fuzzer/
-#   make install DESTDIR=... PREFIX=...
+#   make install DESTDIR=... PREFIX=...   (and make uninstall)
 #
 # Sources are found by wildcard: a new .c file in a layer folder joins that layer.
 
@@ -67,10 +67,10 @@ CHRONYC_OBJ := $(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/chronyc/*.c))
 all: $(B)/chronyd $(B)/chronyc
 
 $(B)/chronyd: $(CHRONYD_OBJ) $(DAEMON_LIBS)
-	$(CC) $(SAN_LDFLAGS) -o $@ $(CHRONYD_OBJ) $(DAEMON_LIBS) $(LDLIBS_D)
+	$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(CHRONYD_OBJ) $(DAEMON_LIBS) $(LDLIBS_D)
 
 $(B)/chronyc: $(CHRONYC_OBJ) $(CLIENT_LIBS)
-	$(CC) $(SAN_LDFLAGS) -o $@ $(CHRONYC_OBJ) $(CLIENT_LIBS) $(LDLIBS_C)
+	$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(CHRONYC_OBJ) $(CLIENT_LIBS) $(LDLIBS_C)
 
 # Tests. Shared test support (fake clock, fake network, check macros) lives in tests/support.
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
@@ -144,14 +144,60 @@ format-check:
 format:
 	@clang-format -i $(FORMAT_FILES)
 
-.PHONY: install
+# Install like the distribution's chrony (Debian's layout): the configuration in
+# $(SYSCONFDIR)/chrony with conf.d/ and sources.d/, state in /var/lib/chrony, logs in
+# /var/log/chrony, systemd units. An existing chrony.conf is never overwritten.
+LOCALSTATEDIR ?= /var
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd
+UNITDIR ?= $(SYSTEMDDIR)/system
+NTPUNITSDIR ?= $(SYSTEMDDIR)/ntp-units.d
+CONFDIR := $(SYSCONFDIR)/chrony
+UNITS := $(patsubst systemd/%.in,%,$(wildcard systemd/*.service.in))
+MANPAGES := $(wildcard doc/*.1 doc/*.5 doc/*.8)
+SUBST := sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@RUNDIR@|$(RUNDIR)|g'
+CONF_SUBST := sed -e 's|/etc/chrony|$(CONFDIR)|g' -e 's|/var/lib/|$(LOCALSTATEDIR)/lib/|g' \
+	-e 's|/var/log/|$(LOCALSTATEDIR)/log/|g'
+
+.PHONY: install uninstall
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(NTPUNITSDIR) $(DESTDIR)$(CONFDIR)/conf.d $(DESTDIR)$(CONFDIR)/sources.d
+	install -d -m 750 $(DESTDIR)$(LOCALSTATEDIR)/lib/chrony $(DESTDIR)$(LOCALSTATEDIR)/log/chrony
 	install -m 755 $(B)/chronyd $(DESTDIR)$(SBINDIR)/chronyd
 	install -m 755 $(B)/chronyc $(DESTDIR)$(BINDIR)/chronyc
-	for m in doc/*.1 doc/*.5 doc/*.8; do [ -f "$$m" ] || continue; \
-		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	for m in $(MANPAGES); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	for u in $(UNITS); do $(SUBST) systemd/$$u.in >$(DESTDIR)$(UNITDIR)/$$u.tmp && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$$u.tmp && \
+		mv -f $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	install -m 644 systemd/50-chronyd.list $(DESTDIR)$(NTPUNITSDIR)/50-chronyd.list
+	install -m 644 examples/conf.d.README $(DESTDIR)$(CONFDIR)/conf.d/README
+	install -m 644 examples/sources.d.README $(DESTDIR)$(CONFDIR)/sources.d/README
+	@if [ -e $(DESTDIR)$(CONFDIR)/chrony.conf ]; then \
+		echo "keeping the existing $(DESTDIR)$(CONFDIR)/chrony.conf"; \
+	else \
+		$(CONF_SUBST) examples/chrony.conf >$(DESTDIR)$(CONFDIR)/chrony.conf.tmp && \
+		chmod 644 $(DESTDIR)$(CONFDIR)/chrony.conf.tmp && \
+		mv $(DESTDIR)$(CONFDIR)/chrony.conf.tmp $(DESTDIR)$(CONFDIR)/chrony.conf && \
+		echo "installed $(DESTDIR)$(CONFDIR)/chrony.conf"; \
+	fi
+
+# Removes what install put there. chrony.conf goes only while it is still the
+# example; directories go only when empty (the drift file and logs stay).
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/chronyd $(DESTDIR)$(BINDIR)/chronyc
+	rm -f $(foreach m,$(MANPAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+	rm -f $(foreach u,$(UNITS),$(DESTDIR)$(UNITDIR)/$(u)) $(DESTDIR)$(NTPUNITSDIR)/50-chronyd.list
+	rm -f $(DESTDIR)$(CONFDIR)/conf.d/README $(DESTDIR)$(CONFDIR)/sources.d/README
+	@if $(CONF_SUBST) examples/chrony.conf | cmp -s - $(DESTDIR)$(CONFDIR)/chrony.conf; then \
+		rm -f $(DESTDIR)$(CONFDIR)/chrony.conf; \
+	elif [ -e $(DESTDIR)$(CONFDIR)/chrony.conf ]; then \
+		echo "keeping the modified $(DESTDIR)$(CONFDIR)/chrony.conf"; \
+	fi
+	-rmdir $(DESTDIR)$(CONFDIR)/conf.d $(DESTDIR)$(CONFDIR)/sources.d $(DESTDIR)$(CONFDIR) \
+		$(DESTDIR)$(LOCALSTATEDIR)/lib/chrony $(DESTDIR)$(LOCALSTATEDIR)/log/chrony \
+		$(DESTDIR)$(NTPUNITSDIR) 2>/dev/null
 
 .PHONY: demo
 demo: all

@@ -206,8 +206,69 @@ static struct config *load_config(struct platform *p, const struct cli *c)
     return cfg;
 }
 
+/* As chrony before it writes the pidfile: the command socket's directory (the
+ * pidfile's too by default), the log and dump directories, owned by the user
+ * the daemon will run as, so that it starts on a system booted a moment ago. */
+static void create_dirs(struct platform *p, const struct config *cfg, const char *user)
+{
+    const char *sock = cfg->bindcmd_path, *slash = sock ? strrchr(sock, '/') : NULL;
+    if (slash && slash > sock) {
+        char *dir = xstrdup(sock);
+        dir[slash - sock] = '\0';
+        platform_create_dir(p, dir, 0770, user);
+        free(dir);
+    }
+    platform_create_dir(p, cfg->logdir, 0750, user);
+    platform_create_dir(p, cfg->dumpdir, 0750, user);
+    platform_create_dir(p, cfg->nts_dump_dir, 0750, user);
+}
+
+/* The loop's handlers: the node's, and the foreground process and systemd (READY=1) told
+ * that the daemon is ready once initstepslew is over (chrony.conf(5): it waits for
+ * initstepslew). A notification that cannot be sent ends the daemon, as at start. */
+struct run {
+    struct node *node;
+    struct platform *p;
+    int ready;
+    int notify_failed;
+    char err[256];
+};
+
+static int run_next_timeout(void *ctx, struct timespec *when)
+{
+    return node_next_timeout(((struct run *)ctx)->node, when);
+}
+
+static void run_on_timer(void *ctx, const struct timespec *now)
+{
+    node_on_timer(((struct run *)ctx)->node, now);
+}
+
+static void run_on_datagram(void *ctx, const struct net_rx *rx, const struct timespec *now)
+{
+    node_on_datagram(((struct run *)ctx)->node, rx, now);
+}
+
+static int run_should_quit(void *ctx)
+{
+    struct run *r = ctx;
+
+    if (r->notify_failed)
+        return 1;
+    if (!r->ready && !node_init_running(r->node)) {
+        r->ready = 1;
+        if (platform_notify_service("READY=1", r->err, sizeof(r->err)) < 0) {
+            r->notify_failed = 1;
+            return 1;
+        }
+        platform_daemon_ready(r->p);
+    }
+    return node_quit_requested(r->node);
+}
+
 int main(int argc, char **argv)
 {
+    struct run run;
     struct cli c;
     struct platform_opts po;
     struct platform *p;
@@ -264,6 +325,7 @@ int main(int argc, char **argv)
         fatal(p, err);
     if (!c.nodetach && !c.log_file)
         platform_log_to_syslog(p);
+    create_dirs(p, cfg, c.user ? c.user : cfg->user);
     if (platform_pidfile_acquire(cfg->pidfile, err, sizeof(err)) < 0)
         fatal(p, err);
     /* As chrony: the -P option before sched_priority, then -m or lock_all. */
@@ -318,15 +380,30 @@ int main(int argc, char **argv)
         }
         LOG_INFO(env->log, "Loaded seccomp filter (level %d)", level);
     }
-    platform_daemon_ready(p);
+    run.node = node;
+    run.p = p;
+    run.ready = 0;
+    run.notify_failed = 0;
+    /* Sockets open: without initstepslew, tell systemd and the waiting parent now. */
+    run_should_quit(&run);
+    if (run.notify_failed) {
+        platform_pidfile_release(cfg->pidfile);
+        fatal(p, run.err);
+    }
 
-    h.ctx = node;
-    h.next_timeout = node_next_timeout;
-    h.on_timer = node_on_timer;
-    h.on_datagram = node_on_datagram;
-    h.should_quit = node_quit_requested;
+    h.ctx = &run;
+    h.next_timeout = run_next_timeout;
+    h.on_timer = run_on_timer;
+    h.on_datagram = run_on_datagram;
+    h.should_quit = run_should_quit;
     sig = platform_run(p, &h, c.timeout);
     (void)sig;
+    if (run.notify_failed) {
+        platform_pidfile_release(cfg->pidfile);
+        fatal(p, run.err);
+    }
+    if (platform_notify_service("STOPPING=1", err, sizeof(err)) < 0)
+        LOG_ERR(env->log, "%s", err);
 
     env->clock.read(env->clock.ctx, &now);
     status = node_exit_status(node);

@@ -41,6 +41,9 @@ static const struct event_text event_texts[CLOCK_EV_COUNT] = {
     [DISC_EV_NO_SUITABLE] = {CLOCK_EVL_WARN, "No suitable source for synchronisation"},
     [DISC_EV_MAIL_CHANGE] = {CLOCK_EVL_DEBUG, "Adjustment of %.3f seconds exceeds the "
                                               "mailonchange threshold of %.3f seconds"},
+    [DISC_EV_INIT_OFFSET] = {CLOCK_EVL_INFO,
+                             "System's initial offset : %.6f seconds %s of true (%s)"},
+    [DISC_EV_INIT_FAILED] = {CLOCK_EVL_WARN, "No suitable source for initstepslew"},
 };
 
 enum clock_event_level clock_event_format(const struct clock_event *ev, const char *path, char *buf,
@@ -71,11 +74,16 @@ enum clock_event_level clock_event_format(const struct clock_event *ev, const ch
     case DISC_EV_WRONG_ONCE:
         snprintf(buf, len, fmt, ev->v1, ev->i1 ? "step" : "ignored");
         break;
+    case DISC_EV_INIT_OFFSET:
+        snprintf(buf, len, fmt, fabs(ev->v1), ev->v1 >= 0.0 ? "fast" : "slow",
+                 ev->i1 ? "step" : "slew");
+        break;
     case DISC_EV_LEAP_SLEW:
     case DISC_EV_LEAP_STEP:
     case DISC_EV_LEAP_IGNORE:
     case DISC_EV_BOGUS_SKEW:
     case DISC_EV_NO_SUITABLE:
+    case DISC_EV_INIT_FAILED:
         snprintf(buf, len, "%s", fmt);
         break;
     default:

@@ -45,6 +45,9 @@ enum clock_event_code {
     DISC_EV_NO_SUITABLE,     /* warn "No suitable source for synchronisation" (-q / -Q) */
     DISC_EV_MAIL_CHANGE,     /* mailonchange: the change (v1 = -offset) exceeded the threshold
                                 (v2); the daemon sends the mail (debug text only) */
+    DISC_EV_INIT_OFFSET,     /* info "System's initial offset : %.6f seconds %s of true (%s)"
+                                (v1 = offset, positive = fast; i1: 1 = step, 0 = slew) */
+    DISC_EV_INIT_FAILED,     /* warn "No suitable source for initstepslew" */
     CLOCK_EV_COUNT
 };
 

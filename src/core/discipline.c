@@ -278,23 +278,34 @@ static enum disc_verdict check_maxchange(struct discipline *d, double offset, st
     return DISC_IGNORED_MAXCHANGE;
 }
 
+/* The end of a special mode (chrony's special_mode_sync): the one estimate (valid) is
+ * printed (-Q), stepped (-q), or stepped or slewed by its size (initstepslew); without one
+ * the mode fails. Nothing is done in the ignore mode that follows. */
 static void special_mode_sync(struct discipline *d, const struct timespec *raw, int valid,
                               double offset, struct disc_outcome *out)
 {
-    int step;
+    int init = d->mode == DISC_MODE_INIT_STEP_SLEW, step;
 
     if (d->mode == DISC_MODE_IGNORE)
         return;
     out->verdict = DISC_MODE_DONE;
+    out->ended_mode = d->mode;
+    out->mode_result = valid;
     if (!valid) {
-        clock_cmd_add_event(&out->cmd, DISC_EV_NO_SUITABLE, 0.0, 0.0, 0);
-        out->mode_result = 0;
+        clock_cmd_add_event(&out->cmd, init ? DISC_EV_INIT_FAILED : DISC_EV_NO_SUITABLE, 0.0, 0.0,
+                            0);
+    } else if (init) {
+        step = fabs(offset) >= d->cfg.init_step_threshold;
+        clock_cmd_add_event(&out->cmd, DISC_EV_INIT_OFFSET, offset, 0.0, step);
+        if (step)
+            clock_step(d->clock, raw, offset, &out->cmd);
+        else
+            clock_accumulate_offset(d->clock, raw, offset, 0.0, &out->cmd);
     } else {
         step = d->mode == DISC_MODE_UPDATE_ONCE;
         clock_cmd_add_event(&out->cmd, DISC_EV_WRONG_ONCE, -offset, 0.0, step);
         if (step)
             clock_step(d->clock, raw, offset, &out->cmd);
-        out->mode_result = 1;
     }
     d->mode = DISC_MODE_IGNORE;
 }
@@ -704,7 +715,9 @@ int disc_local_active(const struct discipline *d, const struct timespec *cooked_
 {
     const struct timespec *since;
 
-    if (!d->cfg.local_enabled || d->mode != DISC_MODE_NORMAL)
+    /* chrony serves the local reference whatever the mode; -q/-Q serve nothing. */
+    if (!d->cfg.local_enabled || d->mode == DISC_MODE_UPDATE_ONCE ||
+        d->mode == DISC_MODE_PRINT_ONCE)
         return 0;
     if (d->cfg.local_activate > 0.0 && !d->local_activate_ok)
         return 0;

@@ -48,11 +48,13 @@ enum disc_leap_mode {
     DISC_LEAPMODE_IGNORE,
 };
 
-/* chronyd -q (update once: step), -Q (print once), and the state after. */
+/* chronyd -q (update once: step), -Q (print once), initstepslew (the first estimate is
+ * stepped when at least init_step_threshold away, else slewed), and the state after. */
 enum disc_mode {
     DISC_MODE_NORMAL = 0,
     DISC_MODE_UPDATE_ONCE,
     DISC_MODE_PRINT_ONCE,
+    DISC_MODE_INIT_STEP_SLEW,
     DISC_MODE_IGNORE,
 };
 
@@ -79,6 +81,7 @@ struct disc_config {
     double local_wait_synced;       /* waitsynced, 0 s */
     double local_wait_unsynced;     /* waitunsynced, < 0 = default: 300 s with orphan, else 0 */
     double local_root_dispersion;   /* s, root dispersion served in local mode (0) */
+    double init_step_threshold;     /* initstepslew threshold, s (DISC_MODE_INIT_STEP_SLEW) */
 };
 void disc_config_default(struct disc_config *cfg);
 
@@ -111,7 +114,7 @@ enum disc_verdict {
     DISC_IGNORED_MAXCHANGE, /* offset above maxchange: update ignored */
     DISC_EXIT_MAXCHANGE,    /* offset above maxchange too many times: chronyd exits */
     DISC_BOGUS_SKEW,        /* skew not a number: ignored */
-    DISC_MODE_DONE,         /* a -q/-Q run ended (see mode_result) */
+    DISC_MODE_DONE,         /* a special mode (-q/-Q, initstepslew) ended (see mode_result) */
     DISC_NOTHING,           /* nothing to do (ignore mode, timers not due) */
 };
 
@@ -136,7 +139,8 @@ struct disc_outcome {
     struct clock_cmd cmd; /* perform, fan out changes, log events */
     int write_drift;      /* replace the drift file with driftfile_format(freq, skew) */
     double drift_freq_ppm, drift_skew_ppm;
-    int mode_result; /* DISC_MODE_DONE: 1 = success, 0 = failure (exit status) */
+    int mode_result;           /* DISC_MODE_DONE: 1 = success, 0 = failure (exit status) */
+    enum disc_mode ended_mode; /* DISC_MODE_DONE: the mode that ended */
 };
 
 /* Fill out with nothing to do (verdict DISC_NOTHING). */

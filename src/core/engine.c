@@ -289,6 +289,10 @@ void engine_update(struct engine *e, const struct timespec *raw_now,
     u.ref_time_fuzz = rng_uniform(e->rng);
     u.db_leap = leap_today(e, raw_now, out);
     disc_update(&e->disc, raw_now, &u, &d);
+    if (d.verdict == DISC_MODE_DONE) {
+        engine_mode_done(e, raw_now, &d, out);
+        return;
+    }
     if (d.verdict == DISC_APPLIED)
         e->n_updates++;
     first = out->n;
@@ -304,12 +308,37 @@ void engine_update(struct engine *e, const struct timespec *raw_now,
     }
     if (d.verdict == DISC_EXIT_MAXCHANGE)
         engine_out_add(out, ENGINE_ACT_QUIT, -1);
-    if (d.verdict == DISC_MODE_DONE) {
+}
+
+void engine_mode_done(struct engine *e, const struct timespec *raw_now, struct disc_outcome *d,
+                      struct engine_out *out)
+{
+    struct engine_action *a;
+
+    /* chrony logs the result before it corrects the clock (a refused step follows it). */
+    for (int i = 0; i < d->cmd.n_events; i++)
+        engine_out_add(out, ENGINE_ACT_EVENT, -1)->u.event = d->cmd.events[i];
+    d->cmd.n_events = 0;
+    engine_apply(e, raw_now, &d->cmd, out);
+    if (d->ended_mode == DISC_MODE_INIT_STEP_SLEW) {
+        /* initstepslew: the daemon goes on to normal operation */
+        a = engine_out_add(out, ENGINE_ACT_INIT_END, -1);
+    } else {
         /* -q/-Q: the one measurement is made (and logged): exit */
         a = engine_out_add(out, ENGINE_ACT_QUIT, -1);
         a->u.quit.mode_done = 1;
-        a->u.quit.exit_status = d.mode_result ? 0 : 1;
     }
+    a->u.quit.exit_status = d->mode_result ? 0 : 1;
+}
+
+void engine_set_normal_mode(struct engine *e)
+{
+    disc_set_mode(&e->disc, DISC_MODE_NORMAL);
+}
+
+int engine_special_mode(const struct engine *e)
+{
+    return e->disc.mode != DISC_MODE_NORMAL;
 }
 
 void engine_unsynchronise(struct engine *e, const struct timespec *raw_now, struct engine_out *out)
@@ -317,6 +346,10 @@ void engine_unsynchronise(struct engine *e, const struct timespec *raw_now, stru
     struct disc_outcome d;
 
     disc_set_unsynchronised(&e->disc, raw_now, &d);
+    if (d.verdict == DISC_MODE_DONE) {
+        engine_mode_done(e, raw_now, &d, out);
+        return;
+    }
     engine_apply(e, raw_now, &d.cmd, out);
     engine_log_tracking(e, raw_now, &d.log, -1, out);
 }

@@ -49,7 +49,7 @@ struct engine_config {
     struct clock_config clock;
     struct disc_config disc;
     struct select_config select;
-    enum disc_mode mode;    /* DISC_MODE_NORMAL, or -q/-Q */
+    enum disc_mode mode;    /* DISC_MODE_NORMAL, or -q/-Q, or initstepslew */
     int precision_log2;     /* of the local clock, served to NTP clients */
     double precision;       /* s, of the local clock (the sources' quantum) */
     double driver_freq_ppm; /* the driver's frequency at start (env_clock.get_freq) */
@@ -104,6 +104,9 @@ enum engine_act_type {
                                    none, "0.0.0.0"; -2: the reference named last) */
     ENGINE_ACT_DRIFT,           /* replace the drift file: .u.drift */
     ENGINE_ACT_QUIT,            /* the daemon should exit: .u.quit */
+    ENGINE_ACT_INIT_END,        /* initstepslew ended (.u.quit.exit_status 1: it failed): the
+                                   daemon removes its sources and starts normal operation,
+                                   calling engine_set_normal_mode() */
     ENGINE_ACT_SEND,            /* send .u.send's packet to .source, then engine_tx_done() */
     ENGINE_ACT_REPLACE,         /* .source is bad: look its name up again (if it has one) */
     ENGINE_ACT_LEAP_LIST_EXPIRED, /* warn "Leap second list %s needs update" (once) */
@@ -164,7 +167,7 @@ struct engine_action {
             double freq_ppm, skew_ppm;
         } drift;
         struct {
-            int exit_status; /* 0, or 1 after a failed -q/-Q run */
+            int exit_status; /* 0, or 1 after a failed -q/-Q run (or initstepslew) */
             int mode_done;   /* -q/-Q: the one measurement was made */
         } quit;
         struct {
@@ -238,6 +241,12 @@ void engine_fini(struct engine *e);
 void engine_start(struct engine *e, const struct timespec *raw_now, int have_file, int file_ok,
                   double freq_ppm, double skew_ppm, struct engine_out *out);
 void engine_set_log_mask(struct engine *e, unsigned mask);
+/* After ENGINE_ACT_INIT_END: the reference leaves the initstepslew mode for normal
+ * operation (chrony's REF_SetMode(REF_ModeNormal)). */
+void engine_set_normal_mode(struct engine *e);
+/* 1 while the reference is in a special mode (-q/-Q, initstepslew, or the ignore mode after
+ * one), else 0. */
+int engine_special_mode(const struct engine *e);
 /* The server sockets are open: responses are checked against our own reference. */
 void engine_set_serving(struct engine *e, int serving);
 

@@ -17,6 +17,14 @@ void engine_apply(struct engine *e, const struct timespec *raw_now, struct clock
 void engine_update(struct engine *e, const struct timespec *raw_now,
                    const struct select_reference *ref, int ref_source, struct engine_out *out);
 void engine_unsynchronise(struct engine *e, const struct timespec *raw_now, struct engine_out *out);
+/* A special mode ended (d: DISC_MODE_DONE): its message, the clock command, then
+ * ENGINE_ACT_QUIT (-q/-Q) or ENGINE_ACT_INIT_END (initstepslew). */
+void engine_mode_done(struct engine *e, const struct timespec *raw_now, struct disc_outcome *d,
+                      struct engine_out *out);
+/* chrony's special_mode_end check after a reachability update: in a special mode, when no
+ * source can still become selectable within its initial burst, the mode fails. */
+void engine_check_special_end(struct engine *e, const struct timespec *raw_now,
+                              struct engine_out *out);
 void engine_update_leap(struct engine *e, const struct timespec *raw_now, int leap,
                         struct engine_out *out);
 void engine_log_tracking(struct engine *e, const struct timespec *raw_now,

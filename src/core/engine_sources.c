@@ -305,6 +305,7 @@ void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
     if (res.has_sample)
         engine_on_sample(e, index, &res.sample, &rx->rx_raw, out);
     log_measurement(e, index, &res, &report, &rx_cooked, out);
+    engine_check_special_end(e, &rx->rx_raw, out);
     arm(e, s);
 }
 
@@ -416,6 +417,8 @@ void engine_select(struct engine *e, int updated, const struct timespec *raw_now
     engine_cooked_time(e, raw_now, &cooked_now, NULL);
     fill_inputs(e, &cooked_now);
     e->cfg.select.orphan_stratum = disc_get_orphan_stratum(&e->disc);
+    /* chrony logs no selection messages in a special reference mode. */
+    e->cfg.select.quiet = e->disc.mode != DISC_MODE_NORMAL;
     select_run(e->sel, &e->cfg.select, e->inputs, e->n, updated, &res);
     e->pending_replace = -1;
     select_events(e, &res, out);
@@ -449,7 +452,31 @@ static void after_transmit(struct engine *e, int index, unsigned reach_before,
     if ((reach != reach_before && !(reach & 1u) && index == e->selected) ||
         (!reach && ntp_client_get_unreach_run(&s->client) > 0))
         engine_select(e, -1, raw_now, out);
+    engine_check_special_end(e, raw_now, out);
     arm(e, s);
+}
+
+void engine_check_special_end(struct engine *e, const struct timespec *raw_now,
+                              struct engine_out *out)
+{
+    struct timespec cooked_now;
+    int *active, *samples, end;
+
+    if (e->n == 0 || e->disc.mode == DISC_MODE_NORMAL || e->disc.mode == DISC_MODE_IGNORE)
+        return;
+    engine_cooked_time(e, raw_now, &cooked_now, NULL);
+    fill_inputs(e, &cooked_now);
+    active = xcalloc((size_t)e->n, sizeof(*active));
+    samples = xcalloc((size_t)e->n, sizeof(*samples));
+    for (int i = 0; i < e->n; i++) {
+        active[i] = e->v[i]->client.opmode != NTP_CLIENT_OFFLINE;
+        samples[i] = sourcestats_samples(e->v[i]->stats);
+    }
+    end = select_special_mode_end(e->inputs, active, samples, e->n);
+    free(active);
+    free(samples);
+    if (end)
+        engine_unsynchronise(e, raw_now, out);
 }
 
 void engine_source_transmit(struct engine *e, int index, const struct timespec *raw_now,

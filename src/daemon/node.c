@@ -185,6 +185,11 @@ int node_exit_status(const struct node *n)
     return n->status.exit_status;
 }
 
+int node_init_running(const struct node *n)
+{
+    return n->status.init_running;
+}
+
 int node_quit_mode_done(const struct node *n)
 {
     return n->status.quit_mode_done;

@@ -186,11 +186,6 @@ int serve_nts_start(struct ntp_serve *s, char *err, size_t errlen)
     nts_server_keys_init(&s->nts_keys, rnd);
     mem_wipe(rnd, sizeof(rnd));
     s->nts_key_ts = now;
-    if (cfg->nts_dump_dir && s->env->files.prepare_dir) {
-        char why[256];
-        (void)s->env->files.prepare_dir(s->env->files.ctx, cfg->nts_dump_dir, 0700, why,
-                                        sizeof(why));
-    }
     start_ke_server(s);
     /* Keys saved by a previous run keep its cookies valid; else the new keys are saved. */
     if (!load_keys(s, &now))

@@ -91,9 +91,14 @@ void reference_init(struct reference *r, struct rng *rng, int quit_mode, int noc
     ec.clock.null_driver = noclock || quit_mode == 2;
     config_to_disc(r->cfg, &ec.disc);
     config_to_select(r->cfg, &ec.select);
-    ec.mode = !quit_mode       ? DISC_MODE_NORMAL
-              : quit_mode == 1 ? DISC_MODE_UPDATE_ONCE
-                               : DISC_MODE_PRINT_ONCE;
+    ec.mode = quit_mode == 1   ? DISC_MODE_UPDATE_ONCE
+              : quit_mode == 2 ? DISC_MODE_PRINT_ONCE
+              /* initstepslew: chrony's mode while its hosts are polled (-q/-Q use them
+               * for their own measurement instead) */
+              : r->cfg->initstepslew_enabled && r->cfg->n_initstepslew_hosts > 0
+                  ? DISC_MODE_INIT_STEP_SLEW
+                  : DISC_MODE_NORMAL;
+    ec.disc.init_step_threshold = r->cfg->initstepslew_threshold;
     precision = clock_precision(r->cfg, precision);
     ec.precision_log2 = precision_to_log2(precision);
     ec.precision = precision;

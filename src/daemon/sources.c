@@ -54,14 +54,13 @@ static void client_opts_from_cfg(const struct source_cfg *sc, struct ntp_client_
     o->ext_mono_root = (sc->ext_fields & CFG_EF_EXP_MONO_ROOT) != 0;
 }
 
-void sources_init(struct sources *ss)
+/* The directives of the configuration take the next slots. */
+static void add_configured(struct sources *ss)
 {
     const struct config *cfg = ss->cfg;
 
-    /* Slots never move (lookups and timers hold pointers to them): room for
-     * sources added at run time is reserved now. */
-    ss->cap_entries = cfg->n_sources + SOURCES_MAX_RUNTIME;
-    ss->entries = xcalloc(ss->cap_entries, sizeof(*ss->entries));
+    ss->cfg_first = ss->n_entries;
+    ss->cfg_added = 1;
     for (size_t i = 0; i < cfg->n_sources; i++) {
         ss->entries[ss->n_entries].cfg = &cfg->sources[i];
         ss->entries[ss->n_entries].srcs = ss;
@@ -69,6 +68,20 @@ void sources_init(struct sources *ss)
         sources_log_entry(ss, ss->n_entries, 1, LOGL_DEBUG);
         ss->n_entries++;
     }
+}
+
+void sources_init(struct sources *ss)
+{
+    const struct config *cfg = ss->cfg;
+
+    /* Slots never move (lookups and timers hold pointers to them): room for
+     * sources added at run time and for initstepslew's is reserved now. */
+    ss->cap_entries = cfg->n_sources + cfg->n_initstepslew_hosts + SOURCES_MAX_RUNTIME;
+    ss->entries = xcalloc(ss->cap_entries, sizeof(*ss->entries));
+    /* chrony adds the configured sources once initstepslew is over. */
+    ss->init_phase = sources_initstepslew_wanted(ss);
+    if (!ss->init_phase)
+        add_configured(ss);
 }
 
 static void source_free(struct sources *ss, struct source *s)
@@ -86,6 +99,7 @@ void sources_fini(struct sources *ss)
     for (size_t i = 0; i < ss->n_entries; i++)
         sched_cancel(ss->sched, ss->entries[i].retry_timer);
     sched_cancel(ss->sched, ss->engine_timer);
+    sources_initstepslew_fini(ss);
     for (int i = 0; i < SOURCES_OUT_DEPTH; i++)
         engine_out_fini(&ss->outs[i]);
     sources_cmd_fini(ss);
@@ -331,7 +345,17 @@ static void start_lookup(struct sources *ss, size_t entry)
 void sources_start(struct sources *ss, const struct timespec *raw_now)
 {
     ss->start_time = *raw_now;
-    for (size_t i = 0; i < ss->n_entries; i++)
+    if (ss->init_phase)
+        sources_initstepslew_begin(ss, raw_now);
+    else
+        sources_start_configured(ss, raw_now);
+}
+
+void sources_start_configured(struct sources *ss, const struct timespec *raw_now)
+{
+    if (!ss->cfg_added)
+        add_configured(ss);
+    for (size_t i = ss->cfg_first; i < ss->cfg_first + ss->cfg->n_sources; i++)
         start_lookup(ss, i);
     sources_reload_sourcedirs(ss, raw_now);
     ss->dump_reload_pending = ss->cfg->dumpdir != NULL;

@@ -28,6 +28,7 @@ struct node_status {
     int quit_requested; /* the loop should exit */
     int quit_mode_done; /* -q/-Q: the one measurement was made */
     int exit_status;    /* for main: 1 after a failed -q/-Q run */
+    int init_running;   /* initstepslew runs: the foreground process waits for its end */
 };
 
 /* One NTP source with a known address, the daemon's side of the engine's source of the
@@ -120,6 +121,15 @@ struct sources {
      * while another's outcome is performed takes the next one. */
     struct engine_out outs[SOURCES_OUT_DEPTH];
     int out_depth;
+    /* initstepslew (sources_init.c): while its hosts are polled, the configured sources
+     * wait (init_phase); lookups of its names still pending, sources it added, the timer
+     * of the start of normal operation; the configured directives were added (cfg_added)
+     * from slot cfg_first. */
+    int init_phase, init_pending, init_added;
+    uint64_t init_timer;
+    struct sources_init_lookup *init_lookups;
+    int cfg_added;
+    size_t cfg_first;
     char log_ref_name[64];      /* the reference named in tracking.log */
     struct timespec start_time; /* raw, node start: when a `local` reference activates */
 };
@@ -179,6 +189,18 @@ void sources_h_control(struct sources *ss, const struct cmdmon_request *req,
 /* Set up from cfg (node_new); start lookups and polling (node_start). */
 void sources_init(struct sources *ss);
 void sources_start(struct sources *ss, const struct timespec *raw_now);
+/* The configured sources (server/pool/peer lines, sourcedir files, -r dumps) start: at
+ * node start, or once initstepslew is over. */
+void sources_start_configured(struct sources *ss, const struct timespec *raw_now);
+
+/* initstepslew (sources_init.c). 1 if the directive gives hosts to poll first. */
+int sources_initstepslew_wanted(const struct sources *ss);
+/* Look its hosts up and poll them as servers with iburst. */
+void sources_initstepslew_begin(struct sources *ss, const struct timespec *raw_now);
+/* ENGINE_ACT_INIT_END: 2 s later (chrony's delay, so a server also configured is not polled
+ * sooner than its burst interval) the sources go and normal operation starts. */
+void sources_initstepslew_ended(struct sources *ss);
+void sources_initstepslew_fini(struct sources *ss);
 void sources_fini(struct sources *ss);
 
 /* 1 if rx arrived on a source's socket (and was handled). */
@@ -208,6 +230,11 @@ int sources_add_from_request(struct sources *ss, const struct cmdmon_req_add_sou
 /* Add a server/pool/peer directive at run time (takes ownership of sc and its name). */
 int sources_add_cfg(struct sources *ss, struct source_cfg *sc, int from_sourcedir,
                     const struct timespec *raw_now);
+/* The same, "Added source" logged at level (LOGL_*). */
+int sources_add_cfg_logged(struct sources *ss, struct source_cfg *sc, int from_sourcedir,
+                           enum log_level level, const struct timespec *raw_now);
+/* Every source with an address goes, silently (chrony's NSR_RemoveAllSources). */
+void sources_remove_all(struct sources *ss, const struct timespec *raw_now);
 /* DEL_SOURCE (spec 7.5): remove the source with that address. */
 int sources_delete(struct sources *ss, const struct cmdmon_addr *addr,
                    const struct timespec *raw_now);

@@ -74,6 +74,12 @@ static void source_remove(struct sources *ss, int index, const struct timespec *
     sources_free_source(ss, s);
 }
 
+void sources_remove_all(struct sources *ss, const struct timespec *raw_now)
+{
+    for (int i = ss->n - 1; i >= 0; i--)
+        source_remove(ss, i, raw_now);
+}
+
 void sources_cmd_fini(struct sources *ss)
 {
     for (int i = 0; i < ss->n_zombies; i++)
@@ -138,6 +144,12 @@ static int check_literal(const struct sources *ss, const struct source_cfg *sc)
 int sources_add_cfg(struct sources *ss, struct source_cfg *sc, int from_sourcedir,
                     const struct timespec *raw_now)
 {
+    return sources_add_cfg_logged(ss, sc, from_sourcedir, LOGL_INFO, raw_now);
+}
+
+int sources_add_cfg_logged(struct sources *ss, struct source_cfg *sc, int from_sourcedir,
+                           enum log_level level, const struct timespec *raw_now)
+{
     int st = check_literal(ss, sc), slot;
     struct source_entry *e;
 
@@ -155,7 +167,7 @@ int sources_add_cfg(struct sources *ss, struct source_cfg *sc, int from_sourcedi
     e->srcs = ss;
     e->from_sourcedir = from_sourcedir;
     sources_entry_setup(ss, (size_t)slot);
-    sources_log_entry(ss, (size_t)slot, 1, LOGL_INFO);
+    sources_log_entry(ss, (size_t)slot, 1, level);
     /* An address is used at once; a name resolves in the background and
      * the request still succeeds (spec 7.4). */
     sources_lookup_entry(ss, (size_t)slot);

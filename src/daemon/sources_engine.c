@@ -223,6 +223,9 @@ static void perform_one(struct sources *ss, struct engine_out *out, int i,
             ss->status->exit_status = a->u.quit.exit_status;
         }
         break;
+    case ENGINE_ACT_INIT_END:
+        sources_initstepslew_ended(ss);
+        break;
     case ENGINE_ACT_SEND:
         perform_send(ss, out, i, raw_now);
         break;

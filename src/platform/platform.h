@@ -81,6 +81,16 @@ int platform_set_priority(int prio, char *err, size_t errlen);
  * calls it never makes; positive levels kill on a denied call, negative ones
  * send SIGSYS. Returns 0, or -1 with chrony's message in err. */
 int platform_scfilter_apply(int level, char *err, size_t errlen);
+/* systemd's service notification (sd_notify(3)) without libsystemd: send msg
+ * ("READY=1", "STOPPING=1") as one datagram to the Unix socket that
+ * $NOTIFY_SOCKET names, a path or an abstract name written with a leading '@'.
+ * 0 when sent or when the variable is unset, -1 with chrony's message. */
+int platform_notify_service(const char *msg, char *err, size_t errlen);
+/* Create path and its missing parents before privileges are dropped, as chrony
+ * does for the command socket, log and dump directories: parents get 0755, the
+ * last directory mode and, when root makes it, the owner of user. Existing
+ * directories are left as they are. Problems are logged; 0 or -1. */
+int platform_create_dir(struct platform *p, const char *path, unsigned mode, const char *user);
 /* Switch logging to syslog (after daemonizing, when no -l file). */
 void platform_log_to_syslog(struct platform *p);
 

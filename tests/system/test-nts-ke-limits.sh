@@ -148,7 +148,7 @@ keys_of() { sed -n '3,$p' "$D/ntskeys"; }
 start k "allow" "ntsdumpdir $D"
 check "nts-keys-saved-at-start" keyfile_ok
 check "nts-keys-owner-only" [ "$(stat -c %a "$D/ntskeys")" = 600 ]
-check "nts-keys-dir-private" [ "$(stat -c %a "$D")" = 700 ]
+check "nts-keys-dir-as-chrony" [ "$(stat -c %a "$D")" = 750 ]
 keys1=$(keys_of)
 if [ -x /usr/sbin/chronyd ] && /usr/sbin/chronyd -v | grep -q '+NTS'; then
     cat >"$TMPD/c.conf" <<CONF

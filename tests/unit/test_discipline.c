@@ -682,6 +682,92 @@ static void test_update_once_mode(void)
     CHECK_INT_EQ(w.last.verdict, DISC_NOTHING);
 }
 
+/* initstepslew: the first estimate is stepped when at least the threshold away. */
+static void test_init_step_slew_step(void)
+{
+    struct disc_config dc;
+    struct world w;
+    char buf[200];
+
+    disc_config_default(&dc);
+    dc.init_step_threshold = 1.0;
+    world_init(&w, &dc, 1000.0, -5.0, 0.0);
+    disc_set_mode(&w.d, DISC_MODE_INIT_STEP_SLEW);
+    world_update(&w, 0, 1e-7, 1e-4, 0);
+    CHECK_INT_EQ(w.last.verdict, DISC_MODE_DONE);
+    CHECK_INT_EQ(w.last.ended_mode, DISC_MODE_INIT_STEP_SLEW);
+    CHECK_INT_EQ(w.last.mode_result, 1);
+    CHECK_INT_EQ(w.stepped, 1);
+    CHECK_NEAR(world_offset(&w), 0.0, 1e-9);
+    CHECK(has_event(&w.last, DISC_EV_INIT_OFFSET, buf));
+    CHECK_STR_EQ(buf, "System's initial offset : 5.000000 seconds slow of true (step)");
+    /* The reference was not updated; the ignore mode takes no more estimates. */
+    CHECK(!w.d.synced);
+    world_update(&w, 0, 1e-7, 1e-4, 0);
+    CHECK_INT_EQ(w.last.verdict, DISC_NOTHING);
+    /* Normal operation afterwards (the daemon switches the mode back). */
+    disc_set_mode(&w.d, DISC_MODE_NORMAL);
+    world_update(&w, 0, 1e-7, 1e-4, 0);
+    CHECK_INT_EQ(w.last.verdict, DISC_APPLIED);
+    CHECK(w.d.synced);
+}
+
+/* Below the threshold the offset is slewed: no step, the correction in progress. An offset
+ * equal to the threshold is stepped (chrony compares with >=). */
+static void test_init_step_slew_slew(void)
+{
+    struct disc_config dc;
+    struct world w;
+    struct timespec now;
+    char buf[200];
+
+    disc_config_default(&dc);
+    dc.init_step_threshold = 10.0;
+    world_init(&w, &dc, 1000.0, 0.25, 0.0);
+    disc_set_mode(&w.d, DISC_MODE_INIT_STEP_SLEW);
+    world_update(&w, 0, 1e-7, 1e-4, 0);
+    CHECK_INT_EQ(w.last.verdict, DISC_MODE_DONE);
+    CHECK_INT_EQ(w.stepped, 0);
+    CHECK(has_event(&w.last, DISC_EV_INIT_OFFSET, buf));
+    CHECK_STR_EQ(buf, "System's initial offset : 0.250000 seconds fast of true (slew)");
+    raw_ts(&w, &now);
+    CHECK_NEAR(clock_cooked_offset(&w.c, &now), -0.25, 1e-6);
+    world_run(&w, w.t + 60.0);
+    CHECK_NEAR(world_offset(&w), 0.0, 1e-3);
+
+    dc.init_step_threshold = 0.5;
+    world_init(&w, &dc, 1000.0, 0.5, 0.0);
+    disc_set_mode(&w.d, DISC_MODE_INIT_STEP_SLEW);
+    world_update(&w, 0, 1e-7, 1e-4, 0);
+    CHECK_INT_EQ(w.stepped, 1);
+}
+
+/* No source could give an estimate: chrony's warning, the mode fails, nothing is done. */
+static void test_init_step_slew_no_source(void)
+{
+    struct disc_config dc;
+    struct world w;
+    struct disc_outcome o;
+    struct timespec now;
+    char buf[200];
+
+    disc_config_default(&dc);
+    dc.init_step_threshold = 1.0;
+    world_init(&w, &dc, 1000.0, 3.0, 0.0);
+    disc_set_mode(&w.d, DISC_MODE_INIT_STEP_SLEW);
+    raw_ts(&w, &now);
+    disc_set_unsynchronised(&w.d, &now, &o);
+    apply(&w, &o);
+    CHECK_INT_EQ(o.verdict, DISC_MODE_DONE);
+    CHECK_INT_EQ(o.ended_mode, DISC_MODE_INIT_STEP_SLEW);
+    CHECK_INT_EQ(o.mode_result, 0);
+    CHECK_INT_EQ(w.stepped, 0);
+    CHECK(has_event(&o, DISC_EV_INIT_FAILED, buf));
+    CHECK_STR_EQ(buf, "No suitable source for initstepslew");
+    CHECK(!has_event(&o, DISC_EV_NO_SUITABLE, NULL));
+    CHECK_NEAR(world_offset(&w), 3.0, 1e-9);
+}
+
 static void test_ref_time_follows_step(void)
 {
     struct disc_config dc;
@@ -895,5 +981,8 @@ int main(void)
     RUN(test_leap_second_close);
     RUN(test_leap_slew_mode);
     RUN(test_orphan_stratum);
+    RUN(test_init_step_slew_step);
+    RUN(test_init_step_slew_slew);
+    RUN(test_init_step_slew_no_source);
     return check_summary();
 }

@@ -439,6 +439,123 @@ static void test_update_once_max_samples_one(void)
     rig_fini(&r);
 }
 
+/* What the special modes' ends left in the outcomes of a run (see run_mode). */
+struct mode_seen {
+    int ended, exit_status, stepped, slewed, event_before_clock, select_events;
+    double step;
+    enum clock_event_code code;
+};
+
+/* Run timers one at a time for up to `seconds` with a server `offset` ahead (muted source 0
+ * if mute) until ENGINE_ACT_INIT_END or ENGINE_ACT_QUIT. */
+static void run_mode(struct rig *r, double seconds, double offset, struct mode_seen *m)
+{
+    struct timespec end, when;
+    int ev_at = -1;
+
+    memset(m, 0, sizeof(*m));
+    ts_add(&end, &r->now, seconds);
+    while (!m->ended && engine_next_timer(&r->e, &when) && ts_cmp(&when, &end) <= 0) {
+        run_until(r, ts_diff(&when, &r->now), offset);
+        for (int i = 0; i < r->out.n; i++) {
+            const struct engine_action *a = &r->out.a[i];
+            if (a->type == ENGINE_ACT_EVENT &&
+                (a->u.event.code == DISC_EV_INIT_OFFSET || a->u.event.code == DISC_EV_WRONG_ONCE ||
+                 a->u.event.code == DISC_EV_INIT_FAILED ||
+                 a->u.event.code == DISC_EV_NO_SUITABLE)) {
+                m->code = a->u.event.code;
+                ev_at = i;
+            }
+            if (a->type == ENGINE_ACT_SELECT_EVENT)
+                m->select_events++;
+            if (a->type == ENGINE_ACT_CLOCK && a->u.clock.cmd.step) {
+                m->stepped++;
+                m->step = a->u.clock.cmd.step_offset;
+                m->event_before_clock = ev_at >= 0 && ev_at < i;
+            }
+            if (a->type == ENGINE_ACT_INIT_END || a->type == ENGINE_ACT_QUIT) {
+                m->ended = a->type;
+                m->exit_status = a->u.quit.exit_status;
+            }
+        }
+    }
+}
+
+/* initstepslew: the first estimate of the iburst source ends the mode: stepped when at
+ * least the threshold away (the message first, then the clock), else slewed; no selection
+ * messages meanwhile (chrony logs none in a special mode); then ENGINE_ACT_INIT_END, and
+ * normal operation once the daemon asks for it. */
+static void test_init_step_slew(void)
+{
+    struct rig r;
+    struct mode_seen m;
+    struct timespec now;
+
+    rig_init_mode(&r, 0, DISC_MODE_INIT_STEP_SLEW);
+    r.e.disc.cfg.init_step_threshold = 1.0;
+    add_server(&r, 0xC0000201);
+    run_mode(&r, 30.0, 2.0, &m);
+    CHECK_INT_EQ(m.ended, ENGINE_ACT_INIT_END);
+    CHECK_INT_EQ(m.exit_status, 0);
+    CHECK_INT_EQ(m.code, DISC_EV_INIT_OFFSET);
+    CHECK_INT_EQ(m.stepped, 1);
+    CHECK_NEAR(m.step, -2.0, 1e-3);
+    CHECK(m.event_before_clock);
+    CHECK_INT_EQ(m.select_events, 0);
+    CHECK(engine_special_mode(&r.e));
+    /* Nothing more is taken until the daemon switches to normal operation. */
+    run_mode(&r, 10.0, 0.0, &m);
+    CHECK_INT_EQ(m.ended, 0);
+    CHECK_INT_EQ(m.stepped, 0);
+    CHECK(!engine_discipline(&r.e)->synced);
+    engine_set_normal_mode(&r.e);
+    CHECK(!engine_special_mode(&r.e));
+    run_until(&r, 20.0, 0.0);
+    CHECK(engine_discipline(&r.e)->synced);
+    rig_fini(&r);
+
+    rig_init_mode(&r, 0, DISC_MODE_INIT_STEP_SLEW);
+    r.e.disc.cfg.init_step_threshold = 1.0;
+    add_server(&r, 0xC0000201);
+    run_mode(&r, 30.0, 0.5, &m);
+    CHECK_INT_EQ(m.ended, ENGINE_ACT_INIT_END);
+    CHECK_INT_EQ(m.code, DISC_EV_INIT_OFFSET);
+    CHECK_INT_EQ(m.stepped, 0);
+    now = r.now;
+    CHECK_NEAR(engine_remaining_offset(&r.e, &now), -0.5, 0.01);
+    rig_fini(&r);
+}
+
+/* No host answers: chrony's special_mode_end gives up once no source can still collect
+ * three samples within its first burst of polls; initstepslew fails with its own warning and
+ * the daemon goes on, -q fails with "No suitable source for synchronisation" (exit 1). */
+static void test_special_mode_unreachable(void)
+{
+    struct rig r;
+    struct mode_seen m;
+
+    rig_init_mode(&r, 0, DISC_MODE_INIT_STEP_SLEW);
+    add_server(&r, 0xC0000201);
+    r.mute[0] = 1;
+    run_mode(&r, 60.0, 2.0, &m);
+    CHECK_INT_EQ(m.ended, ENGINE_ACT_INIT_END);
+    CHECK_INT_EQ(m.exit_status, 1);
+    CHECK_INT_EQ(m.code, DISC_EV_INIT_FAILED);
+    CHECK_INT_EQ(m.stepped, 0);
+    /* five empty reachability updates after the first request, one per second here */
+    CHECK_INT_EQ(ntp_client_get_reach_size(&engine_source(&r.e, 0)->client), 5);
+    rig_fini(&r);
+
+    rig_init_mode(&r, 0, DISC_MODE_UPDATE_ONCE);
+    add_server(&r, 0xC0000201);
+    r.mute[0] = 1;
+    run_mode(&r, 60.0, 2.0, &m);
+    CHECK_INT_EQ(m.ended, ENGINE_ACT_QUIT);
+    CHECK_INT_EQ(m.exit_status, 1);
+    CHECK_INT_EQ(m.code, DISC_EV_NO_SUITABLE);
+    rig_fini(&r);
+}
+
 /* `local stratum 10 orphan`: a reachable orphan of the same stratum whose reference ID is
  * smaller than ours on the path to it is the orphan parent and is selected; with ours the
  * smaller, we stay the root (chrony.conf(5); issue 10 defect 7). */
@@ -593,6 +710,8 @@ int main(void)
     RUN(test_set_makestep);
     RUN(test_set_reselect_distance);
     RUN(test_max_unreach);
+    RUN(test_init_step_slew);
+    RUN(test_special_mode_unreachable);
     RUN(test_copy);
     return check_summary();
 }

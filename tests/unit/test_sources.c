@@ -245,6 +245,98 @@ static void test_stratum_follows_source(void)
     world_fini(&w);
 }
 
+static int source_named(struct world *w, int index, const char *name)
+{
+    const struct source *s = sources_get(&w->n->srcs, index);
+    return s && strcmp(s->name, name) == 0;
+}
+
+/* initstepslew: its host is polled alone first (a name that does not resolve is left out
+ * with chrony's warning), its first estimate steps the clock, then it is removed and the
+ * configured server starts; selection messages only in normal operation. */
+static void test_initstepslew_step(void)
+{
+    const char *lines[] = {"initstepslew 1 192.0.2.1 no.such.name",
+                           "server 192.0.2.2 iburst minpoll 0 maxpoll 0", NULL};
+    struct world w;
+
+    world_init(&w, lines, 5.0, 0.0);
+    world_start(&w);
+    run(&w, 1.0);
+    CHECK(fake_env_log_contains(&w.f,
+                                "Could not resolve address of initstepslew server no.such.name"));
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 1);
+    CHECK(source_named(&w, 0, "192.0.2.1"));
+    CHECK_INT_EQ(node_init_running(w.n), 1);
+    run(&w, 30.0);
+    CHECK(fake_env_log_contains(&w.f, "System's initial offset : 5.0"));
+    CHECK(fake_env_log_contains(&w.f, " seconds fast of true (step)"));
+    CHECK_NEAR(w.f.stepped, 5.0, 0.01);
+    CHECK_NEAR(local_error(&w), 0.0, 0.01);
+    CHECK_INT_EQ(node_init_running(w.n), 0);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 1);
+    CHECK(source_named(&w, 0, "192.0.2.2"));
+    CHECK(!fake_env_log_contains(&w.f, "Selected source 192.0.2.1"));
+    CHECK(fake_env_log_contains(&w.f, "Selected source 192.0.2.2"));
+    CHECK(!fake_env_log_contains(&w.f, "System clock was stepped"));
+    world_fini(&w);
+}
+
+/* Below the threshold the offset is slewed; a host that never answers ends the mode with
+ * chrony's warning and nothing corrected. */
+static void test_initstepslew_slew_and_dead(void)
+{
+    const char *slew[] = {"initstepslew 10 192.0.2.1",
+                          "server 192.0.2.2 iburst minpoll 0 maxpoll 0", NULL};
+    const char *dead[] = {"initstepslew 1 192.0.2.1", "server 192.0.2.2 iburst minpoll 0 maxpoll 0",
+                          NULL};
+    struct world w;
+
+    world_init(&w, slew, 5.0, 0.0);
+    world_start(&w);
+    run(&w, 30.0);
+    CHECK(fake_env_log_contains(&w.f, " seconds fast of true (slew)"));
+    CHECK_NEAR(w.f.stepped, 0.0, 1e-9);
+    CHECK(fake_env_log_contains(&w.f, "Selected source 192.0.2.2"));
+    world_fini(&w);
+
+    world_init(&w, dead, 5.0, 0.0);
+    w.dead = "192.0.2.1";
+    world_start(&w);
+    run(&w, 30.0);
+    CHECK(fake_env_log_contains(&w.f, "No suitable source for initstepslew"));
+    CHECK(!fake_env_log_contains(&w.f, "initial offset"));
+    CHECK_NEAR(w.f.stepped, 0.0, 1e-9);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 1);
+    CHECK(source_named(&w, 0, "192.0.2.2"));
+    CHECK(fake_env_log_contains(&w.f, "Selected source 192.0.2.2"));
+    world_fini(&w);
+}
+
+/* -q: the initstepslew hosts make the one measurement; the configured server is never
+ * added. */
+static void test_initstepslew_quit_mode(void)
+{
+    const char *lines[] = {"initstepslew 1 192.0.2.1", "server 192.0.2.2 iburst", NULL};
+    struct node_opts o = {.family = 0, .precision = 1e-8, .quit_mode = 1};
+    struct world w;
+    char err[256];
+
+    world_init(&w, lines, 5.0, 0.0);
+    w.n = node_new(w.cfg, &w.f.env, &o);
+    CHECK(node_start(w.n, &w.f.now, err, sizeof(err)) == 0);
+    for (int i = 0; i < 300 && !node_quit_requested(w.n); i++)
+        run(&w, 0.1);
+    CHECK(node_quit_mode_done(w.n));
+    CHECK_INT_EQ(node_exit_status(w.n), 0);
+    CHECK(fake_env_log_contains(&w.f, "System clock wrong by -5.0"));
+    CHECK_NEAR(w.f.stepped, 5.0, 0.01);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 1);
+    CHECK(source_named(&w, 0, "192.0.2.1"));
+    CHECK(!fake_env_log_contains(&w.f, "initial offset"));
+    world_fini(&w);
+}
+
 static void test_makestep(void)
 {
     const char *lines[] = {"server 192.0.2.1 iburst minpoll 0 maxpoll 0", "makestep 1 3", NULL};
@@ -848,5 +940,8 @@ int main(void)
     RUN(test_cmdmon_reports);
     RUN(test_pool_replaces_unreachable);
     RUN(test_replacement_interval_random);
+    RUN(test_initstepslew_step);
+    RUN(test_initstepslew_slew_and_dead);
+    RUN(test_initstepslew_quit_mode);
     return check_summary();
 }
