@@ -58,7 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ntp_server_auth auth;
     struct nts_server_keys ks;
     enum ntp_drop_reason why = NTP_SRV_N_REASONS;
-    uint8_t out[NTP_MAX_PACKET_LEN + 16], rnd[NTS_SERVER_REPLY_RANDOM];
+    uint8_t out[NTP_MAX_PACKET_LEN + 16], rnd[NTS_SERVER_REPLY_RANDOM],
+        krnd[NTS_SERVER_KEYS_RANDOM];
     uint8_t sel = size > 0 ? data[0] : 0;
     uint16_t port = size > 1 && (data[1] & 1) ? 123 : 40000;
     int nts = size > 1 && (data[1] & 2);
@@ -66,7 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     memset(&c, 0, sizeof(c));
     memset(rnd, 0x5A, sizeof(rnd));
-    nts_server_keys_init(&ks, rnd);
+    memset(krnd, 0x5A, sizeof(krnd));
+    nts_server_keys_init(&ks, krnd);
     choose_ref(&ref, sel, &rx);
     len = ntp_server_respond_nts(&ref, NULL, nts ? &ks : NULL, data, size, port, &rx, out,
                                  sizeof(out), &auth, &why, &c);

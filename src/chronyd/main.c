@@ -354,6 +354,8 @@ int main(int argc, char **argv)
     no.defer_unix_socket = 1;
     no.quit_mode = c.quit_mode;
     no.reload_dumps = c.reload;
+    no.user = c.user ? c.user : cfg->user;
+    no.scfilter = c.scfilter;
     node = node_new(cfg, env, &no);
     env->clock.read(env->clock.ctx, &now);
     if (node_start(node, &now, err, sizeof(err)) < 0) {

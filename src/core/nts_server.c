@@ -2,43 +2,170 @@
 
 #include "crypto/siv.h"
 #include "lib/bytes.h"
+#include "lib/hex.h"
+#include "lib/scan.h"
 #include "proto/ntp.h"
 
 #include <assert.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Server keys seal cookies with AES-SIV-CMAC-256, as chrony does when AES-128-GCM-SIV is not
  * available. */
 #define SERVER_AEAD NTS_AEAD_AES_SIV_CMAC_256
 #define COOKIE_HEADER (4 + NTS_SERVER_COOKIE_NONCE)
-static void key_from_random(struct nts_server_key *k, const uint8_t rnd[NTS_SERVER_KEY_RANDOM])
+/* The key of slot idx from rnd: its id carries the slot in the low bits (chrony). */
+static void key_from_random(struct nts_server_key *k, int idx,
+                            const uint8_t rnd[NTS_SERVER_KEY_RANDOM])
 {
-    k->id = get_be32(rnd);
+    k->id = (get_be32(rnd) & ~(uint32_t)(NTS_SERVER_MAX_KEYS - 1)) | (uint32_t)idx;
     memcpy(k->key, rnd + 4, NTS_SERVER_KEY_LEN);
 }
 
-void nts_server_keys_init(struct nts_server_keys *ks, const uint8_t rnd[NTS_SERVER_KEY_RANDOM])
+void nts_server_keys_init(struct nts_server_keys *ks, const uint8_t *rnd)
 {
     assert(ks && rnd);
     memset(ks, 0, sizeof(*ks));
-    key_from_random(&ks->k[0], rnd);
-    ks->n = 1;
-    ks->current = 0;
+    for (int i = 0; i < NTS_SERVER_MAX_KEYS; i++)
+        key_from_random(&ks->k[i], i, rnd + i * NTS_SERVER_KEY_RANDOM);
+    ks->n = NTS_SERVER_MAX_KEYS;
+    ks->current = NTS_SERVER_MAX_KEYS - 1;
 }
 
 void nts_server_keys_rotate(struct nts_server_keys *ks, const uint8_t rnd[NTS_SERVER_KEY_RANDOM])
 {
-    /* The slots form a ring: the one after the current key is free while the set is not full
-     * and otherwise holds the oldest key, which is overwritten. */
     int next;
 
-    assert(ks && rnd && ks->n >= 1 && ks->n <= NTS_SERVER_MAX_KEYS);
+    assert(ks && rnd && ks->n == NTS_SERVER_MAX_KEYS);
     assert(ks->current >= 0 && ks->current < NTS_SERVER_MAX_KEYS);
+    ks->current = (ks->current + 1) % NTS_SERVER_MAX_KEYS;
+    /* The slot after the new current key held the oldest key. */
     next = (ks->current + 1) % NTS_SERVER_MAX_KEYS;
-    key_from_random(&ks->k[next], rnd);
-    ks->current = next;
-    if (ks->n < NTS_SERVER_MAX_KEYS)
-        ks->n++;
+    key_from_random(&ks->k[next], next, rnd);
+}
+
+size_t nts_server_keys_format(const struct nts_server_keys *ks, double age, char *buf, size_t cap)
+{
+    char hex[2 * NTS_SERVER_KEY_LEN + 1];
+    size_t len;
+    int r;
+
+    if (!ks || ks->n != NTS_SERVER_MAX_KEYS || !buf)
+        return 0;
+    r = snprintf(buf, cap, "NKS1\n%.1f\n", age);
+    if (r < 0 || (size_t)r >= cap)
+        return 0;
+    len = (size_t)r;
+    /* From the oldest (two after the current) round to the next key. */
+    for (int i = 0; i < NTS_SERVER_MAX_KEYS; i++) {
+        const struct nts_server_key *k = &ks->k[(ks->current + i + 2) % NTS_SERVER_MAX_KEYS];
+        hex_encode(k->key, NTS_SERVER_KEY_LEN, hex);
+        r = snprintf(buf + len, cap - len, "%08lX %s %d\n", (unsigned long)k->id, hex, SERVER_AEAD);
+        if (r < 0 || (size_t)r >= cap - len)
+            return 0;
+        len += (size_t)r;
+    }
+    memset(hex, 0, sizeof(hex));
+    return len;
+}
+
+/* The next line of *cur, NUL-terminated in place; NULL at the end of the text. */
+static char *next_line(char **cur)
+{
+    char *line = *cur, *nl;
+
+    if (!*line)
+        return NULL;
+    nl = strchr(line, '\n');
+    if (nl) {
+        *nl = '\0';
+        *cur = nl + 1;
+    } else {
+        *cur = line + strlen(line);
+    }
+    return line;
+}
+
+/* Split line into at most max words (one more is counted as too many). */
+static int split_words(char *line, char **w, int max)
+{
+    int n = 0;
+
+    for (;;) {
+        char *word = scan_word(&line);
+        if (!*word)
+            return n;
+        if (n == max)
+            return max + 1;
+        w[n++] = word;
+    }
+}
+
+static int parse_hex_id(const char *s, uint32_t *id)
+{
+    char *end;
+    unsigned long v;
+
+    if (!isxdigit((unsigned char)*s))
+        return 0;
+    v = strtoul(s, &end, 16);
+    if (v > 0xFFFFFFFFUL)
+        return 0;
+    *id = (uint32_t)v;
+    return 1;
+}
+
+int nts_server_keys_parse(char *text, struct nts_server_keys *ks, double *age)
+{
+    struct nts_server_key keys[NTS_SERVER_MAX_KEYS];
+    char *cur = text, *line, *w[3], *end;
+    int old, aead = 0, n, last = 0;
+    double a;
+
+    if (!text || !ks || !age)
+        return 0;
+    line = next_line(&cur);
+    if (!line || (strcmp(line, "NKS1") != 0 && strcmp(line, "NKS0") != 0))
+        return 0;
+    old = strcmp(line, "NKS1") != 0;
+    /* NKS1: "AGE"; NKS0: "AEAD AGE" */
+    line = next_line(&cur);
+    if (!line || split_words(line, w, 3) != (old ? 2 : 1))
+        return 0;
+    if (old && (aead = (int)strtol(w[0], &end, 10), end == w[0]))
+        return 0;
+    a = strtod(w[old ? 1 : 0], &end);
+    if (end == w[old ? 1 : 0])
+        return 0;
+    for (int i = 0; i < NTS_SERVER_MAX_KEYS; i++) {
+        line = next_line(&cur);
+        n = line ? split_words(line, w, 3) : 0;
+        if (n != (old ? 2 : 3) || !parse_hex_id(w[0], &keys[i].id))
+            goto fail;
+        if (!old && (aead = (int)strtol(w[2], &end, 10), end == w[2]))
+            goto fail;
+        /* Server keys of this build are AES-SIV-CMAC-256 keys. */
+        if (aead != SERVER_AEAD ||
+            (i > 0 && (keys[i].id - keys[i - 1].id) % NTS_SERVER_MAX_KEYS != 1) ||
+            hex_decode(w[1], strlen(w[1]), keys[i].key, sizeof(keys[i].key)) != NTS_SERVER_KEY_LEN)
+            goto fail;
+    }
+    memset(ks, 0, sizeof(*ks));
+    for (int i = 0; i < NTS_SERVER_MAX_KEYS; i++) {
+        last = (int)(keys[i].id % NTS_SERVER_MAX_KEYS);
+        ks->k[last] = keys[i];
+    }
+    ks->n = NTS_SERVER_MAX_KEYS;
+    /* The last key is the next one: the current key is in the slot before it. */
+    ks->current = (last + NTS_SERVER_MAX_KEYS - 1) % NTS_SERVER_MAX_KEYS;
+    *age = a > 0.0 ? a : 0.0;
+    memset(keys, 0, sizeof(keys));
+    return 1;
+fail:
+    memset(keys, 0, sizeof(keys));
+    return 0;
 }
 
 static int client_keys_valid(const struct nts_keys *k)
@@ -114,6 +241,7 @@ static int open_with_key(const struct nts_server_key *key, const uint8_t *cookie
 int nts_server_open_cookie(const struct nts_server_keys *ks, const uint8_t *cookie, size_t len,
                            struct nts_keys *client)
 {
+    const struct nts_server_key *key;
     uint32_t id;
 
     /* A cookie holds at least one byte of keys after its header and tag, at most two keys. */
@@ -121,11 +249,11 @@ int nts_server_open_cookie(const struct nts_server_keys *ks, const uint8_t *cook
         len > COOKIE_HEADER + 2 * NTS_MAX_KEY_LEN + NTS_AEAD_TAG_LEN)
         return 0;
     id = get_be32(cookie);
-    /* Keys are found by id; should two share one, each is tried. */
-    for (int i = 0; i < ks->n && i < NTS_SERVER_MAX_KEYS; i++)
-        if (ks->k[i].id == id && open_with_key(&ks->k[i], cookie, len, client))
-            return 1;
-    return 0;
+    /* The id names the slot (chrony); the key there must carry that very id. */
+    if (ks->n != NTS_SERVER_MAX_KEYS)
+        return 0;
+    key = &ks->k[id % NTS_SERVER_MAX_KEYS];
+    return key->id == id && open_with_key(key, cookie, len, client);
 }
 
 /* What the walk over the request's fields found. */

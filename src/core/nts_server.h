@@ -14,10 +14,14 @@
 
 /* Server keys are AES-SIV-CMAC-256 keys. */
 #define NTS_SERVER_KEY_LEN 32
-/* Current key and the previous ones still accepted (chrony keeps 3). */
-#define NTS_SERVER_MAX_KEYS 3
+/* Key slots as chrony's: the two previous keys, the current one and the next ("future")
+ * one, which is known (and saved) a rotation before it seals cookies. The low 2 bits of a
+ * key's id are its slot. */
+#define NTS_SERVER_MAX_KEYS 4
 /* Random bytes a new key needs: id + key. */
 #define NTS_SERVER_KEY_RANDOM (4 + NTS_SERVER_KEY_LEN)
+/* Random bytes a fresh key set needs (nts_server_keys_init). */
+#define NTS_SERVER_KEYS_RANDOM (NTS_SERVER_MAX_KEYS * NTS_SERVER_KEY_RANDOM)
 /* Cookie layout as chrony's (100 bytes for AES-SIV-CMAC-256): key id (4), nonce (16),
  * AEAD(server key, nonce, C2S || S2C) with a 16-byte tag. */
 #define NTS_SERVER_COOKIE_NONCE 16
@@ -29,13 +33,26 @@ struct nts_server_key {
 
 struct nts_server_keys {
     struct nts_server_key k[NTS_SERVER_MAX_KEYS]; /* k[current] seals new cookies */
-    int n, current;
+    int n, current; /* n: slots holding a key (all of them once initialised) */
 };
 
-/* A fresh key set with one key from rnd. */
-void nts_server_keys_init(struct nts_server_keys *ks, const uint8_t rnd[NTS_SERVER_KEY_RANDOM]);
-/* A new current key from rnd; the oldest is dropped beyond NTS_SERVER_MAX_KEYS. */
+/* A fresh key set: every slot gets a key from rnd (NTS_SERVER_KEYS_RANDOM bytes), the last
+ * slot is the current key (chrony's start). */
+void nts_server_keys_init(struct nts_server_keys *ks, const uint8_t *rnd);
+/* Rotate as chrony: the next key becomes the current one and the oldest slot gets a new
+ * next key from rnd; the current key and the two before it keep opening their cookies. */
 void nts_server_keys_rotate(struct nts_server_keys *ks, const uint8_t rnd[NTS_SERVER_KEY_RANDOM]);
+
+/* chrony's `ntskeys` file in `ntsdumpdir` (format NKS1): "NKS1", the age of the current key
+ * in seconds (%.1f), then the keys from the oldest to the next one, one "ID HEXKEY AEAD" line
+ * each (ID as %08X, AEAD 15 = AES-SIV-CMAC-256). Returns the text length, 0 if cap is too
+ * small. */
+size_t nts_server_keys_format(const struct nts_server_keys *ks, double age, char *buf, size_t cap);
+/* Parse an `ntskeys` file (NKS1, or chrony's older NKS0 with the AEAD on the age line) as
+ * chrony does: four keys of a supported AEAD whose ids follow each other in slot order.
+ * text is modified. Returns 1 with the keys and the age (negative ages read as 0), else 0
+ * and *ks untouched. */
+int nts_server_keys_parse(char *text, struct nts_server_keys *ks, double *age);
 /* Seal a client's keys into a cookie with the current key. Returns the cookie length, 0 if
  * cap is too small or the keys are invalid. */
 size_t nts_server_make_cookie(const struct nts_server_keys *ks, const struct nts_keys *client,

@@ -29,8 +29,9 @@ void cmdmon_h_server_stats(struct cmdmon_server *c, const struct cmdmon_request 
     o->ntp_hits = s.hits[CLOG_NTP];
     o->cmd_hits = s.hits[CLOG_CMD];
     o->ntp_drops = s.drops[CLOG_NTP];
-    /* NTS-KE connections are counted by the platform's NTS-KE server. */
-    serve_nts_ke_stats(c->serve, &o->nke_hits, &o->nke_drops);
+    /* As chrony: NTS-KE connections past allow/deny, and those refused by ntsratelimit. */
+    o->nke_hits = s.hits[CLOG_NTSKE];
+    o->nke_drops = s.drops[CLOG_NTSKE];
     o->cmd_drops = s.drops[CLOG_CMD];
     o->log_drops = s.log_drops;
     o->ntp_auth_hits = s.ntp_auth_hits;

@@ -173,6 +173,16 @@ struct nts_ke_server_opts {
     const char *ntp_server; /* ntsntpserver (Server Negotiation record), NULL if none */
     int ntp_port;           /* our NTP `port` (Port Negotiation record unless 123) */
     int max_connections;    /* ntsprocesses/maxntsconnections bound on sessions at once */
+    /* Asked from the event loop for each accepted connection (allow/deny, ntsratelimit):
+     * NULL to serve it, else why it is closed at once (a debug message). NULL: serve all. */
+    const char *(*admit)(void *arg, const struct ip_addr *ip);
+    void *admit_arg;
+    /* ntsprocesses: 2 or more runs the sessions in that many forked helper processes (each
+     * up to max_connections sessions), which then switch to user and apply the -F filter
+     * level scfilter (0 none); 0 or 1 keeps them in this process. */
+    int processes;
+    const char *user;
+    int scfilter;
 };
 
 struct env_nts_ke_server {

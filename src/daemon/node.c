@@ -32,6 +32,8 @@ static void wire_serve(struct node *n)
     s->keys = &n->keys;
     s->clientlog = n->cmd.clientlog;
     s->family = n->opts.family;
+    s->user = n->opts.user;
+    s->scfilter = n->opts.scfilter;
 }
 
 static void wire_cmdmon(struct node *n)

@@ -18,6 +18,8 @@ struct node_opts {
     int defer_unix_socket; /* open the command socket in node_start_unprivileged */
     int quit_mode;         /* chronyd -q (1: measure once and correct) or -Q (2: print once) */
     int reload_dumps;      /* chronyd -r: load the dumpdir files of the sources at start */
+    const char *user;      /* -u or `user`: NTS-KE helper processes switch to it */
+    int scfilter;          /* -F level, applied by NTS-KE helper processes too */
 };
 
 /* cfg must outlive the node; env likewise. */

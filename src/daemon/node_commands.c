@@ -115,18 +115,18 @@ static void h_rekey(struct node *n, const struct cmdmon_request *req, const stru
                     struct cmdmon_reply *rpy)
 {
     (void)req;
-    (void)now;
     (void)rpy;
     keyfile_load(&n->keys, n->cfg->keyfile, n->env);
+    serve_nts_reload_keys(&n->serve, now);
 }
 
 static void h_dump(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
                    struct cmdmon_reply *rpy)
 {
     (void)req;
-    (void)now;
     (void)rpy;
     sources_dump_save_all(&n->srcs);
+    serve_nts_dump_keys(&n->serve, now);
 }
 
 static const struct cmdmon_command node_commands[] = {

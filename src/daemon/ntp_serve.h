@@ -31,6 +31,8 @@ struct ntp_serve {
     const struct keys *keys;     /* `keyfile` keys of symmetric authentication */
     struct clientlog *clientlog; /* accounting and rate limits (the command server's) */
     int family;                  /* chronyd -4/-6: 4 or 6, 0 for both */
+    const char *user;            /* NTS-KE helper processes (ntsprocesses) switch to it */
+    int scfilter;                /* and apply this -F level */
     int socks[2];                /* IPv4, IPv6 server sockets; -1 if closed */
     struct access_table *access; /* NTP allow/deny */
     struct access_rule *rules;   /* copy of the config rules, hostnames resolved here */
@@ -45,6 +47,7 @@ struct ntp_serve {
     int nts_enabled;    /* ntsservercert/ntsserverkey configured */
     int nts_ke_running; /* env->nts_ke_server started */
     struct nts_server_keys nts_keys;
+    struct timespec nts_key_ts; /* when the current key was made (its age goes to ntskeys) */
     uint64_t nts_rotate_timer;
     /* `broadcast` destinations and their timers (ntp_serve_bcast.c). */
     struct serve_bcast *bcasts;
@@ -59,8 +62,10 @@ void serve_stop(struct ntp_serve *s);
 /* ntp_serve_nts.c: the NTS server keys and the platform's NTS-KE server. */
 int serve_nts_start(struct ntp_serve *s, char *err, size_t errlen);
 void serve_nts_stop(struct ntp_serve *s);
-/* serverstats "NTS-KE connections accepted/dropped" (0 without an NTS-KE server). */
-void serve_nts_ke_stats(const struct ntp_serve *s, uint64_t *accepted, uint64_t *dropped);
+/* chronyc dump: save the server keys to ntsdumpdir (as at a rotation). */
+void serve_nts_dump_keys(struct ntp_serve *s, const struct timespec *now);
+/* chronyc rekey: with `ntsrotate 0` (keys managed outside), load them from ntsdumpdir. */
+void serve_nts_reload_keys(struct ntp_serve *s, const struct timespec *now);
 /* ntp_serve_bcast.c: start sending the `broadcast` packets (serve_start), stop (serve_stop). */
 void serve_bcast_start(struct ntp_serve *s);
 void serve_bcast_stop(struct ntp_serve *s);

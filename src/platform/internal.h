@@ -82,6 +82,10 @@ void plat_nts_ke_process(struct platform *p, const fd_set *rd, const fd_set *wr)
 /* The NTS-KE server behind env.nts_ke_server; fini stops it (waiting for its sessions). */
 void plat_nts_ke_server_init(struct platform *p);
 void plat_nts_ke_server_fini(struct platform *p);
+/* Its listening sockets for the loop's read set (at most max), and a connection to accept on
+ * one that is readable. */
+int plat_nts_ke_server_fds(struct platform *p, int *fds, int max);
+void plat_nts_ke_server_accept(struct platform *p, int fd);
 void plat_log_init(struct platform *p, const struct platform_opts *o);
 void plat_log_fini(struct platform *p);
 void plat_log_cycle(void *ctx);

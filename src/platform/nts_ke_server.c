@@ -1,8 +1,10 @@
-/* The NTS-KE server (RFC 8915 §4): listening TCP sockets watched by an accepting helper
- * thread, and one thread per client session (TLS 1.3 over GnuTLS, ALPN ntske/1) that reads
+/* The NTS-KE server (RFC 8915 §4): listening TCP sockets watched by the event loop, which
+ * accepts connections and asks the daemon whether to serve them (allow/deny, ntsratelimit),
+ * and one thread per client session (TLS 1.3 over GnuTLS, ALPN ntske/1) that reads
  * the request, exports the client's keys and answers with cookies sealed by the server keys. */
 #include "platform/internal.h"
 #include "platform/nts_ke_tls.h"
+#include "platform/privs.h"
 
 #include "crypto/siv.h"
 #include "lib/mem.h"
@@ -24,6 +26,7 @@
 #define SESSION_TIMEOUT 2.0
 #define MAX_AEADS 8
 #define MAX_LISTENERS 2
+#define MAX_HELPERS 64
 /* RFC 8915 §3: TLS 1.3 or newer only. */
 #define TLS_PRIORITY "-VERS-ALL:+VERS-TLS1.3"
 /* A response: protocol, AEAD, port and server records, 8 cookies, End of Message. */
@@ -42,7 +45,11 @@ struct plat_nke_server {
     int running;
     int listen_fd[MAX_LISTENERS], n_listen;
     int wake[2]; /* the write end is closed by stop(): every thread gives up */
-    pthread_t acceptor;
+    const char *(*admit)(void *arg, const struct ip_addr *ip);
+    void *admit_arg;
+    /* ntsprocesses >= 2: helper processes, each reached through its own socket pair */
+    int n_helpers, next_helper;
+    int helper_fd[MAX_HELPERS];
     gnutls_certificate_credentials_t cred;
     gnutls_priority_t prio;
     int aeads[MAX_AEADS], n_aeads;
@@ -303,44 +310,256 @@ static void server_take_connection(struct plat_nke_server *srv, int fd)
     }
 }
 
-static void server_accept(struct plat_nke_server *srv, int lfd)
+/* A session handed to a helper process: the current server key with the connection's
+ * descriptor (SCM_RIGHTS), as chrony's main process does. */
+struct helper_msg {
+    uint32_t key_id;
+    uint8_t key[NTS_SERVER_KEY_LEN];
+};
+
+static int send_fd(int sock, const struct helper_msg *m, int fd)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = {(void *)m, sizeof(*m)};
+    struct msghdr mh;
+    struct cmsghdr *c;
+    memset(&mh, 0, sizeof(mh));
+    memset(&ctl, 0, sizeof(ctl));
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = ctl.buf;
+    mh.msg_controllen = sizeof(ctl.buf);
+    c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(*m) ? 0 : -1;
+}
+
+/* Returns 1 with a message (*fd -1 if it carried none), 0 at the end, -1 on EAGAIN. */
+static int recv_fd(int sock, struct helper_msg *m, int *fd)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = {m, sizeof(*m)};
+    struct msghdr mh;
+    struct cmsghdr *c;
+    ssize_t r;
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = ctl.buf;
+    mh.msg_controllen = sizeof(ctl.buf);
+    *fd = -1;
+    r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+    if (r < 0)
+        return errno == EAGAIN || errno == EINTR ? -1 : 0;
+    if (r == 0)
+        return 0;
+    for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+            c->cmsg_len == CMSG_LEN(sizeof(int)))
+            memcpy(fd, CMSG_DATA(c), sizeof(int));
+    if (r != (ssize_t)sizeof(*m) && *fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+    return 1;
+}
+
+/* The main process: the connection goes to the next helper (round robin); one that cannot
+ * take it (it failed) is skipped. */
+static void helper_pass(struct platform *p, struct plat_nke_server *srv, int fd)
+{
+    struct helper_msg m;
+    int sent = 0, err;
+    memset(&m, 0, sizeof(m));
+    pthread_mutex_lock(&srv->lock);
+    m.key_id = srv->keys.k[srv->keys.current].id;
+    memcpy(m.key, srv->keys.k[srv->keys.current].key, sizeof(m.key));
+    pthread_mutex_unlock(&srv->lock);
+    for (int i = 0; i < srv->n_helpers && !sent; i++) {
+        int h = srv->next_helper++ % srv->n_helpers;
+        sent = srv->helper_fd[h] >= 0 && send_fd(srv->helper_fd[h], &m, fd) == 0;
+    }
+    err = errno;
+    mem_wipe(&m, sizeof(m));
+    close(fd);
+    errno = err;
+    pthread_mutex_lock(&srv->lock);
+    if (sent)
+        srv->accepted++;
+    else
+        srv->dropped++;
+    pthread_mutex_unlock(&srv->lock);
+    /* chrony gives up when every helper is gone (EPIPE); we log it and go on. */
+    if (!sent && errno == EPIPE)
+        log_msg(&p->logger, LOGL_ERR, "NTS-KE helpers failed");
+}
+
+/* A helper process: take sessions from the main process until it closes the socket, then
+ * let the running sessions finish and exit. It drops root and applies the system call
+ * filter itself, as chrony's helpers do. */
+static void helper_run(struct platform *p, struct plat_nke_server *srv, int sock,
+                       const struct nts_ke_server_opts *o)
+{
+    char err[256] = "";
+    for (int i = 0; i < srv->n_listen; i++)
+        close(srv->listen_fd[i]);
+    srv->n_listen = 0;
+    srv->n_helpers = 0;
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    if (plat_privs_drop(o->user, 0, 0, err, sizeof(err)) < 0 ||
+        (o->scfilter && platform_scfilter_apply(o->scfilter, err, sizeof(err)) < 0)) {
+        log_msg(&p->logger, LOGL_ERR, "%s", err);
+        _exit(1);
+    }
+    for (;;) {
+        struct helper_msg m;
+        fd_set rd;
+        int fd, r;
+        FD_ZERO(&rd);
+        FD_SET(sock, &rd);
+        if (select(sock + 1, &rd, NULL, NULL, NULL) < 0 && errno != EINTR)
+            break;
+        r = recv_fd(sock, &m, &fd);
+        if (r == 0)
+            break;
+        if (r < 0 || fd < 0)
+            continue;
+        nke_fd_nonblock_cloexec(fd);
+        pthread_mutex_lock(&srv->lock);
+        memset(&srv->keys, 0, sizeof(srv->keys));
+        srv->keys.n = NTS_SERVER_MAX_KEYS;
+        srv->keys.current = (int)(m.key_id % NTS_SERVER_MAX_KEYS);
+        srv->keys.k[srv->keys.current].id = m.key_id;
+        memcpy(srv->keys.k[srv->keys.current].key, m.key, sizeof(m.key));
+        srv->have_keys = 1;
+        pthread_mutex_unlock(&srv->lock);
+        mem_wipe(&m, sizeof(m));
+        server_take_connection(srv, fd);
+    }
+    pthread_mutex_lock(&srv->lock);
+    while (srv->active > 0)
+        pthread_cond_wait(&srv->idle, &srv->lock);
+    pthread_mutex_unlock(&srv->lock);
+    _exit(0);
+}
+
+/* Fork the helpers (before privileges are dropped and the filter applied, as chrony). */
+static int helpers_start(struct platform *p, struct plat_nke_server *srv,
+                         const struct nts_ke_server_opts *o, char *err, size_t errlen)
+{
+    int n = o->processes > MAX_HELPERS ? MAX_HELPERS : o->processes;
+    for (int i = 0; i < n; i++) {
+        int sv[2];
+        pid_t pid;
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0) {
+            snprintf(err, errlen, "Could not open socket pair");
+            return -1;
+        }
+        fflush(NULL);
+        pid = fork();
+        if (pid < 0) {
+            close(sv[0]);
+            close(sv[1]);
+            snprintf(err, errlen, "fork() failed : %s", strerror(errno));
+            return -1;
+        }
+        if (pid == 0) {
+            for (int j = 0; j < srv->n_helpers; j++)
+                close(srv->helper_fd[j]);
+            close(sv[0]);
+            helper_run(p, srv, sv[1], o);
+        }
+        close(sv[1]);
+        nke_fd_nonblock_cloexec(sv[0]);
+        srv->helper_fd[srv->n_helpers++] = sv[0];
+    }
+    return 0;
+}
+
+/* Closing the sockets tells the helpers to finish; their sessions end within the session
+ * timeout. As chrony, they are not waited for (the -F filter has no wait4; the daemon is
+ * exiting, and init reaps them). */
+static void helpers_stop(struct plat_nke_server *srv)
+{
+    for (int i = 0; i < srv->n_helpers; i++)
+        if (srv->helper_fd[i] >= 0)
+            close(srv->helper_fd[i]);
+    srv->n_helpers = 0;
+}
+
+/* The client's address of an accepted connection. */
+static void peer_addr(const struct sockaddr_storage *ss, struct ip_addr *ip, int *port)
+{
+    memset(ip, 0, sizeof(*ip));
+    *port = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+        ip->family = IPF_INET4;
+        memcpy(ip->a, &in->sin_addr, 4);
+        *port = ntohs(in->sin_port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+        ip->family = IPF_INET6;
+        memcpy(ip->a, &in6->sin6_addr, 16);
+        *port = ntohs(in6->sin6_port);
+    }
+}
+
+static void format_sockaddr(const struct ip_addr *ip, int port, char *buf, size_t len);
+
+/* A connection is accepted in the event loop; the daemon says whether to serve it. */
+static void server_accept(struct platform *p, struct plat_nke_server *srv, int lfd)
 {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
-    int fd = accept(lfd, (struct sockaddr *)&ss, &sl);
+    struct ip_addr ip;
+    const char *why;
+    char name[IP_ADDR_STRLEN + 16];
+    int fd = accept(lfd, (struct sockaddr *)&ss, &sl), port;
     if (fd < 0)
         return;
     nke_fd_nonblock_cloexec(fd);
+    peer_addr(&ss, &ip, &port);
+    why = srv->admit ? srv->admit(srv->admit_arg, &ip) : NULL;
+    if (why) {
+        format_sockaddr(&ip, port, name, sizeof(name));
+        log_msg(&p->logger, LOGL_DEBUG, "Rejected connection from %s (%s)", name, why);
+        close(fd);
+        return;
+    }
+    if (srv->n_helpers > 0) {
+        helper_pass(p, srv, fd);
+        return;
+    }
     server_take_connection(srv, fd);
 }
 
-static void *acceptor_thread(void *arg)
+int plat_nts_ke_server_fds(struct platform *p, int *fds, int max)
 {
-    struct plat_nke_server *srv = arg;
-    sigset_t all;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
-    for (;;) {
-        fd_set rd;
-        int maxfd = srv->wake[0];
-        FD_ZERO(&rd);
-        FD_SET(srv->wake[0], &rd);
-        for (int i = 0; i < srv->n_listen; i++) {
-            FD_SET(srv->listen_fd[i], &rd);
-            if (srv->listen_fd[i] > maxfd)
-                maxfd = srv->listen_fd[i];
-        }
-        if (select(maxfd + 1, &rd, NULL, NULL, NULL) < 0) {
-            if (errno == EINTR)
-                continue;
-            return NULL;
-        }
-        if (FD_ISSET(srv->wake[0], &rd))
-            return NULL;
-        for (int i = 0; i < srv->n_listen; i++)
-            if (FD_ISSET(srv->listen_fd[i], &rd))
-                server_accept(srv, srv->listen_fd[i]);
-    }
+    struct plat_nke_server *srv = p->nts_ke_server;
+    int n = 0;
+    if (!srv || !srv->running)
+        return 0;
+    for (int i = 0; i < srv->n_listen && n < max; i++)
+        fds[n++] = srv->listen_fd[i];
+    return n;
+}
+
+void plat_nts_ke_server_accept(struct platform *p, int fd)
+{
+    struct plat_nke_server *srv = p->nts_ke_server;
+    if (srv && srv->running)
+        server_accept(p, srv, fd);
 }
 
 /* "ADDR:PORT" as chrony names a socket address. */
@@ -467,6 +686,8 @@ static void server_copy_opts(struct plat_nke_server *srv, const struct nts_ke_se
     srv->ntp_server = o->ntp_server && o->ntp_server[0] ? xstrdup(o->ntp_server) : NULL;
     srv->ntp_port = o->ntp_port;
     srv->max_connections = o->max_connections > 0 ? o->max_connections : 1;
+    srv->admit = o->admit;
+    srv->admit_arg = o->admit_arg;
 }
 
 static int nks_start(void *ctx, const struct nts_ke_server_opts *o, char *err, size_t errlen)
@@ -489,8 +710,8 @@ static int nks_start(void *ctx, const struct nts_ke_server_opts *o, char *err, s
     }
     nke_fd_nonblock_cloexec(srv->wake[0]);
     nke_fd_nonblock_cloexec(srv->wake[1]);
-    if (pthread_create(&srv->acceptor, NULL, acceptor_thread, srv) != 0) {
-        snprintf(err, errlen, "Could not start NTS-KE server thread");
+    if (o->processes >= 2 && helpers_start(p, srv, o, err, errlen) < 0) {
+        helpers_stop(srv);
         goto fail;
     }
     return 0;
@@ -526,16 +747,16 @@ static void nks_get_stats(void *ctx, uint64_t *accepted, uint64_t *dropped)
         *dropped = d;
 }
 
-/* Closing the wake pipe makes the acceptor return and every session give up at its next
- * wait; sessions are bounded by their deadline, so waiting for them is bounded too. */
+/* Closing the wake pipe makes every session give up at its next wait; sessions are bounded
+ * by their deadline, so waiting for them is bounded too. */
 static void nks_stop(void *ctx)
 {
     struct plat_nke_server *srv = ((struct platform *)ctx)->nts_ke_server;
     if (!srv || !srv->running)
         return;
+    helpers_stop(srv);
     close(srv->wake[1]);
     srv->wake[1] = -1;
-    pthread_join(srv->acceptor, NULL);
     pthread_mutex_lock(&srv->lock);
     while (srv->active > 0)
         pthread_cond_wait(&srv->idle, &srv->lock);

@@ -90,7 +90,7 @@ int main(int argc, char **argv)
     struct platform *p;
     const struct env *env;
     struct nts_server_keys keys;
-    uint8_t rnd[NTS_SERVER_KEY_RANDOM];
+    uint8_t rnd[NTS_SERVER_KEYS_RANDOM];
     uint64_t accepted = 0, dropped = 0;
     struct timespec t0, t1;
     char err[256] = "";

@@ -3,6 +3,7 @@
 #include "check.h"
 #include "fake_env.h"
 
+#include "core/clientlog.h"
 #include "core/nts_ntp.h"
 #include "core/nts_server.h"
 #include "daemon/config.h"
@@ -12,6 +13,7 @@
 #include "lib/ts.h"
 #include "proto/ntp.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static struct node *make_node(struct fake_env *f, struct config **cfg, const char **lines)
@@ -445,6 +447,143 @@ static void test_broadcast_smoothed(void)
     fake_env_fini(&f);
 }
 
+/* The platform's NTS-KE server as the fake sees it: what the node asks of each connection. */
+struct fake_ke {
+    const char *(*admit)(void *arg, const struct ip_addr *ip);
+    void *admit_arg;
+    struct nts_server_keys keys;
+    int starts;
+};
+
+static int fake_ke_start(void *ctx, const struct nts_ke_server_opts *o, char *err, size_t len)
+{
+    struct fake_ke *k = ctx;
+    (void)err;
+    (void)len;
+    k->admit = o->admit;
+    k->admit_arg = o->admit_arg;
+    k->starts++;
+    return 0;
+}
+
+static void fake_ke_set_keys(void *ctx, const struct nts_server_keys *keys)
+{
+    ((struct fake_ke *)ctx)->keys = *keys;
+}
+
+static void fake_ke_stop(void *ctx)
+{
+    (void)ctx;
+}
+
+static const char *admit(struct fake_ke *k, const char *addr)
+{
+    struct ip_addr ip;
+    ip_addr_parse(&ip, addr);
+    return k->admit(k->admit_arg, &ip);
+}
+
+/* NTS-KE connections: allow/deny first, then ntsratelimit per address (chrony's order). */
+static void test_nts_ke_admit(void)
+{
+    struct fake_env f;
+    struct fake_ke k = {0};
+    struct config *cfg;
+    const char *lines[] = {"allow 127.0.0.1",
+                           "allow ::1",
+                           "local stratum 3",
+                           "ntsservercert /etc/s.crt",
+                           "ntsserverkey /etc/s.key",
+                           "ntsratelimit interval 10 burst 3 leak 4",
+                           NULL};
+    struct clientlog_stats st;
+    struct node *n;
+    int passed = 0;
+
+    fake_env_init(&f);
+    f.env.nts_ke_server =
+        (struct env_nts_ke_server){&k, fake_ke_start, fake_ke_set_keys, NULL, fake_ke_stop};
+    n = make_node(&f, &cfg, lines);
+    CHECK_INT_EQ(k.starts, 1);
+    CHECK(k.admit != NULL);
+    CHECK(memcmp(&k.keys, &n->serve.nts_keys, sizeof(k.keys)) == 0);
+    CHECK(strcmp(admit(&k, "192.0.2.1"), "access denied") == 0);
+    for (int i = 0; i < 3; i++)
+        CHECK(admit(&k, "127.0.0.1") == NULL);
+    /* Beyond the burst: refused, but for about one in 16 let through by the leak. */
+    for (int i = 0; i < 32; i++)
+        passed += admit(&k, "127.0.0.1") == NULL;
+    CHECK(passed < 12);
+    CHECK(admit(&k, "::1") == NULL);
+    clientlog_get_stats(n->cmd.clientlog, &st);
+    CHECK_INT_EQ(st.hits[CLOG_NTSKE], 36);
+    CHECK_INT_EQ(st.drops[CLOG_NTSKE], 32 - passed);
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
+/* Server keys in ntsdumpdir: saved at start, loaded by the next node (which hands them to
+ * the NTS-KE server), the rotation resumed from the saved age, saved at each rotation. */
+static void test_nts_keys_file(void)
+{
+    struct fake_env f;
+    struct fake_ke k = {0};
+    struct config *cfg, *cfg2;
+    const char *lines[] = {"allow 127.0.0.1",         "ntsservercert /etc/s.crt",
+                           "ntsserverkey /etc/s.key", "ntsdumpdir /var/lib/nts",
+                           "ntsrotate 100",           NULL};
+    struct nts_server_keys first;
+    struct node *n;
+    const char *text;
+    char edited[512];
+    struct timespec later;
+
+    fake_env_init(&f);
+    f.env.nts_ke_server =
+        (struct env_nts_ke_server){&k, fake_ke_start, fake_ke_set_keys, NULL, fake_ke_stop};
+    n = make_node(&f, &cfg, lines);
+    text = fake_env_get_file(&f, "/var/lib/nts/ntskeys");
+    CHECK(text && strncmp(text, "NKS1\n0.0\n", 9) == 0);
+    CHECK(!fake_env_log_contains(&f, "server NTS keys"));
+    first = n->serve.nts_keys;
+    fake_env_advance(&f, 60);
+    node_free(n);
+    /* Saved at exit with the key's age. */
+    text = fake_env_get_file(&f, "/var/lib/nts/ntskeys");
+    CHECK(text && strncmp(text, "NKS1\n60.0\n", 10) == 0);
+
+    n = make_node(&f, &cfg2, lines);
+    CHECK(fake_env_log_contains(&f, "Loaded server NTS keys"));
+    CHECK(memcmp(&n->serve.nts_keys, &first, sizeof(first)) == 0);
+    CHECK(memcmp(&k.keys, &first, sizeof(first)) == 0);
+    /* 60 s of the 100 were used: the rotation comes 40 s after the start. */
+    later = f.now;
+    later.tv_sec += 39;
+    node_on_timer(n, &later);
+    CHECK_INT_EQ(n->serve.nts_keys.current, first.current);
+    later.tv_sec += 2;
+    node_on_timer(n, &later);
+    CHECK_INT_EQ(n->serve.nts_keys.current, (first.current + 1) % NTS_SERVER_MAX_KEYS);
+    CHECK(memcmp(&k.keys, &n->serve.nts_keys, sizeof(first)) == 0);
+    text = fake_env_get_file(&f, "/var/lib/nts/ntskeys");
+    CHECK(text && strncmp(text, "NKS1\n0.0\n", 9) == 0);
+    node_free(n);
+    config_free(cfg2);
+
+    /* A bad file: chrony's message, new keys saved in its place. */
+    snprintf(edited, sizeof(edited), "NKS1\n0.0\nnot keys\n");
+    fake_env_put_file(&f, "/var/lib/nts/ntskeys", edited);
+    n = make_node(&f, &cfg2, lines);
+    CHECK(fake_env_log_contains(&f, "Could not load server NTS keys"));
+    text = fake_env_get_file(&f, "/var/lib/nts/ntskeys");
+    CHECK(text && strncmp(text, "NKS1\n0.0\n", 9) == 0);
+    node_free(n);
+    config_free(cfg2);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
 int main(void)
 {
     RUN(test_no_allow_no_socket);
@@ -453,6 +592,8 @@ int main(void)
     RUN(test_ratelimit_kod);
     RUN(test_nts_reply);
     RUN(test_nts_uneven_certs);
+    RUN(test_nts_ke_admit);
+    RUN(test_nts_keys_file);
     RUN(test_broadcast);
     RUN(test_broadcast_separation);
     RUN(test_smoothed_time);

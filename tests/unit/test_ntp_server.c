@@ -552,7 +552,7 @@ static size_t make_nts_request(uint8_t *req, size_t cap, const struct nts_server
 
 static void nts_keys_fixed(struct nts_server_keys *ks, uint8_t v)
 {
-    uint8_t rnd[NTS_SERVER_KEY_RANDOM];
+    uint8_t rnd[NTS_SERVER_KEYS_RANDOM];
     memset(rnd, v, sizeof(rnd));
     nts_server_keys_init(ks, rnd);
 }

@@ -8,6 +8,7 @@
 #include "lib/bytes.h"
 #include "proto/ntp.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void fill(uint8_t *buf, size_t len, uint8_t seed)
@@ -18,7 +19,7 @@ static void fill(uint8_t *buf, size_t len, uint8_t seed)
 
 static void keys_with_seed(struct nts_server_keys *ks, uint8_t seed)
 {
-    uint8_t rnd[NTS_SERVER_KEY_RANDOM];
+    uint8_t rnd[NTS_SERVER_KEYS_RANDOM];
 
     fill(rnd, sizeof(rnd), seed);
     nts_server_keys_init(ks, rnd);
@@ -92,7 +93,8 @@ static void test_cookie_rotation(void)
     cookie_for(&ks, &k, &c[0], 10);
     for (int i = 1; i < 5; i++) {
         rotate(&ks, (uint8_t)(40 * i));
-        CHECK(ks.n == (i + 1 < NTS_SERVER_MAX_KEYS ? i + 1 : NTS_SERVER_MAX_KEYS));
+        CHECK(ks.n == NTS_SERVER_MAX_KEYS);
+        CHECK_INT_EQ(ks.current, (i + NTS_SERVER_MAX_KEYS - 1) % NTS_SERVER_MAX_KEYS);
         cookie_for(&ks, &k, &c[i], (uint8_t)(10 + i));
         CHECK(get_be32(c[i].data) != get_be32(c[i - 1].data));
     }
@@ -382,10 +384,86 @@ static void test_client_module_round_trip(void)
     nts_client_reset(&c);
 }
 
+/* chrony's ntskeys file: written from the oldest key to the next one, read back to the same
+ * keys and current key, so cookies issued before a restart still open. */
+static void test_keys_file(void)
+{
+    struct nts_server_keys ks, got, before;
+    struct nts_cookie c;
+    struct nts_keys k, ck;
+    char text[512], copy[512], *line2;
+    double age = -1;
+    size_t len;
+    uint32_t id;
+
+    keys_with_seed(&ks, 5);
+    rotate(&ks, 77);
+    client_keys(&k);
+    cookie_for(&ks, &k, &c, 9);
+    len = nts_server_keys_format(&ks, 12.34, text, sizeof(text));
+    CHECK(len > 0 && len == strlen(text));
+    CHECK(strncmp(text, "NKS1\n12.3\n", 10) == 0);
+    /* Four "ID HEX 15" lines; the last is the next key, the one before it the current. */
+    line2 = strchr(strchr(text, '\n') + 1, '\n') + 1;
+    CHECK_INT_EQ(strlen(line2), 4 * (8 + 1 + 64 + 1 + 2 + 1));
+    CHECK(sscanf(line2 + 3 * 77, "%8X", &id) == 1);
+    CHECK(id == ks.k[(ks.current + 1) % NTS_SERVER_MAX_KEYS].id);
+    CHECK(sscanf(line2 + 2 * 77, "%8X", &id) == 1);
+    CHECK(id == ks.k[ks.current].id);
+    CHECK(strstr(line2, " 15\n") == line2 + 73);
+    memcpy(copy, text, len + 1);
+    CHECK(nts_server_keys_parse(copy, &got, &age));
+    CHECK(age > 12.29 && age < 12.31);
+    CHECK_INT_EQ(got.current, ks.current);
+    CHECK_INT_EQ(got.n, NTS_SERVER_MAX_KEYS);
+    CHECK(memcmp(got.k, ks.k, sizeof(ks.k)) == 0);
+    CHECK(nts_server_open_cookie(&got, c.data, c.len, &ck));
+    /* chrony's older NKS0: the AEAD on the age line, none on the key lines. */
+    {
+        char old[512], *p = old, *q = line2;
+        p += sprintf(p, "NKS0\n15 -3.0\n");
+        for (int i = 0; i < 4; i++, q += 77)
+            p += sprintf(p, "%.73s\n", q);
+        CHECK(nts_server_keys_parse(old, &got, &age));
+        CHECK(age == 0.0);
+        CHECK(nts_server_open_cookie(&got, c.data, c.len, &ck));
+    }
+    /* Bad files leave the keys as they were. */
+    before = got;
+    memcpy(copy, text, len + 1);
+    copy[3] = '2';
+    CHECK(!nts_server_keys_parse(copy, &got, &age));
+    memcpy(copy, text, len + 1);
+    copy[5] = 'x';
+    CHECK(!nts_server_keys_parse(copy, &got, &age));
+    memcpy(copy, text, len + 1);
+    copy[line2 - text] = 'G';
+    CHECK(!nts_server_keys_parse(copy, &got, &age));
+    memcpy(copy, text, len + 1);
+    copy[line2 - text + 7] ^= 1; /* the slot bits no longer follow */
+    CHECK(!nts_server_keys_parse(copy, &got, &age));
+    memcpy(copy, text, len + 1);
+    copy[line2 - text + 9] = 'Z';
+    CHECK(!nts_server_keys_parse(copy, &got, &age));
+    memcpy(copy, text, len + 1);
+    memcpy(copy + (line2 - text) + 74, "30", 2); /* AES-128-GCM-SIV keys: not this build */
+    CHECK(!nts_server_keys_parse(copy, &got, &age));
+    memcpy(copy, text, len + 1);
+    copy[line2 - text + 72] = ' '; /* a key of 63 digits */
+    CHECK(!nts_server_keys_parse(copy, &got, &age));
+    memcpy(copy, text, len + 1);
+    copy[line2 - text + 3 * 77] = '\0'; /* three keys */
+    CHECK(!nts_server_keys_parse(copy, &got, &age));
+    CHECK(!nts_server_keys_parse(copy + len, &got, &age)); /* empty */
+    CHECK(memcmp(&got, &before, sizeof(got)) == 0);
+    CHECK_INT_EQ(nts_server_keys_format(&ks, 1.0, text, 100), 0);
+}
+
 int main(void)
 {
     RUN(test_cookie_round_trip);
     RUN(test_cookie_rotation);
+    RUN(test_keys_file);
     RUN(test_request_good);
     RUN(test_request_nak);
     RUN(test_request_tamper);
