@@ -254,9 +254,11 @@ static void test_makestep_and_shutdown(void)
     CHECK_INT_EQ(n->status.quit_requested, 0);
     ask(&f, n, "127.0.0.1", CMDMON_REQ_SHUTDOWN, NULL, &r);
     CHECK_INT_EQ(n->status.quit_requested, 0);
+    CHECK(!fake_env_log_contains(&f, "Received shutdown command"));
     ask(&f, n, NULL, CMDMON_REQ_SHUTDOWN, NULL, &r);
     CHECK_INT_EQ(r.status, 0);
     CHECK_INT_EQ(n->status.quit_requested, 1);
+    CHECK(fake_env_log_contains(&f, "Received shutdown command"));
     node_free(n);
     config_free(cfg);
     fake_env_fini(&f);

@@ -412,6 +412,7 @@ static void test_reset_sources(void)
     CHECK_INT_EQ(sources_selected(&w.n->srcs), 0);
     memset(&q, 0, sizeof(q));
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_RESET_SOURCES), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Reset all sources"));
     sourcestats_get_report(sources_engine_part(&w.n->srcs, 0)->stats, &w.f.now, &r);
     CHECK_INT_EQ(r.n_samples, 0);
     CHECK_INT_EQ(ntp_client_get_reach(&sources_engine_part(&w.n->srcs, 0)->client), 0);
@@ -585,10 +586,32 @@ static void test_modify_limits(void)
     CHECK_NEAR(o->max_delay, 0.25, 1e-12);
     CHECK_NEAR(o->max_delay_ratio, 3.0, 1e-12);
     CHECK_NEAR(o->max_delay_dev_ratio, 5.0, 1e-12);
+    /* chrony's log lines, with the values in effect */
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new maxpoll 4"));
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new minstratum 3"));
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new polltarget 12"));
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new maxdelay 0.250000"));
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new maxdelayratio 3.000000"));
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new maxdelaydevratio 5.000000"));
+    /* minpoll above maxpoll moves maxpoll along, both logged; out of range: nothing */
+    addr_request(&q, "192.0.2.1");
+    q.u.modify_int.value = 7;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_MINPOLL), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new minpoll 7"));
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new maxpoll 7"));
+    addr_request(&q, "192.0.2.1");
+    q.u.modify_int.value = 40;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_MINPOLL), CMDMON_STT_SUCCESS);
+    CHECK(!fake_env_log_contains(&w.f, "new minpoll 40"));
+    addr_request(&q, "192.0.2.1");
+    q.u.modify_float.value = 5000.0;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_MAXDELAY), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new maxdelay 1000.000000"));
     memset(&q, 0, sizeof(q));
     q.u.value.value = 200.0;
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_MAXUPDATESKEW), CMDMON_STT_SUCCESS);
     CHECK_NEAR(w.n->engine.disc.cfg.max_update_skew_ppm, 200.0, 1e-12);
+    CHECK(fake_env_log_contains(&w.f, "New maxupdateskew 200.000000 ppm"));
     addr_request(&q, "192.0.2.9");
     q.u.modify_int.value = 4;
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_MAXPOLL), CMDMON_STT_NOSUCHSOURCE);
@@ -951,10 +974,12 @@ static void test_local(void)
     CHECK_INT_EQ(ref.leap, 0);
     CHECK_INT_EQ(ref.stratum, 5);
     CHECK_INT_EQ((long)ref.ref_id, 0x7F7F0101L);
+    CHECK(fake_env_log_contains(&w.f, "Enabled local reference mode"));
     memset(&q, 0, sizeof(q));
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_LOCAL3), CMDMON_STT_SUCCESS);
     node_get_served_ref(w.n, &w.f.now, &ref);
     CHECK_INT_EQ(ref.leap, 3);
+    CHECK(fake_env_log_contains(&w.f, "Disabled local reference mode"));
     world_fini(&w);
 }
 
