@@ -73,6 +73,7 @@ void engine_init(struct engine *e, const struct engine_config *cfg, struct rng *
         disc_set_mode(&e->disc, cfg->mode);
     e->sel = select_new();
     leapdb_init(&e->leapdb);
+    e->leap_period = INT64_MIN;
     e->selected = -1;
     e->pending_replace = -1;
 }
@@ -239,22 +240,34 @@ void engine_set_leapdb(struct engine *e, struct leapdb *db, int is_list)
     e->leap_src = is_list ? 1 : 2;
 }
 
-/* The table's leap second at the end of the UTC day of cooked_now (none without a table);
- * asks once for a warning when the list expired. */
-static int leap_today(struct engine *e, const struct timespec *raw_now, struct engine_out *out)
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* The table's leap second at the end of the UTC day of cooked_now and TAI - UTC (none and
+ * 0 without a table). As chrony's leap second database, the table is read again in every
+ * new 12-hour period (the reload takes effect from the next update) and an expired list
+ * is warned about at each reading. */
+static int leap_today(struct engine *e, const struct timespec *raw_now, int *tai_offset,
+                      struct engine_out *out)
 {
     struct timespec cooked;
-    int tai;
+    int64_t period;
 
+    *tai_offset = 0;
     if (!e->leap_src)
         return DISC_LEAP_NORMAL;
     engine_cooked_time(e, raw_now, &cooked, NULL);
-    if (e->leap_src == 1 && e->leapdb.expiry && cooked.tv_sec >= e->leapdb.expiry &&
-        !e->leap_expiry_warned) {
-        engine_out_add(out, ENGINE_ACT_LEAP_LIST_EXPIRED, -1);
-        e->leap_expiry_warned = 1;
+    period = floor_div((int64_t)cooked.tv_sec, 12 * 3600);
+    if (period != e->leap_period) {
+        if (e->leap_period != INT64_MIN)
+            engine_out_add(out, ENGINE_ACT_LEAP_RELOAD, -1);
+        e->leap_period = period;
+        if (e->leap_src == 1 && e->leapdb.expiry && cooked.tv_sec >= e->leapdb.expiry)
+            engine_out_add(out, ENGINE_ACT_LEAP_LIST_EXPIRED, -1);
     }
-    return leapdb_get(&e->leapdb, cooked.tv_sec, &tai);
+    return leapdb_get(&e->leapdb, cooked.tv_sec, tai_offset);
 }
 
 void engine_update(struct engine *e, const struct timespec *raw_now,
@@ -279,7 +292,7 @@ void engine_update(struct engine *e, const struct timespec *raw_now,
     u.root_delay = ref->root_delay;
     u.root_dispersion = ref->root_dispersion;
     u.ref_time_fuzz = rng_uniform(e->rng);
-    u.db_leap = leap_today(e, raw_now, out);
+    u.db_leap = leap_today(e, raw_now, &u.db_tai_offset, out);
     disc_update(&e->disc, raw_now, &u, &d);
     if (d.verdict == DISC_APPLIED)
         e->n_updates++;

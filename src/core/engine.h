@@ -106,7 +106,9 @@ enum engine_act_type {
     ENGINE_ACT_QUIT,            /* the daemon should exit: .u.quit */
     ENGINE_ACT_SEND,            /* send .u.send's packet to .source, then engine_tx_done() */
     ENGINE_ACT_REPLACE,         /* .source is bad: look its name up again (if it has one) */
-    ENGINE_ACT_LEAP_LIST_EXPIRED, /* warn "Leap second list %s needs update" (once) */
+    ENGINE_ACT_LEAP_LIST_EXPIRED, /* warn "Leap second list %s needs update" (at each reload) */
+    ENGINE_ACT_LEAP_RELOAD,       /* read the leap table again (chrony: at most twice a day)
+                                     and hand it over with engine_set_leapdb */
     ENGINE_ACT_MANUAL,            /* info "Making a slew of %.6f" (.u.manual; with a frequency:
                                      "Making a frequency change of %.3f ppm and a slew of %.6f") */
     ENGINE_ACT_KOD_RATE,          /* warn "Received KoD RATE from %s" (.source's address); the
@@ -223,7 +225,9 @@ struct engine {
     /* Leap second table (leapseclist or leapsectz). */
     struct leapdb leapdb;
     int leap_src; /* 0 none, 1 list, 2 timezone */
-    int leap_expiry_warned;
+    /* The 12-hour period (cooked time / 43200 s) the table was last asked for in, or
+     * INT64_MIN before the first update: a new period asks for a reload. */
+    int64_t leap_period;
 };
 
 /* Set up at raw_now; nothing is applied until engine_start. rng must outlive the engine. */
@@ -239,7 +243,8 @@ void engine_set_log_mask(struct engine *e, unsigned mask);
 void engine_set_serving(struct engine *e, int serving);
 
 /* The leap second table (leapseclist: is_list; leapsectz otherwise), moved into the
- * engine: the status of today when the sources announce none. */
+ * engine: the status of today and TAI - UTC when the sources announce none. An empty
+ * table (a reload that failed) answers nothing until the next reload. */
 void engine_set_leapdb(struct engine *e, struct leapdb *db, int is_list);
 
 /* Sources. engine_add_source returns the new source's index; it starts polling at raw_now

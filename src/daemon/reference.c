@@ -214,7 +214,7 @@ int reference_perform_clock(struct reference *r, const struct engine_clock_act *
         r->steps_refused++;
     }
     if (cmd->set_leap)
-        ec->set_leap(ec->ctx, cmd->leap);
+        ec->set_leap(ec->ctx, cmd->leap, cmd->tai_offset);
     if (cmd->set_sync)
         ec->set_sync_status(ec->ctx, cmd->synced, cmd->est_error, cmd->max_error);
     return step_ok;

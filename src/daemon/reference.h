@@ -34,6 +34,7 @@ struct reference {
     struct logfiles *logs;  /* tracking.log */
     uint64_t drift_timer;   /* periodic drift file save */
     int freq_refused;       /* env->clock.set_freq failed (logged once) */
+    int leap_in_use;        /* leap table read at start: 0 none, 1 leapseclist, 2 leapsectz */
     unsigned steps_refused; /* env->clock.step failed (each is logged) */
     int started;            /* reference_start ran */
 };
@@ -53,6 +54,9 @@ void reference_fini(struct reference *r);
 /* Load the leapseclist or leapsectz table into the engine, logging as chrony does
  * (reference_leap.c; called by reference_start). */
 void reference_leap_load(struct reference *r);
+/* Read the table in use again (chrony re-reads it twice a day): a list that cannot be
+ * read or parsed gives no leap seconds until the next reload, with chrony's error. */
+void reference_leap_reload(struct reference *r);
 
 /* Perform the driver calls of an ENGINE_ACT_CLOCK, in order; a refused frequency or step
  * is logged once. Returns 1 if a step it asked for was made (or none was asked for). */

@@ -214,7 +214,7 @@ int lclk_step(struct lclk *c, double offset)
     return -1;
 }
 
-int lclk_set_leap(struct lclk *c, int leap)
+int lclk_set_leap(struct lclk *c, int leap, int tai_offset)
 {
     struct timex tx;
     int applied, prev = c->status;
@@ -229,6 +229,18 @@ int lclk_set_leap(struct lclk *c, int leap)
     memset(&tx, 0, sizeof(tx));
     tx.modes = ADJ_STATUS;
     tx.status = c->status;
+    if (tai_offset) {
+        /* The kernel moves its TAI offset itself when it applies a leap second. */
+        tx.modes |= ADJ_TAI;
+        tx.constant = tai_offset;
+        if (applied && !(c->status & (STA_INS | STA_DEL)))
+            c->tai_offset += prev & STA_INS ? 1 : -1;
+        if (c->tai_offset != tai_offset) {
+            c->tai_offset = tai_offset;
+            if (c->log)
+                LOG_INFO(c->log, "System clock TAI offset set to %d seconds", tai_offset);
+        }
+    }
     if (adjust_logged(c, &tx) < 0)
         return -1;
     if (prev != c->status && c->log)

@@ -109,7 +109,10 @@ port 0
 cmdport 0
 bindcmdaddress /
 server 127.0.0.1 port $NTPPORT iburst minpoll 0 maxpoll 0
+leapseclist $TMPD/leap.list
 CONF
+# A leap second list (TAI - UTC 37 since 2017), valid until 2036.
+printf '#$ 3913056000\n#@ 4291747200\n2272060800 10\n3439756800 34\n3550089600 35\n3644697600 36\n3692217600 37\n' >"$TMPD/leap.list"
 if [ -x "$B/chronyd" ]; then
     $SAFE "$B/chronyd" -x -d -f "$TMPD/server.conf" >"$TMPD/server.log" 2>&1 &
     PIDS="$PIDS $!"
@@ -119,6 +122,7 @@ if [ -x "$B/chronyd" ]; then
     : >"$LOG"
     shimmed timeout 20 "$B/chronyd" -x -d -t 4 -f "$TMPD/chrony.conf" >"$TMPD/x.log" 2>&1
     check "noclock-no-kernel-changes" sh -c "! grep -v 'modes=0x0 ' '$LOG' | grep -q ."
+    check "noclock-no-tai-offset" sh -c "! grep -q 'TAI offset' '$TMPD/x.log'"
 
     # chronyd without -x, under the shim: it steers the fake clock only.
     : >"$LOG"
@@ -129,6 +133,9 @@ if [ -x "$B/chronyd" ]; then
             "modes=0x10 .*status=0x40 "
         check "chronyd-sets-frequency" expect_in_order "modes=0x10 .*status=0x40 " "modes=0x4002 tick=10000 "
         check "chronyd-sets-sync-status" grep -q "modes=0x1c " "$LOG"
+        # The list's TAI - UTC goes to the kernel with the leap status (ADJ_STATUS|ADJ_TAI).
+        check "chronyd-sets-tai-offset" grep -q "modes=0x90 " "$LOG"
+        check "chronyd-tai-offset-logged" grep -q "System clock TAI offset set to 37 seconds$" "$TMPD/sys.log"
     else
         echo "SKIP chronyd did not select the loopback source"
         tail -n 5 "$TMPD/sys.log"

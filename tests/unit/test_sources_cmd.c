@@ -956,6 +956,45 @@ static void test_refresh_onoffline(void)
     world_fini(&w);
 }
 
+/* leapseclist: the list is read again in every new 12-hour period, as chrony's leap
+ * second database, and TAI - UTC from it goes to the clock with the leap status. */
+static void test_leap_list_reread(void)
+{
+    static const char *head = "#$ 3913056000\n#@ 4291747200\n2272060800 10\n3439756800 34\n"
+                              "3550089600 35\n3644697600 36\n3692217600 37\n";
+    const char *lines[] = {"server 192.0.2.1 iburst minpoll 4 maxpoll 6", "leapseclist /leap.list",
+                           NULL};
+    char text[512];
+    struct world w;
+
+    world_init(&w);
+    fake_env_set_time(&w.f, 1780272000L + 3600, 0); /* 2026-06-01 01:00 UTC */
+    fake_env_put_file(&w.f, "/leap.list", head);
+    world_build(&w, lines);
+    CHECK(fake_env_log_contains(&w.f, "Using leap second list /leap.list"));
+    run(&w, 120.0);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), 0);
+    CHECK_INT_EQ(w.f.tai_offset, 37);
+    /* a changed list is not read again within the period ... */
+    snprintf(text, sizeof(text), "%s3976214400 38\n", head);
+    fake_env_put_file(&w.f, "/leap.list", text);
+    run(&w, 3600.0);
+    CHECK_INT_EQ(w.f.tai_offset, 37);
+    /* ... but after 12:00 UTC */
+    run(&w, 12 * 3600.0);
+    CHECK_INT_EQ(w.f.tai_offset, 38);
+    /* a list that cannot be parsed any more: chrony's error, no offset until it is good */
+    w.f.n_log = 0;
+    fake_env_put_file(&w.f, "/leap.list", "garbage\n");
+    run(&w, 12 * 3600.0);
+    CHECK(fake_env_log_contains(&w.f, "Failed to parse leap seconds list /leap.list"));
+    CHECK_INT_EQ(w.f.tai_offset, 0);
+    fake_env_put_file(&w.f, "/leap.list", head);
+    run(&w, 12 * 3600.0);
+    CHECK_INT_EQ(w.f.tai_offset, 37);
+    world_fini(&w);
+}
+
 static void test_local(void)
 {
     struct world w;
@@ -1059,6 +1098,7 @@ int main(void)
     RUN(test_added_removed_logged);
     RUN(test_refresh_onoffline);
     RUN(test_local);
+    RUN(test_leap_list_reread);
     RUN(test_dfreq_doffset);
     RUN(test_through_socket);
     return check_summary();
