@@ -44,8 +44,12 @@ struct lclk {
     long delta_tick_us; /* tick currently set minus nominal */
     int status;         /* STA_* bits this driver writes with MOD_STATUS */
     int tai_offset;     /* TAI - UTC last given to the kernel (ADJ_TAI), 0 = never */
-    int rtc_sync;       /* clear STA_UNSYNC when synchronised (rtcsync) */
-    int started;        /* 1 running, -1 start failed, 0 not started */
+    /* The kernel's answer to the last call (status, time constant, frequency), to notice
+     * changes made by another process; last_status -1 = no call yet. */
+    int last_status;
+    long last_constant, last_freq;
+    int rtc_sync; /* clear STA_UNSYNC when synchronised (rtcsync) */
+    int started;  /* 1 running, -1 start failed, 0 not started */
 };
 
 /* Largest frequency offset adjtimex() accepts in timex.freq (ppm). */

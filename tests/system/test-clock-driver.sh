@@ -141,6 +141,26 @@ if [ -x "$B/chronyd" ]; then
         tail -n 5 "$TMPD/sys.log"
     fi
     check "chronyd-no-settime-calls" sh -c "! grep -q -e '^clock_settime' -e '^settimeofday' '$LOG'"
+    check "chronyd-no-false-interference" sh -c "! grep -q 'interference' '$TMPD/sys.log'"
+
+    # Another process changes the kernel frequency while chronyd runs: noticed at the
+    # next adjtimex() call with chrony's warning.
+    : >"$LOG"
+    rm -f "$TMPD/interfere"
+    sed "s|^pidfile .*|pidfile $TMPD/int.pid|" "$TMPD/chrony.conf" >"$TMPD/int.conf"
+    FAKE_TIMEX_INTERFERE="$TMPD/interfere" shimmed timeout 30 "$B/chronyd" -d -f "$TMPD/int.conf" \
+        >"$TMPD/int.log" 2>&1 &
+    intpid=$!
+    if wait_long grep -q "Selected source" "$TMPD/int.log"; then
+        touch "$TMPD/interfere"
+        check "interference-made" wait_long sh -c "grep -q '^interference' '$LOG'"
+        check "interference-detected" wait_long grep -q "System clock interference detected (another NTP client?)$" "$TMPD/int.log"
+    else
+        echo "SKIP chronyd did not select the loopback source (interference)"
+    fi
+    # chronyd itself (under setpriv, env and timeout) stops; then its wrapper returns.
+    [ -s "$TMPD/int.pid" ] && kill "$(cat "$TMPD/int.pid")" 2>/dev/null
+    wait "$intpid" 2>/dev/null
 
     if [ -n "$user" ]; then
         # chronyd -u: running as the user with only the capabilities it keeps.

@@ -18,7 +18,7 @@
 struct fake_kernel {
     struct timex calls[MAX_CALLS];
     int n_calls;
-    long tick, freq;
+    long tick, freq, constant;
     int status, state;
     unsigned int fail_modes; /* modes value that fails with fail_errno */
     int fail_errno;
@@ -41,6 +41,9 @@ static int fk_adjtimex(void *ctx, struct timex *tx)
         k->freq = tx->freq;
     if (tx->modes & ADJ_STATUS)
         k->status = tx->status;
+    if (tx->modes & ADJ_TIMECONST)
+        k->constant = tx->constant;
+    tx->constant = k->constant; /* ADJ_TAI's value is not the time constant */
     tx->tick = k->tick;
     tx->freq = k->freq;
     tx->status = k->status;
@@ -311,6 +314,43 @@ static void test_leap_tai(void)
     CHECK_INT_EQ(k.calls[k.n_calls - 1].modes, ADJ_STATUS);
 }
 
+/* Another process changing the kernel's frequency, PLL bit or time constant is noticed
+ * at the driver's next call, with chrony's warning; our own changes are not. */
+static void test_interference(void)
+{
+    static const char *warning = "System clock interference detected (another NTP client?)";
+    struct lclk c;
+    struct fake_kernel k;
+    char err[128];
+
+    setup(&c, &k);
+    last_msg[0] = '\0';
+    CHECK_INT_EQ(lclk_start(&c, err, sizeof(err)), 0);
+    CHECK_INT_EQ(lclk_set_freq(&c, 12.5, NULL), 0);
+    lclk_get_freq(&c);
+    CHECK_INT_EQ(lclk_set_freq(&c, -3.0, NULL), 0);
+    lclk_set_sync_status(&c, 1, 0.001, 0.01);
+    CHECK_INT_EQ(lclk_set_leap(&c, 1, 37), 0);
+    CHECK_INT_EQ(lclk_set_leap(&c, 0, 37), 0);
+    CHECK(strcmp(last_msg, warning) != 0);
+    /* the frequency changed behind our back */
+    k.freq += 65536;
+    lclk_get_freq(&c);
+    CHECK_STR_EQ(last_msg, warning);
+    /* once per change */
+    last_msg[0] = '\0';
+    lclk_get_freq(&c);
+    CHECK_STR_EQ(last_msg, "");
+    /* the PLL switched on, the time constant changed */
+    k.status |= STA_PLL;
+    lclk_get_freq(&c);
+    CHECK_STR_EQ(last_msg, warning);
+    last_msg[0] = '\0';
+    k.constant = 6;
+    lclk_set_freq(&c, 1.0, NULL);
+    CHECK_STR_EQ(last_msg, warning);
+}
+
 static void test_sync_status(void)
 {
     struct lclk c;
@@ -386,6 +426,7 @@ int main(void)
     RUN(test_step_fallback_settime);
     RUN(test_leap);
     RUN(test_leap_tai);
+    RUN(test_interference);
     RUN(test_sync_status);
     RUN(test_privs_mask);
     RUN(test_privs_net_bind_port);
