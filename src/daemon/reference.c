@@ -71,11 +71,12 @@ static double clock_precision(const struct config *cfg, double measured)
     return p > 1.0 ? 1.0 : p;
 }
 
-/* RFC 5905 §7.3: precision as the log2 rounded up of the clock resolution (chrony rounds
- * to the nearest power of 2; the simulator's figures rest on this rule for now). */
-static int precision_to_log2(double precision)
+/* The precision served in NTP packets: log2 of the clock resolution rounded to the
+ * nearest integer, as chrony (1e-8 s -> -27, 1.5e-8 s -> -26); the resolution itself
+ * is kept as measured for the error bounds. */
+int reference_precision_log2(double precision)
 {
-    return (int)ceil(log2(precision));
+    return (int)lround(log2(precision));
 }
 
 void reference_init(struct reference *r, struct rng *rng, int quit_mode, int noclock,
@@ -93,7 +94,7 @@ void reference_init(struct reference *r, struct rng *rng, int quit_mode, int noc
               : quit_mode == 1 ? DISC_MODE_UPDATE_ONCE
                                : DISC_MODE_PRINT_ONCE;
     precision = clock_precision(r->cfg, precision);
-    ec.precision_log2 = precision_to_log2(precision);
+    ec.precision_log2 = reference_precision_log2(precision);
     ec.precision = precision;
     ec.driver_freq_ppm = r->env->clock.get_freq(r->env->clock.ctx);
     engine_init(r->engine, &ec, rng, raw_now);

@@ -53,6 +53,8 @@ void reference_fini(struct reference *r);
 
 /* Load the leapseclist or leapsectz table into the engine, logging as chrony does
  * (reference_leap.c; called by reference_start). */
+/* log2 of a clock resolution (s) as served in NTP packets: rounded to nearest. */
+int reference_precision_log2(double precision);
 void reference_leap_load(struct reference *r);
 /* Read the table in use again (chrony re-reads it twice a day): a list that cannot be
  * read or parsed gives no leap seconds until the next reload, with chrony's error. */

@@ -214,6 +214,8 @@ static void test_served_reference(void)
     CHECK_INT_EQ(ref.leap, 3);
     CHECK_INT_EQ(ref.stratum, 16);
     CHECK_INT_EQ((long)ref.ref_id, 0);
+    /* a 1e-8 s clock is served as 2^-27 (nearest), not 2^-26 (rounded up) */
+    CHECK_INT_EQ(ref.precision_log2, -27);
 
     memset(&sr, 0, sizeof(sr));
     sr.stratum = 3;
@@ -246,6 +248,17 @@ static void test_served_reference(void)
     node_free(n);
     config_free(cfg);
     fake_env_fini(&f);
+}
+
+/* The precision exponent as chrony's: log2 of the resolution rounded to nearest. */
+static void test_precision_rounding(void)
+{
+    CHECK_INT_EQ(reference_precision_log2(1e-8), -27);   /* log2 = -26.58 */
+    CHECK_INT_EQ(reference_precision_log2(1.5e-8), -26); /* -25.99 */
+    CHECK_INT_EQ(reference_precision_log2(1e-9), -30);   /* -29.90 */
+    CHECK_INT_EQ(reference_precision_log2(3e-7), -22);   /* -21.67 */
+    CHECK_INT_EQ(reference_precision_log2(0.0009765625), -10);
+    CHECK_INT_EQ(reference_precision_log2(1.0), 0);
 }
 
 /* Served timestamps are cooked: with an offset being slewed, the receive
@@ -348,6 +361,7 @@ static void test_tempcomp_points(void)
 int main(void)
 {
     RUN(test_drift_file_read_and_saved);
+    RUN(test_precision_rounding);
     RUN(test_bad_drift_file);
     RUN(test_step_shifts_deadlines);
     RUN(test_refused_step_undone);
