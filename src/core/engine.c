@@ -54,6 +54,20 @@ uint8_t *engine_out_packet(struct engine_out *o, size_t cap, size_t *off)
     return o->pkt + o->pkt_len;
 }
 
+/* A new monotonic epoch (an own step, or a jump of the clock): its ID mixes the epoch
+ * count into the start time (splitmix64), so it differs from the last one and from other
+ * runs' without drawing from the engine's random numbers. */
+static void new_mono_epoch(struct engine *e)
+{
+    uint64_t z = (e->mono_seed += 0x9E3779B97F4A7C15u);
+
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    z ^= z >> 31;
+    e->mono_epoch = (uint32_t)(z ^ (z >> 32));
+    e->mono_offset = 0.0;
+}
+
 void engine_init(struct engine *e, const struct engine_config *cfg, struct rng *rng,
                  const struct timespec *raw_now)
 {
@@ -74,6 +88,9 @@ void engine_init(struct engine *e, const struct engine_config *cfg, struct rng *
     e->sel = select_new();
     leapdb_init(&e->leapdb);
     e->leap_period = INT64_MIN;
+    /* A start time in ns makes the first epoch differ from the last run's. */
+    e->mono_seed = (uint64_t)raw_now->tv_sec * 1000000000u + (uint64_t)raw_now->tv_nsec;
+    new_mono_epoch(e);
     e->selected = -1;
     e->pending_replace = -1;
 }
@@ -137,6 +154,10 @@ static void fan_out_change(struct engine *e, const struct clock_change *ch,
                            const struct timespec *raw_now, struct clock_cmd *extra,
                            struct engine_out *out)
 {
+    if (ch->type == CLOCK_CHANGE_ADJUST)
+        e->mono_offset += ch->doffset;
+    else
+        new_mono_epoch(e);
     disc_on_clock_change(&e->disc, ch, extra);
     manual_slew(&e->manual, &ch->cooked, ch->dfreq, ch->doffset,
                 ch->type == CLOCK_CHANGE_UNKNOWN_STEP);
@@ -616,7 +637,18 @@ const struct discipline *engine_discipline(const struct engine *e)
     return &e->disc;
 }
 
+static void get_served(struct engine *e, const struct timespec *raw_now,
+                       struct ntp_server_ref *ref);
+
 void engine_get_served(struct engine *e, const struct timespec *raw_now, struct ntp_server_ref *ref)
+{
+    get_served(e, raw_now, ref);
+    ref->mono_valid = 1;
+    ref->mono_offset = e->mono_offset;
+    ref->mono_epoch = e->mono_epoch;
+}
+
+static void get_served(struct engine *e, const struct timespec *raw_now, struct ntp_server_ref *ref)
 {
     const struct discipline *d = &e->disc;
     struct disc_ntp_state st;

@@ -225,6 +225,12 @@ struct engine {
     /* Leap second table (leapseclist or leapsectz). */
     struct leapdb leapdb;
     int leap_src; /* 0 none, 1 list, 2 timezone */
+    /* The monotonic timescale served in F323 fields (chrony's server_mono_offset/epoch):
+     * cooked time + mono_offset, which the slews of our corrections do not move; a step
+     * starts a new epoch (an ID derived from mono_seed, which counts the epochs). */
+    double mono_offset;
+    uint32_t mono_epoch;
+    uint64_t mono_seed;
     /* The 12-hour period (cooked time / 43200 s) the table was last asked for in, or
      * INT64_MIN before the first update: a new period asks for a reload. */
     int64_t leap_period;
