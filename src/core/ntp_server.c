@@ -210,8 +210,9 @@ static enum ntp_drop_reason classify(const struct keys *keys, const struct nts_s
 }
 
 /* chrony add_ef_mono_root for a server: its root delay and dispersion (at the receive time),
- * in 4.28 fixed point. The monotonic receive timestamp is left zero, which chrony's clients
- * read as "no monotonic timescale" (chrony sends it so while smoothing time). */
+ * in 4.28 fixed point, and the receive time on the monotonic timescale with its epoch. Without
+ * a monotonic timescale the timestamp is left zero, which chrony's clients read as "none"
+ * (chrony sends it so while smoothing time). */
 static size_t add_mono_root(const struct ntp_server_ref *ref, const struct timespec *rx_ts,
                             uint8_t *out, size_t len, size_t cap)
 {
@@ -220,6 +221,13 @@ static size_t add_mono_root(const struct ntp_server_ref *ref, const struct times
     memset(&ef, 0, sizeof(ef));
     ef.root_delay = ntp_f28_from_double(ref->root_delay);
     ef.root_dispersion = ntp_f28_from_double(ntp_server_root_dispersion(ref, rx_ts));
+    if (ref->mono_valid) {
+        struct timespec mono_rx;
+
+        ts_add(&mono_rx, rx_ts, ref->mono_offset);
+        ntp_ts64_from_timespec(&ef.mono_rx, &mono_rx);
+        ef.mono_epoch = ref->mono_epoch;
+    }
     return ntp_ef_mono_root_append(out, len, cap, &ef);
 }
 

@@ -31,6 +31,12 @@ struct ntp_server_ref {
                                   * (chrony: skew + |residual freq| + maxclockerror) */
     int min_poll_log2;           /* reply poll = max(this, request poll); the `ratelimit`
                                   * interval, or NTP_SERVER_MIN_POLL_DEFAULT */
+    /* chrony's monotonic timescale for `extfield F323`: the receive time plus mono_offset
+     * (s, the time corrections accumulated since the last step), in the epoch
+     * mono_epoch (a new ID at every step). mono_valid 0: the field's timestamp stays zero. */
+    int mono_valid;
+    double mono_offset;
+    uint32_t mono_epoch;
 };
 
 /* Why a request got no reply. Every received request ends in exactly one of these. */

@@ -51,8 +51,9 @@ struct env_clock {
     double (*get_freq)(void *ctx);
     /* Step the clock by -offset: offset in s, positive = clock was fast. Returns 0 on success. */
     int (*step)(void *ctx, double offset);
-    /* Leap second pending: 0 none, 1 insert, -1 delete. */
-    int (*set_leap)(void *ctx, int leap);
+    /* Leap second pending: 0 none, 1 insert, -1 delete; tai_offset: TAI - UTC in s from
+     * the leap table for the kernel (0 = unknown, leave it). */
+    int (*set_leap)(void *ctx, int leap, int tai_offset);
     /* Tell the kernel whether the clock is synchronised (for RTC sync / STA_UNSYNC). */
     void (*set_sync_status)(void *ctx, int synced, double est_error, double max_error);
 };

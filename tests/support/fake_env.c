@@ -38,9 +38,10 @@ static int fk_step(void *ctx, double offset)
     return 0;
 }
 
-static int fk_set_leap(void *ctx, int leap)
+static int fk_set_leap(void *ctx, int leap, int tai_offset)
 {
     ((struct fake_env *)ctx)->leap = leap;
+    ((struct fake_env *)ctx)->tai_offset = tai_offset;
     return 0;
 }
 

@@ -30,6 +30,7 @@ struct fake_env {
     double freq_ppm;
     double stepped; /* sum of offsets passed to step() */
     int leap;
+    int tai_offset; /* last given with set_leap */
     int control;
     /* network */
     int next_sock;
