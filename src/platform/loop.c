@@ -116,12 +116,15 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
     if (have_end)
         ts_add(&end, &now, run_for);
     while (!p->stop && !got_signal) {
-        fd_set rd;
+        fd_set rd, wr;
         struct timeval tv, *tvp = NULL;
         int maxfd = -1, have = 0, r, nts_fd = plat_nts_ke_wait_fd(p);
         FD_ZERO(&rd);
+        FD_ZERO(&wr);
         for (int i = 0; i < p->n_socks; i++) {
             FD_SET(p->socks[i].fd, &rd);
+            if (p->socks[i].want_write)
+                FD_SET(p->socks[i].fd, &wr);
             if (p->socks[i].fd > maxfd)
                 maxfd = p->socks[i].fd;
         }
@@ -145,7 +148,7 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
         }
         if (have)
             tvp = timeout_until(&now, &when, &tv);
-        r = select(maxfd + 1, &rd, NULL, NULL, tvp);
+        r = select(maxfd + 1, &rd, &wr, NULL, tvp);
         /* The time of the wake-up: the datagrams are handled at it. */
         p->env.clock.read(p->env.clock.ctx, &now);
         if (r < 0 && errno != EINTR)
@@ -157,11 +160,17 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
                 plat_nts_ke_dispatch(p);
             for (int i = 0; i < p->n_socks; i++) {
                 int fd = p->socks[i].fd;
-                if (FD_ISSET(fd, &rd)) {
-                    FD_CLR(fd, &rd);
+                int ev = (FD_ISSET(fd, &rd) ? STREAM_EV_READ : 0) |
+                         (FD_ISSET(fd, &wr) ? STREAM_EV_WRITE : 0);
+                if (!ev)
+                    continue;
+                FD_CLR(fd, &rd);
+                FD_CLR(fd, &wr);
+                if (p->socks[i].cb)
+                    plat_stream_event(p, fd, ev);
+                else if (ev & STREAM_EV_READ)
                     plat_net_receive(p, fd, h, &now);
-                    i = -1; /* the handler may have opened/closed sockets: rescan */
-                }
+                i = -1; /* the handler may have opened/closed sockets: rescan */
             }
         }
         if (have_end && ts_cmp(&now, &end) >= 0)
