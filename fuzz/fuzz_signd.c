@@ -47,8 +47,8 @@ static void request_oracle(const uint8_t *data, size_t size)
     if (len != size || memcmp(buf, data, 14) != 0 || memcmp(buf + 16, data + 16, size - 16) != 0)
         abort();
     if (signd_decode_request(buf, len, &again) != SIGND_OK || again.op != r.op ||
-        again.version != r.version || again.packet_id != r.packet_id ||
-        again.key_id != r.key_id || again.packet_len != r.packet_len)
+        again.version != r.version || again.packet_id != r.packet_id || again.key_id != r.key_id ||
+        again.packet_len != r.packet_len)
         abort();
 }
 

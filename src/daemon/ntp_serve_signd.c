@@ -106,8 +106,8 @@ static void process_reply(struct ntp_serve *s, struct signd_slot *e, unsigned id
     }
     s->env->clock.read(s->env->clock.ctx, &now);
     LOG_DEBUG(s->env->log, "Signing succeeded (delay %f)", ts_diff(&now, &e->sent_at));
-    if (s->env->net.send(s->env->net.ctx, e->sock, &e->remote, &e->local, r.packet,
-                         r.packet_len) < 0)
+    if (s->env->net.send(s->env->net.ctx, e->sock, &e->remote, &e->local, r.packet, r.packet_len) <
+        0)
         s->send_errors++;
 }
 

@@ -84,8 +84,7 @@ enum signd_verdict signd_decode_reply(const uint8_t *buf, size_t len, struct sig
 
 enum signd_verdict signd_decode_request(const uint8_t *buf, size_t len, struct signd_request *out)
 {
-    enum signd_verdict v =
-        whole_message(buf, len, SIGND_REQUEST_HEADER_LEN, SIGND_REQUEST_MAX_LEN);
+    enum signd_verdict v = whole_message(buf, len, SIGND_REQUEST_HEADER_LEN, SIGND_REQUEST_MAX_LEN);
 
     if (v != SIGND_OK)
         return v;

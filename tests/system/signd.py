@@ -15,7 +15,8 @@ signd.py query HOST PORT [KEYID [EXT]]
                               origin_ok=.. rx_ok=.. tx_ok=.. tx_before_signing=..' or 'noreply'.
 signd.py burst HOST PORT N TIMEOUT
                               send N MS-SNTP requests at once, count the correctly signed
-                              replies arriving within TIMEOUT s: 'replies=R'.
+                              replies arriving within TIMEOUT s (or until 5 s pass without
+                              one after the first): 'replies=R'.
 """
 import hashlib
 import os
@@ -147,7 +148,8 @@ def burst(host, port, n, timeout):
     end = time.time() + timeout
     good = 0
     while True:
-        left = end - time.time()
+        # done at TIMEOUT, or 5 s after the last reply
+        left = min(end - time.time(), 5.0) if good else end - time.time()
         if left <= 0 or not select.select([s], [], [], left)[0]:
             break
         data, _ = s.recvfrom(2048)
@@ -162,7 +164,7 @@ if __name__ == "__main__":
     if cmd == "serve":
         serve(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "ok")
     elif cmd == "query":
-        query(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 0x12345678,
+        query(sys.argv[2], int(sys.argv[3]), int(sys.argv[4], 0) if len(sys.argv) > 4 else 0x12345678,
               len(sys.argv) > 5)
     elif cmd == "burst":
         burst(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))

@@ -111,8 +111,7 @@ static struct node *make_node(struct fake_env *f, struct config **cfg, const cha
     snprintf(line, sizeof(line), "ntpsigndsocket %s", signd);
     *cfg = config_new();
     for (int i = 0; lines[i] && (signd || i < 2); i++)
-        CHECK(config_parse_line(*cfg, lines[i], NULL, i + 1, &f->env.files, err, sizeof(err)) ==
-              0);
+        CHECK(config_parse_line(*cfg, lines[i], NULL, i + 1, &f->env.files, err, sizeof(err)) == 0);
     n = node_new(*cfg, &f->env, &o);
     CHECK(node_start(n, &f->now, err, sizeof(err)) == 0);
     return n;
@@ -344,10 +343,10 @@ static void test_connect_error_logged_once(void)
     mssntp_request(&f, n, 1, 0);
     mssntp_request(&f, n, 2, 0);
     CHECK_INT_EQ(f.n_stream_connects, 2);
-    CHECK_INT_EQ(
-        count_log(&f, "Could not connect to signd socket /run/signd/socket : No such file or "
-                      "directory"),
-        1);
+    CHECK_INT_EQ(count_log(&f,
+                           "Could not connect to signd socket /run/signd/socket : No such file or "
+                           "directory"),
+                 1);
     CHECK_INT_EQ(f.n_sent, 0);
     /* the signer is back: an exchange succeeds, and the next failure is logged again */
     f.stream_connect_err = 0;
