@@ -82,6 +82,7 @@ static void process_reply(struct ntp_serve *s, struct signd_slot *e, unsigned id
     struct serve_signd *d = s->signd;
     struct signd_reply r;
     struct timespec now;
+    int sent;
 
     if (signd_decode_reply(e->reply, e->received, &r) != SIGND_OK)
         return; /* not reached: the length was checked while reading */
@@ -106,8 +107,9 @@ static void process_reply(struct ntp_serve *s, struct signd_slot *e, unsigned id
     }
     s->env->clock.read(s->env->clock.ctx, &now);
     LOG_DEBUG(s->env->log, "Signing succeeded (delay %f)", ts_diff(&now, &e->sent_at));
-    if (s->env->net.send(s->env->net.ctx, e->sock, &e->remote, &e->local, r.packet, r.packet_len) <
-        0)
+    sent =
+        s->env->net.send(s->env->net.ctx, e->sock, &e->remote, &e->local, r.packet, r.packet_len);
+    if (sent < 0)
         s->send_errors++;
 }
 
