@@ -86,7 +86,27 @@ struct env_net {
     /* Send one datagram. local may be NULL or the address to send from. Returns 0 or -1. */
     int (*send)(void *ctx, int sock, const struct net_addr *remote, const struct net_addr *local,
                 const void *buf, size_t len);
+    /* TCP streams (the metrics endpoint). NULL where the environment has no TCP. The loop
+     * reports a listener or stream ready through the node's on_stream (NET_STREAM_*). */
+    /* Listen on local (non-blocking). Returns a handle or -1 (errno-like code in *err). */
+    int (*tcp_listen)(void *ctx, const struct net_addr *local, int *err);
+    /* Accept one waiting connection as a non-blocking stream: its handle, the peer in
+     * *remote; -1 when none waits or it failed. */
+    int (*tcp_accept)(void *ctx, int listener, struct net_addr *remote);
+    /* Read up to cap bytes: the count (> 0), 0 at the end of the stream, NET_AGAIN when
+     * nothing waits, -1 on an error. */
+    long (*stream_recv)(void *ctx, int sock, void *buf, size_t cap);
+    /* Write up to len bytes: the count written, NET_AGAIN when none fit, -1 on an error. */
+    long (*stream_send)(void *ctx, int sock, const void *buf, size_t len);
+    /* The NET_STREAM_* events to report for the stream from now on (NET_STREAM_READABLE
+     * after accept). */
+    void (*stream_watch)(void *ctx, int sock, unsigned events);
 };
+
+#define NET_AGAIN (-2L)
+/* Events of a stream or listener handed to the node (node_on_stream). */
+#define NET_STREAM_READABLE 1u
+#define NET_STREAM_WRITABLE 2u
 
 /* Files: whole-file reads and atomic replacement (temp file + rename). */
 struct env_files {

@@ -10,9 +10,17 @@
 
 #define PLAT_MAX_SOCKS 64
 
+enum plat_sock_kind {
+    PSOCK_DGRAM = 0, /* UDP or Unix datagrams, received by plat_net_receive */
+    PSOCK_LISTEN,    /* TCP listener: readable = a connection waits */
+    PSOCK_STREAM     /* TCP connection */
+};
+
 struct plat_sock {
     int fd;
     int is_unix;
+    enum plat_sock_kind kind;
+    unsigned watch; /* streams: the NET_STREAM_* events watched */
 };
 
 struct plat_clock {
@@ -63,6 +71,13 @@ void plat_net_fini(struct platform *p);
 /* Receive every queued datagram on fd and hand each to the handler. */
 void plat_net_receive(struct platform *p, int fd, const struct platform_handlers *h,
                       const struct timespec *wake);
+/* The listeners and streams ready in rd/wr, taken out of rd so that plat_net_receive skips
+ * them: at most max, fds[i] with its NET_STREAM_* events[i]. Returns the count. */
+int plat_net_take_streams(struct platform *p, fd_set *rd, const fd_set *wr, int *fds,
+                          unsigned *events, int max);
+/* Hand a stream event to the node when fd is still an open listener or stream. */
+void plat_net_stream_event(struct platform *p, int fd, unsigned events,
+                           const struct platform_handlers *h, const struct timespec *now);
 void plat_files_init(struct platform *p);
 /* env.process: programs (the sendmail of mailonchange), host name, local time. */
 void plat_process_init(struct platform *p);

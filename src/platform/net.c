@@ -82,9 +82,29 @@ static int track(struct platform *p, int fd, int is_unix)
         errno = EMFILE;
         return -1;
     }
+    memset(&p->socks[p->n_socks], 0, sizeof(p->socks[0]));
     p->socks[p->n_socks].fd = fd;
     p->socks[p->n_socks].is_unix = is_unix;
     p->n_socks++;
+    return fd;
+}
+
+static struct plat_sock *find_sock(struct platform *p, int fd)
+{
+    for (int i = 0; i < p->n_socks; i++)
+        if (p->socks[i].fd == fd)
+            return &p->socks[i];
+    return NULL;
+}
+
+static int track_tcp(struct platform *p, int fd, enum plat_sock_kind kind)
+{
+    struct plat_sock *s;
+    if (track(p, fd, 0) < 0)
+        return -1;
+    s = find_sock(p, fd);
+    s->kind = kind;
+    s->watch = NET_STREAM_READABLE;
     return fd;
 }
 
@@ -310,9 +330,120 @@ void plat_net_receive(struct platform *p, int fd, const struct platform_handlers
     }
 }
 
+static int net_tcp_listen(void *ctx, const struct net_addr *local, int *err)
+{
+    struct platform *p = ctx;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int on = 1;
+    int af = local->ip.family == IPF_INET6 ? AF_INET6 : AF_INET;
+    int fd = socket(af, SOCK_STREAM, 0);
+
+    if (fd < 0) {
+        if (err)
+            *err = errno;
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (af == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    to_sockaddr(local, &ss, &len);
+    if (set_flags(fd) < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 16) < 0) {
+        if (err)
+            *err = errno;
+        close(fd);
+        return -1;
+    }
+    return track_tcp(p, fd, PSOCK_LISTEN);
+}
+
+static int net_tcp_accept(void *ctx, int listener, struct net_addr *remote)
+{
+    struct platform *p = ctx;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int fd;
+
+    memset(&ss, 0, sizeof(ss));
+    fd = accept(listener, (struct sockaddr *)&ss, &len);
+    if (fd < 0)
+        return -1;
+    if (set_flags(fd) < 0) {
+        close(fd);
+        return -1;
+    }
+    from_sockaddr(&ss, remote);
+    return track_tcp(p, fd, PSOCK_STREAM);
+}
+
+static long io_result(ssize_t r)
+{
+    if (r >= 0)
+        return (long)r;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? NET_AGAIN : -1;
+}
+
+static long net_stream_recv(void *ctx, int sock, void *buf, size_t cap)
+{
+    (void)ctx;
+    return io_result(recv(sock, buf, cap, 0));
+}
+
+static long net_stream_send(void *ctx, int sock, const void *buf, size_t len)
+{
+    (void)ctx;
+    return io_result(send(sock, buf, len, MSG_NOSIGNAL));
+}
+
+static void net_stream_watch(void *ctx, int sock, unsigned events)
+{
+    struct plat_sock *s = find_sock(ctx, sock);
+    if (s && s->kind == PSOCK_STREAM)
+        s->watch = events;
+}
+
+int plat_net_take_streams(struct platform *p, fd_set *rd, const fd_set *wr, int *fds,
+                          unsigned *events, int max)
+{
+    int n = 0;
+    for (int i = 0; i < p->n_socks && n < max; i++) {
+        const struct plat_sock *s = &p->socks[i];
+        unsigned ev = 0;
+        if (s->kind == PSOCK_DGRAM)
+            continue;
+        if (FD_ISSET(s->fd, rd))
+            ev |= NET_STREAM_READABLE;
+        if (s->kind == PSOCK_STREAM && (s->watch & NET_STREAM_WRITABLE) && FD_ISSET(s->fd, wr))
+            ev |= NET_STREAM_WRITABLE;
+        FD_CLR(s->fd, rd);
+        if (ev) {
+            fds[n] = s->fd;
+            events[n++] = ev;
+        }
+    }
+    return n;
+}
+
+void plat_net_stream_event(struct platform *p, int fd, unsigned events,
+                           const struct platform_handlers *h, const struct timespec *now)
+{
+    const struct plat_sock *s = find_sock(p, fd);
+    if (s && s->kind != PSOCK_DGRAM && h->on_stream)
+        h->on_stream(h->ctx, fd, events, now);
+}
+
 void plat_net_init(struct platform *p)
 {
-    p->env.net = (struct env_net){p, net_udp_open, net_unix_open, net_close, net_send};
+    p->env.net = (struct env_net){p,
+                                  net_udp_open,
+                                  net_unix_open,
+                                  net_close,
+                                  net_send,
+                                  net_tcp_listen,
+                                  net_tcp_accept,
+                                  net_stream_recv,
+                                  net_stream_send,
+                                  net_stream_watch};
 }
 
 void plat_net_fini(struct platform *p)
