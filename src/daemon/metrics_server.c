@@ -192,7 +192,8 @@ static void conn_flush(struct metrics_conn *c)
 {
     const struct env_net *net = &c->srv->env->net;
     while (c->out_sent < c->out_len) {
-        long r = net->stream_send(net->ctx, c->sock, c->out + c->out_sent, c->out_len - c->out_sent);
+        long r =
+            net->stream_send(net->ctx, c->sock, c->out + c->out_sent, c->out_len - c->out_sent);
         if (r == NET_AGAIN) {
             net->stream_watch(net->ctx, c->sock, NET_STREAM_WRITABLE);
             return;

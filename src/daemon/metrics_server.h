@@ -43,8 +43,8 @@ struct metrics_server {
     const char *version;       /* chronyd's version (chrony_build_info) */
     int family;                /* chronyd -4/-6: 4 or 6, 0 for both */
     /* Owned. */
-    int listen_socks[2];           /* IPv4, IPv6; -1 if closed */
-    struct access_table *access;   /* metricsallow / metricsdeny */
+    int listen_socks[2];         /* IPv4, IPv6; -1 if closed */
+    struct access_table *access; /* metricsallow / metricsdeny */
     struct metrics_conn conns[METRICS_MAX_CONNS];
     uint64_t next_order;
     uint64_t served, refused, timed_out; /* connections: answered, denied, cut off */

@@ -212,9 +212,9 @@ const char *http_reason(int status)
 int http_format_head(int status, const char *content_type, size_t body_len, const char *allow,
                      char *buf, size_t cap)
 {
-    return snprintf(buf, cap,
-                    "HTTP/1.1 %d %s\r\n%s%s%sContent-Length: %zu\r\n%s%s%sConnection: close\r\n\r\n",
-                    status, http_reason(status), content_type ? "Content-Type: " : "",
-                    content_type ? content_type : "", content_type ? "\r\n" : "", body_len,
-                    allow ? "Allow: " : "", allow ? allow : "", allow ? "\r\n" : "");
+    return snprintf(
+        buf, cap, "HTTP/1.1 %d %s\r\n%s%s%sContent-Length: %zu\r\n%s%s%sConnection: close\r\n\r\n",
+        status, http_reason(status), content_type ? "Content-Type: " : "",
+        content_type ? content_type : "", content_type ? "\r\n" : "", body_len,
+        allow ? "Allow: " : "", allow ? allow : "", allow ? "\r\n" : "");
 }

@@ -11,12 +11,12 @@
 #define HTTP_MAX_TARGET 256
 
 enum http_verdict {
-    HTTP_OK = 0,        /* a complete, well-formed request head */
-    HTTP_INCOMPLETE,    /* no end of the head yet, and within the limit */
-    HTTP_BAD_REQUEST,   /* malformed request line or header field: 400 */
-    HTTP_TOO_LARGE,     /* head longer than the limit: 431 */
-    HTTP_URI_TOO_LONG,  /* request target of HTTP_MAX_TARGET bytes or more: 414 */
-    HTTP_BAD_VERSION    /* a version other than HTTP/1.0 and HTTP/1.1: 505 */
+    HTTP_OK = 0,       /* a complete, well-formed request head */
+    HTTP_INCOMPLETE,   /* no end of the head yet, and within the limit */
+    HTTP_BAD_REQUEST,  /* malformed request line or header field: 400 */
+    HTTP_TOO_LARGE,    /* head longer than the limit: 431 */
+    HTTP_URI_TOO_LONG, /* request target of HTTP_MAX_TARGET bytes or more: 414 */
+    HTTP_BAD_VERSION   /* a version other than HTTP/1.0 and HTTP/1.1: 505 */
 };
 
 enum http_method { HTTP_METHOD_OTHER = 0, HTTP_METHOD_GET, HTTP_METHOD_HEAD };

@@ -18,7 +18,8 @@ struct writer {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void w_printf(struct writer *w, const char *fmt, ...)
+static void
+w_printf(struct writer *w, const char *fmt, ...)
 {
     size_t room = w->len < w->cap ? w->cap - w->len : 0;
     va_list ap;
@@ -347,8 +348,7 @@ static void render_server_stats(struct writer *w, const struct cmdmon_server_sta
         {"chrony_serverstats_nts_ke_connections_accepted_total", "counter",
          "NTS-KE connections accepted (NTS-KE connections accepted).", s->nke_hits},
         {"chrony_serverstats_nts_ke_connections_dropped_total", "counter",
-         "NTS-KE connections dropped by rate limiting (NTS-KE connections dropped).",
-         s->nke_drops},
+         "NTS-KE connections dropped by rate limiting (NTS-KE connections dropped).", s->nke_drops},
         {"chrony_serverstats_authenticated_ntp_packets_total", "counter",
          "NTP requests authenticated with a key or NTS (Authenticated NTP packets).",
          s->ntp_auth_hits},
@@ -356,8 +356,7 @@ static void render_server_stats(struct writer *w, const struct cmdmon_server_sta
          "NTP requests answered in interleaved mode (Interleaved NTP packets).",
          s->ntp_interleaved_hits},
         {"chrony_serverstats_ntp_timestamps_held", "gauge",
-         "Transmit timestamps kept for interleaved mode (NTP timestamps held).",
-         s->ntp_timestamps},
+         "Transmit timestamps kept for interleaved mode (NTP timestamps held).", s->ntp_timestamps},
         {"chrony_serverstats_ntp_timestamp_span_seconds", "gauge",
          "Interval covered by the kept timestamps (NTP timestamp span).", s->ntp_span_seconds},
         {"chrony_serverstats_ntp_daemon_rx_timestamps_total", "counter",

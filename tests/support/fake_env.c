@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+static struct fake_stream *find_stream(struct fake_env *f, int sock);
+
 static void fk_read(void *ctx, struct timespec *out)
 {
     *out = ((struct fake_env *)ctx)->now;
@@ -61,6 +63,9 @@ static int fk_unix_open(void *ctx, const char *path, int *err)
 
 static void fk_close(void *ctx, int sock)
 {
+    struct fake_stream *s = find_stream(ctx, sock);
+    if (s)
+        s->closed = 1;
 }
 
 static int fk_send(void *ctx, int sock, const struct net_addr *remote, const struct net_addr *local,
@@ -76,6 +81,100 @@ static int fk_send(void *ctx, int sock, const struct net_addr *remote, const str
     memcpy(s->data, buf, len);
     s->len = len;
     return 0;
+}
+
+static int fk_tcp_listen(void *ctx, const struct net_addr *local, int *err)
+{
+    struct fake_env *f = ctx;
+    if (f->n_listeners >= FAKE_MAX_LISTENERS)
+        return -1;
+    f->listen_addr[f->n_listeners] = *local;
+    f->listeners[f->n_listeners++] = f->next_sock;
+    return f->next_sock++;
+}
+
+static struct fake_stream *find_stream(struct fake_env *f, int sock)
+{
+    for (int i = 0; i < f->n_streams; i++)
+        if (f->streams[i].sock == sock && !f->streams[i].closed)
+            return &f->streams[i];
+    return NULL;
+}
+
+static int fk_tcp_accept(void *ctx, int listener, struct net_addr *remote)
+{
+    struct fake_env *f = ctx;
+    for (int i = 0; i < f->n_streams; i++) {
+        struct fake_stream *s = &f->streams[i];
+        if (s->listener != listener || s->sock >= 0 || s->closed)
+            continue;
+        s->sock = f->next_sock++;
+        s->watch = NET_STREAM_READABLE;
+        *remote = s->remote;
+        return s->sock;
+    }
+    return -1;
+}
+
+static long fk_stream_recv(void *ctx, int sock, void *buf, size_t cap)
+{
+    struct fake_stream *s = find_stream(ctx, sock);
+    size_t n;
+    if (!s)
+        return -1;
+    if (s->in_pos == s->in_len)
+        return s->in_eof ? 0 : NET_AGAIN;
+    n = s->in_len - s->in_pos < cap ? s->in_len - s->in_pos : cap;
+    memcpy(buf, s->in + s->in_pos, n);
+    s->in_pos += n;
+    return (long)n;
+}
+
+static long fk_stream_send(void *ctx, int sock, const void *buf, size_t len)
+{
+    struct fake_stream *s = find_stream(ctx, sock);
+    if (!s)
+        return -1;
+    if (s->send_blocked)
+        return NET_AGAIN;
+    if (s->send_cap && len > s->send_cap)
+        len = s->send_cap;
+    s->out = xrealloc(s->out, s->out_len + len + 1);
+    memcpy(s->out + s->out_len, buf, len);
+    s->out_len += len;
+    s->out[s->out_len] = '\0';
+    return (long)len;
+}
+
+static void fk_stream_watch(void *ctx, int sock, unsigned events)
+{
+    struct fake_stream *s = find_stream(ctx, sock);
+    if (s)
+        s->watch = events;
+}
+
+int fake_env_connect(struct fake_env *f, int listener, const char *ip, const char *data)
+{
+    struct fake_stream *s;
+    if (f->n_streams >= FAKE_MAX_STREAMS)
+        return -1;
+    s = &f->streams[f->n_streams];
+    memset(s, 0, sizeof(*s));
+    s->listener = listener;
+    s->sock = -1;
+    ip_addr_parse(&s->remote.ip, ip);
+    s->remote.port = 50000;
+    fake_env_stream_feed(f, f->n_streams, data, strlen(data));
+    return f->n_streams++;
+}
+
+void fake_env_stream_feed(struct fake_env *f, int i, const void *data, size_t len)
+{
+    struct fake_stream *s = &f->streams[i];
+    if (len > sizeof(s->in) - s->in_len)
+        len = sizeof(s->in) - s->in_len;
+    memcpy(s->in + s->in_len, data, len);
+    s->in_len += len;
 }
 
 static struct fake_file *find_file(struct fake_env *f, const char *path)
@@ -237,7 +336,16 @@ void fake_env_init(struct fake_env *f)
     f->next_sock = 3;
     f->env.clock = (struct env_clock){f,           fk_read, fk_can_control, fk_set_freq,
                                       fk_get_freq, fk_step, fk_set_leap,    fk_set_sync};
-    f->env.net = (struct env_net){f, fk_udp_open, fk_unix_open, fk_close, fk_send};
+    f->env.net = (struct env_net){f,
+                                  fk_udp_open,
+                                  fk_unix_open,
+                                  fk_close,
+                                  fk_send,
+                                  fk_tcp_listen,
+                                  fk_tcp_accept,
+                                  fk_stream_recv,
+                                  fk_stream_send,
+                                  fk_stream_watch};
     f->env.files = (struct env_files){f,
                                       fk_read_all,
                                       fk_write_atomic,
@@ -259,6 +367,9 @@ void fake_env_fini(struct fake_env *f)
     for (int i = 0; i < f->n_files; i++)
         free(f->files[i].data);
     f->n_files = 0;
+    for (int i = 0; i < f->n_streams; i++)
+        free(f->streams[i].out);
+    f->n_streams = 0;
 }
 
 void fake_env_set_time(struct fake_env *f, long sec, long nsec)
