@@ -24,10 +24,9 @@ static void check_accepted(const uint8_t *buf, size_t len, size_t max, const str
     if (r->method != HTTP_METHOD_GET && r->method != HTTP_METHOD_HEAD &&
         r->method != HTTP_METHOD_OTHER)
         abort();
-    if (http_parse_request(buf, r->head_len, max, &again) != HTTP_OK ||
-        again.method != r->method || strcmp(again.target, r->target) != 0 ||
-        again.path_len != r->path_len || again.minor_version != r->minor_version ||
-        again.head_len != r->head_len)
+    if (http_parse_request(buf, r->head_len, max, &again) != HTTP_OK || again.method != r->method ||
+        strcmp(again.target, r->target) != 0 || again.path_len != r->path_len ||
+        again.minor_version != r->minor_version || again.head_len != r->head_len)
         abort();
     for (size_t cut = r->head_len - 1, n = 0; n < 3; n++, cut /= 2)
         if (http_parse_request(buf, cut, max, &again) != HTTP_INCOMPLETE)

@@ -150,8 +150,7 @@ static void test_errors(void)
     CHECK_STR_EQ(answer_to("GET /metrics?name[]=x HTTP/1.0\r\n\r\n"), "HTTP/1.1 200 OK");
     CHECK_STR_EQ(answer_to("POST /metrics HTTP/1.0\r\n\r\n"), "HTTP/1.1 405 Method Not Allowed");
     CHECK_STR_EQ(answer_to("GET /metrics HTTP/1.1\r\n\r\n"), "HTTP/1.1 400 Bad Request");
-    CHECK_STR_EQ(answer_to("\x16\x03\x01\x02\x01\x01\xfc\x03\x03\r\n"),
-                 "HTTP/1.1 400 Bad Request");
+    CHECK_STR_EQ(answer_to("\x16\x03\x01\x02\x01\x01\xfc\x03\x03\r\n"), "HTTP/1.1 400 Bad Request");
     CHECK_STR_EQ(answer_to("GET /metrics HTTP/3.0\r\n\r\n"),
                  "HTTP/1.1 505 HTTP Version Not Supported");
     strcpy(big, "GET /metrics HTTP/1.1\r\nHost: x\r\n");
@@ -206,8 +205,7 @@ static void test_bad_subnet_fatal(void)
 
     fake_env_init(&f);
     cfg = config_new();
-    CHECK(config_parse_line(cfg, "metricsport 9123", NULL, 1, &f.env.files, err, sizeof(err)) ==
-          0);
+    CHECK(config_parse_line(cfg, "metricsport 9123", NULL, 1, &f.env.files, err, sizeof(err)) == 0);
     CHECK(config_parse_line(cfg, "metricsallow 10.0.0.0/40", NULL, 2, &f.env.files, err,
                             sizeof(err)) == 0);
     CHECK(config_validate(cfg, err, sizeof(err)) < 0);
