@@ -249,11 +249,6 @@ static void run_on_datagram(void *ctx, const struct net_rx *rx, const struct tim
     node_on_datagram(((struct run *)ctx)->node, rx, now);
 }
 
-static void run_on_stream(void *ctx, int sock, unsigned events, const struct timespec *now)
-{
-    node_on_stream(((struct run *)ctx)->node, sock, events, now);
-}
-
 static int run_should_quit(void *ctx)
 {
     struct run *r = ctx;
@@ -402,7 +397,6 @@ int main(int argc, char **argv)
     h.on_timer = run_on_timer;
     h.on_datagram = run_on_datagram;
     h.should_quit = run_should_quit;
-    h.on_stream = run_on_stream;
     sig = platform_run(p, &h, c.timeout);
     (void)sig;
     if (run.notify_failed) {

@@ -29,10 +29,10 @@ void metrics_server_init(struct metrics_server *m)
  * the connection under the response still on its way. */
 static void drain(struct metrics_server *m, int sock)
 {
-    const struct env_net *net = &m->env->net;
+    const struct env_stream *st = &m->env->stream;
     uint8_t junk[1024];
     for (int i = 0; i < 64; i++)
-        if (net->stream_recv(net->ctx, sock, junk, sizeof(junk)) <= 0)
+        if (st->recv(st->ctx, sock, junk, sizeof(junk)) <= 0)
             break;
 }
 
@@ -42,7 +42,7 @@ static void conn_close(struct metrics_conn *c)
     if (c->sock < 0)
         return;
     drain(m, c->sock);
-    m->env->net.close(m->env->net.ctx, c->sock);
+    m->env->stream.close(m->env->stream.ctx, c->sock);
     sched_cancel(m->sched, c->timer);
     free(c->out);
     c->out = NULL;
@@ -57,12 +57,14 @@ void metrics_server_fini(struct metrics_server *m)
         conn_close(&m->conns[i]);
     for (int i = 0; i < 2; i++) {
         if (m->listen_socks[i] >= 0)
-            m->env->net.close(m->env->net.ctx, m->listen_socks[i]);
+            m->env->stream.close(m->env->stream.ctx, m->listen_socks[i]);
         m->listen_socks[i] = -1;
     }
     access_free(m->access);
     m->access = NULL;
 }
+
+static void on_listener(void *arg, int sock, int events);
 
 static void open_listener(struct metrics_server *m, enum ip_family fam, const struct ip_addr *bind)
 {
@@ -78,7 +80,7 @@ static void open_listener(struct metrics_server *m, enum ip_family fam, const st
     else
         ip_addr_parse(&local.ip, "::1");
     local.port = (uint16_t)m->cfg->metrics_port;
-    s = m->env->net.tcp_listen(m->env->net.ctx, &local, &e);
+    s = m->env->stream.tcp_listen(m->env->stream.ctx, &local, on_listener, m, &e);
     if (s < 0) {
         LOG_ERR(m->env->log,
                 fam == IPF_INET6 ? "Could not open metrics socket on [%s]:%d : %s"
@@ -101,7 +103,7 @@ int metrics_server_start(struct metrics_server *m, char *err, size_t errlen)
         snprintf(err, errlen, "%s", why);
         return -1;
     }
-    if (!m->env->net.tcp_listen) {
+    if (!m->env->stream.tcp_listen) {
         LOG_ERR(m->env->log, "Could not open metrics socket : %s", "no TCP in this environment");
         return 0;
     }
@@ -135,8 +137,9 @@ static void on_deadline(void *arg, const struct timespec *now)
     conn_close(c);
 }
 
-/* A slot for a new connection: a free one, else the oldest still reading its request. */
-static struct metrics_conn *take_slot(struct metrics_server *m)
+/* A slot for a new connection: a free one, else the oldest still reading its request (its
+ * connection gives way once the new one is accepted). NULL when every one is answering. */
+static struct metrics_conn *pick_slot(struct metrics_server *m)
 {
     struct metrics_conn *oldest = NULL;
     for (int i = 0; i < METRICS_MAX_CONNS; i++) {
@@ -146,24 +149,23 @@ static struct metrics_conn *take_slot(struct metrics_server *m)
         if (!c->out && (!oldest || c->order < oldest->order))
             oldest = c;
     }
-    if (oldest) {
-        LOG_DEBUG(m->env->log, "Metrics connection closed for a new one");
-        conn_close(oldest);
-    }
     return oldest;
 }
+
+static void on_conn(void *arg, int sock, int events);
 
 static void accept_one(struct metrics_server *m, int listener, const struct timespec *now,
                        int *more)
 {
-    const struct env_net *net = &m->env->net;
+    const struct env_stream *st = &m->env->stream;
     struct net_addr remote;
     struct metrics_conn *c;
     char buf[IP_ADDR_STRLEN];
     int s;
 
     memset(&remote, 0, sizeof(remote));
-    s = net->tcp_accept(net->ctx, listener, &remote);
+    c = pick_slot(m);
+    s = st->tcp_accept(st->ctx, listener, &remote, on_conn, c);
     if (s < 0) {
         *more = 0;
         return;
@@ -172,14 +174,17 @@ static void accept_one(struct metrics_server *m, int listener, const struct time
         m->refused++;
         LOG_DEBUG(m->env->log, "Metrics connection from %s denied",
                   ip_addr_format(&remote.ip, buf, sizeof(buf)));
-        net->close(net->ctx, s);
+        st->close(st->ctx, s);
         return;
     }
-    c = take_slot(m);
     if (!c) {
         m->refused++;
-        net->close(net->ctx, s);
+        st->close(st->ctx, s);
         return;
+    }
+    if (c->sock >= 0) {
+        LOG_DEBUG(m->env->log, "Metrics connection closed for a new one");
+        conn_close(c);
     }
     c->sock = s;
     c->order = ++m->next_order;
@@ -190,15 +195,14 @@ static void accept_one(struct metrics_server *m, int listener, const struct time
 /* Send what the socket takes; close when everything went or the client is gone. */
 static void conn_flush(struct metrics_conn *c)
 {
-    const struct env_net *net = &c->srv->env->net;
+    const struct env_stream *st = &c->srv->env->stream;
     while (c->out_sent < c->out_len) {
-        long r =
-            net->stream_send(net->ctx, c->sock, c->out + c->out_sent, c->out_len - c->out_sent);
-        if (r == NET_AGAIN) {
-            net->stream_watch(net->ctx, c->sock, NET_STREAM_WRITABLE);
+        long r = st->send(st->ctx, c->sock, c->out + c->out_sent, c->out_len - c->out_sent);
+        if (r == 0) {
+            st->want_write(st->ctx, c->sock, 1);
             return;
         }
-        if (r <= 0)
+        if (r < 0)
             break;
         c->out_sent += (size_t)r;
     }
@@ -262,7 +266,7 @@ static void conn_answer(struct metrics_conn *c, const struct http_request *req,
 /* Read what arrived of the request head and answer once it is complete or refused. */
 static void conn_read(struct metrics_conn *c, const struct timespec *now)
 {
-    const struct env_net *net = &c->srv->env->net;
+    const struct env_stream *st = &c->srv->env->stream;
     struct http_request req;
     enum http_verdict v = HTTP_INCOMPLETE;
 
@@ -272,10 +276,10 @@ static void conn_read(struct metrics_conn *c, const struct timespec *now)
             v = HTTP_TOO_LARGE;
             break;
         }
-        r = net->stream_recv(net->ctx, c->sock, c->in + c->in_len, sizeof(c->in) - c->in_len);
-        if (r == NET_AGAIN)
+        r = st->recv(st->ctx, c->sock, c->in + c->in_len, sizeof(c->in) - c->in_len);
+        if (r == 0)
             return;
-        if (r <= 0) {
+        if (r < 0) {
             conn_close(c); /* gone before the end of its request */
             return;
         }
@@ -283,33 +287,36 @@ static void conn_read(struct metrics_conn *c, const struct timespec *now)
         v = http_parse_request(c->in, c->in_len, METRICS_MAX_HEAD, &req);
     }
     /* One request per connection: nothing more is read. */
-    net->stream_watch(net->ctx, c->sock, 0);
+    st->want_read(st->ctx, c->sock, 0);
     if (v == HTTP_OK)
         conn_answer(c, &req, now);
     else
         conn_respond(c, http_verdict_status(v), NULL, NULL, 0, 0, NULL);
 }
 
-int metrics_server_on_stream(struct metrics_server *m, int sock, unsigned events,
-                             const struct timespec *now)
+/* A listener is readable: connections wait. */
+static void on_listener(void *arg, int sock, int events)
 {
-    for (int i = 0; i < 2; i++) {
-        int more = 1;
-        if (m->listen_socks[i] < 0 || m->listen_socks[i] != sock)
-            continue;
-        for (int n = 0; n < ACCEPT_BATCH && more; n++)
-            accept_one(m, sock, now, &more);
-        return 1;
-    }
-    for (int i = 0; i < METRICS_MAX_CONNS; i++) {
-        struct metrics_conn *c = &m->conns[i];
-        if (c->sock != sock)
-            continue;
-        if (c->out && (events & NET_STREAM_WRITABLE))
-            conn_flush(c);
-        else if (!c->out && (events & NET_STREAM_READABLE))
-            conn_read(c, now);
-        return 1;
-    }
-    return 0;
+    struct metrics_server *m = arg;
+    struct timespec now;
+    int more = 1;
+
+    (void)events;
+    m->env->clock.read(m->env->clock.ctx, &now);
+    for (int n = 0; n < ACCEPT_BATCH && more; n++)
+        accept_one(m, sock, &now, &more);
+}
+
+static void on_conn(void *arg, int sock, int events)
+{
+    struct metrics_conn *c = arg;
+    struct timespec now;
+
+    if (c->sock != sock)
+        return;
+    c->srv->env->clock.read(c->srv->env->clock.ctx, &now);
+    if (c->out && (events & STREAM_EV_WRITE))
+        conn_flush(c);
+    else if (!c->out && (events & STREAM_EV_READ))
+        conn_read(c, &now);
 }

@@ -1,5 +1,5 @@
 /* The Prometheus metrics endpoint (ours, `metricsport`): GET /metrics over HTTP/1.1 on TCP
- * listeners of the event loop, admitted by metricsallow/metricsdeny, the page rendered
+ * listeners of the event loop (env.stream), admitted by metricsallow/metricsdeny, the page rendered
  * (proto/prom) from the reports the command table gives chronyc. Each connection has a
  * bounded head, one request and a deadline, and is closed after the response. */
 #ifndef DAEMON_METRICS_SERVER_H
@@ -56,10 +56,6 @@ void metrics_server_fini(struct metrics_server *m);
 /* Open the listeners when metricsport is set (node_start). Returns 0, or -1 with a fatal
  * message in err (a bad metricsallow subnet). A listener that cannot be opened is logged. */
 int metrics_server_start(struct metrics_server *m, char *err, size_t errlen);
-/* A listener or connection of ours is ready (NET_STREAM_* events). Returns 1 if sock is
- * one of ours. */
-int metrics_server_on_stream(struct metrics_server *m, int sock, unsigned events,
-                             const struct timespec *now);
 /* metrics_page.c: the page at now (malloc'd, its length in *len); NULL if it failed. */
 char *metrics_page_render(struct metrics_server *m, const struct timespec *now, size_t *len);
 

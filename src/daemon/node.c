@@ -192,12 +192,6 @@ void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec
         cmdmon_server_on_datagram(&n->cmd, rx, now);
 }
 
-void node_on_stream(void *node, int sock, unsigned events, const struct timespec *now)
-{
-    struct node *n = node;
-    metrics_server_on_stream(&n->metrics, sock, events, now);
-}
-
 int node_quit_requested(void *node)
 {
     return ((struct node *)node)->status.quit_requested;

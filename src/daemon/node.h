@@ -35,8 +35,6 @@ void node_start_unprivileged(struct node *n);
 int node_next_timeout(void *node, struct timespec *when);
 void node_on_timer(void *node, const struct timespec *now);
 void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec *now);
-/* A TCP listener or stream of env.net is ready (NET_STREAM_* events). */
-void node_on_stream(void *node, int sock, unsigned events, const struct timespec *now);
 /* 1 once the daemon should exit (the `shutdown` command, a finished -q/-Q run). */
 int node_quit_requested(void *node);
 /* Exit status the daemon should end with (non-zero after a failed -q/-Q run). */

@@ -10,17 +10,14 @@
 
 #define PLAT_MAX_SOCKS 64
 
-enum plat_sock_kind {
-    PSOCK_DGRAM = 0, /* UDP or Unix datagrams, received by plat_net_receive */
-    PSOCK_LISTEN,    /* TCP listener: readable = a connection waits */
-    PSOCK_STREAM     /* TCP connection */
-};
-
 struct plat_sock {
     int fd;
     int is_unix;
-    enum plat_sock_kind kind;
-    unsigned watch; /* streams: the NET_STREAM_* events watched */
+    /* A stream socket (env.stream): its events go to cb, not to the datagram handler. */
+    stream_cb cb;
+    void *cb_arg;
+    int want_write;
+    int no_read; /* a stream whose owner stopped asking for STREAM_EV_READ */
 };
 
 struct plat_clock {
@@ -71,13 +68,8 @@ void plat_net_fini(struct platform *p);
 /* Receive every queued datagram on fd and hand each to the handler. */
 void plat_net_receive(struct platform *p, int fd, const struct platform_handlers *h,
                       const struct timespec *wake);
-/* The listeners and streams ready in rd/wr, taken out of rd so that plat_net_receive skips
- * them: at most max, fds[i] with its NET_STREAM_* events[i]. Returns the count. */
-int plat_net_take_streams(struct platform *p, fd_set *rd, const fd_set *wr, int *fds,
-                          unsigned *events, int max);
-/* Hand a stream event to the node when fd is still an open listener or stream. */
-void plat_net_stream_event(struct platform *p, int fd, unsigned events,
-                           const struct platform_handlers *h, const struct timespec *now);
+/* Hand the events ready on a stream socket to its callback. */
+void plat_stream_event(struct platform *p, int fd, int events);
 void plat_files_init(struct platform *p);
 /* env.process: programs (the sendmail of mailonchange), host name, local time. */
 void plat_process_init(struct platform *p);

@@ -124,8 +124,7 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
     while (!p->stop && !got_signal) {
         fd_set rd, wr;
         struct timeval tv, *tvp = NULL;
-        int maxfd = -1, have = 0, r, ke_fds[2], n_ke, st_fds[PLAT_MAX_SOCKS], n_st = 0;
-        unsigned st_ev[PLAT_MAX_SOCKS];
+        int maxfd = -1, have = 0, r, ke_fds[2], n_ke;
         double nts_left;
         FD_ZERO(&rd);
         FD_ZERO(&wr);
@@ -136,9 +135,9 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
                 maxfd = ke_fds[i];
         }
         for (int i = 0; i < p->n_socks; i++) {
-            if (p->socks[i].kind != PSOCK_STREAM || (p->socks[i].watch & NET_STREAM_READABLE))
+            if (!p->socks[i].no_read)
                 FD_SET(p->socks[i].fd, &rd);
-            if (p->socks[i].kind == PSOCK_STREAM && (p->socks[i].watch & NET_STREAM_WRITABLE))
+            if (p->socks[i].want_write)
                 FD_SET(p->socks[i].fd, &wr);
             if (p->socks[i].fd > maxfd)
                 maxfd = p->socks[i].fd;
@@ -174,18 +173,20 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
             for (int i = 0; i < n_ke; i++)
                 if (FD_ISSET(ke_fds[i], &rd))
                     plat_nts_ke_server_accept(p, ke_fds[i]);
-            n_st = plat_net_take_streams(p, &rd, &wr, st_fds, st_ev, PLAT_MAX_SOCKS);
             for (int i = 0; i < p->n_socks; i++) {
                 int fd = p->socks[i].fd;
-                if (FD_ISSET(fd, &rd)) {
-                    FD_CLR(fd, &rd);
+                int ev = (FD_ISSET(fd, &rd) ? STREAM_EV_READ : 0) |
+                         (FD_ISSET(fd, &wr) ? STREAM_EV_WRITE : 0);
+                if (!ev)
+                    continue;
+                FD_CLR(fd, &rd);
+                FD_CLR(fd, &wr);
+                if (p->socks[i].cb)
+                    plat_stream_event(p, fd, ev);
+                else if (ev & STREAM_EV_READ)
                     plat_net_receive(p, fd, h, &now);
-                    i = -1; /* the handler may have opened/closed sockets: rescan */
-                }
+                i = -1; /* the handler may have opened/closed sockets: rescan */
             }
-            /* TCP after the datagrams: the metrics endpoint is never urgent. */
-            for (int i = 0; i < n_st; i++)
-                plat_net_stream_event(p, st_fds[i], st_ev[i], h, &now);
         }
         if (have_end && ts_cmp(&now, &end) >= 0)
             break;

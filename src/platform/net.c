@@ -89,25 +89,6 @@ static int track(struct platform *p, int fd, int is_unix)
     return fd;
 }
 
-static struct plat_sock *find_sock(struct platform *p, int fd)
-{
-    for (int i = 0; i < p->n_socks; i++)
-        if (p->socks[i].fd == fd)
-            return &p->socks[i];
-    return NULL;
-}
-
-static int track_tcp(struct platform *p, int fd, enum plat_sock_kind kind)
-{
-    struct plat_sock *s;
-    if (track(p, fd, 0) < 0)
-        return -1;
-    s = find_sock(p, fd);
-    s->kind = kind;
-    s->watch = NET_STREAM_READABLE;
-    return fd;
-}
-
 static void enable_timestamps(int fd)
 {
     int on = 1;
@@ -330,9 +311,91 @@ void plat_net_receive(struct platform *p, int fd, const struct platform_handlers
     }
 }
 
-static int net_tcp_listen(void *ctx, const struct net_addr *local, int *err)
+static struct plat_sock *find_sock(struct platform *p, int fd)
+{
+    for (int i = 0; i < p->n_socks; i++)
+        if (p->socks[i].fd == fd)
+            return &p->socks[i];
+    return NULL;
+}
+
+/* chrony SCK_OpenUnixStreamSocket: non-blocking before connect(), so that a Unix socket
+ * connects at once or fails (EAGAIN with a full backlog) and nothing waits. */
+static int stream_unix_connect(void *ctx, const char *path, stream_cb cb, void *arg, int *err)
 {
     struct platform *p = ctx;
+    struct net_addr a;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int fd, e;
+
+    memset(&a, 0, sizeof(a));
+    if (strlen(path) >= sizeof(a.path) ||
+        strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+        *err = ENAMETOOLONG;
+        return -1;
+    }
+    snprintf(a.path, sizeof(a.path), "%s", path);
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) {
+        *err = errno;
+        return -1;
+    }
+    to_sockaddr(&a, &ss, &len);
+    if (set_flags(fd) < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0) {
+        e = errno;
+        close(fd);
+        *err = e;
+        return -1;
+    }
+    if (track(p, fd, 1) < 0) {
+        *err = errno;
+        return -1;
+    }
+    p->socks[p->n_socks - 1].cb = cb;
+    p->socks[p->n_socks - 1].cb_arg = arg;
+    return fd;
+}
+
+static void stream_want_write(void *ctx, int sock, int on)
+{
+    struct plat_sock *s = find_sock(ctx, sock);
+    if (s)
+        s->want_write = on;
+}
+
+static long stream_send(void *ctx, int sock, const void *buf, size_t len)
+{
+    ssize_t r;
+    (void)ctx;
+    r = send(sock, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (r < 0)
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+    return (long)r;
+}
+
+static long stream_recv(void *ctx, int sock, void *buf, size_t cap)
+{
+    ssize_t r;
+    (void)ctx;
+    r = recv(sock, buf, cap, MSG_DONTWAIT);
+    if (r < 0)
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+    return r == 0 ? -1 : (long)r;
+}
+
+static int track_stream(struct platform *p, int fd, stream_cb cb, void *arg)
+{
+    if (track(p, fd, 0) < 0)
+        return -1;
+    p->socks[p->n_socks - 1].cb = cb;
+    p->socks[p->n_socks - 1].cb_arg = arg;
+    return fd;
+}
+
+static int stream_tcp_listen(void *ctx, const struct net_addr *local, stream_cb cb, void *arg,
+                             int *err)
+{
     struct sockaddr_storage ss;
     socklen_t len;
     int on = 1;
@@ -340,8 +403,7 @@ static int net_tcp_listen(void *ctx, const struct net_addr *local, int *err)
     int fd = socket(af, SOCK_STREAM, 0);
 
     if (fd < 0) {
-        if (err)
-            *err = errno;
+        *err = errno;
         return -1;
     }
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
@@ -349,17 +411,20 @@ static int net_tcp_listen(void *ctx, const struct net_addr *local, int *err)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
     to_sockaddr(local, &ss, &len);
     if (set_flags(fd) < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 16) < 0) {
-        if (err)
-            *err = errno;
+        *err = errno;
         close(fd);
         return -1;
     }
-    return track_tcp(p, fd, PSOCK_LISTEN);
+    if (track_stream(ctx, fd, cb, arg) < 0) {
+        *err = errno;
+        return -1;
+    }
+    return fd;
 }
 
-static int net_tcp_accept(void *ctx, int listener, struct net_addr *remote)
+static int stream_tcp_accept(void *ctx, int listener, struct net_addr *remote, stream_cb cb,
+                             void *arg)
 {
-    struct platform *p = ctx;
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
     int fd;
@@ -373,77 +438,29 @@ static int net_tcp_accept(void *ctx, int listener, struct net_addr *remote)
         return -1;
     }
     from_sockaddr(&ss, remote);
-    return track_tcp(p, fd, PSOCK_STREAM);
+    return track_stream(ctx, fd, cb, arg);
 }
 
-static long io_result(ssize_t r)
-{
-    if (r >= 0)
-        return (long)r;
-    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? NET_AGAIN : -1;
-}
-
-static long net_stream_recv(void *ctx, int sock, void *buf, size_t cap)
-{
-    (void)ctx;
-    return io_result(recv(sock, buf, cap, 0));
-}
-
-static long net_stream_send(void *ctx, int sock, const void *buf, size_t len)
-{
-    (void)ctx;
-    return io_result(send(sock, buf, len, MSG_NOSIGNAL));
-}
-
-static void net_stream_watch(void *ctx, int sock, unsigned events)
+static void stream_want_read(void *ctx, int sock, int on)
 {
     struct plat_sock *s = find_sock(ctx, sock);
-    if (s && s->kind == PSOCK_STREAM)
-        s->watch = events;
+    if (s)
+        s->no_read = !on;
 }
 
-int plat_net_take_streams(struct platform *p, fd_set *rd, const fd_set *wr, int *fds,
-                          unsigned *events, int max)
+void plat_stream_event(struct platform *p, int fd, int events)
 {
-    int n = 0;
-    for (int i = 0; i < p->n_socks && n < max; i++) {
-        const struct plat_sock *s = &p->socks[i];
-        unsigned ev = 0;
-        if (s->kind == PSOCK_DGRAM)
-            continue;
-        if (FD_ISSET(s->fd, rd))
-            ev |= NET_STREAM_READABLE;
-        if (s->kind == PSOCK_STREAM && (s->watch & NET_STREAM_WRITABLE) && FD_ISSET(s->fd, wr))
-            ev |= NET_STREAM_WRITABLE;
-        FD_CLR(s->fd, rd);
-        if (ev) {
-            fds[n] = s->fd;
-            events[n++] = ev;
-        }
-    }
-    return n;
-}
-
-void plat_net_stream_event(struct platform *p, int fd, unsigned events,
-                           const struct platform_handlers *h, const struct timespec *now)
-{
-    const struct plat_sock *s = find_sock(p, fd);
-    if (s && s->kind != PSOCK_DGRAM && h->on_stream)
-        h->on_stream(h->ctx, fd, events, now);
+    struct plat_sock *s = find_sock(p, fd);
+    if (s && s->cb)
+        s->cb(s->cb_arg, fd, events);
 }
 
 void plat_net_init(struct platform *p)
 {
-    p->env.net = (struct env_net){p,
-                                  net_udp_open,
-                                  net_unix_open,
-                                  net_close,
-                                  net_send,
-                                  net_tcp_listen,
-                                  net_tcp_accept,
-                                  net_stream_recv,
-                                  net_stream_send,
-                                  net_stream_watch};
+    p->env.net = (struct env_net){p, net_udp_open, net_unix_open, net_close, net_send};
+    p->env.stream = (struct env_stream){
+        p,         stream_unix_connect, stream_want_write, stream_send,     stream_recv,
+        net_close, stream_tcp_listen,   stream_tcp_accept, stream_want_read};
 }
 
 void plat_net_fini(struct platform *p)

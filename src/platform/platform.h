@@ -37,8 +37,6 @@ struct platform_handlers {
     void (*on_datagram)(void *ctx, const struct net_rx *rx, const struct timespec *now);
     /* Non-zero when the daemon asked to exit (may be NULL). */
     int (*should_quit)(void *ctx);
-    /* A TCP listener or stream of env.net is ready (NET_STREAM_* events); may be NULL. */
-    void (*on_stream)(void *ctx, int sock, unsigned events, const struct timespec *now);
 };
 
 struct platform *platform_new(const struct platform_opts *opts);

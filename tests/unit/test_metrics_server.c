@@ -36,18 +36,18 @@ static void finish(struct fake_env *f, struct node *n, struct config *cfg)
     fake_env_fini(f);
 }
 
-/* A client at ip connects with data and the listener is reported readable. */
-static struct fake_stream *client(struct fake_env *f, struct node *n, const char *ip,
-                                  const char *data)
+/* A client at ip connects to the first listener with data (accepted at once). */
+static struct fake_tcp *client(struct fake_env *f, struct node *n, const char *ip, const char *data)
 {
-    int i = fake_env_connect(f, f->listeners[0], ip, data);
-    node_on_stream(n, f->listeners[0], NET_STREAM_READABLE, &f->now);
-    return &f->streams[i];
+    int i = fake_env_tcp_connect(f, 0, ip, data);
+    (void)n;
+    return &f->tcp[i];
 }
 
-static void readable(struct fake_env *f, struct node *n, struct fake_stream *s)
+static void readable(struct fake_env *f, struct node *n, struct fake_tcp *s)
 {
-    node_on_stream(n, s->sock, NET_STREAM_READABLE, &f->now);
+    (void)n;
+    fake_env_tcp_event(f, (int)(s - f->tcp), STREAM_EV_READ);
 }
 
 static void test_listeners(void)
@@ -85,7 +85,7 @@ static void test_get_and_head(void)
     struct fake_env f;
     struct config *cfg;
     const char *lines[] = {"cmdport 0", "metricsport 9123", "local stratum 5", NULL};
-    struct fake_stream *s, *h;
+    struct fake_tcp *s, *h;
     struct node *n;
     const char *body;
     char len[64];
@@ -127,7 +127,7 @@ static const char *answer_to(const char *request)
     struct fake_env f;
     struct config *cfg;
     const char *lines[] = {"cmdport 0", "metricsport 9123", NULL};
-    struct fake_stream *s;
+    struct fake_tcp *s;
     struct node *n;
 
     fake_env_init(&f);
@@ -170,7 +170,7 @@ static void test_access(void)
                            "metricsdeny 192.0.2.66",
                            "metricsdeny 127.0.0.1",
                            NULL};
-    struct fake_stream *a, *b, *c, *d, *l;
+    struct fake_tcp *a, *b, *c, *d, *l;
     struct node *n;
 
     fake_env_init(&f);
@@ -220,7 +220,7 @@ static void test_partial_writes(void)
     struct fake_env f;
     struct config *cfg;
     const char *lines[] = {"cmdport 0", "metricsport 9123", NULL};
-    struct fake_stream *s;
+    struct fake_tcp *s;
     struct node *n;
 
     fake_env_init(&f);
@@ -229,11 +229,12 @@ static void test_partial_writes(void)
     s->send_blocked = 1;
     readable(&f, n, s);
     CHECK(!s->closed);
-    CHECK_INT_EQ(s->watch, NET_STREAM_WRITABLE);
+    CHECK_INT_EQ(s->want_write, 1);
+    CHECK_INT_EQ(s->want_read, 0);
     /* Writable again, taking short writes: the rest goes out and the connection ends. */
     s->send_blocked = 0;
     s->send_cap = 100;
-    node_on_stream(n, s->sock, NET_STREAM_WRITABLE, &f.now);
+    fake_env_tcp_event(&f, (int)(s - f.tcp), STREAM_EV_WRITE);
     CHECK(s->closed);
     CHECK(s->out && strstr(s->out, "chrony_build_info"));
     CHECK(s->out && s->out[s->out_len - 1] == '\n');
@@ -245,7 +246,7 @@ static void test_slow_clients_cut_off(void)
     struct fake_env f;
     struct config *cfg;
     const char *lines[] = {"cmdport 0", "metricsport 9123", NULL};
-    struct fake_stream *slow, *fast;
+    struct fake_tcp *slow, *fast;
     struct node *n;
 
     fake_env_init(&f);
@@ -257,7 +258,7 @@ static void test_slow_clients_cut_off(void)
     for (int i = 0; i < 4; i++) {
         fake_env_advance(&f, 1.0);
         node_on_timer(n, &f.now);
-        fake_env_stream_feed(&f, (int)(slow - f.streams), "X", 1);
+        fake_env_tcp_feed(&f, (int)(slow - f.tcp), "X", 1);
         readable(&f, n, slow);
     }
     CHECK(!slow->closed);
@@ -277,7 +278,7 @@ static void test_connection_bound(void)
     struct fake_env f;
     struct config *cfg;
     const char *lines[] = {"cmdport 0", "metricsport 9123", NULL};
-    struct fake_stream *idle[METRICS_MAX_CONNS], *late;
+    struct fake_tcp *idle[METRICS_MAX_CONNS], *late;
     struct node *n;
     int open = 0;
 
