@@ -8,6 +8,9 @@ mkdir -p "$B/bench"
 cc $CFLAGS -o "$B/bench/bench_responder" bench/bench_responder.c "$B/libcore.a" "$B/libproto.a" "$B/libcrypto.a" "$B/liblib.a" \
     -lnettle -lm
 cc $CFLAGS -o "$B/bench/ntpload" bench/ntpload.c
+cc $CFLAGS -o "$B/bench/bench_access" bench/bench_access.c "$B/libcore.a" "$B/liblib.a"
+echo "== access table: many allow/deny rules"
+"$B/bench/bench_access"
 echo "== responder micro-benchmark"
 "$B/bench/bench_responder"
 

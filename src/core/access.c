@@ -7,64 +7,92 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* chrony keeps its table as a tree with 4-bit levels, so a prefix whose length is
- * not a multiple of 4 is stored as the 2^k nodes one level below that cover it.
- * Precedence follows the node depth, not the written length; we keep the same
- * rounding so that overlapping odd-length rules resolve exactly as in chrony. */
+/* A prefix tree with 4-bit levels, as chrony's table: a node either has no children or
+ * all 16, and its state is allow, deny or "as the parent". A lookup walks at most 8
+ * (IPv4) or 32 (IPv6) levels and keeps the last explicit state; adding a rule touches
+ * one path. A prefix whose length is not a multiple of 4 is stored as the 2^k nodes one
+ * level below that cover it, so precedence follows the node depth, not the written
+ * length, exactly as in chrony.
+ *
+ * The nodes live in one pool and refer to their children by index: a child block is 16
+ * consecutive nodes; blocks dropped by an "all" rule go to a free list. */
 #define LEVEL_BITS 4
+#define FANOUT (1u << LEVEL_BITS)
 
-struct access_entry {
-    struct ip_addr prefix; /* host bits beyond `bits` are zero */
-    int bits;              /* multiple of LEVEL_BITS */
-    int allow;
+enum { AS_PARENT = -1, DENY = 0, ALLOW = 1 };
+
+struct access_node {
+    int8_t state;
+    uint32_t kids; /* index of the first of 16 children; 0: none (index 0 is a root) */
 };
 
 struct access_table {
-    struct access_entry *e;
-    size_t n, cap;
+    struct access_node *n;
+    size_t used, cap;
+    uint32_t free_block; /* first free 16-node block, chained through its kids field */
 };
 
-static void table_put(struct access_table *t, const struct ip_addr *prefix, int bits, int allow)
+enum { ROOT4 = 0, ROOT6 = 1, FIRST_BLOCK = 2 };
+
+static uint32_t block_alloc(struct access_table *t)
 {
-    assert(prefix->family == IPF_INET4 || prefix->family == IPF_INET6);
-    assert(bits >= 0 && bits % LEVEL_BITS == 0 && bits <= ip_addr_bits(prefix->family));
-    for (size_t i = 0; i < t->n; i++) {
-        if (t->e[i].bits == bits && ip_addr_equal(&t->e[i].prefix, prefix)) {
-            t->e[i].allow = allow;
-            return;
-        }
+    uint32_t b;
+
+    if (t->free_block) {
+        b = t->free_block;
+        t->free_block = t->n[b].kids;
+    } else {
+        if (t->used + FANOUT > t->cap)
+            t->n = xgrow(t->n, &t->cap, t->used + FANOUT, sizeof(*t->n));
+        assert(t->used + FANOUT <= UINT32_MAX);
+        b = (uint32_t)t->used;
+        t->used += FANOUT;
     }
-    if (t->n == t->cap)
-        t->e = xgrow(t->e, &t->cap, t->n + 1, sizeof(*t->e));
-    t->e[t->n].prefix = *prefix;
-    t->e[t->n].bits = bits;
-    t->e[t->n].allow = allow;
-    t->n++;
+    for (unsigned i = 0; i < FANOUT; i++) {
+        t->n[b + i].state = AS_PARENT;
+        t->n[b + i].kids = 0;
+    }
+    return b;
 }
 
-/* Drop entries strictly below prefix/bits ("all" replaces more specific rules). */
-static void table_drop_below(struct access_table *t, const struct ip_addr *prefix, int bits)
+/* Give back the subtree below node (the node itself stays). */
+static void node_close(struct access_table *t, uint32_t node)
 {
-    size_t j = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        const struct access_entry *x = &t->e[i];
-        int below = x->prefix.family == prefix->family && x->bits > bits &&
-                    ip_addr_prefix_match(&x->prefix, prefix, bits);
-        if (!below)
-            t->e[j++] = *x;
+    uint32_t b = t->n[node].kids;
+
+    if (!b)
+        return;
+    for (unsigned i = 0; i < FANOUT; i++)
+        node_close(t, b + i);
+    t->n[node].kids = 0;
+    t->n[b].kids = t->free_block;
+    t->free_block = b;
+}
+
+static uint32_t node_child(struct access_table *t, uint32_t node, unsigned nibble)
+{
+    if (!t->n[node].kids) {
+        uint32_t b = block_alloc(t); /* may move t->n */
+        t->n[node].kids = b;
     }
-    t->n = j;
+    return t->n[node].kids + nibble;
+}
+
+/* The 4 bits of ip starting at bit `at` (a multiple of 4). */
+static unsigned nibble_at(const struct ip_addr *ip, int at)
+{
+    uint8_t byte = ip->a[at / 8];
+    return (at % 8) ? (byte & 0x0fu) : (unsigned)(byte >> 4);
 }
 
 struct access_table *access_new(void)
 {
     struct access_table *t = xcalloc(1, sizeof(*t));
-    struct ip_addr root;
-    memset(&root, 0, sizeof(root));
-    root.family = IPF_INET4;
-    table_put(t, &root, 0, 0);
-    root.family = IPF_INET6;
-    table_put(t, &root, 0, 0);
+    t->cap = 64;
+    t->n = xcalloc(t->cap, sizeof(*t->n));
+    t->used = FIRST_BLOCK;
+    t->n[ROOT4].state = DENY;
+    t->n[ROOT6].state = DENY;
     return t;
 }
 
@@ -72,37 +100,34 @@ void access_free(struct access_table *t)
 {
     if (!t)
         return;
-    free(t->e);
+    free(t->n);
     free(t);
-}
-
-static void set_bit(struct ip_addr *ip, int bit, int value)
-{
-    uint8_t mask = (uint8_t)(0x80u >> (bit % 8));
-    if (value)
-        ip->a[bit / 8] |= mask;
-    else
-        ip->a[bit / 8] &= (uint8_t)~mask;
 }
 
 static void add_family(struct access_table *t, const struct ip_addr *ip, int bits, int allow,
                        int all)
 {
-    int level = (bits + LEVEL_BITS - 1) / LEVEL_BITS * LEVEL_BITS;
-    int spread = level - bits; /* 0..3 free bits expanded into 1..8 nodes */
-    struct ip_addr base = *ip;
+    uint32_t node = ip->family == IPF_INET6 ? ROOT6 : ROOT4;
+    int at = 0;
+    int8_t state = allow ? ALLOW : DENY;
 
     assert(bits >= 0 && bits <= ip_addr_bits(ip->family));
-    assert(spread >= 0 && spread < LEVEL_BITS);
-
-    ip_addr_mask(&base, bits);
-    for (unsigned k = 0; k < (1u << spread); k++) {
-        struct ip_addr node = base;
-        for (int b = 0; b < spread; b++)
-            set_bit(&node, bits + b, (int)((k >> (spread - 1 - b)) & 1u));
+    for (; bits - at >= LEVEL_BITS; at += LEVEL_BITS)
+        node = node_child(t, node, nibble_at(ip, at));
+    if (at == bits) {
         if (all)
-            table_drop_below(t, &node, level);
-        table_put(t, &node, level, allow);
+            node_close(t, node);
+        t->n[node].state = state;
+        return;
+    }
+    /* 1..3 bits left: the 8, 4 or 2 children they cover. */
+    unsigned spread = 1u << (LEVEL_BITS - (bits - at));
+    unsigned first = nibble_at(ip, at) & ~(spread - 1u);
+    for (unsigned k = 0; k < spread; k++) {
+        uint32_t c = node_child(t, node, first + k);
+        if (all)
+            node_close(t, c);
+        t->n[c].state = state;
     }
 }
 
@@ -130,20 +155,21 @@ enum access_status access_add(struct access_table *t, const struct ip_addr *ip, 
 
 int access_check(const struct access_table *t, const struct ip_addr *ip)
 {
-    int best_bits = -1, result = 0;
-    /* The two roots (deny all) are never dropped: "all" drops only below. */
-    assert(t && ip && t->n >= 2);
+    uint32_t node;
+    int state, len;
+
+    assert(t && ip);
     if (ip->family != IPF_INET4 && ip->family != IPF_INET6)
         return 0;
-    for (size_t i = 0; i < t->n; i++) {
-        const struct access_entry *x = &t->e[i];
-        if (x->prefix.family == ip->family && x->bits > best_bits &&
-            ip_addr_prefix_match(&x->prefix, ip, x->bits)) {
-            best_bits = x->bits;
-            result = x->allow;
-        }
+    node = ip->family == IPF_INET6 ? ROOT6 : ROOT4;
+    len = ip_addr_bits(ip->family);
+    state = t->n[node].state;
+    for (int at = 0; at < len && t->n[node].kids; at += LEVEL_BITS) {
+        node = t->n[node].kids + nibble_at(ip, at);
+        if (t->n[node].state != AS_PARENT)
+            state = t->n[node].state;
     }
-    return result;
+    return state == ALLOW;
 }
 
 enum access_status access_add_rules(struct access_table *t, const struct access_rule *rules,
@@ -166,13 +192,20 @@ enum access_status access_add_rules(struct access_table *t, const struct access_
     return ACCESS_OK;
 }
 
-int access_any_allowed(const struct access_table *t)
+/* As chrony's ADF_IsAnyAllowed: a leaf whose effective state is allow. */
+static int any_allowed(const struct access_table *t, uint32_t node, int parent)
 {
-    /* Approximation of chrony's tree walk: an allow entry could only be hidden
-     * completely by a full set of more specific deny entries, which no
-     * configuration we know of relies on. */
-    for (size_t i = 0; i < t->n; i++)
-        if (t->e[i].allow)
+    int state = t->n[node].state != AS_PARENT ? t->n[node].state : parent;
+
+    if (!t->n[node].kids)
+        return state == ALLOW;
+    for (unsigned i = 0; i < FANOUT; i++)
+        if (any_allowed(t, t->n[node].kids + i, state))
             return 1;
     return 0;
+}
+
+int access_any_allowed(const struct access_table *t)
+{
+    return any_allowed(t, ROOT4, DENY) || any_allowed(t, ROOT6, DENY);
 }

@@ -294,7 +294,7 @@ static void record_print_line(struct config *cfg, const char *cmd, const char *a
     size_t len = strlen(cmd) + strlen(args) + 2;
     char *s = xmalloc(len);
     snprintf(s, len, "%s%s%s", cmd, args[0] ? " " : "", args);
-    cfg->print_lines = xrealloc(cfg->print_lines, (cfg->n_print_lines + 1) * sizeof(char *));
+    cfg->print_lines = cfg_grow(cfg->print_lines, cfg->n_print_lines, sizeof(char *));
     cfg->print_lines[cfg->n_print_lines++] = s;
 }
 

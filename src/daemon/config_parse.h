@@ -114,4 +114,8 @@ int cfg_read_file(struct cfg_ctx *parent, const char *path);
 /* confdir (config_dirs.c). */
 int cfg_h_confdir(struct cfg_ctx *c, char *args, const struct cfg_directive *d);
 
+/* Room for element n of an array that grows only through this function: doubles the
+ * allocation when n is 0 or a power of two, so appending N lines costs O(N). */
+void *cfg_grow(void *p, size_t n, size_t size);
+
 #endif

@@ -36,7 +36,7 @@ int cfg_h_source(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
         return cfg_err_at(c, "Invalid %s %s directive",
                           st == SOURCE_OPTS_BAD_OPTION ? "option in" : "value in", c->cmd);
     s.name = xstrdup(name);
-    cfg->sources = xrealloc(cfg->sources, (cfg->n_sources + 1) * sizeof(*cfg->sources));
+    cfg->sources = cfg_grow(cfg->sources, cfg->n_sources, sizeof(*cfg->sources));
     cfg->sources[cfg->n_sources++] = s;
     return 0;
 }
@@ -220,7 +220,7 @@ int cfg_h_allow(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
         cfg_err_parse(&at);
         r.resolve_error = xstrdup(msg);
     }
-    *list = xrealloc(*list, (*n + 1) * sizeof(**list));
+    *list = cfg_grow(*list, *n, sizeof(**list));
     (*list)[(*n)++] = r;
     return 0;
 }

@@ -191,3 +191,12 @@ int cfg_h_obsolete(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
     cfg_strlist_add(&c->cfg->warnings, &c->cfg->n_warnings, buf);
     return 0;
 }
+
+void *cfg_grow(void *p, size_t n, size_t size)
+{
+    if (n == 0)
+        return xrealloc(p, size);
+    if ((n & (n - 1)) == 0)
+        return xrealloc(p, 2 * n * size);
+    return p;
+}

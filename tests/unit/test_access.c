@@ -1,6 +1,10 @@
 /* Unit tests for core/access: chrony's allow/deny table semantics. */
 #include "check.h"
 #include "core/access.h"
+#include "lib/rng.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 
 #include <string.h>
 
@@ -170,8 +174,180 @@ static void test_add_rules(void)
     access_free(t);
 }
 
-int main(void)
+/* The linear semantics the tree must reproduce: a list of (prefix, node depth, verdict);
+ * the deepest matching entry decides; an "all" rule drops the entries below its nodes. */
+struct ref_entry {
+    struct ip_addr p;
+    int bits, allow;
+};
+
+struct ref_table {
+    struct ref_entry e[4096];
+    int n;
+};
+
+static void ref_put(struct ref_table *r, const struct ip_addr *p, int bits, int allow, int all)
 {
+    int j = 0;
+    for (int i = 0; i < r->n; i++) {
+        const struct ref_entry *x = &r->e[i];
+        int below = all && x->p.family == p->family && x->bits > bits &&
+                    ip_addr_prefix_match(&x->p, p, bits);
+        if (!below)
+            r->e[j++] = *x;
+    }
+    r->n = j;
+    for (int i = 0; i < r->n; i++) {
+        if (r->e[i].bits == bits && ip_addr_equal(&r->e[i].p, p)) {
+            r->e[i].allow = allow;
+            return;
+        }
+    }
+    CHECK(r->n < 4096);
+    r->e[r->n].p = *p;
+    r->e[r->n].bits = bits;
+    r->e[r->n].allow = allow;
+    r->n++;
+}
+
+static void ref_add(struct ref_table *r, const struct ip_addr *ip, int bits, int allow, int all)
+{
+    int level = (bits + 3) / 4 * 4;
+    int spread = level - bits;
+    for (int k = 0; k < (1 << spread); k++) {
+        struct ip_addr node = *ip;
+        ip_addr_mask(&node, bits);
+        for (int b = 0; b < spread; b++) {
+            int bit = bits + b;
+            if ((k >> (spread - 1 - b)) & 1)
+                node.a[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+        }
+        ref_put(r, &node, level, allow, all);
+    }
+}
+
+static int ref_check(const struct ref_table *r, const struct ip_addr *ip)
+{
+    int best = -1, verdict = 0;
+    for (int i = 0; i < r->n; i++) {
+        const struct ref_entry *x = &r->e[i];
+        if (x->p.family == ip->family && x->bits > best &&
+            ip_addr_prefix_match(&x->p, ip, x->bits)) {
+            best = x->bits;
+            verdict = x->allow;
+        }
+    }
+    return verdict;
+}
+
+/* Addresses drawn near a few bases so that rules nest and overlap. */
+static struct ip_addr random_addr(struct rng *g, int v6)
+{
+    static const uint8_t base4[3][4] = {{10, 0, 0, 0}, {10, 1, 2, 0}, {192, 168, 0, 0}};
+    struct ip_addr a;
+    memset(&a, 0, sizeof(a));
+    a.family = v6 ? IPF_INET6 : IPF_INET4;
+    if (v6) {
+        a.a[0] = 0x20;
+        a.a[1] = 0x01;
+        a.a[2] = 0x0d;
+        a.a[3] = 0xb8;
+        a.a[4 + rng_u32(g) % 12] = (uint8_t)(rng_u32(g) % 4);
+        a.a[15] = (uint8_t)(rng_u32(g) % 8);
+    } else {
+        memcpy(a.a, base4[rng_u32(g) % 3], 4);
+        a.a[2] |= (uint8_t)(rng_u32(g) % 4);
+        a.a[3] = (uint8_t)(rng_u32(g) % 16);
+    }
+    return a;
+}
+
+/* Random allow/deny/all rules (odd prefix lengths included): the tree gives the same
+ * verdict as the linear model for random addresses after every rule. */
+static void test_random_rules_match_linear(unsigned long seed)
+{
+    struct rng g;
+    rng_seed(&g, seed);
+    for (int round = 0; round < 40; round++) {
+        struct access_table *t = access_new();
+        struct ref_table *r = calloc(1, sizeof(*r));
+        struct ip_addr any4, any6;
+        memset(&any4, 0, sizeof(any4));
+        any4.family = IPF_INET4;
+        any6 = any4;
+        any6.family = IPF_INET6;
+        ref_put(r, &any4, 0, 0, 0);
+        ref_put(r, &any6, 0, 0, 0);
+        for (int k = 0; k < 60; k++) {
+            int v6 = (int)(rng_u32(&g) % 3 == 0);
+            struct ip_addr a = random_addr(&g, v6);
+            int allow = (int)(rng_u32(&g) % 2), all = (int)(rng_u32(&g) % 5 == 0);
+            int bits = (int)(rng_u32(&g) % (unsigned)(ip_addr_bits(a.family) + 1));
+            if (rng_u32(&g) % 40 == 0) {
+                struct ip_addr none;
+                memset(&none, 0, sizeof(none));
+                CHECK_INT_EQ(access_add(t, &none, 0, allow, all), ACCESS_OK);
+                ref_add(r, &any4, 0, allow, all);
+                ref_add(r, &any6, 0, allow, all);
+            } else {
+                CHECK_INT_EQ(access_add(t, &a, bits, allow, all), ACCESS_OK);
+                ref_add(r, &a, bits, allow, all);
+            }
+            for (int q = 0; q < 50; q++) {
+                struct ip_addr x = random_addr(&g, (int)(rng_u32(&g) % 3 == 0));
+                if (access_check(t, &x) != ref_check(r, &x)) {
+                    fprintf(stderr, "seed %lu round %d rule %d: verdicts differ\n", seed, round, k);
+                    CHECK(0);
+                    k = 60;
+                    break;
+                }
+            }
+        }
+        free(r);
+        access_free(t);
+    }
+}
+
+/* Many host rules build in linear time and a lookup stays a tree walk. */
+static void test_many_rules(void)
+{
+    struct access_table *t = access_new();
+    struct ip_addr a;
+    memset(&a, 0, sizeof(a));
+    a.family = IPF_INET4;
+    a.a[0] = 10;
+    for (unsigned i = 0; i < 100000; i++) {
+        a.a[1] = (uint8_t)(i >> 16);
+        a.a[2] = (uint8_t)(i >> 8);
+        a.a[3] = (uint8_t)i;
+        CHECK_INT_EQ(access_add(t, &a, 32, (int)(i % 2), 0), ACCESS_OK);
+    }
+    a.a[3] = 7;
+    a.a[2] = 3;
+    a.a[1] = 0;
+    CHECK(access_check(t, &a));
+    a.a[3] = 8;
+    CHECK(!access_check(t, &a));
+    a.a[1] = 200;
+    CHECK(!access_check(t, &a));
+    /* "deny all" on the /8 gives the subtree back; the table stays usable. */
+    a.a[1] = 0;
+    CHECK_INT_EQ(access_add(t, &a, 8, 0, 1), ACCESS_OK);
+    a.a[3] = 7;
+    CHECK(!access_check(t, &a));
+    CHECK(!access_any_allowed(t));
+    CHECK_INT_EQ(access_add(t, &a, 32, 1, 0), ACCESS_OK);
+    CHECK(access_check(t, &a));
+    CHECK(access_any_allowed(t));
+    access_free(t);
+}
+
+int main(int argc, char **argv)
+{
+    unsigned long seed = 1;
+    if (argc > 2 && strcmp(argv[1], "--seed") == 0)
+        seed = strtoul(argv[2], NULL, 0);
+    printf("test_access seed %lu\n", seed);
     RUN(test_default_denies);
     RUN(test_bare_allow_both_families);
     RUN(test_manual_example_order_independent);
@@ -181,5 +357,7 @@ int main(void)
     RUN(test_ipv6_rules);
     RUN(test_bad_subnet);
     RUN(test_add_rules);
+    test_random_rules_match_linear(seed);
+    RUN(test_many_rules);
     return check_summary();
 }
