@@ -120,11 +120,10 @@ uint32_t sources_refid_of(const struct ip_addr *ip)
     return cmdmon_addr_refid(&a);
 }
 
-static int open_client_socket(struct sources *ss, enum ip_family fam)
+static int open_client_socket(struct sources *ss, enum ip_family fam, int *err)
 {
     struct net_addr local;
     struct net_sock_opts so;
-    int e = 0;
 
     memset(&local, 0, sizeof(local));
     memset(&so, 0, sizeof(so));
@@ -138,11 +137,13 @@ static int open_client_socket(struct sources *ss, enum ip_family fam)
     /* acquisitionport: a fixed local port shared by the sources. */
     local.port = ss->cfg->acquisition_port > 0 ? (uint16_t)ss->cfg->acquisition_port : 0;
     return ss->env->net.udp_open(ss->env->net.ctx, &local,
-                                 ss->cfg->acquisition_port > 0 ? NETF_REUSE : 0, &so, &e);
+                                 ss->cfg->acquisition_port > 0 ? NETF_REUSE : 0, &so, err);
 }
 
 void sources_open_socket(struct sources *ss, struct source *s)
 {
+    int e = 0;
+
     /* chrony sends a peer's packets from the server socket (its `port`), where the peer's
      * own packets arrive too; with `acquisitionport` equal to `port` the clients use that
      * one socket as well. */
@@ -151,7 +152,31 @@ void sources_open_socket(struct sources *ss, struct source *s)
     if (s->on_server_socket)
         s->sock = serve_peer_socket(ss->serve, s->remote.ip.family);
     else
-        s->sock = open_client_socket(ss, s->remote.ip.family);
+        s->sock = open_client_socket(ss, s->remote.ip.family, &e);
+    /* Out of descriptors (or below the loop's limit): said once per source, then the
+     * source retries at each poll. */
+    if (s->sock < 0 && !s->on_server_socket && !s->sock_failed)
+        LOG_ERR(ss->env->log, "Could not open %s socket for %s : %s",
+                s->remote.ip.family == IPF_INET6 ? "IPv6" : "IPv4", s->name, strerror(e));
+    s->sock_failed = s->sock < 0 && !s->on_server_socket;
+}
+
+int sources_check_socket(struct sources *ss, const struct source_cfg *sc)
+{
+    struct ip_addr ip;
+    int e = 0, sock;
+
+    if (sc->type == CFG_SRC_PEER || !ip_addr_parse(&ip, sc->name) ||
+        (ss->cfg->acquisition_port > 0 && ss->cfg->acquisition_port == ss->cfg->port))
+        return 0;
+    sock = open_client_socket(ss, ip.family, &e);
+    if (sock < 0) {
+        LOG_ERR(ss->env->log, "Could not open %s socket for %s : %s",
+                ip.family == IPF_INET6 ? "IPv6" : "IPv4", sc->name, strerror(e));
+        return -1;
+    }
+    ss->env->net.close(ss->env->net.ctx, sock);
+    return 0;
 }
 
 void sources_close_socket(struct sources *ss, struct source *s)

@@ -43,6 +43,7 @@ struct source {
     int on_server_socket;           /* sends from the server socket: a peer, or a client with
                                      * `acquisitionport` equal to `port` */
     int sock;                       /* client socket, -1 if not open */
+    int sock_failed;                /* its last socket could not be opened (logged once) */
     int replacing;                  /* a lookup for a replacement address is pending */
     struct timespec last_resolving; /* raw, when its name was last looked up */
     uint64_t serial;                /* unique per source, for callbacks that may outlive it */
@@ -273,6 +274,10 @@ uint32_t sources_refid_of(const struct ip_addr *ip);
  * socket of its own. sources_close_socket() gives it back. */
 void sources_open_socket(struct sources *ss, struct source *s);
 void sources_close_socket(struct sources *ss, struct source *s);
+/* For a source added at run time with an address: 0 if it can get a client socket (or
+ * sends from the server socket), -1 (logged) if none can be opened now, so that the
+ * request is refused instead of adding a source that would never poll. */
+int sources_check_socket(struct sources *ss, const struct source_cfg *sc);
 int sources_address_in_use(const struct sources *ss, const struct ip_addr *ip);
 int sources_family_allowed(const struct sources *ss, const struct source_cfg *sc, enum ip_family f);
 /* A source is unreachable, a falseticker, too distant or too jittery: if it

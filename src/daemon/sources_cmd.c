@@ -154,6 +154,8 @@ int sources_add_cfg_logged(struct sources *ss, struct source_cfg *sc, int from_s
     struct source_entry *e;
 
     (void)raw_now;
+    if (st == CMDMON_STT_SUCCESS && sources_check_socket(ss, sc) < 0)
+        st = CMDMON_STT_TOOMANYSOURCES; /* it could not poll: no descriptor left */
     if (st == CMDMON_STT_SUCCESS && (slot = entry_alloc(ss)) < 0)
         st = CMDMON_STT_TOOMANYSOURCES;
     if (st != CMDMON_STT_SUCCESS) {

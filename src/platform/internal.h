@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <sys/select.h>
 
-#define PLAT_MAX_SOCKS 64
+/* Descriptors at or above min(FD_SETSIZE, RLIMIT_NOFILE) - PLAT_FD_RESERVE are kept for the server,
+ * command, NTS-KE and metrics sockets: a client socket there is refused, so that many sources never
+ * take the command socket's place (select() cannot watch a descriptor >= FD_SETSIZE). */
+#define PLAT_FD_RESERVE 64
 
 struct plat_sock {
     int fd;
@@ -37,8 +40,9 @@ struct platform {
     struct env env;
     struct logger logger;
     struct plat_clock clock;
-    struct plat_sock socks[PLAT_MAX_SOCKS];
-    int n_socks;
+    struct plat_sock *socks; /* grown as needed; every fd < FD_SETSIZE */
+    int n_socks, cap_socks;
+    int client_fd_limit; /* first descriptor a client socket may not have */
     /* logging */
     FILE *log_fp;
     char *log_path; /* -l FILE, for cyclelogs */

@@ -3,6 +3,7 @@
  * LD_PRELOAD network simulators can intercept every call. */
 #include "platform/internal.h"
 
+#include "lib/mem.h"
 #include "lib/ts.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -75,18 +77,28 @@ static int set_flags(int fd)
     return fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
-static int track(struct platform *p, int fd, int is_unix)
+/* Watch fd in the loop; limit is the first descriptor it may not have. */
+static int track_below(struct platform *p, int fd, int is_unix, int limit)
 {
-    if (p->n_socks >= PLAT_MAX_SOCKS || fd >= FD_SETSIZE) {
+    if (fd >= limit) {
         close(fd);
         errno = EMFILE;
         return -1;
+    }
+    if (p->n_socks == p->cap_socks) {
+        p->cap_socks = p->cap_socks ? 2 * p->cap_socks : 16;
+        p->socks = xrealloc(p->socks, sizeof(*p->socks) * (size_t)p->cap_socks);
     }
     memset(&p->socks[p->n_socks], 0, sizeof(p->socks[0]));
     p->socks[p->n_socks].fd = fd;
     p->socks[p->n_socks].is_unix = is_unix;
     p->n_socks++;
     return fd;
+}
+
+static int track(struct platform *p, int fd, int is_unix)
+{
+    return track_below(p, fd, is_unix, FD_SETSIZE);
 }
 
 static void enable_timestamps(int fd)
@@ -139,7 +151,10 @@ static int net_udp_open(void *ctx, const struct net_addr *local, int flags,
     to_sockaddr(local, &ss, &len);
     if (bind(fd, (struct sockaddr *)&ss, len) < 0)
         goto fail_close;
-    return track(p, fd, 0);
+    fd = track_below(p, fd, 0, flags & NETF_SERVER ? FD_SETSIZE : p->client_fd_limit);
+    if (fd < 0 && err)
+        *err = errno;
+    return fd;
 fail_close:
     if (err)
         *err = errno;
@@ -457,6 +472,12 @@ void plat_stream_event(struct platform *p, int fd, int events)
 
 void plat_net_init(struct platform *p)
 {
+    struct rlimit rl;
+    rlim_t top = FD_SETSIZE;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < top)
+        top = rl.rlim_cur;
+    p->client_fd_limit = top > 2 * PLAT_FD_RESERVE ? (int)top - PLAT_FD_RESERVE : (int)top / 2;
     p->env.net = (struct env_net){p, net_udp_open, net_unix_open, net_close, net_send};
     p->env.stream = (struct env_stream){
         p,         stream_unix_connect, stream_want_write, stream_send,     stream_recv,
@@ -467,4 +488,7 @@ void plat_net_fini(struct platform *p)
 {
     while (p->n_socks)
         net_close(p, p->socks[0].fd);
+    free(p->socks);
+    p->socks = NULL;
+    p->cap_socks = 0;
 }
