@@ -31,7 +31,8 @@ void cmdmon_h_server_stats(struct cmdmon_server *c, const struct cmdmon_request 
         rpy->reply = CMDMON_RPY_SERVER_STATS2;
     o->ntp_hits = s.hits[CLOG_NTP];
     o->cmd_hits = s.hits[CLOG_CMD];
-    o->ntp_drops = s.drops[CLOG_NTP];
+    /* With `authonly`, the unauthenticated requests it dropped count as dropped too. */
+    o->ntp_drops = s.drops[CLOG_NTP] + c->serve->unauth_dropped;
     /* As chrony: NTS-KE connections past allow/deny, and those refused by ntsratelimit. */
     o->nke_hits = s.hits[CLOG_NTSKE];
     o->nke_drops = s.drops[CLOG_NTSKE];

@@ -44,6 +44,7 @@ static int h_include(struct cfg_ctx *c, char *args, const struct cfg_directive *
 static const struct cfg_directive directives[] = {
     INT_DIR("acquisitionport", acquisition_port, 0, 65535),
     FN_DIR("allow", cfg_h_allow),
+    FLAG_DIR("authonly", authonly), /* ours */
     FN_DIR("authselectmode", cfg_h_authselectmode),
     FN_DIR("bindacqaddress", cfg_h_bindacqaddress),
     STR_DIR("bindacqdevice", bind_acq_device),

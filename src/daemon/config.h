@@ -121,6 +121,7 @@ struct config {
     size_t n_metrics_rules;
     struct ratelimit_cfg ratelimit, cmdratelimit, ntsratelimit;
     int noclientlog;
+    int authonly;                 /* ours: serve only NTS- or key-authenticated requests */
     unsigned long clientloglimit; /* bytes, 524288 */
 
     struct source_cfg *sources;

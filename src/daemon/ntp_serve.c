@@ -261,6 +261,13 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
         limit = serve_log_and_limit(s, rx);
     if (!len || limit == CLOG_DROP)
         return 1;
+    /* `authonly` (ours): only a reply that authenticates itself leaves: NTS (its NAK too,
+     * which the client needs to start over), a symmetric key, or an MS-SNTP reply that
+     * ntp_signd signs. */
+    if (s->cfg->authonly && !auth.nts && !auth.nts_nak && !auth.symmetric && !auth.mssntp) {
+        s->unauth_dropped++;
+        return 1;
+    }
     if (limit == CLOG_KOD) {
         /* chrony: no KoD RATE in place of an NTS NAK; a KoD is never interleaved (and
          * keeps no timestamp for a next one), its authentication is still answered. */

@@ -40,7 +40,8 @@ struct ntp_serve {
     size_t n_rules;
     int pending_names; /* hostname rules still being resolved */
     struct ntp_server_counters counters;
-    uint64_t denied; /* requests from addresses not allowed */
+    uint64_t denied;         /* requests from addresses not allowed */
+    uint64_t unauth_dropped; /* `authonly`: requests dropped for want of authentication */
     uint64_t send_errors;
     int n_peers;            /* `peer` sources, which send from the server sockets */
     struct ntp_tsmap tsmap; /* transmit times of replies, for interleaved requests */
