@@ -215,7 +215,8 @@ void ntp_client_init(struct ntp_client *c, const struct ntp_client_opts *o,
 
 void ntp_client_fini(struct ntp_client *c)
 {
-    (void)c;
+    if (c->filter_on)
+        ntp_filter_fini(&c->filter);
 }
 
 struct ntp_client *ntp_client_new(const struct ntp_client_opts *o,

@@ -2,10 +2,12 @@
 
 #include "core/regress.h"
 #include "lib/clamp.h"
+#include "lib/mem.h"
 #include "lib/ts.h"
 
 #include <assert.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Samples are preselected by dispersion only when there are more than this many. */
@@ -34,6 +36,13 @@ void ntp_filter_init(struct ntp_filter *f, int min_samples, int max_samples, dou
     f->combine_ratio = clamp_double(combine_ratio, 0.0, 1.0);
     assert(f->min_samples >= 1 && f->min_samples <= f->max_samples &&
            f->max_samples <= NTP_FILTER_MAX_SAMPLES);
+    f->samples = xcalloc((size_t)f->max_samples, sizeof(*f->samples));
+}
+
+void ntp_filter_fini(struct ntp_filter *f)
+{
+    free(f->samples);
+    f->samples = NULL;
 }
 
 void ntp_filter_accumulate(struct ntp_filter *f, const struct ntp_sample *s)

@@ -31,7 +31,9 @@ struct ntp_filter {
     double avg_var; /* long-term average of the sample variance, s^2 */
     double max_var; /* s^2; a combined sample with a larger variance is dropped (0 = off) */
     double combine_ratio;
-    struct ntp_sample samples[NTP_FILTER_MAX_SAMPLES];
+    /* max_samples slots, owned (allocated by ntp_filter_init, freed by ntp_filter_fini):
+     * a client without `filter` carries none of them. */
+    struct ntp_sample *samples;
 };
 
 /* min/max samples are clamped to 1..NTP_FILTER_MAX_SAMPLES (max >= min);
@@ -40,6 +42,8 @@ struct ntp_filter {
  * precision (s) seeds the variance estimate (chrony: the system clock precision). */
 void ntp_filter_init(struct ntp_filter *f, int min_samples, int max_samples, double max_dispersion,
                      double combine_ratio, double precision);
+/* Free the samples of an initialised filter (then it must be initialised again before use). */
+void ntp_filter_fini(struct ntp_filter *f);
 void ntp_filter_accumulate(struct ntp_filter *f, const struct ntp_sample *s);
 /* Reduce the accumulated samples to one. Returns 1 and fills out (then empties the
  * filter), or 0 if there are too few samples or the spread of offsets is too large. */

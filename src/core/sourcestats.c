@@ -41,7 +41,10 @@ struct sourcestats {
     /* Oldest first: s[0 .. runs-1] are older samples used only to extend the
      * runs test (time, offset, peer_delay valid); s[runs .. runs+n-1] are the
      * regression set. */
-    struct sourcestats_sample s[CAPACITY];
+    /* cap slots (at most CAPACITY), grown as samples come: a source that never gets a
+     * sample (offline, unresolved) holds none. */
+    struct sourcestats_sample *s;
+    int cap;
     int runs;
     int n;
     int regression_ok;
@@ -108,7 +111,26 @@ struct sourcestats *sourcestats_new(const struct sourcestats_params *p)
 
 void sourcestats_free(struct sourcestats *st)
 {
+    if (!st)
+        return;
+    free(st->s);
     free(st);
+}
+
+/* Room for `need` samples (need <= CAPACITY). */
+static void reserve(struct sourcestats *st, int need)
+{
+    int cap = st->cap ? st->cap : 8;
+
+    assert(need <= CAPACITY);
+    if (need <= st->cap)
+        return;
+    while (cap < need)
+        cap *= 2;
+    if (cap > CAPACITY)
+        cap = CAPACITY;
+    st->s = xrealloc(st->s, (size_t)cap * sizeof(*st->s));
+    st->cap = cap;
 }
 
 void sourcestats_reset(struct sourcestats *st)
@@ -189,6 +211,7 @@ enum sourcestats_add_result sourcestats_add_sample(struct sourcestats *st,
         st->runs--;
     }
     assert(st->runs + st->n < CAPACITY);
+    reserve(st, st->runs + st->n + 1);
     x = reg(st, st->n);
     x->time = *sample_time;
     ts_normalise(&x->time);
@@ -689,6 +712,8 @@ int sourcestats_load_samples(struct sourcestats *st, const struct sourcestats_sa
     for (i = 1; i < n; i++)
         if (ts_cmp(&s[i - 1].time, &s[i].time) >= 0)
             return 0;
+    if (n > 0)
+        reserve(st, n);
     for (i = 0; i < n; i++)
         st->s[i] = s[i];
     st->n = n;

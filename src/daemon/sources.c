@@ -237,7 +237,11 @@ static struct source *source_create(struct sources *ss, int entry, const struct 
     s->remote.port = (uint16_t)sc->port;
     client_opts_from_cfg(sc, &p.client);
     s->symmetric = p.client.symmetric;
-    sources_open_socket(ss, s);
+    /* A client socket opens when the source first sends (perform_send), so an offline
+     * source holds no descriptor; a peer's socket is the server's, taken now. */
+    s->sock = -1;
+    if (s->symmetric)
+        sources_open_socket(ss, s);
     if (ss->quit_mode)
         p.client.iburst = 1; /* -q/-Q measure at once, as chrony */
     check_key(ss, sc->authkey);

@@ -659,6 +659,7 @@ static void test_filter(void)
     w.req_len = ntp_client_on_timer(&w.c, &when, &w.rng, w.req, sizeof(w.req), &tx_res);
     CHECK(tx_res.has_sample);
     CHECK_NEAR(tx_res.sample.offset, 0.2, 1e-6);
+    ntp_client_fini(&w.c);
 }
 
 static void test_tx_timestamp(void)

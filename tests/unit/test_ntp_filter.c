@@ -29,9 +29,11 @@ static void test_init_clamps(void)
     ntp_filter_init(&f, 0, 1000, 16.0, 0.0, 1e-6);
     CHECK_INT_EQ(f.min_samples, 1);
     CHECK_INT_EQ(ntp_filter_max_samples(&f), NTP_FILTER_MAX_SAMPLES);
+    ntp_filter_fini(&f);
     ntp_filter_init(&f, 5, 3, 16.0, 0.0, 1e-6);
     CHECK_INT_EQ(ntp_filter_max_samples(&f), 5);
     CHECK_INT_EQ(ntp_filter_count(&f), 0);
+    ntp_filter_fini(&f);
 }
 
 static void test_single_sample(void)
@@ -50,6 +52,7 @@ static void test_single_sample(void)
     /* The last sample survives the drop. */
     CHECK(ntp_filter_get_last(&f, &out));
     CHECK_NEAR(out.offset, 0.001, 1e-12);
+    ntp_filter_fini(&f);
 }
 
 static void test_median_of_five(void)
@@ -68,6 +71,7 @@ static void test_median_of_five(void)
     CHECK_NEAR(out.offset, 0.003, 1e-12);
     CHECK_NEAR(ts_diff(&out.time, &base), 4 * 64.0, 1e-6);
     CHECK_INT_EQ(ntp_filter_count(&f), 0);
+    ntp_filter_fini(&f);
 }
 
 static void test_four_samples_average_middle(void)
@@ -88,6 +92,7 @@ static void test_four_samples_average_middle(void)
     CHECK_NEAR(ts_diff(&out.time, &base), 24.0, 1e-6);
     /* Two samples: dispersion from their spread (std dev 0.00141). */
     CHECK(out.peer_dispersion >= 1e-4);
+    ntp_filter_fini(&f);
 }
 
 static void test_dispersion_preselection(void)
@@ -104,6 +109,7 @@ static void test_dispersion_preselection(void)
     }
     CHECK(ntp_filter_get_sample(&f, &out));
     CHECK(fabs(out.offset - 0.001) < 1e-5);
+    ntp_filter_fini(&f);
 }
 
 static void test_ring_wraps(void)
@@ -122,6 +128,7 @@ static void test_ring_wraps(void)
     /* Samples 4, 5, 6 remain; three samples: one dropped on each side. */
     CHECK_NEAR(out.offset, 0.005, 1e-12);
     CHECK_NEAR(ts_diff(&out.time, &base), 5.0, 1e-6);
+    ntp_filter_fini(&f);
 }
 
 static void test_large_spread_dropped(void)
@@ -135,6 +142,7 @@ static void test_large_spread_dropped(void)
     CHECK(!ntp_filter_get_sample(&f, &out));
     /* Not emptied on failure. */
     CHECK_INT_EQ(ntp_filter_count(&f), 2);
+    ntp_filter_fini(&f);
 }
 
 static void test_min_samples(void)
@@ -146,6 +154,7 @@ static void test_min_samples(void)
     CHECK(!ntp_filter_get_sample(&f, &out));
     ntp_filter_accumulate(&f, &s);
     CHECK(ntp_filter_get_sample(&f, &out));
+    ntp_filter_fini(&f);
 }
 
 static void test_slew(void)
@@ -162,6 +171,7 @@ static void test_slew(void)
     CHECK(ntp_filter_get_last(&f, &out));
     CHECK_NEAR(out.offset, 0.006, 1e-12);
     CHECK_NEAR(ts_diff(&out.time, &base), -0.004, 1e-9);
+    ntp_filter_fini(&f);
 }
 
 static void test_drop(void)
@@ -173,6 +183,7 @@ static void test_drop(void)
     ntp_filter_drop(&f);
     CHECK_INT_EQ(ntp_filter_count(&f), 0);
     CHECK(!ntp_filter_get_sample(&f, &out));
+    ntp_filter_fini(&f);
 }
 
 int main(void)
