@@ -153,7 +153,7 @@ check "nts-ke-server-limit-recovers" has "^status=0 aead=15 cookies=8 "
 stop_server lim
 check "nts-ke-server-limit-counted" grep -q "^accepted=3 dropped=1\$" "$TMPD/lim.out"
 
-# Server Negotiation, IPv6 only, and the session threads under -F 1.
+# Server Negotiation, IPv6 only, and the sessions under -F 1.
 F1=$((NTS + 2))
 # (LeakSanitizer's ptrace()d helper is denied under -F 1.)
 SERVER_ENV="ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
