@@ -186,7 +186,7 @@ static void helper_run(struct platform *p, struct plat_nke_server *srv, int sock
 
 /* Fork the helpers (before privileges are dropped and the filter applied, as chrony). */
 int nke_helpers_start(struct platform *p, struct plat_nke_server *srv,
-                         const struct nts_ke_server_opts *o, char *err, size_t errlen)
+                      const struct nts_ke_server_opts *o, char *err, size_t errlen)
 {
     int n = o->processes > MAX_HELPERS ? MAX_HELPERS : o->processes;
     for (int i = 0; i < n; i++) {
@@ -227,4 +227,3 @@ void nke_helpers_stop(struct plat_nke_server *srv)
             close(srv->helper_fd[i]);
     srv->n_helpers = 0;
 }
-

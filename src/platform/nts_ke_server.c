@@ -146,7 +146,7 @@ static int step_receive(struct srv_session *s)
     for (;;) {
         ssize_t r;
         if (s->len >= sizeof(s->buf)) {
-            log_msg(s->srv->log, LOGL_DEBUG, "Received invalid NTS-KE message from %s", s->label);
+            log_msg(s->srv->log, LOGL_DEBUG, "Message is too long");
             s->state = SRV_CLOSE;
             return 1;
         }
@@ -282,6 +282,7 @@ void nke_srv_take(struct plat_nke_server *srv, int fd, const char *label)
         close(fd);
         return;
     }
+    log_msg(srv->log, LOGL_DEBUG, "Accepted connection from %s fd=%d", label, fd);
     srv->accepted++;
     srv->active++;
     s->next = srv->sessions;

@@ -102,6 +102,9 @@ raw $NTS 80010002000080040002006380000000 --alpn ntske/1
 check "nts-ke-server-no-common-aead" has "^response=8001000200008004000080000000\$"
 raw $NTS 800100020000800400020063000f80000000 --alpn ntske/1
 check "nts-ke-server-end-not-last" has "^closed\$"
+# A request that never ends (a record longer than the 16 kB buffer): closed unanswered.
+raw $NTS "8001000200000123ffff$(printf '%040000d' 0)" --alpn ntske/1
+check "nts-ke-server-request-too-long" has "^closed\$"
 
 # (c) no ALPN, a wrong one: the server closes without answering.
 raw $NTS $GOODREQ
