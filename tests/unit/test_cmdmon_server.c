@@ -634,11 +634,18 @@ static void test_allow_deny_bad_subnet(void)
     static const struct {
         uint16_t family;
         int32_t bits;
-    } bad[] = {{7, 24}, {CMDMON_AF_UNSPEC, 24}, {CMDMON_AF_UNSPEC, -1}, {CMDMON_AF_ID, 0},
-               {CMDMON_AF_INET4, -1}, {CMDMON_AF_INET4, -24}, {CMDMON_AF_INET4, 33},
-               {CMDMON_AF_INET6, 129}, {0xffff, 0x7fffffff}};
-    static const uint16_t cmds[] = {CMDMON_REQ_ALLOW, CMDMON_REQ_ALLOWALL, CMDMON_REQ_CMDALLOW,
-                                    CMDMON_REQ_CMDALLOWALL, CMDMON_REQ_DENY, CMDMON_REQ_CMDDENY};
+    } bad[] = {{7, 24},
+               {CMDMON_AF_UNSPEC, 24},
+               {CMDMON_AF_UNSPEC, -1},
+               {CMDMON_AF_ID, 0},
+               {CMDMON_AF_INET4, -1},
+               {CMDMON_AF_INET4, -24},
+               {CMDMON_AF_INET4, 33},
+               {CMDMON_AF_INET6, 129},
+               {0xffff, 0x7fffffff}};
+    static const uint16_t cmds[] = {CMDMON_REQ_ALLOW,    CMDMON_REQ_ALLOWALL,
+                                    CMDMON_REQ_CMDALLOW, CMDMON_REQ_CMDALLOWALL,
+                                    CMDMON_REQ_DENY,     CMDMON_REQ_CMDDENY};
     struct fake_env f;
     struct config *cfg;
     struct node *n;
