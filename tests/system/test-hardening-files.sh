@@ -178,3 +178,25 @@ if [ -x /usr/sbin/chronyd ]; then
         "keyfile $TMPD/k.keys" "pidfile $TMPD/k.pid" 2>&1 | cut -c22- | grep 'permissions on')
     echo "  Debian's chronyd: ${theirs:-no warning}"
 fi
+# The NTS server key gets the same check (chrony 4.8's TLS code).
+if command -v openssl >/dev/null 2>&1; then
+    self_signed_cert "$TMPD/nts.key" "$TMPD/nts.crt" localhost "DNS:localhost"
+    chmod 644 "$TMPD/nts.key"
+    cat >"$TMPD/n.conf" <<CONF
+local stratum 1
+port $P2
+ntsport $((P3 + 4000))
+ntsserverkey $TMPD/nts.key
+ntsservercert $TMPD/nts.crt
+cmdport 0
+bindcmdaddress /
+pidfile $TMPD/n.pid
+CONF
+    $IN $SAFE "$B/chronyd" -x -d -f "$TMPD/n.conf" >"$TMPD/n.log" 2>&1 &
+    NP=$!
+    PIDS="$PIDS $NP"
+    check "ntsserverkey-world-readable" wait_for grep -q \
+        "World-readable permissions on $TMPD/nts.key" "$TMPD/n.log"
+    kill "$NP"
+    wait "$NP" 2>/dev/null
+fi
