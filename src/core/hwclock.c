@@ -8,7 +8,7 @@
 
 static int clamp_samples(int n)
 {
-    return n < HWCLOCK_MIN_SAMPLES ? HWCLOCK_MIN_SAMPLES
+    return n < HWCLOCK_MIN_SAMPLES   ? HWCLOCK_MIN_SAMPLES
            : n > HWCLOCK_MAX_SAMPLES ? HWCLOCK_MAX_SAMPLES
                                      : n;
 }

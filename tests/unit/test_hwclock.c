@@ -200,8 +200,7 @@ static void test_cmsg(void)
     CHECK(ci.local.ip.a[0] == 127 && ci.local.ip.a[3] == 2);
 
     /* SO_TIMESTAMPNS fallback. */
-    build(&msg, buf, sizeof(buf), (struct cm[]){{SOL_SOCKET, SO_TIMESTAMPNS, &ns, sizeof(ns)}},
-          1);
+    build(&msg, buf, sizeof(buf), (struct cm[]){{SOL_SOCKET, SO_TIMESTAMPNS, &ns, sizeof(ns)}}, 1);
     plat_cmsg_parse(&msg, &ci);
     CHECK(ci.sw_ts.tv_sec == 1700000000 && ci.sw_ts.tv_nsec == 42);
 
@@ -223,8 +222,7 @@ static void test_cmsg(void)
     CHECK(ci.sw_ts.tv_sec == 1700000002 && ci.sw_ts.tv_nsec == 9);
     CHECK(ci.hw_ts.tv_sec == 55 && ci.hw_ts.tv_nsec == 66);
     /* The same over IPv6. */
-    build(&msg, buf, sizeof(buf), (struct cm[]){{IPPROTO_IPV6, IPV6_RECVERR, &ee, sizeof(ee)}},
-          1);
+    build(&msg, buf, sizeof(buf), (struct cm[]){{IPPROTO_IPV6, IPV6_RECVERR, &ee, sizeof(ee)}}, 1);
     plat_cmsg_parse(&msg, &ci);
     CHECK(ci.is_tx_ts && ci.tx_id == 7 && ts_is_zero(&ci.sw_ts));
 
