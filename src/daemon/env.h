@@ -67,7 +67,8 @@ enum net_open_flags {
     NETF_REUSE = 2,
     NETF_IPV6ONLY = 4,
     NETF_BROADCAST = 8,     /* may send to broadcast addresses (SO_BROADCAST) */
-    NETF_TX_TIMESTAMPS = 16 /* report when each datagram left (net_rx.tx_ts), if the system can */
+    NETF_TX_TIMESTAMPS = 16 /* datagrams sent with send_ts are reported when they left
+                               (net_rx.tx_ts), if the system can */
 };
 
 /* Options of a UDP socket from chrony.conf (binddevice, bindacqdevice, bindcmddevice,
@@ -92,6 +93,10 @@ struct env_net {
     /* Send one datagram. local may be NULL or the address to send from. Returns 0 or -1. */
     int (*send)(void *ctx, int sock, const struct net_addr *remote, const struct net_addr *local,
                 const void *buf, size_t len);
+    /* As send, and on a socket opened with NETF_TX_TIMESTAMPS the time it left comes back
+     * later as a net_rx with tx_ts set. NULL: only send (no transmit timestamps). */
+    int (*send_ts)(void *ctx, int sock, const struct net_addr *remote, const struct net_addr *local,
+                   const void *buf, size_t len);
 };
 
 /* Unix stream sockets (the ntp_signd client), non-blocking in the event loop. */

@@ -319,7 +319,10 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
         serve_signd_submit(s, auth.key_id, reply, len, rx);
         return 1;
     }
-    if (s->env->net.send(s->env->net.ctx, rx->sock, &rx->remote, &rx->local, reply, len) < 0) {
+    /* chrony asks for the kernel's transmit timestamp only of replies it keeps one for. */
+    if ((auth.xleave && s->clientlog && s->env->net.send_ts ? s->env->net.send_ts
+                                                            : s->env->net.send)(
+            s->env->net.ctx, rx->sock, &rx->remote, &rx->local, reply, len) < 0) {
         s->send_errors++;
     } else if (auth.xleave && s->clientlog) {
         /* Keep when this reply left, for the client's next (interleaved) request. */

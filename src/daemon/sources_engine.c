@@ -150,7 +150,8 @@ static void perform_send(struct sources *ss, struct engine_out *out, int i,
     if (s->symmetric)
         len = engine_peer_finish(ss->engine, index, buf, len, sizeof(buf), &tx_raw);
     ok = len > 0 && s->sock >= 0 &&
-         ss->env->net.send(ss->env->net.ctx, s->sock, &s->remote, NULL, buf, len) >= 0;
+         (ss->env->net.send_ts ? ss->env->net.send_ts : ss->env->net.send)(
+             ss->env->net.ctx, s->sock, &s->remote, NULL, buf, len) >= 0;
     engine_tx_done(ss->engine, index, ok, &tx_raw, raw_now, out);
 }
 

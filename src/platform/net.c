@@ -89,12 +89,13 @@ static int track(struct platform *p, int fd, int is_unix)
     return fd;
 }
 
-/* Software timestamps of received datagrams; with want_tx also of sent ones, as chrony:
- * reported on the error queue without the data (OPT_TSONLY), numbered by the kernel's
- * per-socket counter (OPT_ID). Returns 1 if transmit timestamps are on. */
+/* Software timestamps of received datagrams; with want_tx the socket can also report when
+ * a datagram sent with send_ts left (SOF_TIMESTAMPING_TX_SOFTWARE asked per datagram in a
+ * control message, as chrony does on its server sockets since Linux 4.7): on the error
+ * queue without the data (OPT_TSONLY), numbered by the kernel's per-socket counter of
+ * timestamped datagrams (OPT_ID). Returns 1 if transmit timestamps can be asked. */
 #define TS_RX_FLAGS (SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE)
-#define TS_TX_FLAGS                                                                                \
-    (SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY)
+#define TS_TX_FLAGS (SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY)
 
 static int enable_timestamps(int fd, int want_tx)
 {
@@ -293,28 +294,63 @@ static void tx_resync(struct platform *p, int sock)
     s->tx_next_id = 0;
 }
 
-static int net_send(void *ctx, int sock, const struct net_addr *remote,
-                    const struct net_addr *local, const void *buf, size_t len)
+/* Send one datagram; ask = 1 asks the kernel for its transmit timestamp (a control
+ * message, as chrony on its server sockets), on a socket that can report it. */
+static int send_one(struct platform *p, int sock, const struct net_addr *remote,
+                    const struct net_addr *local, const void *buf, size_t len, int ask)
 {
     struct sockaddr_storage ss;
     socklen_t sslen;
     struct iovec iov = {(void *)buf, len};
     struct msghdr msg;
-    char cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+    struct plat_sock *s = find_sock(p, sock);
+    union {
+        char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } cbuf;
+    size_t used = 0;
     memset(&msg, 0, sizeof(msg));
     to_sockaddr(remote, &ss, &sslen);
     msg.msg_name = &ss;
     msg.msg_namelen = sslen;
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    if (local && local->ip.family == remote->ip.family)
-        add_pktinfo(&msg, cbuf, sizeof(cbuf), local);
+    ask = ask && s && s->tx;
+    if (local && local->ip.family == remote->ip.family) {
+        add_pktinfo(&msg, cbuf.buf, sizeof(cbuf.buf), local);
+        used = msg.msg_controllen ? CMSG_SPACE(msg.msg_controllen - CMSG_LEN(0)) : 0;
+    }
+    if (ask) {
+        struct cmsghdr *cm = (struct cmsghdr *)(cbuf.buf + used);
+        int flags = SOF_TIMESTAMPING_TX_SOFTWARE;
+        memset(cm, 0, CMSG_SPACE(sizeof(int)));
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SO_TIMESTAMPING;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &flags, sizeof(flags));
+        msg.msg_control = cbuf.buf;
+        msg.msg_controllen = used + CMSG_SPACE(sizeof(int));
+    }
     if (sendmsg(sock, &msg, 0) < 0) {
-        tx_resync(ctx, sock);
+        if (ask)
+            tx_resync(p, sock);
         return -1;
     }
-    tx_remember(ctx, sock, remote, local, buf, len);
+    if (ask)
+        tx_remember(p, sock, remote, local, buf, len);
     return 0;
+}
+
+static int net_send(void *ctx, int sock, const struct net_addr *remote,
+                    const struct net_addr *local, const void *buf, size_t len)
+{
+    return send_one(ctx, sock, remote, local, buf, len, 0);
+}
+
+static int net_send_ts(void *ctx, int sock, const struct net_addr *remote,
+                       const struct net_addr *local, const void *buf, size_t len)
+{
+    return send_one(ctx, sock, remote, local, buf, len, 1);
 }
 
 void plat_cmsg_parse(struct msghdr *msg, struct plat_cmsg_info *out)
@@ -598,7 +634,7 @@ void plat_stream_event(struct platform *p, int fd, int events)
 
 void plat_net_init(struct platform *p)
 {
-    p->env.net = (struct env_net){p, net_udp_open, net_unix_open, net_close, net_send};
+    p->env.net = (struct env_net){p, net_udp_open, net_unix_open, net_close, net_send, net_send_ts};
     p->env.stream = (struct env_stream){
         p,         stream_unix_connect, stream_want_write, stream_send,     stream_recv,
         net_close, stream_tcp_listen,   stream_tcp_accept, stream_want_read};
