@@ -289,14 +289,14 @@ void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
     memset(&ctx, 0, sizeof(ctx));
     ctx.now = rx->rx_raw;
     ctx.rx_src = rx->rx_src;
+    ctx.tx_src = NTP_CLIENT_TS_DAEMON;
     ctx.rx_err = err;
     ctx.stats = &stats;
     ctx.self = e->serving ? &self : NULL;
     memset(&res, 0, sizeof(res));
     ntp_client_set_our_stratum(&s->client, self.stratum);
-    /* The client holds its transmit times (given at engine_tx_done, perhaps improved later
-     * by a kernel timestamp): the interleaved mode needs those of earlier requests too. */
-    v = ntp_client_on_response(&s->client, rx->data, rx->len, &rx_cooked, NULL, &ctx, &res);
+    v = ntp_client_on_response(&s->client, rx->data, rx->len, &rx_cooked,
+                               s->have_tx ? &s->tx_cooked : NULL, &ctx, &res);
     /* chrony logs a valid KoD RATE as it postpones the next request. */
     if (v == NTP_CLIENT_KOD_RATE && res.valid)
         engine_out_add(out, ENGINE_ACT_KOD_RATE, index);
@@ -551,6 +551,7 @@ void engine_tx_done(struct engine *e, int index, int ok, const struct timespec *
     } else {
         engine_cooked_time(e, tx_raw, &s->tx_cooked, NULL);
         s->have_tx = 1;
+        /* The interleaved modes use it after the response: the next packet carries it. */
         ntp_client_set_local_tx(&s->client, &s->tx_cooked);
     }
     after_transmit(e, index, s->reach_before, raw_now, out);
