@@ -677,16 +677,21 @@ void ntp_client_set_local_tx(struct ntp_client *c, const struct timespec *ts)
     c->local_tx_src = NTP_CLIENT_TS_DAEMON;
 }
 
-void ntp_client_set_tx_ts(struct ntp_client *c, const struct timespec *ts,
-                          enum ntp_client_ts_src src)
+void ntp_client_count_tx_ts(struct ntp_client *c, enum ntp_client_ts_src src)
 {
-    assert(ts &&
-           (src == NTP_CLIENT_TS_DAEMON || src == NTP_CLIENT_TS_KERNEL || src == NTP_CLIENT_TS_HW));
     /* chrony counts every transmit timestamp, used or not. */
     if (src == NTP_CLIENT_TS_KERNEL)
         c->report.total_kernel_tx++;
     else if (src == NTP_CLIENT_TS_HW)
         c->report.total_hw_tx++;
+}
+
+void ntp_client_set_tx_ts(struct ntp_client *c, const struct timespec *ts,
+                          enum ntp_client_ts_src src)
+{
+    assert(ts &&
+           (src == NTP_CLIENT_TS_DAEMON || src == NTP_CLIENT_TS_KERNEL || src == NTP_CLIENT_TS_HW));
+    ntp_client_count_tx_ts(c, src);
     if (!c->have_last_tx)
         return;
     double d = ts_diff(ts, &c->local_tx);

@@ -366,6 +366,9 @@ void ntp_client_set_local_tx(struct ntp_client *c, const struct timespec *ts);
  * time takes the new one too. */
 void ntp_client_set_tx_ts(struct ntp_client *c, const struct timespec *ts,
                           enum ntp_client_ts_src src);
+/* Count a kernel/HW transmit timestamp of a packet that is not the last request (ntpdata);
+ * ntp_client_set_tx_ts() counts its own. */
+void ntp_client_count_tx_ts(struct ntp_client *c, enum ntp_client_ts_src src);
 /* How long after sending a response is still useful (maxdelay + 4 s): chrony closes the
  * client socket then. */
 double ntp_client_rx_window(const struct ntp_client *c);

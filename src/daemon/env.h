@@ -35,6 +35,10 @@ struct net_rx {
     struct net_addr local; /* destination address of the datagram when known */
     struct timespec rx_ts; /* raw clock time of reception */
     enum rx_ts_source rx_ts_src;
+    /* 1: not a received datagram but the kernel's report of one we sent on sock to remote
+     * (from local): data/len are its first bytes (at least the 48-byte NTP header when it
+     * had them), rx_ts/rx_ts_src the time it left (SOF_TIMESTAMPING_TX_*). */
+    int tx_ts;
 };
 
 /* Clock driver. Times are "raw": what the system clock reads now, before any
@@ -62,7 +66,8 @@ enum net_open_flags {
     NETF_SERVER = 1, /* bound listening socket (may share with others) */
     NETF_REUSE = 2,
     NETF_IPV6ONLY = 4,
-    NETF_BROADCAST = 8 /* may send to broadcast addresses (SO_BROADCAST) */
+    NETF_BROADCAST = 8,     /* may send to broadcast addresses (SO_BROADCAST) */
+    NETF_TX_TIMESTAMPS = 16 /* report when each datagram left (net_rx.tx_ts), if the system can */
 };
 
 /* Options of a UDP socket from chrony.conf (binddevice, bindacqdevice, bindcmddevice,

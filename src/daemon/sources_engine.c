@@ -353,6 +353,26 @@ static void source_on_response(struct sources *ss, int index, const struct net_r
     sources_out_end(ss, &rx->rx_ts);
 }
 
+/* The kernel's transmit timestamp of a packet a source sent (requests on its client socket,
+ * a peer's packets on the server socket); replies of our server are the server's. */
+static int source_on_tx_timestamp(struct sources *ss, const struct net_rx *rx)
+{
+    int mode = rx->len > 0 ? rx->data[0] & 7 : 0;
+
+    if (mode != 1 && mode != 2 && mode != 3)
+        return 0;
+    for (int i = 0; i < ss->n; i++) {
+        struct source *s = ss->v[i];
+        if (s->sock != rx->sock || !ip_addr_equal(&rx->remote.ip, &s->remote.ip) ||
+            rx->remote.port != s->remote.port)
+            continue;
+        engine_on_tx_timestamp(ss->engine, i, rx->data, rx->len, &rx->rx_ts,
+                               ts_src_of(rx->rx_ts_src));
+        return 1;
+    }
+    return 0;
+}
+
 int sources_on_datagram(struct sources *ss, const struct net_rx *rx, const struct timespec *raw_now)
 {
     int mine = 0;
@@ -360,6 +380,8 @@ int sources_on_datagram(struct sources *ss, const struct net_rx *rx, const struc
     (void)raw_now;
     if (rx->sock < 0)
         return 0;
+    if (rx->tx_ts)
+        return source_on_tx_timestamp(ss, rx);
     for (int i = 0; i < ss->n; i++) {
         struct source *s = ss->v[i];
         if (s->sock != rx->sock)

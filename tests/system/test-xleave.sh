@@ -51,7 +51,7 @@ if [ -x /usr/sbin/chronyd ]; then
     client_conf deb $P1 xleave
     start deb "$B/chronyd"
     check "client-vs-debian-interleaved" wait_long interleaved_good deb
-    ntpdata deb | grep -E '^(Interleaved|NTP tests|Total good)' | sed 's/^/  debian server: /'
+    ntpdata deb | grep -E '^(Interleaved|NTP tests|Total good|TX timestamping|Total TX)' | sed 's/^/  debian server: /'
     stop_all
 else
     echo "SKIP client-vs-debian-interleaved (/usr/sbin/chronyd not installed)"

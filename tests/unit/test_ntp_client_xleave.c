@@ -14,8 +14,8 @@
 /* The server's previous reply: its receive timestamp on the wire (the key of interleaved
  * requests) and when it really left. */
 struct ilv_server {
-    int interleaved; /* 0: a server that answers only in basic mode */
-    double late;     /* s, reply leaves this long after its transmit timestamp */
+    int interleaved;    /* 0: a server that answers only in basic mode */
+    double late;        /* s, reply leaves this long after its transmit timestamp */
     double client_late; /* s, request leaves this long after the client's timestamp */
     int have_prev;
     struct ntp_ts64 prev_rx;
