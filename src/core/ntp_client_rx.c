@@ -535,6 +535,36 @@ static void count_rx(struct ntp_client *c, const struct ntp_client_rx_ctx *ctx)
         c->report.total_hw_rx++;
 }
 
+/* Remember the timestamps of the first valid response for test 1 and the interleaved mode
+ * (and, in symmetric mode, to answer the peer), with our transmit time to pair with the
+ * next interleaved response (chrony: not after a good basic-mode sample). */
+static void keep_timestamps(struct ntp_client *c, const struct ntp_packet *p,
+                            const struct rx_tests *t, int good, const struct timespec *rx_ts,
+                            const struct ntp_client_rx_ctx *ctx)
+{
+    int valid = t->t1 && t->t2 && t->t3 && t->t5;
+    int synced = valid && t->t6 && t->t7;
+
+    if (c->opts.symmetric) {
+        if (!ntp_client_peer_update_timestamps(c, p, valid, synced, t->t1, t->t5, rx_ts))
+            return;
+    } else {
+        if (!valid || c->valid_rx)
+            return;
+        c->remote_rx = p->rx_ts;
+        c->remote_tx = p->tx_ts;
+        c->local_rx = *rx_ts;
+        c->valid_timestamps = synced;
+    }
+    c->local_rx_src = ctx ? ctx->rx_src : NTP_CLIENT_TS_DAEMON;
+    if (t->ilv || !good) {
+        c->prev_local_tx = c->local_tx;
+        c->prev_local_tx_src = c->local_tx_src;
+    } else {
+        memset(&c->prev_local_tx, 0, sizeof(c->prev_local_tx));
+    }
+}
+
 enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8_t *buf, size_t len,
                                                const struct timespec *rx_ts,
                                                const struct timespec *tx_ts,
@@ -549,7 +579,6 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
     struct exchange x;
     struct ntp_ef_mono_root mono_ef, *mono = NULL;
     double mono_doffset = 0.0;
-    int updated;
 
     assert(c && (buf || len == 0) && rx_ts && out);
     memset(out, 0, sizeof(*out));
@@ -596,32 +625,9 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
         t.td = test_d(&p, ctx);
     }
     int good = synced && t.ta && t.tb && t.tc && t.td;
-    /* Remember the timestamps of the first valid response for test 1, the interleaved
-     * mode (and, in symmetric mode, to answer the peer). */
-    if (c->opts.symmetric) {
-        updated = ntp_client_peer_update_timestamps(c, &p, valid, synced, t.t1, t.t5, rx_ts);
-    } else {
-        updated = valid && !c->valid_rx;
-        if (updated) {
-            c->remote_rx = p.rx_ts;
-            c->remote_tx = p.tx_ts;
-            c->local_rx = *rx_ts;
-            c->valid_timestamps = synced;
-        }
-    }
-    if (updated) {
-        if (!c->opts.symmetric)
-            mono_update(c, mono, mono_doffset);
-        c->local_rx_src = ctx ? ctx->rx_src : NTP_CLIENT_TS_DAEMON;
-        /* chrony: a good basic-mode sample's transmit time is not used again by the next
-         * (interleaved) one. */
-        if (t.ilv || !good) {
-            c->prev_local_tx = c->local_tx;
-            c->prev_local_tx_src = c->local_tx_src;
-        } else {
-            memset(&c->prev_local_tx, 0, sizeof(c->prev_local_tx));
-        }
-    }
+    keep_timestamps(c, &p, &t, valid && good, rx_ts, ctx);
+    if (!c->opts.symmetric && valid && !c->valid_rx)
+        mono_update(c, mono, mono_doffset);
     /* At most one response per request. */
     int repeat = valid && c->valid_rx;
     if (repeat) {
