@@ -217,6 +217,16 @@ struct env_process {
     size_t (*format_local_time)(void *ctx, long long t, const char *fmt, char *buf, size_t len);
 };
 
+/* System V shared memory segments (the SHM refclock driver). */
+struct env_shm {
+    void *ctx;
+    /* The segment of key, created with permissions perm (e.g. 0600) if missing and at
+     * least size bytes, attached read-write. Returns its address, or NULL with chrony's
+     * message ("shmget() failed : ...", "shmat() failed : ...") in err. */
+    void *(*attach)(void *ctx, int key, size_t size, int perm, char *err, size_t errlen);
+    void (*detach)(void *ctx, void *addr);
+};
+
 struct env {
     struct env_clock clock;
     struct env_net net;
@@ -226,6 +236,7 @@ struct env {
     struct env_nts_ke nts_ke;               /* start == NULL: no NTS */
     struct env_nts_ke_server nts_ke_server; /* start == NULL: no NTS server */
     struct env_process process;             /* run_with_input == NULL: no programs */
+    struct env_shm shm;                     /* attach == NULL: no shared memory */
     const struct logger *log;
 };
 

@@ -77,7 +77,8 @@ static void source_remove(struct sources *ss, int index, const struct timespec *
 void sources_remove_all(struct sources *ss, const struct timespec *raw_now)
 {
     for (int i = ss->n - 1; i >= 0; i--)
-        source_remove(ss, i, raw_now);
+        if (!ss->v[i]->refclock)
+            source_remove(ss, i, raw_now);
 }
 
 void sources_cmd_fini(struct sources *ss)
@@ -397,7 +398,7 @@ void sources_maybe_refresh(struct sources *ss, const struct timespec *raw_now)
     ss->have_last_refresh = 1;
     for (int i = 0; i < ss->n; i++) {
         struct source *s = ss->v[i];
-        if (s->replacing || ip_addr_parse(&literal, s->name))
+        if (s->refclock || s->replacing || ip_addr_parse(&literal, s->name))
             continue;
         if (!oldest || ts_cmp(&s->last_resolving, &oldest->last_resolving) < 0)
             oldest = s;
@@ -428,7 +429,7 @@ int sources_refresh(struct sources *ss, const struct timespec *raw_now)
      * lookup does the same already). The lookup may answer at once. */
     for (int i = 0; i < ss->n; i++) {
         struct source *s = ss->v[i];
-        if (s->replacing || ip_addr_parse(&literal, s->name))
+        if (s->refclock || s->replacing || ip_addr_parse(&literal, s->name))
             continue;
         refresh_source(ss, s, raw_now);
     }
@@ -441,7 +442,7 @@ int sources_onoffline(struct sources *ss, const struct timespec *raw_now)
 
     for (int i = 0; i < ss->n; i++) {
         struct source *s = ss->v[i];
-        if (ntp_client_is_online(&sources_engine_part(ss, i)->client))
+        if (s->refclock || ntp_client_is_online(&sources_engine_part(ss, i)->client))
             continue;
         engine_source_command(ss->engine, i, ENGINE_SRC_ONLINE, 0, 0, 0.0, raw_now);
         LOG_INFO(ss->env->log, "Source %s online",

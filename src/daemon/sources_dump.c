@@ -30,7 +30,11 @@ static char *dump_path(const struct sources *ss, const struct source *s, char *i
     size_t len;
     char *path;
 
-    ip_addr_format(&s->remote.ip, ip, iplen);
+    /* A refclock's file is named by its reference ID (chrony: "refid:%08x"). */
+    if (s->refclock)
+        snprintf(ip, iplen, "refid:%08x", (unsigned)sources_refid_of(&s->remote.ip));
+    else
+        ip_addr_format(&s->remote.ip, ip, iplen);
     len = strlen(dir) + strlen(ip) + 6;
     path = xmalloc(len);
     snprintf(path, len, "%s/%s.dat", dir, ip);

@@ -64,6 +64,8 @@ void plat_net_fini(struct platform *p);
 void plat_net_receive(struct platform *p, int fd, const struct platform_handlers *h,
                       const struct timespec *wake);
 void plat_files_init(struct platform *p);
+/* env.shm: System V shared memory (shmget/shmat). */
+void plat_shm_init(struct platform *p);
 /* env.process: programs (the sendmail of mailonchange), host name, local time. */
 void plat_process_init(struct platform *p);
 void plat_resolver_init(struct platform *p);
