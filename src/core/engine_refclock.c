@@ -138,9 +138,9 @@ static int tai_offset(const struct engine *e, const struct timespec *tai)
     return off;
 }
 
-static int add_pulse(struct engine *e, int index, const struct timespec *cooked,
-                     double second, double dispersion, double correction,
-                     const struct timespec *cooked_now, struct engine_refclock_log *log);
+static int add_pulse(struct engine *e, int index, const struct timespec *cooked, double second,
+                     double dispersion, double correction, const struct timespec *cooked_now,
+                     struct engine_refclock_log *log);
 
 int engine_refclock_sample(struct engine *e, int index, const struct refclock_reading *r,
                            const struct timespec *raw_now, struct engine_refclock_log *log)
@@ -156,11 +156,11 @@ int engine_refclock_sample(struct engine *e, int index, const struct refclock_re
     correction = ts_diff(&cooked, &r->sys);
     if (r->pulse || rc->p.pps_forced) {
         /* The pulse's offset within the second (system - true), corrected as the time. */
-        double second = r->pulse ? r->pulse_offset : 1e-9 * (double)(r->sys.tv_nsec - r->ref.tv_nsec);
+        double second =
+            r->pulse ? r->pulse_offset : 1e-9 * (double)(r->sys.tv_nsec - r->ref.tv_nsec);
         if (!refclock_time_offset_sane(&r->sys, 0.0))
             return 0;
-        return add_pulse(e, index, &cooked, second + correction, err, correction, &cooked_now,
-                         log);
+        return add_pulse(e, index, &cooked, second + correction, err, correction, &cooked_now, log);
     }
     raw_offset = ts_diff(&r->ref, &r->sys);
     dispersion = err + rc->p.precision;
@@ -170,7 +170,8 @@ int engine_refclock_sample(struct engine *e, int index, const struct refclock_re
         return 0;
     rc->leap_status = r->leap;
     /* In parts, so that whole seconds do not eat the precision of the fraction. */
-    offset = (double)(r->ref.tv_sec - r->sys.tv_sec) - trunc(correction) + trunc(rc->p.offset);
+    offset =
+        ((double)r->ref.tv_sec - (double)r->sys.tv_sec) - trunc(correction) + trunc(rc->p.offset);
     offset += 1e-9 * (double)(r->ref.tv_nsec - r->sys.tv_nsec) - (correction - trunc(correction)) +
               (rc->p.offset - trunc(rc->p.offset));
     if (rc->p.tai) {
@@ -202,9 +203,9 @@ static int lock_sample(const struct engine *e, const struct engine_refclock *loc
     return 1;
 }
 
-static int add_pulse(struct engine *e, int index, const struct timespec *cooked,
-                     double second, double dispersion, double correction,
-                     const struct timespec *cooked_now, struct engine_refclock_log *log)
+static int add_pulse(struct engine *e, int index, const struct timespec *cooked, double second,
+                     double dispersion, double correction, const struct timespec *cooked_now,
+                     struct engine_refclock_log *log)
 {
     struct engine_refclock *rc = e->v[index]->rc;
     int rate = rc->p.pps_rate, leap = 0, lock = -1;
@@ -292,8 +293,8 @@ int engine_refclock_poll(struct engine *e, int index, const struct timespec *raw
     }
     if (!ntp_filter_get_sample(&rc->filter, &smp))
         return 0;
-    s->stratum = rc->pps_active && !rc->p.lock_ref_id ? pps_stratum(e, index, &smp.time)
-                                                        : rc->p.stratum;
+    s->stratum =
+        rc->pps_active && !rc->p.lock_ref_id ? pps_stratum(e, index, &smp.time) : rc->p.stratum;
     if (s->stratum < 0)
         s->stratum = 0;
     s->leap = rc->leap_status;

@@ -8,6 +8,13 @@
 
 /* Out of this range an offset is not a time difference (chrony's MAX_OFFSET). */
 #define MAX_OFFSET 4294967296.0
+/* Seconds of a decoded time: far beyond any date, far from overflowing differences. */
+#define MAX_SECONDS (1LL << 40)
+
+static int sec_ok(long long s)
+{
+    return s > -MAX_SECONDS && s < MAX_SECONDS;
+}
 
 static void set_ts(struct timespec *t, long long sec, long long nsec)
 {
@@ -33,6 +40,8 @@ enum refclock_verdict refclock_shm_decode(const struct refclock_shm_time *t, int
         return REFCLOCK_COUNT_CHANGED;
     if (!t->valid)
         return REFCLOCK_NOT_VALID;
+    if (!sec_ok((long long)t->receive_sec) || !sec_ok((long long)t->clock_sec))
+        return REFCLOCK_BAD_TIME;
     memset(out, 0, sizeof(*out));
     /* Writers that know only microseconds leave the nsec fields stale: they are used when
      * they round down to the usec fields, as chrony does. */
@@ -55,8 +64,9 @@ enum refclock_verdict refclock_sock_decode(const uint8_t *buf, size_t len,
     memcpy(&s, buf, sizeof(s));
     if ((uint32_t)s.magic != REFCLOCK_SOCK_MAGIC)
         return REFCLOCK_BAD_MAGIC;
+    if (!sec_ok((long long)s.tv_sec) || s.tv_usec <= -MAX_SECONDS || s.tv_usec >= MAX_SECONDS)
+        return REFCLOCK_BAD_TIME;
     memset(out, 0, sizeof(*out));
-    set_ts(&out->sys, (long long)s.tv_sec, 0);
     /* tv_usec may be anything: normalise it into the seconds. */
     {
         long long us = (long long)s.tv_usec;

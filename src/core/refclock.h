@@ -67,12 +67,13 @@ enum refclock_verdict {
     REFCLOCK_BAD_MODE,      /* SHM: mode not 0 or 1 */
     REFCLOCK_COUNT_CHANGED, /* SHM mode 1: the writer updated it while it was copied */
     REFCLOCK_BAD_LENGTH,    /* SOCK: not the length of a sample */
-    REFCLOCK_BAD_MAGIC      /* SOCK: not chrony's magic number */
+    REFCLOCK_BAD_MAGIC,     /* SOCK: not chrony's magic number */
+    REFCLOCK_BAD_TIME       /* a time beyond +/- 2^40 s (no time, and no overflow later) */
 };
 
 /* An SHM segment copied into *t, then its count read again (count_after). REFCLOCK_OK
- * fills out (times normalised; the nsec fields are used when they agree with the usec
- * ones); the reader clears valid then. */
+ * fills out (times normalised, within +/- 2^40 s; the nsec fields are used when they
+ * agree with the usec ones); the reader clears valid then. */
 enum refclock_verdict refclock_shm_decode(const struct refclock_shm_time *t, int count_after,
                                           struct refclock_reading *out);
 /* A SOCK datagram (buf, len). */

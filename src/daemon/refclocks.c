@@ -100,10 +100,20 @@ static int add_reading(struct refclock_inst *in, const struct refclock_reading *
                        const struct timespec *now)
 {
     struct refclocks *r = in->owner;
+    const struct env_shm *host = &r->env->shm;
     struct engine_refclock_log l;
+    struct refclock_reading m = *rd;
     int index = sources_index(in->src);
 
-    if (index < 0 || !engine_refclock_sample(r->srcs->engine, index, rd, now, &l))
+    /* The writer read the host's system clock; our clock driver's time may differ
+     * (--softclock): the sample's local time, and a pulse's place in the second, move. */
+    if (host->from_system) {
+        host->from_system(host->ctx, &rd->sys, &m.sys);
+        if (m.pulse)
+            m.pulse_offset += (double)(m.sys.tv_sec - rd->sys.tv_sec) +
+                              1e-9 * (double)(m.sys.tv_nsec - rd->sys.tv_nsec);
+    }
+    if (index < 0 || !engine_refclock_sample(r->srcs->engine, index, &m, now, &l))
         return 0;
     log_sample(in, &l);
     return 1;

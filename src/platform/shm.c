@@ -33,7 +33,15 @@ static void shm_detach(void *ctx, void *addr)
         shmdt(addr);
 }
 
+/* --softclock rides on the system clock: a writer's times are mapped as our kernel
+ * receive timestamps are. */
+static void shm_from_system(void *ctx, const struct timespec *sys, struct timespec *raw)
+{
+    struct platform *p = ctx;
+    plat_clock_from_system(&p->clock, sys, raw);
+}
+
 void plat_shm_init(struct platform *p)
 {
-    p->env.shm = (struct env_shm){p, shm_attach, shm_detach};
+    p->env.shm = (struct env_shm){p, shm_attach, shm_detach, shm_from_system};
 }

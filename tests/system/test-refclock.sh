@@ -132,6 +132,18 @@ echo "  SHM mode 0, offset 0.1: system time $st"
 check "shm-mode0-offset-option" near "$st" 0.6
 stop_all
 
+# Under --softclock=0.3 the writer's system times are mapped to the daemon's clock: the
+# samples say the system clock is 0.5 s slow, so the software clock is 0.2 s slow and
+# makestep steps it forward by 0.2 s.
+feed shm 0 1 0.5
+conf soft "refclock SHM 0 poll 0 refid GPS" "makestep 0.1 3"
+$IN $SAFE "$B/chronyd" --softclock=0.3 -d -f "$TMPD/soft.conf" >"$TMPD/soft.log" 2>&1 &
+PIDS="$PIDS $!"
+check "softclock-selected" wait_long sel soft GPS
+check "softclock-stepped-by-difference" wait_for grep -q \
+    "System clock was stepped by 0.200000 seconds" "$TMPD/soft.log"
+stop_all
+
 # (b) SOCK: the daemon creates the socket; samples say the clock is 0.25 s fast. A socket
 # fed with a wrong magic number stays unreachable.
 conf sock "refclock SOCK $TMPD/chrony.ttyT.sock poll 0 refid SOCK" \

@@ -62,6 +62,13 @@ static void test_shm_decode(void)
     CHECK_INT_EQ((int)r.sys.tv_nsec, 500000000);
     CHECK_INT_EQ((int)r.ref.tv_sec, 1699999999);
     CHECK_INT_EQ((int)r.ref.tv_nsec, 750000000);
+    /* Seconds no date has: refused before any arithmetic can overflow. */
+    shm_sample(&t, 0);
+    t.clock_sec = (time_t)(1LL << 62);
+    CHECK_INT_EQ(refclock_shm_decode(&t, 7, &r), REFCLOCK_BAD_TIME);
+    shm_sample(&t, 0);
+    t.receive_sec = (time_t) - (1LL << 41);
+    CHECK_INT_EQ(refclock_shm_decode(&t, 7, &r), REFCLOCK_BAD_TIME);
 }
 
 static size_t sock_sample(uint8_t *buf, long sec, long usec, double offset, int pulse, int leap,
@@ -107,6 +114,10 @@ static void test_sock_decode(void)
     CHECK_INT_EQ(refclock_sock_decode(buf, 0, &r), REFCLOCK_BAD_LENGTH);
     len = sock_sample(buf, 1700000000, 5, 0.0, 0, 0, 0x4b434f53);
     CHECK_INT_EQ(refclock_sock_decode(buf, len, &r), REFCLOCK_BAD_MAGIC);
+    len = sock_sample(buf, 0x7fffffffffffffffL, 5, 0.0, 0, 0, REFCLOCK_SOCK_MAGIC);
+    CHECK_INT_EQ(refclock_sock_decode(buf, len, &r), REFCLOCK_BAD_TIME);
+    len = sock_sample(buf, 1700000000, -0x7fffffffffffffffL, 0.0, 0, 0, REFCLOCK_SOCK_MAGIC);
+    CHECK_INT_EQ(refclock_sock_decode(buf, len, &r), REFCLOCK_BAD_TIME);
     /* A NaN offset decodes, and the sanity check refuses it. */
     len = sock_sample(buf, 1700000000, -7, NAN, 0, 0, REFCLOCK_SOCK_MAGIC);
     CHECK_INT_EQ(refclock_sock_decode(buf, len, &r), REFCLOCK_OK);
