@@ -22,7 +22,8 @@ static void check_ts(const struct timespec *t)
 
 static void use(const struct refclock_reading *r, int rate)
 {
-    double off = ((double)r->ref.tv_sec - (double)r->sys.tv_sec) + 1e-9 * (double)(r->ref.tv_nsec - r->sys.tv_nsec);
+    double off = ((double)r->ref.tv_sec - (double)r->sys.tv_sec) +
+                 1e-9 * (double)(r->ref.tv_nsec - r->sys.tv_nsec);
     double f;
 
     check_ts(&r->sys);

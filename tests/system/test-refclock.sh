@@ -89,6 +89,14 @@ for r in INV OLD MODE; do
 done
 cc shm1 dump >/dev/null
 check "dump-file-named-by-refid" test -s "$TMPD/shm1/refid:47505300.dat"
+# chronyc names a refclock by its refid: a new offset for its readings, and selection
+# options.
+offset_is() { near "$(system_time "$1")" "$2"; }
+check "chronyc-offset-refclock" sh -c "'$B/chronyc' -h '$TMPD/shm1.sock' offset GPS 0.1 | grep -q '^200 OK'"
+check "chronyc-offset-logged" grep -q "Source GPS new offset 0.100000" "$TMPD/shm1.log"
+check "chronyc-offset-applied" wait_long offset_is shm1 0.6
+check "chronyc-selectopts-refclock" sh -c "'$B/chronyc' -h '$TMPD/shm1.sock' selectopts GPS +trust | grep -q '^200 OK'"
+check "chronyc-selectopts-shown" shows shm1 '^\* GPS +N --T-- --T--' selectdata
 sed -n 1,5p "$TMPD/shm1/refclocks.log" | sed 's/^/  /'
 check "refclocks-log-banner" sh -c "sed -n 2p '$TMPD/shm1/refclocks.log' | grep -qx '   Date (UTC) Time         Refid  DP L P  Raw offset   Cooked offset      Disp.'"
 check "refclocks-log-sample-row" grep -Eq \
@@ -142,6 +150,13 @@ PIDS="$PIDS $!"
 check "softclock-selected" wait_long sel soft GPS
 check "softclock-stepped-by-difference" wait_for grep -q \
     "System clock was stepped by 0.200000 seconds" "$TMPD/soft.log"
+stop_all
+
+# chronyd -Q measures once from the refclock, as from a server.
+feed shm 0 1 0.5
+conf once "refclock SHM 0 poll 0 refid GPS"
+check "quit-mode-measures-refclock" sh -c "timeout 60 $SAFE '$B/chronyd' -Q -f '$TMPD/once.conf' 2>&1 |
+    grep -q 'System clock wrong by 0.500000 seconds (ignored)'"
 stop_all
 
 # (b) SOCK: the daemon creates the socket; samples say the clock is 0.25 s fast. A socket
