@@ -129,15 +129,18 @@ else
     echo "SKIP /usr/sbin/chronyd not installed"
 fi
 
-# SHM mode 0, with the refclock's offset option added to the samples' 0.5 s.
+# SHM mode 0, with the refclock's offset option added to the samples' 0.5 s, the segment
+# read four times per poll (dpoll -1, poll 1: the DP column counts the reads).
 feed shm 0 0 0.5
-conf shm0 "refclock SHM 0 poll 0 refid GPS0 offset 0.1"
+conf shm0 "refclock SHM 0 poll 1 dpoll -1 refid GPS0 offset 0.1"
 start shm0
 check "shm-mode0-selected" wait_long sel shm0 GPS0
 wait_for has_rows shm0 GPS0 6
 st=$(system_time shm0)
 echo "  SHM mode 0, offset 0.1: system time $st"
 check "shm-mode0-offset-option" near "$st" 0.6
+check "shm-dpoll-reads-counted" grep -Eq ' GPS0 +[123] N 0 ' "$TMPD/shm0/refclocks.log"
+check "shm-dpoll-one-filtered-per-poll" sh -c "[ \$(grep -c ' GPS0  *- ' '$TMPD/shm0/refclocks.log') -lt \$(grep -c ' GPS0  *[0-9] ' '$TMPD/shm0/refclocks.log') ]"
 stop_all
 
 # Under --softclock=0.3 the writer's system times are mapped to the daemon's clock: the
@@ -195,6 +198,8 @@ check "refused-local-option" refused rloc "refclock option local is not supporte
     "refclock SHM 0 local"
 check "refused-bad-option" refused rbad "Invalid option in refclock directive at line 1" \
     "refclock SHM 0 foo"
+check "refused-tai-without-leap-table" refused rtai \
+    "refclock tai option requires leapseclist or leapsectz" "refclock SHM 0 tai"
 check "refused-socket-not-opened" refused rsock "Could not open socket $TMPD/no/such/dir.sock" \
     "refclock SOCK $TMPD/no/such/dir.sock"
 
