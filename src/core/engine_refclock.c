@@ -192,10 +192,8 @@ int engine_refclock_sample(struct engine *e, int index, const struct refclock_re
 }
 
 /* The sample of the lock refclock to align a pulse to, in chrony's sign; 0 if none. */
-static int lock_sample(const struct engine *e, const struct engine_refclock *lock,
-                       struct ntp_sample *s)
+static int lock_sample(const struct engine_refclock *lock, struct ntp_sample *s)
 {
-    (void)e;
     if (!ntp_filter_get_last(&lock->filter, s))
         return 0;
     s->offset = -s->offset;
@@ -223,7 +221,7 @@ static int add_pulse(struct engine *e, int index, const struct timespec *cooked,
         const struct engine_refclock *l = e->v[lock]->rc;
         struct ntp_sample ref;
         double diff;
-        if (!lock_sample(e, l, &ref))
+        if (!lock_sample(l, &ref))
             return 0;
         diff = ts_diff(cooked, &ref.time);
         if (fabs(diff) >= (double)rc->p.max_lock_age / rate)

@@ -7,7 +7,8 @@ refclock_feed.py rmshm UNIT                     remove the segment
 
 Every 0.25 s a sample says that the true time is the system time + OFFSET s. KIND:
 good (default); invalid (SHM: valid stays 0); stale (the sample is 100 s old); badmode
-(SHM mode 2); badmagic (SOCK). Runs until killed."""
+(SHM mode 2); badmagic (SOCK); pulse (SOCK: once a second a pulse sample, the system
+time of the last start of a true second and its place in the second, as a PPS writer). Runs until killed."""
 import ctypes
 import socket
 import struct
@@ -83,15 +84,21 @@ def feed_sock(path, offset, kind):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     while True:
         now = time.time() - (100.0 if kind == "stale" else 0.0)
+        pulse, field = 0, offset
+        if kind == "pulse":
+            # The last true second began at system time int(now + offset) - offset; the
+            # system clock was then -offset (mod 1 s) past a second of its own.
+            now = int(now + offset) - offset
+            pulse, field = 1, -offset
         sec = int(now)
-        usec = int((now - sec) * 1e6)
+        usec = int(round((now - sec) * 1e6))
         magic = 0x12345678 if kind == "badmagic" else 0x534F434B
-        data = struct.pack("=qqdiiii", sec, usec, offset, 0, 0, 0, magic)
+        data = struct.pack("=qqdiiii", sec, usec, field, pulse, 0, 0, magic)
         try:
             s.sendto(data, path)
         except OSError:
             pass  # the daemon has not bound it yet
-        time.sleep(0.25)
+        time.sleep(1.0 if kind == "pulse" else 0.25)
 
 
 def main():

@@ -178,6 +178,23 @@ check "sock-bad-magic-unreachable" [ "$(reach sock BADM)" = 0 ]
 stop_all
 check "sock-socket-removed-at-exit" [ ! -e "$TMPD/chrony.ttyT.sock" ]
 
+# Pulses: SOCK samples of a PPS writer (their place in the second only) take their whole
+# seconds from the SHM refclock they are locked to (1.3 s), which is not selectable.
+feed shm 0 1 1.3
+conf pps "refclock SHM 0 poll 0 refid GPS noselect" \
+    "refclock SOCK $TMPD/chrony.pps0.sock poll 2 refid PPS lock GPS" \
+    "refclock SOCK $TMPD/x.sock poll 2 refid X lock NOPE noselect"
+start pps
+feed sock "$TMPD/chrony.pps0.sock" 1.3 pulse
+check "pps-locked-selected" wait_long sel pps PPS
+wait_for has_rows pps PPS 4
+st=$(system_time pps)
+echo "  PPS locked to SHM: system time $st"
+check "pps-whole-seconds-from-lock" near "$st" 1.3
+check "pps-pulse-rows" grep -Eq ' PPS +[0-9] N 1  1\.300000e\+00 ' "$TMPD/pps/refclocks.log"
+check "invalid-lock-refid-warned" grep -q "Invalid lock refid NOPE" "$TMPD/pps.log"
+stop_all
+
 # Refused at start, naming the file and line; the daemon exits with an error.
 refused() { # refused NAME MESSAGE LINE
     printf '%s\n' "$3" >"$TMPD/$1.conf"
