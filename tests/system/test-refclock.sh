@@ -204,6 +204,20 @@ check "pps-pulse-rows" grep -Eq ' PPS +[0-9] N 1  1\.300000e\+00 ' "$TMPD/pps/re
 check "invalid-lock-refid-warned" grep -q "Invalid lock refid NOPE" "$TMPD/pps.log"
 stop_all
 
+# Under the system call filter (-F 1) the refclocks run and the daemon ends cleanly
+# (the segment detached, the socket removed).
+conf filt "refclock SHM 0 poll 0 refid GPS" "refclock SOCK $TMPD/chrony.f.sock poll 0 refid F"
+feed shm 0 1 0.5
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+    $IN $SAFE "$B/chronyd" -x -d -F 1 -f "$TMPD/filt.conf" >"$TMPD/filt.log" 2>&1 &
+fpid=$!
+check "scfilter-selected" wait_long sel filt GPS
+kill $fpid
+wait $fpid
+check "scfilter-clean-exit" test $? -eq 0
+check "scfilter-socket-removed" test ! -e "$TMPD/chrony.f.sock"
+stop_all
+
 # Refused at start, naming the file and line; the daemon exits with an error.
 refused() { # refused NAME MESSAGE LINE
     printf '%s\n' "$3" >"$TMPD/$1.conf"
