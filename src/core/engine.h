@@ -75,6 +75,7 @@ struct engine_source {
                                 * address its last valid response arrived on (orphan mode) */
     struct timespec tx_cooked; /* when our last request left */
     int have_tx;
+    enum ntp_client_ts_src tx_src; /* what measured tx_cooked */
     uint64_t n_samples;
     unsigned reach_before; /* reachability before the transmission in progress */
     /* Its transmit timer (raw): the protocol's deadline it was set from (armed_for), moved
@@ -120,7 +121,9 @@ enum engine_act_type {
                                    calling engine_set_normal_mode() */
     ENGINE_ACT_SEND,            /* send .u.send's packet to .source, then engine_tx_done() */
     ENGINE_ACT_REPLACE,         /* .source is bad: look its name up again (if it has one) */
-    ENGINE_ACT_LEAP_LIST_EXPIRED, /* warn "Leap second list %s needs update" (once) */
+    ENGINE_ACT_LEAP_LIST_EXPIRED, /* warn "Leap second list %s needs update" (at each reload) */
+    ENGINE_ACT_LEAP_RELOAD,       /* read the leap table again (chrony: at most twice a day)
+                                     and hand it over with engine_set_leapdb */
     ENGINE_ACT_MANUAL,            /* info "Making a slew of %.6f" (.u.manual; with a frequency:
                                      "Making a frequency change of %.3f ppm and a slew of %.6f") */
     ENGINE_ACT_KOD_RATE,          /* warn "Received KoD RATE from %s" (.source's address); the
@@ -240,11 +243,19 @@ struct engine {
     /* Leap second table (leapseclist or leapsectz). */
     struct leapdb leapdb;
     int leap_src; /* 0 none, 1 list, 2 timezone */
-    int leap_expiry_warned;
     /* Time smoothing (engine_smooth.c): enabled by engine_start, after the initial
      * frequency; the state before the last step, put back if the driver refuses it. */
     struct smooth smooth, smooth_saved;
     int smooth_hold; /* changes do not reach the smoothing (undoing a refused step) */
+    /* The monotonic timescale served in F323 fields (chrony's server_mono_offset/epoch):
+     * cooked time + mono_offset, which the slews of our corrections do not move; a step
+     * starts a new epoch (an ID derived from mono_seed, which counts the epochs). */
+    double mono_offset;
+    uint32_t mono_epoch;
+    uint64_t mono_seed;
+    /* The 12-hour period (cooked time / 43200 s) the table was last asked for in, or
+     * INT64_MIN before the first update: a new period asks for a reload. */
+    int64_t leap_period;
 };
 
 /* Set up at raw_now; nothing is applied until engine_start. rng must outlive the engine. */
@@ -266,7 +277,8 @@ int engine_special_mode(const struct engine *e);
 void engine_set_serving(struct engine *e, int serving);
 
 /* The leap second table (leapseclist: is_list; leapsectz otherwise), moved into the
- * engine: the status of today when the sources announce none. */
+ * engine: the status of today and TAI - UTC when the sources announce none. An empty
+ * table (a reload that failed) answers nothing until the next reload. */
 void engine_set_leapdb(struct engine *e, struct leapdb *db, int is_list);
 
 /* Sources. engine_add_source returns the new source's index; it starts polling at raw_now
@@ -305,6 +317,13 @@ void engine_on_sample(struct engine *e, int index, const struct ntp_sample *smp,
  * source missed a poll). */
 void engine_tx_done(struct engine *e, int index, int ok, const struct timespec *tx_raw,
                     const struct timespec *raw_now, struct engine_out *out);
+/* The kernel's (or the NIC's) report that a packet of source index left at raw time
+ * tx_raw: pkt/len its first bytes as sent. If it is the last request (its transmit
+ * timestamp is the one the source expects back) and 0-1 s after the daemon's timestamp
+ * (chrony's MAX_TX_DELAY), it replaces that one; a kernel/hardware timestamp is counted
+ * (ntpdata) either way. */
+void engine_on_tx_timestamp(struct engine *e, int index, const uint8_t *pkt, size_t len,
+                            const struct timespec *tx_raw, enum ntp_client_ts_src src);
 /* Symmetric mode: complete the packet of an ENGINE_ACT_SEND just before it leaves at raw
  * time tx_raw (our reference, the transmit timestamp, the MAC). Returns the length to send,
  * 0 for nothing. */

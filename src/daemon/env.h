@@ -35,6 +35,10 @@ struct net_rx {
     struct net_addr local; /* destination address of the datagram when known */
     struct timespec rx_ts; /* raw clock time of reception */
     enum rx_ts_source rx_ts_src;
+    /* 1: not a received datagram but the kernel's report of one we sent on sock to remote
+     * (from local): data/len are its first bytes (at least the 48-byte NTP header when it
+     * had them), rx_ts/rx_ts_src the time it left (SOF_TIMESTAMPING_TX_*). */
+    int tx_ts;
 };
 
 /* Clock driver. Times are "raw": what the system clock reads now, before any
@@ -51,8 +55,9 @@ struct env_clock {
     double (*get_freq)(void *ctx);
     /* Step the clock by -offset: offset in s, positive = clock was fast. Returns 0 on success. */
     int (*step)(void *ctx, double offset);
-    /* Leap second pending: 0 none, 1 insert, -1 delete. */
-    int (*set_leap)(void *ctx, int leap);
+    /* Leap second pending: 0 none, 1 insert, -1 delete; tai_offset: TAI - UTC in s from
+     * the leap table for the kernel (0 = unknown, leave it). */
+    int (*set_leap)(void *ctx, int leap, int tai_offset);
     /* Tell the kernel whether the clock is synchronised (for RTC sync / STA_UNSYNC). */
     void (*set_sync_status)(void *ctx, int synced, double est_error, double max_error);
 };
@@ -61,7 +66,9 @@ enum net_open_flags {
     NETF_SERVER = 1, /* bound listening socket (may share with others) */
     NETF_REUSE = 2,
     NETF_IPV6ONLY = 4,
-    NETF_BROADCAST = 8 /* may send to broadcast addresses (SO_BROADCAST) */
+    NETF_BROADCAST = 8,     /* may send to broadcast addresses (SO_BROADCAST) */
+    NETF_TX_TIMESTAMPS = 16 /* datagrams sent with send_ts are reported when they left
+                               (net_rx.tx_ts), if the system can */
 };
 
 /* Options of a UDP socket from chrony.conf (binddevice, bindacqdevice, bindcmddevice,
@@ -86,6 +93,44 @@ struct env_net {
     /* Send one datagram. local may be NULL or the address to send from. Returns 0 or -1. */
     int (*send)(void *ctx, int sock, const struct net_addr *remote, const struct net_addr *local,
                 const void *buf, size_t len);
+    /* As send, and on a socket opened with NETF_TX_TIMESTAMPS the time it left comes back
+     * later as a net_rx with tx_ts set. NULL: only send (no transmit timestamps). */
+    int (*send_ts)(void *ctx, int sock, const struct net_addr *remote, const struct net_addr *local,
+                   const void *buf, size_t len);
+};
+
+/* Unix stream sockets (the ntp_signd client), non-blocking in the event loop. */
+enum stream_event {
+    STREAM_EV_READ = 1, /* readable: data, end of stream or an error to collect */
+    STREAM_EV_WRITE = 2 /* writable (reported only while asked for with want_write) */
+};
+
+/* Called from the event loop with the events ready on sock (STREAM_EV_*). */
+typedef void (*stream_cb)(void *arg, int sock, int events);
+
+struct env_stream {
+    void *ctx;
+    /* Connect a non-blocking Unix stream socket to path (a Unix socket connects at once or
+     * fails: nothing waits). Returns a handle >= 0, or -1 with an errno-like code in *err
+     * (ENAMETOOLONG for a path too long). The loop then calls cb(arg, sock, events). */
+    int (*unix_connect)(void *ctx, const char *path, stream_cb cb, void *arg, int *err);
+    /* Ask for (on = 1) or stop asking for STREAM_EV_WRITE. */
+    void (*want_write)(void *ctx, int sock, int on);
+    /* Write up to len bytes: the count written, 0 if none could be now, -1 on an error. */
+    long (*send)(void *ctx, int sock, const void *buf, size_t len);
+    /* Read up to cap bytes: the count read, 0 if none is there now, -1 at the end of the
+     * stream or on an error. */
+    long (*recv)(void *ctx, int sock, void *buf, size_t cap);
+    void (*close)(void *ctx, int sock);
+    /* TCP (the metrics endpoint). NULL where the environment has none. */
+    /* Listen on local; the loop calls cb(arg, sock, STREAM_EV_READ) while connections
+     * wait. Returns a handle >= 0, or -1 with an errno-like code in *err. */
+    int (*tcp_listen)(void *ctx, const struct net_addr *local, stream_cb cb, void *arg, int *err);
+    /* Accept one waiting connection as a non-blocking stream whose events go to cb(arg, ...):
+     * its handle, the peer in *remote; -1 when none waits or it failed. */
+    int (*tcp_accept)(void *ctx, int listener, struct net_addr *remote, stream_cb cb, void *arg);
+    /* Stop (on = 0) or resume (on = 1) asking for STREAM_EV_READ (asked from the start). */
+    void (*want_read)(void *ctx, int sock, int on);
 };
 
 /* Files: whole-file reads and atomic replacement (temp file + rename). */
@@ -112,6 +157,9 @@ struct env_files {
      * its path any more (moved away by log rotation); otherwise keep the open one, as
      * chrony does. NULL: the daemon has no such file. */
     void (*cycle_log)(void *ctx);
+    /* Warn, as chrony does, when path is a regular file with permission bits outside perm
+     * ("World-readable permissions on PATH"). NULL: no file modes here. */
+    void (*check_perms)(void *ctx, const char *path, unsigned perm);
 };
 
 typedef void (*resolve_cb)(void *arg, int status, const struct ip_addr *addrs, int n);
@@ -160,7 +208,7 @@ struct env_nts_ke {
     void (*cancel)(void *ctx, void *arg);
 };
 
-/* The NTS-KE server (RFC 8915 §4): TLS 1.3 on `ntsport`, sessions off the event loop. */
+/* The NTS-KE server (RFC 8915 §4): TLS 1.3 on `ntsport`, sessions stepped by the event loop. */
 struct nts_ke_server_opts {
     const char *const *certs; /* ntsservercert files (PEM), paired with keys */
     const char *const *keys;  /* ntsserverkey files */
@@ -235,6 +283,7 @@ struct env_shm {
 struct env {
     struct env_clock clock;
     struct env_net net;
+    struct env_stream stream; /* unix_connect == NULL: no stream sockets */
     struct env_files files;
     struct env_resolver resolver;
     struct env_random random;

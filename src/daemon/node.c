@@ -48,6 +48,18 @@ static void wire_cmdmon(struct node *n)
     c->defer_unix_socket = n->opts.defer_unix_socket;
 }
 
+static void wire_metrics(struct node *n)
+{
+    struct metrics_server *m = &n->metrics;
+
+    m->cfg = n->cfg;
+    m->env = n->env;
+    m->sched = &n->sched;
+    m->cmd = &n->cmd;
+    m->version = n->opts.version ? n->opts.version : "";
+    m->family = n->opts.family;
+}
+
 static void wire_tempcomp(struct node *n)
 {
     struct tempcomp *t = &n->tempcomp;
@@ -115,6 +127,8 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     sources_init(&n->srcs);
     wire_tempcomp(n);
     wire_refclocks(n);
+    wire_metrics(n);
+    metrics_server_init(&n->metrics);
     return n;
 }
 
@@ -122,6 +136,7 @@ void node_free(struct node *n)
 {
     if (!n)
         return;
+    metrics_server_fini(&n->metrics);
     tempcomp_fini(&n->tempcomp);
     refclocks_fini(&n->rcl);
     sources_fini(&n->srcs);
@@ -148,6 +163,8 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
     if (serve_start(&n->serve, err, errlen) < 0)
         return -1;
     logfiles_init(&n->logs, n->cfg, n->env);
+    if (n->opts.user && strcmp(n->opts.user, "root") != 0)
+        logfiles_hold(&n->logs);
     engine_set_log_mask(&n->engine, engine_log_mask(&n->logs));
     sources_dump_prepare(&n->srcs);
     reference_start(&n->ref, now, sources_out_begin(&n->srcs));
@@ -158,11 +175,14 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
     sources_start(&n->srcs, now);
     if (tempcomp_start(&n->tempcomp, now, err, errlen) < 0)
         return -1;
-    return cmdmon_server_start(&n->cmd, err, errlen);
+    if (cmdmon_server_start(&n->cmd, err, errlen) < 0)
+        return -1;
+    return metrics_server_start(&n->metrics, err, errlen);
 }
 
 void node_start_unprivileged(struct node *n)
 {
+    logfiles_release(&n->logs, n->env);
     cmdmon_server_open_unix(&n->cmd);
 }
 
@@ -187,6 +207,11 @@ void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec
     struct node *n = node;
     if (refclocks_on_datagram(&n->rcl, rx, now) || sources_on_datagram(&n->srcs, rx, now))
         return;
+    /* A transmit timestamp is for the sources or the server, never a command. */
+    if (rx->tx_ts) {
+        serve_on_tx_timestamp(&n->serve, rx, now);
+        return;
+    }
     if (!serve_on_datagram(&n->serve, rx, now))
         cmdmon_server_on_datagram(&n->cmd, rx, now);
 }

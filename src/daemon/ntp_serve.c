@@ -78,8 +78,9 @@ static int open_server_socket(struct ntp_serve *s, enum ip_family fam, const str
     so.device = s->cfg->bind_device;
     so.dscp = s->cfg->dscp;
     /* chrony's server sockets may send broadcasts (the `broadcast` directive). */
-    sock = s->env->net.udp_open(s->env->net.ctx, &local, NETF_SERVER | NETF_REUSE | NETF_BROADCAST,
-                                &so, &e);
+    sock = s->env->net.udp_open(s->env->net.ctx, &local,
+                                NETF_SERVER | NETF_REUSE | NETF_BROADCAST | NETF_TX_TIMESTAMPS, &so,
+                                &e);
     if (sock < 0) {
         char buf[IP_ADDR_STRLEN];
         LOG_ERR(s->env->log, "Could not bind NTP socket to %s:%d : %s",
@@ -118,6 +119,7 @@ int serve_start(struct ntp_serve *s, char *err, size_t errlen)
     /* Like chrony, the server port stays closed while no client could be allowed. */
     set_server_sockets(s, s->cfg->n_ntp_rules != 0);
     serve_bcast_start(s);
+    serve_signd_start(s);
     return serve_nts_start(s, err, errlen);
 }
 
@@ -125,6 +127,7 @@ void serve_stop(struct ntp_serve *s)
 {
     serve_bcast_stop(s);
     serve_nts_stop(s);
+    serve_signd_stop(s);
     for (int i = 0; i < 2; i++) {
         if (s->socks[i] >= 0)
             s->env->net.close(s->env->net.ctx, s->socks[i]);
@@ -225,11 +228,34 @@ static double serve_smooth(struct ntp_serve *s, const struct net_rx *rx, const s
     return off;
 }
 
+int serve_on_tx_timestamp(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now)
+{
+    struct ntp_ts64 our_rx;
+    struct timespec tx;
+    int mode;
+
+    if (rx->sock != s->socks[0] && rx->sock != s->socks[1])
+        return 0;
+    mode = rx->len >= NTP_HEADER_LEN ? rx->data[0] & 7 : 0;
+    /* chrony NCR_ProcessTxUnknown: replies (not broadcasts), found by their receive
+     * timestamp; a reply to a client carries the smoothing offset as when it was sent. */
+    if (mode != NTP_MODE_SERVER && mode != NTP_MODE_PASSIVE)
+        return 1;
+    reference_cooked_time(s->ref, &rx->rx_ts, &tx, NULL);
+    if (mode == NTP_MODE_SERVER)
+        ts_add(&tx, &tx, reference_smooth_offset(s->ref, now));
+    ntp_ts64_from_bytes(&our_rx, rx->data + 32);
+    ntp_tsmap_update(&s->tsmap, &our_rx, &tx,
+                     rx->rx_ts_src == RXTS_HW ? CLOG_TS_HW : CLOG_TS_KERNEL);
+    return 1;
+}
+
 int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now)
 {
     uint8_t reply[NTP_MAX_PACKET_LEN], rnd[NTS_SERVER_REPLY_RANDOM];
     struct ntp_server_ref ref;
     struct ntp_server_auth auth;
+    struct ntp_server_authn authn;
     enum ntp_drop_reason why;
     enum clientlog_limit_verdict limit = CLOG_PASS;
     struct timespec tx, tx_raw, rx_cooked, prev_tx;
@@ -249,9 +275,11 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
     /* Served timestamps are cooked: raw time corrected by the clock model. */
     reference_cooked_time(s->ref, &rx->rx_ts, &rx_cooked, NULL);
     smooth = serve_smooth(s, rx, now, &ref, &rx_cooked);
-    len = ntp_server_respond_nts(&ref, s->keys, s->nts_enabled ? &s->nts_keys : NULL, rx->data,
-                                 rx->len, rx->remote.port, &rx_cooked, reply, sizeof(reply), &auth,
-                                 &why, &s->counters);
+    authn.keys = s->keys;
+    authn.nts = s->nts_enabled ? &s->nts_keys : NULL;
+    authn.mssntp = s->signd != NULL;
+    len = ntp_server_respond_authn(&ref, &authn, rx->data, rx->len, rx->remote.port, &rx_cooked,
+                                   reply, sizeof(reply), &auth, &why, &s->counters);
     if (ntp_server_reason_is_hit(why))
         limit = serve_log_and_limit(s, rx);
     if (!len || limit == CLOG_DROP)
@@ -286,7 +314,15 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
         mem_wipe(&auth.nts_req.keys, sizeof(auth.nts_req.keys));
     if (!len)
         return 1;
-    if (s->env->net.send(s->env->net.ctx, rx->sock, &rx->remote, &rx->local, reply, len) < 0) {
+    /* chrony: an MS-SNTP reply, its timestamps final, is sent only once ntp_signd signed it. */
+    if (auth.mssntp) {
+        serve_signd_submit(s, auth.key_id, reply, len, rx);
+        return 1;
+    }
+    /* chrony asks for the kernel's transmit timestamp only of replies it keeps one for. */
+    if ((auth.xleave && s->clientlog && s->env->net.send_ts ? s->env->net.send_ts
+                                                            : s->env->net.send)(
+            s->env->net.ctx, rx->sock, &rx->remote, &rx->local, reply, len) < 0) {
         s->send_errors++;
     } else if (auth.xleave && s->clientlog) {
         /* Keep when this reply left, for the client's next (interleaved) request. */

@@ -255,6 +255,8 @@ static void on_poll(void *arg, const struct timespec *now)
 int refclocks_on_datagram(struct refclocks *r, const struct net_rx *rx,
                           const struct timespec *raw_now)
 {
+    if (rx->tx_ts)
+        return 0; /* a transmit timestamp of a UDP socket, not a sample */
     for (size_t i = 0; i < r->n; i++) {
         struct refclock_inst *in = &r->v[i];
         struct refclock_reading rd;

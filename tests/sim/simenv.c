@@ -45,9 +45,10 @@ static int clk_step(void *ctx, double offset)
     return 0;
 }
 
-static int clk_set_leap(void *ctx, int leap)
+static int clk_set_leap(void *ctx, int leap, int tai_offset)
 {
     struct sim_node *sn = ctx;
+    (void)tai_offset;
     sn->clock.leap = leap;
     return 0;
 }
@@ -194,11 +195,12 @@ void sim_node_env_init(struct sim_node *sn)
     memset(e, 0, sizeof(*e));
     e->clock = (struct env_clock){sn,           clk_read, clk_can_control, clk_set_freq,
                                   clk_get_freq, clk_step, clk_set_leap,    clk_set_sync_status};
-    e->net = (struct env_net){sn, net_udp_open, net_unix_open, net_close, net_send};
+    e->net = (struct env_net){sn, net_udp_open, net_unix_open, net_close, net_send, NULL};
     e->files = (struct env_files){
         sn,           files_read_all,     files_write_atomic,
         files_append, files_list_glob,    files_prepare_dir,
-        files_remove, files_write_atomic, NULL /* daemons log through the simulator */};
+        files_remove, files_write_atomic, NULL /* daemons log through the simulator */,
+        NULL /* no file modes */};
     e->resolver = (struct env_resolver){sn, resolve};
     e->random = (struct env_random){sn, random_bytes};
     sn->logger = (struct logger){sn, log_write, LOGL_DEBUG};

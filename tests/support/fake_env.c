@@ -3,6 +3,7 @@
 #include "lib/mem.h"
 #include "lib/ts.h"
 
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,9 +39,10 @@ static int fk_step(void *ctx, double offset)
     return 0;
 }
 
-static int fk_set_leap(void *ctx, int leap)
+static int fk_set_leap(void *ctx, int leap, int tai_offset)
 {
     ((struct fake_env *)ctx)->leap = leap;
+    ((struct fake_env *)ctx)->tai_offset = tai_offset;
     return 0;
 }
 
@@ -76,6 +78,212 @@ static int fk_send(void *ctx, int sock, const struct net_addr *remote, const str
     memcpy(s->data, buf, len);
     s->len = len;
     return 0;
+}
+
+static int fk_stream_connect(void *ctx, const char *path, stream_cb cb, void *arg, int *err)
+{
+    struct fake_env *f = ctx;
+    f->n_stream_connects++;
+    if (f->stream_connect_err) {
+        *err = f->stream_connect_err;
+        return -1;
+    }
+    f->stream_sock = f->next_sock++;
+    snprintf(f->stream_path, sizeof(f->stream_path), "%s", path);
+    f->stream_cb = cb;
+    f->stream_arg = arg;
+    f->stream_want_write = 0;
+    f->stream_out_len = 0;
+    return f->stream_sock;
+}
+
+static struct fake_tcp *find_tcp(struct fake_env *f, int sock)
+{
+    for (int i = 0; i < f->n_tcp; i++)
+        if (f->tcp[i].sock == sock && !f->tcp[i].closed)
+            return &f->tcp[i];
+    return NULL;
+}
+
+static long fk_tcp_send(struct fake_tcp *t, const void *buf, size_t len)
+{
+    if (t->send_blocked)
+        return 0;
+    if (t->send_cap && len > t->send_cap)
+        len = t->send_cap;
+    t->out = xrealloc(t->out, t->out_len + len + 1);
+    memcpy(t->out + t->out_len, buf, len);
+    t->out_len += len;
+    t->out[t->out_len] = '\0';
+    return (long)len;
+}
+
+static long fk_tcp_recv(struct fake_tcp *t, void *buf, size_t cap)
+{
+    size_t n = t->in_len - t->in_pos;
+    if (n == 0)
+        return t->in_eof ? -1 : 0;
+    if (n > cap)
+        n = cap;
+    memcpy(buf, t->in + t->in_pos, n);
+    t->in_pos += n;
+    return (long)n;
+}
+
+static void fk_stream_want_write(void *ctx, int sock, int on)
+{
+    struct fake_env *f = ctx;
+    struct fake_tcp *t = find_tcp(f, sock);
+    if (sock == f->stream_sock)
+        f->stream_want_write = on;
+    else if (t)
+        t->want_write = on;
+}
+
+static void fk_stream_want_read(void *ctx, int sock, int on)
+{
+    struct fake_tcp *t = find_tcp(ctx, sock);
+    if (t)
+        t->want_read = on;
+}
+
+static int fk_tcp_listen(void *ctx, const struct net_addr *local, stream_cb cb, void *arg, int *err)
+{
+    struct fake_env *f = ctx;
+    int i = f->n_listeners;
+    if (i >= FAKE_MAX_LISTENERS) {
+        *err = EMFILE;
+        return -1;
+    }
+    f->listen_addr[i] = *local;
+    f->listen_cb[i] = cb;
+    f->listen_arg[i] = arg;
+    f->listeners[i] = f->next_sock++;
+    f->n_listeners++;
+    return f->listeners[i];
+}
+
+static int fk_tcp_accept(void *ctx, int listener, struct net_addr *remote, stream_cb cb, void *arg)
+{
+    struct fake_env *f = ctx;
+    for (int i = 0; i < f->n_tcp; i++) {
+        struct fake_tcp *t = &f->tcp[i];
+        if (t->listener != listener || t->sock >= 0 || t->closed)
+            continue;
+        t->sock = f->next_sock++;
+        t->cb = cb;
+        t->arg = arg;
+        t->want_read = 1;
+        *remote = t->remote;
+        return t->sock;
+    }
+    return -1;
+}
+
+int fake_env_tcp_connect(struct fake_env *f, int li, const char *ip, const char *data)
+{
+    struct fake_tcp *t;
+    int i = f->n_tcp;
+    if (i >= FAKE_MAX_TCP || li < 0 || li >= f->n_listeners)
+        return -1;
+    t = &f->tcp[i];
+    memset(t, 0, sizeof(*t));
+    t->listener = f->listeners[li];
+    t->sock = -1;
+    ip_addr_parse(&t->remote.ip, ip);
+    t->remote.port = 50000;
+    f->n_tcp++;
+    fake_env_tcp_feed(f, i, data, strlen(data));
+    if (f->listen_cb[li])
+        f->listen_cb[li](f->listen_arg[li], f->listeners[li], STREAM_EV_READ);
+    return i;
+}
+
+void fake_env_tcp_feed(struct fake_env *f, int i, const void *data, size_t len)
+{
+    struct fake_tcp *t = &f->tcp[i];
+    if (len > sizeof(t->in) - t->in_len)
+        len = sizeof(t->in) - t->in_len;
+    memcpy(t->in + t->in_len, data, len);
+    t->in_len += len;
+}
+
+void fake_env_tcp_event(struct fake_env *f, int i, int events)
+{
+    struct fake_tcp *t = &f->tcp[i];
+    if (!t->want_read)
+        events &= ~STREAM_EV_READ;
+    if (!t->want_write)
+        events &= ~STREAM_EV_WRITE;
+    if (t->sock >= 0 && !t->closed && t->cb && events)
+        t->cb(t->arg, t->sock, events);
+}
+
+static long fk_stream_send(void *ctx, int sock, const void *buf, size_t len)
+{
+    struct fake_env *f = ctx;
+    if (sock != f->stream_sock)
+        return find_tcp(f, sock) ? fk_tcp_send(find_tcp(f, sock), buf, len) : -1;
+    if (f->stream_send_max && len > f->stream_send_max)
+        len = f->stream_send_max;
+    if (len > sizeof(f->stream_out) - f->stream_out_len)
+        len = sizeof(f->stream_out) - f->stream_out_len;
+    memcpy(f->stream_out + f->stream_out_len, buf, len);
+    f->stream_out_len += len;
+    return (long)len;
+}
+
+static long fk_stream_recv(void *ctx, int sock, void *buf, size_t cap)
+{
+    struct fake_env *f = ctx;
+    size_t n = f->stream_in_len - f->stream_in_pos;
+    if (sock != f->stream_sock)
+        return find_tcp(f, sock) ? fk_tcp_recv(find_tcp(f, sock), buf, cap) : -1;
+    if (n == 0)
+        return f->stream_eof ? -1 : 0;
+    if (n > cap)
+        n = cap;
+    if (f->stream_recv_max && n > f->stream_recv_max)
+        n = f->stream_recv_max;
+    memcpy(buf, f->stream_in + f->stream_in_pos, n);
+    f->stream_in_pos += n;
+    return (long)n;
+}
+
+static void fk_stream_close(void *ctx, int sock)
+{
+    struct fake_env *f = ctx;
+    struct fake_tcp *t = find_tcp(f, sock);
+    if (t)
+        t->closed = 1;
+    for (int i = 0; i < f->n_listeners; i++)
+        if (f->listeners[i] == sock)
+            f->listen_cb[i] = NULL;
+    if (sock != f->stream_sock)
+        return;
+    f->stream_sock = -1;
+    f->stream_cb = NULL;
+    f->stream_want_write = 0;
+    f->stream_in_len = f->stream_in_pos = 0;
+    f->stream_eof = 0;
+}
+
+void fake_env_stream_feed(struct fake_env *f, const void *data, size_t len)
+{
+    if (f->stream_in_pos == f->stream_in_len)
+        f->stream_in_pos = f->stream_in_len = 0;
+    if (len > sizeof(f->stream_in) - f->stream_in_len)
+        len = sizeof(f->stream_in) - f->stream_in_len;
+    memcpy(f->stream_in + f->stream_in_len, data, len);
+    f->stream_in_len += len;
+}
+
+void fake_env_stream_event(struct fake_env *f, int events)
+{
+    if (!f->stream_want_write)
+        events &= ~STREAM_EV_WRITE;
+    if (f->stream_sock >= 0 && f->stream_cb && events)
+        f->stream_cb(f->stream_arg, f->stream_sock, events);
 }
 
 static struct fake_file *find_file(struct fake_env *f, const char *path)
@@ -237,7 +445,17 @@ void fake_env_init(struct fake_env *f)
     f->next_sock = 3;
     f->env.clock = (struct env_clock){f,           fk_read, fk_can_control, fk_set_freq,
                                       fk_get_freq, fk_step, fk_set_leap,    fk_set_sync};
-    f->env.net = (struct env_net){f, fk_udp_open, fk_unix_open, fk_close, fk_send};
+    f->env.net = (struct env_net){f, fk_udp_open, fk_unix_open, fk_close, fk_send, NULL};
+    f->stream_sock = -1;
+    f->env.stream = (struct env_stream){f,
+                                        fk_stream_connect,
+                                        fk_stream_want_write,
+                                        fk_stream_send,
+                                        fk_stream_recv,
+                                        fk_stream_close,
+                                        fk_tcp_listen,
+                                        fk_tcp_accept,
+                                        fk_stream_want_read};
     f->env.files = (struct env_files){f,
                                       fk_read_all,
                                       fk_write_atomic,
@@ -246,7 +464,8 @@ void fake_env_init(struct fake_env *f)
                                       fk_prepare_dir,
                                       fk_remove,
                                       fk_write_atomic /* no file modes here */,
-                                      NULL /* no log file of its own */};
+                                      NULL /* no log file of its own */,
+                                      NULL /* no file modes */};
     f->env.resolver = (struct env_resolver){f, fk_resolve};
     f->env.random = (struct env_random){f, fk_random};
     f->env.process = (struct env_process){f, fk_run_with_input, fk_hostname, fk_format_local_time};
@@ -259,6 +478,9 @@ void fake_env_fini(struct fake_env *f)
     for (int i = 0; i < f->n_files; i++)
         free(f->files[i].data);
     f->n_files = 0;
+    for (int i = 0; i < f->n_tcp; i++)
+        free(f->tcp[i].out);
+    f->n_tcp = 0;
 }
 
 void fake_env_set_time(struct fake_env *f, long sec, long nsec)

@@ -8,6 +8,27 @@
 #define FAKE_MAX_SENT 64
 #define FAKE_MAX_FILES 16
 #define FAKE_MAX_LOG 64
+#define FAKE_MAX_TCP 16
+#define FAKE_MAX_LISTENERS 4
+
+/* A TCP connection of the fake network (env.stream's tcp_*): made by fake_env_tcp_connect,
+ * accepted by the node. */
+struct fake_tcp {
+    int listener; /* the listening handle it waits on */
+    int sock;     /* the node's handle once accepted, else -1 */
+    int closed;   /* the node closed it */
+    struct net_addr remote;
+    stream_cb cb; /* the node's callback and its argument, given at accept */
+    void *arg;
+    int want_read, want_write;
+    char in[6144]; /* what the client sent; the node reads from in_pos */
+    size_t in_len, in_pos;
+    int in_eof; /* the client closed its side after in */
+    char *out;  /* what the node wrote (malloc'd, terminated) */
+    size_t out_len;
+    size_t send_cap;  /* bytes one send takes; 0: all */
+    int send_blocked; /* send takes nothing */
+};
 
 struct fake_sent {
     int sock;
@@ -30,11 +51,35 @@ struct fake_env {
     double freq_ppm;
     double stepped; /* sum of offsets passed to step() */
     int leap;
+    int tai_offset; /* last given with set_leap */
     int control;
     /* network */
     int next_sock;
     struct fake_sent sent[FAKE_MAX_SENT];
     int n_sent;
+    /* stream (env.stream): one connection at a time */
+    int stream_connect_err; /* non-zero: unix_connect fails with this errno */
+    int n_stream_connects;
+    int stream_sock; /* the open connection, -1 if none */
+    char stream_path[256];
+    stream_cb stream_cb;
+    void *stream_arg;
+    int stream_want_write;
+    size_t stream_send_max;   /* bytes taken per send call, 0 = all */
+    uint8_t stream_out[8192]; /* what the node wrote on the connection */
+    size_t stream_out_len;
+    uint8_t stream_in[8192]; /* what it reads next (fake_env_stream_feed) */
+    size_t stream_in_len, stream_in_pos;
+    size_t stream_recv_max; /* bytes given per recv call, 0 = as asked */
+    int stream_eof;         /* recv reports the end of the stream once stream_in is read */
+    /* TCP (env.stream's tcp_*): listeners opened (addresses, callbacks) and connections */
+    int listeners[FAKE_MAX_LISTENERS];
+    struct net_addr listen_addr[FAKE_MAX_LISTENERS];
+    stream_cb listen_cb[FAKE_MAX_LISTENERS];
+    void *listen_arg[FAKE_MAX_LISTENERS];
+    int n_listeners;
+    struct fake_tcp tcp[FAKE_MAX_TCP];
+    int n_tcp;
     /* files */
     struct fake_file files[FAKE_MAX_FILES];
     int n_files;
@@ -58,6 +103,19 @@ void fake_env_advance(struct fake_env *f, double s);
 /* Put a file into the fake filesystem (copied). */
 void fake_env_put_file(struct fake_env *f, const char *path, const char *text);
 const char *fake_env_get_file(struct fake_env *f, const char *path);
+/* Queue bytes for the node to read from the stream connection. */
+void fake_env_stream_feed(struct fake_env *f, const void *data, size_t len);
+/* Deliver events (STREAM_EV_*) of the open connection to its callback, as the loop does
+ * (STREAM_EV_WRITE only while the node asks for it). */
+void fake_env_stream_event(struct fake_env *f, int events);
+/* A client at ip connects to listeners[li] and sends data (may be ""); the listener's
+ * callback is told, as the loop would. Returns the index in tcp, -1 if full. */
+int fake_env_tcp_connect(struct fake_env *f, int li, const char *ip, const char *data);
+/* The client of tcp[i] sends len more bytes. */
+void fake_env_tcp_feed(struct fake_env *f, int i, const void *data, size_t len);
+/* Deliver events (STREAM_EV_*) of tcp[i] to the node as the loop does: READ only while it
+ * asks for reads, WRITE only while it asks for writes, nothing once closed. */
+void fake_env_tcp_event(struct fake_env *f, int i, int events);
 /* 1 if some logged line contains needle. */
 int fake_env_log_contains(struct fake_env *f, const char *needle);
 
