@@ -19,6 +19,7 @@ enum logfile_kind {
     LOGF_TRACKING,
     LOGF_SELECTION,
     LOGF_TEMPCOMP,
+    LOGF_RTC,
     LOGF_N
 };
 

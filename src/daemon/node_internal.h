@@ -16,6 +16,7 @@
 #include "daemon/node.h"
 #include "daemon/ntp_serve.h"
 #include "daemon/reference.h"
+#include "daemon/rtc.h"
 #include "daemon/sched.h"
 #include "daemon/sources.h"
 #include "daemon/tempcomp.h"
@@ -39,6 +40,7 @@ struct node {
     struct keys keys;              /* the `keyfile` keys, reloaded in place by `rekey` */
     struct tempcomp tempcomp;      /* the `tempcomp` directive (tempcomp.c) */
     struct metrics_server metrics; /* the `metricsport` endpoint (metrics_*.c) */
+    struct rtc rtc;                /* rtcfile, chronyd -s (rtc.c) */
 };
 
 /* node_commands.c: the command table of the command server. */

@@ -74,6 +74,8 @@ void plat_files_init(struct platform *p);
 /* env.process: programs (the sendmail of mailonchange), host name, local time. */
 void plat_process_init(struct platform *p);
 void plat_resolver_init(struct platform *p);
+/* env.rtc: the RTC device (rtc.c). */
+void plat_rtc_init(struct platform *p);
 void plat_resolver_fini(struct platform *p);
 void plat_resolver_dispatch(struct platform *p);
 /* Cryptographically strong random bytes (getrandom; aborts without an entropy source). */
