@@ -35,23 +35,23 @@ struct rtc_track {
     int n_samples;
     int n_since_regression;
     int n_runs;
-    int valid;           /* coefficients below are usable */
-    long long ref_time;  /* s, RTC time of the newest sample at the last fit */
-    double fast;         /* s the RTC was fast of the system clock at ref_time */
-    double gain;         /* s the RTC gains per s of its own time */
-    double saved_gain;   /* gain kept over a trim */
-    double autotrim;     /* s, 0 = off */
+    int valid;          /* coefficients below are usable */
+    long long ref_time; /* s, RTC time of the newest sample at the last fit */
+    double fast;        /* s the RTC was fast of the system clock at ref_time */
+    double gain;        /* s the RTC gains per s of its own time */
+    double saved_gain;  /* gain kept over a trim */
+    double autotrim;    /* s, 0 = off */
     enum rtc_mode mode;
-    int period;          /* s until the next measurement in normal mode */
+    int period; /* s until the next measurement in normal mode */
 };
 
 /* What the caller has to do after a sample. */
 struct rtc_result {
-    int trim;             /* autotrim threshold passed: call rtc_track_trim */
-    int initial_done;     /* the initial samples are in: sys_error is set when have_file */
-    int have_file;        /* initial_done with valid file coefficients */
-    double sys_error;     /* s, positive = system clock fast (correct by slewing it) */
-    int write_file;       /* relock after trim done: write coefs */
+    int trim;         /* autotrim threshold passed: call rtc_track_trim */
+    int initial_done; /* the initial samples are in: sys_error is set when have_file */
+    int have_file;    /* initial_done with valid file coefficients */
+    double sys_error; /* s, positive = system clock fast (correct by slewing it) */
+    int write_file;   /* relock after trim done: write coefs */
     struct rtc_coefs coefs;
 };
 

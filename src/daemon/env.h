@@ -262,15 +262,15 @@ struct env_rtc {
     /* Open device for the update edges: cb(arg, h, STREAM_EV_READ) is called from the loop
      * when the device is readable. Returns a handle >= 0, or -1 with an errno-like code in
      * *err. cb NULL: opened only to read the time (chronyd -s). */
-    int (*open)(void *ctx, const char *device, int utc, stream_cb cb, void *arg, int *err);
+    int (*open)(void *ctx, const char *device, stream_cb cb, void *arg, int *err);
     /* Turn the update interrupts on or off. 0, or -1 with an errno-like code in *err. */
     int (*set_uie)(void *ctx, int h, int on, int *err);
     /* After cb: collect the interrupt. 1 an update edge, 0 something else, -1 error. */
     int (*read_edge)(void *ctx, int h, int *err);
     /* Read the RTC (twice until both agree on the second). 0, or -1. */
-    int (*read_time)(void *ctx, int h, long long *t, int *err);
+    int (*read_time)(void *ctx, int h, int utc, long long *t, int *err);
     /* Set the RTC to t. 0, or -1. */
-    int (*set_time)(void *ctx, int h, long long t);
+    int (*set_time)(void *ctx, int h, int utc, long long t);
     void (*close)(void *ctx, int h);
 };
 

@@ -122,6 +122,7 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     /* chronyd -s: before the reference reads the clock. */
     if (opts->rtc_set)
         rtc_initial_set(&n->rtc);
+    rtc_open(&n->rtc);
     {
         struct timespec now;
         env->clock.read(env->clock.ctx, &now);

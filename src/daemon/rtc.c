@@ -100,10 +100,10 @@ static int preinit(struct rtc *r, long long dtime)
     read_coefs(r);
     if (!d->open)
         return 0;
-    h = d->open(d->ctx, r->cfg->rtcdevice, r->utc, NULL, NULL, &e);
+    h = d->open(d->ctx, r->cfg->rtcdevice, NULL, NULL, &e);
     if (h < 0)
         return 0;
-    rr = d->read_time(d->ctx, h, &t, &e);
+    rr = d->read_time(d->ctx, h, r->utc, &t, &e);
     read_raw(r, &old_sys);
     d->close(d->ctx, h);
     if (rr < 0)
@@ -194,7 +194,7 @@ static void do_trim(struct rtc *r, const struct timespec *raw)
     if (!rtc_track_trim(&r->track, &cooked, &set_to))
         return;
     LOG_INFO(r->env->log, "RTC wrong by %.3f seconds (step)", fast);
-    if (r->env->rtc.set_time(r->env->rtc.ctx, r->handle, set_to) < 0)
+    if (r->env->rtc.set_time(r->env->rtc.ctx, r->handle, r->utc, set_to) < 0)
         LOG_ERR(r->env->log, "Could not set RTC time");
     /* Sample every second until the new offset is known. */
     sched_cancel(r->sched, r->timer);
@@ -209,8 +209,7 @@ static void after_sample(struct rtc *r, const struct rtc_result *res, const stru
             engine_accumulate_offset(r->srcs->engine, raw, res->sys_error,
                                      sources_out_begin(r->srcs));
             sources_out_end(r->srcs, raw);
-            LOG_INFO(r->env->log, "System clock off from RTC by %f seconds (slew)",
-                     res->sys_error);
+            LOG_INFO(r->env->log, "System clock off from RTC by %f seconds (slew)", res->sys_error);
         } else {
             LOG_WARN(r->env->log, "No valid rtcfile coefficients");
         }
@@ -245,13 +244,14 @@ static void on_device(void *arg, int h, int events)
     }
     read_raw(r, &raw);
     cooked_now(r, &raw, &cooked);
-    if (d->read_time(d->ctx, h, &t, &e) < 0) {
+    if (d->read_time(d->ctx, h, r->utc, &t, &e) < 0) {
         LOG_ERR(r->env->log, "Could not read time from %s : %s", r->cfg->rtcdevice, err_text(e));
         /* As chrony: give up the fast sampling, measure again later. */
         r->track.mode = RTC_MODE_NORMAL;
     } else {
         rtc_track_add(&r->track, t, &cooked, synchronised(r, &raw), &r->file, &res);
-        logfiles_write(r->logs, r->env, LOGF_RTC, &cooked, "%14.6f %1d  %14.6f  %12.3f  %2d  %2d %4d",
+        logfiles_write(r->logs, r->env, LOGF_RTC, &cooked,
+                       "%14.6f %1d  %14.6f  %12.3f  %2d  %2d %4d",
                        (double)(t - (long long)cooked.tv_sec) - 1e-9 * cooked.tv_nsec,
                        r->track.valid, r->track.fast, r->track.gain * 1e6, r->track.n_samples,
                        r->track.n_runs, r->track.period);
@@ -264,7 +264,7 @@ static void on_device(void *arg, int h, int events)
     }
 }
 
-int rtc_start(struct rtc *r, char *err, size_t errlen)
+void rtc_open(struct rtc *r)
 {
     const struct env_rtc *d = &r->env->rtc;
     int e = 0;
@@ -272,33 +272,38 @@ int rtc_start(struct rtc *r, char *err, size_t errlen)
     r->handle = -1;
     r->running = 0;
     rtc_track_init(&r->track, r->cfg->rtcautotrim);
-    if (!r->cfg->rtcfile)
-        return 0;
-    if (r->cfg->rtcsync) {
-        snprintf(err, errlen, "rtcfile directive cannot be used with rtcsync");
-        return -1;
-    }
+    /* rtcsync is refused at rtc_start */
+    if (!r->cfg->rtcfile || r->cfg->rtcsync)
+        return;
     if (!d->open) {
         LOG_ERR(r->env->log, "RTC not supported on this operating system");
-        return 0;
+        return;
     }
-    if (!r->preinit_ok) {
-        read_setup(r);
-        read_coefs(r);
-    }
-    r->handle = d->open(d->ctx, r->cfg->rtcdevice, r->utc, on_device, r, &e);
+    r->handle = d->open(d->ctx, r->cfg->rtcdevice, on_device, r, &e);
     if (r->handle < 0) {
         LOG_ERR(r->env->log, "Could not open RTC device %s : %s", r->cfg->rtcdevice, err_text(e));
         LOG_ERR(r->env->log, "RTC driver could not be initialised");
-        return 0;
+        return;
     }
     /* The RTC must have update interrupts. */
     if (switch_uie(r, 1) < 0 || switch_uie(r, 0) < 0) {
         close_device(r);
         LOG_ERR(r->env->log, "RTC driver could not be initialised");
-        return 0;
+        return;
     }
+    read_setup(r);
     r->running = 1;
+}
+
+int rtc_start(struct rtc *r, char *err, size_t errlen)
+{
+    if (r->cfg->rtcfile && r->cfg->rtcsync) {
+        snprintf(err, errlen, "rtcfile directive cannot be used with rtcsync");
+        return -1;
+    }
+    if (!r->running)
+        return 0;
+    /* After chronyd -s read the RTC: sample every second to correct the clock. */
     if (r->preinit_ok)
         rtc_track_start_initial(&r->track);
     switch_uie(r, 1);

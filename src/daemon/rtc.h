@@ -25,11 +25,11 @@ struct rtc {
     struct sources *srcs;
     struct reference *ref;
     struct logfiles *logs;
-    int utc;          /* the RTC keeps UTC (rtconutc, hwclockfile) */
-    int running;      /* the driver is initialised (chrony's driver_initialised) */
-    int preinit_ok;   /* chronyd -s read the RTC */
-    int handle;       /* env.rtc handle, -1 */
-    int skip;         /* interrupts to ignore after turning them on */
+    int utc;               /* the RTC keeps UTC (rtconutc, hwclockfile) */
+    int running;           /* the driver is initialised (chrony's driver_initialised) */
+    int preinit_ok;        /* chronyd -s read the RTC */
+    int handle;            /* env.rtc handle, -1 */
+    int skip;              /* interrupts to ignore after turning them on */
     struct rtc_coefs file; /* read from rtcfile at start */
     struct rtc_track track;
     uint64_t timer;
@@ -38,8 +38,11 @@ struct rtc {
 /* chronyd -s, before the reference starts: set the system clock from the RTC (corrected
  * by the rtcfile's coefficients), or from the drift file's time when that is later. */
 void rtc_initial_set(struct rtc *r);
-/* With rtcfile: open the device and start measuring (the fast initial sampling when
- * chronyd -s read the RTC). Returns 0, or -1 with a fatal message in err. */
+/* With rtcfile: open the device (chrony's messages when it cannot be), as chrony does
+ * before the reference reads the drift file. */
+void rtc_open(struct rtc *r);
+/* Start measuring (the fast initial sampling when chronyd -s read the RTC). Returns 0,
+ * or -1 with a fatal message in err (rtcfile with rtcsync). */
 int rtc_start(struct rtc *r, char *err, size_t errlen);
 /* Turn the interrupts off, close the device, save the coefficients. */
 void rtc_stop(struct rtc *r);

@@ -13,9 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* One RTC per process: whether its fields read as UTC or local time. */
-static int rtc_utc = 1;
-
 void plat_rtc_to_tm(const struct rtc_time *r, struct tm *tm)
 {
     memset(tm, 0, sizeof(*tm));
@@ -72,7 +69,7 @@ int plat_rtc_time_from_t(long long t, int utc, struct rtc_time *r)
     return 0;
 }
 
-static int rtc_open(void *ctx, const char *device, int utc, stream_cb cb, void *arg, int *err)
+static int rtc_open(void *ctx, const char *device, stream_cb cb, void *arg, int *err)
 {
     struct platform *p = ctx;
     int fd = open(device, (cb ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY);
@@ -81,7 +78,6 @@ static int rtc_open(void *ctx, const char *device, int utc, stream_cb cb, void *
         *err = errno;
         return -1;
     }
-    rtc_utc = utc;
     if (!cb)
         return fd;
     if (p->n_socks >= PLAT_MAX_SOCKS || fd >= FD_SETSIZE) {
@@ -119,7 +115,7 @@ static int rtc_read_edge(void *ctx, int h, int *err)
     return (data & RTC_UF) == RTC_UF;
 }
 
-static int rtc_read_time(void *ctx, int h, long long *t, int *err)
+static int rtc_read_time(void *ctx, int h, int utc, long long *t, int *err)
 {
     struct rtc_time a, b;
 
@@ -131,16 +127,16 @@ static int rtc_read_time(void *ctx, int h, long long *t, int *err)
             return -1;
         }
     } while (a.tm_sec != b.tm_sec);
-    *t = plat_rtc_time_to_t(&a, rtc_utc);
+    *t = plat_rtc_time_to_t(&a, utc);
     return *t == -1 ? -1 : 0;
 }
 
-static int rtc_set_time(void *ctx, int h, long long t)
+static int rtc_set_time(void *ctx, int h, int utc, long long t)
 {
     struct rtc_time r;
 
     (void)ctx;
-    if (plat_rtc_time_from_t(t, rtc_utc, &r) < 0 || ioctl(h, RTC_SET_TIME, &r) < 0)
+    if (plat_rtc_time_from_t(t, utc, &r) < 0 || ioctl(h, RTC_SET_TIME, &r) < 0)
         return -1;
     return 0;
 }
@@ -160,6 +156,6 @@ static void rtc_close(void *ctx, int h)
 
 void plat_rtc_init(struct platform *p)
 {
-    p->env.rtc = (struct env_rtc){p,           rtc_open,     rtc_set_uie, rtc_read_edge,
-                                  rtc_read_time, rtc_set_time, rtc_close};
+    p->env.rtc = (struct env_rtc){
+        p, rtc_open, rtc_set_uie, rtc_read_edge, rtc_read_time, rtc_set_time, rtc_close};
 }

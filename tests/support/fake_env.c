@@ -452,7 +452,7 @@ static long long fk_mtime(void *ctx, const char *path)
     return find_file(f, path) && f->files_mtime ? f->files_mtime : -1;
 }
 
-static int fk_rtc_open(void *ctx, const char *device, int utc, stream_cb cb, void *arg, int *err)
+static int fk_rtc_open(void *ctx, const char *device, stream_cb cb, void *arg, int *err)
 {
     struct fake_env *f = ctx;
 
@@ -461,7 +461,6 @@ static int fk_rtc_open(void *ctx, const char *device, int utc, stream_cb cb, voi
         *err = ENOENT;
         return -1;
     }
-    f->rtc_utc = utc;
     if (cb) {
         f->rtc_open = 1;
         f->rtc_cb = cb;
@@ -488,20 +487,22 @@ static int fk_rtc_read_edge(void *ctx, int h, int *err)
     return 1;
 }
 
-static int fk_rtc_read_time(void *ctx, int h, long long *t, int *err)
+static int fk_rtc_read_time(void *ctx, int h, int utc, long long *t, int *err)
 {
     (void)h;
+    ((struct fake_env *)ctx)->rtc_utc = utc;
     (void)err;
     *t = fake_env_rtc_read(ctx);
     return 0;
 }
 
-static int fk_rtc_set_time(void *ctx, int h, long long t)
+static int fk_rtc_set_time(void *ctx, int h, int utc, long long t)
 {
     struct fake_env *f = ctx;
     double now = rtc_true_now(f);
 
     (void)h;
+    f->rtc_utc = utc;
     f->rtc_n_sets++;
     f->rtc_set_to = t;
     /* the RTC reads t now and ticks t + 1 half a second later */

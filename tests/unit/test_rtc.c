@@ -130,9 +130,10 @@ static void test_trim(void)
         if (res.write_file) {
             CHECK_INT_EQ(res.coefs.valid, 1);
             CHECK_NEAR(res.coefs.rate_ppm, 10.0, 0.2);
-            CHECK_NEAR(res.coefs.offset,
-                       (double)((long double)res.coefs.ref_time - edge_time(&d, res.coefs.ref_time)),
-                       1e-4);
+            CHECK_NEAR(
+                res.coefs.offset,
+                (double)((long double)res.coefs.ref_time - edge_time(&d, res.coefs.ref_time)),
+                1e-4);
         }
     }
     CHECK(written);

@@ -88,7 +88,8 @@ static void test_no_device(void)
     fake_env_init(&f);
     fake_env_set_time(&f, (long)T0, 0);
     n = make_node(&f, &cfg, conf, 0);
-    CHECK(fake_env_log_contains(&f, "Could not open RTC device /dev/rtc : No such file or directory"));
+    CHECK(fake_env_log_contains(&f,
+                                "Could not open RTC device /dev/rtc : No such file or directory"));
     CHECK(fake_env_log_contains(&f, "RTC driver could not be initialised"));
     CHECK_INT_EQ(rtc_report(&n->rtc, &rep), 0);
     CHECK_INT_EQ(rtc_trim(&n->rtc, &f.now), 0);
@@ -126,8 +127,9 @@ static void test_drift_20ppm(void)
     drift(&f, 0.2, 20e-6);
     n = make_node(&f, &cfg, conf, 0);
     CHECK_INT_EQ(f.rtc_open, 1);
-    CHECK_INT_EQ(f.rtc_utc, 1);
+    f.rtc_utc = -1;
     run_for(&f, n, 4 * 3600.0);
+    CHECK_INT_EQ(f.rtc_utc, 1);
     CHECK_INT_EQ(rtc_report(&n->rtc, &rep), 1);
     CHECK_NEAR(rep.rtc_gain_rate_ppm, 20.0, 0.01);
     CHECK_NEAR(rep.rtc_seconds_fast, 0.2 + 20e-6 * ((double)rep.ref_time.tv_sec - T0), 1e-3);
@@ -141,8 +143,9 @@ static void test_drift_20ppm(void)
     CHECK_INT_EQ(c.valid, 1);
     CHECK_NEAR(c.rate_ppm, rep.rtc_gain_rate_ppm, 0.001);
     log = fake_env_get_file(&f, "/log/rtc.log");
-    CHECK(log && strstr(log, "   Date (UTC) Time   RTC fast (s) Val   Est fast (s)   Slope (ppm)  Ns  "
-                             "Nr Meas"));
+    CHECK(log &&
+          strstr(log, "   Date (UTC) Time   RTC fast (s) Val   Est fast (s)   Slope (ppm)  Ns  "
+                      "Nr Meas"));
     CHECK(log && strstr(log, " 240\n"));
     done(&f, n, cfg);
 }
@@ -174,6 +177,34 @@ static void test_trimrtc(void)
     done(&f, n, cfg);
 }
 
+/* rtcautotrim: trimmed once synchronised (here to the local reference) and past the
+ * threshold; not below it. */
+static void test_autotrim(void)
+{
+    struct fake_env f;
+    struct config *cfg;
+    const char *conf[] = {"rtcfile /rtc", "rtcautotrim 2", "local stratum 10", NULL};
+    const char *conf_hi[] = {"rtcfile /rtc", "rtcautotrim 5", "local stratum 10", NULL};
+    struct node *n;
+
+    fake_env_init(&f);
+    fake_env_set_time(&f, (long)T0, 0);
+    drift(&f, 3.3, 0.0);
+    n = make_node(&f, &cfg, conf, 0);
+    run_for(&f, n, 300.0);
+    CHECK(fake_env_log_contains(&f, "RTC wrong by 3.30"));
+    CHECK_INT_EQ(f.rtc_n_sets, 1);
+    done(&f, n, cfg);
+
+    fake_env_init(&f);
+    fake_env_set_time(&f, (long)T0, 0);
+    drift(&f, 3.3, 0.0);
+    n = make_node(&f, &cfg, conf_hi, 0);
+    run_for(&f, n, 300.0);
+    CHECK_INT_EQ(f.rtc_n_sets, 0);
+    done(&f, n, cfg);
+}
+
 static void test_bad_file_and_hwclock(void)
 {
     struct fake_env f;
@@ -185,8 +216,11 @@ static void test_bad_file_and_hwclock(void)
     drift(&f, 0.0, 0.0);
     fake_env_put_file(&f, "/rtc", "1 two 3\n");
     fake_env_put_file(&f, "/adjtime", "0.000000 1700000000 0.000000\n1700000000\nLOCAL\n");
-    n = make_node(&f, &cfg, conf, 0);
+    /* the coefficients are read only by chronyd -s, as chrony does */
+    n = make_node(&f, &cfg, conf, 1);
     CHECK(fake_env_log_contains(&f, "Could not read coefficients from /rtc"));
+    f.rtc_utc = -1;
+    run_for(&f, n, 5.0);
     CHECK_INT_EQ(f.rtc_utc, 0); /* the file wins over rtconutc */
     done(&f, n, cfg);
 
@@ -195,6 +229,8 @@ static void test_bad_file_and_hwclock(void)
     fake_env_put_file(&f, "/adjtime", "0.0 0 0.0\n0\n");
     n = make_node(&f, &cfg, conf, 0);
     CHECK(fake_env_log_contains(&f, "Could not read RTC LOCAL/UTC setting from /adjtime"));
+    f.rtc_utc = -1;
+    run_for(&f, n, 5.0);
     CHECK_INT_EQ(f.rtc_utc, 1);
     done(&f, n, cfg);
 }
@@ -251,6 +287,7 @@ int main(void)
     RUN(test_no_rtcfile);
     RUN(test_drift_20ppm);
     RUN(test_trimrtc);
+    RUN(test_autotrim);
     RUN(test_bad_file_and_hwclock);
     RUN(test_initial_set);
     RUN(test_initial_set_driftfile);
