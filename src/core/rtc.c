@@ -49,7 +49,10 @@ static int fit(struct rtc_track *t, long long *ref, double *fast, double *gain)
         y[i] = (double)(t->rtc_sec[i] - (long long)t->sys[i].tv_sec) - 1e-9 * t->sys[i].tv_nsec;
         w[i] = 1.0;
     }
-    if (!regress_find_best(x, y, w, t->n_samples, 0, REGRESS_MIN_POINTS, &f))
+    /* The runs test drops the oldest samples while the residuals trend, but keeps at
+     * least half of them: the system clock's own wander of a few tens of microseconds
+     * trends over minutes and would otherwise leave a short, steep fit. */
+    if (!regress_find_best(x, y, w, t->n_samples, 0, t->n_samples / 2, &f))
         return 0;
     t->n_runs = f.n_runs;
     *ref = r;

@@ -24,6 +24,8 @@ struct sc_node {
     double wander;                 /* random-walk frequency step per simulated second, as a
                                     * fraction (1e-9 = 1 ppb), like clknetsim's (sum (* w (normal))) */
     int measured;                  /* judged by the bounds and shown in the figures */
+    int has_rtc;                   /* an RTC as rtc says (world_add_node_rtc) */
+    struct sim_rtc_cfg rtc;
 };
 
 /* A link between scenario nodes (by index); b = -1: from a to everyone. */

@@ -35,6 +35,22 @@ static struct node *make_node(struct fake_env *f, struct config **cfg, const cha
     return n;
 }
 
+/* A command as the command server executes it (the node's command table): the status,
+ * the reply in *out when out is given. */
+static int command(struct fake_env *f, struct node *n, uint16_t cmd, struct cmdmon_reply *out)
+{
+    struct cmdmon_request q;
+    struct cmdmon_reply rpy;
+
+    memset(&q, 0, sizeof(q));
+    memset(&rpy, 0, sizeof(rpy));
+    q.command = cmd;
+    cmdmon_execute(&n->cmd, &q, &f->now, &rpy);
+    if (out)
+        *out = rpy;
+    return rpy.status;
+}
+
 static void done(struct fake_env *f, struct node *n, struct config *cfg)
 {
     node_stop(n, &f->now);
@@ -92,8 +108,9 @@ static void test_no_device(void)
                                 "Could not open RTC device /dev/rtc : No such file or directory"));
     CHECK(fake_env_log_contains(&f, "RTC driver could not be initialised"));
     CHECK_INT_EQ(rtc_report(&n->rtc, &rep), 0);
-    CHECK_INT_EQ(rtc_trim(&n->rtc, &f.now), 0);
-    CHECK_INT_EQ(rtc_write(&n->rtc), CMDMON_STT_NORTC);
+    CHECK_INT_EQ(command(&f, n, CMDMON_REQ_RTCREPORT, NULL), CMDMON_STT_NORTC);
+    CHECK_INT_EQ(command(&f, n, CMDMON_REQ_TRIMRTC, NULL), CMDMON_STT_NORTC);
+    CHECK_INT_EQ(command(&f, n, CMDMON_REQ_WRITERTC, NULL), CMDMON_STT_NORTC);
     done(&f, n, cfg);
 }
 
@@ -117,6 +134,7 @@ static void test_drift_20ppm(void)
     struct fake_env f;
     struct config *cfg;
     struct cmdmon_rtc rep;
+    struct cmdmon_reply rpy;
     struct rtc_coefs c;
     const char *conf[] = {"rtcfile /rtc", "logdir /log", "log rtc", "rtconutc", NULL};
     struct node *n;
@@ -130,14 +148,19 @@ static void test_drift_20ppm(void)
     f.rtc_utc = -1;
     run_for(&f, n, 4 * 3600.0);
     CHECK_INT_EQ(f.rtc_utc, 1);
-    CHECK_INT_EQ(rtc_report(&n->rtc, &rep), 1);
+    /* chronyc rtcdata */
+    CHECK_INT_EQ(command(&f, n, CMDMON_REQ_RTCREPORT, &rpy), CMDMON_STT_SUCCESS);
+    CHECK_INT_EQ(rpy.reply, CMDMON_RPY_RTC);
+    rep = rpy.u.rtc;
     CHECK_NEAR(rep.rtc_gain_rate_ppm, 20.0, 0.01);
     CHECK_NEAR(rep.rtc_seconds_fast, 0.2 + 20e-6 * ((double)rep.ref_time.tv_sec - T0), 1e-3);
     CHECK(rep.n_samples >= 3);
     CHECK(rep.span_seconds > 0);
     /* measurements 240 s apart in the end: the interrupts are off between them */
     CHECK_INT_EQ(n->rtc.track.period, 240);
-    CHECK_INT_EQ(rtc_write(&n->rtc), CMDMON_STT_SUCCESS);
+    /* chronyc writertc */
+    CHECK(fake_env_get_file(&f, "/rtc") == NULL);
+    CHECK_INT_EQ(command(&f, n, CMDMON_REQ_WRITERTC, NULL), CMDMON_STT_SUCCESS);
     text = fake_env_get_file(&f, "/rtc");
     CHECK(text && rtc_coefs_parse(text, &c) == 0);
     CHECK_INT_EQ(c.valid, 1);
@@ -164,7 +187,8 @@ static void test_trimrtc(void)
     n = make_node(&f, &cfg, conf, 0);
     run_for(&f, n, 600.0);
     CHECK_NEAR(n->rtc.track.fast, 3.3, 0.01);
-    CHECK_INT_EQ(rtc_trim(&n->rtc, &f.now), 1);
+    /* chronyc trimrtc */
+    CHECK_INT_EQ(command(&f, n, CMDMON_REQ_TRIMRTC, NULL), CMDMON_STT_SUCCESS);
     CHECK(fake_env_log_contains(&f, "RTC wrong by 3.30"));
     CHECK_INT_EQ(f.rtc_n_sets, 1);
     CHECK_INT_EQ(f.rtc_set_to, (long long)f.now.tv_sec);
