@@ -2,6 +2,7 @@
 #include "core/rtc.h"
 
 #include "core/regress.h"
+#include "lib/ts.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -151,6 +152,14 @@ void rtc_track_add(struct rtc_track *t, long long rtc, const struct timespec *sy
         break;
     }
     update_period(t);
+}
+
+void rtc_track_shift(struct rtc_track *t, double offset)
+{
+    for (int i = 0; i < t->n_samples; i++)
+        ts_add(&t->sys[i], &t->sys[i], -offset);
+    if (t->valid)
+        t->fast += offset;
 }
 
 int rtc_track_next_delay(const struct rtc_track *t)

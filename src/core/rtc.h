@@ -63,6 +63,9 @@ void rtc_track_start_initial(struct rtc_track *t);
  * coefficients read at start (for the initial correction). */
 void rtc_track_add(struct rtc_track *t, long long rtc, const struct timespec *sys, int synced,
                    const struct rtc_coefs *file, struct rtc_result *out);
+/* The system clock was stepped by -offset (offset s, positive = it was fast): the
+ * samples' system times move with it, and the RTC is that much more fast of it. */
+void rtc_track_shift(struct rtc_track *t, double offset);
 /* s until the RTC's update interrupts should be turned on again (0: keep them on). */
 int rtc_track_next_delay(const struct rtc_track *t);
 /* Trim the RTC at system time now: returns 1 with the second to set the RTC to in *set_to

@@ -70,8 +70,19 @@ static void read_raw(const struct rtc *r, struct timespec *raw)
     r->env->clock.read(r->env->clock.ctx, raw);
 }
 
-static void cooked_now(const struct rtc *r, const struct timespec *raw, struct timespec *cooked)
+/* The cooked time, after moving the samples by the clock steps made since the last look
+ * (chrony adjusts them in its clock-change handler). */
+static void follow_steps(struct rtc *r)
 {
+    if (r->sched->shifted != r->shifted) {
+        rtc_track_shift(&r->track, r->sched->shifted - r->shifted);
+        r->shifted = r->sched->shifted;
+    }
+}
+
+static void cooked_now(struct rtc *r, const struct timespec *raw, struct timespec *cooked)
+{
+    follow_steps(r);
     reference_cooked_time(r->ref, raw, cooked, NULL);
 }
 
@@ -292,6 +303,7 @@ void rtc_open(struct rtc *r)
         return;
     }
     read_setup(r);
+    r->shifted = r->sched->shifted;
     r->running = 1;
 }
 
@@ -320,10 +332,11 @@ void rtc_stop(struct rtc *r)
     r->running = 0;
 }
 
-int rtc_report(const struct rtc *r, struct cmdmon_rtc *out)
+int rtc_report(struct rtc *r, struct cmdmon_rtc *out)
 {
     if (!r->running)
         return 0;
+    follow_steps(r);
     memset(out, 0, sizeof(*out));
     out->ref_time.tv_sec = (time_t)r->track.ref_time;
     out->n_samples = (uint16_t)r->track.n_samples;
@@ -349,6 +362,7 @@ int rtc_write(struct rtc *r)
 
     if (!r->running)
         return CMDMON_STT_NORTC;
+    follow_steps(r);
     rtc_track_coefs(&r->track, &c);
     /* Nothing fitted yet: the file keeps its best guess. */
     if (!c.valid)

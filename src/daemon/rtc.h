@@ -32,6 +32,7 @@ struct rtc {
     int skip;              /* interrupts to ignore after turning them on */
     struct rtc_coefs file; /* read from rtcfile at start */
     struct rtc_track track;
+    double shifted; /* sched's sum of clock steps the samples were moved by */
     uint64_t timer;
 };
 
@@ -47,7 +48,7 @@ int rtc_start(struct rtc *r, char *err, size_t errlen);
 /* Turn the interrupts off, close the device, save the coefficients. */
 void rtc_stop(struct rtc *r);
 /* chronyc rtcdata: 0 when the driver is not running. */
-int rtc_report(const struct rtc *r, struct cmdmon_rtc *out);
+int rtc_report(struct rtc *r, struct cmdmon_rtc *out);
 /* chronyc trimrtc: 0 when the driver is not running. */
 int rtc_trim(struct rtc *r, const struct timespec *raw_now);
 /* chronyc writertc: CMDMON_STT_SUCCESS, _NORTC or _BADRTCFILE. */

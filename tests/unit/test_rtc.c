@@ -102,6 +102,29 @@ static void test_set_back_discards(void)
     CHECK_INT_EQ(t.n_samples, 1);
 }
 
+static void test_shift(void)
+{
+    struct rtc_track t;
+    struct drift_rtc d;
+    double fast, gain;
+
+    drift_init(&d, 0.25, 20e-6, 20e-6);
+    rtc_track_init(&t, 0.0);
+    run(&t, &d, 1.7e9L, 2.0, 1, NULL);
+    fast = t.fast;
+    gain = t.gain;
+    /* stepped back by 1.25 s: every sample's system time too */
+    rtc_track_shift(&t, 1.25);
+    CHECK_NEAR(t.fast, fast + 1.25, 1e-12);
+    CHECK_NEAR(t.gain, gain, 0);
+    CHECK_NEAR((double)(t.rtc_sec[t.n_samples - 1] - (long long)t.sys[t.n_samples - 1].tv_sec) -
+                   1e-9 * t.sys[t.n_samples - 1].tv_nsec,
+               fast + 1.25, 1e-3);
+    CHECK(t.sys[0].tv_nsec >= 0 && t.sys[0].tv_nsec < 1000000000L);
+    rtc_track_shift(&t, -1.25);
+    CHECK_NEAR(t.fast, fast, 1e-12);
+}
+
 static void test_trim(void)
 {
     struct rtc_track t;
@@ -244,6 +267,7 @@ int main(int argc, char **argv)
     printf("seed %llu\n", (unsigned long long)seed);
     RUN(test_gain_and_offset);
     RUN(test_set_back_discards);
+    RUN(test_shift);
     RUN(test_trim);
     RUN(test_autotrim);
     RUN(test_initial);

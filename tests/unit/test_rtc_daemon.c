@@ -173,6 +173,33 @@ static void test_drift_20ppm(void)
     done(&f, n, cfg);
 }
 
+/* A step of the system clock moves the samples with it (chrony's clock-change handler):
+ * the gain rate is kept and the RTC is as much more fast of the clock. */
+static void test_clock_step(void)
+{
+    struct fake_env f;
+    struct config *cfg;
+    struct cmdmon_rtc rep;
+    const char *conf[] = {"rtcfile /rtc", NULL};
+    struct node *n;
+
+    fake_env_init(&f);
+    fake_env_set_time(&f, (long)T0, 0);
+    drift(&f, 0.2, 20e-6);
+    n = make_node(&f, &cfg, conf, 0);
+    run_for(&f, n, 2 * 3600.0);
+    /* the clock was 0.5 s fast: stepped back, as sources_engine.c performs a step */
+    f.env.clock.step(f.env.clock.ctx, 0.5);
+    sched_shift(&n->sched, 0.5);
+    CHECK_INT_EQ(rtc_report(&n->rtc, &rep), 1);
+    CHECK_NEAR(rep.rtc_seconds_fast, 0.7 + 20e-6 * ((double)rep.ref_time.tv_sec - T0), 1e-3);
+    run_for(&f, n, 3600.0);
+    CHECK_INT_EQ(rtc_report(&n->rtc, &rep), 1);
+    CHECK_NEAR(rep.rtc_gain_rate_ppm, 20.0, 0.01);
+    CHECK_NEAR(rep.rtc_seconds_fast, 0.7 + 20e-6 * ((double)rep.ref_time.tv_sec - T0), 1e-3);
+    done(&f, n, cfg);
+}
+
 static void test_trimrtc(void)
 {
     struct fake_env f;
@@ -310,6 +337,7 @@ int main(void)
     RUN(test_no_device);
     RUN(test_no_rtcfile);
     RUN(test_drift_20ppm);
+    RUN(test_clock_step);
     RUN(test_trimrtc);
     RUN(test_autotrim);
     RUN(test_bad_file_and_hwclock);
