@@ -122,7 +122,7 @@ static int preinit(struct rtc *r, long long dtime)
     acc = r->file.valid ? rtc_coefs_error(&r->file, t) : 0.0;
     /* The reading is on average half a second behind the RTC. */
     off = (double)((long long)old_sys.tv_sec - t) + 1e-9 * old_sys.tv_nsec - 0.5 + acc;
-    if ((double)t + 0.5 - acc < (double)dtime) {
+    if (floor((double)t + 0.5 - acc) < (double)dtime) {
         LOG_WARN(r->env->log, "RTC time before last driftfile modification (ignored)");
         return 0;
     }
@@ -248,11 +248,13 @@ static void on_device(void *arg, int h, int events)
         close_device(r);
         return;
     }
-    if (st == 0 || r->skip > 0) {
-        if (st > 0)
-            r->skip--;
+    /* The first interrupt after turning them on may be bogus, as chrony assumes. */
+    if (r->skip > 0) {
+        r->skip--;
         return;
     }
+    if (st == 0)
+        return;
     read_raw(r, &raw);
     cooked_now(r, &raw, &cooked);
     if (d->read_time(d->ctx, h, r->utc, &t, &e) < 0) {

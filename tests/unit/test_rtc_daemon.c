@@ -330,6 +330,19 @@ static void test_initial_set_driftfile(void)
     CHECK_NEAR(f.stepped, -3600.0, 1e-6);
     CHECK(fake_env_log_contains(&f, "RTC driver could not be initialised"));
     done(&f, n, cfg);
+
+    /* An RTC that lost its time (before the drift file was written) is not trusted. */
+    fake_env_init(&f);
+    fake_env_set_time(&f, (long)T0, 0);
+    drift(&f, -86400.0, 0.0);
+    fake_env_put_file(&f, "/drift", "1.0 0.1\n");
+    f.files_mtime = (long long)T0 + 3600;
+    n = make_node(&f, &cfg, conf, 1);
+    CHECK(fake_env_log_contains(&f, "RTC time before last driftfile modification (ignored)"));
+    CHECK(fake_env_log_contains(&f, "System time restored from driftfile"));
+    CHECK_NEAR(f.stepped, -3600.0, 1e-6);
+    CHECK(!fake_env_log_contains(&f, "System time set from RTC"));
+    done(&f, n, cfg);
 }
 
 int main(void)
