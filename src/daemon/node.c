@@ -169,6 +169,8 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
     if (serve_start(&n->serve, err, errlen) < 0)
         return -1;
     logfiles_init(&n->logs, n->cfg, n->env);
+    if (n->opts.user && strcmp(n->opts.user, "root") != 0)
+        logfiles_hold(&n->logs);
     engine_set_log_mask(&n->engine, engine_log_mask(&n->logs));
     sources_dump_prepare(&n->srcs);
     reference_start(&n->ref, now, sources_out_begin(&n->srcs));
@@ -185,6 +187,7 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
 
 void node_start_unprivileged(struct node *n)
 {
+    logfiles_release(&n->logs, n->env);
     cmdmon_server_open_unix(&n->cmd);
 }
 
@@ -209,6 +212,11 @@ void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec
     struct node *n = node;
     if (sources_on_datagram(&n->srcs, rx, now))
         return;
+    /* A transmit timestamp is for the sources or the server, never a command. */
+    if (rx->tx_ts) {
+        serve_on_tx_timestamp(&n->serve, rx, now);
+        return;
+    }
     if (!serve_on_datagram(&n->serve, rx, now))
         cmdmon_server_on_datagram(&n->cmd, rx, now);
 }
