@@ -22,6 +22,7 @@ struct cli {
     int nodetach;  /* -n */
     int noclock;   /* -x */
     int softclock; /* --softclock[=OFFSET] (ours) */
+    int rtc_set;   /* -s */
     double softclock_offset;
     int print_conf; /* -p */
     int family;     /* -4 / -6 */
@@ -154,6 +155,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->reload = 1;
             break;
         case 's':
+            c->rtc_set = 1;
+            break;
         case 'U':
             break;
         default:
@@ -212,15 +215,16 @@ static struct config *load_config(struct platform *p, const struct cli *c)
 static void create_dirs(struct platform *p, const struct config *cfg, const char *user)
 {
     const char *sock = cfg->bindcmd_path, *slash = sock ? strrchr(sock, '/') : NULL;
+    platform_set_dir_owner(p, user);
     if (slash && slash > sock) {
         char *dir = xstrdup(sock);
         dir[slash - sock] = '\0';
-        platform_create_dir(p, dir, 0770, user);
+        platform_create_dir(p, dir, 0770);
         free(dir);
     }
-    platform_create_dir(p, cfg->logdir, 0750, user);
-    platform_create_dir(p, cfg->dumpdir, 0750, user);
-    platform_create_dir(p, cfg->nts_dump_dir, 0750, user);
+    platform_create_dir(p, cfg->logdir, 0750);
+    platform_create_dir(p, cfg->dumpdir, 0750);
+    platform_create_dir(p, cfg->nts_dump_dir, 0750);
 }
 
 /* The loop's handlers: the node's, and the foreground process and systemd (READY=1) told
@@ -328,6 +332,18 @@ int main(int argc, char **argv)
     create_dirs(p, cfg, c.user ? c.user : cfg->user);
     if (platform_pidfile_acquire(cfg->pidfile, err, sizeof(err)) < 0)
         fatal(p, err);
+    if (cfg->n_hwts > 0) {
+        const char **names = xcalloc(cfg->n_hwts, sizeof(*names));
+        int r;
+        for (size_t i = 0; i < cfg->n_hwts; i++)
+            names[i] = cfg->hwts[i].name;
+        r = platform_hwts_setup(p, names, (int)cfg->n_hwts, err, sizeof(err));
+        free(names);
+        if (r < 0) {
+            platform_pidfile_release(cfg->pidfile);
+            fatal(p, err);
+        }
+    }
     /* As chrony: the -P option before sched_priority, then -m or lock_all. */
     if (c.sched_prio == 0)
         c.sched_prio = cfg->sched_priority;
@@ -357,6 +373,7 @@ int main(int argc, char **argv)
     no.user = c.user ? c.user : cfg->user;
     no.scfilter = c.scfilter;
     no.version = CHRONY_VERSION;
+    no.rtc_set = c.rtc_set;
     node = node_new(cfg, env, &no);
     env->clock.read(env->clock.ctx, &now);
     if (node_start(node, &now, err, sizeof(err)) < 0) {

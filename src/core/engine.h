@@ -27,6 +27,7 @@
 #include "core/ntp_client.h"
 #include "core/ntp_server.h"
 #include "core/nts_client.h"
+#include "core/refclock.h"
 #include "core/select.h"
 #include "core/smooth.h"
 #include "core/sourcedump.h"
@@ -59,6 +60,8 @@ struct engine_config {
     struct smooth_config smooth;
 };
 
+struct engine_refclock;
+
 /* One source's state kept by the engine. The daemon may read it (reports, dump files);
  * it changes it only through the engine's calls. */
 struct engine_source {
@@ -72,6 +75,7 @@ struct engine_source {
                                 * address its last valid response arrived on (orphan mode) */
     struct timespec tx_cooked; /* when our last request left */
     int have_tx;
+    enum ntp_client_ts_src tx_src; /* what measured tx_cooked */
     uint64_t n_samples;
     unsigned reach_before; /* reachability before the transmission in progress */
     /* Its transmit timer (raw): the protocol's deadline it was set from (armed_for), moved
@@ -80,6 +84,10 @@ struct engine_source {
     int armed;
     struct timespec armed_for, tx_when;
     uint64_t tx_seq;
+    /* A reference clock (engine_refclock.c): its settings, filter and poll state; NULL for
+     * an NTP source. A reference clock never transmits; its client is not started and
+     * keeps only the reachability register. */
+    struct engine_refclock *rc;
 };
 
 /* What a new source starts with. */
@@ -91,6 +99,7 @@ struct engine_source_params {
     const struct keys *keys; /* with key_id: symmetric key authentication (not owned) */
     uint32_t key_id;
     struct nts_client *nts; /* NTS state (not owned; outlives the source), or NULL */
+    const struct refclock_params *refclock; /* a reference clock (copied), or NULL */
 };
 
 enum engine_act_type {
@@ -308,6 +317,13 @@ void engine_on_sample(struct engine *e, int index, const struct ntp_sample *smp,
  * source missed a poll). */
 void engine_tx_done(struct engine *e, int index, int ok, const struct timespec *tx_raw,
                     const struct timespec *raw_now, struct engine_out *out);
+/* The kernel's (or the NIC's) report that a packet of source index left at raw time
+ * tx_raw: pkt/len its first bytes as sent. If it is the last request (its transmit
+ * timestamp is the one the source expects back) and 0-1 s after the daemon's timestamp
+ * (chrony's MAX_TX_DELAY), it replaces that one; a kernel/hardware timestamp is counted
+ * (ntpdata) either way. */
+void engine_on_tx_timestamp(struct engine *e, int index, const uint8_t *pkt, size_t len,
+                            const struct timespec *tx_raw, enum ntp_client_ts_src src);
 /* Symmetric mode: complete the packet of an ENGINE_ACT_SEND just before it leaves at raw
  * time tx_raw (our reference, the transmit timestamp, the MAC). Returns the length to send,
  * 0 for nothing. */
@@ -409,6 +425,32 @@ int engine_source_command(struct engine *e, int index, enum engine_src_cmd cmd, 
 void engine_source_restart(struct engine *e, int index, uint32_t ref_id);
 /* The source's NTS-KE session moved it to another address: new reference ID. */
 void engine_source_set_ref_id(struct engine *e, int index, uint32_t ref_id);
+
+/* Reference clocks (engine_refclock.c). The line of refclocks.log of a sample
+ * (filtered = 0) or of the sample of a poll (filtered = 1), offsets in chrony's sign
+ * there (true - local). */
+struct engine_refclock_log {
+    struct timespec when; /* cooked */
+    int filtered, pulse;
+    int leap; /* the refclock's leap status 0-3 */
+    double raw_offset, cooked_offset, dispersion;
+};
+/* A reading of the driver of reference clock index at raw_now: 1 if it went into the
+ * filter (*log filled), 0 if it was dropped (not sane, too old, bad leap, an unlocked
+ * pulse while we are not synchronised, ...). */
+int engine_refclock_sample(struct engine *e, int index, const struct refclock_reading *r,
+                           const struct timespec *raw_now, struct engine_refclock_log *log);
+/* The end of a poll of reference clock index: the reachability, and the filtered sample
+ * (if any) handed to the statistics and selection (out). Returns 1 when a sample went
+ * on (*log filled), else 0. */
+int engine_refclock_poll(struct engine *e, int index, const struct timespec *raw_now,
+                         struct engine_out *out, struct engine_refclock_log *log);
+/* Index of the reference clock with this reference ID, -1 if none. */
+int engine_refclock_find(const struct engine *e, uint32_t ref_id);
+/* The refclock's poll (log2 s) for reports, or 0 for an NTP source. */
+int engine_refclock_report_poll(const struct engine *e, int index);
+/* chronyc offset of a refclock (s, added to its samples). */
+void engine_refclock_set_offset(struct engine *e, int index, double offset);
 
 /* Dump files (chronyd -r, chronyc dump): the source's history and state. */
 void engine_source_dump(const struct engine *e, int index, struct sourcedump *d);

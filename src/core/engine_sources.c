@@ -23,6 +23,7 @@ void engine_source_free(struct engine_source *s)
         return;
     ntp_client_fini(&s->client);
     sourcestats_free(s->stats);
+    engine_refclock_free(s->rc);
     free(s);
 }
 
@@ -68,7 +69,7 @@ static void arm(struct engine *e, struct engine_source *s)
 {
     struct timespec when;
 
-    if (!ntp_client_next_tx(&s->client, &when)) {
+    if (s->rc || !ntp_client_next_tx(&s->client, &when)) {
         s->armed = 0;
         return;
     }
@@ -110,6 +111,10 @@ int engine_add_source(struct engine *e, const struct engine_source_params *p,
     }
     e->v[e->n++] = s;
     select_add_source(e->sel);
+    if (p->refclock) {
+        s->rc = engine_refclock_new(e, p->refclock);
+        return e->n - 1;
+    }
     ntp_client_start(&s->client, raw_now);
     arm(e, s);
     return e->n - 1;
@@ -289,7 +294,7 @@ void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
     memset(&ctx, 0, sizeof(ctx));
     ctx.now = rx->rx_raw;
     ctx.rx_src = rx->rx_src;
-    ctx.tx_src = NTP_CLIENT_TS_DAEMON;
+    ctx.tx_src = s->have_tx ? s->tx_src : NTP_CLIENT_TS_DAEMON;
     ctx.rx_err = err;
     ctx.stats = &stats;
     ctx.self = e->serving ? &self : NULL;
@@ -361,6 +366,8 @@ void engine_on_sample(struct engine *e, int index, const struct ntp_sample *smp,
     log_statistics(e, index, &cooked_now, out);
     s->n_samples++;
     engine_select(e, index, raw_now, out);
+    if (s->rc)
+        return; /* a refclock polls at its configured interval */
     /* A step made by the update moved the raw timescale the next poll is planned on. */
     engine_now_since(e, mark, raw_now, &now);
     ntp_client_adjust_poll(
@@ -374,7 +381,7 @@ static void fill_inputs(struct engine *e, const struct timespec *cooked_now)
         const struct engine_source *s = e->v[i];
         struct select_input *in = &e->inputs[i];
         memset(in, 0, sizeof(*in));
-        in->type = SELECT_TYPE_NTP;
+        in->type = s->rc ? SELECT_TYPE_REFCLOCK : SELECT_TYPE_NTP;
         in->conf_options = s->sel_options;
         in->authenticated = s->client.auth_key != 0 || s->nts;
         in->stratum = s->stratum;
@@ -551,8 +558,38 @@ void engine_tx_done(struct engine *e, int index, int ok, const struct timespec *
     } else {
         engine_cooked_time(e, tx_raw, &s->tx_cooked, NULL);
         s->have_tx = 1;
+        s->tx_src = NTP_CLIENT_TS_DAEMON;
+        /* The interleaved modes use it after the response: the next packet carries it. */
+        ntp_client_set_local_tx(&s->client, &s->tx_cooked);
     }
     after_transmit(e, index, s->reach_before, raw_now, out);
+}
+
+void engine_on_tx_timestamp(struct engine *e, int index, const uint8_t *pkt, size_t len,
+                            const struct timespec *tx_raw, enum ntp_client_ts_src src)
+{
+    struct engine_source *s = src_at(e, index);
+    struct ntp_ts64 sent;
+    struct timespec tx;
+    double delay;
+
+    if (len < NTP_CLIENT_REQUEST_LEN || src == NTP_CLIENT_TS_DAEMON)
+        return;
+    /* chrony's update_tx_timestamp(): only the last packet sent, never earlier than the
+     * daemon's timestamp nor more than a second after it. The client counts it (ntpdata)
+     * either way and, even after the response, gives it to the interleaved mode. */
+    ntp_ts64_from_bytes(&sent, pkt + 40);
+    engine_cooked_time(e, tx_raw, &tx, NULL);
+    if (!s->have_tx || !ntp_ts64_equal(&sent, &s->client.cookie)) {
+        ntp_client_count_tx_ts(&s->client, src);
+        return;
+    }
+    ntp_client_set_tx_ts(&s->client, &tx, src);
+    delay = ts_diff(&tx, &s->tx_cooked);
+    if (delay < 0.0 || delay > 1.0)
+        return;
+    s->tx_cooked = tx;
+    s->tx_src = src;
 }
 
 void engine_source_set_nts_random(struct engine *e, int index,

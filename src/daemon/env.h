@@ -35,6 +35,11 @@ struct net_rx {
     struct net_addr local; /* destination address of the datagram when known */
     struct timespec rx_ts; /* raw clock time of reception */
     enum rx_ts_source rx_ts_src;
+    /* 1: not a received datagram but the kernel's report of one we sent on sock to remote
+     * (from local): data/len are its first bytes (at least 96: the 48-byte NTP header, also
+     * behind a 48-byte NTP-over-PTP prefix, when it had them), rx_ts/rx_ts_src the time it left
+     * (SOF_TIMESTAMPING_TX_*). */
+    int tx_ts;
 };
 
 /* Clock driver. Times are "raw": what the system clock reads now, before any
@@ -62,7 +67,9 @@ enum net_open_flags {
     NETF_SERVER = 1, /* bound listening socket (may share with others) */
     NETF_REUSE = 2,
     NETF_IPV6ONLY = 4,
-    NETF_BROADCAST = 8 /* may send to broadcast addresses (SO_BROADCAST) */
+    NETF_BROADCAST = 8,     /* may send to broadcast addresses (SO_BROADCAST) */
+    NETF_TX_TIMESTAMPS = 16 /* datagrams sent with send_ts are reported when they left
+                               (net_rx.tx_ts), if the system can */
 };
 
 /* Options of a UDP socket from chrony.conf (binddevice, bindacqdevice, bindcmddevice,
@@ -87,6 +94,10 @@ struct env_net {
     /* Send one datagram. local may be NULL or the address to send from. Returns 0 or -1. */
     int (*send)(void *ctx, int sock, const struct net_addr *remote, const struct net_addr *local,
                 const void *buf, size_t len);
+    /* As send, and on a socket opened with NETF_TX_TIMESTAMPS the time it left comes back
+     * later as a net_rx with tx_ts set. NULL: only send (no transmit timestamps). */
+    int (*send_ts)(void *ctx, int sock, const struct net_addr *remote, const struct net_addr *local,
+                   const void *buf, size_t len);
 };
 
 /* Unix stream sockets (the ntp_signd client), non-blocking in the event loop. */
@@ -147,6 +158,12 @@ struct env_files {
      * its path any more (moved away by log rotation); otherwise keep the open one, as
      * chrony does. NULL: the daemon has no such file. */
     void (*cycle_log)(void *ctx);
+    /* Warn, as chrony does, when path is a regular file with permission bits outside perm
+     * ("World-readable permissions on PATH"). NULL: no file modes here. */
+    void (*check_perms)(void *ctx, const char *path, unsigned perm);
+    /* Last modification time of path (s since 1970), or -1 when it cannot be known. NULL:
+     * never known. */
+    long long (*mtime)(void *ctx, const char *path);
 };
 
 typedef void (*resolve_cb)(void *arg, int status, const struct ip_addr *addrs, int n);
@@ -195,7 +212,7 @@ struct env_nts_ke {
     void (*cancel)(void *ctx, void *arg);
 };
 
-/* The NTS-KE server (RFC 8915 §4): TLS 1.3 on `ntsport`, sessions off the event loop. */
+/* The NTS-KE server (RFC 8915 §4): TLS 1.3 on `ntsport`, sessions stepped by the event loop. */
 struct nts_ke_server_opts {
     const char *const *certs; /* ntsservercert files (PEM), paired with keys */
     const char *const *keys;  /* ntsserverkey files */
@@ -252,6 +269,40 @@ struct env_process {
     size_t (*format_local_time)(void *ctx, long long t, const char *fmt, char *buf, size_t len);
 };
 
+/* What reference clock drivers need of the host: System V shared memory segments (the
+ * SHM driver) and the daemon's time of the host's system clock readings (the timestamps
+ * of writers such as gpsd). */
+struct env_shm {
+    void *ctx;
+    /* The segment of key, created with permissions perm (e.g. 0600) if missing and at
+     * least size bytes, attached read-write. Returns its address, or NULL with chrony's
+     * message ("shmget() failed : ...", "shmat() failed : ...") in err. */
+    void *(*attach)(void *ctx, int key, size_t size, int perm, char *err, size_t errlen);
+    void (*detach)(void *ctx, void *addr);
+    /* The raw time (env_clock's) of a reading sys of the host's system clock; NULL: the
+     * same (the clock driver reads the system clock). */
+    void (*from_system)(void *ctx, const struct timespec *sys, struct timespec *raw);
+};
+
+/* The real-time clock (rtcfile, chronyd -s): one device at a time. Times are s since
+ * 1970 UTC; the driver converts from and to the RTC's local time when utc is 0. */
+struct env_rtc {
+    void *ctx;
+    /* Open device for the update edges: cb(arg, h, STREAM_EV_READ) is called from the loop
+     * when the device is readable. Returns a handle >= 0, or -1 with an errno-like code in
+     * *err. cb NULL: opened only to read the time (chronyd -s). */
+    int (*open)(void *ctx, const char *device, stream_cb cb, void *arg, int *err);
+    /* Turn the update interrupts on or off. 0, or -1 with an errno-like code in *err. */
+    int (*set_uie)(void *ctx, int h, int on, int *err);
+    /* After cb: collect the interrupt. 1 an update edge, 0 something else, -1 error. */
+    int (*read_edge)(void *ctx, int h, int *err);
+    /* Read the RTC (twice until both agree on the second). 0, or -1. */
+    int (*read_time)(void *ctx, int h, int utc, long long *t, int *err);
+    /* Set the RTC to t. 0, or -1. */
+    int (*set_time)(void *ctx, int h, int utc, long long t);
+    void (*close)(void *ctx, int h);
+};
+
 struct env {
     struct env_clock clock;
     struct env_net net;
@@ -262,6 +313,8 @@ struct env {
     struct env_nts_ke nts_ke;               /* start == NULL: no NTS */
     struct env_nts_ke_server nts_ke_server; /* start == NULL: no NTS server */
     struct env_process process;             /* run_with_input == NULL: no programs */
+    struct env_shm shm;                     /* attach == NULL: no shared memory */
+    struct env_rtc rtc;                     /* open == NULL: no RTC */
     const struct logger *log;
 };
 

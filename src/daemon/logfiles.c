@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const file_names[LOGF_N] = {"measurements", "statistics", "tracking",
-                                               "selection", "tempcomp"};
+static const char *const file_names[LOGF_N] = {
+    "measurements", "statistics", "tracking", "selection", "tempcomp", "refclocks", "rtc"};
 
 static const char *const titles[LOGF_N] = {
     "   Date (UTC) Time     IP Address   L St 123 567 ABCD  LP RP Score    Offset  Peer del. "
@@ -22,11 +22,17 @@ static const char *const titles[LOGF_N] = {
     "   Date (UTC) Time     IP Address   St   Freq ppm   Skew ppm     Offset L Co  Offset sd "
     "Rem. corr. Root delay Root disp. Max. error",
     "   Date (UTC) Time     IP Address   S EOpts Reach Score Last sample  Low end   High end",
-    "   Date (UTC) Time        Temp.       Comp."};
+    "   Date (UTC) Time        Temp.       Comp.",
+    "   Date (UTC) Time         Refid  DP L P  Raw offset   Cooked offset      Disp.",
+    "   Date (UTC) Time   RTC fast (s) Val   Est fast (s)   Slope (ppm)  Ns  Nr Meas"};
 
 static const unsigned flags_of[LOGF_N] = {CFG_LOG_MEASUREMENTS | CFG_LOG_RAWMEASUREMENTS,
-                                          CFG_LOG_STATISTICS, CFG_LOG_TRACKING, CFG_LOG_SELECTION,
-                                          CFG_LOG_TEMPCOMP};
+                                          CFG_LOG_STATISTICS,
+                                          CFG_LOG_TRACKING,
+                                          CFG_LOG_SELECTION,
+                                          CFG_LOG_TEMPCOMP,
+                                          CFG_LOG_REFCLOCKS,
+                                          CFG_LOG_RTC};
 
 void logfiles_init(struct logfiles *lf, const struct config *cfg, const struct env *env)
 {
@@ -53,9 +59,31 @@ void logfiles_init(struct logfiles *lf, const struct config *cfg, const struct e
         (void)env->files.prepare_dir(env->files.ctx, dir, 0755, err, sizeof(err));
 }
 
+void logfiles_hold(struct logfiles *lf)
+{
+    lf->hold = 1;
+}
+
+void logfiles_release(struct logfiles *lf, const struct env *env)
+{
+    lf->hold = 0;
+    for (int k = 0; k < LOGF_N; k++) {
+        if (lf->held[k] && lf->paths[k] &&
+            env->files.append(env->files.ctx, lf->paths[k], lf->held[k], lf->held_len[k]) < 0) {
+            LOG_ERR(env->log, "Could not open log file %s", lf->paths[k]);
+            lf->reported[k] = 1;
+        }
+        free(lf->held[k]);
+        lf->held[k] = NULL;
+        lf->held_len[k] = 0;
+    }
+}
+
 void logfiles_fini(struct logfiles *lf)
 {
     for (int k = 0; k < LOGF_N; k++) {
+        free(lf->held[k]);
+        lf->held[k] = NULL;
         free(lf->paths[k]);
         lf->paths[k] = NULL;
     }
@@ -87,13 +115,19 @@ static size_t format_banner(enum logfile_kind k, char *buf, size_t cap)
     return need;
 }
 
-static size_t format_time(const struct timespec *when, char *buf, size_t cap)
+static size_t format_time(enum logfile_kind k, const struct timespec *when, char *buf, size_t cap)
 {
     struct tm tm;
     time_t t = when->tv_sec;
+    size_t n;
     if (!gmtime_r(&t, &tm))
         return 0;
-    return strftime(buf, cap, "%Y-%m-%d %H:%M:%S ", &tm);
+    if (k != LOGF_REFCLOCKS)
+        return strftime(buf, cap, "%Y-%m-%d %H:%M:%S ", &tm);
+    n = strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
+    if (n && n + 9 < cap)
+        n += (size_t)snprintf(buf + n, cap - n, ".%06d ", (int)(when->tv_nsec / 1000));
+    return n;
 }
 
 void logfiles_write(struct logfiles *lf, const struct env *env, enum logfile_kind k,
@@ -108,7 +142,7 @@ void logfiles_write(struct logfiles *lf, const struct env *env, enum logfile_kin
         return;
     if (lf->banner > 0 && lf->entries[k] % (unsigned long)lf->banner == 0)
         len = format_banner(k, buf, sizeof(buf));
-    len += format_time(when, buf + len, sizeof(buf) - len);
+    len += format_time(k, when, buf + len, sizeof(buf) - len);
     room = sizeof(buf) - len - 1;
     va_start(ap, fmt);
     r = vsnprintf(buf + len, room, fmt, ap);
@@ -118,6 +152,14 @@ void logfiles_write(struct logfiles *lf, const struct env *env, enum logfile_kin
     len += (size_t)r < room ? (size_t)r : room - 1;
     buf[len++] = '\n';
     lf->entries[k]++;
+    if (lf->hold) {
+        if (lf->held_len[k] + len <= 65536) {
+            lf->held[k] = xrealloc(lf->held[k], lf->held_len[k] + len);
+            memcpy(lf->held[k] + lf->held_len[k], buf, len);
+            lf->held_len[k] += len;
+        }
+        return;
+    }
     if (env->files.append(env->files.ctx, lf->paths[k], buf, len) < 0) {
         if (!lf->reported[k])
             LOG_ERR(env->log, "Could not open log file %s", lf->paths[k]);

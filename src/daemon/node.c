@@ -71,6 +71,17 @@ static void wire_tempcomp(struct node *n)
     t->logs = &n->logs;
 }
 
+static void wire_refclocks(struct node *n)
+{
+    struct refclocks *r = &n->rcl;
+
+    r->cfg = n->cfg;
+    r->env = n->env;
+    r->sched = &n->sched;
+    r->srcs = &n->srcs;
+    r->logs = &n->logs;
+}
+
 static void wire_sources(struct node *n)
 {
     struct sources *ss = &n->srcs;
@@ -89,6 +100,19 @@ static void wire_sources(struct node *n)
     ss->reload_dumps = n->opts.reload_dumps;
 }
 
+static void wire_rtc(struct node *n)
+{
+    struct rtc *r = &n->rtc;
+
+    r->cfg = n->cfg;
+    r->env = n->env;
+    r->sched = &n->sched;
+    r->srcs = &n->srcs;
+    r->ref = &n->ref;
+    r->logs = &n->logs;
+    r->handle = -1;
+}
+
 struct node *node_new(const struct config *cfg, const struct env *env, const struct node_opts *opts)
 {
     struct node *n = xcalloc(1, sizeof(*n));
@@ -100,11 +124,17 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     rng_seed(&n->rng, seed);
     sched_init(&n->sched);
     n->serve.socks[0] = n->serve.socks[1] = -1;
+    n->serve.ptp_socks[0] = n->serve.ptp_socks[1] = -1;
     wire_cmdmon(n);
     cmdmon_server_init(&n->cmd, &n->rng);
     node_install_commands(n);
     wire_serve(n);
     wire_reference(n);
+    wire_rtc(n);
+    /* chronyd -s: before the reference reads the clock. */
+    if (opts->rtc_set)
+        rtc_initial_set(&n->rtc);
+    rtc_open(&n->rtc);
     {
         struct timespec now;
         env->clock.read(env->clock.ctx, &now);
@@ -115,6 +145,7 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     wire_sources(n);
     sources_init(&n->srcs);
     wire_tempcomp(n);
+    wire_refclocks(n);
     wire_metrics(n);
     metrics_server_init(&n->metrics);
     return n;
@@ -125,7 +156,9 @@ void node_free(struct node *n)
     if (!n)
         return;
     metrics_server_fini(&n->metrics);
+    rtc_stop(&n->rtc);
     tempcomp_fini(&n->tempcomp);
+    refclocks_fini(&n->rcl);
     sources_fini(&n->srcs);
     engine_fini(&n->engine);
     reference_fini(&n->ref);
@@ -150,12 +183,19 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
     if (serve_start(&n->serve, err, errlen) < 0)
         return -1;
     logfiles_init(&n->logs, n->cfg, n->env);
+    if (n->opts.user && strcmp(n->opts.user, "root") != 0)
+        logfiles_hold(&n->logs);
     engine_set_log_mask(&n->engine, engine_log_mask(&n->logs));
     sources_dump_prepare(&n->srcs);
     reference_start(&n->ref, now, sources_out_begin(&n->srcs));
     sources_out_end(&n->srcs, now);
+    /* chrony creates the refclocks' sources before the NTP sources (and their dumps). */
+    if (refclocks_start(&n->rcl, now, err, errlen) < 0)
+        return -1;
     sources_start(&n->srcs, now);
     if (tempcomp_start(&n->tempcomp, now, err, errlen) < 0)
+        return -1;
+    if (rtc_start(&n->rtc, err, errlen) < 0)
         return -1;
     if (cmdmon_server_start(&n->cmd, err, errlen) < 0)
         return -1;
@@ -164,6 +204,7 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
 
 void node_start_unprivileged(struct node *n)
 {
+    logfiles_release(&n->logs, n->env);
     cmdmon_server_open_unix(&n->cmd);
 }
 
@@ -183,11 +224,23 @@ void node_on_timer(void *node, const struct timespec *now)
     sched_run_due(&n->sched, now);
 }
 
-void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec *now)
+void node_on_datagram(void *node, const struct net_rx *in, const struct timespec *now)
 {
     struct node *n = node;
+    struct net_rx unwrapped;
+    const struct net_rx *rx = &unwrapped;
+    if (refclocks_on_datagram(&n->rcl, in, now))
+        return;
+    /* NTP over PTP (`ptpport`): from here on only the NTP packet. */
+    if (!serve_ptp_unwrap(&n->serve, in, &unwrapped))
+        return;
     if (sources_on_datagram(&n->srcs, rx, now))
         return;
+    /* A transmit timestamp is for the sources or the server, never a command. */
+    if (rx->tx_ts) {
+        serve_on_tx_timestamp(&n->serve, rx, now);
+        return;
+    }
     if (!serve_on_datagram(&n->serve, rx, now))
         cmdmon_server_on_datagram(&n->cmd, rx, now);
 }
@@ -216,6 +269,7 @@ void node_stop(struct node *n, const struct timespec *now)
 {
     sources_dump_save_at_exit(&n->srcs, now);
     reference_stop(&n->ref, now);
+    rtc_stop(&n->rtc);
 }
 
 void node_get_served_ref(const struct node *n, const struct timespec *now,

@@ -16,8 +16,10 @@
 #include "daemon/node.h"
 #include "daemon/ntp_serve.h"
 #include "daemon/reference.h"
+#include "daemon/rtc.h"
 #include "daemon/sched.h"
 #include "daemon/sources.h"
+#include "daemon/refclocks.h"
 #include "daemon/tempcomp.h"
 #include "lib/rng.h"
 
@@ -37,8 +39,10 @@ struct node {
     struct sources srcs;           /* server/pool sources and selection (sources*.c) */
     struct logfiles logs;          /* the `log` directive's files */
     struct keys keys;              /* the `keyfile` keys, reloaded in place by `rekey` */
+    struct refclocks rcl;          /* the `refclock` directives (refclocks.c) */
     struct tempcomp tempcomp;      /* the `tempcomp` directive (tempcomp.c) */
     struct metrics_server metrics; /* the `metricsport` endpoint (metrics_*.c) */
+    struct rtc rtc;                /* rtcfile, chronyd -s (rtc.c) */
 };
 
 /* node_commands.c: the command table of the command server. */

@@ -78,8 +78,9 @@ static int open_server_socket(struct ntp_serve *s, enum ip_family fam, const str
     so.device = s->cfg->bind_device;
     so.dscp = s->cfg->dscp;
     /* chrony's server sockets may send broadcasts (the `broadcast` directive). */
-    sock = s->env->net.udp_open(s->env->net.ctx, &local, NETF_SERVER | NETF_REUSE | NETF_BROADCAST,
-                                &so, &e);
+    sock = s->env->net.udp_open(s->env->net.ctx, &local,
+                                NETF_SERVER | NETF_REUSE | NETF_BROADCAST | NETF_TX_TIMESTAMPS, &so,
+                                &e);
     if (sock < 0) {
         char buf[IP_ADDR_STRLEN];
         LOG_ERR(s->env->log, "Could not bind NTP socket to %s:%d : %s",
@@ -117,6 +118,7 @@ int serve_start(struct ntp_serve *s, char *err, size_t errlen)
         rebuild_access(s);
     /* Like chrony, the server port stays closed while no client could be allowed. */
     set_server_sockets(s, s->cfg->n_ntp_rules != 0);
+    serve_ptp_start(s, err, errlen);
     serve_bcast_start(s);
     serve_signd_start(s);
     return serve_nts_start(s, err, errlen);
@@ -127,6 +129,7 @@ void serve_stop(struct ntp_serve *s)
     serve_bcast_stop(s);
     serve_nts_stop(s);
     serve_signd_stop(s);
+    serve_ptp_stop(s);
     for (int i = 0; i < 2; i++) {
         if (s->socks[i] >= 0)
             s->env->net.close(s->env->net.ctx, s->socks[i]);
@@ -193,7 +196,8 @@ int serve_peer_socket(struct ntp_serve *s, enum ip_family fam)
 
 int serve_is_open(const struct ntp_serve *s)
 {
-    return s->socks[0] >= 0 || s->socks[1] >= 0;
+    /* chrony counts the ptpport sockets as server sockets too. */
+    return s->socks[0] >= 0 || s->socks[1] >= 0 || s->ptp_socks[0] >= 0 || s->ptp_socks[1] >= 0;
 }
 
 void serve_peer_release(struct ntp_serve *s)
@@ -227,6 +231,28 @@ static double serve_smooth(struct ntp_serve *s, const struct net_rx *rx, const s
     return off;
 }
 
+int serve_on_tx_timestamp(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now)
+{
+    struct ntp_ts64 our_rx;
+    struct timespec tx;
+    int mode;
+
+    if (rx->sock != s->socks[0] && rx->sock != s->socks[1] && !serve_is_ptp_socket(s, rx->sock))
+        return 0;
+    mode = rx->len >= NTP_HEADER_LEN ? rx->data[0] & 7 : 0;
+    /* chrony NCR_ProcessTxUnknown: replies (not broadcasts), found by their receive
+     * timestamp; a reply to a client carries the smoothing offset as when it was sent. */
+    if (mode != NTP_MODE_SERVER && mode != NTP_MODE_PASSIVE)
+        return 1;
+    reference_cooked_time(s->ref, &rx->rx_ts, &tx, NULL);
+    if (mode == NTP_MODE_SERVER)
+        ts_add(&tx, &tx, reference_smooth_offset(s->ref, now));
+    ntp_ts64_from_bytes(&our_rx, rx->data + 32);
+    ntp_tsmap_update(&s->tsmap, &our_rx, &tx,
+                     rx->rx_ts_src == RXTS_HW ? CLOG_TS_HW : CLOG_TS_KERNEL);
+    return 1;
+}
+
 int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now)
 {
     uint8_t reply[NTP_MAX_PACKET_LEN], rnd[NTS_SERVER_REPLY_RANDOM];
@@ -240,7 +266,7 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
     double smooth;
     size_t len;
 
-    if (rx->sock != s->socks[0] && rx->sock != s->socks[1])
+    if (rx->sock != s->socks[0] && rx->sock != s->socks[1] && !serve_is_ptp_socket(s, rx->sock))
         return 0;
     if (!s->access || !access_check(s->access, &rx->remote.ip)) {
         s->denied++;
@@ -303,7 +329,9 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
         serve_signd_submit(s, auth.key_id, reply, len, rx);
         return 1;
     }
-    if (s->env->net.send(s->env->net.ctx, rx->sock, &rx->remote, &rx->local, reply, len) < 0) {
+    /* chrony asks for the kernel's transmit timestamp only of replies it keeps one for. */
+    if (serve_send(s, rx->sock, &rx->remote, &rx->local, reply, len, auth.xleave && s->clientlog) <
+        0) {
         s->send_errors++;
     } else if (auth.xleave && s->clientlog) {
         /* Keep when this reply left, for the client's next (interleaved) request. */

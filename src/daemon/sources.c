@@ -136,8 +136,14 @@ static int open_client_socket(struct sources *ss, enum ip_family fam, int *err)
         local.ip = ss->cfg->bind_acq_addr6;
     /* acquisitionport: a fixed local port shared by the sources. */
     local.port = ss->cfg->acquisition_port > 0 ? (uint16_t)ss->cfg->acquisition_port : 0;
-    return ss->env->net.udp_open(ss->env->net.ctx, &local,
-                                 ss->cfg->acquisition_port > 0 ? NETF_REUSE : 0, &so, err);
+    return ss->env->net.udp_open(
+        ss->env->net.ctx, &local,
+        (ss->cfg->acquisition_port > 0 ? NETF_REUSE : 0) | NETF_TX_TIMESTAMPS, &so, err);
+}
+
+static int on_ptp_port(const struct sources *ss, const struct source *s)
+{
+    return ss->cfg->ptp_port > 0 && s->remote.port == ss->cfg->ptp_port;
 }
 
 void sources_open_socket(struct sources *ss, struct source *s)
@@ -149,7 +155,12 @@ void sources_open_socket(struct sources *ss, struct source *s)
      * one socket as well. */
     s->on_server_socket = s->symmetric || (ss->cfg->acquisition_port > 0 &&
                                            ss->cfg->acquisition_port == ss->cfg->port);
-    if (s->on_server_socket)
+    /* chrony: a source (server or peer) whose port is the ptpport uses NTP over PTP from
+     * that port's socket. */
+    if (on_ptp_port(ss, s)) {
+        s->on_server_socket = 1;
+        s->sock = serve_ptp_socket_for(ss->serve, s->remote.ip.family, s->remote.port);
+    } else if (s->on_server_socket)
         s->sock = serve_peer_socket(ss->serve, s->remote.ip.family);
     else
         s->sock = open_client_socket(ss, s->remote.ip.family, &e);
@@ -181,7 +192,9 @@ int sources_check_socket(struct sources *ss, const struct source_cfg *sc)
 
 void sources_close_socket(struct sources *ss, struct source *s)
 {
-    if (s->on_server_socket)
+    if (on_ptp_port(ss, s)) {
+        /* the ptpport socket is the server's, open for the daemon's life */
+    } else if (s->on_server_socket)
         serve_peer_release(ss->serve);
     else if (s->sock >= 0)
         ss->env->net.close(ss->env->net.ctx, s->sock);
@@ -238,9 +251,10 @@ static struct source *source_create(struct sources *ss, int entry, const struct 
     client_opts_from_cfg(sc, &p.client);
     s->symmetric = p.client.symmetric;
     /* A client socket opens when the source first sends (perform_send), so an offline
-     * source holds no descriptor; a peer's socket is the server's, taken now. */
+     * source holds no descriptor; a peer's (or an NTP-over-PTP source's) socket is the
+     * server's, taken now. */
     s->sock = -1;
-    if (s->symmetric)
+    if (s->symmetric || on_ptp_port(ss, s))
         sources_open_socket(ss, s);
     if (ss->quit_mode)
         p.client.iburst = 1; /* -q/-Q measure at once, as chrony */
@@ -264,10 +278,56 @@ static struct source *source_create(struct sources *ss, int entry, const struct 
     return s;
 }
 
+struct source *sources_add_refclock(struct sources *ss, const struct engine_source_params *p,
+                                    const struct timespec *raw_now)
+{
+    struct source *s = xcalloc(1, sizeof(*s));
+    char name[8];
+
+    s->srcs = ss;
+    s->cfg_index = -1;
+    s->refclock = 1;
+    s->sock = -1;
+    s->name = xstrdup(sources_refid_text(p->ref_id, name, sizeof(name)));
+    s->remote.ip.family = IPF_INET4;
+    s->remote.ip.a[0] = (uint8_t)(p->ref_id >> 24);
+    s->remote.ip.a[1] = (uint8_t)(p->ref_id >> 16);
+    s->remote.ip.a[2] = (uint8_t)(p->ref_id >> 8);
+    s->remote.ip.a[3] = (uint8_t)p->ref_id;
+    s->serial = ++ss->next_serial;
+    grow_sources(ss);
+    ss->v[ss->n++] = s;
+    engine_add_source(ss->engine, p, raw_now);
+    return s;
+}
+
+const char *sources_refid_text(uint32_t ref_id, char *buf, size_t len)
+{
+    size_t n = 0;
+
+    for (int i = 3; i >= 0 && n + 1 < len; i--) {
+        int c = (int)(ref_id >> (8 * i)) & 0xff;
+        if (c >= 0x20 && c < 0x7f)
+            buf[n++] = (char)c;
+    }
+    if (len)
+        buf[n] = '\0';
+    return buf;
+}
+
+const char *sources_log_name(const struct source *s, char *buf, size_t len)
+{
+    if (s->refclock)
+        snprintf(buf, len, "%s", s->name);
+    else
+        ip_addr_format(&s->remote.ip, buf, len);
+    return buf;
+}
+
 int sources_address_in_use(const struct sources *ss, const struct ip_addr *ip)
 {
     for (int i = 0; i < ss->n; i++)
-        if (ip_addr_equal(&ss->v[i]->remote.ip, ip))
+        if (!ss->v[i]->refclock && ip_addr_equal(&ss->v[i]->remote.ip, ip))
             return 1;
     return 0;
 }
@@ -426,7 +486,7 @@ const struct source *sources_get(const struct sources *ss, int index)
 int sources_find(const struct sources *ss, const struct ip_addr *ip)
 {
     for (int i = 0; i < ss->n; i++)
-        if (ip_addr_equal(&ss->v[i]->remote.ip, ip))
+        if (!ss->v[i]->refclock && ip_addr_equal(&ss->v[i]->remote.ip, ip))
             return i;
     return -1;
 }
@@ -450,6 +510,8 @@ const char *sources_display_name(const struct source *s, char *buf, size_t len)
 {
     char addr[IP_ADDR_STRLEN];
 
+    if (s->refclock)
+        return sources_log_name(s, buf, len);
     ip_addr_format(&s->remote.ip, addr, sizeof(addr));
     if (strcmp(addr, s->name) == 0)
         snprintf(buf, len, "%s", addr);
@@ -463,6 +525,8 @@ void sources_get_activity(const struct sources *ss, int *online, int *offline, i
 {
     *online = *offline = *burst_online = *burst_offline = 0;
     for (int i = 0; i < ss->n; i++) {
+        if (ss->v[i]->refclock)
+            continue; /* chrony counts the NTP sources */
         switch (engine_source(ss->engine, i)->client.opmode) {
         case NTP_CLIENT_ONLINE:
             (*online)++;

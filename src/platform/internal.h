@@ -7,11 +7,42 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/select.h>
+#include <sys/types.h>
 
 /* Descriptors at or above min(FD_SETSIZE, RLIMIT_NOFILE) - PLAT_FD_RESERVE are kept for the server,
  * command, NTS-KE and metrics sockets: a client socket there is refused, so that many sources never
  * take the command socket's place (select() cannot watch a descriptor >= FD_SETSIZE). */
 #define PLAT_FD_RESERVE 64
+/* Room in p->socks for one more entry (at index p->n_socks). */
+struct platform;
+void plat_socks_grow(struct platform *p);
+/* Datagrams remembered per socket until the kernel reports when they left. */
+#define PLAT_TX_RING 32
+/* The NTP header, behind the 48-byte prefix of NTP over PTP (ptpport) when there is one. */
+#define PLAT_TX_HEAD 96
+
+/* A datagram sent on a socket with kernel transmit timestamps, waiting for its
+ * timestamp (matched by the kernel's per-socket counter, SOF_TIMESTAMPING_OPT_ID). */
+struct plat_tx_rec {
+    uint32_t id;
+    int used;
+    uint8_t head[PLAT_TX_HEAD]; /* the first bytes as sent */
+    size_t len;
+    struct net_addr remote, local;
+};
+
+/* What the control messages of one received message say (plat_cmsg_parse). */
+struct plat_cmsg_info {
+    struct timespec sw_ts; /* kernel software timestamp, zero if none */
+    struct timespec hw_ts; /* raw hardware timestamp, zero if none */
+    struct net_addr local; /* destination address (IP_PKTINFO / IPV6_PKTINFO) */
+    int is_tx_ts;          /* an error-queue message carrying a transmit timestamp */
+    uint32_t tx_id;        /* its SOF_TIMESTAMPING_OPT_ID counter */
+};
+
+/* Parse the control messages of msg (no system call: a pure reading of the buffer). */
+struct msghdr;
+void plat_cmsg_parse(struct msghdr *msg, struct plat_cmsg_info *out);
 
 struct plat_sock {
     int fd;
@@ -21,6 +52,10 @@ struct plat_sock {
     void *cb_arg;
     int want_write;
     int no_read; /* a stream whose owner stopped asking for STREAM_EV_READ */
+    /* Kernel transmit timestamps (NETF_TX_TIMESTAMPS): datagrams sent, by counter. */
+    struct plat_tx_rec *tx;
+    uint32_t tx_next_id;
+    int tx_pending; /* records of tx still waiting for their timestamp */
 };
 
 struct plat_clock {
@@ -61,6 +96,10 @@ struct platform {
     int ready_fd;
     volatile int stop;
     int family;
+    /* platform_set_dir_owner(): the run-as user the directories must belong to */
+    int dir_owner_set;
+    uid_t dir_uid;
+    gid_t dir_gid;
 };
 
 /* Convert a system-clock timestamp (e.g. from the kernel) to the driver's time. */
@@ -75,9 +114,24 @@ void plat_net_receive(struct platform *p, int fd, const struct platform_handlers
 /* Hand the events ready on a stream socket to its callback. */
 void plat_stream_event(struct platform *p, int fd, int events);
 void plat_files_init(struct platform *p);
+/* env.shm: System V shared memory (shmget/shmat). */
+void plat_shm_init(struct platform *p);
+/* Files through their directory's descriptor (files.c). openat() following a link at name
+ * only when root or we own it; the parent directory of path opened, its last component in
+ * name; the two together (O_NOFOLLOW in flags: no link at all); a temporary file made with O_EXCL
+ * and renamed over path. Descriptors or 0, -1 with errno. */
+int plat_openat_guarded(int dir, const char *name, int flags, unsigned mode);
+int plat_open_parent(const char *path, char *name, size_t len);
+int plat_open_file(const char *path, int flags, unsigned mode);
+int plat_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+/* chrony's check of a secret file's permission bits against perm: 1 with the warning in
+ * msg when bits outside perm are set on a regular file, 0 otherwise. */
+int plat_file_permission_warning(const char *path, unsigned perm, char *msg, size_t len);
 /* env.process: programs (the sendmail of mailonchange), host name, local time. */
 void plat_process_init(struct platform *p);
 void plat_resolver_init(struct platform *p);
+/* env.rtc: the RTC device (rtc.c). */
+void plat_rtc_init(struct platform *p);
 void plat_resolver_fini(struct platform *p);
 void plat_resolver_dispatch(struct platform *p);
 /* Cryptographically strong random bytes (getrandom; aborts without an entropy source). */
@@ -90,13 +144,16 @@ double plat_nts_ke_prepare(struct platform *p, fd_set *rd, fd_set *wr, int *maxf
 /* After select(): step the sessions whose sockets are ready in rd/wr (NULL: none is), end
  * those past their deadline, and hand finished results to their callbacks. */
 void plat_nts_ke_process(struct platform *p, const fd_set *rd, const fd_set *wr);
-/* The NTS-KE server behind env.nts_ke_server; fini stops it (waiting for its sessions). */
+/* The NTS-KE server behind env.nts_ke_server; fini stops it (its sessions are dropped). */
 void plat_nts_ke_server_init(struct platform *p);
 void plat_nts_ke_server_fini(struct platform *p);
-/* Its listening sockets for the loop's read set (at most max), and a connection to accept on
- * one that is readable. */
-int plat_nts_ke_server_fds(struct platform *p, int *fds, int max);
-void plat_nts_ke_server_accept(struct platform *p, int fd);
+/* Before select(): add its listening sockets to rd and the sockets its sessions wait on to rd
+ * or wr (raising *maxfd). Returns the seconds until the earliest session deadline, -1 with
+ * no session. */
+double plat_nts_ke_server_prepare(struct platform *p, fd_set *rd, fd_set *wr, int *maxfd);
+/* After select(): step the sessions whose sockets are ready in rd/wr (NULL: none is), end
+ * those past their deadline, and accept a connection on each listener ready in rd. */
+void plat_nts_ke_server_process(struct platform *p, const fd_set *rd, const fd_set *wr);
 void plat_log_init(struct platform *p, const struct platform_opts *o);
 void plat_log_fini(struct platform *p);
 void plat_log_cycle(void *ctx);

@@ -63,6 +63,11 @@ void platform_clock_set_rtc_sync(struct platform *p, int enabled);
  * called the capability is kept. */
 void platform_privs_set_ntp_port(int port);
 
+/* hwtimestamp: check the interfaces names[0..n) ("*" = every interface) for hardware
+ * timestamping (hwts.c). Returns 0 (the NTP sockets use kernel timestamps), or -1 with
+ * chrony's fatal message in err for a named interface that cannot. */
+int platform_hwts_setup(struct platform *p, const char *const *names, int n, char *err,
+                        size_t errlen);
 /* Process setup. */
 int platform_daemonize(struct platform *p, char *err, size_t errlen);
 /* Tell the waiting parent that start-up finished (after daemonize). */
@@ -90,7 +95,10 @@ int platform_notify_service(const char *msg, char *err, size_t errlen);
  * does for the command socket, log and dump directories: parents get 0755, the
  * last directory mode and, when root makes it, the owner of user. Existing
  * directories are left as they are. Problems are logged; 0 or -1. */
-int platform_create_dir(struct platform *p, const char *path, unsigned mode, const char *user);
+int platform_create_dir(struct platform *p, const char *path, unsigned mode);
+/* The user (-u / user directive) the daemon will run as: root makes the daemon's
+ * directories for it, and they must belong to it. NULL or unknown: this process. */
+void platform_set_dir_owner(struct platform *p, const char *user);
 /* Switch logging to syslog (after daemonizing, when no -l file). */
 void platform_log_to_syslog(struct platform *p);
 

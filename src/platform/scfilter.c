@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/rtc.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -35,8 +36,8 @@ static const char *const allowed_calls[] = {
     "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigreturn", "sigaltstack", "tgkill",
     "set_tid_address", "set_robust_list", "rseq", "membarrier", "futex", "futex_time64",
     "sched_yield", "sched_getaffinity", "getrandom", "sysinfo", "uname",
-    /* memory */
-    "brk", "mmap", "mmap2", "munmap", "mremap", "mprotect", "madvise",
+    /* memory (shmdt: the SHM refclock's segment at exit) */
+    "brk", "mmap", "mmap2", "munmap", "mremap", "mprotect", "madvise", "shmdt",
     /* files (drift, dump, log and key files, pidfile, the command socket) */
     "open", "openat", "close", "read", "readv", "write", "writev", "pread64", "pwrite64", "lseek",
     "_llseek", "fstat", "fstat64", "newfstatat", "fstatat64", "stat", "stat64", "lstat", "lstat64",
@@ -100,8 +101,10 @@ static const int socket_options[][2] = {
 
 static const int fcntl_cmds[] = {F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC};
 
-/* isatty() and stdio on a terminal (-d), and the resolver's FIONREAD. */
-static const unsigned long ioctl_cmds[] = {FIONREAD, TCGETS, TIOCGWINSZ};
+/* isatty() and stdio on a terminal (-d), the resolver's FIONREAD, and the RTC driver's
+ * requests (platform/rtc.c), which chrony's filter allows too. */
+static const unsigned long ioctl_cmds[] = {FIONREAD,     TCGETS,     TIOCGWINSZ, RTC_RD_TIME,
+                                           RTC_SET_TIME, RTC_UIE_ON, RTC_UIE_OFF};
 
 /* Comparisons of a call's argument (spelled out: the library's SCMP_Ax macros
  * leave a field to the compiler's zero, which clang's -Wextra rejects). */

@@ -47,6 +47,7 @@ struct vsock {
     uint16_t port;
     enum ip_family family;
     struct ip_addr bound; /* IPF_UNSPEC = any */
+    int tx_ts;            /* opened with NETF_TX_TIMESTAMPS */
 };
 
 enum host_kind { HOST_NODE = 0, HOST_PROBE = 1 };
@@ -58,6 +59,13 @@ struct host {
     struct vsock socks[SIM_MAX_SOCKS];
     uint16_t next_port;
     uint64_t sent, received, lost, undeliverable;
+    /* A slow send path: each datagram leaves an exponentially distributed time of this
+     * mean (s) after the send call, so that the daemon's transmit timestamp is early by
+     * that much; 0 = at once (no random draw). */
+    double tx_late;
+    /* Report when datagrams left, on sockets that ask for it (kernel TX timestamps, as
+     * net_rx.tx_ts); 0 = never. */
+    int tx_ts;
 };
 
 /* A datagram in flight. */
@@ -85,6 +93,25 @@ struct node_metrics {
     double last_off;
 };
 
+/* A node's RTC (env.rtc): reads epoch + t + off + gain * t at true time t, ticking whole
+ * seconds; its update edges are world events while its interrupts are on. */
+struct sim_rtc {
+    int present;
+    double off;    /* s, at true time 0 */
+    double gain;   /* s/s, positive = the RTC gains */
+    int open, uie; /* opened with a callback; update interrupts on */
+    stream_cb cb;
+    void *arg;
+    unsigned gen; /* edge events of an older generation are stale */
+    int n_sets;   /* RTC_SET_TIME calls */
+};
+
+/* What world_add_node_rtc gives a node's RTC; set_clock: chronyd -s. */
+struct sim_rtc_cfg {
+    double off, gain_ppm;
+    int set_clock;
+};
+
 struct sim_node {
     struct world *w;
     int idx;
@@ -103,6 +130,7 @@ struct sim_node {
     double timer_t;              /* its true-time estimate */
     int heap_pos;                /* index in the world's timer heap, -1 if not there */
     struct node_metrics m;
+    struct sim_rtc rtc;
     uint64_t log_warnings;
     char **log_lines; /* every log line of the node (up to SIM_MAX_LOG_LINES) */
     size_t n_log, cap_log;
@@ -186,6 +214,10 @@ int world_find_host(const struct world *w, const struct ip_addr *ip);
  * (ppm) and wander step (ppm per simulated second). */
 int world_add_node(struct world *w, const char *name, const char *ip, const char *const *conf,
                    double offset, double freq_ppm, double wander_ppm);
+/* As world_add_node, with an RTC (NULL: none). */
+int world_add_node_rtc(struct world *w, const char *name, const char *ip, const char *const *conf,
+                       double offset, double freq_ppm, double wander_ppm,
+                       const struct sim_rtc_cfg *rtc);
 void world_add_link(struct world *w, const struct link *l);
 /* Add count probes at addresses prefix.(1 + i / 250).(1 + i % 250) (prefix "10.1"),
  * polling node `target` every interval seconds from a random phase. */
@@ -220,6 +252,11 @@ int world_count_log(const struct world *w, int idx, const char *text);
 /* Completes a lookup scheduled by the node resolver (EV_RESOLVE) and frees it. */
 void sim_resolve_finish(void *p);
 
-enum world_event_kind { EV_PACKET = 0, EV_PROBE, EV_SAMPLE, EV_JUMP, EV_RESOLVE };
+/* Hand a node the report that its datagram p (dst = where it went) left on p->dst_sock. */
+void sim_node_on_tx_report(struct world *w, struct sim_node *sn, struct packet *p);
+/* The RTC's next update edge of node idx scheduled (when its interrupts are on). */
+void sim_rtc_schedule_edge(struct world *w, int idx);
+
+enum world_event_kind { EV_PACKET = 0, EV_PROBE, EV_SAMPLE, EV_JUMP, EV_RESOLVE, EV_TXTS, EV_RTC };
 
 #endif
