@@ -123,9 +123,9 @@ struct kdev_phc_reading {
 /* The ways of reading a PHC, in chrony's order of preference. */
 enum kdev_phc_mode {
     KDEV_PHC_UNKNOWN = 0,
-    KDEV_PHC_BASIC = 1,    /* PTP_SYS_OFFSET */
-    KDEV_PHC_PRECISE = 2,  /* PTP_SYS_OFFSET_PRECISE (cross timestamps) */
-    KDEV_PHC_EXTENDED = 3  /* PTP_SYS_OFFSET_EXTENDED */
+    KDEV_PHC_BASIC = 1,   /* PTP_SYS_OFFSET */
+    KDEV_PHC_PRECISE = 2, /* PTP_SYS_OFFSET_PRECISE (cross timestamps) */
+    KDEV_PHC_EXTENDED = 3 /* PTP_SYS_OFFSET_EXTENDED */
 };
 /* The readings of a filled structure into out (at most max, n asked). Return the count. */
 int kdev_phc_basic(const struct kdev_ptp_sys_offset *s, int n, struct kdev_phc_reading *out,

@@ -60,8 +60,7 @@ static void test_ptp_abi(void)
                  sizeof(struct ptp_sys_offset_extended));
     SAME_LAYOUT(kdev_ptp_sys_offset_extended, ptp_sys_offset_extended, n_samples);
     SAME_LAYOUT(kdev_ptp_sys_offset_extended, ptp_sys_offset_extended, ts);
-    CHECK_INT_EQ(sizeof(struct kdev_ptp_sys_offset_precise),
-                 sizeof(struct ptp_sys_offset_precise));
+    CHECK_INT_EQ(sizeof(struct kdev_ptp_sys_offset_precise), sizeof(struct ptp_sys_offset_precise));
     SAME_LAYOUT(kdev_ptp_sys_offset_precise, ptp_sys_offset_precise, device);
     SAME_LAYOUT(kdev_ptp_sys_offset_precise, ptp_sys_offset_precise, sys_realtime);
     SAME_LAYOUT(kdev_ptp_sys_offset_precise, ptp_sys_offset_precise, sys_monoraw);

@@ -160,10 +160,9 @@ static void test_phc_extpps(void)
     struct fake_env f;
     struct config *cfg;
     char err[256];
-    const char *lines[] = {"logdir /var/log/chrony", "log refclocks",
-                           "refclock SOCK /run/gps.sock refid GPS poll 2",
-                           "refclock PHC /dev/ptp0:extpps:pin=1:channel=2:clear lock GPS poll 2",
-                           NULL};
+    const char *lines[] = {
+        "logdir /var/log/chrony", "log refclocks", "refclock SOCK /run/gps.sock refid GPS poll 2",
+        "refclock PHC /dev/ptp0:extpps:pin=1:channel=2:clear lock GPS poll 2", NULL};
     struct node *n;
     int d;
 
