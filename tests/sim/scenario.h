@@ -28,6 +28,8 @@ struct sc_node {
                                     * timestamp (struct host tx_late), 0 = none */
     int tx_ts;                     /* it gets kernel TX timestamps (struct host tx_ts) */
     struct sim_refdev_model dev;   /* its PPS and PHC devices (none by default) */
+    int has_rtc;                   /* an RTC as rtc says (world_add_node_rtc) */
+    struct sim_rtc_cfg rtc;
 };
 
 /* A link between scenario nodes (by index); b = -1: from a to everyone. */

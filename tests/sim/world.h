@@ -120,6 +120,25 @@ struct sim_refdev {
     uint64_t pps_fetches, phc_reads, extts_events; /* counters for the checks */
 };
 
+/* A node's RTC (env.rtc): reads epoch + t + off + gain * t at true time t, ticking whole
+ * seconds; its update edges are world events while its interrupts are on. */
+struct sim_rtc {
+    int present;
+    double off;    /* s, at true time 0 */
+    double gain;   /* s/s, positive = the RTC gains */
+    int open, uie; /* opened with a callback; update interrupts on */
+    stream_cb cb;
+    void *arg;
+    unsigned gen; /* edge events of an older generation are stale */
+    int n_sets;   /* RTC_SET_TIME calls */
+};
+
+/* What world_add_node_rtc gives a node's RTC; set_clock: chronyd -s. */
+struct sim_rtc_cfg {
+    double off, gain_ppm;
+    int set_clock;
+};
+
 struct sim_node {
     struct world *w;
     int idx;
@@ -138,6 +157,7 @@ struct sim_node {
     double timer_t;              /* its true-time estimate */
     int heap_pos;                /* index in the world's timer heap, -1 if not there */
     struct node_metrics m;
+    struct sim_rtc rtc;
     uint64_t log_warnings;
     char **log_lines; /* every log line of the node (up to SIM_MAX_LOG_LINES) */
     size_t n_log, cap_log;
@@ -222,6 +242,10 @@ int world_find_host(const struct world *w, const struct ip_addr *ip);
  * (ppm) and wander step (ppm per simulated second). */
 int world_add_node(struct world *w, const char *name, const char *ip, const char *const *conf,
                    double offset, double freq_ppm, double wander_ppm);
+/* As world_add_node, with an RTC (NULL: none). */
+int world_add_node_rtc(struct world *w, const char *name, const char *ip, const char *const *conf,
+                       double offset, double freq_ppm, double wander_ppm,
+                       const struct sim_rtc_cfg *rtc);
 void world_add_link(struct world *w, const struct link *l);
 /* Add count probes at addresses prefix.(1 + i / 250).(1 + i % 250) (prefix "10.1"),
  * polling node `target` every interval seconds from a random phase. */
@@ -260,6 +284,18 @@ void sim_resolve_finish(void *p);
 void sim_node_on_tx_report(struct world *w, struct sim_node *sn, struct packet *p);
 /* The edge of second t on node idx's refclock devices (EV_EDGE). */
 void sim_node_on_edge(struct world *w, struct sim_node *sn);
-enum world_event_kind { EV_PACKET = 0, EV_PROBE, EV_SAMPLE, EV_JUMP, EV_RESOLVE, EV_TXTS, EV_EDGE };
+/* The RTC's next update edge of node idx scheduled (when its interrupts are on). */
+void sim_rtc_schedule_edge(struct world *w, int idx);
+
+enum world_event_kind {
+    EV_PACKET = 0,
+    EV_PROBE,
+    EV_SAMPLE,
+    EV_JUMP,
+    EV_RESOLVE,
+    EV_TXTS,
+    EV_RTC,
+    EV_EDGE
+};
 
 #endif

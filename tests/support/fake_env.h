@@ -116,6 +116,19 @@ struct fake_env {
     /* refclock devices */
     struct fake_refdev refdev[FAKE_MAX_REFDEV];
     int n_refdev;
+    /* files' modification time (env.files.mtime of any file present); 0: unknown */
+    long long files_mtime;
+    /* RTC (env.rtc): reads rtc_off + (1 + rtc_gain) * now, ticking whole seconds; absent
+     * unless rtc_present (open fails with ENOENT). */
+    int rtc_present;
+    double rtc_off, rtc_gain;
+    int rtc_open;   /* opened with a callback (measuring) */
+    int rtc_uie;    /* update interrupts on */
+    int rtc_utc;    /* as given at the last read or set */
+    int rtc_n_sets; /* RTC_SET_TIME calls; the last value in rtc_set_to */
+    long long rtc_set_to;
+    stream_cb rtc_cb;
+    void *rtc_arg;
 };
 
 void fake_env_init(struct fake_env *f);
@@ -142,6 +155,11 @@ void fake_env_tcp_event(struct fake_env *f, int i, int events);
 int fake_env_add_refdev(struct fake_env *f, const char *path, int is_phc);
 /* PHC refdev[i] timestamps an external edge at PHC time t; the loop's callback is told. */
 void fake_env_extts(struct fake_env *f, int i, const struct timespec *t);
+/* The fake RTC's reading at the fake clock's time. */
+long long fake_env_rtc_read(const struct fake_env *f);
+/* Move the clock to the RTC's next whole-second edge and, while update interrupts are
+ * on, tell the node's callback as the loop would. */
+void fake_env_rtc_edge(struct fake_env *f);
 /* 1 if some logged line contains needle. */
 int fake_env_log_contains(struct fake_env *f, const char *needle);
 
