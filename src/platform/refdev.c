@@ -6,10 +6,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,26 +74,75 @@ static int rd_pps_fetch(void *ctx, int dev, int clear, uint32_t *seq, struct tim
     return kdev_pps_edge(&f, clear, seq, ts);
 }
 
-static int rd_phc_open(void *ctx, const char *path, int rw, char *err, size_t errlen)
+/* chrony's check that a descriptor is a PHC: PTP_CLOCK_GETCAPS answers. Closes it if not. */
+static int verify_phc(struct platform *p, int fd)
 {
-    struct platform *p = ctx;
     struct kdev_ptp_caps caps;
-    struct stat st;
-    int fd;
 
-    fd = path[0] == '/' ? open(path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC) : -1;
-    if (fd < 0) {
-        /* chrony also takes an interface name (its PHC); only device paths are here */
-        LOG_ERR(&p->logger, "Could not open PHC (of) %s", path);
-        snprintf(err, errlen, "Could not open PHC");
-        return -1;
-    }
     if (ioctl(fd, kdev_ptp_getcaps(), &caps) < 0) {
         LOG_ERR(&p->logger, "ioctl(%s) failed : %s", "PTP_CLOCK_GETCAPS", strerror(errno));
         close(fd);
-        LOG_ERR(&p->logger, "Could not open PHC (of) %s", path);
-        snprintf(err, errlen, "Could not open PHC");
         return -1;
+    }
+    return fd;
+}
+
+/* The PHC of a network interface (ETHTOOL_GET_TS_INFO's phc_index): /dev/ptpN opened. */
+static int open_by_interface(struct platform *p, const char *name, int flags)
+{
+    struct ethtool_ts_info info;
+    struct ifreq req;
+    char dev[32];
+    int sock, r;
+
+    memset(&req, 0, sizeof(req));
+    memset(&info, 0, sizeof(info));
+    if (strlen(name) >= sizeof(req.ifr_name))
+        return -1;
+    memcpy(req.ifr_name, name, strlen(name) + 1);
+    sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0)
+        return -1;
+    info.cmd = ETHTOOL_GET_TS_INFO;
+    req.ifr_data = (char *)&info;
+    r = ioctl(sock, SIOCETHTOOL, &req);
+    close(sock);
+    if (r < 0) {
+        LOG_DEBUG(&p->logger, "ioctl(%s) failed : %s", "SIOCETHTOOL", strerror(errno));
+        return -1;
+    }
+    if (info.phc_index < 0) {
+        LOG_DEBUG(&p->logger, "PHC missing on %s", name);
+        return -1;
+    }
+    snprintf(dev, sizeof(dev), "/dev/ptp%d", info.phc_index);
+    return open(dev, flags);
+}
+
+/* chrony's SYS_Linux_OpenPHC: a device path, else a network interface's PHC. */
+static int rd_phc_open(void *ctx, const char *path, int rw, char *err, size_t errlen)
+{
+    struct platform *p = ctx;
+    int flags = (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC, fd = -1;
+    struct stat st;
+
+    if (path[0] == '/') {
+        fd = open(path, flags);
+        if (fd >= 0)
+            fd = verify_phc(p, fd);
+    }
+    if (fd < 0) {
+        fd = open_by_interface(p, path, flags);
+        if (fd < 0) {
+            LOG_ERR(&p->logger, "Could not open PHC (of) %s", path);
+            snprintf(err, errlen, "Could not open PHC");
+            return -1;
+        }
+        fd = verify_phc(p, fd);
+        if (fd < 0) {
+            snprintf(err, errlen, "Could not open PHC");
+            return -1;
+        }
     }
     if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode)) {
         close(fd);

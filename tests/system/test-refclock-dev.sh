@@ -1,8 +1,9 @@
 #!/bin/sh
 # refclock PPS and PHC on a machine without such devices: chronyd stops at start with
 # chrony 4.8's messages for a device that cannot be opened (/dev/pps0, /dev/ptp0 missing)
-# or that is not a PPS source or a PHC (/dev/null), as Debian's chronyd does for PPS. The
-# drivers' readings are covered by tests/unit/test_refdev.c and the simulator (pps, phc).
+# or that is not a PPS source or a PHC (/dev/null, the loopback interface), as Debian's
+# chronyd does for PPS. The drivers' readings are covered by tests/unit/test_refdev.c and
+# the simulator (scenarios phc, pps, phc-extpps).
 . tests/system/lib.sh
 
 # fails NAME LINE MESSAGE...: chronyd -x with LINE exits non-zero logging every MESSAGE
@@ -40,6 +41,9 @@ check "pps-not-a-pps-device" fails ppsn "refclock PPS /dev/null" \
 check "phc-not-a-phc" fails phcn "refclock PHC /dev/null" \
     "ioctl(PTP_CLOCK_GETCAPS) failed : Inappropriate ioctl for device" \
     "Fatal error : Could not open PHC"
+# a network interface's PHC, as chrony: loopback has none
+check "phc-interface-without-phc" fails phclo "refclock PHC lo" \
+    "Could not open PHC (of) lo" "Fatal error : Could not open PHC"
 check "pps-bad-driver-option" fails ppso "refclock PPS /dev/pps0:extpps" \
     "Invalid refclock driver option extpps at line 1 in file $TMPD/ppso.conf"
 if [ -x /usr/sbin/chronyd ] && [ ! -e /dev/pps0 ]; then
