@@ -98,7 +98,7 @@ check_names directive "$page" $directives
 ignored=$(grep -v '^#' tests/directives/directives.tsv | awk -F '\t' '$2 == "ignored" {print $1}')
 for d in $directives; do
     note=$(awk -F '\t' -v d="$d" '{split($1, w, " ")} w[1] == d' "$tmp/entries" |
-        grep -c 'no effect yet')
+        grep -ci 'no effect yet')
     if echo "$ignored" | grep -qxF "$d"; then
         [ "$note" -gt 0 ] && echo "PASS $page $d notes no effect yet" ||
             { echo "FAIL $page $d: ignored in directives.tsv, its entry must say 'no effect yet'"; status=1; }
