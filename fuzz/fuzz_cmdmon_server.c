@@ -60,10 +60,11 @@ static int fz_step(void *ctx, double offset)
     return -1;
 }
 
-static int fz_set_leap(void *ctx, int leap)
+static int fz_set_leap(void *ctx, int leap, int tai_offset)
 {
     (void)ctx;
     (void)leap;
+    (void)tai_offset;
     return 0;
 }
 

@@ -4,8 +4,12 @@
 #include "chronyc/complete.h"
 
 #include <editline/readline.h>
+#include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +17,9 @@
 #define CHRONYC_VERSION "4.8"
 #ifndef CHRONY_RUNDIR
 #define CHRONY_RUNDIR "/run/chrony"
+#endif
+#ifndef CHRONYC_USER
+#define CHRONYC_USER "root" /* chrony's compiled-in default (--with-chronyc-user) */
 #endif
 
 /* Set by SIGINT, SIGTERM, SIGQUIT, SIGHUP and SIGPIPE, as chrony's quit flag:
@@ -74,12 +81,45 @@ static void print_usage(FILE *f)
             "  -c\t\tPrint reports as comma-separated values\n"
             "  -j\t\tPrint reports as JSON objects\n"
             "  -e\t\tEnd the output of each command with a line \".\"\n"
+            "  -d\t\tPrint debugging messages on stderr\n"
             "  -m\t\tTreat each argument as a separate command\n"
             "  -h HOST\tDaemon to talk to (%s/chronyd.sock,127.0.0.1,::1)\n"
             "  -p PORT\tUDP port of the daemon (%d)\n"
+            "  -u USER\tUser to run as when started as root (%s)\n"
             "  -v, --version\tShow the version and exit\n"
             "      --help\tShow this help and exit\n",
-            CHRONY_RUNDIR, CMDMON_DEFAULT_PORT);
+            CHRONY_RUNDIR, CMDMON_DEFAULT_PORT, CHRONYC_USER);
+}
+
+/* -u: started as root, become user (unless it is root itself) before any socket is
+ * opened, as chrony's chronyc. Failures are fatal with chrony's messages. */
+static int drop_root(const char *user, int debug)
+{
+    struct passwd *pw;
+
+    if (!strcmp(user, "root") || geteuid() != 0)
+        return 1;
+    pw = getpwnam(user);
+    if (!pw) {
+        fprintf(stderr, "Could not get user/group ID of %s\n", user);
+        return 0;
+    }
+    if (setgroups(0, NULL)) {
+        fprintf(stderr, "setgroups() failed : %s\n", strerror(errno));
+        return 0;
+    }
+    if (setgid(pw->pw_gid)) {
+        fprintf(stderr, "setgid(%u) failed : %s\n", (unsigned)pw->pw_gid, strerror(errno));
+        return 0;
+    }
+    if (setuid(pw->pw_uid)) {
+        fprintf(stderr, "setuid(%u) failed : %s\n", (unsigned)pw->pw_uid, strerror(errno));
+        return 0;
+    }
+    if (debug)
+        fprintf(stderr, "Dropped root privileges: UID %u GID %u\n", (unsigned)pw->pw_uid,
+                (unsigned)pw->pw_gid);
+    return 1;
 }
 
 static int exchange_transport(void *ctx, struct cmdmon_request *req, struct cmdmon_reply *rpy)
@@ -162,8 +202,9 @@ static int run_args(struct chronyc *c, int argc, char **argv, int multi, int end
 int main(int argc, char **argv)
 {
     struct chronyc c;
-    const char *hosts = CHRONY_RUNDIR "/chronyd.sock,127.0.0.1,::1";
-    int opt, port = CMDMON_DEFAULT_PORT, multi = 0, end_dot = 0, csv = 0, json = 0, ok;
+    const char *hosts = CHRONY_RUNDIR "/chronyd.sock,127.0.0.1,::1", *user = CHRONYC_USER;
+    int opt, port = CMDMON_DEFAULT_PORT, multi = 0, end_dot = 0, csv = 0, json = 0, debug = 0;
+    int ok;
 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--version")) {
@@ -183,6 +224,9 @@ int main(int argc, char **argv)
             break;
         case 'c':
             csv = 1;
+            break;
+        case 'd':
+            debug = 1;
             break;
         case 'j':
             json = 1;
@@ -206,20 +250,24 @@ int main(int argc, char **argv)
             port = atoi(optarg);
             break;
         case 'v':
-            printf("chronyc (chrony) version %s (+READLINE +IPV6 -DEBUG)\n", CHRONYC_VERSION);
+            printf("chronyc (chrony) version %s (+READLINE +IPV6 +DEBUG)\n", CHRONYC_VERSION);
             return 0;
-        case 'a': /* accepted and ignored */
-        case 'd':
-        case 'f':
         case 'u':
+            user = optarg;
+            break;
+        case 'a': /* accepted and ignored, as chrony */
+        case 'f':
             break;
         default:
             print_usage(stderr);
             return 1;
         }
     }
+    if (!drop_root(user, debug))
+        return 1;
     out_init(&c.out, stdout, json ? OUT_JSON : csv ? OUT_CSV : OUT_TEXT);
     c.names.csv = csv || json;
+    c.tr.debug = debug;
     if (!transport_init(&c.tr, hosts, port, c.family) || !transport_open(&c.tr, 0)) {
         fprintf(stderr, "Could not open connection to daemon\n");
         transport_close(&c.tr);

@@ -1,9 +1,11 @@
 /* Sockets and the retransmission loop of chronyc (spec 1.2, 1.4, 3.4). */
 #include "chronyc/transport.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,21 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+/* -d: chrony's chronyc debug messages, one line each on stderr. */
+static void debug_msg(const struct transport *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void debug_msg(const struct transport *t, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!t->debug)
+        return;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
 
 static void add_unix(struct transport *t, const char *path)
 {
@@ -35,12 +52,20 @@ static void add_host(struct transport *t, const char *host, int port, int family
     hints.ai_family = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC;
     hints.ai_socktype = SOCK_DGRAM;
     snprintf(service, sizeof(service), "%d", port);
-    if (getaddrinfo(host, service, &hints, &res) != 0)
+    if (getaddrinfo(host, service, &hints, &res) != 0) {
+        debug_msg(t, "Could not get IP address for %s", host);
         return;
+    }
     for (ai = res; ai && t->n_addrs < TRANSPORT_MAX_ADDRS; ai = ai->ai_next) {
         struct transport_addr *a = &t->addrs[t->n_addrs];
+        char text[INET6_ADDRSTRLEN];
+        const void *bin = ai->ai_family == AF_INET6
+                              ? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+                              : (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
         if (ai->ai_addrlen > sizeof(a->sa))
             continue;
+        if (inet_ntop(ai->ai_family, bin, text, sizeof(text)))
+            debug_msg(t, "Resolved %s to %s", host, text);
         memset(a, 0, sizeof(*a));
         memcpy(&a->sa, ai->ai_addr, ai->ai_addrlen);
         a->sa_len = ai->ai_addrlen;
@@ -52,8 +77,10 @@ static void add_host(struct transport *t, const char *host, int port, int family
 int transport_init(struct transport *t, const char *hosts, int port, int family)
 {
     char *copy = strdup(hosts), *save = NULL;
+    int debug = t->debug;
 
     memset(t, 0, sizeof(*t));
+    t->debug = debug;
     t->fd = -1;
     t->current = -1;
     t->timeout_ms = 1000;
@@ -251,14 +278,19 @@ static enum wait_result wait_reply(struct transport *t, const struct cmdmon_requ
         n = recv(t->fd, buf, sizeof(buf), 0);
         if (n < 0)
             return errno == ECONNREFUSED ? WAIT_TIMEOUT : WAIT_ERROR;
-        if (!reply_matches(t, buf, (size_t)n, req))
+        if (!reply_matches(t, buf, (size_t)n, req)) {
+            debug_msg(t, "Invalid reply");
             continue;
+        }
         switch (cmdmon_decode_reply(buf, (size_t)n, rpy)) {
         case CMDMON_OK:
+            debug_msg(t, "Reply cmd=%d reply=%d stat=%d", rpy->command, rpy->reply, rpy->status);
             return WAIT_REPLY;
         case CMDMON_REPLY_SHORT:
+            debug_msg(t, "Reply too short");
             return WAIT_TIMEOUT; /* treated as lost */
         default:
+            debug_msg(t, "Invalid reply");
             continue;
         }
     }
@@ -283,8 +315,9 @@ static int exchange_current(struct transport *t, struct cmdmon_request *req,
         len = cmdmon_encode_request(req, buf, sizeof(buf));
         if (!len)
             return 0;
-        if (send(t->fd, buf, len, 0) < 0 && t->debug)
-            fprintf(stderr, "send: %s\n", strerror(errno));
+        if (send(t->fd, buf, len, 0) < 0)
+            debug_msg(t, "send: %s", strerror(errno));
+        debug_msg(t, "Timeout %f seconds", timeout);
         switch (wait_reply(t, req, timeout, rpy)) {
         case WAIT_REPLY:
             if (rpy->version == 5 && t->version == 6 && rpy->status == CMDMON_STT_BADPKTVERSION) {

@@ -36,8 +36,8 @@ struct transport {
     const volatile sig_atomic_t *stop;
 };
 
-/* Resolves the comma-separated host list. family: 0, 4 or 6. Returns the
- * number of addresses (0: nothing usable). */
+/* Resolves the comma-separated host list (t->debug, -d, set before is kept). family: 0, 4 or 6.
+ * Returns the number of addresses (0: nothing usable). */
 int transport_init(struct transport *t, const char *hosts, int port, int family);
 /* Opens the first address from index `from` that can be opened; returns 1. */
 int transport_open(struct transport *t, int from);

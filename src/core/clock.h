@@ -95,7 +95,8 @@ struct clock_cmd {
     int step;
     double step_offset; /* value for env_clock.step: s, positive = clock fast, goes back */
     int set_leap;
-    int leap; /* env_clock.set_leap: 0 none, 1 insert, -1 delete */
+    int leap;       /* env_clock.set_leap: 0 none, 1 insert, -1 delete */
+    int tai_offset; /* env_clock.set_leap: TAI - UTC in s from the leap table, 0 = unknown */
     int set_sync;
     int synced;
     double est_error, max_error; /* s, for env_clock.set_sync_status */

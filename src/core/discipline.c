@@ -178,7 +178,7 @@ static void set_leap_timer(struct discipline *d, int64_t now_secs)
 /* now_secs: raw unix time, 0 when going unsynchronised. */
 static void update_leap_status(struct discipline *d, int leap, int64_t now_secs,
                                const struct timespec *cooked, const struct timespec *raw,
-                               int db_leap, int reset, struct clock_cmd *cmd)
+                               int db_leap, int tai_offset, int reset, struct clock_cmd *cmd)
 {
     int leap_sec = 0;
 
@@ -193,11 +193,14 @@ static void update_leap_status(struct discipline *d, int leap, int64_t now_secs,
         else
             leap = DISC_LEAP_NORMAL;
     }
-    if (leap_sec != d->leap_sec && !disc_leap_second_close(d, cooked, raw, NULL, 0.0)) {
+    if ((leap_sec != d->leap_sec || tai_offset != d->tai_offset) &&
+        !disc_leap_second_close(d, cooked, raw, NULL, 0.0)) {
         d->leap_sec = leap_sec;
+        d->tai_offset = tai_offset;
         if (d->cfg.leap_mode == DISC_LEAPMODE_SYSTEM) {
             cmd->set_leap = 1;
             cmd->leap = leap_sec;
+            cmd->tai_offset = tai_offset;
         }
         set_leap_timer(d, now_secs);
     } else if (reset) {
@@ -236,10 +239,14 @@ static void leap_end(struct discipline *d, struct clock_cmd *cmd)
     d->leap_timer_set = 0;
     d->leap_timer_end = 0;
     d->leap_in_progress = 0;
+    /* The second is over: TAI - UTC moved by it (when known). */
+    if (d->tai_offset)
+        d->tai_offset += d->leap_sec;
     d->leap_sec = 0;
     if (d->cfg.leap_mode == DISC_LEAPMODE_SYSTEM) {
         cmd->set_leap = 1;
         cmd->leap = 0;
+        cmd->tai_offset = d->tai_offset;
     }
     if (d->leap_status == DISC_LEAP_INSERT || d->leap_status == DISC_LEAP_DELETE)
         d->leap_status = DISC_LEAP_NORMAL;
@@ -463,7 +470,8 @@ static void finish_update(struct discipline *d, const struct timespec *raw,
 {
     double interval = d->last_update_interval;
 
-    update_leap_status(d, u->leap, raw->tv_sec, now, raw, u->db_leap, 0, &out->cmd);
+    update_leap_status(d, u->leap, raw->tv_sec, now, raw, u->db_leap, u->db_tai_offset, 0,
+                       &out->cmd);
     update_sync_status(d, now, &out->cmd);
     if (u->ref_time_fuzz > 0.0)
         ts_add(&d->ref_time, &d->ref_time, -(u->ref_time_fuzz > 1.0 ? 1.0 : u->ref_time_fuzz));
@@ -584,7 +592,7 @@ static void set_unsync(struct discipline *d, const struct timespec *raw_now, str
 
     cooked_now(d, raw_now, &now);
     schedule_fb_drift(d, raw_now, &now, cmd);
-    update_leap_status(d, DISC_LEAP_UNSYNC, 0, &now, raw_now, 0, 0, cmd);
+    update_leap_status(d, DISC_LEAP_UNSYNC, 0, &now, raw_now, 0, 0, 0, cmd);
     d->synced = 0;
     clock_set_sync_status(d->clock, 0, 0.0, 0.0, cmd);
 }
@@ -621,7 +629,7 @@ void disc_update_leap(struct discipline *d, const struct timespec *raw_now, int 
         return;
     out->verdict = DISC_APPLIED;
     cooked_now(d, raw_now, &now);
-    update_leap_status(d, leap, raw_now->tv_sec, &now, raw_now, 0, 0, &out->cmd);
+    update_leap_status(d, leap, raw_now->tv_sec, &now, raw_now, 0, d->tai_offset, 0, &out->cmd);
     update_sync_status(d, &now, &out->cmd);
 }
 
@@ -661,7 +669,7 @@ void disc_on_clock_change(struct discipline *d, const struct clock_change *ch,
     }
     /* Midnight moved on the cooked timescale: re-check the leap second. */
     if (d->leap_sec && !d->leap_in_progress)
-        update_leap_status(d, d->leap_status, raw.tv_sec, &cooked, &raw, 0, 1, cmd);
+        update_leap_status(d, d->leap_status, raw.tv_sec, &cooked, &raw, 0, d->tai_offset, 1, cmd);
 }
 
 static void consider(int *have, struct timespec *best, int set, const struct timespec *t)

@@ -103,6 +103,8 @@ struct disc_update {
     /* Leap status for today from leapsectz/leapseclist (0-2), used when the
      * sources announce none; 0 without a leap second database. */
     int db_leap;
+    /* TAI - UTC (s) from the same table at the update, 0 = unknown or no table. */
+    int db_tai_offset;
     /* Random number in [0, 1]: chrony moves the reference time back by up
      * to a second so clients cannot use it to guess receive timestamps in
      * the interleaved mode. 0 = no fuzz (tests). */
@@ -191,6 +193,7 @@ struct discipline {
     int leap_status;
     int leap_sec;         /* +1 insert, -1 delete, 0 none (scheduled for today) */
     int leap_in_progress; /* the leap second is being corrected */
+    int tai_offset;       /* TAI - UTC (s) passed to the clock with the leap status, 0 = none */
     uint32_t ref_id;
     struct timespec ref_time;
     double skew, residual_freq, root_delay, root_dispersion, offset_sd, frequency_sd;

@@ -54,6 +54,20 @@ uint8_t *engine_out_packet(struct engine_out *o, size_t cap, size_t *off)
     return o->pkt + o->pkt_len;
 }
 
+/* A new monotonic epoch (an own step, or a jump of the clock): its ID mixes the epoch
+ * count into the start time (splitmix64), so it differs from the last one and from other
+ * runs' without drawing from the engine's random numbers. */
+static void new_mono_epoch(struct engine *e)
+{
+    uint64_t z = (e->mono_seed += 0x9E3779B97F4A7C15u);
+
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    z ^= z >> 31;
+    e->mono_epoch = (uint32_t)(z ^ (z >> 32));
+    e->mono_offset = 0.0;
+}
+
 void engine_init(struct engine *e, const struct engine_config *cfg, struct rng *rng,
                  const struct timespec *raw_now)
 {
@@ -73,6 +87,10 @@ void engine_init(struct engine *e, const struct engine_config *cfg, struct rng *
         disc_set_mode(&e->disc, cfg->mode);
     e->sel = select_new();
     leapdb_init(&e->leapdb);
+    e->leap_period = INT64_MIN;
+    /* A start time in ns makes the first epoch differ from the last run's. */
+    e->mono_seed = (uint64_t)raw_now->tv_sec * 1000000000u + (uint64_t)raw_now->tv_nsec;
+    new_mono_epoch(e);
     e->selected = -1;
     e->pending_replace = -1;
 }
@@ -144,6 +162,10 @@ static void fan_out_change(struct engine *e, const struct clock_change *ch,
     if (ch->type != CLOCK_CHANGE_UNKNOWN_STEP)
         e->n_clock_changes++;
     engine_smooth_change(e, ch, out);
+    if (ch->type == CLOCK_CHANGE_ADJUST)
+        e->mono_offset += ch->doffset;
+    else
+        new_mono_epoch(e);
     disc_on_clock_change(&e->disc, ch, extra);
     manual_slew(&e->manual, &ch->cooked, ch->dfreq, ch->doffset,
                 ch->type == CLOCK_CHANGE_UNKNOWN_STEP);
@@ -257,22 +279,34 @@ void engine_set_leapdb(struct engine *e, struct leapdb *db, int is_list)
     e->leap_src = is_list ? 1 : 2;
 }
 
-/* The table's leap second at the end of the UTC day of cooked_now (none without a table);
- * asks once for a warning when the list expired. */
-static int leap_today(struct engine *e, const struct timespec *raw_now, struct engine_out *out)
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* The table's leap second at the end of the UTC day of cooked_now and TAI - UTC (none and
+ * 0 without a table). As chrony's leap second database, the table is read again in every
+ * new 12-hour period (the reload takes effect from the next update) and an expired list
+ * is warned about at each reading. */
+static int leap_today(struct engine *e, const struct timespec *raw_now, int *tai_offset,
+                      struct engine_out *out)
 {
     struct timespec cooked;
-    int tai;
+    int64_t period;
 
+    *tai_offset = 0;
     if (!e->leap_src)
         return DISC_LEAP_NORMAL;
     engine_cooked_time(e, raw_now, &cooked, NULL);
-    if (e->leap_src == 1 && e->leapdb.expiry && cooked.tv_sec >= e->leapdb.expiry &&
-        !e->leap_expiry_warned) {
-        engine_out_add(out, ENGINE_ACT_LEAP_LIST_EXPIRED, -1);
-        e->leap_expiry_warned = 1;
+    period = floor_div((int64_t)cooked.tv_sec, 12 * 3600);
+    if (period != e->leap_period) {
+        if (e->leap_period != INT64_MIN)
+            engine_out_add(out, ENGINE_ACT_LEAP_RELOAD, -1);
+        e->leap_period = period;
+        if (e->leap_src == 1 && e->leapdb.expiry && cooked.tv_sec >= e->leapdb.expiry)
+            engine_out_add(out, ENGINE_ACT_LEAP_LIST_EXPIRED, -1);
     }
-    return leapdb_get(&e->leapdb, cooked.tv_sec, &tai);
+    return leapdb_get(&e->leapdb, cooked.tv_sec, tai_offset);
 }
 
 void engine_update(struct engine *e, const struct timespec *raw_now,
@@ -297,7 +331,7 @@ void engine_update(struct engine *e, const struct timespec *raw_now,
     u.root_delay = ref->root_delay;
     u.root_dispersion = ref->root_dispersion;
     u.ref_time_fuzz = rng_uniform(e->rng);
-    u.db_leap = leap_today(e, raw_now, out);
+    u.db_leap = leap_today(e, raw_now, &u.db_tai_offset, out);
     disc_update(&e->disc, raw_now, &u, &d);
     if (d.verdict == DISC_MODE_DONE) {
         engine_mode_done(e, raw_now, &d, out);
@@ -654,7 +688,18 @@ const struct discipline *engine_discipline(const struct engine *e)
     return &e->disc;
 }
 
+static void get_served(struct engine *e, const struct timespec *raw_now,
+                       struct ntp_server_ref *ref);
+
 void engine_get_served(struct engine *e, const struct timespec *raw_now, struct ntp_server_ref *ref)
+{
+    get_served(e, raw_now, ref);
+    ref->mono_valid = 1;
+    ref->mono_offset = e->mono_offset;
+    ref->mono_epoch = e->mono_epoch;
+}
+
+static void get_served(struct engine *e, const struct timespec *raw_now, struct ntp_server_ref *ref)
 {
     const struct discipline *d = &e->disc;
     struct disc_ntp_state st;

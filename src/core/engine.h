@@ -112,7 +112,9 @@ enum engine_act_type {
                                    calling engine_set_normal_mode() */
     ENGINE_ACT_SEND,            /* send .u.send's packet to .source, then engine_tx_done() */
     ENGINE_ACT_REPLACE,         /* .source is bad: look its name up again (if it has one) */
-    ENGINE_ACT_LEAP_LIST_EXPIRED, /* warn "Leap second list %s needs update" (once) */
+    ENGINE_ACT_LEAP_LIST_EXPIRED, /* warn "Leap second list %s needs update" (at each reload) */
+    ENGINE_ACT_LEAP_RELOAD,       /* read the leap table again (chrony: at most twice a day)
+                                     and hand it over with engine_set_leapdb */
     ENGINE_ACT_MANUAL,            /* info "Making a slew of %.6f" (.u.manual; with a frequency:
                                      "Making a frequency change of %.3f ppm and a slew of %.6f") */
     ENGINE_ACT_KOD_RATE,          /* warn "Received KoD RATE from %s" (.source's address); the
@@ -232,11 +234,19 @@ struct engine {
     /* Leap second table (leapseclist or leapsectz). */
     struct leapdb leapdb;
     int leap_src; /* 0 none, 1 list, 2 timezone */
-    int leap_expiry_warned;
     /* Time smoothing (engine_smooth.c): enabled by engine_start, after the initial
      * frequency; the state before the last step, put back if the driver refuses it. */
     struct smooth smooth, smooth_saved;
     int smooth_hold; /* changes do not reach the smoothing (undoing a refused step) */
+    /* The monotonic timescale served in F323 fields (chrony's server_mono_offset/epoch):
+     * cooked time + mono_offset, which the slews of our corrections do not move; a step
+     * starts a new epoch (an ID derived from mono_seed, which counts the epochs). */
+    double mono_offset;
+    uint32_t mono_epoch;
+    uint64_t mono_seed;
+    /* The 12-hour period (cooked time / 43200 s) the table was last asked for in, or
+     * INT64_MIN before the first update: a new period asks for a reload. */
+    int64_t leap_period;
 };
 
 /* Set up at raw_now; nothing is applied until engine_start. rng must outlive the engine. */
@@ -258,7 +268,8 @@ int engine_special_mode(const struct engine *e);
 void engine_set_serving(struct engine *e, int serving);
 
 /* The leap second table (leapseclist: is_list; leapsectz otherwise), moved into the
- * engine: the status of today when the sources announce none. */
+ * engine: the status of today and TAI - UTC when the sources announce none. An empty
+ * table (a reload that failed) answers nothing until the next reload. */
 void engine_set_leapdb(struct engine *e, struct leapdb *db, int is_list);
 
 /* Sources. engine_add_source returns the new source's index; it starts polling at raw_now

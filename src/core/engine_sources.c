@@ -254,6 +254,15 @@ static void reset_instance(struct engine *e, int index, const struct timespec *r
         engine_select(e, -1, raw_now, out);
 }
 
+/* `extfield F323`: the server corrected its own time since the samples kept so far were
+ * taken; they are shifted with it before the new one joins them (chrony's SST_CorrectOffset),
+ * so its time corrections are not taken for a frequency error. */
+static void correct_mono(struct engine_source *s, const struct ntp_client_result *res)
+{
+    if (res->mono_doffset != 0.0)
+        sourcestats_correct_offset(s->stats, res->mono_doffset);
+}
+
 void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
                         struct engine_out *out)
 {
@@ -302,8 +311,10 @@ void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
         s->leap = res.leap;
     }
     ntp_client_get_report(&s->client, &report);
-    if (res.has_sample)
+    if (res.has_sample) {
+        correct_mono(s, &res);
         engine_on_sample(e, index, &res.sample, &rx->rx_raw, out);
+    }
     log_measurement(e, index, &res, &report, &rx_cooked, out);
     engine_check_special_end(e, &rx->rx_raw, out);
     arm(e, s);
@@ -502,8 +513,10 @@ void engine_source_transmit(struct engine *e, int index, const struct timespec *
     }
     buf = engine_out_packet(out, NTP_CLIENT_REQUEST_MAX_LEN, &off);
     len = ntp_client_on_timer(&s->client, raw_now, e->rng, buf, NTP_CLIENT_REQUEST_MAX_LEN, &res);
-    if (res.has_sample)
+    if (res.has_sample) {
+        correct_mono(s, &res);
         engine_on_sample(e, index, &res.sample, raw_now, out);
+    }
     if (!len) {
         engine_now_since(e, mark, raw_now, &now);
         after_transmit(e, index, s->reach_before, &now, out);

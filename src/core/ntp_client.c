@@ -97,6 +97,9 @@ void ntp_client_reset(struct ntp_client *c)
     memset(&c->cookie, 0, sizeof(c->cookie));
     memset(&c->remote_rx, 0, sizeof(c->remote_rx));
     memset(&c->remote_tx, 0, sizeof(c->remote_tx));
+    memset(&c->remote_mono_rx, 0, sizeof(c->remote_mono_rx));
+    c->remote_mono_epoch = 0;
+    c->mono_doffset = 0.0;
     memset(&c->local_rx, 0, sizeof(c->local_rx));
     memset(&c->init_remote_tx, 0, sizeof(c->init_remote_tx));
     memset(&c->init_local_rx, 0, sizeof(c->init_local_rx));
@@ -407,6 +410,14 @@ double ntp_client_separation(const struct ntp_client *c)
                         MAX_SAMPLING_SEPARATION);
 }
 
+double ntp_client_take_mono_doffset(struct ntp_client *c)
+{
+    double d = c->mono_doffset;
+
+    c->mono_doffset = 0.0;
+    return fabs(d) <= MAX_MONO_DOFFSET ? d : 0.0;
+}
+
 int ntp_client_process_sample(struct ntp_client *c, const struct ntp_sample *s,
                               struct ntp_sample *out)
 {
@@ -548,6 +559,7 @@ static void count_request(struct ntp_client *c, struct ntp_client_result *out)
         if (ntp_client_process_sample(c, NULL, &s) && out) {
             out->has_sample = 1;
             out->sample = s;
+            out->mono_doffset = ntp_client_take_mono_doffset(c);
         }
     }
     if (c->opmode == NTP_CLIENT_BURST_WAS_ONLINE || c->opmode == NTP_CLIENT_BURST_WAS_OFFLINE)

@@ -176,6 +176,9 @@ struct ntp_client_result {
     uint32_t copy_ref_id;
     int has_sample; /* sample below goes to source statistics (maybe filtered) */
     struct ntp_sample sample;
+    /* With has_sample: shift the offsets (local fast positive) already kept by this, before
+     * adding the sample (chrony's SST_CorrectOffset with the F323 correction); 0 = none. */
+    double mono_doffset;
 };
 
 /* chronyc `ntpdata` fields kept by the protocol (addresses are the daemon's). */
@@ -235,6 +238,13 @@ struct ntp_client {
     int unreach_run;        /* updates of the register that left it empty, in a row (maxunreach) */
     struct ntp_ts64 cookie; /* transmit timestamp of our last request (random) */
     struct ntp_ts64 remote_rx, remote_tx;
+    /* `extfield F323`: the server's monotonic receive timestamp of the last valid response
+     * and its epoch (zero = none), and the change of the server's offset between its
+     * monotonic and real time accumulated since the last sample (s, chrony's mono_doffset:
+     * the server's own time corrections, which the samples kept so far must follow). */
+    struct ntp_ts64 remote_mono_rx;
+    uint32_t remote_mono_epoch;
+    double mono_doffset;
     struct timespec local_tx; /* local time the last request left (sample timescale) */
     enum ntp_client_ts_src local_tx_src;
     int have_last_tx;

@@ -11,6 +11,12 @@ void ntp_client_reach_update(struct ntp_client *c, int ok);
  * fills *out when a sample is ready for source statistics. */
 int ntp_client_process_sample(struct ntp_client *c, const struct ntp_sample *s,
                               struct ntp_sample *out);
+/* chrony's MAX_MONO_DOFFSET (s): a larger change of the server's monotonic offset is no
+ * correction to follow. */
+#define MAX_MONO_DOFFSET 16.0
+/* The F323 correction accumulated for the sample being handed out (chrony applies it only
+ * up to 16 s), and start accumulating afresh. */
+double ntp_client_take_mono_doffset(struct ntp_client *c);
 /* Add adj to the poll score and move the poll within its bounds. */
 void ntp_client_apply_poll_adj(struct ntp_client *c, double adj);
 /* Delay (s) from `now` to the next request; on_tx = just transmitted. */

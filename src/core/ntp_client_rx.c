@@ -376,6 +376,7 @@ static void accept_valid(struct ntp_client *c, const struct ntp_packet *p,
         if (ntp_client_process_sample(c, &m->s, &s)) {
             out->has_sample = 1;
             out->sample = s;
+            out->mono_doffset = ntp_client_take_mono_doffset(c);
         }
         burst_sample_done(c);
         c->report.total_good_rx++;
@@ -385,7 +386,39 @@ static void accept_valid(struct ntp_client *c, const struct ntp_packet *p,
         if (ntp_client_process_sample(c, NULL, &s)) {
             out->has_sample = 1;
             out->sample = s;
+            out->mono_doffset = ntp_client_take_mono_doffset(c);
         }
+    }
+}
+
+/* `extfield F323` (chrony): the change, between the last valid response and this one, of
+ * the offset between the server's monotonic and real-time receive timestamps, i.e. the
+ * time corrections the server made in between (0 unless both carry a monotonic timestamp
+ * of the same epoch; chrony ignores more than 16 s). */
+static double mono_change(const struct ntp_client *c, const struct ntp_packet *p,
+                          const struct ntp_ef_mono_root *ef)
+{
+    double d;
+
+    if (!ef || c->remote_mono_epoch != ef->mono_epoch || ntp_ts64_is_zero(&ef->mono_rx) ||
+        ntp_ts64_is_zero(&c->remote_mono_rx))
+        return 0.0;
+    d = ntp_ts64_diff(&ef->mono_rx, &c->remote_mono_rx) - ntp_ts64_diff(&p->rx_ts, &c->remote_rx);
+    return fabs(d) > MAX_MONO_DOFFSET ? 0.0 : d;
+}
+
+/* Keep the monotonic timestamp of a response that updates the remote timestamps, and
+ * accumulate the correction until the next sample (chrony's rules). */
+static void mono_update(struct ntp_client *c, const struct ntp_ef_mono_root *ef, double change)
+{
+    if (ef && !ntp_ts64_is_zero(&ef->mono_rx)) {
+        c->remote_mono_epoch = ef->mono_epoch;
+        c->remote_mono_rx = ef->mono_rx;
+        c->mono_doffset += change;
+    } else {
+        c->remote_mono_epoch = 0;
+        memset(&c->remote_mono_rx, 0, sizeof(c->remote_mono_rx));
+        c->mono_doffset = 0.0;
     }
 }
 
@@ -409,6 +442,8 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
     struct root_values root;
     struct rx_tests t;
     struct measurement m;
+    struct ntp_ef_mono_root mono_ef, *mono = NULL;
+    double mono_doffset = 0.0;
 
     assert(c && (buf || len == 0) && rx_ts && out);
     memset(out, 0, sizeof(*out));
@@ -429,6 +464,8 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
         c->stats_min_delay = ctx->stats->min_delay;
 
     get_root_values(c, buf, &p, &info, &root);
+    if (c->opts.ext_mono_root && ntp_ef_mono_root_find(buf, &info, &mono_ef) == NTP_OK)
+        mono = &mono_ef;
     run_basic_tests(c, &p, &root, &t);
     t.t5 = check_auth(c, buf, &p, &info);
     int valid = t.t1 && t.t2 && t.t3 && t.t5;
@@ -436,6 +473,7 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
     /* RFC 5905 §7.4: a KoD is an unsynchronised stratum-0 reply to our request. */
     int kod = t.t1 && t.t2 && t.t5 && p.leap == NTP_LEAP_UNSYNC && p.stratum == 0;
     if (synced) {
+        mono_doffset = mono_change(c, &p, mono);
         measure(c, &p, &root, rx_ts, tx_ts ? tx_ts : &c->local_tx, ctx, &m);
         t.ta = test_a(c, &m, &t.warmup);
         t.tb = test_b(c, &m, ctx);
@@ -450,6 +488,7 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
     } else if (valid && !c->valid_rx) {
         c->remote_rx = p.rx_ts;
         c->remote_tx = p.tx_ts;
+        mono_update(c, mono, mono_doffset);
     }
     /* At most one response per request. */
     int repeat = valid && c->valid_rx;

@@ -78,12 +78,13 @@ static enum ntp_drop_reason check_nts(const struct nts_server_keys *nts, const u
     return NTP_SRV_REPLY;
 }
 
-/* chrony NAU_CheckRequestAuth, without an ntp_signd socket: requests without authentication
+/* chrony NAU_CheckRequestAuth and NAU_GenerateResponseAuth: requests without authentication
  * are answered, a symmetric MAC must verify with a known key (else no reply, not even a
- * crypto-NAK), MS-SNTP requests are dropped, NTS requests are checked with the NTS server keys
- * (dropped without them). */
-static enum ntp_drop_reason check_auth(const struct keys *keys, const struct nts_server_keys *nts,
-                                       const uint8_t *req, const struct ntp_packet *pkt,
+ * crypto-NAK), MS-SNTP requests are answered only to be signed by ntp_signd (dropped without
+ * its socket; the extended authenticator is not supported), NTS requests are checked with the
+ * NTS server keys (dropped without them). */
+static enum ntp_drop_reason check_auth(const struct ntp_server_authn *an, const uint8_t *req,
+                                       const struct ntp_packet *pkt,
                                        const struct ntp_packet_info *info,
                                        struct ntp_server_auth *auth)
 {
@@ -92,12 +93,18 @@ static enum ntp_drop_reason check_auth(const struct keys *keys, const struct nts
     case NTP_MAC_NONE:
         if (!info->has_nts)
             return NTP_SRV_REPLY;
-        return nts ? check_nts(nts, req, info->len, auth) : NTP_SRV_DROP_AUTH_NTS;
+        return an->nts ? check_nts(an->nts, req, info->len, auth) : NTP_SRV_DROP_AUTH_NTS;
     case NTP_MAC_MSSNTP:
+        if (!an->mssntp)
+            return NTP_SRV_DROP_AUTH_MSSNTP;
+        auth->mssntp = 1;
+        auth->key_id = info->mac_key_id;
+        return NTP_SRV_REPLY;
     case NTP_MAC_MSSNTP_EXT:
         return NTP_SRV_DROP_AUTH_MSSNTP;
     case NTP_MAC_SYMMETRIC:
-        if (!keys || !keys_check_mac(keys, req, info->mac_offset, info->mac_len, pkt->version))
+        if (!an->keys ||
+            !keys_check_mac(an->keys, req, info->mac_offset, info->mac_len, pkt->version))
             return NTP_SRV_DROP_AUTH_MAC;
         auth->symmetric = 1;
         auth->key_id = info->mac_key_id;
@@ -183,10 +190,9 @@ static void account(struct ntp_server_counters *c, enum ntp_drop_reason why)
         c->dropped[why]++;
 }
 
-static enum ntp_drop_reason classify(const struct keys *keys, const struct nts_server_keys *nts,
-                                     const uint8_t *req, size_t req_len, uint16_t src_port,
-                                     struct ntp_packet *pkt, int *mode,
-                                     struct ntp_server_auth *auth)
+static enum ntp_drop_reason classify(const struct ntp_server_authn *an, const uint8_t *req,
+                                     size_t req_len, uint16_t src_port, struct ntp_packet *pkt,
+                                     int *mode, struct ntp_server_auth *auth)
 {
     struct ntp_packet_info info;
     enum ntp_verdict v = ntp_decode(req, req_len, pkt, &info);
@@ -206,12 +212,13 @@ static enum ntp_drop_reason classify(const struct keys *keys, const struct nts_s
         struct ntp_ef_mono_root ef;
         auth->ef_mono_root = ntp_ef_mono_root_find(req, &info, &ef) == NTP_OK;
     }
-    return check_auth(keys, nts, req, pkt, &info, auth);
+    return check_auth(an, req, pkt, &info, auth);
 }
 
 /* chrony add_ef_mono_root for a server: its root delay and dispersion (at the receive time),
- * in 4.28 fixed point. The monotonic receive timestamp is left zero, which chrony's clients
- * read as "no monotonic timescale" (chrony sends it so while smoothing time). */
+ * in 4.28 fixed point, and the receive time on the monotonic timescale with its epoch. Without
+ * a monotonic timescale the timestamp is left zero, which chrony's clients read as "none"
+ * (chrony sends it so while smoothing time). */
 static size_t add_mono_root(const struct ntp_server_ref *ref, const struct timespec *rx_ts,
                             uint8_t *out, size_t len, size_t cap)
 {
@@ -220,6 +227,13 @@ static size_t add_mono_root(const struct ntp_server_ref *ref, const struct times
     memset(&ef, 0, sizeof(ef));
     ef.root_delay = ntp_f28_from_double(ref->root_delay);
     ef.root_dispersion = ntp_f28_from_double(ntp_server_root_dispersion(ref, rx_ts));
+    if (ref->mono_valid) {
+        struct timespec mono_rx;
+
+        ts_add(&mono_rx, rx_ts, ref->mono_offset);
+        ntp_ts64_from_timespec(&ef.mono_rx, &mono_rx);
+        ef.mono_epoch = ref->mono_epoch;
+    }
     return ntp_ef_mono_root_append(out, len, cap, &ef);
 }
 
@@ -247,13 +261,14 @@ static void auth_clear(struct ntp_server_auth *a)
     a->nts_req.uid_len = 0;
     a->nts_req.n_cookies = 0;
     a->nts_req.req_len = 0;
+    a->mssntp = 0;
 }
 
-size_t ntp_server_respond_nts(const struct ntp_server_ref *ref, const struct keys *keys,
-                              const struct nts_server_keys *nts, const uint8_t *req, size_t req_len,
-                              uint16_t src_port, const struct timespec *rx_ts, uint8_t *out,
-                              size_t out_cap, struct ntp_server_auth *auth,
-                              enum ntp_drop_reason *why, struct ntp_server_counters *counters)
+size_t ntp_server_respond_authn(const struct ntp_server_ref *ref,
+                                const struct ntp_server_authn *authn, const uint8_t *req,
+                                size_t req_len, uint16_t src_port, const struct timespec *rx_ts,
+                                uint8_t *out, size_t out_cap, struct ntp_server_auth *auth,
+                                enum ntp_drop_reason *why, struct ntp_server_counters *counters)
 {
     struct ntp_server_auth unused;
     struct ntp_packet pkt, rep;
@@ -261,11 +276,11 @@ size_t ntp_server_respond_nts(const struct ntp_server_ref *ref, const struct key
     int mode = -1;
     size_t len = 0;
 
-    assert(ref && rx_ts && (req || req_len == 0));
+    assert(ref && authn && rx_ts && (req || req_len == 0));
     if (!auth)
         auth = &unused;
     auth_clear(auth);
-    reason = classify(keys, nts, req, req_len, src_port, &pkt, &mode, auth);
+    reason = classify(authn, req, req_len, src_port, &pkt, &mode, auth);
     if (reason == NTP_SRV_REPLY && (!out || out_cap < NTP_HEADER_LEN))
         reason = NTP_SRV_DROP_NO_BUFFER;
     if (reason == NTP_SRV_REPLY) {
@@ -285,6 +300,17 @@ size_t ntp_server_respond_nts(const struct ntp_server_ref *ref, const struct key
         *why = reason;
     account(counters, reason);
     return len;
+}
+
+size_t ntp_server_respond_nts(const struct ntp_server_ref *ref, const struct keys *keys,
+                              const struct nts_server_keys *nts, const uint8_t *req, size_t req_len,
+                              uint16_t src_port, const struct timespec *rx_ts, uint8_t *out,
+                              size_t out_cap, struct ntp_server_auth *auth,
+                              enum ntp_drop_reason *why, struct ntp_server_counters *counters)
+{
+    struct ntp_server_authn an = {keys, nts, 0};
+    return ntp_server_respond_authn(ref, &an, req, req_len, src_port, rx_ts, out, out_cap, auth,
+                                    why, counters);
 }
 
 size_t ntp_server_respond_auth(const struct ntp_server_ref *ref, const struct keys *keys,

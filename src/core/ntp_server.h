@@ -31,6 +31,12 @@ struct ntp_server_ref {
                                   * (chrony: skew + |residual freq| + maxclockerror) */
     int min_poll_log2;           /* reply poll = max(this, request poll); the `ratelimit`
                                   * interval, or NTP_SERVER_MIN_POLL_DEFAULT */
+    /* chrony's monotonic timescale for `extfield F323`: the receive time plus mono_offset
+     * (s, the time corrections accumulated since the last step), in the epoch
+     * mono_epoch (a new ID at every step). mono_valid 0: the field's timestamp stays zero. */
+    int mono_valid;
+    double mono_offset;
+    uint32_t mono_epoch;
 };
 
 /* Why a request got no reply. Every received request ends in exactly one of these. */
@@ -45,7 +51,8 @@ enum ntp_drop_reason {
     NTP_SRV_DROP_MODE_PRIVATE,    /* mode 7 (ntpdc), unsupported by chrony */
     NTP_SRV_DROP_MODE_UNEXPECTED, /* mode 2, 4, 5, or mode 0 unless an NTPv1 client request */
     NTP_SRV_DROP_AUTH_MAC,        /* crypto-NAK, or a symmetric MAC no known key verifies */
-    NTP_SRV_DROP_AUTH_MSSNTP,     /* MS-SNTP request: replies are signed by ntp_signd */
+    NTP_SRV_DROP_AUTH_MSSNTP,     /* MS-SNTP request without an ntp_signd socket, or with the
+                                   * extended authenticator (chrony: not supported) */
     NTP_SRV_DROP_AUTH_NTS,        /* NTS fields and no NTS server, or a request chrony drops
                                    * (missing or malformed NTS fields, not mode 3) */
     NTP_SRV_DROP_NO_BUFFER,       /* out_cap < 48 (caller error) */
@@ -98,7 +105,29 @@ struct ntp_server_auth {
     int ef_mono_root;
     enum nts_server_verdict nts_verdict; /* of a request with NTS fields */
     struct nts_server_request nts_req;
+    /* chrony: an MS-SNTP request (NTPv3, a key id and an all-zero 16-byte digest), answered
+     * only with `ntpsigndsocket`: the finished 48-byte reply (transmit timestamp set) goes to
+     * ntp_signd with key_id, which signs it; nobody here can. Not authenticated (serverstats
+     * count it as unauthenticated, as chrony). */
+    int mssntp;
 };
+
+/* The authentication a server answers: symmetric keys (NULL: none, every MAC fails), NTS
+ * (the keys sealing cookies; NULL: NTS requests are dropped), and MS-SNTP (mssntp 1 when an
+ * ntp_signd socket is configured; 0: MS-SNTP requests are dropped). */
+struct ntp_server_authn {
+    const struct keys *keys;
+    const struct nts_server_keys *nts;
+    int mssntp;
+};
+
+/* As ntp_server_respond_nts with the MS-SNTP choice of authn: with authn->mssntp an MS-SNTP
+ * request is answered with auth->mssntp and auth->key_id set. */
+size_t ntp_server_respond_authn(const struct ntp_server_ref *ref,
+                                const struct ntp_server_authn *authn, const uint8_t *req,
+                                size_t req_len, uint16_t src_port, const struct timespec *rx_ts,
+                                uint8_t *out, size_t out_cap, struct ntp_server_auth *auth,
+                                enum ntp_drop_reason *why, struct ntp_server_counters *counters);
 
 /* As ntp_server_respond_port, checking symmetric-key MACs against keys (NULL: no keys, every
  * MAC fails). A request with a valid MAC is answered and *auth (if not NULL) says so; the

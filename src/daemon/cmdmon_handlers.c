@@ -7,7 +7,10 @@
 #include "core/clientlog.h"
 #include "daemon/config.h"
 #include "daemon/ntp_serve.h"
+#include "lib/addr.h"
+#include "lib/log.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* SERVER_STATS: the variant is chosen by the request length so that 4.0-4.3
@@ -92,6 +95,23 @@ void cmdmon_h_clients(struct cmdmon_server *c, const struct cmdmon_request *req,
     o->n_clients = j;
 }
 
+/* chrony's message for a changed access table ("Allowed all NTP access from
+ * 192.0.2.0/24"); a full-length prefix is printed as the bare address. */
+static void log_access_change(struct cmdmon_server *c, const struct ip_addr *ip, int bits,
+                              int allow, int all, int cmd)
+{
+    char addr[64], subnet[80];
+
+    if (ip->family == IPF_UNSPEC)
+        snprintf(subnet, sizeof(subnet), "any address");
+    else if (bits == ip_addr_bits(ip->family))
+        snprintf(subnet, sizeof(subnet), "%s", ip_addr_format(ip, addr, sizeof(addr)));
+    else
+        snprintf(subnet, sizeof(subnet), "%s/%d", ip_addr_format(ip, addr, sizeof(addr)), bits);
+    LOG_INFO(c->env->log, "%s%s %s access from %s", allow ? "Allowed" : "Denied", all ? " all" : "",
+             cmd ? "command" : "NTP", subnet);
+}
+
 /* ALLOW ... CMDDENYALL: change the NTP or command access table (spec 7.16). */
 void cmdmon_h_allow_deny(struct cmdmon_server *c, const struct cmdmon_request *req,
                          const struct timespec *now, struct cmdmon_reply *rpy)
@@ -114,6 +134,7 @@ void cmdmon_h_allow_deny(struct cmdmon_server *c, const struct cmdmon_request *r
         rpy->status = CMDMON_STT_BADSUBNET;
         return;
     }
+    log_access_change(c, &ip, req->u.subnet.subnet_bits, allow, all, cmd);
     if (!cmd)
         serve_access_changed(c->serve);
 }

@@ -51,8 +51,9 @@ struct env_clock {
     double (*get_freq)(void *ctx);
     /* Step the clock by -offset: offset in s, positive = clock was fast. Returns 0 on success. */
     int (*step)(void *ctx, double offset);
-    /* Leap second pending: 0 none, 1 insert, -1 delete. */
-    int (*set_leap)(void *ctx, int leap);
+    /* Leap second pending: 0 none, 1 insert, -1 delete; tai_offset: TAI - UTC in s from
+     * the leap table for the kernel (0 = unknown, leave it). */
+    int (*set_leap)(void *ctx, int leap, int tai_offset);
     /* Tell the kernel whether the clock is synchronised (for RTC sync / STA_UNSYNC). */
     void (*set_sync_status)(void *ctx, int synced, double est_error, double max_error);
 };
@@ -86,6 +87,31 @@ struct env_net {
     /* Send one datagram. local may be NULL or the address to send from. Returns 0 or -1. */
     int (*send)(void *ctx, int sock, const struct net_addr *remote, const struct net_addr *local,
                 const void *buf, size_t len);
+};
+
+/* Unix stream sockets (the ntp_signd client), non-blocking in the event loop. */
+enum stream_event {
+    STREAM_EV_READ = 1, /* readable: data, end of stream or an error to collect */
+    STREAM_EV_WRITE = 2 /* writable (reported only while asked for with want_write) */
+};
+
+/* Called from the event loop with the events ready on sock (STREAM_EV_*). */
+typedef void (*stream_cb)(void *arg, int sock, int events);
+
+struct env_stream {
+    void *ctx;
+    /* Connect a non-blocking Unix stream socket to path (a Unix socket connects at once or
+     * fails: nothing waits). Returns a handle >= 0, or -1 with an errno-like code in *err
+     * (ENAMETOOLONG for a path too long). The loop then calls cb(arg, sock, events). */
+    int (*unix_connect)(void *ctx, const char *path, stream_cb cb, void *arg, int *err);
+    /* Ask for (on = 1) or stop asking for STREAM_EV_WRITE. */
+    void (*want_write)(void *ctx, int sock, int on);
+    /* Write up to len bytes: the count written, 0 if none could be now, -1 on an error. */
+    long (*send)(void *ctx, int sock, const void *buf, size_t len);
+    /* Read up to cap bytes: the count read, 0 if none is there now, -1 at the end of the
+     * stream or on an error. */
+    long (*recv)(void *ctx, int sock, void *buf, size_t cap);
+    void (*close)(void *ctx, int sock);
 };
 
 /* Files: whole-file reads and atomic replacement (temp file + rename). */
@@ -220,6 +246,7 @@ struct env_process {
 struct env {
     struct env_clock clock;
     struct env_net net;
+    struct env_stream stream; /* unix_connect == NULL: no stream sockets */
     struct env_files files;
     struct env_resolver resolver;
     struct env_random random;

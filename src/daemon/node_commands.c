@@ -97,6 +97,7 @@ static void h_shutdown(struct node *n, const struct cmdmon_request *req, const s
     (void)now;
     (void)rpy;
     /* chronyd answers first, then exits (spec 7.17). */
+    LOG_INFO(n->env->log, "Received shutdown command");
     n->status.quit_requested = 1;
 }
 

@@ -118,6 +118,7 @@ int serve_start(struct ntp_serve *s, char *err, size_t errlen)
     /* Like chrony, the server port stays closed while no client could be allowed. */
     set_server_sockets(s, s->cfg->n_ntp_rules != 0);
     serve_bcast_start(s);
+    serve_signd_start(s);
     return serve_nts_start(s, err, errlen);
 }
 
@@ -125,6 +126,7 @@ void serve_stop(struct ntp_serve *s)
 {
     serve_bcast_stop(s);
     serve_nts_stop(s);
+    serve_signd_stop(s);
     for (int i = 0; i < 2; i++) {
         if (s->socks[i] >= 0)
             s->env->net.close(s->env->net.ctx, s->socks[i]);
@@ -230,6 +232,7 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
     uint8_t reply[NTP_MAX_PACKET_LEN], rnd[NTS_SERVER_REPLY_RANDOM];
     struct ntp_server_ref ref;
     struct ntp_server_auth auth;
+    struct ntp_server_authn authn;
     enum ntp_drop_reason why;
     enum clientlog_limit_verdict limit = CLOG_PASS;
     struct timespec tx, tx_raw, rx_cooked, prev_tx;
@@ -249,9 +252,11 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
     /* Served timestamps are cooked: raw time corrected by the clock model. */
     reference_cooked_time(s->ref, &rx->rx_ts, &rx_cooked, NULL);
     smooth = serve_smooth(s, rx, now, &ref, &rx_cooked);
-    len = ntp_server_respond_nts(&ref, s->keys, s->nts_enabled ? &s->nts_keys : NULL, rx->data,
-                                 rx->len, rx->remote.port, &rx_cooked, reply, sizeof(reply), &auth,
-                                 &why, &s->counters);
+    authn.keys = s->keys;
+    authn.nts = s->nts_enabled ? &s->nts_keys : NULL;
+    authn.mssntp = s->signd != NULL;
+    len = ntp_server_respond_authn(&ref, &authn, rx->data, rx->len, rx->remote.port, &rx_cooked,
+                                   reply, sizeof(reply), &auth, &why, &s->counters);
     if (ntp_server_reason_is_hit(why))
         limit = serve_log_and_limit(s, rx);
     if (!len || limit == CLOG_DROP)
@@ -286,6 +291,11 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
         mem_wipe(&auth.nts_req.keys, sizeof(auth.nts_req.keys));
     if (!len)
         return 1;
+    /* chrony: an MS-SNTP reply, its timestamps final, is sent only once ntp_signd signed it. */
+    if (auth.mssntp) {
+        serve_signd_submit(s, auth.key_id, reply, len, rx);
+        return 1;
+    }
     if (s->env->net.send(s->env->net.ctx, rx->sock, &rx->remote, &rx->local, reply, len) < 0) {
         s->send_errors++;
     } else if (auth.xleave && s->clientlog) {

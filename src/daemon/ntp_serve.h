@@ -21,6 +21,7 @@ struct keys;
 struct reference;
 struct sched;
 struct serve_bcast;
+struct serve_signd;
 
 struct ntp_serve {
     /* What it uses of the others (not owned), set by node_new before serve_start. */
@@ -52,6 +53,9 @@ struct ntp_serve {
     /* `broadcast` destinations and their timers (ntp_serve_bcast.c). */
     struct serve_bcast *bcasts;
     size_t n_bcasts;
+    /* `ntpsigndsocket`: the ntp_signd client signing MS-SNTP replies (ntp_serve_signd.c);
+     * NULL without the directive. */
+    struct serve_signd *signd;
 };
 
 /* Resolve the allow/deny rules, open the sockets if some address is allowed, start the
@@ -69,6 +73,16 @@ void serve_nts_reload_keys(struct ntp_serve *s, const struct timespec *now);
 /* ntp_serve_bcast.c: start sending the `broadcast` packets (serve_start), stop (serve_stop). */
 void serve_bcast_start(struct ntp_serve *s);
 void serve_bcast_stop(struct ntp_serve *s);
+/* ntp_serve_signd.c: with `ntpsigndsocket`, log chrony's "MS-SNTP authentication enabled"
+ * and get ready to connect (serve_start); close and free (serve_stop). */
+void serve_signd_start(struct ntp_serve *s);
+void serve_signd_stop(struct ntp_serve *s);
+/* Queue the finished reply[0..len) to the MS-SNTP request rx, with the request's key id, for
+ * ntp_signd to sign; it is sent to rx's client from rx's socket when the signature comes back.
+ * Returns 1 if queued, 0 if dropped (no socket, queue full, not a 48-byte reply, the signer
+ * not reachable: chrony's "Could not connect to signd socket" once until it is again). */
+int serve_signd_submit(struct ntp_serve *s, uint32_t key_id, const uint8_t *reply, size_t len,
+                       const struct net_rx *rx);
 /* 1 if rx arrived on a server socket (and was handled). */
 int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now);
 /* After a run-time allow/deny: open or close the server sockets (chrony keeps

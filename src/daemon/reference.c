@@ -73,11 +73,12 @@ static double clock_precision(const struct config *cfg, double measured)
     return p > 1.0 ? 1.0 : p;
 }
 
-/* RFC 5905 §7.3: precision as the log2 rounded up of the clock resolution (chrony rounds
- * to the nearest power of 2; the simulator's figures rest on this rule for now). */
-static int precision_to_log2(double precision)
+/* The precision served in NTP packets: log2 of the clock resolution rounded to the
+ * nearest integer, as chrony (1e-8 s -> -27, 1.5e-8 s -> -26); the resolution itself
+ * is kept as measured for the error bounds. */
+int reference_precision_log2(double precision)
 {
-    return (int)ceil(log2(precision));
+    return (int)lround(log2(precision));
 }
 
 void reference_init(struct reference *r, struct rng *rng, int quit_mode, int noclock,
@@ -100,7 +101,7 @@ void reference_init(struct reference *r, struct rng *rng, int quit_mode, int noc
                   : DISC_MODE_NORMAL;
     ec.disc.init_step_threshold = r->cfg->initstepslew_threshold;
     precision = clock_precision(r->cfg, precision);
-    ec.precision_log2 = precision_to_log2(precision);
+    ec.precision_log2 = reference_precision_log2(precision);
     ec.precision = precision;
     ec.driver_freq_ppm = r->env->clock.get_freq(r->env->clock.ctx);
     ec.smooth.max_freq_ppm = r->cfg->smooth_max_freq;
@@ -226,7 +227,7 @@ int reference_perform_clock(struct reference *r, const struct engine_clock_act *
         r->steps_refused++;
     }
     if (cmd->set_leap)
-        ec->set_leap(ec->ctx, cmd->leap);
+        ec->set_leap(ec->ctx, cmd->leap, cmd->tai_offset);
     if (cmd->set_sync)
         ec->set_sync_status(ec->ctx, cmd->synced, cmd->est_error, cmd->max_error);
     return step_ok;

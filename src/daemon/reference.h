@@ -36,6 +36,7 @@ struct reference {
     struct logfiles *logs;  /* tracking.log */
     uint64_t drift_timer;   /* periodic drift file save */
     int freq_refused;       /* env->clock.set_freq failed (logged once) */
+    int leap_in_use;        /* leap table read at start: 0 none, 1 leapseclist, 2 leapsectz */
     unsigned steps_refused; /* env->clock.step failed (each is logged) */
     int started;            /* reference_start ran */
 };
@@ -54,7 +55,12 @@ void reference_fini(struct reference *r);
 
 /* Load the leapseclist or leapsectz table into the engine, logging as chrony does
  * (reference_leap.c; called by reference_start). */
+/* log2 of a clock resolution (s) as served in NTP packets: rounded to nearest. */
+int reference_precision_log2(double precision);
 void reference_leap_load(struct reference *r);
+/* Read the table in use again (chrony re-reads it twice a day): a list that cannot be
+ * read or parsed gives no leap seconds until the next reload, with chrony's error. */
+void reference_leap_reload(struct reference *r);
 
 /* mailonchange (reference_mail.c): mail the configured address that the clock is being
  * adjusted by change (s, positive = forward), above threshold (s), through the sendmail

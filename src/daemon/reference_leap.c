@@ -41,6 +41,33 @@ static int load_tz(struct reference *r, struct leapdb *db)
     return ok;
 }
 
+void reference_leap_reload(struct reference *r)
+{
+    struct leapdb db;
+    int is_list = r->leap_in_use == 1, ok;
+
+    if (!r->leap_in_use)
+        return;
+    leapdb_init(&db);
+    if (is_list) {
+        size_t len = 0;
+        char *text = r->env->files.read_all(r->env->files.ctx, r->cfg->leapseclist, &len);
+
+        ok = text && leapdb_parse_list(&db, text, len) == 0;
+        if (!text)
+            LOG_ERR(r->env->log, "Failed to open leap seconds list %s", r->cfg->leapseclist);
+        else if (!ok)
+            LOG_ERR(r->env->log, "Failed to parse leap seconds list %s", r->cfg->leapseclist);
+        free(text);
+    } else {
+        ok = load_tz(r, &db);
+    }
+    if (!ok)
+        leapdb_free(&db);
+    engine_set_leapdb(r->engine, &db, is_list);
+    leapdb_free(&db);
+}
+
 void reference_leap_load(struct reference *r)
 {
     struct leapdb list, tz;
@@ -62,9 +89,11 @@ void reference_leap_load(struct reference *r)
     }
     if (list_ok) {
         engine_set_leapdb(r->engine, &list, 1);
+        r->leap_in_use = 1;
         LOG_INFO(r->env->log, "Using leap second list %s", r->cfg->leapseclist);
     } else if (tz_ok) {
         engine_set_leapdb(r->engine, &tz, 0);
+        r->leap_in_use = 2;
         LOG_INFO(r->env->log, "Using %s timezone to obtain leap second data", r->cfg->leapsectz);
     }
     leapdb_free(&list);

@@ -276,6 +276,7 @@ int sources_reset_all(struct sources *ss, const struct timespec *raw_now)
 {
     engine_reset_sources(ss->engine, raw_now, sources_out_begin(ss));
     sources_out_end(ss, raw_now);
+    LOG_INFO(ss->env->log, "Reset all sources");
     return CMDMON_STT_SUCCESS;
 }
 
@@ -456,6 +457,7 @@ int sources_set_local(struct sources *ss, const struct cmdmon_req_local *l)
     /* LOCAL2 leaves activate and the wait times zero, which are chrony's defaults then. */
     engine_set_local(ss->engine, l->on_off != 0, l->stratum, l->orphan, l->distance, l->activate,
                      l->wait_synced, l->wait_unsynced);
+    LOG_INFO(ss->env->log, "%s local reference mode", l->on_off ? "Enabled" : "Disabled");
     return CMDMON_STT_SUCCESS;
 }
 

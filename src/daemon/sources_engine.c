@@ -242,6 +242,9 @@ static void perform_one(struct sources *ss, struct engine_out *out, int i,
     case ENGINE_ACT_LEAP_LIST_EXPIRED:
         reference_leap_expired(ss->ref);
         break;
+    case ENGINE_ACT_LEAP_RELOAD:
+        reference_leap_reload(ss->ref);
+        break;
     }
 }
 

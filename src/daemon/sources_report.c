@@ -338,6 +338,46 @@ static int control_selected(struct sources *ss, const struct cmdmon_request *req
     return any ? CMDMON_STT_SUCCESS : CMDMON_STT_NOSUCHSOURCE;
 }
 
+/* chrony's log lines of the modify commands: the value now in effect (clamped),
+ * the requested one for minstratum and polltarget, nothing for a poll interval out of
+ * range, and the other poll limit too when it was moved along. */
+static void log_modified(struct sources *ss, const struct source *s, uint16_t command, int v,
+                         const struct ntp_client_opts *before)
+{
+    const struct ntp_client_opts *o = &sources_engine_part(ss, sources_index(s))->client.opts;
+    char a[IP_ADDR_STRLEN];
+
+    ip_addr_format(&s->remote.ip, a, sizeof(a));
+    switch (command) {
+    case CMDMON_REQ_MODIFY_MINPOLL:
+    case CMDMON_REQ_MODIFY_MAXPOLL:
+        if (v < NTP_CLIENT_MIN_POLL || v > NTP_CLIENT_MAX_POLL)
+            break;
+        if (command == CMDMON_REQ_MODIFY_MINPOLL)
+            LOG_INFO(ss->env->log, "Source %s new minpoll %d", a, o->minpoll);
+        if (command == CMDMON_REQ_MODIFY_MAXPOLL || o->maxpoll != before->maxpoll)
+            LOG_INFO(ss->env->log, "Source %s new maxpoll %d", a, o->maxpoll);
+        if (command == CMDMON_REQ_MODIFY_MAXPOLL && o->minpoll != before->minpoll)
+            LOG_INFO(ss->env->log, "Source %s new minpoll %d", a, o->minpoll);
+        break;
+    case CMDMON_REQ_MODIFY_MINSTRATUM:
+        LOG_INFO(ss->env->log, "Source %s new minstratum %d", a, v);
+        break;
+    case CMDMON_REQ_MODIFY_POLLTARGET:
+        LOG_INFO(ss->env->log, "Source %s new polltarget %d", a, v);
+        break;
+    case CMDMON_REQ_MODIFY_MAXDELAY:
+        LOG_INFO(ss->env->log, "Source %s new maxdelay %f", a, o->max_delay);
+        break;
+    case CMDMON_REQ_MODIFY_MAXDELAYRATIO:
+        LOG_INFO(ss->env->log, "Source %s new maxdelayratio %f", a, o->max_delay_ratio);
+        break;
+    default:
+        LOG_INFO(ss->env->log, "Source %s new maxdelaydevratio %f", a, o->max_delay_dev_ratio);
+        break;
+    }
+}
+
 static int control_modify(struct sources *ss, const struct cmdmon_request *req)
 {
     const struct cmdmon_addr *a = req->command == CMDMON_REQ_MODIFY_MAXDELAY ||
@@ -348,10 +388,12 @@ static int control_modify(struct sources *ss, const struct cmdmon_request *req)
     const struct source *s = source_by_addr(ss, a);
     int v = req->u.modify_int.value;
     double d = req->u.modify_float.value;
+    struct ntp_client_opts before;
     enum engine_src_cmd cmd;
 
     if (!s)
         return CMDMON_STT_NOSUCHSOURCE;
+    before = sources_engine_part(ss, sources_index(s))->client.opts;
     switch (req->command) {
     case CMDMON_REQ_MODIFY_MINPOLL:
         cmd = ENGINE_SRC_MINPOLL;
@@ -376,6 +418,7 @@ static int control_modify(struct sources *ss, const struct cmdmon_request *req)
         break;
     }
     engine_source_command(ss->engine, sources_index(s), cmd, v, 0, d, NULL);
+    log_modified(ss, s, req->command, v, &before);
     return CMDMON_STT_SUCCESS;
 }
 
@@ -434,6 +477,7 @@ static int control_request(void *ctx, const struct cmdmon_request *req, const st
         return CMDMON_STT_SUCCESS;
     case CMDMON_REQ_MODIFY_MAXUPDATESKEW:
         engine_set_max_update_skew(ss->engine, req->u.value.value);
+        LOG_INFO(ss->env->log, "New maxupdateskew %f ppm", req->u.value.value);
         return CMDMON_STT_SUCCESS;
     case CMDMON_REQ_RESELECTDISTANCE:
         if (engine_set_reselect_distance(ss->engine, req->u.value.value))

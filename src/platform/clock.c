@@ -119,11 +119,12 @@ static int drv_step(void *ctx, double offset)
     return 0;
 }
 
-static int drv_set_leap(void *ctx, int leap)
+static int drv_set_leap(void *ctx, int leap, int tai_offset)
 {
     struct plat_clock *c = ctx;
     if (c->kind == PCLOCK_SYSTEM)
-        return sys_take_control(c, NULL, 0) < 0 ? -1 : lclk_set_leap(&sys_lclk, leap);
+        return sys_take_control(c, NULL, 0) < 0 ? -1 : lclk_set_leap(&sys_lclk, leap, tai_offset);
+    /* -x: as chrony's null driver, the kernel's leap status and TAI offset stay. */
     c->leap = leap;
     return 0;
 }

@@ -98,13 +98,36 @@ void lclk_init(struct lclk *c, const struct lclk_ops *ops, const struct logger *
     c->log = log;
     lclk_tick_init(&c->tick, hz);
     c->status = STA_UNSYNC;
+    c->last_status = -1;
+}
+
+/* Every adjtimex() call of the driver. As chrony, each answer is compared with the
+ * previous one: a PLL bit, time constant or frequency that changed without this call
+ * setting it was changed by someone else (another NTP client), which is logged. */
+static int kernel_adjtimex(struct lclk *c, struct timex *tx)
+{
+    unsigned int modes = tx->modes;
+    int r = c->ops.adjtimex(c->ops.ctx, tx);
+
+    if (r < 0)
+        return r;
+    if (c->last_status != -1 &&
+        ((((c->last_status ^ tx->status) & STA_PLL) && !(modes & ADJ_STATUS)) ||
+         (c->last_constant != tx->constant && !(modes & ADJ_TIMECONST)) ||
+         (c->last_freq != tx->freq && !(modes & ADJ_FREQUENCY))) &&
+        c->log)
+        LOG_WARN(c->log, "System clock interference detected (another NTP client?)");
+    c->last_status = tx->status;
+    c->last_constant = tx->constant;
+    c->last_freq = tx->freq;
+    return r;
 }
 
 /* One adjtimex() call; on failure the message chrony uses, in err. */
 static int adjust(struct lclk *c, struct timex *tx, char *err, size_t errlen)
 {
     unsigned int modes = tx->modes;
-    int r = c->ops.adjtimex(c->ops.ctx, tx);
+    int r = kernel_adjtimex(c, tx);
     if (r < 0 && err)
         snprintf(err, errlen, "adjtimex(0x%x) failed : %s", modes, strerror(errno));
     return r;
@@ -171,7 +194,7 @@ double lclk_get_freq(struct lclk *c)
 {
     struct timex tx;
     memset(&tx, 0, sizeof(tx)); /* modes = 0: read only */
-    if (c->ops.adjtimex(c->ops.ctx, &tx) < 0)
+    if (kernel_adjtimex(c, &tx) < 0)
         return 0.0;
     c->delta_tick_us = tx.tick - c->tick.nominal_tick_us;
     return lclk_join_freq(&c->tick, tx.tick, tx.freq);
@@ -203,7 +226,7 @@ int lclk_step(struct lclk *c, double offset)
     memset(&tx, 0, sizeof(tx));
     tx.modes = ADJ_SETOFFSET | ADJ_NANO;
     lclk_step_to_timeval(offset, &tx);
-    if (c->ops.adjtimex(c->ops.ctx, &tx) >= 0)
+    if (kernel_adjtimex(c, &tx) >= 0)
         return 0;
     /* A kernel without ADJ_SETOFFSET (before 2.6.39) says EINVAL. */
     if (errno == EINVAL)
@@ -214,13 +237,13 @@ int lclk_step(struct lclk *c, double offset)
     return -1;
 }
 
-int lclk_set_leap(struct lclk *c, int leap)
+int lclk_set_leap(struct lclk *c, int leap, int tai_offset)
 {
     struct timex tx;
     int applied, prev = c->status;
     memset(&tx, 0, sizeof(tx));
     /* TIME_WAIT: the kernel has just inserted/deleted the second. */
-    applied = c->ops.adjtimex(c->ops.ctx, &tx) == TIME_WAIT;
+    applied = kernel_adjtimex(c, &tx) == TIME_WAIT;
     c->status &= ~(STA_INS | STA_DEL);
     if (leap > 0)
         c->status |= STA_INS;
@@ -229,6 +252,18 @@ int lclk_set_leap(struct lclk *c, int leap)
     memset(&tx, 0, sizeof(tx));
     tx.modes = ADJ_STATUS;
     tx.status = c->status;
+    if (tai_offset) {
+        /* The kernel moves its TAI offset itself when it applies a leap second. */
+        tx.modes |= ADJ_TAI;
+        tx.constant = tai_offset;
+        if (applied && !(c->status & (STA_INS | STA_DEL)))
+            c->tai_offset += prev & STA_INS ? 1 : -1;
+        if (c->tai_offset != tai_offset) {
+            c->tai_offset = tai_offset;
+            if (c->log)
+                LOG_INFO(c->log, "System clock TAI offset set to %d seconds", tai_offset);
+        }
+    }
     if (adjust_logged(c, &tx) < 0)
         return -1;
     if (prev != c->status && c->log)
@@ -265,5 +300,5 @@ void lclk_set_sync_status(struct lclk *c, int synced, double est_error, double m
     tx.esterror = (long)(est_error * 1.0e6);
     tx.maxerror = (long)(max_error * 1.0e6);
     /* Failure is not worth a message: the next update retries. */
-    c->ops.adjtimex(c->ops.ctx, &tx);
+    kernel_adjtimex(c, &tx);
 }

@@ -43,8 +43,13 @@ struct lclk {
     struct lclk_tick tick;
     long delta_tick_us; /* tick currently set minus nominal */
     int status;         /* STA_* bits this driver writes with MOD_STATUS */
-    int rtc_sync;       /* clear STA_UNSYNC when synchronised (rtcsync) */
-    int started;        /* 1 running, -1 start failed, 0 not started */
+    int tai_offset;     /* TAI - UTC last given to the kernel (ADJ_TAI), 0 = never */
+    /* The kernel's answer to the last call (status, time constant, frequency), to notice
+     * changes made by another process; last_status -1 = no call yet. */
+    int last_status;
+    long last_constant, last_freq;
+    int rtc_sync; /* clear STA_UNSYNC when synchronised (rtcsync) */
+    int started;  /* 1 running, -1 start failed, 0 not started */
 };
 
 /* Largest frequency offset adjtimex() accepts in timex.freq (ppm). */
@@ -87,8 +92,9 @@ double lclk_get_freq(struct lclk *c);
 /* Step the clock by -offset (s, positive = clock fast). ADJ_SETOFFSET, with
  * clock_settime() when the kernel rejects the mode. Returns 0 or -1. */
 int lclk_step(struct lclk *c, double offset);
-/* Leap second pending: 0 none, 1 insert, -1 delete. Returns 0 or -1. */
-int lclk_set_leap(struct lclk *c, int leap);
+/* Leap second pending: 0 none, 1 insert, -1 delete; a non-zero tai_offset (TAI - UTC, s)
+ * is given to the kernel too, logged as chrony when it changes. Returns 0 or -1. */
+int lclk_set_leap(struct lclk *c, int leap, int tai_offset);
 /* Synchronisation status and error bounds (s) for the kernel. */
 void lclk_set_sync_status(struct lclk *c, int synced, double est_error, double max_error);
 

@@ -13,6 +13,10 @@
 struct plat_sock {
     int fd;
     int is_unix;
+    /* A stream socket (env.stream): its events go to cb, not to the datagram handler. */
+    stream_cb cb;
+    void *cb_arg;
+    int want_write;
 };
 
 struct plat_clock {
@@ -63,6 +67,8 @@ void plat_net_fini(struct platform *p);
 /* Receive every queued datagram on fd and hand each to the handler. */
 void plat_net_receive(struct platform *p, int fd, const struct platform_handlers *h,
                       const struct timespec *wake);
+/* Hand the events ready on a stream socket to its callback. */
+void plat_stream_event(struct platform *p, int fd, int events);
 void plat_files_init(struct platform *p);
 /* env.process: programs (the sendmail of mailonchange), host name, local time. */
 void plat_process_init(struct platform *p);

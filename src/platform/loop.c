@@ -136,6 +136,8 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
         }
         for (int i = 0; i < p->n_socks; i++) {
             FD_SET(p->socks[i].fd, &rd);
+            if (p->socks[i].want_write)
+                FD_SET(p->socks[i].fd, &wr);
             if (p->socks[i].fd > maxfd)
                 maxfd = p->socks[i].fd;
         }
@@ -172,11 +174,17 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
                     plat_nts_ke_server_accept(p, ke_fds[i]);
             for (int i = 0; i < p->n_socks; i++) {
                 int fd = p->socks[i].fd;
-                if (FD_ISSET(fd, &rd)) {
-                    FD_CLR(fd, &rd);
+                int ev = (FD_ISSET(fd, &rd) ? STREAM_EV_READ : 0) |
+                         (FD_ISSET(fd, &wr) ? STREAM_EV_WRITE : 0);
+                if (!ev)
+                    continue;
+                FD_CLR(fd, &rd);
+                FD_CLR(fd, &wr);
+                if (p->socks[i].cb)
+                    plat_stream_event(p, fd, ev);
+                else if (ev & STREAM_EV_READ)
                     plat_net_receive(p, fd, h, &now);
-                    i = -1; /* the handler may have opened/closed sockets: rescan */
-                }
+                i = -1; /* the handler may have opened/closed sockets: rescan */
             }
         }
         if (have_end && ts_cmp(&now, &end) >= 0)

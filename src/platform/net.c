@@ -82,6 +82,7 @@ static int track(struct platform *p, int fd, int is_unix)
         errno = EMFILE;
         return -1;
     }
+    memset(&p->socks[p->n_socks], 0, sizeof(p->socks[0]));
     p->socks[p->n_socks].fd = fd;
     p->socks[p->n_socks].is_unix = is_unix;
     p->n_socks++;
@@ -310,9 +311,91 @@ void plat_net_receive(struct platform *p, int fd, const struct platform_handlers
     }
 }
 
+static struct plat_sock *find_sock(struct platform *p, int fd)
+{
+    for (int i = 0; i < p->n_socks; i++)
+        if (p->socks[i].fd == fd)
+            return &p->socks[i];
+    return NULL;
+}
+
+/* chrony SCK_OpenUnixStreamSocket: non-blocking before connect(), so that a Unix socket
+ * connects at once or fails (EAGAIN with a full backlog) and nothing waits. */
+static int stream_unix_connect(void *ctx, const char *path, stream_cb cb, void *arg, int *err)
+{
+    struct platform *p = ctx;
+    struct net_addr a;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int fd, e;
+
+    memset(&a, 0, sizeof(a));
+    if (strlen(path) >= sizeof(a.path) ||
+        strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+        *err = ENAMETOOLONG;
+        return -1;
+    }
+    snprintf(a.path, sizeof(a.path), "%s", path);
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) {
+        *err = errno;
+        return -1;
+    }
+    to_sockaddr(&a, &ss, &len);
+    if (set_flags(fd) < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0) {
+        e = errno;
+        close(fd);
+        *err = e;
+        return -1;
+    }
+    if (track(p, fd, 1) < 0) {
+        *err = errno;
+        return -1;
+    }
+    p->socks[p->n_socks - 1].cb = cb;
+    p->socks[p->n_socks - 1].cb_arg = arg;
+    return fd;
+}
+
+static void stream_want_write(void *ctx, int sock, int on)
+{
+    struct plat_sock *s = find_sock(ctx, sock);
+    if (s)
+        s->want_write = on;
+}
+
+static long stream_send(void *ctx, int sock, const void *buf, size_t len)
+{
+    ssize_t r;
+    (void)ctx;
+    r = send(sock, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (r < 0)
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+    return (long)r;
+}
+
+static long stream_recv(void *ctx, int sock, void *buf, size_t cap)
+{
+    ssize_t r;
+    (void)ctx;
+    r = recv(sock, buf, cap, MSG_DONTWAIT);
+    if (r < 0)
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+    return r == 0 ? -1 : (long)r;
+}
+
+void plat_stream_event(struct platform *p, int fd, int events)
+{
+    struct plat_sock *s = find_sock(p, fd);
+    if (s && s->cb)
+        s->cb(s->cb_arg, fd, events);
+}
+
 void plat_net_init(struct platform *p)
 {
     p->env.net = (struct env_net){p, net_udp_open, net_unix_open, net_close, net_send};
+    p->env.stream = (struct env_stream){p,           stream_unix_connect, stream_want_write,
+                                        stream_send, stream_recv,         net_close};
 }
 
 void plat_net_fini(struct platform *p)

@@ -45,9 +45,10 @@ static int clk_step(void *ctx, double offset)
     return 0;
 }
 
-static int clk_set_leap(void *ctx, int leap)
+static int clk_set_leap(void *ctx, int leap, int tai_offset)
 {
     struct sim_node *sn = ctx;
+    (void)tai_offset;
     sn->clock.leap = leap;
     return 0;
 }

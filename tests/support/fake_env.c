@@ -38,9 +38,10 @@ static int fk_step(void *ctx, double offset)
     return 0;
 }
 
-static int fk_set_leap(void *ctx, int leap)
+static int fk_set_leap(void *ctx, int leap, int tai_offset)
 {
     ((struct fake_env *)ctx)->leap = leap;
+    ((struct fake_env *)ctx)->tai_offset = tai_offset;
     return 0;
 }
 
@@ -76,6 +77,91 @@ static int fk_send(void *ctx, int sock, const struct net_addr *remote, const str
     memcpy(s->data, buf, len);
     s->len = len;
     return 0;
+}
+
+static int fk_stream_connect(void *ctx, const char *path, stream_cb cb, void *arg, int *err)
+{
+    struct fake_env *f = ctx;
+    f->n_stream_connects++;
+    if (f->stream_connect_err) {
+        *err = f->stream_connect_err;
+        return -1;
+    }
+    f->stream_sock = f->next_sock++;
+    snprintf(f->stream_path, sizeof(f->stream_path), "%s", path);
+    f->stream_cb = cb;
+    f->stream_arg = arg;
+    f->stream_want_write = 0;
+    f->stream_out_len = 0;
+    return f->stream_sock;
+}
+
+static void fk_stream_want_write(void *ctx, int sock, int on)
+{
+    struct fake_env *f = ctx;
+    if (sock == f->stream_sock)
+        f->stream_want_write = on;
+}
+
+static long fk_stream_send(void *ctx, int sock, const void *buf, size_t len)
+{
+    struct fake_env *f = ctx;
+    if (sock != f->stream_sock)
+        return -1;
+    if (f->stream_send_max && len > f->stream_send_max)
+        len = f->stream_send_max;
+    if (len > sizeof(f->stream_out) - f->stream_out_len)
+        len = sizeof(f->stream_out) - f->stream_out_len;
+    memcpy(f->stream_out + f->stream_out_len, buf, len);
+    f->stream_out_len += len;
+    return (long)len;
+}
+
+static long fk_stream_recv(void *ctx, int sock, void *buf, size_t cap)
+{
+    struct fake_env *f = ctx;
+    size_t n = f->stream_in_len - f->stream_in_pos;
+    if (sock != f->stream_sock)
+        return -1;
+    if (n == 0)
+        return f->stream_eof ? -1 : 0;
+    if (n > cap)
+        n = cap;
+    if (f->stream_recv_max && n > f->stream_recv_max)
+        n = f->stream_recv_max;
+    memcpy(buf, f->stream_in + f->stream_in_pos, n);
+    f->stream_in_pos += n;
+    return (long)n;
+}
+
+static void fk_stream_close(void *ctx, int sock)
+{
+    struct fake_env *f = ctx;
+    if (sock != f->stream_sock)
+        return;
+    f->stream_sock = -1;
+    f->stream_cb = NULL;
+    f->stream_want_write = 0;
+    f->stream_in_len = f->stream_in_pos = 0;
+    f->stream_eof = 0;
+}
+
+void fake_env_stream_feed(struct fake_env *f, const void *data, size_t len)
+{
+    if (f->stream_in_pos == f->stream_in_len)
+        f->stream_in_pos = f->stream_in_len = 0;
+    if (len > sizeof(f->stream_in) - f->stream_in_len)
+        len = sizeof(f->stream_in) - f->stream_in_len;
+    memcpy(f->stream_in + f->stream_in_len, data, len);
+    f->stream_in_len += len;
+}
+
+void fake_env_stream_event(struct fake_env *f, int events)
+{
+    if (!f->stream_want_write)
+        events &= ~STREAM_EV_WRITE;
+    if (f->stream_sock >= 0 && f->stream_cb && events)
+        f->stream_cb(f->stream_arg, f->stream_sock, events);
 }
 
 static struct fake_file *find_file(struct fake_env *f, const char *path)
@@ -238,6 +324,13 @@ void fake_env_init(struct fake_env *f)
     f->env.clock = (struct env_clock){f,           fk_read, fk_can_control, fk_set_freq,
                                       fk_get_freq, fk_step, fk_set_leap,    fk_set_sync};
     f->env.net = (struct env_net){f, fk_udp_open, fk_unix_open, fk_close, fk_send};
+    f->stream_sock = -1;
+    f->env.stream = (struct env_stream){f,
+                                        fk_stream_connect,
+                                        fk_stream_want_write,
+                                        fk_stream_send,
+                                        fk_stream_recv,
+                                        fk_stream_close};
     f->env.files = (struct env_files){f,
                                       fk_read_all,
                                       fk_write_atomic,

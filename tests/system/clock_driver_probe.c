@@ -66,11 +66,11 @@ static void drive_clock(struct platform *p)
     verdict("set-freq-50000", ck->set_freq(ck->ctx, 50000.0) == 0);
     verdict("get-freq-50000", fabs(ck->get_freq(ck->ctx) - 50000.0) < 1e-4);
     verdict("step-0.5", ck->step(ck->ctx, 0.5) == 0);
-    verdict("set-leap-insert", ck->set_leap(ck->ctx, 1) == 0);
+    verdict("set-leap-insert", ck->set_leap(ck->ctx, 1, 0) == 0);
     ck->set_sync_status(ck->ctx, 1, 0.001, 0.01);
     platform_clock_set_rtc_sync(p, 1);
     ck->set_sync_status(ck->ctx, 1, 0.002, 0.02);
-    verdict("set-leap-none", ck->set_leap(ck->ctx, 0) == 0);
+    verdict("set-leap-none", ck->set_leap(ck->ctx, 0, 0) == 0);
 }
 
 int main(int argc, char **argv)

@@ -2,6 +2,9 @@
  * ntp_adjtime, clock_adjtime, clock_settime, settimeofday and stime are
  * intercepted; every call is appended as one line to the file named by
  * FAKE_TIMEX_LOG and answered from a fake state (tick, freq, status, errors).
+ * When the file named by FAKE_TIMEX_INTERFERE exists at a call that does not set the
+ * frequency, it is removed and the fake frequency moved by 100 ppm first, as if
+ * another process had set it.
  * The real functions are NEVER called, not even for read-only queries, so
  * nothing that goes through this library can change the machine's clock.
  *
@@ -15,6 +18,7 @@
 #include <sys/time.h>
 #include <sys/timex.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Test programs look this symbol up to make sure the shim is loaded. */
 int fake_timex_active = 1;
@@ -62,6 +66,14 @@ static int fake_adjust(const char *fn, int clk, struct timex *tx)
     unsigned int m = tx->modes;
     int r;
     pthread_mutex_lock(&lock);
+    {
+        const char *other = getenv("FAKE_TIMEX_INTERFERE");
+        /* (at a call that does not set the frequency itself, which would hide it) */
+        if (other && *other && !(m & ADJ_FREQUENCY) && unlink(other) == 0) {
+            state.freq += 100L << 16;
+            log_line("interference freq=%ld", (long)state.freq);
+        }
+    }
     log_timex(fn, clk, tx);
     if (m == ADJ_OFFSET_SINGLESHOT || m == ADJ_OFFSET_SS_READ) {
         /* adjtime()-style offset: nothing pending in the fake. */

@@ -365,4 +365,57 @@ else
     diff "$DIR/theirs" "$DIR/ours" | cat -A | head -20 | sed 's/^/    /'
 fi
 
+# -d: chrony 4.8's chronyc debug messages on stderr (address resolution, the
+# timeout of each transmission, the reply's codes); nothing without -d.
+run "$OURS" "$DIR/ours" -d reselect
+if grep -qx "Resolved 127.0.0.1 to 127.0.0.1" "$DIR/e" && grep -qx "Timeout 1.000000 seconds" "$DIR/e" &&
+    grep -qx "Reply cmd=48 reply=1 stat=0" "$DIR/e" && grep -qx "200 OK" "$DIR/o"; then
+    ok "-d debug messages"
+else
+    bad "-d debug messages ($(tr '\n' '|' <"$DIR/e"))"
+fi
+run "$OURS" "$DIR/ours" reselect
+if [ ! -s "$DIR/e" ]; then ok "no debug messages without -d"; else bad "no debug messages without -d"; fi
+
+# -u USER: started as root, chronyc runs as USER (the uid of the running client
+# in /proc, waiting for input on a pipe); -u root and an unknown user as chrony.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+    uid=$(id -u nobody)
+    gid=$(id -g nobody)
+    run "$OURS" "$DIR/ours" -d -u nobody reselect
+    if grep -qx "Dropped root privileges: UID $uid GID $gid" "$DIR/e" && grep -qx "200 OK" "$DIR/o"; then
+        ok "-u nobody -d message"
+    else
+        bad "-u nobody -d message ($(tr '\n' '|' <"$DIR/e"))"
+    fi
+    mkfifo "$DIR/in"
+    "$OURS" -u nobody -h 127.0.0.1 -p "$PORT" <"$DIR/in" >/dev/null 2>&1 &
+    upid=$!
+    exec 7>"$DIR/in"
+    i=0
+    while ! grep -q "^Uid:	$uid	$uid	$uid	$uid" "/proc/$upid/status" 2>/dev/null && [ $i -lt 50 ]; do
+        sleep 0.2
+        i=$((i + 1))
+    done
+    if grep -q "^Uid:	$uid	$uid	$uid	$uid" "/proc/$upid/status" 2>/dev/null &&
+        grep -q "^Gid:	$gid	$gid	$gid	$gid" "/proc/$upid/status" &&
+        grep -q "^Groups:[[:space:]]*$" "/proc/$upid/status"; then
+        ok "-u nobody runs as nobody"
+    else
+        bad "-u nobody runs as nobody"
+        grep "^Uid\|^Gid\|^Groups" "/proc/$upid/status" 2>/dev/null | sed 's/^/    /'
+    fi
+    exec 7>&-
+    wait "$upid"
+    "$OURS" -u root -h 127.0.0.1 -p "$PORT" -d reselect >/dev/null 2>"$DIR/e"
+    if ! grep -q "Dropped root" "$DIR/e"; then ok "-u root keeps root"; else bad "-u root keeps root"; fi
+fi
+run "$OURS" "$DIR/ours" -u nosuchuser.invalid reselect
+if [ "$(id -u)" != 0 ] || { grep -qx "rc=1" "$DIR/ours" && [ ! -s "$DIR/req.log" ] &&
+    [ "$(cat "$DIR/e")" = "Could not get user/group ID of nosuchuser.invalid" ]; }; then
+    ok "-u unknown user refused"
+else
+    bad "-u unknown user refused ($(tr '\n' '|' <"$DIR/ours"))"
+fi
+
 [ $fails -eq 0 ]

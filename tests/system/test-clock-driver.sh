@@ -109,7 +109,10 @@ port 0
 cmdport 0
 bindcmdaddress /
 server 127.0.0.1 port $NTPPORT iburst minpoll 0 maxpoll 0
+leapseclist $TMPD/leap.list
 CONF
+# A leap second list (TAI - UTC 37 since 2017), valid until 2036.
+printf '#$ 3913056000\n#@ 4291747200\n2272060800 10\n3439756800 34\n3550089600 35\n3644697600 36\n3692217600 37\n' >"$TMPD/leap.list"
 if [ -x "$B/chronyd" ]; then
     $SAFE "$B/chronyd" -x -d -f "$TMPD/server.conf" >"$TMPD/server.log" 2>&1 &
     PIDS="$PIDS $!"
@@ -119,6 +122,7 @@ if [ -x "$B/chronyd" ]; then
     : >"$LOG"
     shimmed timeout 20 "$B/chronyd" -x -d -t 4 -f "$TMPD/chrony.conf" >"$TMPD/x.log" 2>&1
     check "noclock-no-kernel-changes" sh -c "! grep -v 'modes=0x0 ' '$LOG' | grep -q ."
+    check "noclock-no-tai-offset" sh -c "! grep -q 'TAI offset' '$TMPD/x.log'"
 
     # chronyd without -x, under the shim: it steers the fake clock only.
     : >"$LOG"
@@ -129,11 +133,34 @@ if [ -x "$B/chronyd" ]; then
             "modes=0x10 .*status=0x40 "
         check "chronyd-sets-frequency" expect_in_order "modes=0x10 .*status=0x40 " "modes=0x4002 tick=10000 "
         check "chronyd-sets-sync-status" grep -q "modes=0x1c " "$LOG"
+        # The list's TAI - UTC goes to the kernel with the leap status (ADJ_STATUS|ADJ_TAI).
+        check "chronyd-sets-tai-offset" grep -q "modes=0x90 " "$LOG"
+        check "chronyd-tai-offset-logged" grep -q "System clock TAI offset set to 37 seconds$" "$TMPD/sys.log"
     else
         echo "SKIP chronyd did not select the loopback source"
         tail -n 5 "$TMPD/sys.log"
     fi
     check "chronyd-no-settime-calls" sh -c "! grep -q -e '^clock_settime' -e '^settimeofday' '$LOG'"
+    check "chronyd-no-false-interference" sh -c "! grep -q 'interference' '$TMPD/sys.log'"
+
+    # Another process changes the kernel frequency while chronyd runs: noticed at the
+    # next adjtimex() call with chrony's warning.
+    : >"$LOG"
+    rm -f "$TMPD/interfere"
+    sed "s|^pidfile .*|pidfile $TMPD/int.pid|" "$TMPD/chrony.conf" >"$TMPD/int.conf"
+    FAKE_TIMEX_INTERFERE="$TMPD/interfere" shimmed timeout 30 "$B/chronyd" -d -f "$TMPD/int.conf" \
+        >"$TMPD/int.log" 2>&1 &
+    intpid=$!
+    if wait_long grep -q "Selected source" "$TMPD/int.log"; then
+        touch "$TMPD/interfere"
+        check "interference-made" wait_long sh -c "grep -q '^interference' '$LOG'"
+        check "interference-detected" wait_long grep -q "System clock interference detected (another NTP client?)$" "$TMPD/int.log"
+    else
+        echo "SKIP chronyd did not select the loopback source (interference)"
+    fi
+    # chronyd itself (under setpriv, env and timeout) stops; then its wrapper returns.
+    [ -s "$TMPD/int.pid" ] && kill "$(cat "$TMPD/int.pid")" 2>/dev/null
+    wait "$intpid" 2>/dev/null
 
     if [ -n "$user" ]; then
         # chronyd -u: running as the user with only the capabilities it keeps.

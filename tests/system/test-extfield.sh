@@ -41,6 +41,13 @@ check "our-server-answers-f323" sh -c "echo '$out' | grep -q '^len=76 .* ef=yes'
 out2=$($IN python3 tests/system/monoroot.py 127.0.0.1 $P3)
 echo "  debian: $out2"
 check "debian-server-answers-f323" sh -c "echo '$out2' | grep -q '^len=76 .* ef=yes'"
+# The monotonic part: both servers send a receive timestamp on their monotonic scale and
+# its epoch; ours keeps the epoch from one reply to the next while it only slews.
+check "our-server-mono-timestamp" sh -c "echo '$out' | grep -q ' mono=-\?[0-9.]* epoch=[0-9a-f]\{8\}\$'"
+check "debian-server-mono-timestamp" sh -c "echo '$out2' | grep -q ' mono=-\?[0-9.]* epoch=[0-9a-f]\{8\}\$'"
+out3=$($IN python3 tests/system/monoroot.py 127.0.0.1 $P2)
+echo "  ours again: $out3"
+check "our-server-mono-epoch-kept" test "${out##* epoch=}" = "${out3##* epoch=}"
 
 daemon c /usr/sbin/chronyd $P2
 daemon c2 "$B/chronyd" $P3

@@ -61,7 +61,7 @@ static void serve_once(int fd)
 
 static void test_unix_socket_layout_and_exchange(void)
 {
-    struct transport t;
+    struct transport t = {.debug = 0};
     struct cmdmon_request req;
     struct cmdmon_reply rpy;
     struct stat st;
@@ -103,7 +103,7 @@ static void test_unix_socket_layout_and_exchange(void)
 
 static void test_no_answer_gives_up(void)
 {
-    struct transport t;
+    struct transport t = {.debug = 0};
     struct cmdmon_request req;
     struct cmdmon_reply rpy;
     int fd = server_open();
@@ -134,7 +134,7 @@ static void on_alarm(int sig)
  * once: no retransmission, no next address. */
 static void test_signal_stops_wait(void)
 {
-    struct transport t;
+    struct transport t = {.debug = 0};
     struct cmdmon_request req;
     struct cmdmon_reply rpy;
     struct sigaction sa;
@@ -174,7 +174,7 @@ static void test_signal_stops_wait(void)
 
 static void test_missing_server(void)
 {
-    struct transport t;
+    struct transport t = {.debug = 0};
     char path[160];
 
     snprintf(path, sizeof(path), "%s/none.sock", dir);

@@ -18,7 +18,7 @@
 struct fake_kernel {
     struct timex calls[MAX_CALLS];
     int n_calls;
-    long tick, freq;
+    long tick, freq, constant;
     int status, state;
     unsigned int fail_modes; /* modes value that fails with fail_errno */
     int fail_errno;
@@ -41,6 +41,9 @@ static int fk_adjtimex(void *ctx, struct timex *tx)
         k->freq = tx->freq;
     if (tx->modes & ADJ_STATUS)
         k->status = tx->status;
+    if (tx->modes & ADJ_TIMECONST)
+        k->constant = tx->constant;
+    tx->constant = k->constant; /* ADJ_TAI's value is not the time constant */
     tx->tick = k->tick;
     tx->freq = k->freq;
     tx->status = k->status;
@@ -262,24 +265,90 @@ static void test_leap(void)
     struct lclk c;
     struct fake_kernel k;
     setup(&c, &k);
-    CHECK_INT_EQ(lclk_set_leap(&c, 1), 0);
+    CHECK_INT_EQ(lclk_set_leap(&c, 1, 0), 0);
     CHECK_INT_EQ(k.calls[1].modes, ADJ_STATUS);
     CHECK_INT_EQ(k.status, STA_UNSYNC | STA_INS);
     CHECK_STR_EQ(last_msg, "System clock status set to insert leap second");
-    CHECK_INT_EQ(lclk_set_leap(&c, -1), 0);
+    CHECK_INT_EQ(lclk_set_leap(&c, -1, 0), 0);
     CHECK_INT_EQ(k.status, STA_UNSYNC | STA_DEL);
     CHECK_STR_EQ(last_msg, "System clock status set to delete leap second");
-    CHECK_INT_EQ(lclk_set_leap(&c, 0), 0);
+    CHECK_INT_EQ(lclk_set_leap(&c, 0, 0), 0);
     CHECK_INT_EQ(k.status, STA_UNSYNC);
     CHECK_STR_EQ(last_msg, "System clock status set to not insert/delete leap second");
-    CHECK_INT_EQ(lclk_set_leap(&c, 1), 0);
+    CHECK_INT_EQ(lclk_set_leap(&c, 1, 0), 0);
     k.state = TIME_WAIT;
-    CHECK_INT_EQ(lclk_set_leap(&c, 0), 0);
+    CHECK_INT_EQ(lclk_set_leap(&c, 0, 0), 0);
     CHECK_STR_EQ(last_msg, "System clock status reset after leap second");
     /* No change: no message. */
     last_msg[0] = '\0';
-    CHECK_INT_EQ(lclk_set_leap(&c, 0), 0);
+    CHECK_INT_EQ(lclk_set_leap(&c, 0, 0), 0);
     CHECK_STR_EQ(last_msg, "");
+}
+
+/* The TAI offset of the leap table goes to the kernel with the leap status (ADJ_TAI),
+ * logged as chrony when it changes; an applied leap second moves the kernel's own. */
+static void test_leap_tai(void)
+{
+    struct lclk c;
+    struct fake_kernel k;
+    setup(&c, &k);
+    last_msg[0] = '\0';
+    CHECK_INT_EQ(lclk_set_leap(&c, 0, 37), 0);
+    CHECK_INT_EQ(k.calls[k.n_calls - 1].modes, ADJ_STATUS | ADJ_TAI);
+    CHECK_INT_EQ(k.calls[k.n_calls - 1].constant, 37);
+    CHECK_STR_EQ(last_msg, "System clock TAI offset set to 37 seconds");
+    last_msg[0] = '\0';
+    CHECK_INT_EQ(lclk_set_leap(&c, 0, 37), 0);
+    CHECK_INT_EQ(k.calls[k.n_calls - 1].constant, 37);
+    CHECK_STR_EQ(last_msg, "");
+    /* insert pending, then applied by the kernel (TIME_WAIT): 38 without a message */
+    CHECK_INT_EQ(lclk_set_leap(&c, 1, 37), 0);
+    CHECK_STR_EQ(last_msg, "System clock status set to insert leap second");
+    k.state = TIME_WAIT;
+    CHECK_INT_EQ(lclk_set_leap(&c, 0, 38), 0);
+    CHECK_INT_EQ(k.calls[k.n_calls - 1].constant, 38);
+    CHECK_STR_EQ(last_msg, "System clock status reset after leap second");
+    /* unknown offset: the kernel's is left alone */
+    k.state = 0;
+    CHECK_INT_EQ(lclk_set_leap(&c, 0, 0), 0);
+    CHECK_INT_EQ(k.calls[k.n_calls - 1].modes, ADJ_STATUS);
+}
+
+/* Another process changing the kernel's frequency, PLL bit or time constant is noticed
+ * at the driver's next call, with chrony's warning; our own changes are not. */
+static void test_interference(void)
+{
+    static const char *warning = "System clock interference detected (another NTP client?)";
+    struct lclk c;
+    struct fake_kernel k;
+    char err[128];
+
+    setup(&c, &k);
+    last_msg[0] = '\0';
+    CHECK_INT_EQ(lclk_start(&c, err, sizeof(err)), 0);
+    CHECK_INT_EQ(lclk_set_freq(&c, 12.5, NULL), 0);
+    lclk_get_freq(&c);
+    CHECK_INT_EQ(lclk_set_freq(&c, -3.0, NULL), 0);
+    lclk_set_sync_status(&c, 1, 0.001, 0.01);
+    CHECK_INT_EQ(lclk_set_leap(&c, 1, 37), 0);
+    CHECK_INT_EQ(lclk_set_leap(&c, 0, 37), 0);
+    CHECK(strcmp(last_msg, warning) != 0);
+    /* the frequency changed behind our back */
+    k.freq += 65536;
+    lclk_get_freq(&c);
+    CHECK_STR_EQ(last_msg, warning);
+    /* once per change */
+    last_msg[0] = '\0';
+    lclk_get_freq(&c);
+    CHECK_STR_EQ(last_msg, "");
+    /* the PLL switched on, the time constant changed */
+    k.status |= STA_PLL;
+    lclk_get_freq(&c);
+    CHECK_STR_EQ(last_msg, warning);
+    last_msg[0] = '\0';
+    k.constant = 6;
+    lclk_set_freq(&c, 1.0, NULL);
+    CHECK_STR_EQ(last_msg, warning);
 }
 
 static void test_sync_status(void)
@@ -305,7 +374,7 @@ static void test_sync_status(void)
     CHECK_INT_EQ(k.calls[3].status, STA_UNSYNC);
     CHECK_INT_EQ(k.calls[3].maxerror, 16000000);
     /* The leap bits survive a status update. */
-    lclk_set_leap(&c, 1);
+    lclk_set_leap(&c, 1, 0);
     lclk_set_sync_status(&c, 1, 0.001, 0.002);
     CHECK_INT_EQ(k.status, STA_INS);
 }
@@ -356,6 +425,8 @@ int main(void)
     RUN(test_step);
     RUN(test_step_fallback_settime);
     RUN(test_leap);
+    RUN(test_leap_tai);
+    RUN(test_interference);
     RUN(test_sync_status);
     RUN(test_privs_mask);
     RUN(test_privs_net_bind_port);

@@ -254,9 +254,11 @@ static void test_makestep_and_shutdown(void)
     CHECK_INT_EQ(n->status.quit_requested, 0);
     ask(&f, n, "127.0.0.1", CMDMON_REQ_SHUTDOWN, NULL, &r);
     CHECK_INT_EQ(n->status.quit_requested, 0);
+    CHECK(!fake_env_log_contains(&f, "Received shutdown command"));
     ask(&f, n, NULL, CMDMON_REQ_SHUTDOWN, NULL, &r);
     CHECK_INT_EQ(r.status, 0);
     CHECK_INT_EQ(n->status.quit_requested, 1);
+    CHECK(fake_env_log_contains(&f, "Received shutdown command"));
     node_free(n);
     config_free(cfg);
     fake_env_fini(&f);
@@ -624,6 +626,70 @@ static void test_allow_deny_ntp(void)
     fake_env_fini(&f);
 }
 
+/* ALLOWALL overrides the narrower denies inside its subnet, CMDDENY and
+ * CMDDENYALL stop answering, CMDALLOWALL brings the answers back; each change
+ * is logged with chrony's message. */
+static void test_allowall_and_cmd_deny(void)
+{
+    struct fake_env f;
+    struct config *cfg;
+    struct node *n;
+    struct cmdmon_reply r;
+    struct cmdmon_request q;
+    int before;
+    const char *lines[] = {"bindcmdaddress " SOCK_PATH, "allow 192.0.2.0/24",     "deny 192.0.2.5",
+                           "cmdallow 192.0.2.0/24",     "cmddeny 192.0.2.128/25", NULL};
+
+    fake_env_init(&f);
+    n = make_node(&f, &cfg, lines);
+    /* ALLOWALL: the denied client 192.0.2.5 is served afterwards */
+    before = f.n_sent;
+    send_ntp(&f, n, "192.0.2.5");
+    CHECK_INT_EQ(f.n_sent, before);
+    memset(&q, 0, sizeof(q));
+    cmdmon_addr_set_v4(&q.u.subnet.ip, 0xc0000200);
+    q.u.subnet.subnet_bits = 24;
+    ask(&f, n, NULL, CMDMON_REQ_ALLOWALL, &q, &r);
+    CHECK_INT_EQ(r.status, 0);
+    CHECK(fake_env_log_contains(&f, "Allowed all NTP access from 192.0.2.0/24"));
+    before = f.n_sent;
+    send_ntp(&f, n, "192.0.2.5");
+    CHECK_INT_EQ(f.n_sent, before + 1);
+    /* CMDDENY: an answered command client gets no reply any more */
+    CHECK_INT_EQ(ask(&f, n, "192.0.2.1", CMDMON_REQ_TRACKING, NULL, &r), 104);
+    CHECK_INT_EQ(ask(&f, n, "192.0.2.200", CMDMON_REQ_TRACKING, NULL, &r), 0);
+    cmdmon_addr_set_v4(&q.u.subnet.ip, 0xc0000201);
+    q.u.subnet.subnet_bits = 32;
+    ask(&f, n, NULL, CMDMON_REQ_CMDDENY, &q, &r);
+    CHECK_INT_EQ(r.status, 0);
+    CHECK(fake_env_log_contains(&f, "Denied command access from 192.0.2.1"));
+    CHECK_INT_EQ(ask(&f, n, "192.0.2.1", CMDMON_REQ_TRACKING, NULL, &r), 0);
+    CHECK_INT_EQ(ask(&f, n, "192.0.2.2", CMDMON_REQ_TRACKING, NULL, &r), 104);
+    /* CMDALLOWALL: the /32 deny and the /25 deny inside the /24 are overridden */
+    cmdmon_addr_set_v4(&q.u.subnet.ip, 0xc0000200);
+    q.u.subnet.subnet_bits = 24;
+    ask(&f, n, NULL, CMDMON_REQ_CMDALLOWALL, &q, &r);
+    CHECK_INT_EQ(r.status, 0);
+    CHECK(fake_env_log_contains(&f, "Allowed all command access from 192.0.2.0/24"));
+    CHECK_INT_EQ(ask(&f, n, "192.0.2.1", CMDMON_REQ_TRACKING, NULL, &r), 104);
+    CHECK_INT_EQ(ask(&f, n, "192.0.2.200", CMDMON_REQ_TRACKING, NULL, &r), 104);
+    cmdmon_addr_set_v4(&q.u.subnet.ip, 0xc0000200);
+    q.u.subnet.subnet_bits = 33;
+    ask(&f, n, NULL, CMDMON_REQ_CMDALLOWALL, &q, &r);
+    CHECK_INT_EQ(r.status, CMDMON_STT_BADSUBNET);
+    /* CMDDENYALL of every address: 127.0.0.1 is always answered (as in chrony) */
+    memset(&q, 0, sizeof(q));
+    ask(&f, n, NULL, CMDMON_REQ_CMDDENYALL, &q, &r);
+    CHECK_INT_EQ(r.status, 0);
+    CHECK(fake_env_log_contains(&f, "Denied all command access from any address"));
+    CHECK_INT_EQ(ask(&f, n, "192.0.2.1", CMDMON_REQ_TRACKING, NULL, &r), 0);
+    CHECK_INT_EQ(ask(&f, n, "192.0.2.200", CMDMON_REQ_TRACKING, NULL, &r), 0);
+    CHECK_INT_EQ(ask(&f, n, "127.0.0.1", CMDMON_REQ_TRACKING, NULL, &r), 104);
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
 static void test_cmdratelimit(void)
 {
     struct fake_env f;
@@ -688,6 +754,7 @@ int main(void)
     RUN(test_clients_and_ntp_counting);
     RUN(test_noclientlog);
     RUN(test_allow_deny_ntp);
+    RUN(test_allowall_and_cmd_deny);
     RUN(test_cmdratelimit);
     RUN(test_unbound_unix_client_dropped);
     return check_summary();

@@ -14,6 +14,7 @@
 struct world {
     double base, el, t, off, gain_ppm, drv_ppm;
     int leap_cmd, leap_set, stepped;
+    int db_leap, db_tai, tai_cmd; /* leap table input, TAI offset given to the clock */
     struct clock c;
     struct discipline d;
     struct disc_outcome last;
@@ -40,6 +41,7 @@ static void apply(struct world *w, const struct disc_outcome *o)
     if (o->cmd.set_leap) {
         w->leap_set = 1;
         w->leap_cmd = o->cmd.leap;
+        w->tai_cmd = o->cmd.tai_offset;
     }
     for (i = 0; i < o->cmd.n_changes; i++)
         disc_on_clock_change(&w->d, &o->cmd.changes[i], NULL);
@@ -108,6 +110,8 @@ static void world_update(struct world *w, double freq, double skew, double sd, i
     u.offset = w->off + clock_cooked_offset(&w->c, &now);
     u.stratum = 2;
     u.leap = leap;
+    u.db_leap = w->db_leap;
+    u.db_tai_offset = w->db_tai;
     u.combined = 1;
     u.ref_id = 0xC0000201;
     u.offset_sd = sd;
@@ -360,6 +364,47 @@ static void test_leap_system_mode(void)
     CHECK_INT_EQ(w.d.leap_in_progress, 0);
     CHECK_INT_EQ(w.leap_cmd, 0);
     CHECK_INT_EQ(w.d.leap_status, DISC_LEAP_NORMAL);
+}
+
+/* The leap table's TAI - UTC goes to the clock with the leap status (system mode) and
+ * moves by the leap second when it is over, as chrony's reference.c. */
+static void test_leap_tai_offset(void)
+{
+    struct disc_config dc;
+    struct world w;
+
+    disc_config_default(&dc);
+    world_init(&w, &dc, LEAP_DAY - 86400.0 + 43200.0, 0.0, 0.0);
+    w.db_tai = 36;
+    world_update(&w, 0, 1e-7, 1e-4, DISC_LEAP_NORMAL);
+    CHECK_INT_EQ(w.leap_set, 1);
+    CHECK_INT_EQ(w.leap_cmd, 0);
+    CHECK_INT_EQ(w.tai_cmd, 36);
+    /* the leap day: the table announces the insertion, the offset is still 36 */
+    world_run(&w, LEAP_DAY + 43200.0);
+    w.leap_set = 0;
+    w.db_leap = DISC_LEAP_INSERT;
+    world_update(&w, 0, 1e-7, 1e-4, DISC_LEAP_NORMAL);
+    CHECK_INT_EQ(w.leap_set, 1);
+    CHECK_INT_EQ(w.leap_cmd, 1);
+    CHECK_INT_EQ(w.tai_cmd, 36);
+    world_run(&w, LEAP_DAY + 86400.0 + 2.0);
+    CHECK_INT_EQ(w.leap_cmd, 0);
+    CHECK_INT_EQ(w.tai_cmd, 37);
+    CHECK_INT_EQ(w.d.tai_offset, 37);
+    /* the next update with the table's 37: nothing to change */
+    w.leap_set = 0;
+    w.db_leap = DISC_LEAP_NORMAL;
+    w.db_tai = 37;
+    world_update(&w, 0, 1e-7, 1e-4, DISC_LEAP_NORMAL);
+    CHECK_INT_EQ(w.leap_set, 0);
+    /* slew mode: the kernel is not told anything */
+    dc.leap_mode = DISC_LEAPMODE_SLEW;
+    world_init(&w, &dc, LEAP_DAY + 43200.0, 0.0, 0.0);
+    w.db_tai = 36;
+    world_update(&w, 0, 1e-7, 1e-4, DISC_LEAP_NORMAL);
+    CHECK_INT_EQ(w.leap_set, 0);
+    CHECK_INT_EQ(w.d.tai_offset, 36);
 }
 
 static void test_step_keeps_leap_scheduled(void)
@@ -959,6 +1004,7 @@ int main(void)
     RUN(test_maxchange);
     RUN(test_leap_vote);
     RUN(test_leap_system_mode);
+    RUN(test_leap_tai_offset);
     RUN(test_step_keeps_leap_scheduled);
     RUN(test_leap_step_mode_and_wrong_day);
     RUN(test_stratum_refid_and_tracking);

@@ -293,6 +293,84 @@ static void mono_root_exchange(int enabled, size_t *req_len, double *root_delay)
     CHECK(r.root_dispersion < (enabled ? 0.00005 : 0.0002) && r.root_dispersion > 0.00004);
 }
 
+/* The fake server's timestamps moved by shift (its own time corrections), and chrony's
+ * F323 field with the monotonic receive time rx + mono_offset in epoch (mono_offset < 0:
+ * a field without a monotonic timestamp). */
+static void serve_mono(struct world *w, double shift, double mono_offset, uint32_t epoch)
+{
+    struct ntp_packet r;
+    struct ntp_ef_mono_root ef;
+    struct timespec t;
+
+    serve(w);
+    CHECK_INT_EQ(ntp_decode(w->resp, w->resp_len, &r, NULL), NTP_OK);
+    ntp_ts64_to_timespec(&t, &r.rx_ts);
+    ts_add(&t, &t, shift);
+    ntp_ts64_from_timespec(&r.rx_ts, &t);
+    memset(&ef, 0, sizeof(ef));
+    if (mono_offset >= 0.0) {
+        struct timespec m;
+        ts_add(&m, &t, mono_offset);
+        ntp_ts64_from_timespec(&ef.mono_rx, &m);
+        ef.mono_epoch = epoch;
+    }
+    ntp_ts64_to_timespec(&t, &r.tx_ts);
+    ts_add(&t, &t, shift);
+    ntp_ts64_from_timespec(&r.tx_ts, &t);
+    w->resp_len = ntp_encode(&r, w->resp, sizeof(w->resp));
+    w->resp_len = ntp_ef_mono_root_append(w->resp, w->resp_len, sizeof(w->resp), &ef);
+}
+
+/* F323's monotonic timestamps: the change of the server's monotonic-minus-real offset
+ * between two responses of one epoch is its own time correction, handed out with the next
+ * sample for the kept samples to follow (chrony's mono_doffset); a new epoch, a missing
+ * timestamp or more than 16 s give none. */
+static void test_ext_mono_doffset(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+
+    ntp_client_opts_default(&o);
+    o.ext_mono_root = 1;
+    started(&w, &o);
+    CHECK(fire(&w));
+    serve_mono(&w, 0.0, 50.0, 7);
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_GOOD);
+    CHECK(res.has_sample && res.mono_doffset == 0.0);
+    /* the server slewed its clock back by 3 ms: the monotonic time did not move */
+    CHECK(fire(&w));
+    serve_mono(&w, -0.003, 50.003, 7);
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_GOOD);
+    CHECK(res.has_sample);
+    CHECK_NEAR(res.mono_doffset, 0.003, 1e-8);
+    /* taken with the sample: the next response of an unchanged server gives nothing */
+    CHECK(fire(&w));
+    serve_mono(&w, -0.003, 50.003, 7);
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_GOOD);
+    CHECK_NEAR(res.mono_doffset, 0.0, 1e-8);
+    /* a step of the server: new epoch, no correction */
+    CHECK(fire(&w));
+    serve_mono(&w, -0.5, 0.0, 8);
+    CHECK(deliver(&w, NULL, &res) == NTP_CLIENT_GOOD || !res.has_sample);
+    CHECK(res.mono_doffset == 0.0);
+    /* more than 16 s: none */
+    CHECK(fire(&w));
+    serve_mono(&w, -0.5, 20.0, 8);
+    deliver(&w, NULL, &res);
+    CHECK(res.mono_doffset == 0.0);
+    /* without the option the field is not used */
+    ntp_client_opts_default(&o);
+    started(&w, &o);
+    CHECK(fire(&w));
+    serve_mono(&w, 0.0, 50.0, 7);
+    deliver(&w, NULL, &res);
+    CHECK(fire(&w));
+    serve_mono(&w, -0.003, 50.003, 7);
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_GOOD);
+    CHECK(res.mono_doffset == 0.0);
+}
+
 static void test_ext_mono_root(void)
 {
     struct ntp_packet p;
@@ -663,6 +741,7 @@ int main(void)
     RUN(test_opts_default);
     RUN(test_request_format);
     RUN(test_ext_mono_root);
+    RUN(test_ext_mono_doffset);
     RUN(test_small_buffer);
     RUN(test_version_option);
     RUN(test_good_sample);

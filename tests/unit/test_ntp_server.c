@@ -683,6 +683,63 @@ static void test_broadcast_packet(void)
     CHECK_INT_EQ(p.stratum, 0);
 }
 
+/* chrony with ntpsigndsocket: an MS-SNTP request (NTPv3, key id, 16 zero bytes) gets a
+ * 48-byte reply marked for ntp_signd with the request's key id; without it, or with the
+ * extended 72-byte authenticator, it is dropped; NTPv4 with the same trailer is a MAC. */
+static void test_mssntp(void)
+{
+    struct ntp_server_ref ref;
+    struct ntp_server_counters c = {0};
+    struct ntp_server_authn on = {NULL, NULL, 1}, off = {NULL, NULL, 0};
+    struct ntp_server_auth auth;
+    enum ntp_drop_reason why;
+    uint8_t req[200], out[200];
+    struct ntp_packet rep;
+
+    synced_ref(&ref);
+    make_request(req, 3, 3, 6);
+    memset(req + 48, 0, 72);
+    put_be32(req + 48, 0x80000451U);
+    CHECK_INT_EQ(
+        ntp_server_respond_authn(&ref, &on, req, 68, 40000, &RX, out, sizeof(out), &auth, &why, &c),
+        48);
+    CHECK_INT_EQ(why, NTP_SRV_REPLY);
+    CHECK_INT_EQ(auth.mssntp, 1);
+    CHECK_INT_EQ(auth.key_id, 0x80000451U);
+    CHECK_INT_EQ(auth.symmetric, 0);
+    CHECK(ntp_decode(out, 48, &rep, NULL) == NTP_OK);
+    CHECK_INT_EQ(rep.version, 3);
+    CHECK_INT_EQ(rep.mode, 4);
+    CHECK_INT_EQ(rep.origin_ts.sec, 0xE8F00000U);
+    CHECK(ntp_server_reason_is_hit(why));
+    CHECK_INT_EQ(ntp_server_respond_authn(&ref, &off, req, 68, 40000, &RX, out, sizeof(out), &auth,
+                                          &why, &c),
+                 0);
+    CHECK_INT_EQ(why, NTP_SRV_DROP_AUTH_MSSNTP);
+    CHECK_INT_EQ(auth.mssntp, 0);
+    /* the extended authenticator: not supported (chrony) */
+    CHECK_INT_EQ(ntp_server_respond_authn(&ref, &on, req, 120, 40000, &RX, out, sizeof(out), &auth,
+                                          &why, &c),
+                 0);
+    CHECK_INT_EQ(why, NTP_SRV_DROP_AUTH_MSSNTP);
+    /* a non-zero digest is a symmetric MAC no key verifies */
+    req[60] = 1;
+    CHECK_INT_EQ(
+        ntp_server_respond_authn(&ref, &on, req, 68, 40000, &RX, out, sizeof(out), &auth, &why, &c),
+        0);
+    CHECK_INT_EQ(why, NTP_SRV_DROP_AUTH_MAC);
+    req[60] = 0;
+    /* NTPv4: the same 20 bytes are a MAC */
+    make_request(req, 4, 3, 6);
+    CHECK_INT_EQ(
+        ntp_server_respond_authn(&ref, &on, req, 68, 40000, &RX, out, sizeof(out), &auth, &why, &c),
+        0);
+    CHECK_INT_EQ(why, NTP_SRV_DROP_AUTH_MAC);
+    CHECK_INT_EQ(c.received, 5);
+    CHECK_INT_EQ(c.replied, 1);
+    CHECK(counters_balanced(&c));
+}
+
 int main(void)
 {
     RUN(test_client_reply_fields);
@@ -712,5 +769,6 @@ int main(void)
     RUN(test_nts_request_answered);
     RUN(test_nts_nak);
     RUN(test_reason_names);
+    RUN(test_mssntp);
     return check_summary();
 }

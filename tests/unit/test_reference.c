@@ -270,6 +270,8 @@ static void test_served_reference(void)
     CHECK_INT_EQ(ref.leap, 3);
     CHECK_INT_EQ(ref.stratum, 16);
     CHECK_INT_EQ((long)ref.ref_id, 0);
+    /* a 1e-8 s clock is served as 2^-27 (nearest), not 2^-26 (rounded up) */
+    CHECK_INT_EQ(ref.precision_log2, -27);
 
     memset(&sr, 0, sizeof(sr));
     sr.stratum = 3;
@@ -302,6 +304,80 @@ static void test_served_reference(void)
     node_free(n);
     config_free(cfg);
     fake_env_fini(&f);
+}
+
+/* F323's monotonic timescale as chrony's server keeps it: our slews move the real time
+ * against it (the served field carries the receive time plus the corrections made since),
+ * a step starts a new epoch. */
+static void test_served_mono(void)
+{
+    const char *lines[] = {"local stratum 5", "allow 127.0.0.1", NULL};
+    struct fake_env f;
+    struct config *cfg;
+    struct node *n;
+    struct clock_cmd cmd;
+    struct ntp_server_ref ref;
+    uint32_t epoch;
+    uint8_t req[76];
+    struct net_rx rx;
+    struct ntp_packet p;
+    struct ntp_packet_info info;
+    struct ntp_ef_mono_root ef;
+
+    fake_env_init(&f);
+    f.control = 1;
+    n = make_node(&f, &cfg, lines);
+    node_get_served_ref(n, &f.now, &ref);
+    CHECK(ref.mono_valid);
+    CHECK(ref.mono_offset == 0.0);
+    epoch = ref.mono_epoch;
+    /* a slew of 0.25 s (the clock was fast): the real time goes back against it */
+    clock_cmd_init(&cmd);
+    CHECK(clock_accumulate_offset(&n->engine.clock, &f.now, 0.25, 0.0, &cmd));
+    reference_apply(n, &f.now, &cmd);
+    node_get_served_ref(n, &f.now, &ref);
+    CHECK_NEAR(ref.mono_offset, 0.25, 1e-12);
+    CHECK_INT_EQ((long)ref.mono_epoch, (long)epoch);
+    /* a client's F323 request gets the monotonic receive time in the reply */
+    memset(req, 0, sizeof(req));
+    req[0] = (4 << 3) | 3;
+    req[47] = 1;
+    CHECK_INT_EQ(ntp_ef_mono_root_append(req, 48, sizeof(req), &(struct ntp_ef_mono_root){0}), 76);
+    memset(&rx, 0, sizeof(rx));
+    rx.sock = n->serve.socks[0];
+    rx.data = req;
+    rx.len = sizeof(req);
+    ip_addr_parse(&rx.remote.ip, "127.0.0.1");
+    rx.remote.port = 50000;
+    rx.rx_ts = f.now;
+    f.n_sent = 0;
+    node_on_datagram(n, &rx, &f.now);
+    CHECK_INT_EQ(f.n_sent, 1);
+    CHECK_INT_EQ(ntp_decode(f.sent[0].data, f.sent[0].len, &p, &info), NTP_OK);
+    CHECK_INT_EQ(ntp_ef_mono_root_find(f.sent[0].data, &info, &ef), NTP_OK);
+    CHECK_NEAR(ntp_ts64_diff(&ef.mono_rx, &p.rx_ts), 0.25, 1e-6);
+    CHECK_INT_EQ((long)ef.mono_epoch, (long)epoch);
+    /* a step: another epoch, from zero */
+    clock_cmd_init(&cmd);
+    CHECK(clock_step(&n->engine.clock, &f.now, 10.0, &cmd));
+    reference_apply(n, &f.now, &cmd);
+    node_get_served_ref(n, &f.now, &ref);
+    CHECK(ref.mono_epoch != epoch);
+    CHECK(ref.mono_offset == 0.0);
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
+/* The precision exponent as chrony's: log2 of the resolution rounded to nearest. */
+static void test_precision_rounding(void)
+{
+    CHECK_INT_EQ(reference_precision_log2(1e-8), -27);   /* log2 = -26.58 */
+    CHECK_INT_EQ(reference_precision_log2(1.5e-8), -26); /* -25.99 */
+    CHECK_INT_EQ(reference_precision_log2(1e-9), -30);   /* -29.90 */
+    CHECK_INT_EQ(reference_precision_log2(3e-7), -22);   /* -21.67 */
+    CHECK_INT_EQ(reference_precision_log2(0.0009765625), -10);
+    CHECK_INT_EQ(reference_precision_log2(1.0), 0);
 }
 
 /* Served timestamps are cooked: with an offset being slewed, the receive
@@ -405,6 +481,8 @@ int main(void)
 {
     RUN(test_drift_file_read_and_saved);
     RUN(test_mail_on_change);
+    RUN(test_precision_rounding);
+    RUN(test_served_mono);
     RUN(test_bad_drift_file);
     RUN(test_step_shifts_deadlines);
     RUN(test_refused_step_undone);

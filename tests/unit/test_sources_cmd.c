@@ -412,6 +412,7 @@ static void test_reset_sources(void)
     CHECK_INT_EQ(sources_selected(&w.n->srcs), 0);
     memset(&q, 0, sizeof(q));
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_RESET_SOURCES), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Reset all sources"));
     sourcestats_get_report(sources_engine_part(&w.n->srcs, 0)->stats, &w.f.now, &r);
     CHECK_INT_EQ(r.n_samples, 0);
     CHECK_INT_EQ(ntp_client_get_reach(&sources_engine_part(&w.n->srcs, 0)->client), 0);
@@ -585,10 +586,32 @@ static void test_modify_limits(void)
     CHECK_NEAR(o->max_delay, 0.25, 1e-12);
     CHECK_NEAR(o->max_delay_ratio, 3.0, 1e-12);
     CHECK_NEAR(o->max_delay_dev_ratio, 5.0, 1e-12);
+    /* chrony's log lines, with the values in effect */
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new maxpoll 4"));
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new minstratum 3"));
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new polltarget 12"));
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new maxdelay 0.250000"));
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new maxdelayratio 3.000000"));
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new maxdelaydevratio 5.000000"));
+    /* minpoll above maxpoll moves maxpoll along, both logged; out of range: nothing */
+    addr_request(&q, "192.0.2.1");
+    q.u.modify_int.value = 7;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_MINPOLL), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new minpoll 7"));
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new maxpoll 7"));
+    addr_request(&q, "192.0.2.1");
+    q.u.modify_int.value = 40;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_MINPOLL), CMDMON_STT_SUCCESS);
+    CHECK(!fake_env_log_contains(&w.f, "new minpoll 40"));
+    addr_request(&q, "192.0.2.1");
+    q.u.modify_float.value = 5000.0;
+    CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_MAXDELAY), CMDMON_STT_SUCCESS);
+    CHECK(fake_env_log_contains(&w.f, "Source 192.0.2.1 new maxdelay 1000.000000"));
     memset(&q, 0, sizeof(q));
     q.u.value.value = 200.0;
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_MAXUPDATESKEW), CMDMON_STT_SUCCESS);
     CHECK_NEAR(w.n->engine.disc.cfg.max_update_skew_ppm, 200.0, 1e-12);
+    CHECK(fake_env_log_contains(&w.f, "New maxupdateskew 200.000000 ppm"));
     addr_request(&q, "192.0.2.9");
     q.u.modify_int.value = 4;
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_MODIFY_MAXPOLL), CMDMON_STT_NOSUCHSOURCE);
@@ -933,6 +956,45 @@ static void test_refresh_onoffline(void)
     world_fini(&w);
 }
 
+/* leapseclist: the list is read again in every new 12-hour period, as chrony's leap
+ * second database, and TAI - UTC from it goes to the clock with the leap status. */
+static void test_leap_list_reread(void)
+{
+    static const char *head = "#$ 3913056000\n#@ 4291747200\n2272060800 10\n3439756800 34\n"
+                              "3550089600 35\n3644697600 36\n3692217600 37\n";
+    const char *lines[] = {"server 192.0.2.1 iburst minpoll 4 maxpoll 6", "leapseclist /leap.list",
+                           NULL};
+    char text[512];
+    struct world w;
+
+    world_init(&w);
+    fake_env_set_time(&w.f, 1780272000L + 3600, 0); /* 2026-06-01 01:00 UTC */
+    fake_env_put_file(&w.f, "/leap.list", head);
+    world_build(&w, lines);
+    CHECK(fake_env_log_contains(&w.f, "Using leap second list /leap.list"));
+    run(&w, 120.0);
+    CHECK_INT_EQ(sources_selected(&w.n->srcs), 0);
+    CHECK_INT_EQ(w.f.tai_offset, 37);
+    /* a changed list is not read again within the period ... */
+    snprintf(text, sizeof(text), "%s3976214400 38\n", head);
+    fake_env_put_file(&w.f, "/leap.list", text);
+    run(&w, 3600.0);
+    CHECK_INT_EQ(w.f.tai_offset, 37);
+    /* ... but after 12:00 UTC */
+    run(&w, 12 * 3600.0);
+    CHECK_INT_EQ(w.f.tai_offset, 38);
+    /* a list that cannot be parsed any more: chrony's error, no offset until it is good */
+    w.f.n_log = 0;
+    fake_env_put_file(&w.f, "/leap.list", "garbage\n");
+    run(&w, 12 * 3600.0);
+    CHECK(fake_env_log_contains(&w.f, "Failed to parse leap seconds list /leap.list"));
+    CHECK_INT_EQ(w.f.tai_offset, 0);
+    fake_env_put_file(&w.f, "/leap.list", head);
+    run(&w, 12 * 3600.0);
+    CHECK_INT_EQ(w.f.tai_offset, 37);
+    world_fini(&w);
+}
+
 static void test_local(void)
 {
     struct world w;
@@ -951,10 +1013,12 @@ static void test_local(void)
     CHECK_INT_EQ(ref.leap, 0);
     CHECK_INT_EQ(ref.stratum, 5);
     CHECK_INT_EQ((long)ref.ref_id, 0x7F7F0101L);
+    CHECK(fake_env_log_contains(&w.f, "Enabled local reference mode"));
     memset(&q, 0, sizeof(q));
     CHECK_INT_EQ(control(&w, &q, CMDMON_REQ_LOCAL3), CMDMON_STT_SUCCESS);
     node_get_served_ref(w.n, &w.f.now, &ref);
     CHECK_INT_EQ(ref.leap, 3);
+    CHECK(fake_env_log_contains(&w.f, "Disabled local reference mode"));
     world_fini(&w);
 }
 
@@ -1034,6 +1098,7 @@ int main(void)
     RUN(test_added_removed_logged);
     RUN(test_refresh_onoffline);
     RUN(test_local);
+    RUN(test_leap_list_reread);
     RUN(test_dfreq_doffset);
     RUN(test_through_socket);
     return check_summary();
