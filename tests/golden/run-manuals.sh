@@ -6,8 +6,9 @@
 #
 # An entry is the tag of a .TP/.TQ paragraph outside any .RS block: for a directive or
 # a command the first word of the tag, for an option every word of the tag that starts
-# with "-". The directives marked `ignored` in tests/directives/directives.tsv must say
-# "no effect yet" in their entry, and only they may. Prints PASS/FAIL per item.
+# with "-". A directive's entry has an example line ("Example"); the directives marked
+# `ignored` in tests/directives/directives.tsv must say "no effect yet" in their entry,
+# and only they may. Prints PASS/FAIL per item.
 cd "$(dirname "$0")/../.." || exit 1
 tmp=${TMPDIR:-/tmp}/golden-manuals.$$
 mkdir -p "$tmp"
@@ -45,7 +46,7 @@ check_names() {
     shift 2
     for n in "$@"; do
         if [ "$kind" = option ]; then
-            found=$(cut -f1 "$tmp/entries" | tr ' ,' '\n\n' | sed 's/\[.*//; s/=.*//' |
+            found=$(cut -f1 "$tmp/entries" | tr -s ' ,' '\n' | sed 's/\[.*//; s/=.*//' |
                 grep -cxF -- "$n")
         else
             found=$(cut -f1 "$tmp/entries" | awk '{print $1}' | grep -cxF -- "$n")
@@ -100,12 +101,20 @@ for d in $directives; do
     note=$(awk -F '\t' -v d="$d" '{split($1, w, " ")} w[1] == d' "$tmp/entries" |
         grep -ci 'no effect yet')
     if echo "$ignored" | grep -qxF "$d"; then
-        [ "$note" -gt 0 ] && echo "PASS $page $d notes no effect yet" ||
-            { echo "FAIL $page $d: ignored in directives.tsv, its entry must say 'no effect yet'"; status=1; }
+        if [ "$note" -gt 0 ]; then
+            echo "PASS $page $d notes no effect yet"
+        else
+            echo "FAIL $page $d: ignored in directives.tsv, its entry must say 'no effect yet'"
+            status=1
+        fi
     elif [ "$note" -gt 0 ]; then
         echo "FAIL $page $d: says 'no effect yet' but directives.tsv does not mark it ignored"
         status=1
     fi
+done
+for d in $directives; do
+    awk -F '\t' -v d="$d" '{split($1, w, " ")} w[1] == d' "$tmp/entries" | grep -q 'Example' ||
+        { echo "FAIL $page $d: its entry has no example line"; status=1; }
 done
 check_render "$page"
 
