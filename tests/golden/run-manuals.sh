@@ -65,7 +65,7 @@ check_render() {
     page=$1
     groff -man -ww -z "$page" >"$tmp/warn" 2>&1
     if command -v man >/dev/null 2>&1; then
-        MANWIDTH=80 man --warnings -l "$page" 2>>"$tmp/warn" >/dev/null
+        LC_ALL=C MANWIDTH=80 man --warnings -l "$page" 2>>"$tmp/warn" >/dev/null
     fi
     if [ -s "$tmp/warn" ]; then
         echo "FAIL $page renders with warnings:"
