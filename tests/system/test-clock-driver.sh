@@ -40,7 +40,7 @@ if nm "$B/libplatform.a" 2>/dev/null | grep -q __asan; then
 fi
 if ! $CC -std=gnu11 -D_GNU_SOURCE -O1 -g $san -Isrc -o "$TMPD/probe" \
     tests/system/clock_driver_probe.c "$B/libplatform.a" "$B/libdaemon.a" "$B/libcore.a" \
-    "$B/libproto.a" "$B/libcrypto.a" "$B/liblib.a" -lnettle -lgnutls -lm -lpthread; then
+    "$B/libproto.a" "$B/libcrypto.a" "$B/liblib.a" -lnettle -lgnutls -lseccomp -lm -lpthread; then
     fail "clock-driver-build-probe"
     exit 1
 fi
