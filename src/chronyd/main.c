@@ -356,6 +356,7 @@ int main(int argc, char **argv)
     no.reload_dumps = c.reload;
     no.user = c.user ? c.user : cfg->user;
     no.scfilter = c.scfilter;
+    no.version = CHRONY_VERSION;
     node = node_new(cfg, env, &no);
     env->clock.read(env->clock.ctx, &now);
     if (node_start(node, &now, err, sizeof(err)) < 0) {

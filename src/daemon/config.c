@@ -50,6 +50,7 @@ static const struct cfg_directive directives[] = {
     FN_DIR("bindaddress", cfg_h_bindaddress),
     FN_DIR("bindcmdaddress", cfg_h_bindcmdaddress),
     STR_DIR("bindcmddevice", bind_cmd_device),
+    FN_DIR("bindmetricsaddress", cfg_h_bindmetricsaddress), /* ours */
     STR_DIR("binddevice", bind_device),
     FN_DIR("broadcast", cfg_h_broadcast),
     FN_DIR("clientloglimit", cfg_h_clientloglimit),
@@ -94,6 +95,9 @@ static const struct cfg_directive directives[] = {
     INT_DIR("maxsamples", maxsamples, 0, CFG_INT_MAX),
     DBL_DIR("maxslewrate", maxslewrate),
     DBL_DIR("maxupdateskew", maxupdateskew),
+    FN_DIR("metricsallow", cfg_h_allow),            /* ours */
+    FN_DIR("metricsdeny", cfg_h_allow),             /* ours */
+    INT_DIR("metricsport", metrics_port, 0, 65535), /* ours */
     INT_DIR("minsamples", minsamples, 0, CFG_INT_MAX),
     INT_DIR("minsources", minsources, 1, CFG_INT_MAX),
     INT_DIR("nocerttimecheck", nocerttimecheck, 0, CFG_INT_MAX),
@@ -265,6 +269,7 @@ void config_free(struct config *cfg)
         free(*strings[i]);
     free_rules(cfg->ntp_rules, cfg->n_ntp_rules);
     free_rules(cfg->cmd_rules, cfg->n_cmd_rules);
+    free_rules(cfg->metrics_rules, cfg->n_metrics_rules);
     free_sources(cfg);
     free(cfg->nts_aeads);
     cfg_strlist_free(cfg->nts_server_certs, cfg->n_nts_server_certs);
@@ -458,5 +463,7 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
         err[0] = '\0';
     if (check_rules(cfg->ntp_rules, cfg->n_ntp_rules, err, errlen) < 0)
         return -1;
-    return check_rules(cfg->cmd_rules, cfg->n_cmd_rules, err, errlen);
+    if (check_rules(cfg->cmd_rules, cfg->n_cmd_rules, err, errlen) < 0)
+        return -1;
+    return check_rules(cfg->metrics_rules, cfg->n_metrics_rules, err, errlen);
 }

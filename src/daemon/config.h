@@ -112,6 +112,13 @@ struct config {
 
     struct access_rule *ntp_rules, *cmd_rules;
     size_t n_ntp_rules, n_cmd_rules;
+
+    /* Prometheus metrics endpoint (ours): metricsport, bindmetricsaddress,
+     * metricsallow/metricsdeny */
+    int metrics_port;                                    /* 0 = disabled */
+    struct ip_addr bindmetrics_addr4, bindmetrics_addr6; /* IPF_UNSPEC = loopback */
+    struct access_rule *metrics_rules;
+    size_t n_metrics_rules;
     struct ratelimit_cfg ratelimit, cmdratelimit, ntsratelimit;
     int noclientlog;
     unsigned long clientloglimit; /* bytes, 524288 */

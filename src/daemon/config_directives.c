@@ -70,6 +70,12 @@ int cfg_h_bindcmdaddress(struct cfg_ctx *c, char *args, const struct cfg_directi
     return parse_bind(c, args, &c->cfg->bindcmd_addr4, &c->cfg->bindcmd_addr6);
 }
 
+/* bindmetricsaddress ADDRESS (ours): the metrics endpoint's listening address. */
+int cfg_h_bindmetricsaddress(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
+{
+    return parse_bind(c, args, &c->cfg->bindmetrics_addr4, &c->cfg->bindmetrics_addr6);
+}
+
 /* broadcast INTERVAL ADDRESS [PORT] */
 int cfg_h_broadcast(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
 {

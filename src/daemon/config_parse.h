@@ -74,6 +74,7 @@ int cfg_h_authselectmode(struct cfg_ctx *c, char *args, const struct cfg_directi
 int cfg_h_bindaddress(struct cfg_ctx *c, char *args, const struct cfg_directive *d);
 int cfg_h_bindacqaddress(struct cfg_ctx *c, char *args, const struct cfg_directive *d);
 int cfg_h_bindcmdaddress(struct cfg_ctx *c, char *args, const struct cfg_directive *d);
+int cfg_h_bindmetricsaddress(struct cfg_ctx *c, char *args, const struct cfg_directive *d);
 int cfg_h_broadcast(struct cfg_ctx *c, char *args, const struct cfg_directive *d);
 int cfg_h_clientloglimit(struct cfg_ctx *c, char *args, const struct cfg_directive *d);
 int cfg_h_driftfile(struct cfg_ctx *c, char *args, const struct cfg_directive *d);

@@ -198,17 +198,20 @@ int cfg_parse_allow_deny(char *args, struct access_rule *r)
     return parse_subnet(net, r);
 }
 
-/* allow, deny, cmdallow, cmddeny */
+/* allow, deny, cmdallow, cmddeny, and our metricsallow, metricsdeny */
 int cfg_h_allow(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
 {
     struct config *cfg = c->cfg;
     int cmd = strncasecmp(d->name, "cmd", 3) == 0;
-    struct access_rule r, **list = cmd ? &cfg->cmd_rules : &cfg->ntp_rules;
-    size_t *n = cmd ? &cfg->n_cmd_rules : &cfg->n_ntp_rules;
+    int metrics = strncasecmp(d->name, "metrics", 7) == 0;
+    struct access_rule r, **list = metrics ? &cfg->metrics_rules
+                                   : cmd   ? &cfg->cmd_rules
+                                           : &cfg->ntp_rules;
+    size_t *n = metrics ? &cfg->n_metrics_rules : cmd ? &cfg->n_cmd_rules : &cfg->n_ntp_rules;
 
     if (!cfg_parse_allow_deny(args, &r))
         return cfg_err_parse(c);
-    r.allow = strcasecmp(d->name + (cmd ? 3 : 0), "allow") == 0;
+    r.allow = strcasecmp(d->name + (metrics ? 7 : cmd ? 3 : 0), "allow") == 0;
     if (r.hostname) {
         char msg[512];
         struct cfg_ctx at = *c;

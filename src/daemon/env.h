@@ -112,6 +112,15 @@ struct env_stream {
      * stream or on an error. */
     long (*recv)(void *ctx, int sock, void *buf, size_t cap);
     void (*close)(void *ctx, int sock);
+    /* TCP (the metrics endpoint). NULL where the environment has none. */
+    /* Listen on local; the loop calls cb(arg, sock, STREAM_EV_READ) while connections
+     * wait. Returns a handle >= 0, or -1 with an errno-like code in *err. */
+    int (*tcp_listen)(void *ctx, const struct net_addr *local, stream_cb cb, void *arg, int *err);
+    /* Accept one waiting connection as a non-blocking stream whose events go to cb(arg, ...):
+     * its handle, the peer in *remote; -1 when none waits or it failed. */
+    int (*tcp_accept)(void *ctx, int listener, struct net_addr *remote, stream_cb cb, void *arg);
+    /* Stop (on = 0) or resume (on = 1) asking for STREAM_EV_READ (asked from the start). */
+    void (*want_read)(void *ctx, int sock, int on);
 };
 
 /* Files: whole-file reads and atomic replacement (temp file + rename). */

@@ -48,6 +48,18 @@ static void wire_cmdmon(struct node *n)
     c->defer_unix_socket = n->opts.defer_unix_socket;
 }
 
+static void wire_metrics(struct node *n)
+{
+    struct metrics_server *m = &n->metrics;
+
+    m->cfg = n->cfg;
+    m->env = n->env;
+    m->sched = &n->sched;
+    m->cmd = &n->cmd;
+    m->version = n->opts.version ? n->opts.version : "";
+    m->family = n->opts.family;
+}
+
 static void wire_tempcomp(struct node *n)
 {
     struct tempcomp *t = &n->tempcomp;
@@ -103,6 +115,8 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     wire_sources(n);
     sources_init(&n->srcs);
     wire_tempcomp(n);
+    wire_metrics(n);
+    metrics_server_init(&n->metrics);
     return n;
 }
 
@@ -110,6 +124,7 @@ void node_free(struct node *n)
 {
     if (!n)
         return;
+    metrics_server_fini(&n->metrics);
     tempcomp_fini(&n->tempcomp);
     sources_fini(&n->srcs);
     engine_fini(&n->engine);
@@ -142,7 +157,9 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
     sources_start(&n->srcs, now);
     if (tempcomp_start(&n->tempcomp, now, err, errlen) < 0)
         return -1;
-    return cmdmon_server_start(&n->cmd, err, errlen);
+    if (cmdmon_server_start(&n->cmd, err, errlen) < 0)
+        return -1;
+    return metrics_server_start(&n->metrics, err, errlen);
 }
 
 void node_start_unprivileged(struct node *n)

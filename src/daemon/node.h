@@ -20,6 +20,7 @@ struct node_opts {
     int reload_dumps;      /* chronyd -r: load the dumpdir files of the sources at start */
     const char *user;      /* -u or `user`: NTS-KE helper processes switch to it */
     int scfilter;          /* -F level, applied by NTS-KE helper processes too */
+    const char *version;   /* chronyd's version (the metrics page); NULL: unknown */
 };
 
 /* cfg must outlive the node; env likewise. */

@@ -12,6 +12,7 @@
 #include "core/keys.h"
 #include "daemon/cmdmon_server.h"
 #include "daemon/logfiles.h"
+#include "daemon/metrics_server.h"
 #include "daemon/node.h"
 #include "daemon/ntp_serve.h"
 #include "daemon/reference.h"
@@ -28,15 +29,16 @@ struct node {
     struct node_opts opts;
     struct rng rng;
     struct sched sched;
-    struct ntp_serve serve;    /* the NTP server (ntp_serve*.c) */
-    struct cmdmon_server cmd;  /* command sockets, the client log, handlers (cmdmon_*.c) */
-    struct node_status status; /* the end of the run */
-    struct engine engine;      /* clock, discipline, the sources' state, selection */
-    struct reference ref;      /* the engine's clock driver side, drift file (reference.c) */
-    struct sources srcs;       /* server/pool sources and selection (sources*.c) */
-    struct logfiles logs;      /* the `log` directive's files */
-    struct keys keys;          /* the `keyfile` keys, reloaded in place by `rekey` */
-    struct tempcomp tempcomp;  /* the `tempcomp` directive (tempcomp.c) */
+    struct ntp_serve serve;        /* the NTP server (ntp_serve*.c) */
+    struct cmdmon_server cmd;      /* command sockets, the client log, handlers (cmdmon_*.c) */
+    struct node_status status;     /* the end of the run */
+    struct engine engine;          /* clock, discipline, the sources' state, selection */
+    struct reference ref;          /* the engine's clock driver side, drift file (reference.c) */
+    struct sources srcs;           /* server/pool sources and selection (sources*.c) */
+    struct logfiles logs;          /* the `log` directive's files */
+    struct keys keys;              /* the `keyfile` keys, reloaded in place by `rekey` */
+    struct tempcomp tempcomp;      /* the `tempcomp` directive (tempcomp.c) */
+    struct metrics_server metrics; /* the `metricsport` endpoint (metrics_*.c) */
 };
 
 /* node_commands.c: the command table of the command server. */

@@ -17,6 +17,7 @@ struct plat_sock {
     stream_cb cb;
     void *cb_arg;
     int want_write;
+    int no_read; /* a stream whose owner stopped asking for STREAM_EV_READ */
 };
 
 struct plat_clock {

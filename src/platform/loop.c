@@ -135,7 +135,8 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
                 maxfd = ke_fds[i];
         }
         for (int i = 0; i < p->n_socks; i++) {
-            FD_SET(p->socks[i].fd, &rd);
+            if (!p->socks[i].no_read)
+                FD_SET(p->socks[i].fd, &rd);
             if (p->socks[i].want_write)
                 FD_SET(p->socks[i].fd, &wr);
             if (p->socks[i].fd > maxfd)

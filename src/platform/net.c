@@ -384,6 +384,70 @@ static long stream_recv(void *ctx, int sock, void *buf, size_t cap)
     return r == 0 ? -1 : (long)r;
 }
 
+static int track_stream(struct platform *p, int fd, stream_cb cb, void *arg)
+{
+    if (track(p, fd, 0) < 0)
+        return -1;
+    p->socks[p->n_socks - 1].cb = cb;
+    p->socks[p->n_socks - 1].cb_arg = arg;
+    return fd;
+}
+
+static int stream_tcp_listen(void *ctx, const struct net_addr *local, stream_cb cb, void *arg,
+                             int *err)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int on = 1;
+    int af = local->ip.family == IPF_INET6 ? AF_INET6 : AF_INET;
+    int fd = socket(af, SOCK_STREAM, 0);
+
+    if (fd < 0) {
+        *err = errno;
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (af == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    to_sockaddr(local, &ss, &len);
+    if (set_flags(fd) < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 16) < 0) {
+        *err = errno;
+        close(fd);
+        return -1;
+    }
+    if (track_stream(ctx, fd, cb, arg) < 0) {
+        *err = errno;
+        return -1;
+    }
+    return fd;
+}
+
+static int stream_tcp_accept(void *ctx, int listener, struct net_addr *remote, stream_cb cb,
+                             void *arg)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int fd;
+
+    memset(&ss, 0, sizeof(ss));
+    fd = accept(listener, (struct sockaddr *)&ss, &len);
+    if (fd < 0)
+        return -1;
+    if (set_flags(fd) < 0) {
+        close(fd);
+        return -1;
+    }
+    from_sockaddr(&ss, remote);
+    return track_stream(ctx, fd, cb, arg);
+}
+
+static void stream_want_read(void *ctx, int sock, int on)
+{
+    struct plat_sock *s = find_sock(ctx, sock);
+    if (s)
+        s->no_read = !on;
+}
+
 void plat_stream_event(struct platform *p, int fd, int events)
 {
     struct plat_sock *s = find_sock(p, fd);
@@ -394,8 +458,9 @@ void plat_stream_event(struct platform *p, int fd, int events)
 void plat_net_init(struct platform *p)
 {
     p->env.net = (struct env_net){p, net_udp_open, net_unix_open, net_close, net_send};
-    p->env.stream = (struct env_stream){p,           stream_unix_connect, stream_want_write,
-                                        stream_send, stream_recv,         net_close};
+    p->env.stream = (struct env_stream){
+        p,         stream_unix_connect, stream_want_write, stream_send,     stream_recv,
+        net_close, stream_tcp_listen,   stream_tcp_accept, stream_want_read};
 }
 
 void plat_net_fini(struct platform *p)

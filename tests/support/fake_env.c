@@ -3,6 +3,7 @@
 #include "lib/mem.h"
 #include "lib/ts.h"
 
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,18 +97,133 @@ static int fk_stream_connect(void *ctx, const char *path, stream_cb cb, void *ar
     return f->stream_sock;
 }
 
+static struct fake_tcp *find_tcp(struct fake_env *f, int sock)
+{
+    for (int i = 0; i < f->n_tcp; i++)
+        if (f->tcp[i].sock == sock && !f->tcp[i].closed)
+            return &f->tcp[i];
+    return NULL;
+}
+
+static long fk_tcp_send(struct fake_tcp *t, const void *buf, size_t len)
+{
+    if (t->send_blocked)
+        return 0;
+    if (t->send_cap && len > t->send_cap)
+        len = t->send_cap;
+    t->out = xrealloc(t->out, t->out_len + len + 1);
+    memcpy(t->out + t->out_len, buf, len);
+    t->out_len += len;
+    t->out[t->out_len] = '\0';
+    return (long)len;
+}
+
+static long fk_tcp_recv(struct fake_tcp *t, void *buf, size_t cap)
+{
+    size_t n = t->in_len - t->in_pos;
+    if (n == 0)
+        return t->in_eof ? -1 : 0;
+    if (n > cap)
+        n = cap;
+    memcpy(buf, t->in + t->in_pos, n);
+    t->in_pos += n;
+    return (long)n;
+}
+
 static void fk_stream_want_write(void *ctx, int sock, int on)
 {
     struct fake_env *f = ctx;
+    struct fake_tcp *t = find_tcp(f, sock);
     if (sock == f->stream_sock)
         f->stream_want_write = on;
+    else if (t)
+        t->want_write = on;
+}
+
+static void fk_stream_want_read(void *ctx, int sock, int on)
+{
+    struct fake_tcp *t = find_tcp(ctx, sock);
+    if (t)
+        t->want_read = on;
+}
+
+static int fk_tcp_listen(void *ctx, const struct net_addr *local, stream_cb cb, void *arg, int *err)
+{
+    struct fake_env *f = ctx;
+    int i = f->n_listeners;
+    if (i >= FAKE_MAX_LISTENERS) {
+        *err = EMFILE;
+        return -1;
+    }
+    f->listen_addr[i] = *local;
+    f->listen_cb[i] = cb;
+    f->listen_arg[i] = arg;
+    f->listeners[i] = f->next_sock++;
+    f->n_listeners++;
+    return f->listeners[i];
+}
+
+static int fk_tcp_accept(void *ctx, int listener, struct net_addr *remote, stream_cb cb, void *arg)
+{
+    struct fake_env *f = ctx;
+    for (int i = 0; i < f->n_tcp; i++) {
+        struct fake_tcp *t = &f->tcp[i];
+        if (t->listener != listener || t->sock >= 0 || t->closed)
+            continue;
+        t->sock = f->next_sock++;
+        t->cb = cb;
+        t->arg = arg;
+        t->want_read = 1;
+        *remote = t->remote;
+        return t->sock;
+    }
+    return -1;
+}
+
+int fake_env_tcp_connect(struct fake_env *f, int li, const char *ip, const char *data)
+{
+    struct fake_tcp *t;
+    int i = f->n_tcp;
+    if (i >= FAKE_MAX_TCP || li < 0 || li >= f->n_listeners)
+        return -1;
+    t = &f->tcp[i];
+    memset(t, 0, sizeof(*t));
+    t->listener = f->listeners[li];
+    t->sock = -1;
+    ip_addr_parse(&t->remote.ip, ip);
+    t->remote.port = 50000;
+    f->n_tcp++;
+    fake_env_tcp_feed(f, i, data, strlen(data));
+    if (f->listen_cb[li])
+        f->listen_cb[li](f->listen_arg[li], f->listeners[li], STREAM_EV_READ);
+    return i;
+}
+
+void fake_env_tcp_feed(struct fake_env *f, int i, const void *data, size_t len)
+{
+    struct fake_tcp *t = &f->tcp[i];
+    if (len > sizeof(t->in) - t->in_len)
+        len = sizeof(t->in) - t->in_len;
+    memcpy(t->in + t->in_len, data, len);
+    t->in_len += len;
+}
+
+void fake_env_tcp_event(struct fake_env *f, int i, int events)
+{
+    struct fake_tcp *t = &f->tcp[i];
+    if (!t->want_read)
+        events &= ~STREAM_EV_READ;
+    if (!t->want_write)
+        events &= ~STREAM_EV_WRITE;
+    if (t->sock >= 0 && !t->closed && t->cb && events)
+        t->cb(t->arg, t->sock, events);
 }
 
 static long fk_stream_send(void *ctx, int sock, const void *buf, size_t len)
 {
     struct fake_env *f = ctx;
     if (sock != f->stream_sock)
-        return -1;
+        return find_tcp(f, sock) ? fk_tcp_send(find_tcp(f, sock), buf, len) : -1;
     if (f->stream_send_max && len > f->stream_send_max)
         len = f->stream_send_max;
     if (len > sizeof(f->stream_out) - f->stream_out_len)
@@ -122,7 +238,7 @@ static long fk_stream_recv(void *ctx, int sock, void *buf, size_t cap)
     struct fake_env *f = ctx;
     size_t n = f->stream_in_len - f->stream_in_pos;
     if (sock != f->stream_sock)
-        return -1;
+        return find_tcp(f, sock) ? fk_tcp_recv(find_tcp(f, sock), buf, cap) : -1;
     if (n == 0)
         return f->stream_eof ? -1 : 0;
     if (n > cap)
@@ -137,6 +253,12 @@ static long fk_stream_recv(void *ctx, int sock, void *buf, size_t cap)
 static void fk_stream_close(void *ctx, int sock)
 {
     struct fake_env *f = ctx;
+    struct fake_tcp *t = find_tcp(f, sock);
+    if (t)
+        t->closed = 1;
+    for (int i = 0; i < f->n_listeners; i++)
+        if (f->listeners[i] == sock)
+            f->listen_cb[i] = NULL;
     if (sock != f->stream_sock)
         return;
     f->stream_sock = -1;
@@ -330,7 +452,10 @@ void fake_env_init(struct fake_env *f)
                                         fk_stream_want_write,
                                         fk_stream_send,
                                         fk_stream_recv,
-                                        fk_stream_close};
+                                        fk_stream_close,
+                                        fk_tcp_listen,
+                                        fk_tcp_accept,
+                                        fk_stream_want_read};
     f->env.files = (struct env_files){f,
                                       fk_read_all,
                                       fk_write_atomic,
@@ -352,6 +477,9 @@ void fake_env_fini(struct fake_env *f)
     for (int i = 0; i < f->n_files; i++)
         free(f->files[i].data);
     f->n_files = 0;
+    for (int i = 0; i < f->n_tcp; i++)
+        free(f->tcp[i].out);
+    f->n_tcp = 0;
 }
 
 void fake_env_set_time(struct fake_env *f, long sec, long nsec)

@@ -8,6 +8,27 @@
 #define FAKE_MAX_SENT 64
 #define FAKE_MAX_FILES 16
 #define FAKE_MAX_LOG 64
+#define FAKE_MAX_TCP 16
+#define FAKE_MAX_LISTENERS 4
+
+/* A TCP connection of the fake network (env.stream's tcp_*): made by fake_env_tcp_connect,
+ * accepted by the node. */
+struct fake_tcp {
+    int listener; /* the listening handle it waits on */
+    int sock;     /* the node's handle once accepted, else -1 */
+    int closed;   /* the node closed it */
+    struct net_addr remote;
+    stream_cb cb; /* the node's callback and its argument, given at accept */
+    void *arg;
+    int want_read, want_write;
+    char in[6144]; /* what the client sent; the node reads from in_pos */
+    size_t in_len, in_pos;
+    int in_eof; /* the client closed its side after in */
+    char *out;  /* what the node wrote (malloc'd, terminated) */
+    size_t out_len;
+    size_t send_cap;  /* bytes one send takes; 0: all */
+    int send_blocked; /* send takes nothing */
+};
 
 struct fake_sent {
     int sock;
@@ -51,6 +72,14 @@ struct fake_env {
     size_t stream_in_len, stream_in_pos;
     size_t stream_recv_max; /* bytes given per recv call, 0 = as asked */
     int stream_eof;         /* recv reports the end of the stream once stream_in is read */
+    /* TCP (env.stream's tcp_*): listeners opened (addresses, callbacks) and connections */
+    int listeners[FAKE_MAX_LISTENERS];
+    struct net_addr listen_addr[FAKE_MAX_LISTENERS];
+    stream_cb listen_cb[FAKE_MAX_LISTENERS];
+    void *listen_arg[FAKE_MAX_LISTENERS];
+    int n_listeners;
+    struct fake_tcp tcp[FAKE_MAX_TCP];
+    int n_tcp;
     /* files */
     struct fake_file files[FAKE_MAX_FILES];
     int n_files;
@@ -79,6 +108,14 @@ void fake_env_stream_feed(struct fake_env *f, const void *data, size_t len);
 /* Deliver events (STREAM_EV_*) of the open connection to its callback, as the loop does
  * (STREAM_EV_WRITE only while the node asks for it). */
 void fake_env_stream_event(struct fake_env *f, int events);
+/* A client at ip connects to listeners[li] and sends data (may be ""); the listener's
+ * callback is told, as the loop would. Returns the index in tcp, -1 if full. */
+int fake_env_tcp_connect(struct fake_env *f, int li, const char *ip, const char *data);
+/* The client of tcp[i] sends len more bytes. */
+void fake_env_tcp_feed(struct fake_env *f, int i, const void *data, size_t len);
+/* Deliver events (STREAM_EV_*) of tcp[i] to the node as the loop does: READ only while it
+ * asks for reads, WRITE only while it asks for writes, nothing once closed. */
+void fake_env_tcp_event(struct fake_env *f, int i, int events);
 /* 1 if some logged line contains needle. */
 int fake_env_log_contains(struct fake_env *f, const char *needle);
 
