@@ -195,7 +195,7 @@ struct env_nts_ke {
     void (*cancel)(void *ctx, void *arg);
 };
 
-/* The NTS-KE server (RFC 8915 §4): TLS 1.3 on `ntsport`, sessions off the event loop. */
+/* The NTS-KE server (RFC 8915 §4): TLS 1.3 on `ntsport`, sessions stepped by the event loop. */
 struct nts_ke_server_opts {
     const char *const *certs; /* ntsservercert files (PEM), paired with keys */
     const char *const *keys;  /* ntsserverkey files */

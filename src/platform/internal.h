@@ -86,13 +86,16 @@ double plat_nts_ke_prepare(struct platform *p, fd_set *rd, fd_set *wr, int *maxf
 /* After select(): step the sessions whose sockets are ready in rd/wr (NULL: none is), end
  * those past their deadline, and hand finished results to their callbacks. */
 void plat_nts_ke_process(struct platform *p, const fd_set *rd, const fd_set *wr);
-/* The NTS-KE server behind env.nts_ke_server; fini stops it (waiting for its sessions). */
+/* The NTS-KE server behind env.nts_ke_server; fini stops it (its sessions are dropped). */
 void plat_nts_ke_server_init(struct platform *p);
 void plat_nts_ke_server_fini(struct platform *p);
-/* Its listening sockets for the loop's read set (at most max), and a connection to accept on
- * one that is readable. */
-int plat_nts_ke_server_fds(struct platform *p, int *fds, int max);
-void plat_nts_ke_server_accept(struct platform *p, int fd);
+/* Before select(): add its listening sockets to rd and the sockets its sessions wait on to rd
+ * or wr (raising *maxfd). Returns the seconds until the earliest session deadline, -1 with
+ * no session. */
+double plat_nts_ke_server_prepare(struct platform *p, fd_set *rd, fd_set *wr, int *maxfd);
+/* After select(): step the sessions whose sockets are ready in rd/wr (NULL: none is), end
+ * those past their deadline, and accept a connection on each listener ready in rd. */
+void plat_nts_ke_server_process(struct platform *p, const fd_set *rd, const fd_set *wr);
 void plat_log_init(struct platform *p, const struct platform_opts *o);
 void plat_log_fini(struct platform *p);
 void plat_log_cycle(void *ctx);

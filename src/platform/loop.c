@@ -124,16 +124,10 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
     while (!p->stop && !got_signal) {
         fd_set rd, wr;
         struct timeval tv, *tvp = NULL;
-        int maxfd = -1, have = 0, r, ke_fds[2], n_ke;
-        double nts_left;
+        int maxfd = -1, have = 0, r;
+        double nts_left, srv_left;
         FD_ZERO(&rd);
         FD_ZERO(&wr);
-        n_ke = plat_nts_ke_server_fds(p, ke_fds, 2);
-        for (int i = 0; i < n_ke; i++) {
-            FD_SET(ke_fds[i], &rd);
-            if (ke_fds[i] > maxfd)
-                maxfd = ke_fds[i];
-        }
         for (int i = 0; i < p->n_socks; i++) {
             if (!p->socks[i].no_read)
                 FD_SET(p->socks[i].fd, &rd);
@@ -148,6 +142,9 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
                 maxfd = p->resolve_pipe[0];
         }
         nts_left = plat_nts_ke_prepare(p, &rd, &wr, &maxfd);
+        srv_left = plat_nts_ke_server_prepare(p, &rd, &wr, &maxfd);
+        if (srv_left >= 0.0 && (nts_left < 0.0 || srv_left < nts_left))
+            nts_left = srv_left;
         /* A step of the clock made while handling the last wake-up moved the deadlines:
          * the timeout is measured from the clock as it reads now. */
         p->env.clock.read(p->env.clock.ctx, &now);
@@ -167,12 +164,10 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
             break;
         /* NTS-KE sessions also move on when only their deadline passed. */
         plat_nts_ke_process(p, r > 0 ? &rd : NULL, r > 0 ? &wr : NULL);
+        plat_nts_ke_server_process(p, r > 0 ? &rd : NULL, r > 0 ? &wr : NULL);
         if (r > 0) {
             if (p->resolve_pipe[0] >= 0 && FD_ISSET(p->resolve_pipe[0], &rd))
                 plat_resolver_dispatch(p);
-            for (int i = 0; i < n_ke; i++)
-                if (FD_ISSET(ke_fds[i], &rd))
-                    plat_nts_ke_server_accept(p, ke_fds[i]);
             for (int i = 0; i < p->n_socks; i++) {
                 int fd = p->socks[i].fd;
                 int ev = (FD_ISSET(fd, &rd) ? STREAM_EV_READ : 0) |

@@ -29,12 +29,6 @@
 #define DEFAULT_TIMEOUT 16.0
 #define MAX_AEADS 8
 #define LABEL_LEN 320
-/* Non-fatal GnuTLS results (warning alerts) repeated at once before waiting on the socket. */
-#define MAX_RETRIES 16
-
-/* Versions other than TLS 1.3 removed from the system's default priorities
- * (RFC 8915 §3 requires TLS 1.3 or newer). */
-#define TLS_PRIORITY "-VERS-ALL:+VERS-TLS1.3"
 
 enum nke_state {
     NKE_CONNECT,   /* waiting for the TCP connection */
@@ -218,7 +212,8 @@ static int setup_tls(struct nke_session *s, const struct nts_ke_session_opts *o)
         vflags |= GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS;
     gnutls_session_set_verify_cert(s->tls, s->host, vflags);
     if (r >= 0)
-        r = gnutls_priority_init2(&s->prio, TLS_PRIORITY, NULL, GNUTLS_PRIORITY_INIT_DEF_APPEND);
+        r = gnutls_priority_init2(&s->prio, NKE_TLS_PRIORITY, NULL,
+                                  GNUTLS_PRIORITY_INIT_DEF_APPEND);
     if (r < 0)
         s->prio = NULL;
     if (r >= 0)
@@ -234,18 +229,9 @@ static int setup_tls(struct nke_session *s, const struct nts_ke_session_opts *o)
     return 0;
 }
 
-/* After a GnuTLS call returned r < 0: 1 to call again at once (a warning alert), 0 to
- * wait for the socket (want_write set from GnuTLS), -1 when r is final (a fatal error; a
- * renegotiation request counts as one, as in chrony). */
 static int tls_again(struct nke_session *s, int r, int *tries)
 {
-    if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED || ++*tries > MAX_RETRIES) {
-        s->want_write = gnutls_record_get_direction(s->tls);
-        return 0;
-    }
-    if (gnutls_error_is_fatal(r) || r == GNUTLS_E_REHANDSHAKE)
-        return -1;
-    return 1;
+    return nke_tls_again(s->tls, r, tries, &s->want_write);
 }
 
 /* The connection is up (or failed): check it and start the handshake. */
@@ -400,15 +386,8 @@ static int step_receive(struct nke_session *s)
 /* close_notify both ways; the session is freed when it is done or fails. */
 static int step_close(struct nke_session *s)
 {
-    int r, w, tries = 0;
-    while ((r = gnutls_bye(s->tls, GNUTLS_SHUT_RDWR)) < 0) {
-        w = tls_again(s, r, &tries);
-        if (w == 0)
-            return 0;
-        if (w < 0)
-            break;
-    }
-    s->state = NKE_FREE;
+    if (nke_tls_bye(s->tls, &s->want_write))
+        s->state = NKE_FREE;
     return 0;
 }
 
@@ -442,12 +421,6 @@ static void session_step(struct nke_session *s)
     tls_time_session = NULL;
 }
 
-static double remaining(const struct timespec *deadline, const struct timespec *now)
-{
-    return (double)(deadline->tv_sec - now->tv_sec) +
-           (double)(deadline->tv_nsec - now->tv_nsec) * 1e-9;
-}
-
 static int nke_start(void *ctx, const char *host, const struct net_addr *addr,
                      const struct nts_ke_session_opts *o, nts_ke_cb cb, void *arg)
 {
@@ -476,13 +449,7 @@ static int nke_start(void *ctx, const char *host, const struct net_addr *addr,
     for (int i = 0; o->aeads && i < o->n_aeads && i < MAX_AEADS; i++)
         s->aeads[s->n_aeads++] = o->aeads[i];
     timeout = o->timeout > 0 && o->timeout < 86400 ? o->timeout : DEFAULT_TIMEOUT;
-    clock_gettime(CLOCK_MONOTONIC, &s->deadline);
-    s->deadline.tv_sec += (time_t)timeout;
-    s->deadline.tv_nsec += (long)((timeout - (double)(time_t)timeout) * 1e9);
-    if (s->deadline.tv_nsec >= 1000000000L) {
-        s->deadline.tv_sec++;
-        s->deadline.tv_nsec -= 1000000000L;
-    }
+    nke_deadline_in(&s->deadline, timeout);
     /* An error here is reported from the loop, as any other: never from start(). */
     if (setup_tls(s, o) == 0)
         start_connect(s, addr);
@@ -501,7 +468,7 @@ double plat_nts_ke_prepare(struct platform *p, fd_set *rd, fd_set *wr, int *maxf
         return -1.0;
     clock_gettime(CLOCK_MONOTONIC, &now);
     for (struct nke_session *s = k->list; s; s = s->next) {
-        double left = s->state == NKE_REPORT ? 0.0 : remaining(&s->deadline, &now);
+        double left = s->state == NKE_REPORT ? 0.0 : nke_seconds_left(&s->deadline, &now);
         if (left < 0.0)
             left = 0.0;
         if (first < 0.0 || left < first)
@@ -532,7 +499,8 @@ void plat_nts_ke_process(struct platform *p, const fd_set *rd, const fd_set *wr)
              s->state == NKE_RECEIVE || s->state == NKE_CLOSE) &&
             FD_ISSET(s->fd, s->want_write ? wr : rd))
             session_step(s);
-        if (s->state != NKE_REPORT && s->state != NKE_FREE && remaining(&s->deadline, &now) <= 0) {
+        if (s->state != NKE_REPORT && s->state != NKE_FREE &&
+            nke_seconds_left(&s->deadline, &now) <= 0) {
             if (s->state == NKE_CLOSE)
                 s->state = NKE_FREE;
             else

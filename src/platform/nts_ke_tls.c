@@ -2,10 +2,11 @@
 
 #include "proto/nts_ke.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/select.h>
+
+/* Non-fatal GnuTLS results (warning alerts) repeated at once before waiting on the socket. */
+#define MAX_RETRIES 16
 
 void nke_fd_nonblock_cloexec(int fd)
 {
@@ -15,49 +16,45 @@ void nke_fd_nonblock_cloexec(int fd)
     fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
-double nke_remaining(const struct timespec *deadline)
+void nke_deadline_in(struct timespec *deadline, double timeout)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(deadline->tv_sec - now.tv_sec) +
-           (double)(deadline->tv_nsec - now.tv_nsec) * 1e-9;
-}
-
-int nke_wait(int fd, int for_write, const struct timespec *deadline, int cancel_fd)
-{
-    for (;;) {
-        double left = nke_remaining(deadline);
-        struct timeval tv;
-        fd_set rd, wr;
-        int r, maxfd = fd > cancel_fd ? fd : cancel_fd;
-        if (left <= 0)
-            return -1;
-        tv.tv_sec = (time_t)left;
-        tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6) + 1;
-        FD_ZERO(&rd);
-        FD_ZERO(&wr);
-        FD_SET(fd, for_write ? &wr : &rd);
-        if (cancel_fd >= 0)
-            FD_SET(cancel_fd, &rd);
-        r = select(maxfd + 1, &rd, &wr, NULL, &tv);
-        if (r > 0)
-            return cancel_fd >= 0 && FD_ISSET(cancel_fd, &rd) ? -1 : 0;
-        if (r < 0 && errno != EINTR)
-            return -1;
+    clock_gettime(CLOCK_MONOTONIC, deadline);
+    deadline->tv_sec += (time_t)timeout;
+    deadline->tv_nsec += (long)((timeout - (double)(time_t)timeout) * 1e9);
+    if (deadline->tv_nsec >= 1000000000L) {
+        deadline->tv_sec++;
+        deadline->tv_nsec -= 1000000000L;
     }
 }
 
-int nke_tls_again(gnutls_session_t tls, int fd, int r, const struct timespec *deadline,
-                  int cancel_fd)
+double nke_seconds_left(const struct timespec *deadline, const struct timespec *now)
 {
-    if (r >= 0 || gnutls_error_is_fatal(r) || r == GNUTLS_E_REHANDSHAKE)
+    return (double)(deadline->tv_sec - now->tv_sec) +
+           (double)(deadline->tv_nsec - now->tv_nsec) * 1e-9;
+}
+
+int nke_tls_again(gnutls_session_t tls, int r, int *tries, int *want_write)
+{
+    if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED || ++*tries > MAX_RETRIES) {
+        *want_write = gnutls_record_get_direction(tls);
         return 0;
-    if (nke_remaining(deadline) <= 0)
+    }
+    if (gnutls_error_is_fatal(r) || r == GNUTLS_E_REHANDSHAKE)
         return -1;
-    /* After a warning alert, records may already be buffered: no need to wait. */
-    if (r != GNUTLS_E_AGAIN && r != GNUTLS_E_INTERRUPTED && gnutls_record_check_pending(tls) > 0)
-        return 1;
-    return nke_wait(fd, gnutls_record_get_direction(tls), deadline, cancel_fd) < 0 ? -1 : 1;
+    return 1;
+}
+
+int nke_tls_bye(gnutls_session_t tls, int *want_write)
+{
+    int r, w, tries = 0;
+    while ((r = gnutls_bye(tls, GNUTLS_SHUT_RDWR)) < 0) {
+        w = nke_tls_again(tls, r, &tries, want_write);
+        if (w == 0)
+            return 0;
+        if (w < 0)
+            break;
+    }
+    return 1;
 }
 
 int nke_alpn_is_ntske(gnutls_session_t tls)

@@ -4,7 +4,8 @@
 # Negotiation record of ntsntpserver, and the server keys kept in ntsdumpdir/ntskeys
 # (chrony's NKS1 file) so that clients' cookies stay valid across a restart (with Debian's
 # chronyd -x as the NTS client), bad key files refused, ntsrotate's interplay with the file,
-# and ntsprocesses (sessions in forked helper processes).
+# ntsprocesses (sessions in forked helper processes), and sessions run by the select() loop
+# without threads (a stalled client blocks nothing).
 . tests/system/lib.sh
 
 CC=${CC:-cc}
@@ -135,6 +136,58 @@ check "nts-ke-maxconnections-session-kept" grep -q "^held=[12]\.[0-9] eof=1\$" "
 probe 127.0.0.1
 check "nts-ke-maxconnections-recovers" ok
 stop m
+
+# 3b. Sessions run in the daemon's select() loop, no thread: a client that sends half a TLS
+#     ClientHello and waits holds only its own session. While one holds it, the daemon has
+#     one thread, answers chronyc and NTP and completes a key exchange (each with a new
+#     staller, and only counted if the staller's session was still open when it was done);
+#     the staller is closed at the session timeout (chrony's 2 s), a garbage client at once.
+obj="$B/obj/platform/nts_ke_server.o"
+check "nts-ke-server-object-present" test -s "$obj"
+check "nts-ke-server-no-pthread" sh -c "! nm -u '$obj' | grep -q pthread"
+n_stall=0
+stall_start() { # stall_start [--garbage]: a new stalled client of 127.0.0.1, state in $sf
+    n_stall=$((n_stall + 1))
+    sf="$TMPD/stall$n_stall"
+    $IN python3 tests/system/ntske_stall.py 127.0.0.1 $KE "$sf" "$@" >/dev/null 2>&1 &
+    PIDS="$PIDS $!"
+    # (not wait_for: this runs inside retry, whose counter is global)
+    n_wait=0
+    while [ ! -s "$sf" ] && [ $n_wait -lt 100 ]; do
+        sleep 0.1
+        n_wait=$((n_wait + 1))
+    done
+    [ -s "$sf" ]
+}
+still_open() { [ "$(cat "$1")" = sent ]; }
+while_stalled() { # COMMAND...: COMMAND succeeds while a new staller's session is open
+    stall_start || return 1
+    "$@" && still_open "$sf"
+}
+one_thread() { [ "$(ls /proc/$1/task | wc -l)" -eq 1 ]; }
+l_chronyc() { $IN "$B/chronyc" -h "$TMPD/l.sock" tracking | grep -q '^Reference ID'; }
+ntp_ok() { $IN python3 tests/system/ntpreq.py 127.0.0.1 $P1 | grep -q 'mode=4'; }
+ke_ok() { probe 127.0.0.1 && ok; }
+start l "allow"
+eval "lpid=\$PID_l"
+stall_start
+echo "    threads with a stalled session: $(ls /proc/$lpid/task | wc -l)"
+check "nts-ke-stalled-one-thread" retry 5 0.2 while_stalled one_thread $lpid
+check "nts-ke-stalled-chronyc-answered" retry 5 0.2 while_stalled l_chronyc
+check "nts-ke-stalled-ntp-answered" retry 5 0.2 while_stalled ntp_ok
+check "nts-ke-stalled-key-exchange" retry 5 0.2 while_stalled ke_ok
+closed() { grep -q '^eof=' "$1"; }
+check "nts-ke-stalled-closed-at-timeout" wait_for closed "$sf"
+echo "    staller: $(cat "$sf")"
+check "nts-ke-stalled-closed-in-time" sh -c "sed -n 's/^eof=//p' '$sf' | awk '{ exit !(\$1 < 5) }'"
+stall_start --garbage
+check "nts-ke-garbage-closed" wait_for closed "$sf"
+echo "    garbage client: $(cat "$sf")"
+probe 127.0.0.1
+check "nts-ke-stalled-daemon-serves" ok
+check "nts-ke-stalled-still-one-thread" one_thread $lpid
+stop l
+check "nts-ke-stalled-clean-exit" [ "$status" = 0 ]
 
 # 4. Server keys in ntsdumpdir: chrony's file, owner-only, reloaded at start.
 D="$TMPD/ntsdump"
@@ -292,6 +345,16 @@ done
 n=$(stat_of p "NTS-KE connections accepted")
 echo "    NTS-KE connections accepted: $n"
 check "nts-ke-processes-counted" [ "$n" = 3 ]
+# The helpers step their sessions in their own select() loops: with a stalled client on each
+# (connections go round robin), each helper has one thread and a key exchange passes.
+helpers_one_thread() { for h in $(pgrep -P $ppid); do one_thread $h || return 1; done; }
+stalled_helpers() {
+    stall_start || return 1
+    s1=$sf
+    stall_start || return 1
+    helpers_one_thread && ke_ok && still_open "$s1" && still_open "$sf"
+}
+check "nts-ke-processes-stalled-one-thread-served" retry 5 0.2 stalled_helpers
 stop p
 check "nts-ke-processes-clean-exit" [ "$status" = 0 ]
 helpers_gone() { ! pgrep -f "chronyd -x -d -F 1 -f $TMPD/p.conf" >/dev/null; }

@@ -102,6 +102,9 @@ raw $NTS 80010002000080040002006380000000 --alpn ntske/1
 check "nts-ke-server-no-common-aead" has "^response=8001000200008004000080000000\$"
 raw $NTS 800100020000800400020063000f80000000 --alpn ntske/1
 check "nts-ke-server-end-not-last" has "^closed\$"
+# A request that never ends (a record longer than the 16 kB buffer): closed unanswered.
+raw $NTS "8001000200000123ffff$(printf '%040000d' 0)" --alpn ntske/1
+check "nts-ke-server-request-too-long" has "^closed\$"
 
 # (c) no ALPN, a wrong one: the server closes without answering.
 raw $NTS $GOODREQ
@@ -153,7 +156,7 @@ check "nts-ke-server-limit-recovers" has "^status=0 aead=15 cookies=8 "
 stop_server lim
 check "nts-ke-server-limit-counted" grep -q "^accepted=3 dropped=1\$" "$TMPD/lim.out"
 
-# Server Negotiation, IPv6 only, and the session threads under -F 1.
+# Server Negotiation, IPv6 only, and the sessions under -F 1.
 F1=$((NTS + 2))
 # (LeakSanitizer's ptrace()d helper is denied under -F 1.)
 SERVER_ENV="ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
