@@ -87,12 +87,7 @@ static int open_udp(struct cmdmon_server *c, enum ip_family fam, const struct ip
     memset(&local, 0, sizeof(local));
     memset(&so, 0, sizeof(so));
     so.device = c->cfg->bind_cmd_device;
-    if (bind->family == fam)
-        local.ip = *bind;
-    else if (fam == IPF_INET4)
-        ip_addr_from_v4(&local.ip, 0x7f000001u);
-    else
-        ip_addr_parse(&local.ip, "::1");
+    ip_addr_bind_or_loopback(&local.ip, bind, fam);
     local.port = (uint16_t)c->cfg->cmdport;
     s = c->env->net.udp_open(c->env->net.ctx, &local, NETF_SERVER | NETF_REUSE, &so, &e);
     if (s < 0)

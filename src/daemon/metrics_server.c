@@ -73,12 +73,7 @@ static void open_listener(struct metrics_server *m, enum ip_family fam, const st
     int e = 0, s;
 
     memset(&local, 0, sizeof(local));
-    if (bind->family == fam)
-        local.ip = *bind;
-    else if (fam == IPF_INET4)
-        ip_addr_from_v4(&local.ip, 0x7f000001u);
-    else
-        ip_addr_parse(&local.ip, "::1");
+    ip_addr_bind_or_loopback(&local.ip, bind, fam);
     local.port = (uint16_t)m->cfg->metrics_port;
     s = m->env->stream.tcp_listen(m->env->stream.ctx, &local, on_listener, m, &e);
     if (s < 0) {

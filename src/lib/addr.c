@@ -188,6 +188,19 @@ void ip_addr_from_v4(struct ip_addr *out, uint32_t host_order)
     put_be32(out->a, host_order);
 }
 
+void ip_addr_bind_or_loopback(struct ip_addr *out, const struct ip_addr *bind, enum ip_family fam)
+{
+    if (bind->family == fam) {
+        *out = *bind;
+    } else if (fam == IPF_INET4) {
+        ip_addr_from_v4(out, 0x7f000001u);
+    } else {
+        memset(out, 0, sizeof(*out));
+        out->family = IPF_INET6;
+        out->a[15] = 1;
+    }
+}
+
 uint32_t ip_addr_v4(const struct ip_addr *ip)
 {
     return get_be32(ip->a);

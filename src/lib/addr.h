@@ -25,6 +25,9 @@ int ip_addr_cmp(const struct ip_addr *a, const struct ip_addr *b);
 void ip_addr_from_v4(struct ip_addr *out, uint32_t host_order);
 uint32_t ip_addr_v4(const struct ip_addr *ip); /* host order */
 int ip_addr_is_loopback(const struct ip_addr *ip);
+/* The address a local socket of family fam binds to: bind if it is of that family, else the
+ * family's loopback address (127.0.0.1 or ::1), as chrony's command socket. */
+void ip_addr_bind_or_loopback(struct ip_addr *out, const struct ip_addr *bind, enum ip_family fam);
 /* Bits in an address of this family (32 or 128; 0 for unspecified). */
 int ip_addr_bits(enum ip_family f);
 /* 1 if the first `bits` bits of a and b are equal (same family required). */

@@ -133,6 +133,25 @@ static void test_addr_parse_format(void)
     }
 }
 
+/* A socket binds to the configured address of its family, else that family's loopback. */
+static void test_bind_or_loopback(void)
+{
+    struct ip_addr bind, out;
+    char buf[IP_ADDR_STRLEN];
+
+    CHECK(ip_addr_parse(&bind, "192.0.2.7"));
+    ip_addr_bind_or_loopback(&out, &bind, IPF_INET4);
+    CHECK_STR_EQ(ip_addr_format(&out, buf, sizeof(buf)), "192.0.2.7");
+    ip_addr_bind_or_loopback(&out, &bind, IPF_INET6);
+    CHECK_STR_EQ(ip_addr_format(&out, buf, sizeof(buf)), "::1");
+    CHECK(ip_addr_is_loopback(&out));
+    CHECK(ip_addr_parse(&bind, "2001:db8::5"));
+    ip_addr_bind_or_loopback(&out, &bind, IPF_INET4);
+    CHECK_STR_EQ(ip_addr_format(&out, buf, sizeof(buf)), "127.0.0.1");
+    ip_addr_bind_or_loopback(&out, &bind, IPF_INET6);
+    CHECK_STR_EQ(ip_addr_format(&out, buf, sizeof(buf)), "2001:db8::5");
+}
+
 static void test_prefix(void)
 {
     struct ip_addr ip, other;
@@ -209,6 +228,7 @@ int main(void)
     RUN(test_rng_deterministic);
     RUN(test_addr_parse_format);
     RUN(test_prefix);
+    RUN(test_bind_or_loopback);
     RUN(test_v4_octets);
     RUN(test_scan);
     return check_summary();
