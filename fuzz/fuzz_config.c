@@ -60,10 +60,16 @@ static int no_remove(void *ctx, const char *path)
     return 0;
 }
 
-static const struct env_files no_files = {
-    NULL,         no_read_all,    no_write_atomic, no_write_atomic,
-    no_list_glob, no_prepare_dir, no_remove,       no_write_atomic,
-    NULL};
+static const struct env_files no_files = {NULL,
+                                          no_read_all,
+                                          no_write_atomic,
+                                          no_write_atomic,
+                                          no_list_glob,
+                                          no_prepare_dir,
+                                          no_remove,
+                                          no_write_atomic,
+                                          NULL,
+                                          NULL};
 
 /* Feed every line of text (NUL-terminated, modified) to a fresh config. */
 static struct config *parse_lines(char *text)

@@ -212,15 +212,16 @@ static struct config *load_config(struct platform *p, const struct cli *c)
 static void create_dirs(struct platform *p, const struct config *cfg, const char *user)
 {
     const char *sock = cfg->bindcmd_path, *slash = sock ? strrchr(sock, '/') : NULL;
+    platform_set_dir_owner(p, user);
     if (slash && slash > sock) {
         char *dir = xstrdup(sock);
         dir[slash - sock] = '\0';
-        platform_create_dir(p, dir, 0770, user);
+        platform_create_dir(p, dir, 0770);
         free(dir);
     }
-    platform_create_dir(p, cfg->logdir, 0750, user);
-    platform_create_dir(p, cfg->dumpdir, 0750, user);
-    platform_create_dir(p, cfg->nts_dump_dir, 0750, user);
+    platform_create_dir(p, cfg->logdir, 0750);
+    platform_create_dir(p, cfg->dumpdir, 0750);
+    platform_create_dir(p, cfg->nts_dump_dir, 0750);
 }
 
 /* The loop's handlers: the node's, and the foreground process and systemd (READY=1) told

@@ -125,12 +125,20 @@ void cmdmon_h_allow_deny(struct cmdmon_server *c, const struct cmdmon_request *r
     struct access_table **t = cmd ? &c->access : &c->serve->access;
     struct ip_addr ip;
 
+    int fam = req->u.subnet.ip.family, bits = req->u.subnet.subnet_bits;
+
     (void)now;
     cmdmon_addr_to_ip(&req->u.subnet.ip, &ip);
+    /* As chrony: an unknown family counts as "any address", which takes no prefix bits; the
+     * ID family and prefixes outside 0..32 / 0..128 are a bad subnet. */
+    if (fam == CMDMON_AF_ID || bits < 0 || (ip.family == IPF_UNSPEC && bits != 0) ||
+        (ip.family != IPF_UNSPEC && bits > ip_addr_bits(ip.family))) {
+        rpy->status = CMDMON_STT_BADSUBNET;
+        return;
+    }
     if (!*t)
         *t = access_new();
-    if (access_add(*t, &ip, ip.family == IPF_UNSPEC ? 0 : req->u.subnet.subnet_bits, allow, all) !=
-        ACCESS_OK) {
+    if (access_add(*t, &ip, bits, allow, all) != ACCESS_OK) {
         rpy->status = CMDMON_STT_BADSUBNET;
         return;
     }

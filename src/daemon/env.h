@@ -147,6 +147,9 @@ struct env_files {
      * its path any more (moved away by log rotation); otherwise keep the open one, as
      * chrony does. NULL: the daemon has no such file. */
     void (*cycle_log)(void *ctx);
+    /* Warn, as chrony does, when path is a regular file with permission bits outside perm
+     * ("World-readable permissions on PATH"). NULL: no file modes here. */
+    void (*check_perms)(void *ctx, const char *path, unsigned perm);
 };
 
 typedef void (*resolve_cb)(void *arg, int status, const struct ip_addr *addrs, int n);

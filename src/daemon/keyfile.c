@@ -17,6 +17,9 @@ void keyfile_load(struct keys *keys, const char *path, const struct env *env)
         keys_clear(keys);
         return;
     }
+    /* As chrony: the owner and the group may read the keys, others should not. */
+    if (env->files.check_perms)
+        env->files.check_perms(env->files.ctx, path, 0771);
     text = env->files.read_all(env->files.ctx, path, &len);
     if (!text) {
         LOG_WARN(env->log, "Could not open keyfile %s", path);

@@ -53,9 +53,31 @@ void logfiles_init(struct logfiles *lf, const struct config *cfg, const struct e
         (void)env->files.prepare_dir(env->files.ctx, dir, 0755, err, sizeof(err));
 }
 
+void logfiles_hold(struct logfiles *lf)
+{
+    lf->hold = 1;
+}
+
+void logfiles_release(struct logfiles *lf, const struct env *env)
+{
+    lf->hold = 0;
+    for (int k = 0; k < LOGF_N; k++) {
+        if (lf->held[k] && lf->paths[k] &&
+            env->files.append(env->files.ctx, lf->paths[k], lf->held[k], lf->held_len[k]) < 0) {
+            LOG_ERR(env->log, "Could not open log file %s", lf->paths[k]);
+            lf->reported[k] = 1;
+        }
+        free(lf->held[k]);
+        lf->held[k] = NULL;
+        lf->held_len[k] = 0;
+    }
+}
+
 void logfiles_fini(struct logfiles *lf)
 {
     for (int k = 0; k < LOGF_N; k++) {
+        free(lf->held[k]);
+        lf->held[k] = NULL;
         free(lf->paths[k]);
         lf->paths[k] = NULL;
     }
@@ -118,6 +140,14 @@ void logfiles_write(struct logfiles *lf, const struct env *env, enum logfile_kin
     len += (size_t)r < room ? (size_t)r : room - 1;
     buf[len++] = '\n';
     lf->entries[k]++;
+    if (lf->hold) {
+        if (lf->held_len[k] + len <= 65536) {
+            lf->held[k] = xrealloc(lf->held[k], lf->held_len[k] + len);
+            memcpy(lf->held[k] + lf->held_len[k], buf, len);
+            lf->held_len[k] += len;
+        }
+        return;
+    }
     if (env->files.append(env->files.ctx, lf->paths[k], buf, len) < 0) {
         if (!lf->reported[k])
             LOG_ERR(env->log, "Could not open log file %s", lf->paths[k]);

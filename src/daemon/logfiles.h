@@ -28,6 +28,9 @@ struct logfiles {
     int reported[LOGF_N];          /* a write error was logged */
     int raw_measurements;          /* log every response, not only valid ones */
     int banner;                    /* logbanner: lines between banners, 0 = none */
+    int hold;                      /* lines kept in memory until logfiles_release() */
+    char *held[LOGF_N];
+    size_t held_len[LOGF_N];
 };
 
 /* Paths from cfg (log_flags, logdir, logbanner); creates logdir if missing. */
@@ -41,6 +44,11 @@ __attribute__((format(printf, 5, 6)))
 #endif
 void logfiles_write(struct logfiles *lf, const struct env *env, enum logfile_kind k,
                     const struct timespec *when, const char *fmt, ...);
+/* As chrony, whose log files are opened after root is dropped: the lines written during
+ * start-up (as root) are kept (up to 64 KiB a file) and appended by logfiles_release()
+ * once the daemon runs as its user, so that the files are that user's. */
+void logfiles_hold(struct logfiles *lf);
+void logfiles_release(struct logfiles *lf, const struct env *env);
 /* chronyc cyclelogs: every file starts again with a banner. */
 void logfiles_cycle(struct logfiles *lf);
 

@@ -150,6 +150,8 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
     if (serve_start(&n->serve, err, errlen) < 0)
         return -1;
     logfiles_init(&n->logs, n->cfg, n->env);
+    if (n->opts.user && strcmp(n->opts.user, "root") != 0)
+        logfiles_hold(&n->logs);
     engine_set_log_mask(&n->engine, engine_log_mask(&n->logs));
     sources_dump_prepare(&n->srcs);
     reference_start(&n->ref, now, sources_out_begin(&n->srcs));
@@ -164,6 +166,7 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
 
 void node_start_unprivileged(struct node *n)
 {
+    logfiles_release(&n->logs, n->env);
     cmdmon_server_open_unix(&n->cmd);
 }
 

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/select.h>
+#include <sys/types.h>
 
 #define PLAT_MAX_SOCKS 64
 
@@ -57,6 +58,10 @@ struct platform {
     int ready_fd;
     volatile int stop;
     int family;
+    /* platform_set_dir_owner(): the run-as user the directories must belong to */
+    int dir_owner_set;
+    uid_t dir_uid;
+    gid_t dir_gid;
 };
 
 /* Convert a system-clock timestamp (e.g. from the kernel) to the driver's time. */
@@ -71,6 +76,17 @@ void plat_net_receive(struct platform *p, int fd, const struct platform_handlers
 /* Hand the events ready on a stream socket to its callback. */
 void plat_stream_event(struct platform *p, int fd, int events);
 void plat_files_init(struct platform *p);
+/* Files through their directory's descriptor (files.c). openat() following a link at name
+ * only when root or we own it; the parent directory of path opened, its last component in
+ * name; the two together (O_NOFOLLOW in flags: no link at all); a temporary file made with O_EXCL
+ * and renamed over path. Descriptors or 0, -1 with errno. */
+int plat_openat_guarded(int dir, const char *name, int flags, unsigned mode);
+int plat_open_parent(const char *path, char *name, size_t len);
+int plat_open_file(const char *path, int flags, unsigned mode);
+int plat_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+/* chrony's check of a secret file's permission bits against perm: 1 with the warning in
+ * msg when bits outside perm are set on a regular file, 0 otherwise. */
+int plat_file_permission_warning(const char *path, unsigned perm, char *msg, size_t len);
 /* env.process: programs (the sendmail of mailonchange), host name, local time. */
 void plat_process_init(struct platform *p);
 void plat_resolver_init(struct platform *p);

@@ -4,6 +4,7 @@
 
 #include "lib/mem.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,13 +48,6 @@ void plat_log_init(struct platform *p, const struct platform_opts *o)
     static const enum log_level levels[] = {LOGL_INFO, LOGL_WARN, LOGL_ERR, LOGL_FATAL};
     p->log_stderr = o->log_stderr;
     p->log_fp = NULL;
-    if (o->log_file) {
-        p->log_fp = fopen(o->log_file, "a");
-        if (p->log_fp) {
-            p->log_stderr = 0;
-            p->log_path = xstrdup(o->log_file);
-        }
-    }
     p->logger.ctx = p;
     p->logger.write = sink;
     if (o->log_level < 0)
@@ -61,6 +55,21 @@ void plat_log_init(struct platform *p, const struct platform_opts *o)
     else
         p->logger.min_level = levels[o->log_level > 3 ? 3 : o->log_level];
     p->env.log = &p->logger;
+    if (o->log_file) {
+        /* As chrony: appended to, never through a link, and fatal when it can't be. */
+        int fd = plat_open_file(o->log_file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0640);
+        p->log_fp = fd >= 0 ? fdopen(fd, "a") : NULL;
+        if (!p->log_fp) {
+            int saved = errno;
+            if (fd >= 0)
+                close(fd);
+            p->log_stderr = 1;
+            log_msg(&p->logger, LOGL_FATAL, "Could not open %s : %s", o->log_file, strerror(saved));
+            exit(1);
+        }
+        p->log_stderr = 0;
+        p->log_path = xstrdup(o->log_file);
+    }
 }
 
 void platform_log_to_syslog(struct platform *p)

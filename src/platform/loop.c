@@ -64,6 +64,8 @@ struct platform *platform_new(const struct platform_opts *opts)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGQUIT, &sa, NULL);
+    /* As chrony: a hang-up ends the daemon cleanly too (files saved, pidfile removed). */
+    sigaction(SIGHUP, &sa, NULL);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
     return p;

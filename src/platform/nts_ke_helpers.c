@@ -147,6 +147,8 @@ static void helper_run(struct platform *p, struct plat_nke_server *srv, int sock
     srv->n_helpers = 0;
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
     if (plat_privs_drop(o->user, 0, 0, err, sizeof(err)) < 0 ||
         (o->scfilter && platform_scfilter_apply(o->scfilter, err, sizeof(err)) < 0)) {
         log_msg(&p->logger, LOGL_ERR, "%s", err);

@@ -558,6 +558,11 @@ static int nks_start(void *ctx, const struct nts_ke_server_opts *o, char *err, s
     }
     srv->running = 1;
     server_copy_opts(srv, o);
+    for (size_t i = 0; i < o->n_certs; i++) {
+        char msg[4200];
+        if (o->keys[i] && plat_file_permission_warning(o->keys[i], 0771, msg, sizeof(msg)))
+            log_msg(&p->logger, LOGL_WARN, "%s", msg);
+    }
     if (server_load_tls(srv, o, err, errlen) < 0 ||
         server_open_listeners(p, srv, o, err, errlen) < 0)
         goto fail;

@@ -90,7 +90,10 @@ int platform_notify_service(const char *msg, char *err, size_t errlen);
  * does for the command socket, log and dump directories: parents get 0755, the
  * last directory mode and, when root makes it, the owner of user. Existing
  * directories are left as they are. Problems are logged; 0 or -1. */
-int platform_create_dir(struct platform *p, const char *path, unsigned mode, const char *user);
+int platform_create_dir(struct platform *p, const char *path, unsigned mode);
+/* The user (-u / user directive) the daemon will run as: root makes the daemon's
+ * directories for it, and they must belong to it. NULL or unknown: this process. */
+void platform_set_dir_owner(struct platform *p, const char *user);
 /* Switch logging to syslog (after daemonizing, when no -l file). */
 void platform_log_to_syslog(struct platform *p);
 

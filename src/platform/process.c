@@ -101,29 +101,27 @@ void platform_daemon_ready(struct platform *p)
 
 int platform_pidfile_acquire(const char *path, char *err, size_t errlen)
 {
-    FILE *f;
-    char tmp[4096];
+    char buf[32];
     int fd;
     if (!path || !*path)
         return 0;
-    f = fopen(path, "r");
-    if (f) {
+    /* The old pidfile: a few bytes, never through another user's link. */
+    fd = plat_open_file(path, O_RDONLY | O_NONBLOCK, 0);
+    if (fd >= 0) {
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
         long pid = 0;
-        int got = fscanf(f, "%ld", &pid);
-        fclose(f);
-        if (got == 1 && pid > 0 && pid != getpid() &&
+        close(fd);
+        buf[n > 0 ? n : 0] = '\0';
+        if (sscanf(buf, "%ld", &pid) == 1 && pid > 0 && pid != getpid() &&
             (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
             snprintf(err, errlen, "Another chronyd may already be running (pid=%ld), check %s", pid,
                      path);
             return -1;
         }
     }
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || dprintf(fd, "%d\n", (int)getpid()) < 0 || close(fd) < 0 ||
-        rename(tmp, path) < 0) {
+    snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+    if (plat_write_atomic(path, buf, strlen(buf), 0644) < 0) {
         snprintf(err, errlen, "Could not open %s : %s", path, strerror(errno));
-        unlink(tmp);
         return -1;
     }
     return 0;

@@ -199,7 +199,8 @@ void sim_node_env_init(struct sim_node *sn)
     e->files = (struct env_files){
         sn,           files_read_all,     files_write_atomic,
         files_append, files_list_glob,    files_prepare_dir,
-        files_remove, files_write_atomic, NULL /* daemons log through the simulator */};
+        files_remove, files_write_atomic, NULL /* daemons log through the simulator */,
+        NULL /* no file modes */};
     e->resolver = (struct env_resolver){sn, resolve};
     e->random = (struct env_random){sn, random_bytes};
     sn->logger = (struct logger){sn, log_write, LOGL_DEBUG};

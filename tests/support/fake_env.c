@@ -464,7 +464,8 @@ void fake_env_init(struct fake_env *f)
                                       fk_prepare_dir,
                                       fk_remove,
                                       fk_write_atomic /* no file modes here */,
-                                      NULL /* no log file of its own */};
+                                      NULL /* no log file of its own */,
+                                      NULL /* no file modes */};
     f->env.resolver = (struct env_resolver){f, fk_resolve};
     f->env.random = (struct env_random){f, fk_random};
     f->env.process = (struct env_process){f, fk_run_with_input, fk_hostname, fk_format_local_time};

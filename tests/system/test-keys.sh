@@ -184,6 +184,9 @@ x SHA1 HEX:00
 10 AES256 HEX:0011
 11 short
 EOF
+# Not readable by others: chrony 4.8 warns about that, Debian's 4.3 does not
+# (test-hardening-files.sh checks the warning).
+chmod 640 "$TMPD/bad.keys"
 warnings() { # warnings DAEMON...
     $IN $SAFE timeout 3 "$@" -Q -f /dev/null "keyfile $TMPD/bad.keys" \
         "server 127.0.0.1 port $P3 key 1" "server 127.0.0.2 port $P3 key 11" \

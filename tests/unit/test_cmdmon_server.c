@@ -626,6 +626,62 @@ static void test_allow_deny_ntp(void)
     fake_env_fini(&f);
 }
 
+/* A malformed subnet in ALLOW/DENY/CMDALLOW/CMDDENY (a family other than IPv4/IPv6 with
+ * prefix bits, the ID family, a negative or too long prefix) answers 507 Bad subnet as
+ * chrony's cmdmon and opens nothing: the NTP port stays closed, 192.0.2.5 stays denied. */
+static void test_allow_deny_bad_subnet(void)
+{
+    static const struct {
+        uint16_t family;
+        int32_t bits;
+    } bad[] = {{7, 24},
+               {CMDMON_AF_UNSPEC, 24},
+               {CMDMON_AF_UNSPEC, -1},
+               {CMDMON_AF_ID, 0},
+               {CMDMON_AF_INET4, -1},
+               {CMDMON_AF_INET4, -24},
+               {CMDMON_AF_INET4, 33},
+               {CMDMON_AF_INET6, 129},
+               {0xffff, 0x7fffffff}};
+    static const uint16_t cmds[] = {CMDMON_REQ_ALLOW,    CMDMON_REQ_ALLOWALL,
+                                    CMDMON_REQ_CMDALLOW, CMDMON_REQ_CMDALLOWALL,
+                                    CMDMON_REQ_DENY,     CMDMON_REQ_CMDDENY};
+    struct fake_env f;
+    struct config *cfg;
+    struct node *n;
+    struct cmdmon_reply r;
+    struct cmdmon_request q;
+
+    fake_env_init(&f);
+    n = make_node(&f, &cfg, base_lines);
+    for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            memset(&q, 0, sizeof(q));
+            q.u.subnet.ip.family = bad[i].family;
+            q.u.subnet.ip.bytes[0] = 192;
+            q.u.subnet.subnet_bits = bad[i].bits;
+            ask(&f, n, NULL, cmds[c], &q, &r);
+            CHECK_INT_EQ(r.status, CMDMON_STT_BADSUBNET);
+        }
+    }
+    CHECK_INT_EQ(n->serve.socks[0], -1);
+    memset(&q, 0, sizeof(q));
+    cmdmon_addr_set_v4(&q.u.address.ip, 0xc0000205);
+    ask(&f, n, NULL, CMDMON_REQ_ACCHECK, &q, &r);
+    CHECK_INT_EQ(r.status, CMDMON_STT_ACCESSDENIED);
+    /* The whole-address forms stay valid: "allow all" is UNSPEC with 0 bits. */
+    memset(&q, 0, sizeof(q));
+    ask(&f, n, NULL, CMDMON_REQ_ALLOW, &q, &r);
+    CHECK_INT_EQ(r.status, 0);
+    cmdmon_addr_set_v4(&q.u.subnet.ip, 0xc0000205);
+    q.u.subnet.subnet_bits = 32;
+    ask(&f, n, NULL, CMDMON_REQ_DENY, &q, &r);
+    CHECK_INT_EQ(r.status, 0);
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
 /* ALLOWALL overrides the narrower denies inside its subnet, CMDDENY and
  * CMDDENYALL stop answering, CMDALLOWALL brings the answers back; each change
  * is logged with chrony's message. */
@@ -754,6 +810,7 @@ int main(void)
     RUN(test_clients_and_ntp_counting);
     RUN(test_noclientlog);
     RUN(test_allow_deny_ntp);
+    RUN(test_allow_deny_bad_subnet);
     RUN(test_allowall_and_cmd_deny);
     RUN(test_cmdratelimit);
     RUN(test_unbound_unix_client_dropped);
