@@ -72,6 +72,7 @@ struct engine_source {
                                 * address its last valid response arrived on (orphan mode) */
     struct timespec tx_cooked; /* when our last request left */
     int have_tx;
+    enum ntp_client_ts_src tx_src; /* what measured tx_cooked */
     uint64_t n_samples;
     unsigned reach_before; /* reachability before the transmission in progress */
     /* Its transmit timer (raw): the protocol's deadline it was set from (armed_for), moved
@@ -308,6 +309,13 @@ void engine_on_sample(struct engine *e, int index, const struct ntp_sample *smp,
  * source missed a poll). */
 void engine_tx_done(struct engine *e, int index, int ok, const struct timespec *tx_raw,
                     const struct timespec *raw_now, struct engine_out *out);
+/* The kernel's (or the NIC's) report that a packet of source index left at raw time
+ * tx_raw: pkt/len its first bytes as sent. If it is the last request (its transmit
+ * timestamp is the one the source expects back) and 0-1 s after the daemon's timestamp
+ * (chrony's MAX_TX_DELAY), it replaces that one; a kernel/hardware timestamp is counted
+ * (ntpdata) either way. */
+void engine_on_tx_timestamp(struct engine *e, int index, const uint8_t *pkt, size_t len,
+                            const struct timespec *tx_raw, enum ntp_client_ts_src src);
 /* Symmetric mode: complete the packet of an ENGINE_ACT_SEND just before it leaves at raw
  * time tx_raw (our reference, the transmit timestamp, the MAC). Returns the length to send,
  * 0 for nothing. */

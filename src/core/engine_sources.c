@@ -289,7 +289,7 @@ void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
     memset(&ctx, 0, sizeof(ctx));
     ctx.now = rx->rx_raw;
     ctx.rx_src = rx->rx_src;
-    ctx.tx_src = NTP_CLIENT_TS_DAEMON;
+    ctx.tx_src = s->have_tx ? s->tx_src : NTP_CLIENT_TS_DAEMON;
     ctx.rx_err = err;
     ctx.stats = &stats;
     ctx.self = e->serving ? &self : NULL;
@@ -551,8 +551,36 @@ void engine_tx_done(struct engine *e, int index, int ok, const struct timespec *
     } else {
         engine_cooked_time(e, tx_raw, &s->tx_cooked, NULL);
         s->have_tx = 1;
+        s->tx_src = NTP_CLIENT_TS_DAEMON;
     }
     after_transmit(e, index, s->reach_before, raw_now, out);
+}
+
+void engine_on_tx_timestamp(struct engine *e, int index, const uint8_t *pkt, size_t len,
+                            const struct timespec *tx_raw, enum ntp_client_ts_src src)
+{
+    struct engine_source *s = src_at(e, index);
+    struct ntp_ts64 sent;
+    struct timespec tx;
+    double delay;
+
+    if (len < NTP_CLIENT_REQUEST_LEN || src == NTP_CLIENT_TS_DAEMON)
+        return;
+    if (src == NTP_CLIENT_TS_KERNEL)
+        s->client.report.total_kernel_tx++;
+    else
+        s->client.report.total_hw_tx++;
+    /* chrony's update_tx_timestamp(): only the last packet sent, never earlier than the
+     * daemon's timestamp nor more than a second after it. */
+    ntp_ts64_from_bytes(&sent, pkt + 40);
+    if (!s->have_tx || !ntp_ts64_equal(&sent, &s->client.cookie))
+        return;
+    engine_cooked_time(e, tx_raw, &tx, NULL);
+    delay = ts_diff(&tx, &s->tx_cooked);
+    if (delay < 0.0 || delay > 1.0)
+        return;
+    s->tx_cooked = tx;
+    s->tx_src = src;
 }
 
 void engine_source_set_nts_random(struct engine *e, int index,

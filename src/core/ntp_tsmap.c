@@ -71,6 +71,25 @@ int ntp_tsmap_take(struct ntp_tsmap *m, const struct ntp_ts64 *rx, struct timesp
     return 1;
 }
 
+int ntp_tsmap_update(struct ntp_tsmap *m, const struct ntp_ts64 *rx, const struct timespec *tx,
+                     int tx_src)
+{
+    struct ntp_tsmap_entry *e;
+    double delay;
+
+    if (!m->mask || ntp_ts64_is_zero(rx))
+        return 0;
+    e = &m->e[slot_of(m, rx)];
+    if (!ntp_ts64_equal(&e->rx, rx) || (e->tx.tv_sec == 0 && e->tx.tv_nsec == 0))
+        return 0;
+    delay = (double)(tx->tv_sec - e->tx.tv_sec) + (tx->tv_nsec - e->tx.tv_nsec) * 1e-9;
+    if (delay < 0.0 || delay > 1.0)
+        return 0;
+    e->tx = *tx;
+    e->tx_src = tx_src;
+    return 1;
+}
+
 size_t ntp_tsmap_count(const struct ntp_tsmap *m)
 {
     return m->used;

@@ -33,6 +33,11 @@ void ntp_tsmap_save(struct ntp_tsmap *m, const struct ntp_ts64 *rx, const struct
  * answers one request only. Returns 1 if found. */
 int ntp_tsmap_take(struct ntp_tsmap *m, const struct ntp_ts64 *rx, struct timespec *tx,
                    int *tx_src);
+/* A better time (kernel/hardware) for when the reply with receive timestamp rx left: it
+ * replaces the one held if it is 0-1 s after it (chrony's MAX_TX_DELAY). Returns 1 if
+ * replaced. */
+int ntp_tsmap_update(struct ntp_tsmap *m, const struct ntp_ts64 *rx, const struct timespec *tx,
+                     int tx_src);
 /* Entries held and the span (s) between their oldest and newest receive timestamps. */
 size_t ntp_tsmap_count(const struct ntp_tsmap *m);
 double ntp_tsmap_span(const struct ntp_tsmap *m);

@@ -35,6 +35,10 @@ struct net_rx {
     struct net_addr local; /* destination address of the datagram when known */
     struct timespec rx_ts; /* raw clock time of reception */
     enum rx_ts_source rx_ts_src;
+    /* 1: not a received datagram but the kernel's report of one we sent on sock to remote
+     * (from local): data/len are its first bytes (at least the 48-byte NTP header when it
+     * had them), rx_ts/rx_ts_src the time it left (SOF_TIMESTAMPING_TX_*). */
+    int tx_ts;
 };
 
 /* Clock driver. Times are "raw": what the system clock reads now, before any
@@ -62,7 +66,9 @@ enum net_open_flags {
     NETF_SERVER = 1, /* bound listening socket (may share with others) */
     NETF_REUSE = 2,
     NETF_IPV6ONLY = 4,
-    NETF_BROADCAST = 8 /* may send to broadcast addresses (SO_BROADCAST) */
+    NETF_BROADCAST = 8,     /* may send to broadcast addresses (SO_BROADCAST) */
+    NETF_TX_TIMESTAMPS = 16 /* datagrams sent with send_ts are reported when they left
+                               (net_rx.tx_ts), if the system can */
 };
 
 /* Options of a UDP socket from chrony.conf (binddevice, bindacqdevice, bindcmddevice,
@@ -87,6 +93,10 @@ struct env_net {
     /* Send one datagram. local may be NULL or the address to send from. Returns 0 or -1. */
     int (*send)(void *ctx, int sock, const struct net_addr *remote, const struct net_addr *local,
                 const void *buf, size_t len);
+    /* As send, and on a socket opened with NETF_TX_TIMESTAMPS the time it left comes back
+     * later as a net_rx with tx_ts set. NULL: only send (no transmit timestamps). */
+    int (*send_ts)(void *ctx, int sock, const struct net_addr *remote, const struct net_addr *local,
+                   const void *buf, size_t len);
 };
 
 /* Unix stream sockets (the ntp_signd client), non-blocking in the event loop. */

@@ -191,6 +191,11 @@ void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec
     struct node *n = node;
     if (sources_on_datagram(&n->srcs, rx, now))
         return;
+    /* A transmit timestamp is for the sources or the server, never a command. */
+    if (rx->tx_ts) {
+        serve_on_tx_timestamp(&n->serve, rx, now);
+        return;
+    }
     if (!serve_on_datagram(&n->serve, rx, now))
         cmdmon_server_on_datagram(&n->cmd, rx, now);
 }

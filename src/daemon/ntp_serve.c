@@ -78,8 +78,9 @@ static int open_server_socket(struct ntp_serve *s, enum ip_family fam, const str
     so.device = s->cfg->bind_device;
     so.dscp = s->cfg->dscp;
     /* chrony's server sockets may send broadcasts (the `broadcast` directive). */
-    sock = s->env->net.udp_open(s->env->net.ctx, &local, NETF_SERVER | NETF_REUSE | NETF_BROADCAST,
-                                &so, &e);
+    sock = s->env->net.udp_open(s->env->net.ctx, &local,
+                                NETF_SERVER | NETF_REUSE | NETF_BROADCAST | NETF_TX_TIMESTAMPS, &so,
+                                &e);
     if (sock < 0) {
         char buf[IP_ADDR_STRLEN];
         LOG_ERR(s->env->log, "Could not bind NTP socket to %s:%d : %s",
@@ -227,6 +228,28 @@ static double serve_smooth(struct ntp_serve *s, const struct net_rx *rx, const s
     return off;
 }
 
+int serve_on_tx_timestamp(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now)
+{
+    struct ntp_ts64 our_rx;
+    struct timespec tx;
+    int mode;
+
+    if (rx->sock != s->socks[0] && rx->sock != s->socks[1])
+        return 0;
+    mode = rx->len >= NTP_HEADER_LEN ? rx->data[0] & 7 : 0;
+    /* chrony NCR_ProcessTxUnknown: replies (not broadcasts), found by their receive
+     * timestamp; a reply to a client carries the smoothing offset as when it was sent. */
+    if (mode != NTP_MODE_SERVER && mode != NTP_MODE_PASSIVE)
+        return 1;
+    reference_cooked_time(s->ref, &rx->rx_ts, &tx, NULL);
+    if (mode == NTP_MODE_SERVER)
+        ts_add(&tx, &tx, reference_smooth_offset(s->ref, now));
+    ntp_ts64_from_bytes(&our_rx, rx->data + 32);
+    ntp_tsmap_update(&s->tsmap, &our_rx, &tx,
+                     rx->rx_ts_src == RXTS_HW ? CLOG_TS_HW : CLOG_TS_KERNEL);
+    return 1;
+}
+
 int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now)
 {
     uint8_t reply[NTP_MAX_PACKET_LEN], rnd[NTS_SERVER_REPLY_RANDOM];
@@ -296,7 +319,10 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
         serve_signd_submit(s, auth.key_id, reply, len, rx);
         return 1;
     }
-    if (s->env->net.send(s->env->net.ctx, rx->sock, &rx->remote, &rx->local, reply, len) < 0) {
+    /* chrony asks for the kernel's transmit timestamp only of replies it keeps one for. */
+    if ((auth.xleave && s->clientlog && s->env->net.send_ts ? s->env->net.send_ts
+                                                            : s->env->net.send)(
+            s->env->net.ctx, rx->sock, &rx->remote, &rx->local, reply, len) < 0) {
         s->send_errors++;
     } else if (auth.xleave && s->clientlog) {
         /* Keep when this reply left, for the client's next (interleaved) request. */

@@ -85,6 +85,10 @@ int serve_signd_submit(struct ntp_serve *s, uint32_t key_id, const uint8_t *repl
                        const struct net_rx *rx);
 /* 1 if rx arrived on a server socket (and was handled). */
 int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now);
+/* The kernel's transmit timestamp (rx->tx_ts) of a packet sent on a server socket: a reply
+ * whose transmit time is held for interleaved mode gets this more accurate one. Returns 1
+ * if rx was for a server socket. */
+int serve_on_tx_timestamp(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now);
 /* After a run-time allow/deny: open or close the server sockets (chrony keeps
  * them open only while some address is allowed). */
 void serve_access_changed(struct ntp_serve *s);

@@ -137,8 +137,9 @@ static int open_client_socket(struct sources *ss, enum ip_family fam)
         local.ip = ss->cfg->bind_acq_addr6;
     /* acquisitionport: a fixed local port shared by the sources. */
     local.port = ss->cfg->acquisition_port > 0 ? (uint16_t)ss->cfg->acquisition_port : 0;
-    return ss->env->net.udp_open(ss->env->net.ctx, &local,
-                                 ss->cfg->acquisition_port > 0 ? NETF_REUSE : 0, &so, &e);
+    return ss->env->net.udp_open(
+        ss->env->net.ctx, &local,
+        (ss->cfg->acquisition_port > 0 ? NETF_REUSE : 0) | NETF_TX_TIMESTAMPS, &so, &e);
 }
 
 void sources_open_socket(struct sources *ss, struct source *s)

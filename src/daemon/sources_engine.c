@@ -150,7 +150,8 @@ static void perform_send(struct sources *ss, struct engine_out *out, int i,
     if (s->symmetric)
         len = engine_peer_finish(ss->engine, index, buf, len, sizeof(buf), &tx_raw);
     ok = len > 0 && s->sock >= 0 &&
-         ss->env->net.send(ss->env->net.ctx, s->sock, &s->remote, NULL, buf, len) >= 0;
+         (ss->env->net.send_ts ? ss->env->net.send_ts : ss->env->net.send)(
+             ss->env->net.ctx, s->sock, &s->remote, NULL, buf, len) >= 0;
     engine_tx_done(ss->engine, index, ok, &tx_raw, raw_now, out);
 }
 
@@ -353,6 +354,26 @@ static void source_on_response(struct sources *ss, int index, const struct net_r
     sources_out_end(ss, &rx->rx_ts);
 }
 
+/* The kernel's transmit timestamp of a packet a source sent (requests on its client socket,
+ * a peer's packets on the server socket); replies of our server are the server's. */
+static int source_on_tx_timestamp(struct sources *ss, const struct net_rx *rx)
+{
+    int mode = rx->len > 0 ? rx->data[0] & 7 : 0;
+
+    if (mode != 1 && mode != 2 && mode != 3)
+        return 0;
+    for (int i = 0; i < ss->n; i++) {
+        struct source *s = ss->v[i];
+        if (s->sock != rx->sock || !ip_addr_equal(&rx->remote.ip, &s->remote.ip) ||
+            rx->remote.port != s->remote.port)
+            continue;
+        engine_on_tx_timestamp(ss->engine, i, rx->data, rx->len, &rx->rx_ts,
+                               ts_src_of(rx->rx_ts_src));
+        return 1;
+    }
+    return 0;
+}
+
 int sources_on_datagram(struct sources *ss, const struct net_rx *rx, const struct timespec *raw_now)
 {
     int mine = 0;
@@ -360,6 +381,8 @@ int sources_on_datagram(struct sources *ss, const struct net_rx *rx, const struc
     (void)raw_now;
     if (rx->sock < 0)
         return 0;
+    if (rx->tx_ts)
+        return source_on_tx_timestamp(ss, rx);
     for (int i = 0; i < ss->n; i++) {
         struct source *s = ss->v[i];
         if (s->sock != rx->sock)

@@ -10,6 +10,32 @@
 #include <sys/types.h>
 
 #define PLAT_MAX_SOCKS 64
+/* Datagrams remembered per socket until the kernel reports when they left. */
+#define PLAT_TX_RING 32
+#define PLAT_TX_HEAD 48
+
+/* A datagram sent on a socket with kernel transmit timestamps, waiting for its
+ * timestamp (matched by the kernel's per-socket counter, SOF_TIMESTAMPING_OPT_ID). */
+struct plat_tx_rec {
+    uint32_t id;
+    int used;
+    uint8_t head[PLAT_TX_HEAD]; /* the first bytes as sent */
+    size_t len;
+    struct net_addr remote, local;
+};
+
+/* What the control messages of one received message say (plat_cmsg_parse). */
+struct plat_cmsg_info {
+    struct timespec sw_ts; /* kernel software timestamp, zero if none */
+    struct timespec hw_ts; /* raw hardware timestamp, zero if none */
+    struct net_addr local; /* destination address (IP_PKTINFO / IPV6_PKTINFO) */
+    int is_tx_ts;          /* an error-queue message carrying a transmit timestamp */
+    uint32_t tx_id;        /* its SOF_TIMESTAMPING_OPT_ID counter */
+};
+
+/* Parse the control messages of msg (no system call: a pure reading of the buffer). */
+struct msghdr;
+void plat_cmsg_parse(struct msghdr *msg, struct plat_cmsg_info *out);
 
 struct plat_sock {
     int fd;
@@ -19,6 +45,9 @@ struct plat_sock {
     void *cb_arg;
     int want_write;
     int no_read; /* a stream whose owner stopped asking for STREAM_EV_READ */
+    /* Kernel transmit timestamps (NETF_TX_TIMESTAMPS): datagrams sent, by counter. */
+    struct plat_tx_rec *tx;
+    uint32_t tx_next_id;
 };
 
 struct plat_clock {

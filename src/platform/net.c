@@ -89,13 +89,33 @@ static int track(struct platform *p, int fd, int is_unix)
     return fd;
 }
 
-static void enable_timestamps(int fd)
+/* Software timestamps of received datagrams; with want_tx the socket can also report when
+ * a datagram sent with send_ts left (SOF_TIMESTAMPING_TX_SOFTWARE asked per datagram in a
+ * control message, as chrony does on its server sockets since Linux 4.7): on the error
+ * queue without the data (OPT_TSONLY), numbered by the kernel's per-socket counter of
+ * timestamped datagrams (OPT_ID). Returns 1 if transmit timestamps can be asked. */
+#define TS_RX_FLAGS (SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE)
+#define TS_TX_FLAGS (SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY)
+
+static int enable_timestamps(int fd, int want_tx)
 {
     int on = 1;
-    int flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+    int flags = TS_RX_FLAGS | TS_TX_FLAGS;
+    if (want_tx && setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) == 0)
+        return 1;
+    flags = TS_RX_FLAGS;
     /* Prefer SO_TIMESTAMPING; fall back to nanosecond SO_TIMESTAMPNS. */
     if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) < 0)
         setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+    return 0;
+}
+
+static struct plat_sock *find_sock(struct platform *p, int fd)
+{
+    for (int i = 0; i < p->n_socks; i++)
+        if (p->socks[i].fd == fd)
+            return &p->socks[i];
+    return NULL;
 }
 
 static int net_udp_open(void *ctx, const struct net_addr *local, int flags,
@@ -123,7 +143,7 @@ static int net_udp_open(void *ctx, const struct net_addr *local, int flags,
     } else {
         setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
     }
-    enable_timestamps(fd);
+    int txts = enable_timestamps(fd, flags & NETF_TX_TIMESTAMPS);
     /* As chrony's SCK_OpenUdpSocket: the device first, a failure fails the socket. */
     if (opts && opts->device && opts->device[0] &&
         setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, opts->device, strlen(opts->device) + 1) < 0)
@@ -139,7 +159,11 @@ static int net_udp_open(void *ctx, const struct net_addr *local, int flags,
     to_sockaddr(local, &ss, &len);
     if (bind(fd, (struct sockaddr *)&ss, len) < 0)
         goto fail_close;
-    return track(p, fd, 0);
+    if (track(p, fd, 0) < 0)
+        goto fail;
+    if (txts)
+        p->socks[p->n_socks - 1].tx = calloc(PLAT_TX_RING, sizeof(struct plat_tx_rec));
+    return fd;
 fail_close:
     if (err)
         *err = errno;
@@ -187,6 +211,7 @@ static void net_close(void *ctx, int sock)
     for (int i = 0; i < p->n_socks; i++) {
         if (p->socks[i].fd != sock)
             continue;
+        free(p->socks[i].tx);
         p->socks[i] = p->socks[--p->n_socks];
         close(sock);
         return;
@@ -222,52 +247,209 @@ static void add_pktinfo(struct msghdr *msg, char *cbuf, size_t cap, const struct
     msg->msg_controllen = cm->cmsg_len;
 }
 
-static int net_send(void *ctx, int sock, const struct net_addr *remote,
-                    const struct net_addr *local, const void *buf, size_t len)
+/* Remember a datagram sent on a socket with transmit timestamps under the number the
+ * kernel gave it (its counter counts the datagrams sent since it was enabled). */
+static void tx_remember(struct platform *p, int sock, const struct net_addr *remote,
+                        const struct net_addr *local, const void *buf, size_t len)
+{
+    struct plat_sock *s = find_sock(p, sock);
+    struct plat_tx_rec *r;
+    if (!s || !s->tx)
+        return;
+    r = &s->tx[s->tx_next_id % PLAT_TX_RING];
+    memset(r, 0, sizeof(*r));
+    r->id = s->tx_next_id++;
+    r->used = 1;
+    r->len = len < PLAT_TX_HEAD ? len : PLAT_TX_HEAD;
+    memcpy(r->head, buf, r->len);
+    r->remote = *remote;
+    if (local)
+        r->local = *local;
+}
+
+/* A failed send may or may not have used a number: drop what is queued, then restart the
+ * kernel's counter at 0 by turning OPT_ID off and on, and forget the datagrams. */
+static void tx_resync(struct platform *p, int sock)
+{
+    struct plat_sock *s = find_sock(p, sock);
+    int rx_only = TS_RX_FLAGS, all = TS_RX_FLAGS | TS_TX_FLAGS;
+    char cbuf[256];
+    struct msghdr msg;
+    if (!s || !s->tx)
+        return;
+    for (int i = 0; i < 4 * PLAT_TX_RING; i++) {
+        memset(&msg, 0, sizeof(msg));
+        msg.msg_control = cbuf;
+        msg.msg_controllen = sizeof(cbuf);
+        if (recvmsg(sock, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+            break;
+    }
+    setsockopt(sock, SOL_SOCKET, SO_TIMESTAMPING, &rx_only, sizeof(rx_only));
+    if (setsockopt(sock, SOL_SOCKET, SO_TIMESTAMPING, &all, sizeof(all)) < 0) {
+        free(s->tx);
+        s->tx = NULL;
+        return;
+    }
+    memset(s->tx, 0, PLAT_TX_RING * sizeof(*s->tx));
+    s->tx_next_id = 0;
+}
+
+/* Send one datagram; ask = 1 asks the kernel for its transmit timestamp (a control
+ * message, as chrony on its server sockets), on a socket that can report it. */
+static int send_one(struct platform *p, int sock, const struct net_addr *remote,
+                    const struct net_addr *local, const void *buf, size_t len, int ask)
 {
     struct sockaddr_storage ss;
     socklen_t sslen;
     struct iovec iov = {(void *)buf, len};
     struct msghdr msg;
-    char cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+    struct plat_sock *s = find_sock(p, sock);
+    union {
+        char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } cbuf;
+    size_t used = 0;
     memset(&msg, 0, sizeof(msg));
     to_sockaddr(remote, &ss, &sslen);
     msg.msg_name = &ss;
     msg.msg_namelen = sslen;
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    if (local && local->ip.family == remote->ip.family)
-        add_pktinfo(&msg, cbuf, sizeof(cbuf), local);
-    return sendmsg(sock, &msg, 0) < 0 ? -1 : 0;
+    ask = ask && s && s->tx;
+    if (local && local->ip.family == remote->ip.family) {
+        add_pktinfo(&msg, cbuf.buf, sizeof(cbuf.buf), local);
+        used = msg.msg_controllen ? CMSG_SPACE(msg.msg_controllen - CMSG_LEN(0)) : 0;
+    }
+    if (ask) {
+        struct cmsghdr *cm = (struct cmsghdr *)(cbuf.buf + used);
+        int flags = SOF_TIMESTAMPING_TX_SOFTWARE;
+        memset(cm, 0, CMSG_SPACE(sizeof(int)));
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SO_TIMESTAMPING;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &flags, sizeof(flags));
+        msg.msg_control = cbuf.buf;
+        msg.msg_controllen = used + CMSG_SPACE(sizeof(int));
+    }
+    if (sendmsg(sock, &msg, 0) < 0) {
+        if (ask)
+            tx_resync(p, sock);
+        return -1;
+    }
+    if (ask)
+        tx_remember(p, sock, remote, local, buf, len);
+    return 0;
+}
+
+static int net_send(void *ctx, int sock, const struct net_addr *remote,
+                    const struct net_addr *local, const void *buf, size_t len)
+{
+    return send_one(ctx, sock, remote, local, buf, len, 0);
+}
+
+static int net_send_ts(void *ctx, int sock, const struct net_addr *remote,
+                       const struct net_addr *local, const void *buf, size_t len)
+{
+    return send_one(ctx, sock, remote, local, buf, len, 1);
+}
+
+void plat_cmsg_parse(struct msghdr *msg, struct plat_cmsg_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPING &&
+            cm->cmsg_len >= CMSG_LEN(sizeof(struct scm_timestamping))) {
+            struct scm_timestamping ts;
+            memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+            out->sw_ts = ts.ts[0];
+            out->hw_ts = ts.ts[2];
+        } else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPNS &&
+                   cm->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+            memcpy(&out->sw_ts, CMSG_DATA(cm), sizeof(out->sw_ts));
+        } else if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO &&
+                   cm->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+            struct in_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+            out->local.ip.family = IPF_INET4;
+            memcpy(out->local.ip.a, &pi.ipi_addr, 4);
+        } else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO &&
+                   cm->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+            struct in6_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+            out->local.ip.family = IPF_INET6;
+            memcpy(out->local.ip.a, &pi.ipi6_addr, 16);
+        } else if (((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR) ||
+                    (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_RECVERR)) &&
+                   cm->cmsg_len >= CMSG_LEN(sizeof(struct sock_extended_err))) {
+            /* The error queue's report of a timestamp (not of an ICMP error). */
+            struct sock_extended_err ee;
+            memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
+            if (ee.ee_errno == ENOMSG && ee.ee_origin == SO_EE_ORIGIN_TIMESTAMPING) {
+                out->is_tx_ts = 1;
+                out->tx_id = ee.ee_data;
+            }
+        }
+    }
 }
 
 static void parse_cmsgs(struct platform *p, struct msghdr *msg, struct net_rx *rx)
 {
-    for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
-        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPING) {
-            struct scm_timestamping ts;
-            memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-            if (!ts_is_zero(&ts.ts[0])) {
-                plat_clock_from_system(&p->clock, &ts.ts[0], &rx->rx_ts);
-                rx->rx_ts_src = RXTS_KERNEL;
-            }
-        } else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPNS) {
-            struct timespec ts;
-            memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-            plat_clock_from_system(&p->clock, &ts, &rx->rx_ts);
-            rx->rx_ts_src = RXTS_KERNEL;
-        } else if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
-            struct in_pktinfo pi;
-            memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-            rx->local.ip.family = IPF_INET4;
-            memcpy(rx->local.ip.a, &pi.ipi_addr, 4);
-        } else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
-            struct in6_pktinfo pi;
-            memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-            rx->local.ip.family = IPF_INET6;
-            memcpy(rx->local.ip.a, &pi.ipi6_addr, 16);
-        }
+    struct plat_cmsg_info ci;
+    plat_cmsg_parse(msg, &ci);
+    if (!ts_is_zero(&ci.sw_ts)) {
+        plat_clock_from_system(&p->clock, &ci.sw_ts, &rx->rx_ts);
+        rx->rx_ts_src = RXTS_KERNEL;
     }
+    if (ci.local.ip.family != IPF_UNSPEC)
+        rx->local.ip = ci.local.ip;
+}
+
+/* Transmit timestamps waiting on the error queue of fd: each is handed to the handler with
+ * the datagram it belongs to (net_rx.tx_ts). Returns 0 if the socket went away. */
+static int receive_tx_timestamps(struct platform *p, int fd, const struct platform_handlers *h,
+                                 const struct timespec *wake)
+{
+    for (int n = 0; n < RX_BATCH; n++) {
+        struct plat_sock *s = find_sock(p, fd);
+        struct plat_cmsg_info ci;
+        struct plat_tx_rec rec, *r;
+        struct net_rx rx;
+        char cbuf[512];
+        uint8_t data[64];
+        struct iovec iov = {data, sizeof(data)};
+        struct msghdr msg;
+
+        if (!s)
+            return 0;
+        if (!s->tx)
+            return 1;
+        memset(&msg, 0, sizeof(msg));
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = cbuf;
+        msg.msg_controllen = sizeof(cbuf);
+        if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+            return 1;
+        plat_cmsg_parse(&msg, &ci);
+        if (!ci.is_tx_ts || ts_is_zero(&ci.sw_ts))
+            continue;
+        r = &s->tx[ci.tx_id % PLAT_TX_RING];
+        if (!r->used || r->id != ci.tx_id)
+            continue;
+        r->used = 0;
+        rec = *r;
+        memset(&rx, 0, sizeof(rx));
+        rx.sock = fd;
+        rx.data = rec.head;
+        rx.len = rec.len;
+        rx.remote = rec.remote;
+        rx.local = rec.local;
+        plat_clock_from_system(&p->clock, &ci.sw_ts, &rx.rx_ts);
+        rx.rx_ts_src = RXTS_KERNEL;
+        rx.tx_ts = 1;
+        h->on_datagram(h->ctx, &rx, wake);
+    }
+    return 1;
 }
 
 void plat_net_receive(struct platform *p, int fd, const struct platform_handlers *h,
@@ -280,6 +462,9 @@ void plat_net_receive(struct platform *p, int fd, const struct platform_handlers
     struct sockaddr_storage names[RX_BATCH];
     int n;
 
+    /* Transmit timestamps first: on loopback they are queued before the answer comes. */
+    if (!receive_tx_timestamps(p, fd, h, wake))
+        return;
     memset(msgs, 0, sizeof(msgs));
     for (int i = 0; i < RX_BATCH; i++) {
         iovs[i].iov_base = bufs[i];
@@ -309,14 +494,6 @@ void plat_net_receive(struct platform *p, int fd, const struct platform_handlers
         parse_cmsgs(p, &msgs[i].msg_hdr, &rx);
         h->on_datagram(h->ctx, &rx, wake);
     }
-}
-
-static struct plat_sock *find_sock(struct platform *p, int fd)
-{
-    for (int i = 0; i < p->n_socks; i++)
-        if (p->socks[i].fd == fd)
-            return &p->socks[i];
-    return NULL;
 }
 
 /* chrony SCK_OpenUnixStreamSocket: non-blocking before connect(), so that a Unix socket
@@ -457,7 +634,7 @@ void plat_stream_event(struct platform *p, int fd, int events)
 
 void plat_net_init(struct platform *p)
 {
-    p->env.net = (struct env_net){p, net_udp_open, net_unix_open, net_close, net_send};
+    p->env.net = (struct env_net){p, net_udp_open, net_unix_open, net_close, net_send, net_send_ts};
     p->env.stream = (struct env_stream){
         p,         stream_unix_connect, stream_want_write, stream_send,     stream_recv,
         net_close, stream_tcp_listen,   stream_tcp_accept, stream_want_read};

@@ -695,8 +695,86 @@ static void test_copy(void)
     }
 }
 
+/* A kernel transmit timestamp of the last request replaces the daemon's when 0-1 s after
+ * it (chrony's update_tx_timestamp); others are counted, not used. The sample's delay and
+ * ntpdata's "TX timestamping" follow. */
+static void test_kernel_tx_timestamp(void)
+{
+    struct rig r;
+    struct timespec when, ktx, srv, rxt;
+    struct ntp_packet req, rep;
+    struct engine_rx rx;
+    struct ntp_client_report rpt;
+    uint8_t pkt[NTP_HEADER_LEN], other[NTP_HEADER_LEN], buf[NTP_HEADER_LEN];
+    const struct engine_source *es;
+    int src, sent = -1;
+
+    rig_init(&r, 0);
+    src = add_server(&r, 0x0a000001);
+    while (sent < 0 && engine_next_timer(&r.e, &when)) {
+        if (ts_cmp(&when, &r.now) > 0)
+            r.now = when;
+        engine_out_clear(&r.out);
+        engine_on_timer(&r.e, &r.now, &r.out);
+        sent = find(&r.out, ENGINE_ACT_SEND);
+    }
+    CHECK(sent >= 0);
+    memcpy(pkt, r.out.pkt + r.out.a[sent].u.send.off, NTP_HEADER_LEN);
+    CHECK(ntp_decode(pkt, sizeof(pkt), &req, NULL) == NTP_OK);
+    engine_tx_done(&r.e, src, 1, &r.now, &r.now, &r.out);
+    es = engine_source(&r.e, src);
+    CHECK_INT_EQ(es->tx_src, NTP_CLIENT_TS_DAEMON);
+    /* Another packet (an earlier request): counted, not used. */
+    memcpy(other, pkt, sizeof(other));
+    other[47] ^= 1;
+    ts_add(&ktx, &r.now, 50e-6);
+    engine_on_tx_timestamp(&r.e, src, other, sizeof(other), &ktx, NTP_CLIENT_TS_KERNEL);
+    CHECK_INT_EQ(es->tx_src, NTP_CLIENT_TS_DAEMON);
+    /* Before the daemon's timestamp, or more than a second after it: not used. */
+    ts_add(&ktx, &r.now, -1e-6);
+    engine_on_tx_timestamp(&r.e, src, pkt, sizeof(pkt), &ktx, NTP_CLIENT_TS_KERNEL);
+    ts_add(&ktx, &r.now, 1.5);
+    engine_on_tx_timestamp(&r.e, src, pkt, sizeof(pkt), &ktx, NTP_CLIENT_TS_KERNEL);
+    CHECK_INT_EQ(es->tx_src, NTP_CLIENT_TS_DAEMON);
+    /* The real one, 100 us after the daemon read its clock. */
+    ts_add(&ktx, &r.now, 100e-6);
+    engine_on_tx_timestamp(&r.e, src, pkt, sizeof(pkt), &ktx, NTP_CLIENT_TS_KERNEL);
+    CHECK_INT_EQ(es->tx_src, NTP_CLIENT_TS_KERNEL);
+    CHECK_NEAR(ts_diff(&es->tx_cooked, &r.now), 100e-6, 1e-9);
+    ntp_client_get_report(&es->client, &rpt);
+    CHECK_INT_EQ(rpt.total_kernel_tx, 4);
+
+    /* The server answers at once (no processing time): 1 ms each way from the kernel's. */
+    memset(&rep, 0, sizeof(rep));
+    rep.version = 4;
+    rep.mode = NTP_MODE_SERVER;
+    rep.stratum = 1;
+    rep.precision = -20;
+    rep.ref_id = 0x47505300;
+    ts_add(&srv, &ktx, 0.001);
+    ntp_ts64_from_timespec(&rep.ref_ts, &srv);
+    rep.origin_ts = req.tx_ts;
+    ntp_ts64_from_timespec(&rep.rx_ts, &srv);
+    ntp_ts64_from_timespec(&rep.tx_ts, &srv);
+    CHECK(ntp_encode(&rep, buf, sizeof(buf)) == NTP_HEADER_LEN);
+    ts_add(&rxt, &ktx, 0.002);
+    memset(&rx, 0, sizeof(rx));
+    rx.data = buf;
+    rx.len = sizeof(buf);
+    rx.rx_raw = rxt;
+    rx.rx_src = NTP_CLIENT_TS_KERNEL;
+    engine_on_response(&r.e, src, &rx, &r.out);
+    ntp_client_get_report(&es->client, &rpt);
+    CHECK_INT_EQ(rpt.total_valid_rx, 1);
+    CHECK(rpt.tx_tss_char == 'K' && rpt.rx_tss_char == 'K');
+    CHECK_NEAR(rpt.peer_delay, 0.002, 1e-6);
+    CHECK_NEAR(rpt.offset, 0.0, 1e-6);
+    rig_fini(&r);
+}
+
 int main(void)
 {
+    RUN(test_kernel_tx_timestamp);
     RUN(test_sample_path_to_clock);
     RUN(test_step_and_refusal);
     RUN(test_clock_change_count);

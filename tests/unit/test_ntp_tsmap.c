@@ -36,6 +36,29 @@ static void test_table(void)
     ntp_tsmap_fini(&m);
 }
 
+/* A kernel transmit timestamp replaces the daemon's when 0-1 s after it (chrony's
+ * update_tx_timestamp), for a held reply only. */
+static void test_update(void)
+{
+    struct ntp_tsmap m;
+    struct ntp_ts64 a = {100, 0x12345679}, b = {101, 0x0badf00d};
+    struct timespec daemon = {1700000000, 5000}, kernel = {1700000000, 9000}, out;
+    struct timespec early = {1700000000, 4000}, late = {1700000001, 6000};
+    int src = -1;
+
+    ntp_tsmap_init(&m, 64);
+    ntp_tsmap_save(&m, &a, &daemon, 0);
+    CHECK(!ntp_tsmap_update(&m, &b, &kernel, 1));
+    CHECK(!ntp_tsmap_update(&m, &a, &early, 1));
+    CHECK(!ntp_tsmap_update(&m, &a, &late, 1));
+    CHECK(ntp_tsmap_update(&m, &a, &kernel, 1));
+    CHECK_INT_EQ(ntp_tsmap_count(&m), 1);
+    CHECK(ntp_tsmap_take(&m, &a, &out, &src));
+    CHECK(out.tv_sec == kernel.tv_sec && out.tv_nsec == kernel.tv_nsec && src == 1);
+    CHECK(!ntp_tsmap_update(&m, &a, &kernel, 1));
+    ntp_tsmap_fini(&m);
+}
+
 static size_t request(uint8_t *buf, int version, uint32_t origin_frac, int rx_eq_tx)
 {
     struct ntp_packet p;
@@ -85,6 +108,7 @@ static void test_responder(void)
 int main(void)
 {
     RUN(test_table);
+    RUN(test_update);
     RUN(test_responder);
     return check_summary();
 }
