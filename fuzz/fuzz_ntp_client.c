@@ -12,7 +12,10 @@
  *        bit 7: deliver the datagram a second time, then again after the next request
  *   c[1]: server offset in ms (signed); c[2], c[3]: network delay in 0.1 ms;
  *   c[4]: minpoll (signed, clamped by the client); c[5]: minstratum (% 3: rx source);
- *   c[6]: maxdelay in 10 ms (0 = default; % 3: tx source); c[7]: server processing time in 0.1 ms.
+ *   c[6]: maxdelay in 10 ms (0 = default; % 3: tx source); c[7]: bits 0-6 server processing
+ *   time in 0.1 ms, bit 7 xleave (interleaved requests; with c[0] bit 0 the origin copied is
+ *   the request's receive field when it has one, i.e. an interleaved response, and a third
+ *   exchange follows).
  * Oracle: no crash, a verdict inside the enum and a consistent result. */
 #include "core/ntp_client.h"
 #include "lib/ntp_time.h"
@@ -83,14 +86,16 @@ static void deliver(struct fz_state *s, const uint8_t *ctrl, const uint8_t *pkt_
     struct ntp_client_result res;
     struct timespec srv_rx, srv_tx, rx;
     double offset = (int8_t)ctrl[1] * 1e-3, d = (ctrl[2] | ctrl[3] << 8) * 1e-4;
-    double proc = ctrl[7] * 1e-4;
+    double proc = (ctrl[7] & 0x7f) * 1e-4;
+    int ilv_origin = (ctrl[7] & 0x80) && s->req_len >= OFF_RX + 8 &&
+                     memcmp(s->req + OFF_RX, "\0\0\0\0\0\0\0\0", 8) != 0;
     enum ntp_client_verdict v;
 
     if (len > sizeof(pkt))
         len = sizeof(pkt);
     memcpy(pkt, pkt_in, len);
     if ((ctrl[0] & 1) && len >= OFF_ORIGIN + 8 && s->req_len >= OFF_TX + 8)
-        memcpy(pkt + OFF_ORIGIN, s->req + OFF_TX, 8);
+        memcpy(pkt + OFF_ORIGIN, s->req + (ilv_origin ? OFF_RX : OFF_TX), 8);
     ts_add(&srv_rx, &s->tx, offset + d / 2);
     ts_add(&srv_tx, &srv_rx, proc);
     ts_add(&rx, &s->tx, d + proc);
@@ -149,6 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.filter_length = (ctrl[0] & 0x10) ? 3 : 0;
     o.max_delay_quant = (ctrl[0] & 0x20) ? 0.5 : 0.0;
     o.iburst = (ctrl[0] & 0x40) != 0;
+    o.interleaved = (ctrl[7] & 0x80) != 0;
     rng_seed(&s.rng, 1);
     ntp_client_init(&s.c, &o, &params);
     ntp_client_start(&s.c, &t0);
@@ -159,6 +165,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (fire(&s))
                 deliver(&s, ctrl, data + CTRL_LEN, size - CTRL_LEN);
         }
+        if (o.interleaved && fire(&s))
+            deliver(&s, ctrl, data + CTRL_LEN, size - CTRL_LEN);
     }
     ntp_client_get_report(&s.c, &rep);
     ntp_client_fini(&s.c);

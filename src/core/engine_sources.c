@@ -552,6 +552,8 @@ void engine_tx_done(struct engine *e, int index, int ok, const struct timespec *
         engine_cooked_time(e, tx_raw, &s->tx_cooked, NULL);
         s->have_tx = 1;
         s->tx_src = NTP_CLIENT_TS_DAEMON;
+        /* The interleaved modes use it after the response: the next packet carries it. */
+        ntp_client_set_local_tx(&s->client, &s->tx_cooked);
     }
     after_transmit(e, index, s->reach_before, raw_now, out);
 }
@@ -566,16 +568,16 @@ void engine_on_tx_timestamp(struct engine *e, int index, const uint8_t *pkt, siz
 
     if (len < NTP_CLIENT_REQUEST_LEN || src == NTP_CLIENT_TS_DAEMON)
         return;
-    if (src == NTP_CLIENT_TS_KERNEL)
-        s->client.report.total_kernel_tx++;
-    else
-        s->client.report.total_hw_tx++;
     /* chrony's update_tx_timestamp(): only the last packet sent, never earlier than the
-     * daemon's timestamp nor more than a second after it. */
+     * daemon's timestamp nor more than a second after it. The client counts it (ntpdata)
+     * either way and, even after the response, gives it to the interleaved mode. */
     ntp_ts64_from_bytes(&sent, pkt + 40);
-    if (!s->have_tx || !ntp_ts64_equal(&sent, &s->client.cookie))
-        return;
     engine_cooked_time(e, tx_raw, &tx, NULL);
+    if (!s->have_tx || !ntp_ts64_equal(&sent, &s->client.cookie)) {
+        ntp_client_count_tx_ts(&s->client, src);
+        return;
+    }
+    ntp_client_set_tx_ts(&s->client, &tx, src);
     delay = ts_diff(&tx, &s->tx_cooked);
     if (delay < 0.0 || delay > 1.0)
         return;

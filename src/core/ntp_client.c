@@ -97,6 +97,12 @@ void ntp_client_reset(struct ntp_client *c)
     memset(&c->cookie, 0, sizeof(c->cookie));
     memset(&c->remote_rx, 0, sizeof(c->remote_rx));
     memset(&c->remote_tx, 0, sizeof(c->remote_tx));
+    memset(&c->req_rx, 0, sizeof(c->req_rx));
+    memset(&c->prev_local_tx, 0, sizeof(c->prev_local_tx));
+    c->prev_local_poll = 0;
+    c->prev_tx_count = 0;
+    c->remote_root_delay = 0.0;
+    c->remote_root_disp = 0.0;
     memset(&c->remote_mono_rx, 0, sizeof(c->remote_mono_rx));
     c->remote_mono_epoch = 0;
     c->mono_doffset = 0.0;
@@ -475,10 +481,30 @@ static int update_mode_on_timer(struct ntp_client *c)
  * minimization): only version, mode and poll are set, and the transmit timestamp is
  * random. The server copies it into the origin field, so it is a cookie that an
  * off-path attacker cannot guess (RFC 5905 §8 test 2). */
+static void random_ts(struct ntp_ts64 *t, struct rng *rng)
+{
+    uint64_t r = rng_u64(rng);
+    t->sec = (uint32_t)(r >> 32);
+    t->frac = (uint32_t)r;
+}
+
+int ntp_client_want_interleaved(const struct ntp_client *c)
+{
+    /* The previous packet must have left (its transmit time is what the other side gives
+     * back). A peer asks only when it answers the first packet after a single one of ours,
+     * so that the peer cannot pair an older transmit timestamp with it; a client until
+     * too many responses are missing. */
+    if (!c->opts.interleaved || !c->have_last_tx || ts_is_zero(&c->local_tx))
+        return 0;
+    if (c->opts.symmetric)
+        return c->prev_tx_count == 1 && c->tx_count == 0;
+    return c->tx_count < NTP_CLIENT_MAX_INTERLEAVED_TX;
+}
+
 static size_t build_request(struct ntp_client *c, struct rng *rng, uint8_t *buf, size_t cap)
 {
     struct ntp_packet p;
-    struct ntp_ts64 prev = c->cookie;
+    struct ntp_ts64 prev = c->cookie, prev_rx = c->req_rx;
     if (c->opts.symmetric)
         return ntp_client_peer_build(c, buf, cap);
     memset(&p, 0, sizeof(p));
@@ -487,11 +513,24 @@ static size_t build_request(struct ntp_client *c, struct rng *rng, uint8_t *buf,
     p.mode = NTP_MODE_CLIENT;
     p.poll = (int8_t)c->local_poll;
     p.precision = 32; /* chrony's value: no precision is revealed */
-    do {
-        uint64_t r = rng_u64(rng);
-        c->cookie.sec = (uint32_t)(r >> 32);
-        c->cookie.frac = (uint32_t)r;
-    } while (ntp_ts64_is_zero(&c->cookie) || ntp_ts64_equal(&c->cookie, &prev));
+    memset(&c->req_rx, 0, sizeof(c->req_rx));
+    if (c->ilv_pending) {
+        /* Interleaved: the origin names the server's receive timestamp of our previous
+         * request, so that it answers with the transmit time of its previous response; the
+         * receive field is a second random cookie, which that response echoes as origin. */
+        p.origin_ts = c->remote_rx;
+        do
+            random_ts(&c->req_rx, rng);
+        while (ntp_ts64_is_zero(&c->req_rx) || ntp_ts64_equal(&c->req_rx, &p.origin_ts) ||
+               ntp_ts64_equal(&c->req_rx, &prev_rx));
+        p.rx_ts = c->req_rx;
+    }
+    /* Never equal to the receive or origin field (the server detects interleaved requests
+     * by them) nor to the previous cookie. */
+    do
+        random_ts(&c->cookie, rng);
+    while (ntp_ts64_is_zero(&c->cookie) || ntp_ts64_equal(&c->cookie, &prev) ||
+           ntp_ts64_equal(&c->cookie, &p.rx_ts) || ntp_ts64_equal(&c->cookie, &p.origin_ts));
     p.tx_ts = c->cookie;
     size_t len = ntp_encode(&p, buf, cap);
     /* chrony add_ef_mono_root in a client request: the magic, everything else zero. Extension
@@ -588,6 +627,7 @@ size_t ntp_client_on_timer(struct ntp_client *c, const struct timespec *now, str
         return 0;
     if (c->quant.on)
         ntp_client_quant_seed(&c->quant, rng);
+    c->ilv_pending = ntp_client_want_interleaved(c);
     size_t len = build_request(c, rng, buf, cap);
     if (!len)
         return 0;
@@ -595,9 +635,10 @@ size_t ntp_client_on_timer(struct ntp_client *c, const struct timespec *now, str
     /* Without a MAC nothing is sent, but the exchange is scheduled as if it had been. */
     len = sign_request(c, buf, len, cap);
     c->valid_rx = 0;
-    /* presend: a warm-up exchange (ARP caches etc.) before the measured one. */
+    /* presend: a warm-up exchange (ARP caches etc.) before the measured one; two in
+     * interleaved mode, so that the server holds a fresh transmit timestamp for us. */
     if (c->opts.presend_minpoll <= c->local_poll && !c->presend_done && !c->burst_total_to_go)
-        c->presend_done = 1;
+        c->presend_done = c->ilv_pending ? 2 : 1;
     else if (c->presend_done > 0)
         c->presend_done--;
     c->local_tx = *now;
@@ -627,21 +668,40 @@ void ntp_client_on_send_error(struct ntp_client *c, const struct timespec *now)
         ntp_client_set_online(c, 0, now);
 }
 
-void ntp_client_set_tx_ts(struct ntp_client *c, const struct timespec *ts,
-                          enum ntp_client_ts_src src)
+void ntp_client_set_local_tx(struct ntp_client *c, const struct timespec *ts)
 {
-    assert(ts &&
-           (src == NTP_CLIENT_TS_DAEMON || src == NTP_CLIENT_TS_KERNEL || src == NTP_CLIENT_TS_HW));
+    assert(ts);
+    if (!c->have_last_tx)
+        return;
+    c->local_tx = *ts;
+    c->local_tx_src = NTP_CLIENT_TS_DAEMON;
+}
+
+void ntp_client_count_tx_ts(struct ntp_client *c, enum ntp_client_ts_src src)
+{
     /* chrony counts every transmit timestamp, used or not. */
     if (src == NTP_CLIENT_TS_KERNEL)
         c->report.total_kernel_tx++;
     else if (src == NTP_CLIENT_TS_HW)
         c->report.total_hw_tx++;
+}
+
+void ntp_client_set_tx_ts(struct ntp_client *c, const struct timespec *ts,
+                          enum ntp_client_ts_src src)
+{
+    assert(ts &&
+           (src == NTP_CLIENT_TS_DAEMON || src == NTP_CLIENT_TS_KERNEL || src == NTP_CLIENT_TS_HW));
+    ntp_client_count_tx_ts(c, src);
     if (!c->have_last_tx)
         return;
     double d = ts_diff(ts, &c->local_tx);
     if (d < 0.0 || d > 1.0)
         return;
+    /* Late (after the response): the interleaved exchange kept the old one as previous. */
+    if (ts_cmp(&c->prev_local_tx, &c->local_tx) == 0) {
+        c->prev_local_tx = *ts;
+        c->prev_local_tx_src = src;
+    }
     c->local_tx = *ts;
     c->local_tx_src = src;
 }
@@ -661,6 +721,7 @@ void ntp_client_slew_times(struct ntp_client *c, const struct timespec *when, do
      * too (chrony NCR_SlewTimes). */
     if (c->have_last_tx)
         slew_ts(&c->local_tx, when, dfreq, doffset);
+    slew_ts(&c->prev_local_tx, when, dfreq, doffset);
     slew_ts(&c->local_rx, when, dfreq, doffset);
     slew_ts(&c->init_local_rx, when, dfreq, doffset);
     if (c->filter_on)

@@ -70,7 +70,9 @@ struct ntp_client_opts {
     int sel_options;        /* NTP_CLIENT_SEL_* (carried) */
     int copy;               /* `copy` (client mode only): assume the server's reference ID
                              * and stratum (see ntp_client_result.copy) */
-    int interleaved;        /* xleave (carried; requests are always basic mode here) */
+    int interleaved;        /* xleave: interleaved mode (chrony, draft-ietf-ntp-interleaved-
+                             * modes): requests name the server's previous reply, whose more
+                             * accurate transmit timestamp the response carries */
     int symmetric;          /* `peer`: symmetric active mode (RFC 5905 mode 1), chrony's
                              * NTP_PEER; default 0 = client of a server */
     int ext_mono_root;      /* `extfield F323`: chrony's experimental field in requests (they
@@ -247,6 +249,19 @@ struct ntp_client {
     double mono_doffset;
     struct timespec local_tx; /* local time the last request left (sample timescale) */
     enum ntp_client_ts_src local_tx_src;
+    /* Interleaved mode (chrony's local_ntp_rx, prev_local_tx, prev_*): the receive field of
+     * our last packet (a random cookie in client requests, echoed as origin by interleaved
+     * responses), our transmit time of the exchange before the last one (zero = none: the
+     * last sample was a good basic-mode one), the source of local_rx, the root values of
+     * the last valid response, and the poll and missed requests before it. */
+    struct ntp_ts64 req_rx;
+    struct timespec prev_local_tx;
+    enum ntp_client_ts_src prev_local_tx_src, local_rx_src;
+    double remote_root_delay, remote_root_disp;
+    int prev_local_poll;
+    unsigned prev_tx_count;
+    int ilv_pending;        /* the packet being built is interleaved */
+    struct timespec ilv_tx; /* peer: our previous transmit time, for its transmit field */
     int have_last_tx;
     struct timespec last_tx_now; /* timer timescale */
     int armed, armed_after_rx;
@@ -342,10 +357,18 @@ size_t ntp_client_on_timer(struct ntp_client *c, const struct timespec *now, str
 /* The request returned by the last ntp_client_on_timer() could not be sent: undo the
  * counting and backoff, and go offline if auto_offline is set. */
 void ntp_client_on_send_error(struct ntp_client *c, const struct timespec *now);
-/* A better local transmit timestamp of the last request (kernel/HW). Accepted, as in
- * chrony, only if it is 0..1 s after the one recorded. */
+/* The daemon's timestamp of when the request of the last ntp_client_on_timer() left
+ * (sample timescale; replaces the `now` recorded there). */
+void ntp_client_set_local_tx(struct ntp_client *c, const struct timespec *ts);
+/* A better local transmit timestamp of the last request (kernel/HW), which may arrive late,
+ * even after the response. Accepted, as in chrony, only if it is 0..1 s after the one
+ * recorded; an interleaved exchange that already took the old one as its previous transmit
+ * time takes the new one too. */
 void ntp_client_set_tx_ts(struct ntp_client *c, const struct timespec *ts,
                           enum ntp_client_ts_src src);
+/* Count a kernel/HW transmit timestamp of a packet that is not the last request (ntpdata);
+ * ntp_client_set_tx_ts() counts its own. */
+void ntp_client_count_tx_ts(struct ntp_client *c, enum ntp_client_ts_src src);
 /* How long after sending a response is still useful (maxdelay + 4 s): chrony closes the
  * client socket then. */
 double ntp_client_rx_window(const struct ntp_client *c);
@@ -353,8 +376,11 @@ double ntp_client_rx_window(const struct ntp_client *c);
 double ntp_client_separation(const struct ntp_client *c);
 
 /* A datagram from the source's address. rx_ts: local time of reception; tx_ts: local time
- * the request left (NULL = the recorded one); both on the sample timescale. ctx may be
- * NULL. Fills *out (always) and returns the verdict. */
+ * the request left (NULL = the recorded one; else it replaces it, with ctx->tx_src as its
+ * source); both on the sample timescale. ctx may be NULL. Fills *out (always) and returns
+ * the verdict. With xleave, an interleaved response (its origin is the receive field of
+ * our request) gives a sample from the previous exchange's timestamps and the server's
+ * transmit timestamp of its previous response (chrony's rules). */
 enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8_t *buf, size_t len,
                                                const struct timespec *rx_ts,
                                                const struct timespec *tx_ts,

@@ -29,9 +29,15 @@ void ntp_client_take_offline(struct ntp_client *c);
 /* Write a mode-1 packet answering the peer's last packet (transmit timestamp left for
  * ntp_client_peer_finish). Returns its length, 0 if cap is too small. */
 size_t ntp_client_peer_build(struct ntp_client *c, uint8_t *buf, size_t cap);
-/* Keep the timestamps of a packet from the peer (chrony's symmetric-mode rules). */
-void ntp_client_peer_update_timestamps(struct ntp_client *c, const struct ntp_packet *p, int valid,
-                                       int synced, int t1, int t5, const struct timespec *rx_ts);
+/* Keep the timestamps of a packet from the peer (chrony's symmetric-mode rules). Returns 1
+ * if the packet's timestamps became the exchange's (remote_rx/tx, local_rx). */
+int ntp_client_peer_update_timestamps(struct ntp_client *c, const struct ntp_packet *p, int valid,
+                                      int synced, int t1, int t5, const struct timespec *rx_ts);
+/* Whether the next packet may be sent in interleaved mode (chrony's transmit rules). */
+int ntp_client_want_interleaved(const struct ntp_client *c);
+/* chrony MAX_CLIENT_INTERLEAVED_TX: a client with more missed responses asks in basic mode
+ * (the server's previous transmit timestamp would be too old). */
+#define NTP_CLIENT_MAX_INTERLEAVED_TX 4
 /* The polling interval (log2 s) of the next transmission. */
 int ntp_client_transmit_poll(const struct ntp_client *c);
 /* Transmit delay (s) of a peer after chrony's stratum rules; last_tx = s since our last

@@ -1,7 +1,7 @@
 /* Symmetric active mode (`peer`, RFC 5905 §9 modes 1 and 2) on top of the client
  * association: the packets carry our reference and real timestamps, the timestamps of the
  * peer's packets are kept to answer them, and the transmit spacing follows chrony's peer
- * rules. Basic mode only (no interleaving). */
+ * rules, in basic or (xleave) interleaved mode. */
 #include "core/ntp_client.h"
 #include "core/ntp_client_int.h"
 
@@ -46,8 +46,15 @@ size_t ntp_client_peer_build(struct ntp_client *c, uint8_t *buf, size_t cap)
     p.version = (uint8_t)c->version;
     p.mode = NTP_MODE_ACTIVE;
     p.poll = (int8_t)c->local_poll;
-    p.origin_ts = initial ? c->init_remote_tx : c->remote_tx;
+    /* Interleaved (not when restarting): the origin is the peer's receive time of our last
+     * packet and the transmit field our accurate transmit time of that packet. */
+    if (initial)
+        c->ilv_pending = 0;
+    p.origin_ts = initial ? c->init_remote_tx : c->ilv_pending ? c->remote_rx : c->remote_tx;
     wire_ts(&p.rx_ts, initial ? &c->init_local_rx : &c->local_rx);
+    c->req_rx = p.rx_ts;
+    if (c->ilv_pending)
+        c->ilv_tx = c->local_tx;
     c->updated_init = 0;
     if (initial)
         c->valid_timestamps = 0;
@@ -84,7 +91,7 @@ size_t ntp_client_peer_finish(struct ntp_client *c, uint8_t *buf, size_t len, si
     wire_ts(&p.ref_ts, &ref->ref_time);
     /* RFC 5905 §8: never equal to the receive or origin timestamp (a packet must not be
      * its own valid response) nor to our previous transmit timestamp. */
-    wire_ts(&t, tx);
+    wire_ts(&t, c->ilv_pending ? &c->ilv_tx : tx);
     while (ntp_ts64_equal(&t, &p.rx_ts) || ntp_ts64_equal(&t, &p.origin_ts) ||
            ntp_ts64_equal(&t, &c->cookie))
         ts64_add_frac(&t, 4);
@@ -97,8 +104,8 @@ size_t ntp_client_peer_finish(struct ntp_client *c, uint8_t *buf, size_t len, si
     return len;
 }
 
-void ntp_client_peer_update_timestamps(struct ntp_client *c, const struct ntp_packet *p, int valid,
-                                       int synced, int t1, int t5, const struct timespec *rx_ts)
+int ntp_client_peer_update_timestamps(struct ntp_client *c, const struct ntp_packet *p, int valid,
+                                      int synced, int t1, int t5, const struct timespec *rx_ts)
 {
     /* chrony: in symmetric mode a later valid packet of the same exchange may update the
      * timestamps (the peer may send twice per our packet); a packet failing only tests
@@ -111,12 +118,14 @@ void ntp_client_peer_update_timestamps(struct ntp_client *c, const struct ntp_pa
         memset(&c->init_remote_tx, 0, sizeof(c->init_remote_tx));
         memset(&c->init_local_rx, 0, sizeof(c->init_local_rx));
         c->updated_init = 0;
+        return 1;
     } else if (t1 && t5 && !ntp_ts64_is_zero(&p->tx_ts) &&
                (!c->updated_init || ts64_cmp(&c->init_remote_tx, &p->tx_ts) < 0)) {
         c->init_remote_tx = p->tx_ts;
         c->init_local_rx = *rx_ts;
         c->updated_init = 1;
     }
+    return 0;
 }
 
 int ntp_client_transmit_poll(const struct ntp_client *c)

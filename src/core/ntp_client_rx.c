@@ -19,12 +19,26 @@
 #define KOD_RATE_BACKOFF_POLLS 4
 /* Offsets beyond this are not representable as NTP time (chrony's sanity check). */
 #define MAX_SANE_OFFSET 4294967296.0
+/* chrony MAX_INTERLEAVED_L2L_RATIO: an interleaved sample uses the previous exchange's
+ * local transmit and remote receive timestamps when its local interval is shorter than
+ * this fraction of the time from the previous response to our last request. */
+#define MAX_INTERLEAVED_L2L_RATIO 0.1
 
 struct rx_tests {
     int t1, t2, t3, t5, t6, t7; /* RFC 5905 tests; 1 = passed */
     int ta, tb, tc, td;         /* chrony's additional tests */
     int warmup;                 /* test A failed because of a presend exchange */
     int quant;                  /* test C is the maxdelayquant test */
+    int t2n, ilv;               /* test 2 passed in basic mode; the response is interleaved */
+};
+
+/* The four timestamps of a sample (RFC 5905 T1..T4) with the server's receive time of the
+ * request its transmit timestamp answers, and the root values that go with them. */
+struct exchange {
+    struct timespec local_tx, remote_rx, remote_tx, local_rx, remote_req_rx;
+    enum ntp_client_ts_src tx_src, rx_src;
+    int used_prev; /* local_tx is the previous exchange's */
+    double root_delay, root_disp;
 };
 
 /* Timing of one exchange, in both sign conventions. */
@@ -85,26 +99,79 @@ static void get_root_values(const struct ntp_client *c, const uint8_t *buf,
     root->dispersion = ntp_short_to_double(p->root_dispersion);
 }
 
+/* Basic mode: this response's timestamps and our request's. */
+static void basic_exchange(const struct ntp_client *c, const struct ntp_packet *p,
+                           const struct root_values *root, const struct timespec *rx_ts,
+                           const struct ntp_client_rx_ctx *ctx, struct exchange *x)
+{
+    memset(x, 0, sizeof(*x));
+    ntp_ts64_to_timespec(&x->remote_rx, &p->rx_ts);
+    ntp_ts64_to_timespec(&x->remote_tx, &p->tx_ts);
+    x->remote_req_rx = x->remote_rx;
+    x->local_tx = c->local_tx;
+    x->tx_src = c->local_tx_src;
+    x->local_rx = *rx_ts;
+    x->rx_src = ctx ? ctx->rx_src : NTP_CLIENT_TS_DAEMON;
+    x->root_delay = root->delay;
+    x->root_disp = root->dispersion;
+}
+
+/* Interleaved mode (chrony): the response's transmit timestamp is the server's (accurate)
+ * one of its previous response, which we received at local_rx. Pair it with the previous
+ * request (our previous transmit and the server's receive time kept from the previous
+ * response) when that exchange is much shorter than the gap to our last request, else with
+ * our last request and its receive timestamp in this response. mono: the server's time
+ * correction since the previous response (s), cancelled out of its older timestamps. */
+static void interleaved_exchange(const struct ntp_client *c, const struct ntp_packet *p,
+                                 const struct root_values *root, double mono, struct exchange *x)
+{
+    struct timespec prev_rx;
+
+    ntp_ts64_to_timespec(&prev_rx, &c->remote_rx);
+    if (!ts_is_zero(&c->prev_local_tx) &&
+        MAX_INTERLEAVED_L2L_RATIO * ts_diff(&c->local_tx, &c->local_rx) >
+            ts_diff(&c->local_rx, &c->prev_local_tx)) {
+        ts_add(&x->remote_rx, &prev_rx, -mono);
+        x->remote_req_rx = x->remote_rx;
+        x->local_tx = c->prev_local_tx;
+        x->tx_src = c->prev_local_tx_src;
+        x->used_prev = 1;
+        x->root_delay = c->remote_root_delay;
+        x->root_disp = c->remote_root_disp;
+    } else {
+        ntp_ts64_to_timespec(&x->remote_rx, &p->rx_ts);
+        x->remote_req_rx = prev_rx;
+        x->local_tx = c->local_tx;
+        x->tx_src = c->local_tx_src;
+        x->used_prev = 0;
+        x->root_delay = fmax(root->delay, c->remote_root_delay);
+        x->root_disp = fmax(root->dispersion, c->remote_root_disp);
+    }
+    ntp_ts64_to_timespec(&x->remote_tx, &p->tx_ts);
+    ts_add(&x->remote_tx, &x->remote_tx, -mono);
+    x->local_rx = c->local_rx;
+    x->rx_src = c->local_rx_src;
+}
+
 static void measure(const struct ntp_client *c, const struct ntp_packet *p,
-                    const struct root_values *root, const struct timespec *rx_ts,
-                    const struct timespec *tx_ts, const struct ntp_client_rx_ctx *ctx,
+                    const struct exchange *x, const struct ntp_client_rx_ctx *ctx,
                     struct measurement *m)
 {
-    struct timespec remote_rx, remote_tx, local_mid;
-    ntp_ts64_to_timespec(&remote_rx, &p->rx_ts);
-    ntp_ts64_to_timespec(&remote_tx, &p->tx_ts);
-    double remote_interval = ts_diff(&remote_tx, &remote_rx);
+    struct timespec local_mid;
+    const struct timespec *tx_ts = &x->local_tx, *rx_ts = &x->local_rx;
+    const struct timespec *remote_rx = &x->remote_rx, *remote_tx = &x->remote_tx;
+    double remote_interval = ts_diff(remote_tx, remote_rx);
     double local_interval = ts_diff(rx_ts, tx_ts);
     ts_add(&local_mid, tx_ts, local_interval / 2.0);
 
-    m->response_time = fabs(remote_interval);
+    m->response_time = fabs(ts_diff(remote_tx, &x->remote_req_rx));
     m->precision = c->params.local_precision + ntp_log2_to_double(p->precision);
     m->s.peer_delay = fabs(local_interval - remote_interval);
     if (m->s.peer_delay < m->precision)
         m->s.peer_delay = m->precision;
     /* RFC 5905 §8: offset = ((T2 - T1) + (T3 - T4)) / 2, i.e. server midpoint minus
      * local midpoint, plus the configured correction. */
-    m->ntp_offset = ts_diff(&remote_rx, &local_mid) + remote_interval / 2.0 + c->opts.offset;
+    m->ntp_offset = ts_diff(remote_rx, &local_mid) + remote_interval / 2.0 + c->opts.offset;
     m->s.offset = -m->ntp_offset;
     /* The midpoint is the only choice that estimates frequency correctly for every
      * sample pair under a constant frequency error. */
@@ -113,8 +180,8 @@ static void measure(const struct ntp_client *c, const struct ntp_packet *p,
     double skew = ctx && ctx->stats ? ctx->stats->skew : 0.0;
     double err = ctx ? fmax(ctx->rx_err, ctx->tx_err) : 0.0;
     m->s.peer_dispersion = fmax(m->precision, err) + skew * fabs(local_interval);
-    m->s.root_delay = root->delay + m->s.peer_delay;
-    m->s.root_dispersion = root->dispersion + m->s.peer_dispersion;
+    m->s.root_delay = x->root_delay + m->s.peer_delay;
+    m->s.root_dispersion = x->root_disp + m->s.peer_dispersion;
     m->s.leap = p->leap;
     m->s.stratum = p->stratum > c->opts.min_stratum ? p->stratum : c->opts.min_stratum;
 }
@@ -126,15 +193,45 @@ static int offset_is_sane(const struct timespec *t, double offset)
     return ts_to_double(t) + offset >= 0.0;
 }
 
-/* Test A: minimum delay within maxdelay, not a warm-up exchange, sane offset and (client
- * mode) a server that answered within 4 s. */
-static int test_a(const struct ntp_client *c, const struct measurement *m, int *warmup)
+/* Unsigned comparison of two NTP timestamps: -1, 0 or 1. */
+static int ts64_cmp(const struct ntp_ts64 *a, const struct ntp_ts64 *b)
+{
+    if (a->sec != b->sec)
+        return a->sec < b->sec ? -1 : 1;
+    if (a->frac != b->frac)
+        return a->frac < b->frac ? -1 : 1;
+    return 0;
+}
+
+/* chrony's test A conditions of the interleaved modes: a client needs the previous
+ * response to have been interleaved too (or unused), so that the shorter exchange could
+ * be chosen; a peer rejects delays and gaps between the remote timestamps that reveal a
+ * missed packet. */
+static int interleaved_ok(const struct ntp_client *c, const struct ntp_packet *p,
+                          const struct exchange *x, const struct measurement *m)
+{
+    if (!c->opts.symmetric)
+        return !(ts_is_zero(&c->prev_local_tx) && !x->used_prev);
+    int min_poll = c->remote_poll < c->prev_local_poll ? c->remote_poll : c->prev_local_poll;
+    double prev_interval = ntp_log2_to_double(min_poll);
+    struct timespec prev_remote_tx;
+    ntp_ts64_to_timespec(&prev_remote_tx, &c->remote_tx);
+    return !(m->s.peer_delay > 0.5 * prev_interval || ts64_cmp(&p->rx_ts, &p->tx_ts) <= 0 ||
+             (c->remote_poll <= c->prev_local_poll &&
+              ts_diff(&x->remote_tx, &prev_remote_tx) > 1.5 * prev_interval));
+}
+
+/* Test A: minimum delay within maxdelay, not a warm-up exchange, sane offset, (client
+ * mode) a server that answered within 4 s, and the interleaved modes' conditions. */
+static int test_a(const struct ntp_client *c, const struct ntp_packet *p, const struct exchange *x,
+                  const struct measurement *m, int ilv, int *warmup)
 {
     *warmup = c->presend_done > 0;
     return m->s.peer_delay - m->s.peer_dispersion <= c->opts.max_delay &&
            m->precision <= c->opts.max_delay && !*warmup &&
            offset_is_sane(&m->s.time, m->ntp_offset) &&
-           (c->opts.symmetric || m->response_time <= NTP_CLIENT_MAX_SERVER_INTERVAL);
+           (c->opts.symmetric || m->response_time <= NTP_CLIENT_MAX_SERVER_INTERVAL) &&
+           (!ilv || interleaved_ok(c, p, x, m));
 }
 
 static int have_delay_data(const struct ntp_client_rx_ctx *ctx)
@@ -204,8 +301,12 @@ static void run_basic_tests(const struct ntp_client *c, const struct ntp_packet 
     double root_disp = root->dispersion;
     /* Test 1: duplicate of the last accepted response. */
     t->t1 = !ntp_ts64_equal(&p->rx_ts, &c->remote_rx) || !ntp_ts64_equal(&p->tx_ts, &c->remote_tx);
-    /* Test 2: the origin must be our random cookie, i.e. a reply to our last request. */
-    t->t2 = ntp_ts64_equal(&p->origin_ts, &c->cookie);
+    /* Test 2: the origin must be our random cookie, i.e. a reply to our last request; in
+     * interleaved mode the receive field of that request. */
+    t->t2n = ntp_ts64_equal(&p->origin_ts, &c->cookie);
+    int t2i = c->opts.interleaved && ntp_ts64_equal(&p->origin_ts, &c->req_rx);
+    t->t2 = t->t2n || t2i;
+    t->ilv = !t->t2n && t2i;
     /* Test 3: all three timestamps set. */
     t->t3 = !ntp_ts64_is_zero(&p->origin_ts) && !ntp_ts64_is_zero(&p->rx_ts) &&
             !ntp_ts64_is_zero(&p->tx_ts);
@@ -285,7 +386,8 @@ static char tss_char(enum ntp_client_ts_src s)
 
 static void update_report(struct ntp_client *c, const struct ntp_packet *p,
                           const struct root_values *root, const struct measurement *m,
-                          const struct rx_tests *t, const struct ntp_client_rx_ctx *ctx)
+                          const struct rx_tests *t, const struct exchange *x,
+                          const struct ntp_client_rx_ctx *ctx)
 {
     struct ntp_client_report *r = &c->report;
     r->leap = p->leap;
@@ -307,10 +409,10 @@ static void update_report(struct ntp_client *c, const struct ntp_packet *p,
     r->response_time = m->response_time;
     r->jitter_asymmetry = ctx && ctx->stats ? ctx->stats->jitter_asymmetry : 0.0;
     r->tests = pack_tests(t);
-    r->interleaved = 0;
+    r->interleaved = t->ilv;
     r->authenticated = c->auth_key != 0 || c->nts != NULL;
-    r->tx_tss_char = tss_char(ctx ? ctx->tx_src : c->local_tx_src);
-    r->rx_tss_char = tss_char(ctx ? ctx->rx_src : NTP_CLIENT_TS_DAEMON);
+    r->tx_tss_char = tss_char(x->tx_src);
+    r->rx_tss_char = tss_char(x->rx_src);
     r->total_valid_rx++;
 }
 
@@ -351,6 +453,8 @@ static void accept_valid(struct ntp_client *c, const struct ntp_packet *p,
     c->remote_poll = p->poll;
     c->remote_stratum = p->stratum ? (p->stratum < NTP_MAX_STRATUM ? p->stratum : NTP_MAX_STRATUM)
                                    : NTP_MAX_STRATUM;
+    c->prev_local_poll = c->local_poll;
+    c->prev_tx_count = c->tx_count;
     c->tx_count = 0;
     ntp_client_reach_update(c, out->synced);
     /* chrony's copy: the server is closely related, serve its reference ID and stratum. */
@@ -431,6 +535,36 @@ static void count_rx(struct ntp_client *c, const struct ntp_client_rx_ctx *ctx)
         c->report.total_hw_rx++;
 }
 
+/* Remember the timestamps of the first valid response for test 1 and the interleaved mode
+ * (and, in symmetric mode, to answer the peer), with our transmit time to pair with the
+ * next interleaved response (chrony: not after a good basic-mode sample). */
+static void keep_timestamps(struct ntp_client *c, const struct ntp_packet *p,
+                            const struct rx_tests *t, int good, const struct timespec *rx_ts,
+                            const struct ntp_client_rx_ctx *ctx)
+{
+    int valid = t->t1 && t->t2 && t->t3 && t->t5;
+    int synced = valid && t->t6 && t->t7;
+
+    if (c->opts.symmetric) {
+        if (!ntp_client_peer_update_timestamps(c, p, valid, synced, t->t1, t->t5, rx_ts))
+            return;
+    } else {
+        if (!valid || c->valid_rx)
+            return;
+        c->remote_rx = p->rx_ts;
+        c->remote_tx = p->tx_ts;
+        c->local_rx = *rx_ts;
+        c->valid_timestamps = synced;
+    }
+    c->local_rx_src = ctx ? ctx->rx_src : NTP_CLIENT_TS_DAEMON;
+    if (t->ilv || !good) {
+        c->prev_local_tx = c->local_tx;
+        c->prev_local_tx_src = c->local_tx_src;
+    } else {
+        memset(&c->prev_local_tx, 0, sizeof(c->prev_local_tx));
+    }
+}
+
 enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8_t *buf, size_t len,
                                                const struct timespec *rx_ts,
                                                const struct timespec *tx_ts,
@@ -442,6 +576,7 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
     struct root_values root;
     struct rx_tests t;
     struct measurement m;
+    struct exchange x;
     struct ntp_ef_mono_root mono_ef, *mono = NULL;
     double mono_doffset = 0.0;
 
@@ -462,6 +597,10 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
         return NTP_CLIENT_DROP_OFFLINE;
     if (ctx && ctx->stats)
         c->stats_min_delay = ctx->stats->min_delay;
+    if (tx_ts && c->have_last_tx) {
+        c->local_tx = *tx_ts;
+        c->local_tx_src = ctx ? ctx->tx_src : NTP_CLIENT_TS_DAEMON;
+    }
 
     get_root_values(c, buf, &p, &info, &root);
     if (c->opts.ext_mono_root && ntp_ef_mono_root_find(buf, &info, &mono_ef) == NTP_OK)
@@ -472,24 +611,23 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
     int synced = valid && t.t6 && t.t7;
     /* RFC 5905 §7.4: a KoD is an unsynchronised stratum-0 reply to our request. */
     int kod = t.t1 && t.t2 && t.t5 && p.leap == NTP_LEAP_UNSYNC && p.stratum == 0;
-    if (synced) {
+    basic_exchange(c, &p, &root, rx_ts, ctx, &x);
+    /* An interleaved response needs the previous response's timestamps to be usable. */
+    if (synced && (!t.ilv || c->valid_timestamps)) {
         mono_doffset = mono_change(c, &p, mono);
-        measure(c, &p, &root, rx_ts, tx_ts ? tx_ts : &c->local_tx, ctx, &m);
-        t.ta = test_a(c, &m, &t.warmup);
+        if (t.ilv)
+            interleaved_exchange(c, &p, &root, mono_doffset, &x);
+        measure(c, &p, &x, ctx, &m);
+        t.ta = test_a(c, &p, &x, &m, t.ilv, &t.warmup);
         t.tb = test_b(c, &m, ctx);
         t.tc = test_c(c, &m, ctx);
         t.quant = c->quant.on;
         t.td = test_d(&p, ctx);
     }
-    /* Remember the timestamps of the first valid response for test 1 (and, in symmetric
-     * mode, to answer the peer). */
-    if (c->opts.symmetric) {
-        ntp_client_peer_update_timestamps(c, &p, valid, synced, t.t1, t.t5, rx_ts);
-    } else if (valid && !c->valid_rx) {
-        c->remote_rx = p.rx_ts;
-        c->remote_tx = p.tx_ts;
+    int good = synced && t.ta && t.tb && t.tc && t.td;
+    keep_timestamps(c, &p, &t, valid && good, rx_ts, ctx);
+    if (!c->opts.symmetric && valid && !c->valid_rx)
         mono_update(c, mono, mono_doffset);
-    }
     /* At most one response per request. */
     int repeat = valid && c->valid_rx;
     if (repeat) {
@@ -500,7 +638,7 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
     }
     out->valid = valid;
     out->synced = synced;
-    out->good = synced && t.ta && t.tb && t.tc && t.td;
+    out->good = valid && good;
     out->tests = pack_tests(&t);
     enum ntp_client_verdict v = pick_verdict(&t, repeat, kod, &p);
     /* The verdict and the flags come from the same tests. */
@@ -510,9 +648,11 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
         return v;
 
     accept_valid(c, &p, &m, &t, out);
+    c->remote_root_delay = root.delay;
+    c->remote_root_disp = root.dispersion;
     const struct timespec *now = ctx && !ts_is_zero(&ctx->now) ? &ctx->now : rx_ts;
     reschedule(c, now, v == NTP_CLIENT_KOD_RATE);
-    update_report(c, &p, &root, &m, &t, ctx);
+    update_report(c, &p, &root, &m, &t, &x, ctx);
     if (v == NTP_CLIENT_KOD_DENY && c->opts.stop_on_kod_deny)
         ntp_client_take_offline(c);
     return v;

@@ -76,6 +76,8 @@ static int build(struct world *w, const struct scenario *s)
         if (world_add_node(w, n->name, n->ip, n->conf, n->offset, n->freq_ppm, n->wander * 1e6) < 0)
             return -1;
         w->nodes[i].measured = n->measured;
+        w->hosts[w->nodes[i].host].tx_late = n->tx_late;
+        w->hosts[w->nodes[i].host].tx_ts = n->tx_ts;
     }
     if (build_clients(w, &s->clients) < 0)
         return -1;

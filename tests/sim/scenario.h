@@ -24,6 +24,9 @@ struct sc_node {
     double wander;                 /* random-walk frequency step per simulated second, as a
                                     * fraction (1e-9 = 1 ppb), like clknetsim's (sum (* w (normal))) */
     int measured;                  /* judged by the bounds and shown in the figures */
+    double tx_late;                /* s, mean delay of its datagrams after their transmit
+                                    * timestamp (struct host tx_late), 0 = none */
+    int tx_ts;                     /* it gets kernel TX timestamps (struct host tx_ts) */
 };
 
 /* A link between scenario nodes (by index); b = -1: from a to everyone. */

@@ -39,6 +39,13 @@
         "server", "10.0.0.1", {SERVER1}, 0.0, 0.0, 0.0, 0                                          \
     }
 
+/* A stratum-1 server whose replies leave 200 us (mean) after their transmit timestamps,
+ * with kernel TX timestamps (the xleave scenarios). */
+#define XLEAVE_SERVER                                                                              \
+    {                                                                                              \
+        "server", "10.0.0.1", {SERVER1}, 0.0, 0.0, 0.0, 0, 2e-4, 1                                 \
+    }
+
 /* chrony's default limits: sync in [120, 210] s, then max |offset| 1 ms, rms 0.3 ms,
  * max |freq| 5e-4 (500 ppm), rms freq 1e-5 (10 ppm). chrony's rms limit is on the
  * whole frequency (slew included); the scenarios apply it to that figure and to the
@@ -396,6 +403,45 @@ const struct scenario sim_scenarios[] = {
      .link = EXPL_LOSS(1e-4, 1e-4, 0.2),
      .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
      .bounds = {0, 5000, 0, 0, 0, 0}},
+
+    /* Interleaved mode (xleave): the server's replies leave 200 us (mean, exponential)
+     * after their transmit timestamp, and both hosts get kernel TX timestamps. In basic
+     * mode the early timestamps bias the client by about half of that; interleaved, the
+     * server's accurate transmit times come in the next replies. Same seed both ways. */
+    {.name = "xleave-basic",
+     .desc = "server replies 200 us late (exp) after their timestamps; client in basic mode",
+     .seed = 301,
+     .duration = 10000,
+     .warmup = 1000,
+     .link = EXPL(1e-4, 1e-5),
+     .nodes = {XLEAVE_SERVER,
+               {"client",
+                "10.0.0.2",
+                {"server 10.0.0.1 minpoll 2 maxpoll 4"},
+                CLIENT_OFF,
+                CLIENT_FREQ,
+                CLIENT_WANDER,
+                1,
+                0.0,
+                1}},
+     .bounds = {0, 1000, 1e-3, 3e-4, 0, 0}},
+    {.name = "xleave",
+     .desc = "the same with xleave: the accurate transmit times of the previous replies",
+     .seed = 301,
+     .duration = 10000,
+     .warmup = 1000,
+     .link = EXPL(1e-4, 1e-5),
+     .nodes = {XLEAVE_SERVER,
+               {"client",
+                "10.0.0.2",
+                {"server 10.0.0.1 minpoll 2 maxpoll 4 xleave"},
+                CLIENT_OFF,
+                CLIENT_FREQ,
+                CLIENT_WANDER,
+                1,
+                0.0,
+                1}},
+     .bounds = {0, 1000, 3e-5, 4.5e-6, 0, 0}},
 };
 
 const size_t sim_n_scenarios = sizeof(sim_scenarios) / sizeof(sim_scenarios[0]);

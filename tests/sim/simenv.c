@@ -207,6 +207,26 @@ void sim_node_env_init(struct sim_node *sn)
     e->log = &sn->logger;
 }
 
+void sim_node_on_tx_report(struct world *w, struct sim_node *sn, struct packet *p)
+{
+    struct net_rx rx;
+    struct timespec now;
+    if (!sn->started || !w->hosts[sn->host].socks[p->dst_sock].used)
+        return;
+    sim_node_local_ts(sn, &now);
+    memset(&rx, 0, sizeof(rx));
+    rx.sock = p->dst_sock;
+    rx.data = p->data;
+    rx.len = p->len;
+    rx.remote = p->dst;
+    rx.local = p->src;
+    rx.rx_ts = now;
+    rx.rx_ts_src = RXTS_KERNEL;
+    rx.tx_ts = 1;
+    node_on_datagram(sn->node, &rx, &now);
+    node_on_timer(sn->node, &now);
+}
+
 void sim_node_on_packet(struct world *w, struct sim_node *sn, struct packet *p)
 {
     struct net_rx rx;

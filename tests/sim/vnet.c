@@ -20,7 +20,6 @@ int vnet_open(struct world *w, int host, const struct net_addr *local, int flags
 {
     struct host *h = &w->hosts[host];
     enum ip_family fam = local && local->ip.family != IPF_UNSPEC ? local->ip.family : IPF_INET4;
-    (void)flags;
     /* A socket of the other family opens fine but nothing will ever reach it: every
      * host has one address. */
     for (int i = 0; i < SIM_MAX_SOCKS; i++) {
@@ -30,6 +29,7 @@ int vnet_open(struct world *w, int host, const struct net_addr *local, int flags
         memset(s, 0, sizeof(*s));
         s->used = 1;
         s->family = fam;
+        s->tx_ts = (flags & NETF_TX_TIMESTAMPS) != 0;
         s->port = local ? local->port : 0;
         if (local && !addr_is_any(&local->ip))
             s->bound = local->ip;
@@ -126,7 +126,7 @@ int vnet_send(struct world *w, int src_host, int sock, const struct net_addr *re
     const struct link_dir *d;
     struct packet *p;
     int dst, rev;
-    double roll;
+    double roll, late;
 
     if (sock < 0 || sock >= SIM_MAX_SOCKS || !h->socks[sock].used || len > sizeof(p->data))
         return -1;
@@ -141,6 +141,20 @@ int vnet_send(struct world *w, int src_host, int sock, const struct net_addr *re
     /* Draw the loss roll even when the link is down so the random stream does not
      * depend on the outage schedule. */
     roll = rng_uniform(&w->rng);
+    late = h->tx_late > 0.0 ? rng_exponential(&w->rng, h->tx_late) : 0.0;
+    if (h->tx_ts && h->socks[sock].tx_ts && h->kind == HOST_NODE) {
+        /* The report of when it left, even if the network loses it. */
+        struct packet *r = packet_alloc(w);
+        r->src_host = r->dst_host = src_host;
+        r->dst_sock = sock;
+        fill_src(h, sock, &r->src);
+        r->dst = *remote;
+        r->t_sent = w->t + late;
+        r->sender_off = 0.0;
+        r->len = len;
+        memcpy(r->data, buf, len);
+        world_schedule(w, w->t + late, EV_TXTS, 0, 0.0, r);
+    }
     if (link_is_down(l, w->t) || roll < d->loss) {
         h->lost++;
         return 0;
@@ -154,7 +168,7 @@ int vnet_send(struct world *w, int src_host, int sock, const struct net_addr *re
     p->sender_off = h->kind == HOST_NODE ? vclock_offset(&w->nodes[h->owner].clock, w->t) : 0.0;
     p->len = len;
     memcpy(p->data, buf, len);
-    world_schedule(w, w->t + dir_delay(w, d), EV_PACKET, 0, 0.0, p);
+    world_schedule(w, w->t + late + dir_delay(w, d), EV_PACKET, 0, 0.0, p);
     return 0;
 }
 

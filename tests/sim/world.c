@@ -42,7 +42,7 @@ struct world *world_new(uint64_t seed)
 
 static void free_event_payload(struct world *w, struct world_event *e)
 {
-    if (e->kind == EV_PACKET)
+    if (e->kind == EV_PACKET || e->kind == EV_TXTS)
         vnet_packet_free(w, e->p);
     else if (e->kind == EV_RESOLVE)
         free(e->p);
@@ -382,6 +382,14 @@ static void dispatch(struct world *w, struct world_event *e)
         world_deliver(w, p); /* frees p */
         if (w->hosts[dst].kind == HOST_NODE)
             node_refresh_timer(w, &w->nodes[w->hosts[dst].owner]);
+        break;
+    }
+    case EV_TXTS: {
+        struct packet *p = e->p;
+        struct sim_node *sn = &w->nodes[w->hosts[p->dst_host].owner];
+        sim_node_on_tx_report(w, sn, p);
+        vnet_packet_free(w, p);
+        node_refresh_timer(w, sn);
         break;
     }
     case EV_PROBE:

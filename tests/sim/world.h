@@ -47,6 +47,7 @@ struct vsock {
     uint16_t port;
     enum ip_family family;
     struct ip_addr bound; /* IPF_UNSPEC = any */
+    int tx_ts;            /* opened with NETF_TX_TIMESTAMPS */
 };
 
 enum host_kind { HOST_NODE = 0, HOST_PROBE = 1 };
@@ -58,6 +59,13 @@ struct host {
     struct vsock socks[SIM_MAX_SOCKS];
     uint16_t next_port;
     uint64_t sent, received, lost, undeliverable;
+    /* A slow send path: each datagram leaves an exponentially distributed time of this
+     * mean (s) after the send call, so that the daemon's transmit timestamp is early by
+     * that much; 0 = at once (no random draw). */
+    double tx_late;
+    /* Report when datagrams left, on sockets that ask for it (kernel TX timestamps, as
+     * net_rx.tx_ts); 0 = never. */
+    int tx_ts;
 };
 
 /* A datagram in flight. */
@@ -220,6 +228,8 @@ int world_count_log(const struct world *w, int idx, const char *text);
 /* Completes a lookup scheduled by the node resolver (EV_RESOLVE) and frees it. */
 void sim_resolve_finish(void *p);
 
-enum world_event_kind { EV_PACKET = 0, EV_PROBE, EV_SAMPLE, EV_JUMP, EV_RESOLVE };
+/* Hand a node the report that its datagram p (dst = where it went) left on p->dst_sock. */
+void sim_node_on_tx_report(struct world *w, struct sim_node *sn, struct packet *p);
+enum world_event_kind { EV_PACKET = 0, EV_PROBE, EV_SAMPLE, EV_JUMP, EV_RESOLVE, EV_TXTS };
 
 #endif
