@@ -3,7 +3,7 @@
 set -e
 PKGS="build-essential clang nettle-dev libgnutls28-dev libedit-dev libseccomp-dev libcap-dev \
 pkg-config python3 iproute2 util-linux procps chrony ntpsec-ntpdig clang-format systemd \
-dpkg-dev debhelper lintian prometheus"
+dpkg-dev debhelper lintian prometheus gpsd"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -22,8 +22,11 @@ if [ -n "$missing" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
     [ -n "${POLICY_ADDED:-}" ] && $SUDO rm -f /usr/sbin/policy-rc.d
 fi
-# Debian's chrony package must not run its own daemon on this machine.
+# Debian's chrony package must not run its own daemon on this machine, nor gpsd (the
+# refclock test runs its own gpsd while it runs).
 if command -v systemctl >/dev/null 2>&1; then
-    systemctl stop chrony 2>/dev/null || true
-    systemctl disable chrony 2>/dev/null || true
+    for u in chrony gpsd.socket gpsd; do
+        systemctl stop $u 2>/dev/null || true
+        systemctl disable $u 2>/dev/null || true
+    done
 fi

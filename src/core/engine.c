@@ -173,6 +173,8 @@ static void fan_out_change(struct engine *e, const struct clock_change *ch,
         struct engine_source *s = e->v[i];
         sourcestats_slew_samples(s->stats, &ch->cooked, ch->dfreq, ch->doffset);
         ntp_client_slew_times(&s->client, &ch->cooked, ch->dfreq, ch->doffset);
+        if (s->rc)
+            engine_refclock_on_change(s->rc, ch);
         if (s->have_tx)
             adjust_ts(&s->tx_cooked, ch);
     }

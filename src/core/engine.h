@@ -27,6 +27,7 @@
 #include "core/ntp_client.h"
 #include "core/ntp_server.h"
 #include "core/nts_client.h"
+#include "core/refclock.h"
 #include "core/select.h"
 #include "core/smooth.h"
 #include "core/sourcedump.h"
@@ -59,6 +60,8 @@ struct engine_config {
     struct smooth_config smooth;
 };
 
+struct engine_refclock;
+
 /* One source's state kept by the engine. The daemon may read it (reports, dump files);
  * it changes it only through the engine's calls. */
 struct engine_source {
@@ -81,6 +84,10 @@ struct engine_source {
     int armed;
     struct timespec armed_for, tx_when;
     uint64_t tx_seq;
+    /* A reference clock (engine_refclock.c): its settings, filter and poll state; NULL for
+     * an NTP source. A reference clock never transmits; its client is not started and
+     * keeps only the reachability register. */
+    struct engine_refclock *rc;
 };
 
 /* What a new source starts with. */
@@ -92,6 +99,7 @@ struct engine_source_params {
     const struct keys *keys; /* with key_id: symmetric key authentication (not owned) */
     uint32_t key_id;
     struct nts_client *nts; /* NTS state (not owned; outlives the source), or NULL */
+    const struct refclock_params *refclock; /* a reference clock (copied), or NULL */
 };
 
 enum engine_act_type {
@@ -417,6 +425,32 @@ int engine_source_command(struct engine *e, int index, enum engine_src_cmd cmd, 
 void engine_source_restart(struct engine *e, int index, uint32_t ref_id);
 /* The source's NTS-KE session moved it to another address: new reference ID. */
 void engine_source_set_ref_id(struct engine *e, int index, uint32_t ref_id);
+
+/* Reference clocks (engine_refclock.c). The line of refclocks.log of a sample
+ * (filtered = 0) or of the sample of a poll (filtered = 1), offsets in chrony's sign
+ * there (true - local). */
+struct engine_refclock_log {
+    struct timespec when; /* cooked */
+    int filtered, pulse;
+    int leap; /* the refclock's leap status 0-3 */
+    double raw_offset, cooked_offset, dispersion;
+};
+/* A reading of the driver of reference clock index at raw_now: 1 if it went into the
+ * filter (*log filled), 0 if it was dropped (not sane, too old, bad leap, an unlocked
+ * pulse while we are not synchronised, ...). */
+int engine_refclock_sample(struct engine *e, int index, const struct refclock_reading *r,
+                           const struct timespec *raw_now, struct engine_refclock_log *log);
+/* The end of a poll of reference clock index: the reachability, and the filtered sample
+ * (if any) handed to the statistics and selection (out). Returns 1 when a sample went
+ * on (*log filled), else 0. */
+int engine_refclock_poll(struct engine *e, int index, const struct timespec *raw_now,
+                         struct engine_out *out, struct engine_refclock_log *log);
+/* Index of the reference clock with this reference ID, -1 if none. */
+int engine_refclock_find(const struct engine *e, uint32_t ref_id);
+/* The refclock's poll (log2 s) for reports, or 0 for an NTP source. */
+int engine_refclock_report_poll(const struct engine *e, int index);
+/* chronyc offset of a refclock (s, added to its samples). */
+void engine_refclock_set_offset(struct engine *e, int index, double offset);
 
 /* Dump files (chronyd -r, chronyc dump): the source's history and state. */
 void engine_source_dump(const struct engine *e, int index, struct sourcedump *d);

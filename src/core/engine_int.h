@@ -54,4 +54,11 @@ void engine_source_transmit(struct engine *e, int index, const struct timespec *
 void engine_select(struct engine *e, int updated, const struct timespec *raw_now,
                    struct engine_out *out);
 
+/* Reference clocks (engine_refclock.c): a new one's state from p (the engine's precision
+ * applies), its end, and a clock change to its filter (an unknown step empties it). */
+struct engine_refclock *engine_refclock_new(const struct engine *e,
+                                            const struct refclock_params *p);
+void engine_refclock_free(struct engine_refclock *rc);
+void engine_refclock_on_change(struct engine_refclock *rc, const struct clock_change *ch);
+
 #endif

@@ -23,6 +23,7 @@ void engine_source_free(struct engine_source *s)
         return;
     ntp_client_fini(&s->client);
     sourcestats_free(s->stats);
+    engine_refclock_free(s->rc);
     free(s);
 }
 
@@ -68,7 +69,7 @@ static void arm(struct engine *e, struct engine_source *s)
 {
     struct timespec when;
 
-    if (!ntp_client_next_tx(&s->client, &when)) {
+    if (s->rc || !ntp_client_next_tx(&s->client, &when)) {
         s->armed = 0;
         return;
     }
@@ -110,6 +111,10 @@ int engine_add_source(struct engine *e, const struct engine_source_params *p,
     }
     e->v[e->n++] = s;
     select_add_source(e->sel);
+    if (p->refclock) {
+        s->rc = engine_refclock_new(e, p->refclock);
+        return e->n - 1;
+    }
     ntp_client_start(&s->client, raw_now);
     arm(e, s);
     return e->n - 1;
@@ -361,6 +366,8 @@ void engine_on_sample(struct engine *e, int index, const struct ntp_sample *smp,
     log_statistics(e, index, &cooked_now, out);
     s->n_samples++;
     engine_select(e, index, raw_now, out);
+    if (s->rc)
+        return; /* a refclock polls at its configured interval */
     /* A step made by the update moved the raw timescale the next poll is planned on. */
     engine_now_since(e, mark, raw_now, &now);
     ntp_client_adjust_poll(
@@ -374,7 +381,7 @@ static void fill_inputs(struct engine *e, const struct timespec *cooked_now)
         const struct engine_source *s = e->v[i];
         struct select_input *in = &e->inputs[i];
         memset(in, 0, sizeof(*in));
-        in->type = SELECT_TYPE_NTP;
+        in->type = s->rc ? SELECT_TYPE_REFCLOCK : SELECT_TYPE_NTP;
         in->conf_options = s->sel_options;
         in->authenticated = s->client.auth_key != 0 || s->nts;
         in->stratum = s->stratum;

@@ -101,6 +101,33 @@ static enum opt_status refclock_option(struct refclock_cfg *r, const char *opt, 
     return OPT_OK;
 }
 
+/* The drivers this build has (SHM, SOCK) and their options after the parameter
+ * (PARAMETER:OPTION[=VALUE]:...); chrony's other drivers are refused by name. */
+static int refclock_check(struct cfg_ctx *c, const struct refclock_cfg *r, const char *driver,
+                          const char *param)
+{
+    static const char *const other[] = {"PPS", "PHC", "RTC"};
+    const char *opt = strchr(param, ':');
+    int shm = strcmp(driver, "SHM") == 0;
+
+    for (size_t i = 0; i < ARRAY_LEN(other); i++)
+        if (strcmp(driver, other[i]) == 0)
+            return cfg_err_at(c, "refclock driver %s is not supported by this build", driver);
+    if (!shm && strcmp(driver, "SOCK") != 0)
+        return cfg_err_at(c, "unknown refclock driver %s", driver);
+    while (opt) {
+        const char *o = opt + 1, *end = strchr(o, ':');
+        size_t len = end ? (size_t)(end - o) : strlen(o);
+        /* SHM takes perm=MODE (octal); SOCK takes none. */
+        if (!(shm && len >= 4 && strncmp(o, "perm", 4) == 0 && (len == 4 || o[4] == '=')))
+            return cfg_err_at(c, "Invalid refclock driver option %.*s", (int)len, o);
+        opt = end;
+    }
+    if (r->local)
+        return cfg_err_at(c, "refclock option %s is not supported by this build", "local");
+    return 0;
+}
+
 /* refclock DRIVER PARAMETER [option]... */
 int cfg_h_refclock(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
 {
@@ -127,6 +154,8 @@ int cfg_h_refclock(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
             return cfg_err_at(c, "Invalid %s %s directive",
                               st == OPT_BAD_OPTION ? "option in" : "value in", c->cmd);
     }
+    if (refclock_check(c, &r, driver, param) < 0)
+        return -1;
     r.driver = xstrdup(driver);
     r.param = xstrdup(param);
     cfg->refclocks = xrealloc(cfg->refclocks, (cfg->n_refclocks + 1) * sizeof(*cfg->refclocks));

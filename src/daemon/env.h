@@ -265,6 +265,21 @@ struct env_process {
     size_t (*format_local_time)(void *ctx, long long t, const char *fmt, char *buf, size_t len);
 };
 
+/* What reference clock drivers need of the host: System V shared memory segments (the
+ * SHM driver) and the daemon's time of the host's system clock readings (the timestamps
+ * of writers such as gpsd). */
+struct env_shm {
+    void *ctx;
+    /* The segment of key, created with permissions perm (e.g. 0600) if missing and at
+     * least size bytes, attached read-write. Returns its address, or NULL with chrony's
+     * message ("shmget() failed : ...", "shmat() failed : ...") in err. */
+    void *(*attach)(void *ctx, int key, size_t size, int perm, char *err, size_t errlen);
+    void (*detach)(void *ctx, void *addr);
+    /* The raw time (env_clock's) of a reading sys of the host's system clock; NULL: the
+     * same (the clock driver reads the system clock). */
+    void (*from_system)(void *ctx, const struct timespec *sys, struct timespec *raw);
+};
+
 struct env {
     struct env_clock clock;
     struct env_net net;
@@ -275,6 +290,7 @@ struct env {
     struct env_nts_ke nts_ke;               /* start == NULL: no NTS */
     struct env_nts_ke_server nts_ke_server; /* start == NULL: no NTS server */
     struct env_process process;             /* run_with_input == NULL: no programs */
+    struct env_shm shm;                     /* attach == NULL: no shared memory */
     const struct logger *log;
 };
 

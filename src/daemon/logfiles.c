@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char *const file_names[LOGF_N] = {"measurements", "statistics", "tracking",
-                                               "selection", "tempcomp"};
+                                               "selection",    "tempcomp",   "refclocks"};
 
 static const char *const titles[LOGF_N] = {
     "   Date (UTC) Time     IP Address   L St 123 567 ABCD  LP RP Score    Offset  Peer del. "
@@ -22,11 +22,15 @@ static const char *const titles[LOGF_N] = {
     "   Date (UTC) Time     IP Address   St   Freq ppm   Skew ppm     Offset L Co  Offset sd "
     "Rem. corr. Root delay Root disp. Max. error",
     "   Date (UTC) Time     IP Address   S EOpts Reach Score Last sample  Low end   High end",
-    "   Date (UTC) Time        Temp.       Comp."};
+    "   Date (UTC) Time        Temp.       Comp.",
+    "   Date (UTC) Time         Refid  DP L P  Raw offset   Cooked offset      Disp."};
 
 static const unsigned flags_of[LOGF_N] = {CFG_LOG_MEASUREMENTS | CFG_LOG_RAWMEASUREMENTS,
-                                          CFG_LOG_STATISTICS, CFG_LOG_TRACKING, CFG_LOG_SELECTION,
-                                          CFG_LOG_TEMPCOMP};
+                                          CFG_LOG_STATISTICS,
+                                          CFG_LOG_TRACKING,
+                                          CFG_LOG_SELECTION,
+                                          CFG_LOG_TEMPCOMP,
+                                          CFG_LOG_REFCLOCKS};
 
 void logfiles_init(struct logfiles *lf, const struct config *cfg, const struct env *env)
 {
@@ -109,13 +113,19 @@ static size_t format_banner(enum logfile_kind k, char *buf, size_t cap)
     return need;
 }
 
-static size_t format_time(const struct timespec *when, char *buf, size_t cap)
+static size_t format_time(enum logfile_kind k, const struct timespec *when, char *buf, size_t cap)
 {
     struct tm tm;
     time_t t = when->tv_sec;
+    size_t n;
     if (!gmtime_r(&t, &tm))
         return 0;
-    return strftime(buf, cap, "%Y-%m-%d %H:%M:%S ", &tm);
+    if (k != LOGF_REFCLOCKS)
+        return strftime(buf, cap, "%Y-%m-%d %H:%M:%S ", &tm);
+    n = strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
+    if (n && n + 9 < cap)
+        n += (size_t)snprintf(buf + n, cap - n, ".%06d ", (int)(when->tv_nsec / 1000));
+    return n;
 }
 
 void logfiles_write(struct logfiles *lf, const struct env *env, enum logfile_kind k,
@@ -130,7 +140,7 @@ void logfiles_write(struct logfiles *lf, const struct env *env, enum logfile_kin
         return;
     if (lf->banner > 0 && lf->entries[k] % (unsigned long)lf->banner == 0)
         len = format_banner(k, buf, sizeof(buf));
-    len += format_time(when, buf + len, sizeof(buf) - len);
+    len += format_time(k, when, buf + len, sizeof(buf) - len);
     room = sizeof(buf) - len - 1;
     va_start(ap, fmt);
     r = vsnprintf(buf + len, room, fmt, ap);

@@ -19,6 +19,7 @@ enum logfile_kind {
     LOGF_TRACKING,
     LOGF_SELECTION,
     LOGF_TEMPCOMP,
+    LOGF_REFCLOCKS, /* the time has microseconds ("... HH:MM:SS.uuuuuu") */
     LOGF_N
 };
 

@@ -71,6 +71,17 @@ static void wire_tempcomp(struct node *n)
     t->logs = &n->logs;
 }
 
+static void wire_refclocks(struct node *n)
+{
+    struct refclocks *r = &n->rcl;
+
+    r->cfg = n->cfg;
+    r->env = n->env;
+    r->sched = &n->sched;
+    r->srcs = &n->srcs;
+    r->logs = &n->logs;
+}
+
 static void wire_sources(struct node *n)
 {
     struct sources *ss = &n->srcs;
@@ -115,6 +126,7 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     wire_sources(n);
     sources_init(&n->srcs);
     wire_tempcomp(n);
+    wire_refclocks(n);
     wire_metrics(n);
     metrics_server_init(&n->metrics);
     return n;
@@ -126,6 +138,7 @@ void node_free(struct node *n)
         return;
     metrics_server_fini(&n->metrics);
     tempcomp_fini(&n->tempcomp);
+    refclocks_fini(&n->rcl);
     sources_fini(&n->srcs);
     engine_fini(&n->engine);
     reference_fini(&n->ref);
@@ -156,6 +169,9 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
     sources_dump_prepare(&n->srcs);
     reference_start(&n->ref, now, sources_out_begin(&n->srcs));
     sources_out_end(&n->srcs, now);
+    /* chrony creates the refclocks' sources before the NTP sources (and their dumps). */
+    if (refclocks_start(&n->rcl, now, err, errlen) < 0)
+        return -1;
     sources_start(&n->srcs, now);
     if (tempcomp_start(&n->tempcomp, now, err, errlen) < 0)
         return -1;
@@ -189,7 +205,7 @@ void node_on_timer(void *node, const struct timespec *now)
 void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec *now)
 {
     struct node *n = node;
-    if (sources_on_datagram(&n->srcs, rx, now))
+    if (refclocks_on_datagram(&n->rcl, rx, now) || sources_on_datagram(&n->srcs, rx, now))
         return;
     /* A transmit timestamp is for the sources or the server, never a command. */
     if (rx->tx_ts) {

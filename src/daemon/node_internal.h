@@ -18,6 +18,7 @@
 #include "daemon/reference.h"
 #include "daemon/sched.h"
 #include "daemon/sources.h"
+#include "daemon/refclocks.h"
 #include "daemon/tempcomp.h"
 #include "lib/rng.h"
 
@@ -37,6 +38,7 @@ struct node {
     struct sources srcs;           /* server/pool sources and selection (sources*.c) */
     struct logfiles logs;          /* the `log` directive's files */
     struct keys keys;              /* the `keyfile` keys, reloaded in place by `rekey` */
+    struct refclocks rcl;          /* the `refclock` directives (refclocks.c) */
     struct tempcomp tempcomp;      /* the `tempcomp` directive (tempcomp.c) */
     struct metrics_server metrics; /* the `metricsport` endpoint (metrics_*.c) */
 };

@@ -236,10 +236,56 @@ static struct source *source_create(struct sources *ss, int entry, const struct 
     return s;
 }
 
+struct source *sources_add_refclock(struct sources *ss, const struct engine_source_params *p,
+                                    const struct timespec *raw_now)
+{
+    struct source *s = xcalloc(1, sizeof(*s));
+    char name[8];
+
+    s->srcs = ss;
+    s->cfg_index = -1;
+    s->refclock = 1;
+    s->sock = -1;
+    s->name = xstrdup(sources_refid_text(p->ref_id, name, sizeof(name)));
+    s->remote.ip.family = IPF_INET4;
+    s->remote.ip.a[0] = (uint8_t)(p->ref_id >> 24);
+    s->remote.ip.a[1] = (uint8_t)(p->ref_id >> 16);
+    s->remote.ip.a[2] = (uint8_t)(p->ref_id >> 8);
+    s->remote.ip.a[3] = (uint8_t)p->ref_id;
+    s->serial = ++ss->next_serial;
+    grow_sources(ss);
+    ss->v[ss->n++] = s;
+    engine_add_source(ss->engine, p, raw_now);
+    return s;
+}
+
+const char *sources_refid_text(uint32_t ref_id, char *buf, size_t len)
+{
+    size_t n = 0;
+
+    for (int i = 3; i >= 0 && n + 1 < len; i--) {
+        int c = (int)(ref_id >> (8 * i)) & 0xff;
+        if (c >= 0x20 && c < 0x7f)
+            buf[n++] = (char)c;
+    }
+    if (len)
+        buf[n] = '\0';
+    return buf;
+}
+
+const char *sources_log_name(const struct source *s, char *buf, size_t len)
+{
+    if (s->refclock)
+        snprintf(buf, len, "%s", s->name);
+    else
+        ip_addr_format(&s->remote.ip, buf, len);
+    return buf;
+}
+
 int sources_address_in_use(const struct sources *ss, const struct ip_addr *ip)
 {
     for (int i = 0; i < ss->n; i++)
-        if (ip_addr_equal(&ss->v[i]->remote.ip, ip))
+        if (!ss->v[i]->refclock && ip_addr_equal(&ss->v[i]->remote.ip, ip))
             return 1;
     return 0;
 }
@@ -398,7 +444,7 @@ const struct source *sources_get(const struct sources *ss, int index)
 int sources_find(const struct sources *ss, const struct ip_addr *ip)
 {
     for (int i = 0; i < ss->n; i++)
-        if (ip_addr_equal(&ss->v[i]->remote.ip, ip))
+        if (!ss->v[i]->refclock && ip_addr_equal(&ss->v[i]->remote.ip, ip))
             return i;
     return -1;
 }
@@ -422,6 +468,8 @@ const char *sources_display_name(const struct source *s, char *buf, size_t len)
 {
     char addr[IP_ADDR_STRLEN];
 
+    if (s->refclock)
+        return sources_log_name(s, buf, len);
     ip_addr_format(&s->remote.ip, addr, sizeof(addr));
     if (strcmp(addr, s->name) == 0)
         snprintf(buf, len, "%s", addr);
@@ -435,6 +483,8 @@ void sources_get_activity(const struct sources *ss, int *online, int *offline, i
 {
     *online = *offline = *burst_online = *burst_offline = 0;
     for (int i = 0; i < ss->n; i++) {
+        if (ss->v[i]->refclock)
+            continue; /* chrony counts the NTP sources */
         switch (engine_source(ss->engine, i)->client.opmode) {
         case NTP_CLIENT_ONLINE:
             (*online)++;

@@ -56,6 +56,8 @@ struct source {
     int nts_aeads[4];
     int n_nts_aeads;
     void *nts_ke_req; /* the callback argument of its running NTS-KE session, or NULL */
+    int refclock;     /* a reference clock (refclocks.c): no directive slot (cfg_index -1),
+                       * no socket; named by its reference ID, remote.ip holds it as IPv4 */
 };
 
 /* Placeholders of a pool while its name resolves: chrony's 2 x maxsources, at most 16. */
@@ -280,6 +282,16 @@ int sources_family_allowed(const struct sources *ss, const struct source_cfg *sc
  * use (sources_pool.c). As chrony's NSR_HandleBadSource, the next replacement of any
  * source waits a random 0 .. 3584 s (the node's rng). */
 void sources_handle_bad(struct sources *ss, int index, const struct timespec *raw_now);
+
+/* A reference clock as a source (refclocks.c, at start, before the NTP sources): the
+ * engine's source from p (p->refclock set, p->ref_id its reference ID). Returns it; it
+ * stays until sources_fini. */
+struct source *sources_add_refclock(struct sources *ss, const struct engine_source_params *p,
+                                    const struct timespec *raw_now);
+/* chrony's UTI_RefidToString: the printable characters of the reference ID. */
+const char *sources_refid_text(uint32_t ref_id, char *buf, size_t len);
+/* How chrony names a source in its logs: the address, or a refclock's reference ID. */
+const char *sources_log_name(const struct source *s, char *buf, size_t len);
 
 /* Reports for the command server and tests. Index = chronyc sources order. */
 int sources_count(const struct sources *ss);

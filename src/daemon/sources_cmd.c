@@ -77,7 +77,8 @@ static void source_remove(struct sources *ss, int index, const struct timespec *
 void sources_remove_all(struct sources *ss, const struct timespec *raw_now)
 {
     for (int i = ss->n - 1; i >= 0; i--)
-        source_remove(ss, i, raw_now);
+        if (!ss->v[i]->refclock)
+            source_remove(ss, i, raw_now);
 }
 
 void sources_cmd_fini(struct sources *ss)
@@ -226,20 +227,23 @@ int sources_delete(struct sources *ss, const struct cmdmon_addr *addr,
     return CMDMON_STT_SUCCESS;
 }
 
-static struct source *source_at(struct sources *ss, const struct cmdmon_addr *addr)
+/* An NTP source by address, or (no address) a reference clock by its reference ID. */
+static struct source *source_at(struct sources *ss, const struct cmdmon_addr *addr, uint32_t ref_id)
 {
     struct ip_addr ip;
 
     cmdmon_addr_to_ip(addr, &ip);
-    if (ip.family == IPF_UNSPEC)
-        return NULL; /* a reference clock by refid: there are none */
+    if (ip.family == IPF_UNSPEC) {
+        int i = engine_refclock_find(ss->engine, ref_id);
+        return i >= 0 ? ss->v[i] : NULL;
+    }
     return (struct source *)sources_get(ss, sources_find(ss, &ip));
 }
 
 int sources_modify_selectopts(struct sources *ss, const struct cmdmon_req_selectopts *r,
                               const struct timespec *raw_now)
 {
-    struct source *s = source_at(ss, &r->address);
+    struct source *s = source_at(ss, &r->address, r->ref_id);
     unsigned mask = r->mask & 0xfu, options, updated;
     char addr[IP_ADDR_STRLEN];
     int index;
@@ -253,7 +257,7 @@ int sources_modify_selectopts(struct sources *ss, const struct cmdmon_req_select
     if (engine_source_command(ss->engine, index, ENGINE_SRC_SELECTOPTS, (int)updated, 0, 0.0,
                               raw_now)) {
         LOG_INFO(ss->env->log, "Source %s selection options modified",
-                 ip_addr_format(&s->remote.ip, addr, sizeof(addr)));
+                 sources_log_name(s, addr, sizeof(addr)));
         sources_select(ss, 0, raw_now);
     }
     return CMDMON_STT_SUCCESS;
@@ -261,14 +265,18 @@ int sources_modify_selectopts(struct sources *ss, const struct cmdmon_req_select
 
 int sources_modify_offset(struct sources *ss, const struct cmdmon_req_offset *r)
 {
-    struct source *s = source_at(ss, &r->address);
+    struct source *s = source_at(ss, &r->address, r->ref_id);
     char addr[IP_ADDR_STRLEN];
 
     if (!s)
         return CMDMON_STT_NOSUCHSOURCE;
-    engine_source_command(ss->engine, sources_index(s), ENGINE_SRC_OFFSET, 0, 0, r->offset, NULL);
-    LOG_INFO(ss->env->log, "Source %s new offset %f",
-             ip_addr_format(&s->remote.ip, addr, sizeof(addr)), r->offset);
+    if (s->refclock) /* added to its readings, not to its statistics' samples */
+        engine_refclock_set_offset(ss->engine, sources_index(s), r->offset);
+    else
+        engine_source_command(ss->engine, sources_index(s), ENGINE_SRC_OFFSET, 0, 0, r->offset,
+                              NULL);
+    LOG_INFO(ss->env->log, "Source %s new offset %f", sources_log_name(s, addr, sizeof(addr)),
+             r->offset);
     return CMDMON_STT_SUCCESS;
 }
 
@@ -398,7 +406,7 @@ void sources_maybe_refresh(struct sources *ss, const struct timespec *raw_now)
     ss->have_last_refresh = 1;
     for (int i = 0; i < ss->n; i++) {
         struct source *s = ss->v[i];
-        if (s->replacing || ip_addr_parse(&literal, s->name))
+        if (s->refclock || s->replacing || ip_addr_parse(&literal, s->name))
             continue;
         if (!oldest || ts_cmp(&s->last_resolving, &oldest->last_resolving) < 0)
             oldest = s;
@@ -429,7 +437,7 @@ int sources_refresh(struct sources *ss, const struct timespec *raw_now)
      * lookup does the same already). The lookup may answer at once. */
     for (int i = 0; i < ss->n; i++) {
         struct source *s = ss->v[i];
-        if (s->replacing || ip_addr_parse(&literal, s->name))
+        if (s->refclock || s->replacing || ip_addr_parse(&literal, s->name))
             continue;
         refresh_source(ss, s, raw_now);
     }
@@ -442,7 +450,7 @@ int sources_onoffline(struct sources *ss, const struct timespec *raw_now)
 
     for (int i = 0; i < ss->n; i++) {
         struct source *s = ss->v[i];
-        if (ntp_client_is_online(&sources_engine_part(ss, i)->client))
+        if (s->refclock || ntp_client_is_online(&sources_engine_part(ss, i)->client))
             continue;
         engine_source_command(ss->engine, i, ENGINE_SRC_ONLINE, 0, 0, 0.0, raw_now);
         LOG_INFO(ss->env->log, "Source %s online",

@@ -30,7 +30,11 @@ static char *dump_path(const struct sources *ss, const struct source *s, char *i
     size_t len;
     char *path;
 
-    ip_addr_format(&s->remote.ip, ip, iplen);
+    /* A refclock's file is named by its reference ID (chrony: "refid:%08x"). */
+    if (s->refclock)
+        snprintf(ip, iplen, "refid:%08x", (unsigned)sources_refid_of(&s->remote.ip));
+    else
+        ip_addr_format(&s->remote.ip, ip, iplen);
     len = strlen(dir) + strlen(ip) + 6;
     path = xmalloc(len);
     snprintf(path, len, "%s/%s.dat", dir, ip);
@@ -115,6 +119,8 @@ static void load_source(struct sources *ss, struct source *s, const struct times
                 d, s->name, sources_engine_part(ss, sources_index(s))->client.auth_key != 0);
         if (v == SOURCEDUMP_OK && !engine_source_load(ss->engine, sources_index(s), d))
             v = SOURCEDUMP_BAD_ORDER;
+        /* Named as chrony names the source: its address, or a refclock's refid. */
+        sources_log_name(s, ip, sizeof(ip));
         if (v != SOURCEDUMP_OK) {
             LOG_WARN(ss->env->log, "Could not load dump file for %s", ip);
             LOG_DEBUG(ss->env->log, "%s: %s", path, sourcedump_verdict_str(v));

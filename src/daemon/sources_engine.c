@@ -60,7 +60,7 @@ static void log_measurement(struct sources *ss, const struct source *s, const st
     logfiles_write(ss->logs, ss->env, LOGF_MEASUREMENTS, &m->when,
                    "%-15s %c %2d %u%u%u %u%u%u %u%u%u%u %3d %2d %4.2f %10.3e %10.3e %10.3e "
                    "%10.3e %10.3e %08X %d%c %c %c",
-                   ip_addr_format(&s->remote.ip, ip, sizeof(ip)), leap_char(r->leap), r->stratum,
+                   sources_log_name(s, ip, sizeof(ip)), leap_char(r->leap), r->stratum,
                    test_bit(t, 0), test_bit(t, 1), test_bit(t, 2), test_bit(t, 3), test_bit(t, 4),
                    test_bit(t, 5), test_bit(t, 6), test_bit(t, 7), test_bit(t, 8), test_bit(t, 9),
                    m->poll, r->poll, m->poll_score, r->offset, r->peer_delay, r->peer_dispersion,
@@ -79,9 +79,8 @@ static void log_statistics(struct sources *ss, const struct source *s,
         return;
     logfiles_write(ss->logs, ss->env, LOGF_STATISTICS, &sl->when,
                    "%-15s %10.3e %10.3e %10.3e %10.3e %10.3e %7.1e %3d %3d %3d %5.2f",
-                   ip_addr_format(&s->remote.ip, ip, sizeof(ip)), l->std_dev, l->est_offset,
-                   l->est_offset_sd, l->freq, l->skew, l->stress, l->n_samples, l->dropped,
-                   l->n_runs, l->asym);
+                   sources_log_name(s, ip, sizeof(ip)), l->std_dev, l->est_offset, l->est_offset_sd,
+                   l->freq, l->skew, l->stress, l->n_samples, l->dropped, l->n_runs, l->asym);
 }
 
 /* A selection.log line of one source after a selection run. */
@@ -95,7 +94,7 @@ static void log_selection(struct sources *ss, const struct source *s,
         return;
     logfiles_write(ss->logs, ss->env, LOGF_SELECTION, &l->when,
                    "%-15s %c -%c%c%c%c %4o %5.2f %10.3e %10.3e %10.3e",
-                   ip_addr_format(&s->remote.ip, ip, sizeof(ip)), st->status_char,
+                   sources_log_name(s, ip, sizeof(ip)), st->status_char,
                    st->eff_options & SELECT_OPT_NOSELECT ? 'N' : '-',
                    st->eff_options & SELECT_OPT_PREFER ? 'P' : '-',
                    st->eff_options & SELECT_OPT_TRUST ? 'T' : '-',
@@ -126,7 +125,7 @@ static void log_tracking(struct sources *ss, const struct engine_action *a)
     if (a->source == -1)
         name = "0.0.0.0";
     else if (a->source >= 0 && a->source < ss->n)
-        ip_addr_format(&ss->v[a->source]->remote.ip, ss->log_ref_name, sizeof(ss->log_ref_name));
+        sources_log_name(ss->v[a->source], ss->log_ref_name, sizeof(ss->log_ref_name));
     reference_log_tracking(ss->ref, name, &a->u.tracking);
 }
 
@@ -195,7 +194,7 @@ static void perform_one(struct sources *ss, struct engine_out *out, int i,
         if (s) {
             char ip[IP_ADDR_STRLEN];
             LOG_WARN(ss->env->log, "Received KoD RATE from %s",
-                     ip_addr_format(&s->remote.ip, ip, sizeof(ip)));
+                     sources_log_name(s, ip, sizeof(ip)));
         }
         break;
     case ENGINE_ACT_OUT_OF_ORDER:

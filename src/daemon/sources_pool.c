@@ -62,7 +62,7 @@ void sources_handle_bad(struct sources *ss, int index, const struct timespec *ra
         return;
     s = ss->v[index];
     /* Only sources with a name can move. */
-    if (s->replacing || ip_addr_parse(&literal, s->name))
+    if (s->refclock || s->replacing || ip_addr_parse(&literal, s->name))
         return;
     /* Postponed (a clock stepped back cannot make the wait longer than the maximum). */
     wait = ss->have_next_replacement ? ts_diff(&ss->next_replacement, raw_now) : 0.0;

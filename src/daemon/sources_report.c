@@ -53,11 +53,14 @@ static int report_source_data(void *ctx, int index, const struct timespec *now,
     reference_cooked_time(ss->ref, now, &cooked, NULL);
     sourcestats_get_source_report(es->stats, &cooked, &r);
     cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
-    out->poll = (int16_t)ntp_client_get_poll(&es->client);
+    out->poll = (int16_t)(s->refclock ? engine_refclock_report_poll(ss->engine, index)
+                                      : ntp_client_get_poll(&es->client));
     out->stratum = (uint16_t)r.stratum;
     out->state = sources_get_select_state(ss, index, &st) ? (uint16_t)st.rpt_state
                                                           : CMDMON_SRC_NONSELECTABLE;
-    out->mode = s->symmetric ? CMDMON_MODE_PEER : CMDMON_MODE_CLIENT;
+    out->mode = s->refclock    ? CMDMON_MODE_REF
+                : s->symmetric ? CMDMON_MODE_PEER
+                               : CMDMON_MODE_CLIENT;
     out->flags = (uint16_t)(es->sel_options & 0xf);
     out->reachability = (uint16_t)ntp_client_get_reach(&es->client);
     out->since_sample = r.has_sample ? r.latest_meas_ago : CMDMON_NO_SAMPLE;
@@ -82,7 +85,8 @@ static int report_sourcestats(void *ctx, int index, const struct timespec *now,
     reference_cooked_time(ss->ref, now, &cooked, NULL);
     sourcestats_get_report(es->stats, &cooked, &r);
     out->ref_id = es->ref_id;
-    cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
+    if (!s->refclock) /* chrony: a refclock has no address, chronyc shows its refid */
+        cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
     out->n_samples = r.n_samples;
     out->n_runs = r.n_runs;
     out->span_seconds = r.span_seconds;
@@ -107,7 +111,8 @@ static int report_select_data(void *ctx, int index, const struct timespec *now,
         return CMDMON_STT_NOSUCHSOURCE;
     memset(out, 0, sizeof(*out));
     out->ref_id = es->ref_id;
-    cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
+    if (!s->refclock)
+        cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
     out->leap = (uint8_t)es->leap;
     out->conf_options = (uint16_t)(es->sel_options & 0xf);
     if (sources_get_select_state(ss, index, &st)) {
@@ -260,7 +265,7 @@ static int report_tracking(void *ctx, const struct timespec *now, struct cmdmon_
     if (t.synchronised) {
         int sel = sources_selected(ss);
         const struct source *s = sources_get(ss, sel);
-        if (s && sources_engine_part(ss, sel)->ref_id == t.ref_id)
+        if (s && !s->refclock && sources_engine_part(ss, sel)->ref_id == t.ref_id)
             cmdmon_addr_from_ip(&out->ip, &s->remote.ip);
     } else if (t.leap_status != 3) {
         reference_get_served(ss->ref, now, &ref);
@@ -286,6 +291,8 @@ static int selector_match(const struct source *s, const struct cmdmon_addr *mask
     struct ip_addr a, m;
     int len;
 
+    if (s->refclock)
+        return 0; /* the commands are for NTP sources */
     if (!cmdmon_to_ip(addr, &a))
         return 1;
     if (a.family != s->remote.ip.family)

@@ -76,6 +76,10 @@ int sources_rows(const struct sources *ss, struct source_row **rows)
         if (sources_entry_unresolved(&ss->entries[order[k]]))
             cap += (size_t)ss->entries[order[k]].n_ids;
     r = xcalloc(cap, sizeof(*r));
+    /* Reference clocks come first, as chrony creates them before the NTP sources. */
+    for (int i = 0; i < ss->n; i++)
+        if (ss->v[i]->refclock)
+            r[n++] = (struct source_row){i, 0, 0};
     for (size_t k = 0; k < n_order; k++) {
         const struct source_entry *e = &ss->entries[order[k]];
         for (int i = 0; i < ss->n; i++)

@@ -105,6 +105,8 @@ void plat_net_receive(struct platform *p, int fd, const struct platform_handlers
 /* Hand the events ready on a stream socket to its callback. */
 void plat_stream_event(struct platform *p, int fd, int events);
 void plat_files_init(struct platform *p);
+/* env.shm: System V shared memory (shmget/shmat). */
+void plat_shm_init(struct platform *p);
 /* Files through their directory's descriptor (files.c). openat() following a link at name
  * only when root or we own it; the parent directory of path opened, its last component in
  * name; the two together (O_NOFOLLOW in flags: no link at all); a temporary file made with O_EXCL

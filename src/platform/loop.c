@@ -52,6 +52,7 @@ struct platform *platform_new(const struct platform_opts *opts)
     plat_clock_init(p, opts->clock, opts->softclock_offset);
     plat_net_init(p);
     plat_files_init(p);
+    plat_shm_init(p);
     plat_process_init(p);
     plat_resolver_init(p);
     plat_nts_ke_init(p);

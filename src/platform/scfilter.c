@@ -35,8 +35,8 @@ static const char *const allowed_calls[] = {
     "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigreturn", "sigaltstack", "tgkill",
     "set_tid_address", "set_robust_list", "rseq", "membarrier", "futex", "futex_time64",
     "sched_yield", "sched_getaffinity", "getrandom", "sysinfo", "uname",
-    /* memory */
-    "brk", "mmap", "mmap2", "munmap", "mremap", "mprotect", "madvise",
+    /* memory (shmdt: the SHM refclock's segment at exit) */
+    "brk", "mmap", "mmap2", "munmap", "mremap", "mprotect", "madvise", "shmdt",
     /* files (drift, dump, log and key files, pidfile, the command socket) */
     "open", "openat", "close", "read", "readv", "write", "writev", "pread64", "pwrite64", "lseek",
     "_llseek", "fstat", "fstat64", "newfstatat", "fstatat64", "stat", "stat64", "lstat", "lstat64",

@@ -469,13 +469,13 @@ static void test_source_errors(void)
 
 static void test_refclock(void)
 {
-    struct config *cfg = ok1("refclock PPS /dev/pps0 lock NMEA refid GPS poll 3 dpoll -2 "
+    struct config *cfg = ok1("refclock SHM 0:perm=0644 lock NMEA refid GPS poll 3 dpoll -2 "
                              "filter 32 rate 2 offset 0.1 delay 0.2 precision 1e-6 "
-                             "maxdispersion 0.5 stratum 1 width 0.1 pps local tai prefer "
+                             "maxdispersion 0.5 stratum 1 width 0.1 pps tai prefer "
                              "minsamples 4 maxsamples 8 maxlockage 3 maxunreach 10");
     struct refclock_cfg *r = &cfg->refclocks[0];
-    CHECK_STR_EQ(r->driver, "PPS");
-    CHECK_STR_EQ(r->param, "/dev/pps0");
+    CHECK_STR_EQ(r->driver, "SHM");
+    CHECK_STR_EQ(r->param, "0:perm=0644");
     CHECK_INT_EQ(r->lock_ref_id, 0x4e4d4541);
     CHECK_INT_EQ(r->ref_id, 0x47505300);
     CHECK_INT_EQ(r->poll, 3);
@@ -485,7 +485,7 @@ static void test_refclock(void)
     CHECK_NEAR(r->offset, 0.1, 0);
     CHECK_NEAR(r->delay, 0.2, 0);
     CHECK_INT_EQ(r->stratum, 1);
-    CHECK(r->pps_forced && r->local && r->tai);
+    CHECK(r->pps_forced && !r->local && r->tai);
     CHECK_INT_EQ(r->sel_options, CFG_SEL_PREFER);
     CHECK_INT_EQ(r->max_lock_age, 3);
     CHECK_INT_EQ(r->max_unreach, 10);
@@ -502,6 +502,21 @@ static void test_refclock(void)
     bad("refclock SHM 0 refid TOOLONG", "Invalid value in refclock directive at line 3 in file " F);
     bad("refclock SHM 0 stratum 16", "Invalid value in refclock directive at line 3 in file " F);
     bad("refclock SHM 0 bogus", "Invalid option in refclock directive at line 3 in file " F);
+    /* Drivers and options this build does not have are refused, never ignored. */
+    bad("refclock PPS /dev/pps0",
+        "refclock driver PPS is not supported by this build at line 3 in file " F);
+    bad("refclock PHC /dev/ptp0", "refclock driver PHC is not supported by this build at line 3 "
+                                  "in file " F);
+    bad("refclock RTC /dev/rtc0", "refclock driver RTC is not supported by this build at line 3 "
+                                  "in file " F);
+    bad("refclock shm 0", "unknown refclock driver shm at line 3 in file " F);
+    bad("refclock SHM 0 local",
+        "refclock option local is not supported by this build at line 3 in file " F);
+    bad("refclock SHM 0:perm=0644:poll",
+        "Invalid refclock driver option poll at line 3 in file " F);
+    bad("refclock SHM 0:permx", "Invalid refclock driver option permx at line 3 in file " F);
+    bad("refclock SOCK /run/x.sock:perm=0666",
+        "Invalid refclock driver option perm=0666 at line 3 in file " F);
 }
 
 static void test_misc_structured(void)
