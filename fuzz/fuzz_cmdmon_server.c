@@ -191,7 +191,7 @@ static void fz_env_init(struct fz_env *f)
     f->env.net = (struct env_net){f, fz_udp_open, fz_unix_open, fz_close, fz_send, NULL};
     f->env.files =
         (struct env_files){f,         fz_read_all, fz_write, fz_write, fz_list_glob, fz_prepare_dir,
-                           fz_remove, fz_write,    NULL,     NULL};
+                           fz_remove, fz_write,    NULL,     NULL,     NULL};
     f->env.resolver = (struct env_resolver){f, fz_resolve};
     f->env.random = (struct env_random){f, fz_random};
     f->env.log = &f->log;

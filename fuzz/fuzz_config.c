@@ -69,6 +69,7 @@ static const struct env_files no_files = {NULL,
                                           no_remove,
                                           no_write_atomic,
                                           NULL,
+                                          NULL,
                                           NULL};
 
 /* Feed every line of text (NUL-terminated, modified) to a fresh config. */

@@ -97,9 +97,9 @@ static int fz_remove(void *ctx, const char *path)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fz_files f = {data, size};
-    const struct env_files files = {
-        &f,        fz_read_all, fz_write, fz_write, fz_list_glob, fz_prepare_dir,
-        fz_remove, fz_write,    NULL,     NULL};
+    const struct env_files files = {&f,           fz_read_all,    fz_write,  fz_write,
+                                    fz_list_glob, fz_prepare_dir, fz_remove, fz_write,
+                                    NULL,         NULL,           NULL};
     struct config *cfg;
     struct source_cfg *dir_sources = NULL;
     char err[256], *text;

@@ -22,6 +22,7 @@ struct cli {
     int nodetach;  /* -n */
     int noclock;   /* -x */
     int softclock; /* --softclock[=OFFSET] (ours) */
+    int rtc_set;   /* -s */
     double softclock_offset;
     int print_conf; /* -p */
     int family;     /* -4 / -6 */
@@ -154,6 +155,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->reload = 1;
             break;
         case 's':
+            c->rtc_set = 1;
+            break;
         case 'U':
             break;
         default:
@@ -370,6 +373,7 @@ int main(int argc, char **argv)
     no.user = c.user ? c.user : cfg->user;
     no.scfilter = c.scfilter;
     no.version = CHRONY_VERSION;
+    no.rtc_set = c.rtc_set;
     node = node_new(cfg, env, &no);
     env->clock.read(env->clock.ctx, &now);
     if (node_start(node, &now, err, sizeof(err)) < 0) {

@@ -5,6 +5,6 @@
 #define CHRONY_VERSION "4.8"
 /* Features this build provides, in chrony's +/- notation. */
 #define CHRONY_FEATURES                                                                            \
-    "+CMDMON +NTP +REFCLOCK -RTC +PRIVDROP +SCFILTER +SIGND +ASYNCDNS +NTS +SECHASH +IPV6 -DEBUG"
+    "+CMDMON +NTP +REFCLOCK +RTC +PRIVDROP +SCFILTER +SIGND +ASYNCDNS +NTS +SECHASH +IPV6 -DEBUG"
 
 #endif

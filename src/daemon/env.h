@@ -160,6 +160,9 @@ struct env_files {
     /* Warn, as chrony does, when path is a regular file with permission bits outside perm
      * ("World-readable permissions on PATH"). NULL: no file modes here. */
     void (*check_perms)(void *ctx, const char *path, unsigned perm);
+    /* Last modification time of path (s since 1970), or -1 when it cannot be known. NULL:
+     * never known. */
+    long long (*mtime)(void *ctx, const char *path);
 };
 
 typedef void (*resolve_cb)(void *arg, int status, const struct ip_addr *addrs, int n);
@@ -280,6 +283,25 @@ struct env_shm {
     void (*from_system)(void *ctx, const struct timespec *sys, struct timespec *raw);
 };
 
+/* The real-time clock (rtcfile, chronyd -s): one device at a time. Times are s since
+ * 1970 UTC; the driver converts from and to the RTC's local time when utc is 0. */
+struct env_rtc {
+    void *ctx;
+    /* Open device for the update edges: cb(arg, h, STREAM_EV_READ) is called from the loop
+     * when the device is readable. Returns a handle >= 0, or -1 with an errno-like code in
+     * *err. cb NULL: opened only to read the time (chronyd -s). */
+    int (*open)(void *ctx, const char *device, stream_cb cb, void *arg, int *err);
+    /* Turn the update interrupts on or off. 0, or -1 with an errno-like code in *err. */
+    int (*set_uie)(void *ctx, int h, int on, int *err);
+    /* After cb: collect the interrupt. 1 an update edge, 0 something else, -1 error. */
+    int (*read_edge)(void *ctx, int h, int *err);
+    /* Read the RTC (twice until both agree on the second). 0, or -1. */
+    int (*read_time)(void *ctx, int h, int utc, long long *t, int *err);
+    /* Set the RTC to t. 0, or -1. */
+    int (*set_time)(void *ctx, int h, int utc, long long t);
+    void (*close)(void *ctx, int h);
+};
+
 struct env {
     struct env_clock clock;
     struct env_net net;
@@ -291,6 +313,7 @@ struct env {
     struct env_nts_ke_server nts_ke_server; /* start == NULL: no NTS server */
     struct env_process process;             /* run_with_input == NULL: no programs */
     struct env_shm shm;                     /* attach == NULL: no shared memory */
+    struct env_rtc rtc;                     /* open == NULL: no RTC */
     const struct logger *log;
 };
 

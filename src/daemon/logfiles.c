@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const file_names[LOGF_N] = {"measurements", "statistics", "tracking",
-                                               "selection",    "tempcomp",   "refclocks"};
+static const char *const file_names[LOGF_N] = {
+    "measurements", "statistics", "tracking", "selection", "tempcomp", "refclocks", "rtc"};
 
 static const char *const titles[LOGF_N] = {
     "   Date (UTC) Time     IP Address   L St 123 567 ABCD  LP RP Score    Offset  Peer del. "
@@ -23,14 +23,16 @@ static const char *const titles[LOGF_N] = {
     "Rem. corr. Root delay Root disp. Max. error",
     "   Date (UTC) Time     IP Address   S EOpts Reach Score Last sample  Low end   High end",
     "   Date (UTC) Time        Temp.       Comp.",
-    "   Date (UTC) Time         Refid  DP L P  Raw offset   Cooked offset      Disp."};
+    "   Date (UTC) Time         Refid  DP L P  Raw offset   Cooked offset      Disp.",
+    "   Date (UTC) Time   RTC fast (s) Val   Est fast (s)   Slope (ppm)  Ns  Nr Meas"};
 
 static const unsigned flags_of[LOGF_N] = {CFG_LOG_MEASUREMENTS | CFG_LOG_RAWMEASUREMENTS,
                                           CFG_LOG_STATISTICS,
                                           CFG_LOG_TRACKING,
                                           CFG_LOG_SELECTION,
                                           CFG_LOG_TEMPCOMP,
-                                          CFG_LOG_REFCLOCKS};
+                                          CFG_LOG_REFCLOCKS,
+                                          CFG_LOG_RTC};
 
 void logfiles_init(struct logfiles *lf, const struct config *cfg, const struct env *env)
 {

@@ -20,6 +20,7 @@ enum logfile_kind {
     LOGF_SELECTION,
     LOGF_TEMPCOMP,
     LOGF_REFCLOCKS, /* the time has microseconds ("... HH:MM:SS.uuuuuu") */
+    LOGF_RTC,
     LOGF_N
 };
 

@@ -100,6 +100,19 @@ static void wire_sources(struct node *n)
     ss->reload_dumps = n->opts.reload_dumps;
 }
 
+static void wire_rtc(struct node *n)
+{
+    struct rtc *r = &n->rtc;
+
+    r->cfg = n->cfg;
+    r->env = n->env;
+    r->sched = &n->sched;
+    r->srcs = &n->srcs;
+    r->ref = &n->ref;
+    r->logs = &n->logs;
+    r->handle = -1;
+}
+
 struct node *node_new(const struct config *cfg, const struct env *env, const struct node_opts *opts)
 {
     struct node *n = xcalloc(1, sizeof(*n));
@@ -116,6 +129,11 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     node_install_commands(n);
     wire_serve(n);
     wire_reference(n);
+    wire_rtc(n);
+    /* chronyd -s: before the reference reads the clock. */
+    if (opts->rtc_set)
+        rtc_initial_set(&n->rtc);
+    rtc_open(&n->rtc);
     {
         struct timespec now;
         env->clock.read(env->clock.ctx, &now);
@@ -137,6 +155,7 @@ void node_free(struct node *n)
     if (!n)
         return;
     metrics_server_fini(&n->metrics);
+    rtc_stop(&n->rtc);
     tempcomp_fini(&n->tempcomp);
     refclocks_fini(&n->rcl);
     sources_fini(&n->srcs);
@@ -174,6 +193,8 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
         return -1;
     sources_start(&n->srcs, now);
     if (tempcomp_start(&n->tempcomp, now, err, errlen) < 0)
+        return -1;
+    if (rtc_start(&n->rtc, err, errlen) < 0)
         return -1;
     if (cmdmon_server_start(&n->cmd, err, errlen) < 0)
         return -1;
@@ -240,6 +261,7 @@ void node_stop(struct node *n, const struct timespec *now)
 {
     sources_dump_save_at_exit(&n->srcs, now);
     reference_stop(&n->ref, now);
+    rtc_stop(&n->rtc);
 }
 
 void node_get_served_ref(const struct node *n, const struct timespec *now,

@@ -21,6 +21,7 @@ struct node_opts {
     const char *user;      /* -u or `user`: NTS-KE helper processes switch to it */
     int scfilter;          /* -F level, applied by NTS-KE helper processes too */
     const char *version;   /* chronyd's version (the metrics page); NULL: unknown */
+    int rtc_set;           /* chronyd -s: set the clock from the RTC at start */
 };
 
 /* cfg must outlive the node; env likewise. */

@@ -83,10 +83,31 @@ static void h_smoothing(struct node *n, const struct cmdmon_request *req,
     reference_h_smoothing(&n->ref, req, now, rpy);
 }
 
-static void h_no_rtc(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
-                     struct cmdmon_reply *rpy)
+static void h_rtcreport(struct node *n, const struct cmdmon_request *req,
+                        const struct timespec *now, struct cmdmon_reply *rpy)
 {
-    cmdmon_h_no_rtc(&n->cmd, req, now, rpy);
+    (void)req;
+    (void)now;
+    if (rtc_report(&n->rtc, &rpy->u.rtc))
+        rpy->reply = CMDMON_RPY_RTC;
+    else
+        rpy->status = CMDMON_STT_NORTC;
+}
+
+static void h_trimrtc(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                      struct cmdmon_reply *rpy)
+{
+    (void)req;
+    if (!rtc_trim(&n->rtc, now))
+        rpy->status = CMDMON_STT_NORTC;
+}
+
+static void h_writertc(struct node *n, const struct cmdmon_request *req, const struct timespec *now,
+                       struct cmdmon_reply *rpy)
+{
+    (void)req;
+    (void)now;
+    rpy->status = (uint16_t)rtc_write(&n->rtc);
 }
 
 /* The daemon's own commands: they reach several components. */
@@ -189,9 +210,9 @@ static const struct cmdmon_command node_commands[] = {
     {CMDMON_REQ_SETTIME, h_manual},
     {CMDMON_REQ_SMOOTHING, h_smoothing},
     {CMDMON_REQ_SMOOTHTIME, h_smoothing},
-    {CMDMON_REQ_RTCREPORT, h_no_rtc},
-    {CMDMON_REQ_TRIMRTC, h_no_rtc},
-    {CMDMON_REQ_WRITERTC, h_no_rtc},
+    {CMDMON_REQ_RTCREPORT, h_rtcreport},
+    {CMDMON_REQ_TRIMRTC, h_trimrtc},
+    {CMDMON_REQ_WRITERTC, h_writertc},
     /* The daemon (above). */
     {CMDMON_REQ_CYCLELOGS, h_cyclelogs},
     {CMDMON_REQ_REKEY, h_rekey},

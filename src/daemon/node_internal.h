@@ -16,6 +16,7 @@
 #include "daemon/node.h"
 #include "daemon/ntp_serve.h"
 #include "daemon/reference.h"
+#include "daemon/rtc.h"
 #include "daemon/sched.h"
 #include "daemon/sources.h"
 #include "daemon/refclocks.h"
@@ -41,6 +42,7 @@ struct node {
     struct refclocks rcl;          /* the `refclock` directives (refclocks.c) */
     struct tempcomp tempcomp;      /* the `tempcomp` directive (tempcomp.c) */
     struct metrics_server metrics; /* the `metricsport` endpoint (metrics_*.c) */
+    struct rtc rtc;                /* rtcfile, chronyd -s (rtc.c) */
 };
 
 /* node_commands.c: the command table of the command server. */

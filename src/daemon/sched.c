@@ -157,4 +157,5 @@ void sched_shift(struct sched *s, double offset)
         ts_add(&s->heap[i].when, &s->heap[i].when, -offset);
     if (s->running)
         ts_add(&s->run_now, &s->run_now, -offset);
+    s->shifted += offset;
 }

@@ -26,6 +26,7 @@ struct sched {
      * step made during the run, so the timers still due are the same ones. */
     struct timespec run_now;
     int running;
+    double shifted; /* s, the sum of the offsets given to sched_shift (clock steps) */
 };
 
 void sched_init(struct sched *s);

@@ -430,6 +430,22 @@ static int files_remove(void *ctx, const char *path)
     return 0;
 }
 
+/* Through the descriptor, as the other checks of files here. */
+static long long files_mtime(void *ctx, const char *path)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    long long t = -1;
+
+    (void)ctx;
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) == 0)
+        t = (long long)st.st_mtime;
+    close(fd);
+    return t;
+}
+
 void plat_files_init(struct platform *p)
 {
     p->env.files = (struct env_files){p,
@@ -441,5 +457,6 @@ void plat_files_init(struct platform *p)
                                       files_remove,
                                       files_write_private,
                                       plat_log_cycle,
-                                      files_check_perms};
+                                      files_check_perms,
+                                      files_mtime};
 }

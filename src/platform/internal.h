@@ -121,6 +121,8 @@ int plat_file_permission_warning(const char *path, unsigned perm, char *msg, siz
 /* env.process: programs (the sendmail of mailonchange), host name, local time. */
 void plat_process_init(struct platform *p);
 void plat_resolver_init(struct platform *p);
+/* env.rtc: the RTC device (rtc.c). */
+void plat_rtc_init(struct platform *p);
 void plat_resolver_fini(struct platform *p);
 void plat_resolver_dispatch(struct platform *p);
 /* Cryptographically strong random bytes (getrandom; aborts without an entropy source). */

@@ -55,6 +55,7 @@ struct platform *platform_new(const struct platform_opts *opts)
     plat_shm_init(p);
     plat_process_init(p);
     plat_resolver_init(p);
+    plat_rtc_init(p);
     plat_nts_ke_init(p);
     plat_nts_ke_server_init(p);
     p->env.random = (struct env_random){p, random_bytes};

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/rtc.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -100,8 +101,10 @@ static const int socket_options[][2] = {
 
 static const int fcntl_cmds[] = {F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC};
 
-/* isatty() and stdio on a terminal (-d), and the resolver's FIONREAD. */
-static const unsigned long ioctl_cmds[] = {FIONREAD, TCGETS, TIOCGWINSZ};
+/* isatty() and stdio on a terminal (-d), the resolver's FIONREAD, and the RTC driver's
+ * requests (platform/rtc.c), which chrony's filter allows too. */
+static const unsigned long ioctl_cmds[] = {FIONREAD,     TCGETS,     TIOCGWINSZ, RTC_RD_TIME,
+                                           RTC_SET_TIME, RTC_UIE_ON, RTC_UIE_OFF};
 
 /* Comparisons of a call's argument (spelled out: the library's SCMP_Ax macros
  * leave a field to the compiler's zero, which clang's -Wextra rejects). */

@@ -73,7 +73,8 @@ static int build(struct world *w, const struct scenario *s)
     w->max_nodes = n_fixed + s->clients.count;
     for (int i = 0; i < SC_MAX_NODES && s->nodes[i].name; i++) {
         const struct sc_node *n = &s->nodes[i];
-        if (world_add_node(w, n->name, n->ip, n->conf, n->offset, n->freq_ppm, n->wander * 1e6) < 0)
+        if (world_add_node_rtc(w, n->name, n->ip, n->conf, n->offset, n->freq_ppm, n->wander * 1e6,
+                               n->has_rtc ? &n->rtc : NULL) < 0)
             return -1;
         w->nodes[i].measured = n->measured;
         w->hosts[w->nodes[i].host].tx_late = n->tx_late;

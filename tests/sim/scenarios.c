@@ -4,6 +4,8 @@
  * are too long for the sanitizer run and run only with --all or --scenario. */
 #include "scenario.h"
 
+#include "daemon/node_internal.h"
+
 #include <math.h>
 
 /* Links: base delay + exponential jitter with the given mean, each way. */
@@ -115,6 +117,51 @@ static int check_not_updated(struct world *w, const struct scenario *s, struct s
                 sn->clock.freq_set_ppm);
     if (fabs(sn->m.last_off - expect) > 1e-3)
         sc_fail(r, "offset %.6f, expected free-running %.6f", sn->m.last_off, expect);
+    return r->ok;
+}
+
+/* The RTC's gain rate as the node estimates it (ppm). */
+static double rtc_gain_ppm(const struct world *w, int i)
+{
+    return 1e6 * w->nodes[i].node->rtc.track.gain;
+}
+
+static int check_rtc_drift(struct world *w, const struct scenario *s, struct sc_result *r)
+{
+    /* The client's clock follows the server: the RTC's 20 ppm against it within 0.2 ppm
+     * after six hours, the estimate's offset at its reference time near the truth. */
+    const struct rtc_track *t = &w->nodes[1].node->rtc.track;
+    double truth = s->nodes[1].rtc.off + 20e-6 * (double)(t->ref_time - w->epoch.tv_sec);
+
+    if (!t->valid)
+        sc_fail(r, "no RTC coefficients");
+    if (fabs(rtc_gain_ppm(w, 1) - 20.0) > 0.2)
+        sc_fail(r, "RTC gain rate %.3f ppm, expected 20 +- 0.2", rtc_gain_ppm(w, 1));
+    if (fabs(t->fast - truth) > 0.01)
+        sc_fail(r, "RTC fast by %.6f s, expected %.6f", t->fast, truth);
+    return r->ok;
+}
+
+static int check_rtc_set(struct world *w, const struct scenario *s, struct sc_result *r)
+{
+    /* 100 s fast, set from an RTC 0.2 s fast of true time read at a whole second (+0.5 s
+     * on average): within a second of true time. */
+    (void)s;
+    if (!(fabs(w->nodes[0].m.last_off) < 1.0))
+        sc_fail(r, "offset %.6f s after the set from the RTC", w->nodes[0].m.last_off);
+    return r->ok;
+}
+
+static int check_rtc_autotrim(struct world *w, const struct scenario *s, struct sc_result *r)
+{
+    /* 3 s fast: trimmed once when synchronised, then near the system's time. */
+    const struct sim_node *sn = &w->nodes[1];
+
+    (void)s;
+    if (sn->rtc.n_sets != 1)
+        sc_fail(r, "RTC set %d times, expected once", sn->rtc.n_sets);
+    if (!(fabs(sn->node->rtc.track.fast) < 1.0))
+        sc_fail(r, "RTC still fast by %.3f s", sn->node->rtc.track.fast);
     return r->ok;
 }
 
@@ -365,6 +412,53 @@ const struct scenario sim_scenarios[] = {
      .link = LAN,
      .nodes = {DEFAULT_SERVER, DEFAULT_CLIENT("server 10.0.0.1")},
      .bounds = {0, 5000, 1e-3, 3e-4, 0, 0}},
+    {.name = "rtc-drift",
+     .desc = "rtcfile: an RTC gaining 20 ppm against a synchronised client, six hours",
+     .seed = 31,
+     .duration = 6 * 3600,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER,
+               {.name = "client",
+                .ip = "10.0.0.2",
+                .conf = {"server 10.0.0.1", "rtcfile /var/lib/chrony/rtc"},
+                .offset = CLIENT_OFF,
+                .freq_ppm = CLIENT_FREQ,
+                .wander = CLIENT_WANDER,
+                .measured = 1,
+                .has_rtc = 1,
+                .rtc = {0.3, 20.0, 0}}},
+     .check = check_rtc_drift},
+    {.name = "rtc-set",
+     .desc = "chronyd -s: a clock 100 s fast set from the RTC, no rtc file",
+     .seed = 32,
+     .duration = 600,
+     .link = LAN,
+     .nodes = {{.name = "lonely",
+                .ip = "10.0.0.1",
+                .conf = {"rtcfile /var/lib/chrony/rtc"},
+                .offset = 100.0,
+                .measured = 1,
+                .has_rtc = 1,
+                .rtc = {0.2, 20.0, 1}}},
+     .logs = {{0, "System time set from RTC", 1, 1}, {0, "No valid rtcfile coefficients", 1, 1}},
+     .check = check_rtc_set},
+    {.name = "rtc-autotrim",
+     .desc = "rtcautotrim 1: an RTC 3 s fast is trimmed once the client is synchronised",
+     .seed = 33,
+     .duration = 3600,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER,
+               {.name = "client",
+                .ip = "10.0.0.2",
+                .conf = {"server 10.0.0.1", "rtcfile /var/lib/chrony/rtc", "rtcautotrim 1"},
+                .offset = CLIENT_OFF,
+                .freq_ppm = CLIENT_FREQ,
+                .wander = CLIENT_WANDER,
+                .measured = 1,
+                .has_rtc = 1,
+                .rtc = {3.0, 5.0, 0}}},
+     .logs = {{1, "RTC wrong by ", 1, 1}},
+     .check = check_rtc_autotrim},
     {.name = "bench-wan",
      .benchmark = 1,
      .desc = "delay 1e-2 + exp jitter 1e-3 each way",

@@ -6,6 +6,8 @@
 #include "lib/mem.h"
 #include "lib/ts.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +191,101 @@ static void log_write(void *ctx, enum log_level level, const char *msg)
         fprintf(stderr, "%12.6f %s: %s\n", sn->w->t, sn->name, msg);
 }
 
+/* The RTC's reading at true time t (s since the world's start). */
+static long long rtc_reading(const struct sim_node *sn, double t)
+{
+    return (long long)sn->w->epoch.tv_sec +
+           (long long)floor(t + sn->rtc.off + sn->rtc.gain * t + 1e-9 * sn->w->epoch.tv_nsec);
+}
+
+void sim_rtc_schedule_edge(struct world *w, int idx)
+{
+    struct sim_node *sn = &w->nodes[idx];
+    long long k = rtc_reading(sn, w->t) + 1 - (long long)w->epoch.tv_sec;
+    double t = ((double)k - sn->rtc.off) / (1.0 + sn->rtc.gain);
+
+    /* just past the edge: the reading is the new second */
+    world_schedule(w, t + 1e-9, EV_RTC, idx, (double)sn->rtc.gen, NULL);
+}
+
+static int rtc_open(void *ctx, const char *device, stream_cb cb, void *arg, int *err)
+{
+    struct sim_node *sn = ctx;
+
+    (void)device;
+    if (!sn->rtc.present) {
+        *err = ENOENT;
+        return -1;
+    }
+    if (cb) {
+        sn->rtc.open = 1;
+        sn->rtc.cb = cb;
+        sn->rtc.arg = arg;
+    }
+    return 0;
+}
+
+static int rtc_set_uie(void *ctx, int h, int on, int *err)
+{
+    struct sim_node *sn = ctx;
+
+    (void)h;
+    (void)err;
+    if (on && !sn->rtc.uie) {
+        sn->rtc.gen++;
+        sn->rtc.uie = 1;
+        sim_rtc_schedule_edge(sn->w, sn->idx);
+    }
+    sn->rtc.uie = on;
+    return 0;
+}
+
+static int rtc_read_edge(void *ctx, int h, int *err)
+{
+    (void)ctx;
+    (void)h;
+    (void)err;
+    return 1;
+}
+
+static int rtc_read_time(void *ctx, int h, int utc, long long *t, int *err)
+{
+    struct sim_node *sn = ctx;
+
+    (void)h;
+    (void)utc;
+    (void)err;
+    *t = rtc_reading(sn, sn->w->t);
+    return 0;
+}
+
+static int rtc_set_time(void *ctx, int h, int utc, long long t)
+{
+    struct sim_node *sn = ctx;
+    double now = sn->w->t;
+
+    (void)h;
+    (void)utc;
+    sn->rtc.n_sets++;
+    /* reads t now, ticks t + 1 half a second later */
+    sn->rtc.off = (double)(t - (long long)sn->w->epoch.tv_sec) + 0.5 - now - sn->rtc.gain * now;
+    sn->rtc.gen++;
+    if (sn->rtc.uie)
+        sim_rtc_schedule_edge(sn->w, sn->idx);
+    return 0;
+}
+
+static void rtc_close(void *ctx, int h)
+{
+    struct sim_node *sn = ctx;
+
+    (void)h;
+    sn->rtc.open = 0;
+    sn->rtc.uie = 0;
+    sn->rtc.cb = NULL;
+    sn->rtc.gen++;
+}
+
 void sim_node_env_init(struct sim_node *sn)
 {
     struct env *e = &sn->env;
@@ -196,12 +293,20 @@ void sim_node_env_init(struct sim_node *sn)
     e->clock = (struct env_clock){sn,           clk_read, clk_can_control, clk_set_freq,
                                   clk_get_freq, clk_step, clk_set_leap,    clk_set_sync_status};
     e->net = (struct env_net){sn, net_udp_open, net_unix_open, net_close, net_send, NULL};
-    e->files = (struct env_files){
-        sn,           files_read_all,     files_write_atomic,
-        files_append, files_list_glob,    files_prepare_dir,
-        files_remove, files_write_atomic, NULL /* daemons log through the simulator */,
-        NULL /* no file modes */};
+    e->files = (struct env_files){sn,
+                                  files_read_all,
+                                  files_write_atomic,
+                                  files_append,
+                                  files_list_glob,
+                                  files_prepare_dir,
+                                  files_remove,
+                                  files_write_atomic,
+                                  NULL /* daemons log through the simulator */,
+                                  NULL /* no file modes */,
+                                  NULL /* no modification times */};
     e->resolver = (struct env_resolver){sn, resolve};
+    e->rtc = (struct env_rtc){sn,           rtc_open, rtc_set_uie, rtc_read_edge, rtc_read_time,
+                              rtc_set_time, rtc_close};
     e->random = (struct env_random){sn, random_bytes};
     sn->logger = (struct logger){sn, log_write, LOGL_DEBUG};
     e->log = &sn->logger;

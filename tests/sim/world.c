@@ -157,6 +157,13 @@ int world_find_host(const struct world *w, const struct ip_addr *ip)
 int world_add_node(struct world *w, const char *name, const char *ip, const char *const *conf,
                    double offset, double freq_ppm, double wander_ppm)
 {
+    return world_add_node_rtc(w, name, ip, conf, offset, freq_ppm, wander_ppm, NULL);
+}
+
+int world_add_node_rtc(struct world *w, const char *name, const char *ip, const char *const *conf,
+                       double offset, double freq_ppm, double wander_ppm,
+                       const struct sim_rtc_cfg *rtc)
+{
     struct node_opts opts = {.family = 0, .precision = 1e-8};
     struct sim_node *sn;
     char err[256];
@@ -185,6 +192,12 @@ int world_add_node(struct world *w, const char *name, const char *ip, const char
                 w->seed ^ (0xC10C0000ULL + (uint64_t)idx));
     rng_seed(&sn->rng, w->seed ^ (0x5EED0000ULL + (uint64_t)idx));
     sim_node_env_init(sn);
+    if (rtc) {
+        sn->rtc.present = 1;
+        sn->rtc.off = rtc->off;
+        sn->rtc.gain = rtc->gain_ppm * 1e-6;
+        opts.rtc_set = rtc->set_clock;
+    }
     sn->cfg = config_new();
     for (int i = 0; conf && conf[i]; i++) {
         if (config_parse_line(sn->cfg, conf[i], NULL, i + 1, &sn->env.files, err, sizeof(err))) {
@@ -404,6 +417,16 @@ static void dispatch(struct world *w, struct world_event *e)
     case EV_JUMP:
         node_jump(w, &w->nodes[e->a], e->x);
         break;
+    case EV_RTC: {
+        struct sim_node *sn = &w->nodes[e->a];
+        if ((unsigned)e->x != sn->rtc.gen || !sn->rtc.uie || !sn->rtc.cb)
+            break;
+        vclock_advance(&sn->clock, w->t);
+        sn->rtc.cb(sn->rtc.arg, 0, STREAM_EV_READ);
+        sim_rtc_schedule_edge(w, e->a);
+        node_refresh_timer(w, sn);
+        break;
+    }
     case EV_RESOLVE:
         sim_resolve_finish(e->p);
         /* the callback may have changed any node's timers; lookups are rare */

@@ -93,6 +93,25 @@ struct node_metrics {
     double last_off;
 };
 
+/* A node's RTC (env.rtc): reads epoch + t + off + gain * t at true time t, ticking whole
+ * seconds; its update edges are world events while its interrupts are on. */
+struct sim_rtc {
+    int present;
+    double off;    /* s, at true time 0 */
+    double gain;   /* s/s, positive = the RTC gains */
+    int open, uie; /* opened with a callback; update interrupts on */
+    stream_cb cb;
+    void *arg;
+    unsigned gen; /* edge events of an older generation are stale */
+    int n_sets;   /* RTC_SET_TIME calls */
+};
+
+/* What world_add_node_rtc gives a node's RTC; set_clock: chronyd -s. */
+struct sim_rtc_cfg {
+    double off, gain_ppm;
+    int set_clock;
+};
+
 struct sim_node {
     struct world *w;
     int idx;
@@ -111,6 +130,7 @@ struct sim_node {
     double timer_t;              /* its true-time estimate */
     int heap_pos;                /* index in the world's timer heap, -1 if not there */
     struct node_metrics m;
+    struct sim_rtc rtc;
     uint64_t log_warnings;
     char **log_lines; /* every log line of the node (up to SIM_MAX_LOG_LINES) */
     size_t n_log, cap_log;
@@ -194,6 +214,10 @@ int world_find_host(const struct world *w, const struct ip_addr *ip);
  * (ppm) and wander step (ppm per simulated second). */
 int world_add_node(struct world *w, const char *name, const char *ip, const char *const *conf,
                    double offset, double freq_ppm, double wander_ppm);
+/* As world_add_node, with an RTC (NULL: none). */
+int world_add_node_rtc(struct world *w, const char *name, const char *ip, const char *const *conf,
+                       double offset, double freq_ppm, double wander_ppm,
+                       const struct sim_rtc_cfg *rtc);
 void world_add_link(struct world *w, const struct link *l);
 /* Add count probes at addresses prefix.(1 + i / 250).(1 + i % 250) (prefix "10.1"),
  * polling node `target` every interval seconds from a random phase. */
@@ -230,6 +254,9 @@ void sim_resolve_finish(void *p);
 
 /* Hand a node the report that its datagram p (dst = where it went) left on p->dst_sock. */
 void sim_node_on_tx_report(struct world *w, struct sim_node *sn, struct packet *p);
-enum world_event_kind { EV_PACKET = 0, EV_PROBE, EV_SAMPLE, EV_JUMP, EV_RESOLVE, EV_TXTS };
+/* The RTC's next update edge of node idx scheduled (when its interrupts are on). */
+void sim_rtc_schedule_edge(struct world *w, int idx);
+
+enum world_event_kind { EV_PACKET = 0, EV_PROBE, EV_SAMPLE, EV_JUMP, EV_RESOLVE, EV_TXTS, EV_RTC };
 
 #endif

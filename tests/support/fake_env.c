@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -438,6 +439,87 @@ static void fk_log(void *ctx, enum log_level level, const char *msg)
         snprintf(f->log[f->n_log++], sizeof(f->log[0]), "%s", msg);
 }
 
+/* The RTC runs on true time: the fake clock plus what steps took off it. */
+static double rtc_true_now(const struct fake_env *f)
+{
+    return (double)f->now.tv_sec + f->now.tv_nsec * 1e-9 + f->stepped;
+}
+
+static long long fk_mtime(void *ctx, const char *path)
+{
+    struct fake_env *f = ctx;
+
+    return find_file(f, path) && f->files_mtime ? f->files_mtime : -1;
+}
+
+static int fk_rtc_open(void *ctx, const char *device, stream_cb cb, void *arg, int *err)
+{
+    struct fake_env *f = ctx;
+
+    (void)device;
+    if (!f->rtc_present) {
+        *err = ENOENT;
+        return -1;
+    }
+    if (cb) {
+        f->rtc_open = 1;
+        f->rtc_cb = cb;
+        f->rtc_arg = arg;
+    }
+    return 99;
+}
+
+static int fk_rtc_set_uie(void *ctx, int h, int on, int *err)
+{
+    struct fake_env *f = ctx;
+
+    (void)h;
+    (void)err;
+    f->rtc_uie = on;
+    return 0;
+}
+
+static int fk_rtc_read_edge(void *ctx, int h, int *err)
+{
+    (void)ctx;
+    (void)h;
+    (void)err;
+    return 1;
+}
+
+static int fk_rtc_read_time(void *ctx, int h, int utc, long long *t, int *err)
+{
+    (void)h;
+    ((struct fake_env *)ctx)->rtc_utc = utc;
+    (void)err;
+    *t = fake_env_rtc_read(ctx);
+    return 0;
+}
+
+static int fk_rtc_set_time(void *ctx, int h, int utc, long long t)
+{
+    struct fake_env *f = ctx;
+    double now = rtc_true_now(f);
+
+    (void)h;
+    f->rtc_utc = utc;
+    f->rtc_n_sets++;
+    f->rtc_set_to = t;
+    /* the RTC reads t now and ticks t + 1 half a second later */
+    f->rtc_off = (double)t + 0.5 - (1.0 + f->rtc_gain) * now;
+    return 0;
+}
+
+static void fk_rtc_close(void *ctx, int h)
+{
+    struct fake_env *f = ctx;
+
+    (void)h;
+    f->rtc_open = 0;
+    f->rtc_uie = 0;
+    f->rtc_cb = NULL;
+}
+
 void fake_env_init(struct fake_env *f)
 {
     memset(f, 0, sizeof(*f));
@@ -465,12 +547,40 @@ void fake_env_init(struct fake_env *f)
                                       fk_remove,
                                       fk_write_atomic /* no file modes here */,
                                       NULL /* no log file of its own */,
-                                      NULL /* no file modes */};
+                                      NULL /* no file modes */,
+                                      fk_mtime};
     f->env.resolver = (struct env_resolver){f, fk_resolve};
     f->env.random = (struct env_random){f, fk_random};
     f->env.process = (struct env_process){f, fk_run_with_input, fk_hostname, fk_format_local_time};
+    f->env.rtc = (struct env_rtc){f,
+                                  fk_rtc_open,
+                                  fk_rtc_set_uie,
+                                  fk_rtc_read_edge,
+                                  fk_rtc_read_time,
+                                  fk_rtc_set_time,
+                                  fk_rtc_close};
     f->logger = (struct logger){f, fk_log, LOGL_DEBUG};
     f->env.log = &f->logger;
+}
+
+long long fake_env_rtc_read(const struct fake_env *f)
+{
+    double t = rtc_true_now(f);
+
+    return (long long)floor(f->rtc_off + (1.0 + f->rtc_gain) * t);
+}
+
+void fake_env_rtc_edge(struct fake_env *f)
+{
+    long long k = fake_env_rtc_read(f) + 1;
+    double t = ((double)k - f->rtc_off) / (1.0 + f->rtc_gain) - f->stepped;
+
+    f->now.tv_sec = (time_t)floor(t);
+    f->now.tv_nsec = (long)((t - floor(t)) * 1e9);
+    /* one ns past the edge: the reading is the new second */
+    ts_add(&f->now, &f->now, 1e-9);
+    if (f->rtc_open && f->rtc_uie && f->rtc_cb)
+        f->rtc_cb(f->rtc_arg, 99, STREAM_EV_READ);
 }
 
 void fake_env_fini(struct fake_env *f)

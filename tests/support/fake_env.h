@@ -94,6 +94,19 @@ struct fake_env {
     char proc_path[256];
     char proc_args[256]; /* argv[1..] joined by spaces */
     char proc_input[4096];
+    /* files' modification time (env.files.mtime of any file present); 0: unknown */
+    long long files_mtime;
+    /* RTC (env.rtc): reads rtc_off + (1 + rtc_gain) * now, ticking whole seconds; absent
+     * unless rtc_present (open fails with ENOENT). */
+    int rtc_present;
+    double rtc_off, rtc_gain;
+    int rtc_open;   /* opened with a callback (measuring) */
+    int rtc_uie;    /* update interrupts on */
+    int rtc_utc;    /* as given at the last read or set */
+    int rtc_n_sets; /* RTC_SET_TIME calls; the last value in rtc_set_to */
+    long long rtc_set_to;
+    stream_cb rtc_cb;
+    void *rtc_arg;
 };
 
 void fake_env_init(struct fake_env *f);
@@ -116,6 +129,11 @@ void fake_env_tcp_feed(struct fake_env *f, int i, const void *data, size_t len);
 /* Deliver events (STREAM_EV_*) of tcp[i] to the node as the loop does: READ only while it
  * asks for reads, WRITE only while it asks for writes, nothing once closed. */
 void fake_env_tcp_event(struct fake_env *f, int i, int events);
+/* The fake RTC's reading at the fake clock's time. */
+long long fake_env_rtc_read(const struct fake_env *f);
+/* Move the clock to the RTC's next whole-second edge and, while update interrupts are
+ * on, tell the node's callback as the loop would. */
+void fake_env_rtc_edge(struct fake_env *f);
 /* 1 if some logged line contains needle. */
 int fake_env_log_contains(struct fake_env *f, const char *needle);
 
