@@ -36,8 +36,9 @@ struct net_rx {
     struct timespec rx_ts; /* raw clock time of reception */
     enum rx_ts_source rx_ts_src;
     /* 1: not a received datagram but the kernel's report of one we sent on sock to remote
-     * (from local): data/len are its first bytes (at least the 48-byte NTP header when it
-     * had them), rx_ts/rx_ts_src the time it left (SOF_TIMESTAMPING_TX_*). */
+     * (from local): data/len are its first bytes (at least 96: the 48-byte NTP header, also
+     * behind a 48-byte NTP-over-PTP prefix, when it had them), rx_ts/rx_ts_src the time it left
+     * (SOF_TIMESTAMPING_TX_*). */
     int tx_ts;
 };
 

@@ -124,6 +124,7 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     rng_seed(&n->rng, seed);
     sched_init(&n->sched);
     n->serve.socks[0] = n->serve.socks[1] = -1;
+    n->serve.ptp_socks[0] = n->serve.ptp_socks[1] = -1;
     wire_cmdmon(n);
     cmdmon_server_init(&n->cmd, &n->rng);
     node_install_commands(n);
@@ -223,10 +224,17 @@ void node_on_timer(void *node, const struct timespec *now)
     sched_run_due(&n->sched, now);
 }
 
-void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec *now)
+void node_on_datagram(void *node, const struct net_rx *in, const struct timespec *now)
 {
     struct node *n = node;
-    if (refclocks_on_datagram(&n->rcl, rx, now) || sources_on_datagram(&n->srcs, rx, now))
+    struct net_rx unwrapped;
+    const struct net_rx *rx = &unwrapped;
+    if (refclocks_on_datagram(&n->rcl, in, now))
+        return;
+    /* NTP over PTP (`ptpport`): from here on only the NTP packet. */
+    if (!serve_ptp_unwrap(&n->serve, in, &unwrapped))
+        return;
+    if (sources_on_datagram(&n->srcs, rx, now))
         return;
     /* A transmit timestamp is for the sources or the server, never a command. */
     if (rx->tx_ts) {

@@ -118,6 +118,7 @@ int serve_start(struct ntp_serve *s, char *err, size_t errlen)
         rebuild_access(s);
     /* Like chrony, the server port stays closed while no client could be allowed. */
     set_server_sockets(s, s->cfg->n_ntp_rules != 0);
+    serve_ptp_start(s, err, errlen);
     serve_bcast_start(s);
     serve_signd_start(s);
     return serve_nts_start(s, err, errlen);
@@ -128,6 +129,7 @@ void serve_stop(struct ntp_serve *s)
     serve_bcast_stop(s);
     serve_nts_stop(s);
     serve_signd_stop(s);
+    serve_ptp_stop(s);
     for (int i = 0; i < 2; i++) {
         if (s->socks[i] >= 0)
             s->env->net.close(s->env->net.ctx, s->socks[i]);
@@ -194,7 +196,8 @@ int serve_peer_socket(struct ntp_serve *s, enum ip_family fam)
 
 int serve_is_open(const struct ntp_serve *s)
 {
-    return s->socks[0] >= 0 || s->socks[1] >= 0;
+    /* chrony counts the ptpport sockets as server sockets too. */
+    return s->socks[0] >= 0 || s->socks[1] >= 0 || s->ptp_socks[0] >= 0 || s->ptp_socks[1] >= 0;
 }
 
 void serve_peer_release(struct ntp_serve *s)
@@ -234,7 +237,7 @@ int serve_on_tx_timestamp(struct ntp_serve *s, const struct net_rx *rx, const st
     struct timespec tx;
     int mode;
 
-    if (rx->sock != s->socks[0] && rx->sock != s->socks[1])
+    if (rx->sock != s->socks[0] && rx->sock != s->socks[1] && !serve_is_ptp_socket(s, rx->sock))
         return 0;
     mode = rx->len >= NTP_HEADER_LEN ? rx->data[0] & 7 : 0;
     /* chrony NCR_ProcessTxUnknown: replies (not broadcasts), found by their receive
@@ -263,7 +266,7 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
     double smooth;
     size_t len;
 
-    if (rx->sock != s->socks[0] && rx->sock != s->socks[1])
+    if (rx->sock != s->socks[0] && rx->sock != s->socks[1] && !serve_is_ptp_socket(s, rx->sock))
         return 0;
     if (!s->access || !access_check(s->access, &rx->remote.ip)) {
         s->denied++;
@@ -320,9 +323,8 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
         return 1;
     }
     /* chrony asks for the kernel's transmit timestamp only of replies it keeps one for. */
-    if ((auth.xleave && s->clientlog && s->env->net.send_ts ? s->env->net.send_ts
-                                                            : s->env->net.send)(
-            s->env->net.ctx, rx->sock, &rx->remote, &rx->local, reply, len) < 0) {
+    if (serve_send(s, rx->sock, &rx->remote, &rx->local, reply, len, auth.xleave && s->clientlog) <
+        0) {
         s->send_errors++;
     } else if (auth.xleave && s->clientlog) {
         /* Keep when this reply left, for the client's next (interleaved) request. */

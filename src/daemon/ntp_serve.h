@@ -35,6 +35,8 @@ struct ntp_serve {
     const char *user;            /* NTS-KE helper processes (ntsprocesses) switch to it */
     int scfilter;                /* and apply this -F level */
     int socks[2];                /* IPv4, IPv6 server sockets; -1 if closed */
+    int ptp_socks[2];            /* IPv4, IPv6 sockets of `ptpport` (NTP over PTP); -1 */
+    uint16_t ptp_sequence;       /* sequenceId of the next NTP-over-PTP message sent */
     struct access_table *access; /* NTP allow/deny */
     struct access_rule *rules;   /* copy of the config rules, hostnames resolved here */
     size_t n_rules;
@@ -96,6 +98,23 @@ void serve_access_changed(struct ntp_serve *s);
  * -1 if it cannot be. serve_peer_release() when the peer is removed. */
 int serve_peer_socket(struct ntp_serve *s, enum ip_family fam);
 void serve_peer_release(struct ntp_serve *s);
+/* ntp_serve_ptp.c: NTP over PTP on `ptpport`. Open the sockets (serve_start; -1 with a
+ * message in err if none could be), close them (serve_stop). */
+int serve_ptp_start(struct ntp_serve *s, char *err, size_t errlen);
+void serve_ptp_stop(struct ntp_serve *s);
+/* 1 if sock is one of the `ptpport` sockets. */
+int serve_is_ptp_socket(const struct ntp_serve *s, int sock);
+/* The `ptpport` socket a source of family fam at remote port uses: chrony sends to a
+ * source whose port is the ptpport from that socket, in the encapsulation; -1 otherwise. */
+int serve_ptp_socket_for(const struct ntp_serve *s, enum ip_family fam, int port);
+/* A datagram received (or a transmit report) on a `ptpport` socket: *out is rx with data
+ * and len narrowed to the NTP packet. Returns 1, or 0 if rx must be dropped (not chrony's
+ * encapsulation, another ptpdomain). Other sockets: *out = *rx, returns 1. */
+int serve_ptp_unwrap(const struct ntp_serve *s, const struct net_rx *rx, struct net_rx *out);
+/* Send an NTP packet from sock, in the PTP encapsulation on a `ptpport` socket; with
+ * want_ts through env send_ts when it has one. Returns 0 or -1. */
+int serve_send(struct ntp_serve *s, int sock, const struct net_addr *remote,
+               const struct net_addr *local, const uint8_t *buf, size_t len, int want_ts);
 /* 1 if a server socket is open (RFC 5905 test D of the sources' responses applies). */
 int serve_is_open(const struct ntp_serve *s);
 

@@ -96,7 +96,8 @@ static void process_reply(struct ntp_serve *s, struct signd_slot *e, unsigned id
     }
     d->logged_error = 0;
     /* The server socket may have been closed since (no address allowed any more). */
-    if (e->sock < 0 || (e->sock != s->socks[0] && e->sock != s->socks[1])) {
+    if (e->sock < 0 ||
+        (e->sock != s->socks[0] && e->sock != s->socks[1] && !serve_is_ptp_socket(s, e->sock))) {
         LOG_DEBUG(s->env->log, "Invalid NTP socket");
         return;
     }
@@ -107,8 +108,7 @@ static void process_reply(struct ntp_serve *s, struct signd_slot *e, unsigned id
     }
     s->env->clock.read(s->env->clock.ctx, &now);
     LOG_DEBUG(s->env->log, "Signing succeeded (delay %f)", ts_diff(&now, &e->sent_at));
-    sent =
-        s->env->net.send(s->env->net.ctx, e->sock, &e->remote, &e->local, r.packet, r.packet_len);
+    sent = serve_send(s, e->sock, &e->remote, &e->local, r.packet, r.packet_len, 0);
     if (sent < 0)
         s->send_errors++;
 }

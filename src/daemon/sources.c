@@ -142,6 +142,11 @@ static int open_client_socket(struct sources *ss, enum ip_family fam)
         (ss->cfg->acquisition_port > 0 ? NETF_REUSE : 0) | NETF_TX_TIMESTAMPS, &so, &e);
 }
 
+static int on_ptp_port(const struct sources *ss, const struct source *s)
+{
+    return ss->cfg->ptp_port > 0 && s->remote.port == ss->cfg->ptp_port;
+}
+
 void sources_open_socket(struct sources *ss, struct source *s)
 {
     /* chrony sends a peer's packets from the server socket (its `port`), where the peer's
@@ -149,7 +154,12 @@ void sources_open_socket(struct sources *ss, struct source *s)
      * one socket as well. */
     s->on_server_socket = s->symmetric || (ss->cfg->acquisition_port > 0 &&
                                            ss->cfg->acquisition_port == ss->cfg->port);
-    if (s->on_server_socket)
+    /* chrony: a source (server or peer) whose port is the ptpport uses NTP over PTP from
+     * that port's socket. */
+    if (on_ptp_port(ss, s)) {
+        s->on_server_socket = 1;
+        s->sock = serve_ptp_socket_for(ss->serve, s->remote.ip.family, s->remote.port);
+    } else if (s->on_server_socket)
         s->sock = serve_peer_socket(ss->serve, s->remote.ip.family);
     else
         s->sock = open_client_socket(ss, s->remote.ip.family);
@@ -157,7 +167,9 @@ void sources_open_socket(struct sources *ss, struct source *s)
 
 void sources_close_socket(struct sources *ss, struct source *s)
 {
-    if (s->on_server_socket)
+    if (on_ptp_port(ss, s)) {
+        /* the ptpport socket is the server's, open for the daemon's life */
+    } else if (s->on_server_socket)
         serve_peer_release(ss->serve);
     else if (s->sock >= 0)
         ss->env->net.close(ss->env->net.ctx, s->sock);

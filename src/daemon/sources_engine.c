@@ -148,9 +148,9 @@ static void perform_send(struct sources *ss, struct engine_out *out, int i,
     ss->env->clock.read(ss->env->clock.ctx, &tx_raw);
     if (s->symmetric)
         len = engine_peer_finish(ss->engine, index, buf, len, sizeof(buf), &tx_raw);
+    /* serve_send puts it in the PTP encapsulation on the ptpport socket. */
     ok = len > 0 && s->sock >= 0 &&
-         (ss->env->net.send_ts ? ss->env->net.send_ts : ss->env->net.send)(
-             ss->env->net.ctx, s->sock, &s->remote, NULL, buf, len) >= 0;
+         serve_send(ss->serve, s->sock, &s->remote, NULL, buf, len, 1) >= 0;
     engine_tx_done(ss->engine, index, ok, &tx_raw, raw_now, out);
 }
 

@@ -12,7 +12,8 @@
 #define PLAT_MAX_SOCKS 64
 /* Datagrams remembered per socket until the kernel reports when they left. */
 #define PLAT_TX_RING 32
-#define PLAT_TX_HEAD 48
+/* The NTP header, behind the 48-byte prefix of NTP over PTP (ptpport) when there is one. */
+#define PLAT_TX_HEAD 96
 
 /* A datagram sent on a socket with kernel transmit timestamps, waiting for its
  * timestamp (matched by the kernel's per-socket counter, SOF_TIMESTAMPING_OPT_ID). */
