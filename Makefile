@@ -6,6 +6,7 @@
 #   make format-check    clang-format conformance
 #   make sim             print simulator scenario figures
 #   make bench           benchmarks (ratios against an in-run baseline)
+#   make bench-server    open-loop serving benchmark (doc/PERFORMANCE.md)
 #   make fuzz            libFuzzer binaries (clang) in build/fuzzer/
 #   make install DESTDIR=... PREFIX=...   (and make uninstall)
 #
@@ -101,7 +102,11 @@ $(B)/fuzz/replay_%: $(B)/obj/fuzz/fuzz_%.o $(B)/obj/fuzz/replay.o $(CHRONYC_LIB_
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(LDLIBS_D) -ledit
 
 .PHONY: tests
-tests: all $(UNIT_BIN) $(FUZZ_REPLAY) $(if $(SIM_SRC),$(B)/tests/sim/sim)
+tests: all $(B)/bench/ntpgen $(B)/bench/echoserv $(UNIT_BIN) $(FUZZ_REPLAY) $(if $(SIM_SRC),$(B)/tests/sim/sim)
+
+# The serving benchmark's load generator and echo server (tests/system/test-bench.sh).
+$(B)/bench/%: bench/%.c
+	@mkdir -p $(@D) && $(CC) $(SYS_CFLAGS) $(SAN_LDFLAGS) -o $@ $<
 
 # `make check`: everything under ASan+UBSan in build/san.
 .PHONY: check check-run
@@ -120,6 +125,11 @@ sim:
 .PHONY: bench
 bench: all
 	@B=$(B) sh bench/run.sh
+
+# Open-loop serving benchmark: ours vs Debian's chronyd vs a UDP echo server (bench/server.sh).
+.PHONY: bench-server
+bench-server: all
+	@B=$(B) sh bench/server.sh
 
 # libFuzzer builds (clang only).
 .PHONY: fuzz

@@ -49,6 +49,7 @@ struct plat_sock {
     /* Kernel transmit timestamps (NETF_TX_TIMESTAMPS): datagrams sent, by counter. */
     struct plat_tx_rec *tx;
     uint32_t tx_next_id;
+    int tx_pending; /* records of tx still waiting for their timestamp */
 };
 
 struct plat_clock {
