@@ -23,8 +23,7 @@ static int open_ptp_socket(struct ntp_serve *s, enum ip_family fam, const struct
     so.device = s->cfg->bind_device;
     so.dscp = s->cfg->dscp;
     /* chrony opens it as a server socket (bindaddress), with transmit timestamps. */
-    sock = s->env->net.udp_open(s->env->net.ctx, &local, NETF_SERVER | NETF_TX_TIMESTAMPS, &so,
-                                &e);
+    sock = s->env->net.udp_open(s->env->net.ctx, &local, NETF_SERVER | NETF_TX_TIMESTAMPS, &so, &e);
     if (sock < 0) {
         char buf[IP_ADDR_STRLEN];
         LOG_ERR(s->env->log, "Could not bind NTP socket to %s:%d : %s",

@@ -77,7 +77,7 @@ static void test_accepted_variants(void)
     /* Sync, version 2.1 with minorSdoId 0, a correction from a transparent clock. */
     buf[0] = PTP_TYPE_SYNC;
     buf[1] = PTP_VERSION_2_1;
-    put_be64(buf + 8, (uint64_t)-(int64_t)(1500 << 16));
+    put_be64(buf + 8, (uint64_t) - (int64_t)(1500 << 16));
     CHECK_INT_EQ(ptp_ntp_decode(buf, len, 123, &m), PTP_OK);
     CHECK_INT_EQ(m.type, PTP_TYPE_SYNC);
     CHECK_INT_EQ(m.correction, -(int64_t)(1500 << 16));
@@ -103,15 +103,15 @@ static void test_rejected(void)
         bad[off] = (uint8_t)(val);                                                                 \
         CHECK_INT_EQ(ptp_ntp_decode(bad, len, 123, &m), verdict);                                  \
     } while (0)
-    MUTATE(0, 2, PTP_BAD_TYPE);          /* Pdelay_Req */
-    MUTATE(0, 0x11, PTP_BAD_TYPE);       /* transportSpecific set */
-    MUTATE(1, 1, PTP_BAD_VERSION);       /* PTPv1 */
-    MUTATE(1, 0x22, PTP_BAD_VERSION);    /* 2.2 */
-    MUTATE(7, 0x02, PTP_BAD_FLAGS);      /* two-step flag too */
-    MUTATE(6, 0x00, PTP_BAD_FLAGS);      /* not unicast */
-    MUTATE(44, 0x80, PTP_BAD_TLV);       /* wrong TLV type */
-    MUTATE(47, 47, PTP_BAD_TLV);         /* wrong TLV length */
-    MUTATE(3, 97, PTP_BAD_LENGTH);       /* messageLength */
+    MUTATE(0, 2, PTP_BAD_TYPE);       /* Pdelay_Req */
+    MUTATE(0, 0x11, PTP_BAD_TYPE);    /* transportSpecific set */
+    MUTATE(1, 1, PTP_BAD_VERSION);    /* PTPv1 */
+    MUTATE(1, 0x22, PTP_BAD_VERSION); /* 2.2 */
+    MUTATE(7, 0x02, PTP_BAD_FLAGS);   /* two-step flag too */
+    MUTATE(6, 0x00, PTP_BAD_FLAGS);   /* not unicast */
+    MUTATE(44, 0x80, PTP_BAD_TLV);    /* wrong TLV type */
+    MUTATE(47, 47, PTP_BAD_TLV);      /* wrong TLV length */
+    MUTATE(3, 97, PTP_BAD_LENGTH);    /* messageLength */
 #undef MUTATE
 }
 
