@@ -101,25 +101,37 @@ static enum opt_status refclock_option(struct refclock_cfg *r, const char *opt, 
     return OPT_OK;
 }
 
-/* The drivers this build has (SHM, SOCK) and their options after the parameter
- * (PARAMETER:OPTION[=VALUE]:...); chrony's other drivers are refused by name. */
+/* The drivers this build has (SHM, SOCK, PPS, PHC) and their options after the parameter
+ * (PARAMETER:OPTION[=VALUE]:...), as chrony's drivers check them; RTC is refused by name. */
 static int refclock_check(struct cfg_ctx *c, const struct refclock_cfg *r, const char *driver,
                           const char *param)
 {
-    static const char *const other[] = {"PPS", "PHC", "RTC"};
+    static const char *const shm_opts[] = {"perm", NULL};
+    static const char *const sock_opts[] = {NULL};
+    static const char *const pps_opts[] = {"clear", NULL};
+    static const char *const phc_opts[] = {"nocrossts", "extpps", "pin", "channel", "clear", NULL};
     const char *opt = strchr(param, ':');
-    int shm = strcmp(driver, "SHM") == 0;
+    const char *const *opts;
 
-    for (size_t i = 0; i < ARRAY_LEN(other); i++)
-        if (strcmp(driver, other[i]) == 0)
-            return cfg_err_at(c, "refclock driver %s is not supported by this build", driver);
-    if (!shm && strcmp(driver, "SOCK") != 0)
+    if (strcmp(driver, "RTC") == 0)
+        return cfg_err_at(c, "refclock driver %s is not supported by this build", driver);
+    if (strcmp(driver, "SHM") == 0)
+        opts = shm_opts;
+    else if (strcmp(driver, "SOCK") == 0)
+        opts = sock_opts;
+    else if (strcmp(driver, "PPS") == 0)
+        opts = pps_opts;
+    else if (strcmp(driver, "PHC") == 0)
+        opts = phc_opts;
+    else
         return cfg_err_at(c, "unknown refclock driver %s", driver);
     while (opt) {
         const char *o = opt + 1, *end = strchr(o, ':');
-        size_t len = end ? (size_t)(end - o) : strlen(o);
-        /* SHM takes perm=MODE (octal); SOCK takes none. */
-        if (!(shm && len >= 4 && strncmp(o, "perm", 4) == 0 && (len == 4 || o[4] == '=')))
+        size_t len = end ? (size_t)(end - o) : strlen(o), name = strcspn(o, "=:");
+        int known = 0;
+        for (size_t i = 0; opts[i]; i++)
+            known |= strlen(opts[i]) == name && strncmp(o, opts[i], name) == 0;
+        if (!known)
             return cfg_err_at(c, "Invalid refclock driver option %.*s", (int)len, o);
         opt = end;
     }

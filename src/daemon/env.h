@@ -284,6 +284,39 @@ struct env_shm {
     void (*from_system)(void *ctx, const struct timespec *sys, struct timespec *raw);
 };
 
+/* Kernel reference clock devices (the PPS and PHC refclock drivers): a PPS source of RFC
+ * 2783 (/dev/ppsN) and a PTP hardware clock (/dev/ptpN). Times of the system clock are the
+ * host's (map them with shm.from_system). */
+struct env_refdev_phc_reading {
+    struct timespec before, phc, after; /* system, PHC, system (before == after: crossts) */
+};
+typedef void (*refdev_cb)(void *arg, int dev);
+
+struct env_refdev {
+    void *ctx;
+    /* Open the PPS device path for the assert (clear = 0) or clear edge. Returns a handle
+     * >= 0, or -1 with chrony's fatal message in err ("Could not open PATH : ..."). */
+    int (*pps_open)(void *ctx, const char *path, int clear, char *err, size_t errlen);
+    /* The newest edge's sequence number and system time (no waiting). Returns 1 with an edge,
+     * 0 with none yet, -1 on an error (message in err). */
+    int (*pps_fetch)(void *ctx, int dev, int clear, uint32_t *seq, struct timespec *ts, char *err,
+                     size_t errlen);
+    /* Open the PHC path read-only (rw = 1: read-write, for extts). -1 with the message. */
+    int (*phc_open)(void *ctx, const char *path, int rw, char *err, size_t errlen);
+    /* Up to max readings: cross timestamps unless nocrossts, else the extended, else the
+     * basic offset request; *mode (0 at first) keeps the way that worked (KDEV_PHC_*).
+     * Returns the count (0: none). */
+    int (*phc_read)(void *ctx, int dev, int nocrossts, int *mode,
+                    struct env_refdev_phc_reading *out, int max);
+    /* External timestamps of channel (pin set to it), edges rising/falling; enable 0 turns them
+     * off. While on, the loop calls cb(arg, dev) when an event can be read. Returns 0 or -1. */
+    int (*phc_extts)(void *ctx, int dev, int pin, int channel, int rising, int falling, int enable,
+                     refdev_cb cb, void *arg);
+    /* One waiting event: 1 with its PHC time and channel, 0 if none. */
+    int (*phc_extts_read)(void *ctx, int dev, struct timespec *phc, int *channel);
+    void (*close)(void *ctx, int dev);
+};
+
 /* The real-time clock (rtcfile, chronyd -s): one device at a time. Times are s since
  * 1970 UTC; the driver converts from and to the RTC's local time when utc is 0. */
 struct env_rtc {
@@ -314,6 +347,7 @@ struct env {
     struct env_nts_ke_server nts_ke_server; /* start == NULL: no NTS server */
     struct env_process process;             /* run_with_input == NULL: no programs */
     struct env_shm shm;                     /* attach == NULL: no shared memory */
+    struct env_refdev refdev;               /* pps_open == NULL: no such devices */
     struct env_rtc rtc;                     /* open == NULL: no RTC */
     const struct logger *log;
 };

@@ -8,6 +8,7 @@
 #include "daemon/sched.h"
 #include "daemon/sources.h"
 #include "lib/mem.h"
+#include "proto/kdev.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -45,6 +46,48 @@ static const char *driver_option(const char *param, const char *name)
     return NULL;
 }
 
+static void on_extts(void *arg, int dev);
+
+/* chrony's pps_initialise / phc_initialise: the device opened for its edge, a PHC also
+ * tracked against the system clock, its external timestamps asked with extpps. Takes base. */
+static int open_kernel_device(struct refclocks *r, struct refclock_inst *in,
+                              const struct refclock_cfg *rc, char *base, char *err, size_t errlen)
+{
+    const struct env_refdev *d = &r->env->refdev;
+    const char *pin = driver_option(rc->param, "pin"), *chan = driver_option(rc->param, "channel");
+    int pps = in->driver == REFCLOCK_DRIVER_PPS;
+
+    in->clear = driver_option(rc->param, "clear") != NULL;
+    if (!d->pps_open) {
+        snprintf(err, errlen, "refclock driver %s is not supported by this build", rc->driver);
+        free(base);
+        return -1;
+    }
+    if (pps) {
+        in->dev = d->pps_open(d->ctx, base, in->clear, err, errlen);
+        free(base);
+        return in->dev < 0 ? -1 : 0;
+    }
+    in->nocrossts = driver_option(rc->param, "nocrossts") != NULL;
+    in->extpps = driver_option(rc->param, "extpps") != NULL;
+    in->dev = d->phc_open(d->ctx, base, in->extpps, err, errlen);
+    free(base);
+    if (in->dev < 0)
+        return -1;
+    in->phc = xmalloc(sizeof(*in->phc));
+    hwclock_init(in->phc, 0, 16, ldexp(1.0, in->dpoll), r->srcs->engine->cfg.precision);
+    if (in->extpps) {
+        in->pin = pin ? atoi(pin) : 0;
+        in->channel = chan ? atoi(chan) : 0;
+        if (d->phc_extts(d->ctx, in->dev, in->pin, in->channel, !in->clear, in->clear, 1, on_extts,
+                         in) < 0) {
+            snprintf(err, errlen, "Could not enable external PHC timestamping");
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int open_device(struct refclocks *r, struct refclock_inst *in, const struct refclock_cfg *rc,
                        char *err, size_t errlen)
 {
@@ -53,6 +96,8 @@ static int open_device(struct refclocks *r, struct refclock_inst *in, const stru
 
     memcpy(base, rc->param, plen);
     base[plen] = '\0';
+    if (in->driver == REFCLOCK_DRIVER_PPS || in->driver == REFCLOCK_DRIVER_PHC)
+        return open_kernel_device(r, in, rc, base, err, errlen);
     if (in->driver == REFCLOCK_DRIVER_SHM) {
         const char *perm_s = driver_option(rc->param, "perm");
         int perm = perm_s ? (int)(strtol(perm_s, NULL, 8) & 0777) : 0600;
@@ -119,6 +164,17 @@ static int add_reading(struct refclock_inst *in, const struct refclock_reading *
     return 1;
 }
 
+/* A reading whose times are already our clock driver's. */
+static void add_cooked(struct refclock_inst *in, const struct refclock_reading *rd,
+                       const struct timespec *now)
+{
+    struct engine_refclock_log l;
+    int index = sources_index(in->src);
+
+    if (index >= 0 && engine_refclock_sample(in->owner->srcs->engine, index, rd, now, &l))
+        log_sample(in, &l);
+}
+
 int refclocks_start(struct refclocks *r, const struct timespec *raw_now, char *err, size_t errlen)
 {
     const struct config *cfg = r->cfg;
@@ -138,7 +194,13 @@ int refclocks_start(struct refclocks *r, const struct timespec *raw_now, char *e
         in->owner = r;
         in->cfg_index = i;
         in->sock = -1;
-        in->driver = strcmp(rc->driver, "SHM") == 0 ? REFCLOCK_DRIVER_SHM : REFCLOCK_DRIVER_SOCK;
+        in->dev = -1;
+        in->driver = strcmp(rc->driver, "SHM") == 0   ? REFCLOCK_DRIVER_SHM
+                     : strcmp(rc->driver, "PPS") == 0 ? REFCLOCK_DRIVER_PPS
+                     : strcmp(rc->driver, "PHC") == 0 ? REFCLOCK_DRIVER_PHC
+                                                      : REFCLOCK_DRIVER_SOCK;
+        in->poll = rc->poll;
+        in->dpoll = rc->dpoll < rc->poll ? rc->dpoll : rc->poll;
         in->ref_id = rc->ref_id ? rc->ref_id : default_ref_id(rc->driver, i);
         if (open_device(r, in, rc, err, errlen) < 0)
             return -1;
@@ -146,7 +208,7 @@ int refclocks_start(struct refclocks *r, const struct timespec *raw_now, char *e
         memset(&rp, 0, sizeof(rp));
         rp.poll = rc->poll;
         rp.dpoll = rc->dpoll;
-        rp.driver_polled = in->driver == REFCLOCK_DRIVER_SHM;
+        rp.driver_polled = in->driver != REFCLOCK_DRIVER_SOCK;
         if (rp.driver_polled && rp.dpoll > rp.poll)
             rp.dpoll = rp.poll;
         rp.filter_length = rc->filter_length;
@@ -202,6 +264,13 @@ void refclocks_fini(struct refclocks *r)
             r->env->shm.detach(r->env->shm.ctx, (void *)in->shm);
         if (in->sock >= 0)
             r->env->net.close(r->env->net.ctx, in->sock);
+        if (in->dev >= 0) {
+            const struct env_refdev *d = &r->env->refdev;
+            if (in->extpps)
+                d->phc_extts(d->ctx, in->dev, in->pin, in->channel, 0, 0, 0, NULL, NULL);
+            d->close(d->ctx, in->dev);
+        }
+        free(in->phc);
         if (in->path && r->env->files.remove)
             r->env->files.remove(r->env->files.ctx, in->path);
         free(in->path);
@@ -225,16 +294,137 @@ static void poll_shm(struct refclock_inst *in, const struct timespec *now)
     add_reading(in, &rd, now);
 }
 
+/* The host's system time sys as our clock driver's raw time. */
+static void host_time(const struct refclocks *r, const struct timespec *sys, struct timespec *raw)
+{
+    if (r->env->shm.from_system)
+        r->env->shm.from_system(r->env->shm.ctx, sys, raw);
+    else
+        *raw = *sys;
+}
+
+/* chrony's pps_poll: the newest edge, once, as a pulse at its place in the second. */
+static void poll_pps(struct refclock_inst *in, const struct timespec *now)
+{
+    struct refclocks *r = in->owner;
+    const struct env_refdev *d = &r->env->refdev;
+    struct refclock_reading rd;
+    struct timespec ts;
+    uint32_t seq = 0;
+    char err[256];
+    int got = d->pps_fetch(d->ctx, in->dev, in->clear, &seq, &ts, err, sizeof(err));
+
+    if (got < 0) {
+        LOG_ERR(r->env->log, "%s", err);
+        return;
+    }
+    if (!got || seq == in->last_seq) {
+        LOG_DEBUG(r->env->log, "PPS sample ignored seq=%lu", (unsigned long)seq);
+        return;
+    }
+    in->last_seq = seq;
+    memset(&rd, 0, sizeof(rd));
+    rd.sys = ts;
+    rd.pulse = 1;
+    rd.pulse_offset = 1e-9 * (double)ts.tv_nsec;
+    add_reading(in, &rd, now);
+}
+
+/* chrony's phc_poll: a burst of readings combined into one sample of the PHC against the
+ * system clock; with extpps the sample only keeps the tracking for the edges. */
+static void poll_phc(struct refclock_inst *in, const struct timespec *now)
+{
+    struct refclocks *r = in->owner;
+    const struct env_refdev *d = &r->env->refdev;
+    struct env_refdev_phc_reading v[KDEV_PTP_MAX_SAMPLES];
+    struct hwclock_reading h[KDEV_PTP_MAX_SAMPLES];
+    struct refclock_reading rd;
+    struct timespec phc_ts, sys_ts;
+    double err;
+    int n = d->phc_read(d->ctx, in->dev, in->nocrossts, &in->phc_mode, v, KDEV_PTP_MAX_SAMPLES);
+
+    if (n < 1)
+        return;
+    for (int i = 0; i < n; i++) {
+        host_time(r, &v[i].before, &h[i].before);
+        host_time(r, &v[i].after, &h[i].after);
+        h[i].hw = v[i].phc;
+    }
+    if (!hwclock_process_readings(in->phc, h, n, r->srcs->engine->cfg.precision, &phc_ts, &sys_ts,
+                                  &err))
+        return;
+    hwclock_add_sample(in->phc, &phc_ts, &sys_ts, err);
+    if (in->extpps)
+        return;
+    LOG_DEBUG(r->env->log, "PHC offset: %+.9f err: %.9f",
+              (double)(phc_ts.tv_sec - sys_ts.tv_sec) +
+                  1e-9 * (double)(phc_ts.tv_nsec - sys_ts.tv_nsec),
+              err);
+    memset(&rd, 0, sizeof(rd));
+    rd.sys = sys_ts;
+    rd.ref = phc_ts;
+    add_cooked(in, &rd, now); /* the system times were mapped above */
+}
+
+/* Whether two refclocks name the same device (the parameter before its options). */
+static int same_device(const char *a, const char *b)
+{
+    size_t la = strcspn(a, ":"), lb = strcspn(b, ":");
+    return la == lb && strncmp(a, b, la) == 0;
+}
+
+/* chrony's read_ext_pulse: an edge timestamped by the PHC, as a pulse at the system time
+ * the tracking gives it; every extpps refclock of that device and channel takes it. */
+static void on_extts(void *arg, int dev)
+{
+    struct refclock_inst *in0 = arg;
+    struct refclocks *r = in0->owner;
+    const struct env_refdev *d = &r->env->refdev;
+    struct timespec phc_ts, now;
+    int channel;
+
+    if (!d->phc_extts_read(d->ctx, dev, &phc_ts, &channel))
+        return;
+    r->env->clock.read(r->env->clock.ctx, &now);
+    for (size_t i = 0; i < r->n; i++) {
+        struct refclock_inst *in = &r->v[i];
+        struct refclock_reading rd;
+        struct timespec local;
+        double err;
+        if (!in->extpps || in->channel != channel ||
+            !same_device(r->cfg->refclocks[in->cfg_index].param,
+                         r->cfg->refclocks[in0->cfg_index].param))
+            continue;
+        if (in->last_extts.tv_sec == phc_ts.tv_sec && in->last_extts.tv_nsec == phc_ts.tv_nsec) {
+            LOG_DEBUG(r->env->log, "Ignoring duplicated PHC timestamp");
+            continue;
+        }
+        in->last_extts = phc_ts;
+        if (!hwclock_cook(in->phc, &phc_ts, &local, &err))
+            continue;
+        memset(&rd, 0, sizeof(rd));
+        rd.sys = local;
+        rd.pulse = 1;
+        rd.pulse_offset = 1e-9 * (double)local.tv_nsec;
+        add_cooked(in, &rd, &now);
+    }
+}
+
 static void on_poll(void *arg, const struct timespec *now)
 {
     struct refclock_inst *in = arg;
     struct refclocks *r = in->owner;
-    int polled = in->driver == REFCLOCK_DRIVER_SHM, shift = in->poll - in->dpoll;
+    int polled = in->driver != REFCLOCK_DRIVER_SOCK, shift = in->poll - in->dpoll;
     double interval = ldexp(1.0, polled ? in->dpoll : in->poll);
 
     in->timer = 0;
     if (polled) {
-        poll_shm(in, now);
+        if (in->driver == REFCLOCK_DRIVER_SHM)
+            poll_shm(in, now);
+        else if (in->driver == REFCLOCK_DRIVER_PPS)
+            poll_pps(in, now);
+        else
+            poll_phc(in, now);
         in->driver_polled++;
     }
     if (!polled || in->driver_polled >= (1 << (shift > 30 ? 30 : shift))) {

@@ -1,12 +1,13 @@
-/* The node's reference clocks (`refclock` directives, chrony's refclock.c with its SHM
- * and SOCK drivers): each is a source of the engine (added through the sources, first);
- * this component opens its device (the shared memory segment through env->shm, or the
- * Unix datagram socket it listens on through env->net), polls the driver every 2^dpoll s
- * (SHM) or takes the datagrams as they come (SOCK), hands the readings to the engine's
- * refclock filter, ends each poll of 2^poll s, and writes refclocks.log. */
+/* The node's reference clocks (`refclock` directives, chrony's refclock.c with its SHM,
+ * SOCK, PPS and PHC drivers; the kernel devices through env->refdev): each is a source of the
+ * engine (added through the sources, first); this component opens its device (the shared memory
+ * segment through env->shm, or the Unix datagram socket it listens on through env->net), polls the
+ * driver every 2^dpoll s (SHM) or takes the datagrams as they come (SOCK), hands the readings to
+ * the engine's refclock filter, ends each poll of 2^poll s, and writes refclocks.log. */
 #ifndef DAEMON_REFCLOCKS_H
 #define DAEMON_REFCLOCKS_H
 
+#include "core/hwclock.h"
 #include "daemon/env.h"
 
 #include <stddef.h>
@@ -19,7 +20,12 @@ struct sources;
 struct logfiles;
 struct source;
 
-enum refclock_driver { REFCLOCK_DRIVER_SHM, REFCLOCK_DRIVER_SOCK };
+enum refclock_driver {
+    REFCLOCK_DRIVER_SHM,
+    REFCLOCK_DRIVER_SOCK,
+    REFCLOCK_DRIVER_PPS,
+    REFCLOCK_DRIVER_PHC
+};
 
 struct refclock_inst {
     struct refclocks *owner;
@@ -32,7 +38,14 @@ struct refclock_inst {
     char *path;         /* the socket's path (SOCK), removed at the end */
     uint64_t timer;
     int driver_polled; /* driver polls (SHM) or samples (SOCK) in this poll */
-    int poll, dpoll;   /* log2 s, as the engine uses them */
+    int dev;           /* the PPS or PHC device (env.refdev), -1 */
+    int clear;         /* PPS, PHC extpps: the clear (falling) edge */
+    uint32_t last_seq; /* PPS: the sequence number of the last edge taken */
+    int phc_mode;      /* PHC: the way of reading that worked (KDEV_PHC_*) */
+    int nocrossts, extpps, pin, channel;
+    struct timespec last_extts; /* PHC: the last external timestamp taken */
+    struct hwclock *phc;        /* PHC: the PHC against the system clock (extpps) */
+    int poll, dpoll;            /* log2 s, as the engine uses them */
 };
 
 struct refclocks {

@@ -67,6 +67,15 @@ struct plat_clock {
     int leap;
 };
 
+#define PLAT_MAX_REFDEV 16
+/* A refclock device whose readability goes to cb (env.refdev's extts). */
+struct plat_refdev_watch {
+    int used;
+    int fd;
+    refdev_cb cb;
+    void *arg;
+};
+
 struct plat_lookup;
 struct plat_nts_ke;
 struct plat_nke_server;
@@ -78,6 +87,7 @@ struct platform {
     struct plat_sock *socks; /* grown as needed; every fd < FD_SETSIZE */
     int n_socks, cap_socks;
     int client_fd_limit; /* first descriptor a client socket may not have */
+    struct plat_refdev_watch refdev_watch[PLAT_MAX_REFDEV];
     /* logging */
     FILE *log_fp;
     char *log_path; /* -l FILE, for cyclelogs */
@@ -113,6 +123,12 @@ void plat_net_receive(struct platform *p, int fd, const struct platform_handlers
                       const struct timespec *wake);
 /* Hand the events ready on a stream socket to its callback. */
 void plat_stream_event(struct platform *p, int fd, int events);
+/* Watch a descriptor the caller owns: cb(arg, fd, STREAM_EV_READ) when it is readable;
+ * unwatch forgets it without closing it. */
+int plat_watch_fd(struct platform *p, int fd, stream_cb cb, void *arg);
+void plat_unwatch_fd(struct platform *p, int fd);
+/* env.refdev: PPS and PHC devices (refdev.c). */
+void plat_refdev_init(struct platform *p);
 void plat_files_init(struct platform *p);
 /* env.shm: System V shared memory (shmget/shmat). */
 void plat_shm_init(struct platform *p);

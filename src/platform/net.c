@@ -655,6 +655,30 @@ static void stream_want_read(void *ctx, int sock, int on)
         s->no_read = !on;
 }
 
+int plat_watch_fd(struct platform *p, int fd, stream_cb cb, void *arg)
+{
+    if (fd >= FD_SETSIZE)
+        return -1;
+    plat_socks_grow(p);
+    memset(&p->socks[p->n_socks], 0, sizeof(p->socks[0]));
+    p->socks[p->n_socks].fd = fd;
+    p->socks[p->n_socks].cb = cb;
+    p->socks[p->n_socks].cb_arg = arg;
+    p->n_socks++;
+    return 0;
+}
+
+void plat_unwatch_fd(struct platform *p, int fd)
+{
+    for (int i = 0; i < p->n_socks; i++) {
+        if (p->socks[i].fd == fd) {
+            free(p->socks[i].tx);
+            p->socks[i] = p->socks[--p->n_socks];
+            return;
+        }
+    }
+}
+
 void plat_stream_event(struct platform *p, int fd, int events)
 {
     struct plat_sock *s = find_sock(p, fd);

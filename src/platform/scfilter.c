@@ -11,6 +11,7 @@
  * CLONE_THREAD, and clone3(), whose flags sit behind a pointer a filter cannot
  * read, fails with ENOSYS so that the C library falls back to clone(). */
 #include "platform/platform.h"
+#include "proto/kdev.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -166,6 +167,16 @@ static int add_level1(scmp_filter_ctx ctx)
         if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                              arg_eq(1, (scmp_datum_t)ioctl_cmds[i])) < 0)
             return -1;
+    /* The refclock devices' reads, as chrony (the PPS fetch, the PHC offsets and extts). */
+    {
+        const unsigned long dev_cmds[] = {
+            kdev_pps_fetch(),       kdev_ptp_extts_request(),       kdev_ptp_sys_offset(),
+            kdev_ptp_pin_setfunc(), kdev_ptp_sys_offset_extended(), kdev_ptp_sys_offset_precise()};
+        for (i = 0; i < sizeof(dev_cmds) / sizeof(dev_cmds[0]); i++)
+            if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+                                 arg_eq(1, (scmp_datum_t)dev_cmds[i])) < 0)
+                return -1;
+    }
     return 0;
 }
 

@@ -79,6 +79,7 @@ static int build(struct world *w, const struct scenario *s)
         w->nodes[i].measured = n->measured;
         w->hosts[w->nodes[i].host].tx_late = n->tx_late;
         w->hosts[w->nodes[i].host].tx_ts = n->tx_ts;
+        w->nodes[i].dev.m = n->dev;
     }
     if (build_clients(w, &s->clients) < 0)
         return -1;

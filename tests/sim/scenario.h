@@ -27,6 +27,7 @@ struct sc_node {
     double tx_late;                /* s, mean delay of its datagrams after their transmit
                                     * timestamp (struct host tx_late), 0 = none */
     int tx_ts;                     /* it gets kernel TX timestamps (struct host tx_ts) */
+    struct sim_refdev_model dev;   /* its PPS and PHC devices (none by default) */
     int has_rtc;                   /* an RTC as rtc says (world_add_node_rtc) */
     struct sim_rtc_cfg rtc;
 };

@@ -191,6 +191,128 @@ static void log_write(void *ctx, enum log_level level, const char *msg)
         fprintf(stderr, "%12.6f %s: %s\n", sn->w->t, sn->name, msg);
 }
 
+/* env.refdev of the simulated devices. Handles: 0 the PPS source, 1 the PHC. */
+
+/* The PHC's time now (+ a reading's noise). */
+static void phc_now(struct sim_node *sn, struct timespec *out)
+{
+    const struct sim_refdev_model *m = &sn->dev.m;
+    double since = sn->w->t * (1.0 + m->phc_freq_ppm * 1e-6) + m->phc_offset +
+                   m->phc_noise * rng_normal(&sn->dev.rng);
+    ts_add(out, &sn->w->epoch, since);
+}
+
+static int rd_pps_open(void *ctx, const char *path, int clear, char *err, size_t errlen)
+{
+    struct sim_node *sn = ctx;
+    (void)clear;
+    if (!sn->dev.m.pps || strcmp(path, "/dev/pps0") != 0) {
+        snprintf(err, errlen, "Could not open %s : %s", path, "No such file or directory");
+        return -1;
+    }
+    return 0;
+}
+
+static int rd_pps_fetch(void *ctx, int dev, int clear, uint32_t *seq, struct timespec *ts,
+                        char *err, size_t errlen)
+{
+    struct sim_node *sn = ctx;
+    (void)dev, (void)clear, (void)err, (void)errlen;
+    sn->dev.pps_fetches++;
+    *seq = sn->dev.seq;
+    *ts = sn->dev.edge;
+    return sn->dev.seq != 0;
+}
+
+static int rd_phc_open(void *ctx, const char *path, int rw, char *err, size_t errlen)
+{
+    struct sim_node *sn = ctx;
+    (void)rw;
+    if (!sn->dev.m.phc || strcmp(path, "/dev/ptp0") != 0) {
+        LOG_ERR(&sn->logger, "Could not open PHC (of) %s", path);
+        snprintf(err, errlen, "Could not open PHC");
+        return -1;
+    }
+    return 1;
+}
+
+static int rd_phc_read(void *ctx, int dev, int nocrossts, int *mode,
+                       struct env_refdev_phc_reading *out, int max)
+{
+    struct sim_node *sn = ctx;
+    int cross = !nocrossts && !sn->dev.m.phc_no_crossts, n = cross ? 1 : 10;
+    struct timespec now;
+    (void)dev;
+    if (max < n)
+        n = max;
+    sn->dev.phc_reads++;
+    *mode = cross ? 2 : 3;
+    sim_node_local_ts(sn, &now);
+    for (int i = 0; i < n; i++) {
+        out[i].before = out[i].after = now;
+        if (!cross) {
+            ts_add(&out[i].before, &now, -0.5e-6);
+            ts_add(&out[i].after, &now, 0.5e-6);
+        }
+        phc_now(sn, &out[i].phc);
+    }
+    return n;
+}
+
+static int rd_phc_extts(void *ctx, int dev, int pin, int channel, int rising, int falling,
+                        int enable, refdev_cb cb, void *arg)
+{
+    struct sim_node *sn = ctx;
+    (void)dev, (void)pin, (void)channel, (void)rising, (void)falling;
+    sn->dev.extts_on = enable;
+    sn->dev.cb = enable ? cb : NULL;
+    sn->dev.cb_arg = enable ? arg : NULL;
+    return 0;
+}
+
+static int rd_phc_extts_read(void *ctx, int dev, struct timespec *phc, int *channel)
+{
+    struct sim_node *sn = ctx;
+    (void)dev;
+    if (sn->dev.n_extts < 1)
+        return 0;
+    *phc = sn->dev.extts[0];
+    *channel = 0;
+    memmove(&sn->dev.extts[0], &sn->dev.extts[1],
+            (size_t)(--sn->dev.n_extts) * sizeof(sn->dev.extts[0]));
+    return 1;
+}
+
+static void rd_close(void *ctx, int dev)
+{
+    (void)ctx, (void)dev;
+}
+
+void sim_node_on_edge(struct world *w, struct sim_node *sn)
+{
+    struct sim_refdev *d = &sn->dev;
+    struct timespec now;
+    (void)w;
+    if (!sn->started)
+        return;
+    if (d->m.pps) {
+        sim_node_local_ts(sn, &now);
+        ts_add(&d->edge, &now, d->m.pps_jitter * rng_normal(&d->rng));
+        d->seq++;
+    }
+    if (d->m.phc && d->extts_on) {
+        if (d->n_extts < 4) {
+            struct timespec *e = &d->extts[d->n_extts++];
+            phc_now(sn, e);
+            ts_add(e, e, d->m.extts_jitter * rng_normal(&d->rng));
+        }
+        d->extts_events++;
+        sim_node_local_ts(sn, &now);
+        d->cb(d->cb_arg, 1);
+        node_on_timer(sn->node, &now);
+    }
+}
+
 /* The RTC's reading at true time t (s since the world's start). */
 static long long rtc_reading(const struct sim_node *sn, double t)
 {
@@ -308,6 +430,9 @@ void sim_node_env_init(struct sim_node *sn)
     e->rtc = (struct env_rtc){sn,           rtc_open, rtc_set_uie, rtc_read_edge, rtc_read_time,
                               rtc_set_time, rtc_close};
     e->random = (struct env_random){sn, random_bytes};
+    e->refdev = (struct env_refdev){sn,          rd_pps_open,  rd_pps_fetch,      rd_phc_open,
+                                    rd_phc_read, rd_phc_extts, rd_phc_extts_read, rd_close};
+    rng_seed(&sn->dev.rng, sn->w->seed ^ (0xDE7000ULL + (uint64_t)sn->idx));
     sn->logger = (struct logger){sn, log_write, LOGL_DEBUG};
     e->log = &sn->logger;
 }

@@ -417,6 +417,11 @@ static void dispatch(struct world *w, struct world_event *e)
     case EV_JUMP:
         node_jump(w, &w->nodes[e->a], e->x);
         break;
+    case EV_EDGE:
+        sim_node_on_edge(w, &w->nodes[e->a]);
+        node_refresh_timer(w, &w->nodes[e->a]);
+        world_schedule(w, w->t + 1.0, EV_EDGE, e->a, 0.0, NULL);
+        break;
     case EV_RTC: {
         struct sim_node *sn = &w->nodes[e->a];
         if ((unsigned)e->x != sn->rtc.gen || !sn->rtc.uie || !sn->rtc.cb)
@@ -471,6 +476,10 @@ int world_start(struct world *w)
     if (start_nodes(w) < 0)
         return -1;
     world_schedule(w, 0.0, EV_SAMPLE, 0, 0.0, NULL);
+    /* the devices' edges at every true whole second (the epoch is one) */
+    for (int i = 0; i < w->n_nodes; i++)
+        if (w->nodes[i].dev.m.pps || w->nodes[i].dev.m.phc)
+            world_schedule(w, floor(w->t) + 1.0, EV_EDGE, i, 0.0, NULL);
     return 0;
 }
 

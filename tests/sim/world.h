@@ -93,6 +93,33 @@ struct node_metrics {
     double last_off;
 };
 
+/* A node's simulated refclock devices (env.refdev): a PPS source at /dev/pps0 whose edge
+ * comes at every true whole second, and a PHC at /dev/ptp0 running on its own frequency,
+ * which also timestamps those edges (extts). */
+struct sim_refdev_model {
+    int pps;             /* /dev/pps0 exists */
+    double pps_jitter;   /* s, deviation of an edge's system timestamp (Gaussian) */
+    int phc;             /* /dev/ptp0 exists */
+    double phc_offset;   /* s, PHC minus true time at t = 0 */
+    double phc_freq_ppm; /* the PHC's frequency error, positive = fast */
+    double phc_noise;    /* s, deviation of a PHC reading (Gaussian) */
+    double extts_jitter; /* s, deviation of the PHC's timestamp of an edge (extts) */
+    int phc_no_crossts;  /* no cross timestamps: readings 1 us wide (extended offsets) */
+};
+
+struct sim_refdev {
+    struct sim_refdev_model m;
+    struct rng rng;       /* own stream: the devices' noise */
+    uint32_t seq;         /* PPS: edges so far */
+    struct timespec edge; /* PPS: the last edge, system time */
+    int extts_on;
+    refdev_cb cb; /* the node's callback while extts is on */
+    void *cb_arg;
+    struct timespec extts[4]; /* PHC timestamps of edges not read yet */
+    int n_extts;
+    uint64_t pps_fetches, phc_reads, extts_events; /* counters for the checks */
+};
+
 /* A node's RTC (env.rtc): reads epoch + t + off + gain * t at true time t, ticking whole
  * seconds; its update edges are world events while its interrupts are on. */
 struct sim_rtc {
@@ -134,6 +161,7 @@ struct sim_node {
     uint64_t log_warnings;
     char **log_lines; /* every log line of the node (up to SIM_MAX_LOG_LINES) */
     size_t n_log, cap_log;
+    struct sim_refdev dev; /* its refclock devices (none unless the scenario gives some) */
 };
 
 /* A probe client: an SNTP client with a perfect clock polling one node. */
@@ -254,9 +282,20 @@ void sim_resolve_finish(void *p);
 
 /* Hand a node the report that its datagram p (dst = where it went) left on p->dst_sock. */
 void sim_node_on_tx_report(struct world *w, struct sim_node *sn, struct packet *p);
+/* The edge of second t on node idx's refclock devices (EV_EDGE). */
+void sim_node_on_edge(struct world *w, struct sim_node *sn);
 /* The RTC's next update edge of node idx scheduled (when its interrupts are on). */
 void sim_rtc_schedule_edge(struct world *w, int idx);
 
-enum world_event_kind { EV_PACKET = 0, EV_PROBE, EV_SAMPLE, EV_JUMP, EV_RESOLVE, EV_TXTS, EV_RTC };
+enum world_event_kind {
+    EV_PACKET = 0,
+    EV_PROBE,
+    EV_SAMPLE,
+    EV_JUMP,
+    EV_RESOLVE,
+    EV_TXTS,
+    EV_RTC,
+    EV_EDGE
+};
 
 #endif

@@ -439,6 +439,141 @@ static void fk_log(void *ctx, enum log_level level, const char *msg)
         snprintf(f->log[f->n_log++], sizeof(f->log[0]), "%s", msg);
 }
 
+static struct fake_refdev *fk_dev(struct fake_env *f, int dev)
+{
+    return dev >= 1000 && dev < 1000 + f->n_refdev ? &f->refdev[dev - 1000] : NULL;
+}
+
+static int fk_find_dev(struct fake_env *f, const char *path, int is_phc)
+{
+    for (int i = 0; i < f->n_refdev; i++)
+        if (strcmp(f->refdev[i].path, path) == 0 && f->refdev[i].is_phc == is_phc)
+            return i;
+    return -1;
+}
+
+static int fk_pps_open(void *ctx, const char *path, int clear, char *err, size_t errlen)
+{
+    struct fake_env *f = ctx;
+    int i = fk_find_dev(f, path, 0);
+    if (i < 0) {
+        snprintf(err, errlen, "Could not open %s : %s", path, "No such file or directory");
+        return -1;
+    }
+    f->refdev[i].opens++;
+    f->refdev[i].clear = clear;
+    return 1000 + i;
+}
+
+static int fk_pps_fetch(void *ctx, int dev, int clear, uint32_t *seq, struct timespec *ts,
+                        char *err, size_t errlen)
+{
+    struct fake_refdev *d = fk_dev(ctx, dev);
+    if (!d) {
+        snprintf(err, errlen, "time_pps_fetch() failed : %s", "Bad file descriptor");
+        return -1;
+    }
+    *seq = d->seq[clear != 0];
+    *ts = d->edge[clear != 0];
+    return ts->tv_sec != 0 || ts->tv_nsec != 0;
+}
+
+static int fk_phc_open(void *ctx, const char *path, int rw, char *err, size_t errlen)
+{
+    struct fake_env *f = ctx;
+    int i = fk_find_dev(f, path, 1);
+    if (i < 0) {
+        LOG_ERR(&f->logger, "Could not open PHC (of) %s", path);
+        snprintf(err, errlen, "Could not open PHC");
+        return -1;
+    }
+    f->refdev[i].opens++;
+    f->refdev[i].rw = rw;
+    return 1000 + i;
+}
+
+/* Readings 1 us wide around the fake clock (the clock does not move while read). */
+static int fk_phc_read(void *ctx, int dev, int nocrossts, int *mode,
+                       struct env_refdev_phc_reading *out, int max)
+{
+    struct fake_env *f = ctx;
+    struct fake_refdev *d = fk_dev(f, dev);
+    int n = 0;
+    if (!d)
+        return 0;
+    if ((*mode == 0 || *mode == 2) && !nocrossts && !d->no_precise) {
+        *mode = 2;
+        n = max < 1 ? 0 : 1;
+    } else if (*mode == 0 || *mode == 2 || *mode == 3) {
+        *mode = 3;
+        n = max < 5 ? max : 5;
+    } else {
+        n = max < 5 ? max : 5;
+    }
+    d->last_mode = *mode;
+    for (int i = 0; i < n; i++) {
+        out[i].before = out[i].after = f->now;
+        if (*mode != 2) {
+            ts_add(&out[i].before, &f->now, -0.5e-6);
+            ts_add(&out[i].after, &f->now, 0.5e-6);
+        }
+        ts_add(&out[i].phc, &f->now, d->phc_offset);
+    }
+    return n;
+}
+
+static int fk_phc_extts(void *ctx, int dev, int pin, int channel, int rising, int falling,
+                        int enable, refdev_cb cb, void *arg)
+{
+    struct fake_refdev *d = fk_dev(ctx, dev);
+    if (!d || !d->is_phc || !d->rw)
+        return -1;
+    d->extts_on = enable;
+    d->extts_pin = pin;
+    d->extts_channel = channel;
+    d->extts_rising = rising;
+    d->extts_falling = falling;
+    d->cb = enable ? cb : NULL;
+    d->cb_arg = enable ? arg : NULL;
+    return 0;
+}
+
+static int fk_phc_extts_read(void *ctx, int dev, struct timespec *phc, int *channel)
+{
+    struct fake_refdev *d = fk_dev(ctx, dev);
+    if (!d || d->n_events < 1)
+        return 0;
+    *phc = d->events[0];
+    *channel = d->extts_channel;
+    memmove(&d->events[0], &d->events[1], (size_t)(--d->n_events) * sizeof(d->events[0]));
+    return 1;
+}
+
+static void fk_refdev_close(void *ctx, int dev)
+{
+    struct fake_refdev *d = fk_dev(ctx, dev);
+    if (d)
+        d->opens--;
+}
+
+int fake_env_add_refdev(struct fake_env *f, const char *path, int is_phc)
+{
+    struct fake_refdev *d = &f->refdev[f->n_refdev];
+    memset(d, 0, sizeof(*d));
+    snprintf(d->path, sizeof(d->path), "%s", path);
+    d->is_phc = is_phc;
+    return f->n_refdev++;
+}
+
+void fake_env_extts(struct fake_env *f, int i, const struct timespec *t)
+{
+    struct fake_refdev *d = &f->refdev[i];
+    if (d->n_events < 8)
+        d->events[d->n_events++] = *t;
+    if (d->cb)
+        d->cb(d->cb_arg, 1000 + i);
+}
+
 /* The RTC runs on true time: the fake clock plus what steps took off it. */
 static double rtc_true_now(const struct fake_env *f)
 {
@@ -552,6 +687,9 @@ void fake_env_init(struct fake_env *f)
     f->env.resolver = (struct env_resolver){f, fk_resolve};
     f->env.random = (struct env_random){f, fk_random};
     f->env.process = (struct env_process){f, fk_run_with_input, fk_hostname, fk_format_local_time};
+    f->env.refdev =
+        (struct env_refdev){f,           fk_pps_open,  fk_pps_fetch,      fk_phc_open,
+                            fk_phc_read, fk_phc_extts, fk_phc_extts_read, fk_refdev_close};
     f->env.rtc = (struct env_rtc){f,
                                   fk_rtc_open,
                                   fk_rtc_set_uie,

@@ -43,6 +43,25 @@ struct fake_file {
     size_t len;
 };
 
+#define FAKE_MAX_REFDEV 4
+/* A refclock device of env.refdev (fake_env_add_refdev): a PPS source whose edges the test
+ * sets, or a PHC reading the fake clock plus phc_offset. Handles are 1000 + index. */
+struct fake_refdev {
+    char path[64];
+    int is_phc;
+    int opens, rw, clear;    /* times opened, the last open's read-write and edge */
+    uint32_t seq[2];         /* PPS: assert, clear sequence numbers */
+    struct timespec edge[2]; /* PPS: their times (system clock) */
+    double phc_offset;       /* PHC: PHC - system clock, s */
+    int no_precise;          /* PHC: PTP_SYS_OFFSET_PRECISE fails */
+    int last_mode;           /* PHC: the way the last reading used (KDEV_PHC_*) */
+    int extts_on, extts_pin, extts_channel, extts_rising, extts_falling;
+    struct timespec events[8]; /* PHC: external timestamps waiting */
+    int n_events;
+    refdev_cb cb; /* the loop's callback while extts is on */
+    void *cb_arg;
+};
+
 struct fake_env {
     struct env env;
     struct logger logger;
@@ -94,6 +113,9 @@ struct fake_env {
     char proc_path[256];
     char proc_args[256]; /* argv[1..] joined by spaces */
     char proc_input[4096];
+    /* refclock devices */
+    struct fake_refdev refdev[FAKE_MAX_REFDEV];
+    int n_refdev;
     /* files' modification time (env.files.mtime of any file present); 0: unknown */
     long long files_mtime;
     /* RTC (env.rtc): reads rtc_off + (1 + rtc_gain) * now, ticking whole seconds; absent
@@ -129,6 +151,10 @@ void fake_env_tcp_feed(struct fake_env *f, int i, const void *data, size_t len);
 /* Deliver events (STREAM_EV_*) of tcp[i] to the node as the loop does: READ only while it
  * asks for reads, WRITE only while it asks for writes, nothing once closed. */
 void fake_env_tcp_event(struct fake_env *f, int i, int events);
+/* A device at path (is_phc: a PHC, else a PPS source). Returns its index in refdev. */
+int fake_env_add_refdev(struct fake_env *f, const char *path, int is_phc);
+/* PHC refdev[i] timestamps an external edge at PHC time t; the loop's callback is told. */
+void fake_env_extts(struct fake_env *f, int i, const struct timespec *t);
 /* The fake RTC's reading at the fake clock's time. */
 long long fake_env_rtc_read(const struct fake_env *f);
 /* Move the clock to the RTC's next whole-second edge and, while update interrupts are

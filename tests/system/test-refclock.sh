@@ -226,7 +226,7 @@ refused() { # refused NAME MESSAGE LINE
     fi
     grep -qF "$2" "$TMPD/$1.log"
 }
-for d in PPS PHC RTC; do
+for d in RTC; do
     check "refused-driver-$d" refused "r$d" \
         "refclock driver $d is not supported by this build at line 1 in file $TMPD/r$d.conf" \
         "refclock $d /dev/x0"

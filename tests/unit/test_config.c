@@ -497,16 +497,27 @@ static void test_refclock(void)
     CHECK_NEAR(r->delay, 1e-9, 0);
     CHECK_INT_EQ(r->max_lock_age, 2);
     config_free(cfg);
+    cfg = ok1("refclock PPS /dev/pps0:clear lock GPS");
+    CHECK_STR_EQ(cfg->refclocks[0].driver, "PPS");
+    CHECK_STR_EQ(cfg->refclocks[0].param, "/dev/pps0:clear");
+    config_free(cfg);
+    cfg = ok1("refclock PHC /dev/ptp0:extpps:pin=1:channel=0:clear:nocrossts");
+    CHECK_STR_EQ(cfg->refclocks[0].driver, "PHC");
+    config_free(cfg);
     bad("refclock", "Could not parse refclock directive at line 3 in file " F);
     bad("refclock SHM", "Could not parse refclock directive at line 3 in file " F);
     bad("refclock SHM 0 refid TOOLONG", "Invalid value in refclock directive at line 3 in file " F);
     bad("refclock SHM 0 stratum 16", "Invalid value in refclock directive at line 3 in file " F);
     bad("refclock SHM 0 bogus", "Invalid option in refclock directive at line 3 in file " F);
     /* Drivers and options this build does not have are refused, never ignored. */
-    bad("refclock PPS /dev/pps0",
-        "refclock driver PPS is not supported by this build at line 3 in file " F);
-    bad("refclock PHC /dev/ptp0", "refclock driver PHC is not supported by this build at line 3 "
-                                  "in file " F);
+    bad("refclock PPS /dev/pps0:extpps",
+        "Invalid refclock driver option extpps at line 3 in file " F);
+    bad("refclock PPS /dev/pps0:clearx",
+        "Invalid refclock driver option clearx at line 3 in file " F);
+    bad("refclock PHC /dev/ptp0:perm=0644",
+        "Invalid refclock driver option perm=0644 at line 3 in file " F);
+    bad("refclock PHC /dev/ptp0:extpps:pins=1",
+        "Invalid refclock driver option pins=1 at line 3 in file " F);
     bad("refclock RTC /dev/rtc0", "refclock driver RTC is not supported by this build at line 3 "
                                   "in file " F);
     bad("refclock shm 0", "unknown refclock driver shm at line 3 in file " F);
