@@ -101,8 +101,8 @@ static enum opt_status refclock_option(struct refclock_cfg *r, const char *opt, 
     return OPT_OK;
 }
 
-/* The drivers this build has (SHM, SOCK, PPS, PHC) and their options after the parameter
- * (PARAMETER:OPTION[=VALUE]:...), as chrony's drivers check them; RTC is refused by name. */
+/* The drivers this build has (SHM, SOCK, PPS, PHC, RTC) and their options after the
+ * parameter (PARAMETER:OPTION[=VALUE]:...), as chrony's drivers check them. */
 static int refclock_check(struct cfg_ctx *c, const struct refclock_cfg *r, const char *driver,
                           const char *param)
 {
@@ -110,12 +110,13 @@ static int refclock_check(struct cfg_ctx *c, const struct refclock_cfg *r, const
     static const char *const sock_opts[] = {NULL};
     static const char *const pps_opts[] = {"clear", NULL};
     static const char *const phc_opts[] = {"nocrossts", "extpps", "pin", "channel", "clear", NULL};
+    static const char *const rtc_opts[] = {"utc", NULL};
     const char *opt = strchr(param, ':');
     const char *const *opts;
 
     if (strcmp(driver, "RTC") == 0)
-        return cfg_err_at(c, "refclock driver %s is not supported by this build", driver);
-    if (strcmp(driver, "SHM") == 0)
+        opts = rtc_opts;
+    else if (strcmp(driver, "SHM") == 0)
         opts = shm_opts;
     else if (strcmp(driver, "SOCK") == 0)
         opts = sock_opts;

@@ -88,6 +88,44 @@ static int open_kernel_device(struct refclocks *r, struct refclock_inst *in,
     return 0;
 }
 
+static void on_rtc(void *arg, int h, int events);
+
+/* chrony's refrtc_initialise: the RTC device read at its update interrupts, or polled when
+ * they cannot be enabled. Takes path. */
+static int open_rtc(struct refclocks *r, struct refclock_inst *in, const struct refclock_cfg *rc,
+                    char *path, char *err, size_t errlen)
+{
+    const struct env_rtc *d = &r->env->rtc;
+    int e = 0;
+
+    if (r->cfg->rtcsync || r->cfg->rtcfile) {
+        snprintf(err, errlen, "RTC refclock cannot be used together with rtcsync or rtcfile");
+        free(path);
+        return -1;
+    }
+    if (!d->open) {
+        snprintf(err, errlen, "refclock driver %s is not supported by this build", rc->driver);
+        free(path);
+        return -1;
+    }
+    in->rtc = d->open(d->ctx, path, on_rtc, in, &e);
+    if (in->rtc < 0) {
+        snprintf(err, errlen, "Could not open RTC device %s : %s", path, strerror(e));
+        free(path);
+        return -1;
+    }
+    in->rtc_utc = driver_option(rc->param, "utc") != NULL;
+    if (d->set_uie(d->ctx, in->rtc, 1, &e) < 0) {
+        LOG_ERR(r->env->log, "Could not %s RTC interrupt : %s", "enable", strerror(e));
+        LOG_INFO(r->env->log, "Falling back to polling for %s", path);
+        in->rtc_polling = 1;
+    } else {
+        in->rtc_skip = 1;
+    }
+    free(path);
+    return 0;
+}
+
 static int open_device(struct refclocks *r, struct refclock_inst *in, const struct refclock_cfg *rc,
                        char *err, size_t errlen)
 {
@@ -98,6 +136,8 @@ static int open_device(struct refclocks *r, struct refclock_inst *in, const stru
     base[plen] = '\0';
     if (in->driver == REFCLOCK_DRIVER_PPS || in->driver == REFCLOCK_DRIVER_PHC)
         return open_kernel_device(r, in, rc, base, err, errlen);
+    if (in->driver == REFCLOCK_DRIVER_RTC)
+        return open_rtc(r, in, rc, base, err, errlen);
     if (in->driver == REFCLOCK_DRIVER_SHM) {
         const char *perm_s = driver_option(rc->param, "perm");
         int perm = perm_s ? (int)(strtol(perm_s, NULL, 8) & 0777) : 0600;
@@ -195,9 +235,11 @@ int refclocks_start(struct refclocks *r, const struct timespec *raw_now, char *e
         in->cfg_index = i;
         in->sock = -1;
         in->dev = -1;
+        in->rtc = -1;
         in->driver = strcmp(rc->driver, "SHM") == 0   ? REFCLOCK_DRIVER_SHM
                      : strcmp(rc->driver, "PPS") == 0 ? REFCLOCK_DRIVER_PPS
                      : strcmp(rc->driver, "PHC") == 0 ? REFCLOCK_DRIVER_PHC
+                     : strcmp(rc->driver, "RTC") == 0 ? REFCLOCK_DRIVER_RTC
                                                       : REFCLOCK_DRIVER_SOCK;
         in->poll = rc->poll;
         in->dpoll = rc->dpoll < rc->poll ? rc->dpoll : rc->poll;
@@ -269,6 +311,12 @@ void refclocks_fini(struct refclocks *r)
             if (in->extpps)
                 d->phc_extts(d->ctx, in->dev, in->pin, in->channel, 0, 0, 0, NULL, NULL);
             d->close(d->ctx, in->dev);
+        }
+        if (in->rtc >= 0) {
+            int e = 0;
+            if (!in->rtc_polling)
+                r->env->rtc.set_uie(r->env->rtc.ctx, in->rtc, 0, &e);
+            r->env->rtc.close(r->env->rtc.ctx, in->rtc);
         }
         free(in->phc);
         if (in->path && r->env->files.remove)
@@ -366,6 +414,70 @@ static void poll_phc(struct refclock_inst *in, const struct timespec *now)
     add_cooked(in, &rd, now); /* the system times were mapped above */
 }
 
+/* An RTC reading t (whole seconds, already UTC) taken at our raw time sys: the RTC's time
+ * is t + frac then. */
+static void rtc_sample(struct refclock_inst *in, long long t, long frac, const struct timespec *sys,
+                       const struct timespec *now)
+{
+    struct refclock_reading rd;
+
+    memset(&rd, 0, sizeof(rd));
+    rd.sys = *sys;
+    rd.ref.tv_sec = (time_t)t;
+    rd.ref.tv_nsec = frac;
+    add_cooked(in, &rd, now);
+}
+
+/* chrony's refrtc_read_after_uie: at an update interrupt the RTC has just begun its second. */
+static void on_rtc(void *arg, int h, int events)
+{
+    struct refclock_inst *in = arg;
+    struct refclocks *r = in->owner;
+    const struct env_rtc *d = &r->env->rtc;
+    struct timespec now;
+    long long t;
+    int e = 0, st = d->read_edge(d->ctx, h, &e);
+
+    (void)events;
+    if (st < 0) {
+        /* chrony names the rtcdevice here, as its RTC tracking does */
+        LOG_ERR(r->env->log, "Could not read flags %s : %s", r->cfg->rtcdevice, strerror(e));
+        if (d->set_uie(d->ctx, h, 0, &e) < 0)
+            LOG_ERR(r->env->log, "Could not %s RTC interrupt : %s", "disable", strerror(e));
+        d->close(d->ctx, h);
+        in->rtc = -1;
+        return;
+    }
+    if (in->rtc_skip > 0) {
+        in->rtc_skip--;
+        return;
+    }
+    if (st == 0)
+        return;
+    r->env->clock.read(r->env->clock.ctx, &now);
+    if (d->read_time(d->ctx, h, in->rtc_utc, &t, &e) < 0) {
+        LOG_ERR(r->env->log, "Could not read time from %s : %s", r->cfg->rtcdevice, strerror(e));
+        return;
+    }
+    rtc_sample(in, t, 0, &now, &now);
+}
+
+/* chrony's refrtc_poll: without interrupts the reading is on average half a second behind. */
+static void poll_rtc(struct refclock_inst *in, const struct timespec *now)
+{
+    const struct env_rtc *d = &in->owner->env->rtc;
+    struct timespec sys;
+    long long t;
+    int e = 0;
+
+    if (!in->rtc_polling || in->rtc < 0)
+        return;
+    if (d->read_time(d->ctx, in->rtc, in->rtc_utc, &t, &e) < 0)
+        return;
+    in->owner->env->clock.read(in->owner->env->clock.ctx, &sys);
+    rtc_sample(in, t, 500000000, &sys, now);
+}
+
 /* Whether two refclocks name the same device (the parameter before its options). */
 static int same_device(const char *a, const char *b)
 {
@@ -423,6 +535,8 @@ static void on_poll(void *arg, const struct timespec *now)
             poll_shm(in, now);
         else if (in->driver == REFCLOCK_DRIVER_PPS)
             poll_pps(in, now);
+        else if (in->driver == REFCLOCK_DRIVER_RTC)
+            poll_rtc(in, now);
         else
             poll_phc(in, now);
         in->driver_polled++;

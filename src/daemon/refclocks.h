@@ -1,5 +1,6 @@
 /* The node's reference clocks (`refclock` directives, chrony's refclock.c with its SHM,
- * SOCK, PPS and PHC drivers; the kernel devices through env->refdev): each is a source of the
+ * SOCK, PPS, PHC and RTC drivers; the kernel devices through env->refdev, the RTC through
+ * env->rtc): each is a source of the
  * engine (added through the sources, first); this component opens its device (the shared memory
  * segment through env->shm, or the Unix datagram socket it listens on through env->net), polls the
  * driver every 2^dpoll s (SHM) or takes the datagrams as they come (SOCK), hands the readings to
@@ -24,7 +25,8 @@ enum refclock_driver {
     REFCLOCK_DRIVER_SHM,
     REFCLOCK_DRIVER_SOCK,
     REFCLOCK_DRIVER_PPS,
-    REFCLOCK_DRIVER_PHC
+    REFCLOCK_DRIVER_PHC,
+    REFCLOCK_DRIVER_RTC
 };
 
 struct refclock_inst {
@@ -46,6 +48,10 @@ struct refclock_inst {
     struct timespec last_extts; /* PHC: the last external timestamp taken */
     struct hwclock *phc;        /* PHC: the PHC against the system clock (extpps) */
     int poll, dpoll;            /* log2 s, as the engine uses them */
+    int rtc;                    /* RTC: the device (env.rtc), -1 */
+    int rtc_utc;                /* RTC: it keeps UTC (else local time) */
+    int rtc_polling;            /* RTC: no update interrupts, read at each driver poll */
+    int rtc_skip;               /* RTC: interrupts still to skip (the first may be bogus) */
 };
 
 struct refclocks {

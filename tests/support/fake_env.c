@@ -609,7 +609,10 @@ static int fk_rtc_set_uie(void *ctx, int h, int on, int *err)
     struct fake_env *f = ctx;
 
     (void)h;
-    (void)err;
+    if (on && f->rtc_no_uie) {
+        *err = EINVAL;
+        return -1;
+    }
     f->rtc_uie = on;
     return 0;
 }

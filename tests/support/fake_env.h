@@ -124,6 +124,7 @@ struct fake_env {
     double rtc_off, rtc_gain;
     int rtc_open;   /* opened with a callback (measuring) */
     int rtc_uie;    /* update interrupts on */
+    int rtc_no_uie; /* set: turning the interrupts on fails (EINVAL) */
     int rtc_utc;    /* as given at the last read or set */
     int rtc_n_sets; /* RTC_SET_TIME calls; the last value in rtc_set_to */
     long long rtc_set_to;

@@ -1,9 +1,10 @@
 #!/bin/sh
-# refclock PPS and PHC on a machine without such devices: chronyd stops at start with
-# chrony 4.8's messages for a device that cannot be opened (/dev/pps0, /dev/ptp0 missing)
-# or that is not a PPS source or a PHC (/dev/null, the loopback interface), as Debian's
-# chronyd does for PPS. The drivers' readings are covered by tests/unit/test_refdev.c and
-# the simulator (scenarios phc, pps, phc-extpps).
+# refclock PPS, PHC and RTC on a machine without such devices: chronyd stops at start with
+# chrony 4.8's messages for a device that cannot be opened (/dev/pps0, /dev/ptp0, /dev/rtc0
+# missing) or that is not a PPS source or a PHC (/dev/null, the loopback interface), as
+# Debian's chronyd does for PPS (its 4.3 has no RTC driver). The drivers' readings are
+# covered by tests/unit/test_refdev.c, tests/unit/test_refrtc.c and the simulator
+# (scenarios phc, pps, phc-extpps).
 . tests/system/lib.sh
 
 # fails NAME LINE MESSAGE...: chronyd -x with LINE exits non-zero logging every MESSAGE
@@ -36,6 +37,21 @@ else
     check "phc-extpps-missing-device" fails phcx "refclock PHC /dev/ptp0:extpps:pin=1" \
         "Could not open PHC (of) /dev/ptp0" "Fatal error : Could not open PHC"
 fi
+if [ -e /dev/rtc0 ]; then
+    echo "SKIP this machine has /dev/rtc0"
+else
+    check "rtc-missing-device" fails rtc "refclock RTC /dev/rtc0" \
+        "Fatal error : Could not open RTC device /dev/rtc0 : No such file or directory"
+    check "rtc-utc-missing-device" fails rtcu "refclock RTC /dev/rtc0:utc poll 3" \
+        "Fatal error : Could not open RTC device /dev/rtc0 : No such file or directory"
+fi
+# not next to the RTC tracking of rtcfile or rtcsync, whatever the devices
+check "rtc-with-rtcfile" fails rtcf "rtcfile $TMPD/rtc
+refclock RTC /dev/rtc1" "Fatal error : RTC refclock cannot be used together with rtcsync or rtcfile"
+check "rtc-with-rtcsync" fails rtcs "rtcsync
+refclock RTC /dev/rtc1" "Fatal error : RTC refclock cannot be used together with rtcsync or rtcfile"
+check "rtc-bad-driver-option" fails rtco "refclock RTC /dev/rtc0:local" \
+    "Invalid refclock driver option local at line 1 in file $TMPD/rtco.conf"
 check "pps-not-a-pps-device" fails ppsn "refclock PPS /dev/null" \
     "Fatal error : time_pps_create() failed on /dev/null : Operation not supported"
 check "phc-not-a-phc" fails phcn "refclock PHC /dev/null" \

@@ -226,11 +226,8 @@ refused() { # refused NAME MESSAGE LINE
     fi
     grep -qF "$2" "$TMPD/$1.log"
 }
-for d in RTC; do
-    check "refused-driver-$d" refused "r$d" \
-        "refclock driver $d is not supported by this build at line 1 in file $TMPD/r$d.conf" \
-        "refclock $d /dev/x0"
-done
+check "refused-rtc-option" refused rrtc "Invalid refclock driver option local at line 1" \
+    "refclock RTC /dev/x0:local"
 check "refused-unknown-driver" refused runk "unknown refclock driver FOO at line 1" "refclock FOO 0"
 check "refused-driver-option" refused ropt "Invalid refclock driver option perm=0644 at line 1" \
     "refclock SOCK $TMPD/x.sock:perm=0644"

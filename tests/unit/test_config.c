@@ -504,6 +504,10 @@ static void test_refclock(void)
     cfg = ok1("refclock PHC /dev/ptp0:extpps:pin=1:channel=0:clear:nocrossts");
     CHECK_STR_EQ(cfg->refclocks[0].driver, "PHC");
     config_free(cfg);
+    cfg = ok1("refclock RTC /dev/rtc0:utc");
+    CHECK_STR_EQ(cfg->refclocks[0].driver, "RTC");
+    CHECK_STR_EQ(cfg->refclocks[0].param, "/dev/rtc0:utc");
+    config_free(cfg);
     bad("refclock", "Could not parse refclock directive at line 3 in file " F);
     bad("refclock SHM", "Could not parse refclock directive at line 3 in file " F);
     bad("refclock SHM 0 refid TOOLONG", "Invalid value in refclock directive at line 3 in file " F);
@@ -518,8 +522,8 @@ static void test_refclock(void)
         "Invalid refclock driver option perm=0644 at line 3 in file " F);
     bad("refclock PHC /dev/ptp0:extpps:pins=1",
         "Invalid refclock driver option pins=1 at line 3 in file " F);
-    bad("refclock RTC /dev/rtc0", "refclock driver RTC is not supported by this build at line 3 "
-                                  "in file " F);
+    bad("refclock RTC /dev/rtc0:local",
+        "Invalid refclock driver option local at line 3 in file " F);
     bad("refclock shm 0", "unknown refclock driver shm at line 3 in file " F);
     bad("refclock SHM 0 local",
         "refclock option local is not supported by this build at line 3 in file " F);
