@@ -8,6 +8,7 @@
 #   make bench           benchmarks (ratios against an in-run baseline)
 #   make bench-server    open-loop serving benchmark (doc/PERFORMANCE.md)
 #   make fuzz            libFuzzer binaries (clang) in build/fuzzer/
+#   make check-valgrind  unit tests, simulator, a system scenario under valgrind (build/vg)
 #   make install DESTDIR=... PREFIX=...   (and make uninstall)
 #
 # Sources are found by wildcard: a new .c file in a layer folder joins that layer.
@@ -116,6 +117,13 @@ check:
 
 check-run: tests
 	@B=$(B) sh tests/run-all.sh
+
+.PHONY: check-valgrind
+# Not part of `make check` (several minutes): a plain build (no sanitizers) under memcheck.
+VGB ?= build/vg
+check-valgrind:
+	@$(MAKE) --no-print-directory B=$(VGB) OPT=-O1 tests
+	@B=$(VGB) sh tests/valgrind/run.sh
 
 .PHONY: sim
 sim:

@@ -3,7 +3,7 @@
 set -e
 PKGS="build-essential clang nettle-dev libgnutls28-dev libedit-dev libseccomp-dev libcap-dev \
 pkg-config python3 iproute2 util-linux procps chrony ntpsec-ntpdig clang-format systemd \
-dpkg-dev debhelper lintian prometheus gpsd"
+dpkg-dev debhelper lintian prometheus gpsd valgrind"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -12,6 +12,9 @@ void sched_init(struct sched *s)
     s->n = s->cap = 0;
     s->next_id = 1;
     s->next_seq = 0;
+    s->running = 0;
+    s->run_now.tv_sec = 0;
+    s->run_now.tv_nsec = 0;
 }
 
 void sched_fini(struct sched *s)

@@ -3,6 +3,8 @@
 
 #include "daemon/sched.h"
 
+#include <string.h>
+
 static int order[8], n_order;
 
 static void record(void *arg, const struct timespec *now)
@@ -79,6 +81,24 @@ static void test_step_during_run(void)
     sched_fini(&s);
 }
 
+/* Regression (found by valgrind): sched_init left `running` and `run_now` as they were,
+ * so on memory not zeroed a run took itself for a nested one and restored garbage. */
+static void test_init_on_dirty_memory(void)
+{
+    struct sched s;
+    struct timespec now = {100, 0};
+    memset(&s, 0xa5, sizeof(s));
+    sched_init(&s);
+    CHECK_INT_EQ(s.running, 0);
+    sched_add_after(&s, &now, 1.0, record, (void *)1L);
+    n_order = 0;
+    now.tv_sec = 200;
+    CHECK_INT_EQ(sched_run_due(&s, &now), 1);
+    CHECK_INT_EQ(s.running, 0);
+    CHECK(s.run_now.tv_sec == 200 && s.run_now.tv_nsec == 0);
+    sched_fini(&s);
+}
+
 static void test_cancel_returns_own_id(void)
 {
     /* Regression: the id of a timer that sifts up must still name that timer. */
@@ -100,6 +120,7 @@ static void test_cancel_returns_own_id(void)
 int main(void)
 {
     RUN(test_cancel_returns_own_id);
+    RUN(test_init_on_dirty_memory);
     RUN(test_order_and_cancel);
     RUN(test_shift);
     RUN(test_step_during_run);
