@@ -15,6 +15,7 @@ void sched_init(struct sched *s)
     s->running = 0;
     s->run_now.tv_sec = 0;
     s->run_now.tv_nsec = 0;
+    s->shifted = 0.0;
 }
 
 void sched_fini(struct sched *s)

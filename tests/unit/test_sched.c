@@ -81,8 +81,9 @@ static void test_step_during_run(void)
     sched_fini(&s);
 }
 
-/* Regression (found by valgrind): sched_init left `running` and `run_now` as they were,
- * so on memory not zeroed a run took itself for a nested one and restored garbage. */
+/* Regression (found by valgrind): sched_init left `running`, `run_now` (and `shifted`) as
+ * they were, so on memory not zeroed a run took itself for a nested one and restored
+ * garbage. */
 static void test_init_on_dirty_memory(void)
 {
     struct sched s;
@@ -90,6 +91,7 @@ static void test_init_on_dirty_memory(void)
     memset(&s, 0xa5, sizeof(s));
     sched_init(&s);
     CHECK_INT_EQ(s.running, 0);
+    CHECK(s.shifted == 0.0);
     sched_add_after(&s, &now, 1.0, record, (void *)1L);
     n_order = 0;
     now.tv_sec = 200;
