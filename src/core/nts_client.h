@@ -59,7 +59,7 @@ size_t nts_client_sign_request(struct nts_client *n, uint8_t *pkt, size_t len, s
                                const uint8_t rnd[NTS_CLIENT_RANDOM_LEN]);
 
 /* Check a response to our last request (RFC 5905 test 5 for NTS): authentic and answering
- * it; its cookies are stored. A NAK clears the cookies so that a new NTS-KE session starts.
+ * it; its cookies are stored. After a NAK nothing is signed until a new NTS-KE session.
  * Returns 1 if authentic. */
 int nts_client_check_response(struct nts_client *n, const uint8_t *pkt, size_t len);
 
