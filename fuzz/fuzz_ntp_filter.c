@@ -48,7 +48,7 @@ static void check_sample(const struct ntp_sample *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static struct ntp_filter f; /* large: keep it off the stack */
+    struct ntp_filter f;
     struct ntp_sample s, out, newest;
     struct timespec t = {1700000000, 0};
     double lo = 0.0, hi = 0.0;
@@ -118,5 +118,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ntp_filter_get_last(&f, &newest))
             check_sample(&newest);
     }
+    ntp_filter_fini(&f);
     return 0;
 }
