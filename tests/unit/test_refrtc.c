@@ -48,10 +48,9 @@ static void run_interrupts(int utc)
     struct fake_env f;
     struct config *cfg;
     char err[256];
-    const char *lines[] = {"logdir /var/log/chrony", "log refclocks",
-                           utc ? "refclock RTC /dev/rtc0:utc poll 2"
-                               : "refclock RTC /dev/rtc0 poll 2",
-                           NULL};
+    const char *lines[] = {
+        "logdir /var/log/chrony", "log refclocks",
+        utc ? "refclock RTC /dev/rtc0:utc poll 2" : "refclock RTC /dev/rtc0 poll 2", NULL};
     struct node *n;
 
     fake_env_init(&f);
