@@ -87,4 +87,6 @@ echo "    daemon memory before the flood: VmRSS $mem0; after: $(grep -E '^Vm(HWM
 served() { $IN "$TMPD/nts_ke_probe" localhost 127.0.0.1 $KE --cert "$TMPD/cert.pem" \
     --no-system-certs 2>>"$TMPD/probe.err" | grep -q '^status=0 aead=15 cookies=8 '; }
 check "nts-ke-abuse-served-after-flood" wait_for served
-[ -n "${VERBOSE:-}" ] && sed "s/^/    /" "$TMPD/s.log" "$TMPD/probe.err" | tail -n 20
+if [ -n "${VERBOSE:-}" ]; then
+    sed "s/^/    /" "$TMPD/s.log" "$TMPD/probe.err" | tail -n 20
+fi
