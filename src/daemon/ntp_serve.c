@@ -64,7 +64,8 @@ static void copy_rules(struct ntp_serve *s)
     }
 }
 
-static int open_server_socket(struct ntp_serve *s, enum ip_family fam, const struct ip_addr *bind)
+int serve_open_socket(struct ntp_serve *s, enum ip_family fam, const struct ip_addr *bind, int port,
+                      int flags)
 {
     struct net_addr local;
     struct net_sock_opts so;
@@ -73,21 +74,25 @@ static int open_server_socket(struct ntp_serve *s, enum ip_family fam, const str
     local.ip.family = fam;
     if (bind->family == fam)
         local.ip = *bind;
-    local.port = (uint16_t)s->cfg->port;
+    local.port = (uint16_t)port;
     memset(&so, 0, sizeof(so));
     so.device = s->cfg->bind_device;
     so.dscp = s->cfg->dscp;
-    /* chrony's server sockets may send broadcasts (the `broadcast` directive). */
-    sock = s->env->net.udp_open(s->env->net.ctx, &local,
-                                NETF_SERVER | NETF_REUSE | NETF_BROADCAST | NETF_TX_TIMESTAMPS, &so,
-                                &e);
+    sock = s->env->net.udp_open(s->env->net.ctx, &local, flags, &so, &e);
     if (sock < 0) {
         char buf[IP_ADDR_STRLEN];
         LOG_ERR(s->env->log, "Could not bind NTP socket to %s:%d : %s",
-                ip_addr_format(&local.ip, buf, sizeof(buf)), s->cfg->port,
+                ip_addr_format(&local.ip, buf, sizeof(buf)), port,
                 e ? strerror(e) : "unknown error");
     }
     return sock;
+}
+
+static int open_server_socket(struct ntp_serve *s, enum ip_family fam, const struct ip_addr *bind)
+{
+    /* chrony's server sockets may send broadcasts (the `broadcast` directive). */
+    return serve_open_socket(s, fam, bind, s->cfg->port,
+                             NETF_SERVER | NETF_REUSE | NETF_BROADCAST | NETF_TX_TIMESTAMPS);
 }
 
 /* Open (want = 1) or close the IPv4/IPv6 server sockets of `port`, honouring -4/-6. */

@@ -86,6 +86,10 @@ void serve_signd_stop(struct ntp_serve *s);
  * not reachable: chrony's "Could not connect to signd socket" once until it is again). */
 int serve_signd_submit(struct ntp_serve *s, uint32_t key_id, const uint8_t *reply, size_t len,
                        const struct net_rx *rx);
+/* A UDP socket of the server on port (bind address of family fam if set, else any), with
+ * binddevice and dscp; logs "Could not bind NTP socket" on failure. Returns it or -1. */
+int serve_open_socket(struct ntp_serve *s, enum ip_family fam, const struct ip_addr *bind, int port,
+                      int flags);
 /* 1 if rx arrived on a server socket (and was handled). */
 int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now);
 /* The kernel's transmit timestamp (rx->tx_ts) of a packet sent on a server socket: a reply

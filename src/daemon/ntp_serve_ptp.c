@@ -10,27 +10,8 @@
 
 static int open_ptp_socket(struct ntp_serve *s, enum ip_family fam, const struct ip_addr *bind)
 {
-    struct net_addr local;
-    struct net_sock_opts so;
-    int e = 0, sock;
-
-    memset(&local, 0, sizeof(local));
-    local.ip.family = fam;
-    if (bind->family == fam)
-        local.ip = *bind;
-    local.port = (uint16_t)s->cfg->ptp_port;
-    memset(&so, 0, sizeof(so));
-    so.device = s->cfg->bind_device;
-    so.dscp = s->cfg->dscp;
     /* chrony opens it as a server socket (bindaddress), with transmit timestamps. */
-    sock = s->env->net.udp_open(s->env->net.ctx, &local, NETF_SERVER | NETF_TX_TIMESTAMPS, &so, &e);
-    if (sock < 0) {
-        char buf[IP_ADDR_STRLEN];
-        LOG_ERR(s->env->log, "Could not bind NTP socket to %s:%d : %s",
-                ip_addr_format(&local.ip, buf, sizeof(buf)), s->cfg->ptp_port,
-                e ? strerror(e) : "unknown error");
-    }
-    return sock;
+    return serve_open_socket(s, fam, bind, s->cfg->ptp_port, NETF_SERVER | NETF_TX_TIMESTAMPS);
 }
 
 int serve_ptp_start(struct ntp_serve *s, char *err, size_t errlen)
