@@ -103,6 +103,7 @@ void sources_fini(struct sources *ss)
     for (int i = 0; i < SOURCES_OUT_DEPTH; i++)
         engine_out_fini(&ss->outs[i]);
     sources_cmd_fini(ss);
+    sources_rows_fini(ss);
     free(ss->v);
     free(ss->entries);
     ss->v = NULL;
@@ -273,6 +274,7 @@ static struct source *source_create(struct sources *ss, int entry, const struct 
     grow_sources(ss);
     ss->v[ss->n++] = s;
     ss->entries[entry].n_active++;
+    sources_rows_changed(ss);
     engine_add_source(ss->engine, &p, now);
     sources_rearm_engine(ss);
     return s;
@@ -297,6 +299,7 @@ struct source *sources_add_refclock(struct sources *ss, const struct engine_sour
     s->serial = ++ss->next_serial;
     grow_sources(ss);
     ss->v[ss->n++] = s;
+    sources_rows_changed(ss);
     engine_add_source(ss->engine, p, raw_now);
     return s;
 }
@@ -358,12 +361,13 @@ static void on_resolved(void *arg, int status, const struct ip_addr *addrs, int 
     struct source_entry *e = arg;
     struct sources *ss = e->srcs;
     size_t entry = (size_t)(e - ss->entries);
-    int want = e->cfg->type == CFG_SRC_POOL ? e->cfg->max_sources : 1;
     struct timespec now;
+    int want;
 
     e->resolving = 0;
     if (!e->cfg)
         return; /* the directive was removed while its name was looked up */
+    want = e->cfg->type == CFG_SRC_POOL ? e->cfg->max_sources : 1;
     ss->env->clock.read(ss->env->clock.ctx, &now);
     for (int i = 0; status == 0 && i < count && e->n_active < want; i++) {
         if (!sources_family_allowed(ss, e->cfg, addrs[i].family) ||

@@ -135,6 +135,11 @@ struct sources {
     size_t cfg_first;
     char log_ref_name[64];      /* the reference named in tracking.log */
     struct timespec start_time; /* raw, node start: when a `local` reference activates */
+    /* The rows of chronyc sources (sources_rows.c), built when asked for after a change:
+     * chronyc asks for them one request per row. */
+    struct source_row *rows;
+    int n_rows, rows_valid, rows_n;
+    size_t rows_n_entries;
 };
 
 /* NTS of a source (sources_nts.c): set up from its directive, freed with it, and before
@@ -331,8 +336,12 @@ struct source_row {
     size_t entry; /* its directive's slot */
     uint32_t id;  /* the placeholder's ID */
 };
-/* The rows (*rows: allocated, the caller frees; NULL when there are none); their count. */
-int sources_rows(const struct sources *ss, struct source_row **rows);
+/* The rows (*rows: owned by ss, valid until the next change of the sources); their count.
+ * Built again after sources_rows_changed(), which whatever adds, removes or reorders
+ * sources, directives or placeholders calls. */
+int sources_rows(struct sources *ss, const struct source_row **rows);
+void sources_rows_changed(struct sources *ss);
+void sources_rows_fini(struct sources *ss);
 /* Slot of the directive with placeholder id, -1 if none. */
 int sources_find_placeholder(const struct sources *ss, uint32_t id);
 /* The reports of a placeholder: a source that has not started (chrony's unresolved
