@@ -32,6 +32,7 @@
 #include "core/smooth.h"
 #include "core/sourcedump.h"
 #include "core/sourcestats.h"
+#include "core/txqueue.h"
 #include "lib/rng.h"
 
 #include <stddef.h>
@@ -84,6 +85,7 @@ struct engine_source {
     int armed;
     struct timespec armed_for, tx_when;
     uint64_t tx_seq;
+    int index; /* in engine->v (the armed timers in engine->txq name their source by it) */
     /* A reference clock (engine_refclock.c): its settings, filter and poll state; NULL for
      * an NTP source. A reference clock never transmits; its client is not started and
      * keeps only the reachability register. */
@@ -230,6 +232,7 @@ struct engine {
     /* Sources and selection. */
     struct engine_source **v;
     int n, cap;
+    struct txqueue txq; /* the armed sources' transmit timers, earliest first */
     struct selector *sel;
     struct select_input *inputs; /* scratch, cap entries */
     int selected;                /* index of the synchronisation source, -1 */

@@ -104,6 +104,9 @@ void sources_fini(struct sources *ss)
         engine_out_fini(&ss->outs[i]);
     sources_cmd_fini(ss);
     sources_rows_fini(ss);
+    free(ss->sock_use);
+    ss->sock_use = NULL;
+    ss->n_sock_use = 0;
     free(ss->v);
     free(ss->entries);
     ss->v = NULL;
@@ -147,6 +150,27 @@ static int on_ptp_port(const struct sources *ss, const struct source *s)
     return ss->cfg->ptp_port > 0 && s->remote.port == ss->cfg->ptp_port;
 }
 
+/* Record (add 1) or forget (-1) s's use of its socket in the table by descriptor. */
+static void sock_use_add(struct sources *ss, struct source *s, int add)
+{
+    struct sources_sock_use *u;
+
+    if (s->sock < 0)
+        return;
+    ss->sock_use = xgrow(ss->sock_use, &ss->n_sock_use, (size_t)s->sock + 1, sizeof(*ss->sock_use));
+    u = &ss->sock_use[s->sock];
+    if (s->on_server_socket)
+        u->n_shared += add;
+    else
+        u->owner = add > 0 ? s : NULL;
+}
+
+const struct sources_sock_use *sources_sock_use(const struct sources *ss, int sock)
+{
+    static const struct sources_sock_use none = {NULL, 0};
+    return sock >= 0 && (size_t)sock < ss->n_sock_use ? &ss->sock_use[sock] : &none;
+}
+
 void sources_open_socket(struct sources *ss, struct source *s)
 {
     int e = 0;
@@ -171,6 +195,7 @@ void sources_open_socket(struct sources *ss, struct source *s)
         LOG_ERR(ss->env->log, "Could not open %s socket for %s : %s",
                 s->remote.ip.family == IPF_INET6 ? "IPv6" : "IPv4", s->name, strerror(e));
     s->sock_failed = s->sock < 0 && !s->on_server_socket;
+    sock_use_add(ss, s, 1);
 }
 
 int sources_check_socket(struct sources *ss, const struct source_cfg *sc)
@@ -193,6 +218,7 @@ int sources_check_socket(struct sources *ss, const struct source_cfg *sc)
 
 void sources_close_socket(struct sources *ss, struct source *s)
 {
+    sock_use_add(ss, s, -1);
     if (on_ptp_port(ss, s)) {
         /* the ptpport socket is the server's, open for the daemon's life */
     } else if (s->on_server_socket)
@@ -272,6 +298,7 @@ static struct source *source_create(struct sources *ss, int entry, const struct 
     p.sel_options = (unsigned)sc->sel_options;
     stats_params(ss, sc, &p.stats);
     grow_sources(ss);
+    s->index = ss->n;
     ss->v[ss->n++] = s;
     ss->entries[entry].n_active++;
     sources_rows_changed(ss);
@@ -298,6 +325,7 @@ struct source *sources_add_refclock(struct sources *ss, const struct engine_sour
     s->remote.ip.a[3] = (uint8_t)p->ref_id;
     s->serial = ++ss->next_serial;
     grow_sources(ss);
+    s->index = ss->n;
     ss->v[ss->n++] = s;
     sources_rows_changed(ss);
     engine_add_source(ss->engine, p, raw_now);
@@ -469,10 +497,8 @@ int sources_index(const struct source *s)
 {
     const struct sources *ss = s->srcs;
 
-    for (int i = 0; i < ss->n; i++)
-        if (ss->v[i] == s)
-            return i;
-    return -1;
+    /* A removed source (waiting for its replacement lookup) is no longer at its index. */
+    return s->index >= 0 && s->index < ss->n && ss->v[s->index] == s ? s->index : -1;
 }
 
 int sources_count(const struct sources *ss)

@@ -35,6 +35,7 @@ struct node_status {
  * same index. Owned by struct sources. */
 struct source {
     struct sources *srcs;
+    int index;                      /* in sources->v while it is there (sources_index) */
     int cfg_index;                  /* index of its directive in sources->cfgs */
     char *name;                     /* as written in the directive */
     struct net_addr remote;         /* resolved address and port */
@@ -140,6 +141,16 @@ struct sources {
     struct source_row *rows;
     int n_rows, rows_valid, rows_n;
     size_t rows_n_entries;
+    /* By descriptor: the source whose client socket it is, and how many sources send
+     * from it when it is a server socket (peers): a datagram finds its source without a
+     * scan of every source (sources_open_socket and sources_close_socket keep them). */
+    struct sources_sock_use *sock_use;
+    size_t n_sock_use;
+};
+
+struct sources_sock_use {
+    struct source *owner; /* the source of a client socket, or NULL */
+    int n_shared;         /* sources on this server socket */
 };
 
 /* NTS of a source (sources_nts.c): set up from its directive, freed with it, and before
@@ -281,6 +292,8 @@ uint32_t sources_refid_of(const struct ip_addr *ip);
  * socket of its own. sources_close_socket() gives it back. */
 void sources_open_socket(struct sources *ss, struct source *s);
 void sources_close_socket(struct sources *ss, struct source *s);
+/* Who uses descriptor sock (never NULL; an unknown one is used by none). */
+const struct sources_sock_use *sources_sock_use(const struct sources *ss, int sock);
 /* For a source added at run time with an address: 0 if it can get a client socket (or
  * sends from the server socket), -1 (logged) if none can be opened now, so that the
  * request is refused instead of adding a source that would never poll. */

@@ -63,6 +63,9 @@ static void source_remove(struct sources *ss, int index, const struct timespec *
     engine_remove_source(ss->engine, index);
     memmove(&ss->v[index], &ss->v[index + 1], sizeof(*ss->v) * (size_t)(ss->n - index - 1));
     ss->n--;
+    for (int i = index; i < ss->n; i++)
+        ss->v[i]->index = i;
+    s->index = -1;
     sources_rows_changed(ss);
     if (s->replacing) {
         /* A replacement lookup still refers to the source and its directive:

@@ -353,60 +353,70 @@ static void source_on_response(struct sources *ss, int index, const struct net_r
     sources_out_end(ss, &rx->rx_ts);
 }
 
+/* The source rx is for among those using its socket: the client socket's owner, or a
+ * scan (in index order, as the table) when it is a server socket that sources share. */
+static int source_for(const struct sources *ss, const struct net_rx *rx,
+                      int (*match)(const struct source *, const struct net_rx *))
+{
+    const struct sources_sock_use *u = sources_sock_use(ss, rx->sock);
+    int i;
+
+    if (u->owner && (i = sources_index(u->owner)) >= 0 && match(u->owner, rx))
+        return i;
+    for (i = 0; u->n_shared > 0 && i < ss->n; i++)
+        if (ss->v[i]->sock == rx->sock && ss->v[i]->on_server_socket && match(ss->v[i], rx))
+            return i;
+    return -1;
+}
+
+static int same_remote(const struct source *s, const struct net_rx *rx)
+{
+    return ip_addr_equal(&rx->remote.ip, &s->remote.ip) && rx->remote.port == s->remote.port;
+}
+
+/* A source on the server socket: only its own replies are for it, mode 1 and 2 for a
+ * peer, 4 for a client (chrony NCR_ProcessRxKnown); requests from its address are served
+ * as any. */
+static int reply_for(const struct source *s, const struct net_rx *rx)
+{
+    int mode = rx->len > 0 ? rx->data[0] & 7 : 0;
+    int wanted = s->symmetric ? mode == 1 || mode == 2 : mode == 4;
+    return (!s->on_server_socket || wanted) && same_remote(s, rx);
+}
+
 /* The kernel's transmit timestamp of a packet a source sent (requests on its client socket,
  * a peer's packets on the server socket); replies of our server are the server's. */
 static int source_on_tx_timestamp(struct sources *ss, const struct net_rx *rx)
 {
-    int mode = rx->len > 0 ? rx->data[0] & 7 : 0;
+    int mode = rx->len > 0 ? rx->data[0] & 7 : 0, i;
 
     if (mode != 1 && mode != 2 && mode != 3)
         return 0;
-    for (int i = 0; i < ss->n; i++) {
-        struct source *s = ss->v[i];
-        if (s->sock != rx->sock || !ip_addr_equal(&rx->remote.ip, &s->remote.ip) ||
-            rx->remote.port != s->remote.port)
-            continue;
-        engine_on_tx_timestamp(ss->engine, i, rx->data, rx->len, &rx->rx_ts,
-                               ts_src_of(rx->rx_ts_src));
-        return 1;
-    }
-    return 0;
+    i = source_for(ss, rx, same_remote);
+    if (i < 0)
+        return 0;
+    engine_on_tx_timestamp(ss->engine, i, rx->data, rx->len, &rx->rx_ts, ts_src_of(rx->rx_ts_src));
+    return 1;
 }
 
 int sources_on_datagram(struct sources *ss, const struct net_rx *rx, const struct timespec *raw_now)
 {
-    int mine = 0;
+    const struct sources_sock_use *u;
+    int i;
 
     (void)raw_now;
     if (rx->sock < 0)
         return 0;
     if (rx->tx_ts)
         return source_on_tx_timestamp(ss, rx);
-    for (int i = 0; i < ss->n; i++) {
-        struct source *s = ss->v[i];
-        if (s->sock != rx->sock)
-            continue;
-        /* A source on the server socket: only its own replies are for it, mode 1 and 2
-         * for a peer, 4 for a client (chrony NCR_ProcessRxKnown); requests from its
-         * address are served as any. */
-        if (s->on_server_socket) {
-            int mode = rx->len > 0 ? rx->data[0] & 7 : 0;
-            int wanted = s->symmetric ? mode == 1 || mode == 2 : mode == 4;
-            if (wanted && ip_addr_equal(&rx->remote.ip, &s->remote.ip) &&
-                rx->remote.port == s->remote.port) {
-                source_on_response(ss, i, rx);
-                sources_maybe_refresh(ss, &rx->rx_ts);
-                return 1;
-            }
-            continue;
-        }
-        mine = 1;
-        /* A client socket only accepts its server's address and port. */
-        if (ip_addr_equal(&rx->remote.ip, &s->remote.ip) && rx->remote.port == s->remote.port) {
-            source_on_response(ss, i, rx);
-            sources_maybe_refresh(ss, &rx->rx_ts);
-            return 1;
-        }
+    i = source_for(ss, rx, reply_for);
+    if (i >= 0) {
+        source_on_response(ss, i, rx);
+        sources_maybe_refresh(ss, &rx->rx_ts);
+        return 1;
     }
-    return mine;
+    /* A client socket only accepts its server's address and port: anything else that
+     * arrives on it is dropped here. */
+    u = sources_sock_use(ss, rx->sock);
+    return u->owner && sources_index(u->owner) >= 0;
 }
