@@ -218,6 +218,8 @@ int sources_check_socket(struct sources *ss, const struct source_cfg *sc)
 
 void sources_close_socket(struct sources *ss, struct source *s)
 {
+    sched_cancel(ss->sched, s->rx_timer);
+    s->rx_timer = 0;
     sock_use_add(ss, s, -1);
     if (on_ptp_port(ss, s)) {
         /* the ptpport socket is the server's, open for the daemon's life */

@@ -1,7 +1,7 @@
 /* The node's time sources (`server`, `pool` and `peer` directives): name resolution,
- * one client socket per source, NTS-KE sessions; the datagrams from the sources go to the
- * engine (core/engine, which owns their protocol state, statistics and selection), whose
- * outcomes are performed here (sources_engine.c). Also the data behind chronyc
+ * a client socket per request (as chrony), NTS-KE sessions; the datagrams from the
+ * sources go to the engine (core/engine, which owns their protocol state, statistics and
+ * selection), whose outcomes are performed here (sources_engine.c). Also the data behind chronyc
  * sources/sourcestats/ntpdata/selectdata/activity and the run-time source commands. */
 #ifndef DAEMON_SOURCES_H
 #define DAEMON_SOURCES_H
@@ -44,6 +44,7 @@ struct source {
     int on_server_socket;           /* sends from the server socket: a peer, or a client with
                                      * `acquisitionport` equal to `port` */
     int sock;                       /* client socket, -1 if not open */
+    uint64_t rx_timer;              /* closes a client socket no response can pass on */
     int sock_failed;                /* its last socket could not be opened (logged once) */
     int replacing;                  /* a lookup for a replacement address is pending */
     struct timespec last_resolving; /* raw, when its name was last looked up */

@@ -129,6 +129,19 @@ static void log_tracking(struct sources *ss, const struct engine_action *a)
     reference_log_tracking(ss->ref, name, &a->u.tracking);
 }
 
+/* chrony's MAX_SERVER_INTERVAL: s a server may take between its receive and transmit
+ * timestamps; with the source's maxdelay, how long a response can still be accepted. */
+#define SOURCES_RX_TIMEOUT_SLACK 4.0
+
+static void on_rx_timeout(void *arg, const struct timespec *now)
+{
+    struct source *s = arg;
+
+    (void)now;
+    s->rx_timer = 0;
+    sources_close_socket(s->srcs, s);
+}
+
 /* Send the packet of an ENGINE_ACT_SEND, reading the transmit time just before it leaves;
  * a peer's packet is completed then. Tells the engine. */
 static void perform_send(struct sources *ss, struct engine_out *out, int i,
@@ -143,14 +156,24 @@ static void perform_send(struct sources *ss, struct engine_out *out, int i,
     int ok;
 
     memcpy(buf, out->pkt + a->u.send.off, len);
-    if (s->sock < 0 && !s->on_server_socket)
-        sources_open_socket(ss, s); /* a client socket that could not be opened before */
+    /* As chrony, a client's request leaves from a new socket (a new source port), closed
+     * after the response or once no response could pass the delay test any more: a
+     * source holds a descriptor only while a request is in flight. */
+    if (!s->on_server_socket) {
+        sources_close_socket(ss, s);
+        sources_open_socket(ss, s);
+    }
     ss->env->clock.read(ss->env->clock.ctx, &tx_raw);
     if (s->symmetric)
         len = engine_peer_finish(ss->engine, index, buf, len, sizeof(buf), &tx_raw);
     /* serve_send puts it in the PTP encapsulation on the ptpport socket. */
     ok = len > 0 && s->sock >= 0 &&
          serve_send(ss->serve, s->sock, &s->remote, NULL, buf, len, 1) >= 0;
+    if (!s->on_server_socket && s->sock >= 0)
+        s->rx_timer = sched_add_after(ss->sched, raw_now,
+                                      sources_engine_part(ss, index)->client.opts.max_delay +
+                                          SOURCES_RX_TIMEOUT_SLACK,
+                                      on_rx_timeout, s);
     engine_tx_done(ss->engine, index, ok, &tx_raw, raw_now, out);
 }
 
@@ -347,9 +370,13 @@ static void source_on_response(struct sources *ss, int index, const struct net_r
     engine_set_serving(ss->engine, serve_is_open(ss->serve));
     engine_on_response(ss->engine, index, &erx, sources_out_begin(ss));
     /* chrony's ntpdata shows the local address of the last valid response (its
-     * inst->local_addr, updated with the report). */
-    if (valid_responses(ss, index) != valid)
+     * inst->local_addr, updated with the report). A client expects nothing more on its
+     * socket (chrony closes it): a request made by the outcome opens a new one. */
+    if (valid_responses(ss, index) != valid) {
         s->local = rx->local.ip;
+        if (!s->on_server_socket)
+            sources_close_socket(ss, s);
+    }
     sources_out_end(ss, &rx->rx_ts);
 }
 

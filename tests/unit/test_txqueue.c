@@ -90,8 +90,7 @@ static void run_round(uint32_t seed, int grid, int *bad)
             txq_separate(&q, cls, sep, 2e-9, &b);
             if (ts_cmp(&a, &b) != 0) {
                 printf("# seed %u step %d: separated to %ld.%09ld, linear %ld.%09ld\n",
-                       (unsigned)seed, step, (long)b.tv_sec, b.tv_nsec, (long)a.tv_sec,
-                       a.tv_nsec);
+                       (unsigned)seed, step, (long)b.tv_sec, b.tv_nsec, (long)a.tv_sec, a.tv_nsec);
                 *bad = 1;
             }
             t[n] = (struct timer){a, ++seq, cls, 1};
