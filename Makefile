@@ -103,7 +103,7 @@ $(B)/fuzz/replay_%: $(B)/obj/fuzz/fuzz_%.o $(B)/obj/fuzz/replay.o $(CHRONYC_LIB_
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(LDLIBS_D) -ledit
 
 .PHONY: tests
-tests: all $(B)/bench/ntpgen $(B)/bench/echoserv $(UNIT_BIN) $(FUZZ_REPLAY) $(if $(SIM_SRC),$(B)/tests/sim/sim)
+tests: all $(B)/bench/ntpgen $(B)/bench/echoserv $(B)/bench/ntpflood $(UNIT_BIN) $(FUZZ_REPLAY) $(if $(SIM_SRC),$(B)/tests/sim/sim)
 
 # The serving benchmark's load generator and echo server (tests/system/test-bench.sh).
 $(B)/bench/%: bench/%.c
