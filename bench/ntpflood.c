@@ -192,13 +192,26 @@ int main(int argc, char **argv)
     fl.nports = 1;
     while ((opt = getopt(argc, argv, "p:n:k:r:d:P:")) != -1) {
         switch (opt) {
-        case 'p': port = atoi(optarg); break;
-        case 'n': fl.pairs = strtoul(optarg, NULL, 10); break;
-        case 'k': fl.nports = atoi(optarg); break;
-        case 'r': rate = atof(optarg); break;
-        case 'd': seconds = atof(optarg); break;
-        case 'P': pid = atoi(optarg); break;
-        default: usage();
+        case 'p':
+            port = atoi(optarg);
+            break;
+        case 'n':
+            fl.pairs = strtoul(optarg, NULL, 10);
+            break;
+        case 'k':
+            fl.nports = atoi(optarg);
+            break;
+        case 'r':
+            rate = atof(optarg);
+            break;
+        case 'd':
+            seconds = atof(optarg);
+            break;
+        case 'P':
+            pid = atoi(optarg);
+            break;
+        default:
+            usage();
         }
     }
     if (port <= 0 || port > 65535 || fl.nports < 1 || fl.nports > MAXPORTS || rate <= 0 ||
@@ -213,8 +226,8 @@ int main(int argc, char **argv)
     fl.dst.sin_family = AF_INET;
     fl.dst.sin_port = htons((uint16_t)port);
     fl.dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    fl.salt = ((uint64_t)getpid() << 48 | (uint64_t)(time(NULL) & 0xffff) << 32) |
-              0x8000000000000000ull;
+    fl.salt =
+        ((uint64_t)getpid() << 48 | (uint64_t)(time(NULL) & 0xffff) << 32) | 0x8000000000000000ull;
     for (int i = 0; i < fl.nports; i++) {
         struct sockaddr_in any;
         int on = 1, sz = 4 << 20;
@@ -258,9 +271,9 @@ int main(int argc, char **argv)
         unsigned long used = (unsigned long)fl.sent < fl.pairs ? (unsigned long)fl.sent : fl.pairs;
         printf("pairs=%lu addresses=%lu ports=%d seconds=%.1f rate=%.0f sent=%ld replies=%ld "
                "kod=%ld larger=%ld unmatched=%ld send_errors=%ld",
-               used, (used + (unsigned long)fl.nports - 1) / (unsigned long)fl.nports,
-               fl.nports, seconds, fl.sent / seconds, fl.sent, fl.replies, fl.kod, fl.larger,
-               fl.unmatched, fl.send_err);
+               used, (used + (unsigned long)fl.nports - 1) / (unsigned long)fl.nports, fl.nports,
+               seconds, fl.sent / seconds, fl.sent, fl.replies, fl.kod, fl.larger, fl.unmatched,
+               fl.send_err);
         if (pid > 0)
             printf(" rss_kb=%ld hwm_kb=%ld", proc_kb(pid, "VmRSS"), proc_kb(pid, "VmHWM"));
         printf("\n");
