@@ -6,11 +6,14 @@
 # without CAP_SYS_TIME, the same configuration) receives one request from each of N
 # distinct loopback addresses (bench/ntpflood -k 1, at RATE requests/s), and the row
 # gives its RSS before, its peak RSS (VmHWM) after, the growth, the table's bound
-# (records x 80 bytes, ours) and the records replaced (serverstats, ours).
+# (records x 80 bytes, ours) and the records replaced (serverstats, ours). With XLEAVE=1
+# the requests ask for interleaved mode, and the server also keeps one timestamp per
+# reply (ours: up to one per record, 32 bytes; the bound column adds them).
 B=${B:-build}
 RATE=${RATE:-50000}
 LIMITS=${LIMITS:-"524288 134217728"}
 COUNTS=${COUNTS:-"1 1000000"}
+XLEAVE=${XLEAVE:-} # 1: requests as in interleaved mode (the server keeps a timestamp each)
 set -e
 CFLAGS="-O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE"
 mkdir -p "$B/bench"
@@ -34,7 +37,9 @@ for limit in $LIMITS; do
     slots=$((limit / 1920))
     s=1
     while [ $((s * 2)) -le "$slots" ] && [ $((s * 2)) -le 1048576 ]; do s=$((s * 2)); done
-    bound_kb=$((s * 16 * 80 / 1024))
+    per=80
+    [ -n "$XLEAVE" ] && per=112
+    bound_kb=$((s * 16 * per / 1024))
     for n in $COUNTS; do
         for name in $NAMES; do
             cat >"$T/chrony.conf" <<CONF
@@ -59,7 +64,7 @@ CONF
             done
             base=$(kb $P VmRSS)
             secs=$((n / RATE + 2))
-            "$B/bench/ntpflood" -p $PORT -n "$n" -k 1 -r "$RATE" -d $secs >"$T/flood"
+            "$B/bench/ntpflood" -p $PORT -n "$n" -k 1 -r "$RATE" -d $secs ${XLEAVE:+-x} >"$T/flood"
             peak=$(kb $P VmHWM)
             replaced=-
             if [ $name = ours ]; then

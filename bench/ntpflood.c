@@ -1,6 +1,6 @@
 /* NTP request flood from many distinct (source address, port) pairs on loopback.
  *
- *   ntpflood -p PORT [-n PAIRS] [-k PORTS] [-r RATE] [-d SECONDS] [-P PID]
+ *   ntpflood -p PORT [-n PAIRS] [-k PORTS] [-r RATE] [-d SECONDS] [-P PID] [-x]
  *
  * PAIRS pairs (default 1 000 000) are PAIRS/PORTS addresses spread evenly over
  * 127.1.0.0 - 127.254.255.255 (127.0.x.x is left to the server and legitimate clients),
@@ -12,7 +12,9 @@
  * address leave back to back), at RATE requests/s for SECONDS, wrapping after PAIRS.
  *
  * Every request is a 48-byte NTPv4 client request whose transmit timestamp is a tag;
- * a reply counts if its origin timestamp is one of our tags. At the end one line of
+ * a reply counts if its origin timestamp is one of our tags. With -x the requests look
+ * like a client's in interleaved mode (an odd origin timestamp, receive timestamp not
+ * equal to transmit), so the server keeps a timestamp for each reply. At the end one line of
  * key=value figures: pairs and addresses used, requests sent, replies, KoD RATE replies
  * (stratum 0, reference ID "RATE"), replies larger than their request, unmatched
  * datagrams and, with -P, the server's RSS and peak RSS (VmRSS, VmHWM, kB). */
@@ -42,6 +44,7 @@ struct flood {
     long sent, replies, kod, larger, unmatched, send_err;
     unsigned long base; /* first address of the current block */
     int turn;           /* port whose turn it is */
+    int xleave;         /* -x */
     int block;          /* addresses in the current block (set by its first port) */
 };
 
@@ -113,6 +116,10 @@ static int send_batch(struct flood *fl, int want)
         bufs[n][0] = 0x23; /* NTPv4 client */
         bufs[n][2] = 6;
         put64(bufs[n] + 40, fl->salt | (uint64_t)(fl->sent + n));
+        if (fl->xleave) {
+            put64(bufs[n] + 24, fl->salt | (uint64_t)(fl->sent + n) << 1 | 1);
+            put64(bufs[n] + 32, ~fl->salt);
+        }
         iov[n].iov_base = bufs[n];
         iov[n].iov_len = REQLEN;
         msgs[n].msg_hdr.msg_name = &dst;
@@ -176,7 +183,7 @@ static void drain(struct flood *fl, int fd)
 static void usage(void)
 {
     fprintf(stderr, "usage: ntpflood -p PORT [-n PAIRS] [-k PORTS] [-r RATE] [-d SECONDS] "
-                    "[-P PID]\n");
+                    "[-P PID] [-x]\n");
     exit(2);
 }
 
@@ -190,7 +197,7 @@ int main(int argc, char **argv)
     memset(&fl, 0, sizeof(fl));
     fl.pairs = 1000000;
     fl.nports = 1;
-    while ((opt = getopt(argc, argv, "p:n:k:r:d:P:")) != -1) {
+    while ((opt = getopt(argc, argv, "p:n:k:r:d:P:x")) != -1) {
         switch (opt) {
         case 'p':
             port = atoi(optarg);
@@ -209,6 +216,9 @@ int main(int argc, char **argv)
             break;
         case 'P':
             pid = atoi(optarg);
+            break;
+        case 'x':
+            fl.xleave = 1;
             break;
         default:
             usage();
