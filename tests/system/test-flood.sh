@@ -2,7 +2,8 @@
 # Issue 13's flood check: bench/ntpflood sends NTP requests from up to 1 000 000 distinct
 # (source address, port) pairs across 127.0.0.0/8 (4 ports per address, so each address
 # sends 4 requests back to back) to our chronyd -x with `ratelimit interval 0 burst 2
-# leak 2`, once without and once with `kod 2`, and a client log of 1 MiB (8192 records,
+# leak 2`, once without and once with `kod 2` (then the requests look interleaved, so the
+# server also keeps a timestamp per reply), and a client log of 1 MiB (8192 records,
 # fewer than the flooding addresses: records are replaced). During the flood a
 # legitimate client (one request every 1.25 s from 127.0.0.1, within the rate limit)
 # and chronyc (UDP and Unix socket) are still answered; afterwards: no reply larger than
@@ -31,7 +32,7 @@ legit_loop() { # legit_loop FILE UNTIL: one request every 1.25 s until the flood
     done
 }
 
-flood_case() { # flood_case NAME EXTRA-RATELIMIT-OPTIONS
+flood_case() { # flood_case NAME EXTRA-RATELIMIT-OPTIONS [NTPFLOOD-OPTION]
     cn=$1
     cat >"$TMPD/$cn.conf" <<CONF
 local stratum 1
@@ -55,7 +56,7 @@ CONF
 
     until=$(($(date +%s) + SECS))
     : >"$TMPD/$cn.legit"
-    $IN "$B/bench/ntpflood" -p $P1 -n 1000000 -k 4 -r "$RATE" -d "$SECS" -P $dpid \
+    $IN "$B/bench/ntpflood" -p $P1 -n 1000000 -k 4 -r "$RATE" -d "$SECS" -P $dpid $3 \
         >"$TMPD/$cn.flood" 2>&1 &
     fpid=$!
     legit_loop "$TMPD/$cn.legit" "$until" &
@@ -92,6 +93,10 @@ CONF
     sed 's/^/    /' "$TMPD/$cn.stats"
     dropped=$(sed -n 's/^Client log records dropped *: *//p' "$TMPD/$cn.stats")
     check "$cn-records-replaced" [ "${dropped:-0}" -gt 0 ]
+    if [ "$3" = -x ]; then
+        held=$(sed -n 's/^NTP timestamps held *: *//p' "$TMPD/$cn.stats")
+        check "$cn-interleaved-timestamps-held" [ "${held:-0}" -gt 0 ]
+    fi
     hwm_kb=$(awk '/^VmHWM:/ {print $2}' /proc/$dpid/status)
     bound_kb=$((base_kb + LIMIT / 1024 + OVERHEAD_KB))
     echo "  $cn: peak RSS ${hwm_kb} kB, bound ${bound_kb} kB"
@@ -101,4 +106,4 @@ CONF
 }
 
 flood_case ratelimit ""
-flood_case ratelimit-kod " kod 2"
+flood_case ratelimit-kod " kod 2" -x
