@@ -122,8 +122,7 @@ static int add_interface(struct hwts *h, const struct hwts_cfg *c, const char *n
     in->opts.tx_comp = c->tx_comp;
     in->minpoll = clamp_int(MIN_PHC_POLL, c->minpoll, MAX_PHC_POLL);
     in->maxpoll = clamp_int(in->minpoll, c->maxpoll, MAX_PHC_POLL);
-    hwclock_init(&in->clock, c->min_samples, c->max_samples, ldexp(1.0, in->minpoll),
-                 c->precision);
+    hwclock_init(&in->clock, c->min_samples, c->max_samples, ldexp(1.0, in->minpoll), c->precision);
     h->v = xrealloc(h->v, (size_t)(h->n + 1) * sizeof(*h->v));
     h->v[h->n++] = in;
     LOG_INFO(env->log, "Enabled HW timestamping %son %s",

@@ -70,6 +70,30 @@
         .nic_ts_noise = 10e-9, .kernel_rx_late = 50e-6, .nic_tx_report_late = 500e-6               \
     }
 
+/* The hwts scenarios: the client's NTP source (index 0) took hardware RX and TX timestamps
+ * when it has `hwtimestamp`, kernel ones otherwise (ntpdata's counters). */
+static int check_hwts(struct world *w, const struct scenario *s, struct sc_result *r)
+{
+    struct sim_node *sn = &w->nodes[1];
+    struct node *n = sn->node;
+    struct ntp_client_report rep;
+    int hw = sn->dev.nic_on;
+
+    (void)s;
+    if (engine_source_count(&n->engine) < 1) {
+        sc_fail(r, "client has no source");
+        return 0;
+    }
+    ntp_client_get_report(&engine_source(&n->engine, 0)->client, &rep);
+    if (hw && (rep.total_hw_rx < 100 || rep.total_hw_tx < 100 || rep.rx_tss_char != 'H'))
+        sc_fail(r, "hardware RX %u TX %u (last '%c'), expected most of %u", rep.total_hw_rx,
+                rep.total_hw_tx, rep.rx_tss_char, rep.total_rx);
+    if (!hw && (rep.total_hw_rx || rep.total_hw_tx || rep.total_kernel_rx < 100))
+        sc_fail(r, "hardware RX %u TX %u, kernel RX %u without hwtimestamp", rep.total_hw_rx,
+                rep.total_hw_tx, rep.total_kernel_rx);
+    return r->ok;
+}
+
 static int check_clock_model(struct world *w, const struct scenario *s, struct sc_result *r)
 {
     /* No sources and no corrections: the clock must have drifted by exactly
@@ -633,7 +657,8 @@ const struct scenario sim_scenarios[] = {
                 .tx_late = 20e-6,
                 .tx_ts = 1,
                 .dev = HWTS_NIC}},
-     .bounds = {0, 1000, 1e-3, 3e-4, 0, 0}},
+     .bounds = {0, 1000, 1e-3, 3e-4, 0, 0},
+     .check = check_hwts},
     {.name = "hwts",
      .desc = "the same with hwtimestamp eth0: the NIC's timestamps through its PHC",
      .seed = 501,
@@ -652,7 +677,8 @@ const struct scenario sim_scenarios[] = {
                 .tx_ts = 1,
                 .dev = HWTS_NIC}},
      .logs = {{1, "Enabled HW timestamping on eth0", 1, 1}},
-     .bounds = {0, 1000, 3e-5, 5e-6, 0, 0}},
+     .bounds = {0, 1000, 3e-5, 5e-6, 0, 0},
+     .check = check_hwts},
     /* hwtstimeout: the NIC reports its transmit timestamps 500 us after the frame left,
      * later than the server's reply comes back. With the default 1 ms the reply waits for
      * the hardware timestamp of its request; with `hwtstimeout 0` it is processed at once
@@ -675,8 +701,9 @@ const struct scenario sim_scenarios[] = {
                 .tx_ts = 1,
                 .dev = HWTS_NIC_SLOWTX}},
      .logs = {{1, "Saved valid response for later processing", 100, 100000}},
-     .bounds = {0, 1000, 3e-5, 5e-6, 0, 0}},
-    {.name = "hwts-slowtx-notimeout",
+     .bounds = {0, 1000, 3e-5, 5e-6, 0, 0},
+     .check = check_hwts},
+    {.name = "hwts-slowtx-nowait",
      .desc = "the same with hwtstimeout 0: replies taken with the daemon's TX timestamps",
      .seed = 502,
      .duration = 5000,
@@ -695,7 +722,8 @@ const struct scenario sim_scenarios[] = {
                 .tx_ts = 1,
                 .dev = HWTS_NIC_SLOWTX}},
      .logs = {{1, "Saved valid response for later processing", 0, 0}},
-     .bounds = {0, 1000, 1e-4, 3e-5, 0, 0}},
+     .bounds = {0, 1000, 1e-4, 3e-5, 0, 0},
+     .check = check_hwts},
 };
 
 const size_t sim_n_scenarios = sizeof(sim_scenarios) / sizeof(sim_scenarios[0]);
