@@ -369,9 +369,12 @@ static void process_held(struct sources *ss, struct source *s)
 {
     struct net_rx rx;
     int index = sources_index(s);
+    char ip[IP_ADDR_STRLEN];
 
     if (!s->held || !s->held->pending || index < 0)
         return;
+    ip_addr_format(&s->remote.ip, ip, sizeof(ip));
+    LOG_DEBUG(ss->env->log, "Processing saved response from %s", ip);
     sched_cancel(ss->sched, s->held->timer);
     s->held->timer = 0;
     s->held->pending = 0;
@@ -386,7 +389,6 @@ static void on_held_timeout(void *arg, const struct timespec *now)
 
     (void)now;
     s->held->timer = 0;
-    LOG_DEBUG(s->srcs->env->log, "Processing saved response after timeout");
     process_held(s->srcs, s);
 }
 
