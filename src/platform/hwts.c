@@ -5,6 +5,7 @@
  * sockets opened ask for hardware timestamps too (net.c). */
 #include "platform/internal.h"
 
+#include "lib/mem.h"
 #include "proto/hwts.h"
 
 #include <errno.h>
@@ -124,10 +125,8 @@ static char **hwts_list(void *ctx, int *n)
             seen = strcmp(names[i], a->ifa_name) == 0;
         if (seen)
             continue;
-        names = realloc(names, (size_t)(count + 1) * sizeof(*names));
-        if (!names || !(names[count] = strdup(a->ifa_name)))
-            abort();
-        count++;
+        names = xrealloc(names, (size_t)(count + 1) * sizeof(*names));
+        names[count++] = xstrdup(a->ifa_name);
     }
     freeifaddrs(ifas);
     *n = count;
