@@ -100,8 +100,8 @@ static void test_named_fatal(void)
     CHECK(!hwts_enabled(&r.h));
     rig_done(&r);
     /* eth0 after lo is never tried: the first named failure ends the start. */
-    CHECK_INT_EQ(rig_start(&r, (const char *[]){"hwtimestamp eth0", "hwtimestamp veth1", NULL},
-                           err, sizeof(err)),
+    CHECK_INT_EQ(rig_start(&r, (const char *[]){"hwtimestamp eth0", "hwtimestamp veth1", NULL}, err,
+                           sizeof(err)),
                  -1);
     CHECK_STR_EQ(err, "Could not enable HW timestamping on veth1");
     rig_done(&r);
@@ -144,8 +144,7 @@ static void test_conversion(void)
     struct timespec when;
     char err[256];
 
-    CHECK_INT_EQ(rig_start(&r,
-                           (const char *[]){"hwtimestamp eth0 rxcomp 1e-6 txcomp 2e-6", NULL},
+    CHECK_INT_EQ(rig_start(&r, (const char *[]){"hwtimestamp eth0 rxcomp 1e-6 txcomp 2e-6", NULL},
                            err, sizeof(err)),
                  0);
     /* One PHC sample at the start; a packet 1.5 s later brings the second one. */
