@@ -2,7 +2,8 @@
 """Reconnecting NTS-KE attackers: N connections, each from its own loopback address
 (127.0.0.10, 127.0.0.11, ...), each sending the first bytes of a TLS ClientHello and then
 nothing, and connecting again as soon as the server closes it (or refuses it), for SECONDS
-seconds at most (then all are closed and the script ends).
+seconds at most, or until the file STATE_FILE.stop exists (then all are closed and the script
+ends).
 
 usage: ntske_flood.py ADDR PORT N SECONDS STATE_FILE
 Writes "up" to STATE_FILE once every attacker has connected once, and at the end
@@ -55,7 +56,7 @@ def main():
         connect(i)
     if len(up) == n:
         write_state(state, "up")
-    while time.monotonic() < end:
+    while time.monotonic() < end and not os.path.exists(state + ".stop"):
         for i in range(n):
             if i not in active:
                 connect(i)
@@ -71,7 +72,7 @@ def main():
             s.close()
             active.discard(i)
             closed += 1
-            if time.monotonic() < end:
+            if time.monotonic() < end and not os.path.exists(state + ".stop"):
                 connect(i)
                 if len(up) == n and not os.path.exists(state):
                     write_state(state, "up")
