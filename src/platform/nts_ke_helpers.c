@@ -252,6 +252,8 @@ static void helper_run(struct platform *p, struct plat_nke_server *srv, int sock
                 sock = -1;
             } else if (got > 0 && fd >= 0) {
                 helper_take(srv, &m, fd);
+            } else if (got > 0) {
+                srv->ended++; /* its descriptor did not come: counted as closed at once */
             }
             mem_wipe(&m, sizeof(m));
         }
