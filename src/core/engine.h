@@ -304,6 +304,9 @@ struct engine_rx {
 };
 void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
                         struct engine_out *out);
+/* hwtstimeout: 1 if the response of source index should wait for the hardware transmit
+ * timestamp of its request (its request has none yet and ntp_client_response_waits). */
+int engine_response_waits_tx(const struct engine *e, int index, const uint8_t *data, size_t len);
 /* The one entry of samples into the engine, whatever measured them (an NTP exchange of
  * engine_on_response(), a transmission that flushed the filter, or a source of another
  * kind): the source's statistics, selection, the discipline, and the source's polling

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/rtc.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -102,10 +103,11 @@ static const int socket_options[][2] = {
 
 static const int fcntl_cmds[] = {F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC};
 
-/* isatty() and stdio on a terminal (-d), the resolver's FIONREAD, and the RTC driver's
- * requests (platform/rtc.c), which chrony's filter allows too. */
-static const unsigned long ioctl_cmds[] = {FIONREAD,     TCGETS,     TIOCGWINSZ, RTC_RD_TIME,
-                                           RTC_SET_TIME, RTC_UIE_ON, RTC_UIE_OFF};
+/* isatty() and stdio on a terminal (-d), the resolver's FIONREAD, the RTC driver's
+ * requests (platform/rtc.c) and the link speed of a `hwtimestamp` interface (SIOCETHTOOL,
+ * platform/hwts.c), which chrony's filter allows too. */
+static const unsigned long ioctl_cmds[] = {FIONREAD,     TCGETS,     TIOCGWINSZ,  RTC_RD_TIME,
+                                           RTC_SET_TIME, RTC_UIE_ON, RTC_UIE_OFF, SIOCETHTOOL};
 
 /* Comparisons of a call's argument (spelled out: the library's SCMP_Ax macros
  * leave a field to the compiler's zero, which clang's -Wextra rejects). */
