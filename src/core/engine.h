@@ -434,10 +434,12 @@ struct engine_refclock_log {
     int filtered, pulse;
     int leap; /* the refclock's leap status 0-3 */
     double raw_offset, cooked_offset, dispersion;
+    int lost_lock; /* a `local` refclock's reading came too late: it starts again (the
+                    * daemon warns "Local refclock lost lock"); set also when 0 is returned */
 };
 /* A reading of the driver of reference clock index at raw_now: 1 if it went into the
- * filter (*log filled), 0 if it was dropped (not sane, too old, bad leap, an unlocked
- * pulse while we are not synchronised, ...). */
+ * filter (*log filled), 0 (log->lost_lock may be set) if it was dropped (not sane, too old, bad
+ * leap, an unlocked pulse while we are not synchronised, ...). */
 int engine_refclock_sample(struct engine *e, int index, const struct refclock_reading *r,
                            const struct timespec *raw_now, struct engine_refclock_log *log);
 /* The end of a poll of reference clock index: the reachability, and the filtered sample

@@ -198,8 +198,13 @@ static int add_reading(struct refclock_inst *in, const struct refclock_reading *
             m.pulse_offset += (double)(m.sys.tv_sec - rd->sys.tv_sec) +
                               1e-9 * (double)(m.sys.tv_nsec - rd->sys.tv_nsec);
     }
-    if (index < 0 || !engine_refclock_sample(r->srcs->engine, index, &m, now, &l))
+    if (index < 0)
         return 0;
+    if (!engine_refclock_sample(r->srcs->engine, index, &m, now, &l)) {
+        if (l.lost_lock)
+            LOG_WARN(r->env->log, "Local refclock lost lock");
+        return 0;
+    }
     log_sample(in, &l);
     return 1;
 }
@@ -211,8 +216,12 @@ static void add_cooked(struct refclock_inst *in, const struct refclock_reading *
     struct engine_refclock_log l;
     int index = sources_index(in->src);
 
-    if (index >= 0 && engine_refclock_sample(in->owner->srcs->engine, index, rd, now, &l))
+    if (index < 0)
+        return;
+    if (engine_refclock_sample(in->owner->srcs->engine, index, rd, now, &l))
         log_sample(in, &l);
+    else if (l.lost_lock)
+        LOG_WARN(in->owner->env->log, "Local refclock lost lock");
 }
 
 int refclocks_start(struct refclocks *r, const struct timespec *raw_now, char *err, size_t errlen)
@@ -260,6 +269,7 @@ int refclocks_start(struct refclocks *r, const struct timespec *raw_now, char *e
         rp.stratum = rc->stratum;
         rp.tai = rc->tai;
         rp.lock_ref_id = rc->lock_ref_id;
+        rp.local = rc->local;
         rp.offset = rc->offset;
         rp.delay = rc->delay;
         rp.precision = rc->precision;
@@ -284,8 +294,8 @@ int refclocks_start(struct refclocks *r, const struct timespec *raw_now, char *e
         const struct refclock_cfg *rc = &cfg->refclocks[r->v[i].cfg_index];
         char name[8];
         int found = 0;
-        if (!rc->lock_ref_id)
-            continue;
+        if (!rc->lock_ref_id || rc->local)
+            continue; /* a local refclock locks to itself */
         for (size_t j = 0; j < r->n; j++)
             found |= j != i && r->v[j].ref_id == rc->lock_ref_id;
         if (!found)

@@ -231,8 +231,9 @@ check "refused-rtc-option" refused rrtc "Invalid refclock driver option local at
 check "refused-unknown-driver" refused runk "unknown refclock driver FOO at line 1" "refclock FOO 0"
 check "refused-driver-option" refused ropt "Invalid refclock driver option perm=0644 at line 1" \
     "refclock SOCK $TMPD/x.sock:perm=0644"
-check "refused-local-option" refused rloc "refclock option local is not supported by this build" \
-    "refclock SHM 0 local"
+check "refused-second-local" refused rloc "refclock option local may be given to one refclock only at line 2" \
+    "refclock SHM 0 local
+refclock SHM 1 local"
 check "refused-bad-option" refused rbad "Invalid option in refclock directive at line 1" \
     "refclock SHM 0 foo"
 check "refused-tai-without-leap-table" refused rtai \
