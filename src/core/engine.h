@@ -21,6 +21,7 @@
 
 #include "core/clock.h"
 #include "core/discipline.h"
+#include "core/hwclock.h"
 #include "core/keys.h"
 #include "core/leapdb.h"
 #include "core/manual.h"
@@ -447,6 +448,20 @@ int engine_refclock_sample(struct engine *e, int index, const struct refclock_re
  * on (*log filled), else 0. */
 int engine_refclock_poll(struct engine *e, int index, const struct timespec *raw_now,
                          struct engine_out *out, struct engine_refclock_log *log);
+/* A burst of n readings of the PHC of reference clock index (system times raw), as
+ * chrony's phc_poll: combined into one sample (the PHC time, the raw system time and its
+ * error bound are written out) that also feeds the PHC's tracking against the cooked
+ * system clock. The tracking follows every later change of the clock (chrony's slew
+ * handler of hwclock.c), so the frequency changes of the system clock between a reading
+ * and an edge do not bend it. Returns 0 if the readings are unusable or index is not a
+ * PHC. */
+int engine_refclock_phc_readings(struct engine *e, int index, const struct hwclock_reading *r,
+                                 int n, struct timespec *phc_ts, struct timespec *sys_raw,
+                                 double *err);
+/* The raw system time of the PHC time phc_ts (an extpps edge) from the tracking, with its
+ * error bound (s); 0 while the PHC is not tracked yet. */
+int engine_refclock_phc_time(const struct engine *e, int index, const struct timespec *phc_ts,
+                             struct timespec *sys_raw, double *err);
 /* Index of the reference clock with this reference ID, -1 if none. */
 int engine_refclock_find(const struct engine *e, uint32_t ref_id);
 /* The refclock's poll (log2 s) for reports, or 0 for an NTP source. */

@@ -22,9 +22,10 @@
 struct engine_refclock {
     struct refclock_params p;
     struct ntp_filter filter;
-    int reached;     /* readings in the current poll (the reachability bit) */
-    int leap_status; /* 0-2 from the driver, 3 before any */
-    int pps_active;  /* the last sample was a pulse */
+    int reached;         /* readings in the current poll (the reachability bit) */
+    int leap_status;     /* 0-2 from the driver, 3 before any */
+    int pps_active;      /* the last sample was a pulse */
+    struct hwclock *phc; /* a PHC's tracking against the cooked system clock, or NULL */
 };
 
 struct engine_refclock *engine_refclock_new(const struct engine *e, const struct refclock_params *p)
@@ -40,6 +41,11 @@ struct engine_refclock *engine_refclock_new(const struct engine *e, const struct
     /* chrony: at least one sample per poll, the 60% of them closest to the median. */
     ntp_filter_init(&rc->filter, 1, p->filter_length, p->max_dispersion, 0.6, e->cfg.precision);
     rc->leap_status = 0;
+    if (rc->p.phc) {
+        /* chrony: up to 16 samples, one per driver poll. */
+        rc->phc = xmalloc(sizeof(*rc->phc));
+        hwclock_init(rc->phc, 0, 16, ldexp(1.0, rc->p.dpoll), rc->p.precision);
+    }
     if (rc->p.local) {
         /* chrony: a local refclock's readings are pulses locked to its own last sample;
          * it stays unsynchronised (so selection leaves it out), lock at least 3 pulses. */
@@ -53,8 +59,10 @@ struct engine_refclock *engine_refclock_new(const struct engine *e, const struct
 
 void engine_refclock_free(struct engine_refclock *rc)
 {
-    if (rc)
+    if (rc) {
         ntp_filter_fini(&rc->filter);
+        free(rc->phc);
+    }
     free(rc);
 }
 
@@ -64,11 +72,41 @@ void engine_refclock_on_change(struct engine_refclock *rc, const struct clock_ch
         ntp_filter_drop(&rc->filter);
     else
         ntp_filter_slew(&rc->filter, &ch->cooked, ch->dfreq, ch->doffset);
+    if (rc->phc)
+        hwclock_slew(rc->phc, &ch->cooked, ch->dfreq, ch->doffset);
 }
 
 static struct engine_refclock *rc_at(const struct engine *e, int index)
 {
     return index >= 0 && index < e->n ? e->v[index]->rc : NULL;
+}
+
+int engine_refclock_phc_readings(struct engine *e, int index, const struct hwclock_reading *r,
+                                 int n, struct timespec *phc_ts, struct timespec *sys_raw,
+                                 double *err)
+{
+    struct engine_refclock *rc = rc_at(e, index);
+    struct timespec cooked;
+    double cook_err;
+
+    if (!rc || !rc->phc ||
+        !hwclock_process_readings(rc->phc, r, n, e->cfg.precision, phc_ts, sys_raw, err))
+        return 0;
+    engine_cooked_time(e, sys_raw, &cooked, &cook_err);
+    hwclock_add_sample(rc->phc, phc_ts, &cooked, *err + cook_err);
+    return 1;
+}
+
+int engine_refclock_phc_time(const struct engine *e, int index, const struct timespec *phc_ts,
+                             struct timespec *sys_raw, double *err)
+{
+    const struct engine_refclock *rc = rc_at(e, index);
+    struct timespec cooked;
+
+    if (!rc || !rc->phc || !hwclock_cook(rc->phc, phc_ts, &cooked, err))
+        return 0;
+    clock_raw_time(&e->clock, &cooked, sys_raw);
+    return 1;
 }
 
 int engine_refclock_find(const struct engine *e, uint32_t ref_id)

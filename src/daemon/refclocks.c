@@ -74,8 +74,6 @@ static int open_kernel_device(struct refclocks *r, struct refclock_inst *in,
     free(base);
     if (in->dev < 0)
         return -1;
-    in->phc = xmalloc(sizeof(*in->phc));
-    hwclock_init(in->phc, 0, 16, ldexp(1.0, in->dpoll), r->srcs->engine->cfg.precision);
     if (in->extpps) {
         in->pin = pin ? atoi(pin) : 0;
         in->channel = chan ? atoi(chan) : 0;
@@ -270,6 +268,7 @@ int refclocks_start(struct refclocks *r, const struct timespec *raw_now, char *e
         rp.tai = rc->tai;
         rp.lock_ref_id = rc->lock_ref_id;
         rp.local = rc->local;
+        rp.phc = in->driver == REFCLOCK_DRIVER_PHC;
         rp.offset = rc->offset;
         rp.delay = rc->delay;
         rp.precision = rc->precision;
@@ -328,7 +327,6 @@ void refclocks_fini(struct refclocks *r)
                 r->env->rtc.set_uie(r->env->rtc.ctx, in->rtc, 0, &e);
             r->env->rtc.close(r->env->rtc.ctx, in->rtc);
         }
-        free(in->phc);
         if (in->path && r->env->files.remove)
             r->env->files.remove(r->env->files.ctx, in->path);
         free(in->path);
@@ -408,10 +406,10 @@ static void poll_phc(struct refclock_inst *in, const struct timespec *now)
         host_time(r, &v[i].after, &h[i].after);
         h[i].hw = v[i].phc;
     }
-    if (!hwclock_process_readings(in->phc, h, n, r->srcs->engine->cfg.precision, &phc_ts, &sys_ts,
-                                  &err))
+    /* The engine keeps the PHC's tracking (it follows the clock's changes). */
+    if (!engine_refclock_phc_readings(r->srcs->engine, sources_index(in->src), h, n, &phc_ts,
+                                      &sys_ts, &err))
         return;
-    hwclock_add_sample(in->phc, &phc_ts, &sys_ts, err);
     if (in->extpps)
         return;
     LOG_DEBUG(r->env->log, "PHC offset: %+.9f err: %.9f",
@@ -522,7 +520,8 @@ static void on_extts(void *arg, int dev)
             continue;
         }
         in->last_extts = phc_ts;
-        if (!hwclock_cook(in->phc, &phc_ts, &local, &err))
+        if (!engine_refclock_phc_time(r->srcs->engine, sources_index(in->src), &phc_ts, &local,
+                                      &err))
             continue;
         memset(&rd, 0, sizeof(rd));
         rd.sys = local;
