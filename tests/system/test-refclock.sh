@@ -208,8 +208,7 @@ stop_all
 # (the segment detached, the socket removed).
 conf filt "refclock SHM 0 poll 0 refid GPS" "refclock SOCK $TMPD/chrony.f.sock poll 0 refid F"
 feed shm 0 1 0.5
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-    $IN $SAFE "$B/chronyd" -x -d -F 1 -f "$TMPD/filt.conf" >"$TMPD/filt.log" 2>&1 &
+$IN $SAFE "$B/chronyd" -x -d -F 1 -f "$TMPD/filt.conf" >"$TMPD/filt.log" 2>&1 &
 fpid=$!
 check "scfilter-selected" wait_long sel filt GPS
 kill $fpid
