@@ -622,7 +622,7 @@ const struct scenario sim_scenarios[] = {
      .logs = {{1, "Selected source 10.0.0.1", 1, 1},
               {1, "Selected source PHC0", 0, 0},
               {1, "lost lock", 0, 0}},
-     .bounds = {0, 1000, 1e-4, 3e-5, 5.0, 0.5, 0}},
+     .bounds = {0, 2000, 1.5e-4, 3e-5, 12.0, 0.5, 0}},
     {.name = "phc-local-off",
      .desc = "phc-local without the local PHC: the same server and clock",
      .seed = 404,
