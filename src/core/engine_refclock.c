@@ -68,9 +68,13 @@ void engine_refclock_free(struct engine_refclock *rc)
 
 void engine_refclock_on_change(struct engine_refclock *rc, const struct clock_change *ch)
 {
-    if (ch->type == CLOCK_CHANGE_UNKNOWN_STEP)
+    if (ch->type == CLOCK_CHANGE_UNKNOWN_STEP) {
         ntp_filter_drop(&rc->filter);
-    else
+        /* chrony drops the last sample too: a local refclock locks to its next pulse
+         * afresh instead of losing the lock to a sample from before the jump. */
+        if (rc->p.local)
+            rc->filter.last = -1;
+    } else
         ntp_filter_slew(&rc->filter, &ch->cooked, ch->dfreq, ch->doffset);
     if (rc->phc)
         hwclock_slew(rc->phc, &ch->cooked, ch->dfreq, ch->doffset);
@@ -410,8 +414,9 @@ int engine_refclock_poll(struct engine *e, int index, const struct timespec *raw
     }
     if (!ntp_filter_get_sample(&rc->filter, &smp))
         return 0;
-    s->stratum =
-        rc->pps_active && !rc->p.lock_ref_id ? pps_stratum(e, index, &smp.time) : rc->p.stratum;
+    s->stratum = rc->pps_active && !rc->p.lock_ref_id && !rc->p.local
+                     ? pps_stratum(e, index, &smp.time)
+                     : rc->p.stratum;
     if (s->stratum < 0)
         s->stratum = 0;
     if (rc->p.local) {
