@@ -57,6 +57,7 @@ struct source {
     int nts_aeads[4];
     int n_nts_aeads;
     void *nts_ke_req;         /* the callback argument of its running NTS-KE session, or NULL */
+    void *nts_lookup;         /* the lookup of a negotiated NTP server name, or NULL */
     struct source_held *held; /* hwtstimeout: a response waiting for the hardware transmit
                                * timestamp of its request (sources_engine.c), or NULL */
     int refclock;             /* a reference clock (refclocks.c): no directive slot (cfg_index -1),

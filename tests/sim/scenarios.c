@@ -724,6 +724,49 @@ const struct scenario sim_scenarios[] = {
      .logs = {{1, "Saved valid response for later processing", 0, 0}},
      .bounds = {0, 1000, 1e-4, 3e-5, 0, 0},
      .check = check_hwts},
+    /* `refclock ... local` (chrony's 106-refclock local case): a free-running PHC (5 ppm
+     * fast, 0.4 s off, 1 us reading noise) that is stable, a system clock that wanders
+     * 100x more than the others (1e-7 per s) and an NTP server over the LAN (100 us
+     * jitter). The PHC holds the system clock's frequency between the server's noisy
+     * updates; phc-local-off is the same world without it (its figures are the baseline
+     * that phc-local must beat). */
+    {.name = "phc-local",
+     .desc = "refclock PHC /dev/ptp0 local: a stable free-running PHC steadies the clock",
+     .seed = 404,
+     .duration = 6000,
+     .warmup = 2000,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER,
+               {.name = "client",
+                .ip = "10.0.0.2",
+                .conf = {"server 10.0.0.1 minpoll 4 maxpoll 4",
+                         "refclock PHC /dev/ptp0 local poll 2"},
+                .offset = CLIENT_OFF,
+                .freq_ppm = CLIENT_FREQ,
+                .wander = 1e-7,
+                .measured = 1,
+                .dev = {.phc = 1, .phc_offset = 0.4, .phc_freq_ppm = 5.0, .phc_noise = 1e-6}}},
+     .logs = {{1, "Selected source 10.0.0.1", 1, 1},
+              {1, "Selected source PHC0", 0, 0},
+              {1, "lost lock", 0, 0}},
+     .bounds = {0, 2000, 1.5e-4, 3e-5, 12.0, 0.5, 0}},
+    {.name = "phc-local-off",
+     .desc = "phc-local without the local PHC: the same server and clock",
+     .seed = 404,
+     .duration = 6000,
+     .warmup = 2000,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER,
+               {.name = "client",
+                .ip = "10.0.0.2",
+                .conf = {"server 10.0.0.1 minpoll 4 maxpoll 4"},
+                .offset = CLIENT_OFF,
+                .freq_ppm = CLIENT_FREQ,
+                .wander = 1e-7,
+                .measured = 1,
+                .dev = {.phc = 1, .phc_offset = 0.4, .phc_freq_ppm = 5.0, .phc_noise = 1e-6}}},
+     .logs = {{1, "Selected source 10.0.0.1", 1, 1}},
+     .bounds = {0, 1000, 4e-4, 8e-5, 0, 0}},
 };
 
 const size_t sim_n_scenarios = sizeof(sim_scenarios) / sizeof(sim_scenarios[0]);
