@@ -231,6 +231,21 @@ void engine_apply(struct engine *e, const struct timespec *raw_now, struct clock
     e->clock_seq = ++e->seq;
 }
 
+void engine_apply_quiet(struct engine *e, const struct clock_cmd *cmd, struct engine_out *out)
+{
+    struct engine_action *a = engine_out_add(out, ENGINE_ACT_CLOCK, -1);
+
+    a->u.clock.cmd = *cmd;
+    a->u.clock.cmd.n_changes = 0;
+    a->u.clock.cmd.n_events = 0;
+    for (int i = 0; i < cmd->n_changes; i++)
+        if (cmd->changes[i].type == CLOCK_CHANGE_ADJUST)
+            e->mono_offset += cmd->changes[i].doffset;
+    for (int i = 0; i < cmd->n_events; i++)
+        engine_out_add(out, ENGINE_ACT_EVENT, -1)->u.event = cmd->events[i];
+    e->clock_seq = ++e->seq;
+}
+
 void engine_now_since(const struct engine *e, double mark, const struct timespec *raw_now,
                       struct timespec *out)
 {

@@ -570,6 +570,14 @@ void engine_tx_done(struct engine *e, int index, int ok, const struct timespec *
     after_transmit(e, index, s->reach_before, raw_now, out);
 }
 
+int engine_response_waits_tx(const struct engine *e, int index, const uint8_t *data, size_t len)
+{
+    const struct engine_source *s = src_at(e, index);
+
+    return !s->rc && s->have_tx && s->tx_src != NTP_CLIENT_TS_HW &&
+           ntp_client_response_waits(&s->client, data, len);
+}
+
 void engine_on_tx_timestamp(struct engine *e, int index, const uint8_t *pkt, size_t len,
                             const struct timespec *tx_raw, enum ntp_client_ts_src src)
 {

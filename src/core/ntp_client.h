@@ -387,6 +387,12 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
                                                const struct ntp_client_rx_ctx *ctx,
                                                struct ntp_client_result *out);
 
+/* hwtstimeout (chrony's save_response): 1 if the datagram would be a valid response from a
+ * synchronised server (tests 1-3 and 5-7), the first one to the last request, after good
+ * ones before; the caller may then hold it for the request's hardware transmit timestamp.
+ * Changes nothing. */
+int ntp_client_response_waits(const struct ntp_client *c, const uint8_t *buf, size_t len);
+
 /* chrony's poll adjustment for a sample that was just accumulated: if the offset
  * prediction error (s, |measured - predicted| before accumulating) exceeds the peer
  * distance (dispersion + delay / 2), back off by log2 of their ratio; otherwise steer the

@@ -565,6 +565,32 @@ static void keep_timestamps(struct ntp_client *c, const struct ntp_packet *p,
     }
 }
 
+int ntp_client_response_waits(const struct ntp_client *c, const uint8_t *buf, size_t len)
+{
+    struct ntp_packet p;
+    struct ntp_packet_info info;
+    struct root_values root;
+    struct rx_tests t;
+
+    /* chrony: only the first valid response to a request, once a good one was taken (a
+     * tentative source is not confirmed by a late one). */
+    if (c->valid_rx || c->report.total_good_rx == 0 || c->opmode == NTP_CLIENT_OFFLINE ||
+        c->suspended)
+        return 0;
+    if (ntp_decode(buf, len, &p, &info) != NTP_OK)
+        return 0;
+    if (c->opts.symmetric ? p.mode != NTP_MODE_ACTIVE && p.mode != NTP_MODE_PASSIVE
+                          : p.mode != NTP_MODE_SERVER)
+        return 0;
+    memset(&t, 0, sizeof(t));
+    get_root_values(c, buf, &p, &info, &root);
+    run_basic_tests(c, &p, &root, &t);
+    /* The NTS check would take the cookies: here only its presence; the response is
+     * checked in full when it is processed. */
+    t.t5 = c->nts ? info.mac == NTP_MAC_NONE && info.has_nts : check_auth(c, buf, &p, &info);
+    return t.t1 && t.t2 && t.t3 && t.t5 && t.t6 && t.t7;
+}
+
 enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8_t *buf, size_t len,
                                                const struct timespec *rx_ts,
                                                const struct timespec *tx_ts,

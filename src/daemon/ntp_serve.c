@@ -117,8 +117,10 @@ static void set_server_sockets(struct ntp_serve *s, int want)
 int serve_start(struct ntp_serve *s, char *err, size_t errlen)
 {
     copy_rules(s);
-    /* chrony sizes its timestamp table from clientloglimit; 16384 replies here. */
-    ntp_tsmap_init(&s->tsmap, s->cfg->noclientlog ? 0 : 16384);
+    /* As chrony: one interleaved-mode timestamp per client-log record (32 bytes each, so
+     * records and timestamps together stay within clientloglimit). */
+    ntp_tsmap_init(&s->tsmap,
+                   s->cfg->noclientlog || !s->clientlog ? 0 : clientlog_max_records(s->clientlog));
     if (!s->pending_names)
         rebuild_access(s);
     /* Like chrony, the server port stays closed while no client could be allowed. */

@@ -86,6 +86,7 @@ void sources_init(struct sources *ss)
 
 static void source_free(struct sources *ss, struct source *s)
 {
+    sources_release_held(ss, s);
     sources_close_socket(ss, s);
     sources_nts_detach(s);
     free(s->name);

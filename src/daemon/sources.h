@@ -58,9 +58,12 @@ struct source {
     size_t n_nts_certs;
     int nts_aeads[4];
     int n_nts_aeads;
-    void *nts_ke_req; /* the callback argument of its running NTS-KE session, or NULL */
-    int refclock;     /* a reference clock (refclocks.c): no directive slot (cfg_index -1),
-                       * no socket; named by its reference ID, remote.ip holds it as IPv4 */
+    void *nts_ke_req;         /* the callback argument of its running NTS-KE session, or NULL */
+    void *nts_lookup;         /* the lookup of a negotiated NTP server name, or NULL */
+    struct source_held *held; /* hwtstimeout: a response waiting for the hardware transmit
+                               * timestamp of its request (sources_engine.c), or NULL */
+    int refclock;             /* a reference clock (refclocks.c): no directive slot (cfg_index -1),
+                               * no socket; named by its reference ID, remote.ip holds it as IPv4 */
 };
 
 /* Placeholders of a pool while its name resolves: chrony's 2 x maxsources, at most 16. */
@@ -105,6 +108,12 @@ struct sources {
     int family;                 /* chronyd -4/-6: 4 or 6, 0 for both */
     int quit_mode;              /* chronyd -q/-Q: 1/2, 0 without */
     int reload_dumps;           /* chronyd -r: load the dumpdir files */
+    int hwts_enabled;           /* some interface timestamps in hardware (hwtstimeout) */
+    /* Told of each change of the raw timescale the sources make (NULL: nobody): at raw_now
+     * the frequency changed by dfreq (fraction, positive = faster) and raw readings moved by
+     * -shift s (a step). The NIC clocks' tracking follows it (hwts.c). */
+    void (*clock_hook)(void *arg, const struct timespec *raw_now, double dfreq, double shift);
+    void *clock_hook_arg;
     struct source_entry *entries;
     size_t n_entries;
     struct source **v; /* index = the engine's index */
@@ -229,6 +238,9 @@ int sources_on_datagram(struct sources *ss, const struct net_rx *rx,
 
 /* Run source selection now (chronyc reselect: force). */
 void sources_select(struct sources *ss, int force, const struct timespec *raw_now);
+
+/* Internal to sources*.c: drop a response held for hwtstimeout (sources_engine.c). */
+void sources_release_held(struct sources *ss, struct source *s);
 
 /* Internal to sources*.c: index of a source. */
 int sources_index(const struct source *s);

@@ -9,9 +9,13 @@
 #include "daemon/ntp_serve.h"
 #include "daemon/reference.h"
 #include "daemon/sched.h"
+#include "lib/log.h"
+#include "lib/mem.h"
 #include "lib/ts.h"
+#include "proto/ntp.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 static enum ntp_client_ts_src ts_src_of(enum rx_ts_source src)
@@ -181,6 +185,8 @@ static void perform_clock(struct sources *ss, struct engine_out *out, int i,
                           const struct timespec *raw_now)
 {
     struct engine_clock_act act = out->a[i].u.clock;
+    const struct env_clock *ec = &ss->env->clock;
+    double f0 = ss->clock_hook && act.cmd.set_freq ? ec->get_freq(ec->ctx) : 0.0, dfreq = 0.0;
 
     if (!reference_perform_clock(ss->ref, &act)) {
         engine_step_refused(ss->engine, out, i, raw_now);
@@ -189,6 +195,12 @@ static void perform_clock(struct sources *ss, struct engine_out *out, int i,
     /* Raw readings moved by the step: so do the deadlines. */
     if (act.shift != 0.0)
         sched_shift(ss->sched, act.shift);
+    if (!ss->clock_hook || !ec->can_control(ec->ctx))
+        return;
+    if (act.cmd.set_freq)
+        dfreq = (1.0 + 1e-6 * ec->get_freq(ec->ctx)) / (1.0 + 1e-6 * f0) - 1.0;
+    if (dfreq != 0.0 || act.shift != 0.0)
+        ss->clock_hook(ss->clock_hook_arg, raw_now, dfreq, act.shift);
 }
 
 static void perform_one(struct sources *ss, struct engine_out *out, int i,
@@ -355,11 +367,87 @@ static uint32_t valid_responses(const struct sources *ss, int index)
     return r.total_valid_rx;
 }
 
+/* hwtstimeout (chrony's save_response): a valid response that came before the hardware
+ * transmit timestamp of its request waits for it, at most hwtstimeout s; a second valid
+ * response while it waits has both processed at once. */
+struct source_held {
+    struct net_rx rx;
+    uint8_t data[NTP_MAX_PACKET_LEN];
+    uint64_t timer;
+    int pending;
+};
+
+static void source_on_response(struct sources *ss, int index, const struct net_rx *rx);
+
+void sources_release_held(struct sources *ss, struct source *s)
+{
+    if (!s->held)
+        return;
+    sched_cancel(ss->sched, s->held->timer);
+    free(s->held);
+    s->held = NULL;
+}
+
+static void process_held(struct sources *ss, struct source *s)
+{
+    struct net_rx rx;
+    int index = sources_index(s);
+    char ip[IP_ADDR_STRLEN];
+
+    if (!s->held || !s->held->pending || index < 0)
+        return;
+    ip_addr_format(&s->remote.ip, ip, sizeof(ip));
+    LOG_DEBUG(ss->env->log, "Processing saved response from %s", ip);
+    sched_cancel(ss->sched, s->held->timer);
+    s->held->timer = 0;
+    s->held->pending = 0;
+    rx = s->held->rx;
+    rx.data = s->held->data;
+    source_on_response(ss, index, &rx);
+}
+
+static void on_held_timeout(void *arg, const struct timespec *now)
+{
+    struct source *s = arg;
+
+    (void)now;
+    s->held->timer = 0;
+    process_held(s->srcs, s);
+}
+
+/* 1 if rx was kept to wait for the transmit timestamp. */
+static int hold_response(struct sources *ss, int index, const struct net_rx *rx)
+{
+    struct source *s = ss->v[index];
+
+    if (!ss->hwts_enabled || !(ss->cfg->hwts_timeout > 0.0) || rx->len > NTP_MAX_PACKET_LEN ||
+        !engine_response_waits_tx(ss->engine, index, rx->data, rx->len))
+        return 0;
+    if (s->held && s->held->pending) {
+        process_held(ss, s);
+        return 0;
+    }
+    if (!s->held)
+        s->held = xcalloc(1, sizeof(*s->held));
+    s->held->rx = *rx;
+    memcpy(s->held->data, rx->data, rx->len);
+    s->held->pending = 1;
+    s->held->timer =
+        sched_add_after(ss->sched, &rx->rx_ts, ss->cfg->hwts_timeout, on_held_timeout, s);
+    LOG_DEBUG(ss->env->log, "Saved valid response for later processing");
+    return 1;
+}
+
 static void source_on_response(struct sources *ss, int index, const struct net_rx *rx)
 {
     struct engine_rx erx;
     struct source *s = ss->v[index];
     uint32_t valid = valid_responses(ss, index);
+    /* A hardware transmit timestamp still to come (hwtstimeout 0, or its wait over) is
+     * taken even after the response (ntpdata, interleaved mode): its socket stays open
+     * until the receive timeout. */
+    int tx_pending =
+        ss->hwts_enabled && engine_response_waits_tx(ss->engine, index, rx->data, rx->len);
 
     memset(&erx, 0, sizeof(erx));
     erx.data = rx->data;
@@ -374,7 +462,7 @@ static void source_on_response(struct sources *ss, int index, const struct net_r
      * socket (chrony closes it): a request made by the outcome opens a new one. */
     if (valid_responses(ss, index) != valid) {
         s->local = rx->local.ip;
-        if (!s->on_server_socket)
+        if (!s->on_server_socket && !tx_pending)
             sources_close_socket(ss, s);
     }
     sources_out_end(ss, &rx->rx_ts);
@@ -423,6 +511,9 @@ static int source_on_tx_timestamp(struct sources *ss, const struct net_rx *rx)
     if (i < 0)
         return 0;
     engine_on_tx_timestamp(ss->engine, i, rx->data, rx->len, &rx->rx_ts, ts_src_of(rx->rx_ts_src));
+    /* chrony NCR_ProcessTxKnown: a hardware timestamp releases a held response. */
+    if (rx->rx_ts_src == RXTS_HW && ss->v[i]->held && ss->v[i]->held->pending)
+        process_held(ss, ss->v[i]);
     return 1;
 }
 
@@ -438,6 +529,8 @@ int sources_on_datagram(struct sources *ss, const struct net_rx *rx, const struc
         return source_on_tx_timestamp(ss, rx);
     i = source_for(ss, rx, reply_for);
     if (i >= 0) {
+        if (hold_response(ss, i, rx))
+            return 1;
         source_on_response(ss, i, rx);
         sources_maybe_refresh(ss, &rx->rx_ts);
         return 1;

@@ -142,7 +142,8 @@ int vnet_send(struct world *w, int src_host, int sock, const struct net_addr *re
      * depend on the outage schedule. */
     roll = rng_uniform(&w->rng);
     late = h->tx_late > 0.0 ? rng_exponential(&w->rng, h->tx_late) : 0.0;
-    if (h->tx_ts && h->socks[sock].tx_ts && h->kind == HOST_NODE) {
+    if ((h->tx_ts || (h->kind == HOST_NODE && w->nodes[h->owner].dev.nic_on)) &&
+        h->socks[sock].tx_ts && h->kind == HOST_NODE) {
         /* The report of when it left, even if the network loses it. */
         struct packet *r = packet_alloc(w);
         r->src_host = r->dst_host = src_host;
@@ -150,10 +151,15 @@ int vnet_send(struct world *w, int src_host, int sock, const struct net_addr *re
         fill_src(h, sock, &r->src);
         r->dst = *remote;
         r->t_sent = w->t + late;
+        r->t_wire = r->t_sent;
         r->sender_off = 0.0;
         r->len = len;
         memcpy(r->data, buf, len);
-        world_schedule(w, w->t + late, EV_TXTS, 0, 0.0, r);
+        world_schedule(
+            w,
+            w->t + late +
+                (w->nodes[h->owner].dev.nic_on ? w->nodes[h->owner].dev.m.nic_tx_report_late : 0.0),
+            EV_TXTS, 0, 0.0, r);
     }
     if (link_is_down(l, w->t) || roll < d->loss) {
         h->lost++;
@@ -168,7 +174,16 @@ int vnet_send(struct world *w, int src_host, int sock, const struct net_addr *re
     p->sender_off = h->kind == HOST_NODE ? vclock_offset(&w->nodes[h->owner].clock, w->t) : 0.0;
     p->len = len;
     memcpy(p->data, buf, len);
-    world_schedule(w, w->t + late + dir_delay(w, d), EV_PACKET, 0, 0.0, p);
+    p->t_wire = w->t + late + dir_delay(w, d);
+    /* The receiver's kernel timestamps it (and hands it over) a while after it arrived. */
+    if (w->hosts[dst].kind == HOST_NODE && w->nodes[w->hosts[dst].owner].dev.m.kernel_rx_late > 0.0)
+        world_schedule(w,
+                       p->t_wire +
+                           rng_exponential(&w->nodes[w->hosts[dst].owner].dev.rng,
+                                           w->nodes[w->hosts[dst].owner].dev.m.kernel_rx_late),
+                       EV_PACKET, 0, 0.0, p);
+    else
+        world_schedule(w, p->t_wire, EV_PACKET, 0, 0.0, p);
     return 0;
 }
 

@@ -236,6 +236,48 @@ static void test_repeat_response(void)
     CHECK_INT_EQ(r.total_valid_rx, 1);
 }
 
+/* hwtstimeout: which responses may wait for the hardware transmit timestamp of their
+ * request (chrony's save_response): a valid one from a synchronised server, the first to
+ * the request, once a good one was taken; asking changes nothing. */
+static void test_response_waits(void)
+{
+    struct world w;
+    struct ntp_client_result res;
+    struct ntp_client_report r0, r1;
+
+    started_default(&w);
+    CHECK(fire(&w));
+    serve(&w);
+    CHECK(!ntp_client_response_waits(&w.c, w.resp, w.resp_len)); /* no good one yet */
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_GOOD);
+    CHECK(fire(&w));
+    serve(&w);
+    ntp_client_get_report(&w.c, &r0);
+    CHECK(ntp_client_response_waits(&w.c, w.resp, w.resp_len));
+    CHECK(ntp_client_response_waits(&w.c, w.resp, w.resp_len));
+    ntp_client_get_report(&w.c, &r1);
+    CHECK_INT_EQ(r0.total_rx, r1.total_rx);
+    CHECK_INT_EQ(r0.total_valid_rx, r1.total_valid_rx);
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_GOOD);
+    /* Answered already: a second response is not held. */
+    w.srv.proc = 0.0002;
+    serve(&w);
+    CHECK(!ntp_client_response_waits(&w.c, w.resp, w.resp_len));
+    /* Not a reply to the last request (test 2), an unsynchronised server (test 6), a
+     * short datagram. */
+    CHECK(fire(&w));
+    serve(&w);
+    w.resp[24] ^= 1;
+    CHECK(!ntp_client_response_waits(&w.c, w.resp, w.resp_len));
+    w.srv.leap = NTP_LEAP_UNSYNC;
+    serve(&w);
+    CHECK(!ntp_client_response_waits(&w.c, w.resp, w.resp_len));
+    w.srv.leap = 0;
+    serve(&w);
+    CHECK(!ntp_client_response_waits(&w.c, w.resp, 40));
+    CHECK(ntp_client_response_waits(&w.c, w.resp, w.resp_len));
+}
+
 static void test_unsynchronised(void)
 {
     struct world w;
@@ -752,6 +794,7 @@ int main(void)
     RUN(test_zero_timestamp);
     RUN(test_era_far_clock);
     RUN(test_repeat_response);
+    RUN(test_response_waits);
     RUN(test_unsynchronised);
     RUN(test_bad_distance);
     RUN(test_kod_rate);
