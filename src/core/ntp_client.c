@@ -100,6 +100,7 @@ void ntp_client_reset(struct ntp_client *c)
     memset(&c->req_rx, 0, sizeof(c->req_rx));
     memset(&c->prev_local_tx, 0, sizeof(c->prev_local_tx));
     c->local_tx_corr = c->prev_local_tx_corr = c->local_rx_corr = c->local_rx_dur = 0.0;
+    c->init_local_rx_corr = c->init_local_rx_dur = 0.0;
     c->prev_local_poll = 0;
     c->prev_tx_count = 0;
     c->remote_root_delay = 0.0;

@@ -293,12 +293,13 @@ struct ntp_client {
     struct timespec local_rx;       /* when the packet of remote_tx arrived */
     struct ntp_ts64 init_remote_tx; /* transmit time of a packet to answer when restarting */
     struct timespec init_local_rx;  /* and when it arrived */
-    int updated_init;               /* init_* were set since our last transmission */
-    int valid_timestamps;           /* remote_* come from a synchronised packet */
-    int our_stratum;                /* our stratum, for the peer transmit spacing */
-    int peer_pending;               /* a packet from ntp_client_on_timer awaits
-                                     * ntp_client_peer_finish() */
-    struct nts_client *nts;         /* `nts` option: NTS state (not owned), else NULL */
+    double init_local_rx_corr, init_local_rx_dur; /* its `extfield F324` values */
+    int updated_init;                             /* init_* were set since our last transmission */
+    int valid_timestamps;                         /* remote_* come from a synchronised packet */
+    int our_stratum;                              /* our stratum, for the peer transmit spacing */
+    int peer_pending;                             /* a packet from ntp_client_on_timer awaits
+                                                   * ntp_client_peer_finish() */
+    struct nts_client *nts;                 /* `nts` option: NTS state (not owned), else NULL */
     uint8_t nts_rnd[NTS_CLIENT_RANDOM_LEN]; /* random bytes for the next request */
     int nts_rnd_set;
 };

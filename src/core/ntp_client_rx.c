@@ -589,8 +589,14 @@ static void keep_timestamps(struct ntp_client *c, const struct ntp_packet *p,
     int synced = valid && t->t6 && t->t7;
 
     if (c->opts.symmetric) {
-        if (!ntp_client_peer_update_timestamps(c, p, valid, synced, t->t1, t->t5, rx_ts))
+        if (!ntp_client_peer_update_timestamps(c, p, valid, synced, t->t1, t->t5, rx_ts)) {
+            /* kept for restarting the protocol: its F324 values with it */
+            if (c->updated_init && ts_cmp(&c->init_local_rx, rx_ts) == 0) {
+                c->init_local_rx_corr = ctx ? ctx->rx_net_correction : 0.0;
+                c->init_local_rx_dur = ctx ? ctx->rx_duration : 0.0;
+            }
             return;
+        }
     } else {
         if (!valid || c->valid_rx)
             return;
@@ -688,8 +694,8 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
     /* An interleaved response needs the previous response's timestamps to be usable. */
     if (synced && (!t.ilv || c->valid_timestamps)) {
         mono_doffset = mono_change(c, &p, mono);
-        /* `extfield F324` (client mode): the server's correction of our request. */
-        if (c->opts.ext_net_correction && !c->opts.symmetric)
+        /* `extfield F324`: the server's (peer's) correction of our request. */
+        if (c->opts.ext_net_correction)
             (void)ntp_ef_net_correction_find(buf, &info, &net_corr); /* none: stays 0 */
         x.tx_corr = net_corr;
         if (t.ilv)
