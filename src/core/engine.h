@@ -305,6 +305,7 @@ struct engine_rx {
     struct timespec rx_raw; /* when it arrived (kernel timestamp, or the wake-up time) */
     enum ntp_client_ts_src rx_src;
     uint32_t local_refid; /* IPv4 address it arrived on, for the loop test (0 if none) */
+    double rx_duration, net_correction; /* `extfield F324`: see ntp_client_rx_ctx */
 };
 void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
                         struct engine_out *out);

@@ -301,6 +301,8 @@ void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
     ctx.rx_src = rx->rx_src;
     ctx.tx_src = s->have_tx ? s->tx_src : NTP_CLIENT_TS_DAEMON;
     ctx.rx_err = err;
+    ctx.rx_duration = rx->rx_duration;
+    ctx.rx_net_correction = rx->net_correction;
     ctx.stats = &stats;
     ctx.self = e->serving ? &self : NULL;
     memset(&res, 0, sizeof(res));

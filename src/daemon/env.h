@@ -45,6 +45,10 @@ struct net_rx {
     struct timespec hw_ts;
     int if_index; /* interface the datagram came in or left on, 0 = unknown */
     int l2_len;   /* its length at layer 2 when the kernel tells, else 0 */
+    /* Set by the daemon, not the platform (chrony's rx_duration and net_correction): the
+     * time the frame took to arrive (s, with a hardware rx_ts and a known link speed, else
+     * 0), and that plus the PTP correctionField of transparent clocks on the ptpport. */
+    double rx_duration, net_correction;
 };
 
 /* Clock driver. Times are "raw": what the system clock reads now, before any

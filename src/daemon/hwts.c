@@ -187,7 +187,7 @@ void hwts_process(struct hwts *h, struct net_rx *rx, const struct timespec *now)
 {
     struct hwts_iface *in = NULL;
     struct timespec ts;
-    double delay;
+    double delay, dur = 0.0;
     int rx_len = rx->tx_ts ? 0 : (int)rx->len;
 
     (void)now;
@@ -205,7 +205,7 @@ void hwts_process(struct hwts *h, struct net_rx *rx, const struct timespec *now)
     in->opts.l2_udp_start =
         rx->remote.ip.family == IPF_INET6 ? in->l2_udp6_start : in->l2_udp4_start;
     if (!hwclock_cook_packet(&in->clock, &rx->hw_ts, rx_len, rx->l2_len, &in->opts, &ts, NULL,
-                             NULL))
+                             &dur))
         return;
     delay = ts_diff(&rx->rx_ts, &ts);
     if (fabs(delay) > MAX_TS_DELAY) {
@@ -214,6 +214,9 @@ void hwts_process(struct hwts *h, struct net_rx *rx, const struct timespec *now)
     }
     rx->rx_ts = ts;
     rx->rx_ts_src = RXTS_HW;
+    /* chrony: the network correction starts with the frame's duration, so that it stays
+     * symmetric with links of different speeds. */
+    rx->rx_duration = rx->net_correction = dur;
 }
 
 void hwts_on_clock_change(void *arg, const struct timespec *raw_now, double dfreq, double shift)

@@ -282,6 +282,10 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
     reference_get_served(s->ref, &rx->rx_ts, &ref);
     if (s->clientlog)
         ref.min_poll_log2 = clientlog_ntp_min_poll(s->clientlog); /* `ratelimit interval` */
+    /* `extfield F324`: answered only with `ptpport` (chrony), with this request's correction. */
+    ref.net_corr_on = s->cfg->ptp_port > 0;
+    ref.rx_net_correction = rx->net_correction;
+    ref.rx_duration = rx->rx_duration;
     /* Served timestamps are cooked: raw time corrected by the clock model. */
     reference_cooked_time(s->ref, &rx->rx_ts, &rx_cooked, NULL);
     smooth = serve_smooth(s, rx, now, &ref, &rx_cooked);

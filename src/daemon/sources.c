@@ -52,6 +52,7 @@ static void client_opts_from_cfg(const struct source_cfg *sc, struct ntp_client_
     o->offset = sc->offset;
     o->symmetric = sc->type == CFG_SRC_PEER;
     o->ext_mono_root = (sc->ext_fields & CFG_EF_EXP_MONO_ROOT) != 0;
+    o->ext_net_correction = (sc->ext_fields & CFG_EF_EXP_NET_CORRECTION) != 0;
 }
 
 /* The directives of the configuration take the next slots. */
@@ -279,6 +280,7 @@ static struct source *source_create(struct sources *ss, int entry, const struct 
     s->remote.ip = *ip;
     s->remote.port = (uint16_t)sc->port;
     client_opts_from_cfg(sc, &p.client);
+    p.client.net_corr_on = ss->cfg->ptp_port > 0; /* chrony sends F324 only with ptpport */
     s->symmetric = p.client.symmetric;
     /* A client socket opens when the source first sends (perform_send), so an offline
      * source holds no descriptor; a peer's (or an NTP-over-PTP source's) socket is the

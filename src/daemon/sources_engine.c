@@ -455,6 +455,8 @@ static void source_on_response(struct sources *ss, int index, const struct net_r
     erx.rx_raw = rx->rx_ts;
     erx.rx_src = ts_src_of(rx->rx_ts_src);
     erx.local_refid = local_refid(rx);
+    erx.rx_duration = rx->rx_duration;
+    erx.net_correction = rx->net_correction;
     engine_set_serving(ss->engine, serve_is_open(ss->serve));
     engine_on_response(ss->engine, index, &erx, sources_out_begin(ss));
     /* chrony's ntpdata shows the local address of the last valid response (its

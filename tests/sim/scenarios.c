@@ -11,11 +11,11 @@
 /* Links: base delay + exponential jitter with the given mean, each way. */
 #define EXPL(d, j)                                                                                 \
     {                                                                                              \
-        (d), (j), JITTER_EXP, 0.0                                                                  \
+        (d), (j), JITTER_EXP, 0.0, 0                                                               \
     }
 #define EXPL_LOSS(d, j, l)                                                                         \
     {                                                                                              \
-        (d), (j), JITTER_EXP, (l)                                                                  \
+        (d), (j), JITTER_EXP, (l), 0                                                               \
     }
 #define LAN EXPL(1e-4, 1e-4)
 
@@ -222,7 +222,7 @@ const struct scenario sim_scenarios[] = {
      .desc = "local stratum 7 served, allow by subnet, normal jitter",
      .seed = 3,
      .duration = 600,
-     .link = {1e-3, 2e-4, JITTER_NORMAL, 0.0},
+     .link = {1e-3, 2e-4, JITTER_NORMAL, 0.0, 0},
      .nodes =
          {{"server", "10.0.0.1", {"local stratum 7", "allow 10.1.0.0/16"}, -0.5, -30.0, 0.0, 0}},
      .probes = {5, 0, 8.0, "10.1", PROBES_ANSWERED, 0.0, 7, 2.31915e-3, 8.5250e-5}},
@@ -678,6 +678,59 @@ const struct scenario sim_scenarios[] = {
                 .dev = HWTS_NIC}},
      .logs = {{1, "Enabled HW timestamping on eth0", 1, 1}},
      .bounds = {0, 1000, 3e-5, 5e-6, 0, 0},
+     .check = check_hwts},
+    /* `extfield F324` (chrony 4.8): NTP over PTP (`ptpport 319`) through one-step PTP
+     * transparent clocks that put each datagram's queueing time (100 us mean, exponential,
+     * both ways, over 100 us of fixed delay) into the correctionField; server and client
+     * take hardware timestamps (their NICs as in the hwts scenarios). Without the field
+     * the queueing noise stays in the measurements; with it the server returns its
+     * correction of the request and the client takes both out of offset and delay. Same
+     * seed both ways. */
+    {.name = "f324-off",
+     .desc = "NTP over PTP via transparent clocks, hardware timestamps, no extfield F324",
+     .seed = 503,
+     .duration = 5000,
+     .warmup = 1000,
+     .link = {1e-4, 1e-4, JITTER_EXP, 0.0, 1},
+     .nodes = {{.name = "server",
+                .ip = "10.0.0.1",
+                .conf = {SERVER1, "hwtimestamp eth0", "ptpport 319"},
+                .dev = HWTS_NIC},
+               {.name = "client",
+                .ip = "10.0.0.2",
+                .conf = {"server 10.0.0.1 port 319 minpoll 2 maxpoll 4", "hwtimestamp eth0",
+                         "ptpport 319"},
+                .offset = CLIENT_OFF,
+                .freq_ppm = CLIENT_FREQ,
+                .wander = CLIENT_WANDER,
+                .measured = 1,
+                .tx_late = 20e-6,
+                .tx_ts = 1,
+                .dev = HWTS_NIC}},
+     .bounds = {0, 1000, 1e-3, 1e-4, 0, 0},
+     .check = check_hwts},
+    {.name = "f324",
+     .desc = "the same with extfield F324: the transparent clocks' corrections applied",
+     .seed = 503,
+     .duration = 5000,
+     .warmup = 1000,
+     .link = {1e-4, 1e-4, JITTER_EXP, 0.0, 1},
+     .nodes = {{.name = "server",
+                .ip = "10.0.0.1",
+                .conf = {SERVER1, "hwtimestamp eth0", "ptpport 319"},
+                .dev = HWTS_NIC},
+               {.name = "client",
+                .ip = "10.0.0.2",
+                .conf = {"server 10.0.0.1 port 319 minpoll 2 maxpoll 4 extfield F324",
+                         "hwtimestamp eth0", "ptpport 319"},
+                .offset = CLIENT_OFF,
+                .freq_ppm = CLIENT_FREQ,
+                .wander = CLIENT_WANDER,
+                .measured = 1,
+                .tx_late = 20e-6,
+                .tx_ts = 1,
+                .dev = HWTS_NIC}},
+     .bounds = {0, 1000, 1e-6, 2e-7, 0, 0},
      .check = check_hwts},
     /* hwtstimeout: the NIC reports its transmit timestamps 500 us after the frame left,
      * later than the server's reply comes back. With the default 1 ms the reply waits for

@@ -26,6 +26,10 @@ struct link_dir {
     double jitter; /* s */
     enum jitter_kind kind;
     double loss; /* 0..1 */
+    /* One-step end-to-end PTP transparent clocks on the path: the jitter part of a
+     * datagram's delay (its time queued in switches) is added to the correctionField of
+     * an NTP-over-PTP message (chrony's `ptpport` framing), as `extfield F324` expects. */
+    int ptp_tc;
 };
 
 /* A link between hosts a and b (indices into the world's hosts; -1 as b means

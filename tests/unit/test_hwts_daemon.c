@@ -7,6 +7,8 @@
 
 #include "daemon/config.h"
 #include "daemon/hwts.h"
+#include "daemon/ntp_serve.h"
+#include "proto/ptp.h"
 #include "daemon/sched.h"
 #include "fake_env.h"
 #include "lib/ts.h"
@@ -161,6 +163,9 @@ static void test_conversion(void)
     CHECK_INT_EQ(rx.rx_ts_src, RXTS_HW);
     /* the frame's 752 ns at 1 Gb/s added, rxcomp taken off */
     CHECK_NEAR(ts_diff(&rx.rx_ts, &when), 752e-9 - 1e-6, 1e-9);
+    /* `extfield F324`: the frame's duration starts the network correction */
+    CHECK_NEAR(rx.rx_duration, 752e-9, 1e-12);
+    CHECK(rx.net_correction == rx.rx_duration);
     /* The frame's length from the kernel. */
     rx.rx_ts = r.f.now;
     rx.l2_len = 200;
@@ -176,6 +181,7 @@ static void test_conversion(void)
     hwts_process(&r.h, &rx, &r.f.now);
     CHECK_INT_EQ(rx.rx_ts_src, RXTS_HW);
     CHECK_NEAR(ts_diff(&rx.rx_ts, &when), 2e-6, 1e-9);
+    CHECK(rx.rx_duration == 0.0 && rx.net_correction == 0.0);
     /* Another interface, or 2 s away from the kernel's timestamp: left alone. */
     rx.rx_ts = r.f.now;
     rx.rx_ts_src = RXTS_NONE;
@@ -195,8 +201,55 @@ static void test_conversion(void)
     rig_done(&r);
 }
 
+/* NTP over PTP (`ptpport`): the correctionField of transparent clocks is added to the
+ * network correction of a datagram only when it has one (a hardware timestamp gave it the
+ * frame's duration), as chrony NIO_UnwrapMessage; the NTP packet is what is left. */
+static void test_ptp_correction(void)
+{
+    struct fake_env f;
+    struct config *cfg = config_new();
+    struct ntp_serve s;
+    struct net_rx rx, out;
+    uint8_t ntp[48] = {0x23}, msg[PTP_NTP_PREFIX_LEN + 48];
+    size_t len;
+    int64_t corr = (int64_t)(25e-6 * 1e9 * 65536.0); /* 25 us */
+
+    fake_env_init(&f);
+    cfg->ptp_port = 319;
+    memset(&s, 0, sizeof(s));
+    s.cfg = cfg;
+    s.env = &f.env;
+    s.ptp_socks[0] = 5;
+    s.ptp_socks[1] = -1;
+    len = ptp_ntp_encode(msg, sizeof(msg), ntp, sizeof(ntp), 123, 1);
+    CHECK_INT_EQ(len, sizeof(msg));
+    for (int i = 0; i < 8; i++)
+        msg[8 + i] = (uint8_t)((uint64_t)corr >> (56 - 8 * i));
+    memset(&rx, 0, sizeof(rx));
+    rx.sock = 5;
+    rx.data = msg;
+    rx.len = len;
+    /* no hardware timestamp: no correction */
+    CHECK(serve_ptp_unwrap(&s, &rx, &out));
+    CHECK_INT_EQ(out.len, 48);
+    CHECK(out.data == msg + PTP_NTP_PREFIX_LEN);
+    CHECK(out.net_correction == 0.0);
+    /* with the frame's duration: both */
+    rx.rx_duration = rx.net_correction = 1.1e-6;
+    CHECK(serve_ptp_unwrap(&s, &rx, &out));
+    CHECK_NEAR(out.net_correction, 26.1e-6, 1e-12);
+    CHECK(out.rx_duration == 1.1e-6);
+    /* the plain NTP socket: untouched */
+    rx.sock = 4;
+    CHECK(serve_ptp_unwrap(&s, &rx, &out));
+    CHECK(out.net_correction == 1.1e-6 && out.len == len);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
 int main(void)
 {
+    RUN(test_ptp_correction);
     RUN(test_named_fatal);
     RUN(test_wildcard);
     RUN(test_conversion);
