@@ -1,6 +1,6 @@
 #!/bin/sh
-# Issue 13's determinism check: `make check` from a clean clone of HEAD, twice in a row,
-# beside two busy loops (one per core of these machines), then the two runs' verdicts
+# Issue 13's determinism check: `bash .ci/run` (`make check`) in a clean clone of HEAD,
+# twice in a row, beside two busy loops (one per core of these machines), then the verdicts
 # (every suite's "N ok, N bad" line and the closing "N passed, N failed") compared.
 # Usage: sh scripts/check-loaded.sh [WORKDIR]   (default /tmp/check-loaded; ~40 min)
 set -u
@@ -20,7 +20,7 @@ trap 'kill $busy_pids 2>/dev/null' EXIT INT TERM
 
 for run in 1 2; do
     echo "check-loaded: run $run of $rev beside two busy loops ($(date -u +%H:%M:%S))"
-    (cd "$work/clone" && make check) >"$work/run$run.log" 2>&1
+    (cd "$work/clone" && bash .ci/run) >"$work/run$run.log" 2>&1
     grep -E '^  [^ ]+: [0-9]+ ok, [0-9]+ bad$|^[0-9]+ passed, [0-9]+ failed$' \
         "$work/run$run.log" >"$work/verdict$run.txt"
     tail -n 1 "$work/verdict$run.txt"
