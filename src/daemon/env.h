@@ -81,6 +81,17 @@ struct net_sock_opts {
                            0: the system's default */
 };
 
+/* One datagram of a batch (env_net.send_batch). */
+struct net_tx {
+    int sock;
+    const struct net_addr *remote;
+    const struct net_addr *local; /* address to send from, or NULL */
+    const void *buf;
+    size_t len;
+    int want_ts; /* 1: as send_ts (its transmit time reported later) */
+    int failed;  /* set by send_batch: 1 if it could not be sent */
+};
+
 struct env_net {
     void *ctx;
     /* Open a UDP socket bound to local (ip UNSPEC with family hint via local->ip.family,
@@ -98,6 +109,10 @@ struct env_net {
      * later as a net_rx with tx_ts set. NULL: only send (no transmit timestamps). */
     int (*send_ts)(void *ctx, int sock, const struct net_addr *remote, const struct net_addr *local,
                    const void *buf, size_t len);
+    /* Send tx[0..n) in this order with as few system calls as the system allows (Linux:
+     * one sendmmsg per run of datagrams on the same socket); sets tx[i].failed. NULL: the
+     * caller sends one datagram at a time. */
+    void (*send_batch)(void *ctx, struct net_tx *tx, int n);
 };
 
 /* Unix stream sockets (the ntp_signd client), non-blocking in the event loop. */

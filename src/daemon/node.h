@@ -34,6 +34,8 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
 void node_start_unprivileged(struct node *n);
 /* Earliest raw time at which node_on_timer must run; 0 if none. */
 int node_next_timeout(void *node, struct timespec *when);
+/* After every wake-up of the loop, once its datagrams were handled: sends the replies they
+ * queued (one batch), then runs the due timers. */
 void node_on_timer(void *node, const struct timespec *now);
 void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec *now);
 /* 1 once the daemon should exit (the `shutdown` command, a finished -q/-Q run). */
