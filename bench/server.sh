@@ -5,7 +5,8 @@
 # answered with 48 bytes: the machine's limit). For each: saturation rate (highest rate
 # with loss <= 1 %, bench/ntpgen -s), p50/p99 latency at half that rate, the server's CPU
 # per reply and its peak RSS. The summary keeps each server's best saturation over the
-# rounds and the median of its half-load figures. Bounded: about 15 s per server and round
+# rounds and the median of its half-load figures, then the accuracy of ntpdig and chronyd -Q
+# against each server under half our saturation load (bench/accuracy.sh). Bounded: about 15 s per server and round
 # (a little over 2 minutes with the default 3 rounds).
 B=${B:-build}
 ROUNDS=${ROUNDS:-3}
@@ -104,3 +105,8 @@ END {
            CPU[n], rss[n], larger[n], rd, re, rp, rcd, rc
   }
 }' "$T/results"
+
+# Serving accuracy under half our saturation load (bench/accuracy.sh).
+half=$(awk '$1 == "ours" && $2 > m { m = $2 } END { printf "%d", m / 2 }' "$T/results")
+echo "== accuracy at half our saturation ($half/s; server and clients share one clock)"
+B=$B sh bench/accuracy.sh "$half"
