@@ -1,6 +1,6 @@
 #!/bin/sh
-# Serving accuracy under load (part of `make bench-server`): our chronyd (default and
-# `serverbatch 1`) and Debian's chronyd, each on port 123 of a private network namespace's
+# Serving accuracy under load (part of `make bench-server`): our chronyd (default,
+# `serverbatch 1` and `serverworkers 2`) and Debian's chronyd, each on port 123 of a private network namespace's
 # loopback while bench/ntpgen loads it at RATE requests/s (half our saturation), queried
 # by NTPsec's ntpdig (4 samples) and by Debian's `chronyd -x -Q`. Server and clients
 # read the same system clock, so the offsets they print are the measurement's error
@@ -51,13 +51,15 @@ measure() { # measure NAME COMMAND...: start the server, load it, query it
     awk -v n="$name" -v r="$RATE" -v d="$dig" -v q="$q" 'function us(x) {
             return x == "" || x == "-" ? "-" : sprintf("%+.1f us", x * 1e6) }
         function ok(x) { if (x == "" || x == "-") return "?"; if (x < 0) x = -x; return x < 0.001 ? "ok" : "OVER 1 ms" }
-        BEGIN { printf "accuracy %-16s load %d/s: ntpdig offset %s (%s), chronyd -Q offset %s (%s)\n",
+        BEGIN { printf "accuracy %-19s load %d/s: ntpdig offset %s (%s), chronyd -Q offset %s (%s)\n",
                        n, r, us(d), ok(d), us(q), ok(q) }'
 }
 
 conf "" >"$T/ours.conf"
 conf "serverbatch 1" >"$T/ours1.conf"
+conf "serverworkers 2" >"$T/ours2.conf"
 measure ours $SAFE "$B/chronyd" -x -d -f "$T/ours.conf"
 measure "ours serverbatch1" $SAFE "$B/chronyd" -x -d -f "$T/ours1.conf"
+measure "ours serverworkers2" $SAFE "$B/chronyd" -x -d -f "$T/ours2.conf"
 [ -x /usr/sbin/chronyd ] && measure "Debian chronyd" $SAFE /usr/sbin/chronyd -x -d -u root -f "$T/ours.conf"
 exit 0

@@ -1,6 +1,7 @@
 #!/bin/sh
 # `make bench-server`: open-loop serving benchmark on loopback. Measures, alternating
-# A B C A B C for ROUNDS rounds (default 3), our chronyd, Debian's chronyd 4.3 (both -x, no
+# A B C A B C for ROUNDS rounds (default 3), our chronyd (alone and with `serverworkers 2`,
+# the CPU and RSS of its worker process included), Debian's chronyd 4.3 (both -x, no
 # CAP_SYS_TIME in the bounding set, the same configuration) and bench/echoserv (48 bytes
 # answered with 48 bytes: the machine's limit). For each: saturation rate (highest rate
 # with loss <= 1 %, bench/ntpgen -s), p50/p99 latency at half that rate, the server's CPU
@@ -34,12 +35,15 @@ cmdport 0
 bindcmdaddress /
 CONF
 
-NAMES="ours debian echo"
-[ -x /usr/sbin/chronyd ] || { echo "note: /usr/sbin/chronyd not installed, skipped"; NAMES="ours echo"; }
+cp "$T/chrony.conf" "$T/workers.conf"
+echo "serverworkers 2" >>"$T/workers.conf"
+NAMES="ours ours-w2 debian echo"
+[ -x /usr/sbin/chronyd ] || { echo "note: /usr/sbin/chronyd not installed, skipped"; NAMES="ours ours-w2 echo"; }
 
 start() {
     case $1 in
     ours) $SAFE "$B/chronyd" -x -d -f "$T/chrony.conf" >"$T/ours.log" 2>&1 & ;;
+    ours-w2) $SAFE "$B/chronyd" -x -d -f "$T/workers.conf" >"$T/ours-w2.log" 2>&1 & ;;
     debian) $SAFE /usr/sbin/chronyd -x -d -u root -f "$T/chrony.conf" >"$T/debian.log" 2>&1 & ;;
     echo) "$B/bench/echoserv" "$PORT" & ;;
     esac
@@ -54,6 +58,12 @@ stop() {
     kill "$P" 2>/dev/null || true
     wait "$P" 2>/dev/null || true
     P=""
+    # the port free again (a server's worker processes end with it)
+    i=0
+    while ss -Hlun "sport = :$PORT" 2>/dev/null | grep -q . && [ $i -lt 50 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
 }
 field() { # field NAME LINE
     echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"

@@ -135,7 +135,8 @@ static const struct cfg_directive directives[] = {
     FLAG_DIR("rtcsync", rtcsync),
     INT_DIR("sched_priority", sched_priority, 0, 100),
     FN_DIR("server", cfg_h_source),
-    INT_DIR("serverbatch", server_batch, 1, 32), /* ours */
+    INT_DIR("serverbatch", server_batch, 1, 32),     /* ours */
+    INT_DIR("serverworkers", server_workers, 1, 64), /* ours */
     FN_DIR("smoothtime", cfg_h_smoothtime),
     FN_DIR("sourcedir", cfg_h_sourcedir),
     DBL_DIR("stratumweight", stratumweight),
@@ -171,6 +172,7 @@ static void set_defaults(struct config *cfg, int restarted, int client_only)
     cfg->cmdratelimit = (struct ratelimit_cfg){0, -4, 8, 2, 0};
     cfg->clientloglimit = 524288;
     cfg->server_batch = 32;
+    cfg->server_workers = 1;
     cfg->hwts_timeout = 0.001;
     cfg->maxchange_delay = -1;
     cfg->maxupdateskew = 1000.0;

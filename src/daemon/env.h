@@ -67,9 +67,11 @@ enum net_open_flags {
     NETF_SERVER = 1, /* bound listening socket (may share with others) */
     NETF_REUSE = 2,
     NETF_IPV6ONLY = 4,
-    NETF_BROADCAST = 8,     /* may send to broadcast addresses (SO_BROADCAST) */
-    NETF_TX_TIMESTAMPS = 16 /* datagrams sent with send_ts are reported when they left
-                               (net_rx.tx_ts), if the system can */
+    NETF_BROADCAST = 8,      /* may send to broadcast addresses (SO_BROADCAST) */
+    NETF_TX_TIMESTAMPS = 16, /* datagrams sent with send_ts are reported when they left
+                                (net_rx.tx_ts), if the system can */
+    NETF_REUSEPORT = 32      /* shares its address with the sockets of the other serving
+                                processes (SO_REUSEPORT: `serverworkers`) */
 };
 
 /* Options of a UDP socket from chrony.conf (binddevice, bindacqdevice, bindcmddevice,

@@ -92,7 +92,24 @@ static int open_server_socket(struct ntp_serve *s, enum ip_family fam, const str
 {
     /* chrony's server sockets may send broadcasts (the `broadcast` directive). */
     return serve_open_socket(s, fam, bind, s->cfg->port,
-                             NETF_SERVER | NETF_REUSE | NETF_BROADCAST | NETF_TX_TIMESTAMPS);
+                             NETF_SERVER | NETF_REUSE | NETF_BROADCAST | NETF_TX_TIMESTAMPS |
+                                 (s->cfg->server_workers > 1 ? NETF_REUSEPORT : 0));
+}
+
+static void set_server_sockets(struct ntp_serve *s, int want);
+
+void serve_worker_begin(struct ntp_serve *s)
+{
+    /* The descriptors were the parent's (closed by the platform): open our own sockets of
+     * the port, which the kernel shares out with the parent's. Nothing else is served here:
+     * NTP over PTP, broadcasts, MS-SNTP signing and NTS-KE stay with the main process. */
+    s->socks[0] = s->socks[1] = -1;
+    s->ptp_socks[0] = s->ptp_socks[1] = -1;
+    s->signd = NULL;
+    s->n_bcasts = 0;
+    s->nts_ke_running = 0;
+    s->n_pending = 0;
+    set_server_sockets(s, 1);
 }
 
 /* Open (want = 1) or close the IPv4/IPv6 server sockets of `port`, honouring -4/-6. */

@@ -82,6 +82,10 @@ struct ntp_serve {
 /* Resolve the allow/deny rules, open the sockets if some address is allowed, start the
  * NTS server (node_start). Returns 0, or -1 with a message in err. */
 int serve_start(struct ntp_serve *s, char *err, size_t errlen);
+/* In a serving worker process (`serverworkers`, just forked, the parent's descriptors
+ * closed): open its own server sockets (SO_REUSEPORT) and forget what the main process
+ * alone serves (ptpport, broadcasts, ntp_signd, NTS-KE). */
+void serve_worker_begin(struct ntp_serve *s);
 /* Close the sockets, free the rules and stop the NTS server (node_free). */
 void serve_stop(struct ntp_serve *s);
 /* ntp_serve_nts.c: the NTS server keys and the platform's NTS-KE server. */

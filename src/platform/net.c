@@ -150,6 +150,8 @@ static int net_udp_open(void *ctx, const struct net_addr *local, int flags,
         goto fail_close;
     if (flags & NETF_REUSE)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if ((flags & NETF_REUSEPORT) && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0)
+        goto fail_close;
     /* As chrony's server sockets: allowed to send to a broadcast address (a failure is
      * ignored, as there). */
     if (flags & NETF_BROADCAST)
