@@ -67,3 +67,7 @@ check "worker-answers-alone" test $got -gt 0 -a $got -lt 16
 kill $MAIN
 gone() { ! kill -0 "$worker" 2>/dev/null; }
 check "worker-ends-with-daemon" wait_for gone
+
+# a peer with workers is refused at start, naming it
+out=$($SAFE timeout 10 "$B/chronyd" -x -d -f /dev/null "serverworkers 2" "peer 127.0.0.2" 2>&1)
+check "peer-refused" sh -c "echo '$out' | grep -q 'serverworkers cannot be used with peer 127.0.0.2'"
