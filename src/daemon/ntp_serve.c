@@ -117,6 +117,9 @@ static void set_server_sockets(struct ntp_serve *s, int want)
 {
     if (s->cfg->port == 0)
         return;
+    /* Replies waiting for the batch leave before their socket may close. */
+    if (!want)
+        serve_flush(s);
     for (int i = 0; i < 2; i++) {
         enum ip_family fam = i == 0 ? IPF_INET4 : IPF_INET6;
         if (s->family == (i == 0 ? 6 : 4))
