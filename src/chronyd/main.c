@@ -388,7 +388,8 @@ int main(int argc, char **argv)
     /* serverworkers: forked with the sockets set up, before the privileges go. */
     memset(&workers, 0, sizeof(workers));
     if (cfg->server_workers > 1 && !c.quit_mode)
-        workers_start(&workers, p, node, cfg->server_workers, c.user ? c.user : cfg->user);
+        workers_start(&workers, p, node, cfg->server_workers, c.user ? c.user : cfg->user,
+                      c.scfilter);
     if (platform_drop_privileges(c.user ? c.user : cfg->user, err, sizeof(err)) < 0) {
         platform_pidfile_release(cfg->pidfile);
         fatal(p, err);

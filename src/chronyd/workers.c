@@ -50,7 +50,7 @@ static void w_on_state(void *arg, int fd, int events)
 
 /* The worker's life: its own sockets, the user's privileges, then serve until the main
  * process goes. Never returns. */
-static void worker_main(struct platform *p, struct node *n, int fd, const char *user)
+static void worker_main(struct platform *p, struct node *n, int fd, const char *user, int scfilter)
 {
     struct platform_handlers h;
     struct worker_run r;
@@ -61,7 +61,9 @@ static void worker_main(struct platform *p, struct node *n, int fd, const char *
     r.fd = fd;
     r.state = xmalloc(node_served_state_size());
     node_worker_begin(n);
+    /* As the main process: the user's privileges, then chronyd -F's system call filter. */
     if (platform_drop_privileges(user, err, sizeof(err)) < 0 ||
+        (scfilter && platform_scfilter_apply(scfilter, err, sizeof(err)) < 0) ||
         platform_watch(p, fd, w_on_state, &r) < 0)
         _exit(1);
     memset(&h, 0, sizeof(h));
@@ -75,7 +77,7 @@ static void worker_main(struct platform *p, struct node *n, int fd, const char *
 }
 
 void workers_start(struct workers *w, struct platform *p, struct node *n, int count,
-                   const char *user)
+                   const char *user, int scfilter)
 {
     const struct env *env = platform_env(p);
     size_t size = node_served_state_size();
@@ -88,7 +90,7 @@ void workers_start(struct workers *w, struct platform *p, struct node *n, int co
     for (int i = 1; i < count; i++) {
         int fd, pid = platform_worker_fork(p, &fd);
         if (pid == 0)
-            worker_main(p, n, fd, user);
+            worker_main(p, n, fd, user, scfilter);
         if (pid < 0) {
             LOG_ERR(env->log, "Could not start NTP serving process");
             break;
@@ -103,6 +105,7 @@ void workers_start(struct workers *w, struct platform *p, struct node *n, int co
             LOG_DEBUG(env->log, "Could not steer NTP requests by address");
     }
     w->dirty = 1;
+    w->scfilter = scfilter;
 }
 
 void workers_publish(struct workers *w, const struct node *n)
@@ -123,7 +126,7 @@ void workers_publish(struct workers *w, const struct node *n)
 void workers_stop(struct workers *w)
 {
     for (int i = 0; i < w->n; i++)
-        platform_worker_stop(w->pid[i], w->fd[i]);
+        platform_worker_stop(w->pid[i], w->fd[i], !w->scfilter);
     w->n = 0;
     if (w->last)
         mem_wipe(w->last, node_served_state_size());

@@ -15,14 +15,16 @@ struct workers {
     int pid[WORKERS_MAX];
     int fd[WORKERS_MAX]; /* pipe to each */
     int dirty;           /* a state message could not be sent to every worker */
+    int scfilter;        /* chronyd -F: the workers are not waited for (no wait4) */
     unsigned char *last; /* the state sent last (node_served_state_size bytes) */
     unsigned char *cur;
 };
 
 /* Fork count - 1 workers after node_start, before the privileges are dropped (user: the
- * user to switch to; each worker does it itself). Returns in the main process only. */
+ * user to switch to, scfilter: chronyd -F's level, 0 none; each worker applies them
+ * itself). Returns in the main process only. */
 void workers_start(struct workers *w, struct platform *p, struct node *n, int count,
-                   const char *user);
+                   const char *user, int scfilter);
 /* After each wake-up of the main loop: send the served state if it changed. */
 void workers_publish(struct workers *w, const struct node *n);
 /* End and wait for the workers (before node_free). */

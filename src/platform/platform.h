@@ -113,8 +113,9 @@ int platform_watch(struct platform *p, int fd, stream_cb cb, void *arg);
 int platform_worker_send(int fd, const void *msg, size_t len);
 /* The last whole message waiting into msg: 1, 0 if none, -1 at the end (parent gone). */
 int platform_worker_receive(int fd, void *msg, size_t len);
-/* Close the pipe to worker pid, end it and wait for it. */
-void platform_worker_stop(int pid, int fd);
+/* Close the pipe to worker pid (it ends when it sees the pipe closed); with wait 1 also
+ * end it and wait for it (kill, waitpid: not under chronyd -F's filter). */
+void platform_worker_stop(int pid, int fd, int wait);
 /* Steer the requests among the n SO_REUSEPORT sockets of fd's group by client address
  * (one client, one process). 0, or -1 (the kernel then spreads by address and port). */
 int platform_reuseport_steer(int fd, int n, int ipv6);

@@ -99,9 +99,11 @@ int platform_worker_receive(int fd, void *msg, size_t len)
     }
 }
 
-void platform_worker_stop(int pid, int fd)
+void platform_worker_stop(int pid, int fd, int wait)
 {
     close(fd);
+    if (!wait)
+        return;
     kill((pid_t)pid, SIGTERM);
     while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
         ;
