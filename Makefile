@@ -7,6 +7,7 @@
 #   make sim             print simulator scenario figures
 #   make bench           benchmarks (ratios against an in-run baseline)
 #   make bench-server    open-loop serving benchmark (doc/PERFORMANCE.md)
+#   make bench-clientlog server memory with 1 and 1 000 000 clients (doc/PERFORMANCE.md)
 #   make fuzz            libFuzzer binaries (clang) in build/fuzzer/
 #   make check-valgrind  unit tests, simulator, a system scenario under valgrind (build/vg)
 #   make install DESTDIR=... PREFIX=...   (and make uninstall)
@@ -103,7 +104,7 @@ $(B)/fuzz/replay_%: $(B)/obj/fuzz/fuzz_%.o $(B)/obj/fuzz/replay.o $(CHRONYC_LIB_
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(LDLIBS_D) -ledit
 
 .PHONY: tests
-tests: all $(B)/bench/ntpgen $(B)/bench/echoserv $(UNIT_BIN) $(FUZZ_REPLAY) $(if $(SIM_SRC),$(B)/tests/sim/sim)
+tests: all $(B)/bench/ntpgen $(B)/bench/echoserv $(B)/bench/ntpflood $(UNIT_BIN) $(FUZZ_REPLAY) $(if $(SIM_SRC),$(B)/tests/sim/sim)
 
 # The serving benchmark's load generator and echo server (tests/system/test-bench.sh).
 $(B)/bench/%: bench/%.c
@@ -138,6 +139,11 @@ bench: all
 .PHONY: bench-server
 bench-server: all
 	@B=$(B) sh bench/server.sh
+
+# Server memory with 1 and 1 000 000 client addresses, ours and Debian's (bench/clientlog-mem.sh).
+.PHONY: bench-clientlog
+bench-clientlog: all
+	@B=$(B) sh bench/clientlog-mem.sh
 
 # libFuzzer builds (clang only).
 .PHONY: fuzz

@@ -9,8 +9,11 @@ cc $CFLAGS -o "$B/bench/bench_responder" bench/bench_responder.c "$B/libcore.a" 
     -lnettle -lm
 cc $CFLAGS -o "$B/bench/ntpload" bench/ntpload.c
 cc $CFLAGS -o "$B/bench/bench_access" bench/bench_access.c "$B/libcore.a" "$B/liblib.a"
+cc $CFLAGS -o "$B/bench/bench_clientlog" bench/bench_clientlog.c "$B/libcore.a" "$B/liblib.a" -lm
 echo "== access table: many allow/deny rules"
 "$B/bench/bench_access"
+echo "== client log: cost per request, one client vs full tables"
+"$B/bench/bench_clientlog"
 echo "== responder micro-benchmark"
 "$B/bench/bench_responder"
 

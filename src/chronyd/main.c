@@ -337,18 +337,6 @@ int main(int argc, char **argv)
     create_dirs(p, cfg, c.user ? c.user : cfg->user);
     if (platform_pidfile_acquire(cfg->pidfile, err, sizeof(err)) < 0)
         fatal(p, err);
-    if (cfg->n_hwts > 0) {
-        const char **names = xcalloc(cfg->n_hwts, sizeof(*names));
-        int r;
-        for (size_t i = 0; i < cfg->n_hwts; i++)
-            names[i] = cfg->hwts[i].name;
-        r = platform_hwts_setup(p, names, (int)cfg->n_hwts, err, sizeof(err));
-        free(names);
-        if (r < 0) {
-            platform_pidfile_release(cfg->pidfile);
-            fatal(p, err);
-        }
-    }
     /* As chrony: the -P option before sched_priority, then -m or lock_all. */
     if (c.sched_prio == 0)
         c.sched_prio = cfg->sched_priority;

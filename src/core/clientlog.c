@@ -7,6 +7,7 @@
 #include "lib/mem.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,9 +27,13 @@
 #define LEAK_MAX 4
 #define KOD_MIN 0
 #define KOD_MAX 4
-/* Bytes charged per record against clientloglimit: the record plus the
- * interleaved-mode timestamp slot chrony reserves for each, times 3/2 because
- * two tables coexist while the table doubles. */
+/* Sizing as chrony 4.8: clientloglimit is divided by 80 bytes per record (its 64-byte
+ * record plus the 16-byte interleaved-mode timestamp it reserves per record), by the 16
+ * records of a slot, and by 3/2 (chrony's old and new tables coexist while it doubles);
+ * the slot count is rounded down to a power of two and at most 2^20 (16 Mi records).
+ * The default 524288 bytes thus gives 4096 records, as chrony.conf(5) says. Our slot
+ * takes exactly 80 bytes per record (below) and doubles in place, so the table never
+ * takes more than 2/3 of clientloglimit. */
 #define RECORD_COST 80u
 #define MAX_SLOTS (1u << 20)
 
@@ -43,6 +48,17 @@ struct clog_record {
     uint8_t dropped; /* bit per service: the last request got no response */
 };
 
+/* One hash slot: 16 records behind a compact header. A lookup reads the 64-byte line
+ * of tags and then only the record whose tag matches; choosing the record to replace
+ * reads the two lines of latest-hit times and total hits. 192 + 16 * 68 = 1280 bytes,
+ * 80 per record; slots start on 64-byte boundaries. */
+struct clog_slot {
+    uint32_t tag[CLIENTLOG_SLOT_SIZE];    /* keyed hash of the address, 0 = empty */
+    uint32_t latest[CLIENTLOG_SLOT_SIZE]; /* latest hit of any service (1/16 s) */
+    uint32_t total[CLIENTLOG_SLOT_SIZE];  /* hits of all services (wraps, as chrony's sum) */
+    struct clog_record rec[CLIENTLOG_SLOT_SIZE];
+};
+
 struct bucket_params {
     uint16_t max_tokens, tokens_per_hit; /* tokens_per_hit 0 = no limit */
     int shift;                           /* token time scale; negative = coarse */
@@ -53,8 +69,10 @@ struct bucket_params {
 
 struct clientlog {
     int active;
-    struct clog_record *records;
+    void *mem;              /* allocation holding the slots (for free) */
+    struct clog_slot *slot; /* 64-byte aligned within mem */
     unsigned slots, max_slots;
+    uint64_t hash_key[2]; /* secret: addresses crafted to share a slot cannot be chosen */
     struct bucket_params bucket[CLOG_N_SERVICES];
     uint32_t ts_offset_ns; /* random alignment of the fixed-point times */
     struct rng rng;
@@ -113,6 +131,9 @@ static uint32_t ts_from_timespec(const struct clientlog *cl, const struct timesp
     return sec << TS_FRAC | (uint32_t)(((uint64_t)nsec << TS_FRAC) / 1000000000u);
 }
 
+_Static_assert(sizeof(struct clog_slot) == RECORD_COST * CLIENTLOG_SLOT_SIZE,
+               "a slot takes the 80 bytes per record that clientloglimit is divided by");
+
 static uint32_t latest_hit(const struct clog_record *r)
 {
     uint32_t last = TS_INVALID;
@@ -122,13 +143,46 @@ static uint32_t latest_hit(const struct clog_record *r)
     return last;
 }
 
-static uint64_t total_hits(const struct clog_record *r)
+static uint64_t mix64(uint64_t x)
 {
-    return (uint64_t)r->hits[0] + r->hits[1] + r->hits[2];
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9u;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebu;
+    return x ^ (x >> 31);
 }
 
-static void record_reset(struct clientlog *cl, struct clog_record *r, const struct ip_addr *ip)
+/* Keyed 64-bit hash of an address: the low bits choose the slot, the high 32 bits are
+ * the tag compared before the address itself. */
+static uint64_t addr_hash(const struct clientlog *cl, const struct ip_addr *ip)
 {
+    uint64_t h = cl->hash_key[0] ^ (uint64_t)ip->family;
+    int n = ip->family == IPF_INET4 ? 4 : 16;
+
+    for (int i = 0; i < n; i += 4) {
+        uint32_t w = (uint32_t)ip->a[i] << 24 | (uint32_t)ip->a[i + 1] << 16 |
+                     (uint32_t)ip->a[i + 2] << 8 | ip->a[i + 3];
+        h = mix64(h ^ w ^ cl->hash_key[1]);
+    }
+    return h;
+}
+
+static uint32_t tag_of(uint64_t h)
+{
+    uint32_t t = (uint32_t)(h >> 32);
+    return t ? t : 1; /* 0 marks an empty record */
+}
+
+static struct clog_record *record_at(struct clientlog *cl, int index)
+{
+    return &cl->slot[index / CLIENTLOG_SLOT_SIZE].rec[index % CLIENTLOG_SLOT_SIZE];
+}
+
+static void record_reset(struct clientlog *cl, struct clog_slot *sl, int j, uint32_t tag,
+                         const struct ip_addr *ip)
+{
+    struct clog_record *r = &sl->rec[j];
+
     memset(r, 0, sizeof(*r));
     r->ip = *ip;
     for (int s = 0; s < CLOG_N_SERVICES; s++) {
@@ -136,77 +190,90 @@ static void record_reset(struct clientlog *cl, struct clog_record *r, const stru
         r->rate[s] = RATE_INVALID;
     }
     r->ntp_timeout_rate = RATE_INVALID;
+    sl->tag[j] = tag;
+    sl->latest[j] = TS_INVALID;
+    sl->total[j] = 0;
 }
 
-static struct clog_record *slot_first(struct clog_record *recs, unsigned slots,
-                                      const struct ip_addr *ip)
+static void slot_move(struct clog_slot *to, int k, const struct clog_slot *from, int j)
 {
-    return recs + (size_t)(ip_addr_hash(ip) % slots) * CLIENTLOG_SLOT_SIZE;
+    to->tag[k] = from->tag[j];
+    to->latest[k] = from->latest[j];
+    to->total[k] = from->total[j];
+    to->rec[k] = from->rec[j];
 }
 
 /* Move the records of old slot i that now hash to slot i + old_slots there, keeping
- * the order of both parts (the order a rebuilt table would have). */
+ * the order of both parts. Records fill a slot from the front and are never removed,
+ * so the first empty record of a slot ends it. */
 static void slot_split(struct clientlog *cl, unsigned i, unsigned old_slots)
 {
-    struct clog_record *lo = cl->records + (size_t)i * CLIENTLOG_SLOT_SIZE;
-    struct clog_record *hi = lo + (size_t)old_slots * CLIENTLOG_SLOT_SIZE;
-    int n_lo = 0, n_hi = 0;
+    struct clog_slot *lo = &cl->slot[i], *hi = &cl->slot[i + old_slots];
+    int n_lo = 0, n_hi = 0, j;
 
-    for (int j = 0; j < CLIENTLOG_SLOT_SIZE; j++) {
-        if (lo[j].ip.family == IPF_UNSPEC)
-            continue;
-        if (ip_addr_hash(&lo[j].ip) % (2 * old_slots) == i)
-            lo[n_lo++] = lo[j];
+    for (j = 0; j < CLIENTLOG_SLOT_SIZE && lo->tag[j]; j++) {
+        if ((addr_hash(cl, &lo->rec[j].ip) & (2 * old_slots - 1)) == i)
+            slot_move(lo, n_lo++, lo, j);
         else
-            hi[n_hi++] = lo[j];
+            slot_move(hi, n_hi++, lo, j);
     }
-    memset(lo + n_lo, 0, (size_t)(CLIENTLOG_SLOT_SIZE - n_lo) * sizeof(*lo));
+    for (j = n_lo; j < CLIENTLOG_SLOT_SIZE; j++)
+        lo->tag[j] = 0;
 }
 
 /* Double the table in place if the memory limit allows; 0 if it cannot grow.
- * The memory for the largest table was allocated by clientlog_new(), so a
- * lookup on the packet path never allocates. */
+ * The memory for the largest table was reserved by clientlog_new() (untouched pages
+ * cost no RAM), so the packet path never allocates. Amortised O(1) per new record. */
 static int table_expand(struct clientlog *cl)
 {
     unsigned slots = cl->slots ? 2 * cl->slots : 1;
 
     if (slots > cl->max_slots)
         return 0;
-    assert((slots & (slots - 1)) == 0); /* doubles from one slot */
     for (unsigned i = 0; i < cl->slots; i++)
         slot_split(cl, i, cl->slots);
     cl->slots = slots;
     return 1;
 }
 
-/* The record of ip, created (possibly replacing the least recently used
- * record of its slot) if missing. */
-static struct clog_record *record_get(struct clientlog *cl, const struct ip_addr *ip)
+/* Among the records of a full slot, the one to replace: the oldest latest request of
+ * any service, and of equally old ones the one with fewer requests (chrony 4.8's
+ * choice). Reads only the slot header. */
+static int slot_victim(const struct clog_slot *sl)
 {
+    int v = 0;
+    for (int j = 1; j < CLIENTLOG_SLOT_SIZE; j++) {
+        int c = compare_ts(sl->latest[v], sl->latest[j]);
+        if (c > 0 || (c == 0 && sl->total[v] > sl->total[j]))
+            v = j;
+    }
+    return v;
+}
+
+/* The index of ip's record, created if missing: in an empty record of its slot, in a
+ * doubled table while clientloglimit allows, else replacing slot_victim(). Expected
+ * O(1): one tag line per probe, one address comparison per matching tag. */
+static int record_get(struct clientlog *cl, const struct ip_addr *ip)
+{
+    uint64_t h = addr_hash(cl, ip);
+    uint32_t tag = tag_of(h);
+
     for (;;) {
-        struct clog_record *r = slot_first(cl->records, cl->slots, ip), *oldest = NULL;
-        uint32_t oldest_hit = 0;
-        for (int i = 0; i < CLIENTLOG_SLOT_SIZE; i++, r++) {
-            uint32_t last;
-            if (r->ip.family == IPF_UNSPEC) {
-                record_reset(cl, r, ip);
-                return r;
-            }
-            if (ip_addr_equal(&r->ip, ip))
-                return r;
-            last = latest_hit(r);
-            if (!oldest || compare_ts(oldest_hit, last) > 0 ||
-                (oldest_hit == last && total_hits(oldest) > total_hits(r))) {
-                oldest = r;
-                oldest_hit = last;
-            }
-        }
-        if (table_expand(cl))
+        unsigned si = (unsigned)h & (cl->slots - 1);
+        struct clog_slot *sl = &cl->slot[si];
+        int j;
+
+        for (j = 0; j < CLIENTLOG_SLOT_SIZE && sl->tag[j]; j++)
+            if (sl->tag[j] == tag && ip_addr_equal(&sl->rec[j].ip, ip))
+                return (int)(si * CLIENTLOG_SLOT_SIZE) + j;
+        if (j == CLIENTLOG_SLOT_SIZE && table_expand(cl))
             continue;
-        assert(oldest); /* a full slot */
-        cl->stats.log_drops++;
-        record_reset(cl, oldest, ip);
-        return oldest;
+        if (j == CLIENTLOG_SLOT_SIZE) {
+            j = slot_victim(sl);
+            cl->stats.log_drops++;
+        }
+        record_reset(cl, sl, j, tag, ip);
+        return (int)(si * CLIENTLOG_SLOT_SIZE) + j;
     }
 }
 
@@ -214,6 +281,7 @@ struct clientlog *clientlog_new(const struct clientlog_params *p, uint64_t seed)
 {
     struct clientlog *cl;
     unsigned long max_slots;
+    struct rng key_rng;
 
     for (int s = 0; s < CLOG_N_SERVICES; s++)
         if (!p->active && p->limits[s].enabled)
@@ -227,6 +295,9 @@ struct clientlog *clientlog_new(const struct clientlog_params *p, uint64_t seed)
             bucket_init(&cl->bucket[s], &p->limits[s]);
     }
     cl->ts_offset_ns = rng_u32(&cl->rng) % (1000000000u >> TS_FRAC);
+    rng_seed(&key_rng, seed ^ 0x636c69656e746c67u); /* own stream: leak draws unchanged */
+    cl->hash_key[0] = rng_u64(&key_rng);
+    cl->hash_key[1] = rng_u64(&key_rng);
     if (!cl->active)
         return cl;
     max_slots = p->limit_bytes / (RECORD_COST * CLIENTLOG_SLOT_SIZE * 3 / 2);
@@ -234,7 +305,9 @@ struct clientlog *clientlog_new(const struct clientlog_params *p, uint64_t seed)
     /* The table doubles from one slot, so it never exceeds the largest power of two. */
     for (cl->max_slots = 1; 2ul * cl->max_slots <= max_slots; cl->max_slots *= 2)
         ;
-    cl->records = xcalloc((size_t)cl->max_slots * CLIENTLOG_SLOT_SIZE, sizeof(*cl->records));
+    /* Zeroed (all records empty) and 64 bytes of room to align the first slot. */
+    cl->mem = xcalloc((size_t)cl->max_slots * sizeof(struct clog_slot) + 64, 1);
+    cl->slot = (struct clog_slot *)(((uintptr_t)cl->mem + 63) & ~(uintptr_t)63);
     table_expand(cl);
     return cl;
 }
@@ -243,8 +316,18 @@ void clientlog_free(struct clientlog *cl)
 {
     if (!cl)
         return;
-    free(cl->records);
+    free(cl->mem);
     free(cl);
+}
+
+unsigned long clientlog_max_records(const struct clientlog *cl)
+{
+    return cl->active ? (unsigned long)cl->max_slots * CLIENTLOG_SLOT_SIZE : 0;
+}
+
+size_t clientlog_table_bytes(const struct clientlog *cl)
+{
+    return cl->active ? (size_t)cl->slots * sizeof(struct clog_slot) : 0;
 }
 
 /* Scaled log2 of the rate for an interval in 1/16 s units (rounded). */
@@ -272,14 +355,19 @@ static void rate_update(int8_t *rate, int target)
                                                              : (*rate + target - 1) / 2);
 }
 
-static void record_hit(struct clientlog *cl, enum clientlog_service s, struct clog_record *r,
+static void record_hit(struct clientlog *cl, enum clientlog_service s, int index,
                        const struct timespec *now)
 {
+    struct clog_slot *sl = &cl->slot[index / CLIENTLOG_SLOT_SIZE];
+    int j = index % CLIENTLOG_SLOT_SIZE;
+    struct clog_record *r = &sl->rec[j];
     const struct bucket_params *b = &cl->bucket[s];
     uint32_t now_ts = ts_from_timespec(cl, now), prev = r->last_hit[s], interval, tokens;
 
     r->last_hit[s] = now_ts;
     r->hits[s]++;
+    sl->latest[j] = latest_hit(r);
+    sl->total[j]++;
     interval = now_ts - prev;
     if (prev == TS_INVALID || (int32_t)interval < 0)
         return;
@@ -299,16 +387,16 @@ static void record_hit(struct clientlog *cl, enum clientlog_service s, struct cl
 int clientlog_log_access(struct clientlog *cl, enum clientlog_service s, const struct ip_addr *ip,
                          const struct timespec *now)
 {
-    struct clog_record *r;
+    int index;
 
     assert((unsigned)s < CLOG_N_SERVICES && now);
     cl->stats.hits[s]++;
     if (!cl->active || !ip || (ip->family != IPF_INET4 && ip->family != IPF_INET6))
         return -1;
-    r = record_get(cl, ip);
-    record_hit(cl, s, r, now);
-    assert(r >= cl->records && r < cl->records + (size_t)cl->slots * CLIENTLOG_SLOT_SIZE);
-    return (int)(r - cl->records);
+    index = record_get(cl, ip);
+    record_hit(cl, s, index, now);
+    assert(index >= 0 && (unsigned)index < cl->slots * CLIENTLOG_SLOT_SIZE);
+    return index;
 }
 
 /* 1 except once per 2^leak calls on average. */
@@ -339,7 +427,7 @@ enum clientlog_limit_verdict clientlog_limit_rate(struct clientlog *cl, enum cli
     if (!b->tokens_per_hit || index < 0 || !cl->active ||
         (size_t)index >= (size_t)cl->slots * CLIENTLOG_SLOT_SIZE)
         return CLOG_PASS;
-    r = &cl->records[index];
+    r = record_at(cl, index);
     r->dropped &= (uint8_t) ~(1u << s);
     if (r->tokens[s] >= b->tokens_per_hit) {
         r->tokens[s] -= b->tokens_per_hit;
@@ -405,14 +493,16 @@ static uint32_t ago(uint32_t now_ts, uint32_t then)
 int clientlog_report_index(struct clientlog *cl, uint32_t index, int reset, uint32_t min_hits,
                            const struct timespec *now, struct clientlog_report *out)
 {
+    struct clog_slot *sl;
     struct clog_record *r;
     int wanted = min_hits == 0;
 
     if (!cl->active || index >= cl->slots * CLIENTLOG_SLOT_SIZE)
         return 0;
-    r = &cl->records[index];
-    if (r->ip.family == IPF_UNSPEC)
+    sl = &cl->slot[index / CLIENTLOG_SLOT_SIZE];
+    if (!sl->tag[index % CLIENTLOG_SLOT_SIZE])
         return 0;
+    r = &sl->rec[index % CLIENTLOG_SLOT_SIZE];
     for (int s = 0; s < CLOG_N_SERVICES; s++)
         if (r->hits[s] >= min_hits)
             wanted = 1;
@@ -431,6 +521,7 @@ int clientlog_report_index(struct clientlog *cl, uint32_t index, int reset, uint
     if (reset) {
         memset(r->hits, 0, sizeof(r->hits));
         memset(r->drops, 0, sizeof(r->drops));
+        sl->total[index % CLIENTLOG_SLOT_SIZE] = 0;
     }
     return wanted;
 }

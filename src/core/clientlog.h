@@ -1,8 +1,19 @@
 /* The client log: a bounded hash table of per-address request counters (NTP,
  * NTS-KE, commands) with token-bucket rate limiting, plus the server-wide
- * counters of `serverstats`. Behaviour follows chronyd 4.8 (clientlog.c):
- * 16 records per hash slot, table doubling up to `clientloglimit` bytes,
- * the oldest record of a full slot replaced, times kept in 1/16 s units. */
+ * counters of `serverstats`. Sizing and behaviour follow chronyd 4.8 (clientlog.c):
+ * 16 records per hash slot, the table doubling from one slot up to the record count
+ * chrony derives from `clientloglimit` (4096 for the default 512 KiB), times kept in
+ * 1/16 s units.
+ *
+ * Eviction: a new address goes to an empty record of its slot (the slot is chosen by a
+ * keyed hash, secret per daemon); if the slot is full the table doubles while the limit
+ * allows; once it cannot, the new address takes over the record of its slot whose most
+ * recent request (of any service) is the oldest, and of equally old ones the record
+ * with fewer requests. The replaced client's counters and rate-limit state are lost
+ * (its next request starts a fresh record with a full token bucket); each replacement
+ * is counted in `serverstats` "Client log records dropped". Records are never removed
+ * otherwise. Memory: the table is at most 80 bytes per record (2/3 of clientloglimit),
+ * reserved at creation and touched only as it grows; lookups never allocate. */
 #ifndef CORE_CLIENTLOG_H
 #define CORE_CLIENTLOG_H
 
@@ -104,5 +115,10 @@ int clientlog_report_index(struct clientlog *cl, uint32_t index, int reset, uint
                            const struct timespec *now, struct clientlog_report *out);
 
 void clientlog_get_stats(const struct clientlog *cl, struct clientlog_stats *out);
+
+/* Most records the table can hold (a power of two; 0 when inactive), and the bytes of
+ * the table as grown so far (what it can occupy in RAM). */
+unsigned long clientlog_max_records(const struct clientlog *cl);
+size_t clientlog_table_bytes(const struct clientlog *cl);
 
 #endif

@@ -562,8 +562,30 @@ void disc_update(struct discipline *d, const struct timespec *raw_now, const str
     if (step != 0.0 && clock_step(d->clock, raw_now, step, &out->cmd))
         clock_cmd_add_event(&out->cmd, DISC_EV_STEPPED, -step, 0.0, 0);
     finish_update(d, raw_now, &now, u, out);
+    d->n_adjustments = 0;
     fill_log(d, &out->log, d->stratum, offset, u->leap, u->combined, u->offset_sd, correction,
              u->root_delay, u->root_dispersion, fabs(offset) + fabs(correction) + prev_distance);
+}
+
+int disc_adjust_reference(struct discipline *d, const struct timespec *raw_now, double offset,
+                          double dfreq, struct clock_cmd *cmd)
+{
+    struct timespec now;
+    const struct timespec *since;
+    double adj_rate, ref_rate;
+
+    cooked_now(d, raw_now, &now);
+    d->n_adjustments++;
+    since = ts_is_zero(&d->last_adjustment) ? &d->start_time : &d->last_adjustment;
+    /* The faster of two rates: this offset corrected over corrtimeratio intervals since the
+     * last adjustment, and the reference's offset SD over its update interval shared by the
+     * adjustments made since that update. */
+    adj_rate = d->cfg.corr_time_ratio * 0.5 * fabs(offset) * ts_diff(&now, since);
+    ref_rate =
+        d->cfg.corr_time_ratio * 0.5 * d->offset_sd * d->last_update_interval / d->n_adjustments;
+    d->last_adjustment = now;
+    return clock_accumulate_freq_and_offset(d->clock, raw_now, dfreq, offset,
+                                            adj_rate > ref_rate ? adj_rate : ref_rate, cmd);
 }
 
 void disc_update_manual(struct discipline *d, const struct timespec *raw_now,

@@ -213,6 +213,10 @@ struct discipline {
     struct timespec start_time;     /* cooked */
     struct timespec local_ref_time; /* served in local mode, refreshed every 64 s */
     int local_activate_ok;          /* root distance was below local_activate */
+    /* Adjustments that follow a local refclock (disc_adjust_reference) since the last
+     * reference update, and the cooked time of the last one (zero = none). */
+    int n_adjustments;
+    struct timespec last_adjustment;
 };
 
 /* Start unsynchronised at raw_now. */
@@ -233,6 +237,13 @@ void disc_update(struct discipline *d, const struct timespec *raw_now, const str
 void disc_update_manual(struct discipline *d, const struct timespec *raw_now,
                         const struct timespec *ref_time, double offset, double frequency,
                         double skew, struct disc_outcome *out);
+/* chrony's REF_AdjustReference: between reference updates the clock follows a refclock
+ * with the `local` option by offset (s, positive = clock fast) and dfreq (s/s, positive =
+ * clock fast), corrected at a rate set by this adjustment and by the last reference
+ * update. cmd gets the clock model's command; its changes go only to the local refclock
+ * (chrony applies it without its change handlers). Returns 0 if the offset is invalid. */
+int disc_adjust_reference(struct discipline *d, const struct timespec *raw_now, double offset,
+                          double dfreq, struct clock_cmd *cmd);
 /* Selection lost (chrony's REF_SetUnsynchronised). */
 /* The tracking.log entry of an unsynchronised reference at raw_now (chrony
  * writes one at start). */

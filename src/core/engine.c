@@ -100,6 +100,7 @@ void engine_fini(struct engine *e)
     for (int i = 0; i < e->n; i++)
         engine_source_free(e->v[i]);
     free(e->v);
+    txq_fini(&e->txq);
     free(e->inputs);
     select_free(e->sel);
     leapdb_free(&e->leapdb);
@@ -227,6 +228,21 @@ void engine_apply(struct engine *e, const struct timespec *raw_now, struct clock
     if (extra.set_freq || extra.step || extra.set_leap || extra.set_sync || extra.n_events ||
         extra.n_changes)
         engine_apply(e, raw_now, &extra, out);
+    e->clock_seq = ++e->seq;
+}
+
+void engine_apply_quiet(struct engine *e, const struct clock_cmd *cmd, struct engine_out *out)
+{
+    struct engine_action *a = engine_out_add(out, ENGINE_ACT_CLOCK, -1);
+
+    a->u.clock.cmd = *cmd;
+    a->u.clock.cmd.n_changes = 0;
+    a->u.clock.cmd.n_events = 0;
+    for (int i = 0; i < cmd->n_changes; i++)
+        if (cmd->changes[i].type == CLOCK_CHANGE_ADJUST)
+            e->mono_offset += cmd->changes[i].doffset;
+    for (int i = 0; i < cmd->n_events; i++)
+        engine_out_add(out, ENGINE_ACT_EVENT, -1)->u.event = cmd->events[i];
     e->clock_seq = ++e->seq;
 }
 
@@ -563,26 +579,21 @@ static int disc_timer_raw(const struct engine *e, struct timespec *when)
 /* The earliest timer: -2 the clock model's, -1 the discipline's, else a source's index. */
 static int earliest(const struct engine *e, struct timespec *when)
 {
+    const struct txq_entry *first = txq_first(&e->txq);
     struct timespec d;
     uint64_t seq = e->clock_seq;
-    int which = -2;
+    int which = -2, c;
 
     clock_next_timer(&e->clock, when);
     if (disc_timer_raw(e, &d) && ts_cmp(&d, when) < 0) {
         *when = d;
         which = -1;
     }
-    for (int i = 0; i < e->n; i++) {
-        const struct engine_source *s = e->v[i];
-        int c;
-        if (!s->armed)
-            continue;
-        c = ts_cmp(&s->tx_when, when);
-        if (c < 0 || (c == 0 && s->tx_seq < seq)) {
-            *when = s->tx_when;
-            seq = s->tx_seq;
-            which = i;
-        }
+    /* The queue's first is the armed source with the earliest (tx_when, tx_seq). */
+    if (first && ((c = ts_cmp(&first->when, when)) < 0 || (c == 0 && first->seq < seq))) {
+        const struct engine_source *s = first->item;
+        *when = first->when;
+        which = s->index;
     }
     return which;
 }

@@ -21,6 +21,7 @@
 
 #include "core/clock.h"
 #include "core/discipline.h"
+#include "core/hwclock.h"
 #include "core/keys.h"
 #include "core/leapdb.h"
 #include "core/manual.h"
@@ -32,6 +33,7 @@
 #include "core/smooth.h"
 #include "core/sourcedump.h"
 #include "core/sourcestats.h"
+#include "core/txqueue.h"
 #include "lib/rng.h"
 
 #include <stddef.h>
@@ -84,6 +86,7 @@ struct engine_source {
     int armed;
     struct timespec armed_for, tx_when;
     uint64_t tx_seq;
+    int index; /* in engine->v (the armed timers in engine->txq name their source by it) */
     /* A reference clock (engine_refclock.c): its settings, filter and poll state; NULL for
      * an NTP source. A reference clock never transmits; its client is not started and
      * keeps only the reachability register. */
@@ -230,6 +233,7 @@ struct engine {
     /* Sources and selection. */
     struct engine_source **v;
     int n, cap;
+    struct txqueue txq; /* the armed sources' transmit timers, earliest first */
     struct selector *sel;
     struct select_input *inputs; /* scratch, cap entries */
     int selected;                /* index of the synchronisation source, -1 */
@@ -301,9 +305,13 @@ struct engine_rx {
     struct timespec rx_raw; /* when it arrived (kernel timestamp, or the wake-up time) */
     enum ntp_client_ts_src rx_src;
     uint32_t local_refid; /* IPv4 address it arrived on, for the loop test (0 if none) */
+    double rx_duration, net_correction; /* `extfield F324`: see ntp_client_rx_ctx */
 };
 void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
                         struct engine_out *out);
+/* hwtstimeout: 1 if the response of source index should wait for the hardware transmit
+ * timestamp of its request (its request has none yet and ntp_client_response_waits). */
+int engine_response_waits_tx(const struct engine *e, int index, const uint8_t *data, size_t len);
 /* The one entry of samples into the engine, whatever measured them (an NTP exchange of
  * engine_on_response(), a transmission that flushed the filter, or a source of another
  * kind): the source's statistics, selection, the discipline, and the source's polling
@@ -434,10 +442,12 @@ struct engine_refclock_log {
     int filtered, pulse;
     int leap; /* the refclock's leap status 0-3 */
     double raw_offset, cooked_offset, dispersion;
+    int lost_lock; /* a `local` refclock's reading came too late: it starts again (the
+                    * daemon warns "Local refclock lost lock"); set also when 0 is returned */
 };
 /* A reading of the driver of reference clock index at raw_now: 1 if it went into the
- * filter (*log filled), 0 if it was dropped (not sane, too old, bad leap, an unlocked
- * pulse while we are not synchronised, ...). */
+ * filter (*log filled), 0 (log->lost_lock may be set) if it was dropped (not sane, too old, bad
+ * leap, an unlocked pulse while we are not synchronised, ...). */
 int engine_refclock_sample(struct engine *e, int index, const struct refclock_reading *r,
                            const struct timespec *raw_now, struct engine_refclock_log *log);
 /* The end of a poll of reference clock index: the reachability, and the filtered sample
@@ -445,6 +455,20 @@ int engine_refclock_sample(struct engine *e, int index, const struct refclock_re
  * on (*log filled), else 0. */
 int engine_refclock_poll(struct engine *e, int index, const struct timespec *raw_now,
                          struct engine_out *out, struct engine_refclock_log *log);
+/* A burst of n readings of the PHC of reference clock index (system times raw), as
+ * chrony's phc_poll: combined into one sample (the PHC time, the raw system time and its
+ * error bound are written out) that also feeds the PHC's tracking against the cooked
+ * system clock. The tracking follows every later change of the clock (chrony's slew
+ * handler of hwclock.c), so the frequency changes of the system clock between a reading
+ * and an edge do not bend it. Returns 0 if the readings are unusable or index is not a
+ * PHC. */
+int engine_refclock_phc_readings(struct engine *e, int index, const struct hwclock_reading *r,
+                                 int n, struct timespec *phc_ts, struct timespec *sys_raw,
+                                 double *err);
+/* The raw system time of the PHC time phc_ts (an extpps edge) from the tracking, with its
+ * error bound (s); 0 while the PHC is not tracked yet. */
+int engine_refclock_phc_time(const struct engine *e, int index, const struct timespec *phc_ts,
+                             struct timespec *sys_raw, double *err);
 /* Index of the reference clock with this reference ID, -1 if none. */
 int engine_refclock_find(const struct engine *e, uint32_t ref_id);
 /* The refclock's poll (log2 s) for reports, or 0 for an NTP source. */

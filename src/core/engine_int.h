@@ -13,6 +13,10 @@ uint8_t *engine_out_packet(struct engine_out *o, size_t cap, size_t *off);
  * follow from the change. */
 void engine_apply(struct engine *e, const struct timespec *raw_now, struct clock_cmd *cmd,
                   struct engine_out *out);
+/* A clock command without its fan-out (chrony's LCL_AccumulateFrequencyAndOffsetNoHandlers,
+ * used by a `local` refclock): the driver calls, the events and the clock timer; the
+ * caller hands cmd's changes to what must follow them (no step, no dispersion). */
+void engine_apply_quiet(struct engine *e, const struct clock_cmd *cmd, struct engine_out *out);
 /* A reference update from selection; ref_source: the selected source (for the log). */
 void engine_update(struct engine *e, const struct timespec *raw_now,
                    const struct select_reference *ref, int ref_source, struct engine_out *out);

@@ -22,9 +22,10 @@
 struct engine_refclock {
     struct refclock_params p;
     struct ntp_filter filter;
-    int reached;     /* readings in the current poll (the reachability bit) */
-    int leap_status; /* 0-2 from the driver, 3 before any */
-    int pps_active;  /* the last sample was a pulse */
+    int reached;         /* readings in the current poll (the reachability bit) */
+    int leap_status;     /* 0-2 from the driver, 3 before any */
+    int pps_active;      /* the last sample was a pulse */
+    struct hwclock *phc; /* a PHC's tracking against the cooked system clock, or NULL */
 };
 
 struct engine_refclock *engine_refclock_new(const struct engine *e, const struct refclock_params *p)
@@ -40,27 +41,78 @@ struct engine_refclock *engine_refclock_new(const struct engine *e, const struct
     /* chrony: at least one sample per poll, the 60% of them closest to the median. */
     ntp_filter_init(&rc->filter, 1, p->filter_length, p->max_dispersion, 0.6, e->cfg.precision);
     rc->leap_status = 0;
+    if (rc->p.phc) {
+        /* chrony: up to 16 samples, one per driver poll. */
+        rc->phc = xmalloc(sizeof(*rc->phc));
+        hwclock_init(rc->phc, 0, 16, ldexp(1.0, rc->p.dpoll), rc->p.precision);
+    }
+    if (rc->p.local) {
+        /* chrony: a local refclock's readings are pulses locked to its own last sample;
+         * it stays unsynchronised (so selection leaves it out), lock at least 3 pulses. */
+        rc->p.pps_forced = 1;
+        rc->leap_status = 3;
+        if (rc->p.max_lock_age < 3)
+            rc->p.max_lock_age = 3;
+    }
     return rc;
 }
 
 void engine_refclock_free(struct engine_refclock *rc)
 {
-    if (rc)
+    if (rc) {
         ntp_filter_fini(&rc->filter);
+        free(rc->phc);
+    }
     free(rc);
 }
 
 void engine_refclock_on_change(struct engine_refclock *rc, const struct clock_change *ch)
 {
-    if (ch->type == CLOCK_CHANGE_UNKNOWN_STEP)
+    if (ch->type == CLOCK_CHANGE_UNKNOWN_STEP) {
         ntp_filter_drop(&rc->filter);
-    else
+        /* chrony drops the last sample too: a local refclock locks to its next pulse
+         * afresh instead of losing the lock to a sample from before the jump. */
+        if (rc->p.local)
+            rc->filter.last = -1;
+    } else
         ntp_filter_slew(&rc->filter, &ch->cooked, ch->dfreq, ch->doffset);
+    /* hwclock_slew counts dfreq positive when the clock runs faster, a clock_change
+     * positive when it runs slower. */
+    if (rc->phc)
+        hwclock_slew(rc->phc, &ch->cooked, -ch->dfreq, ch->doffset);
 }
 
 static struct engine_refclock *rc_at(const struct engine *e, int index)
 {
     return index >= 0 && index < e->n ? e->v[index]->rc : NULL;
+}
+
+int engine_refclock_phc_readings(struct engine *e, int index, const struct hwclock_reading *r,
+                                 int n, struct timespec *phc_ts, struct timespec *sys_raw,
+                                 double *err)
+{
+    struct engine_refclock *rc = rc_at(e, index);
+    struct timespec cooked;
+    double cook_err;
+
+    if (!rc || !rc->phc ||
+        !hwclock_process_readings(rc->phc, r, n, e->cfg.precision, phc_ts, sys_raw, err))
+        return 0;
+    engine_cooked_time(e, sys_raw, &cooked, &cook_err);
+    hwclock_add_sample(rc->phc, phc_ts, &cooked, *err + cook_err);
+    return 1;
+}
+
+int engine_refclock_phc_time(const struct engine *e, int index, const struct timespec *phc_ts,
+                             struct timespec *sys_raw, double *err)
+{
+    const struct engine_refclock *rc = rc_at(e, index);
+    struct timespec cooked;
+
+    if (!rc || !rc->phc || !hwclock_cook(rc->phc, phc_ts, &cooked, err))
+        return 0;
+    clock_raw_time(&e->clock, &cooked, sys_raw);
+    return 1;
 }
 
 int engine_refclock_find(const struct engine *e, uint32_t ref_id)
@@ -151,6 +203,7 @@ int engine_refclock_sample(struct engine *e, int index, const struct refclock_re
     struct timespec cooked, cooked_now;
     double err, correction, raw_offset, offset, dispersion;
 
+    memset(log, 0, sizeof(*log));
     if (!rc)
         return 0;
     engine_cooked_time(e, raw_now, &cooked_now, NULL);
@@ -203,6 +256,22 @@ static int lock_sample(const struct engine_refclock *lock, struct ntp_sample *s)
     return 1;
 }
 
+/* chrony: a local refclock whose pulses stopped for longer than maxlockage starts again
+ * from its next pulse, its samples and statistics dropped. */
+static void local_restart(struct engine *e, int index, struct engine_refclock_log *log)
+{
+    struct engine_source *s = e->v[index];
+
+    ntp_filter_drop(&s->rc->filter);
+    s->rc->filter.last = -1;
+    ntp_client_clear_reach(&s->client);
+    sourcestats_reset(s->stats);
+    select_reset_source(e->sel, index);
+    s->stratum = 0;
+    s->leap = 3;
+    log->lost_lock = 1;
+}
+
 static int add_pulse(struct engine *e, int index, const struct timespec *cooked, double second,
                      double dispersion, double correction, const struct timespec *cooked_now,
                      struct engine_refclock_log *log)
@@ -215,19 +284,31 @@ static int add_pulse(struct engine *e, int index, const struct timespec *cooked,
         return 0;
     dispersion += rc->p.precision;
     offset = refclock_fold_pulse(-second + rc->p.offset, rate);
-    if (rc->p.lock_ref_id)
+    if (rc->p.local)
+        lock = index;
+    else if (rc->p.lock_ref_id)
         lock = engine_refclock_find(e, rc->p.lock_ref_id);
-    if (lock == index)
+    if (lock == index && !rc->p.local)
         lock = -1;
     if (lock >= 0) {
         const struct engine_refclock *l = e->v[lock]->rc;
         struct ntp_sample ref;
         double diff;
-        if (!lock_sample(l, &ref))
-            return 0;
+        if (!lock_sample(l, &ref)) {
+            if (!rc->p.local)
+                return 0;
+            /* The first pulse of a local refclock is its own reference. */
+            memset(&ref, 0, sizeof(ref));
+            ref.time = *cooked;
+            ref.offset = offset;
+            ref.root_dispersion = sqrt(l->filter.avg_var);
+        }
         diff = ts_diff(cooked, &ref.time);
-        if (fabs(diff) >= (double)rc->p.max_lock_age / rate)
+        if (fabs(diff) >= (double)rc->p.max_lock_age / rate) {
+            if (rc->p.local)
+                local_restart(e, index, log);
             return 0;
+        }
         offset += (double)lround((ref.offset - offset) * rate) / rate;
         if (fabs(ref.offset - offset) + ref.root_dispersion + dispersion > PPS_LOCK_LIMIT / rate)
             return 0;
@@ -272,13 +353,55 @@ static int pps_stratum(struct engine *e, int index, const struct timespec *cooke
     return 0;
 }
 
+/* The statistics of a local refclock once it has minsamples samples: 0 before. */
+static int local_stats(const struct engine_source *s, struct sourcestats_tracking *t)
+{
+    if (sourcestats_samples(s->stats) < sourcestats_min_samples(s->stats))
+        return 0;
+    return sourcestats_get_tracking(s->stats, t);
+}
+
+/* chrony's follow_local: the change of the local refclock's offset and frequency that its
+ * new sample made is applied to the clock directly, without the fan-out of a reference
+ * update (the NTP sources see a steadier clock, the reference update stays theirs); only
+ * the refclock's own samples and statistics move with it. Its offset is kept within a
+ * second so that it keeps its precision. */
+static void follow_local(struct engine *e, int index, const struct sourcestats_tracking *prev,
+                         const struct timespec *raw_now, struct engine_out *out)
+{
+    struct engine_source *s = e->v[index];
+    struct sourcestats_tracking cur;
+    struct clock_cmd cmd;
+    double dfreq, doffset;
+
+    if (!local_stats(s, &cur))
+        return;
+    dfreq = (cur.frequency - prev->frequency) / (1.0 - prev->frequency);
+    doffset = cur.offset - ts_diff(&cur.ref_time, &prev->ref_time) * prev->frequency - prev->offset;
+    clock_cmd_init(&cmd);
+    if (!disc_adjust_reference(&e->disc, raw_now, doffset, dfreq, &cmd))
+        return;
+    engine_apply_quiet(e, &cmd, out);
+    for (int i = 0; i < cmd.n_changes; i++) {
+        const struct clock_change *ch = &cmd.changes[i];
+        sourcestats_slew_samples(s->stats, &ch->cooked, ch->dfreq, ch->doffset);
+        ntp_filter_slew(&s->rc->filter, &ch->cooked, ch->dfreq, ch->doffset);
+    }
+    if (fabs(cur.offset) >= 1.0) {
+        sourcestats_correct_offset(s->stats, -(double)lround(cur.offset));
+        ntp_filter_correct_offset(&s->rc->filter, -(double)lround(cur.offset));
+    }
+}
+
 int engine_refclock_poll(struct engine *e, int index, const struct timespec *raw_now,
                          struct engine_out *out, struct engine_refclock_log *log)
 {
     struct engine_source *s = e->v[index];
     struct engine_refclock *rc = s->rc;
+    struct sourcestats_tracking prev;
     struct ntp_sample smp;
     unsigned reach;
+    int have_prev = 0;
 
     if (!rc)
         return 0;
@@ -293,15 +416,22 @@ int engine_refclock_poll(struct engine *e, int index, const struct timespec *raw
     }
     if (!ntp_filter_get_sample(&rc->filter, &smp))
         return 0;
-    s->stratum =
-        rc->pps_active && !rc->p.lock_ref_id ? pps_stratum(e, index, &smp.time) : rc->p.stratum;
+    s->stratum = rc->pps_active && !rc->p.lock_ref_id && !rc->p.local
+                     ? pps_stratum(e, index, &smp.time)
+                     : rc->p.stratum;
     if (s->stratum < 0)
         s->stratum = 0;
+    if (rc->p.local) {
+        have_prev = local_stats(s, &prev);
+        rc->leap_status = 3;
+    }
     s->leap = rc->leap_status;
     smp.stratum = s->stratum;
     smp.leap = s->leap;
     fill_log(log, rc, &smp.time, 1, 0, 0.0, smp.offset, smp.peer_dispersion);
     engine_on_sample(e, index, &smp, raw_now, out);
+    if (have_prev)
+        follow_local(e, index, &prev, raw_now, out);
     engine_check_special_end(e, raw_now, out);
     return 1;
 }

@@ -34,33 +34,31 @@ static int tx_class(const struct engine_source *s)
 
 /* Move *when later until it is at least sep from the last request of s's class and from
  * every other armed source of the class (chrony's SCH_AddTimeoutInClass): sources polling
- * at the same interval never send at the same instant. */
+ * at the same interval never send at the same instant. s is not in the queue. */
 static void separate(const struct engine *e, const struct engine_source *s, double sep,
                      struct timespec *when)
 {
     /* A time moved to o + sep reads back as up to a nanosecond closer to o. */
     const double tolerance = 2e-9;
-    int c = tx_class(s), moved = 1;
+    int c = tx_class(s);
 
     if (e->have_last_tx[c]) {
         double d = ts_diff(when, &e->last_tx[c]);
         if (d >= 0.0 && d < sep - tolerance)
             ts_add(when, &e->last_tx[c], sep);
     }
-    while (moved) {
-        moved = 0;
-        for (int i = 0; i < e->n; i++) {
-            const struct engine_source *o = e->v[i];
-            double d;
-            if (o == s || !o->armed || tx_class(o) != c)
-                continue;
-            d = ts_diff(when, &o->tx_when);
-            if (d > -sep && d < sep - tolerance) {
-                ts_add(when, &o->tx_when, sep);
-                moved = 1;
-            }
-        }
+    txq_separate(&e->txq, c, sep, tolerance, when);
+}
+
+/* The source's timer leaves the queue. */
+static void disarm(struct engine *e, struct engine_source *s)
+{
+    if (s->armed) {
+        int found = txq_remove(&e->txq, &s->tx_when, s->tx_seq);
+        assert(found);
+        (void)found;
     }
+    s->armed = 0;
 }
 
 /* (Re)arm the source's transmit timer from the protocol's deadline; a deadline that did
@@ -70,16 +68,18 @@ static void arm(struct engine *e, struct engine_source *s)
     struct timespec when;
 
     if (s->rc || !ntp_client_next_tx(&s->client, &when)) {
-        s->armed = 0;
+        disarm(e, s);
         return;
     }
     if (s->armed && ts_cmp(&when, &s->armed_for) == 0)
         return;
+    disarm(e, s);
     s->armed_for = when;
     separate(e, s, ntp_client_separation(&s->client), &when);
     s->tx_when = when;
     s->armed = 1;
     s->tx_seq = ++e->seq;
+    txq_insert(&e->txq, &s->tx_when, s->tx_seq, tx_class(s), s);
 }
 
 int engine_add_source(struct engine *e, const struct engine_source_params *p,
@@ -109,6 +109,7 @@ int engine_add_source(struct engine *e, const struct engine_source_params *p,
         e->v = xrealloc(e->v, sizeof(*e->v) * (size_t)e->cap);
         e->inputs = xrealloc(e->inputs, sizeof(*e->inputs) * (size_t)e->cap);
     }
+    s->index = e->n;
     e->v[e->n++] = s;
     select_add_source(e->sel);
     if (p->refclock) {
@@ -137,9 +138,12 @@ void engine_remove_source(struct engine *e, int index)
 {
     struct engine_source *s = src_at(e, index);
 
+    disarm(e, s);
     select_remove_source(e->sel, index);
     memmove(&e->v[index], &e->v[index + 1], sizeof(*e->v) * (size_t)(e->n - index - 1));
     e->n--;
+    for (int i = index; i < e->n; i++)
+        e->v[i]->index = i;
     index_removed(&e->selected, index);
     index_removed(&e->pending_replace, index);
     engine_source_free(s);
@@ -172,6 +176,7 @@ void engine_sources_on_step(struct engine *e, double doffset)
     for (int c = 0; c < 2; c++)
         if (e->have_last_tx[c])
             ts_add(&e->last_tx[c], &e->last_tx[c], -doffset);
+    txq_shift(&e->txq, -doffset); /* the same arithmetic as each source's tx_when below */
     for (int i = 0; i < e->n; i++) {
         struct engine_source *s = e->v[i];
         struct ntp_client *c = &s->client;
@@ -296,6 +301,8 @@ void engine_on_response(struct engine *e, int index, const struct engine_rx *rx,
     ctx.rx_src = rx->rx_src;
     ctx.tx_src = s->have_tx ? s->tx_src : NTP_CLIENT_TS_DAEMON;
     ctx.rx_err = err;
+    ctx.rx_duration = rx->rx_duration;
+    ctx.rx_net_correction = rx->net_correction;
     ctx.stats = &stats;
     ctx.self = e->serving ? &self : NULL;
     memset(&res, 0, sizeof(res));
@@ -509,7 +516,7 @@ void engine_source_transmit(struct engine *e, int index, const struct timespec *
     size_t off, len;
     double mark = e->own_shift;
 
-    s->armed = 0;
+    disarm(e, s);
     s->reach_before = ntp_client_get_reach(&s->client);
     e->last_tx[tx_class(s)] = *raw_now;
     e->have_last_tx[tx_class(s)] = 1;
@@ -563,6 +570,14 @@ void engine_tx_done(struct engine *e, int index, int ok, const struct timespec *
         ntp_client_set_local_tx(&s->client, &s->tx_cooked);
     }
     after_transmit(e, index, s->reach_before, raw_now, out);
+}
+
+int engine_response_waits_tx(const struct engine *e, int index, const uint8_t *data, size_t len)
+{
+    const struct engine_source *s = src_at(e, index);
+
+    return !s->rc && s->have_tx && s->tx_src != NTP_CLIENT_TS_HW &&
+           ntp_client_response_waits(&s->client, data, len);
 }
 
 void engine_on_tx_timestamp(struct engine *e, int index, const uint8_t *pkt, size_t len,

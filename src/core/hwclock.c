@@ -144,10 +144,51 @@ int hwclock_cook(const struct hwclock *h, const struct timespec *hw, struct time
     return 1;
 }
 
+double hwclock_frame_duration(int l2_len, int link_speed)
+{
+    if (link_speed <= 0 || l2_len <= 0)
+        return 0.0;
+    /* 4 bytes of FCS; link_speed Mb/s carry link_speed * 1e6 / 8 bytes per second. */
+    return (double)(l2_len + 4) / (1.0e6 / 8.0 * (double)link_speed);
+}
+
+int hwclock_cook_packet(const struct hwclock *h, const struct timespec *hw, int rx_len, int l2_len,
+                        const struct hwclock_packet_opts *o, struct timespec *local, double *err,
+                        double *rx_duration)
+{
+    struct timespec t = *hw;
+    double d = 0.0;
+
+    if (rx_len > 0 && o->link_speed > 0) {
+        if (l2_len <= 0)
+            l2_len = o->l2_udp_start + rx_len;
+        d = hwclock_frame_duration(l2_len, o->link_speed);
+        ts_add(&t, &t, d);
+    }
+    if (!hwclock_cook(h, &t, local, err))
+        return 0;
+    if (rx_len > 0 && o->rx_comp != 0.0)
+        ts_add(local, local, -o->rx_comp);
+    else if (rx_len <= 0 && o->tx_comp != 0.0)
+        ts_add(local, local, o->tx_comp);
+    if (rx_duration)
+        *rx_duration = d;
+    return 1;
+}
+
 void hwclock_slew(struct hwclock *h, const struct timespec *when, double dfreq, double offset)
 {
-    if (h->n)
-        ts_add(&h->local_ref, &h->local_ref, ts_diff(when, &h->local_ref) * dfreq - offset);
+    double k = 1.0 + dfreq;
+
+    /* Raw times after `when` run k times as fast: the history is re-expressed as if the new
+     * rate had always held (distances from `when` scaled by k), so that it lines up with
+     * the samples to come; a step moves every raw time by -offset. */
+    if (h->n) {
+        double d = ts_diff(when, &h->local_ref);
+        ts_add(&h->local_ref, &h->local_ref, d - d * k - offset);
+        for (int i = h->max_samples - h->n; i < h->max_samples; i++)
+            h->x[i] *= k;
+    }
     if (h->valid)
-        h->freq /= 1.0 - dfreq;
+        h->freq /= k;
 }

@@ -61,8 +61,34 @@ void hwclock_add_sample(struct hwclock *h, const struct timespec *hw_ts,
 int hwclock_cook(const struct hwclock *h, const struct timespec *hw, struct timespec *local,
                  double *err);
 
+/* What chrony's process_hw_timestamp applies to a NIC's timestamp of an NTP packet. */
+struct hwclock_packet_opts {
+    int link_speed;   /* Mb/s of the interface, 0 = unknown (no length correction) */
+    int l2_udp_start; /* bytes at layer 2 before the UDP data, when the frame's length is
+                         not known (chrony: 42 for IPv4, 62 for IPv6 until a transmitted
+                         frame tells) */
+    double rx_comp;   /* s, `rxcomp`: subtracted from receive timestamps */
+    double tx_comp;   /* s, `txcomp`: added to transmit timestamps */
+};
+
+/* The time a frame of l2_len bytes plus its 4-byte frame check sequence lasts on a link of
+ * link_speed Mb/s (s); 0 when the speed is unknown. */
+double hwclock_frame_duration(int l2_len, int link_speed);
+
+/* System time of the hardware timestamp hw of an NTP packet: rx_len > 0 for a received
+ * packet of rx_len bytes of UDP data (l2_len: its length at layer 2, 0 = unknown and then
+ * l2_udp_start + rx_len), 0 for a transmit timestamp. A NIC timestamps the start of a
+ * frame and NTP wants the end of a received one: the frame's duration is added to a
+ * receive timestamp before the conversion, then rxcomp is subtracted; txcomp is added to
+ * a transmit timestamp. *rx_duration (may be NULL) gets the duration added. Returns 0
+ * while the clock is not tracked. */
+int hwclock_cook_packet(const struct hwclock *h, const struct timespec *hw, int rx_len, int l2_len,
+                        const struct hwclock_packet_opts *o, struct timespec *local, double *err,
+                        double *rx_duration);
+
 /* The system clock was stepped by -offset s (positive = it was fast) or its frequency
- * changed by dfreq (fraction, positive = faster) at when: the samples follow. */
+ * changed by dfreq (fraction, positive = faster: raw intervals after `when` are 1 + dfreq
+ * times what they were) at when: the samples and the fit follow. */
 void hwclock_slew(struct hwclock *h, const struct timespec *when, double dfreq, double offset);
 
 #endif

@@ -99,6 +99,8 @@ void ntp_client_reset(struct ntp_client *c)
     memset(&c->remote_tx, 0, sizeof(c->remote_tx));
     memset(&c->req_rx, 0, sizeof(c->req_rx));
     memset(&c->prev_local_tx, 0, sizeof(c->prev_local_tx));
+    c->local_tx_corr = c->prev_local_tx_corr = c->local_rx_corr = c->local_rx_dur = 0.0;
+    c->init_local_rx_corr = c->init_local_rx_dur = 0.0;
     c->prev_local_poll = 0;
     c->prev_tx_count = 0;
     c->remote_root_delay = 0.0;
@@ -541,6 +543,9 @@ static size_t build_request(struct ntp_client *c, struct rng *rng, uint8_t *buf,
         memset(&ef, 0, sizeof(ef));
         len = ntp_ef_mono_root_append(buf, len, cap, &ef);
     }
+    /* chrony add_ef_net_correction: only with `ptpport`; a request's correction is zero. */
+    if (len && c->opts.ext_net_correction && c->opts.net_corr_on && c->version == NTP_VERSION)
+        len = ntp_ef_net_correction_append(buf, len, cap, 0.0);
     return len;
 }
 
@@ -550,7 +555,7 @@ void ntp_client_set_auth(struct ntp_client *c, const struct keys *keys, uint32_t
     c->auth_key = c->keys ? key_id : 0;
     /* chrony NAU_GetSuggestedNtpVersion: older chronyd servers do not parse a truncated
      * long MAC, so keys with digests over 20 bytes use NTPv3 unless `version` is given. */
-    if (c->auth_key && !c->opts.version && !c->opts.ext_mono_root)
+    if (c->auth_key && !c->opts.version && !c->opts.ext_mono_root && !c->opts.ext_net_correction)
         c->version = keys_suggested_version(keys, key_id);
 }
 
@@ -644,6 +649,7 @@ size_t ntp_client_on_timer(struct ntp_client *c, const struct timespec *now, str
         c->presend_done--;
     c->local_tx = *now;
     c->local_tx_src = NTP_CLIENT_TS_DAEMON;
+    c->local_tx_corr = 0.0;
     c->last_tx_now = *now;
     c->have_last_tx = 1;
     count_request(c, out);
@@ -702,9 +708,12 @@ void ntp_client_set_tx_ts(struct ntp_client *c, const struct timespec *ts,
     if (ts_cmp(&c->prev_local_tx, &c->local_tx) == 0) {
         c->prev_local_tx = *ts;
         c->prev_local_tx_src = src;
+        c->prev_local_tx_corr = 0.0;
     }
+    /* chrony replaces the whole local timestamp: its network correction is dropped. */
     c->local_tx = *ts;
     c->local_tx_src = src;
+    c->local_tx_corr = 0.0;
 }
 
 /* A local time on the sample timescale re-expressed after a clock change (see

@@ -77,10 +77,14 @@ struct ntp_client_opts {
                              * NTP_PEER; default 0 = client of a server */
     int ext_mono_root;      /* `extfield F323`: chrony's experimental field in requests (they
                              * are NTPv4), its root delay/dispersion used from responses */
-    int stop_on_kod_deny;   /* default 1: KoD DENY/RSTR takes the source offline (RFC 5905
-                             * §7.4); 0 = keep polling, as chrony 4.8 does */
-    double max_delay;       /* s, default 3 (clamped to 0..1000) */
-    double max_delay_ratio; /* default 0 = off (clamped to 0..1e6) */
+    int ext_net_correction; /* `extfield F324` (chrony 4.8): requests carry the field when
+                             * net_corr_on (`ptpport` is set), the server's correction of the
+                             * request is applied with ours of the response (client mode) */
+    int net_corr_on;
+    int stop_on_kod_deny;       /* default 1: KoD DENY/RSTR takes the source offline (RFC 5905
+                                 * §7.4); 0 = keep polling, as chrony 4.8 does */
+    double max_delay;           /* s, default 3 (clamped to 0..1000) */
+    double max_delay_ratio;     /* default 0 = off (clamped to 0..1e6) */
     double max_delay_dev_ratio; /* default 10 (clamped to 0..1e6) */
     double max_delay_quant;     /* maxdelayquant p (0.05..0.95), 0 = off; replaces test C */
     double min_delay;           /* s, carried, default 0 */
@@ -160,6 +164,10 @@ struct ntp_client_rx_ctx {
     double rx_err, tx_err;                /* s, error bounds of the local timestamps */
     const struct ntp_client_stats *stats; /* may be NULL */
     const struct ntp_client_self *self;   /* NULL: no server socket / not normal mode */
+    /* `extfield F324` (chrony's rx_duration and net_correction of the response): the
+     * frame's duration at our interface (s, hardware timestamps only, else 0) and that plus
+     * the PTP correctionField of transparent clocks (NTP over PTP only). */
+    double rx_duration, rx_net_correction;
 };
 
 /* Outcome of a response (or of a transmit, which can flush the filter). */
@@ -249,6 +257,10 @@ struct ntp_client {
     double mono_doffset;
     struct timespec local_tx; /* local time the last request left (sample timescale) */
     enum ntp_client_ts_src local_tx_src;
+    /* `extfield F324` (chrony's net_correction of local_tx, prev_local_tx and local_rx, and
+     * rx_duration of local_rx): the server's network correction of the request (s, from
+     * the response), and ours of the response kept for interleaved mode. */
+    double local_tx_corr, prev_local_tx_corr, local_rx_corr, local_rx_dur;
     /* Interleaved mode (chrony's local_ntp_rx, prev_local_tx, prev_*): the receive field of
      * our last packet (a random cookie in client requests, echoed as origin by interleaved
      * responses), our transmit time of the exchange before the last one (zero = none: the
@@ -281,12 +293,13 @@ struct ntp_client {
     struct timespec local_rx;       /* when the packet of remote_tx arrived */
     struct ntp_ts64 init_remote_tx; /* transmit time of a packet to answer when restarting */
     struct timespec init_local_rx;  /* and when it arrived */
-    int updated_init;               /* init_* were set since our last transmission */
-    int valid_timestamps;           /* remote_* come from a synchronised packet */
-    int our_stratum;                /* our stratum, for the peer transmit spacing */
-    int peer_pending;               /* a packet from ntp_client_on_timer awaits
-                                     * ntp_client_peer_finish() */
-    struct nts_client *nts;         /* `nts` option: NTS state (not owned), else NULL */
+    double init_local_rx_corr, init_local_rx_dur; /* its `extfield F324` values */
+    int updated_init;                             /* init_* were set since our last transmission */
+    int valid_timestamps;                         /* remote_* come from a synchronised packet */
+    int our_stratum;                              /* our stratum, for the peer transmit spacing */
+    int peer_pending;                             /* a packet from ntp_client_on_timer awaits
+                                                   * ntp_client_peer_finish() */
+    struct nts_client *nts;                 /* `nts` option: NTS state (not owned), else NULL */
     uint8_t nts_rnd[NTS_CLIENT_RANDOM_LEN]; /* random bytes for the next request */
     int nts_rnd_set;
 };
@@ -386,6 +399,22 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
                                                const struct timespec *tx_ts,
                                                const struct ntp_client_rx_ctx *ctx,
                                                struct ntp_client_result *out);
+
+/* `extfield F324` (chrony apply_net_correction): with rx_corr, our network correction of the
+ * response (its frame duration rx_dur plus the transparent clocks' correctionField), and
+ * tx_corr, the server's of the request, both beyond the bare frame duration, move
+ * *ntp_offset (server minus local) by half their difference and shorten *peer_delay by
+ * their sum (less 100 ppm, at least to precision). Returns 1 if applied, 0 if there is no
+ * correction in one of the directions, -1 if it is not sane (negative, or more than the
+ * delay): nothing changes then. */
+int ntp_client_apply_net_correction(double rx_corr, double tx_corr, double rx_dur, double precision,
+                                    double *ntp_offset, double *peer_delay);
+
+/* hwtstimeout (chrony's save_response): 1 if the datagram would be a valid response from a
+ * synchronised server (tests 1-3 and 5-7), the first one to the last request, after good
+ * ones before; the caller may then hold it for the request's hardware transmit timestamp.
+ * Changes nothing. */
+int ntp_client_response_waits(const struct ntp_client *c, const uint8_t *buf, size_t len);
 
 /* chrony's poll adjustment for a sample that was just accumulated: if the offset
  * prediction error (s, |measured - predicted| before accumulating) exceeds the peer

@@ -59,7 +59,15 @@ size_t ntp_client_peer_build(struct ntp_client *c, uint8_t *buf, size_t cap)
     if (initial)
         c->valid_timestamps = 0;
     c->peer_pending = 1;
-    return ntp_encode(&p, buf, cap);
+    size_t len = ntp_encode(&p, buf, cap);
+    /* chrony add_ef_net_correction for a peer: the network correction of the packet
+     * answered (its receive time is in this one), when transparent clocks added to it. */
+    if (len && c->opts.ext_net_correction && c->opts.net_corr_on && c->version == NTP_VERSION) {
+        double corr = initial ? c->init_local_rx_corr : c->local_rx_corr;
+        double dur = initial ? c->init_local_rx_dur : c->local_rx_dur;
+        len = ntp_ef_net_correction_append(buf, len, cap, corr > dur ? corr : 0.0);
+    }
+    return len;
 }
 
 static void ts64_add_frac(struct ntp_ts64 *t, uint32_t d)
@@ -96,7 +104,9 @@ size_t ntp_client_peer_finish(struct ntp_client *c, uint8_t *buf, size_t len, si
            ntp_ts64_equal(&t, &c->cookie))
         ts64_add_frac(&t, 4);
     p.tx_ts = t;
-    len = ntp_encode(&p, buf, cap);
+    /* The header is rewritten; extension fields after it stay. */
+    if (!ntp_encode(&p, buf, cap))
+        len = 0;
     if (c->auth_key)
         len = keys_append_mac(c->keys, c->auth_key, c->version, buf, len, cap);
     if (len)

@@ -39,6 +39,9 @@ struct exchange {
     enum ntp_client_ts_src tx_src, rx_src;
     int used_prev; /* local_tx is the previous exchange's */
     double root_delay, root_disp;
+    /* `extfield F324`: the network corrections of local_tx (the server's, of our request)
+     * and local_rx (ours, of the response), and the response frame's duration (s). */
+    double tx_corr, rx_corr, rx_dur;
 };
 
 /* Timing of one exchange, in both sign conventions. */
@@ -112,6 +115,8 @@ static void basic_exchange(const struct ntp_client *c, const struct ntp_packet *
     x->tx_src = c->local_tx_src;
     x->local_rx = *rx_ts;
     x->rx_src = ctx ? ctx->rx_src : NTP_CLIENT_TS_DAEMON;
+    x->rx_corr = ctx ? ctx->rx_net_correction : 0.0;
+    x->rx_dur = ctx ? ctx->rx_duration : 0.0;
     x->root_delay = root->delay;
     x->root_disp = root->dispersion;
 }
@@ -123,7 +128,8 @@ static void basic_exchange(const struct ntp_client *c, const struct ntp_packet *
  * our last request and its receive timestamp in this response. mono: the server's time
  * correction since the previous response (s), cancelled out of its older timestamps. */
 static void interleaved_exchange(const struct ntp_client *c, const struct ntp_packet *p,
-                                 const struct root_values *root, double mono, struct exchange *x)
+                                 const struct root_values *root, double mono, double net_corr,
+                                 struct exchange *x)
 {
     struct timespec prev_rx;
 
@@ -135,6 +141,7 @@ static void interleaved_exchange(const struct ntp_client *c, const struct ntp_pa
         x->remote_req_rx = x->remote_rx;
         x->local_tx = c->prev_local_tx;
         x->tx_src = c->prev_local_tx_src;
+        x->tx_corr = c->prev_local_tx_corr;
         x->used_prev = 1;
         x->root_delay = c->remote_root_delay;
         x->root_disp = c->remote_root_disp;
@@ -143,6 +150,7 @@ static void interleaved_exchange(const struct ntp_client *c, const struct ntp_pa
         x->remote_req_rx = prev_rx;
         x->local_tx = c->local_tx;
         x->tx_src = c->local_tx_src;
+        x->tx_corr = net_corr;
         x->used_prev = 0;
         x->root_delay = fmax(root->delay, c->remote_root_delay);
         x->root_disp = fmax(root->dispersion, c->remote_root_disp);
@@ -151,6 +159,36 @@ static void interleaved_exchange(const struct ntp_client *c, const struct ntp_pa
     ts_add(&x->remote_tx, &x->remote_tx, -mono);
     x->local_rx = c->local_rx;
     x->rx_src = c->local_rx_src;
+    x->rx_corr = c->local_rx_corr;
+    x->rx_dur = c->local_rx_dur;
+}
+
+/* chrony's MAX_NET_CORRECTION_FREQ: transparent clocks may run this much fast. */
+#define MAX_NET_CORRECTION_FREQ 100.0e-6
+
+int ntp_client_apply_net_correction(double rx_corr, double tx_corr, double rx_dur, double precision,
+                                    double *ntp_offset, double *peer_delay)
+{
+    double rx, tx, low;
+
+    /* Transparent clocks must have added something in both directions (ours of the
+     * response beyond its own duration, the server's of the request). */
+    if (!(rx_corr > rx_dur) || !(tx_corr > 0.0))
+        return 0;
+    /* Take the frame duration out of both, as if the server were directly connected
+     * (assuming equal link speeds both ways), and leave a little of the delay for the
+     * weighting of samples in case the transparent clocks run fast. */
+    rx = rx_corr - rx_dur;
+    tx = tx_corr - rx_dur;
+    low = (rx + tx) * (1.0 - MAX_NET_CORRECTION_FREQ);
+    /* The field is not authenticated: never more than the whole delay. */
+    if (!(low >= 0.0) || low > *peer_delay)
+        return -1;
+    *ntp_offset += (rx - tx) / 2.0;
+    *peer_delay -= low;
+    if (*peer_delay < precision)
+        *peer_delay = precision;
+    return 1;
 }
 
 static void measure(const struct ntp_client *c, const struct ntp_packet *p,
@@ -182,6 +220,11 @@ static void measure(const struct ntp_client *c, const struct ntp_packet *p,
     m->s.peer_dispersion = fmax(m->precision, err) + skew * fabs(local_interval);
     m->s.root_delay = x->root_delay + m->s.peer_delay;
     m->s.root_dispersion = x->root_disp + m->s.peer_dispersion;
+    /* `extfield F324`: the corrections of transparent clocks change the offset and the
+     * peer delay, not the root delay (the maximum error stays). */
+    if (ntp_client_apply_net_correction(x->rx_corr, x->tx_corr, x->rx_dur, m->precision,
+                                        &m->ntp_offset, &m->s.peer_delay) != 0)
+        m->s.offset = -m->ntp_offset;
     m->s.leap = p->leap;
     m->s.stratum = p->stratum > c->opts.min_stratum ? p->stratum : c->opts.min_stratum;
 }
@@ -540,14 +583,20 @@ static void count_rx(struct ntp_client *c, const struct ntp_client_rx_ctx *ctx)
  * next interleaved response (chrony: not after a good basic-mode sample). */
 static void keep_timestamps(struct ntp_client *c, const struct ntp_packet *p,
                             const struct rx_tests *t, int good, const struct timespec *rx_ts,
-                            const struct ntp_client_rx_ctx *ctx)
+                            const struct ntp_client_rx_ctx *ctx, double net_corr)
 {
     int valid = t->t1 && t->t2 && t->t3 && t->t5;
     int synced = valid && t->t6 && t->t7;
 
     if (c->opts.symmetric) {
-        if (!ntp_client_peer_update_timestamps(c, p, valid, synced, t->t1, t->t5, rx_ts))
+        if (!ntp_client_peer_update_timestamps(c, p, valid, synced, t->t1, t->t5, rx_ts)) {
+            /* kept for restarting the protocol: its F324 values with it */
+            if (c->updated_init && ts_cmp(&c->init_local_rx, rx_ts) == 0) {
+                c->init_local_rx_corr = ctx ? ctx->rx_net_correction : 0.0;
+                c->init_local_rx_dur = ctx ? ctx->rx_duration : 0.0;
+            }
             return;
+        }
     } else {
         if (!valid || c->valid_rx)
             return;
@@ -557,12 +606,42 @@ static void keep_timestamps(struct ntp_client *c, const struct ntp_packet *p,
         c->valid_timestamps = synced;
     }
     c->local_rx_src = ctx ? ctx->rx_src : NTP_CLIENT_TS_DAEMON;
+    c->local_rx_corr = ctx ? ctx->rx_net_correction : 0.0;
+    c->local_rx_dur = ctx ? ctx->rx_duration : 0.0;
+    c->local_tx_corr = net_corr;
     if (t->ilv || !good) {
         c->prev_local_tx = c->local_tx;
         c->prev_local_tx_src = c->local_tx_src;
+        c->prev_local_tx_corr = c->local_tx_corr;
     } else {
         memset(&c->prev_local_tx, 0, sizeof(c->prev_local_tx));
     }
+}
+
+int ntp_client_response_waits(const struct ntp_client *c, const uint8_t *buf, size_t len)
+{
+    struct ntp_packet p;
+    struct ntp_packet_info info;
+    struct root_values root;
+    struct rx_tests t;
+
+    /* chrony: only the first valid response to a request, once a good one was taken (a
+     * tentative source is not confirmed by a late one). */
+    if (c->valid_rx || c->report.total_good_rx == 0 || c->opmode == NTP_CLIENT_OFFLINE ||
+        c->suspended)
+        return 0;
+    if (ntp_decode(buf, len, &p, &info) != NTP_OK)
+        return 0;
+    if (c->opts.symmetric ? p.mode != NTP_MODE_ACTIVE && p.mode != NTP_MODE_PASSIVE
+                          : p.mode != NTP_MODE_SERVER)
+        return 0;
+    memset(&t, 0, sizeof(t));
+    get_root_values(c, buf, &p, &info, &root);
+    run_basic_tests(c, &p, &root, &t);
+    /* The NTS check would take the cookies: here only its presence; the response is
+     * checked in full when it is processed. */
+    t.t5 = c->nts ? info.mac == NTP_MAC_NONE && info.has_nts : check_auth(c, buf, &p, &info);
+    return t.t1 && t.t2 && t.t3 && t.t5 && t.t6 && t.t7;
 }
 
 enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8_t *buf, size_t len,
@@ -578,7 +657,7 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
     struct measurement m;
     struct exchange x;
     struct ntp_ef_mono_root mono_ef, *mono = NULL;
-    double mono_doffset = 0.0;
+    double mono_doffset = 0.0, net_corr = 0.0;
 
     assert(c && (buf || len == 0) && rx_ts && out);
     memset(out, 0, sizeof(*out));
@@ -615,8 +694,12 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
     /* An interleaved response needs the previous response's timestamps to be usable. */
     if (synced && (!t.ilv || c->valid_timestamps)) {
         mono_doffset = mono_change(c, &p, mono);
+        /* `extfield F324`: the server's (peer's) correction of our request. */
+        if (c->opts.ext_net_correction)
+            (void)ntp_ef_net_correction_find(buf, &info, &net_corr); /* none: stays 0 */
+        x.tx_corr = net_corr;
         if (t.ilv)
-            interleaved_exchange(c, &p, &root, mono_doffset, &x);
+            interleaved_exchange(c, &p, &root, mono_doffset, net_corr, &x);
         measure(c, &p, &x, ctx, &m);
         t.ta = test_a(c, &p, &x, &m, t.ilv, &t.warmup);
         t.tb = test_b(c, &m, ctx);
@@ -625,7 +708,7 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
         t.td = test_d(&p, ctx);
     }
     int good = synced && t.ta && t.tb && t.tc && t.td;
-    keep_timestamps(c, &p, &t, valid && good, rx_ts, ctx);
+    keep_timestamps(c, &p, &t, valid && good, rx_ts, ctx, net_corr);
     if (!c->opts.symmetric && valid && !c->valid_rx)
         mono_update(c, mono, mono_doffset);
     /* At most one response per request. */

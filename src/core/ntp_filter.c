@@ -274,3 +274,12 @@ void ntp_filter_slew(struct ntp_filter *f, const struct timespec *when, double d
         s->offset += delta;
     }
 }
+
+void ntp_filter_correct_offset(struct ntp_filter *f, double doffset)
+{
+    if (f->last < 0)
+        return;
+    int first = f->used > 0 ? 0 : f->last, last = f->used > 0 ? f->used - 1 : f->last;
+    for (int i = first; i <= last; i++)
+        f->samples[i].offset += doffset;
+}

@@ -59,5 +59,7 @@ void ntp_filter_drop(struct ntp_filter *f);
  * new timescale, delta = (when - t) * dfreq - doffset; offsets follow. */
 void ntp_filter_slew(struct ntp_filter *f, const struct timespec *when, double dfreq,
                      double doffset);
+/* Add doffset (s) to the offsets of the samples kept (and of the last one). */
+void ntp_filter_correct_offset(struct ntp_filter *f, double doffset);
 
 #endif

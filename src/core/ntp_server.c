@@ -210,7 +210,9 @@ static enum ntp_drop_reason classify(const struct ntp_server_authn *an, const ui
     auth->req_rx = pkt->rx_ts;
     {
         struct ntp_ef_mono_root ef;
+        double corr;
         auth->ef_mono_root = ntp_ef_mono_root_find(req, &info, &ef) == NTP_OK;
+        auth->ef_net_correction = ntp_ef_net_correction_find(req, &info, &corr) == NTP_OK;
     }
     return check_auth(an, req, pkt, &info, auth);
 }
@@ -257,6 +259,7 @@ static void auth_clear(struct ntp_server_auth *a)
     memset(&a->req_rx, 0, sizeof(a->req_rx));
     a->nts = a->nts_nak = 0;
     a->ef_mono_root = 0;
+    a->ef_net_correction = 0;
     a->nts_verdict = NTS_SERVER_OK;
     a->nts_req.uid_len = 0;
     a->nts_req.n_cookies = 0;
@@ -288,6 +291,10 @@ size_t ntp_server_respond_authn(const struct ntp_server_ref *ref,
         len = ntp_encode(&rep, out, out_cap);
         if (len && auth->ef_mono_root)
             len = add_mono_root(ref, rx_ts, out, len, out_cap < req_len ? out_cap : req_len);
+        if (len && auth->ef_net_correction && ref->net_corr_on)
+            len = ntp_ef_net_correction_append(
+                out, len, out_cap < req_len ? out_cap : req_len,
+                ref->rx_net_correction > ref->rx_duration ? ref->rx_net_correction : 0.0);
         if (auth->nts_nak)
             len = make_nts_nak(auth, out, len, out_cap < req_len ? out_cap : req_len);
         if (!len)

@@ -37,6 +37,13 @@ struct ntp_server_ref {
     int mono_valid;
     double mono_offset;
     uint32_t mono_epoch;
+    /* `extfield F324` (chrony 4.8): net_corr_on 1 when `ptpport` is set, which a request's
+     * field needs to be answered; rx_net_correction and rx_duration: those of the request
+     * being answered (s; see the daemon's struct net_rx), set by the caller per request.
+     * The reply's correction is rx_net_correction when it exceeds rx_duration (transparent
+     * clocks added something), else 0. */
+    int net_corr_on;
+    double rx_net_correction, rx_duration;
 };
 
 /* Why a request got no reply. Every received request ends in exactly one of these. */
@@ -103,6 +110,9 @@ struct ntp_server_auth {
     /* chrony's experimental field 0xF323 was in the request: the reply carries it too
      * (root delay and dispersion in finer resolution; no monotonic timestamp). */
     int ef_mono_root;
+    /* chrony's experimental field 0xF324 was in the request: with ref->net_corr_on the
+     * reply carries it with the request's network correction. */
+    int ef_net_correction;
     enum nts_server_verdict nts_verdict; /* of a request with NTS fields */
     struct nts_server_request nts_req;
     /* chrony: an MS-SNTP request (NTPv3, a key id and an all-zero 16-byte digest), answered

@@ -98,6 +98,9 @@ struct refclock_params {
     int filter_length; /* samples kept: 1..256 */
     int pps_forced, pps_rate, max_lock_age, stratum, tai;
     uint32_t lock_ref_id; /* 0: none */
+    int phc;              /* a PHC: the engine tracks it against the system clock (extpps) */
+    int local;            /* `local`: an unsynchronised but stable clock the system clock
+                           * follows between updates (pulses locked to itself) */
     double offset, delay, precision, max_dispersion, pulse_width;
 };
 

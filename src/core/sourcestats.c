@@ -623,6 +623,11 @@ int sourcestats_get_delay_test_data(const struct sourcestats *st,
     return 1;
 }
 
+int sourcestats_min_samples(const struct sourcestats *st)
+{
+    return st->p.min_samples;
+}
+
 int sourcestats_samples(const struct sourcestats *st)
 {
     return st->n;

@@ -179,6 +179,8 @@ int sourcestats_get_delay_test_data(const struct sourcestats *st,
                                     double *std_dev);
 
 int sourcestats_samples(const struct sourcestats *st);
+/* The minsamples setting. */
+int sourcestats_min_samples(const struct sourcestats *st);
 /* Jitter asymmetry currently applied (0 = none). */
 double sourcestats_get_asymmetry(const struct sourcestats *st);
 

@@ -136,8 +136,11 @@ static int refclock_check(struct cfg_ctx *c, const struct refclock_cfg *r, const
             return cfg_err_at(c, "Invalid refclock driver option %.*s", (int)len, o);
         opt = end;
     }
-    if (r->local)
-        return cfg_err_at(c, "refclock option %s is not supported by this build", "local");
+    /* chrony.conf(5): at most one refclock may be the local standard (two would both
+     * steer the clock). */
+    for (size_t i = 0; r->local && i < c->cfg->n_refclocks; i++)
+        if (c->cfg->refclocks[i].local)
+            return cfg_err_at(c, "refclock option %s may be given to one refclock only", "local");
     return 0;
 }
 

@@ -40,6 +40,15 @@ struct net_rx {
      * behind a 48-byte NTP-over-PTP prefix, when it had them), rx_ts/rx_ts_src the time it left
      * (SOF_TIMESTAMPING_TX_*). */
     int tx_ts;
+    /* NIC hardware timestamp (raw, in the time of the interface's PHC), zero if none; the
+     * daemon turns it into rx_ts (RXTS_HW) when it tracks that interface's clock. */
+    struct timespec hw_ts;
+    int if_index; /* interface the datagram came in or left on, 0 = unknown */
+    int l2_len;   /* its length at layer 2 when the kernel tells, else 0 */
+    /* Set by the daemon, not the platform (chrony's rx_duration and net_correction): the
+     * time the frame took to arrive (s, with a hardware rx_ts and a known link speed, else
+     * 0), and that plus the PTP correctionField of transparent clocks on the ptpport. */
+    double rx_duration, net_correction;
 };
 
 /* Clock driver. Times are "raw": what the system clock reads now, before any
@@ -353,6 +362,25 @@ struct env_rtc {
     void (*close)(void *ctx, int h);
 };
 
+/* NIC hardware timestamping (`hwtimestamp`, chrony's ntp_io_linux.c). The interface's PHC
+ * is then read through env_refdev.phc_open with the interface's name. */
+struct env_hwts_info {
+    int if_index;
+    int rx_filter; /* the receive filter in use (HWTS_FILTER_*; NONE: transmit only) */
+};
+
+struct env_hwts {
+    void *ctx;
+    /* Enable hardware timestamping on interface name with the `rxfilter` option rxfilter
+     * (HWTS_RXF_*) as chrony: 1 with *info; 0 if the interface cannot (why is logged).
+     * UDP sockets opened afterwards ask for hardware timestamps (net_rx.hw_ts). */
+    int (*enable)(void *ctx, const char *name, int rxfilter, struct env_hwts_info *info);
+    /* The host's interfaces (for `*`): a malloc'd array of malloc'd names, *n set. */
+    char **(*list)(void *ctx, int *n);
+    /* The link speed of name in Mb/s, 0 if unknown. */
+    int (*link_speed)(void *ctx, const char *name);
+};
+
 struct env {
     struct env_clock clock;
     struct env_net net;
@@ -366,6 +394,7 @@ struct env {
     struct env_shm shm;                     /* attach == NULL: no shared memory */
     struct env_refdev refdev;               /* pps_open == NULL: no such devices */
     struct env_rtc rtc;                     /* open == NULL: no RTC */
+    struct env_hwts hwts;                   /* enable == NULL: no hardware timestamps */
     const struct logger *log;
 };
 

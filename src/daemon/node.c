@@ -4,6 +4,7 @@
 #include "daemon/keyfile.h"
 #include "daemon/sources_dump.h"
 #include "lib/mem.h"
+#include "lib/ts.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -100,6 +101,16 @@ static void wire_sources(struct node *n)
     ss->reload_dumps = n->opts.reload_dumps;
 }
 
+static void wire_hwts(struct node *n)
+{
+    struct hwts *h = &n->hwts;
+
+    h->cfg = n->cfg;
+    h->env = n->env;
+    h->sched = &n->sched;
+    h->precision = n->opts.precision;
+}
+
 static void wire_rtc(struct node *n)
 {
     struct rtc *r = &n->rtc;
@@ -148,6 +159,7 @@ struct node *node_new(const struct config *cfg, const struct env *env, const str
     wire_refclocks(n);
     wire_metrics(n);
     metrics_server_init(&n->metrics);
+    wire_hwts(n);
     return n;
 }
 
@@ -156,6 +168,7 @@ void node_free(struct node *n)
     if (!n)
         return;
     metrics_server_fini(&n->metrics);
+    hwts_fini(&n->hwts);
     rtc_stop(&n->rtc);
     tempcomp_fini(&n->tempcomp);
     refclocks_fini(&n->rcl);
@@ -180,6 +193,14 @@ static unsigned engine_log_mask(const struct logfiles *l)
 
 int node_start(struct node *n, const struct timespec *now, char *err, size_t errlen)
 {
+    /* Before the NTP sockets open, which then ask for hardware timestamps. */
+    if (hwts_start(&n->hwts, now, err, errlen) < 0)
+        return -1;
+    n->srcs.hwts_enabled = hwts_enabled(&n->hwts);
+    if (n->srcs.hwts_enabled) {
+        n->srcs.clock_hook = hwts_on_clock_change;
+        n->srcs.clock_hook_arg = &n->hwts;
+    }
     if (serve_start(&n->serve, err, errlen) < 0)
         return -1;
     logfiles_init(&n->logs, n->cfg, n->env);
@@ -230,8 +251,17 @@ void node_on_timer(void *node, const struct timespec *now)
 void node_on_datagram(void *node, const struct net_rx *in, const struct timespec *now)
 {
     struct node *n = node;
-    struct net_rx unwrapped;
+    struct net_rx unwrapped, hw;
     const struct net_rx *rx = &unwrapped;
+    /* A NIC's timestamp becomes the daemon's time first (chrony NIO_Linux_ProcessMessage);
+     * a transmit report whose hardware timestamp cannot be used carries no time. */
+    if (!ts_is_zero(&in->hw_ts)) {
+        hw = *in;
+        hwts_process(&n->hwts, &hw, now);
+        if (hw.tx_ts && hw.rx_ts_src == RXTS_NONE)
+            return;
+        in = &hw;
+    }
     if (refclocks_on_datagram(&n->rcl, in, now))
         return;
     /* NTP over PTP (`ptpport`): from here on only the NTP packet. */

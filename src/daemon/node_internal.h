@@ -11,6 +11,7 @@
 #include "core/engine.h"
 #include "core/keys.h"
 #include "daemon/cmdmon_server.h"
+#include "daemon/hwts.h"
 #include "daemon/logfiles.h"
 #include "daemon/metrics_server.h"
 #include "daemon/node.h"
@@ -43,6 +44,7 @@ struct node {
     struct tempcomp tempcomp;      /* the `tempcomp` directive (tempcomp.c) */
     struct metrics_server metrics; /* the `metricsport` endpoint (metrics_*.c) */
     struct rtc rtc;                /* rtcfile, chronyd -s (rtc.c) */
+    struct hwts hwts;              /* `hwtimestamp`: NIC timestamps (hwts.c) */
 };
 
 /* node_commands.c: the command table of the command server. */

@@ -137,8 +137,10 @@ static void set_server_sockets(struct ntp_serve *s, int want)
 int serve_start(struct ntp_serve *s, char *err, size_t errlen)
 {
     copy_rules(s);
-    /* chrony sizes its timestamp table from clientloglimit; 16384 replies here. */
-    ntp_tsmap_init(&s->tsmap, s->cfg->noclientlog ? 0 : 16384);
+    /* As chrony: one interleaved-mode timestamp per client-log record (32 bytes each, so
+     * records and timestamps together stay within clientloglimit). */
+    ntp_tsmap_init(&s->tsmap,
+                   s->cfg->noclientlog || !s->clientlog ? 0 : clientlog_max_records(s->clientlog));
     if (s->env->net.send_batch && s->cfg->server_batch > 1)
         s->pending = xcalloc(SERVE_BATCH_MAX, sizeof(*s->pending));
     if (!s->pending_names)
@@ -351,6 +353,10 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
     reference_get_served(s->ref, &rx->rx_ts, &ref);
     if (s->clientlog)
         ref.min_poll_log2 = clientlog_ntp_min_poll(s->clientlog); /* `ratelimit interval` */
+    /* `extfield F324`: answered only with `ptpport` (chrony), with this request's correction. */
+    ref.net_corr_on = s->cfg->ptp_port > 0;
+    ref.rx_net_correction = rx->net_correction;
+    ref.rx_duration = rx->rx_duration;
     /* Served timestamps are cooked: raw time corrected by the clock model. */
     reference_cooked_time(s->ref, &rx->rx_ts, &rx_cooked, NULL);
     smooth = serve_smooth(s, rx, now, &ref, &rx_cooked);

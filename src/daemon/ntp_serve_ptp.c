@@ -71,8 +71,12 @@ int serve_ptp_unwrap(const struct ntp_serve *s, const struct net_rx *rx, struct 
         LOG_DEBUG(s->env->log, "Unexpected PTP message (%s)", ptp_verdict_name(v));
         return 0;
     }
-    /* The correctionField of transparent clocks only counts with hardware receive
-     * timestamps, which this daemon does not take: it is not used. */
+    /* chrony: the correctionField of transparent clocks (ns * 2^16) counts only when the
+     * frame's duration is known, i.e. with a hardware receive timestamp. */
+    if (out->net_correction > 0.0)
+        out->net_correction += m.correction / (65536.0 * 1e9);
+    LOG_DEBUG(s->env->log, "Unwrapped PTP->NTP len=%zu corr=%.9f", m.ntp_len,
+              m.correction / (65536.0 * 1e9));
     out->data = rx->data + m.ntp_offset;
     out->len = m.ntp_len;
     return 1;

@@ -74,8 +74,6 @@ static int open_kernel_device(struct refclocks *r, struct refclock_inst *in,
     free(base);
     if (in->dev < 0)
         return -1;
-    in->phc = xmalloc(sizeof(*in->phc));
-    hwclock_init(in->phc, 0, 16, ldexp(1.0, in->dpoll), r->srcs->engine->cfg.precision);
     if (in->extpps) {
         in->pin = pin ? atoi(pin) : 0;
         in->channel = chan ? atoi(chan) : 0;
@@ -198,8 +196,13 @@ static int add_reading(struct refclock_inst *in, const struct refclock_reading *
             m.pulse_offset += (double)(m.sys.tv_sec - rd->sys.tv_sec) +
                               1e-9 * (double)(m.sys.tv_nsec - rd->sys.tv_nsec);
     }
-    if (index < 0 || !engine_refclock_sample(r->srcs->engine, index, &m, now, &l))
+    if (index < 0)
         return 0;
+    if (!engine_refclock_sample(r->srcs->engine, index, &m, now, &l)) {
+        if (l.lost_lock)
+            LOG_WARN(r->env->log, "Local refclock lost lock");
+        return 0;
+    }
     log_sample(in, &l);
     return 1;
 }
@@ -211,8 +214,12 @@ static void add_cooked(struct refclock_inst *in, const struct refclock_reading *
     struct engine_refclock_log l;
     int index = sources_index(in->src);
 
-    if (index >= 0 && engine_refclock_sample(in->owner->srcs->engine, index, rd, now, &l))
+    if (index < 0)
+        return;
+    if (engine_refclock_sample(in->owner->srcs->engine, index, rd, now, &l))
         log_sample(in, &l);
+    else if (l.lost_lock)
+        LOG_WARN(in->owner->env->log, "Local refclock lost lock");
 }
 
 int refclocks_start(struct refclocks *r, const struct timespec *raw_now, char *err, size_t errlen)
@@ -260,6 +267,8 @@ int refclocks_start(struct refclocks *r, const struct timespec *raw_now, char *e
         rp.stratum = rc->stratum;
         rp.tai = rc->tai;
         rp.lock_ref_id = rc->lock_ref_id;
+        rp.local = rc->local;
+        rp.phc = in->driver == REFCLOCK_DRIVER_PHC;
         rp.offset = rc->offset;
         rp.delay = rc->delay;
         rp.precision = rc->precision;
@@ -284,8 +293,8 @@ int refclocks_start(struct refclocks *r, const struct timespec *raw_now, char *e
         const struct refclock_cfg *rc = &cfg->refclocks[r->v[i].cfg_index];
         char name[8];
         int found = 0;
-        if (!rc->lock_ref_id)
-            continue;
+        if (!rc->lock_ref_id || rc->local)
+            continue; /* a local refclock locks to itself */
         for (size_t j = 0; j < r->n; j++)
             found |= j != i && r->v[j].ref_id == rc->lock_ref_id;
         if (!found)
@@ -318,7 +327,6 @@ void refclocks_fini(struct refclocks *r)
                 r->env->rtc.set_uie(r->env->rtc.ctx, in->rtc, 0, &e);
             r->env->rtc.close(r->env->rtc.ctx, in->rtc);
         }
-        free(in->phc);
         if (in->path && r->env->files.remove)
             r->env->files.remove(r->env->files.ctx, in->path);
         free(in->path);
@@ -398,10 +406,10 @@ static void poll_phc(struct refclock_inst *in, const struct timespec *now)
         host_time(r, &v[i].after, &h[i].after);
         h[i].hw = v[i].phc;
     }
-    if (!hwclock_process_readings(in->phc, h, n, r->srcs->engine->cfg.precision, &phc_ts, &sys_ts,
-                                  &err))
+    /* The engine keeps the PHC's tracking (it follows the clock's changes). */
+    if (!engine_refclock_phc_readings(r->srcs->engine, sources_index(in->src), h, n, &phc_ts,
+                                      &sys_ts, &err))
         return;
-    hwclock_add_sample(in->phc, &phc_ts, &sys_ts, err);
     if (in->extpps)
         return;
     LOG_DEBUG(r->env->log, "PHC offset: %+.9f err: %.9f",
@@ -512,7 +520,8 @@ static void on_extts(void *arg, int dev)
             continue;
         }
         in->last_extts = phc_ts;
-        if (!hwclock_cook(in->phc, &phc_ts, &local, &err))
+        if (!engine_refclock_phc_time(r->srcs->engine, sources_index(in->src), &phc_ts, &local,
+                                      &err))
             continue;
         memset(&rd, 0, sizeof(rd));
         rd.sys = local;

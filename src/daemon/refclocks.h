@@ -46,7 +46,6 @@ struct refclock_inst {
     int phc_mode;      /* PHC: the way of reading that worked (KDEV_PHC_*) */
     int nocrossts, extpps, pin, channel;
     struct timespec last_extts; /* PHC: the last external timestamp taken */
-    struct hwclock *phc;        /* PHC: the PHC against the system clock (extpps) */
     int poll, dpoll;            /* log2 s, as the engine uses them */
     int rtc;                    /* RTC: the device (env.rtc), -1 */
     int rtc_utc;                /* RTC: it keeps UTC (else local time) */

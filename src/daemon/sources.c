@@ -52,6 +52,7 @@ static void client_opts_from_cfg(const struct source_cfg *sc, struct ntp_client_
     o->offset = sc->offset;
     o->symmetric = sc->type == CFG_SRC_PEER;
     o->ext_mono_root = (sc->ext_fields & CFG_EF_EXP_MONO_ROOT) != 0;
+    o->ext_net_correction = (sc->ext_fields & CFG_EF_EXP_NET_CORRECTION) != 0;
 }
 
 /* The directives of the configuration take the next slots. */
@@ -86,6 +87,7 @@ void sources_init(struct sources *ss)
 
 static void source_free(struct sources *ss, struct source *s)
 {
+    sources_release_held(ss, s);
     sources_close_socket(ss, s);
     sources_nts_detach(s);
     free(s->name);
@@ -103,6 +105,10 @@ void sources_fini(struct sources *ss)
     for (int i = 0; i < SOURCES_OUT_DEPTH; i++)
         engine_out_fini(&ss->outs[i]);
     sources_cmd_fini(ss);
+    sources_rows_fini(ss);
+    free(ss->sock_use);
+    ss->sock_use = NULL;
+    ss->n_sock_use = 0;
     free(ss->v);
     free(ss->entries);
     ss->v = NULL;
@@ -146,6 +152,27 @@ static int on_ptp_port(const struct sources *ss, const struct source *s)
     return ss->cfg->ptp_port > 0 && s->remote.port == ss->cfg->ptp_port;
 }
 
+/* Record (add 1) or forget (-1) s's use of its socket in the table by descriptor. */
+static void sock_use_add(struct sources *ss, struct source *s, int add)
+{
+    struct sources_sock_use *u;
+
+    if (s->sock < 0)
+        return;
+    ss->sock_use = xgrow(ss->sock_use, &ss->n_sock_use, (size_t)s->sock + 1, sizeof(*ss->sock_use));
+    u = &ss->sock_use[s->sock];
+    if (s->on_server_socket)
+        u->n_shared += add;
+    else
+        u->owner = add > 0 ? s : NULL;
+}
+
+const struct sources_sock_use *sources_sock_use(const struct sources *ss, int sock)
+{
+    static const struct sources_sock_use none = {NULL, 0};
+    return sock >= 0 && (size_t)sock < ss->n_sock_use ? &ss->sock_use[sock] : &none;
+}
+
 void sources_open_socket(struct sources *ss, struct source *s)
 {
     int e = 0;
@@ -170,6 +197,7 @@ void sources_open_socket(struct sources *ss, struct source *s)
         LOG_ERR(ss->env->log, "Could not open %s socket for %s : %s",
                 s->remote.ip.family == IPF_INET6 ? "IPv6" : "IPv4", s->name, strerror(e));
     s->sock_failed = s->sock < 0 && !s->on_server_socket;
+    sock_use_add(ss, s, 1);
 }
 
 int sources_check_socket(struct sources *ss, const struct source_cfg *sc)
@@ -192,6 +220,9 @@ int sources_check_socket(struct sources *ss, const struct source_cfg *sc)
 
 void sources_close_socket(struct sources *ss, struct source *s)
 {
+    sched_cancel(ss->sched, s->rx_timer);
+    s->rx_timer = 0;
+    sock_use_add(ss, s, -1);
     if (on_ptp_port(ss, s)) {
         /* the ptpport socket is the server's, open for the daemon's life */
     } else if (s->on_server_socket)
@@ -249,6 +280,7 @@ static struct source *source_create(struct sources *ss, int entry, const struct 
     s->remote.ip = *ip;
     s->remote.port = (uint16_t)sc->port;
     client_opts_from_cfg(sc, &p.client);
+    p.client.net_corr_on = ss->cfg->ptp_port > 0; /* chrony sends F324 only with ptpport */
     s->symmetric = p.client.symmetric;
     /* A client socket opens when the source first sends (perform_send), so an offline
      * source holds no descriptor; a peer's (or an NTP-over-PTP source's) socket is the
@@ -271,8 +303,10 @@ static struct source *source_create(struct sources *ss, int entry, const struct 
     p.sel_options = (unsigned)sc->sel_options;
     stats_params(ss, sc, &p.stats);
     grow_sources(ss);
+    s->index = ss->n;
     ss->v[ss->n++] = s;
     ss->entries[entry].n_active++;
+    sources_rows_changed(ss);
     engine_add_source(ss->engine, &p, now);
     sources_rearm_engine(ss);
     return s;
@@ -296,7 +330,9 @@ struct source *sources_add_refclock(struct sources *ss, const struct engine_sour
     s->remote.ip.a[3] = (uint8_t)p->ref_id;
     s->serial = ++ss->next_serial;
     grow_sources(ss);
+    s->index = ss->n;
     ss->v[ss->n++] = s;
+    sources_rows_changed(ss);
     engine_add_source(ss->engine, p, raw_now);
     return s;
 }
@@ -358,12 +394,13 @@ static void on_resolved(void *arg, int status, const struct ip_addr *addrs, int 
     struct source_entry *e = arg;
     struct sources *ss = e->srcs;
     size_t entry = (size_t)(e - ss->entries);
-    int want = e->cfg->type == CFG_SRC_POOL ? e->cfg->max_sources : 1;
     struct timespec now;
+    int want;
 
     e->resolving = 0;
     if (!e->cfg)
         return; /* the directive was removed while its name was looked up */
+    want = e->cfg->type == CFG_SRC_POOL ? e->cfg->max_sources : 1;
     ss->env->clock.read(ss->env->clock.ctx, &now);
     for (int i = 0; status == 0 && i < count && e->n_active < want; i++) {
         if (!sources_family_allowed(ss, e->cfg, addrs[i].family) ||
@@ -465,10 +502,8 @@ int sources_index(const struct source *s)
 {
     const struct sources *ss = s->srcs;
 
-    for (int i = 0; i < ss->n; i++)
-        if (ss->v[i] == s)
-            return i;
-    return -1;
+    /* A removed source (waiting for its replacement lookup) is no longer at its index. */
+    return s->index >= 0 && s->index < ss->n && ss->v[s->index] == s ? s->index : -1;
 }
 
 int sources_count(const struct sources *ss)

@@ -1,7 +1,7 @@
 /* The node's time sources (`server`, `pool` and `peer` directives): name resolution,
- * one client socket per source, NTS-KE sessions; the datagrams from the sources go to the
- * engine (core/engine, which owns their protocol state, statistics and selection), whose
- * outcomes are performed here (sources_engine.c). Also the data behind chronyc
+ * a client socket per request (as chrony), NTS-KE sessions; the datagrams from the
+ * sources go to the engine (core/engine, which owns their protocol state, statistics and
+ * selection), whose outcomes are performed here (sources_engine.c). Also the data behind chronyc
  * sources/sourcestats/ntpdata/selectdata/activity and the run-time source commands. */
 #ifndef DAEMON_SOURCES_H
 #define DAEMON_SOURCES_H
@@ -35,6 +35,7 @@ struct node_status {
  * same index. Owned by struct sources. */
 struct source {
     struct sources *srcs;
+    int index;                      /* in sources->v while it is there (sources_index) */
     int cfg_index;                  /* index of its directive in sources->cfgs */
     char *name;                     /* as written in the directive */
     struct net_addr remote;         /* resolved address and port */
@@ -43,6 +44,7 @@ struct source {
     int on_server_socket;           /* sends from the server socket: a peer, or a client with
                                      * `acquisitionport` equal to `port` */
     int sock;                       /* client socket, -1 if not open */
+    uint64_t rx_timer;              /* closes a client socket no response can pass on */
     int sock_failed;                /* its last socket could not be opened (logged once) */
     int replacing;                  /* a lookup for a replacement address is pending */
     struct timespec last_resolving; /* raw, when its name was last looked up */
@@ -56,9 +58,12 @@ struct source {
     size_t n_nts_certs;
     int nts_aeads[4];
     int n_nts_aeads;
-    void *nts_ke_req; /* the callback argument of its running NTS-KE session, or NULL */
-    int refclock;     /* a reference clock (refclocks.c): no directive slot (cfg_index -1),
-                       * no socket; named by its reference ID, remote.ip holds it as IPv4 */
+    void *nts_ke_req;         /* the callback argument of its running NTS-KE session, or NULL */
+    void *nts_lookup;         /* the lookup of a negotiated NTP server name, or NULL */
+    struct source_held *held; /* hwtstimeout: a response waiting for the hardware transmit
+                               * timestamp of its request (sources_engine.c), or NULL */
+    int refclock;             /* a reference clock (refclocks.c): no directive slot (cfg_index -1),
+                               * no socket; named by its reference ID, remote.ip holds it as IPv4 */
 };
 
 /* Placeholders of a pool while its name resolves: chrony's 2 x maxsources, at most 16. */
@@ -103,6 +108,12 @@ struct sources {
     int family;                 /* chronyd -4/-6: 4 or 6, 0 for both */
     int quit_mode;              /* chronyd -q/-Q: 1/2, 0 without */
     int reload_dumps;           /* chronyd -r: load the dumpdir files */
+    int hwts_enabled;           /* some interface timestamps in hardware (hwtstimeout) */
+    /* Told of each change of the raw timescale the sources make (NULL: nobody): at raw_now
+     * the frequency changed by dfreq (fraction, positive = faster) and raw readings moved by
+     * -shift s (a step). The NIC clocks' tracking follows it (hwts.c). */
+    void (*clock_hook)(void *arg, const struct timespec *raw_now, double dfreq, double shift);
+    void *clock_hook_arg;
     struct source_entry *entries;
     size_t n_entries;
     struct source **v; /* index = the engine's index */
@@ -135,6 +146,21 @@ struct sources {
     size_t cfg_first;
     char log_ref_name[64];      /* the reference named in tracking.log */
     struct timespec start_time; /* raw, node start: when a `local` reference activates */
+    /* The rows of chronyc sources (sources_rows.c), built when asked for after a change:
+     * chronyc asks for them one request per row. */
+    struct source_row *rows;
+    int n_rows, rows_valid, rows_n;
+    size_t rows_n_entries;
+    /* By descriptor: the source whose client socket it is, and how many sources send
+     * from it when it is a server socket (peers): a datagram finds its source without a
+     * scan of every source (sources_open_socket and sources_close_socket keep them). */
+    struct sources_sock_use *sock_use;
+    size_t n_sock_use;
+};
+
+struct sources_sock_use {
+    struct source *owner; /* the source of a client socket, or NULL */
+    int n_shared;         /* sources on this server socket */
 };
 
 /* NTS of a source (sources_nts.c): set up from its directive, freed with it, and before
@@ -213,6 +239,9 @@ int sources_on_datagram(struct sources *ss, const struct net_rx *rx,
 /* Run source selection now (chronyc reselect: force). */
 void sources_select(struct sources *ss, int force, const struct timespec *raw_now);
 
+/* Internal to sources*.c: drop a response held for hwtstimeout (sources_engine.c). */
+void sources_release_held(struct sources *ss, struct source *s);
+
 /* Internal to sources*.c: index of a source. */
 int sources_index(const struct source *s);
 
@@ -276,6 +305,8 @@ uint32_t sources_refid_of(const struct ip_addr *ip);
  * socket of its own. sources_close_socket() gives it back. */
 void sources_open_socket(struct sources *ss, struct source *s);
 void sources_close_socket(struct sources *ss, struct source *s);
+/* Who uses descriptor sock (never NULL; an unknown one is used by none). */
+const struct sources_sock_use *sources_sock_use(const struct sources *ss, int sock);
 /* For a source added at run time with an address: 0 if it can get a client socket (or
  * sends from the server socket), -1 (logged) if none can be opened now, so that the
  * request is refused instead of adding a source that would never poll. */
@@ -331,8 +362,12 @@ struct source_row {
     size_t entry; /* its directive's slot */
     uint32_t id;  /* the placeholder's ID */
 };
-/* The rows (*rows: allocated, the caller frees; NULL when there are none); their count. */
-int sources_rows(const struct sources *ss, struct source_row **rows);
+/* The rows (*rows: owned by ss, valid until the next change of the sources); their count.
+ * Built again after sources_rows_changed(), which whatever adds, removes or reorders
+ * sources, directives or placeholders calls. */
+int sources_rows(struct sources *ss, const struct source_row **rows);
+void sources_rows_changed(struct sources *ss);
+void sources_rows_fini(struct sources *ss);
 /* Slot of the directive with placeholder id, -1 if none. */
 int sources_find_placeholder(const struct sources *ss, uint32_t id);
 /* The reports of a placeholder: a source that has not started (chrony's unresolved

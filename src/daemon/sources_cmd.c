@@ -45,6 +45,7 @@ static void entry_release(struct sources *ss, size_t index)
     e->from_sourcedir = 0;
     e->retry_interval = 0.0;
     e->n_ids = 0;
+    sources_rows_changed(ss);
 }
 
 /* Take a source out of the table and the engine. */
@@ -62,6 +63,10 @@ static void source_remove(struct sources *ss, int index, const struct timespec *
     engine_remove_source(ss->engine, index);
     memmove(&ss->v[index], &ss->v[index + 1], sizeof(*ss->v) * (size_t)(ss->n - index - 1));
     ss->n--;
+    for (int i = index; i < ss->n; i++)
+        ss->v[i]->index = i;
+    s->index = -1;
+    sources_rows_changed(ss);
     if (s->replacing) {
         /* A replacement lookup still refers to the source and its directive:
          * keep both, silent (no engine state), until the end. */
@@ -204,6 +209,7 @@ static int placeholder_remove(struct sources *ss, uint32_t id)
     for (k = 0; e->ids[k] != id; k++)
         ;
     memmove(&e->ids[k], &e->ids[k + 1], sizeof(e->ids[0]) * (size_t)(e->n_ids - k - 1));
+    sources_rows_changed(ss);
     LOG_INFO(ss->env->log, "Removed source ID#%010u (%s)", (unsigned)id, e->cfg->name);
     if (--e->n_ids == 0)
         entry_release(ss, (size_t)slot);

@@ -9,9 +9,13 @@
 #include "daemon/ntp_serve.h"
 #include "daemon/reference.h"
 #include "daemon/sched.h"
+#include "lib/log.h"
+#include "lib/mem.h"
 #include "lib/ts.h"
+#include "proto/ntp.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 static enum ntp_client_ts_src ts_src_of(enum rx_ts_source src)
@@ -129,6 +133,19 @@ static void log_tracking(struct sources *ss, const struct engine_action *a)
     reference_log_tracking(ss->ref, name, &a->u.tracking);
 }
 
+/* chrony's MAX_SERVER_INTERVAL: s a server may take between its receive and transmit
+ * timestamps; with the source's maxdelay, how long a response can still be accepted. */
+#define SOURCES_RX_TIMEOUT_SLACK 4.0
+
+static void on_rx_timeout(void *arg, const struct timespec *now)
+{
+    struct source *s = arg;
+
+    (void)now;
+    s->rx_timer = 0;
+    sources_close_socket(s->srcs, s);
+}
+
 /* Send the packet of an ENGINE_ACT_SEND, reading the transmit time just before it leaves;
  * a peer's packet is completed then. Tells the engine. */
 static void perform_send(struct sources *ss, struct engine_out *out, int i,
@@ -143,14 +160,24 @@ static void perform_send(struct sources *ss, struct engine_out *out, int i,
     int ok;
 
     memcpy(buf, out->pkt + a->u.send.off, len);
-    if (s->sock < 0 && !s->on_server_socket)
-        sources_open_socket(ss, s); /* a client socket that could not be opened before */
+    /* As chrony, a client's request leaves from a new socket (a new source port), closed
+     * after the response or once no response could pass the delay test any more: a
+     * source holds a descriptor only while a request is in flight. */
+    if (!s->on_server_socket) {
+        sources_close_socket(ss, s);
+        sources_open_socket(ss, s);
+    }
     ss->env->clock.read(ss->env->clock.ctx, &tx_raw);
     if (s->symmetric)
         len = engine_peer_finish(ss->engine, index, buf, len, sizeof(buf), &tx_raw);
     /* serve_send puts it in the PTP encapsulation on the ptpport socket. */
     ok = len > 0 && s->sock >= 0 &&
          serve_send(ss->serve, s->sock, &s->remote, NULL, buf, len, 1) >= 0;
+    if (!s->on_server_socket && s->sock >= 0)
+        s->rx_timer = sched_add_after(ss->sched, raw_now,
+                                      sources_engine_part(ss, index)->client.opts.max_delay +
+                                          SOURCES_RX_TIMEOUT_SLACK,
+                                      on_rx_timeout, s);
     engine_tx_done(ss->engine, index, ok, &tx_raw, raw_now, out);
 }
 
@@ -158,6 +185,8 @@ static void perform_clock(struct sources *ss, struct engine_out *out, int i,
                           const struct timespec *raw_now)
 {
     struct engine_clock_act act = out->a[i].u.clock;
+    const struct env_clock *ec = &ss->env->clock;
+    double f0 = ss->clock_hook && act.cmd.set_freq ? ec->get_freq(ec->ctx) : 0.0, dfreq = 0.0;
 
     if (!reference_perform_clock(ss->ref, &act)) {
         engine_step_refused(ss->engine, out, i, raw_now);
@@ -166,6 +195,12 @@ static void perform_clock(struct sources *ss, struct engine_out *out, int i,
     /* Raw readings moved by the step: so do the deadlines. */
     if (act.shift != 0.0)
         sched_shift(ss->sched, act.shift);
+    if (!ss->clock_hook || !ec->can_control(ec->ctx))
+        return;
+    if (act.cmd.set_freq)
+        dfreq = (1.0 + 1e-6 * ec->get_freq(ec->ctx)) / (1.0 + 1e-6 * f0) - 1.0;
+    if (dfreq != 0.0 || act.shift != 0.0)
+        ss->clock_hook(ss->clock_hook_arg, raw_now, dfreq, act.shift);
 }
 
 static void perform_one(struct sources *ss, struct engine_out *out, int i,
@@ -332,11 +367,87 @@ static uint32_t valid_responses(const struct sources *ss, int index)
     return r.total_valid_rx;
 }
 
+/* hwtstimeout (chrony's save_response): a valid response that came before the hardware
+ * transmit timestamp of its request waits for it, at most hwtstimeout s; a second valid
+ * response while it waits has both processed at once. */
+struct source_held {
+    struct net_rx rx;
+    uint8_t data[NTP_MAX_PACKET_LEN];
+    uint64_t timer;
+    int pending;
+};
+
+static void source_on_response(struct sources *ss, int index, const struct net_rx *rx);
+
+void sources_release_held(struct sources *ss, struct source *s)
+{
+    if (!s->held)
+        return;
+    sched_cancel(ss->sched, s->held->timer);
+    free(s->held);
+    s->held = NULL;
+}
+
+static void process_held(struct sources *ss, struct source *s)
+{
+    struct net_rx rx;
+    int index = sources_index(s);
+    char ip[IP_ADDR_STRLEN];
+
+    if (!s->held || !s->held->pending || index < 0)
+        return;
+    ip_addr_format(&s->remote.ip, ip, sizeof(ip));
+    LOG_DEBUG(ss->env->log, "Processing saved response from %s", ip);
+    sched_cancel(ss->sched, s->held->timer);
+    s->held->timer = 0;
+    s->held->pending = 0;
+    rx = s->held->rx;
+    rx.data = s->held->data;
+    source_on_response(ss, index, &rx);
+}
+
+static void on_held_timeout(void *arg, const struct timespec *now)
+{
+    struct source *s = arg;
+
+    (void)now;
+    s->held->timer = 0;
+    process_held(s->srcs, s);
+}
+
+/* 1 if rx was kept to wait for the transmit timestamp. */
+static int hold_response(struct sources *ss, int index, const struct net_rx *rx)
+{
+    struct source *s = ss->v[index];
+
+    if (!ss->hwts_enabled || !(ss->cfg->hwts_timeout > 0.0) || rx->len > NTP_MAX_PACKET_LEN ||
+        !engine_response_waits_tx(ss->engine, index, rx->data, rx->len))
+        return 0;
+    if (s->held && s->held->pending) {
+        process_held(ss, s);
+        return 0;
+    }
+    if (!s->held)
+        s->held = xcalloc(1, sizeof(*s->held));
+    s->held->rx = *rx;
+    memcpy(s->held->data, rx->data, rx->len);
+    s->held->pending = 1;
+    s->held->timer =
+        sched_add_after(ss->sched, &rx->rx_ts, ss->cfg->hwts_timeout, on_held_timeout, s);
+    LOG_DEBUG(ss->env->log, "Saved valid response for later processing");
+    return 1;
+}
+
 static void source_on_response(struct sources *ss, int index, const struct net_rx *rx)
 {
     struct engine_rx erx;
     struct source *s = ss->v[index];
     uint32_t valid = valid_responses(ss, index);
+    /* A hardware transmit timestamp still to come (hwtstimeout 0, or its wait over) is
+     * taken even after the response (ntpdata, interleaved mode): its socket stays open
+     * until the receive timeout. */
+    int tx_pending =
+        ss->hwts_enabled && engine_response_waits_tx(ss->engine, index, rx->data, rx->len);
 
     memset(&erx, 0, sizeof(erx));
     erx.data = rx->data;
@@ -344,69 +455,90 @@ static void source_on_response(struct sources *ss, int index, const struct net_r
     erx.rx_raw = rx->rx_ts;
     erx.rx_src = ts_src_of(rx->rx_ts_src);
     erx.local_refid = local_refid(rx);
+    erx.rx_duration = rx->rx_duration;
+    erx.net_correction = rx->net_correction;
     engine_set_serving(ss->engine, serve_is_open(ss->serve));
     engine_on_response(ss->engine, index, &erx, sources_out_begin(ss));
     /* chrony's ntpdata shows the local address of the last valid response (its
-     * inst->local_addr, updated with the report). */
-    if (valid_responses(ss, index) != valid)
+     * inst->local_addr, updated with the report). A client expects nothing more on its
+     * socket (chrony closes it): a request made by the outcome opens a new one. */
+    if (valid_responses(ss, index) != valid) {
         s->local = rx->local.ip;
+        if (!s->on_server_socket && !tx_pending)
+            sources_close_socket(ss, s);
+    }
     sources_out_end(ss, &rx->rx_ts);
+}
+
+/* The source rx is for among those using its socket: the client socket's owner, or a
+ * scan (in index order, as the table) when it is a server socket that sources share. */
+static int source_for(const struct sources *ss, const struct net_rx *rx,
+                      int (*match)(const struct source *, const struct net_rx *))
+{
+    const struct sources_sock_use *u = sources_sock_use(ss, rx->sock);
+    int i;
+
+    if (u->owner && (i = sources_index(u->owner)) >= 0 && match(u->owner, rx))
+        return i;
+    for (i = 0; u->n_shared > 0 && i < ss->n; i++)
+        if (ss->v[i]->sock == rx->sock && ss->v[i]->on_server_socket && match(ss->v[i], rx))
+            return i;
+    return -1;
+}
+
+static int same_remote(const struct source *s, const struct net_rx *rx)
+{
+    return ip_addr_equal(&rx->remote.ip, &s->remote.ip) && rx->remote.port == s->remote.port;
+}
+
+/* A source on the server socket: only its own replies are for it, mode 1 and 2 for a
+ * peer, 4 for a client (chrony NCR_ProcessRxKnown); requests from its address are served
+ * as any. */
+static int reply_for(const struct source *s, const struct net_rx *rx)
+{
+    int mode = rx->len > 0 ? rx->data[0] & 7 : 0;
+    int wanted = s->symmetric ? mode == 1 || mode == 2 : mode == 4;
+    return (!s->on_server_socket || wanted) && same_remote(s, rx);
 }
 
 /* The kernel's transmit timestamp of a packet a source sent (requests on its client socket,
  * a peer's packets on the server socket); replies of our server are the server's. */
 static int source_on_tx_timestamp(struct sources *ss, const struct net_rx *rx)
 {
-    int mode = rx->len > 0 ? rx->data[0] & 7 : 0;
+    int mode = rx->len > 0 ? rx->data[0] & 7 : 0, i;
 
     if (mode != 1 && mode != 2 && mode != 3)
         return 0;
-    for (int i = 0; i < ss->n; i++) {
-        struct source *s = ss->v[i];
-        if (s->sock != rx->sock || !ip_addr_equal(&rx->remote.ip, &s->remote.ip) ||
-            rx->remote.port != s->remote.port)
-            continue;
-        engine_on_tx_timestamp(ss->engine, i, rx->data, rx->len, &rx->rx_ts,
-                               ts_src_of(rx->rx_ts_src));
-        return 1;
-    }
-    return 0;
+    i = source_for(ss, rx, same_remote);
+    if (i < 0)
+        return 0;
+    engine_on_tx_timestamp(ss->engine, i, rx->data, rx->len, &rx->rx_ts, ts_src_of(rx->rx_ts_src));
+    /* chrony NCR_ProcessTxKnown: a hardware timestamp releases a held response. */
+    if (rx->rx_ts_src == RXTS_HW && ss->v[i]->held && ss->v[i]->held->pending)
+        process_held(ss, ss->v[i]);
+    return 1;
 }
 
 int sources_on_datagram(struct sources *ss, const struct net_rx *rx, const struct timespec *raw_now)
 {
-    int mine = 0;
+    const struct sources_sock_use *u;
+    int i;
 
     (void)raw_now;
     if (rx->sock < 0)
         return 0;
     if (rx->tx_ts)
         return source_on_tx_timestamp(ss, rx);
-    for (int i = 0; i < ss->n; i++) {
-        struct source *s = ss->v[i];
-        if (s->sock != rx->sock)
-            continue;
-        /* A source on the server socket: only its own replies are for it, mode 1 and 2
-         * for a peer, 4 for a client (chrony NCR_ProcessRxKnown); requests from its
-         * address are served as any. */
-        if (s->on_server_socket) {
-            int mode = rx->len > 0 ? rx->data[0] & 7 : 0;
-            int wanted = s->symmetric ? mode == 1 || mode == 2 : mode == 4;
-            if (wanted && ip_addr_equal(&rx->remote.ip, &s->remote.ip) &&
-                rx->remote.port == s->remote.port) {
-                source_on_response(ss, i, rx);
-                sources_maybe_refresh(ss, &rx->rx_ts);
-                return 1;
-            }
-            continue;
-        }
-        mine = 1;
-        /* A client socket only accepts its server's address and port. */
-        if (ip_addr_equal(&rx->remote.ip, &s->remote.ip) && rx->remote.port == s->remote.port) {
-            source_on_response(ss, i, rx);
-            sources_maybe_refresh(ss, &rx->rx_ts);
+    i = source_for(ss, rx, reply_for);
+    if (i >= 0) {
+        if (hold_response(ss, i, rx))
             return 1;
-        }
+        source_on_response(ss, i, rx);
+        sources_maybe_refresh(ss, &rx->rx_ts);
+        return 1;
     }
-    return mine;
+    /* A client socket only accepts its server's address and port: anything else that
+     * arrives on it is dropped here. */
+    u = sources_sock_use(ss, rx->sock);
+    return u->owner && sources_index(u->owner) >= 0;
 }

@@ -29,23 +29,84 @@ static struct source *source_by_serial(struct sources *ss, uint64_t serial)
     return NULL;
 }
 
-/* The negotiated NTPv4 server (an address) and port replace the source's. */
-static void apply_negotiation(struct sources *ss, struct source *s)
-{
-    struct ip_addr ip;
+struct ntp_lookup {
+    struct sources *srcs;
+    uint64_t serial;                  /* of the source, 0 once it gave the lookup up */
+    struct nts_ke_session_result res; /* the session's keys and cookies, held until then */
+    char name[NTS_MAX_SERVER_NAME + 2];
+};
 
+/* The negotiated NTP server and port replace the source's (ip: the server's address). */
+static void apply_negotiation(struct sources *ss, struct source *s, const struct ip_addr *ip)
+{
     if (s->nts.ntp_port > 0)
         s->remote.port = (uint16_t)s->nts.ntp_port;
-    if (s->nts.ntp_server[0] && ip_addr_parse(&ip, s->nts.ntp_server) &&
-        !ip_addr_equal(&ip, &s->remote.ip)) {
-        s->remote.ip = ip;
+    if (ip && !ip_addr_equal(ip, &s->remote.ip)) {
+        s->remote.ip = *ip;
         if (sources_index(s) >= 0)
-            engine_source_set_ref_id(ss->engine, sources_index(s), sources_refid_of(&ip));
-    } else if (s->nts.ntp_server[0] && !ip_addr_parse(&ip, s->nts.ntp_server)) {
-        LOG_WARN(ss->env->log,
-                 "NTS-KE server %s negotiated NTP server %s (not an address; kept %s)", s->name,
-                 s->nts.ntp_server, s->name);
+            engine_source_set_ref_id(ss->engine, sources_index(s), sources_refid_of(ip));
     }
+}
+
+static void finish_lookup(struct ntp_lookup *lk)
+{
+    mem_wipe(&lk->res, sizeof(lk->res));
+    free(lk);
+}
+
+/* chrony's name_resolve_handler: the first address, or the first one of the NTS-KE
+ * server's family; the keys and cookies count only then. A name that does not resolve
+ * ends the session as failed (a new one follows). */
+static void on_ntp_resolved(void *arg, int status, const struct ip_addr *addrs, int n)
+{
+    struct ntp_lookup *lk = arg;
+    struct sources *ss = lk->srcs;
+    struct source *s = lk->serial ? source_by_serial(ss, lk->serial) : NULL;
+    const struct ip_addr *ip = NULL;
+    struct timespec now;
+
+    if (!s || s->nts_lookup != lk) {
+        finish_lookup(lk);
+        return;
+    }
+    s->nts_lookup = NULL;
+    ss->env->clock.read(ss->env->clock.ctx, &now);
+    if (status != 0 || n < 1) {
+        LOG_ERR(ss->env->log, "Could not resolve NTP server %s from %s", lk->name, s->name);
+        nts_client_ke_done(&s->nts, &now, 0, NULL, NULL, NULL, 0);
+        finish_lookup(lk);
+        return;
+    }
+    ip = &addrs[0];
+    for (int i = 0; i < n; i++) {
+        if (addrs[i].family == s->ke_ip.family) {
+            ip = &addrs[i];
+            break;
+        }
+    }
+    nts_client_ke_done(&s->nts, &now, 1, &lk->res.resp, lk->res.c2s, lk->res.s2c, lk->res.key_len);
+    apply_negotiation(ss, s, ip);
+    finish_lookup(lk);
+}
+
+/* A negotiated server given as a name is looked up first (chrony adds a final dot so that
+ * it is taken as a fully qualified name); the result of the session waits for it. */
+static void lookup_ntp_server(struct sources *ss, struct source *s,
+                              const struct nts_ke_session_result *r)
+{
+    struct ntp_lookup *lk = xcalloc(1, sizeof(*lk));
+    size_t len = strnlen(r->resp.ntp_server, sizeof(r->resp.ntp_server) - 1);
+
+    lk->srcs = ss;
+    lk->serial = s->serial;
+    lk->res = *r;
+    memcpy(lk->name, r->resp.ntp_server, len);
+    if (len > 0 && lk->name[len - 1] != '.')
+        lk->name[len] = '.';
+    s->nts_lookup = lk;
+    if (ss->env->resolver.resolve(ss->env->resolver.ctx, lk->name, IPF_UNSPEC, on_ntp_resolved,
+                                  lk) != 0)
+        on_ntp_resolved(lk, 2, NULL, 0);
 }
 
 static void on_ke_done(void *arg, const struct nts_ke_session_result *r)
@@ -54,18 +115,27 @@ static void on_ke_done(void *arg, const struct nts_ke_session_result *r)
     struct sources *ss = q->srcs;
     struct source *s = source_by_serial(ss, q->serial);
     struct timespec now;
+    struct ip_addr ip;
+    int is_ip = 0;
 
     if (s && s->nts_ke_req == q)
         s->nts_ke_req = NULL;
     free(q);
     if (!s)
         return;
+    if (r->status == 0 && r->resp.ntp_server[0]) {
+        is_ip = ip_addr_parse(&ip, r->resp.ntp_server);
+        if (!is_ip) {
+            lookup_ntp_server(ss, s, r);
+            return;
+        }
+    }
     ss->env->clock.read(ss->env->clock.ctx, &now);
     if (r->status != 0)
         LOG_ERR(ss->env->log, "%s", r->error);
     nts_client_ke_done(&s->nts, &now, r->status == 0, &r->resp, r->c2s, r->s2c, r->key_len);
     if (r->status == 0)
-        apply_negotiation(ss, s);
+        apply_negotiation(ss, s, is_ip ? &ip : NULL);
 }
 
 /* The trusted certificates of the source's certificate set (`ntstrustedcerts`). */
@@ -175,6 +245,11 @@ void sources_nts_reset(struct source *s)
             free(s->nts_ke_req);
         } /* else on_ke_done finds no source and frees it */
         s->nts_ke_req = NULL;
+    }
+    if (s->nts_lookup) {
+        /* the lookup frees itself when it ends */
+        ((struct ntp_lookup *)s->nts_lookup)->serial = 0;
+        s->nts_lookup = NULL;
     }
     nts_client_reset(&s->nts);
 }

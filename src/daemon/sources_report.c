@@ -30,11 +30,8 @@ static const struct source *source_by_addr(const struct sources *ss, const struc
 
 static int report_n_sources(void *ctx)
 {
-    struct source_row *rows;
-    int n = sources_rows(ctx, &rows);
-
-    free(rows);
-    return n;
+    const struct source_row *rows;
+    return sources_rows(ctx, &rows);
 }
 
 static int report_source_data(void *ctx, int index, const struct timespec *now,
@@ -530,7 +527,7 @@ void sources_h_indexed(struct sources *ss, const struct cmdmon_request *req,
                        const struct timespec *now, struct cmdmon_reply *rpy)
 {
     int32_t i = req->u.index.index;
-    struct source_row *rows;
+    const struct source_row *rows;
     int n = sources_rows(ss, &rows), src = i >= 0 && i < n ? rows[i].source : -1;
     uint16_t code;
     int st;
@@ -549,7 +546,6 @@ void sources_h_indexed(struct sources *ss, const struct cmdmon_request *req,
         st = report_sourcestats(ss, src, now, &rpy->u.sourcestats);
     else
         st = report_select_data(ss, src, now, &rpy->u.select_data);
-    free(rows);
     rpy->status = (uint16_t)st;
     if (st == CMDMON_STT_SUCCESS)
         rpy->reply = code;

@@ -34,6 +34,7 @@ void sources_entry_setup(struct sources *ss, size_t entry)
     struct ip_addr literal;
     int n = 1;
 
+    sources_rows_changed(ss);
     e->seq = ++ss->next_entry_seq;
     e->n_ids = 0;
     if (ip_addr_parse(&literal, e->cfg->name))
@@ -47,31 +48,84 @@ void sources_entry_setup(struct sources *ss, size_t entry)
         e->ids[e->n_ids++] = ++ss->last_address_id;
 }
 
-/* The live directives' slots by their order (an insertion sort: slots are mostly in
- * order already, reused ones are not). */
-static size_t sorted_entries(const struct sources *ss, size_t *order)
+/* Merge the runs order[lo..mid) and order[mid..hi) by their seq into tmp (stable). */
+static void merge_by_seq(const struct sources *ss, const size_t *order, size_t lo, size_t mid,
+                         size_t hi, size_t *tmp)
+{
+    size_t a = lo, b = mid, k = lo;
+
+    while (a < mid || b < hi) {
+        if (b >= hi || (a < mid && ss->entries[order[a]].seq <= ss->entries[order[b]].seq))
+            tmp[k++] = order[a++];
+        else
+            tmp[k++] = order[b++];
+    }
+}
+
+/* The live directives' slots by their order. Slots are mostly in order already (reused
+ * ones are not): a linear pass when they are, a bottom-up merge sort when not. tmp has
+ * room for n_entries slots. */
+static size_t sorted_entries(const struct sources *ss, size_t *order, size_t *tmp)
 {
     size_t n = 0;
+    int sorted = 1;
 
     for (size_t i = 0; i < ss->n_entries; i++) {
-        size_t j;
         if (!ss->entries[i].cfg)
             continue;
-        for (j = n; j > 0 && ss->entries[order[j - 1]].seq > ss->entries[i].seq; j--)
-            order[j] = order[j - 1];
-        order[j] = i;
-        n++;
+        if (n > 0 && ss->entries[order[n - 1]].seq > ss->entries[i].seq)
+            sorted = 0;
+        order[n++] = i;
+    }
+    for (size_t w = 1; !sorted && w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            merge_by_seq(ss, order, lo, mid, hi, tmp);
+        }
+        memcpy(order, tmp, n * sizeof(*order));
     }
     return n;
 }
 
-int sources_rows(const struct sources *ss, struct source_row **rows)
+/* The directive slot of source i, -1 for a reference clock. */
+static int slot_of(const struct sources *ss, int i)
 {
-    size_t *order = xcalloc(ss->n_entries + 1, sizeof(*order));
-    size_t n_order = sorted_entries(ss, order), cap = (size_t)ss->n + 1;
+    const struct source *s = ss->v[i];
+    return s->refclock || s->cfg_index < 0 || (size_t)s->cfg_index >= ss->n_entries ? -1
+                                                                                    : s->cfg_index;
+}
+
+/* Sources bucketed by directive slot, in index order within a slot: the sources of slot
+ * k are by_slot[first[k] .. first[k + 1]). first has n_entries + 1 elements. */
+static void bucket_sources(const struct sources *ss, size_t *first, int *by_slot)
+{
+    size_t *fill;
+
+    memset(first, 0, (ss->n_entries + 1) * sizeof(*first));
+    for (int i = 0; i < ss->n; i++)
+        if (slot_of(ss, i) >= 0)
+            first[slot_of(ss, i) + 1]++;
+    for (size_t k = 0; k < ss->n_entries; k++)
+        first[k + 1] += first[k];
+    fill = xcalloc(ss->n_entries + 1, sizeof(*fill));
+    memcpy(fill, first, ss->n_entries * sizeof(*fill));
+    for (int i = 0; i < ss->n; i++)
+        if (slot_of(ss, i) >= 0)
+            by_slot[fill[slot_of(ss, i)]++] = i;
+    free(fill);
+}
+
+/* The rows in O(directives + sources) (a merge sort of the directives at worst). */
+static void rows_build(struct sources *ss)
+{
+    size_t ne = ss->n_entries, cap = (size_t)ss->n + 1;
+    size_t *order = xcalloc(3 * ne + 2, sizeof(*order)), *tmp = order + ne, *first = tmp + ne;
+    size_t n_order = sorted_entries(ss, order, tmp);
+    int *by_slot = xcalloc((size_t)ss->n + 1, sizeof(*by_slot));
     struct source_row *r;
     int n = 0;
 
+    bucket_sources(ss, first, by_slot);
     for (size_t k = 0; k < n_order; k++)
         if (sources_entry_unresolved(&ss->entries[order[k]]))
             cap += (size_t)ss->entries[order[k]].n_ids;
@@ -82,15 +136,41 @@ int sources_rows(const struct sources *ss, struct source_row **rows)
             r[n++] = (struct source_row){i, 0, 0};
     for (size_t k = 0; k < n_order; k++) {
         const struct source_entry *e = &ss->entries[order[k]];
-        for (int i = 0; i < ss->n; i++)
-            if (ss->v[i]->cfg_index == (int)order[k])
-                r[n++] = (struct source_row){i, order[k], 0};
+        for (size_t j = first[order[k]]; j < first[order[k] + 1]; j++)
+            r[n++] = (struct source_row){by_slot[j], order[k], 0};
         for (int i = 0; sources_entry_unresolved(e) && i < e->n_ids; i++)
             r[n++] = (struct source_row){-1, order[k], e->ids[i]};
     }
     free(order);
-    *rows = r;
-    return n;
+    free(by_slot);
+    free(ss->rows);
+    ss->rows = r;
+    ss->n_rows = n;
+    ss->rows_n = ss->n;
+    ss->rows_n_entries = ne;
+    ss->rows_valid = 1;
+}
+
+void sources_rows_changed(struct sources *ss)
+{
+    ss->rows_valid = 0;
+}
+
+int sources_rows(struct sources *ss, const struct source_row **rows)
+{
+    /* The counts guard against a change that was not reported. */
+    if (!ss->rows_valid || ss->rows_n != ss->n || ss->rows_n_entries != ss->n_entries)
+        rows_build(ss);
+    *rows = ss->rows;
+    return ss->n_rows;
+}
+
+void sources_rows_fini(struct sources *ss)
+{
+    free(ss->rows);
+    ss->rows = NULL;
+    ss->n_rows = 0;
+    ss->rows_valid = 0;
 }
 
 int sources_find_placeholder(const struct sources *ss, uint32_t id)

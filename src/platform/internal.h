@@ -35,6 +35,9 @@ struct plat_tx_rec {
 struct plat_cmsg_info {
     struct timespec sw_ts; /* kernel software timestamp, zero if none */
     struct timespec hw_ts; /* raw hardware timestamp, zero if none */
+    int if_index;          /* interface of IP_PKTINFO / IPV6_PKTINFO, 0 if none */
+    int ts_if_index;       /* of SCM_TIMESTAMPING_PKTINFO (the timestamping device), 0 if none */
+    int l2_len;            /* layer-2 length of SCM_TIMESTAMPING_PKTINFO, 0 if none */
     struct net_addr local; /* destination address (IP_PKTINFO / IPV6_PKTINFO) */
     int is_tx_ts;          /* an error-queue message carrying a transmit timestamp */
     uint32_t tx_id;        /* its SOF_TIMESTAMPING_OPT_ID counter */
@@ -111,6 +114,9 @@ struct platform {
     int dir_owner_set;
     uid_t dir_uid;
     gid_t dir_gid;
+    /* `hwtimestamp` enabled on some interface (hwts.c): UDP sockets ask for hardware
+     * timestamps too (net.c) */
+    int hwts_on;
 };
 
 /* Convert a system-clock timestamp (e.g. from the kernel) to the driver's time. */
@@ -118,6 +124,7 @@ void plat_clock_from_system(const struct plat_clock *c, const struct timespec *s
                             struct timespec *out);
 void plat_clock_init(struct platform *p, enum platform_clock_kind kind, double offset);
 void plat_net_init(struct platform *p);
+void plat_hwts_init(struct platform *p);
 void plat_net_fini(struct platform *p);
 /* Receive every queued datagram on fd and hand each to the handler. */
 void plat_net_receive(struct platform *p, int fd, const struct platform_handlers *h,

@@ -54,6 +54,7 @@ struct platform *platform_new(const struct platform_opts *opts)
     plat_files_init(p);
     plat_shm_init(p);
     plat_refdev_init(p);
+    plat_hwts_init(p);
     plat_process_init(p);
     plat_resolver_init(p);
     plat_rtc_init(p);

@@ -3,6 +3,8 @@
  * LD_PRELOAD network simulators can intercept every call. */
 #include "platform/internal.h"
 
+#include "proto/hwts.h"
+
 #include "lib/mem.h"
 #include "lib/ts.h"
 
@@ -114,15 +116,41 @@ static int track(struct platform *p, int fd, int is_unix)
 #define TS_RX_FLAGS (SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE)
 #define TS_TX_FLAGS (SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY)
 
-static int enable_timestamps(int fd, int want_tx)
+/* With `hwtimestamp` (chrony with HW timestamping): raw hardware timestamps as well, the
+ * IP_PKTINFO of the transmitted datagrams on the error queue (OPT_CMSG, and so no OPT_TSONLY:
+ * the interface a transmit timestamp is from) and the interface and length of the frames
+ * received (OPT_PKTINFO, when the kernel has it). */
+#define TS_HW_FLAGS                                                                                \
+    (SOF_TIMESTAMPING_RAW_HARDWARE | SOF_TIMESTAMPING_RX_HARDWARE | SOF_TIMESTAMPING_OPT_CMSG)
+
+static int set_ts_flags(int fd, int flags)
+{
+    return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags));
+}
+
+/* The SO_TIMESTAMPING flags of a socket (want_tx: with transmit timestamps). */
+static int ts_flags(const struct platform *p, int want_tx)
+{
+    int flags = TS_RX_FLAGS;
+    if (p->hwts_on)
+        flags |= TS_HW_FLAGS;
+    if (want_tx)
+        flags |= p->hwts_on ? SOF_TIMESTAMPING_OPT_ID : TS_TX_FLAGS;
+    return flags;
+}
+
+static int enable_timestamps(const struct platform *p, int fd, int want_tx)
 {
     int on = 1;
-    int flags = TS_RX_FLAGS | TS_TX_FLAGS;
-    if (want_tx && setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) == 0)
+    if (want_tx && p->hwts_on &&
+        set_ts_flags(fd, ts_flags(p, 1) | SOF_TIMESTAMPING_OPT_PKTINFO) == 0)
         return 1;
-    flags = TS_RX_FLAGS;
+    if (want_tx && set_ts_flags(fd, ts_flags(p, 1)) == 0)
+        return 1;
+    if (p->hwts_on && set_ts_flags(fd, ts_flags(p, 0) | SOF_TIMESTAMPING_OPT_PKTINFO) == 0)
+        return 0;
     /* Prefer SO_TIMESTAMPING; fall back to nanosecond SO_TIMESTAMPNS. */
-    if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) < 0)
+    if (set_ts_flags(fd, ts_flags(p, 0)) < 0)
         setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
     return 0;
 }
@@ -162,7 +190,7 @@ static int net_udp_open(void *ctx, const struct net_addr *local, int flags,
     } else {
         setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
     }
-    int txts = enable_timestamps(fd, flags & NETF_TX_TIMESTAMPS);
+    int txts = enable_timestamps(p, fd, flags & NETF_TX_TIMESTAMPS);
     /* As chrony's SCK_OpenUdpSocket: the device first, a failure fails the socket. */
     if (opts && opts->device && opts->device[0] &&
         setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, opts->device, strlen(opts->device) + 1) < 0)
@@ -293,7 +321,7 @@ static void tx_remember(struct platform *p, int sock, const struct net_addr *rem
 static void tx_resync(struct platform *p, int sock)
 {
     struct plat_sock *s = find_sock(p, sock);
-    int rx_only = TS_RX_FLAGS, all = TS_RX_FLAGS | TS_TX_FLAGS;
+    int rx_only = ts_flags(p, 0), all = ts_flags(p, 1);
     char cbuf[256];
     struct msghdr msg;
     if (!s || !s->tx)
@@ -325,9 +353,10 @@ union plat_tx_cbuf {
 
 /* The message of one datagram to send; ask = 1 asks the kernel for its transmit timestamp
  * (a control message, as chrony on its server sockets). */
-static void build_tx_msg(const struct net_addr *remote, const struct net_addr *local,
-                         const void *buf, size_t len, int ask, struct msghdr *msg,
-                         struct sockaddr_storage *ss, struct iovec *iov, union plat_tx_cbuf *cbuf)
+static void build_tx_msg(const struct platform *p, const struct net_addr *remote,
+                         const struct net_addr *local, const void *buf, size_t len, int ask,
+                         struct msghdr *msg, struct sockaddr_storage *ss, struct iovec *iov,
+                         union plat_tx_cbuf *cbuf)
 {
     socklen_t sslen;
     size_t used = 0;
@@ -345,7 +374,7 @@ static void build_tx_msg(const struct net_addr *remote, const struct net_addr *l
     }
     if (ask) {
         struct cmsghdr *cm = (struct cmsghdr *)(cbuf->buf + used);
-        int flags = SOF_TIMESTAMPING_TX_SOFTWARE;
+        int flags = SOF_TIMESTAMPING_TX_SOFTWARE | (p->hwts_on ? SOF_TIMESTAMPING_TX_HARDWARE : 0);
         memset(cm, 0, CMSG_SPACE(sizeof(int)));
         cm->cmsg_level = SOL_SOCKET;
         cm->cmsg_type = SO_TIMESTAMPING;
@@ -368,7 +397,7 @@ static int send_one(struct platform *p, int sock, const struct net_addr *remote,
     struct plat_sock *s = find_sock(p, sock);
 
     ask = ask && s && s->tx;
-    build_tx_msg(remote, local, buf, len, ask, &msg, &ss, &iov, &cbuf);
+    build_tx_msg(p, remote, local, buf, len, ask, &msg, &ss, &iov, &cbuf);
     if (sendmsg(sock, &msg, 0) < 0) {
         if (ask)
             tx_resync(p, sock);
@@ -396,7 +425,7 @@ static void send_run(struct platform *p, struct net_tx *tx, int n)
     int can_ts = s && s->tx, done = 0;
 
     for (int i = 0; i < n; i++) {
-        build_tx_msg(tx[i].remote, tx[i].local, tx[i].buf, tx[i].len, tx[i].want_ts && can_ts,
+        build_tx_msg(p, tx[i].remote, tx[i].local, tx[i].buf, tx[i].len, tx[i].want_ts && can_ts,
                      &msgs[i].msg_hdr, &names[i], &iovs[i], &cbufs[i]);
         msgs[i].msg_len = 0;
         tx[i].failed = 0;
@@ -459,6 +488,12 @@ void plat_cmsg_parse(struct msghdr *msg, struct plat_cmsg_info *out)
             memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
             out->sw_ts = ts.ts[0];
             out->hw_ts = ts.ts[2];
+        } else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == HWTS_SCM_TIMESTAMPING_PKTINFO &&
+                   cm->cmsg_len >= CMSG_LEN(sizeof(struct hwts_pktinfo))) {
+            struct hwts_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+            out->ts_if_index = (int)pi.if_index;
+            out->l2_len = (int)pi.pkt_length;
         } else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPNS &&
                    cm->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
             memcpy(&out->sw_ts, CMSG_DATA(cm), sizeof(out->sw_ts));
@@ -466,12 +501,14 @@ void plat_cmsg_parse(struct msghdr *msg, struct plat_cmsg_info *out)
                    cm->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
             struct in_pktinfo pi;
             memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+            out->if_index = pi.ipi_ifindex;
             out->local.ip.family = IPF_INET4;
             memcpy(out->local.ip.a, &pi.ipi_addr, 4);
         } else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO &&
                    cm->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
             struct in6_pktinfo pi;
             memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+            out->if_index = (int)pi.ipi6_ifindex;
             out->local.ip.family = IPF_INET6;
             memcpy(out->local.ip.a, &pi.ipi6_addr, 16);
         } else if (((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR) ||
@@ -488,6 +525,17 @@ void plat_cmsg_parse(struct msghdr *msg, struct plat_cmsg_info *out)
     }
 }
 
+/* A hardware timestamp, with the interface it came from (the timestamping device's, else
+ * the one of IP_PKTINFO, as chrony) and the frame's length. */
+static void set_hw(const struct plat_cmsg_info *ci, struct net_rx *rx)
+{
+    if (ts_is_zero(&ci->hw_ts))
+        return;
+    rx->hw_ts = ci->hw_ts;
+    rx->if_index = ci->ts_if_index > 0 ? ci->ts_if_index : ci->if_index;
+    rx->l2_len = ci->l2_len;
+}
+
 static void parse_cmsgs(struct platform *p, struct msghdr *msg, struct net_rx *rx)
 {
     struct plat_cmsg_info ci;
@@ -498,6 +546,7 @@ static void parse_cmsgs(struct platform *p, struct msghdr *msg, struct net_rx *r
     }
     if (ci.local.ip.family != IPF_UNSPEC)
         rx->local.ip = ci.local.ip;
+    set_hw(&ci, rx);
 }
 
 /* Transmit timestamps waiting on the error queue of fd: each is handed to the handler with
@@ -527,7 +576,7 @@ static int receive_tx_timestamps(struct platform *p, int fd, const struct platfo
         if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
             return 1;
         plat_cmsg_parse(&msg, &ci);
-        if (!ci.is_tx_ts || ts_is_zero(&ci.sw_ts))
+        if (!ci.is_tx_ts || (ts_is_zero(&ci.sw_ts) && ts_is_zero(&ci.hw_ts)))
             continue;
         r = &s->tx[ci.tx_id % PLAT_TX_RING];
         if (!r->used || r->id != ci.tx_id)
@@ -541,8 +590,14 @@ static int receive_tx_timestamps(struct platform *p, int fd, const struct platfo
         rx.len = rec.len;
         rx.remote = rec.remote;
         rx.local = rec.local;
-        plat_clock_from_system(&p->clock, &ci.sw_ts, &rx.rx_ts);
-        rx.rx_ts_src = RXTS_KERNEL;
+        /* A hardware timestamp alone: the daemon converts it, or drops the report. */
+        rx.rx_ts = *wake;
+        rx.rx_ts_src = RXTS_NONE;
+        if (!ts_is_zero(&ci.sw_ts)) {
+            plat_clock_from_system(&p->clock, &ci.sw_ts, &rx.rx_ts);
+            rx.rx_ts_src = RXTS_KERNEL;
+        }
+        set_hw(&ci, &rx);
         rx.tx_ts = 1;
         h->on_datagram(h->ctx, &rx, wake);
     }

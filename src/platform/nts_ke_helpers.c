@@ -1,6 +1,9 @@
 /* The helper processes of `ntsprocesses` (2 or more): forked at start, each runs the NTS-KE
  * server sessions of the connections the main process hands it (with the current server
- * key, over a socket pair with SCM_RIGHTS, as chrony) in a select() loop of its own. */
+ * key, over a socket pair with SCM_RIGHTS, as chrony) in a select() loop of its own, and
+ * reports back over the same socket how many of them it has closed, so that the main
+ * process hands a connection only to a helper with a free session and accepts none while
+ * every helper is full. */
 #include "platform/nts_ke_server.h"
 #include "platform/nts_ke_tls.h"
 #include "platform/privs.h"
@@ -80,21 +83,84 @@ static int recv_fd(int sock, struct helper_msg *m, int *fd)
     return 1;
 }
 
-/* The main process: the connection goes to the next helper (round robin); one that cannot
- * take it (it failed, or its queue is full) is skipped. */
+/* The main process: whether helper h has a free session (of the connections handed to it,
+ * fewer than maxntsconnections not yet reported closed). */
+static int helper_free(const struct plat_nke_server *srv, int h)
+{
+    uint64_t passed = srv->helper_passed[h], ended = srv->helper_ended[h];
+    return srv->helper_fd[h] >= 0 &&
+           (ended >= passed || passed - ended < (uint64_t)srv->max_connections);
+}
+
+int nke_helpers_full(const struct plat_nke_server *srv)
+{
+    for (int h = 0; h < srv->n_helpers; h++)
+        if (helper_free(srv, h))
+            return 0;
+    return 1;
+}
+
+void nke_helpers_prepare(const struct plat_nke_server *srv, fd_set *rd, int *maxfd)
+{
+    for (int h = 0; h < srv->n_helpers; h++) {
+        if (srv->helper_fd[h] < 0)
+            continue;
+        FD_SET(srv->helper_fd[h], rd);
+        if (srv->helper_fd[h] > *maxfd)
+            *maxfd = srv->helper_fd[h];
+    }
+}
+
+/* A helper reports how many connections it has closed so far (a uint64_t); the end of its
+ * socket means it is gone. */
+void nke_helpers_process(struct plat_nke_server *srv, const fd_set *rd)
+{
+    for (int h = 0; h < srv->n_helpers; h++) {
+        int fd = srv->helper_fd[h];
+        if (fd < 0 || !FD_ISSET(fd, rd))
+            continue;
+        for (;;) {
+            uint64_t ended;
+            ssize_t r = recv(fd, &ended, sizeof(ended), MSG_DONTWAIT);
+            if (r == (ssize_t)sizeof(ended)) {
+                srv->helper_ended[h] = ended;
+                continue;
+            }
+            if (r < 0 && (errno == EAGAIN || errno == EINTR))
+                break;
+            if (r <= 0) {
+                close(fd);
+                srv->helper_fd[h] = -1;
+                /* chrony gives up when every helper is gone; we log it and go on */
+                if (nke_helpers_full(srv))
+                    log_msg(srv->log, LOGL_ERR, "NTS-KE helpers failed");
+                break;
+            }
+        }
+    }
+}
+
+/* The main process: the connection goes to the next helper (round robin) with a free
+ * session; one that cannot take it (it failed, or its queue is full) is skipped. The main
+ * process accepts a connection only when some helper has a free session. */
 void nke_helper_pass(struct plat_nke_server *srv, int fd, const char *label)
 {
     struct helper_msg m;
-    int sent = 0, err;
+    int sent = 0, err = 0;
     memset(&m, 0, sizeof(m));
     m.key_id = srv->keys.k[srv->keys.current].id;
     memcpy(m.key, srv->keys.k[srv->keys.current].key, sizeof(m.key));
     snprintf(m.label, sizeof(m.label), "%s", label);
     for (int i = 0; i < srv->n_helpers && !sent; i++) {
         int h = srv->next_helper++ % srv->n_helpers;
-        sent = srv->helper_fd[h] >= 0 && send_fd(srv->helper_fd[h], &m, fd) == 0;
+        if (!helper_free(srv, h))
+            continue;
+        sent = send_fd(srv->helper_fd[h], &m, fd) == 0;
+        if (sent)
+            srv->helper_passed[h]++;
+        else
+            err = errno;
     }
-    err = errno;
     mem_wipe(&m, sizeof(m));
     close(fd);
     if (sent)
@@ -141,6 +207,7 @@ static void helper_run(struct platform *p, struct plat_nke_server *srv, int sock
                        const struct nts_ke_server_opts *o)
 {
     char err[256] = "";
+    uint64_t reported = 0;
     for (int i = 0; i < srv->n_listen; i++)
         close(srv->listen_fd[i]);
     srv->n_listen = 0;
@@ -161,8 +228,15 @@ static void helper_run(struct platform *p, struct plat_nke_server *srv, int sock
         double left;
         FD_ZERO(&rd);
         FD_ZERO(&wr);
+        /* the main process counts this helper's free sessions from these reports */
+        if (sock >= 0 && reported != srv->ended &&
+            send(sock, &srv->ended, sizeof(srv->ended), MSG_DONTWAIT | MSG_NOSIGNAL) ==
+                (ssize_t)sizeof(srv->ended))
+            reported = srv->ended;
         if (sock >= 0) {
             FD_SET(sock, &rd);
+            if (reported != srv->ended)
+                FD_SET(sock, &wr);
             maxfd = sock;
         }
         left = nke_srv_prepare(srv, &rd, &wr, &maxfd);
@@ -178,6 +252,8 @@ static void helper_run(struct platform *p, struct plat_nke_server *srv, int sock
                 sock = -1;
             } else if (got > 0 && fd >= 0) {
                 helper_take(srv, &m, fd);
+            } else if (got > 0) {
+                srv->ended++; /* its descriptor did not come: counted as closed at once */
             }
             mem_wipe(&m, sizeof(m));
         }
@@ -214,6 +290,7 @@ int nke_helpers_start(struct platform *p, struct plat_nke_server *srv,
         }
         close(sv[1]);
         nke_fd_nonblock_cloexec(sv[0]);
+        srv->helper_passed[srv->n_helpers] = srv->helper_ended[srv->n_helpers] = 0;
         srv->helper_fd[srv->n_helpers++] = sv[0];
     }
     return 0;
@@ -227,5 +304,7 @@ void nke_helpers_stop(struct plat_nke_server *srv)
     for (int i = 0; i < srv->n_helpers; i++)
         if (srv->helper_fd[i] >= 0)
             close(srv->helper_fd[i]);
+    for (int i = 0; i < srv->n_helpers; i++)
+        srv->helper_fd[i] = -1;
     srv->n_helpers = 0;
 }

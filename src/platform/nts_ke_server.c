@@ -3,8 +3,10 @@
  * helper process). The loop accepts connections and asks the daemon whether to serve them
  * (allow/deny, ntsratelimit); each session is a state machine on its non-blocking socket:
  * TLS 1.3 handshake (GnuTLS, ALPN ntske/1), the request, the answer with cookies sealed by
- * the server keys, close_notify, bounded by chrony's session timeout. No thread is involved:
- * a stalled client holds only its own session and the daemon stays simulatable. */
+ * the server keys, close_notify, bounded by chrony's session timeout (and by a shorter one
+ * until the ClientHello has come). While every session is taken no connection is accepted:
+ * they wait in the listen queue in arrival order. No thread is involved: a stalled client
+ * holds only its own session and the daemon stays simulatable. */
 #include "platform/internal.h"
 #include "platform/nts_ke_server.h"
 #include "platform/nts_ke_tls.h"
@@ -23,6 +25,16 @@
 
 /* chrony bounds a server session to 2 seconds. */
 #define SESSION_TIMEOUT 2.0
+/* Ours: a client must have sent its whole ClientHello within 1 second of the accept (it is
+ * normally there already: it follows the TCP handshake at once, and a connection that waited
+ * in the listen queue has had it arrive meanwhile), or the session ends then, so a client
+ * that sends part of it and stalls holds a session for half the time. */
+#define HELLO_TIMEOUT 1.0
+/* Ours: connections beyond maxntsconnections wait in the kernel's listen queue, in arrival
+ * order, rather than being refused (chrony accepts and closes them); the queue holds this
+ * many times the sessions, so a connection at its end waits at most about that many session
+ * timeouts. */
+#define BACKLOG_PER_SESSION 4
 /* A response: protocol, AEAD, port and server records, 8 cookies, End of Message. */
 #define RESPONSE_CAP (64 + NTS_MAX_SERVER_NAME + NTS_MAX_COOKIES * (4 + NTS_MAX_COOKIE_LEN))
 
@@ -42,6 +54,8 @@ struct srv_session {
     int want_write; /* the socket must be writable (else readable) to go on */
     gnutls_session_t tls;
     struct timespec deadline; /* CLOCK_MONOTONIC */
+    struct timespec start;    /* the accept, CLOCK_MONOTONIC */
+    int hello;                /* the ClientHello has arrived (HELLO_TIMEOUT no longer runs) */
     char label[LABEL_LEN];    /* "ADDR:PORT" of the client, as chrony names it */
     size_t len;
     uint8_t buf[NTS_KE_MAX_MESSAGE];
@@ -116,12 +130,30 @@ static size_t session_answer(struct srv_session *s, int v, const struct nts_ke_r
     return len;
 }
 
+/* Once GnuTLS has read the whole ClientHello (the first message of a client), the session has
+ * chrony's SESSION_TIMEOUT from the accept instead of HELLO_TIMEOUT. (Before any handshake message
+ * GnuTLS reports -1, in an enum type that may be unsigned.) */
+static void session_check_hello(struct srv_session *s)
+{
+    if (s->hello || (int)gnutls_handshake_get_last_in(s->tls) < GNUTLS_HANDSHAKE_CLIENT_HELLO)
+        return;
+    s->hello = 1;
+    s->deadline = s->start;
+    s->deadline.tv_sec += (time_t)SESSION_TIMEOUT;
+    s->deadline.tv_nsec += (long)((SESSION_TIMEOUT - (double)(time_t)SESSION_TIMEOUT) * 1e9);
+    if (s->deadline.tv_nsec >= 1000000000L) {
+        s->deadline.tv_sec++;
+        s->deadline.tv_nsec -= 1000000000L;
+    }
+}
+
 /* TLS 1.3 handshake offering ALPN ntske/1; a client that does not agree on it is not
  * answered (RFC 8915 §4). A failed handshake ends the session without close_notify. */
 static int step_handshake(struct srv_session *s)
 {
     int r, w, tries = 0;
     while ((r = gnutls_handshake(s->tls)) < 0) {
+        session_check_hello(s);
         w = nke_tls_again(s->tls, r, &tries, &s->want_write);
         if (w == 0)
             return 0;
@@ -130,6 +162,7 @@ static int step_handshake(struct srv_session *s)
             return 0;
         }
     }
+    session_check_hello(s);
     s->state = nke_alpn_is_ntske(s->tls) ? SRV_RECEIVE : SRV_CLOSE;
     s->want_write = 0;
     return 1;
@@ -244,7 +277,8 @@ static struct srv_session *session_new(struct plat_nke_server *srv, int fd, cons
     s->fd = fd;
     s->state = SRV_HANDSHAKE;
     snprintf(s->label, sizeof(s->label), "%s", label);
-    nke_deadline_in(&s->deadline, SESSION_TIMEOUT);
+    nke_deadline_in(&s->start, 0.0);
+    nke_deadline_in(&s->deadline, HELLO_TIMEOUT);
     r = gnutls_init(&s->tls, GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS);
     if (r < 0)
         s->tls = NULL;
@@ -279,6 +313,7 @@ void nke_srv_take(struct plat_nke_server *srv, int fd, const char *label)
     if (why) {
         log_msg(srv->log, LOGL_DEBUG, "Rejected connection from %s (%s)", label, why);
         srv->dropped++;
+        srv->ended++;
         close(fd);
         return;
     }
@@ -291,12 +326,17 @@ void nke_srv_take(struct plat_nke_server *srv, int fd, const char *label)
 }
 
 /* Before select(): the listening sockets (to rd) and the sockets the sessions wait on (to
- * rd or wr). Returns the seconds until the earliest session deadline, -1 with no session. */
+ * rd or wr). Returns the seconds until the earliest session deadline, -1 with no session.
+ * While every session is taken (with ntsprocesses, every session of every helper), the
+ * listening sockets are not watched: new connections wait in the listen queue in arrival
+ * order, and each session that ends takes the oldest. */
 double nke_srv_prepare(struct plat_nke_server *srv, fd_set *rd, fd_set *wr, int *maxfd)
 {
     struct timespec now;
     double first = -1.0;
-    for (int i = 0; i < srv->n_listen; i++) {
+    int full = srv->n_helpers > 0 ? nke_helpers_full(srv) : srv->active >= srv->max_connections;
+    nke_helpers_prepare(srv, rd, maxfd);
+    for (int i = 0; !full && i < srv->n_listen; i++) {
         FD_SET(srv->listen_fd[i], rd);
         if (srv->listen_fd[i] > *maxfd)
             *maxfd = srv->listen_fd[i];
@@ -340,6 +380,7 @@ void nke_srv_step(struct plat_nke_server *srv, const fd_set *rd, const fd_set *w
         if (s->state == SRV_DONE) {
             *link = s->next;
             srv->active--;
+            srv->ended++;
             session_free(s);
         } else {
             link = &s->next;
@@ -417,6 +458,8 @@ void plat_nts_ke_server_process(struct platform *p, const fd_set *rd, const fd_s
     if (!srv || !srv->running)
         return;
     nke_srv_step(srv, rd, wr);
+    if (rd)
+        nke_helpers_process(srv, rd);
     for (int i = 0; rd && i < srv->n_listen; i++)
         if (FD_ISSET(srv->listen_fd[i], rd))
             server_accept(srv, srv->listen_fd[i]);
@@ -473,8 +516,10 @@ static int server_open_listeners(struct platform *p, struct plat_nke_server *srv
 {
     static const enum ip_family fams[MAX_LISTENERS] = {IPF_INET4, IPF_INET6};
     char name[LABEL_LEN];
-    /* As chrony: as many waiting connections as sessions can run at once. */
+    /* chrony queues as many connections as sessions can run at once; we queue more, since
+     * the queue is where connections wait while the sessions are taken. */
     int backlog = (o->processes > 1 ? o->processes : 1) * srv->max_connections;
+    backlog = backlog > SOMAXCONN / BACKLOG_PER_SESSION ? SOMAXCONN : backlog * BACKLOG_PER_SESSION;
     for (int i = 0; i < MAX_LISTENERS; i++) {
         const struct ip_addr *b = fams[i] == IPF_INET4 ? &o->bind4 : &o->bind6;
         struct ip_addr any = {0};

@@ -22,15 +22,18 @@ struct plat_nke_server {
     int have_keys;
     uint64_t accepted, dropped;
     struct srv_session *sessions;
-    int active; /* sessions in the list */
+    int active;     /* sessions in the list */
+    uint64_t ended; /* connections this process has closed (a helper reports them) */
     /* set by start(), read-only while running */
     int running;
     int listen_fd[MAX_LISTENERS], n_listen;
     const char *(*admit)(void *arg, const struct ip_addr *ip);
     void *admit_arg;
-    /* ntsprocesses >= 2: helper processes, each reached through its own socket pair */
+    /* ntsprocesses >= 2: helper processes, each reached through its own socket pair, and
+     * the connections handed to each that it has not yet reported closed */
     int n_helpers, next_helper;
     int helper_fd[MAX_HELPERS];
+    uint64_t helper_passed[MAX_HELPERS], helper_ended[MAX_HELPERS];
     gnutls_certificate_credentials_t cred;
     gnutls_priority_t prio;
     int aeads[MAX_AEADS], n_aeads;
@@ -56,7 +59,14 @@ int nke_helpers_start(struct platform *p, struct plat_nke_server *srv,
                       const struct nts_ke_server_opts *o, char *err, size_t errlen);
 /* Tell the helpers to finish (not waited for). */
 void nke_helpers_stop(struct plat_nke_server *srv);
-/* Hand an admitted connection (closed here) to the next helper, with the current key. */
+/* Hand an admitted connection (closed here) to the next helper with a free session, with
+ * the current key. */
 void nke_helper_pass(struct plat_nke_server *srv, int fd, const char *label);
+/* The main process: 1 when every helper has all its sessions taken (or is gone). */
+int nke_helpers_full(const struct plat_nke_server *srv);
+/* The main process, before select(): the helpers' sockets to rd (their reports). */
+void nke_helpers_prepare(const struct plat_nke_server *srv, fd_set *rd, int *maxfd);
+/* The main process, after select(): read the reports of the helpers ready in rd. */
+void nke_helpers_process(struct plat_nke_server *srv, const fd_set *rd);
 
 #endif

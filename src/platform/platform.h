@@ -63,11 +63,6 @@ void platform_clock_set_rtc_sync(struct platform *p, int enabled);
  * called the capability is kept. */
 void platform_privs_set_ntp_port(int port);
 
-/* hwtimestamp: check the interfaces names[0..n) ("*" = every interface) for hardware
- * timestamping (hwts.c). Returns 0 (the NTP sockets use kernel timestamps), or -1 with
- * chrony's fatal message in err for a named interface that cannot. */
-int platform_hwts_setup(struct platform *p, const char *const *names, int n, char *err,
-                        size_t errlen);
 /* Process setup. */
 int platform_daemonize(struct platform *p, char *err, size_t errlen);
 /* Tell the waiting parent that start-up finished (after daemonize). */

@@ -16,10 +16,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/rtc.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <termios.h>
@@ -102,10 +104,11 @@ static const int socket_options[][2] = {
 
 static const int fcntl_cmds[] = {F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC};
 
-/* isatty() and stdio on a terminal (-d), the resolver's FIONREAD, and the RTC driver's
- * requests (platform/rtc.c), which chrony's filter allows too. */
-static const unsigned long ioctl_cmds[] = {FIONREAD,     TCGETS,     TIOCGWINSZ, RTC_RD_TIME,
-                                           RTC_SET_TIME, RTC_UIE_ON, RTC_UIE_OFF};
+/* isatty() and stdio on a terminal (-d), the resolver's FIONREAD, the RTC driver's
+ * requests (platform/rtc.c) and the link speed of a `hwtimestamp` interface (SIOCETHTOOL,
+ * platform/hwts.c), which chrony's filter allows too. */
+static const unsigned long ioctl_cmds[] = {FIONREAD,     TCGETS,     TIOCGWINSZ,  RTC_RD_TIME,
+                                           RTC_SET_TIME, RTC_UIE_ON, RTC_UIE_OFF, SIOCETHTOOL};
 
 /* Comparisons of a call's argument (spelled out: the library's SCMP_Ax macros
  * leave a field to the compiler's zero, which clang's -Wextra rejects). */
@@ -139,12 +142,50 @@ static int add_clone3_enosys(scmp_filter_ctx ctx)
     return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
 }
 
+/* Sanitizer builds only (make SAN=1): LeakSanitizer checks for leaks at exit from a
+ * tracer task that shares the daemon's memory (clone() with CLONE_VM, not CLONE_THREAD),
+ * stops the threads with ptrace() after prctl(PR_SET_PTRACER) and waits for them with
+ * wait4(); it also reads and sets the dumpable flag (prctl). Without these calls every
+ * daemon run with -F ended with SIGSYS instead of its leak report. A plain build never
+ * includes this. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SCFILTER_FOR_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SCFILTER_FOR_LSAN 1
+#endif
+#endif
+
+#ifdef SCFILTER_FOR_LSAN
+static const char *const lsan_calls[] = {"prctl", "ptrace", "wait4", "waitid", "sched_yield"};
+
+/* The tracer: a task sharing the memory, not a thread of the process. */
+static struct scmp_arg_cmp lsan_clone_arg(void)
+{
+    struct scmp_arg_cmp c = {0, SCMP_CMP_MASKED_EQ, CLONE_VM | CLONE_THREAD, CLONE_VM};
+    return c;
+}
+
+static int add_lsan(scmp_filter_ctx ctx, int level)
+{
+    for (size_t i = 0; i < sizeof(lsan_calls) / sizeof(lsan_calls[0]); i++)
+        if (add_named(ctx, SCMP_ACT_ALLOW, lsan_calls[i]) < 0)
+            return -1;
+    return level == 1 ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1, lsan_clone_arg())
+                      : 0;
+}
+#endif
+
 static int add_level1(scmp_filter_ctx ctx)
 {
     size_t i;
     for (i = 0; i < sizeof(allowed_calls) / sizeof(allowed_calls[0]); i++)
         if (add_named(ctx, SCMP_ACT_ALLOW, allowed_calls[i]) < 0)
             return -1;
+#ifdef SCFILTER_FOR_LSAN
+    if (add_lsan(ctx, 1) < 0)
+        return -1;
+#endif
     /* Threads, not processes. */
     if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
                          arg_masked_eq(0, CLONE_THREAD, CLONE_THREAD)) < 0 ||
@@ -182,11 +223,21 @@ static int add_level1(scmp_filter_ctx ctx)
 
 static int add_level2(scmp_filter_ctx ctx, uint32_t deny)
 {
-    for (size_t i = 0; i < sizeof(denied_calls) / sizeof(denied_calls[0]); i++)
+    scmp_datum_t fork_mask = CLONE_THREAD;
+
+    for (size_t i = 0; i < sizeof(denied_calls) / sizeof(denied_calls[0]); i++) {
+#ifdef SCFILTER_FOR_LSAN
+        if (strcmp(denied_calls[i], "ptrace") == 0)
+            continue; /* LeakSanitizer's tracer (see add_lsan) */
+#endif
         if (add_named(ctx, deny, denied_calls[i]) < 0)
             return -1;
+    }
+#ifdef SCFILTER_FOR_LSAN
+    fork_mask |= CLONE_VM; /* LeakSanitizer's tracer shares the memory */
+#endif
     /* A new process through clone() without CLONE_THREAD, as fork() makes it. */
-    if (seccomp_rule_add(ctx, deny, SCMP_SYS(clone), 1, arg_masked_eq(0, CLONE_THREAD, 0)) < 0)
+    if (seccomp_rule_add(ctx, deny, SCMP_SYS(clone), 1, arg_masked_eq(0, fork_mask, 0)) < 0)
         return -1;
     return add_clone3_enosys(ctx);
 }

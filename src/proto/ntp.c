@@ -264,6 +264,46 @@ enum ntp_verdict ntp_ef_mono_root_find(const uint8_t *buf, const struct ntp_pack
     return NTP_BAD_EXTENSION;
 }
 
+size_t ntp_ef_net_correction_append(uint8_t *buf, size_t len, size_t cap, double correction)
+{
+    uint8_t body[NTP_EF_NET_CORRECTION_BODY_LEN];
+    double hi, frac;
+
+    /* chrony UTI_DoubleToNtp64: signed whole seconds (clamped to 32 bits) and the fraction
+     * in 1/2^32 s. */
+    if (!(correction >= -2147483648.0))
+        correction = -2147483648.0;
+    if (correction > 2147483647.0)
+        correction = 2147483647.0;
+    hi = (double)(int64_t)correction;
+    if (hi > correction)
+        hi -= 1.0;
+    frac = (correction - hi) * 4294967296.0;
+    memset(body, 0, sizeof(body));
+    put_be32(body, NTP_EF_NET_CORRECTION_MAGIC);
+    put_be32(body + 4, (uint32_t)(int32_t)hi);
+    put_be32(body + 8, frac >= 4294967295.0 ? 0xFFFFFFFFu : (uint32_t)frac);
+    return ntp_ef_append(buf, len, cap, NTP_EF_EXP_NET_CORRECTION, body, sizeof(body));
+}
+
+enum ntp_verdict ntp_ef_net_correction_find(const uint8_t *buf, const struct ntp_packet_info *info,
+                                            double *correction)
+{
+    unsigned n = info->n_efs < NTP_INFO_MAX_EFS ? info->n_efs : NTP_INFO_MAX_EFS;
+
+    for (unsigned i = 0; i < n; i++) {
+        const struct ntp_ef_ref *f = &info->efs[i];
+        const uint8_t *body = buf + f->offset + NTP_EF_HEADER_LEN;
+        if (f->type != NTP_EF_EXP_NET_CORRECTION ||
+            f->len != NTP_EF_HEADER_LEN + NTP_EF_NET_CORRECTION_BODY_LEN ||
+            (size_t)f->offset + f->len > info->len || get_be32(body) != NTP_EF_NET_CORRECTION_MAGIC)
+            continue;
+        *correction = (int32_t)get_be32(body + 4) + get_be32(body + 8) / 4294967296.0;
+        return NTP_OK;
+    }
+    return NTP_BAD_EXTENSION;
+}
+
 size_t ntp_mac_append(uint8_t *buf, size_t len, size_t cap, uint32_t key_id, const uint8_t *digest,
                       size_t digest_len)
 {

@@ -169,6 +169,23 @@ size_t ntp_ef_mono_root_append(uint8_t *buf, size_t len, size_t cap,
 enum ntp_verdict ntp_ef_mono_root_find(const uint8_t *buf, const struct ntp_packet_info *info,
                                        struct ntp_ef_mono_root *out);
 
+/* chrony 4.8's experimental extension field 0xF324 ("extfield F324"): a 24-byte body of a
+ * magic number, a correction (s, as a signed 32.32 fixed-point NTP64: the sum of the
+ * PTP correctionField updates that transparent clocks made to the request on its way to
+ * the server, plus the request's duration at the server's receiving interface) and 12
+ * reserved zero bytes. Requests carry it with a zero correction. */
+#define NTP_EF_NET_CORRECTION_BODY_LEN 24
+#define NTP_EF_NET_CORRECTION_MAGIC 0x07AC2CEBU
+
+/* Append the field with `correction` (s) at buf[len..). Returns the new length, or 0 if it
+ * does not fit. */
+size_t ntp_ef_net_correction_append(uint8_t *buf, size_t len, size_t cap, double correction);
+
+/* Find the first field of type 0xF324 with chrony's body (24 bytes, the magic). Returns
+ * NTP_OK and sets *correction (s), or NTP_BAD_EXTENSION when there is none. */
+enum ntp_verdict ntp_ef_net_correction_find(const uint8_t *buf, const struct ntp_packet_info *info,
+                                            double *correction);
+
 /* Human-readable verdict name, for logs and tests. */
 const char *ntp_verdict_name(enum ntp_verdict v);
 

@@ -11,11 +11,11 @@
 /* Links: base delay + exponential jitter with the given mean, each way. */
 #define EXPL(d, j)                                                                                 \
     {                                                                                              \
-        (d), (j), JITTER_EXP, 0.0                                                                  \
+        (d), (j), JITTER_EXP, 0.0, 0                                                               \
     }
 #define EXPL_LOSS(d, j, l)                                                                         \
     {                                                                                              \
-        (d), (j), JITTER_EXP, (l)                                                                  \
+        (d), (j), JITTER_EXP, (l), 0                                                               \
     }
 #define LAN EXPL(1e-4, 1e-4)
 
@@ -56,6 +56,43 @@
     {                                                                                              \
         120, 210, 1e-3, 3e-4, 500.0, 10.0, 10.0                                                    \
     }
+
+/* The client's NIC of the hwts scenarios (see struct sim_refdev_model). */
+#define HWTS_NIC                                                                                   \
+    {                                                                                              \
+        .phc = 1, .phc_offset = 3.7, .phc_freq_ppm = 25.0, .phc_noise = 10e-9, .nic = 1,           \
+        .nic_ts_noise = 10e-9, .kernel_rx_late = 50e-6                                             \
+    }
+
+#define HWTS_NIC_SLOWTX                                                                            \
+    {                                                                                              \
+        .phc = 1, .phc_offset = 3.7, .phc_freq_ppm = 25.0, .phc_noise = 10e-9, .nic = 1,           \
+        .nic_ts_noise = 10e-9, .kernel_rx_late = 50e-6, .nic_tx_report_late = 500e-6               \
+    }
+
+/* The hwts scenarios: the client's NTP source (index 0) took hardware RX and TX timestamps
+ * when it has `hwtimestamp`, kernel ones otherwise (ntpdata's counters). */
+static int check_hwts(struct world *w, const struct scenario *s, struct sc_result *r)
+{
+    struct sim_node *sn = &w->nodes[1];
+    struct node *n = sn->node;
+    struct ntp_client_report rep;
+    int hw = sn->dev.nic_on;
+
+    (void)s;
+    if (engine_source_count(&n->engine) < 1) {
+        sc_fail(r, "client has no source");
+        return 0;
+    }
+    ntp_client_get_report(&engine_source(&n->engine, 0)->client, &rep);
+    if (hw && (rep.total_hw_rx < 100 || rep.total_hw_tx < 100 || rep.rx_tss_char != 'H'))
+        sc_fail(r, "hardware RX %u TX %u (last '%c'), expected most of %u", rep.total_hw_rx,
+                rep.total_hw_tx, rep.rx_tss_char, rep.total_rx);
+    if (!hw && (rep.total_hw_rx || rep.total_hw_tx || rep.total_kernel_rx < 100))
+        sc_fail(r, "hardware RX %u TX %u, kernel RX %u without hwtimestamp", rep.total_hw_rx,
+                rep.total_hw_tx, rep.total_kernel_rx);
+    return r->ok;
+}
 
 static int check_clock_model(struct world *w, const struct scenario *s, struct sc_result *r)
 {
@@ -185,7 +222,7 @@ const struct scenario sim_scenarios[] = {
      .desc = "local stratum 7 served, allow by subnet, normal jitter",
      .seed = 3,
      .duration = 600,
-     .link = {1e-3, 2e-4, JITTER_NORMAL, 0.0},
+     .link = {1e-3, 2e-4, JITTER_NORMAL, 0.0, 0},
      .nodes =
          {{"server", "10.0.0.1", {"local stratum 7", "allow 10.1.0.0/16"}, -0.5, -30.0, 0.0, 0}},
      .probes = {5, 0, 8.0, "10.1", PROBES_ANSWERED, 0.0, 7, 2.31915e-3, 8.5250e-5}},
@@ -597,6 +634,192 @@ const struct scenario sim_scenarios[] = {
                            .extts_jitter = 20e-9}}},
         .logs = {{1, "Selected source PHC0", 1, 1}},
         .bounds = {0, 1000, 1e-6, 3e-7, 0, 0}},
+    /* NIC hardware timestamps (`hwtimestamp`, env.hwts in simenv.c). The client's kernel
+     * timestamps its packets 50 us (mean, exponential) after they arrived; its NIC stamps
+     * the frames with a free-running PHC (25 ppm fast, 3.7 s off, 10 ns noise), tracked
+     * from readings every 1-2 s; its datagrams leave 20 us (mean, exponential) after the
+     * send call (the kernel's transmit timestamps see it). Kernel timestamps first, then
+     * hardware ones, same seed. */
+    {.name = "hwts-kernel",
+     .desc = "client's kernel RX timestamps 50 us late (exp); kernel timestamps",
+     .seed = 501,
+     .duration = 5000,
+     .warmup = 1000,
+     .link = EXPL(1e-4, 1e-5),
+     .nodes = {DEFAULT_SERVER,
+               {.name = "client",
+                .ip = "10.0.0.2",
+                .conf = {"server 10.0.0.1 minpoll 2 maxpoll 4"},
+                .offset = CLIENT_OFF,
+                .freq_ppm = CLIENT_FREQ,
+                .wander = CLIENT_WANDER,
+                .measured = 1,
+                .tx_late = 20e-6,
+                .tx_ts = 1,
+                .dev = HWTS_NIC}},
+     .bounds = {0, 1000, 1e-3, 3e-4, 0, 0},
+     .check = check_hwts},
+    {.name = "hwts",
+     .desc = "the same with hwtimestamp eth0: the NIC's timestamps through its PHC",
+     .seed = 501,
+     .duration = 5000,
+     .warmup = 1000,
+     .link = EXPL(1e-4, 1e-5),
+     .nodes = {DEFAULT_SERVER,
+               {.name = "client",
+                .ip = "10.0.0.2",
+                .conf = {"server 10.0.0.1 minpoll 2 maxpoll 4", "hwtimestamp eth0"},
+                .offset = CLIENT_OFF,
+                .freq_ppm = CLIENT_FREQ,
+                .wander = CLIENT_WANDER,
+                .measured = 1,
+                .tx_late = 20e-6,
+                .tx_ts = 1,
+                .dev = HWTS_NIC}},
+     .logs = {{1, "Enabled HW timestamping on eth0", 1, 1}},
+     .bounds = {0, 1000, 3e-5, 5e-6, 0, 0},
+     .check = check_hwts},
+    /* `extfield F324` (chrony 4.8): NTP over PTP (`ptpport 319`) through one-step PTP
+     * transparent clocks that put each datagram's queueing time (100 us mean, exponential,
+     * both ways, over 100 us of fixed delay) into the correctionField; server and client
+     * take hardware timestamps (their NICs as in the hwts scenarios). Without the field
+     * the queueing noise stays in the measurements; with it the server returns its
+     * correction of the request and the client takes both out of offset and delay. Same
+     * seed both ways. */
+    {.name = "f324-off",
+     .desc = "NTP over PTP via transparent clocks, hardware timestamps, no extfield F324",
+     .seed = 503,
+     .duration = 5000,
+     .warmup = 1000,
+     .link = {1e-4, 1e-4, JITTER_EXP, 0.0, 1},
+     .nodes = {{.name = "server",
+                .ip = "10.0.0.1",
+                .conf = {SERVER1, "hwtimestamp eth0", "ptpport 319"},
+                .dev = HWTS_NIC},
+               {.name = "client",
+                .ip = "10.0.0.2",
+                .conf = {"server 10.0.0.1 port 319 minpoll 2 maxpoll 4", "hwtimestamp eth0",
+                         "ptpport 319"},
+                .offset = CLIENT_OFF,
+                .freq_ppm = CLIENT_FREQ,
+                .wander = CLIENT_WANDER,
+                .measured = 1,
+                .tx_late = 20e-6,
+                .tx_ts = 1,
+                .dev = HWTS_NIC}},
+     .bounds = {0, 1000, 1e-3, 1e-4, 0, 0},
+     .check = check_hwts},
+    {.name = "f324",
+     .desc = "the same with extfield F324: the transparent clocks' corrections applied",
+     .seed = 503,
+     .duration = 5000,
+     .warmup = 1000,
+     .link = {1e-4, 1e-4, JITTER_EXP, 0.0, 1},
+     .nodes = {{.name = "server",
+                .ip = "10.0.0.1",
+                .conf = {SERVER1, "hwtimestamp eth0", "ptpport 319"},
+                .dev = HWTS_NIC},
+               {.name = "client",
+                .ip = "10.0.0.2",
+                .conf = {"server 10.0.0.1 port 319 minpoll 2 maxpoll 4 extfield F324",
+                         "hwtimestamp eth0", "ptpport 319"},
+                .offset = CLIENT_OFF,
+                .freq_ppm = CLIENT_FREQ,
+                .wander = CLIENT_WANDER,
+                .measured = 1,
+                .tx_late = 20e-6,
+                .tx_ts = 1,
+                .dev = HWTS_NIC}},
+     .bounds = {0, 1000, 1e-6, 2e-7, 0, 0},
+     .check = check_hwts},
+    /* hwtstimeout: the NIC reports its transmit timestamps 500 us after the frame left,
+     * later than the server's reply comes back. With the default 1 ms the reply waits for
+     * the hardware timestamp of its request; with `hwtstimeout 0` it is processed at once
+     * with the daemon's transmit timestamp (20 us early, mean). Same seed both ways. */
+    {.name = "hwts-slowtx",
+     .desc = "NIC TX timestamps reported 500 us late; hwtstimeout 0.001 (default) waits",
+     .seed = 502,
+     .duration = 5000,
+     .warmup = 1000,
+     .link = EXPL(1e-4, 1e-5),
+     .nodes = {DEFAULT_SERVER,
+               {.name = "client",
+                .ip = "10.0.0.2",
+                .conf = {"server 10.0.0.1 minpoll 2 maxpoll 4", "hwtimestamp eth0"},
+                .offset = CLIENT_OFF,
+                .freq_ppm = CLIENT_FREQ,
+                .wander = CLIENT_WANDER,
+                .measured = 1,
+                .tx_late = 20e-6,
+                .tx_ts = 1,
+                .dev = HWTS_NIC_SLOWTX}},
+     .logs = {{1, "Saved valid response for later processing", 100, 100000}},
+     .bounds = {0, 1000, 3e-5, 5e-6, 0, 0},
+     .check = check_hwts},
+    {.name = "hwts-slowtx-nowait",
+     .desc = "the same with hwtstimeout 0: replies taken with the daemon's TX timestamps",
+     .seed = 502,
+     .duration = 5000,
+     .warmup = 1000,
+     .link = EXPL(1e-4, 1e-5),
+     .nodes = {DEFAULT_SERVER,
+               {.name = "client",
+                .ip = "10.0.0.2",
+                .conf = {"server 10.0.0.1 minpoll 2 maxpoll 4", "hwtimestamp eth0",
+                         "hwtstimeout 0"},
+                .offset = CLIENT_OFF,
+                .freq_ppm = CLIENT_FREQ,
+                .wander = CLIENT_WANDER,
+                .measured = 1,
+                .tx_late = 20e-6,
+                .tx_ts = 1,
+                .dev = HWTS_NIC_SLOWTX}},
+     .logs = {{1, "Saved valid response for later processing", 0, 0}},
+     .bounds = {0, 1000, 1e-4, 3e-5, 0, 0},
+     .check = check_hwts},
+    /* `refclock ... local` (chrony's 106-refclock local case): a free-running PHC (5 ppm
+     * fast, 0.4 s off, 1 us reading noise) that is stable, a system clock that wanders
+     * 100x more than the others (1e-7 per s) and an NTP server over the LAN (100 us
+     * jitter). The PHC holds the system clock's frequency between the server's noisy
+     * updates; phc-local-off is the same world without it (its figures are the baseline
+     * that phc-local must beat). */
+    {.name = "phc-local",
+     .desc = "refclock PHC /dev/ptp0 local: a stable free-running PHC steadies the clock",
+     .seed = 404,
+     .duration = 6000,
+     .warmup = 2000,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER,
+               {.name = "client",
+                .ip = "10.0.0.2",
+                .conf = {"server 10.0.0.1 minpoll 4 maxpoll 4",
+                         "refclock PHC /dev/ptp0 local poll 2"},
+                .offset = CLIENT_OFF,
+                .freq_ppm = CLIENT_FREQ,
+                .wander = 1e-7,
+                .measured = 1,
+                .dev = {.phc = 1, .phc_offset = 0.4, .phc_freq_ppm = 5.0, .phc_noise = 1e-6}}},
+     .logs = {{1, "Selected source 10.0.0.1", 1, 1},
+              {1, "Selected source PHC0", 0, 0},
+              {1, "lost lock", 0, 0}},
+     .bounds = {0, 2000, 1.5e-4, 3e-5, 12.0, 0.5, 0}},
+    {.name = "phc-local-off",
+     .desc = "phc-local without the local PHC: the same server and clock",
+     .seed = 404,
+     .duration = 6000,
+     .warmup = 2000,
+     .link = LAN,
+     .nodes = {DEFAULT_SERVER,
+               {.name = "client",
+                .ip = "10.0.0.2",
+                .conf = {"server 10.0.0.1 minpoll 4 maxpoll 4"},
+                .offset = CLIENT_OFF,
+                .freq_ppm = CLIENT_FREQ,
+                .wander = 1e-7,
+                .measured = 1,
+                .dev = {.phc = 1, .phc_offset = 0.4, .phc_freq_ppm = 5.0, .phc_noise = 1e-6}}},
+     .logs = {{1, "Selected source 10.0.0.1", 1, 1}},
+     .bounds = {0, 1000, 4e-4, 8e-5, 0, 0}},
 };
 
 const size_t sim_n_scenarios = sizeof(sim_scenarios) / sizeof(sim_scenarios[0]);

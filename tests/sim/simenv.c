@@ -193,13 +193,60 @@ static void log_write(void *ctx, enum log_level level, const char *msg)
 
 /* env.refdev of the simulated devices. Handles: 0 the PPS source, 1 the PHC. */
 
+/* The PHC's time at true time t, with noise (s, Gaussian deviation). */
+static void phc_at(struct sim_node *sn, double t, double noise, struct timespec *out)
+{
+    const struct sim_refdev_model *m = &sn->dev.m;
+    double since = t * (1.0 + m->phc_freq_ppm * 1e-6) + m->phc_offset;
+    if (noise > 0.0)
+        since += noise * rng_normal(&sn->dev.rng);
+    ts_add(out, &sn->w->epoch, since);
+}
+
 /* The PHC's time now (+ a reading's noise). */
 static void phc_now(struct sim_node *sn, struct timespec *out)
 {
-    const struct sim_refdev_model *m = &sn->dev.m;
-    double since = sn->w->t * (1.0 + m->phc_freq_ppm * 1e-6) + m->phc_offset +
-                   m->phc_noise * rng_normal(&sn->dev.rng);
-    ts_add(out, &sn->w->epoch, since);
+    phc_at(sn, sn->w->t, sn->dev.m.phc_noise, out);
+}
+
+/* The NIC's timestamp of a frame of len bytes of UDP data that ended at true time t_end
+ * (received) or started at t_start (sent). */
+#define SIM_NIC_IFINDEX 2
+#define SIM_NIC_SPEED 1000
+static void nic_stamp(struct sim_node *sn, double t, size_t len, int received, struct timespec *out)
+{
+    double frame = (double)(42 + len + 4) * 8.0 / (SIM_NIC_SPEED * 1e6);
+    phc_at(sn, received ? t - frame : t, sn->dev.m.nic_ts_noise, out);
+}
+
+/* env.hwts: one interface, eth0, with hardware timestamping when the model has a NIC. */
+static int hw_enable(void *ctx, const char *name, int rxfilter, struct env_hwts_info *info)
+{
+    struct sim_node *sn = ctx;
+    if (!sn->dev.m.nic || strcmp(name, "eth0") != 0) {
+        LOG_DEBUG(&sn->logger, "HW timestamping not supported on %s", name);
+        return 0;
+    }
+    info->if_index = SIM_NIC_IFINDEX;
+    info->rx_filter = rxfilter == 1 /* none */ ? 0 : 1;
+    sn->dev.nic_on = 1;
+    return 1;
+}
+
+static char **hw_list(void *ctx, int *n)
+{
+    char **v = xcalloc(2, sizeof(*v));
+    (void)ctx;
+    v[0] = xstrdup("lo");
+    v[1] = xstrdup("eth0");
+    *n = 2;
+    return v;
+}
+
+static int hw_link_speed(void *ctx, const char *name)
+{
+    (void)ctx;
+    return strcmp(name, "eth0") == 0 ? SIM_NIC_SPEED : 0;
 }
 
 static int rd_pps_open(void *ctx, const char *path, int clear, char *err, size_t errlen)
@@ -228,7 +275,8 @@ static int rd_phc_open(void *ctx, const char *path, int rw, char *err, size_t er
 {
     struct sim_node *sn = ctx;
     (void)rw;
-    if (!sn->dev.m.phc || strcmp(path, "/dev/ptp0") != 0) {
+    if (!sn->dev.m.phc ||
+        (strcmp(path, "/dev/ptp0") != 0 && !(sn->dev.m.nic && strcmp(path, "eth0") == 0))) {
         LOG_ERR(&sn->logger, "Could not open PHC (of) %s", path);
         snprintf(err, errlen, "Could not open PHC");
         return -1;
@@ -432,6 +480,7 @@ void sim_node_env_init(struct sim_node *sn)
     e->random = (struct env_random){sn, random_bytes};
     e->refdev = (struct env_refdev){sn,          rd_pps_open,  rd_pps_fetch,      rd_phc_open,
                                     rd_phc_read, rd_phc_extts, rd_phc_extts_read, rd_close};
+    e->hwts = (struct env_hwts){sn, hw_enable, hw_list, hw_link_speed};
     rng_seed(&sn->dev.rng, sn->w->seed ^ (0xDE7000ULL + (uint64_t)sn->idx));
     sn->logger = (struct logger){sn, log_write, LOGL_DEBUG};
     e->log = &sn->logger;
@@ -453,6 +502,13 @@ void sim_node_on_tx_report(struct world *w, struct sim_node *sn, struct packet *
     rx.rx_ts = now;
     rx.rx_ts_src = RXTS_KERNEL;
     rx.tx_ts = 1;
+    /* With hardware timestamping the kernel reports only the NIC's timestamp. */
+    if (sn->dev.nic_on) {
+        nic_stamp(sn, p->t_wire, p->len, 0, &rx.hw_ts);
+        rx.if_index = SIM_NIC_IFINDEX;
+        rx.rx_ts_src = RXTS_NONE;
+        sn->dev.hw_tx++;
+    }
     node_on_datagram(sn->node, &rx, &now);
     node_on_timer(sn->node, &now);
 }
@@ -470,6 +526,11 @@ void sim_node_on_packet(struct world *w, struct sim_node *sn, struct packet *p)
     rx.local = p->dst;
     rx.rx_ts = now;
     rx.rx_ts_src = RXTS_KERNEL;
+    if (sn->dev.nic_on) {
+        nic_stamp(sn, p->t_wire, p->len, 1, &rx.hw_ts);
+        rx.if_index = SIM_NIC_IFINDEX;
+        sn->dev.hw_rx++;
+    }
     node_on_datagram(sn->node, &rx, &now);
     /* The platform loop runs the timers (and the node's jump check) after every
      * wake-up, not only after a timeout. */

@@ -86,13 +86,30 @@ static int link_is_down(const struct link *l, double t)
     return 0;
 }
 
-static double dir_delay(struct world *w, const struct link_dir *d)
+static double dir_delay(struct world *w, const struct link_dir *d, double *jitter)
 {
     double j = 0.0;
     if (d->jitter > 0)
         j = d->kind == JITTER_EXP ? rng_exponential(&w->rng, d->jitter)
                                   : fabs(rng_normal(&w->rng) * d->jitter);
+    *jitter = j;
     return d->delay + j;
+}
+
+/* A transparent clock's update of an NTP-over-PTP message (Sync or Delay_Req, version 2,
+ * chrony's TLV 0x2023 after the 48-byte prefix): residence s added to the correctionField
+ * (big-endian ns * 2^16). Other datagrams pass unchanged. */
+static void ptp_tc_update(uint8_t *d, size_t len, double residence)
+{
+    int64_t corr = 0;
+
+    if (len <= 48 || (d[0] & 0x0F) > 1 || (d[1] & 0x0F) != 2 || d[44] != 0x20 || d[45] != 0x23)
+        return;
+    for (int i = 0; i < 8; i++)
+        corr = (int64_t)((uint64_t)corr << 8 | d[8 + i]);
+    corr += (int64_t)llround(residence * 1e9 * 65536.0);
+    for (int i = 7; i >= 0; i--, corr = (int64_t)((uint64_t)corr >> 8))
+        d[8 + i] = (uint8_t)corr;
 }
 
 static struct packet *packet_alloc(struct world *w)
@@ -142,7 +159,8 @@ int vnet_send(struct world *w, int src_host, int sock, const struct net_addr *re
      * depend on the outage schedule. */
     roll = rng_uniform(&w->rng);
     late = h->tx_late > 0.0 ? rng_exponential(&w->rng, h->tx_late) : 0.0;
-    if (h->tx_ts && h->socks[sock].tx_ts && h->kind == HOST_NODE) {
+    if ((h->tx_ts || (h->kind == HOST_NODE && w->nodes[h->owner].dev.nic_on)) &&
+        h->socks[sock].tx_ts && h->kind == HOST_NODE) {
         /* The report of when it left, even if the network loses it. */
         struct packet *r = packet_alloc(w);
         r->src_host = r->dst_host = src_host;
@@ -150,10 +168,15 @@ int vnet_send(struct world *w, int src_host, int sock, const struct net_addr *re
         fill_src(h, sock, &r->src);
         r->dst = *remote;
         r->t_sent = w->t + late;
+        r->t_wire = r->t_sent;
         r->sender_off = 0.0;
         r->len = len;
         memcpy(r->data, buf, len);
-        world_schedule(w, w->t + late, EV_TXTS, 0, 0.0, r);
+        world_schedule(
+            w,
+            w->t + late +
+                (w->nodes[h->owner].dev.nic_on ? w->nodes[h->owner].dev.m.nic_tx_report_late : 0.0),
+            EV_TXTS, 0, 0.0, r);
     }
     if (link_is_down(l, w->t) || roll < d->loss) {
         h->lost++;
@@ -168,7 +191,19 @@ int vnet_send(struct world *w, int src_host, int sock, const struct net_addr *re
     p->sender_off = h->kind == HOST_NODE ? vclock_offset(&w->nodes[h->owner].clock, w->t) : 0.0;
     p->len = len;
     memcpy(p->data, buf, len);
-    world_schedule(w, w->t + late + dir_delay(w, d), EV_PACKET, 0, 0.0, p);
+    double jitter;
+    p->t_wire = w->t + late + dir_delay(w, d, &jitter);
+    if (d->ptp_tc)
+        ptp_tc_update(p->data, p->len, jitter);
+    /* The receiver's kernel timestamps it (and hands it over) a while after it arrived. */
+    if (w->hosts[dst].kind == HOST_NODE && w->nodes[w->hosts[dst].owner].dev.m.kernel_rx_late > 0.0)
+        world_schedule(w,
+                       p->t_wire +
+                           rng_exponential(&w->nodes[w->hosts[dst].owner].dev.rng,
+                                           w->nodes[w->hosts[dst].owner].dev.m.kernel_rx_late),
+                       EV_PACKET, 0, 0.0, p);
+    else
+        world_schedule(w, p->t_wire, EV_PACKET, 0, 0.0, p);
     return 0;
 }
 

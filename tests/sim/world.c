@@ -36,7 +36,7 @@ struct world *world_new(uint64_t seed)
     w->duration = 1000.0;
     rng_seed(&w->rng, seed);
     w->default_link.a = w->default_link.b = -1;
-    w->default_link.ab = w->default_link.ba = (struct link_dir){1e-4, 1e-4, JITTER_EXP, 0.0};
+    w->default_link.ab = w->default_link.ba = (struct link_dir){1e-4, 1e-4, JITTER_EXP, 0.0, 0};
     return w;
 }
 

@@ -26,6 +26,10 @@ struct link_dir {
     double jitter; /* s */
     enum jitter_kind kind;
     double loss; /* 0..1 */
+    /* One-step end-to-end PTP transparent clocks on the path: the jitter part of a
+     * datagram's delay (its time queued in switches) is added to the correctionField of
+     * an NTP-over-PTP message (chrony's `ptpport` framing), as `extfield F324` expects. */
+    int ptp_tc;
 };
 
 /* A link between hosts a and b (indices into the world's hosts; -1 as b means
@@ -74,6 +78,8 @@ struct packet {
     int dst_sock; /* set on delivery */
     struct net_addr src, dst;
     double t_sent;
+    double t_wire;     /* true time its frame ended at the receiver's NIC (a report: when it
+                        * left) */
     double sender_off; /* the sending node's clock offset at t_sent (0 for probes) */
     size_t len;
     uint8_t data[1200];
@@ -105,6 +111,16 @@ struct sim_refdev_model {
     double phc_noise;    /* s, deviation of a PHC reading (Gaussian) */
     double extts_jitter; /* s, deviation of the PHC's timestamp of an edge (extts) */
     int phc_no_crossts;  /* no cross timestamps: readings 1 us wide (extended offsets) */
+    /* A NIC, eth0 (ifindex 2, 1 Gb/s), that timestamps packets in hardware with that PHC
+     * (the PHC also opens as "eth0"): `hwtimestamp eth0` gets the PHC's time of the start
+     * of each frame, received or sent, with nic_ts_noise (Gaussian); the frame lasts
+     * (42 + UDP data + 4) bytes at 1 Gb/s. */
+    int nic;
+    double nic_ts_noise;
+    double nic_tx_report_late; /* s, the NIC's transmit timestamp is reported this late */
+    /* s, mean of the exponential delay between a datagram's arrival at the NIC and the
+     * kernel's receive timestamp (interrupt latency): the datagram is handed over then. */
+    double kernel_rx_late;
 };
 
 struct sim_refdev {
@@ -118,6 +134,8 @@ struct sim_refdev {
     struct timespec extts[4]; /* PHC timestamps of edges not read yet */
     int n_extts;
     uint64_t pps_fetches, phc_reads, extts_events; /* counters for the checks */
+    int nic_on;                                    /* hardware timestamping enabled on eth0 */
+    uint64_t hw_rx, hw_tx;                         /* hardware timestamps handed over */
 };
 
 /* A node's RTC (env.rtc): reads epoch + t + off + gain * t at true time t, ticking whole

@@ -8,7 +8,9 @@ refclock_feed.py rmshm UNIT                     remove the segment
 Every 0.25 s a sample says that the true time is the system time + OFFSET s. KIND:
 good (default); invalid (SHM: valid stays 0); stale (the sample is 100 s old); badmode
 (SHM mode 2); badmagic (SOCK); pulse (SOCK: once a second a pulse sample, the system
-time of the last start of a true second and its place in the second, as a PPS writer). Runs until killed."""
+time of the last start of a true second and its place in the second, as a PPS writer);
+drift (SOCK: OFFSET for 20 s, then the offset grows by 20 ppm, as an oscillator whose
+frequency changed against the system clock). Runs until killed."""
 import ctypes
 import socket
 import struct
@@ -82,9 +84,12 @@ def feed_shm(unit, mode, offset, kind):
 
 def feed_sock(path, offset, kind):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    start = time.time()
     while True:
         now = time.time() - (100.0 if kind == "stale" else 0.0)
         pulse, field = 0, offset
+        if kind == "drift":
+            field = offset + max(0.0, now - start - 20.0) * 20e-6
         if kind == "pulse":
             # The last true second began at system time int(now + offset) - offset; the
             # system clock was then -offset (mod 1 s) past a second of its own.

@@ -121,18 +121,58 @@ printf '%s\n' "$out" | sed 's/^/    /'
 check "nts-ke-ratelimit-clients" has "^::1,0,0,[^,]*,[^,]*,[^,]*,24,$dropped,"
 stop r
 
-# 3. maxntsconnections 1: while one session is open, another connection is closed at once.
+# 3. maxntsconnections 1: while the one session is taken the daemon accepts no connection
+#    (ours; chrony accepts and closes it): a second one waits in the listen queue, is
+#    accepted when the first session ends, and a key exchange queued so is served. A client
+#    that sends nothing is closed 1 s after its accept (no ClientHello).
 start m "allow" "maxntsconnections 1"
+eval "mpid=\$PID_m"
 REQ="$IN python3 tests/system/ntske_req.py"
-$REQ 127.0.0.1 $KE "$TMPD/cert.pem" "" --hold 5 >"$TMPD/hold1" 2>&1 &
-established() { $IN ss -tnH state established | grep -q "127.0.0.1:$KE "; }
-wait_for established
-out=$($REQ 127.0.0.1 $KE "$TMPD/cert.pem" "" --hold 5 2>&1)
-printf '%s\n' "$out" | sed 's/^/    /'
-check "nts-ke-maxconnections-refused" has "^held=0\.[0-2] eof=1\$"
-wait_for grep -q held "$TMPD/hold1"
-sed 's/^/    /' "$TMPD/hold1"
-check "nts-ke-maxconnections-session-kept" grep -q "^held=[12]\.[0-9] eof=1\$" "$TMPD/hold1"
+m_socks() { ls -l /proc/$mpid/fd 2>/dev/null | grep -c 'socket:'; }
+m_base=$(m_socks)
+m_sessions() { echo $(($(m_socks) - m_base)); }
+ke_conns() { $IN ss -tnH state established "( sport = :$KE )" | wc -l; }
+no_conns() { [ "$(ke_conns)" = 0 ]; }
+n_hold=0
+hold_start() { # a plain TCP client that sends nothing; its result in $hf
+    n_hold=$((n_hold + 1))
+    hf="$TMPD/hold$n_hold"
+    $REQ 127.0.0.1 $KE "$TMPD/cert.pem" "" --hold 5 >"$hf" 2>&1 &
+    PIDS="$PIDS $!"
+}
+until_true() { # until_true COMMAND...: up to 5 s (not wait_for: this runs inside retry)
+    n_wait=0
+    while ! "$@" && [ $n_wait -lt 50 ]; do
+        sleep 0.1
+        n_wait=$((n_wait + 1))
+    done
+    "$@"
+}
+one_session() { [ "$(m_sessions)" = 1 ]; }
+two_conns() { [ "$(ke_conns)" -ge 2 ]; }
+queued_behind() { # a second connection waits while the first holds the session
+    until_true no_conns || return 1
+    hold_start
+    h1=$hf
+    until_true one_session || return 1
+    hold_start
+    h2=$hf
+    until_true two_conns && [ "$(ke_conns)" = 2 ] && one_session && [ ! -s "$h1" ]
+}
+check "nts-ke-maxconnections-queued" retry 5 0.2 queued_behind
+wait_for grep -q held "$h1"
+wait_for grep -q held "$h2"
+sed 's/^/    first: /' "$h1"
+sed 's/^/    second: /' "$h2"
+check "nts-ke-maxconnections-session-kept" grep -q "^held=[1-4]\.[0-9] eof=1\$" "$h1"
+# accepted only after the first session, then given its own second: not refused at once
+check "nts-ke-maxconnections-second-waited" grep -q "^held=[1-4]\.[0-9] eof=1\$" "$h2"
+wait_for no_conns
+hold_start
+wait_for one_session
+probe 127.0.0.1
+check "nts-ke-maxconnections-queued-served" ok
+wait_for grep -q held "$hf"
 probe 127.0.0.1
 check "nts-ke-maxconnections-recovers" ok
 stop m
@@ -141,7 +181,8 @@ stop m
 #     ClientHello and waits holds only its own session. While one holds it, the daemon has
 #     one thread, answers chronyc and NTP and completes a key exchange (each with a new
 #     staller, and only counted if the staller's session was still open when it was done);
-#     the staller is closed at the session timeout (chrony's 2 s), a garbage client at once.
+#     the staller is closed 1 s after the accept (its ClientHello never completes), a
+#     garbage client at once.
 obj="$B/obj/platform/nts_ke_server.o"
 check "nts-ke-server-object-present" test -s "$obj"
 check "nts-ke-server-no-pthread" sh -c "! nm -u '$obj' | grep -q pthread"
@@ -180,6 +221,12 @@ closed() { grep -q '^eof=' "$1"; }
 check "nts-ke-stalled-closed-at-timeout" wait_for closed "$sf"
 echo "    staller: $(cat "$sf")"
 check "nts-ke-stalled-closed-in-time" sh -c "sed -n 's/^eof=//p' '$sf' | awk '{ exit !(\$1 < 5) }'"
+# A client whose whole ClientHello came has chrony's 2 s session before it is closed (one
+# that sent only part of it is closed 1 s after the accept).
+stall_start --hello
+check "nts-ke-hello-stalled-closed" wait_for closed "$sf"
+echo "    staller after a whole ClientHello: $(cat "$sf")"
+check "nts-ke-hello-stalled-session-timeout" sh -c "sed -n 's/^eof=//p' '$sf' | awk '{ exit !(\$1 >= 1.5 && \$1 < 5) }'"
 stall_start --garbage
 check "nts-ke-garbage-closed" wait_for closed "$sf"
 echo "    garbage client: $(cat "$sf")"

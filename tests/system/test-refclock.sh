@@ -208,8 +208,7 @@ stop_all
 # (the segment detached, the socket removed).
 conf filt "refclock SHM 0 poll 0 refid GPS" "refclock SOCK $TMPD/chrony.f.sock poll 0 refid F"
 feed shm 0 1 0.5
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-    $IN $SAFE "$B/chronyd" -x -d -F 1 -f "$TMPD/filt.conf" >"$TMPD/filt.log" 2>&1 &
+$IN $SAFE "$B/chronyd" -x -d -F 1 -f "$TMPD/filt.conf" >"$TMPD/filt.log" 2>&1 &
 fpid=$!
 check "scfilter-selected" wait_long sel filt GPS
 kill $fpid
@@ -231,8 +230,9 @@ check "refused-rtc-option" refused rrtc "Invalid refclock driver option local at
 check "refused-unknown-driver" refused runk "unknown refclock driver FOO at line 1" "refclock FOO 0"
 check "refused-driver-option" refused ropt "Invalid refclock driver option perm=0644 at line 1" \
     "refclock SOCK $TMPD/x.sock:perm=0644"
-check "refused-local-option" refused rloc "refclock option local is not supported by this build" \
-    "refclock SHM 0 local"
+check "refused-second-local" refused rloc "refclock option local may be given to one refclock only at line 2" \
+    "refclock SHM 0 local
+refclock SHM 1 local"
 check "refused-bad-option" refused rbad "Invalid option in refclock directive at line 1" \
     "refclock SHM 0 foo"
 check "refused-tai-without-leap-table" refused rtai \

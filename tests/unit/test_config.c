@@ -525,8 +525,14 @@ static void test_refclock(void)
     bad("refclock RTC /dev/rtc0:local",
         "Invalid refclock driver option local at line 3 in file " F);
     bad("refclock shm 0", "unknown refclock driver shm at line 3 in file " F);
-    bad("refclock SHM 0 local",
-        "refclock option local is not supported by this build at line 3 in file " F);
+    /* `local`: one refclock at most. */
+    cfg = ok1("refclock SHM 0 local");
+    CHECK_INT_EQ(cfg->refclocks[0].local, 1);
+    CHECK_INT_EQ(pl(cfg, "refclock SHM 1"), 0);
+    CHECK_INT_EQ(pl(cfg, "refclock SOCK /run/x.sock local"), -1);
+    CHECK_STR_EQ(err,
+                 "refclock option local may be given to one refclock only at line 3 in file " F);
+    config_free(cfg);
     bad("refclock SHM 0:perm=0644:poll",
         "Invalid refclock driver option poll at line 3 in file " F);
     bad("refclock SHM 0:permx", "Invalid refclock driver option permx at line 3 in file " F);

@@ -400,8 +400,77 @@ static void test_mono_root_field(void)
     CHECK_INT_EQ(ntp_ef_mono_root_find(buf, &info, &got), NTP_BAD_EXTENSION);
 }
 
+/* chrony 4.8's F324 codec: the magic, the correction as a signed 32.32 NTP64 (chrony's
+ * UTI_DoubleToNtp64 / UTI_Ntp64ToDouble), 12 reserved zero bytes; the finder checks the
+ * length and the magic. */
+static void test_net_correction_field(void)
+{
+    struct ntp_packet_info info;
+    uint8_t buf[200];
+    size_t len;
+    double got = -7.0;
+
+    memset(buf, 0, 48);
+    buf[0] = 4 << 3 | 3;
+    len = ntp_ef_net_correction_append(buf, 48, sizeof(buf), 2.5);
+    CHECK_INT_EQ(len, 76);
+    CHECK_INT_EQ(get_be16(buf + 48), 0xF324);
+    CHECK_INT_EQ(get_be16(buf + 50), 28);
+    CHECK_INT_EQ(get_be32(buf + 52), 0x07AC2CEBu);
+    CHECK_INT_EQ(get_be32(buf + 56), 2);
+    CHECK_INT_EQ(get_be32(buf + 60), 0x80000000u);
+    for (int i = 64; i < 76; i++)
+        CHECK_INT_EQ(buf[i], 0);
+    CHECK_INT_EQ(ntp_decode(buf, len, NULL, &info), NTP_OK);
+    CHECK_INT_EQ(ntp_ef_net_correction_find(buf, &info, &got), NTP_OK);
+    CHECK(got == 2.5);
+    /* a few microseconds, as transparent clocks report */
+    len = ntp_ef_net_correction_append(buf, 48, sizeof(buf), 12.345e-6);
+    CHECK_INT_EQ(get_be32(buf + 56), 0);
+    CHECK_INT_EQ(ntp_decode(buf, len, NULL, &info), NTP_OK);
+    CHECK_INT_EQ(ntp_ef_net_correction_find(buf, &info, &got), NTP_OK);
+    CHECK_NEAR(got, 12.345e-6, 1e-9);
+    /* negative: whole seconds rounded down, a positive fraction */
+    len = ntp_ef_net_correction_append(buf, 48, sizeof(buf), -1.25);
+    CHECK_INT_EQ(get_be32(buf + 56), 0xFFFFFFFEu);
+    CHECK_INT_EQ(get_be32(buf + 60), 0xC0000000u);
+    CHECK_INT_EQ(ntp_decode(buf, len, NULL, &info), NTP_OK);
+    CHECK_INT_EQ(ntp_ef_net_correction_find(buf, &info, &got), NTP_OK);
+    CHECK(got == -1.25);
+    /* zero (a request's) and clamping */
+    len = ntp_ef_net_correction_append(buf, 48, sizeof(buf), 0.0);
+    CHECK_INT_EQ(get_be32(buf + 56), 0);
+    CHECK_INT_EQ(get_be32(buf + 60), 0);
+    ntp_ef_net_correction_append(buf, 48, sizeof(buf), 1e12);
+    CHECK_INT_EQ(get_be32(buf + 56), 0x7FFFFFFFu);
+    CHECK_INT_EQ(ntp_ef_net_correction_append(buf, 48, 75, 0.0), 0);
+    /* another magic, or F323's magic */
+    len = ntp_ef_net_correction_append(buf, 48, sizeof(buf), 1.0);
+    put_be32(buf + 52, NTP_EF_MONO_ROOT_MAGIC);
+    CHECK_INT_EQ(ntp_decode(buf, len, NULL, &info), NTP_OK);
+    got = -7.0;
+    CHECK_INT_EQ(ntp_ef_net_correction_find(buf, &info, &got), NTP_BAD_EXTENSION);
+    CHECK(got == -7.0);
+    /* a longer body */
+    uint8_t body[28] = {0};
+    len = ntp_ef_append(buf, 48, sizeof(buf), NTP_EF_EXP_NET_CORRECTION, body, sizeof(body));
+    put_be32(buf + 52, NTP_EF_NET_CORRECTION_MAGIC);
+    CHECK_INT_EQ(ntp_decode(buf, len, NULL, &info), NTP_OK);
+    CHECK_INT_EQ(ntp_ef_net_correction_find(buf, &info, &got), NTP_BAD_EXTENSION);
+    /* after an F323 field */
+    struct ntp_ef_mono_root mr;
+    memset(&mr, 0, sizeof(mr));
+    len = ntp_ef_mono_root_append(buf, 48, sizeof(buf), &mr);
+    len = ntp_ef_net_correction_append(buf, len, sizeof(buf), 0.5);
+    CHECK_INT_EQ(len, 104);
+    CHECK_INT_EQ(ntp_decode(buf, len, NULL, &info), NTP_OK);
+    CHECK_INT_EQ(ntp_ef_net_correction_find(buf, &info, &got), NTP_OK);
+    CHECK(got == 0.5);
+}
+
 int main(void)
 {
+    RUN(test_net_correction_field);
     RUN(test_mono_root_field);
     RUN(test_encode_layout);
     RUN(test_roundtrip);

@@ -236,6 +236,48 @@ static void test_repeat_response(void)
     CHECK_INT_EQ(r.total_valid_rx, 1);
 }
 
+/* hwtstimeout: which responses may wait for the hardware transmit timestamp of their
+ * request (chrony's save_response): a valid one from a synchronised server, the first to
+ * the request, once a good one was taken; asking changes nothing. */
+static void test_response_waits(void)
+{
+    struct world w;
+    struct ntp_client_result res;
+    struct ntp_client_report r0, r1;
+
+    started_default(&w);
+    CHECK(fire(&w));
+    serve(&w);
+    CHECK(!ntp_client_response_waits(&w.c, w.resp, w.resp_len)); /* no good one yet */
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_GOOD);
+    CHECK(fire(&w));
+    serve(&w);
+    ntp_client_get_report(&w.c, &r0);
+    CHECK(ntp_client_response_waits(&w.c, w.resp, w.resp_len));
+    CHECK(ntp_client_response_waits(&w.c, w.resp, w.resp_len));
+    ntp_client_get_report(&w.c, &r1);
+    CHECK_INT_EQ(r0.total_rx, r1.total_rx);
+    CHECK_INT_EQ(r0.total_valid_rx, r1.total_valid_rx);
+    CHECK_INT_EQ(deliver(&w, NULL, &res), NTP_CLIENT_GOOD);
+    /* Answered already: a second response is not held. */
+    w.srv.proc = 0.0002;
+    serve(&w);
+    CHECK(!ntp_client_response_waits(&w.c, w.resp, w.resp_len));
+    /* Not a reply to the last request (test 2), an unsynchronised server (test 6), a
+     * short datagram. */
+    CHECK(fire(&w));
+    serve(&w);
+    w.resp[24] ^= 1;
+    CHECK(!ntp_client_response_waits(&w.c, w.resp, w.resp_len));
+    w.srv.leap = NTP_LEAP_UNSYNC;
+    serve(&w);
+    CHECK(!ntp_client_response_waits(&w.c, w.resp, w.resp_len));
+    w.srv.leap = 0;
+    serve(&w);
+    CHECK(!ntp_client_response_waits(&w.c, w.resp, 40));
+    CHECK(ntp_client_response_waits(&w.c, w.resp, w.resp_len));
+}
+
 static void test_unsynchronised(void)
 {
     struct world w;
@@ -398,6 +440,113 @@ static void test_ext_mono_root(void)
     CHECK_INT_EQ(get_be32(w.req + 52), NTP_EF_MONO_ROOT_MAGIC);
     for (int i = 56; i < 76; i++)
         CHECK_INT_EQ(w.req[i], 0);
+}
+
+/* `extfield F324`: requests carry chrony's field with a zero correction only with `ptpport`
+ * (net_corr_on); a response's correction of our request (tx) and ours of the response
+ * (rx, both including the response frame's duration) move the offset by half their
+ * difference and cut the delay by their sum less 100 ppm, when both directions have one
+ * and the cut is sane. */
+static enum ntp_client_verdict net_corr_exchange(struct world *w, int enabled, double tx_corr,
+                                                 double rx_corr, double rx_dur, int field,
+                                                 struct ntp_client_result *res)
+{
+    struct ntp_client_opts o;
+    struct ntp_client_rx_ctx ctx;
+
+    ntp_client_opts_default(&o);
+    o.ext_net_correction = enabled;
+    o.net_corr_on = 1;
+    started(w, &o);
+    w->srv.off = 0.5;
+    w->srv.d_out = 0.012;
+    w->srv.d_back = 0.008;
+    CHECK(fire(w));
+    serve(w);
+    if (field)
+        w->resp_len = ntp_ef_net_correction_append(w->resp, w->resp_len, sizeof(w->resp), tx_corr);
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.rx_duration = rx_dur;
+    ctx.rx_net_correction = rx_corr;
+    return deliver(w, &ctx, res);
+}
+
+static void test_ext_net_correction(void)
+{
+    struct ntp_packet p;
+    struct ntp_packet_info info;
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    struct ntp_client_report r;
+    const double dur = 0.7e-6, plain = 0.5 - (0.012 - 0.008) / 2;
+    double corr;
+
+    /* the request: the field only with ptpport */
+    ntp_client_opts_default(&o);
+    o.ext_net_correction = 1;
+    started(&w, &o);
+    CHECK(fire(&w));
+    CHECK_INT_EQ(w.req_len, 48);
+    o.net_corr_on = 1;
+    started(&w, &o);
+    CHECK(fire(&w));
+    CHECK_INT_EQ(w.req_len, 76);
+    CHECK_INT_EQ(ntp_decode(w.req, w.req_len, &p, &info), NTP_OK);
+    CHECK_INT_EQ(p.version, 4);
+    CHECK_INT_EQ(info.efs[0].type, 0xF324);
+    CHECK_INT_EQ(ntp_ef_net_correction_find(w.req, &info, &corr), NTP_OK);
+    CHECK(corr == 0.0);
+
+    /* transparent clocks held the request 10 ms and the response 6 ms: the offset error
+     * of the asymmetric path is gone, the delay is what is left (4 ms) plus 100 ppm */
+    CHECK_INT_EQ(net_corr_exchange(&w, 1, dur + 0.010, dur + 0.006, dur, 1, &res), NTP_CLIENT_GOOD);
+    CHECK(res.has_sample);
+    CHECK_NEAR(res.sample.offset, 0.5, 1e-6);
+    CHECK_NEAR(res.sample.peer_delay, 0.020 - 0.016 * (1.0 - 100e-6), 1e-6);
+    /* the root delay (the maximum error) is not corrected */
+    CHECK_NEAR(res.sample.root_delay, 0.020, 1e-4);
+    ntp_client_get_report(&w.c, &r);
+    CHECK_NEAR(r.offset, -0.5, 1e-6);
+    CHECK_NEAR(r.peer_delay, res.sample.peer_delay, 1e-12);
+
+    /* no correction from the server (no transparent clock or no hardware timestamp) */
+    CHECK_INT_EQ(net_corr_exchange(&w, 1, 0.0, dur + 0.006, dur, 1, &res), NTP_CLIENT_GOOD);
+    CHECK_NEAR(res.sample.offset, plain, 1e-6);
+    CHECK_NEAR(res.sample.peer_delay, 0.020, 1e-6);
+    /* none on our side: only the frame's duration */
+    CHECK_INT_EQ(net_corr_exchange(&w, 1, dur + 0.010, dur, dur, 1, &res), NTP_CLIENT_GOOD);
+    CHECK_NEAR(res.sample.offset, plain, 1e-6);
+    /* no field in the response */
+    CHECK_INT_EQ(net_corr_exchange(&w, 1, 0.0, dur + 0.006, dur, 0, &res), NTP_CLIENT_GOOD);
+    CHECK_NEAR(res.sample.offset, plain, 1e-6);
+    /* the option off: the field is not read */
+    CHECK_INT_EQ(net_corr_exchange(&w, 0, dur + 0.010, dur + 0.006, dur, 1, &res), NTP_CLIENT_GOOD);
+    CHECK_NEAR(res.sample.offset, plain, 1e-6);
+    CHECK_NEAR(res.sample.peer_delay, 0.020, 1e-6);
+    /* more than the delay (the field is not authenticated): ignored */
+    CHECK_INT_EQ(net_corr_exchange(&w, 1, 0.5, dur + 0.006, dur, 1, &res), NTP_CLIENT_GOOD);
+    CHECK_NEAR(res.sample.offset, plain, 1e-6);
+    CHECK_NEAR(res.sample.peer_delay, 0.020, 1e-6);
+    /* the whole delay: the delay stays at least the precision */
+    CHECK_INT_EQ(net_corr_exchange(&w, 1, dur + 0.012, dur + 0.008, dur, 1, &res), NTP_CLIENT_GOOD);
+    CHECK_NEAR(res.sample.offset, 0.5, 1e-6);
+    CHECK(res.sample.peer_delay < 3e-6 && res.sample.peer_delay >= 1e-7);
+
+    /* the computation alone */
+    double off = 0.0, delay = 0.001;
+    CHECK_INT_EQ(ntp_client_apply_net_correction(dur, 1e-4, dur, 1e-7, &off, &delay), 0);
+    CHECK_INT_EQ(ntp_client_apply_net_correction(dur + 1e-4, 0.0, dur, 1e-7, &off, &delay), 0);
+    CHECK_INT_EQ(ntp_client_apply_net_correction(dur + 1e-4, -1.0, dur, 1e-7, &off, &delay), 0);
+    /* tx below the frame's duration: a negative sum */
+    CHECK_INT_EQ(ntp_client_apply_net_correction(dur + 1e-7, 1e-7, dur, 1e-7, &off, &delay), -1);
+    CHECK_INT_EQ(ntp_client_apply_net_correction(dur + 6e-4, dur + 6e-4, dur, 1e-7, &off, &delay),
+                 -1);
+    CHECK(off == 0.0 && delay == 0.001);
+    CHECK_INT_EQ(ntp_client_apply_net_correction(dur + 3e-4, dur + 1e-4, dur, 1e-7, &off, &delay),
+                 1);
+    CHECK_NEAR(off, 1e-4, 1e-12);
+    CHECK_NEAR(delay, 0.001 - 4e-4 * (1.0 - 100e-6), 1e-12);
 }
 
 static void test_kod_rate(void)
@@ -743,6 +892,7 @@ int main(void)
     RUN(test_request_format);
     RUN(test_ext_mono_root);
     RUN(test_ext_mono_doffset);
+    RUN(test_ext_net_correction);
     RUN(test_small_buffer);
     RUN(test_version_option);
     RUN(test_good_sample);
@@ -752,6 +902,7 @@ int main(void)
     RUN(test_zero_timestamp);
     RUN(test_era_far_clock);
     RUN(test_repeat_response);
+    RUN(test_response_waits);
     RUN(test_unsynchronised);
     RUN(test_bad_distance);
     RUN(test_kod_rate);

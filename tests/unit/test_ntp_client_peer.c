@@ -109,6 +109,57 @@ static void test_exchange(void)
     CHECK_INT_EQ(recv_at(&b, &a, 2.002, &b, &res), NTP_CLIENT_DROP_DUPLICATE);
 }
 
+/* `extfield F324` between peers (chrony 4.8): a packet carries the network correction of
+ * the packet it answers (here B's "initial" answer, from the packet kept for restarting),
+ * and the receiver applies it with its own correction of the answer. */
+static void test_net_correction(void)
+{
+    struct peer a, b;
+    struct ntp_client_result res;
+    struct ntp_client_rx_ctx ctx;
+    struct ntp_packet_info info;
+    struct timespec rx;
+    struct rng rng;
+    const double dur = 0.7e-6;
+    double corr = -1.0;
+
+    rng_seed(&rng, 9);
+    peer_init(&a, 0.010, 5);
+    peer_init(&b, 0.0, 6);
+    a.c.opts.ext_net_correction = b.c.opts.ext_net_correction = 1;
+    a.c.opts.net_corr_on = b.c.opts.net_corr_on = 1;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.rx_duration = dur;
+    /* A's first packet: nothing received yet, a zero correction */
+    CHECK(send_at(&a, 1.0, &rng));
+    CHECK_INT_EQ(a.len, 76);
+    CHECK_INT_EQ(ntp_decode(a.pkt, a.len, NULL, &info), NTP_OK);
+    CHECK_INT_EQ(ntp_ef_net_correction_find(a.pkt, &info, &corr), NTP_OK);
+    CHECK(corr == 0.0);
+    /* transparent clocks held it 600 us of its 1 ms */
+    ctx.rx_net_correction = dur + 0.0006;
+    rx = local_at(&b, 1.001);
+    ntp_client_on_response(&b.c, a.pkt, a.len, &rx, &b.tx, &ctx, &res);
+    CHECK(!res.valid);
+    CHECK(send_at(&b, 1.5, &rng));
+    CHECK_INT_EQ(b.len, 76);
+    CHECK_INT_EQ(ntp_decode(b.pkt, b.len, NULL, &info), NTP_OK);
+    CHECK_INT_EQ(ntp_ef_net_correction_find(b.pkt, &info, &corr), NTP_OK);
+    CHECK_NEAR(corr, dur + 0.0006, 1e-9);
+    /* B's answer was held 200 us: A's offset error of the asymmetric residence is gone */
+    ctx.rx_net_correction = dur + 0.0002;
+    rx = local_at(&a, 1.501);
+    CHECK_INT_EQ(ntp_client_on_response(&a.c, b.pkt, b.len, &rx, &a.tx, &ctx, &res),
+                 NTP_CLIENT_GOOD);
+    CHECK_NEAR(res.sample.offset, 0.010 + 0.0002, 1e-6);
+    CHECK_NEAR(res.sample.peer_delay, 0.002 - 0.0008 * (1.0 - 100e-6), 1e-6);
+    /* A's next packet carries A's correction of B's answer */
+    CHECK(send_at(&a, 2.0, &rng));
+    CHECK_INT_EQ(ntp_decode(a.pkt, a.len, NULL, &info), NTP_OK);
+    CHECK_INT_EQ(ntp_ef_net_correction_find(a.pkt, &info, &corr), NTP_OK);
+    CHECK_NEAR(corr, dur + 0.0002, 1e-9);
+}
+
 static void test_modes(void)
 {
     struct peer a;
@@ -246,6 +297,7 @@ int main(void)
 {
     RUN(test_exchange);
     RUN(test_modes);
+    RUN(test_net_correction);
     RUN(test_transmit_never_equals_origin);
     RUN(test_spacing);
     RUN(test_correction_moves_receive_time);

@@ -340,6 +340,58 @@ static void test_mono_root_answered(void)
     CHECK_INT_EQ(respond(&ref, req, len, out, NULL, NULL), 48);
 }
 
+/* chrony 4.8's F324 in a request is answered only with `ptpport` (net_corr_on), with the
+ * request's network correction when transparent clocks added something beyond the frame's
+ * duration (a hardware timestamp on the ptpport), else zero. */
+static void test_net_correction_answered(void)
+{
+    struct ntp_server_ref ref;
+    struct ntp_packet_info info;
+    struct ntp_ef_mono_root mr;
+    uint8_t req[200], out[200];
+    size_t len, n;
+    double corr;
+
+    synced_ref(&ref);
+    make_request(req, 4, 3, 4);
+    len = ntp_ef_net_correction_append(req, 48, sizeof(req), 0.0);
+    CHECK_INT_EQ(len, 76);
+    /* no ptpport: a plain reply */
+    CHECK_INT_EQ(respond(&ref, req, len, out, NULL, NULL), 48);
+    /* ptpport, no hardware timestamp: the field with zero */
+    ref.net_corr_on = 1;
+    n = respond(&ref, req, len, out, NULL, NULL);
+    CHECK_INT_EQ(n, 76);
+    CHECK_INT_EQ(ntp_decode(out, n, NULL, &info), NTP_OK);
+    corr = -1.0;
+    CHECK_INT_EQ(ntp_ef_net_correction_find(out, &info, &corr), NTP_OK);
+    CHECK(corr == 0.0);
+    /* a hardware timestamp without transparent clocks: still zero */
+    ref.rx_duration = ref.rx_net_correction = 0.7e-6;
+    n = respond(&ref, req, len, out, NULL, NULL);
+    CHECK_INT_EQ(ntp_decode(out, n, NULL, &info), NTP_OK);
+    CHECK_INT_EQ(ntp_ef_net_correction_find(out, &info, &corr), NTP_OK);
+    CHECK(corr == 0.0);
+    /* transparent clocks added 25 us: the whole correction, the frame's duration with it */
+    ref.rx_net_correction = 0.7e-6 + 25e-6;
+    n = respond(&ref, req, len, out, NULL, NULL);
+    CHECK_INT_EQ(ntp_decode(out, n, NULL, &info), NTP_OK);
+    CHECK_INT_EQ(ntp_ef_net_correction_find(out, &info, &corr), NTP_OK);
+    CHECK_NEAR(corr, 25.7e-6, 1e-9);
+    /* with F323 too: both, in chrony's order */
+    memset(&mr, 0, sizeof(mr));
+    len = ntp_ef_mono_root_append(req, 48, sizeof(req), &mr);
+    len = ntp_ef_net_correction_append(req, len, sizeof(req), 0.0);
+    n = respond(&ref, req, len, out, NULL, NULL);
+    CHECK_INT_EQ(n, 104);
+    CHECK_INT_EQ(get_be16(out + 48), 0xF323);
+    CHECK_INT_EQ(get_be16(out + 76), 0xF324);
+    /* a wrong magic is another field */
+    len = ntp_ef_net_correction_append(req, 48, sizeof(req), 0.0);
+    put_be32(req + 52, 0x12345678U);
+    CHECK_INT_EQ(respond(&ref, req, len, out, NULL, NULL), 48);
+}
+
 static void test_zero_transmit_answered(void)
 {
     struct ntp_server_ref ref;
@@ -755,6 +807,7 @@ int main(void)
     RUN(test_auth_drops);
     RUN(test_unknown_extension_field_answered);
     RUN(test_mono_root_answered);
+    RUN(test_net_correction_answered);
     RUN(test_zero_transmit_answered);
     RUN(test_no_buffer);
     RUN(test_poll_floor);

@@ -335,6 +335,68 @@ static void test_locked_pulse(void)
     rig_fini(&r);
 }
 
+/* `local`: readings are pulses locked to the refclock's own last sample (the first one
+ * starts the lock), unsynchronised so that selection leaves it out, maxlockage at least 3;
+ * a longer gap loses the lock (the daemon warns) and the next pulse starts again. */
+static void test_local(void)
+{
+    struct engine_refclock_log l;
+    struct select_source_state st;
+    struct refclock_params rp;
+    struct engine_source_params p;
+    struct rig r;
+    int s, polls;
+
+    rig_init(&r);
+    memset(&rp, 0, sizeof(rp));
+    rp.poll = 0;
+    rp.dpoll = -2;
+    rp.driver_polled = 1;
+    rp.filter_length = 64;
+    rp.max_lock_age = 2;
+    rp.delay = 1e-9;
+    rp.stratum = 3;
+    rp.local = 1;
+    memset(&p, 0, sizeof(p));
+    ntp_client_opts_default(&p.client);
+    sourcestats_params_default(&p.stats);
+    p.ref_id = 0x4f43584f; /* "OCXO" */
+    p.refclock = &rp;
+    s = engine_add_source(&r.e, &p, &r.now);
+    /* 2.3 s off: a pulse keeps only the place in the second, 0.3 s. */
+    for (polls = 0; polls < 12; polls++) {
+        for (int i = 0; i < 4; i++) {
+            advance(&r, 0.25);
+            CHECK(reading(&r, s, 2.3 + 1e-6 * polls, &l));
+            CHECK_INT_EQ(l.pulse, 1);
+            CHECK_INT_EQ(l.leap, 3);
+            CHECK_NEAR(l.cooked_offset, 0.3 + 1e-6 * polls, 1e-3);
+        }
+        engine_out_clear(&r.out);
+        CHECK(engine_refclock_poll(&r.e, s, &r.now, &r.out, &l));
+        CHECK_INT_EQ(l.leap, 3);
+    }
+    CHECK_INT_EQ(engine_selected(&r.e), -1);
+    CHECK_INT_EQ(engine_source(&r.e, s)->leap, 3);
+    CHECK_INT_EQ(engine_source(&r.e, s)->stratum, 3);
+    CHECK(engine_get_select_state(&r.e, s, &st));
+    CHECK_INT_EQ(st.status, SELECT_ST_UNSYNCHRONISED);
+    CHECK(sourcestats_samples(engine_source(&r.e, s)->stats) > 0);
+    /* 2.9 s without a pulse is within maxlockage 3 (raised from 2). */
+    advance(&r, 2.9);
+    CHECK(reading(&r, s, 2.3, &l));
+    CHECK_INT_EQ(l.lost_lock, 0);
+    /* 3.5 s is not: the lock is lost, the samples dropped; the next pulse starts again. */
+    advance(&r, 3.5);
+    CHECK(!reading(&r, s, 2.3, &l));
+    CHECK_INT_EQ(l.lost_lock, 1);
+    CHECK_INT_EQ(sourcestats_samples(engine_source(&r.e, s)->stats), 0);
+    advance(&r, 0.25);
+    CHECK(reading(&r, s, 2.3, &l));
+    CHECK_INT_EQ(l.lost_lock, 0);
+    rig_fini(&r);
+}
+
 int main(void)
 {
     RUN(test_shm_decode);
@@ -344,5 +406,6 @@ int main(void)
     RUN(test_sample_checks);
     RUN(test_selected);
     RUN(test_locked_pulse);
+    RUN(test_local);
     return check_summary();
 }

@@ -922,9 +922,44 @@ static void test_cmdmon_reports(void)
     world_fini(&w);
 }
 
+/* As chrony, a client's request leaves from a socket of its own: closed once the
+ * response is taken, or maxdelay + 4 s after the request when none comes; the next
+ * request opens another. */
+static void test_client_socket_per_request(void)
+{
+    const char *lines[] = {"server 192.0.2.1 minpoll 4 maxpoll 4 maxdelay 2", NULL};
+    struct world w;
+    int first, k;
+
+    world_init(&w, lines, 0.0, 0.0);
+    w.answer = 0;
+    world_start(&w);
+    CHECK_INT_EQ(w.n->srcs.v[0]->sock, -1); /* none before the first request */
+    for (k = 0; k < 200 && w.n_requests == 0; k++)
+        run(&w, 0.05);
+    CHECK_INT_EQ(w.n_requests, 1);
+    first = w.n->srcs.v[0]->sock;
+    CHECK(first >= 0);
+    run(&w, 5.8); /* maxdelay 2 + 4 s: still waiting */
+    CHECK_INT_EQ(w.n->srcs.v[0]->sock, first);
+    run(&w, 0.3);
+    CHECK_INT_EQ(w.n->srcs.v[0]->sock, -1);
+    CHECK_INT_EQ(w.f.next_sock, first + 1); /* nothing opened meanwhile */
+    /* The next request (16 s poll) gets a new socket, closed with its response. */
+    w.answer = 1;
+    for (k = 0; k < 400 && w.n_requests == 1; k++)
+        run(&w, 0.05);
+    CHECK_INT_EQ(w.n_requests, 2);
+    CHECK(w.f.next_sock > first + 1);
+    CHECK_INT_EQ(w.n->srcs.v[0]->sock, -1);
+    CHECK(ntp_client_get_reach(&sources_engine_part(&w.n->srcs, 0)->client) != 0);
+    world_fini(&w);
+}
+
 int main(void)
 {
     RUN(test_sync_to_server);
+    RUN(test_client_socket_per_request);
     RUN(test_stratum_follows_source);
     RUN(test_makestep);
     RUN(test_own_large_step);

@@ -1076,6 +1076,128 @@ static void test_through_socket(void)
     world_fini(&w);
 }
 
+/* The rows as they were built before they were kept (a scan of every source for each
+ * directive, in directive order): the reference the kept rows are checked against. */
+static int rows_reference(const struct sources *ss, struct source_row *r)
+{
+    size_t order[1024], n_order = 0;
+    int n = 0;
+
+    for (size_t i = 0; i < ss->n_entries; i++) {
+        size_t j;
+        if (!ss->entries[i].cfg)
+            continue;
+        for (j = n_order; j > 0 && ss->entries[order[j - 1]].seq > ss->entries[i].seq; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+        n_order++;
+    }
+    for (int i = 0; i < ss->n; i++)
+        if (ss->v[i]->refclock)
+            r[n++] = (struct source_row){i, 0, 0};
+    for (size_t k = 0; k < n_order; k++) {
+        const struct source_entry *e = &ss->entries[order[k]];
+        for (int i = 0; i < ss->n; i++)
+            if (ss->v[i]->cfg_index == (int)order[k])
+                r[n++] = (struct source_row){i, order[k], 0};
+        for (int i = 0; sources_entry_unresolved(e) && i < e->n_ids; i++)
+            r[n++] = (struct source_row){-1, order[k], e->ids[i]};
+    }
+    return n;
+}
+
+static int rows_match_reference(struct world *w)
+{
+    static struct source_row ref[2048];
+    const struct source_row *rows;
+    int n = sources_rows(&w->n->srcs, &rows), n_ref = rows_reference(&w->n->srcs, ref);
+
+    if (n != n_ref)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (rows[i].source != ref[i].source || rows[i].entry != ref[i].entry ||
+            rows[i].id != ref[i].id)
+            return 0;
+    return 1;
+}
+
+/* The kept rows (built once per change, in linear time, for chronyc's one request per
+ * row) against the reference, through random additions of addresses and names,
+ * deletions by address and by placeholder, and lookups answered in any order, with the
+ * directive slots of deleted sources reused. */
+static void test_rows_random_changes(void)
+{
+    const char *lines[] = {"server 192.0.2.1", "server a.test", "pool p.test maxsources 2",
+                           "server 192.0.2.2", NULL};
+    uint32_t seed = 20261207, x = seed;
+    struct world w;
+    struct cmdmon_request q;
+    char name[32], addr[32];
+    int next_addr = 10, bad = 0;
+
+    printf("# test_rows_random_changes seed %u\n", (unsigned)seed);
+    n_pending = 0;
+    world_init(&w);
+    w.f.env.resolver = (struct env_resolver){&w, deferred_resolve};
+    world_build(&w, lines);
+    for (int step = 0; step < 600 && !bad; step++) {
+        const struct sources *ss = &w.n->srcs;
+        x = x * 1103515245u + 12345u;
+        switch ((x >> 16) % 5) {
+        case 0: /* an address */
+            snprintf(addr, sizeof(addr), "198.51.%d.%d", next_addr / 250, next_addr % 250 + 1);
+            next_addr++;
+            (void)add(&w, CMDMON_ADD_SERVER, addr, CMDMON_SRC_ONLINE);
+            break;
+        case 1: /* a name, resolved later */
+            if (n_pending < 6) {
+                snprintf(name, sizeof(name), "n%d.test", step);
+                (void)add(&w, (x >> 8) & 1 ? CMDMON_ADD_POOL : CMDMON_ADD_SERVER, name,
+                          CMDMON_SRC_ONLINE);
+            }
+            break;
+        case 2: /* a pending lookup answered */
+            if (n_pending > 0) {
+                struct deferred d = pending[(x >> 8) % (uint32_t)n_pending];
+                char a2[32];
+                snprintf(addr, sizeof(addr), "203.0.%d.%d", next_addr / 250, next_addr % 250 + 1);
+                snprintf(a2, sizeof(a2), "203.0.%d.%d", (next_addr + 1) / 250,
+                         (next_addr + 1) % 250 + 1);
+                next_addr += 2;
+                deferred_answer(d.name, addr, (x >> 9) & 1 ? a2 : NULL);
+            }
+            break;
+        case 3: /* a source deleted by address */
+            if (ss->n > 0) {
+                char b[64];
+                const struct source *s = ss->v[(x >> 8) % (uint32_t)ss->n];
+                addr_request(&q, ip_addr_format(&s->remote.ip, b, sizeof(b)));
+                (void)control(&w, &q, CMDMON_REQ_DEL_SOURCE);
+            }
+            break;
+        default: /* a placeholder deleted */
+            for (size_t i = 0; i < ss->n_entries; i++) {
+                const struct source_entry *e = &ss->entries[i];
+                if (sources_entry_unresolved(e) && (x >> 8) % 3 == 0) {
+                    memset(&q, 0, sizeof(q));
+                    q.u.address.ip.family = CMDMON_AF_ID;
+                    put_be32(q.u.address.ip.bytes, e->ids[e->n_ids - 1]);
+                    (void)control(&w, &q, CMDMON_REQ_DEL_SOURCE);
+                    break;
+                }
+            }
+            break;
+        }
+        if (!rows_match_reference(&w)) {
+            printf("# rows differ after step %d\n", step);
+            bad = 1;
+        }
+    }
+    CHECK(!bad);
+    CHECK(w.n->srcs.n > 20); /* the table did grow */
+    world_fini(&w);
+}
+
 int main(void)
 {
     RUN(test_add_server_selected);
@@ -1095,6 +1217,7 @@ int main(void)
     RUN(test_modify_limits);
     RUN(test_activity_unresolved);
     RUN(test_rows_in_configuration_order);
+    RUN(test_rows_random_changes);
     RUN(test_added_removed_logged);
     RUN(test_refresh_onoffline);
     RUN(test_local);

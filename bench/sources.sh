@@ -1,0 +1,66 @@
+#!/bin/sh
+# Many sources: our chronyd and Debian's chronyd 4.3 (if installed) with N sources in a
+# private network namespace (loopback only, -x, no CAP_SYS_TIME), the same
+# configuration. Prints each daemon's CPU over SECS s once its command socket answers,
+# and the wall time of chronyc sources / sourcestats / -c sources / sources with names.
+#   B=build N=10000 MODE=offline SECS=60 sh bench/sources.sh
+# MODE offline: `server 10.x.y.z offline` (no traffic); MODE unserved: `server 127.1.x.y`,
+# addresses nobody serves on the namespace's loopback (requests get ICMP errors).
+B=${B:-build}
+N=${N:-10000}
+MODE=${MODE:-offline}
+SECS=${SECS:-60}
+TMO=${TMO:-600}
+CHRONYC="$B/chronyc"
+HZ=$(getconf CLK_TCK)
+
+gen() { # gen DIR
+    i=0
+    while [ $i -lt "$N" ]; do
+        if [ "$MODE" = offline ]; then
+            echo "server 10.$((1 + i / 65536)).$((i / 256 % 256)).$((i % 256)) offline"
+        else
+            echo "server 127.1.$((i / 250)).$((i % 250 + 1))"
+        fi
+        i=$((i + 1))
+    done
+    echo "port 0"
+    echo "cmdport 0"
+    echo "bindcmdaddress $1/c.sock"
+    echo "pidfile $1/c.pid"
+}
+
+run() { # run NAME BINARY EXTRA-ARGS
+    D=$(mktemp -d /tmp/chrony-bench-sources.XXXXXX)
+    chmod 700 "$D"
+    gen "$D" >"$D/c.conf"
+    NS=benchsrc$$
+    ip netns add $NS && ip netns exec $NS ip link set lo up || exit 1
+    IN="ip netns exec $NS"
+    $IN setpriv --bounding-set=-sys_time "$2" -x -d $3 -f "$D/c.conf" >"$D/log" 2>&1 &
+    pid=$!
+    until $IN "$CHRONYC" -h "$D/c.sock" -n activity 2>/dev/null | grep -q "sources"; do
+        sleep 0.2
+    done
+    sleep 5
+    a=$(awk '{print $14 + $15}' /proc/$pid/stat)
+    sleep "$SECS"
+    b=$(awk '{print $14 + $15}' /proc/$pid/stat)
+    echo "$1: CPU over $SECS s: $((b - a)) ticks ($(echo "scale=2; ($b - $a) * 100 / ($SECS * $HZ)" | bc) %)"
+    for args in "-n sources" "-n sourcestats" "-c -n sources" "sources"; do
+        t0=$(date +%s.%N)
+        lines=$($IN timeout "$TMO" "$CHRONYC" -h "$D/c.sock" $args 2>/dev/null | wc -l)
+        t1=$(date +%s.%N)
+        echo "$1: chronyc $args: $lines lines in $(echo "$t1 - $t0" | bc) s"
+    done
+    kill $pid
+    wait $pid 2>/dev/null
+    ip netns del $NS
+    rm -rf "$D"
+}
+
+echo "== $N sources ($MODE)"
+run ours "$B/chronyd" ""
+if [ -x /usr/sbin/chronyd ]; then
+    run debian /usr/sbin/chronyd "-u root"
+fi
