@@ -14,8 +14,9 @@
  * half that rate. Each run prints one line of key=value figures: target and sent
  * rate, replies, loss, latency p50/p99 (us), replies larger than their request,
  * unmatched replies and, with -P, the server's CPU (utime+stime) per reply and its
- * peak RSS (VmHWM) from /proc. */
+ * peak RSS (VmHWM) from /proc, its child processes (serving workers) included. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -72,8 +73,8 @@ static uint64_t get64(const unsigned char *p)
     return v;
 }
 
-/* utime+stime of PID in clock ticks, or -1 */
-static long proc_cpu_ticks(int pid)
+/* utime+stime of PID in clock ticks and its parent's pid, or -1 */
+static long proc_cpu_ticks_of(int pid, int *ppid)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof(path), "/proc/%d/stat", pid);
@@ -89,12 +90,44 @@ static long proc_cpu_ticks(int pid)
     unsigned long ut = 0, st = 0;
     /* after ")": state(3) ppid pgrp session tty tpgid flags minflt cminflt majflt
      * cmajflt utime(14) stime(15) */
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+    if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", ppid, &ut, &st) != 3)
         return -1;
     return (long)(ut + st);
 }
 
-static long proc_hwm_kb(int pid)
+/* The children of PID (a server's worker processes), up to max: their count. */
+static int proc_children(int pid, int *kids, int max)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int n = 0;
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) && n < max) {
+        int k = atoi(e->d_name), pp = 0;
+        if (k > 0 && k != pid && proc_cpu_ticks_of(k, &pp) >= 0 && pp == pid)
+            kids[n++] = k;
+    }
+    closedir(d);
+    return n;
+}
+
+/* utime+stime of PID and its children (worker processes) in clock ticks, or -1 */
+static long proc_cpu_ticks(int pid)
+{
+    int kids[64], pp;
+    long t = proc_cpu_ticks_of(pid, &pp);
+    if (t < 0)
+        return -1;
+    for (int i = 0, n = proc_children(pid, kids, 64); i < n; i++) {
+        long k = proc_cpu_ticks_of(kids[i], &pp);
+        if (k > 0)
+            t += k;
+    }
+    return t;
+}
+
+static long proc_hwm_kb_of(int pid)
 {
     char path[64], line[256];
     long kb = -1;
@@ -106,6 +139,21 @@ static long proc_hwm_kb(int pid)
         if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
             break;
     fclose(f);
+    return kb;
+}
+
+/* Peak RSS of PID plus that of its children (worker processes), kB, or -1 */
+static long proc_hwm_kb(int pid)
+{
+    int kids[64];
+    long kb = proc_hwm_kb_of(pid);
+    if (kb < 0)
+        return -1;
+    for (int i = 0, n = proc_children(pid, kids, 64); i < n; i++) {
+        long k = proc_hwm_kb_of(kids[i]);
+        if (k > 0)
+            kb += k;
+    }
     return kb;
 }
 

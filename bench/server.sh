@@ -1,11 +1,13 @@
 #!/bin/sh
 # `make bench-server`: open-loop serving benchmark on loopback. Measures, alternating
-# A B C A B C for ROUNDS rounds (default 3), our chronyd, Debian's chronyd 4.3 (both -x, no
+# A B C A B C for ROUNDS rounds (default 3), our chronyd (alone and with `serverworkers 2`,
+# the CPU and RSS of its worker process included), Debian's chronyd 4.3 (both -x, no
 # CAP_SYS_TIME in the bounding set, the same configuration) and bench/echoserv (48 bytes
 # answered with 48 bytes: the machine's limit). For each: saturation rate (highest rate
 # with loss <= 1 %, bench/ntpgen -s), p50/p99 latency at half that rate, the server's CPU
 # per reply and its peak RSS. The summary keeps each server's best saturation over the
-# rounds and the median of its half-load figures. Bounded: about 15 s per server and round
+# rounds and the median of its half-load figures, then the accuracy of ntpdig and chronyd -Q
+# against each server under half our saturation load (bench/accuracy.sh). Bounded: about 15 s per server and round
 # (a little over 2 minutes with the default 3 rounds).
 B=${B:-build}
 ROUNDS=${ROUNDS:-3}
@@ -33,12 +35,15 @@ cmdport 0
 bindcmdaddress /
 CONF
 
-NAMES="ours debian echo"
-[ -x /usr/sbin/chronyd ] || { echo "note: /usr/sbin/chronyd not installed, skipped"; NAMES="ours echo"; }
+cp "$T/chrony.conf" "$T/workers.conf"
+echo "serverworkers 2" >>"$T/workers.conf"
+NAMES="ours ours-w2 debian echo"
+[ -x /usr/sbin/chronyd ] || { echo "note: /usr/sbin/chronyd not installed, skipped"; NAMES="ours ours-w2 echo"; }
 
 start() {
     case $1 in
     ours) $SAFE "$B/chronyd" -x -d -f "$T/chrony.conf" >"$T/ours.log" 2>&1 & ;;
+    ours-w2) $SAFE "$B/chronyd" -x -d -f "$T/workers.conf" >"$T/ours-w2.log" 2>&1 & ;;
     debian) $SAFE /usr/sbin/chronyd -x -d -u root -f "$T/chrony.conf" >"$T/debian.log" 2>&1 & ;;
     echo) "$B/bench/echoserv" "$PORT" & ;;
     esac
@@ -53,6 +58,12 @@ stop() {
     kill "$P" 2>/dev/null || true
     wait "$P" 2>/dev/null || true
     P=""
+    # the port free again (a server's worker processes end with it)
+    i=0
+    while ss -Hlun "sport = :$PORT" 2>/dev/null | grep -q . && [ $i -lt 50 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
 }
 field() { # field NAME LINE
     echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
@@ -104,3 +115,8 @@ END {
            CPU[n], rss[n], larger[n], rd, re, rp, rcd, rc
   }
 }' "$T/results"
+
+# Serving accuracy under half our saturation load (bench/accuracy.sh).
+half=$(awk '$1 == "ours" && $2 > m { m = $2 } END { printf "%d", m / 2 }' "$T/results")
+echo "== accuracy at half our saturation ($half/s; server and clients share one clock)"
+B=$B sh bench/accuracy.sh "$half"

@@ -188,7 +188,7 @@ static void fz_env_init(struct fz_env *f)
     f->env.clock =
         (struct env_clock){f,           fz_clock_read, fz_can_control, fz_set_freq,
                            fz_get_freq, fz_step,       fz_set_leap,    fz_set_sync_status};
-    f->env.net = (struct env_net){f, fz_udp_open, fz_unix_open, fz_close, fz_send, NULL};
+    f->env.net = (struct env_net){f, fz_udp_open, fz_unix_open, fz_close, fz_send, NULL, NULL};
     f->env.files =
         (struct env_files){f,         fz_read_all, fz_write, fz_write, fz_list_glob, fz_prepare_dir,
                            fz_remove, fz_write,    NULL,     NULL,     NULL};

@@ -1,5 +1,6 @@
 /* chronyd: command line → configuration → real environment → node → loop. */
 #include "chronyd/version.h"
+#include "chronyd/workers.h"
 #include "daemon/config.h"
 #include "daemon/node.h"
 #include "lib/mem.h"
@@ -233,6 +234,7 @@ static void create_dirs(struct platform *p, const struct config *cfg, const char
 struct run {
     struct node *node;
     struct platform *p;
+    struct workers *workers;
     int ready;
     int notify_failed;
     char err[256];
@@ -245,7 +247,9 @@ static int run_next_timeout(void *ctx, struct timespec *when)
 
 static void run_on_timer(void *ctx, const struct timespec *now)
 {
-    node_on_timer(((struct run *)ctx)->node, now);
+    struct run *r = ctx;
+    node_on_timer(r->node, now);
+    workers_publish(r->workers, r->node);
 }
 
 static void run_on_datagram(void *ctx, const struct net_rx *rx, const struct timespec *now)
@@ -273,6 +277,7 @@ static int run_should_quit(void *ctx)
 int main(int argc, char **argv)
 {
     struct run run;
+    struct workers workers;
     struct cli c;
     struct platform_opts po;
     struct platform *p;
@@ -368,6 +373,11 @@ int main(int argc, char **argv)
         platform_pidfile_release(cfg->pidfile);
         fatal(p, err);
     }
+    /* serverworkers: forked with the sockets set up, before the privileges go. */
+    memset(&workers, 0, sizeof(workers));
+    if (cfg->server_workers > 1 && !c.quit_mode)
+        workers_start(&workers, p, node, cfg->server_workers, c.user ? c.user : cfg->user,
+                      c.scfilter);
     if (platform_drop_privileges(c.user ? c.user : cfg->user, err, sizeof(err)) < 0) {
         platform_pidfile_release(cfg->pidfile);
         fatal(p, err);
@@ -388,6 +398,7 @@ int main(int argc, char **argv)
     }
     run.node = node;
     run.p = p;
+    run.workers = &workers;
     run.ready = 0;
     run.notify_failed = 0;
     /* Sockets open: without initstepslew, tell systemd and the waiting parent now. */
@@ -418,6 +429,7 @@ int main(int argc, char **argv)
         LOG_WARN(env->log, "No suitable source for synchronisation");
         status = 1;
     }
+    workers_stop(&workers);
     node_stop(node, &now);
     LOG_INFO(env->log, "chronyd exiting");
     node_free(node);

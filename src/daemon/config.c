@@ -135,6 +135,8 @@ static const struct cfg_directive directives[] = {
     FLAG_DIR("rtcsync", rtcsync),
     INT_DIR("sched_priority", sched_priority, 0, 100),
     FN_DIR("server", cfg_h_source),
+    INT_DIR("serverbatch", server_batch, 1, 32),     /* ours */
+    INT_DIR("serverworkers", server_workers, 1, 64), /* ours */
     FN_DIR("smoothtime", cfg_h_smoothtime),
     FN_DIR("sourcedir", cfg_h_sourcedir),
     DBL_DIR("stratumweight", stratumweight),
@@ -169,6 +171,8 @@ static void set_defaults(struct config *cfg, int restarted, int client_only)
     cfg->ntsratelimit = (struct ratelimit_cfg){0, 6, 8, 2, 0};
     cfg->cmdratelimit = (struct ratelimit_cfg){0, -4, 8, 2, 0};
     cfg->clientloglimit = 524288;
+    cfg->server_batch = 32;
+    cfg->server_workers = 1;
     cfg->hwts_timeout = 0.001;
     cfg->maxchange_delay = -1;
     cfg->maxupdateskew = 1000.0;
@@ -466,5 +470,12 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
         return -1;
     if (check_rules(cfg->cmd_rules, cfg->n_cmd_rules, err, errlen) < 0)
         return -1;
+    /* serverworkers (ours): a peer's packets could reach a worker, which has no sources. */
+    for (size_t i = 0; cfg->server_workers > 1 && i < cfg->n_sources; i++) {
+        if (cfg->sources[i].type != CFG_SRC_PEER)
+            continue;
+        snprintf(err, errlen, "serverworkers cannot be used with peer %s", cfg->sources[i].name);
+        return -1;
+    }
     return check_rules(cfg->metrics_rules, cfg->n_metrics_rules, err, errlen);
 }

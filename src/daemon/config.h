@@ -122,6 +122,8 @@ struct config {
     struct ratelimit_cfg ratelimit, cmdratelimit, ntsratelimit;
     int noclientlog;
     int authonly;                 /* ours: serve only NTS- or key-authenticated requests */
+    int server_batch;             /* ours: replies sent together at most (1: each at once), 32 */
+    int server_workers;           /* ours: processes answering NTP requests (1: this one) */
     unsigned long clientloglimit; /* bytes, 524288 */
 
     struct source_cfg *sources;

@@ -76,9 +76,11 @@ enum net_open_flags {
     NETF_SERVER = 1, /* bound listening socket (may share with others) */
     NETF_REUSE = 2,
     NETF_IPV6ONLY = 4,
-    NETF_BROADCAST = 8,     /* may send to broadcast addresses (SO_BROADCAST) */
-    NETF_TX_TIMESTAMPS = 16 /* datagrams sent with send_ts are reported when they left
-                               (net_rx.tx_ts), if the system can */
+    NETF_BROADCAST = 8,      /* may send to broadcast addresses (SO_BROADCAST) */
+    NETF_TX_TIMESTAMPS = 16, /* datagrams sent with send_ts are reported when they left
+                                (net_rx.tx_ts), if the system can */
+    NETF_REUSEPORT = 32      /* shares its address with the sockets of the other serving
+                                processes (SO_REUSEPORT: `serverworkers`) */
 };
 
 /* Options of a UDP socket from chrony.conf (binddevice, bindacqdevice, bindcmddevice,
@@ -88,6 +90,17 @@ struct net_sock_opts {
                            NULL: any interface */
     int dscp;           /* 1-63: IP_TOS / IPV6_TCLASS of the packets sent = dscp << 2;
                            0: the system's default */
+};
+
+/* One datagram of a batch (env_net.send_batch). */
+struct net_tx {
+    int sock;
+    const struct net_addr *remote;
+    const struct net_addr *local; /* address to send from, or NULL */
+    const void *buf;
+    size_t len;
+    int want_ts; /* 1: as send_ts (its transmit time reported later) */
+    int failed;  /* set by send_batch: 1 if it could not be sent */
 };
 
 struct env_net {
@@ -107,6 +120,10 @@ struct env_net {
      * later as a net_rx with tx_ts set. NULL: only send (no transmit timestamps). */
     int (*send_ts)(void *ctx, int sock, const struct net_addr *remote, const struct net_addr *local,
                    const void *buf, size_t len);
+    /* Send tx[0..n) in this order with as few system calls as the system allows (Linux:
+     * one sendmmsg per run of datagrams on the same socket); sets tx[i].failed. NULL: the
+     * caller sends one datagram at a time. */
+    void (*send_batch)(void *ctx, struct net_tx *tx, int n);
 };
 
 /* Unix stream sockets (the ntp_signd client), non-blocking in the event loop. */

@@ -241,6 +241,9 @@ int node_next_timeout(void *node, struct timespec *when)
 void node_on_timer(void *node, const struct timespec *now)
 {
     struct node *n = node;
+    /* The loop comes here after every wake-up, once its datagrams were handled: the
+     * replies they queued leave first, in one batch. */
+    serve_flush(&n->serve);
     sources_on_wake(&n->srcs, now);
     sched_run_due(&n->sched, now);
 }

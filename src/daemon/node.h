@@ -34,6 +34,8 @@ int node_start(struct node *n, const struct timespec *now, char *err, size_t err
 void node_start_unprivileged(struct node *n);
 /* Earliest raw time at which node_on_timer must run; 0 if none. */
 int node_next_timeout(void *node, struct timespec *when);
+/* After every wake-up of the loop, once its datagrams were handled: sends the replies they
+ * queued (one batch), then runs the due timers. */
 void node_on_timer(void *node, const struct timespec *now);
 void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec *now);
 /* 1 once the daemon should exit (the `shutdown` command, a finished -q/-Q run). */
@@ -46,5 +48,20 @@ int node_init_running(const struct node *n);
 int node_quit_mode_done(const struct node *n);
 /* Orderly shutdown work (drift file, dumps). */
 void node_stop(struct node *n, const struct timespec *now);
+
+/* serverworkers (ours, node_worker.c). The main process's served state as plain bytes of
+ * node_served_state_size(): filled by node_get_served_state, applied in a worker by
+ * node_set_served_state. */
+size_t node_served_state_size(void);
+void node_get_served_state(const struct node *n, void *buf);
+void node_set_served_state(struct node *n, const void *buf);
+/* In a just-forked worker whose inherited descriptors the platform closed: open its own
+ * server sockets. Then the worker's loop hands its datagrams to node_worker_on_datagram
+ * (the server only) and ends each wake-up with node_worker_on_timer (the batch leaves). */
+void node_worker_begin(struct node *n);
+void node_worker_on_datagram(void *node, const struct net_rx *rx, const struct timespec *now);
+void node_worker_on_timer(void *node, const struct timespec *now);
+/* The NTP server socket of family index i (0 IPv4, 1 IPv6), -1 if closed. */
+int node_server_socket(const struct node *n, int i);
 
 #endif

@@ -92,7 +92,24 @@ static int open_server_socket(struct ntp_serve *s, enum ip_family fam, const str
 {
     /* chrony's server sockets may send broadcasts (the `broadcast` directive). */
     return serve_open_socket(s, fam, bind, s->cfg->port,
-                             NETF_SERVER | NETF_REUSE | NETF_BROADCAST | NETF_TX_TIMESTAMPS);
+                             NETF_SERVER | NETF_REUSE | NETF_BROADCAST | NETF_TX_TIMESTAMPS |
+                                 (s->cfg->server_workers > 1 ? NETF_REUSEPORT : 0));
+}
+
+static void set_server_sockets(struct ntp_serve *s, int want);
+
+void serve_worker_begin(struct ntp_serve *s)
+{
+    /* The descriptors were the parent's (closed by the platform): open our own sockets of
+     * the port, which the kernel shares out with the parent's. Nothing else is served here:
+     * NTP over PTP, broadcasts, MS-SNTP signing and NTS-KE stay with the main process. */
+    s->socks[0] = s->socks[1] = -1;
+    s->ptp_socks[0] = s->ptp_socks[1] = -1;
+    s->signd = NULL;
+    s->n_bcasts = 0;
+    s->nts_ke_running = 0;
+    s->n_pending = 0;
+    set_server_sockets(s, 1);
 }
 
 /* Open (want = 1) or close the IPv4/IPv6 server sockets of `port`, honouring -4/-6. */
@@ -100,6 +117,9 @@ static void set_server_sockets(struct ntp_serve *s, int want)
 {
     if (s->cfg->port == 0)
         return;
+    /* Replies waiting for the batch leave before their socket may close. */
+    if (!want)
+        serve_flush(s);
     for (int i = 0; i < 2; i++) {
         enum ip_family fam = i == 0 ? IPF_INET4 : IPF_INET6;
         if (s->family == (i == 0 ? 6 : 4))
@@ -121,6 +141,8 @@ int serve_start(struct ntp_serve *s, char *err, size_t errlen)
      * records and timestamps together stay within clientloglimit). */
     ntp_tsmap_init(&s->tsmap,
                    s->cfg->noclientlog || !s->clientlog ? 0 : clientlog_max_records(s->clientlog));
+    if (s->env->net.send_batch && s->cfg->server_batch > 1)
+        s->pending = xcalloc(SERVE_BATCH_MAX, sizeof(*s->pending));
     if (!s->pending_names)
         rebuild_access(s);
     /* Like chrony, the server port stays closed while no client could be allowed. */
@@ -133,6 +155,11 @@ int serve_start(struct ntp_serve *s, char *err, size_t errlen)
 
 void serve_stop(struct ntp_serve *s)
 {
+    serve_flush(s);
+    if (s->pending)
+        mem_wipe(s->pending, SERVE_BATCH_MAX * sizeof(*s->pending));
+    free(s->pending);
+    s->pending = NULL;
     serve_bcast_stop(s);
     serve_nts_stop(s);
     serve_signd_stop(s);
@@ -260,12 +287,47 @@ int serve_on_tx_timestamp(struct ntp_serve *s, const struct net_rx *rx, const st
     return 1;
 }
 
+/* The last steps of a reply whose transmit time is tx (cooked, smoothing included): the
+ * transmit timestamp (or, interleaved, the previous reply's prev_tx), then the MAC and the
+ * NTS authenticator, which cover it (RFC 8915 §5.7); rnd: the NTS nonces. Returns the length
+ * to send, 0 to drop. */
+static size_t serve_finish(struct ntp_serve *s, uint8_t *reply, size_t len,
+                           struct ntp_server_auth *auth, const struct timespec *tx, int interleaved,
+                           const struct timespec *prev_tx, const uint8_t *rnd)
+{
+    if (interleaved)
+        ntp_server_set_interleaved(reply, len, &auth->req_rx, prev_tx);
+    else
+        ntp_server_set_tx(reply, len, tx);
+    len = ntp_server_sign_reply(s->keys, auth, reply, len, NTP_MAX_PACKET_LEN);
+    if (len)
+        len = ntp_server_finish_nts(&s->nts_keys, auth, reply, len, NTP_MAX_PACKET_LEN, rnd);
+    if (auth->nts)
+        mem_wipe(&auth->nts_req.keys, sizeof(auth->nts_req.keys));
+    return len;
+}
+
+/* A reply was sent (failed 0) or not: count the failure, or keep when it left for the
+ * client's next (interleaved) request. */
+static void serve_sent(struct ntp_serve *s, const uint8_t *reply,
+                       const struct ntp_server_auth *auth, const struct timespec *tx, int failed)
+{
+    if (failed) {
+        s->send_errors++;
+    } else if (auth->xleave && s->clientlog) {
+        struct ntp_ts64 our_rx;
+        ntp_ts64_from_bytes(&our_rx, reply + 32);
+        ntp_tsmap_save(&s->tsmap, &our_rx, tx, CLOG_TS_DAEMON);
+    }
+}
+
 int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now)
 {
-    uint8_t reply[NTP_MAX_PACKET_LEN], rnd[NTS_SERVER_REPLY_RANDOM];
+    uint8_t own_reply[NTP_MAX_PACKET_LEN], rnd[NTS_SERVER_REPLY_RANDOM], *reply = own_reply;
     struct ntp_server_ref ref;
-    struct ntp_server_auth auth;
+    struct ntp_server_auth own_auth, *auth = &own_auth;
     struct ntp_server_authn authn;
+    struct serve_pending *slot = NULL;
     enum ntp_drop_reason why;
     enum clientlog_limit_verdict limit = CLOG_PASS;
     struct timespec tx, tx_raw, rx_cooked, prev_tx;
@@ -278,6 +340,15 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
     if (!s->access || !access_check(s->access, &rx->remote.ip)) {
         s->denied++;
         return 1;
+    }
+    /* With batches the reply is built in its place in the queue (MS-SNTP and NTP-over-PTP
+     * replies leave from there one at a time too). */
+    if (s->pending) {
+        if (s->n_pending >= s->cfg->server_batch)
+            serve_flush(s);
+        slot = &s->pending[s->n_pending];
+        reply = slot->reply;
+        auth = &slot->auth;
     }
     reference_get_served(s->ref, &rx->rx_ts, &ref);
     if (s->clientlog)
@@ -293,7 +364,7 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
     authn.nts = s->nts_enabled ? &s->nts_keys : NULL;
     authn.mssntp = s->signd != NULL;
     len = ntp_server_respond_authn(&ref, &authn, rx->data, rx->len, rx->remote.port, &rx_cooked,
-                                   reply, sizeof(reply), &auth, &why, &s->counters);
+                                   reply, NTP_MAX_PACKET_LEN, auth, &why, &s->counters);
     if (ntp_server_reason_is_hit(why))
         limit = serve_log_and_limit(s, rx);
     if (!len || limit == CLOG_DROP)
@@ -301,54 +372,97 @@ int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct
     /* `authonly` (ours): only a reply that authenticates itself leaves: NTS (its NAK too,
      * which the client needs to start over), a symmetric key, or an MS-SNTP reply that
      * ntp_signd signs. */
-    if (s->cfg->authonly && !auth.nts && !auth.nts_nak && !auth.symmetric && !auth.mssntp) {
+    if (s->cfg->authonly && !auth->nts && !auth->nts_nak && !auth->symmetric && !auth->mssntp) {
         s->unauth_dropped++;
         return 1;
     }
     if (limit == CLOG_KOD) {
         /* chrony: no KoD RATE in place of an NTS NAK; a KoD is never interleaved (and
          * keeps no timestamp for a next one), its authentication is still answered. */
-        if (auth.nts_nak)
+        if (auth->nts_nak)
             return 1;
         ntp_server_set_kod(reply, len, NTP_SERVER_KOD_RATE);
-        auth.xleave = 0;
+        auth->xleave = 0;
     }
-    interleaved = serve_prev_tx(s, &auth, &prev_tx, &prev_src);
-    serve_count(s, rx, limit != CLOG_KOD && (auth.symmetric || auth.nts), interleaved, prev_src);
+    interleaved = serve_prev_tx(s, auth, &prev_tx, &prev_src);
+    serve_count(s, rx, limit != CLOG_KOD && (auth->symmetric || auth->nts), interleaved, prev_src);
+    /* A batch: the reply leaves with the others of this wake-up (serve_flush), its
+     * transmit timestamp read just before they all go. */
+    if (slot && !auth->mssntp && !serve_is_ptp_socket(s, rx->sock)) {
+        slot->sock = rx->sock;
+        slot->remote = rx->remote;
+        slot->local = rx->local;
+        slot->len = len;
+        slot->smooth = smooth;
+        slot->interleaved = interleaved;
+        slot->prev_tx = prev_tx;
+        s->n_pending++;
+        return 1;
+    }
     /* Nonces of the NTS authenticator and new cookies, drawn before the transmit time. */
-    if (auth.nts)
+    if (auth->nts)
         s->env->random.bytes(s->env->random.ctx, rnd, sizeof(rnd));
     /* The transmit timestamp is read as late as possible: just before sending (and before
      * the MAC, which covers it). */
     s->env->clock.read(s->env->clock.ctx, &tx_raw);
     reference_cooked_time(s->ref, &tx_raw, &tx, NULL);
     ts_add(&tx, &tx, smooth);
-    if (interleaved)
-        ntp_server_set_interleaved(reply, len, &auth.req_rx, &prev_tx);
-    else
-        ntp_server_set_tx(reply, len, &tx);
-    len = ntp_server_sign_reply(s->keys, &auth, reply, len, sizeof(reply));
-    /* RFC 8915 §5.7: the authenticator covers the transmit timestamp. */
-    if (len)
-        len = ntp_server_finish_nts(&s->nts_keys, &auth, reply, len, sizeof(reply), rnd);
-    if (auth.nts)
-        mem_wipe(&auth.nts_req.keys, sizeof(auth.nts_req.keys));
+    len = serve_finish(s, reply, len, auth, &tx, interleaved, &prev_tx, rnd);
     if (!len)
         return 1;
     /* chrony: an MS-SNTP reply, its timestamps final, is sent only once ntp_signd signed it. */
-    if (auth.mssntp) {
-        serve_signd_submit(s, auth.key_id, reply, len, rx);
+    if (auth->mssntp) {
+        serve_signd_submit(s, auth->key_id, reply, len, rx);
         return 1;
     }
     /* chrony asks for the kernel's transmit timestamp only of replies it keeps one for. */
-    if (serve_send(s, rx->sock, &rx->remote, &rx->local, reply, len, auth.xleave && s->clientlog) <
-        0) {
-        s->send_errors++;
-    } else if (auth.xleave && s->clientlog) {
-        /* Keep when this reply left, for the client's next (interleaved) request. */
-        struct ntp_ts64 our_rx;
-        ntp_ts64_from_bytes(&our_rx, reply + 32);
-        ntp_tsmap_save(&s->tsmap, &our_rx, &tx, CLOG_TS_DAEMON);
-    }
+    serve_sent(s, reply, auth, &tx,
+               serve_send(s, rx->sock, &rx->remote, &rx->local, reply, len,
+                          auth->xleave && s->clientlog) < 0);
     return 1;
+}
+
+void serve_flush(struct ntp_serve *s)
+{
+    struct net_tx tx[SERVE_BATCH_MAX];
+    struct timespec tx_raw, tx_cooked, when[SERVE_BATCH_MAX];
+    uint8_t rnd[SERVE_BATCH_MAX][NTS_SERVER_REPLY_RANDOM];
+    int n = 0, n_nts = 0, k = 0;
+
+    if (!s->n_pending)
+        return;
+    /* All the nonces in one draw, before the transmit time. */
+    for (int i = 0; i < s->n_pending; i++)
+        n_nts += s->pending[i].auth.nts;
+    if (n_nts)
+        s->env->random.bytes(s->env->random.ctx, rnd, (size_t)n_nts * sizeof(rnd[0]));
+    s->env->clock.read(s->env->clock.ctx, &tx_raw);
+    reference_cooked_time(s->ref, &tx_raw, &tx_cooked, NULL);
+    for (int i = 0; i < s->n_pending; i++) {
+        struct serve_pending *p = &s->pending[i];
+        ts_add(&when[i], &tx_cooked, p->smooth);
+        p->len = serve_finish(s, p->reply, p->len, &p->auth, &when[i], p->interleaved, &p->prev_tx,
+                              p->auth.nts ? rnd[k++] : rnd[0]);
+        if (!p->len)
+            continue;
+        tx[n].sock = p->sock;
+        tx[n].remote = &p->remote;
+        tx[n].local = &p->local;
+        tx[n].buf = p->reply;
+        tx[n].len = p->len;
+        tx[n].want_ts = p->auth.xleave && s->clientlog;
+        tx[n].failed = 0;
+        n++;
+    }
+    if (n_nts)
+        mem_wipe(rnd, (size_t)n_nts * sizeof(rnd[0]));
+    if (n)
+        s->env->net.send_batch(s->env->net.ctx, tx, n);
+    for (int i = 0, j = 0; i < s->n_pending; i++) {
+        struct serve_pending *p = &s->pending[i];
+        if (!p->len)
+            continue;
+        serve_sent(s, p->reply, &p->auth, &when[i], tx[j++].failed);
+    }
+    s->n_pending = 0;
 }

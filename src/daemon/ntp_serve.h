@@ -23,6 +23,20 @@ struct sched;
 struct serve_bcast;
 struct serve_signd;
 
+/* A reply waiting for the batch send (env net.send_batch): complete but for its transmit
+ * timestamp and what covers it (MAC, NTS authenticator). */
+#define SERVE_BATCH_MAX 32
+struct serve_pending {
+    int sock;
+    struct net_addr remote, local;
+    uint8_t reply[NTP_MAX_PACKET_LEN];
+    size_t len;
+    struct ntp_server_auth auth;
+    double smooth;           /* s, smoothing offset added to the transmit time */
+    int interleaved;         /* send prev_tx in interleaved mode */
+    struct timespec prev_tx; /* cooked */
+};
+
 struct ntp_serve {
     /* What it uses of the others (not owned), set by node_new before serve_start. */
     const struct config *cfg;
@@ -59,11 +73,19 @@ struct ntp_serve {
     /* `ntpsigndsocket`: the ntp_signd client signing MS-SNTP replies (ntp_serve_signd.c);
      * NULL without the directive. */
     struct serve_signd *signd;
+    /* Replies of this wake-up waiting for one batch send (NULL: each is sent at once, where
+     * the environment has no send_batch). */
+    struct serve_pending *pending;
+    int n_pending;
 };
 
 /* Resolve the allow/deny rules, open the sockets if some address is allowed, start the
  * NTS server (node_start). Returns 0, or -1 with a message in err. */
 int serve_start(struct ntp_serve *s, char *err, size_t errlen);
+/* In a serving worker process (`serverworkers`, just forked, the parent's descriptors
+ * closed): open its own server sockets (SO_REUSEPORT) and forget what the main process
+ * alone serves (ptpport, broadcasts, ntp_signd, NTS-KE). */
+void serve_worker_begin(struct ntp_serve *s);
 /* Close the sockets, free the rules and stop the NTS server (node_free). */
 void serve_stop(struct ntp_serve *s);
 /* ntp_serve_nts.c: the NTS server keys and the platform's NTS-KE server. */
@@ -90,8 +112,12 @@ int serve_signd_submit(struct ntp_serve *s, uint32_t key_id, const uint8_t *repl
  * binddevice and dscp; logs "Could not bind NTP socket" on failure. Returns it or -1. */
 int serve_open_socket(struct ntp_serve *s, enum ip_family fam, const struct ip_addr *bind, int port,
                       int flags);
-/* 1 if rx arrived on a server socket (and was handled). */
+/* 1 if rx arrived on a server socket (and was handled). Where the environment sends in
+ * batches, the reply waits for serve_flush (or a full batch). */
 int serve_on_datagram(struct ntp_serve *s, const struct net_rx *rx, const struct timespec *now);
+/* Send the replies waiting for the batch: one clock reading for their transmit timestamps,
+ * then MACs and NTS authenticators, then one send_batch. */
+void serve_flush(struct ntp_serve *s);
 /* The kernel's transmit timestamp (rx->tx_ts) of a packet sent on a server socket: a reply
  * whose transmit time is held for interleaved mode gets this more accurate one. Returns 1
  * if rx was for a server socket. */

@@ -109,6 +109,7 @@ struct platform {
     int ready_fd;
     volatile int stop;
     int family;
+    int no_sendmmsg; /* sendmmsg failed as missing: one sendmsg per datagram */
     /* platform_set_dir_owner(): the run-as user the directories must belong to */
     int dir_owner_set;
     uid_t dir_uid;

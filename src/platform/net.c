@@ -178,6 +178,8 @@ static int net_udp_open(void *ctx, const struct net_addr *local, int flags,
         goto fail_close;
     if (flags & NETF_REUSE)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if ((flags & NETF_REUSEPORT) && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0)
+        goto fail_close;
     /* As chrony's server sockets: allowed to send to a broadcast address (a failure is
      * ignored, as there). */
     if (flags & NETF_BROADCAST)
@@ -342,43 +344,60 @@ static void tx_resync(struct platform *p, int sock)
     s->tx_pending = 0;
 }
 
-/* Send one datagram; ask = 1 asks the kernel for its transmit timestamp (a control
- * message, as chrony on its server sockets), on a socket that can report it. */
-static int send_one(struct platform *p, int sock, const struct net_addr *remote,
-                    const struct net_addr *local, const void *buf, size_t len, int ask)
+/* Room for the control messages of one datagram sent: its source address and the request
+ * for its transmit timestamp. */
+union plat_tx_cbuf {
+    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+};
+
+/* The message of one datagram to send; ask = 1 asks the kernel for its transmit timestamp
+ * (a control message, as chrony on its server sockets). */
+static void build_tx_msg(const struct platform *p, const struct net_addr *remote,
+                         const struct net_addr *local, const void *buf, size_t len, int ask,
+                         struct msghdr *msg, struct sockaddr_storage *ss, struct iovec *iov,
+                         union plat_tx_cbuf *cbuf)
 {
-    struct sockaddr_storage ss;
     socklen_t sslen;
-    struct iovec iov = {(void *)buf, len};
-    struct msghdr msg;
-    struct plat_sock *s = find_sock(p, sock);
-    union {
-        char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } cbuf;
     size_t used = 0;
-    memset(&msg, 0, sizeof(msg));
-    to_sockaddr(remote, &ss, &sslen);
-    msg.msg_name = &ss;
-    msg.msg_namelen = sslen;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    ask = ask && s && s->tx;
+    memset(msg, 0, sizeof(*msg));
+    to_sockaddr(remote, ss, &sslen);
+    iov->iov_base = (void *)buf;
+    iov->iov_len = len;
+    msg->msg_name = ss;
+    msg->msg_namelen = sslen;
+    msg->msg_iov = iov;
+    msg->msg_iovlen = 1;
     if (local && local->ip.family == remote->ip.family) {
-        add_pktinfo(&msg, cbuf.buf, sizeof(cbuf.buf), local);
-        used = msg.msg_controllen ? CMSG_SPACE(msg.msg_controllen - CMSG_LEN(0)) : 0;
+        add_pktinfo(msg, cbuf->buf, sizeof(cbuf->buf), local);
+        used = msg->msg_controllen ? CMSG_SPACE(msg->msg_controllen - CMSG_LEN(0)) : 0;
     }
     if (ask) {
-        struct cmsghdr *cm = (struct cmsghdr *)(cbuf.buf + used);
+        struct cmsghdr *cm = (struct cmsghdr *)(cbuf->buf + used);
         int flags = SOF_TIMESTAMPING_TX_SOFTWARE | (p->hwts_on ? SOF_TIMESTAMPING_TX_HARDWARE : 0);
         memset(cm, 0, CMSG_SPACE(sizeof(int)));
         cm->cmsg_level = SOL_SOCKET;
         cm->cmsg_type = SO_TIMESTAMPING;
         cm->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(cm), &flags, sizeof(flags));
-        msg.msg_control = cbuf.buf;
-        msg.msg_controllen = used + CMSG_SPACE(sizeof(int));
+        msg->msg_control = cbuf->buf;
+        msg->msg_controllen = used + CMSG_SPACE(sizeof(int));
     }
+}
+
+/* Send one datagram; ask = 1 asks for its transmit timestamp on a socket that can report
+ * it. */
+static int send_one(struct platform *p, int sock, const struct net_addr *remote,
+                    const struct net_addr *local, const void *buf, size_t len, int ask)
+{
+    struct sockaddr_storage ss;
+    struct iovec iov;
+    struct msghdr msg;
+    union plat_tx_cbuf cbuf;
+    struct plat_sock *s = find_sock(p, sock);
+
+    ask = ask && s && s->tx;
+    build_tx_msg(p, remote, local, buf, len, ask, &msg, &ss, &iov, &cbuf);
     if (sendmsg(sock, &msg, 0) < 0) {
         if (ask)
             tx_resync(p, sock);
@@ -387,6 +406,64 @@ static int send_one(struct platform *p, int sock, const struct net_addr *remote,
     if (ask)
         tx_remember(p, sock, remote, local, buf, len);
     return 0;
+}
+
+/* Datagrams per sendmmsg call. */
+#define TX_BATCH 32
+
+/* tx[0..n), all on one socket (n <= TX_BATCH): sendmmsg, continued after a datagram the
+ * kernel refused (sendmmsg stops there and reports only what it sent). Where sendmmsg itself
+ * is missing (ENOSYS, or a descriptor that is not the kernel's: an LD_PRELOAD simulator
+ * intercepts sendmsg but not sendmmsg), the platform falls back to one sendmsg each. */
+static void send_run(struct platform *p, struct net_tx *tx, int n)
+{
+    struct mmsghdr msgs[TX_BATCH];
+    struct sockaddr_storage names[TX_BATCH];
+    struct iovec iovs[TX_BATCH];
+    union plat_tx_cbuf cbufs[TX_BATCH];
+    struct plat_sock *s = find_sock(p, tx[0].sock);
+    int can_ts = s && s->tx, done = 0;
+
+    for (int i = 0; i < n; i++) {
+        build_tx_msg(p, tx[i].remote, tx[i].local, tx[i].buf, tx[i].len, tx[i].want_ts && can_ts,
+                     &msgs[i].msg_hdr, &names[i], &iovs[i], &cbufs[i]);
+        msgs[i].msg_len = 0;
+        tx[i].failed = 0;
+    }
+    while (done < n) {
+        int r = p->no_sendmmsg ? -1 : sendmmsg(tx[0].sock, msgs + done, (unsigned)(n - done), 0);
+        if (r < 0 && (p->no_sendmmsg || errno == ENOSYS || errno == EBADF || errno == ENOTSOCK)) {
+            p->no_sendmmsg = 1;
+            for (; done < n; done++)
+                tx[done].failed = send_one(p, tx[done].sock, tx[done].remote, tx[done].local,
+                                           tx[done].buf, tx[done].len, tx[done].want_ts) < 0;
+            return;
+        }
+        if (r <= 0) {
+            /* The first of the rest was refused: a number the kernel may have used. */
+            tx[done].failed = 1;
+            if (tx[done].want_ts && can_ts)
+                tx_resync(p, tx[done].sock);
+            done++;
+            continue;
+        }
+        for (int i = done; i < done + r; i++)
+            if (tx[i].want_ts && can_ts)
+                tx_remember(p, tx[i].sock, tx[i].remote, tx[i].local, tx[i].buf, tx[i].len);
+        done += r;
+    }
+}
+
+static void net_send_batch(void *ctx, struct net_tx *tx, int n)
+{
+    int i = 0;
+    while (i < n) {
+        int run = 1;
+        while (i + run < n && run < TX_BATCH && tx[i + run].sock == tx[i].sock)
+            run++;
+        send_run(ctx, tx + i, run);
+        i += run;
+    }
 }
 
 static int net_send(void *ctx, int sock, const struct net_addr *remote,
@@ -748,7 +825,8 @@ void plat_net_init(struct platform *p)
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < top)
         top = rl.rlim_cur;
     p->client_fd_limit = top > 2 * PLAT_FD_RESERVE ? (int)top - PLAT_FD_RESERVE : (int)top / 2;
-    p->env.net = (struct env_net){p, net_udp_open, net_unix_open, net_close, net_send, net_send_ts};
+    p->env.net = (struct env_net){p,        net_udp_open, net_unix_open, net_close,
+                                  net_send, net_send_ts,  net_send_batch};
     p->env.stream = (struct env_stream){
         p,         stream_unix_connect, stream_want_write, stream_send,     stream_recv,
         net_close, stream_tcp_listen,   stream_tcp_accept, stream_want_read};

@@ -462,7 +462,7 @@ void sim_node_env_init(struct sim_node *sn)
     memset(e, 0, sizeof(*e));
     e->clock = (struct env_clock){sn,           clk_read, clk_can_control, clk_set_freq,
                                   clk_get_freq, clk_step, clk_set_leap,    clk_set_sync_status};
-    e->net = (struct env_net){sn, net_udp_open, net_unix_open, net_close, net_send, NULL};
+    e->net = (struct env_net){sn, net_udp_open, net_unix_open, net_close, net_send, NULL, NULL};
     e->files = (struct env_files){sn,
                                   files_read_all,
                                   files_write_atomic,

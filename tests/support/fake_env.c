@@ -665,7 +665,7 @@ void fake_env_init(struct fake_env *f)
     f->next_sock = 3;
     f->env.clock = (struct env_clock){f,           fk_read, fk_can_control, fk_set_freq,
                                       fk_get_freq, fk_step, fk_set_leap,    fk_set_sync};
-    f->env.net = (struct env_net){f, fk_udp_open, fk_unix_open, fk_close, fk_send, NULL};
+    f->env.net = (struct env_net){f, fk_udp_open, fk_unix_open, fk_close, fk_send, NULL, NULL};
     f->stream_sock = -1;
     f->env.stream = (struct env_stream){f,
                                         fk_stream_connect,

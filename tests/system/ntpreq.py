@@ -5,7 +5,8 @@ Usage: ntpreq.py HOST PORT [VERSION] [MODE] [LENGTH] [KEYID KEYFILE]
 Prints 'leap=.. version=.. mode=.. stratum=.. poll=.. precision=.. refid=.. rootdelay=..
 rootdisp=.. reftime=.. origin_ok=.. len=..' or 'noreply'. With KEYID and a chrony key file
 (hash keys only), the request carries a MAC (digest cut to 20 bytes in NTPv4) and the reply's
-MAC is checked: ' mac=ok', ' mac=bad' or ' mac=none' is appended."""
+MAC is checked: ' mac=ok', ' mac=bad' or ' mac=none' is appended. NTPREQ_SRC in the
+environment: the request's source address."""
 import hashlib
 import os
 import socket
@@ -50,6 +51,8 @@ if len(sys.argv) > 7:
     req += struct.pack("!I", key_id) + mac(key[0], key[1], req, version == 4)
 fam = socket.AF_INET6 if ":" in host else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_DGRAM)
+if os.environ.get("NTPREQ_SRC"):  # source address of the request
+    s.bind((os.environ["NTPREQ_SRC"], 0))
 s.settimeout(1.0)
 s.sendto(req, (host, port))
 try:

@@ -584,9 +584,111 @@ static void test_nts_keys_file(void)
     fake_env_fini(&f);
 }
 
+/* A batch send that records its calls and hands each datagram to the fake's send. */
+struct batch_log {
+    int calls;
+    int sizes[8];
+};
+static struct batch_log batch_log;
+
+static void fake_send_batch(void *ctx, struct net_tx *tx, int n)
+{
+    struct fake_env *f = ctx;
+    if (batch_log.calls < 8)
+        batch_log.sizes[batch_log.calls] = n;
+    batch_log.calls++;
+    for (int i = 0; i < n; i++)
+        tx[i].failed =
+            f->env.net.send(ctx, tx[i].sock, tx[i].remote, tx[i].local, tx[i].buf, tx[i].len) < 0;
+}
+
+/* serverbatch N (ours): with a batch send in the environment the replies wait for the end
+ * of the wake-up (node_on_timer) or a full batch, and carry one transmit time read then. */
+static int batched(const char *batch_line, int n_req, int *n_sent_before_flush)
+{
+    struct fake_env f;
+    struct config *cfg;
+    const char *lines[] = {"allow 127.0.0.1", "local stratum 7", batch_line, NULL};
+    struct node *n;
+    struct ntp_packet p;
+    struct timespec rx, tx, first_tx;
+    int sent;
+
+    memset(&batch_log, 0, sizeof(batch_log));
+    fake_env_init(&f);
+    f.env.net.send_batch = fake_send_batch;
+    n = make_node(&f, &cfg, lines);
+    for (int i = 0; i < n_req; i++)
+        request(&f, n, n->serve.socks[0], "127.0.0.1", (0 << 6) | (4 << 3) | 3, 48);
+    *n_sent_before_flush = f.n_sent;
+    fake_env_advance(&f, 0.001);
+    node_on_timer(n, &f.now);
+    CHECK_INT_EQ(f.n_sent, n_req);
+    for (int i = 0; i < f.n_sent; i++) {
+        CHECK(ntp_decode(f.sent[i].data, f.sent[i].len, &p, NULL) == NTP_OK);
+        CHECK_INT_EQ(p.stratum, 7);
+        ntp_ts64_to_timespec(&rx, &p.rx_ts);
+        ntp_ts64_to_timespec(&tx, &p.tx_ts);
+        if (i == *n_sent_before_flush)
+            first_tx = tx;
+        /* A full batch left at once; the rest at the flush 1 ms later, with one time. */
+        if (i < *n_sent_before_flush) {
+            CHECK_NEAR(ts_diff(&tx, &rx), 0.0, 1e-6);
+        } else {
+            CHECK_NEAR(ts_diff(&tx, &rx), 0.001, 1e-6);
+            CHECK_NEAR(ts_diff(&tx, &first_tx), 0.0, 1e-8);
+        }
+    }
+    sent = f.n_sent;
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+    return sent;
+}
+
+static void test_batched_replies(void)
+{
+    int before;
+    CHECK_INT_EQ(batched("serverbatch 32", 3, &before), 3);
+    CHECK_INT_EQ(before, 0);
+    CHECK_INT_EQ(batch_log.calls, 1);
+    CHECK_INT_EQ(batch_log.sizes[0], 3);
+    /* a full batch leaves before the next reply is made */
+    CHECK_INT_EQ(batched("serverbatch 2", 5, &before), 5);
+    CHECK_INT_EQ(before, 4);
+    CHECK_INT_EQ(batch_log.calls, 3);
+    CHECK_INT_EQ(batch_log.sizes[0], 2);
+    CHECK_INT_EQ(batch_log.sizes[1], 2);
+    CHECK_INT_EQ(batch_log.sizes[2], 1);
+}
+
+/* serverbatch 1: chrony's way, each reply sent at once with its own transmit time. */
+static void test_unbatched_replies(void)
+{
+    struct fake_env f;
+    struct config *cfg;
+    const char *lines[] = {"allow 127.0.0.1", "local stratum 7", "serverbatch 1", NULL};
+    struct node *n;
+
+    memset(&batch_log, 0, sizeof(batch_log));
+    fake_env_init(&f);
+    f.env.net.send_batch = fake_send_batch;
+    n = make_node(&f, &cfg, lines);
+    request(&f, n, n->serve.socks[0], "127.0.0.1", (0 << 6) | (4 << 3) | 3, 48);
+    request(&f, n, n->serve.socks[0], "127.0.0.1", (0 << 6) | (4 << 3) | 3, 48);
+    CHECK_INT_EQ(f.n_sent, 2);
+    node_on_timer(n, &f.now);
+    CHECK_INT_EQ(batch_log.calls, 0);
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
 int main(void)
 {
     RUN(test_no_allow_no_socket);
+    RUN(test_batched_replies);
+    RUN(test_unbatched_replies);
     RUN(test_local_reply_and_access);
     RUN(test_unsynchronised);
     RUN(test_ratelimit_kod);

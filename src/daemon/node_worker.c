@@ -1,0 +1,76 @@
+/* The node in a serving worker process (`serverworkers`, ours): the main process's served
+ * state carried as plain bytes, and the node reduced to its NTP server. */
+#include "daemon/node_internal.h"
+
+#include <string.h>
+
+/* What a worker needs to answer as the main process would: the clock model (raw to cooked
+ * time), the discipline (the served reference: stratum, reference ID and time, root delay
+ * and dispersion, leap), the time smoothing, the monotonic timescale of F323 fields and
+ * the NTS server keys. */
+struct node_served_state {
+    struct clock clock;
+    struct discipline disc;
+    struct smooth smooth;
+    double mono_offset;
+    uint32_t mono_epoch;
+    struct nts_server_keys nts_keys;
+};
+
+size_t node_served_state_size(void)
+{
+    return sizeof(struct node_served_state);
+}
+
+void node_get_served_state(const struct node *n, void *buf)
+{
+    struct node_served_state st;
+    memset(&st, 0, sizeof(st));
+    st.clock = n->engine.clock;
+    st.disc = n->engine.disc;
+    st.smooth = n->engine.smooth;
+    st.mono_offset = n->engine.mono_offset;
+    st.mono_epoch = n->engine.mono_epoch;
+    st.nts_keys = n->serve.nts_keys;
+    memcpy(buf, &st, sizeof(st));
+}
+
+void node_set_served_state(struct node *n, const void *buf)
+{
+    struct node_served_state st;
+    memcpy(&st, buf, sizeof(st));
+    n->engine.clock = st.clock;
+    n->engine.disc = st.disc;
+    /* The discipline's clock is this process's copy of the model. */
+    n->engine.disc.clock = &n->engine.clock;
+    n->engine.smooth = st.smooth;
+    n->engine.mono_offset = st.mono_offset;
+    n->engine.mono_epoch = st.mono_epoch;
+    n->serve.nts_keys = st.nts_keys;
+    memset(&st, 0, sizeof(st));
+}
+
+void node_worker_begin(struct node *n)
+{
+    serve_worker_begin(&n->serve);
+}
+
+void node_worker_on_datagram(void *node, const struct net_rx *rx, const struct timespec *now)
+{
+    struct node *n = node;
+    if (rx->tx_ts)
+        serve_on_tx_timestamp(&n->serve, rx, now);
+    else
+        serve_on_datagram(&n->serve, rx, now);
+}
+
+void node_worker_on_timer(void *node, const struct timespec *now)
+{
+    (void)now;
+    serve_flush(&((struct node *)node)->serve);
+}
+
+int node_server_socket(const struct node *n, int i)
+{
+    return i >= 0 && i < 2 ? n->serve.socks[i] : -1;
+}

@@ -1,0 +1,140 @@
+#!/bin/sh
+# `serverworkers 2` (ours): a forked process answers NTP requests beside the main one, on
+# its own SO_REUSEPORT socket, requests steered by client address. Its replies carry the
+# main process's synchronised state (stratum, reference ID, root delay and dispersion)
+# and its MACs and NTS fields verify; with the main process stopped (SIGSTOP) the worker still answers
+# its share of the clients; the worker ends with the daemon.
+. tests/system/lib.sh
+
+UP=$((30000 + $$ % 20000))
+PORT=$((UP + 1))
+KE=$((UP + 2))
+HAVE_NTS=0
+if command -v openssl >/dev/null 2>&1; then
+    chmod 700 "$TMPD"
+    self_signed_cert "$TMPD/key.pem" "$TMPD/cert.pem" localhost "DNS:localhost,IP:127.0.0.1"
+    [ -s "$TMPD/cert.pem" ] && HAVE_NTS=1
+fi
+printf '1 SHA1 HEX:0102030405060708090A0B0C0D0E0F1011121314\n' >"$TMPD/keys"
+cat >"$TMPD/up.conf" <<CONF
+allow
+local stratum 3
+port $UP
+cmdport 0
+bindcmdaddress /
+pidfile $TMPD/up.pid
+CONF
+cat >"$TMPD/s.conf" <<CONF
+server 127.0.0.1 port $UP iburst minpoll 6 maxpoll 6
+allow
+port $PORT
+cmdport 0
+bindcmdaddress /
+pidfile $TMPD/s.pid
+keyfile $TMPD/keys
+serverworkers 2
+CONF
+[ $HAVE_NTS = 1 ] && printf 'ntsport %s\nntsserverkey %s\nntsservercert %s\n' $KE \
+    "$TMPD/key.pem" "$TMPD/cert.pem" >>"$TMPD/s.conf"
+$SAFE "$B/chronyd" -x -d -f "$TMPD/up.conf" >"$TMPD/up.log" 2>&1 &
+PIDS="$PIDS $!"
+$SAFE "$B/chronyd" -x -d -f "$TMPD/s.conf" >"$TMPD/s.log" 2>&1 &
+MAIN=$!
+PIDS="$PIDS $MAIN"
+
+ADDRS="1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16"
+query() { NTPREQ_SRC=127.0.1.$1 python3 tests/system/ntpreq.py 127.0.0.1 $PORT 4 3 48 1 "$TMPD/keys"; }
+# every client sees stratum 4 from the upstream 127.0.0.1 (ref id 7F000001)
+all_synced() {
+    for a in $ADDRS; do query $a | grep -q 'stratum=4 .*refid=7F000001' || return 1; done
+}
+check "workers-synced-answers" wait_long all_synced
+worker=$(ps -o pid= --ppid $MAIN | tr -d ' ' | head -n 1)
+check "worker-process" test -n "$worker"
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+# One round of the 16 clients: the same reference ID and root delay, root dispersions
+# within 2 units of 2^-16 s (it grows with the time of each reply) and MACs that verify.
+# Retried: a reference update of the main process reaches the worker a wake-up later.
+consistent() {
+    : >"$TMPD/replies"
+    for a in $ADDRS; do echo "$a $(query $a)" >>"$TMPD/replies"; done
+    [ "$(grep -c 'stratum=4 .*refid=7F000001' "$TMPD/replies")" -eq 16 ] &&
+        [ "$(field rootdelay <"$TMPD/replies" | sort -u | wc -l)" -eq 1 ] &&
+        field rootdisp <"$TMPD/replies" | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { exit !(NR == 16 && hi - lo <= 2) }'
+}
+check "same-refid-delay-disp" wait_long consistent
+sed 's/^/  /' "$TMPD/replies" | head -n 2
+check "mac-ok" test "$(grep -c 'mac=ok' "$TMPD/replies")" -eq 16
+
+# The main process stopped: the clients steered to the worker are still answered, with
+# the synchronised state, the others not.
+kill -STOP $MAIN
+got=0
+wa=""
+ma=""
+for a in $ADDRS; do
+    if query $a | grep -q 'stratum=4 .*refid=7F000001.*mac=ok'; then
+        got=$((got + 1))
+        wa=$a
+    else
+        ma=$a
+    fi
+done
+kill -CONT $MAIN
+echo "  answered with the main process stopped: $got of 16"
+check "worker-answers-alone" test $got -gt 0 -a $got -lt 16
+
+# NTS: keys from the main process's NTS-KE server; NTP from a client the worker serves
+# (127.0.1.$wa) and from one the main process serves (127.0.1.$ma).
+nts_q() {
+    $SAFE timeout 40 "$B/chronyd" -x -Q -f /dev/null \
+        "server 127.0.0.1 port $PORT ntsport $KE nts iburst" "ntstrustedcerts $TMPD/cert.pem" \
+        "nosystemcert" "bindacqaddress 127.0.1.$1" "pidfile $TMPD/q$1.pid" 2>&1 |
+        grep 'System clock wrong by'
+}
+if [ $HAVE_NTS = 1 ] && [ -n "$wa" ] && [ -n "$ma" ]; then
+    check "nts-via-worker" nts_q $wa
+    check "nts-via-main" nts_q $ma
+else
+    echo "SKIP nts (openssl missing)"
+fi
+
+kill $MAIN
+gone() { ! kill -0 "$worker" 2>/dev/null; }
+check "worker-ends-with-daemon" wait_for gone
+wait $MAIN
+check "daemon-exit-0" test $? -eq 0
+
+# a peer with workers is refused at start, naming it
+out=$($SAFE timeout 10 "$B/chronyd" -x -d -f /dev/null "serverworkers 2" "peer 127.0.0.2" 2>&1)
+check "peer-refused" sh -c "echo '$out' | grep -q 'serverworkers cannot be used with peer 127.0.0.2'"
+
+# With chronyd -F 1 the worker applies the system call filter too, and still serves; the
+# daemon ends cleanly (leak checking off: its exit-time ptrace is outside the filter).
+cat >"$TMPD/f.conf" <<CONF
+local stratum 5
+allow
+port $PORT
+cmdport 0
+bindcmdaddress /
+pidfile $TMPD/f.pid
+serverworkers 2
+CONF
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+    $SAFE "$B/chronyd" -x -d -F 1 -f "$TMPD/f.conf" >"$TMPD/f.log" 2>&1 &
+FM=$!
+PIDS="$PIDS $FM"
+all_local() {
+    for a in $ADDRS; do
+        NTPREQ_SRC=127.0.1.$a python3 tests/system/ntpreq.py 127.0.0.1 $PORT | grep -q 'stratum=5 ' ||
+            return 1
+    done
+}
+check "filtered-workers-answer" wait_for all_local
+fw=$(ps -o pid= --ppid $FM | tr -d ' ' | head -n 1)
+check "filtered-worker-seccomp" grep -q '^Seccomp:[[:space:]]*2' "/proc/$fw/status"
+kill $FM
+worker=$fw
+check "filtered-worker-ends" wait_for gone
+wait $FM
+check "filtered-daemon-exit-0" test $? -eq 0
