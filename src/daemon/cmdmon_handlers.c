@@ -144,8 +144,10 @@ void cmdmon_h_allow_deny(struct cmdmon_server *c, const struct cmdmon_request *r
         return;
     }
     log_access_change(c, &ip, req->u.subnet.subnet_bits, allow, all, cmd);
-    if (!cmd)
+    if (!cmd) {
+        serve_access_note(c->serve, &ip, bits, allow, all);
         serve_access_changed(c->serve);
+    }
 }
 
 void cmdmon_h_accheck(struct cmdmon_server *c, const struct cmdmon_request *req,

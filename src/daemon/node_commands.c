@@ -139,6 +139,7 @@ static void h_rekey(struct node *n, const struct cmdmon_request *req, const stru
     (void)req;
     (void)rpy;
     keyfile_load(&n->keys, n->cfg->keyfile, n->env);
+    n->keys_gen++;
     serve_nts_reload_keys(&n->serve, now);
 }
 

@@ -40,6 +40,7 @@ struct node {
     struct sources srcs;           /* server/pool sources and selection (sources*.c) */
     struct logfiles logs;          /* the `log` directive's files */
     struct keys keys;              /* the `keyfile` keys, reloaded in place by `rekey` */
+    uint32_t keys_gen;             /* rekeys so far (serverworkers reload theirs after one) */
     struct refclocks rcl;          /* the `refclock` directives (refclocks.c) */
     struct tempcomp tempcomp;      /* the `tempcomp` directive (tempcomp.c) */
     struct metrics_server metrics; /* the `metricsport` endpoint (metrics_*.c) */

@@ -2,12 +2,16 @@
  * state carried as plain bytes, and the node reduced to its NTP server. */
 #include "daemon/node_internal.h"
 
+#include "daemon/config.h"
+#include "daemon/keyfile.h"
+
 #include <string.h>
 
 /* What a worker needs to answer as the main process would: the clock model (raw to cooked
  * time), the discipline (the served reference: stratum, reference ID and time, root delay
- * and dispersion, leap), the time smoothing, the monotonic timescale of F323 fields and
- * the NTS server keys. */
+ * and dispersion, leap), the time smoothing, the monotonic timescale of F323 fields, the
+ * NTS server keys, and what chronyc changed: the last allow/deny changes of NTP access
+ * (replayed in order) and the number of rekeys (a worker reloads the keyfile itself). */
 struct node_served_state {
     struct clock clock;
     struct discipline disc;
@@ -15,6 +19,9 @@ struct node_served_state {
     double mono_offset;
     uint32_t mono_epoch;
     struct nts_server_keys nts_keys;
+    struct serve_access_change access_log[SERVE_ACCESS_LOG];
+    uint32_t access_seq;
+    uint32_t keys_gen;
 };
 
 size_t node_served_state_size(void)
@@ -32,7 +39,28 @@ void node_get_served_state(const struct node *n, void *buf)
     st.mono_offset = n->engine.mono_offset;
     st.mono_epoch = n->engine.mono_epoch;
     st.nts_keys = n->serve.nts_keys;
+    memcpy(st.access_log, n->serve.access_log, sizeof(st.access_log));
+    st.access_seq = n->serve.access_seq;
+    st.keys_gen = n->keys_gen;
     memcpy(buf, &st, sizeof(st));
+}
+
+/* The main process's allow/deny changes this worker has not applied yet, in order. The
+ * sockets stay as they are (a worker cannot open the server port again). */
+static void replay_access(struct node *n, const struct node_served_state *st)
+{
+    for (uint32_t q = n->serve.access_seq + 1; q - 1 != st->access_seq; q++) {
+        const struct serve_access_change *c = &st->access_log[q % SERVE_ACCESS_LOG];
+        if (c->seq != q) {
+            LOG_ERR(n->env->log, "NTP access changes lost in serving process");
+            break;
+        }
+        if (!n->serve.access)
+            n->serve.access = access_new();
+        if (access_add(n->serve.access, &c->ip, c->bits, c->allow, c->all) != ACCESS_OK)
+            LOG_ERR(n->env->log, "NTP access change not applied in serving process");
+    }
+    n->serve.access_seq = st->access_seq;
 }
 
 void node_set_served_state(struct node *n, const void *buf)
@@ -47,6 +75,11 @@ void node_set_served_state(struct node *n, const void *buf)
     n->engine.mono_offset = st.mono_offset;
     n->engine.mono_epoch = st.mono_epoch;
     n->serve.nts_keys = st.nts_keys;
+    replay_access(n, &st);
+    if (st.keys_gen != n->keys_gen) {
+        keyfile_load(&n->keys, n->cfg->keyfile, n->env);
+        n->keys_gen = st.keys_gen;
+    }
     memset(&st, 0, sizeof(st));
 }
 

@@ -215,6 +215,19 @@ static int serve_prev_tx(struct ntp_serve *s, const struct ntp_server_auth *a, s
 
 /* Run-time allow/deny (cmdmon_handlers.c): chrony opens the server sockets
  * when an address becomes allowed and closes them when none is. */
+void serve_access_note(struct ntp_serve *s, const struct ip_addr *ip, int bits, int allow, int all)
+{
+    struct serve_access_change *c;
+
+    s->access_seq++;
+    c = &s->access_log[s->access_seq % SERVE_ACCESS_LOG];
+    c->seq = s->access_seq;
+    c->ip = *ip;
+    c->bits = bits;
+    c->allow = allow;
+    c->all = all;
+}
+
 void serve_access_changed(struct ntp_serve *s)
 {
     set_server_sockets(s, (s->access && access_any_allowed(s->access)) || s->n_peers > 0);

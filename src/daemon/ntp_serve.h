@@ -37,6 +37,15 @@ struct serve_pending {
     struct timespec prev_tx; /* cooked */
 };
 
+/* serverworkers (ours): the last runtime allow/deny changes of NTP access, which the
+ * workers replay on their copies of the table (node_worker.c). */
+#define SERVE_ACCESS_LOG 16
+struct serve_access_change {
+    uint32_t seq; /* its number, from 1; the entry is access_log[seq % SERVE_ACCESS_LOG] */
+    struct ip_addr ip;
+    int bits, allow, all;
+};
+
 struct ntp_serve {
     /* What it uses of the others (not owned), set by node_new before serve_start. */
     const struct config *cfg;
@@ -53,6 +62,8 @@ struct ntp_serve {
     uint16_t ptp_sequence;       /* sequenceId of the next NTP-over-PTP message sent */
     struct access_table *access; /* NTP allow/deny */
     struct access_rule *rules;   /* copy of the config rules, hostnames resolved here */
+    struct serve_access_change access_log[SERVE_ACCESS_LOG];
+    uint32_t access_seq; /* changes made at run time (a worker: those replayed) */
     size_t n_rules;
     int pending_names; /* hostname rules still being resolved */
     struct ntp_server_counters counters;
@@ -125,6 +136,8 @@ int serve_on_tx_timestamp(struct ntp_serve *s, const struct net_rx *rx, const st
 /* After a run-time allow/deny: open or close the server sockets (chrony keeps
  * them open only while some address is allowed). */
 void serve_access_changed(struct ntp_serve *s);
+/* A run-time allow/deny of NTP access was applied: note it for the serving workers. */
+void serve_access_note(struct ntp_serve *s, const struct ip_addr *ip, int bits, int allow, int all);
 /* A peer's socket: the server socket of its family, opened (and kept open) for it;
  * -1 if it cannot be. serve_peer_release() when the peer is removed. */
 int serve_peer_socket(struct ntp_serve *s, enum ip_family fam);

@@ -160,6 +160,11 @@ int sources_add_cfg_logged(struct sources *ss, struct source_cfg *sc, int from_s
     struct source_entry *e;
 
     (void)raw_now;
+    /* serverworkers (ours): a peer's packets could reach a worker, which has no sources. */
+    if (st == CMDMON_STT_SUCCESS && sc->type == CFG_SRC_PEER && ss->cfg->server_workers > 1) {
+        LOG_ERR(ss->env->log, "serverworkers cannot be used with peer %s", sc->name);
+        st = CMDMON_STT_FAILED;
+    }
     if (st == CMDMON_STT_SUCCESS && sources_check_socket(ss, sc) < 0)
         st = CMDMON_STT_TOOMANYSOURCES; /* it could not poll: no descriptor left */
     if (st == CMDMON_STT_SUCCESS && (slot = entry_alloc(ss)) < 0)

@@ -29,7 +29,7 @@ server 127.0.0.1 port $UP iburst minpoll 6 maxpoll 6
 allow
 port $PORT
 cmdport 0
-bindcmdaddress /
+bindcmdaddress $TMPD/s.sock
 pidfile $TMPD/s.pid
 keyfile $TMPD/keys
 serverworkers 2
@@ -97,6 +97,29 @@ if [ $HAVE_NTS = 1 ] && [ -n "$wa" ] && [ -n "$ma" ]; then
     check "nts-via-main" nts_q $ma
 else
     echo "SKIP nts (openssl missing)"
+fi
+
+# What chronyc changes reaches the worker: a `deny` of a client it serves silences it (and
+# not the main process's), `allow` brings it back; after `rekey` with a new key value the
+# worker's MACs use the new key; `add peer` is refused (a peer's packets could reach it).
+CC() { "$B/chronyc" -h "$TMPD/s.sock" "$@"; }
+answered() { query $1 | grep -q 'stratum=4 .*mac=ok'; }
+silent() { ! query $1 | grep -q 'stratum='; }
+ok200() { CC "$@" | grep -q '200 OK'; }
+if [ -n "$wa" ] && [ -n "$ma" ]; then
+    check "deny-accepted" ok200 deny 127.0.1.$wa
+    check "deny-reaches-worker" wait_for silent $wa
+    check "deny-other-client-answered" answered $ma
+    check "allow-accepted" ok200 allow 127.0.1.$wa
+    check "allow-reaches-worker" wait_for answered $wa
+    printf '1 SHA1 HEX:A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4\n' >"$TMPD/keys"
+    check "rekey-accepted" ok200 rekey
+    check "rekey-reaches-worker" wait_for answered $wa
+    check "rekey-main" answered $ma
+    out=$(CC add peer 127.0.0.9 2>&1)
+    echo "  add peer: $out"
+    check "add-peer-refused" sh -c "! echo '$out' | grep -q '200 OK'"
+    check "add-peer-refused-logged" grep -q 'serverworkers cannot be used with peer 127.0.0.9' "$TMPD/s.log"
 fi
 
 kill $MAIN
