@@ -35,7 +35,9 @@ void node_start_unprivileged(struct node *n);
 /* Earliest raw time at which node_on_timer must run; 0 if none. */
 int node_next_timeout(void *node, struct timespec *when);
 /* After every wake-up of the loop, once its datagrams were handled: sends the replies they
- * queued (one batch), then runs the due timers. */
+ * queued (one batch), checks for a jump of the clock, then runs the due timers. now is the
+ * clock read after the datagrams: one of them may have stepped it, moving the deadlines and
+ * the jump detector's reference, which a time read before the step would not match. */
 void node_on_timer(void *node, const struct timespec *now);
 void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec *now);
 /* 1 once the daemon should exit (the `shutdown` command, a finished -q/-Q run). */

@@ -357,6 +357,9 @@ void sim_node_on_edge(struct world *w, struct sim_node *sn)
         d->extts_events++;
         sim_node_local_ts(sn, &now);
         d->cb(d->cb_arg, 1);
+        /* As the platform loop: the timers and the jump check see the clock as it reads
+         * after the wake-up's handlers (one of them may have stepped it). */
+        sim_node_local_ts(sn, &now);
         node_on_timer(sn->node, &now);
     }
 }
@@ -510,6 +513,7 @@ void sim_node_on_tx_report(struct world *w, struct sim_node *sn, struct packet *
         sn->dev.hw_tx++;
     }
     node_on_datagram(sn->node, &rx, &now);
+    sim_node_local_ts(sn, &now); /* the report may have stepped the clock */
     node_on_timer(sn->node, &now);
 }
 
@@ -533,6 +537,10 @@ void sim_node_on_packet(struct world *w, struct sim_node *sn, struct packet *p)
     }
     node_on_datagram(sn->node, &rx, &now);
     /* The platform loop runs the timers (and the node's jump check) after every
-     * wake-up, not only after a timeout. */
+     * wake-up, not only after a timeout, with the clock read again after the datagrams:
+     * a step the datagram caused moved the deadlines and the jump detector's reference,
+     * so the time read before it would look like a forward jump (and make every timer
+     * within the step due at once). */
+    sim_node_local_ts(sn, &now);
     node_on_timer(sn->node, &now);
 }

@@ -64,4 +64,25 @@ st=$(system_time soft)
 echo "  --softclock: system time $st"
 check "softclock-corrected" sh -c "echo '$st' | awk '\$1 < 0.01 {ok=1} END {exit !ok}'"
 check "softclock-stepped" grep -q "System clock was stepped by" "$TMPD/soft.log"
+
+# A clock 100 s behind is stepped forward by about 100.5 s. The step moves the daemon's
+# timers and its time-jump detector's reference with the clock: it must not take its own
+# step for a jump (a gap of more than 10 s between wake-ups that no timeout explains).
+client_conf far "makestep 1 -1"
+$IN $SAFE "$B/chronyd" --softclock=-100 -d -f "$TMPD/far.conf" >"$TMPD/far.log" 2>&1 &
+PIDS="$PIDS $!"
+check "softclock-far-synchronised" wait_long selected far
+check "softclock-far-stepped" wait_for grep -q "System clock was stepped by 100\\.[0-9]" "$TMPD/far.log"
+# two more responses (minpoll 0) after the step: wake-ups the detector looked at
+valid_rx() {
+    $IN "$B/chronyc" -h "$TMPD/far.sock" -n ntpdata 127.0.0.1 2>/dev/null |
+        sed -n 's/^Total valid RX *: *\([0-9]*\).*/\1/p'
+}
+rx0=$(valid_rx)
+rx_after_step() { n=$(valid_rx); [ -n "$n" ] && [ -n "$rx0" ] && [ "$n" -ge $((rx0 + 2)) ]; }
+check "softclock-far-polls-after-step" wait_for rx_after_step
+st=$(system_time far)
+echo "  --softclock=-100: system time $st"
+check "softclock-far-corrected" sh -c "echo '$st' | awk '\$1 < 0.01 {ok=1} END {exit !ok}'"
+check "softclock-far-no-false-jump" sh -c "! grep -q 'time jump detected' '$TMPD/far.log'"
 stop_all
