@@ -131,6 +131,8 @@ struct sources {
     uint64_t next_entry_seq;      /* of the next directive added */
     uint32_t last_address_id;     /* of the last placeholder (chrony's last_address_id) */
     int dump_reload_pending;      /* dumpdir files wait for the first round of lookups */
+    size_t first_round_pos;       /* entries below it have had their first lookup's result
+                                   * (check_first_round; sources_entry_setup lowers it) */
     uint64_t engine_timer;        /* sched id of the engine's timer */
     struct timespec last_refresh; /* raw, of the last `refresh` of a name */
     int have_last_refresh;

@@ -82,8 +82,7 @@ int sources_addr_index_remove(struct sources_addr_index *x, struct source *s)
     return 1;
 }
 
-struct source *sources_addr_index_find(const struct sources_addr_index *x,
-                                       const struct ip_addr *ip)
+struct source *sources_addr_index_find(const struct sources_addr_index *x, const struct ip_addr *ip)
 {
     struct source *best = NULL;
     uint32_t hash;
