@@ -2,8 +2,9 @@
 # Many sources: our chronyd and Debian's chronyd 4.3 (if installed) with N sources in a
 # private network namespace (loopback only, -x, no CAP_SYS_TIME), the same
 # configuration. Prints each daemon's CPU over SECS s once its command socket answers,
-# and the wall time of chronyc sources / sourcestats / -c sources / sources with names.
-#   B=build N=10000 MODE=offline SECS=60 sh bench/sources.sh
+# the start-up time (until the command socket answers), and the wall time of chronyc
+# sources / sourcestats / -c sources / sources with names / -N sources / ntpdata.
+#   B=build N=10000 MODE=offline SECS=60 sh bench/sources.sh   (DEBIAN=0: ours only)
 # MODE offline: `server 10.x.y.z offline` (no traffic); MODE unserved: `server 127.1.x.y`,
 # addresses nobody serves on the namespace's loopback (requests get ICMP errors).
 B=${B:-build}
@@ -39,19 +40,24 @@ run() { # run NAME BINARY EXTRA-ARGS
     IN="ip netns exec $NS"
     $IN setpriv --bounding-set=-sys_time "$2" -x -d $3 -f "$D/c.conf" >"$D/log" 2>&1 &
     pid=$!
+    t0=$(date +%s.%N)
     until $IN "$CHRONYC" -h "$D/c.sock" -n activity 2>/dev/null | grep -q "sources"; do
         sleep 0.2
     done
+    t1=$(date +%s.%N)
+    echo "$1: start-up until the command socket answers: $(echo "$t1 - $t0" | bc) s, daemon CPU $(awk '{print $14 + $15}' /proc/$pid/stat) ticks"
     sleep 5
     a=$(awk '{print $14 + $15}' /proc/$pid/stat)
     sleep "$SECS"
     b=$(awk '{print $14 + $15}' /proc/$pid/stat)
     echo "$1: CPU over $SECS s: $((b - a)) ticks ($(echo "scale=2; ($b - $a) * 100 / ($SECS * $HZ)" | bc) %)"
-    for args in "-n sources" "-n sourcestats" "-c -n sources" "sources"; do
+    for args in "-n sources" "-n sourcestats" "-c -n sources" "sources" "-N -n sources" "-n ntpdata"; do
+        a=$(awk '{print $14 + $15}' /proc/$pid/stat)
         t0=$(date +%s.%N)
         lines=$($IN timeout "$TMO" "$CHRONYC" -h "$D/c.sock" $args 2>/dev/null | wc -l)
         t1=$(date +%s.%N)
-        echo "$1: chronyc $args: $lines lines in $(echo "$t1 - $t0" | bc) s"
+        b=$(awk '{print $14 + $15}' /proc/$pid/stat)
+        echo "$1: chronyc $args: $lines lines in $(echo "$t1 - $t0" | bc) s, daemon CPU $((b - a)) ticks"
     done
     kill $pid
     wait $pid 2>/dev/null
@@ -61,6 +67,6 @@ run() { # run NAME BINARY EXTRA-ARGS
 
 echo "== $N sources ($MODE)"
 run ours "$B/chronyd" ""
-if [ -x /usr/sbin/chronyd ]; then
+if [ "${DEBIAN:-1}" = 1 ] && [ -x /usr/sbin/chronyd ]; then
     run debian /usr/sbin/chronyd "-u root"
 fi

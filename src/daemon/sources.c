@@ -109,6 +109,7 @@ void sources_fini(struct sources *ss)
     free(ss->sock_use);
     ss->sock_use = NULL;
     ss->n_sock_use = 0;
+    sources_addr_index_fini(&ss->by_addr);
     free(ss->v);
     free(ss->entries);
     ss->v = NULL;
@@ -305,6 +306,8 @@ static struct source *source_create(struct sources *ss, int entry, const struct 
     grow_sources(ss);
     s->index = ss->n;
     ss->v[ss->n++] = s;
+    sources_addr_index_add(&ss->by_addr, s);
+    s->addr_indexed = 1;
     ss->entries[entry].n_active++;
     sources_rows_changed(ss);
     engine_add_source(ss->engine, &p, now);
@@ -362,10 +365,18 @@ const char *sources_log_name(const struct source *s, char *buf, size_t len)
 
 int sources_address_in_use(const struct sources *ss, const struct ip_addr *ip)
 {
-    for (int i = 0; i < ss->n; i++)
-        if (!ss->v[i]->refclock && ip_addr_equal(&ss->v[i]->remote.ip, ip))
-            return 1;
-    return 0;
+    return sources_addr_index_find(&ss->by_addr, ip) != NULL;
+}
+
+void sources_set_address(struct source *s, const struct ip_addr *ip)
+{
+    struct sources *ss = s->srcs;
+
+    if (s->addr_indexed)
+        sources_addr_index_remove(&ss->by_addr, s);
+    s->remote.ip = *ip;
+    if (s->addr_indexed)
+        sources_addr_index_add(&ss->by_addr, s);
 }
 
 int sources_family_allowed(const struct sources *ss, const struct source_cfg *sc, enum ip_family f)
@@ -430,8 +441,10 @@ static void check_first_round(struct sources *ss)
 
     if (!ss->dump_reload_pending)
         return;
-    for (size_t i = 0; i < ss->n_entries; i++) {
-        const struct source_entry *e = &ss->entries[i];
+    /* An entry waits for its first result only from its setup on, so the scan resumes
+     * where it stopped (linear over a start-up instead of quadratic). */
+    for (; ss->first_round_pos < ss->n_entries; ss->first_round_pos++) {
+        const struct source_entry *e = &ss->entries[ss->first_round_pos];
         if (e->cfg && e->n_active == 0 && !e->failed && e->retry_interval == 0.0)
             return;
     }
@@ -520,10 +533,9 @@ const struct source *sources_get(const struct sources *ss, int index)
 
 int sources_find(const struct sources *ss, const struct ip_addr *ip)
 {
-    for (int i = 0; i < ss->n; i++)
-        if (!ss->v[i]->refclock && ip_addr_equal(&ss->v[i]->remote.ip, ip))
-            return i;
-    return -1;
+    const struct source *s = sources_addr_index_find(&ss->by_addr, ip);
+
+    return s ? s->index : -1;
 }
 
 int sources_selected(const struct sources *ss)

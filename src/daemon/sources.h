@@ -9,6 +9,7 @@
 #include "core/engine.h"
 #include "core/nts_client.h"
 #include "daemon/env.h"
+#include "daemon/sources_index.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -64,6 +65,7 @@ struct source {
                                * timestamp of its request (sources_engine.c), or NULL */
     int refclock;             /* a reference clock (refclocks.c): no directive slot (cfg_index -1),
                                * no socket; named by its reference ID, remote.ip holds it as IPv4 */
+    int addr_indexed;         /* in sources->by_addr (sources_set_address keeps it there) */
 };
 
 /* Placeholders of a pool while its name resolves: chrony's 2 x maxsources, at most 16. */
@@ -118,7 +120,8 @@ struct sources {
     size_t n_entries;
     struct source **v; /* index = the engine's index */
     int n, cap;
-    struct timespec next_replacement; /* raw time before which no replacement is looked up */
+    struct sources_addr_index by_addr; /* the NTP sources of v by remote.ip (sources_find) */
+    struct timespec next_replacement;  /* raw time before which no replacement is looked up */
     int have_next_replacement;
     size_t cap_entries; /* allocated directive slots (entries never move) */
     /* Deleted sources whose replacement lookup is still pending (freed at fini). */
@@ -128,6 +131,8 @@ struct sources {
     uint64_t next_entry_seq;      /* of the next directive added */
     uint32_t last_address_id;     /* of the last placeholder (chrony's last_address_id) */
     int dump_reload_pending;      /* dumpdir files wait for the first round of lookups */
+    size_t first_round_pos;       /* entries below it have had their first lookup's result
+                                   * (check_first_round; sources_entry_setup lowers it) */
     uint64_t engine_timer;        /* sched id of the engine's timer */
     struct timespec last_refresh; /* raw, of the last `refresh` of a name */
     int have_last_refresh;
@@ -283,6 +288,8 @@ int sources_reload_sourcedirs(struct sources *ss, const struct timespec *raw_now
 /* Move a source to a new address: a new server, nothing carries over
  * (logs "Source A replaced with B"). */
 void sources_replace_address(struct source *s, const struct ip_addr *ip);
+/* Every change of s->remote.ip goes through here (keeps sources->by_addr in step). */
+void sources_set_address(struct source *s, const struct ip_addr *ip);
 int sources_refresh(struct sources *ss, const struct timespec *raw_now);
 /* The `refresh` directive, at each response from a source (chrony): look the name resolved
  * longest ago up again when that was more than `refresh` seconds ago, one at a time. */

@@ -61,6 +61,9 @@ static void source_remove(struct sources *ss, int index, const struct timespec *
         sources_select(ss, 0, raw_now);
     }
     engine_remove_source(ss->engine, index);
+    if (s->addr_indexed)
+        sources_addr_index_remove(&ss->by_addr, s);
+    s->addr_indexed = 0;
     memmove(&ss->v[index], &ss->v[index + 1], sizeof(*ss->v) * (size_t)(ss->n - index - 1));
     ss->n--;
     for (int i = index; i < ss->n; i++)

@@ -42,7 +42,7 @@ static void apply_negotiation(struct sources *ss, struct source *s, const struct
     if (s->nts.ntp_port > 0)
         s->remote.port = (uint16_t)s->nts.ntp_port;
     if (ip && !ip_addr_equal(ip, &s->remote.ip)) {
-        s->remote.ip = *ip;
+        sources_set_address(s, ip);
         if (sources_index(s) >= 0)
             engine_source_set_ref_id(ss->engine, sources_index(s), sources_refid_of(ip));
     }
@@ -185,7 +185,7 @@ static void load_dump(struct sources *ss, struct source *s)
         ago = ts_to_double(&now) - ke_time;
         ts_add(&s->nts.last_ke, &now, ago > 0.0 ? -ago : 0.0);
         if (ip_addr_parse(&ip, addr) && ip.family != IPF_UNSPEC) {
-            s->remote.ip = ip;
+            sources_set_address(s, &ip);
         }
         if (port > 0 && port < 65536)
             s->remote.port = (uint16_t)port;

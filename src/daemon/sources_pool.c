@@ -21,7 +21,7 @@ void sources_replace_address(struct source *s, const struct ip_addr *ip)
 
     LOG_INFO(ss->env->log, "Source %s replaced with %s",
              ip_addr_format(&s->remote.ip, from, sizeof(from)), ip_addr_format(ip, to, sizeof(to)));
-    s->remote.ip = *ip;
+    sources_set_address(s, ip);
     memset(&s->local, 0, sizeof(s->local));
     if (s->nts_on) {
         s->ke_ip = *ip;

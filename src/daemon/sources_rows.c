@@ -35,6 +35,8 @@ void sources_entry_setup(struct sources *ss, size_t entry)
     int n = 1;
 
     sources_rows_changed(ss);
+    if (entry < ss->first_round_pos)
+        ss->first_round_pos = entry; /* it waits for its first lookup now */
     e->seq = ++ss->next_entry_seq;
     e->n_ids = 0;
     if (ip_addr_parse(&literal, e->cfg->name))

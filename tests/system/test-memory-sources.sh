@@ -5,7 +5,8 @@
 # 256-slot filter and a 128-slot statistics array; chrony 4.8 takes about 60 MB).
 # chronyc sources, sourcestats and -c sources list all 10 000 (one request per row: each
 # took a scan of every source per directive before the rows were kept, and the listing
-# did not end in hours; under a second now, optimised). The wait is bounded only to end
+# did not end in hours; under a second now, optimised); so do -N sources and ntpdata,
+# whose requests name each source by address. The wait is bounded only to end
 # a hung run: 10 minutes each, nothing timed is compared.
 . tests/system/lib.sh
 
@@ -48,4 +49,15 @@ rows() { # rows EXPECTED ARGS...
 check "sources-lists-all" rows $N -n sources
 check "sourcestats-lists-all" rows $N -n sourcestats
 check "csv-sources-lists-all" rows $N -c -n sources
+# Requests naming a source by address (sourcename for -N, ntpdata): each found a source by
+# scanning every source before the address index (sources_index.c).
+check "names-sources-lists-all" rows $N -N -n sources
+ntpdata_all() {
+    n=$($IN timeout 600 "$B/chronyc" -h "$TMPD/c.sock" -n ntpdata 2>/dev/null | grep -c '^Remote address *: 10\.')
+    echo "  chronyc -n ntpdata: $n sources"
+    [ "$n" -eq $N ]
+}
+check "ntpdata-lists-all" ntpdata_all
+last="10.$((1 + (N - 1) / 65536)).$(((N - 1) / 256 % 256)).$(((N - 1) % 256))"
+check "ntpdata-by-address" sh -c "$IN $B/chronyc -h $TMPD/c.sock -n ntpdata $last | grep -q '^Remote address *: $last '"
 check "daemon-still-answers" sh -c "$IN $B/chronyc -h $TMPD/c.sock -n activity | grep -q '^$N sources offline'"
