@@ -223,14 +223,19 @@ static void unselect(struct selector *s, enum select_event_code code, int n1)
     }
 }
 
-unsigned select_effective_options(const struct select_config *cfg, const struct select_input *in,
-                                  int n, int index)
+/* What authselectmode adds to the options of authenticated sources, unauthenticated ones
+ * and reference clocks, from the counts of selectable NTP sources of each kind (counted
+ * once per selection: per source it would be quadratic in the number of sources). */
+struct auth_opts {
+    unsigned auth, unauth, refclk;
+};
+
+static struct auth_opts auth_options(const struct select_config *cfg, const struct select_input *in,
+                                     int n)
 {
-    unsigned opt = in[index].conf_options, auth_opt = 0, unauth_opt = 0, refclk_opt = 0;
+    struct auth_opts o = {0, 0, 0};
     int i, n_auth = 0, n_unauth = 0;
 
-    if (opt & SELECT_OPT_NOSELECT)
-        return opt;
     for (i = 0; i < n; i++) {
         if ((in[i].conf_options & SELECT_OPT_NOSELECT) || in[i].type != SELECT_TYPE_NTP)
             continue;
@@ -242,21 +247,37 @@ unsigned select_effective_options(const struct select_config *cfg, const struct 
     switch (cfg->auth_mode) {
     case SELECT_AUTH_MIX: /* authenticated sources and refclocks must agree */
         if (n_auth > 0 && n_unauth > 0)
-            auth_opt = refclk_opt = SELECT_OPT_REQUIRE | SELECT_OPT_TRUST;
+            o.auth = o.refclk = SELECT_OPT_REQUIRE | SELECT_OPT_TRUST;
         break;
     case SELECT_AUTH_PREFER:
         if (n_auth > 0)
-            unauth_opt = SELECT_OPT_NOSELECT;
+            o.unauth = SELECT_OPT_NOSELECT;
         break;
     case SELECT_AUTH_REQUIRE:
-        unauth_opt = SELECT_OPT_NOSELECT;
+        o.unauth = SELECT_OPT_NOSELECT;
         break;
     default:
         break;
     }
-    if (in[index].type == SELECT_TYPE_REFCLOCK)
-        return opt | refclk_opt;
-    return opt | (in[index].authenticated ? auth_opt : unauth_opt);
+    return o;
+}
+
+static unsigned apply_auth_options(const struct select_input *in, const struct auth_opts *o)
+{
+    unsigned opt = in->conf_options;
+
+    if (opt & SELECT_OPT_NOSELECT)
+        return opt;
+    if (in->type == SELECT_TYPE_REFCLOCK)
+        return opt | o->refclk;
+    return opt | (in->authenticated ? o->auth : o->unauth);
+}
+
+unsigned select_effective_options(const struct select_config *cfg, const struct select_input *in,
+                                  int n, int index)
+{
+    struct auth_opts o = auth_options(cfg, in, n);
+    return apply_auth_options(&in[index], &o);
 }
 
 static void report_no_majority(struct selector *s, const struct best_interval *b, int n_sel)
@@ -429,6 +450,7 @@ void select_run(struct selector *s, const struct select_config *cfg, const struc
                 int n, int updated, struct select_result *out)
 {
     struct counts c;
+    struct auth_opts ao;
     int i, n_sel;
 
     assert(s && cfg && out && (in || n == 0));
@@ -447,8 +469,9 @@ void select_run(struct selector *s, const struct select_config *cfg, const struc
         out->verdict = SELECT_VERDICT_NO_SOURCES;
         goto done;
     }
+    ao = auth_options(cfg, in, n);
     for (i = 0; i < s->n; i++) {
-        s->src[i].eff_options = select_effective_options(cfg, in, n, i);
+        s->src[i].eff_options = apply_auth_options(&in[i], &ao);
         s->src[i].type = in[i].type;
     }
     sel_build_intervals(s, in, &c);
