@@ -107,7 +107,7 @@ $(B)/fuzz/replay_%: $(B)/obj/fuzz/fuzz_%.o $(B)/obj/fuzz/replay.o $(CHRONYC_LIB_
 tests: all $(B)/bench/ntpgen $(B)/bench/echoserv $(B)/bench/ntpflood $(UNIT_BIN) $(FUZZ_REPLAY) $(if $(SIM_SRC),$(B)/tests/sim/sim)
 
 # The serving benchmark's load generator and echo server (tests/system/test-bench.sh).
-$(B)/bench/%: bench/%.c
+$(B)/bench/%: bench/%.c bench/benchutil.h
 	@mkdir -p $(@D) && $(CC) $(SYS_CFLAGS) $(SAN_LDFLAGS) -o $@ $<
 
 # `make check`: everything under ASan+UBSan in build/san.
@@ -162,7 +162,7 @@ $(B)/fuzz/fuzz_%: $(B)/obj/fuzz/fuzz_%.o $(CHRONYC_LIB_OBJ) $(DAEMON_LIBS)
 check-layers: $(foreach l,$(LAYERS),$(B)/lib$(l).a) $(CHRONYD_OBJ) $(CHRONYC_OBJ)
 	@python3 scripts/check-layers.py --build $(B)
 
-FORMAT_FILES = $(shell git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'fuzz/*.c' 'bench/*.c' 2>/dev/null)
+FORMAT_FILES = $(shell git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'fuzz/*.c' 'bench/*.c' 'bench/*.h' 2>/dev/null)
 format-check:
 	@clang-format --dry-run -Werror $(FORMAT_FILES) && echo "format-check: ok"
 format:

@@ -18,9 +18,10 @@
  * key=value figures: pairs and addresses used, requests sent, replies, KoD RATE replies
  * (stratum 0, reference ID "RATE"), replies larger than their request, unmatched
  * datagrams and, with -P, the server's RSS and peak RSS (VmRSS, VmHWM, kB). */
+#include "benchutil.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
@@ -34,6 +35,7 @@
 enum { MAXPORTS = 256, BATCH = 32, REQLEN = 48 };
 #define ADDR_FIRST 0x7f010000u /* 127.1.0.0 */
 #define ADDR_SPAN (0x7fff0000u - ADDR_FIRST)
+#define SEQBITS 32 /* low bits of a tag: the request's number */
 
 struct flood {
     struct sockaddr_in dst;
@@ -47,44 +49,6 @@ struct flood {
     int xleave;         /* -x */
     int block;          /* addresses in the current block (set by its first port) */
 };
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (unsigned char)(v & 0xff);
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static long proc_kb(int pid, const char *field)
-{
-    char path[64], line[256];
-    long kb = -1;
-    size_t n = strlen(field);
-    FILE *f;
-    snprintf(path, sizeof(path), "/proc/%d/status", pid);
-    f = fopen(path, "r");
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof(line), f))
-        if (!strncmp(line, field, n) && line[n] == ':')
-            kb = atol(line + n + 1);
-    fclose(f);
-    return kb;
-}
 
 static uint32_t addr_of(const struct flood *fl, unsigned long a)
 {
@@ -160,15 +124,14 @@ static void drain(struct flood *fl, int fd)
     for (;;) {
         unsigned char buf[2048];
         ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-        uint64_t org;
+        uint64_t seq;
         if (n < 0)
             return;
         if (n < REQLEN) {
             fl->unmatched++;
             continue;
         }
-        org = get64(buf + 24);
-        if ((org & 0xffffffff00000000ull) != fl->salt || (long)(org & 0xffffffffu) >= fl->sent) {
+        if (!tag_seq(get64(buf + 24), fl->salt, SEQBITS, &seq) || (long)seq >= fl->sent) {
             fl->unmatched++;
             continue;
         }
@@ -236,21 +199,11 @@ int main(int argc, char **argv)
     fl.dst.sin_family = AF_INET;
     fl.dst.sin_port = htons((uint16_t)port);
     fl.dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    fl.salt =
-        ((uint64_t)getpid() << 48 | (uint64_t)(time(NULL) & 0xffff) << 32) | 0x8000000000000000ull;
+    fl.salt = tag_salt(SEQBITS) | 0x8000000000000000ull;
     for (int i = 0; i < fl.nports; i++) {
-        struct sockaddr_in any;
-        int on = 1, sz = 4 << 20;
-        fl.fds[i] = socket(AF_INET, SOCK_DGRAM, 0);
-        memset(&any, 0, sizeof(any));
-        any.sin_family = AF_INET;
-        if (fl.fds[i] < 0 || bind(fl.fds[i], (struct sockaddr *)&any, sizeof(any)) < 0) {
-            perror("ntpflood: socket");
+        fl.fds[i] = udp_socket("ntpflood", INADDR_ANY, 4 << 20, 0, 1);
+        if (fl.fds[i] < 0)
             return 1;
-        }
-        setsockopt(fl.fds[i], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-        setsockopt(fl.fds[i], IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
-        fcntl(fl.fds[i], F_SETFL, O_NONBLOCK);
         pfds[i].fd = fl.fds[i];
         pfds[i].events = POLLIN;
     }

@@ -15,10 +15,11 @@
  * rate, replies, loss, latency p50/p99 (us), replies larger than their request,
  * unmatched replies and, with -P, the server's CPU (utime+stime) per reply and its
  * peak RSS (VmHWM) from /proc, its child processes (serving workers) included. */
+#include "benchutil.h"
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -33,6 +34,7 @@
 enum { MAXSOCK = 1024, BATCH = 64, REQLEN = 48, HIST_US = 200000 };
 #define TAGBITS 22 /* send-time table: 4M entries */
 #define TAGSIZE (1u << TAGBITS)
+#define SEQBITS 40 /* low bits of a tag: the sequence number (from run to run) */
 
 struct gen {
     struct sockaddr_in dst;
@@ -51,27 +53,6 @@ struct result {
     double p50_us, p99_us, cpu_us_per_reply;
     long hwm_kb;
 };
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (unsigned char)(v & 0xff);
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
 
 /* utime+stime of PID in clock ticks and its parent's pid, or -1 */
 static long proc_cpu_ticks_of(int pid, int *ppid)
@@ -127,30 +108,15 @@ static long proc_cpu_ticks(int pid)
     return t;
 }
 
-static long proc_hwm_kb_of(int pid)
-{
-    char path[64], line[256];
-    long kb = -1;
-    snprintf(path, sizeof(path), "/proc/%d/status", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
-            break;
-    fclose(f);
-    return kb;
-}
-
 /* Peak RSS of PID plus that of its children (worker processes), kB, or -1 */
 static long proc_hwm_kb(int pid)
 {
     int kids[64];
-    long kb = proc_hwm_kb_of(pid);
+    long kb = proc_kb(pid, "VmHWM");
     if (kb < 0)
         return -1;
     for (int i = 0, n = proc_children(pid, kids, 64); i < n; i++) {
-        long k = proc_hwm_kb_of(kids[i]);
+        long k = proc_kb(kids[i], "VmHWM");
         if (k > 0)
             kb += k;
     }
@@ -161,25 +127,14 @@ static int open_sockets(struct gen *g, int naddr, int nsock)
 {
     g->nsock = 0;
     for (int i = 0; i < nsock; i++) {
-        struct sockaddr_in src;
-        int a = i % naddr, fd, size = 1 << 20;
-        memset(&src, 0, sizeof(src));
-        src.sin_family = AF_INET;
+        int a = i % naddr;
         /* 127.0.1.1, 127.0.1.2, ... (never the server's 127.0.0.1) */
-        src.sin_addr.s_addr =
-            htonl(0x7f000000u | (1u << 8) | (uint32_t)((a / 250) << 8) | (uint32_t)(a % 250 + 1));
-        fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            perror("ntpgen: socket");
+        int fd = udp_socket("ntpgen",
+                            0x7f000000u | (1u << 8) | (uint32_t)((a / 250) << 8) |
+                                (uint32_t)(a % 250 + 1),
+                            1 << 20, 1 << 20, 0);
+        if (fd < 0)
             return -1;
-        }
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-        if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0) {
-            perror("ntpgen: bind");
-            close(fd);
-            return -1;
-        }
         g->fds[g->nsock] = fd;
         g->pfds[g->nsock].fd = fd;
         g->pfds[g->nsock].events = POLLIN;
@@ -211,10 +166,9 @@ static void receive(struct gen *g, int fd, struct result *r, long base)
                 r->unmatched++;
                 continue;
             }
-            uint64_t tag = get64(bufs[i] + 24);
-            uint64_t seq = tag - g->salt;
-            if (seq < (uint64_t)base || seq >= (uint64_t)(base + r->sent) ||
-                seq - (uint64_t)base >= TAGSIZE) {
+            uint64_t seq;
+            if (!tag_seq(get64(bufs[i] + 24), g->salt, SEQBITS, &seq) || seq < (uint64_t)base ||
+                seq >= (uint64_t)(base + r->sent) || seq - (uint64_t)base >= TAGSIZE) {
                 r->unmatched++;
                 continue;
             }
@@ -289,7 +243,7 @@ static void run(struct gen *g, double rate, double seconds, int pid, struct resu
             memset(msgs, 0, sizeof(msgs));
             for (int i = 0; i < n; i++) {
                 uint64_t seq = (uint64_t)(base + r->sent + i);
-                put64(reqs[i] + 40, g->salt + seq);
+                put64(reqs[i] + 40, g->salt | seq);
                 g->sent_at[seq & (TAGSIZE - 1)] = t;
                 msgs[i].msg_hdr.msg_name = &g->dst;
                 msgs[i].msg_hdr.msg_namelen = sizeof(g->dst);
@@ -439,12 +393,7 @@ int main(int argc, char **argv)
     g.hist = calloc(HIST_US, sizeof(uint32_t));
     if (!g.sent_at || !g.seen || !g.hist)
         return 1;
-    {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        g.salt = ((uint64_t)ts.tv_nsec * 2654435761u ^ (uint64_t)getpid() << 40) &
-                 ~(uint64_t)0xffffffffff;
-    }
+    g.salt = tag_salt(SEQBITS);
     signal(SIGPIPE, SIG_IGN);
     if (open_sockets(&g, naddr, nsock) < 0)
         return 1;
