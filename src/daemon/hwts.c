@@ -26,13 +26,24 @@ static int clamp_int(int lo, int v, int hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* The host's system time sys as our raw time (as the PHC refclock maps it). */
-static void host_time(const struct hwts *h, const struct timespec *sys, struct timespec *raw)
+int hwts_read_phc(const struct env *env, int dev, int nocrossts, int *mode,
+                  struct hwclock_reading *r, int max)
 {
-    if (h->env->shm.from_system)
-        h->env->shm.from_system(h->env->shm.ctx, sys, raw);
-    else
-        *raw = *sys;
+    const struct env_shm *host = &env->shm;
+    struct env_refdev_phc_reading v[KDEV_PTP_MAX_SAMPLES];
+    int n = env->refdev.phc_read(env->refdev.ctx, dev, nocrossts, mode, v,
+                                 max < KDEV_PTP_MAX_SAMPLES ? max : KDEV_PTP_MAX_SAMPLES);
+
+    for (int i = 0; i < n; i++) {
+        r[i].before = v[i].before;
+        r[i].after = v[i].after;
+        r[i].hw = v[i].phc;
+        if (host->from_system) {
+            host->from_system(host->ctx, &v[i].before, &r[i].before);
+            host->from_system(host->ctx, &v[i].after, &r[i].after);
+        }
+    }
+    return n > 0 ? n : 0;
 }
 
 static void on_poll_timer(void *arg, const struct timespec *now);
@@ -42,8 +53,6 @@ static void on_poll_timer(void *arg, const struct timespec *now);
 static void poll_phc(struct hwts_iface *in, const struct timespec *now)
 {
     struct hwts *h = in->owner;
-    const struct env_refdev *d = &h->env->refdev;
-    struct env_refdev_phc_reading v[KDEV_PTP_MAX_SAMPLES];
     struct hwclock_reading r[KDEV_PTP_MAX_SAMPLES];
     struct timespec phc_ts, sys_ts;
     double err;
@@ -54,14 +63,9 @@ static void poll_phc(struct hwts_iface *in, const struct timespec *now)
     LOG_DEBUG(h->env->log, "Polling PHC on %s%s", in->name, in->timer ? " before timeout" : "");
     sched_cancel(h->sched, in->timer);
     in->timer = sched_add_after(h->sched, now, ldexp(1.0, in->maxpoll), on_poll_timer, in);
-    n = d->phc_read(d->ctx, in->dev, in->nocrossts, &in->phc_mode, v, KDEV_PTP_MAX_SAMPLES);
+    n = hwts_read_phc(h->env, in->dev, in->nocrossts, &in->phc_mode, r, KDEV_PTP_MAX_SAMPLES);
     if (n < 1)
         return;
-    for (int i = 0; i < n; i++) {
-        host_time(h, &v[i].before, &r[i].before);
-        host_time(h, &v[i].after, &r[i].after);
-        r[i].hw = v[i].phc;
-    }
     if (!hwclock_process_readings(&in->clock, r, n, h->precision, &phc_ts, &sys_ts, &err))
         return;
     hwclock_add_sample(&in->clock, &phc_ts, &sys_ts, err);

@@ -49,6 +49,12 @@ int hwts_enabled(const struct hwts *h);
  * converted time (RXTS_HW) when its interface is tracked and the time is within 1 s of
  * the kernel's or the daemon's, as chrony. now: the wake-up's raw time. */
 void hwts_process(struct hwts *h, struct net_rx *rx, const struct timespec *now);
+/* A burst of up to max readings of the PHC dev (env->refdev, nocrossts and *mode as its
+ * phc_read) into r, their system times mapped to the daemon's raw time (env->shm's
+ * from_system: the host's clock may not be ours). Used for the `hwtimestamp` interfaces
+ * and for the PHC refclock. Returns the count (0: none). */
+int hwts_read_phc(const struct env *env, int dev, int nocrossts, int *mode,
+                  struct hwclock_reading *r, int max);
 /* The raw timescale changed at raw_now: frequency by dfreq (fraction, positive = faster),
  * readings moved by -shift s (struct sources' clock_hook; arg is the struct hwts). */
 void hwts_on_clock_change(void *arg, const struct timespec *raw_now, double dfreq, double shift);

@@ -4,6 +4,7 @@
 #include "core/engine.h"
 #include "core/refclock.h"
 #include "daemon/config.h"
+#include "daemon/hwts.h"
 #include "daemon/logfiles.h"
 #include "daemon/sched.h"
 #include "daemon/sources.h"
@@ -350,15 +351,6 @@ static void poll_shm(struct refclock_inst *in, const struct timespec *now)
     add_reading(in, &rd, now);
 }
 
-/* The host's system time sys as our clock driver's raw time. */
-static void host_time(const struct refclocks *r, const struct timespec *sys, struct timespec *raw)
-{
-    if (r->env->shm.from_system)
-        r->env->shm.from_system(r->env->shm.ctx, sys, raw);
-    else
-        *raw = *sys;
-}
-
 /* chrony's pps_poll: the newest edge, once, as a pulse at its place in the second. */
 static void poll_pps(struct refclock_inst *in, const struct timespec *now)
 {
@@ -391,21 +383,14 @@ static void poll_pps(struct refclock_inst *in, const struct timespec *now)
 static void poll_phc(struct refclock_inst *in, const struct timespec *now)
 {
     struct refclocks *r = in->owner;
-    const struct env_refdev *d = &r->env->refdev;
-    struct env_refdev_phc_reading v[KDEV_PTP_MAX_SAMPLES];
     struct hwclock_reading h[KDEV_PTP_MAX_SAMPLES];
     struct refclock_reading rd;
     struct timespec phc_ts, sys_ts;
     double err;
-    int n = d->phc_read(d->ctx, in->dev, in->nocrossts, &in->phc_mode, v, KDEV_PTP_MAX_SAMPLES);
+    int n = hwts_read_phc(r->env, in->dev, in->nocrossts, &in->phc_mode, h, KDEV_PTP_MAX_SAMPLES);
 
     if (n < 1)
         return;
-    for (int i = 0; i < n; i++) {
-        host_time(r, &v[i].before, &h[i].before);
-        host_time(r, &v[i].after, &h[i].after);
-        h[i].hw = v[i].phc;
-    }
     /* The engine keeps the PHC's tracking (it follows the clock's changes). */
     if (!engine_refclock_phc_readings(r->srcs->engine, sources_index(in->src), h, n, &phc_ts,
                                       &sys_ts, &err))
