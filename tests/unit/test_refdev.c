@@ -1,38 +1,13 @@
 /* The PPS and PHC refclock drivers of the node through the fake env.refdev: opening (edge,
  * read-write for extts, missing devices), pulses fetched once per edge and locked to a
  * SOCK refclock, PHC readings (cross timestamps, nocrossts), extts pulses, closing. */
-#include "check.h"
-#include "fake_env.h"
+#include "refclock_node.h"
 
 #include "core/refclock.h"
-#include "daemon/config.h"
-#include "daemon/node_internal.h"
 #include "lib/ts.h"
 
 #include <stdio.h>
 #include <string.h>
-
-#define LOG_PATH "/var/log/chrony/refclocks.log"
-
-static struct node *make_node(struct fake_env *f, struct config **cfg, const char **lines,
-                              char *err, size_t errlen)
-{
-    struct node_opts o = {.family = 0, .precision = 1e-8};
-    struct node *n;
-    *cfg = config_new();
-    for (int i = 0; lines[i]; i++) {
-        int r = config_parse_line(*cfg, lines[i], NULL, i + 1, &f->env.files, err, errlen);
-        if (r != 0)
-            printf("  config error: %s\n", err);
-        CHECK(r == 0);
-    }
-    n = node_new(*cfg, &f->env, &o);
-    if (node_start(n, &f->now, err, errlen) != 0) {
-        node_free(n);
-        return NULL;
-    }
-    return n;
-}
 
 /* A SOCK sample of gpsd: the system time now, true - system = offset. */
 static void sock_sample(struct fake_env *f, struct node *n, double offset)
@@ -50,15 +25,6 @@ static void sock_sample(struct fake_env *f, struct node *n, double offset)
     rx.len = sizeof(s);
     rx.rx_ts = f->now;
     node_on_datagram(n, &rx, &f->now);
-}
-
-static int log_lines_with(struct fake_env *f, const char *needle)
-{
-    const char *s = fake_env_get_file(f, LOG_PATH);
-    int k = 0;
-    for (; s && (s = strstr(s, needle)); s++)
-        k++;
-    return k;
 }
 
 static void test_missing_devices(void)

@@ -1,45 +1,10 @@
 /* The RTC refclock driver of the node through the fake env.rtc: samples of the RTC's
  * offset at its update interrupts, the utc option, polling when the interrupts cannot be
  * enabled, a missing device, and the refusal next to rtcfile / rtcsync. */
-#include "check.h"
-#include "fake_env.h"
-
-#include "daemon/config.h"
-#include "daemon/node_internal.h"
+#include "refclock_node.h"
 
 #include <stdio.h>
 #include <string.h>
-
-#define LOG_PATH "/var/log/chrony/refclocks.log"
-
-static struct node *make_node(struct fake_env *f, struct config **cfg, const char **lines,
-                              char *err, size_t errlen)
-{
-    struct node_opts o = {.family = 0, .precision = 1e-8};
-    struct node *n;
-    *cfg = config_new();
-    for (int i = 0; lines[i]; i++) {
-        int r = config_parse_line(*cfg, lines[i], NULL, i + 1, &f->env.files, err, errlen);
-        if (r != 0)
-            printf("  config error: %s\n", err);
-        CHECK(r == 0);
-    }
-    n = node_new(*cfg, &f->env, &o);
-    if (node_start(n, &f->now, err, errlen) != 0) {
-        node_free(n);
-        return NULL;
-    }
-    return n;
-}
-
-static int log_lines_with(struct fake_env *f, const char *needle)
-{
-    const char *s = fake_env_get_file(f, LOG_PATH);
-    int k = 0;
-    for (; s && (s = strstr(s, needle)); s++)
-        k++;
-    return k;
-}
 
 /* The RTC 250 ms ahead of the system clock: each second of it begins 250 ms before the
  * system's, the sample taken at the interrupt gives +0.25 s. */
