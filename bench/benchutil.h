@@ -79,6 +79,25 @@ static inline long proc_kb(int pid, const char *field)
     return kb;
 }
 
+/* The options both generators take: -p PORT (the server's), -r RATE (requests/s),
+ * -d SECONDS (of sending) and -P PID (the server's, for its /proc figures). 1 if opt was
+ * one of them (its value stored), else 0. */
+static inline int load_opt(int opt, const char *arg, int *port, double *rate, double *seconds,
+                           int *pid)
+{
+    if (opt == 'p')
+        *port = atoi(arg);
+    else if (opt == 'r')
+        *rate = atof(arg);
+    else if (opt == 'd')
+        *seconds = atof(arg);
+    else if (opt == 'P')
+        *pid = atoi(arg);
+    else
+        return 0;
+    return 1;
+}
+
 /* A non-blocking, close-on-exec UDP socket bound to the IPv4 address addr (host order;
  * INADDR_ANY: every local one) with an ephemeral port. rcvbuf and sndbuf (bytes, 0: the
  * system's) size its buffers; pktinfo asks IP_PKTINFO, so that a datagram may carry its

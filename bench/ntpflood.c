@@ -162,29 +162,18 @@ int main(int argc, char **argv)
     fl.nports = 1;
     while ((opt = getopt(argc, argv, "p:n:k:r:d:P:x")) != -1) {
         switch (opt) {
-        case 'p':
-            port = atoi(optarg);
-            break;
         case 'n':
             fl.pairs = strtoul(optarg, NULL, 10);
             break;
         case 'k':
             fl.nports = atoi(optarg);
             break;
-        case 'r':
-            rate = atof(optarg);
-            break;
-        case 'd':
-            seconds = atof(optarg);
-            break;
-        case 'P':
-            pid = atoi(optarg);
-            break;
         case 'x':
             fl.xleave = 1;
             break;
         default:
-            usage();
+            if (!load_opt(opt, optarg, &port, &rate, &seconds, &pid))
+                usage();
         }
     }
     if (port <= 0 || port > 65535 || fl.nports < 1 || fl.nports > MAXPORTS || rate <= 0 ||

@@ -341,23 +341,11 @@ int main(int argc, char **argv)
         case 'h':
             host = optarg;
             break;
-        case 'p':
-            port = atoi(optarg);
-            break;
-        case 'r':
-            rate = atof(optarg);
-            break;
-        case 'd':
-            seconds = atof(optarg);
-            break;
         case 'a':
             naddr = atoi(optarg);
             break;
         case 'n':
             nsock = atoi(optarg);
-            break;
-        case 'P':
-            pid = atoi(optarg);
             break;
         case 's':
             search = 1;
@@ -372,7 +360,8 @@ int main(int argc, char **argv)
             verbose = 1;
             break;
         default:
-            usage();
+            if (!load_opt(c, optarg, &port, &rate, &seconds, &pid))
+                usage();
         }
     }
     if (port <= 0 || port > 65535 || rate <= 0 || seconds <= 0 || seconds > 60 || naddr < 1 ||
