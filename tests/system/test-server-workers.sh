@@ -131,6 +131,10 @@ check "daemon-exit-0" test $? -eq 0
 # a peer with workers is refused at start, naming it
 out=$($SAFE timeout 10 "$B/chronyd" -x -d -f /dev/null "serverworkers 2" "peer 127.0.0.2" 2>&1)
 check "peer-refused" sh -c "echo '$out' | grep -q 'serverworkers cannot be used with peer 127.0.0.2'"
+# so are sources sending from the server port (their replies could reach a worker)
+out=$($SAFE timeout 10 "$B/chronyd" -x -d -f /dev/null "serverworkers 2" "port 11123" \
+    "acquisitionport 11123" 2>&1)
+check "acquisitionport-refused" sh -c "echo '$out' | grep -q 'serverworkers cannot be used with acquisitionport 11123'"
 
 # serverstats counts what every process served: 160 requests from 32 client addresses
 # (each answered) with `serverworkers 3` reach exactly 160 "NTP packets received" once the
