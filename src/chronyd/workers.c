@@ -3,6 +3,7 @@
 #include "daemon/config.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/ts.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,20 +12,55 @@
 struct worker_run {
     struct node *node;
     int fd;
+    int back; /* the pipe to the main process: the counters */
     int quit;
     unsigned char *state;
+    struct serve_stats base; /* the counters at the fork (the main process's) */
+    struct serve_stats sent; /* the counters last reported */
+    int unsent;              /* they changed since */
+    int reported;            /* a report was tried at last_report */
+    struct timespec last_report;
 };
+
+/* Report the counters when they changed, at most every WORKERS_REPORT_INTERVAL (a pipe
+ * that is full, the main process being stopped, is tried again after the interval). */
+static void w_report(struct worker_run *r, const struct timespec *now)
+{
+    struct serve_stats cur;
+    uint8_t msg[SERVE_STATS_MSG_LEN];
+    double ago;
+
+    node_worker_stats(r->node, &cur);
+    serve_stats_since(&cur, &cur, &r->base);
+    r->unsent = memcmp(&cur, &r->sent, sizeof(cur)) != 0;
+    if (!r->unsent)
+        return;
+    ago = ts_diff(now, &r->last_report);
+    if (r->reported && ago >= 0.0 && ago < WORKERS_REPORT_INTERVAL)
+        return;
+    serve_stats_encode(&cur, msg);
+    if (platform_worker_send(r->back, msg, sizeof(msg)) == 0) {
+        r->sent = cur;
+        r->unsent = 0;
+    }
+    r->last_report = *now;
+    r->reported = 1;
+}
 
 static int w_next_timeout(void *ctx, struct timespec *when)
 {
-    (void)ctx;
-    (void)when;
-    return 0;
+    struct worker_run *r = ctx;
+    if (!r->unsent)
+        return 0;
+    ts_add(when, &r->last_report, WORKERS_REPORT_INTERVAL);
+    return 1;
 }
 
 static void w_on_timer(void *ctx, const struct timespec *now)
 {
-    node_worker_on_timer(((struct worker_run *)ctx)->node, now);
+    struct worker_run *r = ctx;
+    node_worker_on_timer(r->node, now);
+    w_report(r, now);
 }
 
 static void w_on_datagram(void *ctx, const struct net_rx *rx, const struct timespec *now)
@@ -50,7 +86,8 @@ static void w_on_state(void *arg, int fd, int events)
 
 /* The worker's life: its own sockets, the user's privileges, then serve until the main
  * process goes. Never returns. */
-static void worker_main(struct platform *p, struct node *n, int fd, const char *user, int scfilter)
+static void worker_main(struct platform *p, struct node *n, int fd, int back, const char *user,
+                        int scfilter)
 {
     struct platform_handlers h;
     struct worker_run r;
@@ -59,7 +96,9 @@ static void worker_main(struct platform *p, struct node *n, int fd, const char *
     memset(&r, 0, sizeof(r));
     r.node = n;
     r.fd = fd;
+    r.back = back;
     r.state = xmalloc(node_served_state_size());
+    node_worker_stats(n, &r.base);
     node_worker_begin(n);
     /* As the main process: the user's privileges, then chronyd -F's system call filter. */
     if (platform_drop_privileges(user, err, sizeof(err)) < 0 ||
@@ -76,6 +115,33 @@ static void worker_main(struct platform *p, struct node *n, int fd, const char *
     _exit(0);
 }
 
+/* In the main process: a worker's counters arrived, or its pipe ended (the worker did):
+ * its last report stays in the totals. */
+static void on_worker_stats(void *arg, int fd, int events)
+{
+    struct worker_link *l = arg;
+    struct workers *w = l->w;
+    struct serve_stats sum, got;
+    uint8_t msg[SERVE_STATS_MSG_LEN];
+    int r = platform_worker_receive(fd, msg, sizeof(msg));
+
+    (void)events;
+    if (r > 0 && serve_stats_decode(msg, sizeof(msg), &got) == 0)
+        serve_stats_update(&w->stats[l->i], &got);
+    if (r < 0) {
+        LOG_WARN(platform_env(w->p)->log, "NTP serving process %d ended", w->pid[l->i]);
+        serve_stats_end(&w->stats[l->i]);
+        platform_unwatch_close(w->p, fd);
+        w->back[l->i] = -1;
+        platform_worker_stop(w->pid[l->i], w->fd[l->i], 0);
+        w->fd[l->i] = -1;
+    }
+    memset(&sum, 0, sizeof(sum));
+    for (int i = 0; i < w->n; i++)
+        serve_stats_add(&sum, &w->stats[i]);
+    node_set_workers_stats(w->node, &sum);
+}
+
 void workers_start(struct workers *w, struct platform *p, struct node *n, int count,
                    const char *user, int scfilter)
 {
@@ -83,20 +149,31 @@ void workers_start(struct workers *w, struct platform *p, struct node *n, int co
     size_t size = node_served_state_size();
 
     memset(w, 0, sizeof(*w));
+    w->p = p;
+    w->node = n;
     w->last = xcalloc(1, size);
     w->cur = xcalloc(1, size);
     if (count > WORKERS_MAX)
         count = WORKERS_MAX;
     for (int i = 1; i < count; i++) {
-        int fd, pid = platform_worker_fork(p, &fd);
+        int fd, back, pid = platform_worker_fork(p, &fd, &back);
         if (pid == 0)
-            worker_main(p, n, fd, user, scfilter);
+            worker_main(p, n, fd, back, user, scfilter);
         if (pid < 0) {
             LOG_ERR(env->log, "Could not start NTP serving process");
             break;
         }
         w->pid[w->n] = pid;
         w->fd[w->n] = fd;
+        w->back[w->n] = back;
+        w->link[w->n].w = w;
+        w->link[w->n].i = w->n;
+        /* Watched before the next fork: the next worker lets it go (closes it). */
+        if (platform_watch(p, back, on_worker_stats, &w->link[w->n]) < 0) {
+            LOG_ERR(env->log, "Could not watch NTP serving process");
+            platform_unwatch_close(p, back);
+            w->back[w->n] = -1;
+        }
         w->n++;
     }
     for (int i = 0; i < 2; i++) {
@@ -118,15 +195,18 @@ void workers_publish(struct workers *w, const struct node *n)
         return;
     w->dirty = 0;
     for (int i = 0; i < w->n; i++)
-        if (platform_worker_send(w->fd[i], w->cur, size) < 0)
+        if (w->fd[i] >= 0 && platform_worker_send(w->fd[i], w->cur, size) < 0)
             w->dirty = 1;
     memcpy(w->last, w->cur, size);
 }
 
 void workers_stop(struct workers *w)
 {
-    for (int i = 0; i < w->n; i++)
+    for (int i = 0; i < w->n; i++) {
+        if (w->back[i] >= 0)
+            platform_unwatch_close(w->p, w->back[i]);
         platform_worker_stop(w->pid[i], w->fd[i], !w->scfilter);
+    }
     w->n = 0;
     if (w->last)
         mem_wipe(w->last, node_served_state_size());

@@ -1,19 +1,35 @@
 /* `serverworkers N` (ours): N - 1 forked processes answer NTP requests beside the main
  * process, each on its own SO_REUSEPORT socket of the server port, requests steered by
  * client address; the main process keeps the sources, the clock, the command and NTS-KE
- * servers and sends each worker its served state whenever it changes. */
+ * servers and sends each worker its served state whenever it changes; each worker sends
+ * back its serving counters (at most every WORKERS_REPORT_INTERVAL seconds while they
+ * change), which serverstats adds to the main process's. */
 #ifndef CHRONYD_WORKERS_H
 #define CHRONYD_WORKERS_H
 
+#include "core/serve_stats.h"
 #include "daemon/node.h"
 #include "platform/platform.h"
 
 #define WORKERS_MAX 64
+#define WORKERS_REPORT_INTERVAL 0.5 /* s */
+
+struct workers;
+/* The main process's end of one worker's counters pipe (the callback's argument). */
+struct worker_link {
+    struct workers *w;
+    int i;
+};
 
 struct workers {
-    int n; /* workers running */
+    int n; /* workers started */
     int pid[WORKERS_MAX];
-    int fd[WORKERS_MAX]; /* pipe to each */
+    int fd[WORKERS_MAX];                   /* pipe to each; -1 once it ended */
+    int back[WORKERS_MAX];                 /* pipe from each (its counters); -1 once it ended */
+    struct serve_stats stats[WORKERS_MAX]; /* the last counters each reported */
+    struct worker_link link[WORKERS_MAX];
+    struct platform *p;
+    struct node *node;
     int dirty;           /* a state message could not be sent to every worker */
     int scfilter;        /* chronyd -F: the workers are not waited for (no wait4) */
     unsigned char *last; /* the state sent last (node_served_state_size bytes) */

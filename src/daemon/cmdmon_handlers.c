@@ -19,36 +19,43 @@ void cmdmon_h_server_stats(struct cmdmon_server *c, const struct cmdmon_request 
                            const struct timespec *now, struct cmdmon_reply *rpy)
 {
     struct cmdmon_server_stats *o = &rpy->u.server_stats;
-    struct clientlog_stats s;
+    struct serve_stats all;
+    const struct clientlog_stats *s = &all.cl;
 
     (void)now;
-    clientlog_get_stats(c->clientlog, &s);
+    /* This process's counters, and with serverworkers (ours) the workers' last reports. */
+    memset(&all, 0, sizeof(all));
+    clientlog_get_stats(c->clientlog, &all.cl);
+    all.unauth_dropped = c->serve->unauth_dropped;
+    all.cl.ntp_timestamps = ntp_tsmap_count(&c->serve->tsmap);
+    all.cl.ntp_span_seconds = (uint64_t)ntp_tsmap_span(&c->serve->tsmap);
+    serve_stats_add(&all, &c->serve->workers);
     if (req->length >= cmdmon_reply_length(CMDMON_RPY_SERVER_STATS4))
         rpy->reply = CMDMON_RPY_SERVER_STATS4;
     else if (req->length >= cmdmon_reply_length(CMDMON_RPY_SERVER_STATS3))
         rpy->reply = CMDMON_RPY_SERVER_STATS3;
     else
         rpy->reply = CMDMON_RPY_SERVER_STATS2;
-    o->ntp_hits = s.hits[CLOG_NTP];
-    o->cmd_hits = s.hits[CLOG_CMD];
+    o->ntp_hits = s->hits[CLOG_NTP];
+    o->cmd_hits = s->hits[CLOG_CMD];
     /* With `authonly`, the unauthenticated requests it dropped count as dropped too. */
-    o->ntp_drops = s.drops[CLOG_NTP] + c->serve->unauth_dropped;
+    o->ntp_drops = s->drops[CLOG_NTP] + all.unauth_dropped;
     /* As chrony: NTS-KE connections past allow/deny, and those refused by ntsratelimit. */
-    o->nke_hits = s.hits[CLOG_NTSKE];
-    o->nke_drops = s.drops[CLOG_NTSKE];
-    o->cmd_drops = s.drops[CLOG_CMD];
-    o->log_drops = s.log_drops;
-    o->ntp_auth_hits = s.ntp_auth_hits;
-    o->ntp_interleaved_hits = s.ntp_interleaved_hits;
+    o->nke_hits = s->hits[CLOG_NTSKE];
+    o->nke_drops = s->drops[CLOG_NTSKE];
+    o->cmd_drops = s->drops[CLOG_CMD];
+    o->log_drops = s->log_drops;
+    o->ntp_auth_hits = s->ntp_auth_hits;
+    o->ntp_interleaved_hits = s->ntp_interleaved_hits;
     /* The interleaved-mode timestamps live with the server (ntp_serve.c). */
-    o->ntp_timestamps = ntp_tsmap_count(&c->serve->tsmap);
-    o->ntp_span_seconds = (uint64_t)ntp_tsmap_span(&c->serve->tsmap);
-    o->ntp_daemon_rx_timestamps = s.ntp_rx_ts[CLOG_TS_DAEMON];
-    o->ntp_daemon_tx_timestamps = s.ntp_tx_ts[CLOG_TS_DAEMON];
-    o->ntp_kernel_rx_timestamps = s.ntp_rx_ts[CLOG_TS_KERNEL];
-    o->ntp_kernel_tx_timestamps = s.ntp_tx_ts[CLOG_TS_KERNEL];
-    o->ntp_hw_rx_timestamps = s.ntp_rx_ts[CLOG_TS_HW];
-    o->ntp_hw_tx_timestamps = s.ntp_tx_ts[CLOG_TS_HW];
+    o->ntp_timestamps = s->ntp_timestamps;
+    o->ntp_span_seconds = s->ntp_span_seconds;
+    o->ntp_daemon_rx_timestamps = s->ntp_rx_ts[CLOG_TS_DAEMON];
+    o->ntp_daemon_tx_timestamps = s->ntp_tx_ts[CLOG_TS_DAEMON];
+    o->ntp_kernel_rx_timestamps = s->ntp_rx_ts[CLOG_TS_KERNEL];
+    o->ntp_kernel_tx_timestamps = s->ntp_tx_ts[CLOG_TS_KERNEL];
+    o->ntp_hw_rx_timestamps = s->ntp_rx_ts[CLOG_TS_HW];
+    o->ntp_hw_tx_timestamps = s->ntp_tx_ts[CLOG_TS_HW];
 }
 
 static void client_record(const struct clientlog_report *r, struct cmdmon_client_record *o)

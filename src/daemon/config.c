@@ -477,5 +477,12 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "serverworkers cannot be used with peer %s", cfg->sources[i].name);
         return -1;
     }
+    /* Nor the sources' replies, when they are sent from the server port. */
+    if (cfg->server_workers > 1 && cfg->acquisition_port > 0 &&
+        cfg->acquisition_port == cfg->port) {
+        snprintf(err, errlen, "serverworkers cannot be used with acquisitionport %d",
+                 cfg->acquisition_port);
+        return -1;
+    }
     return check_rules(cfg->metrics_rules, cfg->n_metrics_rules, err, errlen);
 }

@@ -10,6 +10,7 @@
 
 struct config;
 struct node;
+struct serve_stats;
 
 struct node_opts {
     int family;            /* 0 both, 4 or 6 (chronyd -4/-6) */
@@ -63,6 +64,10 @@ void node_set_served_state(struct node *n, const void *buf);
 void node_worker_begin(struct node *n);
 void node_worker_on_datagram(void *node, const struct net_rx *rx, const struct timespec *now);
 void node_worker_on_timer(void *node, const struct timespec *now);
+/* This process's serving counters (a worker reports them), and in the main process the
+ * workers' reports added up, which serverstats adds to the main process's own. */
+void node_worker_stats(const struct node *n, struct serve_stats *out);
+void node_set_workers_stats(struct node *n, const struct serve_stats *sum);
 /* The NTP server socket of family index i (0 IPv4, 1 IPv6), -1 if closed. */
 int node_server_socket(const struct node *n, int i);
 

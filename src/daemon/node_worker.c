@@ -107,3 +107,13 @@ int node_server_socket(const struct node *n, int i)
 {
     return i >= 0 && i < 2 ? n->serve.socks[i] : -1;
 }
+
+void node_worker_stats(const struct node *n, struct serve_stats *out)
+{
+    serve_get_stats(&n->serve, out);
+}
+
+void node_set_workers_stats(struct node *n, const struct serve_stats *sum)
+{
+    n->serve.workers = *sum;
+}

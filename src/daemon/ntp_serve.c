@@ -213,6 +213,16 @@ static int serve_prev_tx(struct ntp_serve *s, const struct ntp_server_auth *a, s
     return ntp_tsmap_take(&s->tsmap, &a->origin, tx, tx_src);
 }
 
+void serve_get_stats(const struct ntp_serve *s, struct serve_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (s->clientlog)
+        clientlog_get_stats(s->clientlog, &out->cl);
+    out->unauth_dropped = s->unauth_dropped;
+    out->cl.ntp_timestamps = ntp_tsmap_count(&s->tsmap);
+    out->cl.ntp_span_seconds = (uint64_t)ntp_tsmap_span(&s->tsmap);
+}
+
 /* Run-time allow/deny (cmdmon_handlers.c): chrony opens the server sockets
  * when an address becomes allowed and closes them when none is. */
 void serve_access_note(struct ntp_serve *s, const struct ip_addr *ip, int bits, int allow, int all)

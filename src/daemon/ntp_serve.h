@@ -9,6 +9,7 @@
 #include "core/ntp_server.h"
 #include "core/ntp_tsmap.h"
 #include "core/nts_server.h"
+#include "core/serve_stats.h"
 #include "daemon/env.h"
 
 #include <stddef.h>
@@ -88,6 +89,9 @@ struct ntp_serve {
      * the environment has no send_batch). */
     struct serve_pending *pending;
     int n_pending;
+    /* serverworkers (ours), in the main process: the workers' last reports added up, which
+     * serverstats adds to this process's counters. */
+    struct serve_stats workers;
 };
 
 /* Resolve the allow/deny rules, open the sockets if some address is allowed, start the
@@ -136,6 +140,9 @@ int serve_on_tx_timestamp(struct ntp_serve *s, const struct net_rx *rx, const st
 /* After a run-time allow/deny: open or close the server sockets (chrony keeps
  * them open only while some address is allowed). */
 void serve_access_changed(struct ntp_serve *s);
+/* This process's serving counters (the client log's, `authonly` drops, the interleaved-mode
+ * timestamps held), as a serving worker reports them. */
+void serve_get_stats(const struct ntp_serve *s, struct serve_stats *out);
 /* A run-time allow/deny of NTP access was applied: note it for the serving workers. */
 void serve_access_note(struct ntp_serve *s, const struct ip_addr *ip, int bits, int allow, int all);
 /* A peer's socket: the server socket of its family, opened (and kept open) for it;

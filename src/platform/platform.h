@@ -98,18 +98,23 @@ void platform_set_dir_owner(struct platform *p, const char *user);
 void platform_log_to_syslog(struct platform *p);
 
 /* Serving worker processes (`serverworkers`, ours; workers.c). Fork one: in the child
- * (returns 0) everything the loop watched for the parent is let go and *fd is the read end
- * of a pipe from the parent; in the parent the child's pid, *fd the write end; -1 if it
+ * (returns 0) everything the loop watched for the parent is let go, *fd is the read end
+ * of a pipe from the parent and *back the write end of a pipe to it; in the parent the
+ * child's pid, *fd the write end and *back the read end (both non-blocking); -1 if it
  * cannot. */
-int platform_worker_fork(struct platform *p, int *fd);
+int platform_worker_fork(struct platform *p, int *fd, int *back);
 /* Watch a descriptor the caller owns: cb(arg, fd, STREAM_EV_READ) when readable. */
 int platform_watch(struct platform *p, int fd, stream_cb cb, void *arg);
+/* Stop watching fd and close it. */
+void platform_unwatch_close(struct platform *p, int fd);
 /* One message of len bytes (at most PIPE_BUF, so it goes whole or not at all): 0 or -1. */
 int platform_worker_send(int fd, const void *msg, size_t len);
-/* The last whole message waiting into msg: 1, 0 if none, -1 at the end (parent gone). */
+/* The last whole message waiting into msg: 1, 0 if none, -1 at the end (the other process
+ * gone; a message read before the end is returned first). */
 int platform_worker_receive(int fd, void *msg, size_t len);
-/* Close the pipe to worker pid (it ends when it sees the pipe closed); with wait 1 also
- * end it and wait for it (kill, waitpid: not under chronyd -F's filter). */
+/* Close the pipe to worker pid (it ends when it sees the pipe closed; fd -1: closed
+ * already); with wait 1 also end it and wait for it (kill, waitpid: not under chronyd
+ * -F's filter). */
 void platform_worker_stop(int pid, int fd, int wait);
 /* Steer the requests among the n SO_REUSEPORT sockets of fd's group by client address
  * (one client, one process). 0, or -1 (the kernel then spreads by address and port). */

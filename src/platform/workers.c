@@ -1,5 +1,6 @@
 /* Serving worker processes (`serverworkers`, ours): the fork, the pipe carrying the main
- * process's served state to a worker, and the steering of requests between the processes'
+ * process's served state to a worker, the pipe carrying the worker's serving counters back,
+ * and the steering of requests between the processes'
  * SO_REUSEPORT sockets by client address. Only used when the directive asks for workers:
  * the default single process never comes here. */
 #include "platform/internal.h"
@@ -45,35 +46,54 @@ static void child_detach(struct platform *p)
     p->ready_fd = -1;
 }
 
-int platform_worker_fork(struct platform *p, int *fd)
+int platform_worker_fork(struct platform *p, int *fd, int *back)
 {
-    int pfd[2];
+    int pfd[2], bfd[2];
     pid_t pid;
 
     if (pipe(pfd) < 0)
         return -1;
-    pid = fork();
-    if (pid < 0) {
+    if (pipe(bfd) < 0) {
         close(pfd[0]);
         close(pfd[1]);
         return -1;
     }
+    pid = fork();
+    if (pid < 0) {
+        close(pfd[0]);
+        close(pfd[1]);
+        close(bfd[0]);
+        close(bfd[1]);
+        return -1;
+    }
     if (pid == 0) {
         close(pfd[1]);
+        close(bfd[0]);
         child_detach(p);
         set_nonblock_cloexec(pfd[0]);
+        set_nonblock_cloexec(bfd[1]);
         *fd = pfd[0];
+        *back = bfd[1];
         return 0;
     }
     close(pfd[0]);
+    close(bfd[1]);
     set_nonblock_cloexec(pfd[1]);
+    set_nonblock_cloexec(bfd[0]);
     *fd = pfd[1];
+    *back = bfd[0];
     return (int)pid;
 }
 
 int platform_watch(struct platform *p, int fd, stream_cb cb, void *arg)
 {
     return plat_watch_fd(p, fd, cb, arg);
+}
+
+void platform_unwatch_close(struct platform *p, int fd)
+{
+    plat_unwatch_fd(p, fd);
+    close(fd);
 }
 
 int platform_worker_send(int fd, const void *msg, size_t len)
@@ -91,8 +111,9 @@ int platform_worker_receive(int fd, void *msg, size_t len)
             got = 1;
             continue;
         }
+        /* The end: the message read before it first, the end at the next call. */
         if (r == 0)
-            return -1;
+            return got ? 1 : -1;
         if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
             return got;
         return -1;
@@ -101,7 +122,8 @@ int platform_worker_receive(int fd, void *msg, size_t len)
 
 void platform_worker_stop(int pid, int fd, int wait)
 {
-    close(fd);
+    if (fd >= 0)
+        close(fd);
     if (!wait)
         return;
     kill((pid_t)pid, SIGTERM);

@@ -131,6 +131,71 @@ check "daemon-exit-0" test $? -eq 0
 # a peer with workers is refused at start, naming it
 out=$($SAFE timeout 10 "$B/chronyd" -x -d -f /dev/null "serverworkers 2" "peer 127.0.0.2" 2>&1)
 check "peer-refused" sh -c "echo '$out' | grep -q 'serverworkers cannot be used with peer 127.0.0.2'"
+# so are sources sending from the server port (their replies could reach a worker)
+out=$($SAFE timeout 10 "$B/chronyd" -x -d -f /dev/null "serverworkers 2" "port 11123" \
+    "acquisitionport 11123" 2>&1)
+check "acquisitionport-refused" sh -c "echo '$out' | grep -q 'serverworkers cannot be used with acquisitionport 11123'"
+
+# serverstats counts what every process served: 160 requests from 32 client addresses
+# (each answered) with `serverworkers 3` reach exactly 160 "NTP packets received" once the
+# workers reported (every 0.5 s at most). `clients` lists the main process's share only:
+# some of the 32 addresses, not all (so the workers served the others). A worker killed:
+# its last counts stay in the total.
+CP=$((UP + 3))
+cat >"$TMPD/c.conf" <<CONF
+local stratum 5
+allow
+port $CP
+cmdport 0
+bindcmdaddress $TMPD/c.sock
+pidfile $TMPD/c.pid
+serverworkers 3
+CONF
+$SAFE "$B/chronyd" -x -d -f "$TMPD/c.conf" >"$TMPD/c.log" 2>&1 &
+CM=$!
+PIDS="$PIDS $CM"
+CS() { "$B/chronyc" -h "$TMPD/c.sock" "$@"; }
+stat() { CS serverstats | sed -n "s/^$1 *: //p"; }
+ready() { [ "$(stat 'NTP packets received')" = 0 ] && [ "$(ps -o pid= --ppid $CM | wc -l)" -eq 2 ]; }
+check "stats-daemon-ready" wait_for ready
+sent=$(python3 - 127.0.0.1 $CP <<'PY'
+import os, socket, sys
+sent = got = 0
+for a in range(1, 33):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.1.%d" % a, 0))
+    s.settimeout(2.0)
+    for i in range(5):
+        req = bytearray(48)
+        req[0] = 0x23
+        req[40:48] = os.urandom(8)
+        s.sendto(bytes(req), (sys.argv[1], int(sys.argv[2])))
+        sent += 1
+        try:
+            s.recvfrom(2048)
+            got += 1
+        except socket.timeout:
+            pass
+    s.close()
+print(sent, got)
+PY
+)
+echo "  requests sent, answered: $sent"
+check "stats-requests-answered" test "$sent" = "160 160"
+total160() { [ "$(stat 'NTP packets received')" = 160 ]; }
+check "serverstats-all-processes" wait_for total160
+CS serverstats | sed 's/^/  /' | head -n 3
+check "serverstats-no-drops" test "$(stat 'NTP packets dropped')" = 0
+mainshare=$(CS -n clients | grep -c '^127\.0\.1\.')
+echo "  clients of the main process: $mainshare of 32"
+check "clients-main-share" test "$mainshare" -gt 0 -a "$mainshare" -lt 32
+victim=$(ps -o pid= --ppid $CM | tr -d ' ' | head -n 1)
+kill -KILL "$victim"
+check "worker-end-noticed" wait_for grep -q "NTP serving process $victim ended" "$TMPD/c.log"
+check "serverstats-keeps-dead-worker" total160
+kill $CM
+wait $CM
+check "stats-daemon-exit-0" test $? -eq 0
 
 # With chronyd -F 1 the worker applies the system call filter too, and still serves; the
 # daemon ends cleanly (leak checking off: its exit-time ptrace is outside the filter).

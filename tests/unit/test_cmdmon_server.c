@@ -500,6 +500,49 @@ static void send_ntp(struct fake_env *f, struct node *n, const char *from)
     node_on_datagram(n, &rx, &f->now);
 }
 
+/* serverworkers: SERVER_STATS adds the workers' reports (node_set_workers_stats) to the
+ * main process's own counters; the interleaved-mode span is the larger one. */
+static void test_server_stats_workers(void)
+{
+    struct fake_env f;
+    struct config *cfg;
+    struct node *n;
+    struct cmdmon_reply r;
+    struct serve_stats w;
+    const char *lines[] = {"bindcmdaddress " SOCK_PATH, "allow 127.0.0.1", NULL};
+
+    fake_env_init(&f);
+    n = make_node(&f, &cfg, lines);
+    send_ntp(&f, n, "127.0.0.1");
+    send_ntp(&f, n, "127.0.0.1");
+    memset(&w, 0, sizeof(w));
+    w.cl.hits[CLOG_NTP] = 1000;
+    w.cl.drops[CLOG_NTP] = 7;
+    w.unauth_dropped = 3;
+    w.cl.ntp_auth_hits = 11;
+    w.cl.ntp_interleaved_hits = 13;
+    w.cl.ntp_rx_ts[CLOG_TS_KERNEL] = 990;
+    w.cl.ntp_tx_ts[CLOG_TS_DAEMON] = 980;
+    w.cl.ntp_timestamps = 5;
+    w.cl.ntp_span_seconds = 60;
+    node_set_workers_stats(n, &w);
+    ask(&f, n, NULL, CMDMON_REQ_SERVER_STATS, NULL, &r);
+    CHECK_INT_EQ(r.status, 0);
+    CHECK_INT_EQ(r.u.server_stats.ntp_hits, 1002);
+    CHECK_INT_EQ(r.u.server_stats.ntp_drops, 10);
+    CHECK_INT_EQ(r.u.server_stats.cmd_hits, 1); /* the main process's */
+    CHECK_INT_EQ(r.u.server_stats.ntp_auth_hits, 11);
+    CHECK_INT_EQ(r.u.server_stats.ntp_interleaved_hits, 13);
+    CHECK_INT_EQ(r.u.server_stats.ntp_kernel_rx_timestamps, 992);
+    CHECK_INT_EQ(
+        r.u.server_stats.ntp_daemon_tx_timestamps + r.u.server_stats.ntp_kernel_tx_timestamps, 982);
+    CHECK(r.u.server_stats.ntp_timestamps >= 5);
+    CHECK_INT_EQ(r.u.server_stats.ntp_span_seconds, 60);
+    node_free(n);
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
 static void test_clients_and_ntp_counting(void)
 {
     struct fake_env f;
@@ -807,6 +850,7 @@ int main(void)
     RUN(test_udp_permissions_and_acl);
     RUN(test_opencommands);
     RUN(test_server_stats_variants);
+    RUN(test_server_stats_workers);
     RUN(test_clients_and_ntp_counting);
     RUN(test_noclientlog);
     RUN(test_allow_deny_ntp);
