@@ -2,8 +2,9 @@
 # `make bench-server`: open-loop serving benchmark on loopback. Measures our chronyd (alone
 # and with `serverworkers 2`, the CPU and RSS of its worker process included), Debian's
 # chronyd 4.3 (both -x, no CAP_SYS_TIME in the bounding set, the same configuration) and
-# bench/echoserv (48 bytes answered with 48 bytes: the machine's limit), alternating
-# A B C D A B C D, in two phases:
+# bench/echoserv (48 bytes answered with 48 bytes: the machine's limit; "echo" with the
+# system's default receive buffer, as Debian's chronyd, "echo-rb" with the 1 MiB our
+# chronyd asks for its server sockets), alternating A B C D E A B C D E, in two phases:
 #  1. saturation: the highest rate with loss <= 1 % (bench/ntpgen -s), ROUNDS rounds
 #     (default 3), each server's best round kept;
 #  2. load: every server at one common rate, half of Debian's chronyd's best saturation
@@ -42,8 +43,8 @@ CONF
 
 cp "$T/chrony.conf" "$T/workers.conf"
 echo "serverworkers 2" >>"$T/workers.conf"
-NAMES="ours ours-w2 debian echo"
-[ -x /usr/sbin/chronyd ] || { echo "note: /usr/sbin/chronyd not installed, skipped"; NAMES="ours ours-w2 echo"; }
+NAMES="ours ours-w2 debian echo echo-rb"
+[ -x /usr/sbin/chronyd ] || { echo "note: /usr/sbin/chronyd not installed, skipped"; NAMES="ours ours-w2 echo echo-rb"; }
 
 start() {
     case $1 in
@@ -51,6 +52,7 @@ start() {
     ours-w2) $SAFE "$B/chronyd" -x -d -f "$T/workers.conf" >"$T/ours-w2.log" 2>&1 & ;;
     debian) $SAFE /usr/sbin/chronyd -x -d -u root -f "$T/chrony.conf" >"$T/debian.log" 2>&1 & ;;
     echo) "$B/bench/echoserv" "$PORT" & ;;
+    echo-rb) "$B/bench/echoserv" "$PORT" 127.0.0.1 1048576 & ;;
     esac
     P=$!
     i=0
