@@ -1,9 +1,10 @@
 /* Minimal UDP "NTP" echo server, the machine's limit for the serving benchmark:
  * answers every 48-byte datagram with 48 bytes (the request with its transmit
  * timestamp copied into the origin field and mode 4), one recvfrom/sendto per
- * packet, nothing else. Loopback only.
+ * packet, nothing else. Loopback only. The system's default receive buffer, or RCVBUF
+ * bytes asked (SO_RCVBUF, as our chronyd asks 1 MiB for its server sockets).
  *
- *   echoserv PORT [ADDRESS]   (ADDRESS defaults to 127.0.0.1) */
+ *   echoserv PORT [ADDRESS [RCVBUF]]   (ADDRESS defaults to 127.0.0.1) */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -16,10 +17,10 @@ int main(int argc, char **argv)
 {
     struct sockaddr_in a;
     unsigned char buf[512];
-    int fd; /* default socket buffers, as the daemons */
+    int fd;
 
     if (argc < 2) {
-        fprintf(stderr, "usage: echoserv PORT [ADDRESS]\n");
+        fprintf(stderr, "usage: echoserv PORT [ADDRESS [RCVBUF]]\n");
         return 2;
     }
     memset(&a, 0, sizeof(a));
@@ -31,6 +32,13 @@ int main(int argc, char **argv)
         return 2;
     }
     fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd >= 0 && argc > 3) {
+        int rb = atoi(argv[3]);
+        if (rb <= 0 || setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof(rb)) < 0) {
+            perror("echoserv: SO_RCVBUF");
+            return 1;
+        }
+    }
     if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
         perror("echoserv");
         return 1;

@@ -1,16 +1,22 @@
 #!/bin/sh
-# `make bench-server`: open-loop serving benchmark on loopback. Measures, alternating
-# A B C A B C for ROUNDS rounds (default 3), our chronyd (alone and with `serverworkers 2`,
-# the CPU and RSS of its worker process included), Debian's chronyd 4.3 (both -x, no
-# CAP_SYS_TIME in the bounding set, the same configuration) and bench/echoserv (48 bytes
-# answered with 48 bytes: the machine's limit). For each: saturation rate (highest rate
-# with loss <= 1 %, bench/ntpgen -s), p50/p99 latency at half that rate, the server's CPU
-# per reply and its peak RSS. The summary keeps each server's best saturation over the
-# rounds and the median of its half-load figures, then the accuracy of ntpdig and chronyd -Q
-# against each server under half our saturation load (bench/accuracy.sh). Bounded: about 15 s per server and round
-# (a little over 2 minutes with the default 3 rounds).
+# `make bench-server`: open-loop serving benchmark on loopback. Measures our chronyd (alone
+# and with `serverworkers 2`, the CPU and RSS of its worker process included), Debian's
+# chronyd 4.3 (both -x, no CAP_SYS_TIME in the bounding set, the same configuration) and
+# bench/echoserv (48 bytes answered with 48 bytes: the machine's limit; "echo" with the
+# system's default receive buffer, as Debian's chronyd, "echo-rb" with the 1 MiB our
+# chronyd asks for its server sockets), alternating A B C D E A B C D E, in two phases:
+#  1. saturation: the highest rate with loss <= 1 % (bench/ntpgen -s), ROUNDS rounds
+#     (default 3), each server's best round kept;
+#  2. load: every server at one common rate, half of Debian's chronyd's best saturation
+#     (half of ours without Debian), HROUNDS rounds (default 5) of HALF seconds: p50/p99
+#     latency, the server's CPU per reply and its peak RSS, medians of the rounds.
+# One rate for all in phase 2 because CPU per reply and latency depend on the rate (more
+# requests per wake-up at a higher rate): each server at half its own saturation would
+# compare different loads. Then the accuracy of ntpdig and chronyd -Q against each server
+# under half our saturation load (bench/accuracy.sh). About 5 minutes with the defaults.
 B=${B:-build}
 ROUNDS=${ROUNDS:-3}
+HROUNDS=${HROUNDS:-5}   # rounds at the common rate
 STEP=${STEP:-1}   # seconds per search step
 HALF=${HALF:-3}   # seconds at half load
 set -e
@@ -37,8 +43,8 @@ CONF
 
 cp "$T/chrony.conf" "$T/workers.conf"
 echo "serverworkers 2" >>"$T/workers.conf"
-NAMES="ours ours-w2 debian echo"
-[ -x /usr/sbin/chronyd ] || { echo "note: /usr/sbin/chronyd not installed, skipped"; NAMES="ours ours-w2 echo"; }
+NAMES="ours ours-w2 debian echo echo-rb"
+[ -x /usr/sbin/chronyd ] || { echo "note: /usr/sbin/chronyd not installed, skipped"; NAMES="ours ours-w2 echo echo-rb"; }
 
 start() {
     case $1 in
@@ -46,6 +52,7 @@ start() {
     ours-w2) $SAFE "$B/chronyd" -x -d -f "$T/workers.conf" >"$T/ours-w2.log" 2>&1 & ;;
     debian) $SAFE /usr/sbin/chronyd -x -d -u root -f "$T/chrony.conf" >"$T/debian.log" 2>&1 & ;;
     echo) "$B/bench/echoserv" "$PORT" & ;;
+    echo-rb) "$B/bench/echoserv" "$PORT" 127.0.0.1 1048576 & ;;
     esac
     P=$!
     i=0
@@ -69,26 +76,42 @@ field() { # field NAME LINE
     echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
-echo "== open-loop serving benchmark, port $PORT, $ROUNDS rounds, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== open-loop serving benchmark, port $PORT, $ROUNDS + $HROUNDS rounds, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 r=1
 while [ $r -le "$ROUNDS" ]; do
     for n in $NAMES; do
         start "$n"
-        out=$("$B/bench/ntpgen" -p "$PORT" -s -d "$STEP" -H "$HALF" -P "$P")
+        out=$("$B/bench/ntpgen" -p "$PORT" -s -d "$STEP" -H 0)
         stop
-        sat=$(echo "$out" | grep '^saturation')
-        half=$(echo "$out" | grep '^half')
-        printf '%s %s %s %s %s %s %s %s\n' "$n" "$(field target "$sat")" "$(field p50_us "$half")" \
+        sat=$(field target "$(echo "$out" | grep '^saturation')")
+        echo "$n $sat" >>"$T/sat"
+        echo "round $r $n: saturation $sat/s"
+    done
+    r=$((r + 1))
+done
+best() { awk -v n="$1" '$1 == n && $2 > m { m = $2 } END { printf "%d", m }' "$T/sat"; }
+ref=debian
+[ "$(best debian)" -gt 0 ] || ref=ours
+RATE=$(($(best $ref) / 2))
+[ "$RATE" -gt 0 ] || { echo "no saturation rate found"; exit 1; }
+echo "== load: $RATE/s for every server (half of $ref's best saturation), $HALF s per round"
+r=1
+while [ $r -le "$HROUNDS" ]; do
+    for n in $NAMES; do
+        start "$n"
+        half=$("$B/bench/ntpgen" -p "$PORT" -r "$RATE" -d "$HALF" -P "$P")
+        stop
+        printf '%s %s %s %s %s %s %s %s\n' "$n" "$(best "$n")" "$(field p50_us "$half")" \
             "$(field p99_us "$half")" "$(field cpu_us_per_reply "$half")" "$(field hwm_kb "$half")" \
             "$(field larger "$half")" "$(field loss "$half")" >>"$T/results"
-        echo "round $r $n: saturation $(field target "$sat")/s; half load: p50 $(field p50_us "$half") us," \
-            "p99 $(field p99_us "$half") us, CPU $(field cpu_us_per_reply "$half") us/reply," \
-            "VmHWM $(field hwm_kb "$half") kB, larger $(field larger "$half"), loss $(field loss "$half")"
+        echo "round $r $n at $RATE/s: p50 $(field p50_us "$half") us, p99 $(field p99_us "$half") us," \
+            "CPU $(field cpu_us_per_reply "$half") us/reply, VmHWM $(field hwm_kb "$half") kB," \
+            "larger $(field larger "$half"), loss $(field loss "$half")"
     done
     r=$((r + 1))
 done
 
-echo "== summary (saturation: best round; latency, CPU: median of the rounds; RSS: largest)"
+echo "== summary (saturation: best round; at $RATE/s: latency, CPU: median of the rounds; RSS: largest)"
 awk '
 function median(arr, n, c,    i, j, t, v) {
   for (i = 1; i <= c; i++) v[i] = arr[n, i]

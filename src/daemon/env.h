@@ -90,6 +90,8 @@ struct net_sock_opts {
                            NULL: any interface */
     int dscp;           /* 1-63: IP_TOS / IPV6_TCLASS of the packets sent = dscp << 2;
                            0: the system's default */
+    int rcvbuf;         /* > 0: bytes asked for the receive buffer (SO_RCVBUF, within the
+                           system's limit; never smaller than the default); 0: the default */
 };
 
 /* One datagram of a batch (env_net.send_batch). */

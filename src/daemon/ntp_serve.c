@@ -78,6 +78,7 @@ int serve_open_socket(struct ntp_serve *s, enum ip_family fam, const struct ip_a
     memset(&so, 0, sizeof(so));
     so.device = s->cfg->bind_device;
     so.dscp = s->cfg->dscp;
+    so.rcvbuf = SERVE_RCVBUF;
     sock = s->env->net.udp_open(s->env->net.ctx, &local, flags, &so, &e);
     if (sock < 0) {
         char buf[IP_ADDR_STRLEN];

@@ -24,6 +24,12 @@ struct sched;
 struct serve_bcast;
 struct serve_signd;
 
+/* The receive buffer asked for the NTP server sockets (ours; chrony keeps the system's
+ * default, 208 KiB on Linux): a burst of requests waits in it rather than being dropped.
+ * Their kernel receive timestamps are taken before they queue, so the wait is measured
+ * and costs the client no accuracy. Within net.core.rmem_max. */
+#define SERVE_RCVBUF (1 << 20)
+
 /* A reply waiting for the batch send (env net.send_batch): complete but for its transmit
  * timestamp and what covers it (MAC, NTS authenticator). */
 #define SERVE_BATCH_MAX 32

@@ -155,6 +155,18 @@ static int enable_timestamps(const struct platform *p, int fd, int want_tx)
     return 0;
 }
 
+/* A larger receive buffer, if the system's is smaller (the kernel caps the request at
+ * net.core.rmem_max; a failure keeps the default). */
+static void set_rcvbuf(int fd, int bytes)
+{
+    int cur = 0;
+    socklen_t len = sizeof(cur);
+    /* The kernel reports twice what was asked (its bookkeeping overhead included). */
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &cur, &len) == 0 && cur / 2 >= bytes)
+        return;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+}
+
 static struct plat_sock *find_sock(struct platform *p, int fd)
 {
     for (int i = 0; i < p->n_socks; i++)
@@ -203,6 +215,8 @@ static int net_udp_open(void *ctx, const struct net_addr *local, int flags,
         else
             setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
     }
+    if (opts && opts->rcvbuf > 0)
+        set_rcvbuf(fd, opts->rcvbuf);
     to_sockaddr(local, &ss, &len);
     if (bind(fd, (struct sockaddr *)&ss, len) < 0)
         goto fail_close;

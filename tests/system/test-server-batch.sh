@@ -1,7 +1,8 @@
 #!/bin/sh
 # `serverbatch` (ours): the replies of one wake-up leave in one sendmmsg call by default,
 # one sendmsg each with `serverbatch 1`; both answer every request (bench/ntpgen matches
-# each reply to its request). Counted with strace on the daemon's sends.
+# each reply to its request). Counted with strace on the daemon's sends. The server
+# sockets' receive buffer is 1 MiB (ours, SERVE_RCVBUF) within net.core.rmem_max.
 . tests/system/lib.sh
 
 command -v strace >/dev/null || { echo "PASS server-batch-skipped (no strace)"; exit 0; }
@@ -38,6 +39,7 @@ CONF
     done
     echo "  $1: $out"
     check "$1-all-answered" all_answered "$out"
+    ss -uamn "sport = :$PORT" >"$TMPD/$1.ss" 2>&1
     # strace leaves a program it started running when it is killed: stop the daemon.
     kill "$(cat "$TMPD/$1.pid")" 2>/dev/null || kill "$SP"
     wait
@@ -53,3 +55,17 @@ check "batch-several-per-call" grep -qE 'sendmmsg\(.*\) = ([2-9]|[1-9][0-9]+)$' 
 run single "serverbatch 1"
 check "single-sendmsg" test "$(count 'sendmsg\(' "$TMPD/single.st")" -gt 0
 check "single-no-sendmmsg" test "$(count 'sendmmsg\(' "$TMPD/single.st")" -eq 0
+
+# The receive buffer of the server sockets: 1 MiB asked, capped by net.core.rmem_max (the
+# kernel reports twice the size it was asked for), never below the system's default.
+rcvbuf_ok() {
+    max=$(cat /proc/sys/net/core/rmem_max)
+    want=$((max < 1048576 ? max : 1048576))
+    n=0
+    for rb in $(grep -o 'rb[0-9]*' "$TMPD/batch.ss" | tr -d rb); do
+        [ "$rb" -ge $((2 * want)) ] || return 1
+        n=$((n + 1))
+    done
+    [ $n -gt 0 ]
+}
+command -v ss >/dev/null && check "batch-rcvbuf" rcvbuf_ok
