@@ -60,6 +60,13 @@ size_t ntp_client_peer_build(struct ntp_client *c, uint8_t *buf, size_t cap)
         c->valid_timestamps = 0;
     c->peer_pending = 1;
     size_t len = ntp_encode(&p, buf, cap);
+    /* `extfield F323` (chrony 4.3-4.8 in symmetric mode as well): the field goes first; its
+     * values are written with the transmit timestamp (ntp_client_peer_finish). */
+    if (len && c->opts.ext_mono_root && c->version == NTP_VERSION) {
+        struct ntp_ef_mono_root ef;
+        memset(&ef, 0, sizeof(ef));
+        len = ntp_ef_mono_root_append(buf, len, cap, &ef);
+    }
     /* chrony add_ef_net_correction for a peer: the network correction of the packet
      * answered (its receive time is in this one), when transparent clocks added to it. */
     if (len && c->opts.ext_net_correction && c->opts.net_corr_on && c->version == NTP_VERSION) {
@@ -68,6 +75,39 @@ size_t ntp_client_peer_build(struct ntp_client *c, uint8_t *buf, size_t cap)
         len = ntp_ef_net_correction_append(buf, len, cap, corr > dur ? corr : 0.0);
     }
     return len;
+}
+
+/* chrony add_ef_mono_root in a peer's packet, as a server's: our root delay and dispersion
+ * (as in the header) and the receive time of the packet answered (the header's receive
+ * field) on our monotonic timescale, with its epoch; zero timestamp without a timescale.
+ * The field written by ntp_client_peer_build is filled in place. */
+static void fill_mono_root(uint8_t *buf, const struct ntp_packet *p,
+                           const struct ntp_packet_info *info, const struct ntp_server_ref *ref,
+                           double root_disp)
+{
+    unsigned n = info->n_efs < NTP_INFO_MAX_EFS ? info->n_efs : NTP_INFO_MAX_EFS;
+    struct ntp_ef_mono_root ef;
+    struct timespec rx, mono;
+
+    memset(&ef, 0, sizeof(ef));
+    ef.root_delay = ntp_f28_from_double(ref->root_delay);
+    ef.root_dispersion = ntp_f28_from_double(root_disp);
+    if (ref->mono_valid) {
+        /* As chrony, also with no packet received yet (zero receive time): the offset
+         * alone, which no receiver uses (its test 3 fails on the zero receive field). */
+        ntp_ts64_to_timespec(&rx, &p->rx_ts);
+        ts_add(&mono, &rx, ref->mono_offset);
+        wire_ts(&ef.mono_rx, &mono);
+        ef.mono_epoch = ref->mono_epoch;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const struct ntp_ef_ref *f = &info->efs[i];
+        if (f->type == NTP_EF_EXP_MONO_ROOT &&
+            f->len == NTP_EF_HEADER_LEN + NTP_EF_MONO_ROOT_BODY_LEN) {
+            (void)ntp_ef_mono_root_append(buf, f->offset, (size_t)f->offset + f->len, &ef);
+            return;
+        }
+    }
 }
 
 static void ts64_add_frac(struct ntp_ts64 *t, uint32_t d)
@@ -82,19 +122,22 @@ size_t ntp_client_peer_finish(struct ntp_client *c, uint8_t *buf, size_t len, si
                               const struct ntp_server_ref *ref, const struct timespec *tx)
 {
     struct ntp_packet p;
+    struct ntp_packet_info info;
     struct ntp_ts64 t;
+    double root_disp;
     int prec;
 
     assert(buf && ref && tx && len <= cap);
     prec = ref->precision_log2 < -30 ? -30 : ref->precision_log2;
-    if (!c->opts.symmetric || !c->peer_pending || ntp_decode(buf, len, &p, NULL) != NTP_OK)
+    if (!c->opts.symmetric || !c->peer_pending || ntp_decode(buf, len, &p, &info) != NTP_OK)
         return 0;
     c->peer_pending = 0;
     p.leap = (uint8_t)(ref->leap & 3);
     p.stratum = ref->stratum > 0 && ref->stratum < NTP_MAX_STRATUM ? (uint8_t)ref->stratum : 0;
     p.precision = (int8_t)(prec > 127 ? 127 : prec);
     p.root_delay = ntp_short_from_double(ref->root_delay);
-    p.root_dispersion = ntp_short_from_double(ntp_server_root_dispersion(ref, tx));
+    root_disp = ntp_server_root_dispersion(ref, tx);
+    p.root_dispersion = ntp_short_from_double(root_disp);
     p.ref_id = ref->ref_id;
     wire_ts(&p.ref_ts, &ref->ref_time);
     /* RFC 5905 §8: never equal to the receive or origin timestamp (a packet must not be
@@ -104,6 +147,8 @@ size_t ntp_client_peer_finish(struct ntp_client *c, uint8_t *buf, size_t len, si
            ntp_ts64_equal(&t, &c->cookie))
         ts64_add_frac(&t, 4);
     p.tx_ts = t;
+    if (c->opts.ext_mono_root)
+        fill_mono_root(buf, &p, &info, ref, root_disp);
     /* The header is rewritten; extension fields after it stay. */
     if (!ntp_encode(&p, buf, cap))
         len = 0;

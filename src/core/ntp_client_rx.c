@@ -580,10 +580,11 @@ static void count_rx(struct ntp_client *c, const struct ntp_client_rx_ctx *ctx)
 
 /* Remember the timestamps of the first valid response for test 1 and the interleaved mode
  * (and, in symmetric mode, to answer the peer), with our transmit time to pair with the
- * next interleaved response (chrony: not after a good basic-mode sample). */
-static void keep_timestamps(struct ntp_client *c, const struct ntp_packet *p,
-                            const struct rx_tests *t, int good, const struct timespec *rx_ts,
-                            const struct ntp_client_rx_ctx *ctx, double net_corr)
+ * next interleaved response (chrony: not after a good basic-mode sample). Returns 1 if the
+ * packet's timestamps were kept. */
+static int keep_timestamps(struct ntp_client *c, const struct ntp_packet *p,
+                           const struct rx_tests *t, int good, const struct timespec *rx_ts,
+                           const struct ntp_client_rx_ctx *ctx, double net_corr)
 {
     int valid = t->t1 && t->t2 && t->t3 && t->t5;
     int synced = valid && t->t6 && t->t7;
@@ -595,11 +596,11 @@ static void keep_timestamps(struct ntp_client *c, const struct ntp_packet *p,
                 c->init_local_rx_corr = ctx ? ctx->rx_net_correction : 0.0;
                 c->init_local_rx_dur = ctx ? ctx->rx_duration : 0.0;
             }
-            return;
+            return 0;
         }
     } else {
         if (!valid || c->valid_rx)
-            return;
+            return 0;
         c->remote_rx = p->rx_ts;
         c->remote_tx = p->tx_ts;
         c->local_rx = *rx_ts;
@@ -616,6 +617,7 @@ static void keep_timestamps(struct ntp_client *c, const struct ntp_packet *p,
     } else {
         memset(&c->prev_local_tx, 0, sizeof(c->prev_local_tx));
     }
+    return 1;
 }
 
 int ntp_client_response_waits(const struct ntp_client *c, const uint8_t *buf, size_t len)
@@ -708,8 +710,9 @@ enum ntp_client_verdict ntp_client_on_response(struct ntp_client *c, const uint8
         t.td = test_d(&p, ctx);
     }
     int good = synced && t.ta && t.tb && t.tc && t.td;
-    keep_timestamps(c, &p, &t, valid && good, rx_ts, ctx, net_corr);
-    if (!c->opts.symmetric && valid && !c->valid_rx)
+    /* chrony updates the monotonic timestamp with the others, so that in symmetric mode a
+     * second packet of the peer per exchange keeps the correction consistent. */
+    if (keep_timestamps(c, &p, &t, valid && good, rx_ts, ctx, net_corr))
         mono_update(c, mono, mono_doffset);
     /* At most one response per request. */
     int repeat = valid && c->valid_rx;

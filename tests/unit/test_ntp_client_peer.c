@@ -24,6 +24,10 @@ struct peer {
     uint8_t pkt[NTP_MAX_PACKET_LEN];
     size_t len;
     struct timespec tx; /* local time the packet left */
+    /* `extfield F323`: the monotonic timescale served (local time + mono_offset) */
+    int mono_valid;
+    double mono_offset, root_delay;
+    uint32_t mono_epoch;
 };
 
 static struct timespec local_at(const struct peer *p, double true_s)
@@ -57,6 +61,10 @@ static int send_at(struct peer *p, double t, struct rng *rng)
     if (!p->len)
         return 0;
     ntp_server_ref_local(&ref, p->stratum, &now, -20);
+    ref.root_delay = p->root_delay;
+    ref.mono_valid = p->mono_valid;
+    ref.mono_offset = p->mono_offset;
+    ref.mono_epoch = p->mono_epoch;
     p->tx = now;
     p->len = ntp_client_peer_finish(&p->c, p->pkt, p->len, sizeof(p->pkt), &ref, &now);
     return p->len > 0;
@@ -158,6 +166,162 @@ static void test_net_correction(void)
     CHECK_INT_EQ(ntp_decode(a.pkt, a.len, NULL, &info), NTP_OK);
     CHECK_INT_EQ(ntp_ef_net_correction_find(a.pkt, &info, &corr), NTP_OK);
     CHECK_NEAR(corr, dur + 0.0002, 1e-9);
+}
+
+/* The F323 field of p's last packet (0 if none). */
+static int mono_field(const struct peer *p, struct ntp_packet *h, struct ntp_ef_mono_root *ef)
+{
+    struct ntp_packet_info info;
+    return ntp_decode(p->pkt, p->len, h, &info) == NTP_OK &&
+           ntp_ef_mono_root_find(p->pkt, &info, ef) == NTP_OK;
+}
+
+/* p corrects its clock by -d s (a slew of our daemon: the real time moves, the monotonic
+ * time does not; the receive times kept to answer the peer follow the real time). */
+static void correct_clock(struct peer *p, double t, double d)
+{
+    struct timespec when = local_at(p, t);
+    ntp_client_slew_times(&p->c, &when, 0.0, d);
+    p->clock_off -= d;
+    p->mono_offset += d;
+}
+
+/* `extfield F323` between peers (chrony 4.3-4.8 treat mode 1/2 packets as server responses
+ * here): each packet carries the field with the sender's root delay/dispersion and the
+ * receive time of the packet it answers on its monotonic scale; the receiver turns the
+ * change of the peer's monotonic-minus-real offset into the correction of its kept
+ * samples (res.mono_doffset), within one epoch and with the option only. */
+static void test_mono_root(void)
+{
+    struct peer a, b;
+    struct ntp_client_result res;
+    struct ntp_packet h;
+    struct ntp_ef_mono_root ef;
+    struct rng rng;
+
+    rng_seed(&rng, 11);
+    peer_init(&a, 0.010, 5);
+    peer_init(&b, 0.0, 6);
+    a.c.opts.ext_mono_root = b.c.opts.ext_mono_root = 1;
+    a.mono_valid = b.mono_valid = 1;
+    a.mono_offset = 100.0;
+    a.mono_epoch = 7;
+    b.mono_offset = 200.0;
+    b.mono_epoch = 9;
+    b.root_delay = 0.0123457;
+    /* A's first packet: the field after the header, nothing received yet */
+    CHECK(send_at(&a, 1.0, &rng));
+    CHECK_INT_EQ(a.len, 76);
+    CHECK(mono_field(&a, &h, &ef));
+    CHECK(ntp_ts64_is_zero(&h.rx_ts));
+    CHECK_INT_EQ((long)ef.mono_epoch, 7);
+    recv_at(&b, &a, 1.001, &b, &res);
+    CHECK(!res.valid);
+    /* B's answer: the receive field on B's monotonic scale, B's root values in 4.28 */
+    CHECK(send_at(&b, 1.5, &rng));
+    CHECK_INT_EQ(b.len, 76);
+    CHECK(mono_field(&b, &h, &ef));
+    CHECK(!ntp_ts64_is_zero(&h.rx_ts));
+    CHECK_NEAR(ntp_ts64_diff(&ef.mono_rx, &h.rx_ts), 200.0, 1e-6);
+    CHECK_INT_EQ((long)ef.mono_epoch, 9);
+    CHECK_NEAR(ntp_f28_to_double(ef.root_delay), 0.0123457, 1e-8);
+    CHECK_NEAR(ntp_f28_to_double(ef.root_dispersion), ntp_short_to_double(h.root_dispersion),
+               1.0 / 65536);
+    /* A takes B's root delay from the field (finer than the header's 1/65536 s) */
+    CHECK_INT_EQ(recv_at(&a, &b, 1.501, &a, &res), NTP_CLIENT_GOOD);
+    CHECK(res.has_sample && res.mono_doffset == 0.0);
+    CHECK_NEAR(res.sample.root_delay, 0.0123457 + 0.002, 1e-7);
+    CHECK_INT_EQ((long)a.c.remote_mono_epoch, 9);
+    CHECK(send_at(&a, 2.0, &rng));
+    CHECK(mono_field(&a, &h, &ef));
+    CHECK_NEAR(ntp_ts64_diff(&ef.mono_rx, &h.rx_ts), 100.0, 1e-6);
+    CHECK_INT_EQ(recv_at(&b, &a, 2.001, &b, &res), NTP_CLIENT_GOOD);
+    CHECK(res.has_sample && res.mono_doffset == 0.0);
+    /* B slews its clock back by 3 ms: A measures B 3 ms further behind, and the samples
+     * A kept must follow (chrony's mono_doffset, local fast positive) */
+    correct_clock(&b, 2.2, 0.003);
+    CHECK(send_at(&b, 2.5, &rng));
+    CHECK_INT_EQ(recv_at(&a, &b, 2.501, &a, &res), NTP_CLIENT_GOOD);
+    CHECK_NEAR(res.sample.offset, 0.013, 1e-6);
+    CHECK(res.has_sample);
+    CHECK_NEAR(res.mono_doffset, 0.003, 1e-8);
+    /* once only */
+    CHECK(send_at(&a, 3.0, &rng));
+    CHECK_INT_EQ(recv_at(&b, &a, 3.001, &b, &res), NTP_CLIENT_GOOD);
+    CHECK_NEAR(res.mono_doffset, 0.0, 1e-8);
+    CHECK(send_at(&b, 3.5, &rng));
+    CHECK_INT_EQ(recv_at(&a, &b, 3.501, &a, &res), NTP_CLIENT_GOOD);
+    CHECK_NEAR(res.mono_doffset, 0.0, 1e-8);
+    /* A's own correction reaches B the same way */
+    correct_clock(&a, 3.7, -0.002);
+    CHECK(send_at(&a, 4.0, &rng));
+    CHECK_INT_EQ(recv_at(&b, &a, 4.001, &b, &res), NTP_CLIENT_GOOD);
+    CHECK_NEAR(res.sample.offset, -0.015, 1e-6);
+    CHECK_NEAR(res.mono_doffset, -0.002, 1e-8);
+    /* a step: B's new epoch, no correction */
+    correct_clock(&b, 4.2, 0.5);
+    b.mono_offset = 0.0;
+    b.mono_epoch = 10;
+    CHECK(send_at(&b, 4.5, &rng));
+    CHECK_INT_EQ(recv_at(&a, &b, 4.501, &a, &res), NTP_CLIENT_GOOD);
+    CHECK(res.mono_doffset == 0.0);
+    CHECK_INT_EQ((long)a.c.remote_mono_epoch, 10);
+    /* without the option A sends no field and ignores B's */
+    a.c.opts.ext_mono_root = 0;
+    CHECK(send_at(&a, 5.0, &rng));
+    CHECK_INT_EQ(a.len, 48);
+    CHECK(recv_at(&b, &a, 5.001, &b, &res) == NTP_CLIENT_GOOD);
+    correct_clock(&b, 5.2, 0.004);
+    CHECK(send_at(&b, 5.5, &rng));
+    CHECK_INT_EQ(b.len, 76);
+    CHECK_INT_EQ(recv_at(&a, &b, 5.501, &a, &res), NTP_CLIENT_GOOD);
+    CHECK(res.mono_doffset == 0.0);
+}
+
+/* A passive server (a daemon answering a mode-1 packet of an unknown peer, chrony's
+ * NCR_ProcessRxUnknown) answers the field too, and the active side follows its
+ * corrections. s plays the server: its clock and monotonic offset. */
+static void test_mono_root_passive(void)
+{
+    struct peer a, s;
+    struct ntp_client_result res;
+    struct ntp_server_ref ref;
+    struct ntp_packet h;
+    struct ntp_ef_mono_root ef;
+    enum ntp_drop_reason why;
+    struct ntp_server_counters cnt;
+    struct timespec rx;
+    struct rng rng;
+
+    rng_seed(&rng, 12);
+    peer_init(&a, 0.010, 5);
+    peer_init(&s, 0.0, 4);
+    a.c.opts.ext_mono_root = 1;
+    s.mono_offset = 300.0;
+    for (int i = 0; i < 3; i++) {
+        double t = 1.0 + i;
+        if (i == 2) /* the server slews back by 3 ms: its monotonic time does not move */
+            s.clock_off -= 0.003, s.mono_offset += 0.003;
+        CHECK(send_at(&a, t, &rng));
+        rx = local_at(&s, t + 0.001);
+        ntp_server_ref_local(&ref, s.stratum, &rx, -20);
+        ref.mono_valid = 1;
+        ref.mono_offset = s.mono_offset;
+        ref.mono_epoch = 5;
+        memset(&cnt, 0, sizeof(cnt));
+        s.len = ntp_server_respond(&ref, a.pkt, a.len, &rx, s.pkt, sizeof(s.pkt), &why, &cnt);
+        CHECK_INT_EQ(s.len, 76);
+        s.tx = local_at(&s, t + 0.0011);
+        ntp_server_set_tx(s.pkt, s.len, &s.tx);
+        CHECK(mono_field(&s, &h, &ef));
+        CHECK_INT_EQ(h.mode, NTP_MODE_PASSIVE);
+        CHECK_NEAR(ntp_ts64_diff(&ef.mono_rx, &h.rx_ts), s.mono_offset, 1e-6);
+        CHECK_INT_EQ((long)ef.mono_epoch, 5);
+        CHECK_INT_EQ(recv_at(&a, &s, t + 0.0021, &a, &res), NTP_CLIENT_GOOD);
+        CHECK(res.has_sample);
+        CHECK_NEAR(res.sample.offset, i == 2 ? 0.013 : 0.010, 1e-6);
+        CHECK_NEAR(res.mono_doffset, i == 2 ? 0.003 : 0.0, 1e-8);
+    }
 }
 
 static void test_modes(void)
@@ -298,6 +462,8 @@ int main(void)
     RUN(test_exchange);
     RUN(test_modes);
     RUN(test_net_correction);
+    RUN(test_mono_root);
+    RUN(test_mono_root_passive);
     RUN(test_transmit_never_equals_origin);
     RUN(test_spacing);
     RUN(test_correction_moves_receive_time);
