@@ -76,7 +76,8 @@ struct ntp_client_opts {
     int symmetric;          /* `peer`: symmetric active mode (RFC 5905 mode 1), chrony's
                              * NTP_PEER; default 0 = client of a server */
     int ext_mono_root;      /* `extfield F323`: chrony's experimental field in requests (they
-                             * are NTPv4), its root delay/dispersion used from responses */
+                             * are NTPv4; a peer's filled as a server's), its root
+                             * delay/dispersion and monotonic correction used from responses */
     int ext_net_correction; /* `extfield F324` (chrony 4.8): requests carry the field when
                              * net_corr_on (`ptpport` is set), the server's correction of the
                              * request is applied with ours of the response (client mode) */
