@@ -39,9 +39,13 @@ static void to_sockaddr(const struct net_addr *a, struct sockaddr_storage *ss, s
         memcpy(&in6->sin6_addr, a->ip.a, 16);
         *len = sizeof(*in6);
     } else {
+        /* A plain copy, not snprintf: a command reply takes this way every time. */
         struct sockaddr_un *un = (struct sockaddr_un *)ss;
+        size_t n = strnlen(a->path, sizeof(a->path));
+        if (n >= sizeof(un->sun_path))
+            n = sizeof(un->sun_path) - 1;
         un->sun_family = AF_UNIX;
-        snprintf(un->sun_path, sizeof(un->sun_path), "%s", a->path);
+        memcpy(un->sun_path, a->path, n);
         *len = sizeof(*un);
     }
 }
@@ -67,7 +71,10 @@ static void from_sockaddr(const struct sockaddr_storage *ss, struct net_addr *a)
         }
     } else if (ss->ss_family == AF_UNIX) {
         const struct sockaddr_un *un = (const struct sockaddr_un *)ss;
-        snprintf(a->path, sizeof(a->path), "%s", un->sun_path);
+        size_t n = strnlen(un->sun_path, sizeof(un->sun_path));
+        if (n >= sizeof(a->path))
+            n = sizeof(a->path) - 1;
+        memcpy(a->path, un->sun_path, n); /* a was zeroed: terminated */
     }
 }
 
@@ -629,6 +636,10 @@ void plat_net_receive(struct platform *p, int fd, const struct platform_handlers
     int n;
 
     struct plat_sock *s = find_sock(p, fd);
+    /* As chrony's command sockets, a Unix socket takes one request per wake-up: asking the
+     * kernel for a batch costs one more (failing) receive per request, and a client
+     * waits for each answer before it sends again. */
+    unsigned batch = s && s->is_unix ? 1 : RX_BATCH;
     /* Transmit timestamps first: on loopback they are queued before the answer comes.
      * With none awaited (a server answering in basic mode), the error queue is read only
      * when the wake-up brought no datagram, which saves a system call per wake-up. */
@@ -636,8 +647,8 @@ void plat_net_receive(struct platform *p, int fd, const struct platform_handlers
 
     if (tx_first && !receive_tx_timestamps(p, fd, h, wake))
         return;
-    memset(msgs, 0, sizeof(msgs));
-    for (int i = 0; i < RX_BATCH; i++) {
+    memset(msgs, 0, batch * sizeof(msgs[0]));
+    for (unsigned i = 0; i < batch; i++) {
         iovs[i].iov_base = bufs[i];
         iovs[i].iov_len = RX_BUF;
         msgs[i].msg_hdr.msg_name = &names[i];
@@ -647,7 +658,7 @@ void plat_net_receive(struct platform *p, int fd, const struct platform_handlers
         msgs[i].msg_hdr.msg_control = cbufs[i];
         msgs[i].msg_hdr.msg_controllen = sizeof(cbufs[i]);
     }
-    n = recvmmsg(fd, msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+    n = recvmmsg(fd, msgs, batch, MSG_DONTWAIT, NULL);
     if (n <= 0 && !tx_first) {
         receive_tx_timestamps(p, fd, h, wake);
         return;
