@@ -11,7 +11,6 @@
 
 struct worker_run {
     struct node *node;
-    int fd;
     int back; /* the pipe to the main process: the counters */
     int quit;
     unsigned char *state;
@@ -95,7 +94,6 @@ static void worker_main(struct platform *p, struct node *n, int fd, int back, co
 
     memset(&r, 0, sizeof(r));
     r.node = n;
-    r.fd = fd;
     r.back = back;
     r.state = xmalloc(node_served_state_size());
     node_worker_stats(n, &r.base);

@@ -24,11 +24,7 @@ void cmdmon_h_server_stats(struct cmdmon_server *c, const struct cmdmon_request 
 
     (void)now;
     /* This process's counters, and with serverworkers (ours) the workers' last reports. */
-    memset(&all, 0, sizeof(all));
-    clientlog_get_stats(c->clientlog, &all.cl);
-    all.unauth_dropped = c->serve->unauth_dropped;
-    all.cl.ntp_timestamps = ntp_tsmap_count(&c->serve->tsmap);
-    all.cl.ntp_span_seconds = (uint64_t)ntp_tsmap_span(&c->serve->tsmap);
+    serve_get_stats(c->serve, &all);
     serve_stats_add(&all, &c->serve->workers);
     if (req->length >= cmdmon_reply_length(CMDMON_RPY_SERVER_STATS4))
         rpy->reply = CMDMON_RPY_SERVER_STATS4;
