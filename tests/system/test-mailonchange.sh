@@ -42,6 +42,9 @@ EOF2
     TZ=UTC in_mountns $SAFE "$@" -x -d -f "$TMPD/$who.conf" >"$TMPD/$who.log" 2>&1 &
     PIDS="$PIDS $!"
     wait_for "$CHRONYC" -h "$TMPD/$who.sock" tracking
+    # $! is the subshell that runs unshare, not the daemon (its grandchild): stop_all
+    # also needs the daemon's own pid, or the daemon outlives the test.
+    [ -s "$TMPD/$who.pid" ] && PIDS="$PIDS $(cat "$TMPD/$who.pid")"
 }
 
 # settime NAME: type a time 5 s ahead of the clock.
