@@ -114,3 +114,12 @@ self_signed_cert() {
             -subj "/CN=$3" -keyout "$1" -out "$2" >/dev/null 2>&1
     fi
 }
+
+# ntpsec_tools: NTPsec's ntpd and ntpq as unpacked by scripts/install-deps.sh (the package
+# conflicts with chrony's); sets NTPD and NTPQ (a command prefix), fails if ntpd is missing.
+ntpsec_tools() {
+    NTPSEC_ROOT=${NTPSEC_ROOT:-/var/cache/chrony-interop/ntpsec}
+    NTPD=$NTPSEC_ROOT/usr/sbin/ntpd
+    NTPQ="env PYTHONPATH=$NTPSEC_ROOT/usr/lib/python3/dist-packages python3 $NTPSEC_ROOT/usr/bin/ntpq"
+    [ -x "$NTPD" ]
+}
