@@ -145,7 +145,7 @@ struct config {
     size_t n_initstepslew_hosts;
 
     /* local reference */
-    struct {
+    struct local_cfg {
         int enabled, stratum, orphan;
         double distance, activate, wait_synced, wait_unsynced;
     } local;

@@ -9,8 +9,12 @@
 #include <string.h>
 #include <strings.h>
 
+/* The option and keyword names are in tables marked "options of DIRECTIVE" (the only
+ * places they are matched), which tests/directives/run.sh checks against options.tsv. */
+
 int cfg_h_authselectmode(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
 {
+    /* options of authselectmode */
     static const char *const names[] = {"require", "prefer", "mix", "ignore"};
     for (size_t i = 0; i < ARRAY_LEN(names); i++) {
         if (strcasecmp(args, names[i]) == 0) {
@@ -23,6 +27,7 @@ int cfg_h_authselectmode(struct cfg_ctx *c, char *args, const struct cfg_directi
 
 int cfg_h_leapsecmode(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
 {
+    /* options of leapsecmode */
     static const char *const names[] = {"system", "slew", "step", "ignore"};
     for (size_t i = 0; i < ARRAY_LEN(names); i++) {
         if (strcasecmp(args, names[i]) == 0) {
@@ -115,6 +120,8 @@ int cfg_h_clientloglimit(struct cfg_ctx *c, char *args, const struct cfg_directi
 /* driftfile FILE [interval SECONDS] */
 int cfg_h_driftfile(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
 {
+    /* options of driftfile */
+    static const char *const opts[] = {"interval"};
     char *cur = args, *path, *opt, *val;
     int interval = c->cfg->driftfile_interval;
 
@@ -123,8 +130,8 @@ int cfg_h_driftfile(struct cfg_ctx *c, char *args, const struct cfg_directive *d
     val = cfg_word(&cur);
     if (!*path)
         return cfg_err_parse(c);
-    if (*opt && (strcasecmp(opt, "interval") != 0 ||
-                 !cfg_scan_int(&val, &interval, INT_MIN, INT_MAX) || *cur))
+    if (*opt &&
+        (strcasecmp(opt, opts[0]) != 0 || !cfg_scan_int(&val, &interval, INT_MIN, INT_MAX) || *cur))
         return cfg_err_parse(c);
     c->cfg->driftfile_interval = interval;
     cfg_set_str(&c->cfg->driftfile, path);
@@ -169,6 +176,7 @@ int cfg_h_initstepslew(struct cfg_ctx *c, char *args, const struct cfg_directive
 
 int cfg_h_log(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
 {
+    /* options of log */
     static const struct {
         const char *name;
         unsigned flags;
@@ -301,6 +309,7 @@ int cfg_h_ntstrustedcerts(struct cfg_ctx *c, char *args, const struct cfg_direct
 
 int cfg_h_opencommands(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
 {
+    /* options of opencommands */
     static const struct {
         const char *name;
         unsigned bit;
@@ -343,6 +352,10 @@ int cfg_h_ratelimit(struct cfg_ctx *c, char *args, const struct cfg_directive *d
     struct ratelimit_cfg *rl = strcasecmp(c->cmd, "cmdratelimit") == 0   ? &c->cfg->cmdratelimit
                                : strcasecmp(c->cmd, "ntsratelimit") == 0 ? &c->cfg->ntsratelimit
                                                                          : &c->cfg->ratelimit;
+    /* options of ratelimit cmdratelimit ntsratelimit */
+    static const char *const opts[] = {"interval", "burst", "leak"};
+    /* options of ratelimit */
+    static const char *const kod_opts[] = {"kod"};
     int allow_kod = rl == &c->cfg->ratelimit;
     char *cur = args;
 
@@ -352,13 +365,13 @@ int cfg_h_ratelimit(struct cfg_ctx *c, char *args, const struct cfg_directive *d
         int v;
         if (!cfg_scan_int(&cur, &v, -32, 32))
             return cfg_err_parse(c);
-        if (strcasecmp(opt, "interval") == 0)
+        if (strcasecmp(opt, opts[0]) == 0)
             rl->interval = v;
-        else if (strcasecmp(opt, "burst") == 0)
+        else if (strcasecmp(opt, opts[1]) == 0)
             rl->burst = v;
-        else if (strcasecmp(opt, "leak") == 0)
+        else if (strcasecmp(opt, opts[2]) == 0)
             rl->leak = v;
-        else if (strcasecmp(opt, "kod") == 0 && allow_kod)
+        else if (strcasecmp(opt, kod_opts[0]) == 0 && allow_kod)
             rl->kod = v;
         else
             return cfg_err_parse(c);
@@ -369,6 +382,8 @@ int cfg_h_ratelimit(struct cfg_ctx *c, char *args, const struct cfg_directive *d
 /* smoothtime MAX-FREQ MAX-WANDER [leaponly] */
 int cfg_h_smoothtime(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
 {
+    /* options of smoothtime */
+    static const char *const opts[] = {"leaponly"};
     char *cur = args;
     double freq, wander;
     if (cfg_count_args(args) != 3 && cfg_check_nargs(c, args, 2) < 0)
@@ -384,7 +399,7 @@ int cfg_h_smoothtime(struct cfg_ctx *c, char *args, const struct cfg_directive *
     cfg_word(&cur);
     cfg_word(&cur);
     if (*cur) {
-        if (strcasecmp(cur, "leaponly") != 0)
+        if (strcasecmp(cur, opts[0]) != 0)
             return cfg_err_parse(c);
         c->cfg->smooth_leap_only = 1;
     }

@@ -51,7 +51,11 @@ struct dbl_opt {
     size_t off;
 };
 
+/* The option names are in tables marked "options of DIRECTIVE" (the only places they
+ * are matched), which tests/directives/run.sh checks against options.tsv. */
+
 #define ROFF(f) offsetof(struct refclock_cfg, f)
+/* options of refclock */
 static const struct int_opt refclock_int_opts[] = {
     {"poll", ROFF(poll), -32, 32},
     {"dpoll", ROFF(dpoll), -32, 32},
@@ -63,10 +67,28 @@ static const struct int_opt refclock_int_opts[] = {
     {"maxunreach", ROFF(max_unreach), 0, INT_MAX},
     {"stratum", ROFF(stratum), 0, NTP_MAX_STRATUM - 1},
 };
+/* options of refclock */
 static const struct dbl_opt refclock_dbl_opts[] = {
     {"offset", ROFF(offset)},       {"delay", ROFF(delay)},
     {"precision", ROFF(precision)}, {"maxdispersion", ROFF(max_dispersion)},
     {"width", ROFF(pulse_width)},
+};
+
+/* An option setting a field of its own type (a refid, a flag). */
+struct field_opt {
+    const char *name;
+    size_t off;
+};
+/* options of refclock */
+static const struct field_opt refclock_refid_opts[] = {
+    {"refid", ROFF(ref_id)},
+    {"lock", ROFF(lock_ref_id)},
+};
+/* options of refclock */
+static const struct field_opt refclock_flag_opts[] = {
+    {"local", ROFF(local)},
+    {"pps", ROFF(pps_forced)},
+    {"tai", ROFF(tai)},
 };
 
 static enum opt_status refclock_option(struct refclock_cfg *r, const char *opt, char **cur)
@@ -84,20 +106,21 @@ static enum opt_status refclock_option(struct refclock_cfg *r, const char *opt, 
                        ? OPT_OK
                        : OPT_BAD_VALUE;
     }
-    if (strcasecmp(opt, "refid") == 0)
-        return cfg_scan_refid(cur, &r->ref_id) ? OPT_OK : OPT_BAD_VALUE;
-    if (strcasecmp(opt, "lock") == 0)
-        return cfg_scan_refid(cur, &r->lock_ref_id) ? OPT_OK : OPT_BAD_VALUE;
-    if (strcasecmp(opt, "local") == 0)
-        r->local = 1;
-    else if (strcasecmp(opt, "pps") == 0)
-        r->pps_forced = 1;
-    else if (strcasecmp(opt, "tai") == 0)
-        r->tai = 1;
-    else if (source_opts_sel_word(opt))
-        r->sel_options |= source_opts_sel_word(opt);
-    else
+    for (size_t i = 0; i < ARRAY_LEN(refclock_refid_opts); i++) {
+        if (strcasecmp(opt, refclock_refid_opts[i].name) == 0)
+            return cfg_scan_refid(cur, (uint32_t *)(base + refclock_refid_opts[i].off))
+                       ? OPT_OK
+                       : OPT_BAD_VALUE;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(refclock_flag_opts); i++) {
+        if (strcasecmp(opt, refclock_flag_opts[i].name) == 0) {
+            *(int *)(base + refclock_flag_opts[i].off) = 1;
+            return OPT_OK;
+        }
+    }
+    if (!source_opts_sel_word(opt))
         return OPT_BAD_OPTION;
+    r->sel_options |= source_opts_sel_word(opt);
     return OPT_OK;
 }
 
@@ -106,25 +129,30 @@ static enum opt_status refclock_option(struct refclock_cfg *r, const char *opt, 
 static int refclock_check(struct cfg_ctx *c, const struct refclock_cfg *r, const char *driver,
                           const char *param)
 {
+    /* options of refclock:SHM */
     static const char *const shm_opts[] = {"perm", NULL};
     static const char *const sock_opts[] = {NULL};
+    /* options of refclock:PPS */
     static const char *const pps_opts[] = {"clear", NULL};
+    /* options of refclock:PHC */
     static const char *const phc_opts[] = {"nocrossts", "extpps", "pin", "channel", "clear", NULL};
+    /* options of refclock:RTC */
     static const char *const rtc_opts[] = {"utc", NULL};
+    /* options of refclock */
+    static const struct {
+        const char *name;
+        const char *const *opts;
+    } drivers[] = {
+        {"RTC", rtc_opts}, {"SHM", shm_opts}, {"SOCK", sock_opts},
+        {"PPS", pps_opts}, {"PHC", phc_opts},
+    };
     const char *opt = strchr(param, ':');
-    const char *const *opts;
+    const char *const *opts = NULL;
 
-    if (strcmp(driver, "RTC") == 0)
-        opts = rtc_opts;
-    else if (strcmp(driver, "SHM") == 0)
-        opts = shm_opts;
-    else if (strcmp(driver, "SOCK") == 0)
-        opts = sock_opts;
-    else if (strcmp(driver, "PPS") == 0)
-        opts = pps_opts;
-    else if (strcmp(driver, "PHC") == 0)
-        opts = phc_opts;
-    else
+    for (size_t i = 0; i < ARRAY_LEN(drivers); i++)
+        if (strcmp(driver, drivers[i].name) == 0)
+            opts = drivers[i].opts;
+    if (!opts)
         return cfg_err_at(c, "unknown refclock driver %s", driver);
     while (opt) {
         const char *o = opt + 1, *end = strchr(o, ':');
@@ -220,6 +248,9 @@ static int parse_subnet(char *net, struct access_rule *r)
     return 0;
 }
 
+/* options of allow deny cmdallow cmddeny metricsallow metricsdeny */
+static const char *const allow_opts[] = {"all"};
+
 int cfg_parse_allow_deny(char *args, struct access_rule *r)
 {
     char *cur = args, *first, *net;
@@ -227,7 +258,7 @@ int cfg_parse_allow_deny(char *args, struct access_rule *r)
     memset(r, 0, sizeof(*r));
     first = cfg_word(&cur);
     /* "all" is matched case-sensitively, as in chrony. */
-    if (strcmp(first, "all") == 0) {
+    if (strcmp(first, allow_opts[0]) == 0) {
         r->all = 1;
         net = cfg_word(&cur);
     } else {
@@ -270,12 +301,52 @@ int cfg_h_allow(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
     return 0;
 }
 
+#define LOFF(f) offsetof(struct local_cfg, f)
+/* options of local */
+static const struct int_opt local_int_opts[] = {
+    {"stratum", LOFF(stratum), 1, NTP_MAX_STRATUM - 1},
+};
+/* options of local */
+static const struct dbl_opt local_dbl_opts[] = {
+    {"distance", LOFF(distance)},
+    {"activate", LOFF(activate)},
+    {"waitsynced", LOFF(wait_synced)},
+    {"waitunsynced", LOFF(wait_unsynced)},
+};
+/* options of local */
+static const struct field_opt local_flag_opts[] = {
+    {"orphan", LOFF(orphan)},
+};
+
+static enum opt_status local_option(struct local_cfg *l, const char *opt, char **cur)
+{
+    char *base = (char *)l;
+    for (size_t i = 0; i < ARRAY_LEN(local_int_opts); i++) {
+        const struct int_opt *o = &local_int_opts[i];
+        if (strcasecmp(opt, o->name) == 0)
+            return cfg_scan_int(cur, (int *)(base + o->off), o->min, o->max) ? OPT_OK
+                                                                             : OPT_BAD_VALUE;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(local_dbl_opts); i++) {
+        if (strcasecmp(opt, local_dbl_opts[i].name) == 0)
+            return cfg_scan_double(cur, (double *)(base + local_dbl_opts[i].off)) ? OPT_OK
+                                                                                  : OPT_BAD_VALUE;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(local_flag_opts); i++) {
+        if (strcasecmp(opt, local_flag_opts[i].name) == 0) {
+            *(int *)(base + local_flag_opts[i].off) = 1;
+            return OPT_OK;
+        }
+    }
+    return OPT_BAD_OPTION;
+}
+
 /* local [stratum N] [orphan] [distance D] [activate D] [waitsynced S] [waitunsynced S] */
 int cfg_h_local(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
 {
     struct config *cfg = c->cfg;
     char *cur = args;
-    int ok = 1;
+    enum opt_status st = OPT_OK;
 
     cfg->local.stratum = 10;
     cfg->local.orphan = 0;
@@ -284,56 +355,64 @@ int cfg_h_local(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
     cfg->local.wait_synced = 0.0;
     cfg->local.wait_unsynced = -1.0;
     cfg->local.enabled = 1;
-    while (*cur && ok) {
-        char *opt = cfg_word(&cur);
-        if (strcasecmp(opt, "stratum") == 0)
-            ok = cfg_scan_int(&cur, &cfg->local.stratum, 1, NTP_MAX_STRATUM - 1);
-        else if (strcasecmp(opt, "orphan") == 0)
-            cfg->local.orphan = 1;
-        else if (strcasecmp(opt, "distance") == 0)
-            ok = cfg_scan_double(&cur, &cfg->local.distance);
-        else if (strcasecmp(opt, "activate") == 0)
-            ok = cfg_scan_double(&cur, &cfg->local.activate);
-        else if (strcasecmp(opt, "waitsynced") == 0)
-            ok = cfg_scan_double(&cur, &cfg->local.wait_synced);
-        else if (strcasecmp(opt, "waitunsynced") == 0)
-            ok = cfg_scan_double(&cur, &cfg->local.wait_unsynced);
-        else
-            return cfg_err_at(c, "Invalid %s %s directive", "option in", c->cmd);
-    }
-    if (!ok)
-        return cfg_err_at(c, "Invalid %s %s directive", "value in", c->cmd);
+    while (*cur && st == OPT_OK)
+        st = local_option(&cfg->local, cfg_word(&cur), &cur);
+    if (st != OPT_OK)
+        return cfg_err_at(c, "Invalid %s %s directive",
+                          st == OPT_BAD_OPTION ? "option in" : "value in", c->cmd);
     /* Orphan mode waits 300 s for unsynchronised sources by default. */
     if (cfg->local.wait_unsynced < 0.0)
         cfg->local.wait_unsynced = cfg->local.orphan ? 300.0 : 0.0;
     return 0;
 }
 
+#define HOFF(f) offsetof(struct hwts_cfg, f)
+/* options of hwtimestamp */
+static const struct int_opt hwts_int_opts[] = {
+    {"maxsamples", HOFF(max_samples), 0, INT_MAX},
+    {"minsamples", HOFF(min_samples), 0, INT_MAX},
+    {"minpoll", HOFF(minpoll), -32, 32},
+    {"maxpoll", HOFF(maxpoll), -32, 32},
+};
+/* options of hwtimestamp */
+static const struct dbl_opt hwts_dbl_opts[] = {
+    {"precision", HOFF(precision)},
+    {"rxcomp", HOFF(rx_comp)},
+    {"txcomp", HOFF(tx_comp)},
+};
+/* options of hwtimestamp */
+static const struct field_opt hwts_flag_opts[] = {
+    {"nocrossts", HOFF(nocrossts)},
+};
+/* options of hwtimestamp */
+static const char *const hwts_word_opts[] = {"rxfilter"};
+
 static int hwts_option(struct hwts_cfg *h, const char *opt, char **cur, int *maxpoll_set)
 {
-    static const char *const filters[] = {"any", "none", "ntp", "ptp", "all"};
-    if (strcasecmp(opt, "maxsamples") == 0)
-        return cfg_scan_int(cur, &h->max_samples, 0, INT_MAX);
-    if (strcasecmp(opt, "minsamples") == 0)
-        return cfg_scan_int(cur, &h->min_samples, 0, INT_MAX);
-    if (strcasecmp(opt, "minpoll") == 0)
-        return cfg_scan_int(cur, &h->minpoll, -32, 32);
-    if (strcasecmp(opt, "maxpoll") == 0)
-        return *maxpoll_set = 1, cfg_scan_int(cur, &h->maxpoll, -32, 32);
-    if (strcasecmp(opt, "precision") == 0)
-        return cfg_scan_double(cur, &h->precision);
-    if (strcasecmp(opt, "rxcomp") == 0)
-        return cfg_scan_double(cur, &h->rx_comp);
-    if (strcasecmp(opt, "txcomp") == 0)
-        return cfg_scan_double(cur, &h->tx_comp);
-    if (strcasecmp(opt, "nocrossts") == 0)
-        return h->nocrossts = 1;
-    if (strcasecmp(opt, "rxfilter") == 0) {
+    /* "any" is only the default; the directive accepts none/ntp/ptp/all. */
+    /* options of hwtimestamp:rxfilter */
+    static const char *const filters[] = {"none", "ntp", "ptp", "all"};
+    char *base = (char *)h;
+    for (size_t i = 0; i < ARRAY_LEN(hwts_int_opts); i++) {
+        const struct int_opt *o = &hwts_int_opts[i];
+        if (strcasecmp(opt, o->name) == 0) {
+            *maxpoll_set |= o->off == HOFF(maxpoll);
+            return cfg_scan_int(cur, (int *)(base + o->off), o->min, o->max);
+        }
+    }
+    for (size_t i = 0; i < ARRAY_LEN(hwts_dbl_opts); i++) {
+        if (strcasecmp(opt, hwts_dbl_opts[i].name) == 0)
+            return cfg_scan_double(cur, (double *)(base + hwts_dbl_opts[i].off));
+    }
+    for (size_t i = 0; i < ARRAY_LEN(hwts_flag_opts); i++) {
+        if (strcasecmp(opt, hwts_flag_opts[i].name) == 0)
+            return *(int *)(base + hwts_flag_opts[i].off) = 1;
+    }
+    if (strcasecmp(opt, hwts_word_opts[0]) == 0) {
         char *w = cfg_word(cur);
-        /* "any" is only the default; the directive accepts none/ntp/ptp/all. */
-        for (size_t i = 1; i < ARRAY_LEN(filters); i++) {
+        for (size_t i = 0; i < ARRAY_LEN(filters); i++) {
             if (strcasecmp(w, filters[i]) == 0) {
-                h->rxfilter = (enum cfg_hwts_rxfilter)i;
+                h->rxfilter = (enum cfg_hwts_rxfilter)(i + 1);
                 return 1;
             }
         }

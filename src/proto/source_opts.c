@@ -39,6 +39,10 @@ void source_opts_defaults(struct source_cfg *s)
 
 #define SOFF(f) offsetof(struct source_cfg, f)
 
+/* The option names are in tables marked "options of DIRECTIVE" (the only places they
+ * are matched), which tests/directives/run.sh checks against options.tsv. */
+
+/* options of server */
 static const struct {
     const char *name;
     size_t off;
@@ -52,6 +56,7 @@ static const struct {
     {"xleave", SOFF(interleaved)},
 };
 
+/* options of server */
 static const struct {
     const char *name;
     size_t off;
@@ -72,6 +77,7 @@ static const struct {
     {"version", SOFF(version), 1, NTP_VERSION},
 };
 
+/* options of server */
 static const struct {
     const char *name;
     size_t off;
@@ -85,6 +91,7 @@ static const struct {
     {"offset", SOFF(offset)},
 };
 
+/* options of server refclock */
 static const struct {
     const char *name;
     int sel;
@@ -105,17 +112,27 @@ int source_opts_sel_word(const char *word)
 
 /* Options taking a value of a special form (key, certset, extfield) or setting
  * a family or a selection option. */
+enum special_opt { SPECIAL_KEY, SPECIAL_CERTSET, SPECIAL_EXTFIELD, SPECIAL_IPV4, SPECIAL_IPV6 };
+/* options of server */
+static const char *const special_opts[] = {"key", "certset", "extfield", "ipv4", "ipv6"};
+
 static enum source_opts_status special_option(struct source_cfg *s, const char *opt, char **cur)
 {
+    size_t i;
     uint32_t v;
 
-    if (scan_eq_nocase(opt, "key")) {
+    for (i = 0; i < ARRAY_LEN(special_opts) && !scan_eq_nocase(opt, special_opts[i]); i++)
+        ;
+    switch (i) {
+    case SPECIAL_KEY:
         if (!scan_u32(cur, &s->authkey, 10) || s->authkey == 0)
             return SOURCE_OPTS_BAD_VALUE;
-    } else if (scan_eq_nocase(opt, "certset")) {
+        break;
+    case SPECIAL_CERTSET:
         if (!scan_u32(cur, &s->cert_set, 10))
             return SOURCE_OPTS_BAD_VALUE;
-    } else if (scan_eq_nocase(opt, "extfield")) {
+        break;
+    case SPECIAL_EXTFIELD:
         if (!scan_u32(cur, &v, 16))
             return SOURCE_OPTS_BAD_VALUE;
         if (v == EF_EXP_MONO_ROOT)
@@ -124,14 +141,17 @@ static enum source_opts_status special_option(struct source_cfg *s, const char *
             s->ext_fields |= CFG_EF_EXP_NET_CORRECTION;
         else
             return SOURCE_OPTS_BAD_VALUE;
-    } else if (scan_eq_nocase(opt, "ipv4")) {
+        break;
+    case SPECIAL_IPV4:
         s->family = IPF_INET4;
-    } else if (scan_eq_nocase(opt, "ipv6")) {
+        break;
+    case SPECIAL_IPV6:
         s->family = IPF_INET6;
-    } else if (source_opts_sel_word(opt)) {
+        break;
+    default:
+        if (!source_opts_sel_word(opt))
+            return SOURCE_OPTS_BAD_OPTION;
         s->sel_options |= source_opts_sel_word(opt);
-    } else {
-        return SOURCE_OPTS_BAD_OPTION;
     }
     return SOURCE_OPTS_OK;
 }

@@ -452,6 +452,54 @@ static void test_opencommands(void)
     fake_env_fini(&f);
 }
 
+/* Every `opencommands` name opens its request to 127.0.0.1 over UDP and no other. */
+static void test_opencommands_names(void)
+{
+    static const struct {
+        const char *name;
+        uint16_t command;
+    } open[] = {
+        {"activity", CMDMON_REQ_ACTIVITY},
+        {"authdata", CMDMON_REQ_AUTH_DATA},
+        {"clients", CMDMON_REQ_CLIENT_ACCESSES_BY_INDEX3},
+        {"manual", CMDMON_REQ_MANUAL_LIST},
+        {"ntpdata", CMDMON_REQ_NTP_DATA},
+        {"rtcdata", CMDMON_REQ_RTCREPORT},
+        {"selectdata", CMDMON_REQ_SELECT_DATA},
+        {"serverstats", CMDMON_REQ_SERVER_STATS},
+        {"smoothing", CMDMON_REQ_SMOOTHING},
+        {"sourcename", CMDMON_REQ_NTP_SOURCE_NAME},
+        {"sources", CMDMON_REQ_SOURCE_DATA},
+        {"sourcestats", CMDMON_REQ_SOURCESTATS},
+        {"tracking", CMDMON_REQ_TRACKING},
+    };
+    const size_t n_open = sizeof(open) / sizeof(open[0]);
+
+    for (size_t i = 0; i < n_open; i++) {
+        struct fake_env f;
+        struct config *cfg;
+        struct node *n;
+        struct cmdmon_reply r;
+        char line[64];
+        const char *lines[] = {"bindcmdaddress " SOCK_PATH, line, NULL};
+
+        snprintf(line, sizeof(line), "opencommands %s", open[i].name);
+        fake_env_init(&f);
+        n = make_node(&f, &cfg, lines);
+        for (size_t j = 0; j < n_open; j++) {
+            memset(&r, 0, sizeof(r));
+            CHECK(ask(&f, n, "127.0.0.1", open[j].command, NULL, &r) > 0);
+            if ((r.status != CMDMON_STT_UNAUTH) != (i == j))
+                check_fail(__FILE__, __LINE__, "opencommands %s: request %d status %d",
+                           open[i].name, open[j].command, r.status);
+            f.n_sent = 0;
+        }
+        node_free(n);
+        config_free(cfg);
+        fake_env_fini(&f);
+    }
+}
+
 static void test_server_stats_variants(void)
 {
     struct fake_env f;
@@ -808,6 +856,13 @@ static void test_cmdratelimit(void)
     }
     CHECK(answered >= 2 && answered < 20);
     CHECK_INT_EQ(local, 50); /* never limited */
+    /* interval 2: a token every 4 s, so after 8 s the next two are answered (not left
+     * to the leak of 1 in 16) */
+    fake_env_advance(&f, 8.0);
+    for (int i = 0; i < 2; i++) {
+        CHECK(ask(&f, n, "192.0.2.7", CMDMON_REQ_TRACKING, NULL, &r) > 0);
+        f.n_sent = 0;
+    }
     ask(&f, n, NULL, CMDMON_REQ_SERVER_STATS, NULL, &r);
     CHECK_INT_EQ(r.u.server_stats.cmd_drops, 50 - answered);
     node_free(n);
@@ -849,6 +904,7 @@ int main(void)
     RUN(test_random_requests);
     RUN(test_udp_permissions_and_acl);
     RUN(test_opencommands);
+    RUN(test_opencommands_names);
     RUN(test_server_stats_variants);
     RUN(test_server_stats_workers);
     RUN(test_clients_and_ntp_counting);

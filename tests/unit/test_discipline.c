@@ -426,6 +426,26 @@ static void test_step_keeps_leap_scheduled(void)
     CHECK_NEAR(ts_to_double(&w.d.leap_timer), LEAP_DAY + 86400.0 - 0.5, 1e-9);
 }
 
+/* leapsecmode ignore: the kernel is not told, the clock is not stepped, the inserted
+ * second is left for the sources to correct. */
+static void test_leap_ignore_mode(void)
+{
+    struct disc_config dc;
+    struct world w;
+    char buf[200];
+
+    disc_config_default(&dc);
+    dc.leap_mode = DISC_LEAPMODE_IGNORE;
+    world_init(&w, &dc, LEAP_DAY + 3600.0, 0.0, 0.0);
+    world_update(&w, 0, 1e-7, 1e-4, DISC_LEAP_INSERT);
+    CHECK_INT_EQ(w.leap_set, 0);
+    CHECK_INT_EQ(w.d.leap_sec, 1);
+    world_run(&w, LEAP_DAY + 86400.0 + 0.1);
+    CHECK_INT_EQ(w.stepped, 0);
+    CHECK(has_event(&w.last, DISC_EV_LEAP_IGNORE, buf));
+    CHECK_NEAR(w.off, 0.0, 1e-3);
+}
+
 static void test_leap_step_mode_and_wrong_day(void)
 {
     struct disc_config dc;
@@ -603,6 +623,24 @@ static void test_local_wait_synced(void)
     ts_add(&later, &w.d.last_ref_update, 99.0);
     CHECK(!disc_local_active(&w.d, &later));
     ts_add(&later, &w.d.last_ref_update, 101.0);
+    CHECK(disc_local_active(&w.d, &later));
+}
+
+/* `waitunsynced 50`: without a synchronisation the local reference waits 50 s. */
+static void test_local_wait_unsynced(void)
+{
+    struct disc_config dc;
+    struct world w;
+    struct timespec now, later;
+
+    disc_config_default(&dc);
+    dc.local_enabled = 1;
+    dc.local_wait_unsynced = 50.0;
+    world_init(&w, &dc, 1000.0, 0.0, 0.0);
+    raw_ts(&w, &now);
+    ts_add(&later, &now, 49.0);
+    CHECK(!disc_local_active(&w.d, &later));
+    ts_add(&later, &now, 51.0);
     CHECK(disc_local_active(&w.d, &later));
 }
 
@@ -1014,6 +1052,8 @@ int main(void)
     RUN(test_local_activates_at_distance);
     RUN(test_local_wait_synced);
     RUN(test_local_activate_requires_sync);
+    RUN(test_local_wait_unsynced);
+    RUN(test_leap_ignore_mode);
     RUN(test_unsynchronised);
     RUN(test_drift_file_requests);
     RUN(test_fallback_drift);

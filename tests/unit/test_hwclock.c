@@ -115,6 +115,26 @@ static void test_slew(void)
     CHECK_NEAR(ts_diff(&out, &(struct timespec){1700000003, 0}), -0.25, 1e-9);
 }
 
+/* min/max samples (`hwtimestamp ... minsamples/maxsamples`): the fit keeps at most
+ * max_samples; min_separation (2^minpoll) keeps closer samples out. */
+static void test_sample_limits(void)
+{
+    struct hwclock h;
+    struct timespec local = {1700000000, 0}, hw = {1000, 0};
+
+    for (int max = 4; max <= 16; max += 12) {
+        hwclock_init(&h, 3, max, 2.0, 1e-9);
+        for (int i = 0; i < 10; i++) {
+            hwclock_add_sample(&h, &hw, &local, 1e-9);
+            local.tv_sec += 2;
+            hw.tv_sec += 2;
+        }
+        CHECK_INT_EQ(h.n, max < 10 ? max : 10);
+        CHECK(!hwclock_needs_sample(&h, &(struct timespec){local.tv_sec - 1, 0}));
+        CHECK(hwclock_needs_sample(&h, &local));
+    }
+}
+
 static void test_readings(void)
 {
     struct hwclock h;
@@ -245,6 +265,7 @@ int main(void)
 {
     RUN(test_tracking);
     RUN(test_slew);
+    RUN(test_sample_limits);
     RUN(test_readings);
     RUN(test_cmsg);
     return check_summary();

@@ -133,6 +133,61 @@ static void test_wildcard(void)
     rig_done(&r);
 }
 
+/* The options of `hwtimestamp`: rxfilter (what the NIC is asked for), nocrossts (the PHC
+ * read without cross timestamps), minpoll (the samples' separation) and maxpoll (the poll
+ * timer), minsamples, maxsamples and precision (the PHC's tracking, core/hwclock). */
+static void test_options(void)
+{
+    static const struct {
+        const char *word;
+        int rxfilter;
+    } filters[] = {{"none", HWTS_RXF_NONE},
+                   {"ntp", HWTS_RXF_NTP},
+                   {"ptp", HWTS_RXF_PTP},
+                   {"all", HWTS_RXF_ALL}};
+    struct rig r;
+    struct timespec when;
+    char err[256], line[64];
+
+    for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
+        snprintf(line, sizeof(line), "hwtimestamp eth0 rxfilter %s", filters[i].word);
+        CHECK_INT_EQ(rig_start(&r, (const char *[]){line, NULL}, err, sizeof(err)), 0);
+        CHECK_INT_EQ(r.nic.last_rxfilter, filters[i].rxfilter);
+        rig_done(&r);
+    }
+    /* The defaults. */
+    CHECK_INT_EQ(rig_start(&r, (const char *[]){"hwtimestamp eth0", NULL}, err, sizeof(err)), 0);
+    CHECK_INT_EQ(r.nic.last_rxfilter, HWTS_RXF_ANY);
+    CHECK_INT_EQ(r.f.refdev[0].last_mode, 2); /* cross timestamps */
+    CHECK(sched_next(&r.sched, &when));
+    CHECK_NEAR(ts_diff(&when, &r.f.now), 2.0, 1e-9);
+    CHECK_INT_EQ(r.h.n, 1);
+    if (r.h.n == 1) {
+        const struct hwclock *c = &r.h.v[0]->clock;
+        CHECK(c->min_samples == 2 && c->max_samples == 16);
+        CHECK_NEAR(c->min_separation, 1.0, 0);
+        CHECK_NEAR(c->precision, 100e-9, 0);
+    }
+    rig_done(&r);
+    CHECK_INT_EQ(rig_start(&r,
+                           (const char *[]){"hwtimestamp eth0 minpoll 1 maxpoll 3 minsamples 3 "
+                                            "maxsamples 5 precision 1e-6 nocrossts",
+                                            NULL},
+                           err, sizeof(err)),
+                 0);
+    CHECK_INT_EQ(r.f.refdev[0].last_mode, 3); /* plain readings */
+    CHECK(sched_next(&r.sched, &when));
+    CHECK_NEAR(ts_diff(&when, &r.f.now), 8.0, 1e-9);
+    CHECK_INT_EQ(r.h.n, 1);
+    if (r.h.n == 1) {
+        const struct hwclock *c = &r.h.v[0]->clock;
+        CHECK(c->min_samples == 3 && c->max_samples == 5);
+        CHECK_NEAR(c->min_separation, 2.0, 0);
+        CHECK_NEAR(c->precision, 1e-6, 0);
+    }
+    rig_done(&r);
+}
+
 /* The PHC's time of the system time t (the fake PHC reads the clock + 12.5 s). */
 static void phc_of(const struct timespec *t, struct timespec *out)
 {
@@ -252,6 +307,7 @@ int main(void)
     RUN(test_ptp_correction);
     RUN(test_named_fatal);
     RUN(test_wildcard);
+    RUN(test_options);
     RUN(test_conversion);
     return check_summary();
 }

@@ -708,6 +708,32 @@ static void test_max_delay_dev_ratio(void)
     CHECK_INT_EQ(deliver(&w, &ctx, &res), NTP_CLIENT_GOOD);
 }
 
+/* `maxdelaydevratio 1000`: the delay that failed test C with the default ratio of 10
+ * (an increase of 18 ms against a deviation of 0.1 ms) passes. */
+static void test_max_delay_dev_ratio_option(void)
+{
+    struct world w;
+    struct ntp_client_opts o;
+    struct ntp_client_result res;
+    struct ntp_client_stats st;
+    struct ntp_client_rx_ctx ctx;
+    ntp_client_opts_default(&o);
+    o.max_delay_dev_ratio = 1000.0;
+    started(&w, &o);
+    memset(&st, 0, sizeof(st));
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.stats = &st;
+    st.have_delay_test_data = 1;
+    st.min_delay = 0.002;
+    st.std_dev = 0.0001;
+    w.srv.d_out = 0.010;
+    w.srv.d_back = 0.010;
+    CHECK(fire(&w));
+    serve(&w);
+    st.last_sample_time = w.tx;
+    CHECK_INT_EQ(deliver(&w, &ctx, &res), NTP_CLIENT_GOOD);
+}
+
 static void test_max_delay_quant(void)
 {
     struct world w;
@@ -911,6 +937,7 @@ int main(void)
     RUN(test_max_delay);
     RUN(test_max_delay_ratio);
     RUN(test_max_delay_dev_ratio);
+    RUN(test_max_delay_dev_ratio_option);
     RUN(test_max_delay_quant);
     RUN(test_sync_loop);
     RUN(test_bad_format_and_mode);

@@ -124,6 +124,13 @@ static void test_poll_adj(void)
     CHECK_NEAR(ntp_client_poll_adj(&w.c, &s, 0.001, 4), -0.5 / 8 * 2, 1e-12);
     /* Error four times the distance: two steps back. */
     CHECK_NEAR(ntp_client_poll_adj(&w.c, &s, 0.04, 8), -2.0, 1e-12);
+    /* `polltarget 16`: 16 samples are the target, 8 shorten the interval. */
+    struct ntp_client_opts o;
+    ntp_client_opts_default(&o);
+    o.polltarget = 16;
+    started(&w, &o);
+    CHECK_NEAR(ntp_client_poll_adj(&w.c, &s, 0.001, 16), 0.0, 1e-12);
+    CHECK_NEAR(ntp_client_poll_adj(&w.c, &s, 0.001, 8), -0.5 / 16 * 2, 1e-12);
 }
 
 static void test_poll_adjust_reschedules(void)

@@ -4,6 +4,7 @@
 #include "check.h"
 
 #include "core/engine.h"
+#include "core/leapdb.h"
 #include "core/refclock.h"
 #include "lib/ts.h"
 
@@ -335,6 +336,200 @@ static void test_locked_pulse(void)
     rig_fini(&r);
 }
 
+/* The daemon's defaults for a polled refclock (refclocks.c), for the option tests. */
+static void default_rp(struct refclock_params *rp)
+{
+    memset(rp, 0, sizeof(*rp));
+    rp->poll = 0;
+    rp->dpoll = -2;
+    rp->driver_polled = 1;
+    rp->filter_length = 64;
+    rp->max_lock_age = 2;
+    rp->delay = 1e-9;
+}
+
+static int add_refclock_rp(struct rig *r, uint32_t ref_id, const struct refclock_params *rp)
+{
+    struct engine_source_params p;
+
+    memset(&p, 0, sizeof(p));
+    ntp_client_opts_default(&p.client);
+    sourcestats_params_default(&p.stats);
+    p.stats.asymmetry = 0.0;
+    p.ref_id = ref_id;
+    p.refclock = rp;
+    return engine_add_source(&r->e, &p, &r->now);
+}
+
+/* Readings every 0.25 s and a poll each second until the refclock is selected. */
+static void poll_until_selected(struct rig *r, int s, double offset)
+{
+    struct engine_refclock_log l;
+
+    for (int polls = 0; polls < 20 && engine_selected(&r->e) != s; polls++) {
+        for (int i = 0; i < 4; i++) {
+            advance(r, 0.25);
+            reading(r, s, offset, &l);
+        }
+        engine_out_clear(&r->out);
+        engine_refclock_poll(&r->e, s, &r->now, &r->out, &l);
+    }
+}
+
+/* `filter 2`: the poll's sample comes from the last two readings only. */
+static void test_filter_option(void)
+{
+    static const double offs[5] = {0.10, 0.10, 0.10, 0.30, 0.30};
+    struct engine_refclock_log l;
+    struct refclock_params rp;
+    struct rig r;
+
+    for (int len = 64; len >= 2; len -= 62) {
+        int s;
+        rig_init(&r);
+        default_rp(&rp);
+        rp.filter_length = len;
+        s = add_refclock_rp(&r, 0x47505300, &rp);
+        for (int i = 0; i < 5; i++) {
+            advance(&r, 0.2);
+            CHECK(reading(&r, s, offs[i], &l));
+        }
+        engine_out_clear(&r.out);
+        CHECK(engine_refclock_poll(&r.e, s, &r.now, &r.out, &l));
+        if (len == 2)
+            CHECK_NEAR(l.cooked_offset, 0.30, 1e-6);
+        else
+            CHECK(l.cooked_offset < 0.2); /* mostly the earlier readings */
+        rig_fini(&r);
+    }
+}
+
+/* `precision 1e-3`: the readings' dispersion; `delay 0.01`: the samples' delay;
+ * `stratum 3`: the refclock's stratum once selected. */
+static void test_precision_delay_stratum(void)
+{
+    struct engine_refclock_log l;
+    struct refclock_params rp;
+    struct rig r;
+    int s;
+
+    rig_init(&r);
+    default_rp(&rp);
+    rp.precision = 1e-3;
+    rp.delay = 0.01;
+    rp.stratum = 3;
+    s = add_refclock_rp(&r, 0x47505300, &rp);
+    advance(&r, 0.25);
+    CHECK(reading(&r, s, 0.0, &l));
+    CHECK(l.dispersion >= 1e-3 && l.dispersion < 1.001e-3);
+    poll_until_selected(&r, s, 0.0);
+    CHECK_INT_EQ(engine_selected(&r.e), s);
+    CHECK_INT_EQ(engine_source(&r.e, s)->stratum, 3);
+    CHECK_NEAR(sourcestats_min_round_trip_delay(engine_source(&r.e, s)->stats), 0.01, 1e-9);
+    rig_fini(&r);
+}
+
+/* `maxdispersion 1e-6`: a poll of scattered readings gives no sample. */
+static void test_maxdispersion_option(void)
+{
+    static const double offs[5] = {0.10, 0.12, 0.11, 0.14, 0.13};
+    struct engine_refclock_log l;
+    struct refclock_params rp;
+    struct rig r;
+
+    for (int limit = 0; limit < 2; limit++) {
+        int s;
+        rig_init(&r);
+        default_rp(&rp);
+        rp.max_dispersion = limit ? 1e-6 : 0.0;
+        s = add_refclock_rp(&r, 0x47505300, &rp);
+        for (int i = 0; i < 5; i++) {
+            advance(&r, 0.2);
+            CHECK(reading(&r, s, offs[i], &l));
+        }
+        engine_out_clear(&r.out);
+        CHECK_INT_EQ(engine_refclock_poll(&r.e, s, &r.now, &r.out, &l), !limit);
+        rig_fini(&r);
+    }
+}
+
+/* `pps`: the readings of a refclock locked to another are pulses (their whole seconds
+ * come from the lock); `rate 2`: pulses twice a second, so maxlockage 2 is one second. */
+static void test_pps_and_rate_options(void)
+{
+    struct engine_refclock_log l;
+    struct refclock_params rp;
+    struct rig r;
+
+    for (int rate = 1; rate <= 2; rate++) {
+        int a, b;
+        rig_init(&r);
+        default_rp(&rp);
+        a = add_refclock_rp(&r, 0x4e4d4541, &rp); /* "NMEA": 1.3 s off */
+        rp.lock_ref_id = 0x4e4d4541;
+        rp.pps_forced = 1;
+        rp.pps_rate = rate;
+        b = add_refclock_rp(&r, 0x50505300, &rp);
+        CHECK(reading(&r, a, 1.3, &l));
+        advance(&r, 0.1);
+        CHECK(reading(&r, b, 0.3001, &l)); /* only the fraction counts */
+        CHECK_INT_EQ(l.pulse, 1);
+        CHECK_NEAR(l.cooked_offset, 1.3001, 1e-6);
+        advance(&r, 1.1); /* 1.2 s after the lock's sample */
+        CHECK_INT_EQ(reading(&r, b, 0.3001, &l), rate == 1);
+        rig_fini(&r);
+    }
+}
+
+/* `width 0.1`: a pulse further from the lock's second than its width allows is dropped. */
+static void test_width_option(void)
+{
+    struct engine_refclock_log l;
+    struct refclock_params rp;
+    struct rig r;
+
+    for (int wide = 0; wide < 2; wide++) {
+        int a, b;
+        rig_init(&r);
+        default_rp(&rp);
+        a = add_refclock_rp(&r, 0x4e4d4541, &rp);
+        rp.lock_ref_id = 0x4e4d4541;
+        rp.pps_forced = 1;
+        rp.pulse_width = wide ? 0.1 : 0.0;
+        b = add_refclock_rp(&r, 0x50505300, &rp);
+        CHECK(reading(&r, a, 1.3, &l));
+        advance(&r, 0.1);
+        /* 0.08 s off the lock's second: more than half the width */
+        CHECK_INT_EQ(reading(&r, b, 0.38, &l), !wide);
+        rig_fini(&r);
+    }
+}
+
+/* `tai`: the refclock keeps TAI; the leap second table's offset is taken off, and without
+ * the table the readings cannot be used. */
+static void test_tai_option(void)
+{
+    static const char list[] = "2272060800 10\n3692217600 37\n";
+    struct engine_refclock_log l;
+    struct refclock_params rp;
+    struct leapdb db;
+    struct rig r;
+    int s;
+
+    rig_init(&r);
+    default_rp(&rp);
+    rp.tai = 1;
+    s = add_refclock_rp(&r, 0x47505300, &rp);
+    advance(&r, 0.25);
+    CHECK(!reading(&r, s, 37.01, &l));
+    CHECK_INT_EQ(leapdb_parse_list(&db, list, strlen(list)), 0);
+    engine_set_leapdb(&r.e, &db, 1);
+    advance(&r, 0.25);
+    CHECK(reading(&r, s, 37.01, &l));
+    CHECK_NEAR(l.cooked_offset, 0.01, 1e-6);
+    rig_fini(&r);
+}
+
 /* `local`: readings are pulses locked to the refclock's own last sample (the first one
  * starts the lock), unsynchronised so that selection leaves it out, maxlockage at least 3;
  * a longer gap loses the lock (the daemon warns) and the next pulse starts again. */
@@ -407,5 +602,11 @@ int main(void)
     RUN(test_selected);
     RUN(test_locked_pulse);
     RUN(test_local);
+    RUN(test_filter_option);
+    RUN(test_precision_delay_stratum);
+    RUN(test_maxdispersion_option);
+    RUN(test_pps_and_rate_options);
+    RUN(test_width_option);
+    RUN(test_tai_option);
     return check_summary();
 }

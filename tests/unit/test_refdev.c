@@ -166,11 +166,73 @@ static void test_phc_extpps(void)
     fake_env_fini(&f);
 }
 
+/* A fake System V shared memory: the key and permissions asked for. */
+struct fake_shm {
+    int key, perm, attached;
+    struct refclock_shm_time seg;
+};
+
+static void *shm_attach(void *ctx, int key, size_t size, int perm, char *err, size_t errlen)
+{
+    struct fake_shm *s = ctx;
+    (void)err;
+    (void)errlen;
+    if (size > sizeof(s->seg))
+        return NULL;
+    s->key = key;
+    s->perm = perm;
+    s->attached++;
+    return &s->seg;
+}
+
+static void shm_detach(void *ctx, void *addr)
+{
+    struct fake_shm *s = ctx;
+    (void)addr;
+    s->attached--;
+}
+
+/* SHM UNIT:perm=MODE: the segment of key "NTP0" + UNIT is created with that mode (0600
+ * without the option). */
+static void test_shm_perm(void)
+{
+    static const struct {
+        const char *line;
+        int key, perm;
+    } cases[] = {
+        {"refclock SHM 0", 0x4e545030, 0600},
+        {"refclock SHM 2:perm=0644", 0x4e545032, 0644},
+        {"refclock SHM 1:perm=0666", 0x4e545031, 0666},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct fake_env f;
+        struct fake_shm shm;
+        struct config *cfg;
+        struct node *n;
+        char err[256];
+        const char *lines[] = {cases[i].line, NULL};
+
+        fake_env_init(&f);
+        memset(&shm, 0, sizeof(shm));
+        f.env.shm = (struct env_shm){&shm, shm_attach, shm_detach, NULL};
+        n = make_node(&f, &cfg, lines, err, sizeof(err));
+        CHECK(n != NULL);
+        CHECK_INT_EQ(shm.attached, 1);
+        CHECK_INT_EQ(shm.key, cases[i].key);
+        CHECK_INT_EQ(shm.perm, cases[i].perm);
+        node_free(n);
+        CHECK_INT_EQ(shm.attached, 0);
+        config_free(cfg);
+        fake_env_fini(&f);
+    }
+}
+
 int main(void)
 {
     RUN(test_missing_devices);
     RUN(test_pps_locked);
     RUN(test_phc_readings);
     RUN(test_phc_extpps);
+    RUN(test_shm_perm);
     return check_summary();
 }

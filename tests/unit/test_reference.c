@@ -215,6 +215,33 @@ static struct select_reference mail_update(const struct timespec *now, double of
     return sr;
 }
 
+/* `driftfile FILE interval 60`: the file is rewritten after 60 s of updates, not only
+ * after the default hour. */
+static void test_drift_file_interval(void)
+{
+    for (int with = 0; with < 2; with++) {
+        const char *lines[] = {with ? "driftfile /var/lib/chrony/drift interval 60"
+                                    : "driftfile /var/lib/chrony/drift",
+                               NULL};
+        struct fake_env f;
+        struct config *cfg;
+        struct node *n;
+        struct select_reference sr;
+
+        fake_env_init(&f);
+        n = make_node(&f, &cfg, lines);
+        for (int i = 0; i < 6; i++) {
+            sr = mail_update(&f.now, 1e-6);
+            reference_update(n, &f.now, &sr);
+            fake_env_advance(&f, 16.0);
+        }
+        CHECK_INT_EQ(fake_env_get_file(&f, "/var/lib/chrony/drift") != NULL, with);
+        node_free(n);
+        config_free(cfg);
+        fake_env_fini(&f);
+    }
+}
+
 static void test_mail_on_change(void)
 {
     const char *lines[] = {"mailonchange root@localhost 0.5", NULL};
@@ -481,6 +508,7 @@ int main(void)
 {
     RUN(test_drift_file_read_and_saved);
     RUN(test_mail_on_change);
+    RUN(test_drift_file_interval);
     RUN(test_precision_rounding);
     RUN(test_served_mono);
     RUN(test_bad_drift_file);

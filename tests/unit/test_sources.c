@@ -640,6 +640,70 @@ static int counting_resolve(void *ctx, const char *name, enum ip_family family, 
     return 0;
 }
 
+static enum ip_family asked_family;
+
+static int family_resolve(void *ctx, const char *name, enum ip_family family, resolve_cb cb,
+                          void *arg)
+{
+    struct ip_addr a;
+
+    (void)ctx;
+    (void)name;
+    asked_family = family;
+    ip_addr_parse(&a, family == IPF_INET6 ? "2001:db8::1" : "192.0.2.1");
+    cb(arg, 0, &a, 1);
+    return 0;
+}
+
+/* `ipv4` / `ipv6`: the name is resolved to addresses of that family only. */
+static void test_family_options(void)
+{
+    static const struct {
+        const char *line;
+        enum ip_family family;
+    } cases[] = {
+        {"server ntp.test ipv4", IPF_INET4},
+        {"server ntp.test ipv6", IPF_INET6},
+        {"server ntp.test", IPF_UNSPEC},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *lines[] = {cases[i].line, NULL};
+        struct world w;
+
+        world_init(&w, lines, 0.0, 0.0);
+        w.f.env.resolver.resolve = family_resolve;
+        asked_family = (enum ip_family) - 1;
+        world_start(&w);
+        CHECK_INT_EQ(asked_family, cases[i].family);
+        CHECK_INT_EQ(sources_count(&w.n->srcs), 1);
+        world_fini(&w);
+    }
+}
+
+/* `certset 1`: an NTS source trusts the `ntstrustedcerts` of set 1 only; without the
+ * option, set 0 (the files given without a set ID). */
+static void test_certset_option(void)
+{
+    const char *lines[] = {"ntstrustedcerts 1 /etc/one.pem", "ntstrustedcerts /etc/zero.pem",
+                           "ntstrustedcerts 2 /etc/two.pem", "server 192.0.2.1 nts certset 1",
+                           "server 192.0.2.2 nts",           NULL};
+    struct world w;
+    const struct source *a, *b;
+
+    world_init(&w, lines, 0.0, 0.0);
+    world_start(&w);
+    CHECK_INT_EQ(sources_count(&w.n->srcs), 2);
+    a = sources_get(&w.n->srcs, 0);
+    b = sources_get(&w.n->srcs, 1);
+    CHECK_INT_EQ(a->n_nts_certs, 1);
+    CHECK_INT_EQ(b->n_nts_certs, 1);
+    if (a->n_nts_certs == 1 && b->n_nts_certs == 1) {
+        CHECK_STR_EQ(a->nts_certs[0], "/etc/one.pem");
+        CHECK_STR_EQ(b->nts_certs[0], "/etc/zero.pem");
+    }
+    world_fini(&w);
+}
+
 /* The intervals between replacement lookups are chrony's: uniformly random within
  * 0 .. 7 x 2^9 s after each (NSR_HandleBadSource), from the node's rng; a bad source
  * reported every second gets its lookups at those random intervals. */
@@ -974,6 +1038,8 @@ int main(void)
     RUN(test_requests_separated);
     RUN(test_cmdmon_reports);
     RUN(test_pool_replaces_unreachable);
+    RUN(test_family_options);
+    RUN(test_certset_option);
     RUN(test_replacement_interval_random);
     RUN(test_initstepslew_step);
     RUN(test_initstepslew_slew_and_dead);
