@@ -1,0 +1,276 @@
+#!/bin/sh
+# Interoperability with NTPsec's ntpd (1.2.2, unpacked by scripts/install-deps.sh; fails,
+# not skips, when it is missing). ntpd runs with `disable ntp` (no clock discipline),
+# without CAP_SYS_TIME in its bounding set, in its own network namespace; our chronyd
+# runs with -x in another one, the two joined by a veth pair (192.168.123.0/24).
+#
+#   A. ntpd as a client of our server, with no key and with MD5, SHA1 and AES-128-CMAC
+#      keys (`trustedkey`): ntpd reaches us, its offset is within 1 ms (one clock), the
+#      keyed associations show auth "ok", one with a key whose value differs shows "bad"
+#      and is never reached; serverstats counts the authenticated requests apart. The same
+#      run against Debian's chronyd gives the same ntpq columns (if it is installed).
+#   B. Our chronyd as a client of ntpd in orphan mode (`tos orphan 5`, ntpd's way to claim
+#      synchronisation without a clock driver): selected with and without a key,
+#      authdata/ntpdata say authenticated, a key with another value is refused.
+#   C. `peer` both ways: NTPsec 1.2.2 has no symmetric mode. Its `peer` is "deprecated,
+#      treated as server" (it polls us in client mode, we answer it as a server, with the
+#      key), and it discards symmetric active packets as "bad length or format" (its
+#      receive() accepts only modes 3, 4 and 6), so our peer association is never answered.
+#      That is NTPsec's choice; both sides of it are checked.
+#
+# Why two namespaces rather than two loopback addresses of one: ntpd refuses any server
+# address in 127/8 but 127.0.0.1 ("attempt to configure invalid address"), never sends from
+# a loopback address it was not asked to reach, and its wildcard sockets drop SO_REUSEADDR,
+# so another daemon cannot bind port 123 beside it.
+# NTPsec notes: without a `restrict` line for an address, ntpd applies "noquery limited"
+# (ntpq gets no answer, our 1 s polls are rate limited), hence the restrict lines.
+. tests/system/lib.sh
+
+if ! ntpsec_tools; then
+    fail "ntpsec-ntpd-present ($NTPD missing: run scripts/install-deps.sh)"
+    exit 1
+fi
+if ! make_netns; then
+    fail "ntpsec-netns (cannot create a network namespace)"
+    exit 1
+fi
+NS2=${NS}n
+trap 'cleanup; ip netns del "$NS2" 2>/dev/null' EXIT INT TERM
+IN2="ip netns exec $NS2"
+# No IPv6 on the link: its address appearing later makes ntpd rescan its interfaces.
+if ! ip netns add "$NS2" || ! $IN2 ip link set lo up ||
+    ! $IN sysctl -qw net.ipv6.conf.default.disable_ipv6=1 ||
+    ! $IN2 sysctl -qw net.ipv6.conf.default.disable_ipv6=1 ||
+    ! ip link add vc netns "$NS" type veth peer name vn netns "$NS2"; then
+    fail "ntpsec-veth (cannot join two network namespaces)"
+    exit 1
+fi
+# Ours: .2 (plain), .3-.6 (keyed servers of phase A). ntpd: .1, .11-.15 (phase B).
+for a in 2 3 4 5 6; do $IN ip addr add 192.168.123.$a/24 dev vc; done
+for a in 1 11 12 13 14 15; do $IN2 ip addr add 192.168.123.$a/24 dev vn; done
+$IN ip link set vc up
+$IN2 ip link set vn up
+chmod 700 "$TMPD" # chrony refuses command sockets in a directory others can enter
+
+# The same keys in both formats; key 4 has another value on each side.
+cat >"$TMPD/chrony.keys" <<'EOF'
+1 MD5 ASCII:tulip-crocus
+2 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70
+3 AES128 HEX:7EA62AE64D190114D46D5A082F948EC1
+4 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70
+EOF
+cat >"$TMPD/ntp.keys" <<'EOF'
+1 md5 tulip-crocus
+2 sha1 933F62BE1D604E68A81B557F18CFA200483F5B70
+3 aes 7EA62AE64D190114D46D5A082F948EC1
+4 sha1 933F62BE1D604E68A81B557F18CFA200483F5B71
+EOF
+chmod 600 "$TMPD/chrony.keys" "$TMPD/ntp.keys"
+
+ntpd_conf() { # ntpd_conf FILE LINES...: common part plus the given lines
+    f=$1
+    shift
+    {
+        echo "restrict 127.0.0.1"
+        echo "restrict 192.168.123.0 mask 255.255.255.0"
+        echo "disable ntp"
+        echo "driftfile $TMPD/ntp.drift"
+        echo "keys $TMPD/ntp.keys"
+        echo "trustedkey 1 2 3 4"
+        echo "statsdir $TMPD/"
+        echo "filegen peerstats file peerstats type none enable"
+        for l in "$@"; do echo "$l"; done
+    } >"$f"
+}
+
+ntpd_start() { # ntpd_start CONF
+    rm -f "$TMPD/ntpd.log"
+    $IN2 $SAFE "$NTPD" -n -c "$1" -p "$TMPD/ntpd.pid" -l "$TMPD/ntpd.log" \
+        >"$TMPD/ntpd.out" 2>&1 &
+    NTPD_PID=$!
+    PIDS="$PIDS $NTPD_PID"
+    wait_for $IN2 $NTPQ -n -c "rv 0 version" 127.0.0.1
+}
+
+ntpq() { $IN2 timeout 20 $NTPQ -n "$@" 127.0.0.1 2>/dev/null; }
+
+# ntpsec_table: one line per ntpd association, "ADDR REACH OFFSET_MS CONF REACHED AUTH
+# CONDITION", from one ntpq run (peers and associations list them in the same order).
+ntpsec_table() {
+    ntpq -c peers -c associations | awk '
+        /^=+$/ { sec++; next }
+        sec == 1 && NF >= 10 { n++; sub(/^[^0-9]/, "", $1); a[n] = $1; r[n] = $7; o[n] = $9 }
+        sec == 2 && NF >= 8 { m++; print a[m], r[m], o[m], $4, $5, $6, $7 }'
+}
+
+assoc() { ntpsec_table | grep "^$1 "; } # assoc ADDR
+
+# reached_close ADDR AUTH: ntpd reached ADDR (reach register non-zero), offset within
+# 1 ms, auth column AUTH.
+reached_close() {
+    assoc "$1" | awk -v auth="$2" '{ o = $3 < 0 ? -$3 : $3
+        exit !($2 != "0" && o < 1 && $5 == "yes" && $6 == auth) }'
+}
+
+never_reached() { # never_reached ADDR AUTH
+    assoc "$1" | awk -v auth="$2" '{ exit !($2 == "0" && $5 == "no" && $6 == auth) }'
+}
+
+stat_field() { # stat_field SOCK N: field N of serverstats -c
+    $IN "$B/chronyc" -h "$1" -c serverstats 2>/dev/null | cut -d, -f"$2"
+}
+
+# --- A. ntpd as a client of our server (and of Debian's, for comparison) ---------------
+ntpd_conf "$TMPD/na.conf" \
+    "server 192.168.123.2 iburst minpoll 1 maxpoll 1" \
+    "server 192.168.123.3 key 1 iburst minpoll 1 maxpoll 1" \
+    "server 192.168.123.4 key 2 iburst minpoll 1 maxpoll 1" \
+    "server 192.168.123.5 key 3 iburst minpoll 1 maxpoll 1" \
+    "server 192.168.123.6 key 4 iburst minpoll 1 maxpoll 1"
+cat >"$TMPD/sa.conf" <<EOF
+local stratum 1
+allow 192.168.123.0/24
+keyfile $TMPD/chrony.keys
+bindcmdaddress $TMPD/sa.sock
+pidfile $TMPD/sa.pid
+EOF
+
+# ntpd_synced: ntpd selected one of its sources (sys.peer) and serves stratum 2.
+ntpd_synced() {
+    ntpq -c "rv 0 stratum" | grep -q 'stratum=2' && ntpsec_table | grep -q ' sys\.peer$'
+}
+
+# phase_a NAME DAEMON...: run the server, then ntpd against it; prints the ntpq table.
+phase_a() {
+    pname=$1
+    shift
+    $IN $SAFE "$@" -x -d -f "$TMPD/sa.conf" >"$TMPD/$pname.log" 2>&1 &
+    spid=$!
+    PIDS="$PIDS $spid"
+    wait_for $IN python3 tests/system/ntpreq.py 192.168.123.2 123
+    ntpd_start "$TMPD/na.conf"
+    ok=0
+    for k in 2 3 4 5; do
+        wait_long reached_close 192.168.123.$k "$(
+            [ $k = 2 ] && echo none || echo ok
+        )" || ok=1
+    done
+    wait_long ntpd_synced || ok=1
+    table=$(ntpsec_table)
+    echo "$table" | sed "s/^/  $pname ntpq: /"
+    echo "$table" >"$TMPD/$pname.table"
+    return $ok
+}
+
+check "ours-ntpd-reaches-all-within-1ms" phase_a ours "$B/chronyd"
+check "ours-ntpd-plain-auth-none" wait_long reached_close 192.168.123.2 none
+for k in 3:md5 4:sha1 5:cmac; do
+    check "ours-ntpd-${k#*:}-auth-ok" wait_long reached_close 192.168.123.${k%:*} ok
+done
+check "ours-ntpd-wrong-key-auth-bad" never_reached 192.168.123.6 bad
+# serverstats: all of ntpd's requests received; the valid MD5/SHA1/CMAC ones counted as
+# authenticated, the plain and the wrong-key ones not (as chrony counts them).
+recv=$(stat_field "$TMPD/sa.sock" 1)
+auth=$(stat_field "$TMPD/sa.sock" 8)
+echo "  ours serverstats: received $recv, authenticated $auth"
+check "ours-serverstats-authenticated-apart" \
+    awk -v r="$recv" -v a="$auth" 'BEGIN { exit !(a >= 3 && r - a >= 2) }'
+check "ours-serverstats-client-is-ntpd" sh -c \
+    "$IN $B/chronyc -h $TMPD/sa.sock -n clients | grep -q '^192.168.123.1 '"
+stop_all
+if [ -x /usr/sbin/chronyd ]; then
+    sed -i "s|^bindcmdaddress .*|bindcmdaddress $TMPD/da.sock|" "$TMPD/sa.conf"
+    check "debian-ntpd-reaches-all-within-1ms" phase_a debian /usr/sbin/chronyd -u root
+    stop_all
+    # ntpq's view of both servers must agree: address, configured, reached, auth.
+    cut -d' ' -f1,4-6 "$TMPD/ours.table" >"$TMPD/ours.cols"
+    cut -d' ' -f1,4-6 "$TMPD/debian.table" >"$TMPD/debian.cols"
+    check "ntpq-columns-same-as-debian" cmp -s "$TMPD/ours.cols" "$TMPD/debian.cols"
+else
+    echo "SKIP comparison with Debian's chronyd (not installed)"
+fi
+
+# --- B and C. Our chronyd as a client (and peer) of ntpd in orphan mode -----------------
+ntpd_conf "$TMPD/nb.conf" "tos orphan 5 orphanwait 1" \
+    "peer 192.168.123.2 key 3 minpoll 1 maxpoll 1"
+cat >"$TMPD/c.conf" <<EOF
+keyfile $TMPD/chrony.keys
+server 192.168.123.12 key 1 iburst minpoll 0 maxpoll 0
+server 192.168.123.13 key 2 iburst minpoll 0 maxpoll 0
+server 192.168.123.14 key 3 iburst minpoll 0 maxpoll 0
+server 192.168.123.15 key 4 iburst minpoll 0 maxpoll 0
+peer 192.168.123.1 key 3 minpoll 0 maxpoll 0
+allow 192.168.123.0/24
+bindcmdaddress $TMPD/c.sock
+pidfile $TMPD/c.pid
+EOF
+ntpd_start "$TMPD/nb.conf"
+$IN $SAFE "$B/chronyd" -x -d -f "$TMPD/c.conf" >"$TMPD/c.log" 2>&1 &
+PIDS="$PIDS $!"
+csrc() { $IN "$B/chronyc" -h "$TMPD/c.sock" -n sources 2>/dev/null; }
+cnd() { $IN "$B/chronyc" -h "$TMPD/c.sock" -n ntpdata "$1" 2>/dev/null; }
+keyed_selected() { csrc | grep -q '^\^\* 192\.168\.123\.1[234] '; }
+check "ours-client-selects-ntpd-keyed" wait_long keyed_selected
+out=$(csrc)
+echo "$out" | sed 's/^/  sources: /'
+for a in 12 13 14; do
+    check "ours-client-ntpd-key-$a-authenticated" sh -c \
+        "$IN $B/chronyc -h $TMPD/c.sock -n ntpdata 192.168.123.$a | grep -q '^Authenticated *: Yes'"
+done
+out=$($IN "$B/chronyc" -h "$TMPD/c.sock" -c -n authdata 2>/dev/null)
+echo "$out" | sed 's/^/  authdata: /'
+check "authdata-md5-sha1-cmac" sh -c "echo '$out' | grep -q '^192.168.123.12,SK,1,1,' &&
+    echo '$out' | grep -q '^192.168.123.13,SK,2,2,160,' &&
+    echo '$out' | grep -q '^192.168.123.14,SK,3,13,128,'"
+# Key 4: ntpd cannot verify our MAC; whatever it sends back is not taken as time.
+nd=$(cnd 192.168.123.15)
+echo "$nd" | grep -E '^(Total|Authenticated)' | sed 's/^/  key 4: /'
+unreached() { csrc | awk -v a="$1" '$2 == a { f = 1; ok = ($1 == "^?" && $5 == "0") } END { exit !(f && ok) }'; }
+check "ours-client-wrong-key-refused" sh -c "echo '$nd' | grep -q '^Total good RX *: 0\$'"
+check "ours-client-wrong-key-unreached" unreached 192.168.123.15
+# C. ntpd's `peer` polls us as a client with key 3 and gets our (authenticated) answers.
+peer_reached() { assoc 192.168.123.2 | awk '{ exit !($2 != "0" && $5 == "yes" && $6 == "ok") }'; }
+check "ntpd-peer-polls-ours-as-server-auth-ok" wait_long peer_reached
+ntpsec_table | sed 's/^/  ntpd: /'
+grep -q 'peer deprecated, treated as server: 192.168.123.2' "$TMPD/ntpd.log" &&
+    pass "ntpd-peer-treated-as-server" || fail "ntpd-peer-treated-as-server"
+# Our symmetric active packets: ntpd counts them as bad format and never answers.
+badfmt() { ntpq -c sysstats | awk -F: '/bad length or format/ { exit !($2 + 0 > 0) }'; }
+check "ntpd-discards-symmetric-active" wait_long badfmt
+nd=$(cnd 192.168.123.1)
+echo "$nd" | grep -E '^(Mode|Total TX|Total RX)' | sed 's/^/  peer: /'
+check "ours-peer-sends-unanswered" sh -c "echo '$nd' | grep -q '^Total RX *: 0\$' &&
+    ! echo '$nd' | grep -q '^Total TX *: 0\$'"
+
+# Every one of our packets accounted for by ntpd: with our sources offline (no more
+# sends), its "bad length or format" count is the number of our symmetric active packets,
+# its "authentication failed" count the number of our key-4 requests, nothing restricted,
+# rate limited or declined (our keyed client requests all parsed and verified).
+$IN "$B/chronyc" -h "$TMPD/c.sock" offline >/dev/null
+tx() { cnd "$1" | awk -F: '/^Total TX/ { print $2 + 0 }'; }
+sysstat() { ntpq -c sysstats | awk -F: -v k="$1" '$1 == k { print $2 + 0 }'; }
+accounted() {
+    [ "$(sysstat "bad length or format")" = "$(tx 192.168.123.1)" ] &&
+        [ "$(sysstat "authentication failed")" = "$(tx 192.168.123.15)" ] &&
+        [ "$(sysstat restricted)" = 0 ] && [ "$(sysstat "rate limited")" = 0 ] &&
+        [ "$(sysstat declined)" = 0 ]
+}
+check "ntpd-accounts-for-every-packet" wait_for accounted
+ntpq -c sysstats | grep -E 'bad length|authentication|restricted|rate limited|declined|processed' |
+    sed 's/^/  ntpd sysstats: /'
+echo "  ours: peer TX $(tx 192.168.123.1), key 4 TX $(tx 192.168.123.15)"
+$IN "$B/chronyc" -h "$TMPD/c.sock" online >/dev/null
+
+# B without a key: add an unauthenticated server and delete all keyed sources (with the
+# default `authselectmode mix`, keyed sources get `require`: while any is configured, an
+# unauthenticated source alone waits for them, state W, as in chrony).
+$IN "$B/chronyc" -h "$TMPD/c.sock" add server 192.168.123.11 iburst minpoll 0 maxpoll 0 >/dev/null
+for a in 12 13 14 15 1; do
+    $IN "$B/chronyc" -h "$TMPD/c.sock" delete 192.168.123.$a >/dev/null
+done
+plain_selected() { csrc | grep -q '^\^\* 192\.168\.123\.11 '; }
+check "ours-client-selects-ntpd-no-key" wait_long plain_selected
+check "ours-client-ntpd-no-key-not-authenticated" sh -c \
+    "$IN $B/chronyc -h $TMPD/c.sock -n ntpdata 192.168.123.11 | grep -q '^Authenticated *: No'"
+csrc | sed 's/^/  sources: /'
+true
