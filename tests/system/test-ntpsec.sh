@@ -89,7 +89,10 @@ ntpd_start() { # ntpd_start CONF
         >"$TMPD/ntpd.out" 2>&1 &
     NTPD_PID=$!
     PIDS="$PIDS $NTPD_PID"
-    wait_for $IN2 $NTPQ -n -c "rv 0 version" 127.0.0.1
+    wait_for $IN2 $NTPQ -n -c "rv 0 version" 127.0.0.1 &&
+        # ntpd binds the link's addresses on its first interface rescan, seconds after
+        # it answers ntpq; packets sent before are dropped unseen by its counters.
+        wait_for grep -q 'Listen normally on [0-9]* vn 192.168.123.15:123' "$TMPD/ntpd.log"
 }
 
 ntpq() { $IN2 timeout 20 $NTPQ -n "$@" 127.0.0.1 2>/dev/null; }
@@ -169,18 +172,22 @@ for k in 3:md5 4:sha1 5:cmac; do
 done
 check "ours-ntpd-wrong-key-auth-bad" never_reached 192.168.123.6 bad
 # serverstats: all of ntpd's requests received; the valid MD5/SHA1/CMAC ones counted as
-# authenticated, the plain and the wrong-key ones not (as chrony counts them).
-recv=$(stat_field "$TMPD/sa.sock" 1)
-auth=$(stat_field "$TMPD/sa.sock" 8)
-echo "  ours serverstats: received $recv, authenticated $auth"
-check "ours-serverstats-authenticated-apart" \
-    awk -v r="$recv" -v a="$auth" 'BEGIN { exit !(a >= 3 && r - a >= 2) }'
+# authenticated, the plain and the wrong-key ones not (Debian's chronyd below alike).
+auth_apart() { # auth_apart NAME SOCK
+    recv=$(stat_field "$2" 1)
+    auth=$(stat_field "$2" 8)
+    echo "  $1 serverstats: received $recv, authenticated $auth"
+    check "$1-serverstats-authenticated-apart" \
+        awk -v r="$recv" -v a="$auth" 'BEGIN { exit !(a >= 3 && r - a >= 2) }'
+}
+auth_apart ours "$TMPD/sa.sock"
 check "ours-serverstats-client-is-ntpd" sh -c \
     "$IN $B/chronyc -h $TMPD/sa.sock -n clients | grep -q '^192.168.123.1 '"
 stop_all
 if [ -x /usr/sbin/chronyd ]; then
     sed -i "s|^bindcmdaddress .*|bindcmdaddress $TMPD/da.sock|" "$TMPD/sa.conf"
     check "debian-ntpd-reaches-all-within-1ms" phase_a debian /usr/sbin/chronyd -u root
+    auth_apart debian "$TMPD/da.sock"
     stop_all
     # ntpq's view of both servers must agree: address, configured, reached, auth.
     cut -d' ' -f1,4-6 "$TMPD/ours.table" >"$TMPD/ours.cols"
@@ -204,73 +211,81 @@ allow 192.168.123.0/24
 bindcmdaddress $TMPD/c.sock
 pidfile $TMPD/c.pid
 EOF
-ntpd_start "$TMPD/nb.conf"
-$IN $SAFE "$B/chronyd" -x -d -f "$TMPD/c.conf" >"$TMPD/c.log" 2>&1 &
-PIDS="$PIDS $!"
-csrc() { $IN "$B/chronyc" -h "$TMPD/c.sock" -n sources 2>/dev/null; }
-cnd() { $IN "$B/chronyc" -h "$TMPD/c.sock" -n ntpdata "$1" 2>/dev/null; }
+chc() { $IN "$B/chronyc" -h "$TMPD/c.sock" -n "$@" 2>/dev/null; }
+csrc() { chc sources; }
+cnd() { chc ntpdata "$1"; }
 keyed_selected() { csrc | grep -q '^\^\* 192\.168\.123\.1[234] '; }
-check "ours-client-selects-ntpd-keyed" wait_long keyed_selected
-out=$(csrc)
-echo "$out" | sed 's/^/  sources: /'
-for a in 12 13 14; do
-    check "ours-client-ntpd-key-$a-authenticated" sh -c \
-        "$IN $B/chronyc -h $TMPD/c.sock -n ntpdata 192.168.123.$a | grep -q '^Authenticated *: Yes'"
-done
-out=$($IN "$B/chronyc" -h "$TMPD/c.sock" -c -n authdata 2>/dev/null)
-echo "$out" | sed 's/^/  authdata: /'
-check "authdata-md5-sha1-cmac" sh -c "echo '$out' | grep -q '^192.168.123.12,SK,1,1,' &&
-    echo '$out' | grep -q '^192.168.123.13,SK,2,2,160,' &&
-    echo '$out' | grep -q '^192.168.123.14,SK,3,13,128,'"
-# Key 4: ntpd cannot verify our MAC; whatever it sends back is not taken as time.
-nd=$(cnd 192.168.123.15)
-echo "$nd" | grep -E '^(Total|Authenticated)' | sed 's/^/  key 4: /'
-unreached() { csrc | awk -v a="$1" '$2 == a { f = 1; ok = ($1 == "^?" && $5 == "0") } END { exit !(f && ok) }'; }
-check "ours-client-wrong-key-refused" sh -c "echo '$nd' | grep -q '^Total good RX *: 0\$'"
-check "ours-client-wrong-key-unreached" unreached 192.168.123.15
-# C. ntpd's `peer` polls us as a client with key 3 and gets our (authenticated) answers.
+plain_selected() { csrc | grep -q '^\^\* 192\.168\.123\.11 '; }
+authenticated() { cnd "$1" | grep -q "^Authenticated *: $2\$"; } # authenticated ADDR Yes|No
+unreached() { # unreached ADDR: state ^?, reach 0, nothing good received
+    csrc | awk -v a="$1" '$2 == a { f = 1; ok = ($1 == "^?" && $5 == "0") }
+        END { exit !(f && ok) }' && cnd "$1" | grep -q '^Total good RX *: 0$'
+}
 peer_reached() { assoc 192.168.123.2 | awk '{ exit !($2 != "0" && $5 == "yes" && $6 == "ok") }'; }
-check "ntpd-peer-polls-ours-as-server-auth-ok" wait_long peer_reached
-ntpsec_table | sed 's/^/  ntpd: /'
-grep -q 'peer deprecated, treated as server: 192.168.123.2' "$TMPD/ntpd.log" &&
-    pass "ntpd-peer-treated-as-server" || fail "ntpd-peer-treated-as-server"
-# Our symmetric active packets: ntpd counts them as bad format and never answers.
 badfmt() { ntpq -c sysstats | awk -F: '/bad length or format/ { exit !($2 + 0 > 0) }'; }
-check "ntpd-discards-symmetric-active" wait_long badfmt
-nd=$(cnd 192.168.123.1)
-echo "$nd" | grep -E '^(Mode|Total TX|Total RX)' | sed 's/^/  peer: /'
-check "ours-peer-sends-unanswered" sh -c "echo '$nd' | grep -q '^Total RX *: 0\$' &&
-    ! echo '$nd' | grep -q '^Total TX *: 0\$'"
-
-# Every one of our packets accounted for by ntpd: with our sources offline (no more
-# sends), its "bad length or format" count is the number of our symmetric active packets,
-# its "authentication failed" count the number of our key-4 requests, nothing restricted,
-# rate limited or declined (our keyed client requests all parsed and verified).
-$IN "$B/chronyc" -h "$TMPD/c.sock" offline >/dev/null
 tx() { cnd "$1" | awk -F: '/^Total TX/ { print $2 + 0 }'; }
+rx() { cnd "$1" | awk -F: '/^Total RX/ { print $2 + 0 }'; }
 sysstat() { ntpq -c sysstats | awk -F: -v k="$1" '$1 == k { print $2 + 0 }'; }
+peer_unanswered() { [ "$(rx 192.168.123.1)" = 0 ] && [ "$(tx 192.168.123.1)" -gt 0 ]; }
+# accounted: ntpd's "bad length or format" count is the number of our symmetric active
+# packets, its "authentication failed" count the number of our key-4 requests, nothing
+# restricted, rate limited or declined (all our keyed requests parsed and verified).
 accounted() {
     [ "$(sysstat "bad length or format")" = "$(tx 192.168.123.1)" ] &&
         [ "$(sysstat "authentication failed")" = "$(tx 192.168.123.15)" ] &&
         [ "$(sysstat restricted)" = 0 ] && [ "$(sysstat "rate limited")" = 0 ] &&
         [ "$(sysstat declined)" = 0 ]
 }
-check "ntpd-accounts-for-every-packet" wait_for accounted
-ntpq -c sysstats | grep -E 'bad length|authentication|restricted|rate limited|declined|processed' |
-    sed 's/^/  ntpd sysstats: /'
-echo "  ours: peer TX $(tx 192.168.123.1), key 4 TX $(tx 192.168.123.15)"
-$IN "$B/chronyc" -h "$TMPD/c.sock" online >/dev/null
 
-# B without a key: add an unauthenticated server and delete all keyed sources (with the
-# default `authselectmode mix`, keyed sources get `require`: while any is configured, an
-# unauthenticated source alone waits for them, state W, as in chrony).
-$IN "$B/chronyc" -h "$TMPD/c.sock" add server 192.168.123.11 iburst minpoll 0 maxpoll 0 >/dev/null
-for a in 12 13 14 15 1; do
-    $IN "$B/chronyc" -h "$TMPD/c.sock" delete 192.168.123.$a >/dev/null
-done
-plain_selected() { csrc | grep -q '^\^\* 192\.168\.123\.11 '; }
-check "ours-client-selects-ntpd-no-key" wait_long plain_selected
-check "ours-client-ntpd-no-key-not-authenticated" sh -c \
-    "$IN $B/chronyc -h $TMPD/c.sock -n ntpdata 192.168.123.11 | grep -q '^Authenticated *: No'"
-csrc | sed 's/^/  sources: /'
-true
+# phase_b NAME DAEMON...: ntpd in orphan mode, the client DAEMON against it.
+phase_b() {
+    P=$1
+    shift
+    ntpd_start "$TMPD/nb.conf"
+    $IN $SAFE "$@" -x -d -f "$TMPD/c.conf" >"$TMPD/c-$P.log" 2>&1 &
+    PIDS="$PIDS $!"
+    check "$P-client-selects-ntpd-keyed" wait_long keyed_selected
+    csrc | sed "s/^/  $P sources: /"
+    for k in 12:md5 13:sha1 14:cmac; do
+        check "$P-client-ntpd-${k#*:}-authenticated" authenticated 192.168.123.${k%:*} Yes
+    done
+    out=$(chc -c authdata)
+    echo "$out" | sed "s/^/  $P authdata: /"
+    check "$P-authdata-md5-sha1-cmac" sh -c "echo '$out' | grep -q '^192.168.123.12,SK,1,1,96,' &&
+        echo '$out' | grep -q '^192.168.123.13,SK,2,2,160,' &&
+        echo '$out' | grep -q '^192.168.123.14,SK,3,13,128,'"
+    # Key 4: ntpd cannot verify our MAC and does not answer; nothing is taken as time.
+    check "$P-client-wrong-key-refused" unreached 192.168.123.15
+    # C. ntpd's `peer` polls us as a client with key 3 and takes our authenticated answers
+    # (condition "reject": our stratum 6 is not below its orphan stratum).
+    check "ntpd-peer-polls-$P-as-server-auth-ok" wait_long peer_reached
+    assoc 192.168.123.2 | sed "s/^/  $P ntpq: /"
+    check "ntpd-peer-treated-as-server-$P" \
+        grep -q 'peer deprecated, treated as server: 192.168.123.2' "$TMPD/ntpd.log"
+    # Our symmetric active packets: ntpd counts them as bad format and never answers.
+    check "ntpd-discards-$P-symmetric-active" wait_long badfmt
+    check "$P-peer-sends-unanswered" peer_unanswered
+    # Every packet we sent accounted for by ntpd (sources offline: no more sends).
+    chc offline >/dev/null
+    check "ntpd-accounts-for-every-$P-packet" wait_for accounted
+    echo "  $P: peer TX $(tx 192.168.123.1), ntpd bad format" \
+        "$(sysstat "bad length or format"); key 4 TX $(tx 192.168.123.15)," \
+        "ntpd authentication failed $(sysstat "authentication failed")"
+    chc online >/dev/null
+    # B without a key: add an unauthenticated server and delete all keyed sources (with
+    # the default `authselectmode mix`, keyed sources get `require`: while one is
+    # configured, an unauthenticated source alone waits for them, state W, as in chrony).
+    chc add server 192.168.123.11 iburst minpoll 0 maxpoll 0 >/dev/null
+    for a in 12 13 14 15 1; do chc delete 192.168.123.$a >/dev/null; done
+    check "$P-client-selects-ntpd-no-key" wait_long plain_selected
+    check "$P-client-ntpd-no-key-not-authenticated" authenticated 192.168.123.11 No
+    csrc | sed "s/^/  $P sources: /"
+    stop_all
+}
+
+phase_b ours "$B/chronyd"
+if [ -x /usr/sbin/chronyd ]; then
+    phase_b debian /usr/sbin/chronyd -u root
+else
+    echo "SKIP Debian's chronyd as ntpd's client (not installed)"
+fi
