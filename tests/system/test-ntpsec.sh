@@ -4,14 +4,15 @@
 # without CAP_SYS_TIME in its bounding set, in its own network namespace; our chronyd
 # runs with -x in another one, the two joined by a veth pair (192.168.123.0/24).
 #
-#   A. ntpd as a client of our server, with no key and with MD5, SHA1 and AES-128-CMAC
-#      keys (`trustedkey`): ntpd reaches us, its offset is within 1 ms (one clock), the
+#   A. ntpd as a client of our server, with no key and with MD5, SHA1, AES-128-CMAC and
+#      SHA256 keys (`trustedkey`): ntpd reaches us, its offset is within 1 ms (one clock), the
 #      keyed associations show auth "ok", one with a key whose value differs shows "bad"
 #      and is never reached; serverstats counts the authenticated requests apart. The same
 #      run against Debian's chronyd gives the same ntpq columns (if it is installed).
 #   B. Our chronyd as a client of ntpd in orphan mode (`tos orphan 5`, ntpd's way to claim
-#      synchronisation without a clock driver): selected with and without a key,
-#      authdata/ntpdata say authenticated, a key with another value is refused; ntpd's
+#      synchronisation without a clock driver): selected with and without a key (SHA256
+#      with `version 4` only, see below), authdata/ntpdata say authenticated, a key with
+#      another value is refused; ntpd's
 #      sysstats account for every packet we sent. Debian's chronyd goes through the same
 #      phase with the same verdicts (no difference found that would be our bug).
 #   C. `peer` both ways: NTPsec 1.2.2 has no symmetric mode. Its `peer` is "deprecated,
@@ -48,9 +49,9 @@ if ! ip netns add "$NS2" || ! $IN2 ip link set lo up ||
     fail "ntpsec-veth (cannot join two network namespaces)"
     exit 1
 fi
-# Ours: .2 (plain), .3-.6 (keyed servers of phase A). ntpd: .1, .11-.15 (phase B).
-for a in 2 3 4 5 6; do $IN ip addr add 192.168.123.$a/24 dev vc; done
-for a in 1 11 12 13 14 15; do $IN2 ip addr add 192.168.123.$a/24 dev vn; done
+# Ours: .2 (plain), .3-.7 (keyed servers of phase A). ntpd: .1, .11-.17 (phase B).
+for a in 2 3 4 5 6 7; do $IN ip addr add 192.168.123.$a/24 dev vc; done
+for a in 1 11 12 13 14 15 16 17; do $IN2 ip addr add 192.168.123.$a/24 dev vn; done
 $IN ip link set vc up
 $IN2 ip link set vn up
 chmod 700 "$TMPD" # chrony refuses command sockets in a directory others can enter
@@ -61,12 +62,14 @@ cat >"$TMPD/chrony.keys" <<'EOF'
 2 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70
 3 AES128 HEX:7EA62AE64D190114D46D5A082F948EC1
 4 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70
+5 SHA256 HEX:37DDCBC67BB902BCB8E995977FAB4D2B5642F5B32EBCEEE421921D97E5CBFE39
 EOF
 cat >"$TMPD/ntp.keys" <<'EOF'
 1 md5 tulip-crocus
 2 sha1 933F62BE1D604E68A81B557F18CFA200483F5B70
 3 aes 7EA62AE64D190114D46D5A082F948EC1
 4 sha1 933F62BE1D604E68A81B557F18CFA200483F5B71
+5 sha256 37DDCBC67BB902BCB8E995977FAB4D2B5642F5B32EBCEEE421921D97E5CBFE39
 EOF
 chmod 600 "$TMPD/chrony.keys" "$TMPD/ntp.keys"
 
@@ -79,7 +82,7 @@ ntpd_conf() { # ntpd_conf FILE LINES...: common part plus the given lines
         echo "disable ntp"
         echo "driftfile $TMPD/ntp.drift"
         echo "keys $TMPD/ntp.keys"
-        echo "trustedkey 1 2 3 4"
+        echo "trustedkey 1 2 3 4 5"
         for l in "$@"; do echo "$l"; done
     } >"$f"
 }
@@ -93,7 +96,7 @@ ntpd_start() { # ntpd_start CONF
     wait_for $IN2 $NTPQ -n -c "rv 0 version" 127.0.0.1 &&
         # ntpd binds the link's addresses on its first interface rescan, seconds after
         # it answers ntpq; packets sent before are dropped unseen by its counters.
-        wait_for grep -q 'Listen normally on [0-9]* vn 192.168.123.15:123' "$TMPD/ntpd.log"
+        wait_for grep -q 'Listen normally on [0-9]* vn 192.168.123.17:123' "$TMPD/ntpd.log"
 }
 
 ntpq() { $IN2 timeout 20 $NTPQ -n "$@" 127.0.0.1 2>/dev/null; }
@@ -130,7 +133,8 @@ ntpd_conf "$TMPD/na.conf" \
     "server 192.168.123.3 key 1 iburst minpoll 1 maxpoll 1" \
     "server 192.168.123.4 key 2 iburst minpoll 1 maxpoll 1" \
     "server 192.168.123.5 key 3 iburst minpoll 1 maxpoll 1" \
-    "server 192.168.123.6 key 4 iburst minpoll 1 maxpoll 1"
+    "server 192.168.123.6 key 4 iburst minpoll 1 maxpoll 1" \
+    "server 192.168.123.7 key 5 iburst minpoll 1 maxpoll 1"
 cat >"$TMPD/sa.conf" <<EOF
 local stratum 1
 allow 192.168.123.0/24
@@ -154,7 +158,7 @@ phase_a() {
     wait_for $IN python3 tests/system/ntpreq.py 192.168.123.2 123
     ntpd_start "$TMPD/na.conf"
     ok=0
-    for k in 2 3 4 5; do
+    for k in 2 3 4 5 7; do
         wait_long reached_close 192.168.123.$k "$(
             [ $k = 2 ] && echo none || echo ok
         )" || ok=1
@@ -168,7 +172,7 @@ phase_a() {
 
 check "ours-ntpd-reaches-all-within-1ms" phase_a ours "$B/chronyd"
 check "ours-ntpd-plain-auth-none" wait_long reached_close 192.168.123.2 none
-for k in 3:md5 4:sha1 5:cmac; do
+for k in 3:md5 4:sha1 5:cmac 7:sha256; do
     check "ours-ntpd-${k#*:}-auth-ok" wait_long reached_close 192.168.123.${k%:*} ok
 done
 check "ours-ntpd-wrong-key-auth-bad" never_reached 192.168.123.6 bad
@@ -207,6 +211,8 @@ server 192.168.123.12 key 1 iburst minpoll 0 maxpoll 0
 server 192.168.123.13 key 2 iburst minpoll 0 maxpoll 0
 server 192.168.123.14 key 3 iburst minpoll 0 maxpoll 0
 server 192.168.123.15 key 4 iburst minpoll 0 maxpoll 0
+server 192.168.123.16 key 5 version 4 iburst minpoll 0 maxpoll 0
+server 192.168.123.17 key 5 iburst minpoll 0 maxpoll 0
 peer 192.168.123.1 key 3 minpoll 0 maxpoll 0
 allow 192.168.123.0/24
 bindcmdaddress $TMPD/c.sock
@@ -215,7 +221,7 @@ EOF
 chc() { $IN "$B/chronyc" -h "$TMPD/c.sock" -n "$@" 2>/dev/null; }
 csrc() { chc sources; }
 cnd() { chc ntpdata "$1"; }
-keyed_selected() { csrc | grep -q '^\^\* 192\.168\.123\.1[234] '; }
+keyed_selected() { csrc | grep -q '^\^\* 192\.168\.123\.1[2346] '; }
 plain_selected() { csrc | grep -q '^\^\* 192\.168\.123\.11 '; }
 authenticated() { cnd "$1" | grep -q "^Authenticated *: $2\$"; } # authenticated ADDR Yes|No
 unreached() { # unreached ADDR: state ^?, reach 0, nothing good received
@@ -229,10 +235,11 @@ rx() { cnd "$1" | awk -F: '/^Total RX/ { print $2 + 0 }'; }
 sysstat() { ntpq -c sysstats | awk -F: -v k="$1" '$1 == k { print $2 + 0 }'; }
 peer_unanswered() { [ "$(rx 192.168.123.1)" = 0 ] && [ "$(tx 192.168.123.1)" -gt 0 ]; }
 # accounted: ntpd's "bad length or format" count is the number of our symmetric active
-# packets, its "authentication failed" count the number of our key-4 requests, nothing
+# packets and SHA256 NTPv3 requests, its "authentication failed" count the number of our key-4 requests, nothing
 # restricted, rate limited or declined (all our keyed requests parsed and verified).
 accounted() {
-    [ "$(sysstat "bad length or format")" = "$(tx 192.168.123.1)" ] &&
+    [ "$(sysstat "bad length or format")" = \
+        "$(($(tx 192.168.123.1) + $(tx 192.168.123.17)))" ] &&
         [ "$(sysstat "authentication failed")" = "$(tx 192.168.123.15)" ] &&
         [ "$(sysstat restricted)" = 0 ] && [ "$(sysstat "rate limited")" = 0 ] &&
         [ "$(sysstat declined)" = 0 ]
@@ -247,7 +254,7 @@ phase_b() {
     PIDS="$PIDS $!"
     check "$P-client-selects-ntpd-keyed" wait_long keyed_selected
     csrc | sed "s/^/  $P sources: /"
-    for k in 12:md5 13:sha1 14:cmac; do
+    for k in 12:md5 13:sha1 14:cmac 16:sha256-v4; do
         check "$P-client-ntpd-${k#*:}-authenticated" authenticated 192.168.123.${k%:*} Yes
     done
     out=$(chc -c authdata)
@@ -257,6 +264,11 @@ phase_b() {
         echo '$out' | grep -q '^192.168.123.14,SK,3,13,128,'"
     # Key 4: ntpd cannot verify our MAC and does not answer; nothing is taken as time.
     check "$P-client-wrong-key-refused" unreached 192.168.123.15
+    # SHA256 without `version`: NTPv3 with the whole 32-byte MAC (chrony's choice, for
+    # older chronyd servers); ntpd only knows MACs cut to 20 bytes and discards it as "bad
+    # length or format". The other way, ntpd's NTPv3 requests with a cut SHA256 MAC fail
+    # chrony's check of a whole MAC (Debian's 4.3 alike); ntpd in NTPv4 works (phase A).
+    check "$P-client-sha256-v3-unanswered" unreached 192.168.123.17
     # C. ntpd's `peer` polls us as a client with key 3 and takes our authenticated answers
     # (condition "reject": our stratum 6 is not below its orphan stratum).
     check "ntpd-peer-polls-$P-as-server-auth-ok" wait_long peer_reached
@@ -269,15 +281,15 @@ phase_b() {
     # Every packet we sent accounted for by ntpd (sources offline: no more sends).
     chc offline >/dev/null
     check "ntpd-accounts-for-every-$P-packet" wait_for accounted
-    echo "  $P: peer TX $(tx 192.168.123.1), ntpd bad format" \
-        "$(sysstat "bad length or format"); key 4 TX $(tx 192.168.123.15)," \
+    echo "  $P: peer TX $(tx 192.168.123.1), SHA256 v3 TX $(tx 192.168.123.17), ntpd bad" \
+        "format $(sysstat "bad length or format"); key 4 TX $(tx 192.168.123.15)," \
         "ntpd authentication failed $(sysstat "authentication failed")"
     chc online >/dev/null
     # B without a key: add an unauthenticated server and delete all keyed sources (with
     # the default `authselectmode mix`, keyed sources get `require`: while one is
     # configured, an unauthenticated source alone waits for them, state W, as in chrony).
     chc add server 192.168.123.11 iburst minpoll 0 maxpoll 0 >/dev/null
-    for a in 12 13 14 15 1; do chc delete 192.168.123.$a >/dev/null; done
+    for a in 12 13 14 15 16 17 1; do chc delete 192.168.123.$a >/dev/null; done
     check "$P-client-selects-ntpd-no-key" wait_long plain_selected
     check "$P-client-ntpd-no-key-not-authenticated" authenticated 192.168.123.11 No
     csrc | sed "s/^/  $P sources: /"
