@@ -2,7 +2,8 @@
 # Interoperability with NTPsec's ntpd (1.2.2, unpacked by scripts/install-deps.sh; fails,
 # not skips, when it is missing). ntpd runs with `disable ntp` (no clock discipline),
 # without CAP_SYS_TIME in its bounding set, in its own network namespace; our chronyd
-# runs with -x in another one, the two joined by a veth pair (192.168.123.0/24).
+# runs with -x in another one, the two joined by a veth pair (192.168.123.0/24 and, for
+# one keyed association each way, fd12::/64).
 #
 #   A. ntpd as a client of our server, with no key and with MD5, SHA1, AES-128-CMAC and
 #      SHA256 keys (`trustedkey`): ntpd reaches us, its offset is within 1 ms (one clock), the
@@ -41,17 +42,21 @@ fi
 NS2=${NS}n
 trap 'cleanup; ip netns del "$NS2" 2>/dev/null' EXIT INT TERM
 IN2="ip netns exec $NS2"
-# No IPv6 on the link: its address appearing later makes ntpd rescan its interfaces.
+# No link-local IPv6 address on the link (it would appear late and make ntpd rescan its
+# interfaces); a ULA prefix without duplicate address detection instead.
 if ! ip netns add "$NS2" || ! $IN2 ip link set lo up ||
-    ! $IN sysctl -qw net.ipv6.conf.default.disable_ipv6=1 ||
-    ! $IN2 sysctl -qw net.ipv6.conf.default.disable_ipv6=1 ||
+    ! $IN sysctl -qw net.ipv6.conf.default.addr_gen_mode=1 ||
+    ! $IN2 sysctl -qw net.ipv6.conf.default.addr_gen_mode=1 ||
     ! ip link add vc netns "$NS" type veth peer name vn netns "$NS2"; then
     fail "ntpsec-veth (cannot join two network namespaces)"
     exit 1
 fi
-# Ours: .2 (plain), .3-.7 (keyed servers of phase A). ntpd: .1, .11-.17 (phase B).
+# Ours: .2 (plain), .3-.7 (keyed servers of phase A), fd12::2. ntpd: .1, .11-.17 (phase B),
+# fd12::1.
 for a in 2 3 4 5 6 7; do $IN ip addr add 192.168.123.$a/24 dev vc; done
 for a in 1 11 12 13 14 15 16 17; do $IN2 ip addr add 192.168.123.$a/24 dev vn; done
+$IN ip addr add fd12::2/64 dev vc nodad
+$IN2 ip addr add fd12::1/64 dev vn nodad
 $IN ip link set vc up
 $IN2 ip link set vn up
 chmod 700 "$TMPD" # chrony refuses command sockets in a directory others can enter
@@ -79,6 +84,7 @@ ntpd_conf() { # ntpd_conf FILE LINES...: common part plus the given lines
     {
         echo "restrict 127.0.0.1"
         echo "restrict 192.168.123.0 mask 255.255.255.0"
+        echo "restrict fd12:: mask ffff:ffff:ffff:ffff::"
         echo "disable ntp"
         echo "driftfile $TMPD/ntp.drift"
         echo "keys $TMPD/ntp.keys"
@@ -96,7 +102,8 @@ ntpd_start() { # ntpd_start CONF
     wait_for $IN2 $NTPQ -n -c "rv 0 version" 127.0.0.1 &&
         # ntpd binds the link's addresses on its first interface rescan, seconds after
         # it answers ntpq; packets sent before are dropped unseen by its counters.
-        wait_for grep -q 'Listen normally on [0-9]* vn 192.168.123.17:123' "$TMPD/ntpd.log"
+        wait_for grep -q 'Listen normally on [0-9]* vn 192.168.123.17:123' "$TMPD/ntpd.log" &&
+        wait_for grep -q 'Listen normally on [0-9]* vn .fd12::1.:123' "$TMPD/ntpd.log"
 }
 
 ntpq() { $IN2 timeout 20 $NTPQ -n "$@" 127.0.0.1 2>/dev/null; }
@@ -106,7 +113,7 @@ ntpq() { $IN2 timeout 20 $NTPQ -n "$@" 127.0.0.1 2>/dev/null; }
 ntpsec_table() {
     ntpq -c peers -c associations | awk '
         /^=+$/ { sec++; next }
-        sec == 1 && NF >= 10 { n++; sub(/^[^0-9]/, "", $1); a[n] = $1; r[n] = $7; o[n] = $9 }
+        sec == 1 && NF >= 10 { n++; sub(/^[*+#ox.-]/, "", $1); a[n] = $1; r[n] = $7; o[n] = $9 }
         sec == 2 && NF >= 8 { m++; print a[m], r[m], o[m], $4, $5, $6, $7 }'
 }
 
@@ -134,10 +141,12 @@ ntpd_conf "$TMPD/na.conf" \
     "server 192.168.123.4 key 2 iburst minpoll 1 maxpoll 1" \
     "server 192.168.123.5 key 3 iburst minpoll 1 maxpoll 1" \
     "server 192.168.123.6 key 4 iburst minpoll 1 maxpoll 1" \
-    "server 192.168.123.7 key 5 iburst minpoll 1 maxpoll 1"
+    "server 192.168.123.7 key 5 iburst minpoll 1 maxpoll 1" \
+    "server fd12::2 key 2 iburst minpoll 1 maxpoll 1"
 cat >"$TMPD/sa.conf" <<EOF
 local stratum 1
 allow 192.168.123.0/24
+allow fd12::/64
 keyfile $TMPD/chrony.keys
 bindcmdaddress $TMPD/sa.sock
 pidfile $TMPD/sa.pid
@@ -158,10 +167,9 @@ phase_a() {
     wait_for $IN python3 tests/system/ntpreq.py 192.168.123.2 123
     ntpd_start "$TMPD/na.conf"
     ok=0
-    for k in 2 3 4 5 7; do
-        wait_long reached_close 192.168.123.$k "$(
-            [ $k = 2 ] && echo none || echo ok
-        )" || ok=1
+    for a in 192.168.123.2=none 192.168.123.3=ok 192.168.123.4=ok 192.168.123.5=ok \
+        192.168.123.7=ok fd12::2=ok; do
+        wait_long reached_close "${a%=*}" "${a#*=}" || ok=1
     done
     wait_long ntpd_synced || ok=1
     table=$(ntpsec_table)
@@ -175,6 +183,7 @@ check "ours-ntpd-plain-auth-none" wait_long reached_close 192.168.123.2 none
 for k in 3:md5 4:sha1 5:cmac 7:sha256; do
     check "ours-ntpd-${k#*:}-auth-ok" wait_long reached_close 192.168.123.${k%:*} ok
 done
+check "ours-ntpd-ipv6-sha1-auth-ok" wait_long reached_close fd12::2 ok
 check "ours-ntpd-wrong-key-auth-bad" never_reached 192.168.123.6 bad
 # serverstats: all of ntpd's requests received; the valid MD5/SHA1/CMAC ones counted as
 # authenticated, the plain and the wrong-key ones not (Debian's chronyd below alike).
@@ -213,6 +222,7 @@ server 192.168.123.14 key 3 iburst minpoll 0 maxpoll 0
 server 192.168.123.15 key 4 iburst minpoll 0 maxpoll 0
 server 192.168.123.16 key 5 version 4 iburst minpoll 0 maxpoll 0
 server 192.168.123.17 key 5 iburst minpoll 0 maxpoll 0
+server fd12::1 key 2 iburst minpoll 0 maxpoll 0
 peer 192.168.123.1 key 3 minpoll 0 maxpoll 0
 allow 192.168.123.0/24
 bindcmdaddress $TMPD/c.sock
@@ -221,7 +231,7 @@ EOF
 chc() { $IN "$B/chronyc" -h "$TMPD/c.sock" -n "$@" 2>/dev/null; }
 csrc() { chc sources; }
 cnd() { chc ntpdata "$1"; }
-keyed_selected() { csrc | grep -q '^\^\* 192\.168\.123\.1[2346] '; }
+keyed_selected() { csrc | grep -q '^\^\* \(192\.168\.123\.1[2346]\|fd12::1\) '; }
 plain_selected() { csrc | grep -q '^\^\* 192\.168\.123\.11 '; }
 authenticated() { cnd "$1" | grep -q "^Authenticated *: $2\$"; } # authenticated ADDR Yes|No
 unreached() { # unreached ADDR: state ^?, reach 0, nothing good received
@@ -257,6 +267,7 @@ phase_b() {
     for k in 12:md5 13:sha1 14:cmac 16:sha256-v4; do
         check "$P-client-ntpd-${k#*:}-authenticated" authenticated 192.168.123.${k%:*} Yes
     done
+    check "$P-client-ntpd-ipv6-sha1-authenticated" authenticated fd12::1 Yes
     out=$(chc -c authdata)
     echo "$out" | sed "s/^/  $P authdata: /"
     check "$P-authdata-md5-sha1-cmac" sh -c "echo '$out' | grep -q '^192.168.123.12,SK,1,1,96,' &&
@@ -290,6 +301,7 @@ phase_b() {
     # configured, an unauthenticated source alone waits for them, state W, as in chrony).
     chc add server 192.168.123.11 iburst minpoll 0 maxpoll 0 >/dev/null
     for a in 12 13 14 15 16 17 1; do chc delete 192.168.123.$a >/dev/null; done
+    chc delete fd12::1 >/dev/null
     check "$P-client-selects-ntpd-no-key" wait_long plain_selected
     check "$P-client-ntpd-no-key-not-authenticated" authenticated 192.168.123.11 No
     csrc | sed "s/^/  $P sources: /"
