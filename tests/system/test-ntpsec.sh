@@ -6,16 +6,16 @@
 # one keyed association each way, fd12::/64).
 #
 #   A. ntpd as a client of our server, with no key and with MD5, SHA1, AES-128-CMAC and
-#      SHA256 keys (`trustedkey`): ntpd reaches us, its offset is within 1 ms (one clock), the
-#      keyed associations show auth "ok", one with a key whose value differs shows "bad"
-#      and is never reached; serverstats counts the authenticated requests apart. The same
+#      SHA256 keys (`trustedkey`): ntpd reaches and selects us, its offset is within 1 ms
+#      (one clock), the keyed associations show auth "ok", one with a key whose value
+#      differs shows "bad" and is never reached; serverstats counts the authenticated requests apart. The same
 #      run against Debian's chronyd gives the same ntpq columns (if it is installed).
 #   B. Our chronyd as a client of ntpd in orphan mode (`tos orphan 5`, ntpd's way to claim
 #      synchronisation without a clock driver): selected with and without a key (SHA256
 #      with `version 4` only, see below), authdata/ntpdata say authenticated, a key with
-#      another value is refused; ntpd's
-#      sysstats account for every packet we sent. Debian's chronyd goes through the same
-#      phase with the same verdicts (no difference found that would be our bug).
+#      another value is refused; ntpd's sysstats account for every packet we sent.
+#      Debian's chronyd goes through the same phase with the same verdicts and counts (no
+#      difference found that would be our bug).
 #   C. `peer` both ways: NTPsec 1.2.2 has no symmetric mode. Its `peer` is "deprecated,
 #      treated as server" (it polls us in client mode, we answer it as a server, with the
 #      key), and it discards symmetric active packets as "bad length or format" (its
@@ -245,8 +245,9 @@ rx() { cnd "$1" | awk -F: '/^Total RX/ { print $2 + 0 }'; }
 sysstat() { ntpq -c sysstats | awk -F: -v k="$1" '$1 == k { print $2 + 0 }'; }
 peer_unanswered() { [ "$(rx 192.168.123.1)" = 0 ] && [ "$(tx 192.168.123.1)" -gt 0 ]; }
 # accounted: ntpd's "bad length or format" count is the number of our symmetric active
-# packets and SHA256 NTPv3 requests, its "authentication failed" count the number of our key-4 requests, nothing
-# restricted, rate limited or declined (all our keyed requests parsed and verified).
+# packets and SHA256 NTPv3 requests, its "authentication failed" count the number of our
+# key-4 requests, nothing restricted, rate limited or declined (all our other requests
+# parsed and verified).
 accounted() {
     [ "$(sysstat "bad length or format")" = \
         "$(($(tx 192.168.123.1) + $(tx 192.168.123.17)))" ] &&
