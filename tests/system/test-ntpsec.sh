@@ -8,8 +8,9 @@
 #   A. ntpd as a client of our server, with no key and with MD5, SHA1, AES-128-CMAC and
 #      SHA256 keys (`trustedkey`): ntpd reaches and selects us, its offset is within 1 ms
 #      (one clock), the keyed associations show auth "ok", one with a key whose value
-#      differs shows "bad" and is never reached; serverstats counts the authenticated requests apart. The same
-#      run against Debian's chronyd gives the same ntpq columns (if it is installed).
+#      differs shows "bad" and is never reached; serverstats counts the authenticated
+#      requests apart. The same run against Debian's chronyd gives the same ntpq columns
+#      (if it is installed). Also over IPv6.
 #   B. Our chronyd as a client of ntpd in orphan mode (`tos orphan 5`, ntpd's way to claim
 #      synchronisation without a clock driver): selected with and without a key (SHA256
 #      with `version 4` only, see below), authdata/ntpdata say authenticated, a key with
