@@ -132,8 +132,19 @@ check "ntpd-authentic-to-ours" wait_long authentic 192.0.2.2
 check "ours-counts-authenticated" wait_long more_than s "Authenticated NTP packets" 0
 # More authenticated requests than the 8 cookies of the only NTS-KE session.
 check "ntpd-keeps-going-new-cookies" wait_long more_than s "Authenticated NTP packets" 10
-check "ntpd-one-ke-session" [ "$(stat_of s "NTS-KE connections accepted")" = 1 ]
 check "ours-no-drops" [ "$(stat_of s "NTP packets dropped")" = 0 ]
+# Cookie placeholders: while S is stopped ntpd's requests go unanswered and take its
+# cookies; its next requests carry placeholders and our replies fill it up to 8 again.
+cookies_s() { # cookies_s TEST N: ntpd's cookie count for S compared with N
+    c=$(ntpq -n -c "rv &1 ntscookies" | sed -n 's/.*ntscookies=\([0-9]*\).*/\1/p')
+    [ -n "$c" ] && [ "$c" "$1" "$2" ]
+}
+check "ntpd-has-8-cookies" wait_long cookies_s -eq 8
+kill -STOP $spid
+check "ntpd-uses-cookies-unanswered" wait_long cookies_s -lt 8
+kill -CONT $spid
+check "ntpd-cookies-refilled" wait_long cookies_s -eq 8
+check "ntpd-one-ke-session" [ "$(stat_of s "NTS-KE connections accepted")" = 1 ]
 # assoc_auth CONF REACH AUTH COUNT: ntpq lists COUNT associations with these columns
 assoc_auth() {
     [ "$(ntpq -n -c associations | awk -v c="$1" -v r="$2" -v a="$3" \
