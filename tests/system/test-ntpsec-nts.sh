@@ -37,6 +37,7 @@ if ! { ip netns add "$NS2" && $IN2 ip link set lo up &&
     $IN ip addr add 192.0.2.1/24 dev va && $IN ip link set va up &&
     $IN2 ip addr add 192.0.2.2/24 dev vb && $IN2 ip addr add 192.0.2.3/24 dev vb &&
     $IN2 ip addr add 192.0.2.4/24 dev vb && $IN2 ip addr add 192.0.2.5/24 dev vb &&
+    $IN2 ip addr add 192.0.2.6/24 dev vb &&
     $IN2 ip link set vb up; }; then
     fail "ntpsec-setup (veth pair between namespaces)"
     exit 1
@@ -78,6 +79,7 @@ start_ours() { # start_ours NAME LOG: one of our daemons in our namespace; sets 
 start_ours s s.log
 spid=$pid
 start_ours k k.log
+kpid=$pid
 
 # ntpd: NTS client of S, of K (through its records) and of K again with a CA that does
 # not sign K's certificate; NTS-KE server with its own certificate. With `disable ntp` its
@@ -179,6 +181,7 @@ client_conf u "$TMPD/o-cert.pem"
 start_ours c c.log
 cpid=$pid
 start_ours u u.log
+upid=$pid
 check "ours-selects-ntpd" wait_long sh -c "'$B/chronyc' -h '$TMPD/c.sock' -n sources 2>/dev/null | grep -q '^\^\* 192.0.2.1 '"
 out=$("$B/chronyc" -h "$TMPD/c.sock" -c authdata 2>/dev/null)
 echo "  ours authdata: $out"
@@ -188,6 +191,25 @@ check "ours-authdata-nts-cookies" sh -c "echo '$out' | grep -q '^192.0.2.1,NTS,1
 out=$("$B/chronyc" -h "$TMPD/c.sock" ntpdata 192.0.2.1 | grep '^Authenticated')
 check "ours-ntpdata-authenticated" [ "$out" = "Authenticated   : Yes" ]
 check "ntpd-served-nts-ke" grep -q "NTSs: NTS-KE from 192.0.2.[25]" "$TMPD/n.log"
+# Debian's chronyd with the same configuration (from 192.0.2.6) reports the same authdata
+# (the columns that do not depend on timing).
+if [ -x /usr/sbin/chronyd ]; then
+    client_conf d "$TMPD/n-cert.pem"
+    sed -i 's/^bindacqaddress .*/bindacqaddress 192.0.2.6/' "$TMPD/d.conf"
+    $IN2 $SAFE /usr/sbin/chronyd -x -d -u root -f "$TMPD/d.conf" >"$TMPD/d.log" 2>&1 &
+    dpid=$!
+    PIDS="$PIDS $dpid"
+    if wait_long sh -c "'$B/chronyc' -h '$TMPD/d.sock' -n sources 2>/dev/null | grep -q '^\^\* 192.0.2.1 '"; then
+        theirs=$("$B/chronyc" -h "$TMPD/d.sock" -c authdata | cut -d, -f1-5,9,10)
+        ours=$("$B/chronyc" -h "$TMPD/c.sock" -c authdata | cut -d, -f1-5,9,10)
+        echo "  authdata columns, ours: $ours debian's: $theirs"
+        check "same-authdata-as-debian-client" [ "$ours" = "$theirs" ]
+    else
+        fail "debian-client-selects-ntpd"
+    fi
+    kill $dpid
+    wait $dpid 2>/dev/null
+fi
 
 # 3. ntpd followed K's Server and Port records: its requests reach 192.0.2.3:1123.
 check "ntpd-got-server-record" grep -q "NTSc: Using server 192.0.2.3=>192.0.2.3" "$TMPD/n.log"
@@ -205,7 +227,7 @@ out=$("$B/chronyc" -h "$TMPD/u.sock" -c authdata 2>/dev/null)
 echo "  untrusted authdata: $out"
 check "ours-untrusted-no-cookies" sh -c "echo '$out' | grep -q '^192.0.2.1,NTS,0,0,0,'"
 alive=1
-for p in $PIDS; do kill -0 "$p" 2>/dev/null || alive=0; done
+for p in $spid $kpid $npid $cpid $upid; do kill -0 "$p" 2>/dev/null || alive=0; done
 check "all-daemons-alive" [ $alive = 1 ]
 
 # 5. Lost server keys both ways.
