@@ -1,20 +1,24 @@
 #!/bin/sh
-# NTS (RFC 8915) interoperability with NTPsec's ntpd, both ways.
-#   1. ntpd as an NTS client of our NTS-KE + NTS server S: one NTS-KE session, then
-#      authenticated requests beyond the 8 cookies of that session (new cookies come in
-#      the replies), ntpd accepts the replies (association reachable and authentic).
-#   2. Our chronyd C as an NTS client of ntpd's NTS-KE + NTS server (ntpd synchronised
-#      to S, so it claims synchronisation without touching the clock): authdata shows
-#      NTS with cookies, sources selects it.
-#   3. Negotiation records: our server K sends NTPv4 Server and Port records
-#      (ntsntpserver, a NTP port that is not 123); ntpd follows them and its requests
-#      reach K there, authenticated.
-#   4. Failure paths: ntpd does not trust K's certificate (no cookies, no requests to
-#      K); C2 does not trust ntpd's certificate (no sync, our log names the failure).
+# NTS (RFC 8915) interoperability with NTPsec's ntpd, both ways. Certificates: a test
+# root CA (the only one trusted) signs an intermediate CA that signs the servers'.
+#   1. ntpd as an NTS client of our NTS-KE + NTS server S: one NTS-KE session, ntpd
+#      accepts our authenticated replies (ntpq auth ok, peerstats authentic) and keeps
+#      going past the 8 cookies of that session; after unanswered requests (S stopped)
+#      its placeholders get it back to 8 cookies.
+#   2. Our chronyd C as an NTS client of ntpd's NTS-KE + NTS server (ntpd in orphan mode,
+#      so it claims synchronisation without touching the clock): sources selects it,
+#      authdata shows NTS with ntpd's cookies, as Debian's chronyd reports.
+#   3. Our server K sends NTPv4 Server and Port Negotiation records (ntsntpserver, NTP
+#      port 1123): ntpd follows them, its requests reach K there, authenticated.
+#   4. Untrusted certificates: ntpd does not trust K's (no cookies, no requests), our U
+#      does not trust ntpd's (no sync, our log names the TLS failure); nothing crashes.
+#   5. Lost server keys (S restarted, then ntpd without its cookie key file): each side's
+#      client recovers with a new NTS-KE session.
+#   6. C reloads ntpd's cookies from its ntsdumpdir without a new NTS-KE session.
 # ntpd always uses port 123 and listens on every loopback address, so it runs in its own
-# network namespace (192.0.2.1) joined by a veth pair to ours (192.0.2.2-4), with
+# network namespace (192.0.2.1) joined by a veth pair to ours (192.0.2.2-6), with
 # `disable ntp` and without CAP_SYS_TIME; our daemons run with -x. Observed through
-# ntpq, ntpd's log and peerstats, chronyc sources/authdata/serverstats.
+# ntpq, ntpd's log and peerstats, chronyc sources/authdata/ntpdata/serverstats.
 . tests/system/lib.sh
 
 if ! ntpsec_tools; then
@@ -28,8 +32,8 @@ fi
 NS2=${NS}b
 IN2="ip netns exec $NS2"
 cleanup_ns2() {
-    ip netns del "$NS2" 2>/dev/null
     cleanup
+    ip netns del "$NS2" 2>/dev/null
 }
 trap cleanup_ns2 EXIT INT TERM
 if ! { ip netns add "$NS2" && $IN2 ip link set lo up &&
@@ -43,8 +47,33 @@ if ! { ip netns add "$NS2" && $IN2 ip link set lo up &&
     exit 1
 fi
 chmod 700 "$TMPD"
-self_signed_cert "$TMPD/s-key.pem" "$TMPD/s-cert.pem" 192.0.2.2 "IP:192.0.2.2"
-self_signed_cert "$TMPD/n-key.pem" "$TMPD/n-cert.pem" 192.0.2.1 "IP:192.0.2.1"
+# Certificates as deployed: a root CA (the only one trusted), an intermediate CA and
+# the servers' certificates, each server presenting its certificate and the intermediate.
+newkey() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$1" 2>/dev/null; }
+sign() { # sign NAME CN EXTENSIONS ISSUER: NAME.pem signed by ISSUER (key ISSUER-key.pem)
+    newkey "$TMPD/$1-key.pem"
+    printf '%b\n' "$3" >"$TMPD/$1.ext"
+    openssl req -new -key "$TMPD/$1-key.pem" -subj "/CN=$2" -out "$TMPD/$1.csr" 2>/dev/null &&
+        openssl x509 -req -in "$TMPD/$1.csr" -CA "$TMPD/$4.pem" -CAkey "$TMPD/$4-key.pem" \
+            -set_serial "0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" -days 30 \
+            -extfile "$TMPD/$1.ext" -out "$TMPD/$1.pem" 2>/dev/null
+}
+newkey "$TMPD/root-key.pem"
+openssl req -x509 -key "$TMPD/root-key.pem" -subj "/CN=Test root" -days 30 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
+    -out "$TMPD/root.pem" 2>/dev/null
+sign int "Test intermediate" "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign" root
+sign s-leaf 192.0.2.2 "subjectAltName=IP:192.0.2.2" int
+sign n-leaf 192.0.2.1 "subjectAltName=IP:192.0.2.1" int
+cp "$TMPD/s-leaf-key.pem" "$TMPD/s-key.pem"
+cat "$TMPD/s-leaf.pem" "$TMPD/int.pem" >"$TMPD/s-cert.pem"
+cp "$TMPD/n-leaf-key.pem" "$TMPD/n-key.pem"
+cat "$TMPD/n-leaf.pem" "$TMPD/int.pem" >"$TMPD/n-cert.pem"
+if ! openssl verify -CAfile "$TMPD/root.pem" -untrusted "$TMPD/int.pem" "$TMPD/s-leaf.pem" \
+    "$TMPD/n-leaf.pem" >/dev/null; then
+    fail "ntpsec-setup (certificates)"
+    exit 1
+fi
 self_signed_cert "$TMPD/o-key.pem" "$TMPD/o-cert.pem" other "DNS:other"
 
 # Our server S: NTP on 123, NTS-KE on 4460 (both defaults).
@@ -90,8 +119,8 @@ cat >"$TMPD/n.conf" <<EOF
 disable ntp
 restrict 127.0.0.1
 tos orphan 5 orphanwait 1
-server 192.0.2.2 nts ca $TMPD/s-cert.pem iburst minpoll 0 maxpoll 0 noselect
-server 192.0.2.2:4461 nts ca $TMPD/s-cert.pem iburst minpoll 0 maxpoll 0 noselect
+server 192.0.2.2 nts ca $TMPD/root.pem iburst minpoll 0 maxpoll 0 noselect
+server 192.0.2.2:4461 nts ca $TMPD/root.pem iburst minpoll 0 maxpoll 0 noselect
 server 192.0.2.4:4461 nts ca $TMPD/o-cert.pem iburst minpoll 0 maxpoll 0 noselect
 nts enable
 nts cert $TMPD/n-cert.pem
@@ -139,7 +168,7 @@ check "ours-no-drops" [ "$(stat_of s "NTP packets dropped")" = 0 ]
 # cookies; its next requests carry placeholders and our replies fill it up to 8 again.
 cookies_s() { # cookies_s TEST N: ntpd's cookie count for S compared with N
     c=$(ntpq -n -c "rv &1 ntscookies" | sed -n 's/.*ntscookies=\([0-9]*\).*/\1/p')
-    [ -n "$c" ] && [ "$c" "$1" "$2" ]
+    [ -n "$c" ] && test "$c" "$1" "$2"
 }
 check "ntpd-has-8-cookies" wait_long cookies_s -eq 8
 kill -STOP $spid
@@ -174,7 +203,7 @@ bindcmdaddress $TMPD/$1.sock
 pidfile $TMPD/$1.pid
 EOF
 }
-client_conf c "$TMPD/n-cert.pem"
+client_conf c "$TMPD/root.pem"
 mkdir -m 700 "$TMPD/cd"
 echo "ntsdumpdir $TMPD/cd" >>"$TMPD/c.conf"
 client_conf u "$TMPD/o-cert.pem"
@@ -194,7 +223,7 @@ check "ntpd-served-nts-ke" grep -q "NTSs: NTS-KE from 192.0.2.[25]" "$TMPD/n.log
 # Debian's chronyd with the same configuration (from 192.0.2.6) reports the same authdata
 # (the columns that do not depend on timing).
 if [ -x /usr/sbin/chronyd ]; then
-    client_conf d "$TMPD/n-cert.pem"
+    client_conf d "$TMPD/root.pem"
     sed -i 's/^bindacqaddress .*/bindacqaddress 192.0.2.6/' "$TMPD/d.conf"
     $IN2 $SAFE /usr/sbin/chronyd -x -d -u root -f "$TMPD/d.conf" >"$TMPD/d.log" 2>&1 &
     dpid=$!
