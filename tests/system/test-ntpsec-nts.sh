@@ -233,6 +233,11 @@ if [ -x /usr/sbin/chronyd ]; then
         ours=$("$B/chronyc" -h "$TMPD/c.sock" -c authdata | cut -d, -f1-5,9,10)
         echo "  authdata columns, ours: $ours debian's: $theirs"
         check "same-authdata-as-debian-client" [ "$ours" = "$theirs" ]
+        # ntpdata lines that do not depend on timing or the local address
+        fields='^(Remote|Leap|Version|Mode|Stratum|Poll|Precision|Reference ID|Interleaved|Authenticated|[TR]X timestamping)'
+        theirs=$("$B/chronyc" -h "$TMPD/d.sock" ntpdata 192.0.2.1 | grep -E "$fields")
+        ours=$("$B/chronyc" -h "$TMPD/c.sock" ntpdata 192.0.2.1 | grep -E "$fields")
+        check "same-ntpdata-as-debian-client" [ "$ours" = "$theirs" ]
     else
         fail "debian-client-selects-ntpd"
     fi
