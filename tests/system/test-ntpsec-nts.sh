@@ -7,7 +7,8 @@
 #      its placeholders get it back to 8 cookies.
 #   2. Our chronyd C as an NTS client of ntpd's NTS-KE + NTS server (ntpd in orphan mode,
 #      so it claims synchronisation without touching the clock): sources selects it,
-#      authdata shows NTS with ntpd's cookies, as Debian's chronyd reports.
+#      authdata shows NTS with ntpd's cookies, as Debian's chronyd reports; also over
+#      IPv6 (ntpd's client is not: NTPsec 1.2.2 cannot parse an IPv6 literal NTS-KE host).
 #   3. Our server K sends NTPv4 Server and Port Negotiation records (ntsntpserver, NTP
 #      port 1123): ntpd follows them, its requests reach K there, authenticated.
 #   4. Untrusted certificates: ntpd does not trust K's (no cookies, no requests), our U
@@ -17,7 +18,8 @@
 #      client recovers with a new NTS-KE session.
 #   6. C reloads ntpd's cookies from its ntsdumpdir without a new NTS-KE session.
 # ntpd always uses port 123 and listens on every loopback address, so it runs in its own
-# network namespace (192.0.2.1) joined by a veth pair to ours (192.0.2.2-6), with
+# network namespace (192.0.2.1, fd00::1) joined by a veth pair to ours (192.0.2.2-6,
+# fd00::5), with
 # `disable ntp` and without CAP_SYS_TIME; our daemons run with -x. Observed through
 # ntpq, ntpd's log and peerstats, chronyc sources/authdata/ntpdata/serverstats.
 . tests/system/lib.sh
@@ -42,7 +44,8 @@ if ! { ip netns add "$NS2" && $IN2 ip link set lo up &&
     $IN ip addr add 192.0.2.1/24 dev va && $IN ip link set va up &&
     $IN2 ip addr add 192.0.2.2/24 dev vb && $IN2 ip addr add 192.0.2.3/24 dev vb &&
     $IN2 ip addr add 192.0.2.4/24 dev vb && $IN2 ip addr add 192.0.2.5/24 dev vb &&
-    $IN2 ip addr add 192.0.2.6/24 dev vb &&
+    $IN2 ip addr add 192.0.2.6/24 dev vb && $IN ip -6 addr add fd00::1/64 dev va nodad &&
+    $IN2 ip -6 addr add fd00::5/64 dev vb nodad &&
     $IN2 ip link set vb up; }; then
     fail "ntpsec-setup (veth pair between namespaces)"
     exit 1
@@ -65,7 +68,7 @@ openssl req -x509 -key "$TMPD/root-key.pem" -subj "/CN=Test root" -days 30 \
     -out "$TMPD/root.pem" 2>/dev/null
 sign int "Test intermediate" "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign" root
 sign s-leaf 192.0.2.2 "subjectAltName=IP:192.0.2.2,IP:192.0.2.3" int
-sign n-leaf 192.0.2.1 "subjectAltName=IP:192.0.2.1" int
+sign n-leaf 192.0.2.1 "subjectAltName=IP:192.0.2.1,IP:fd00::1" int
 cp "$TMPD/s-leaf-key.pem" "$TMPD/s-key.pem"
 cat "$TMPD/s-leaf.pem" "$TMPD/int.pem" >"$TMPD/s-cert.pem"
 cp "$TMPD/n-leaf-key.pem" "$TMPD/n-key.pem"
@@ -213,6 +216,11 @@ start_ours c c.log
 cpid=$pid
 start_ours u u.log
 upid=$pid
+# V: the same over IPv6 (from fd00::5).
+sed -e 's/^server 192.0.2.1 /server fd00::1 /' -e 's/^bindacqaddress .*/bindacqaddress fd00::5/' \
+    -e "s|$TMPD/c\\.|$TMPD/v.|g" "$TMPD/c.conf" | grep -v ntsdumpdir >"$TMPD/v.conf"
+start_ours v v.log
+vpid=$pid
 check "ours-selects-ntpd" wait_long sh -c "'$B/chronyc' -h '$TMPD/c.sock' -n sources 2>/dev/null | grep -q '^\^\* 192.0.2.1 '"
 out=$("$B/chronyc" -h "$TMPD/c.sock" -c authdata 2>/dev/null)
 echo "  ours authdata: $out"
@@ -221,6 +229,11 @@ echo "  ours authdata: $out"
 check "ours-authdata-nts-cookies" sh -c "echo '$out' | grep -q '^192.0.2.1,NTS,1,15,256,[0-9]*,0,0,[1-8],104$'"
 out=$("$B/chronyc" -h "$TMPD/c.sock" ntpdata 192.0.2.1 | grep '^Authenticated')
 check "ours-ntpdata-authenticated" [ "$out" = "Authenticated   : Yes" ]
+check "ours-selects-ntpd-ipv6" wait_long sh -c "'$B/chronyc' -h '$TMPD/v.sock' -n sources 2>/dev/null | grep -q '^\\^\\* fd00::1 '"
+out=$("$B/chronyc" -h "$TMPD/v.sock" -c authdata 2>/dev/null)
+check "ours-authdata-nts-ipv6" sh -c "echo '$out' | grep -q '^fd00::1,NTS,1,15,256,[0-9]*,0,0,[1-8],104\$'"
+kill $vpid
+wait $vpid 2>/dev/null
 check "ntpd-served-nts-ke" grep -q "NTSs: NTS-KE from 192.0.2.[25]" "$TMPD/n.log"
 # Debian's chronyd with the same configuration (from 192.0.2.6) reports the same authdata
 # (the columns that do not depend on timing).
