@@ -8,7 +8,7 @@
 #   2. Our chronyd C as an NTS client of ntpd's NTS-KE + NTS server (ntpd in orphan mode,
 #      so it claims synchronisation without touching the clock): sources selects it,
 #      authdata shows NTS with ntpd's cookies, as Debian's chronyd reports; also over
-#      IPv6 (ntpd's client is not: NTPsec 1.2.2 cannot parse an IPv6 literal NTS-KE host).
+#      IPv6 (not ntpd's client: NTPsec 1.2.2 fails to look up "[fd00::2]" as NTS-KE host).
 #   3. Our server K sends NTPv4 Server and Port Negotiation records (ntsntpserver, NTP
 #      port 1123): ntpd follows them, its requests reach K there, authenticated.
 #   4. Untrusted certificates: ntpd does not trust K's (no cookies, no requests), our U
@@ -19,9 +19,9 @@
 #   6. C reloads ntpd's cookies from its ntsdumpdir without a new NTS-KE session.
 # ntpd always uses port 123 and listens on every loopback address, so it runs in its own
 # network namespace (192.0.2.1, fd00::1) joined by a veth pair to ours (192.0.2.2-6,
-# fd00::5), with
-# `disable ntp` and without CAP_SYS_TIME; our daemons run with -x. Observed through
-# ntpq, ntpd's log and peerstats, chronyc sources/authdata/ntpdata/serverstats.
+# fd00::5), with `disable ntp` and without CAP_SYS_TIME; our daemons run with -x.
+# Observed through ntpq, ntpd's log and peerstats, chronyc sources, authdata, ntpdata
+# and serverstats.
 . tests/system/lib.sh
 
 if ! ntpsec_tools; then
