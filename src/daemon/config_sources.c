@@ -50,6 +50,58 @@ struct dbl_opt {
     const char *name;
     size_t off;
 };
+/* An option setting a field of its own type (a refid, a flag). */
+struct field_opt {
+    const char *name;
+    size_t off;
+};
+
+/* The options of a directive that set a number or a flag of its configuration. */
+struct opt_table {
+    const struct int_opt *ints;
+    size_t n_ints;
+    const struct dbl_opt *dbls;
+    size_t n_dbls;
+    const struct field_opt *flags;
+    size_t n_flags;
+};
+#define OPT_TABLE(i, d, f)                                                                         \
+    {                                                                                              \
+        i, ARRAY_LEN(i), d, ARRAY_LEN(d), f, ARRAY_LEN(f)                                          \
+    }
+
+/* Option opt of table t set in the configuration at base (its value read from *cur):
+ * returns 1 with *st OPT_OK or OPT_BAD_VALUE and *off the field's offset, 0 if opt is
+ * none of the table's. */
+static int table_option(const struct opt_table *t, void *base, const char *opt, char **cur,
+                        enum opt_status *st, size_t *off)
+{
+    char *b = base;
+    for (size_t i = 0; i < t->n_ints; i++) {
+        const struct int_opt *o = &t->ints[i];
+        if (strcasecmp(opt, o->name) == 0) {
+            *off = o->off;
+            *st = cfg_scan_int(cur, (int *)(b + o->off), o->min, o->max) ? OPT_OK : OPT_BAD_VALUE;
+            return 1;
+        }
+    }
+    for (size_t i = 0; i < t->n_dbls; i++) {
+        if (strcasecmp(opt, t->dbls[i].name) == 0) {
+            *off = t->dbls[i].off;
+            *st = cfg_scan_double(cur, (double *)(b + *off)) ? OPT_OK : OPT_BAD_VALUE;
+            return 1;
+        }
+    }
+    for (size_t i = 0; i < t->n_flags; i++) {
+        if (strcasecmp(opt, t->flags[i].name) == 0) {
+            *off = t->flags[i].off;
+            *(int *)(b + *off) = 1;
+            *st = OPT_OK;
+            return 1;
+        }
+    }
+    return 0;
+}
 
 /* The option names are in tables marked "options of DIRECTIVE" (the only places they
  * are matched), which tests/directives/run.sh checks against options.tsv. */
@@ -74,11 +126,6 @@ static const struct dbl_opt refclock_dbl_opts[] = {
     {"width", ROFF(pulse_width)},
 };
 
-/* An option setting a field of its own type (a refid, a flag). */
-struct field_opt {
-    const char *name;
-    size_t off;
-};
 /* options of refclock */
 static const struct field_opt refclock_refid_opts[] = {
     {"refid", ROFF(ref_id)},
@@ -93,30 +140,19 @@ static const struct field_opt refclock_flag_opts[] = {
 
 static enum opt_status refclock_option(struct refclock_cfg *r, const char *opt, char **cur)
 {
+    static const struct opt_table table =
+        OPT_TABLE(refclock_int_opts, refclock_dbl_opts, refclock_flag_opts);
     char *base = (char *)r;
-    for (size_t i = 0; i < ARRAY_LEN(refclock_int_opts); i++) {
-        const struct int_opt *o = &refclock_int_opts[i];
-        if (strcasecmp(opt, o->name) == 0)
-            return cfg_scan_int(cur, (int *)(base + o->off), o->min, o->max) ? OPT_OK
-                                                                             : OPT_BAD_VALUE;
-    }
-    for (size_t i = 0; i < ARRAY_LEN(refclock_dbl_opts); i++) {
-        if (strcasecmp(opt, refclock_dbl_opts[i].name) == 0)
-            return cfg_scan_double(cur, (double *)(base + refclock_dbl_opts[i].off))
-                       ? OPT_OK
-                       : OPT_BAD_VALUE;
-    }
+    enum opt_status st;
+    size_t off;
+
+    if (table_option(&table, r, opt, cur, &st, &off))
+        return st;
     for (size_t i = 0; i < ARRAY_LEN(refclock_refid_opts); i++) {
         if (strcasecmp(opt, refclock_refid_opts[i].name) == 0)
             return cfg_scan_refid(cur, (uint32_t *)(base + refclock_refid_opts[i].off))
                        ? OPT_OK
                        : OPT_BAD_VALUE;
-    }
-    for (size_t i = 0; i < ARRAY_LEN(refclock_flag_opts); i++) {
-        if (strcasecmp(opt, refclock_flag_opts[i].name) == 0) {
-            *(int *)(base + refclock_flag_opts[i].off) = 1;
-            return OPT_OK;
-        }
     }
     if (!source_opts_sel_word(opt))
         return OPT_BAD_OPTION;
@@ -320,25 +356,12 @@ static const struct field_opt local_flag_opts[] = {
 
 static enum opt_status local_option(struct local_cfg *l, const char *opt, char **cur)
 {
-    char *base = (char *)l;
-    for (size_t i = 0; i < ARRAY_LEN(local_int_opts); i++) {
-        const struct int_opt *o = &local_int_opts[i];
-        if (strcasecmp(opt, o->name) == 0)
-            return cfg_scan_int(cur, (int *)(base + o->off), o->min, o->max) ? OPT_OK
-                                                                             : OPT_BAD_VALUE;
-    }
-    for (size_t i = 0; i < ARRAY_LEN(local_dbl_opts); i++) {
-        if (strcasecmp(opt, local_dbl_opts[i].name) == 0)
-            return cfg_scan_double(cur, (double *)(base + local_dbl_opts[i].off)) ? OPT_OK
-                                                                                  : OPT_BAD_VALUE;
-    }
-    for (size_t i = 0; i < ARRAY_LEN(local_flag_opts); i++) {
-        if (strcasecmp(opt, local_flag_opts[i].name) == 0) {
-            *(int *)(base + local_flag_opts[i].off) = 1;
-            return OPT_OK;
-        }
-    }
-    return OPT_BAD_OPTION;
+    static const struct opt_table table =
+        OPT_TABLE(local_int_opts, local_dbl_opts, local_flag_opts);
+    enum opt_status st;
+    size_t off;
+
+    return table_option(&table, l, opt, cur, &st, &off) ? st : OPT_BAD_OPTION;
 }
 
 /* local [stratum N] [orphan] [distance D] [activate D] [waitsynced S] [waitunsynced S] */
@@ -392,21 +415,13 @@ static int hwts_option(struct hwts_cfg *h, const char *opt, char **cur, int *max
     /* "any" is only the default; the directive accepts none/ntp/ptp/all. */
     /* options of hwtimestamp:rxfilter */
     static const char *const filters[] = {"none", "ntp", "ptp", "all"};
-    char *base = (char *)h;
-    for (size_t i = 0; i < ARRAY_LEN(hwts_int_opts); i++) {
-        const struct int_opt *o = &hwts_int_opts[i];
-        if (strcasecmp(opt, o->name) == 0) {
-            *maxpoll_set |= o->off == HOFF(maxpoll);
-            return cfg_scan_int(cur, (int *)(base + o->off), o->min, o->max);
-        }
-    }
-    for (size_t i = 0; i < ARRAY_LEN(hwts_dbl_opts); i++) {
-        if (strcasecmp(opt, hwts_dbl_opts[i].name) == 0)
-            return cfg_scan_double(cur, (double *)(base + hwts_dbl_opts[i].off));
-    }
-    for (size_t i = 0; i < ARRAY_LEN(hwts_flag_opts); i++) {
-        if (strcasecmp(opt, hwts_flag_opts[i].name) == 0)
-            return *(int *)(base + hwts_flag_opts[i].off) = 1;
+    static const struct opt_table table = OPT_TABLE(hwts_int_opts, hwts_dbl_opts, hwts_flag_opts);
+    enum opt_status st;
+    size_t off;
+
+    if (table_option(&table, h, opt, cur, &st, &off)) {
+        *maxpoll_set |= off == HOFF(maxpoll);
+        return st == OPT_OK;
     }
     if (strcasecmp(opt, hwts_word_opts[0]) == 0) {
         char *w = cfg_word(cur);
