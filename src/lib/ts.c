@@ -20,7 +20,10 @@ void ts_normalise(struct timespec *a)
 
 double ts_diff(const struct timespec *a, const struct timespec *b)
 {
-    return (double)(a->tv_sec - b->tv_sec) + (a->tv_nsec - b->tv_nsec) * 1e-9;
+    /* The seconds subtracted as doubles: the same exact result for any two times within
+     * 2^53 s, and no overflow when one comes from outside (the extreme seconds of a
+     * chronyc `settime`, found by fuzzing). */
+    return ((double)a->tv_sec - (double)b->tv_sec) + (a->tv_nsec - b->tv_nsec) * 1e-9;
 }
 
 void ts_add(struct timespec *out, const struct timespec *a, double s)

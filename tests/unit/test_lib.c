@@ -7,6 +7,7 @@
 #include "lib/scan.h"
 #include "lib/ts.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static void test_ts_arith(void)
@@ -20,6 +21,15 @@ static void test_ts_arith(void)
     CHECK_INT_EQ(c.tv_sec, -1);
     CHECK_INT_EQ(c.tv_nsec, 900000000);
     CHECK(ts_cmp(&a, &b) > 0);
+}
+
+/* Seconds far apart (a `settime` of INT64_MIN s): a huge difference, no overflow (UBSan). */
+static void test_ts_diff_extreme(void)
+{
+    struct timespec now = {1700000003, 0}, low = {INT64_MIN, 0}, high = {INT64_MAX, 0};
+    CHECK(ts_diff(&now, &low) > 9e18);
+    CHECK(ts_diff(&low, &now) < -9e18);
+    CHECK(ts_diff(&high, &low) > 1.8e19);
 }
 
 static void test_ntp_ts_roundtrip(void)
@@ -221,6 +231,7 @@ static void test_scan(void)
 int main(void)
 {
     RUN(test_ts_arith);
+    RUN(test_ts_diff_extreme);
     RUN(test_ntp_ts_roundtrip);
     RUN(test_ntp_ts_era);
     RUN(test_ntp_ts_era_window);
