@@ -267,9 +267,9 @@ phase_b() {
     check "$P-client-selects-ntpd-keyed" wait_long keyed_selected
     csrc | sed "s/^/  $P sources: /"
     for k in 12:md5 13:sha1 14:cmac 16:sha256-v4; do
-        check "$P-client-ntpd-${k#*:}-authenticated" authenticated 192.168.123.${k%:*} Yes
+        check "$P-client-ntpd-${k#*:}-authenticated" wait_for authenticated 192.168.123.${k%:*} Yes
     done
-    check "$P-client-ntpd-ipv6-sha1-authenticated" authenticated fd12::1 Yes
+    check "$P-client-ntpd-ipv6-sha1-authenticated" wait_for authenticated fd12::1 Yes
     out=$(chc -c authdata)
     echo "$out" | sed "s/^/  $P authdata: /"
     check "$P-authdata-md5-sha1-cmac" sh -c "echo '$out' | grep -q '^192.168.123.12,SK,1,1,96,' &&
