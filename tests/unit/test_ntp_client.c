@@ -674,25 +674,37 @@ static void test_max_delay_ratio(void)
     CHECK_INT_EQ(deliver(&w, &ctx, &res), NTP_CLIENT_GOOD);
 }
 
+/* Test C's case: a client with options o whose statistics say a least delay of 2 ms and
+ * a deviation of 0.1 ms, a server 20 ms away; returns the verdict of one exchange. */
+static int delay_dev_case(struct world *w, const struct ntp_client_opts *o,
+                          struct ntp_client_stats *st, struct ntp_client_rx_ctx *ctx,
+                          struct ntp_client_result *res)
+{
+    started(w, o);
+    memset(st, 0, sizeof(*st));
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->stats = st;
+    st->have_delay_test_data = 1;
+    st->min_delay = 0.002;
+    st->std_dev = 0.0001;
+    w->srv.d_out = 0.010;
+    w->srv.d_back = 0.010;
+    CHECK(fire(w));
+    serve(w);
+    st->last_sample_time = w->tx;
+    return deliver(w, ctx, res);
+}
+
 static void test_max_delay_dev_ratio(void)
 {
     struct world w;
+    struct ntp_client_opts o;
     struct ntp_client_result res;
     struct ntp_client_stats st;
     struct ntp_client_rx_ctx ctx;
-    started_default(&w);
-    memset(&st, 0, sizeof(st));
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.stats = &st;
-    st.have_delay_test_data = 1;
-    st.min_delay = 0.002;
-    st.std_dev = 0.0001; /* max increase 10 * 0.1 ms */
-    w.srv.d_out = 0.010;
-    w.srv.d_back = 0.010;
-    CHECK(fire(&w));
-    serve(&w);
-    st.last_sample_time = w.tx;
-    CHECK_INT_EQ(deliver(&w, &ctx, &res), NTP_CLIENT_FAIL_DELAY_DEV);
+    ntp_client_opts_default(&o);
+    /* max increase 10 * 0.1 ms */
+    CHECK_INT_EQ(delay_dev_case(&w, &o, &st, &ctx, &res), NTP_CLIENT_FAIL_DELAY_DEV);
     /* The offset moved more than the delay grew: accepted. */
     st.predicted_offset = 0.5;
     CHECK(fire(&w));
@@ -719,19 +731,7 @@ static void test_max_delay_dev_ratio_option(void)
     struct ntp_client_rx_ctx ctx;
     ntp_client_opts_default(&o);
     o.max_delay_dev_ratio = 1000.0;
-    started(&w, &o);
-    memset(&st, 0, sizeof(st));
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.stats = &st;
-    st.have_delay_test_data = 1;
-    st.min_delay = 0.002;
-    st.std_dev = 0.0001;
-    w.srv.d_out = 0.010;
-    w.srv.d_back = 0.010;
-    CHECK(fire(&w));
-    serve(&w);
-    st.last_sample_time = w.tx;
-    CHECK_INT_EQ(deliver(&w, &ctx, &res), NTP_CLIENT_GOOD);
+    CHECK_INT_EQ(delay_dev_case(&w, &o, &st, &ctx, &res), NTP_CLIENT_GOOD);
 }
 
 static void test_max_delay_quant(void)
