@@ -218,6 +218,15 @@ for v in "" 5 5x -1 a "1 SHA1 8000" "1 SHA1 8" "1 AES128 5" "1 MD5 100 extra" "1
         diff "$DIR/theirs" "$DIR/ours" | sed 's/^/    /'
     fi
 done
+# -v: chrony's feature list; our keygen has the secure hashes, so +SECHASH as chrony
+# built with Nettle (and +DEBUG: -d prints the debug messages).
+if "$OURS" -v | grep -qx 'chronyc (chrony) version [0-9.]* (+READLINE +SECHASH +IPV6 +DEBUG)' &&
+    "$THEIRS" -v | grep -q '+SECHASH'; then
+    ok "version features as chrony's"
+else
+    bad "version features as chrony's"
+    "$OURS" -v | sed 's/^/    /'
+fi
 # local: 4.3 sends LOCAL2, 4.8 LOCAL3; the texts and statuses must agree.
 for v in "stratum 5" "stratum 5x" "stratum x" "stratum 16" "STRATUM 3 Orphan" \
     "distance 1e-1" "distance" "off" "off x" "orphan distance 2x" "foo"; do
