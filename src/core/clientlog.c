@@ -4,6 +4,7 @@
 #include "core/clientlog.h"
 
 #include "lib/clamp.h"
+#include "lib/compiler.h"
 #include "lib/mem.h"
 
 #include <assert.h>
@@ -88,6 +89,7 @@ struct bucket_params {
 
 struct clientlog {
     int active;
+    int private_active;     /* active, and not shared: the path of the default daemon */
     int view;               /* a read-only view of a table another process writes */
     struct clog_shared *sh; /* the header in shared memory, NULL for a private table */
     uint32_t reset_seen;    /* the writer: the last reset request applied */
@@ -220,8 +222,8 @@ static struct clog_record *record_at(struct clientlog *cl, int index)
     return &cl->slot[index / CLIENTLOG_SLOT_SIZE].rec[index % CLIENTLOG_SLOT_SIZE];
 }
 
-static void record_reset(struct clientlog *cl, struct clog_slot *sl, int j, uint32_t tag,
-                         const struct ip_addr *ip)
+static ALWAYS_INLINE void record_reset(struct clientlog *cl, struct clog_slot *sl, int j,
+                                       uint32_t tag, const struct ip_addr *ip)
 {
     struct clog_record *r = &sl->rec[j];
 
@@ -275,15 +277,13 @@ static int table_expand(struct clientlog *cl)
     for (unsigned i = 0; i < cl->slots; i++)
         slot_split(cl, i, cl->slots);
     cl->slots = slots;
-    if (cl->sh)
-        atomic_store_explicit(&cl->sh->slots, slots, memory_order_relaxed);
     return 1;
 }
 
 /* Among the records of a full slot, the one to replace: the oldest latest request of
  * any service, and of equally old ones the one with fewer requests (chrony 4.8's
  * choice). Reads only the slot header. */
-static int slot_victim(const struct clog_slot *sl)
+static ALWAYS_INLINE int slot_victim(const struct clog_slot *sl)
 {
     int v = 0;
     for (int j = 1; j < CLIENTLOG_SLOT_SIZE; j++) {
@@ -297,7 +297,7 @@ static int slot_victim(const struct clog_slot *sl)
 /* The index of ip's record, created if missing: in an empty record of its slot, in a
  * doubled table while clientloglimit allows, else replacing slot_victim(). Expected
  * O(1): one tag line per probe, one address comparison per matching tag. */
-static int record_get(struct clientlog *cl, const struct ip_addr *ip)
+static ALWAYS_INLINE int record_get(struct clientlog *cl, const struct ip_addr *ip)
 {
     uint64_t h = addr_hash(cl, ip);
     uint32_t tag = tag_of(h);
@@ -364,6 +364,7 @@ struct clientlog *clientlog_new(const struct clientlog_params *p, uint64_t seed)
     /* Zeroed (all records empty) and 64 bytes of room to align the first slot. */
     cl->mem = xcalloc((size_t)cl->max_slots * sizeof(struct clog_slot) + 64, 1);
     cl->slot = (struct clog_slot *)(((uintptr_t)cl->mem + 63) & ~(uintptr_t)63);
+    cl->private_active = 1;
     table_expand(cl);
     return cl;
 }
@@ -403,6 +404,7 @@ struct clientlog *clientlog_new_in(const struct clientlog_params *p, uint64_t se
     cl->reset_seen = atomic_load_explicit(&cl->sh->reset_gen, memory_order_acquire);
     write_begin(cl);
     table_expand(cl);
+    atomic_store_explicit(&cl->sh->slots, cl->slots, memory_order_relaxed);
     write_end(cl);
     return cl;
 }
@@ -471,8 +473,8 @@ static void rate_update(int8_t *rate, int target)
                                                              : (*rate + target - 1) / 2);
 }
 
-static void record_hit(struct clientlog *cl, enum clientlog_service s, int index,
-                       const struct timespec *now)
+static ALWAYS_INLINE void record_hit(struct clientlog *cl, enum clientlog_service s, int index,
+                                     const struct timespec *now)
 {
     struct clog_slot *sl = &cl->slot[index / CLIENTLOG_SLOT_SIZE];
     int j = index % CLIENTLOG_SLOT_SIZE;
@@ -500,19 +502,37 @@ static void record_hit(struct clientlog *cl, enum clientlog_service s, int index
                 rate_of_interval(interval));
 }
 
+/* clientlog_log_access off the default path: no record kept, or a shared table (the
+ * same under the seqlock). */
+static int log_access_other(struct clientlog *cl, enum clientlog_service s,
+                            const struct ip_addr *ip, const struct timespec *now)
+{
+    int index;
+
+    if (!cl->active || !cl->sh || !ip || (ip->family != IPF_INET4 && ip->family != IPF_INET6))
+        return -1;
+    assert(!cl->view);
+    write_begin(cl);
+    index = record_get(cl, ip);
+    record_hit(cl, s, index, now);
+    /* The table may have doubled: the readers' bound. */
+    atomic_store_explicit(&cl->sh->slots, cl->slots, memory_order_relaxed);
+    write_end(cl);
+    return index;
+}
+
 int clientlog_log_access(struct clientlog *cl, enum clientlog_service s, const struct ip_addr *ip,
                          const struct timespec *now)
 {
     int index;
 
-    assert((unsigned)s < CLOG_N_SERVICES && now && !cl->view);
+    assert((unsigned)s < CLOG_N_SERVICES && now);
     cl->stats.hits[s]++;
-    if (!cl->active || !ip || (ip->family != IPF_INET4 && ip->family != IPF_INET6))
-        return -1;
-    write_begin(cl);
+    /* One test for the default daemon's table; the others go aside. */
+    if (!cl->private_active || !ip || (ip->family != IPF_INET4 && ip->family != IPF_INET6))
+        return log_access_other(cl, s, ip, now);
     index = record_get(cl, ip);
     record_hit(cl, s, index, now);
-    write_end(cl);
     assert(index >= 0 && (unsigned)index < cl->slots * CLIENTLOG_SLOT_SIZE);
     return index;
 }
@@ -532,8 +552,8 @@ static int leak_says_drop(struct clientlog *cl, int leak)
     return r;
 }
 
-static enum clientlog_limit_verdict limit_rate(struct clientlog *cl, enum clientlog_service s,
-                                               int index)
+static ALWAYS_INLINE enum clientlog_limit_verdict limit_rate(struct clientlog *cl,
+                                                             enum clientlog_service s, int index)
 {
     const struct bucket_params *b = &cl->bucket[s];
     struct clog_record *r;
@@ -565,19 +585,31 @@ static enum clientlog_limit_verdict limit_rate(struct clientlog *cl, enum client
     return CLOG_DROP;
 }
 
-enum clientlog_limit_verdict clientlog_limit_rate(struct clientlog *cl, enum clientlog_service s,
-                                                  int index)
+/* clientlog_limit_rate off the default path: nothing to limit, or a shared table (the
+ * same under the seqlock). */
+static enum clientlog_limit_verdict limit_rate_other(struct clientlog *cl, enum clientlog_service s,
+                                                     int index)
 {
     enum clientlog_limit_verdict v;
 
-    assert((unsigned)s < CLOG_N_SERVICES && !cl->view);
-    if (!cl->bucket[s].tokens_per_hit || index < 0 || !cl->active ||
+    if (!cl->bucket[s].tokens_per_hit || index < 0 || !cl->active || !cl->sh ||
         (size_t)index >= (size_t)cl->slots * CLIENTLOG_SLOT_SIZE)
         return CLOG_PASS;
+    assert(!cl->view);
     write_begin(cl);
     v = limit_rate(cl, s, index);
     write_end(cl);
     return v;
+}
+
+enum clientlog_limit_verdict clientlog_limit_rate(struct clientlog *cl, enum clientlog_service s,
+                                                  int index)
+{
+    assert((unsigned)s < CLOG_N_SERVICES);
+    if (!cl->bucket[s].tokens_per_hit || index < 0 || !cl->private_active ||
+        (size_t)index >= (size_t)cl->slots * CLIENTLOG_SLOT_SIZE)
+        return limit_rate_other(cl, s, index);
+    return limit_rate(cl, s, index);
 }
 
 void clientlog_count_ntp(struct clientlog *cl, int auth, int interleaved, int rx_src, int tx_src)
