@@ -1,5 +1,6 @@
 #include "chronyd/workers.h"
 
+#include "core/clientlog.h"
 #include "daemon/config.h"
 #include "lib/log.h"
 #include "lib/mem.h"
@@ -86,12 +87,16 @@ static void w_on_state(void *arg, int fd, int events)
 /* The worker's life: its own sockets, the user's privileges, then serve until the main
  * process goes. Never returns. */
 static void worker_main(struct platform *p, struct node *n, int fd, int back, const char *user,
-                        int scfilter)
+                        int scfilter, struct clientlog *log)
 {
     struct platform_handlers h;
     struct worker_run r;
     char err[256];
 
+    /* Its own client log, in the memory the main process reads for `clients` (the counters
+     * reported start from it). */
+    if (log)
+        node_worker_use_clientlog(n, log);
     memset(&r, 0, sizeof(r));
     r.node = n;
     r.back = back;
@@ -154,13 +159,25 @@ void workers_start(struct workers *w, struct platform *p, struct node *n, int co
     if (count > WORKERS_MAX)
         count = WORKERS_MAX;
     for (int i = 1; i < count; i++) {
-        int fd, back, pid = platform_worker_fork(p, &fd, &back);
+        /* The worker's client log, shared with this process (mapped before the fork). */
+        size_t bytes = node_worker_clientlog_bytes(n);
+        void *mem = bytes ? platform_shared_alloc(bytes) : NULL;
+        uint64_t seed = 0;
+        struct clientlog *log = mem ? node_worker_clientlog_new(n, mem, &seed) : NULL;
+        int fd, back, pid;
+
+        if (bytes && !log)
+            LOG_ERR(env->log, "Could not share client log of NTP serving process");
+        pid = platform_worker_fork(p, &fd, &back);
         if (pid == 0)
-            worker_main(p, n, fd, back, user, scfilter);
+            worker_main(p, n, fd, back, user, scfilter, log);
+        clientlog_free(log); /* the worker's handle; this process reads through a view */
         if (pid < 0) {
             LOG_ERR(env->log, "Could not start NTP serving process");
             break;
         }
+        if (log && node_worker_clientlog_view(n, mem, seed) < 0)
+            LOG_ERR(env->log, "Could not share client log of NTP serving process");
         w->pid[w->n] = pid;
         w->fd[w->n] = fd;
         w->back[w->n] = back;

@@ -4,9 +4,11 @@
 #include "core/clientlog.h"
 
 #include "lib/clamp.h"
+#include "lib/compiler.h"
 #include "lib/mem.h"
 
 #include <assert.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +61,24 @@ struct clog_slot {
     struct clog_record rec[CLIENTLOG_SLOT_SIZE];
 };
 
+/* The mutable header of a table in shared memory (clientlog_new_in), in front of its
+ * slots: the writer's sequence counter (odd while it changes the table), the slot count,
+ * and the reset requests of the reading process. 64 bytes, so the slots keep their
+ * 64-byte alignment. */
+struct clog_shared {
+    _Atomic uint32_t seq;
+    _Atomic uint32_t slots;
+    _Atomic uint32_t reset_gen; /* the reader's requests: each increment asks for a reset */
+    uint32_t pad[13];
+};
+_Static_assert(sizeof(struct clog_shared) == CLIENTLOG_SHARED_HEADER,
+               "the shared header keeps the slots 64-byte aligned");
+
+/* Copies a reader makes of a record before it takes it as torn and reports the record
+ * as empty (the writer holds the counter odd for one request's update, a reset or a
+ * growth of the table). */
+#define SHARED_READ_TRIES 1000
+
 struct bucket_params {
     uint16_t max_tokens, tokens_per_hit; /* tokens_per_hit 0 = no limit */
     int shift;                           /* token time scale; negative = coarse */
@@ -69,7 +89,11 @@ struct bucket_params {
 
 struct clientlog {
     int active;
-    void *mem;              /* allocation holding the slots (for free) */
+    int private_active;     /* active, and not shared: the path of the default daemon */
+    int view;               /* a read-only view of a table another process writes */
+    struct clog_shared *sh; /* the header in shared memory, NULL for a private table */
+    uint32_t reset_seen;    /* the writer: the last reset request applied */
+    void *mem;              /* allocation holding the slots (for free), NULL if given */
     struct clog_slot *slot; /* 64-byte aligned within mem */
     unsigned slots, max_slots;
     uint64_t hash_key[2]; /* secret: addresses crafted to share a slot cannot be chosen */
@@ -80,6 +104,26 @@ struct clientlog {
     int rnd_bits;
     struct clientlog_stats stats;
 };
+
+/* The seqlock of a shared table: the counter odd while the table changes (a release
+ * fence after it, so the changes are not seen before it), even after (a release store).
+ * Nothing for a private table. */
+static void write_begin(struct clientlog *cl)
+{
+    if (cl->sh) {
+        uint32_t q = atomic_load_explicit(&cl->sh->seq, memory_order_relaxed);
+        atomic_store_explicit(&cl->sh->seq, q + 1, memory_order_relaxed);
+        atomic_thread_fence(memory_order_release);
+    }
+}
+
+static void write_end(struct clientlog *cl)
+{
+    if (cl->sh) {
+        uint32_t q = atomic_load_explicit(&cl->sh->seq, memory_order_relaxed);
+        atomic_store_explicit(&cl->sh->seq, q + 1, memory_order_release);
+    }
+}
 
 /* Token bucket sizing: a token is 2^shift time units; a response costs
  * tokens_per_hit so that buckets refill at one response per 2^interval s and
@@ -178,8 +222,8 @@ static struct clog_record *record_at(struct clientlog *cl, int index)
     return &cl->slot[index / CLIENTLOG_SLOT_SIZE].rec[index % CLIENTLOG_SLOT_SIZE];
 }
 
-static void record_reset(struct clientlog *cl, struct clog_slot *sl, int j, uint32_t tag,
-                         const struct ip_addr *ip)
+static ALWAYS_INLINE void record_reset(struct clientlog *cl, struct clog_slot *sl, int j,
+                                       uint32_t tag, const struct ip_addr *ip)
 {
     struct clog_record *r = &sl->rec[j];
 
@@ -239,7 +283,7 @@ static int table_expand(struct clientlog *cl)
 /* Among the records of a full slot, the one to replace: the oldest latest request of
  * any service, and of equally old ones the one with fewer requests (chrony 4.8's
  * choice). Reads only the slot header. */
-static int slot_victim(const struct clog_slot *sl)
+static ALWAYS_INLINE int slot_victim(const struct clog_slot *sl)
 {
     int v = 0;
     for (int j = 1; j < CLIENTLOG_SLOT_SIZE; j++) {
@@ -253,7 +297,7 @@ static int slot_victim(const struct clog_slot *sl)
 /* The index of ip's record, created if missing: in an empty record of its slot, in a
  * doubled table while clientloglimit allows, else replacing slot_victim(). Expected
  * O(1): one tag line per probe, one address comparison per matching tag. */
-static int record_get(struct clientlog *cl, const struct ip_addr *ip)
+static ALWAYS_INLINE int record_get(struct clientlog *cl, const struct ip_addr *ip)
 {
     uint64_t h = addr_hash(cl, ip);
     uint32_t tag = tag_of(h);
@@ -277,7 +321,10 @@ static int record_get(struct clientlog *cl, const struct ip_addr *ip)
     }
 }
 
-struct clientlog *clientlog_new(const struct clientlog_params *p, uint64_t seed)
+/* The handle's fixed part: limits, times alignment, hash key, and the largest slot count
+ * limit_bytes allows (0 when inactive). NULL if rate limiting is asked of an inactive
+ * log. */
+static struct clientlog *handle_new(const struct clientlog_params *p, uint64_t seed)
 {
     struct clientlog *cl;
     unsigned long max_slots;
@@ -305,11 +352,82 @@ struct clientlog *clientlog_new(const struct clientlog_params *p, uint64_t seed)
     /* The table doubles from one slot, so it never exceeds the largest power of two. */
     for (cl->max_slots = 1; 2ul * cl->max_slots <= max_slots; cl->max_slots *= 2)
         ;
+    return cl;
+}
+
+struct clientlog *clientlog_new(const struct clientlog_params *p, uint64_t seed)
+{
+    struct clientlog *cl = handle_new(p, seed);
+
+    if (!cl || !cl->active)
+        return cl;
     /* Zeroed (all records empty) and 64 bytes of room to align the first slot. */
     cl->mem = xcalloc((size_t)cl->max_slots * sizeof(struct clog_slot) + 64, 1);
     cl->slot = (struct clog_slot *)(((uintptr_t)cl->mem + 63) & ~(uintptr_t)63);
+    cl->private_active = 1;
     table_expand(cl);
     return cl;
+}
+
+size_t clientlog_shared_bytes(const struct clientlog_params *p)
+{
+    struct clientlog *cl = handle_new(p, 0);
+    size_t n = 0;
+
+    if (cl && cl->active)
+        n = sizeof(struct clog_shared) + (size_t)cl->max_slots * sizeof(struct clog_slot);
+    clientlog_free(cl);
+    return n;
+}
+
+/* A handle on a table in mem (the header, then the slots). */
+static struct clientlog *shared_new(const struct clientlog_params *p, uint64_t seed, void *mem)
+{
+    struct clientlog *cl;
+
+    if (!p->active || !mem || (uintptr_t)mem % 64)
+        return NULL;
+    cl = handle_new(p, seed);
+    if (!cl)
+        return NULL;
+    cl->sh = mem;
+    cl->slot = (struct clog_slot *)((unsigned char *)mem + sizeof(struct clog_shared));
+    return cl;
+}
+
+struct clientlog *clientlog_new_in(const struct clientlog_params *p, uint64_t seed, void *mem)
+{
+    struct clientlog *cl = shared_new(p, seed, mem);
+
+    if (!cl)
+        return NULL;
+    cl->reset_seen = atomic_load_explicit(&cl->sh->reset_gen, memory_order_acquire);
+    write_begin(cl);
+    table_expand(cl);
+    atomic_store_explicit(&cl->sh->slots, cl->slots, memory_order_relaxed);
+    write_end(cl);
+    return cl;
+}
+
+struct clientlog *clientlog_view(const struct clientlog_params *p, uint64_t seed, void *mem)
+{
+    struct clientlog *cl = shared_new(p, seed, mem);
+
+    if (cl)
+        cl->view = 1;
+    return cl;
+}
+
+/* The slot count of the table: for a view as its writer last published it (never more
+ * than the memory holds, whatever the other process wrote). */
+static unsigned cur_slots(const struct clientlog *cl)
+{
+    unsigned n;
+
+    if (!cl->view)
+        return cl->slots;
+    n = atomic_load_explicit(&cl->sh->slots, memory_order_relaxed);
+    return n > cl->max_slots ? cl->max_slots : n;
 }
 
 void clientlog_free(struct clientlog *cl)
@@ -327,7 +445,7 @@ unsigned long clientlog_max_records(const struct clientlog *cl)
 
 size_t clientlog_table_bytes(const struct clientlog *cl)
 {
-    return cl->active ? (size_t)cl->slots * sizeof(struct clog_slot) : 0;
+    return cl->active ? (size_t)cur_slots(cl) * sizeof(struct clog_slot) : 0;
 }
 
 /* Scaled log2 of the rate for an interval in 1/16 s units (rounded). */
@@ -355,8 +473,8 @@ static void rate_update(int8_t *rate, int target)
                                                              : (*rate + target - 1) / 2);
 }
 
-static void record_hit(struct clientlog *cl, enum clientlog_service s, int index,
-                       const struct timespec *now)
+static ALWAYS_INLINE void record_hit(struct clientlog *cl, enum clientlog_service s, int index,
+                                     const struct timespec *now)
 {
     struct clog_slot *sl = &cl->slot[index / CLIENTLOG_SLOT_SIZE];
     int j = index % CLIENTLOG_SLOT_SIZE;
@@ -384,6 +502,25 @@ static void record_hit(struct clientlog *cl, enum clientlog_service s, int index
                 rate_of_interval(interval));
 }
 
+/* clientlog_log_access off the default path: no record kept, or a shared table (the
+ * same under the seqlock). */
+static int log_access_other(struct clientlog *cl, enum clientlog_service s,
+                            const struct ip_addr *ip, const struct timespec *now)
+{
+    int index;
+
+    if (!cl->active || !cl->sh || !ip || (ip->family != IPF_INET4 && ip->family != IPF_INET6))
+        return -1;
+    assert(!cl->view);
+    write_begin(cl);
+    index = record_get(cl, ip);
+    record_hit(cl, s, index, now);
+    /* The table may have doubled: the readers' bound. */
+    atomic_store_explicit(&cl->sh->slots, cl->slots, memory_order_relaxed);
+    write_end(cl);
+    return index;
+}
+
 int clientlog_log_access(struct clientlog *cl, enum clientlog_service s, const struct ip_addr *ip,
                          const struct timespec *now)
 {
@@ -391,8 +528,9 @@ int clientlog_log_access(struct clientlog *cl, enum clientlog_service s, const s
 
     assert((unsigned)s < CLOG_N_SERVICES && now);
     cl->stats.hits[s]++;
-    if (!cl->active || !ip || (ip->family != IPF_INET4 && ip->family != IPF_INET6))
-        return -1;
+    /* One test for the default daemon's table; the others go aside. */
+    if (!cl->private_active || !ip || (ip->family != IPF_INET4 && ip->family != IPF_INET6))
+        return log_access_other(cl, s, ip, now);
     index = record_get(cl, ip);
     record_hit(cl, s, index, now);
     assert(index >= 0 && (unsigned)index < cl->slots * CLIENTLOG_SLOT_SIZE);
@@ -414,19 +552,13 @@ static int leak_says_drop(struct clientlog *cl, int leak)
     return r;
 }
 
-enum clientlog_limit_verdict clientlog_limit_rate(struct clientlog *cl, enum clientlog_service s,
-                                                  int index)
+static ALWAYS_INLINE enum clientlog_limit_verdict limit_rate(struct clientlog *cl,
+                                                             enum clientlog_service s, int index)
 {
-    const struct bucket_params *b;
+    const struct bucket_params *b = &cl->bucket[s];
     struct clog_record *r;
     int drop;
 
-    assert((unsigned)s < CLOG_N_SERVICES);
-    b = &cl->bucket[s];
-
-    if (!b->tokens_per_hit || index < 0 || !cl->active ||
-        (size_t)index >= (size_t)cl->slots * CLIENTLOG_SLOT_SIZE)
-        return CLOG_PASS;
     r = record_at(cl, index);
     r->dropped &= (uint8_t) ~(1u << s);
     if (r->tokens[s] >= b->tokens_per_hit) {
@@ -453,6 +585,33 @@ enum clientlog_limit_verdict clientlog_limit_rate(struct clientlog *cl, enum cli
     return CLOG_DROP;
 }
 
+/* clientlog_limit_rate off the default path: nothing to limit, or a shared table (the
+ * same under the seqlock). */
+static enum clientlog_limit_verdict limit_rate_other(struct clientlog *cl, enum clientlog_service s,
+                                                     int index)
+{
+    enum clientlog_limit_verdict v;
+
+    if (!cl->bucket[s].tokens_per_hit || index < 0 || !cl->active || !cl->sh ||
+        (size_t)index >= (size_t)cl->slots * CLIENTLOG_SLOT_SIZE)
+        return CLOG_PASS;
+    assert(!cl->view);
+    write_begin(cl);
+    v = limit_rate(cl, s, index);
+    write_end(cl);
+    return v;
+}
+
+enum clientlog_limit_verdict clientlog_limit_rate(struct clientlog *cl, enum clientlog_service s,
+                                                  int index)
+{
+    assert((unsigned)s < CLOG_N_SERVICES);
+    if (!cl->bucket[s].tokens_per_hit || index < 0 || !cl->private_active ||
+        (size_t)index >= (size_t)cl->slots * CLIENTLOG_SLOT_SIZE)
+        return limit_rate_other(cl, s, index);
+    return limit_rate(cl, s, index);
+}
+
 void clientlog_count_ntp(struct clientlog *cl, int auth, int interleaved, int rx_src, int tx_src)
 {
     if (auth)
@@ -472,7 +631,15 @@ int clientlog_ntp_min_poll(const struct clientlog *cl)
 
 int clientlog_n_indices(const struct clientlog *cl)
 {
-    return cl->active ? (int)(cl->slots * CLIENTLOG_SLOT_SIZE) : -1;
+    return cl->active ? (int)(cur_slots(cl) * CLIENTLOG_SLOT_SIZE) : -1;
+}
+
+/* What `clients -r` zeroes of an occupied record: its hit and drop counters. */
+static void record_zero_counts(struct clog_slot *sl, int j)
+{
+    memset(sl->rec[j].hits, 0, sizeof(sl->rec[j].hits));
+    memset(sl->rec[j].drops, 0, sizeof(sl->rec[j].drops));
+    sl->total[j] = 0;
 }
 
 static int8_t interval_of_rate(int rate)
@@ -490,19 +657,52 @@ static uint32_t ago(uint32_t now_ts, uint32_t then)
     return (now_ts - then) >> TS_FRAC;
 }
 
+/* A view's copy of the record at index: 1 if it holds a client, 0 if it is empty, beyond
+ * the table, or the writer kept changing it (a torn copy is never reported). The seqlock
+ * reader: the counter even before the copy, the same after it. */
+static int view_copy(const struct clientlog *cl, uint32_t index, struct clog_record *out)
+{
+    const struct clog_slot *sl = &cl->slot[index / CLIENTLOG_SLOT_SIZE];
+    int j = index % CLIENTLOG_SLOT_SIZE;
+
+    for (int t = 0; t < SHARED_READ_TRIES; t++) {
+        uint32_t q = atomic_load_explicit(&cl->sh->seq, memory_order_acquire), tag = 0;
+        if (q & 1)
+            continue;
+        if (index < cur_slots(cl) * CLIENTLOG_SLOT_SIZE) {
+            tag = sl->tag[j];
+            memcpy(out, &sl->rec[j], sizeof(*out));
+        }
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&cl->sh->seq, memory_order_relaxed) != q)
+            continue;
+        /* Another process's memory: an address of no known family is no client. */
+        return tag && (out->ip.family == IPF_INET4 || out->ip.family == IPF_INET6);
+    }
+    return 0;
+}
+
 int clientlog_report_index(struct clientlog *cl, uint32_t index, int reset, uint32_t min_hits,
                            const struct timespec *now, struct clientlog_report *out)
 {
     struct clog_slot *sl;
-    struct clog_record *r;
+    struct clog_record copy;
+    const struct clog_record *r;
     int wanted = min_hits == 0;
 
-    if (!cl->active || index >= cl->slots * CLIENTLOG_SLOT_SIZE)
+    if (!cl->active || index >= cur_slots(cl) * CLIENTLOG_SLOT_SIZE)
         return 0;
     sl = &cl->slot[index / CLIENTLOG_SLOT_SIZE];
-    if (!sl->tag[index % CLIENTLOG_SLOT_SIZE])
-        return 0;
-    r = &sl->rec[index % CLIENTLOG_SLOT_SIZE];
+    if (cl->view) {
+        if (!view_copy(cl, index, &copy))
+            return 0;
+        r = &copy;
+        reset = 0; /* the writer resets its table itself (clientlog_request_reset) */
+    } else {
+        if (!sl->tag[index % CLIENTLOG_SLOT_SIZE])
+            return 0;
+        r = &sl->rec[index % CLIENTLOG_SLOT_SIZE];
+    }
     for (int s = 0; s < CLOG_N_SERVICES; s++)
         if (r->hits[s] >= min_hits)
             wanted = 1;
@@ -518,12 +718,33 @@ int clientlog_report_index(struct clientlog *cl, uint32_t index, int reset, uint
         }
         out->ntp_timeout_interval = interval_of_rate(r->ntp_timeout_rate);
     }
-    if (reset) {
-        memset(r->hits, 0, sizeof(r->hits));
-        memset(r->drops, 0, sizeof(r->drops));
-        sl->total[index % CLIENTLOG_SLOT_SIZE] = 0;
-    }
+    if (reset)
+        record_zero_counts(sl, index % CLIENTLOG_SLOT_SIZE);
     return wanted;
+}
+
+void clientlog_request_reset(struct clientlog *cl)
+{
+    if (cl->sh && cl->view)
+        atomic_fetch_add_explicit(&cl->sh->reset_gen, 1, memory_order_release);
+}
+
+int clientlog_apply_reset(struct clientlog *cl)
+{
+    uint32_t gen;
+
+    if (!cl || !cl->sh || cl->view)
+        return 0;
+    gen = atomic_load_explicit(&cl->sh->reset_gen, memory_order_acquire);
+    if (gen == cl->reset_seen)
+        return 0;
+    cl->reset_seen = gen;
+    write_begin(cl);
+    for (unsigned i = 0; i < cl->slots; i++)
+        for (int j = 0; j < CLIENTLOG_SLOT_SIZE && cl->slot[i].tag[j]; j++)
+            record_zero_counts(&cl->slot[i], j);
+    write_end(cl);
+    return 1;
 }
 
 void clientlog_get_stats(const struct clientlog *cl, struct clientlog_stats *out)

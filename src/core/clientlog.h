@@ -84,6 +84,32 @@ struct clientlog;
 struct clientlog *clientlog_new(const struct clientlog_params *p, uint64_t seed);
 void clientlog_free(struct clientlog *cl);
 
+/* A table another process can read (`serverworkers`, ours): its slots and its mutable
+ * header (the slot count, a sequence counter, the reset requests) live in memory the
+ * caller gives, clientlog_shared_bytes(p) bytes (0 for an inactive log), 64-byte aligned
+ * and zeroed, that outlives the handles on it. The header takes the first
+ * CLIENTLOG_SHARED_HEADER bytes and starts with the 32-bit sequence counter, odd while
+ * the writer changes the table (a seqlock). The default clientlog_new() table is private
+ * and pays nothing of this. */
+#define CLIENTLOG_SHARED_HEADER 64
+size_t clientlog_shared_bytes(const struct clientlog_params *p);
+/* The writer's handle (the only one that logs into the table): as clientlog_new() with
+ * the table built in mem. NULL if p is inactive, refused as by clientlog_new(), or mem is
+ * NULL or misaligned. clientlog_free() frees the handle, not mem. */
+struct clientlog *clientlog_new_in(const struct clientlog_params *p, uint64_t seed, void *mem);
+/* A read-only view of the table a writer built in mem with the same p and seed (in
+ * another process). clientlog_n_indices and clientlog_report_index read it through the
+ * seqlock: a record the writer keeps changing (a counter that stays odd or moves over
+ * 1000 copies) is reported as empty, never torn; reset is ignored (see below); the writing
+ * functions must not be called. */
+struct clientlog *clientlog_view(const struct clientlog_params *p, uint64_t seed, void *mem);
+/* The reader asks the writer of a view's table to reset it (`clients -r`). */
+void clientlog_request_reset(struct clientlog *view);
+/* The writer: if a reset was asked since the last call, zero the hit and drop counters of
+ * every record, as walking all indices with clientlog_report_index(reset 1) does, and
+ * return 1; else 0 (one atomic load). 0 for a private table or NULL. */
+int clientlog_apply_reset(struct clientlog *cl);
+
 /* Count one request of a service received at now. ip NULL or IPF_UNSPEC (the
  * Unix command socket) counts only globally. Returns the record index, or -1
  * when no record is kept. Never allocates: the table doubles in place within

@@ -72,29 +72,60 @@ static void client_record(const struct clientlog_report *r, struct cmdmon_client
     o->last_cmd_hit_ago = r->last_ago[CLOG_CMD];
 }
 
+/* The client log of process k for `clients`: this process's (0), then with serverworkers
+ * (ours) the workers' in the order they were started. */
+static struct clientlog *clients_table(const struct cmdmon_server *c, uint32_t k)
+{
+    return k == 0 ? c->clientlog : c->worker_logs[k - 1];
+}
+
 /* CLIENT_ACCESSES_BY_INDEX3 (spec 6.9): examine slots from first_index until
- * the wanted number of records (at most 8) is found. */
+ * the wanted number of records (at most 8) is found. With serverworkers, process k's
+ * record i has the index k * stride + i (stride: the records of the largest table, a
+ * power of two, so a table's growth never moves another's indices); the indices past a
+ * table's current end are skipped, and a reply is filled across tables. n_indices is
+ * the end of the last table. A worker's table is only read here: a reset (-r) is asked
+ * of its worker when the walk leaves the table, and applied at the worker's next
+ * wake-up. */
 void cmdmon_h_clients(struct cmdmon_server *c, const struct cmdmon_request *req,
                       const struct timespec *now, struct cmdmon_reply *rpy)
 {
     const struct cmdmon_req_clients *q = &req->u.clients;
     struct cmdmon_client_accesses *o = &rpy->u.client_accesses;
-    int n_indices = clientlog_n_indices(c->clientlog);
+    uint32_t last = (uint32_t)c->n_worker_logs, stride = 0, n_indices;
     uint32_t want =
         q->n_clients < CMDMON_MAX_CLIENT_RECORDS ? q->n_clients : CMDMON_MAX_CLIENT_RECORDS;
     uint32_t i, j = 0;
+    int reset = q->reset != 0;
 
-    if (n_indices < 0) {
+    if (clientlog_n_indices(c->clientlog) < 0) {
         rpy->status = CMDMON_STT_INACTIVE;
         return;
     }
+    for (uint32_t k = 0; k <= last; k++)
+        if (clientlog_max_records(clients_table(c, k)) > stride)
+            stride = (uint32_t)clientlog_max_records(clients_table(c, k));
+    n_indices = last * stride + (uint32_t)clientlog_n_indices(clients_table(c, last));
     rpy->reply = CMDMON_RPY_CLIENT_ACCESSES_BY_INDEX3;
-    for (i = q->first_index; i < (uint32_t)n_indices && j < want; i++) {
+    for (i = q->first_index; i < n_indices && j < want; i++) {
+        uint32_t k = i / stride, local = i % stride;
+        struct clientlog *t = clients_table(c, k);
         struct clientlog_report r;
-        if (clientlog_report_index(c->clientlog, i, q->reset != 0, q->min_hits, now, &r))
+
+        if (local >= (uint32_t)clientlog_n_indices(t)) {
+            /* Past table k's end: the walk left it, on to the next one. */
+            if (reset && k > 0 && local == (uint32_t)clientlog_n_indices(t))
+                clientlog_request_reset(t);
+            i = (k + 1) * stride - 1;
+            continue;
+        }
+        if (clientlog_report_index(t, local, k == 0 && reset, q->min_hits, now, &r))
             client_record(&r, &o->clients[j++]);
     }
-    o->n_indices = (uint32_t)n_indices;
+    /* The walk reached the end of the last table. */
+    if (reset && last > 0 && i >= n_indices)
+        clientlog_request_reset(clients_table(c, last));
+    o->n_indices = n_indices;
     o->next_index = i;
     o->n_clients = j;
 }

@@ -48,6 +48,39 @@ void cmdmon_server_init(struct cmdmon_server *c, struct rng *rng)
     }
 }
 
+size_t cmdmon_server_worker_log_bytes(const struct cmdmon_server *c)
+{
+    struct clientlog_params p;
+
+    clientlog_params_from_config(c->cfg, &p);
+    return c->bad_config ? 0 : clientlog_shared_bytes(&p);
+}
+
+struct clientlog *cmdmon_server_worker_log_new(const struct cmdmon_server *c, void *mem,
+                                               struct rng *rng, uint64_t *seed)
+{
+    struct clientlog_params p;
+
+    clientlog_params_from_config(c->cfg, &p);
+    *seed = rng_u64(rng);
+    return c->bad_config ? NULL : clientlog_new_in(&p, *seed, mem);
+}
+
+int cmdmon_server_add_worker_log(struct cmdmon_server *c, void *mem, uint64_t seed)
+{
+    struct clientlog_params p;
+    struct clientlog *v;
+
+    if (c->n_worker_logs >= CMDMON_MAX_WORKER_LOGS)
+        return -1;
+    clientlog_params_from_config(c->cfg, &p);
+    v = clientlog_view(&p, seed, mem);
+    if (!v)
+        return -1;
+    c->worker_logs[c->n_worker_logs++] = v;
+    return 0;
+}
+
 static void close_sockets(struct cmdmon_server *c)
 {
     const struct env_net *net = &c->env->net;
@@ -75,6 +108,9 @@ void cmdmon_server_fini(struct cmdmon_server *c)
     c->access = NULL;
     clientlog_free(c->clientlog);
     c->clientlog = NULL;
+    for (int i = 0; i < c->n_worker_logs; i++)
+        clientlog_free(c->worker_logs[i]);
+    c->n_worker_logs = 0;
 }
 
 static int open_udp(struct cmdmon_server *c, enum ip_family fam, const struct ip_addr *bind)

@@ -29,6 +29,8 @@ struct cmdmon_command {
     cmdmon_handler handle;
 };
 
+#define CMDMON_MAX_WORKER_LOGS 64
+
 struct cmdmon_server {
     /* What it uses of the others (not owned), set by node_new before cmdmon_server_init. */
     const struct config *cfg;
@@ -44,6 +46,10 @@ struct cmdmon_server {
     struct access_table *access; /* cmdallow / cmddeny */
     const struct cmdmon_command *commands; /* the command table; a missing command is INVALID */
     size_t n_commands;
+    /* serverworkers (ours): read-only views of the workers' client logs, which `clients`
+     * lists after this process's (cmdmon_server_add_worker_log). */
+    struct clientlog *worker_logs[CMDMON_MAX_WORKER_LOGS];
+    int n_worker_logs;
     int bad_config;   /* rate limiting requested with noclientlog */
     uint64_t dropped; /* requests silently dropped (any reason) */
     uint64_t send_errors;
@@ -59,6 +65,15 @@ struct cmdmon_origin {
 void cmdmon_server_init(struct cmdmon_server *c, struct rng *rng);
 /* Close sockets, remove the socket file, free the client log (node_free). */
 void cmdmon_server_fini(struct cmdmon_server *c);
+/* serverworkers (ours): a worker's client log lives in shared memory of
+ * cmdmon_server_worker_log_bytes() bytes (0 without a client log). Before the fork the
+ * table is built in mem (zeroed, 64-byte aligned) with a seed drawn from rng: the returned
+ * handle is the worker's, *seed is for cmdmon_server_add_worker_log, which the main
+ * process calls after the fork to list the table (a view; -1 if it cannot). */
+size_t cmdmon_server_worker_log_bytes(const struct cmdmon_server *c);
+struct clientlog *cmdmon_server_worker_log_new(const struct cmdmon_server *c, void *mem,
+                                               struct rng *rng, uint64_t *seed);
+int cmdmon_server_add_worker_log(struct cmdmon_server *c, void *mem, uint64_t seed);
 /* Open the sockets (node_start). Returns 0, or -1 with a fatal message in err. */
 int cmdmon_server_start(struct cmdmon_server *c, char *err, size_t errlen);
 /* Open the Unix command socket now (when defer_unix_socket delayed it). */

@@ -70,5 +70,16 @@ void node_worker_stats(const struct node *n, struct serve_stats *out);
 void node_set_workers_stats(struct node *n, const struct serve_stats *sum);
 /* The NTP server socket of family index i (0 IPv4, 1 IPv6), -1 if closed. */
 int node_server_socket(const struct node *n, int i);
+/* The workers' client logs, which `clients` lists after the main process's: each in shared
+ * memory of node_worker_clientlog_bytes() bytes (0: no client log, nothing to share).
+ * Before a worker's fork the main process builds the table in mem (zeroed, 64-byte
+ * aligned; the handle returned, NULL if it cannot, is the worker's, *seed for the view);
+ * after the fork the worker takes it as its client log (node_worker_use_clientlog, before
+ * node_worker_stats is first asked) and the main process lists it
+ * (node_worker_clientlog_view: -1 if it cannot). */
+size_t node_worker_clientlog_bytes(const struct node *n);
+struct clientlog *node_worker_clientlog_new(struct node *n, void *mem, uint64_t *seed);
+int node_worker_clientlog_view(struct node *n, void *mem, uint64_t seed);
+void node_worker_use_clientlog(struct node *n, struct clientlog *cl);
 
 #endif

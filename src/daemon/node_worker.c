@@ -99,8 +99,11 @@ void node_worker_on_datagram(void *node, const struct net_rx *rx, const struct t
 
 void node_worker_on_timer(void *node, const struct timespec *now)
 {
+    struct node *n = node;
     (void)now;
-    serve_flush(&((struct node *)node)->serve);
+    serve_flush(&n->serve);
+    /* `clients -r` in the main process: zero this worker's counters now. */
+    clientlog_apply_reset(n->serve.clientlog);
 }
 
 int node_server_socket(const struct node *n, int i)
@@ -116,4 +119,27 @@ void node_worker_stats(const struct node *n, struct serve_stats *out)
 void node_set_workers_stats(struct node *n, const struct serve_stats *sum)
 {
     n->serve.workers = *sum;
+}
+
+size_t node_worker_clientlog_bytes(const struct node *n)
+{
+    return cmdmon_server_worker_log_bytes(&n->cmd);
+}
+
+struct clientlog *node_worker_clientlog_new(struct node *n, void *mem, uint64_t *seed)
+{
+    return cmdmon_server_worker_log_new(&n->cmd, mem, &n->rng, seed);
+}
+
+int node_worker_clientlog_view(struct node *n, void *mem, uint64_t seed)
+{
+    return cmdmon_server_add_worker_log(&n->cmd, mem, seed);
+}
+
+void node_worker_use_clientlog(struct node *n, struct clientlog *cl)
+{
+    /* The log inherited from the main process is its copy: this worker starts its own. */
+    clientlog_free(n->cmd.clientlog);
+    n->cmd.clientlog = cl;
+    n->serve.clientlog = cl;
 }

@@ -119,5 +119,9 @@ void platform_worker_stop(int pid, int fd, int wait);
 /* Steer the requests among the n SO_REUSEPORT sockets of fd's group by client address
  * (one client, one process). 0, or -1 (the kernel then spreads by address and port). */
 int platform_reuseport_steer(int fd, int n, int ipv6);
+/* Zeroed memory of len bytes shared with the processes forked after (MAP_SHARED, page
+ * aligned; pages cost RAM only once written), NULL if it cannot be mapped. It stays
+ * mapped until the process ends. */
+void *platform_shared_alloc(size_t len);
 
 #endif

@@ -138,9 +138,11 @@ check "acquisitionport-refused" sh -c "echo '$out' | grep -q 'serverworkers cann
 
 # serverstats counts what every process served: 160 requests from 32 client addresses
 # (each answered) with `serverworkers 3` reach exactly 160 "NTP packets received" once the
-# workers reported (every 0.5 s at most). `clients` lists the main process's share only:
-# some of the 32 addresses, not all (so the workers served the others). A worker killed:
-# its last counts stay in the total.
+# workers reported (every 0.5 s at most). `clients` lists every process's clients (the
+# workers' client logs are shared with the main process): all 32 addresses, their NTP
+# counts adding up to 160, each above 0. `clients -r` zeroes them: the main process's at
+# once, a worker's at its next wake-up (one more request from each address wakes them).
+# A worker killed: its last counts stay in the serverstats total and its clients listed.
 CP=$((UP + 3))
 cat >"$TMPD/c.conf" <<CONF
 local stratum 5
@@ -158,14 +160,17 @@ CS() { "$B/chronyc" -h "$TMPD/c.sock" "$@"; }
 stat() { CS serverstats | sed -n "s/^$1 *: //p"; }
 ready() { [ "$(stat 'NTP packets received')" = 0 ] && [ "$(ps -o pid= --ppid $CM | wc -l)" -eq 2 ]; }
 check "stats-daemon-ready" wait_for ready
-sent=$(python3 - 127.0.0.1 $CP <<'PY'
+# N requests from each of 127.0.1.1-32 (one socket each), each waiting for its reply;
+# prints "sent answered".
+rounds() {
+    python3 - 127.0.0.1 $CP $1 <<'PY'
 import os, socket, sys
 sent = got = 0
 for a in range(1, 33):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.1.%d" % a, 0))
     s.settimeout(2.0)
-    for i in range(5):
+    for i in range(int(sys.argv[3])):
         req = bytearray(48)
         req[0] = 0x23
         req[40:48] = os.urandom(8)
@@ -179,20 +184,48 @@ for a in range(1, 33):
     s.close()
 print(sent, got)
 PY
-)
+}
+sent=$(rounds 5)
 echo "  requests sent, answered: $sent"
 check "stats-requests-answered" test "$sent" = "160 160"
-total160() { [ "$(stat 'NTP packets received')" = 160 ]; }
-check "serverstats-all-processes" wait_for total160
+total_is() { [ "$(stat 'NTP packets received')" = "$1" ]; }
+check "serverstats-all-processes" wait_for total_is 160
 CS serverstats | sed 's/^/  /' | head -n 3
 check "serverstats-no-drops" test "$(stat 'NTP packets dropped')" = 0
-mainshare=$(CS -n clients | grep -c '^127\.0\.1\.')
-echo "  clients of the main process: $mainshare of 32"
-check "clients-main-share" test "$mainshare" -gt 0 -a "$mainshare" -lt 32
+# `chronyc -n clients` (args: its options): "listed sum-of-NTP min-NTP max-NTP" of 127.0.1.x
+clients_sum() {
+    CS -n clients "$@" | awk '/^127\.0\.1\./ { n++; s += $2; if (n == 1 || $2 < lo) lo = $2;
+        if ($2 > hi) hi = $2 } END { print n + 0, s + 0, lo + 0, hi + 0 }'
+}
+all_listed() { [ "$(clients_sum)" = "32 160 5 5" ]; }
+check "clients-all-processes" wait_for all_listed
+echo "  clients listed, NTP hits, min, max: $(clients_sum)"
+got=$(clients_sum -r)
+echo "  clients -r: $got"
+check "clients-reset-lists-all" test "$got" = "32 160 5 5"
+sent=$(rounds 1)
+check "clients-reset-wakeup-answered" test "$sent" = "32 32"
+# the main process's clients have the one request since, a worker's 0 or 1 (the reset is
+# applied after the requests of its wake-up)
+reset_seen() { clients_sum | awk '{ exit !($1 == 32 && $2 <= 32 && $4 <= 1) }'; }
+check "clients-reset-all-processes" wait_for reset_seen
+echo "  after the reset and one request each: $(clients_sum)"
+check "serverstats-after-reset" wait_for total_is 192
 victim=$(ps -o pid= --ppid $CM | tr -d ' ' | head -n 1)
 kill -KILL "$victim"
 check "worker-end-noticed" wait_for grep -q "NTP serving process $victim ended" "$TMPD/c.log"
-check "serverstats-keeps-dead-worker" total160
+check "serverstats-keeps-dead-worker" total_is 192
+check "clients-keeps-dead-worker" test "$(clients_sum | cut -d' ' -f1)" = 32
+# One more request from each address: the dead worker's clients now reach another process
+# (a new record there) while its records stay listed, so some addresses are listed twice
+# (the worker had served them), and the NTP counts listed grow by the 32 requests.
+before=$(clients_sum | cut -d' ' -f2)
+sent=$(rounds 1)
+check "after-kill-answered" test "$sent" = "32 32"
+check "serverstats-after-kill" wait_for total_is 224
+echo "  after the kill and one request each: $(clients_sum)"
+check "clients-dead-worker-listed" test "$(clients_sum | cut -d' ' -f1)" -gt 32
+check "clients-count-new-requests" test "$(clients_sum | cut -d' ' -f2)" = $((before + 32))
 kill $CM
 wait $CM
 check "stats-daemon-exit-0" test $? -eq 0

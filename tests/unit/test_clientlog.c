@@ -4,6 +4,7 @@
 
 #include "core/clientlog.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static struct clientlog_params default_params(void)
@@ -307,6 +308,170 @@ static void test_ntp_counters(void)
     clientlog_free(cl);
 }
 
+/* Zeroed, 64-byte aligned memory for a shared table (as the daemon's mapping). */
+static void *shared_mem(const struct clientlog_params *p)
+{
+    size_t n = clientlog_shared_bytes(p);
+    void *m = aligned_alloc(64, (n + 63) / 64 * 64);
+    memset(m, 0, n);
+    return m;
+}
+
+static int same_report(const struct clientlog_report *a, const struct clientlog_report *b)
+{
+    return ip_addr_equal(&a->ip, &b->ip) && memcmp(a->hits, b->hits, sizeof(a->hits)) == 0 &&
+           memcmp(a->drops, b->drops, sizeof(a->drops)) == 0 &&
+           memcmp(a->interval, b->interval, sizeof(a->interval)) == 0 &&
+           a->ntp_timeout_interval == b->ntp_timeout_interval &&
+           memcmp(a->last_ago, b->last_ago, sizeof(a->last_ago)) == 0;
+}
+
+/* A table in given memory behaves as a private one with the same seed (same indices, same
+ * verdicts), and a view on it reports the same records; the view sees the table grow. */
+static void test_shared_table_and_view(void)
+{
+    struct clientlog_params p = default_params();
+    void *mem = shared_mem(&p);
+    struct clientlog *priv, *w, *v;
+    struct clientlog_report a, b;
+    struct timespec now = at(2000000, 0);
+    int same = 1, listed = 0, same_idx = 1;
+
+    p.limits[CLOG_NTP].enabled = 1;
+    p.limits[CLOG_NTP].interval = 0;
+    p.limits[CLOG_NTP].burst = 2;
+    p.limits[CLOG_NTP].leak = 2;
+    CHECK(clientlog_shared_bytes(&p) == CLIENTLOG_SHARED_HEADER + 4096 * 80);
+    priv = clientlog_new(&p, 7);
+    w = clientlog_new_in(&p, 7, mem);
+    v = clientlog_view(&p, 7, mem);
+    CHECK(w && v);
+    CHECK_INT_EQ(clientlog_n_indices(v), 16);
+    for (int k = 0; k < 3; k++) {
+        for (int i = 0; i < 40; i++) {
+            char addr[32];
+            struct ip_addr ip;
+            int x, y;
+            snprintf(addr, sizeof(addr), "198.51.100.%d", i + 1);
+            ip = v4(addr);
+            now = at(2000000 + k, i * 1000);
+            x = clientlog_log_access(priv, CLOG_NTP, &ip, &now);
+            y = clientlog_log_access(w, CLOG_NTP, &ip, &now);
+            same_idx &= x == y;
+            same_idx &=
+                clientlog_limit_rate(priv, CLOG_NTP, x) == clientlog_limit_rate(w, CLOG_NTP, y);
+        }
+    }
+    CHECK(same_idx);
+    CHECK_INT_EQ(clientlog_n_indices(w), 64);
+    CHECK_INT_EQ(clientlog_n_indices(v), 64); /* the growth is seen through the header */
+    CHECK_INT_EQ(clientlog_table_bytes(v), clientlog_table_bytes(w));
+    now = at(2000010, 0);
+    for (int i = 0; i < clientlog_n_indices(priv); i++) {
+        int x = clientlog_report_index(priv, (uint32_t)i, 0, 0, &now, &a);
+        int y = clientlog_report_index(v, (uint32_t)i, 0, 0, &now, &b);
+        same &= x == y && (!x || same_report(&a, &b));
+        listed += y;
+    }
+    CHECK(same);
+    CHECK_INT_EQ(listed, 40);
+    /* min_hits through the view; a reset asked of a view does not touch the table */
+    for (int i = 0; i < clientlog_n_indices(v); i++)
+        if (clientlog_report_index(v, (uint32_t)i, 1, 4, &now, &b))
+            listed = -1;
+    CHECK(listed != -1);
+    listed = 0;
+    for (int i = 0; i < clientlog_n_indices(v); i++)
+        if (clientlog_report_index(v, (uint32_t)i, 0, 3, &now, &b))
+            listed++;
+    CHECK_INT_EQ(listed, 40);
+    clientlog_free(v);
+    clientlog_free(w);
+    clientlog_free(priv);
+    free(mem);
+    /* no shared table without a client log, nor in misaligned memory */
+    p = default_params();
+    p.active = 0;
+    CHECK(clientlog_shared_bytes(&p) == 0);
+    CHECK(clientlog_new_in(&p, 1, NULL) == NULL);
+    p = default_params();
+    mem = shared_mem(&p);
+    CHECK(clientlog_new_in(&p, 1, (char *)mem + 8) == NULL);
+    CHECK(clientlog_view(&p, 1, NULL) == NULL);
+    free(mem);
+}
+
+/* The seqlock: a counter that stays odd (a writer stopped in the middle of a change)
+ * makes the reader give up and report the record as empty; even again, it is listed. */
+static void test_view_gives_up_on_odd_counter(void)
+{
+    struct clientlog_params p = default_params();
+    void *mem = shared_mem(&p);
+    struct clientlog *w = clientlog_new_in(&p, 3, mem), *v = clientlog_view(&p, 3, mem);
+    struct ip_addr a = v4("192.0.2.77");
+    struct timespec now = at(3000000, 0);
+    struct clientlog_report r;
+    uint32_t seq;
+
+    CHECK(clientlog_log_access(w, CLOG_NTP, &a, &now) >= 0);
+    memcpy(&seq, mem, sizeof(seq));
+    CHECK(seq % 2 == 0 && seq > 0); /* every change made it odd and even again */
+    CHECK(find_client(v, &a, &now, &r));
+    seq++;
+    memcpy(mem, &seq, sizeof(seq));
+    CHECK(!find_client(v, &a, &now, &r));
+    seq++;
+    memcpy(mem, &seq, sizeof(seq));
+    CHECK(find_client(v, &a, &now, &r));
+    CHECK_INT_EQ(r.hits[CLOG_NTP], 1);
+    clientlog_free(v);
+    clientlog_free(w);
+    free(mem);
+}
+
+/* `clients -r` of a view's table: the request waits in the header until the writer
+ * applies it, which zeroes the hit and drop counters of every record (as walking all
+ * indices with reset does, whatever min_hits), once per request. */
+static void test_reset_request(void)
+{
+    struct clientlog_params p = default_params();
+    void *mem = shared_mem(&p);
+    struct clientlog *w = clientlog_new_in(&p, 5, mem), *v = clientlog_view(&p, 5, mem);
+    struct clientlog *priv = clientlog_new(&p, 5);
+    struct ip_addr a = v4("192.0.2.10"), b = v4("192.0.2.11");
+    struct timespec now = at(4000000, 0);
+    struct clientlog_report r;
+
+    for (int i = 0; i < 5; i++)
+        clientlog_log_access(w, CLOG_NTP, &a, &now);
+    clientlog_log_access(w, CLOG_NTP, &b, &now);
+    CHECK_INT_EQ(clientlog_apply_reset(w), 0); /* nothing asked */
+    CHECK_INT_EQ(clientlog_apply_reset(priv), 0);
+    CHECK_INT_EQ(clientlog_apply_reset(NULL), 0);
+    clientlog_request_reset(v);
+    CHECK(find_client(v, &a, &now, &r));
+    CHECK_INT_EQ(r.hits[CLOG_NTP], 5); /* not before the writer's next wake-up */
+    CHECK_INT_EQ(clientlog_apply_reset(w), 1);
+    CHECK_INT_EQ(clientlog_apply_reset(w), 0);
+    CHECK(find_client(v, &a, &now, &r));
+    CHECK_INT_EQ(r.hits[CLOG_NTP], 0);
+    CHECK(find_client(v, &b, &now, &r));
+    CHECK_INT_EQ(r.hits[CLOG_NTP], 0);
+    CHECK_INT_EQ(r.last_ago[CLOG_NTP], 0); /* the records stay */
+    clientlog_log_access(w, CLOG_NTP, &a, &now);
+    CHECK(find_client(v, &a, &now, &r));
+    CHECK_INT_EQ(r.hits[CLOG_NTP], 1);
+    clientlog_request_reset(v);
+    clientlog_request_reset(v);
+    CHECK_INT_EQ(clientlog_apply_reset(w), 1);
+    CHECK(find_client(v, &a, &now, &r));
+    CHECK_INT_EQ(r.hits[CLOG_NTP], 0);
+    clientlog_free(priv);
+    clientlog_free(v);
+    clientlog_free(w);
+    free(mem);
+}
+
 int main(void)
 {
     RUN(test_counts_and_intervals);
@@ -320,5 +485,8 @@ int main(void)
     RUN(test_ratelimit_refill);
     RUN(test_reset_and_min_hits);
     RUN(test_ntp_counters);
+    RUN(test_shared_table_and_view);
+    RUN(test_view_gives_up_on_odd_counter);
+    RUN(test_reset_request);
     return check_summary();
 }

@@ -8,6 +8,7 @@
 #include "daemon/node_internal.h"
 #include "lib/bytes.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define SOCK_PATH "/tmp/cmdtest/chronyd.sock"
@@ -647,6 +648,151 @@ static void test_clients_and_ntp_counting(void)
     fake_env_fini(&f);
 }
 
+/* The pages of `clients` as chronyc asks for them: from index 0, 8 records a page, until a
+ * reply holds fewer or next_index reaches n_indices. Returns the records listed. */
+static int walk_clients(struct fake_env *f, struct node *n, int reset, uint32_t *ntp_hits,
+                        uint32_t *n_indices, int *pages)
+{
+    struct cmdmon_request q;
+    struct cmdmon_reply r;
+    int listed = 0;
+
+    memset(&q, 0, sizeof(q));
+    q.u.clients.n_clients = 8;
+    q.u.clients.reset = (uint32_t)reset;
+    *ntp_hits = 0;
+    *pages = 0;
+    for (;;) {
+        ask(f, n, NULL, CMDMON_REQ_CLIENT_ACCESSES_BY_INDEX3, &q, &r);
+        CHECK_INT_EQ(r.status, 0);
+        (*pages)++;
+        listed += (int)r.u.client_accesses.n_clients;
+        for (uint32_t i = 0; i < r.u.client_accesses.n_clients; i++)
+            *ntp_hits += r.u.client_accesses.clients[i].ntp_hits;
+        *n_indices = r.u.client_accesses.n_indices;
+        if (r.u.client_accesses.n_clients < 8 ||
+            r.u.client_accesses.next_index >= r.u.client_accesses.n_indices || *pages > 100)
+            break;
+        q.u.clients.first_index = r.u.client_accesses.next_index;
+    }
+    return listed;
+}
+
+/* serverworkers: `clients` lists the main process's table, then each worker's (read
+ * through views of their shared tables): process k's records at k * 4096 + i (4096: the
+ * records of the default clientloglimit), the gaps skipped, a reply filled across tables;
+ * `clients -r` zeroes the main process's counters at once and asks each worker for its
+ * own, once per walk. */
+static void test_clients_workers(void)
+{
+    struct fake_env f;
+    struct config *cfg;
+    struct node *n;
+    struct cmdmon_reply r;
+    struct cmdmon_request q;
+    const char *lines[] = {"bindcmdaddress " SOCK_PATH, "allow", NULL};
+    struct clientlog *w[2];
+    void *mem[2];
+    uint32_t hits, n_indices, seen_index = 0;
+    int pages, ok = 1;
+
+    fake_env_init(&f);
+    n = make_node(&f, &cfg, lines);
+    for (int k = 0; k < 2; k++) {
+        size_t bytes = node_worker_clientlog_bytes(n);
+        uint64_t seed;
+        CHECK(bytes > 0);
+        mem[k] = aligned_alloc(64, (bytes + 63) / 64 * 64);
+        memset(mem[k], 0, bytes);
+        w[k] = node_worker_clientlog_new(n, mem[k], &seed);
+        CHECK(w[k] != NULL);
+        CHECK_INT_EQ(node_worker_clientlog_view(n, mem[k], seed), 0);
+    }
+    /* main: 3 clients, 2 requests each; worker 0: 5 clients; worker 1: 40 (its table
+     * grows beyond one slot), 1 request each */
+    for (int i = 1; i <= 3; i++) {
+        char a[32];
+        snprintf(a, sizeof(a), "127.0.0.%d", i);
+        send_ntp(&f, n, a);
+        send_ntp(&f, n, a);
+    }
+    for (int k = 0; k < 2; k++)
+        for (int i = 1; i <= (k ? 40 : 5); i++) {
+            char a[32];
+            struct ip_addr ip;
+            snprintf(a, sizeof(a), "10.0.%d.%d", k, i);
+            ip_addr_parse(&ip, a);
+            CHECK(clientlog_log_access(w[k], CLOG_NTP, &ip, &f.now) >= 0);
+        }
+    CHECK(clientlog_n_indices(w[1]) > 16);
+    fake_env_advance(&f, 1.0);
+
+    /* The first page: the main process's 3, then worker 0's 5 (the gap 16..4095 skipped):
+     * 8 records, the next index within worker 0's table or at its end. */
+    memset(&q, 0, sizeof(q));
+    q.u.clients.n_clients = 8;
+    ask(&f, n, NULL, CMDMON_REQ_CLIENT_ACCESSES_BY_INDEX3, &q, &r);
+    CHECK_INT_EQ(r.u.client_accesses.n_clients, 8);
+    CHECK_INT_EQ(r.u.client_accesses.n_indices, 2 * 4096 + (uint32_t)clientlog_n_indices(w[1]));
+    CHECK(r.u.client_accesses.next_index > 4096 && r.u.client_accesses.next_index <= 4096 + 16);
+    for (int i = 0; i < 8; i++) {
+        char a[64];
+        struct ip_addr ip;
+        cmdmon_addr_to_ip(&r.u.client_accesses.clients[i].ip, &ip);
+        ip_addr_format(&ip, a, sizeof(a));
+        ok &= i < 3 ? strncmp(a, "127.0.0.", 8) == 0 && r.u.client_accesses.clients[i].ntp_hits == 2
+                    : strncmp(a, "10.0.0.", 7) == 0 && r.u.client_accesses.clients[i].ntp_hits == 1;
+    }
+    CHECK(ok);
+    /* From inside the main process's gap: worker 0's records first. */
+    q.u.clients.first_index = 100;
+    ask(&f, n, NULL, CMDMON_REQ_CLIENT_ACCESSES_BY_INDEX3, &q, &r);
+    CHECK(r.u.client_accesses.n_clients == 8);
+    /* past the end of worker 0's table (it has 16 indices): worker 1's */
+    q.u.clients.first_index = 4096 + 16;
+    ask(&f, n, NULL, CMDMON_REQ_CLIENT_ACCESSES_BY_INDEX3, &q, &r);
+    CHECK_INT_EQ(r.u.client_accesses.n_clients, 8);
+    CHECK(r.u.client_accesses.next_index > 2 * 4096);
+    seen_index = r.u.client_accesses.next_index;
+    CHECK(seen_index < r.u.client_accesses.n_indices);
+
+    /* The whole walk as chronyc makes it: every process's clients, each once. */
+    CHECK_INT_EQ(walk_clients(&f, n, 0, &hits, &n_indices, &pages), 48);
+    CHECK_INT_EQ(hits, 6 + 5 + 40);
+    CHECK(pages >= 6);
+    /* -r: the main process's counters zeroed by the walk, the workers' at their wake-up */
+    CHECK_INT_EQ(walk_clients(&f, n, 1, &hits, &n_indices, &pages), 48);
+    CHECK_INT_EQ(hits, 51);
+    CHECK_INT_EQ(walk_clients(&f, n, 0, &hits, &n_indices, &pages), 48);
+    CHECK_INT_EQ(hits, 45);
+    CHECK_INT_EQ(clientlog_apply_reset(w[0]), 1);
+    CHECK_INT_EQ(clientlog_apply_reset(w[1]), 1);
+    CHECK_INT_EQ(clientlog_apply_reset(w[1]), 0);
+    CHECK_INT_EQ(walk_clients(&f, n, 0, &hits, &n_indices, &pages), 48);
+    CHECK_INT_EQ(hits, 0);
+    /* a walk without -r asks no worker for anything */
+    CHECK_INT_EQ(clientlog_apply_reset(w[0]), 0);
+    /* with min_hits (-p 1): the records with a hit since */
+    {
+        struct ip_addr ip;
+        ip_addr_parse(&ip, "10.0.1.7");
+        clientlog_log_access(w[1], CLOG_NTP, &ip, &f.now);
+    }
+    memset(&q, 0, sizeof(q));
+    q.u.clients.n_clients = 8;
+    q.u.clients.min_hits = 1;
+    ask(&f, n, NULL, CMDMON_REQ_CLIENT_ACCESSES_BY_INDEX3, &q, &r);
+    CHECK_INT_EQ(r.u.client_accesses.n_clients, 1);
+    CHECK_INT_EQ(r.u.client_accesses.next_index, r.u.client_accesses.n_indices);
+    node_free(n);
+    for (int k = 0; k < 2; k++) {
+        clientlog_free(w[k]);
+        free(mem[k]);
+    }
+    config_free(cfg);
+    fake_env_fini(&f);
+}
+
 static void test_noclientlog(void)
 {
     struct fake_env f;
@@ -908,6 +1054,7 @@ int main(void)
     RUN(test_server_stats_variants);
     RUN(test_server_stats_workers);
     RUN(test_clients_and_ntp_counting);
+    RUN(test_clients_workers);
     RUN(test_noclientlog);
     RUN(test_allow_deny_ntp);
     RUN(test_allow_deny_bad_subnet);
