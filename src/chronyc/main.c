@@ -250,7 +250,8 @@ int main(int argc, char **argv)
             port = atoi(optarg);
             break;
         case 'v':
-            printf("chronyc (chrony) version %s (+READLINE +SECHASH +IPV6 +DEBUG)\n", CHRONYC_VERSION);
+            printf("chronyc (chrony) version %s (+READLINE +SECHASH +IPV6 +DEBUG)\n",
+                   CHRONYC_VERSION);
             return 0;
         case 'u':
             user = optarg;

@@ -134,6 +134,7 @@ static void on_worker_stats(void *arg, int fd, int events)
     if (r < 0) {
         LOG_WARN(platform_env(w->p)->log, "NTP serving process %d ended", w->pid[l->i]);
         serve_stats_end(&w->stats[l->i]);
+        node_worker_clientlog_ended(w->node, w->log[l->i]);
         platform_unwatch_close(w->p, fd);
         w->back[l->i] = -1;
         platform_worker_stop(w->pid[l->i], w->fd[l->i], 0);
@@ -176,7 +177,8 @@ void workers_start(struct workers *w, struct platform *p, struct node *n, int co
             LOG_ERR(env->log, "Could not start NTP serving process");
             break;
         }
-        if (log && node_worker_clientlog_view(n, mem, seed) < 0)
+        w->log[w->n] = log ? node_worker_clientlog_view(n, mem, seed) : -1;
+        if (log && w->log[w->n] < 0)
             LOG_ERR(env->log, "Could not share client log of NTP serving process");
         w->pid[w->n] = pid;
         w->fd[w->n] = fd;

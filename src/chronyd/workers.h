@@ -27,6 +27,7 @@ struct workers {
     int fd[WORKERS_MAX];                   /* pipe to each; -1 once it ended */
     int back[WORKERS_MAX];                 /* pipe from each (its counters); -1 once it ended */
     struct serve_stats stats[WORKERS_MAX]; /* the last counters each reported */
+    int log[WORKERS_MAX];                  /* the view of each one's client log, -1 none */
     struct worker_link link[WORKERS_MAX];
     struct platform *p;
     struct node *node;

@@ -91,6 +91,7 @@ struct clientlog {
     int active;
     int private_active;     /* active, and not shared: the path of the default daemon */
     int view;               /* a read-only view of a table another process writes */
+    int orphan;             /* a view whose writer ended: read without the seqlock */
     struct clog_shared *sh; /* the header in shared memory, NULL for a private table */
     uint32_t reset_seen;    /* the writer: the last reset request applied */
     void *mem;              /* allocation holding the slots (for free), NULL if given */
@@ -667,14 +668,15 @@ static int view_copy(const struct clientlog *cl, uint32_t index, struct clog_rec
 
     for (int t = 0; t < SHARED_READ_TRIES; t++) {
         uint32_t q = atomic_load_explicit(&cl->sh->seq, memory_order_acquire), tag = 0;
-        if (q & 1)
+        /* A writer that ended in an update left the counter odd for good. */
+        if ((q & 1) && !cl->orphan)
             continue;
         if (index < cur_slots(cl) * CLIENTLOG_SLOT_SIZE) {
             tag = sl->tag[j];
             memcpy(out, &sl->rec[j], sizeof(*out));
         }
         atomic_thread_fence(memory_order_acquire);
-        if (atomic_load_explicit(&cl->sh->seq, memory_order_relaxed) != q)
+        if (!cl->orphan && atomic_load_explicit(&cl->sh->seq, memory_order_relaxed) != q)
             continue;
         /* Another process's memory: an address of no known family is no client. */
         return tag && (out->ip.family == IPF_INET4 || out->ip.family == IPF_INET6);
@@ -721,6 +723,12 @@ int clientlog_report_index(struct clientlog *cl, uint32_t index, int reset, uint
     if (reset)
         record_zero_counts(sl, index % CLIENTLOG_SLOT_SIZE);
     return wanted;
+}
+
+void clientlog_view_orphan(struct clientlog *cl)
+{
+    if (cl && cl->view)
+        cl->orphan = 1;
 }
 
 void clientlog_request_reset(struct clientlog *cl)

@@ -103,6 +103,10 @@ struct clientlog *clientlog_new_in(const struct clientlog_params *p, uint64_t se
  * 1000 copies) is reported as empty, never torn; reset is ignored (see below); the writing
  * functions must not be called. */
 struct clientlog *clientlog_view(const struct clientlog_params *p, uint64_t seed, void *mem);
+/* The writer of a view's table ended: its records are read as they are from now on (a
+ * writer killed during an update leaves the counter odd for good; without this each of
+ * its records would cost 1000 copies and be reported as empty). */
+void clientlog_view_orphan(struct clientlog *view);
 /* The reader asks the writer of a view's table to reset it (`clients -r`). */
 void clientlog_request_reset(struct clientlog *view);
 /* The writer: if a reset was asked since the last call, zero the hit and drop counters of

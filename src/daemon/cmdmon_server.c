@@ -77,8 +77,14 @@ int cmdmon_server_add_worker_log(struct cmdmon_server *c, void *mem, uint64_t se
     v = clientlog_view(&p, seed, mem);
     if (!v)
         return -1;
-    c->worker_logs[c->n_worker_logs++] = v;
-    return 0;
+    c->worker_logs[c->n_worker_logs] = v;
+    return c->n_worker_logs++;
+}
+
+void cmdmon_server_worker_log_ended(struct cmdmon_server *c, int k)
+{
+    if (k >= 0 && k < c->n_worker_logs)
+        clientlog_view_orphan(c->worker_logs[k]);
 }
 
 static void close_sockets(struct cmdmon_server *c)

@@ -69,11 +69,13 @@ void cmdmon_server_fini(struct cmdmon_server *c);
  * cmdmon_server_worker_log_bytes() bytes (0 without a client log). Before the fork the
  * table is built in mem (zeroed, 64-byte aligned) with a seed drawn from rng: the returned
  * handle is the worker's, *seed is for cmdmon_server_add_worker_log, which the main
- * process calls after the fork to list the table (a view; -1 if it cannot). */
+ * process calls after the fork to list the table (a view: its index, -1 if it cannot).
+ * cmdmon_server_worker_log_ended: view k's worker ended (its records stay listed). */
 size_t cmdmon_server_worker_log_bytes(const struct cmdmon_server *c);
 struct clientlog *cmdmon_server_worker_log_new(const struct cmdmon_server *c, void *mem,
                                                struct rng *rng, uint64_t *seed);
 int cmdmon_server_add_worker_log(struct cmdmon_server *c, void *mem, uint64_t seed);
+void cmdmon_server_worker_log_ended(struct cmdmon_server *c, int k);
 /* Open the sockets (node_start). Returns 0, or -1 with a fatal message in err. */
 int cmdmon_server_start(struct cmdmon_server *c, char *err, size_t errlen);
 /* Open the Unix command socket now (when defer_unix_socket delayed it). */

@@ -76,10 +76,12 @@ int node_server_socket(const struct node *n, int i);
  * aligned; the handle returned, NULL if it cannot, is the worker's, *seed for the view);
  * after the fork the worker takes it as its client log (node_worker_use_clientlog, before
  * node_worker_stats is first asked) and the main process lists it
- * (node_worker_clientlog_view: -1 if it cannot). */
+ * (node_worker_clientlog_view: the view's index, -1 if it cannot); when the worker ends,
+ * node_worker_clientlog_ended(view index) (its records stay listed, read as they are). */
 size_t node_worker_clientlog_bytes(const struct node *n);
 struct clientlog *node_worker_clientlog_new(struct node *n, void *mem, uint64_t *seed);
 int node_worker_clientlog_view(struct node *n, void *mem, uint64_t seed);
+void node_worker_clientlog_ended(struct node *n, int view);
 void node_worker_use_clientlog(struct node *n, struct clientlog *cl);
 
 #endif

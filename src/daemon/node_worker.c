@@ -136,6 +136,11 @@ int node_worker_clientlog_view(struct node *n, void *mem, uint64_t seed)
     return cmdmon_server_add_worker_log(&n->cmd, mem, seed);
 }
 
+void node_worker_clientlog_ended(struct node *n, int view)
+{
+    cmdmon_server_worker_log_ended(&n->cmd, view);
+}
+
 void node_worker_use_clientlog(struct node *n, struct clientlog *cl)
 {
     /* The log inherited from the main process is its copy: this worker starts its own. */

@@ -706,7 +706,7 @@ static void test_clients_workers(void)
         memset(mem[k], 0, bytes);
         w[k] = node_worker_clientlog_new(n, mem[k], &seed);
         CHECK(w[k] != NULL);
-        CHECK_INT_EQ(node_worker_clientlog_view(n, mem[k], seed), 0);
+        CHECK_INT_EQ(node_worker_clientlog_view(n, mem[k], seed), k); /* the view's index */
     }
     /* main: 3 clients, 2 requests each; worker 0: 5 clients; worker 1: 40 (its table
      * grows beyond one slot), 1 request each */
