@@ -33,11 +33,14 @@ struct cli {
     int sched_prio;
     int lock_mem;
     double timeout;
-    int quit_mode; /* -q (1) / -Q (2) */
-    int restarted; /* -R */
-    int scfilter;  /* -F level */
-    int reload;    /* -r */
-    char **lines;  /* configuration lines given as arguments */
+    int quit_mode;       /* -q (1) / -Q (2) */
+    int restarted;       /* -R */
+    int scfilter;        /* -F level */
+    int reload;          /* -r */
+    int notify_fd;       /* -N FD: a newline written to it when ready (0: none) */
+    int user_check;      /* check that we run as root (not with -U, -p, -Q) */
+    const char *bad_arg; /* an option's argument that is not a number */
+    char **lines;        /* configuration lines given as arguments */
     int n_lines;
 };
 
@@ -62,6 +65,7 @@ static void usage(FILE *out)
             "  -t SECONDS\tExit after SECONDS\n"
             "  -u USER\tRun as USER\n"
             "  -U\t\tDo not check the user is root\n"
+            "  -N FD\t\tWrite a newline to descriptor FD when ready\n"
             "  -F LEVEL\tSystem call filter level\n"
             "  -P PRIORITY\tRun with real-time scheduling PRIORITY\n"
             "  -m\t\tLock memory\n"
@@ -71,6 +75,16 @@ static void usage(FILE *out)
             "  -v, --version\tPrint the version and exit\n"
             "  -h, --help\tPrint this help and exit\n",
             DEFAULT_CONF);
+}
+
+/* An integer argument as chrony reads it (sscanf %d: leading digits count); a word
+ * without a number is remembered for chrony's fatal "Invalid argument". */
+static int int_arg(struct cli *c, const char *arg)
+{
+    int v = 0;
+    if (sscanf(arg, "%d", &v) != 1 && !c->bad_arg)
+        c->bad_arg = arg;
+    return v;
 }
 
 static int parse_cli(int argc, char **argv, struct cli *c)
@@ -83,7 +97,9 @@ static int parse_cli(int argc, char **argv, struct cli *c)
     int opt;
     memset(c, 0, sizeof(*c));
     c->conf_file = DEFAULT_CONF;
-    while ((opt = getopt_long(argc, argv, "46df:F:hl:L:mnpP:qQrRst:u:Uvx", longopts, NULL)) != -1) {
+    c->user_check = 1;
+    while ((opt = getopt_long(argc, argv, "46df:F:hl:L:mnN:pP:qQrRst:u:Uvx", longopts, NULL)) !=
+           -1) {
         switch (opt) {
         case '4':
         case '6':
@@ -100,7 +116,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->log_file = optarg;
             break;
         case 'L':
-            c->log_level = atoi(optarg);
+            c->log_level = int_arg(c, optarg);
             break;
         case 'm':
             c->lock_mem = 1;
@@ -108,11 +124,15 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         case 'n':
             c->nodetach = 1;
             break;
+        case 'N':
+            c->notify_fd = int_arg(c, optarg);
+            break;
         case 'p':
             c->print_conf = 1;
+            c->user_check = 0;
             break;
         case 'P':
-            c->sched_prio = atoi(optarg);
+            c->sched_prio = int_arg(c, optarg);
             break;
         case 'q':
             c->quit_mode = 1;
@@ -121,9 +141,12 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         case 'Q':
             c->quit_mode = 2;
             c->nodetach = 1;
+            c->user_check = 0;
             break;
         case 't':
-            c->timeout = atof(optarg);
+            /* chrony takes whole seconds; ours may be fractional */
+            if (sscanf(optarg, "%lf", &c->timeout) != 1 && !c->bad_arg)
+                c->bad_arg = optarg;
             break;
         case 'u':
             c->user = optarg;
@@ -150,7 +173,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->restarted = 1;
             break;
         case 'F':
-            c->scfilter = atoi(optarg);
+            c->scfilter = int_arg(c, optarg);
             break;
         case 'r':
             c->reload = 1;
@@ -159,6 +182,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->rtc_set = 1;
             break;
         case 'U':
+            c->user_check = 0;
             break;
         default:
             fprintf(stderr, "Command line is not valid.\n");
@@ -235,6 +259,7 @@ struct run {
     struct node *node;
     struct platform *p;
     struct workers *workers;
+    int notify_fd; /* -N */
     int ready;
     int notify_failed;
     char err[256];
@@ -265,6 +290,11 @@ static int run_should_quit(void *ctx)
         return 1;
     if (!r->ready && !node_init_running(r->node)) {
         r->ready = 1;
+        /* chrony: the -N descriptor first, then systemd */
+        if (r->notify_fd > 0 && platform_notify_fd(r->notify_fd, r->err, sizeof(r->err)) < 0) {
+            r->notify_failed = 1;
+            return 1;
+        }
         if (platform_notify_service("READY=1", r->err, sizeof(r->err)) < 0) {
             r->notify_failed = 1;
             return 1;
@@ -288,11 +318,21 @@ int main(int argc, char **argv)
     struct timespec now;
     const struct env *env;
     char err[512];
-    int sig, status;
+    int sig, status, was_root;
 
     if (parse_cli(argc, argv, &c) < 0)
         return 1;
     memset(&po, 0, sizeof(po));
+    if (c.bad_arg || (c.user_check && getuid() != 0)) {
+        /* As chrony, before anything else: to the terminal. */
+        po.log_stderr = 1;
+        p = platform_new(&po);
+        if (c.bad_arg)
+            snprintf(err, sizeof(err), "Invalid argument %s", c.bad_arg);
+        else
+            snprintf(err, sizeof(err), "Not superuser");
+        fatal(p, err);
+    }
     /* -x and -Q leave the system clock alone (chrony's null driver); --softclock gives the
      * daemon a clock of its own that it controls. */
     po.clock = c.softclock                     ? PCLOCK_NOCONTROL
@@ -378,10 +418,19 @@ int main(int argc, char **argv)
     if (cfg->server_workers > 1 && !c.quit_mode)
         workers_start(&workers, p, node, cfg->server_workers, c.user ? c.user : cfg->user,
                       c.scfilter);
+    was_root = geteuid() == 0;
     if (platform_drop_privileges(c.user ? c.user : cfg->user, err, sizeof(err)) < 0) {
         platform_pidfile_release(cfg->pidfile);
         fatal(p, err);
     }
+    if (was_root && (geteuid() != 0 || getegid() != 0)) {
+        /* chrony: the keys must stay readable, and should not be writable, by the user */
+        platform_check_read_only(p, cfg->keyfile);
+        for (size_t i = 0; i < cfg->n_nts_server_keys; i++)
+            platform_check_read_only(p, cfg->nts_server_keys[i]);
+    }
+    if (geteuid() == 0)
+        LOG_WARN(env->log, "Running with root privileges");
     node_start_unprivileged(node);
     if (c.scfilter) {
         int level = c.scfilter < 0 ? -c.scfilter : c.scfilter;
@@ -399,6 +448,7 @@ int main(int argc, char **argv)
     run.node = node;
     run.p = p;
     run.workers = &workers;
+    run.notify_fd = c.notify_fd;
     run.ready = 0;
     run.notify_failed = 0;
     /* Sockets open: without initstepslew, tell systemd and the waiting parent now. */
@@ -414,7 +464,10 @@ int main(int argc, char **argv)
     h.on_datagram = run_on_datagram;
     h.should_quit = run_should_quit;
     sig = platform_run(p, &h, c.timeout);
-    (void)sig;
+    if (sig == PLATFORM_RUN_FAILED) {
+        platform_pidfile_release(cfg->pidfile);
+        exit(1);
+    }
     if (run.notify_failed) {
         platform_pidfile_release(cfg->pidfile);
         fatal(p, run.err);
@@ -424,6 +477,12 @@ int main(int argc, char **argv)
 
     env->clock.read(env->clock.ctx, &now);
     status = node_exit_status(node);
+    if (sig == PLATFORM_RUN_TIMEOUT) {
+        /* chrony: -t ends with a non-zero status when the clock is not synchronised */
+        LOG_INFO(env->log, "Timeout reached");
+        if (!node_synchronised(node, &now))
+            status = 1;
+    }
     if (c.quit_mode && !node_quit_mode_done(node)) {
         /* -q/-Q ended by -t or a signal before any measurement */
         LOG_WARN(env->log, "No suitable source for synchronisation");

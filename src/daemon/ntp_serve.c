@@ -11,6 +11,7 @@
 #include "lib/ts.h"
 #include "proto/ntp.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,9 +83,13 @@ int serve_open_socket(struct ntp_serve *s, enum ip_family fam, const struct ip_a
     sock = s->env->net.udp_open(s->env->net.ctx, &local, flags, &so, &e);
     if (sock < 0) {
         char buf[IP_ADDR_STRLEN];
-        LOG_ERR(s->env->log, "Could not bind NTP socket to %s:%d : %s",
-                ip_addr_format(&local.ip, buf, sizeof(buf)), port,
-                e ? strerror(e) : "unknown error");
+        const char *fmt = fam == IPF_INET6 ? "[%s]:%d" : "%s:%d";
+        char where[IP_ADDR_STRLEN + 10];
+        snprintf(where, sizeof(where), fmt, ip_addr_format(&local.ip, buf, sizeof(buf)), port);
+        /* chrony: the reason in a debug message, the address in the error */
+        LOG_DEBUG(s->env->log, "Could not bind socket to %s : %s", where,
+                  e ? strerror(e) : "unknown error");
+        LOG_ERR(s->env->log, "Could not open NTP socket on %s", where);
     }
     return sock;
 }
