@@ -6,6 +6,7 @@
 #include "lib/mem.h"
 #include "platform/platform.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +38,6 @@ struct cli {
     int restarted;       /* -R */
     int scfilter;        /* -F level */
     int reload;          /* -r */
-    int notify_fd;       /* -N FD: a newline written to it when ready (0: none) */
     int user_check;      /* check that we run as root (not with -U, -p, -Q) */
     const char *bad_arg; /* an option's argument that is not a number */
     char **lines;        /* configuration lines given as arguments */
@@ -65,7 +65,6 @@ static void usage(FILE *out)
             "  -t SECONDS\tExit after SECONDS\n"
             "  -u USER\tRun as USER\n"
             "  -U\t\tDo not check the user is root\n"
-            "  -N FD\t\tWrite a newline to descriptor FD when ready\n"
             "  -F LEVEL\tSystem call filter level\n"
             "  -P PRIORITY\tRun with real-time scheduling PRIORITY\n"
             "  -m\t\tLock memory\n"
@@ -98,8 +97,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
     memset(c, 0, sizeof(*c));
     c->conf_file = DEFAULT_CONF;
     c->user_check = 1;
-    while ((opt = getopt_long(argc, argv, "46df:F:hl:L:mnN:pP:qQrRst:u:Uvx", longopts, NULL)) !=
-           -1) {
+    while ((opt = getopt_long(argc, argv, "46df:F:hl:L:mnpP:qQrRst:u:Uvx", longopts, NULL)) != -1) {
         switch (opt) {
         case '4':
         case '6':
@@ -123,9 +121,6 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             break;
         case 'n':
             c->nodetach = 1;
-            break;
-        case 'N':
-            c->notify_fd = int_arg(c, optarg);
             break;
         case 'p':
             c->print_conf = 1;
@@ -259,7 +254,6 @@ struct run {
     struct node *node;
     struct platform *p;
     struct workers *workers;
-    int notify_fd; /* -N */
     int ready;
     int notify_failed;
     char err[256];
@@ -290,11 +284,6 @@ static int run_should_quit(void *ctx)
         return 1;
     if (!r->ready && !node_init_running(r->node)) {
         r->ready = 1;
-        /* chrony: the -N descriptor first, then systemd */
-        if (r->notify_fd > 0 && platform_notify_fd(r->notify_fd, r->err, sizeof(r->err)) < 0) {
-            r->notify_failed = 1;
-            return 1;
-        }
         if (platform_notify_service("READY=1", r->err, sizeof(r->err)) < 0) {
             r->notify_failed = 1;
             return 1;
@@ -448,7 +437,6 @@ int main(int argc, char **argv)
     run.node = node;
     run.p = p;
     run.workers = &workers;
-    run.notify_fd = c.notify_fd;
     run.ready = 0;
     run.notify_failed = 0;
     /* Sockets open: without initstepslew, tell systemd and the waiting parent now. */
@@ -492,7 +480,8 @@ int main(int argc, char **argv)
     node_stop(node, &now);
     LOG_INFO(env->log, "chronyd exiting");
     node_free(node);
-    platform_pidfile_release(cfg->pidfile);
+    if (platform_pidfile_release(cfg->pidfile) < 0)
+        LOG_ERR(env->log, "Could not remove %s : %s", cfg->pidfile, strerror(errno));
     config_free(cfg);
     platform_free(p);
     return status;

@@ -72,7 +72,8 @@ int platform_daemonize(struct platform *p, char *err, size_t errlen);
 /* Tell the waiting parent that start-up finished (after daemonize). */
 void platform_daemon_ready(struct platform *p);
 int platform_pidfile_acquire(const char *path, char *err, size_t errlen);
-void platform_pidfile_release(const char *path);
+/* Remove the pidfile: 0, or -1 with errno when it is there and cannot be removed. */
+int platform_pidfile_release(const char *path);
 int platform_drop_privileges(const char *user, char *err, size_t errlen);
 /* mlockall(MCL_CURRENT | MCL_FUTURE) after lifting RLIMIT_MEMLOCK (-m, lock_all).
  * 0, or -1 with chrony's message. */
@@ -90,8 +91,6 @@ int platform_scfilter_apply(int level, char *err, size_t errlen);
  * $NOTIFY_SOCKET names, a path or an abstract name written with a leading '@'.
  * 0 when sent or when the variable is unset, -1 with chrony's message. */
 int platform_notify_service(const char *msg, char *err, size_t errlen);
-/* chronyd -N FD: write a newline to fd and close it. 0, or -1 with chrony's message. */
-int platform_notify_fd(int fd, char *err, size_t errlen);
 /* After dropping root: warn as chrony when the daemon cannot read path (a key file)
  * or could write to it. NULL: nothing. */
 void platform_check_read_only(struct platform *p, const char *path);

@@ -64,18 +64,6 @@ int platform_notify_service(const char *msg, char *err, size_t errlen)
     return 0;
 }
 
-int platform_notify_fd(int fd, char *err, size_t errlen)
-{
-    /* s6-style readiness (chronyd -N): one newline, then the descriptor is done with. */
-    ssize_t n = write(fd, "\n", 1);
-    close(fd);
-    if (n != 1) {
-        snprintf(err, errlen, "Could not send notification requested by -N option");
-        return -1;
-    }
-    return 0;
-}
-
 void platform_check_read_only(struct platform *p, const char *path)
 {
     /* Run after the privileges were dropped: the daemon must be able to read its keys,

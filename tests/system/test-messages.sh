@@ -14,7 +14,7 @@ run_idle() { # run_idle LOG ARGS...
     $SAFE timeout 20 "$B/chronyd" -x -d "$@" >"$log" 2>&1
 }
 
-# Arguments that are not numbers, before anything else (chronyd -t/-L/-P/-F/-N).
+# Arguments that are not numbers, before anything else (chronyd -t/-L/-P/-F).
 out=$($SAFE timeout 10 "$B/chronyd" -x -t abc "port 0" 2>&1)
 check "invalid-argument-exit" [ $? -eq 1 ]
 check "invalid-argument-message" sh -c "echo '$out' | grep -q 'Fatal error : Invalid argument abc\$'"
@@ -61,15 +61,6 @@ if [ -n "$DEB" ]; then
     check "running-root-as-debian" grep -q 'Running with root privileges$' "$TMPD/deb-t.log"
 fi
 
-# -N FD: a newline when ready; a descriptor that cannot be written ends the daemon.
-run_idle "$TMPD/n.log" -N 3 -t 1 "port 0" "cmdport 0" "bindcmdaddress /" "$idle" \
-    3>"$TMPD/notified"
-check "notify-fd-newline" sh -c "[ \"\$(od -An -c '$TMPD/notified' | tr -d ' ')\" = '\\n' ]"
-run_idle "$TMPD/n2.log" -N 7 -t 5 "port 0" "cmdport 0" "bindcmdaddress /" "$idle"
-check "notify-fd-failed-exit" [ $? -eq 1 ]
-check "notify-fd-failed-message" grep -q \
-    'Fatal error : Could not send notification requested by -N option$' "$TMPD/n2.log"
-
 # Key files checked after the privileges are dropped.
 mkdir -m 0755 "$TMPD/keys"
 echo "1 MD5 HEX:0123456789ABCDEF0123456789ABCDEF" >"$TMPD/keys/root.keys"
@@ -89,6 +80,20 @@ check "keyfile-having-write-access" grep -q \
 run_idle "$TMPD/k3.log" -t 1 "port 0" "cmdport 0" "bindcmdaddress /" \
     "pidfile $TMPD/k.pid" "keyfile $TMPD/keys/root.keys"
 check "keyfile-root-not-checked" sh -c "! grep -q 'access to' '$TMPD/k3.log'"
+
+# A pidfile that the daemon, no longer root, cannot remove (a sticky directory of root's).
+mkdir -m 1777 "$TMPD/sticky"
+run_idle "$TMPD/pid.log" -u nobody -t 1 "port 0" "cmdport 0" "bindcmdaddress /" \
+    "pidfile $TMPD/sticky/chronyd.pid"
+check "pidfile-not-removed" grep -q \
+    "Could not remove $TMPD/sticky/chronyd.pid : Operation not permitted\$" "$TMPD/pid.log"
+if [ -n "$DEB" ]; then
+    rm -f "$TMPD/sticky/chronyd.pid"
+    $SAFE timeout 20 "$DEB" -x -d -u nobody -t 1 "port 0" "cmdport 0" "bindcmdaddress /" \
+        "pidfile $TMPD/sticky/chronyd.pid" >"$TMPD/deb-pid.log" 2>&1
+    check "pidfile-not-removed-as-debian" grep -q \
+        "Could not remove $TMPD/sticky/chronyd.pid : Operation not permitted\$" "$TMPD/deb-pid.log"
+fi
 
 # A refclock locked to a polled refclock whose poll is longer than its maxlockage.
 shm="refclock SHM 0 refid GPS poll 4 dpoll 3|refclock SHM 1 refid PPS lock GPS|refclock SHM 2 refid SLF lock SLF"
