@@ -121,7 +121,7 @@ void serve_worker_begin(struct ntp_serve *s)
 /* Open (want = 1) or close the IPv4/IPv6 server sockets of `port`, honouring -4/-6. */
 static void set_server_sockets(struct ntp_serve *s, int want)
 {
-    if (s->cfg->port == 0)
+    if (s->cfg->port == 0 || (!want && s->permanent))
         return;
     /* Replies waiting for the batch leave before their socket may close. */
     if (!want)
@@ -151,8 +151,15 @@ int serve_start(struct ntp_serve *s, char *err, size_t errlen)
         s->pending = xcalloc(SERVE_BATCH_MAX, sizeof(*s->pending));
     if (!s->pending_names)
         rebuild_access(s);
-    /* Like chrony, the server port stays closed while no client could be allowed. */
-    set_server_sockets(s, s->cfg->n_ntp_rules != 0);
+    /* Like chrony, the server port stays closed while no client could be allowed, unless
+     * the clients send from it too (acquisitionport = port): then it opens at start for
+     * good, and chrony gives up when neither family's socket opens. */
+    s->permanent = s->cfg->port > 0 && s->cfg->acquisition_port == s->cfg->port;
+    set_server_sockets(s, s->permanent || s->cfg->n_ntp_rules != 0);
+    if (s->permanent && s->socks[0] < 0 && s->socks[1] < 0) {
+        snprintf(err, errlen, "Could not open NTP sockets");
+        return -1;
+    }
     serve_ptp_start(s, err, errlen);
     serve_bcast_start(s);
     serve_signd_start(s);

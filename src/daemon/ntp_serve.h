@@ -78,6 +78,7 @@ struct ntp_serve {
     uint64_t unauth_dropped; /* `authonly`: requests dropped for want of authentication */
     uint64_t send_errors;
     int n_peers;            /* `peer` sources, which send from the server sockets */
+    int permanent;          /* acquisitionport = port: the server sockets stay open */
     struct ntp_tsmap tsmap; /* transmit times of replies, for interleaved requests */
     /* NTS server (ntp_serve_nts.c): keys sealing cookies, rotated every `ntsrotate`. */
     int nts_enabled;    /* ntsservercert/ntsserverkey configured */

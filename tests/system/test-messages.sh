@@ -116,10 +116,35 @@ run_idle "$TMPD/peer.log" -t 1 "port 0" "cmdport 0" "bindcmdaddress /" "$idle" \
     "peer 127.0.0.2 nts"
 check "nts-peer-warned" grep -q 'NTS not supported with peers$' "$TMPD/peer.log"
 
-# A server socket that cannot be bound: chrony's error names the address.
-run_idle "$TMPD/sock.log" -t 1 "port 11424" "allow 127.0.0.1" "bindaddress 192.0.2.1" \
-    "cmdport 0" "bindcmdaddress /" "$idle"
-check "ntp-socket-not-opened" grep -q 'Could not open NTP socket on 192.0.2.1:11424$' "$TMPD/sock.log"
+# A server port that another program holds (without SO_REUSEADDR): chrony's error names
+# the address; with acquisitionport = port the sockets are needed at start, and no socket
+# at all ends the daemon (-4: no IPv6 one either). In a namespace when we can make one.
+make_netns || true
+$IN python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 11424))
+time.sleep(60)' &
+holder=$!
+PIDS="$PIDS $holder"
+wait_for sh -c "$IN ss -unlH 'sport = :11424' | grep -q ."
+$IN $SAFE timeout 20 "$B/chronyd" -x -d -t 1 "port 11424" "allow 127.0.0.1" "cmdport 0" \
+    "bindcmdaddress /" "$idle" >"$TMPD/sock.log" 2>&1
+check "ntp-socket-not-opened" grep -q 'Could not open NTP socket on 0.0.0.0:11424$' "$TMPD/sock.log"
+$IN $SAFE timeout 20 "$B/chronyd" -4 -x -d -t 1 "port 11424" "acquisitionport 11424" \
+    "cmdport 0" "bindcmdaddress /" "$idle" >"$TMPD/socks.log" 2>&1
+check "ntp-sockets-none-exit" [ $? -eq 1 ]
+check "ntp-sockets-none-fatal" grep -q 'Fatal error : Could not open NTP sockets$' "$TMPD/socks.log"
+if [ -n "$DEB" ]; then
+    $IN $SAFE timeout 20 "$DEB" -x -d -u root -t 1 "port 11424" "allow 127.0.0.1" "cmdport 0" \
+        "bindcmdaddress /" "pidfile $TMPD/deb.pid" >"$TMPD/deb-sock.log" 2>&1
+    check "ntp-socket-as-debian" grep -q 'Could not open NTP socket on 0.0.0.0:11424$' \
+        "$TMPD/deb-sock.log"
+    $IN $SAFE timeout 20 "$DEB" -4 -x -d -u root -t 1 "port 11424" "acquisitionport 11424" \
+        "cmdport 0" "bindcmdaddress /" "pidfile $TMPD/deb.pid" >"$TMPD/deb-socks.log" 2>&1
+    check "ntp-sockets-as-debian" grep -q 'Fatal error : Could not open NTP sockets$' \
+        "$TMPD/deb-socks.log"
+fi
+kill $holder 2>/dev/null
 
 # A clock near the end of the NTP era window (our --softclock 82 years ahead).
 run_idle "$TMPD/era.log" --softclock=2600000000 -t 1 "port 0" "cmdport 0" "bindcmdaddress /" \
