@@ -179,7 +179,8 @@ struct env_files {
      * have nothing outside mode and that it is owned by this process's uid/gid.
      * Returns 0 when usable; -1 otherwise (a reason in err). */
     int (*prepare_dir)(void *ctx, const char *path, unsigned mode, char *err, size_t errlen);
-    /* Remove a file; missing files are not an error. Returns 0 on success. */
+    /* Remove a file; missing files are not an error. Returns 0 on success, -1 with errno
+     * set otherwise. */
     int (*remove)(void *ctx, const char *path);
     /* As write_atomic, readable by the owner only (key material). NULL: use write_atomic. */
     int (*write_private)(void *ctx, const char *path, const void *data, size_t len);

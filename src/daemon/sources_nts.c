@@ -9,6 +9,7 @@
 #include "lib/mem.h"
 #include "lib/ts.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,7 +201,9 @@ static void load_dump(struct sources *ss, struct source *s)
     text = ss->env->files.read_all(ss->env->files.ctx, path, &len);
     if (!text)
         return;
-    ss->env->files.remove(ss->env->files.ctx, path);
+    /* chrony's NNC_Load: the file goes once read; one that stays is an error */
+    if (ss->env->files.remove(ss->env->files.ctx, path) < 0)
+        LOG_ERR(ss->env->log, "Could not remove %s : %s", path, strerror(errno));
     ss->env->clock.read(ss->env->clock.ctx, &now);
     if (nts_client_load(&s->nts, text, len, s->name, addr, sizeof(addr), &port, &ke_time)) {
         /* The session time is wall-clock; the keys age on the daemon's timescale. */
