@@ -191,8 +191,8 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
                 i = -1; /* the handler may have opened/closed sockets: rescan */
             }
         }
-        if (have_end && ts_cmp(&now, &end) >= 0 && !got_signal)
-            return PLATFORM_RUN_TIMEOUT;
+        if (have_end && ts_cmp(&now, &end) >= 0)
+            return got_signal ? got_signal : PLATFORM_RUN_TIMEOUT;
         /* The timers see the clock after the datagrams were handled (one of them may
          * have stepped it). */
         if (r > 0)
