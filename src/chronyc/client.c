@@ -280,6 +280,7 @@ int chronyc_run_line(struct chronyc *c, char *line)
     struct cmdmon_reply rpy;
     char *args, *name = line;
 
+    c->data_cmd = 1;
     scan_normalize_line(line);
     if (!*line)
         return 1; /* empty or comment line */
@@ -295,6 +296,7 @@ int chronyc_run_line(struct chronyc *c, char *line)
     }
     if (cmd->run)
         return cmd->run(c, args);
+    c->data_cmd = 0;
     chronyc_request_init(&req, 0);
     if (!cmd->build(c, args, &req))
         return 0;

@@ -24,6 +24,7 @@ struct chronyc {
     int family; /* 0, 4 or 6 for name resolution */
     int quit;   /* set by exit/quit */
     int stdin_tty;
+    int data_cmd; /* the last line was not one simple request (a report, a local command) */
     /* Set by a signal (main.c): the command waiting for a reply fails and
      * no further command runs, as chrony's quit flag. NULL: never. */
     const volatile sig_atomic_t *stop;

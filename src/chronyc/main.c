@@ -127,13 +127,21 @@ static int exchange_transport(void *ctx, struct cmdmon_request *req, struct cmdm
     return transport_exchange(ctx, req, rpy);
 }
 
+#define CHRONYC_MAX_LINE 2048
+
 static int run_one(struct chronyc *c, char *line, int end_dot)
 {
     int ok = chronyc_run_line(c, line);
 
     if (end_dot)
         fprintf(c->out.f, ".\n");
-    fflush(c->out.f);
+    fflush(c->err);
+    if (fflush(c->out.f) != 0 || ferror(c->out.f)) {
+        /* As chrony: a report that could not be printed fails; a request still counts. */
+        fprintf(c->err, "Could not write to stdout\n");
+        if (c->data_cmd)
+            ok = 0;
+    }
     return ok;
 }
 
@@ -141,7 +149,7 @@ static int run_interactive(struct chronyc *c, int end_dot)
 {
     /* As chrony: line editing only when all three are a terminal. */
     int ok = 1, tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
-    char buf[2048];
+    char buf[CHRONYC_MAX_LINE];
 
     if (tty) {
         rl_attempted_completion_function = completion;
@@ -180,12 +188,22 @@ static int run_args(struct chronyc *c, int argc, char **argv, int multi, int end
     if (multi) {
         /* As chrony: a failed command, quit/exit or a signal ends the list. */
         ok = 1;
-        for (int i = 0; i < argc && ok && !chronyc_done(c); i++)
+        for (int i = 0; i < argc && ok && !chronyc_done(c); i++) {
+            if (strlen(argv[i]) + 1 >= CHRONYC_MAX_LINE) {
+                fprintf(c->err, "Command too long\n");
+                return 0;
+            }
             ok = run_one(c, argv[i], end_dot);
+        }
         return ok;
     }
     for (int i = 0; i < argc; i++)
         len += strlen(argv[i]) + 1;
+    /* chrony joins the words in a line of 2048 bytes, each followed by a space */
+    if (len - 1 >= CHRONYC_MAX_LINE) {
+        fprintf(c->err, "Command too long\n");
+        return 0;
+    }
     line = calloc(1, len);
     if (!line)
         return 0;

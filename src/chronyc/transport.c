@@ -119,40 +119,9 @@ static void remove_local_socket(struct transport *t)
     t->local_path[0] = t->local_sub[0] = t->local_dir[0] = '\0';
 }
 
-/* chrony 4.8 scheme (spec 1.2): <dir>/chronyc.<pid>/<16 random alnum>/sock. */
-static int make_local_dirs(struct transport *t, const char *server_path)
-{
-    static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    char dir[108], rnd[17];
-    unsigned char rb[16];
-    const char *slash = strrchr(server_path, '/');
-    struct stat st;
-
-    snprintf(dir, sizeof(dir), "%.*s", (int)(slash - server_path), server_path);
-    snprintf(t->local_dir, sizeof(t->local_dir), "%s/chronyc.%d", dir, (int)getpid());
-    if (mkdir(t->local_dir, 0711) < 0 && errno != EEXIST)
-        goto fail;
-    if (lstat(t->local_dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-        (st.st_mode & 07777 & ~0711) || chmod(t->local_dir, 0711) < 0)
-        goto fail;
-    random_bytes(rb, sizeof(rb));
-    for (int i = 0; i < 16; i++)
-        rnd[i] = alnum[rb[i] % (sizeof(alnum) - 1)];
-    rnd[16] = '\0';
-    snprintf(t->local_sub, sizeof(t->local_sub), "%s/%s", t->local_dir, rnd);
-    if (mkdir(t->local_sub, 0711) < 0 || chmod(t->local_sub, 0711) < 0)
-        goto fail;
-    snprintf(t->local_path, sizeof(t->local_path), "%s/sock", t->local_sub);
-    return 1;
-fail:
-    t->local_path[0] = t->local_sub[0] = '\0';
-    if (t->local_dir[0])
-        rmdir(t->local_dir);
-    t->local_dir[0] = '\0';
-    return 0;
-}
-
-static int open_unix(struct transport *t, const struct transport_addr *a)
+/* A Unix datagram socket connected to server, bound to local first unless NULL; -1 if
+ * either fails. */
+static int unix_socket(const char *server, const char *local)
 {
     struct sockaddr_un sun;
     int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
@@ -161,21 +130,91 @@ static int open_unix(struct transport *t, const struct transport_addr *a)
         return -1;
     memset(&sun, 0, sizeof(sun));
     sun.sun_family = AF_UNIX;
-    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", a->path);
-    /* The server socket must be connectable before anything is created. */
-    if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || !make_local_dirs(t, a->path))
-        goto fail;
-    if (strlen(t->local_path) >= sizeof(sun.sun_path))
-        goto fail;
-    memcpy(sun.sun_path, t->local_path, strlen(t->local_path) + 1);
-    if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-        goto fail;
-    /* The daemon may run as another user: let it write to our socket. */
-    if (chmod(t->local_path, 0666) < 0)
+    if (local) {
+        snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", local);
+        if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+            goto fail;
+    }
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", server);
+    if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
         goto fail;
     return fd;
 fail:
     close(fd);
+    if (local)
+        unlink(local);
+    return -1;
+}
+
+/* chrony 4.8 scheme (spec 1.2): <dir>/chronyc.<pid>/<16 random alnum>/sock, the first
+ * directory ours (checked through its descriptor), the second hidden in it. Each failure
+ * is reported with chrony's message on stderr. */
+static int open_unix(struct transport *t, const struct transport_addr *a)
+{
+    static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const size_t max = sizeof(((struct sockaddr_un *)NULL)->sun_path);
+    const char *slash = strrchr(a->path, '/');
+    char rnd[17];
+    unsigned char rb[16];
+    struct stat st;
+    int fd, dfd = -1;
+
+    /* Nothing is created unless the server socket can be reached. */
+    fd = unix_socket(a->path, NULL);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    random_bytes(rb, sizeof(rb));
+    for (int i = 0; i < 16; i++)
+        rnd[i] = alnum[rb[i] % (sizeof(alnum) - 1)];
+    rnd[16] = '\0';
+    if ((size_t)snprintf(t->local_dir, max, "%.*s/chronyc.%d", (int)(slash - a->path), a->path,
+                         (int)getpid()) >= max ||
+        (size_t)snprintf(t->local_sub, max, "%s/%s", t->local_dir, rnd) >= max ||
+        (size_t)snprintf(t->local_path, max, "%s/sock", t->local_sub) >= max) {
+        fprintf(stderr, "Server socket path %s is too long\n", a->path);
+        t->local_dir[0] = t->local_sub[0] = t->local_path[0] = '\0';
+        return -1;
+    }
+    if (mkdir(t->local_dir, 0711) < 0 && errno != EEXIST) {
+        fprintf(stderr, "Could not create %s : %s\n", t->local_dir, strerror(errno));
+        t->local_dir[0] = t->local_sub[0] = t->local_path[0] = '\0';
+        return -1;
+    }
+    t->local_sub[0] = t->local_path[0] = '\0';
+    dfd = open(t->local_dir, O_RDONLY | O_NOFOLLOW);
+    if (dfd < 0 || fstat(dfd, &st) < 0) {
+        fprintf(stderr, "Could not open/stat %s : %s\n", t->local_dir, strerror(errno));
+        goto fail;
+    }
+    if (!S_ISDIR(st.st_mode) || (st.st_mode & 0777 & ~0711) || st.st_uid != geteuid()) {
+        fprintf(stderr, "Unexpected mode/owner of %s\n", t->local_dir);
+        goto fail;
+    }
+    snprintf(t->local_sub, sizeof(t->local_sub), "%s/%s", t->local_dir, rnd);
+    if (mkdirat(dfd, rnd, 0711) < 0) {
+        fprintf(stderr, "Could not create %s : %s\n", t->local_sub, strerror(errno));
+        t->local_sub[0] = '\0';
+        goto fail;
+    }
+    snprintf(t->local_path, sizeof(t->local_path), "%s/sock", t->local_sub);
+    fd = unix_socket(a->path, t->local_path);
+    if (fd < 0) {
+        fprintf(stderr, "Could not bind/connect client Unix socket\n");
+        t->local_path[0] = '\0';
+        goto fail;
+    }
+    /* The daemon may run as another user: let it write to our socket. */
+    if (chmod(t->local_path, 0666) < 0 || chmod(t->local_sub, 0711) < 0 || fchmod(dfd, 0711) < 0) {
+        fprintf(stderr, "Could not change socket or directory permissions : %s\n", strerror(errno));
+        close(fd);
+        goto fail;
+    }
+    close(dfd);
+    return fd;
+fail:
+    if (dfd >= 0)
+        close(dfd);
     remove_local_socket(t);
     return -1;
 }

@@ -6,6 +6,7 @@
 #include "lib/mem.h"
 #include "platform/platform.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,11 +34,13 @@ struct cli {
     int sched_prio;
     int lock_mem;
     double timeout;
-    int quit_mode; /* -q (1) / -Q (2) */
-    int restarted; /* -R */
-    int scfilter;  /* -F level */
-    int reload;    /* -r */
-    char **lines;  /* configuration lines given as arguments */
+    int quit_mode;       /* -q (1) / -Q (2) */
+    int restarted;       /* -R */
+    int scfilter;        /* -F level */
+    int reload;          /* -r */
+    int user_check;      /* check that we run as root (not with -U, -p, -Q) */
+    const char *bad_arg; /* an option's argument that is not a number */
+    char **lines;        /* configuration lines given as arguments */
     int n_lines;
 };
 
@@ -73,6 +76,16 @@ static void usage(FILE *out)
             DEFAULT_CONF);
 }
 
+/* An integer argument as chrony reads it (sscanf %d: leading digits count); a word
+ * without a number is remembered for chrony's fatal "Invalid argument". */
+static int int_arg(struct cli *c, const char *arg)
+{
+    int v = 0;
+    if (sscanf(arg, "%d", &v) != 1 && !c->bad_arg)
+        c->bad_arg = arg;
+    return v;
+}
+
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
     static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
@@ -83,6 +96,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
     int opt;
     memset(c, 0, sizeof(*c));
     c->conf_file = DEFAULT_CONF;
+    c->user_check = 1;
     while ((opt = getopt_long(argc, argv, "46df:F:hl:L:mnpP:qQrRst:u:Uvx", longopts, NULL)) != -1) {
         switch (opt) {
         case '4':
@@ -100,7 +114,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->log_file = optarg;
             break;
         case 'L':
-            c->log_level = atoi(optarg);
+            c->log_level = int_arg(c, optarg);
             break;
         case 'm':
             c->lock_mem = 1;
@@ -110,9 +124,10 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             break;
         case 'p':
             c->print_conf = 1;
+            c->user_check = 0;
             break;
         case 'P':
-            c->sched_prio = atoi(optarg);
+            c->sched_prio = int_arg(c, optarg);
             break;
         case 'q':
             c->quit_mode = 1;
@@ -121,9 +136,12 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         case 'Q':
             c->quit_mode = 2;
             c->nodetach = 1;
+            c->user_check = 0;
             break;
         case 't':
-            c->timeout = atof(optarg);
+            /* chrony takes whole seconds; ours may be fractional */
+            if (sscanf(optarg, "%lf", &c->timeout) != 1 && !c->bad_arg)
+                c->bad_arg = optarg;
             break;
         case 'u':
             c->user = optarg;
@@ -150,7 +168,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->restarted = 1;
             break;
         case 'F':
-            c->scfilter = atoi(optarg);
+            c->scfilter = int_arg(c, optarg);
             break;
         case 'r':
             c->reload = 1;
@@ -159,6 +177,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->rtc_set = 1;
             break;
         case 'U':
+            c->user_check = 0;
             break;
         default:
             fprintf(stderr, "Command line is not valid.\n");
@@ -288,11 +307,21 @@ int main(int argc, char **argv)
     struct timespec now;
     const struct env *env;
     char err[512];
-    int sig, status;
+    int sig, status, was_root;
 
     if (parse_cli(argc, argv, &c) < 0)
         return 1;
     memset(&po, 0, sizeof(po));
+    if (c.bad_arg || (c.user_check && getuid() != 0)) {
+        /* As chrony, before anything else: to the terminal. */
+        po.log_stderr = 1;
+        p = platform_new(&po);
+        if (c.bad_arg)
+            snprintf(err, sizeof(err), "Invalid argument %s", c.bad_arg);
+        else
+            snprintf(err, sizeof(err), "Not superuser");
+        fatal(p, err);
+    }
     /* -x and -Q leave the system clock alone (chrony's null driver); --softclock gives the
      * daemon a clock of its own that it controls. */
     po.clock = c.softclock                     ? PCLOCK_NOCONTROL
@@ -378,10 +407,19 @@ int main(int argc, char **argv)
     if (cfg->server_workers > 1 && !c.quit_mode)
         workers_start(&workers, p, node, cfg->server_workers, c.user ? c.user : cfg->user,
                       c.scfilter);
+    was_root = geteuid() == 0;
     if (platform_drop_privileges(c.user ? c.user : cfg->user, err, sizeof(err)) < 0) {
         platform_pidfile_release(cfg->pidfile);
         fatal(p, err);
     }
+    if (was_root && (geteuid() != 0 || getegid() != 0)) {
+        /* chrony: the keys must stay readable, and should not be writable, by the user */
+        platform_check_read_only(p, cfg->keyfile);
+        for (size_t i = 0; i < cfg->n_nts_server_keys; i++)
+            platform_check_read_only(p, cfg->nts_server_keys[i]);
+    }
+    if (geteuid() == 0)
+        LOG_WARN(env->log, "Running with root privileges");
     node_start_unprivileged(node);
     if (c.scfilter) {
         int level = c.scfilter < 0 ? -c.scfilter : c.scfilter;
@@ -414,7 +452,10 @@ int main(int argc, char **argv)
     h.on_datagram = run_on_datagram;
     h.should_quit = run_should_quit;
     sig = platform_run(p, &h, c.timeout);
-    (void)sig;
+    if (sig == PLATFORM_RUN_FAILED) {
+        platform_pidfile_release(cfg->pidfile);
+        exit(1);
+    }
     if (run.notify_failed) {
         platform_pidfile_release(cfg->pidfile);
         fatal(p, run.err);
@@ -424,6 +465,12 @@ int main(int argc, char **argv)
 
     env->clock.read(env->clock.ctx, &now);
     status = node_exit_status(node);
+    if (sig == PLATFORM_RUN_TIMEOUT) {
+        /* chrony: -t ends with a non-zero status when the clock is not synchronised */
+        LOG_INFO(env->log, "Timeout reached");
+        if (!node_synchronised(node, &now))
+            status = 1;
+    }
     if (c.quit_mode && !node_quit_mode_done(node)) {
         /* -q/-Q ended by -t or a signal before any measurement */
         LOG_WARN(env->log, "No suitable source for synchronisation");
@@ -433,7 +480,8 @@ int main(int argc, char **argv)
     node_stop(node, &now);
     LOG_INFO(env->log, "chronyd exiting");
     node_free(node);
-    platform_pidfile_release(cfg->pidfile);
+    if (platform_pidfile_release(cfg->pidfile) < 0)
+        LOG_ERR(env->log, "Could not remove %s : %s", cfg->pidfile, strerror(errno));
     config_free(cfg);
     platform_free(p);
     return status;

@@ -403,6 +403,8 @@ static int h_include(struct cfg_ctx *c, char *args, const struct cfg_directive *
     if (cfg_check_nargs(c, args, 1) < 0)
         return -1;
     paths = c->files && c->files->list_glob ? c->files->list_glob(c->files->ctx, args, &n) : NULL;
+    if (n < 0)
+        return cfg_err_plain(c, "Could not search for files matching %s", args);
     /* glibc's GLOB_NOMAGIC: a pattern without wildcards names the file itself, so a
      * missing plain path is an error while an unmatched wildcard is not. */
     if (n == 0 && !has_glob_magic(args))

@@ -44,6 +44,8 @@ static char **collect_files(const struct env_files *files, char **dirs, int n_di
         snprintf(pattern, len, "%s/*%s", dirs[i], suffix);
         if (files && files->list_glob)
             found = files->list_glob(files->ctx, pattern, &n);
+        if (n < 0)
+            n = 0; /* chrony's confdir: an unreadable directory holds nothing */
         free(pattern);
         all = xrealloc(all, sizeof(char *) * (size_t)(n_all + n + 1));
         for (int k = 0; k < n; k++)

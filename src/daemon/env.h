@@ -172,13 +172,15 @@ struct env_files {
     /* Append data to a file (log files). Returns 0 on success. */
     int (*append)(void *ctx, const char *path, const void *data, size_t len);
     /* Paths matching a shell glob pattern, sorted; *n set to the count. The array and
-     * each string are malloc'd (caller frees). NULL with *n = 0 when nothing matches. */
+     * each string are malloc'd (caller frees). NULL with *n = 0 when nothing matches,
+     * NULL with *n = -1 when the search failed (a directory that cannot be read). */
     char **(*list_glob)(void *ctx, const char *pattern, int *n);
     /* Create directory path with mode if missing, then verify that its permission bits
      * have nothing outside mode and that it is owned by this process's uid/gid.
      * Returns 0 when usable; -1 otherwise (a reason in err). */
     int (*prepare_dir)(void *ctx, const char *path, unsigned mode, char *err, size_t errlen);
-    /* Remove a file; missing files are not an error. Returns 0 on success. */
+    /* Remove a file; missing files are not an error. Returns 0 on success, -1 with errno
+     * set otherwise. */
     int (*remove)(void *ctx, const char *path);
     /* As write_atomic, readable by the owner only (key material). NULL: use write_atomic. */
     int (*write_private)(void *ctx, const char *path, const void *data, size_t len);

@@ -43,8 +43,12 @@ void logfiles_init(struct logfiles *lf, const struct config *cfg, const struct e
     memset(lf, 0, sizeof(*lf));
     lf->banner = cfg->logbanner;
     lf->raw_measurements = !!(cfg->log_flags & CFG_LOG_RAWMEASUREMENTS);
-    if (!dir || !*dir)
+    if (!dir || !*dir) {
+        /* chrony warns when the log's first line comes, then drops the log */
+        for (int k = 0; k < LOGF_N; k++)
+            lf->no_dir[k] = !!(cfg->log_flags & flags_of[k]);
         return;
+    }
     for (int k = 0; k < LOGF_N; k++) {
         if (!(cfg->log_flags & flags_of[k]))
             continue;
@@ -91,7 +95,7 @@ void logfiles_fini(struct logfiles *lf)
 
 int logfiles_enabled(const struct logfiles *lf, enum logfile_kind k)
 {
-    return k < LOGF_N && lf->paths[k] != NULL;
+    return k < LOGF_N && (lf->paths[k] != NULL || lf->no_dir[k]);
 }
 
 void logfiles_cycle(struct logfiles *lf)
@@ -140,6 +144,11 @@ void logfiles_write(struct logfiles *lf, const struct env *env, enum logfile_kin
 
     if (!logfiles_enabled(lf, k))
         return;
+    if (!lf->paths[k]) {
+        LOG_WARN(env->log, "logdir not specified");
+        lf->no_dir[k] = 0;
+        return;
+    }
     if (lf->banner > 0 && lf->entries[k] % (unsigned long)lf->banner == 0)
         len = format_banner(k, buf, sizeof(buf));
     len += format_time(k, when, buf + len, sizeof(buf) - len);

@@ -28,6 +28,7 @@ struct logfiles {
     char *paths[LOGF_N];           /* NULL: not logged */
     unsigned long entries[LOGF_N]; /* lines written since start or cyclelogs */
     int reported[LOGF_N];          /* a write error was logged */
+    int no_dir[LOGF_N];            /* asked for without logdir: warned at the first line */
     int raw_measurements;          /* log every response, not only valid ones */
     int banner;                    /* logbanner: lines between banners, 0 = none */
     int hold;                      /* lines kept in memory until logfiles_release() */

@@ -5,10 +5,13 @@
 #include "daemon/sources_dump.h"
 #include "lib/mem.h"
 #include "lib/ts.h"
+#include "lib/ntp_time.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* What each component uses of the others: set once, here. */
 static void wire_reference(struct node *n)
@@ -191,8 +194,25 @@ static unsigned engine_log_mask(const struct logfiles *l)
            (logfiles_enabled(l, LOGF_TRACKING) ? ENGINE_LOG_TRACKING : 0u);
 }
 
+/* chrony's start-up check of the time: NTP timestamps are read in the era window from
+ * NTP_ERA_SPLIT; warn when its end is less than ten years away. */
+static void check_era_end(const struct node *n, const struct timespec *now)
+{
+    const long long end = NTP_ERA_SPLIT + 4294967295LL;
+    time_t t = (time_t)end;
+    struct tm tm;
+    char buf[32];
+
+    if (end - (long long)now->tv_sec >= 10LL * 365 * 24 * 3600)
+        return;
+    if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm))
+        snprintf(buf, sizeof(buf), "INVALID    INVALID ");
+    LOG_WARN(n->env->log, "Assumed NTP time ends at %s!", buf);
+}
+
 int node_start(struct node *n, const struct timespec *now, char *err, size_t errlen)
 {
+    check_era_end(n, now);
     /* Before the NTP sockets open, which then ask for hardware timestamps. */
     if (hwts_start(&n->hwts, now, err, errlen) < 0)
         return -1;
@@ -286,6 +306,13 @@ int node_quit_requested(void *node)
 int node_exit_status(const struct node *n)
 {
     return n->status.exit_status;
+}
+
+int node_synchronised(const struct node *n, const struct timespec *now)
+{
+    struct ntp_server_ref ref;
+    reference_get_served(&n->ref, now, &ref);
+    return ref.leap != 3 && ref.stratum > 0 && ref.stratum < 16;
 }
 
 int node_init_running(const struct node *n)

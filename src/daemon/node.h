@@ -45,6 +45,9 @@ void node_on_datagram(void *node, const struct net_rx *rx, const struct timespec
 int node_quit_requested(void *node);
 /* Exit status the daemon should end with (non-zero after a failed -q/-Q run). */
 int node_exit_status(const struct node *n);
+/* 1 when the node serves time at raw time now (synchronised, or `local`), as chrony's
+ * stratum below 16; 0 otherwise. */
+int node_synchronised(const struct node *n, const struct timespec *now);
 /* 1 while initstepslew runs (chronyd's foreground process waits for its end). */
 int node_init_running(const struct node *n);
 /* -q/-Q: 1 once the single measurement was made. */

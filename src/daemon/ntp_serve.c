@@ -11,6 +11,7 @@
 #include "lib/ts.h"
 #include "proto/ntp.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,9 +83,13 @@ int serve_open_socket(struct ntp_serve *s, enum ip_family fam, const struct ip_a
     sock = s->env->net.udp_open(s->env->net.ctx, &local, flags, &so, &e);
     if (sock < 0) {
         char buf[IP_ADDR_STRLEN];
-        LOG_ERR(s->env->log, "Could not bind NTP socket to %s:%d : %s",
-                ip_addr_format(&local.ip, buf, sizeof(buf)), port,
-                e ? strerror(e) : "unknown error");
+        const char *fmt = fam == IPF_INET6 ? "[%s]:%d" : "%s:%d";
+        char where[IP_ADDR_STRLEN + 10];
+        snprintf(where, sizeof(where), fmt, ip_addr_format(&local.ip, buf, sizeof(buf)), port);
+        /* chrony: the reason in a debug message, the address in the error */
+        LOG_DEBUG(s->env->log, "Could not bind socket to %s : %s", where,
+                  e ? strerror(e) : "unknown error");
+        LOG_ERR(s->env->log, "Could not open NTP socket on %s", where);
     }
     return sock;
 }
@@ -116,7 +121,7 @@ void serve_worker_begin(struct ntp_serve *s)
 /* Open (want = 1) or close the IPv4/IPv6 server sockets of `port`, honouring -4/-6. */
 static void set_server_sockets(struct ntp_serve *s, int want)
 {
-    if (s->cfg->port == 0)
+    if (s->cfg->port == 0 || (!want && s->permanent))
         return;
     /* Replies waiting for the batch leave before their socket may close. */
     if (!want)
@@ -146,8 +151,15 @@ int serve_start(struct ntp_serve *s, char *err, size_t errlen)
         s->pending = xcalloc(SERVE_BATCH_MAX, sizeof(*s->pending));
     if (!s->pending_names)
         rebuild_access(s);
-    /* Like chrony, the server port stays closed while no client could be allowed. */
-    set_server_sockets(s, s->cfg->n_ntp_rules != 0);
+    /* Like chrony, the server port stays closed while no client could be allowed, unless
+     * the clients send from it too (acquisitionport = port): then it opens at start for
+     * good, and chrony gives up when neither family's socket opens. */
+    s->permanent = s->cfg->port > 0 && s->cfg->acquisition_port == s->cfg->port;
+    set_server_sockets(s, s->permanent || s->cfg->n_ntp_rules != 0);
+    if (s->permanent && s->socks[0] < 0 && s->socks[1] < 0) {
+        snprintf(err, errlen, "Could not open NTP sockets");
+        return -1;
+    }
     serve_ptp_start(s, err, errlen);
     serve_bcast_start(s);
     serve_signd_start(s);

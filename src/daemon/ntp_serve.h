@@ -78,6 +78,7 @@ struct ntp_serve {
     uint64_t unauth_dropped; /* `authonly`: requests dropped for want of authentication */
     uint64_t send_errors;
     int n_peers;            /* `peer` sources, which send from the server sockets */
+    int permanent;          /* acquisitionport = port: the server sockets stay open */
     struct ntp_tsmap tsmap; /* transmit times of replies, for interleaved requests */
     /* NTS server (ntp_serve_nts.c): keys sealing cookies, rotated every `ntsrotate`. */
     int nts_enabled;    /* ntsservercert/ntsserverkey configured */
@@ -130,7 +131,8 @@ void serve_signd_stop(struct ntp_serve *s);
 int serve_signd_submit(struct ntp_serve *s, uint32_t key_id, const uint8_t *reply, size_t len,
                        const struct net_rx *rx);
 /* A UDP socket of the server on port (bind address of family fam if set, else any), with
- * binddevice and dscp; logs "Could not bind NTP socket" on failure. Returns it or -1. */
+ * binddevice and dscp; logs "Could not open NTP socket on ADDRESS:PORT" on failure. Returns it or
+ * -1. */
 int serve_open_socket(struct ntp_serve *s, enum ip_family fam, const struct ip_addr *bind, int port,
                       int flags);
 /* 1 if rx arrived on a server socket (and was handled). Where the environment sends in

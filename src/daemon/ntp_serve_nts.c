@@ -177,7 +177,7 @@ int serve_nts_start(struct ntp_serve *s, char *err, size_t errlen)
         return 0;
     /* chrony refuses to start with certificates and keys that do not pair up. */
     if (cfg->n_nts_server_certs != cfg->n_nts_server_keys) {
-        snprintf(err, errlen, "Uneven number of NTS certificates and keys");
+        snprintf(err, errlen, "Uneven number of NTS certs and keys");
         return -1;
     }
     s->nts_enabled = 1;

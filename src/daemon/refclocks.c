@@ -60,7 +60,7 @@ static int open_kernel_device(struct refclocks *r, struct refclock_inst *in,
 
     in->clear = driver_option(rc->param, "clear") != NULL;
     if (!d->pps_open) {
-        snprintf(err, errlen, "refclock driver %s is not supported by this build", rc->driver);
+        snprintf(err, errlen, "refclock driver %s is not compiled in", rc->driver);
         free(base);
         return -1;
     }
@@ -103,7 +103,7 @@ static int open_rtc(struct refclocks *r, struct refclock_inst *in, const struct 
         return -1;
     }
     if (!d->open) {
-        snprintf(err, errlen, "refclock driver %s is not supported by this build", rc->driver);
+        snprintf(err, errlen, "refclock driver %s is not compiled in", rc->driver);
         free(path);
         return -1;
     }
@@ -143,7 +143,7 @@ static int open_device(struct refclocks *r, struct refclock_inst *in, const stru
         int unit = atoi(base);
         free(base);
         if (!r->env->shm.attach) {
-            snprintf(err, errlen, "refclock driver %s is not supported by this build", "SHM");
+            snprintf(err, errlen, "refclock driver %s is not compiled in", "SHM");
             return -1;
         }
         in->shm = r->env->shm.attach(r->env->shm.ctx, REFCLOCK_SHM_KEY + unit,
@@ -289,18 +289,29 @@ int refclocks_start(struct refclocks *r, const struct timespec *raw_now, char *e
         p.refclock = &rp;
         in->src = sources_add_refclock(r->srcs, &p, raw_now);
     }
-    /* chrony warns about a lock to a refid no refclock has (or to itself). */
+    /* chrony warns about a lock to a refid no refclock has (or to itself), and about a
+     * maxlockage shorter than the poll of the polled refclock locked to. A local refclock
+     * locks to itself, with a maxlockage of at least 3. */
     for (size_t i = 0; i < r->n; i++) {
         const struct refclock_cfg *rc = &cfg->refclocks[r->v[i].cfg_index];
-        char name[8];
-        int found = 0;
-        if (!rc->lock_ref_id || rc->local)
-            continue; /* a local refclock locks to itself */
-        for (size_t j = 0; j < r->n; j++)
-            found |= j != i && r->v[j].ref_id == rc->lock_ref_id;
-        if (!found)
+        uint32_t lock = rc->local ? r->v[i].ref_id : rc->lock_ref_id;
+        int age = rc->local && rc->max_lock_age < 3 ? 3 : rc->max_lock_age;
+        int rate = rc->pps_rate < 1 ? 1 : rc->pps_rate;
+        char name[8], name2[8];
+        size_t j;
+        if (!lock)
+            continue;
+        for (j = 0; j < r->n && r->v[j].ref_id != lock; j++)
+            ;
+        if (j < r->n && r->v[i].driver != REFCLOCK_DRIVER_SOCK &&
+            r->v[j].driver != REFCLOCK_DRIVER_SOCK &&
+            (double)age / rate < ldexp(1.0, r->v[j].dpoll))
+            LOG_WARN(r->env->log, "%s maxlockage too small for %s",
+                     sources_refid_text(r->v[i].ref_id, name, sizeof(name)),
+                     sources_refid_text(r->v[j].ref_id, name2, sizeof(name2)));
+        if (j == r->n || (j == i && !rc->local))
             LOG_WARN(r->env->log, "Invalid lock refid %s",
-                     sources_refid_text(rc->lock_ref_id, name, sizeof(name)));
+                     sources_refid_text(lock, name, sizeof(name)));
     }
     for (size_t i = 0; i < r->n; i++)
         r->v[i].timer = sched_add_after(r->sched, raw_now, 0.0, on_poll, &r->v[i]);

@@ -9,6 +9,7 @@
 #include "lib/mem.h"
 #include "lib/ts.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,8 +163,9 @@ static void remove_dump_files(struct sources *ss)
     snprintf(pattern, plen, "%s/*.dat", dir);
     paths = f->list_glob ? f->list_glob(f->ctx, pattern, &count) : NULL;
     for (int i = 0; i < count; i++) {
-        if (is_dump_file(paths[i]))
-            (void)f->remove(f->ctx, paths[i]);
+        /* chrony's SRC_RemoveDumpFiles: a dump file that stays is an error */
+        if (is_dump_file(paths[i]) && f->remove(f->ctx, paths[i]) < 0)
+            LOG_ERR(ss->env->log, "Could not remove %s : %s", paths[i], strerror(errno));
         free(paths[i]);
     }
     free(paths);

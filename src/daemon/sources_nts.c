@@ -9,6 +9,7 @@
 #include "lib/mem.h"
 #include "lib/ts.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,19 @@ static void apply_negotiation(struct sources *ss, struct source *s, const struct
     }
 }
 
+/* chrony: a negotiated server address that another source has fails the session (a new
+ * one follows, expected to give another address). */
+static int negotiated_in_use(struct sources *ss, const struct source *s, const struct ip_addr *ip)
+{
+    char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
+
+    if (ip_addr_equal(ip, &s->remote.ip) || !sources_address_in_use(ss, ip))
+        return 0;
+    LOG_ERR(ss->env->log, "Could not change %s to negotiated address %s",
+            ip_addr_format(&s->remote.ip, a, sizeof(a)), ip_addr_format(ip, b, sizeof(b)));
+    return 1;
+}
+
 static void finish_lookup(struct ntp_lookup *lk)
 {
     mem_wipe(&lk->res, sizeof(lk->res));
@@ -84,8 +98,13 @@ static void on_ntp_resolved(void *arg, int status, const struct ip_addr *addrs, 
             break;
         }
     }
-    nts_client_ke_done(&s->nts, &now, 1, &lk->res.resp, lk->res.c2s, lk->res.s2c, lk->res.key_len);
-    apply_negotiation(ss, s, ip);
+    if (negotiated_in_use(ss, s, ip))
+        nts_client_ke_done(&s->nts, &now, 0, NULL, NULL, NULL, 0);
+    else {
+        nts_client_ke_done(&s->nts, &now, 1, &lk->res.resp, lk->res.c2s, lk->res.s2c,
+                           lk->res.key_len);
+        apply_negotiation(ss, s, ip);
+    }
     finish_lookup(lk);
 }
 
@@ -133,6 +152,10 @@ static void on_ke_done(void *arg, const struct nts_ke_session_result *r)
     ss->env->clock.read(ss->env->clock.ctx, &now);
     if (r->status != 0)
         LOG_ERR(ss->env->log, "%s", r->error);
+    if (r->status == 0 && is_ip && negotiated_in_use(ss, s, &ip)) {
+        nts_client_ke_done(&s->nts, &now, 0, NULL, NULL, NULL, 0);
+        return;
+    }
     nts_client_ke_done(&s->nts, &now, r->status == 0, &r->resp, r->c2s, r->s2c, r->key_len);
     if (r->status == 0)
         apply_negotiation(ss, s, is_ip ? &ip : NULL);
@@ -178,7 +201,9 @@ static void load_dump(struct sources *ss, struct source *s)
     text = ss->env->files.read_all(ss->env->files.ctx, path, &len);
     if (!text)
         return;
-    ss->env->files.remove(ss->env->files.ctx, path);
+    /* chrony's NNC_Load: the file goes once read; one that stays is an error */
+    if (ss->env->files.remove(ss->env->files.ctx, path) < 0)
+        LOG_ERR(ss->env->log, "Could not remove %s : %s", path, strerror(errno));
     ss->env->clock.read(ss->env->clock.ctx, &now);
     if (nts_client_load(&s->nts, text, len, s->name, addr, sizeof(addr), &port, &ke_time)) {
         /* The session time is wall-clock; the keys age on the daemon's timescale. */
@@ -221,6 +246,9 @@ void sources_nts_attach(struct sources *ss, struct source *s, const struct sourc
 
     if (!sc->nts)
         return;
+    /* chrony warns and goes on with NTS-KE for the peer all the same */
+    if (s->symmetric)
+        LOG_WARN(ss->env->log, "NTS not supported with peers");
     s->nts_on = 1;
     s->nts_ke_port = sc->nts_port;
     nts_client_init(&s->nts, cfg->nts_refresh);

@@ -10,7 +10,7 @@ static void *check(void *p)
 {
     /* Out of memory is not recoverable in a daemon that must keep time. */
     if (!p) {
-        fputs("Fatal error : Out of memory\n", stderr);
+        fputs("Fatal error : Could not allocate memory\n", stderr);
         abort();
     }
     return p;

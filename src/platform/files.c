@@ -214,8 +214,13 @@ static char **files_list_glob(void *ctx, const char *pattern, int *n)
 {
     glob_t g;
     char **out = NULL;
+    int r;
     *n = 0;
-    if (glob(pattern, 0, NULL, &g) != 0) {
+    /* As chrony's include: a directory that cannot be read fails the search (GLOB_ERR). */
+    r = glob(pattern, GLOB_ERR, NULL, &g);
+    if (r != 0) {
+        if (r != GLOB_NOMATCH)
+            *n = -1;
         globfree(&g);
         return NULL;
     }

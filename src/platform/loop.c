@@ -166,8 +166,10 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
         r = select(maxfd + 1, &rd, &wr, NULL, tvp);
         /* The time of the wake-up: the datagrams are handled at it. */
         p->env.clock.read(p->env.clock.ctx, &now);
-        if (r < 0 && errno != EINTR)
-            break;
+        if (r < 0 && errno != EINTR) {
+            log_msg(p->env.log, LOGL_FATAL, "select() failed : %s", strerror(errno));
+            return PLATFORM_RUN_FAILED;
+        }
         /* NTS-KE sessions also move on when only their deadline passed. */
         plat_nts_ke_process(p, r > 0 ? &rd : NULL, r > 0 ? &wr : NULL);
         plat_nts_ke_server_process(p, r > 0 ? &rd : NULL, r > 0 ? &wr : NULL);
@@ -190,7 +192,7 @@ int platform_run(struct platform *p, const struct platform_handlers *h, double r
             }
         }
         if (have_end && ts_cmp(&now, &end) >= 0)
-            break;
+            return got_signal ? got_signal : PLATFORM_RUN_TIMEOUT;
         /* The timers see the clock after the datagrams were handled (one of them may
          * have stepped it). */
         if (r > 0)

@@ -45,7 +45,11 @@ void platform_free(struct platform *p);
 const struct env *platform_env(struct platform *p);
 
 /* Run until a termination signal (SIGINT/SIGTERM/SIGQUIT) or platform_stop().
- * Returns the signal number, or 0 when stopped. Timeout of -t: run_for > 0. */
+ * Returns the signal number, or 0 when stopped, PLATFORM_RUN_TIMEOUT when run_for
+ * (-t, when > 0) seconds passed, PLATFORM_RUN_FAILED when select() failed (chrony's
+ * fatal message logged). */
+#define PLATFORM_RUN_TIMEOUT (-1)
+#define PLATFORM_RUN_FAILED (-2)
 int platform_run(struct platform *p, const struct platform_handlers *h, double run_for);
 void platform_stop(struct platform *p);
 
@@ -68,7 +72,8 @@ int platform_daemonize(struct platform *p, char *err, size_t errlen);
 /* Tell the waiting parent that start-up finished (after daemonize). */
 void platform_daemon_ready(struct platform *p);
 int platform_pidfile_acquire(const char *path, char *err, size_t errlen);
-void platform_pidfile_release(const char *path);
+/* Remove the pidfile: 0, or -1 with errno when it is there and cannot be removed. */
+int platform_pidfile_release(const char *path);
 int platform_drop_privileges(const char *user, char *err, size_t errlen);
 /* mlockall(MCL_CURRENT | MCL_FUTURE) after lifting RLIMIT_MEMLOCK (-m, lock_all).
  * 0, or -1 with chrony's message. */
@@ -86,6 +91,9 @@ int platform_scfilter_apply(int level, char *err, size_t errlen);
  * $NOTIFY_SOCKET names, a path or an abstract name written with a leading '@'.
  * 0 when sent or when the variable is unset, -1 with chrony's message. */
 int platform_notify_service(const char *msg, char *err, size_t errlen);
+/* After dropping root: warn as chrony when the daemon cannot read path (a key file)
+ * or could write to it. NULL: nothing. */
+void platform_check_read_only(struct platform *p, const char *path);
 /* Create path and its missing parents before privileges are dropped, as chrony
  * does for the command socket, log and dump directories: parents get 0755, the
  * last directory mode and, when root makes it, the owner of user. Existing

@@ -60,7 +60,9 @@ int platform_daemonize(struct platform *p, char *err, size_t errlen)
     if (pid > 0)
         _exit(0);
     if (chdir("/") < 0) {
-        /* not fatal */
+        /* chrony: fatal in the daemon's process */
+        snprintf(err, errlen, "chdir() failed : %s", strerror(errno));
+        return -1;
     }
     {
         int nul = open("/dev/null", O_RDWR);
@@ -127,10 +129,11 @@ int platform_pidfile_acquire(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-void platform_pidfile_release(const char *path)
+int platform_pidfile_release(const char *path)
 {
-    if (path && *path)
-        unlink(path);
+    if (path && *path && unlink(path) < 0 && errno != ENOENT)
+        return -1;
+    return 0;
 }
 
 int platform_drop_privileges(const char *user, char *err, size_t errlen)

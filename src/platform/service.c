@@ -63,3 +63,15 @@ int platform_notify_service(const char *msg, char *err, size_t errlen)
     }
     return 0;
 }
+
+void platform_check_read_only(struct platform *p, const char *path)
+{
+    /* Run after the privileges were dropped: the daemon must be able to read its keys,
+     * and should not be able to change them. A missing file is not this check's business. */
+    if (!path)
+        return;
+    if (access(path, R_OK) != 0 && errno != ENOENT)
+        LOG_WARN(p->env.log, "Missing read access to %s : %s", path, strerror(errno));
+    if (access(path, W_OK) == 0)
+        LOG_WARN(p->env.log, "Having write access to %s", path);
+}

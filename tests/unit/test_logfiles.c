@@ -56,7 +56,14 @@ static void test_no_logdir_no_files(void)
     fake_env_init(&f);
     cfg = make_config(&f, lines);
     logfiles_init(&lf, cfg, &f.env);
+    /* chrony: the first line warns "logdir not specified" and ends the log; no file */
+    CHECK(logfiles_enabled(&lf, LOGF_MEASUREMENTS));
+    CHECK(!logfiles_enabled(&lf, LOGF_TRACKING));
+    CHECK(!fake_env_log_contains(&f, "logdir not specified"));
+    logfiles_write(&lf, &f.env, LOGF_MEASUREMENTS, &f.now, "%s", "line");
+    CHECK(fake_env_log_contains(&f, "logdir not specified"));
     CHECK(!logfiles_enabled(&lf, LOGF_MEASUREMENTS));
+    CHECK_INT_EQ(f.n_files, 0);
     logfiles_fini(&lf);
     config_free(cfg);
     fake_env_fini(&f);

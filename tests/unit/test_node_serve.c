@@ -261,7 +261,7 @@ static void test_nts_uneven_certs(void)
                             sizeof(err)) == 0);
     n = node_new(cfg, &f.env, &o);
     CHECK(node_start(n, &f.now, err, sizeof(err)) < 0);
-    CHECK(strstr(err, "Uneven number of NTS certificates and keys") != NULL);
+    CHECK(strstr(err, "Uneven number of NTS certs and keys") != NULL);
     node_free(n);
     config_free(cfg);
     fake_env_fini(&f);

@@ -109,6 +109,16 @@ static void test_refused(void)
     CHECK(!make_node(&f, &cfg, sync, err, sizeof(err)));
     CHECK_STR_EQ(err, "RTC refclock cannot be used together with rtcsync or rtcfile");
     config_free(cfg);
+    /* an environment without RTC devices: chrony's build without the driver */
+    f.env.rtc.open = NULL;
+    CHECK(!make_node(&f, &cfg, missing, err, sizeof(err)));
+    CHECK_STR_EQ(err, "refclock driver RTC is not compiled in");
+    config_free(cfg);
+    f.env.refdev.pps_open = NULL;
+    missing[0] = "refclock PPS /dev/pps0";
+    CHECK(!make_node(&f, &cfg, missing, err, sizeof(err)));
+    CHECK_STR_EQ(err, "refclock driver PPS is not compiled in");
+    config_free(cfg);
     fake_env_fini(&f);
 }
 
