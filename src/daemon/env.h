@@ -218,6 +218,10 @@ struct nts_ke_session_opts {
     const int *aeads;       /* offered AEAD ids, in order of preference */
     int n_aeads;
     double timeout; /* s, whole exchange */
+    /* bindacqaddress (the family's; IPF_UNSPEC or the any address: not bound) and
+     * bindacqdevice (NULL or "": none) for the TCP connection, as chrony's NTS-KE client. */
+    struct ip_addr bind4, bind6;
+    const char *device;
 };
 
 /* Result of one NTS-KE session; status 0 = success, then resp and keys are set. */
@@ -248,6 +252,7 @@ struct nts_ke_server_opts {
     const char *const *keys;  /* ntsserverkey files */
     size_t n_certs;
     struct ip_addr bind4, bind6; /* bindaddress (family IPF_UNSPEC = any) */
+    const char *device;          /* binddevice (NULL or "": none) */
     int port;                    /* ntsport */
     int family;                  /* 0 both, 4 or 6 (-4/-6) */
     const int *aeads;            /* AEADs the server accepts, in order of preference */

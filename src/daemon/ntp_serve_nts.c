@@ -146,6 +146,7 @@ static void start_ke_server(struct ntp_serve *s)
     o.n_certs = cfg->n_nts_server_certs;
     o.bind4 = cfg->bind_addr4;
     o.bind6 = cfg->bind_addr6;
+    o.device = cfg->bind_device;
     o.port = cfg->nts_port;
     o.family = s->family;
     o.aeads = aeads;

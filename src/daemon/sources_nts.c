@@ -310,6 +310,9 @@ static void start_ke(struct sources *ss, struct source *s, const struct timespec
     o.aeads = s->nts_aeads;
     o.n_aeads = s->n_nts_aeads;
     o.timeout = NTS_KE_TIMEOUT;
+    o.bind4 = ss->cfg->bind_acq_addr4;
+    o.bind6 = ss->cfg->bind_acq_addr6;
+    o.device = ss->cfg->bind_acq_device;
     memset(&addr, 0, sizeof(addr));
     addr.ip = s->ke_ip;
     addr.port = (uint16_t)s->nts_ke_port;

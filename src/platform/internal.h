@@ -16,6 +16,11 @@
 /* Room in p->socks for one more entry (at index p->n_socks). */
 struct platform;
 void plat_socks_grow(struct platform *p);
+/* chrony's options of a socket about to be bound to an IP address and port (0: any):
+ * SO_REUSEADDR and SO_REUSEPORT with a port, IP_FREEBIND always; failures ignored. */
+void plat_bind_options(int fd, int port);
+/* SO_BINDTODEVICE to device (NULL or "": nothing); -1 with errno if it cannot. */
+int plat_bind_device(int fd, const char *device);
 /* Datagrams remembered per socket until the kernel reports when they left. */
 #define PLAT_TX_RING 32
 /* The NTP header, behind the 48-byte prefix of NTP over PTP (ptpport) when there is one. */

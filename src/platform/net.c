@@ -182,6 +182,27 @@ static struct plat_sock *find_sock(struct platform *p, int fd)
     return NULL;
 }
 
+void plat_bind_options(int fd, int port)
+{
+    int on = 1;
+    /* As chrony binds an IP socket on Linux (failures ignored): a socket of a given port
+     * shares it with other instances' sockets that ask the same (SO_REUSEPORT: several
+     * server instances on one port, chrony's FAQ), and an address the host does not have
+     * yet can be bound (IP_FREEBIND, for both families). */
+    if (port > 0) {
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+    }
+    setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on));
+}
+
+int plat_bind_device(int fd, const char *device)
+{
+    if (!device || !device[0])
+        return 0;
+    return setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, strlen(device) + 1) < 0 ? -1 : 0;
+}
+
 static int net_udp_open(void *ctx, const struct net_addr *local, int flags,
                         const struct net_sock_opts *opts, int *err)
 {
@@ -197,8 +218,10 @@ static int net_udp_open(void *ctx, const struct net_addr *local, int flags,
         goto fail_close;
     if (flags & NETF_REUSE)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    /* The serving workers need the shared port; other sockets only take chrony's options. */
     if ((flags & NETF_REUSEPORT) && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0)
         goto fail_close;
+    plat_bind_options(fd, local->port);
     /* As chrony's server sockets: allowed to send to a broadcast address (a failure is
      * ignored, as there). */
     if (flags & NETF_BROADCAST)
@@ -211,8 +234,7 @@ static int net_udp_open(void *ctx, const struct net_addr *local, int flags,
     }
     int txts = enable_timestamps(p, fd, flags & NETF_TX_TIMESTAMPS);
     /* As chrony's SCK_OpenUdpSocket: the device first, a failure fails the socket. */
-    if (opts && opts->device && opts->device[0] &&
-        setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, opts->device, strlen(opts->device) + 1) < 0)
+    if (opts && plat_bind_device(fd, opts->device) < 0)
         goto fail_close;
     /* dscp: chrony ignores a failure */
     if (opts && opts->dscp > 0 && opts->dscp < 64) {
@@ -770,6 +792,7 @@ static int stream_tcp_listen(void *ctx, const struct net_addr *local, stream_cb 
         return -1;
     }
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    plat_bind_options(fd, local->port);
     if (af == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
     to_sockaddr(local, &ss, &len);

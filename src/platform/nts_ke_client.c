@@ -141,8 +141,31 @@ static void to_sockaddr(const struct net_addr *a, struct sockaddr_storage *ss, s
     }
 }
 
+/* The local end as chrony's NTS-KE client: bindacqdevice, then bindacqaddress of the
+ * family unless it is the any address (port 0). -1 with errno if either fails. */
+static int bind_local(int fd, const struct net_addr *addr, const struct nts_ke_session_opts *o)
+{
+    const struct ip_addr *b = addr->ip.family == IPF_INET6 ? &o->bind6 : &o->bind4;
+    struct net_addr local;
+    struct sockaddr_storage ss;
+    socklen_t sl;
+
+    if (plat_bind_device(fd, o->device) < 0)
+        return -1;
+    static const uint8_t any[16];
+
+    if (b->family != addr->ip.family || !memcmp(b->a, any, b->family == IPF_INET6 ? 16 : 4))
+        return 0;
+    memset(&local, 0, sizeof(local));
+    local.ip = *b;
+    to_sockaddr(&local, &ss, &sl);
+    plat_bind_options(fd, 0);
+    return bind(fd, (struct sockaddr *)&ss, sl);
+}
+
 /* Start the non-blocking TCP connection; on failure the session reports the error. */
-static void start_connect(struct nke_session *s, const struct net_addr *addr)
+static void start_connect(struct nke_session *s, const struct net_addr *addr,
+                          const struct nts_ke_session_opts *o)
 {
     struct sockaddr_storage ss;
     socklen_t sl;
@@ -154,6 +177,10 @@ static void start_connect(struct nke_session *s, const struct net_addr *addr)
         return;
     }
     nke_fd_nonblock_cloexec(s->fd);
+    if (bind_local(s->fd, addr, o) < 0) {
+        set_error(s, "Could not connect to %s : %s", s->label, strerror(errno));
+        return;
+    }
     s->state = NKE_CONNECT;
     s->want_write = 1;
     if (connect(s->fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS)
@@ -452,7 +479,7 @@ static int nke_start(void *ctx, const char *host, const struct net_addr *addr,
     nke_deadline_in(&s->deadline, timeout);
     /* An error here is reported from the loop, as any other: never from start(). */
     if (setup_tls(s, o) == 0)
-        start_connect(s, addr);
+        start_connect(s, addr, o);
     s->next = k->list;
     k->list = s;
     return 0;

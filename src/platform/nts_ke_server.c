@@ -474,8 +474,8 @@ static void format_sockaddr(const struct ip_addr *ip, int port, char *buf, size_
 }
 
 /* A listening TCP socket on ip (IPF_UNSPEC in bind = the family's any address). */
-static int listener_open(enum ip_family family, const struct ip_addr *bind_ip, int port,
-                         int backlog)
+static int listener_open(enum ip_family family, const struct ip_addr *bind_ip, const char *device,
+                         int port, int backlog)
 {
     struct sockaddr_storage ss;
     socklen_t sl;
@@ -501,8 +501,14 @@ static int listener_open(enum ip_family family, const struct ip_addr *bind_ip, i
         return -1;
     nke_fd_nonblock_cloexec(fd);
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    plat_bind_options(fd, port);
     if (family == IPF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    /* binddevice, as chrony's NTS-KE server: a device that cannot be bound fails it */
+    if (plat_bind_device(fd, device) < 0) {
+        close(fd);
+        return -1;
+    }
     if (fd >= FD_SETSIZE || bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, backlog) < 0) {
         close(fd);
         return -1;
@@ -526,7 +532,7 @@ static int server_open_listeners(struct platform *p, struct plat_nke_server *srv
         int fd;
         if ((o->family == 4 && fams[i] != IPF_INET4) || (o->family == 6 && fams[i] != IPF_INET6))
             continue;
-        fd = listener_open(fams[i], b, o->port, backlog);
+        fd = listener_open(fams[i], b, o->device, o->port, backlog);
         if (fd >= 0) {
             srv->listen_fd[srv->n_listen++] = fd;
             continue;

@@ -54,3 +54,33 @@ CONF
 $IN $SAFE "$B/chronyd" -x -d -f "$TMPD/bad.conf" >"$TMPD/bad.log" 2>&1
 echo "  $(tail -1 "$TMPD/bad.log")"
 check "bindacqaddress-bad-address-refused" grep -q "Could not parse bindacqaddress directive at line 2 in file $TMPD/bad.conf" "$TMPD/bad.log"
+
+# The NTS-KE connection of an NTS source leaves from that address too (as chrony's NTS-KE
+# client binds it). A TCP listener notes the address of each connection it gets.
+$IN python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+with open(sys.argv[2], "a") as f:
+    while True:
+        c, a = s.accept()
+        f.write("%s\n" % a[0])
+        f.flush()
+        c.close()
+' "$P3" "$TMPD/ke-seen" &
+PIDS="$PIDS $!"
+wait_for sh -c "$IN ss -tln | grep -q '127.0.0.1:$P3 '"
+cat >"$TMPD/nts.conf" <<CONF
+server 127.0.0.1 port $P1 nts ntsport $P3 iburst minpoll 0 maxpoll 0
+bindacqaddress 127.0.0.4
+cmdport 0
+bindcmdaddress /
+pidfile $TMPD/nts.pid
+CONF
+$IN $SAFE "$B/chronyd" -x -d -f "$TMPD/nts.conf" >"$TMPD/nts.log" 2>&1 &
+PIDS="$PIDS $!"
+check "bindacqaddress-nts-ke-connected" wait_long test -s "$TMPD/ke-seen"
+echo "  NTS-KE from: $(sort "$TMPD/ke-seen" | uniq -c | tr '\n' ' ')"
+check "bindacqaddress-nts-ke-source-address" sh -c "! grep -qv '^127\.0\.0\.4$' '$TMPD/ke-seen'"

@@ -5,7 +5,10 @@
 # cB 10.2.0.2):
 # - a server with `binddevice vA` answers requests arriving on vA and not those on vB;
 # - its command port with `bindcmddevice vA` answers chronyc through vA and not vB;
-# - a client with `bindacqdevice cA` reaches a server through cA and not through cB.
+# - a client with `bindacqdevice cA` reaches a server through cA and not through cB;
+# - the NTS-KE server of the `binddevice vA` server accepts connections through vA only,
+#   and the NTS-KE connections of a `bindacqdevice cA` client go through cA only (as
+#   chrony binds its NTS-KE sockets).
 . tests/system/lib.sh
 
 if ! make_netns; then
@@ -85,3 +88,63 @@ reach() { # reach ADDR: the Reach column of the client's source
 check "bindacqdevice-reaches-through-cA" wait_for sh -c "r=\$($INC $B/chronyc -h $TMPD/c.sock -n sources 2>/dev/null | awk '\$2 == \"10.1.0.1\" {print \$5}'); [ -n \"\$r\" ] && [ \"\$r\" != 0 ]"
 sleep 3
 check "bindacqdevice-not-through-cB" [ "$(reach 10.2.0.1)" = 0 ]
+
+# NTS-KE. s3: an NTS-KE server (port 4460) with binddevice vA. In S, a TCP listener on
+# port 4461 of every interface notes the address of each connection; c2 (bindacqdevice
+# cA) has NTS sources at 10.1.0.1 and 10.2.0.1 with ntsport 4461.
+if command -v openssl >/dev/null 2>&1; then
+    self_signed_cert "$TMPD/key.pem" "$TMPD/cert.pem" s3 "IP:10.1.0.1"
+    cat >"$TMPD/s3.conf" <<CONF
+local stratum 1
+allow all
+port 125
+binddevice vA
+ntsport 4460
+ntsserverkey $TMPD/key.pem
+ntsservercert $TMPD/cert.pem
+cmdport 0
+bindcmdaddress /
+pidfile $TMPD/s3.pid
+CONF
+    $INS $SAFE "$B/chronyd" -x -d -f "$TMPD/s3.conf" >"$TMPD/s3.log" 2>&1 &
+    PIDS="$PIDS $!"
+    $INS python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 4461))
+s.listen(16)
+with open(sys.argv[1], "a") as f:
+    while True:
+        c, a = s.accept()
+        f.write("%s %s\n" % (c.getsockname()[0], a[0]))
+        f.flush()
+        c.close()
+' "$TMPD/ke-seen" &
+    PIDS="$PIDS $!"
+    cat >"$TMPD/c2.conf" <<CONF
+server 10.1.0.1 port 124 nts ntsport 4461 iburst minpoll 0 maxpoll 0
+server 10.2.0.1 port 124 nts ntsport 4461 iburst minpoll 0 maxpoll 0
+bindacqdevice cA
+port 0
+cmdport 0
+bindcmdaddress /
+pidfile $TMPD/c2.pid
+CONF
+    connects() { # connects ADDR PORT: a TCP connection from C succeeds
+        $INC python3 -c 'import socket, sys
+socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3).close()' "$1" "$2"
+    }
+    check "nts-binddevice-accepts-on-vA" wait_for connects 10.1.0.1 4460
+    check "nts-binddevice-refuses-on-vB" sh -c "! $INC python3 -c 'import socket
+socket.create_connection((\"10.2.0.1\", 4460), timeout=3).close()' 2>/dev/null"
+    $INC $SAFE "$B/chronyd" -x -d -f "$TMPD/c2.conf" >"$TMPD/c2.log" 2>&1 &
+    PIDS="$PIDS $!"
+    seen_via_a() { grep -q '^10.1.0.1 10.1.0.2$' "$TMPD/ke-seen" 2>/dev/null; }
+    check "nts-bindacqdevice-connects-through-cA" wait_long seen_via_a
+    # The client retries its failed key exchanges (the listener closes them) meanwhile.
+    check "nts-bindacqdevice-connects-twice-through-cA" wait_long sh -c \
+        "[ \$(grep -c '^10.1.0.1 ' '$TMPD/ke-seen') -ge 2 ]"
+    echo "  NTS-KE connections seen: $(sort "$TMPD/ke-seen" | uniq -c | tr '\n' ' ')"
+    check "nts-bindacqdevice-not-through-cB" sh -c "! grep -q '^10.2.0.1 ' '$TMPD/ke-seen'"
+fi
