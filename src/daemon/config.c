@@ -472,6 +472,8 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
         return -1;
     if (check_rules(cfg->cmd_rules, cfg->n_cmd_rules, err, errlen) < 0)
         return -1;
+    if (cfg_check_refclocks(cfg, err, errlen) < 0)
+        return -1;
     /* serverworkers (ours): a peer's packets could reach a worker, which has no sources. */
     for (size_t i = 0; cfg->server_workers > 1 && i < cfg->n_sources; i++) {
         if (cfg->sources[i].type != CFG_SRC_PEER)

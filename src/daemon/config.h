@@ -256,7 +256,9 @@ char *config_format(const struct config *cfg);
 
 /* Checks chrony makes after parsing, when the daemon sets itself up (not for -p):
  * "Bad subnet in ADDR/BITS" for an allow/deny/cmdallow/cmddeny prefix longer than
- * its address. Returns 0, or -1 with the message in err (a fatal error). */
+ * its address, "unknown refclock driver X" and "Invalid refclock driver option X"
+ * (chrony's, when it adds the refclock). Returns 0, or -1 with the message in err (a
+ * fatal error). */
 int config_validate(const struct config *cfg, char *err, size_t errlen);
 
 /* Read the *.sources files of every sourcedir (chronyd start and "reload sources"):

@@ -102,6 +102,9 @@ int cfg_h_refclock(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
 int cfg_h_allow(struct cfg_ctx *c, char *args, const struct cfg_directive *d);
 int cfg_h_local(struct cfg_ctx *c, char *args, const struct cfg_directive *d);
 int cfg_h_hwtimestamp(struct cfg_ctx *c, char *args, const struct cfg_directive *d);
+/* The refclocks' drivers and driver options (config_validate, as chrony checks them
+ * when it adds the refclock): 0, or -1 with chrony's message in err. */
+int cfg_check_refclocks(const struct config *cfg, char *err, size_t errlen);
 /* Parse "ADDR[/BITS]", "all [ADDR...]", shorthand "1.2", a host name or nothing
  * (chrony's allow/deny syntax). Returns 1 and fills r (hostname malloc'd) or 0. */
 int cfg_parse_allow_deny(char *args, struct access_rule *r);

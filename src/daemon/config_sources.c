@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -161,9 +162,10 @@ static enum opt_status refclock_option(struct refclock_cfg *r, const char *opt, 
 }
 
 /* The drivers this build has (SHM, SOCK, PPS, PHC, RTC) and their options after the
- * parameter (PARAMETER:OPTION[=VALUE]:...), as chrony's drivers check them. */
-static int refclock_check(struct cfg_ctx *c, const struct refclock_cfg *r, const char *driver,
-                          const char *param)
+ * parameter (PARAMETER:OPTION[=VALUE]:...), as chrony's drivers check them. chrony does
+ * this when it adds the refclock at start, not while parsing (so `chronyd -p` accepts
+ * an unknown driver): config_validate calls it, and its messages name no line. */
+static int refclock_check_driver(const struct refclock_cfg *r, char *err, size_t errlen)
 {
     /* options of refclock:SHM */
     static const char *const shm_opts[] = {"perm", NULL};
@@ -182,26 +184,43 @@ static int refclock_check(struct cfg_ctx *c, const struct refclock_cfg *r, const
         {"RTC", rtc_opts}, {"SHM", shm_opts}, {"SOCK", sock_opts},
         {"PPS", pps_opts}, {"PHC", phc_opts},
     };
-    const char *opt = strchr(param, ':');
+    const char *opt = strchr(r->param, ':');
     const char *const *opts = NULL;
 
     for (size_t i = 0; i < ARRAY_LEN(drivers); i++)
-        if (strcmp(driver, drivers[i].name) == 0)
+        if (strcmp(r->driver, drivers[i].name) == 0)
             opts = drivers[i].opts;
-    if (!opts)
-        return cfg_err_at(c, "unknown refclock driver %s", driver);
+    if (!opts) {
+        snprintf(err, errlen, "unknown refclock driver %s", r->driver);
+        return -1;
+    }
     while (opt) {
         const char *o = opt + 1, *end = strchr(o, ':');
         size_t len = end ? (size_t)(end - o) : strlen(o), name = strcspn(o, "=:");
         int known = 0;
         for (size_t i = 0; opts[i]; i++)
             known |= strlen(opts[i]) == name && strncmp(o, opts[i], name) == 0;
-        if (!known)
-            return cfg_err_at(c, "Invalid refclock driver option %.*s", (int)len, o);
+        if (!known) {
+            snprintf(err, errlen, "Invalid refclock driver option %.*s", (int)len, o);
+            return -1;
+        }
         opt = end;
     }
-    /* chrony.conf(5): at most one refclock may be the local standard (two would both
-     * steer the clock). */
+    return 0;
+}
+
+int cfg_check_refclocks(const struct config *cfg, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < cfg->n_refclocks; i++)
+        if (refclock_check_driver(&cfg->refclocks[i], err, errlen) < 0)
+            return -1;
+    return 0;
+}
+
+/* chrony.conf(5): at most one refclock may be the local standard (two would both
+ * steer the clock). */
+static int refclock_check_local(struct cfg_ctx *c, const struct refclock_cfg *r)
+{
     for (size_t i = 0; r->local && i < c->cfg->n_refclocks; i++)
         if (c->cfg->refclocks[i].local)
             return cfg_err_at(c, "refclock option %s may be given to one refclock only", "local");
@@ -234,7 +253,7 @@ int cfg_h_refclock(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
             return cfg_err_at(c, "Invalid %s %s directive",
                               st == OPT_BAD_OPTION ? "option in" : "value in", c->cmd);
     }
-    if (refclock_check(c, &r, driver, param) < 0)
+    if (refclock_check_local(c, &r) < 0)
         return -1;
     r.driver = xstrdup(driver);
     r.param = xstrdup(param);
@@ -255,10 +274,40 @@ static int plausible_hostname(const char *s)
     return has_other;
 }
 
+/* The shortened IPv4 network of allow/deny: one to three numbers separated by dots,
+ * each read as sscanf("%u") reads it (a sign is allowed, a larger value keeps its low
+ * 32 bits, so "4294967296" is 0) and then at most 255. 1 with *n numbers, 0 if net
+ * is not of this form, -1 if a number is larger than 255. */
+static int parse_short_v4(char *net, struct ip_addr *ip, int *n)
+{
+    uint32_t v[3] = {0, 0, 0};
+    char *p = net;
+    int k = 0;
+
+    while (k < 3) {
+        char *q = k > 0 ? p + 1 : p;
+        if ((k > 0 && *p != '.') || !cfg_scan_u32(&q, &v[k], 10))
+            break;
+        p = q;
+        k++;
+    }
+    if (k == 0 || *p)
+        return 0;
+    /* Numbers too large refuse the line (no host name lookup then: "-1"). */
+    if (v[0] > 255 || v[1] > 255 || v[2] > 255)
+        return -1;
+    memset(ip, 0, sizeof(*ip));
+    ip->family = IPF_INET4;
+    for (int i = 0; i < 3; i++)
+        ip->a[i] = (uint8_t)v[i];
+    *n = k;
+    return 1;
+}
+
 static int parse_subnet(char *net, struct access_rule *r)
 {
     char *slash = strchr(net, '/');
-    int bits = -1, n;
+    int bits = -1, n, k;
 
     if (slash) {
         char *p = slash + 1;
@@ -271,7 +320,10 @@ static int parse_subnet(char *net, struct access_rule *r)
         return 1;
     }
     /* chrony's shortened IPv4 network ("10", "192.168", "1.2.3"): 8 bits per number. */
-    if (ip_addr_parse_v4_octets(&r->ip, &n, net, 3)) {
+    k = parse_short_v4(net, &r->ip, &n);
+    if (k < 0)
+        return 0;
+    if (k > 0) {
         r->bits = bits >= 0 ? bits : 8 * n;
         return 1;
     }

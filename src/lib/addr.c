@@ -14,7 +14,8 @@ static int parse_v4(uint8_t out[4], const char *s)
     while (n < 4) {
         unsigned long v;
         char *end;
-        if (!isdigit((unsigned char)*s))
+        /* As inet_pton: a number has no leading zero ("01" is refused). */
+        if (!isdigit((unsigned char)*s) || (s[0] == '0' && isdigit((unsigned char)s[1])))
             return 0;
         v = strtoul(s, &end, 10);
         if (v > 255 || end - s > 3)

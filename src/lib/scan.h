@@ -17,13 +17,19 @@ void scan_normalize_line(char *line);
 char *scan_word(char **cur);
 
 /* An integer prefix of *cur (optional leading whitespace and sign); advances *cur
- * past it. 1 on success with min <= value <= max, else 0 (*out and *cur unchanged). */
+ * past it. 1 on success with min <= value <= max, else 0 (*out and *cur unchanged).
+ * As glibc's sscanf("%d"), a value beyond int keeps its low 32 bits ("4294967302"
+ * is 6), and the range is checked after that. */
 int scan_int(char **cur, int *out, int min, int max);
 
-/* A floating-point prefix of *cur (strtod); 1 on success, else 0. */
+/* A floating-point prefix of *cur, taken as glibc's sscanf("%lf") takes it: "1e",
+ * "1e+" and "1.0e" are 1 with the exponent letter (and sign) consumed, "nan(1)" is
+ * "nan" followed by "(1)", "0x" and "infin" fail. 1 on success, else 0. */
 int scan_double(char **cur, double *out);
 
-/* An unsigned 32-bit prefix of *cur in base 10 or 16 ("%u"/"%x"); 1 or 0. */
+/* An unsigned 32-bit prefix of *cur in base 10 or 16, as glibc's sscanf("%u"/"%x"):
+ * a sign is allowed ("-1" is 4294967295) and a larger value keeps its low 32 bits.
+ * 1 or 0. */
 int scan_u32(char **cur, uint32_t *out, int base);
 
 /* ASCII case-insensitive equality of two strings (strcasecmp(a, b) == 0). */

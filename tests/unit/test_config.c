@@ -39,6 +39,18 @@ static void bad(const char *line, const char *msg)
     config_free(cfg);
 }
 
+/* The line parses (as in chrony, `chronyd -p` accepts it) and config_validate, run when
+ * the daemon starts, fails with exactly msg. */
+static void bad_at_start(const char *line, const char *msg)
+{
+    struct config *cfg = ok1(line);
+    if (config_validate(cfg, err, sizeof(err)) != -1)
+        check_fail(__FILE__, __LINE__, "\"%s\" was accepted at start", line);
+    else if (strcmp(err, msg) != 0)
+        check_fail(__FILE__, __LINE__, "\"%s\": got \"%s\", want \"%s\"", line, err, msg);
+    config_free(cfg);
+}
+
 static void test_defaults(void)
 {
     struct config *cfg = config_new();
@@ -262,6 +274,22 @@ static void test_allow_deny(void)
     bad("allow host.example/24", "Could not parse allow directive at line 3 in file " F);
     bad("allow all 1.2.3.4 x", "Could not parse allow directive at line 3 in file " F);
     bad("allow fe80::1::2", "Could not parse allow directive at line 3 in file " F);
+    /* The shortened network's numbers are read as sscanf("%u") reads them (confdiff):
+     * a sign is allowed and 4294967296 is 0. */
+    cfg = config_new();
+    CHECK_INT_EQ(pl(cfg, "allow 4294967296"), 0);
+    CHECK_INT_EQ(pl(cfg, "allow +1.-0"), 0);
+    CHECK_INT_EQ(pl(cfg, "deny 1.2.3.4/4294967296"), 0);
+    CHECK_INT_EQ(cfg->ntp_rules[0].ip.family, IPF_INET4);
+    CHECK_INT_EQ(cfg->ntp_rules[0].ip.a[0], 0);
+    CHECK_INT_EQ(cfg->ntp_rules[0].bits, 8);
+    CHECK_INT_EQ(cfg->ntp_rules[1].ip.a[0], 1);
+    CHECK_INT_EQ(cfg->ntp_rules[1].bits, 16);
+    CHECK_INT_EQ(cfg->ntp_rules[2].bits, 0);
+    config_free(cfg);
+    bad("allow -1", "Could not parse allow directive at line 3 in file " F);
+    bad("allow 1.2.3.", "Could not parse allow directive at line 3 in file " F);
+    bad("allow 1.2.3.4/2147483648", "Could not parse allow directive at line 3 in file " F);
 }
 
 static void test_build_access(void)
@@ -513,18 +541,14 @@ static void test_refclock(void)
     bad("refclock SHM 0 refid TOOLONG", "Invalid value in refclock directive at line 3 in file " F);
     bad("refclock SHM 0 stratum 16", "Invalid value in refclock directive at line 3 in file " F);
     bad("refclock SHM 0 bogus", "Invalid option in refclock directive at line 3 in file " F);
-    /* Drivers and options this build does not have are refused, never ignored. */
-    bad("refclock PPS /dev/pps0:extpps",
-        "Invalid refclock driver option extpps at line 3 in file " F);
-    bad("refclock PPS /dev/pps0:clearx",
-        "Invalid refclock driver option clearx at line 3 in file " F);
-    bad("refclock PHC /dev/ptp0:perm=0644",
-        "Invalid refclock driver option perm=0644 at line 3 in file " F);
-    bad("refclock PHC /dev/ptp0:extpps:pins=1",
-        "Invalid refclock driver option pins=1 at line 3 in file " F);
-    bad("refclock RTC /dev/rtc0:local",
-        "Invalid refclock driver option local at line 3 in file " F);
-    bad("refclock shm 0", "unknown refclock driver shm at line 3 in file " F);
+    /* Drivers and options this build does not have are refused, never ignored: when
+     * the daemon starts, as chrony does (not by chronyd -p). */
+    bad_at_start("refclock PPS /dev/pps0:extpps", "Invalid refclock driver option extpps");
+    bad_at_start("refclock PPS /dev/pps0:clearx", "Invalid refclock driver option clearx");
+    bad_at_start("refclock PHC /dev/ptp0:perm=0644", "Invalid refclock driver option perm=0644");
+    bad_at_start("refclock PHC /dev/ptp0:extpps:pins=1", "Invalid refclock driver option pins=1");
+    bad_at_start("refclock RTC /dev/rtc0:local", "Invalid refclock driver option local");
+    bad_at_start("refclock shm 0", "unknown refclock driver shm");
     /* `local`: one refclock at most. */
     cfg = ok1("refclock SHM 0 local");
     CHECK_INT_EQ(cfg->refclocks[0].local, 1);
@@ -533,11 +557,9 @@ static void test_refclock(void)
     CHECK_STR_EQ(err,
                  "refclock option local may be given to one refclock only at line 3 in file " F);
     config_free(cfg);
-    bad("refclock SHM 0:perm=0644:poll",
-        "Invalid refclock driver option poll at line 3 in file " F);
-    bad("refclock SHM 0:permx", "Invalid refclock driver option permx at line 3 in file " F);
-    bad("refclock SOCK /run/x.sock:perm=0666",
-        "Invalid refclock driver option perm=0666 at line 3 in file " F);
+    bad_at_start("refclock SHM 0:perm=0644:poll", "Invalid refclock driver option poll");
+    bad_at_start("refclock SHM 0:permx", "Invalid refclock driver option permx");
+    bad_at_start("refclock SOCK /run/x.sock:perm=0666", "Invalid refclock driver option perm=0666");
 }
 
 static void test_misc_structured(void)

@@ -2,12 +2,15 @@
 #include "check.h"
 
 #include "lib/addr.h"
+#include "lib/compiler.h"
 #include "lib/ntp_time.h"
 #include "lib/rng.h"
 #include "lib/scan.h"
 #include "lib/ts.h"
 
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 static void test_ts_arith(void)
@@ -136,6 +139,11 @@ static void test_addr_parse_format(void)
     {
         struct ip_addr ip;
         CHECK(!ip_addr_parse(&ip, "1.2.3"));
+        /* as inet_pton: no leading zeros */
+        CHECK(!ip_addr_parse(&ip, "01.2.3.4"));
+        CHECK(!ip_addr_parse(&ip, "1.2.3.00"));
+        CHECK(!ip_addr_parse(&ip, "::ffff:1.02.3.4"));
+        CHECK(ip_addr_parse(&ip, "0.0.0.0"));
         CHECK(!ip_addr_parse(&ip, "256.1.1.1"));
         CHECK(!ip_addr_parse(&ip, "1::2::3"));
         CHECK(!ip_addr_parse(&ip, "host.example"));
@@ -218,14 +226,156 @@ static void test_scan(void)
     CHECK(d == 1e-3);
     CHECK_STR_EQ(scan_word(&cur), "");
     CHECK_STR_EQ(scan_word(&cur), "");
+    /* sscanf's wrap-around: the low 32 bits of strtol's/strtoul's value */
     cur = "99999999999";
-    CHECK(!scan_int(&cur, &i, -2147483647 - 1, 2147483647));
+    CHECK(scan_int(&cur, &i, -2147483647 - 1, 2147483647));
+    CHECK_INT_EQ(i, 1215752191);
+    cur = "4294967302";
+    CHECK(scan_int(&cur, &i, -32, 32));
+    CHECK_INT_EQ(i, 6);
+    cur = "2147483648";
+    CHECK(!scan_int(&cur, &i, 0, 2147483647));
+    cur = "-1";
+    CHECK(scan_u32(&cur, &u, 10));
+    CHECK(u == 4294967295u);
+    cur = "x";
     CHECK(!scan_u32(&cur, &u, 10));
     cur = "+";
     CHECK(!scan_u32(&cur, &u, 16));
     CHECK(scan_eq_nocase("IBurst", "iburst"));
     CHECK(!scan_eq_nocase("iburs", "iburst"));
     CHECK(!scan_eq_nocase("iburst", "iburs"));
+}
+
+/* The scanners against glibc's sscanf itself (the behaviour chrony's parsers have):
+ * same verdict, same value, same number of characters taken. */
+static void test_scan_vs_sscanf(void)
+{
+    static const char *const cases[] = {"0",
+                                        "1",
+                                        "-1",
+                                        "+5",
+                                        "5x",
+                                        "5.5",
+                                        "1e3",
+                                        "1e",
+                                        "1e+",
+                                        "1e-",
+                                        "1.0e",
+                                        "1ex",
+                                        "1e+x",
+                                        "1e+-3",
+                                        "1ee3",
+                                        "0e",
+                                        "0.e",
+                                        "1.e",
+                                        "1..",
+                                        "1.5.5",
+                                        "1,5",
+                                        ".5",
+                                        "+.5",
+                                        "-.5",
+                                        ".",
+                                        ".e1",
+                                        "-.",
+                                        "5.",
+                                        "e5",
+                                        "-",
+                                        "+",
+                                        "+-1",
+                                        "--1",
+                                        "0x",
+                                        "0xg",
+                                        "0x1",
+                                        "0x.",
+                                        "0x.8",
+                                        "0x1p",
+                                        "0x1p+",
+                                        "0x1px",
+                                        "0xp3",
+                                        "0x.p3",
+                                        "0X1P3",
+                                        "0x1.8p1",
+                                        "00x1",
+                                        "010",
+                                        "08",
+                                        "nan",
+                                        "NAN",
+                                        "-nan",
+                                        "nanx",
+                                        "nan(1)",
+                                        "nan(",
+                                        "na",
+                                        "n",
+                                        "inf",
+                                        "INF",
+                                        "+inf",
+                                        "infx",
+                                        "infinity",
+                                        "Infinity",
+                                        "infin",
+                                        "infinit",
+                                        "in",
+                                        "i",
+                                        "1e400",
+                                        "-1e-400",
+                                        "1e5x",
+                                        "abc",
+                                        "",
+                                        "  5",
+                                        " -5",
+                                        "4294967295",
+                                        "4294967296",
+                                        "4294967302",
+                                        "-4294967290",
+                                        "2147483648",
+                                        "-2147483649",
+                                        "99999999999999999999",
+                                        "-99999999999999999999",
+                                        "18446744073709551616",
+                                        "F323",
+                                        "-F323",
+                                        "100000F323",
+                                        "0xF323",
+                                        "+F323",
+                                        "ffffffffffffffffffff",
+                                        "10x"};
+    for (size_t k = 0; k < ARRAY_LEN(cases); k++) {
+        char buf[64], *cur = buf;
+        double d = 0, sd = 0;
+        int i = 0, si = 0, n = -1, r, ok;
+        uint32_t u = 0;
+        unsigned su = 0;
+
+        snprintf(buf, sizeof(buf), "%s", cases[k]);
+        r = sscanf(buf, "%lf%n", &sd, &n) == 1;
+        ok = scan_double(&cur, &d) == r;
+        if (ok && r)
+            ok = cur - buf == n && (memcmp(&d, &sd, sizeof(d)) == 0 || (isnan(d) && isnan(sd)));
+        if (!ok)
+            check_fail(__FILE__, __LINE__, "scan_double(\"%s\"): %g %d, sscanf %g %d", buf, d,
+                       (int)(cur - buf), sd, n);
+        cur = buf;
+        n = -1;
+        r = sscanf(buf, "%d%n", &si, &n) == 1;
+        ok = scan_int(&cur, &i, -2147483647 - 1, 2147483647) == r;
+        if (ok && r)
+            ok = cur - buf == n && i == si;
+        if (!ok)
+            check_fail(__FILE__, __LINE__, "scan_int(\"%s\"): %d %d, sscanf %d %d", buf, i,
+                       (int)(cur - buf), si, n);
+        for (int base = 10; base <= 16; base += 6) {
+            cur = buf;
+            n = -1;
+            r = sscanf(buf, base == 10 ? "%u%n" : "%x%n", &su, &n) == 1;
+            ok = scan_u32(&cur, &u, base) == r;
+            if (ok && r)
+                ok = cur - buf == n && u == su;
+            if (!ok)
+                check_fail(__FILE__, __LINE__, "scan_u32(\"%s\", %d): %u %d, sscanf %u %d", buf,
+                           base, u, (int)(cur - buf), su, n);
+        }
+    }
 }
 
 int main(void)
@@ -242,5 +392,6 @@ int main(void)
     RUN(test_bind_or_loopback);
     RUN(test_v4_octets);
     RUN(test_scan);
+    RUN(test_scan_vs_sscanf);
     return check_summary();
 }

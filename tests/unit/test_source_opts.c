@@ -142,14 +142,14 @@ static void test_bad_options(void)
         {"minpoll x", SOURCE_OPTS_BAD_VALUE},
         /* like sscanf("%d%n"): the rest of the value word is read as the next option */
         {"minpoll 6x", SOURCE_OPTS_BAD_OPTION},
-        {"minpoll 99999999999", SOURCE_OPTS_BAD_VALUE},
+        {"maxpoll 99999999999", SOURCE_OPTS_BAD_VALUE}, /* 1215752191 after sscanf's wrap */
         {"maxpoll 33", SOURCE_OPTS_BAD_VALUE},
         {"maxpoll -33", SOURCE_OPTS_BAD_VALUE},
         {"presend 33", SOURCE_OPTS_BAD_VALUE},
         {"version 0", SOURCE_OPTS_BAD_VALUE},
         {"version 5", SOURCE_OPTS_BAD_VALUE},
         {"key 0", SOURCE_OPTS_BAD_VALUE},
-        {"key -1", SOURCE_OPTS_BAD_VALUE},
+        {"key -4294967296", SOURCE_OPTS_BAD_VALUE}, /* 0 after the wrap */
         {"key 4294967296", SOURCE_OPTS_BAD_VALUE},
         {"certset x", SOURCE_OPTS_BAD_VALUE},
         {"extfield F000", SOURCE_OPTS_BAD_VALUE},
@@ -175,6 +175,14 @@ static void test_bad_options(void)
             check_fail(__FILE__, __LINE__, "\"%s\": status %d, want %d", cases[i].opts, (int)st,
                        (int)cases[i].st);
     }
+    /* Values as glibc's sscanf reads them (chrony 4.8 and confdiff): no overflow check,
+     * the low 32 bits kept; minpoll has no range in chrony. */
+    CHECK_INT_EQ(parse("key -1 minpoll 4294967302 offset 1e maxdelay 1e+ iburst", &s),
+                 SOURCE_OPTS_OK);
+    CHECK(s.authkey == 4294967295u);
+    CHECK_INT_EQ(s.minpoll, 6);
+    CHECK(s.offset == 1.0 && s.max_delay == 1.0 && s.iburst);
+    CHECK_INT_EQ(parse("offset nan(1)", &s), SOURCE_OPTS_BAD_OPTION);
     CHECK_INT_EQ(source_opts_sel_word("NoSelect"), CFG_SEL_NOSELECT);
     CHECK_INT_EQ(source_opts_sel_word("iburst"), 0);
 }
