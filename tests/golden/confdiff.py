@@ -421,19 +421,20 @@ def map43(msg):
     m = re.match(r"Invalid directive at line (.*)", msg)
     if m:
         return None  # 4.8 adds the directive's name: compared by prefix below
-    m = re.match(r"Could not parse (server|pool|peer) directive (at line .*)", msg)
+    m = re.match(r"Could not parse (server|pool|peer) directive (at line .*)", msg, re.I)
     if m:
         return {f"Invalid {k} {m.group(1)} directive {m.group(2)}"
                 for k in ("option in", "value in", "syntax for")}
     m = re.match(r"Invalid refclock option (at line .*)", msg)
     if m:
-        return {f"Invalid option in refclock directive {m.group(1)}"}
-    m = re.match(r"Could not parse (refclock) directive (at line .*)", msg)
+        return {f"Invalid option in {d} directive {m.group(1)}" for d in ("refclock", "REFCLOCK")}
+    m = re.match(r"Could not parse (refclock) directive (at line .*)", msg, re.I)
     if m:
-        return {msg, f"Invalid value in refclock directive {m.group(2)}"}
-    m = re.match(r"Could not parse (local) directive (at line .*)", msg)
+        return {msg, f"Invalid value in {m.group(1)} directive {m.group(2)}"}
+    m = re.match(r"Could not parse (local) directive (at line .*)", msg, re.I)
     if m:
-        return {f"Invalid {k} local directive {m.group(2)}" for k in ("option in", "value in")}
+        return {f"Invalid {k} {m.group(1)} directive {m.group(2)}"
+                for k in ("option in", "value in")}
     return {msg}
 
 

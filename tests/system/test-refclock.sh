@@ -225,11 +225,18 @@ refused() { # refused NAME MESSAGE LINE
     fi
     grep -qF "$2" "$TMPD/$1.log"
 }
-check "refused-rtc-option" refused rrtc "Invalid refclock driver option local at line 1" \
+# Drivers and their options are checked when the refclock is added at start, as chrony
+# does: the message names no line (and chronyd -p accepts the line).
+refused_exact() { # refused_exact NAME MESSAGE LINE: MESSAGE is a whole logged line
+    refused "$1" "$2" "$3" &&
+        sed -E 's/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z //' "$TMPD/$1.log" | grep -qxF "$2"
+}
+check "refused-rtc-option" refused_exact rrtc "Fatal error : Invalid refclock driver option local" \
     "refclock RTC /dev/x0:local"
-check "refused-unknown-driver" refused runk "unknown refclock driver FOO at line 1" "refclock FOO 0"
-check "refused-driver-option" refused ropt "Invalid refclock driver option perm=0644 at line 1" \
-    "refclock SOCK $TMPD/x.sock:perm=0644"
+check "refused-unknown-driver" refused_exact runk "Fatal error : unknown refclock driver FOO" \
+    "refclock FOO 0"
+check "refused-driver-option" refused_exact ropt \
+    "Fatal error : Invalid refclock driver option perm=0644" "refclock SOCK $TMPD/x.sock:perm=0644"
 check "refused-second-local" refused rloc "refclock option local may be given to one refclock only at line 2" \
     "refclock SHM 0 local
 refclock SHM 1 local"
