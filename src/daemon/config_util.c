@@ -22,12 +22,16 @@ static void append_location(struct cfg_ctx *c, size_t used)
 
 int cfg_err_at(struct cfg_ctx *c, const char *fmt, ...)
 {
+    /* chrony formats the text before " at line" in a 256-byte buffer, so a long
+     * directive name in "Invalid directive NAME" is cut at 255 characters. */
+    char text[256];
     va_list ap;
     if (!c->errlen)
         return -1;
     va_start(ap, fmt);
-    vsnprintf(c->err, c->errlen, fmt, ap);
+    vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
+    snprintf(c->err, c->errlen, "%s", text);
     append_location(c, strlen(c->err));
     return -1;
 }
