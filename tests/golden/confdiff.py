@@ -1,25 +1,25 @@
 #!/usr/bin/env python3
-"""confdiff: differential test of chrony.conf parsing against a reference chronyd.
+"""confdiff: differential test of chrony.conf parsing against chrony's chronyd.
 
 Generates (fixed seed) a few thousand one-directive configuration lines for every
 directive and option of chrony 4.8: valid forms, boundary values, malformed numbers,
 missing/extra arguments, repeated options, other case, addresses, comments, tabs. Each
 line is written to a file of its own and given to `chronyd -p -f FILE` of ours and of
-the reference (Debian's chronyd 4.3 by default). Compared: the exit status, the printed
-line on success, the fatal message on failure (the reference's 4.3 wording mapped to
-4.8's where the two releases differ, see MSG_MAP).
+Debian's chronyd 4.3. Compared: the exit status, the printed line, the logged warnings,
+the fatal message (4.3's wording mapped to 4.8's where 4.8 reworded it, see map43).
 
-Where 4.3 and 4.8 differ in what they accept, 4.8 decides. With --ref48 BINARY (a
-chronyd built from the 4.8 tag) every mismatch against 4.3 is checked against 4.8 too
-and counted as a 4.3/4.8 difference when ours agrees with 4.8. Directives and options
-that 4.3 lacks, and our own directives, are left out of the 4.3 comparison (they are
-compared with 4.8 when --ref48 is given).
+Where 4.3 and ours differ, and for lines using directives or options that 4.3 lacks,
+chrony 4.8 decides: a chronyd built from the 4.8 tag (--ref48 PATH), or the outcomes
+such a build gave, recorded in confdiff-4.8.jsonl (--ref48 PATH --record48 writes it).
+--all48 compares every line with the 4.8 build as well. Known deviations (see known())
+are listed and do not fail the run.
 
 Usage:
   tests/golden/confdiff.py [--ours build/san/chronyd] [--ref /usr/sbin/chronyd]
-                           [--ref48 PATH] [--list] [-v] [-j 2]
-Exit status 0 when no line differs (after the 4.3/4.8 classification), 1 otherwise,
-77 (skip) when the reference chronyd is missing.
+                           [--ref48 PATH [--record48] [--all48]] [--list] [-v] [-j 2]
+Prints DIFF/KNOWN lines (-v: the 4.3/4.8 differences too), a summary and PASS/FAIL
+confdiff. Exit status 0 when no line mismatches, 1 otherwise, 77 (skip) without
+Debian's chronyd.
 """
 import argparse
 import concurrent.futures
