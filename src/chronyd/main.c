@@ -205,6 +205,7 @@ static struct config *load_config(struct platform *p, const struct cli *c)
     struct config *cfg = config_new_opts(c->restarted, c->quit_mode != 0);
     char err[512];
     int r = 0;
+    cfg->resolve_host = platform_resolve_host;
     if (c->n_lines) {
         /* Directives on the command line replace the configuration file. */
         for (int i = 0; i < c->n_lines && r == 0; i++)

@@ -91,6 +91,11 @@ enum cfg_authselect_mode {
 };
 
 struct config {
+    /* Set by the daemon before parsing: a host name of an access rule (allow, deny,
+     * cmdallow, cmddeny, metricsallow, metricsdeny) is looked up while its line is parsed,
+     * as chrony does (the first address; 0 on success), and a name that does not resolve
+     * fails the line. NULL (tests): the name is kept in the rule, unresolved. */
+    int (*resolve_host)(const char *name, struct ip_addr *out);
     int restarted;   /* -R: initstepslew ignored, makestep limit dropped */
     int client_only; /* -q/-Q */
 

@@ -376,6 +376,16 @@ int cfg_h_allow(struct cfg_ctx *c, char *args, const struct cfg_directive *d)
     if (!cfg_parse_allow_deny(args, &r))
         return cfg_err_parse(c);
     r.allow = strcasecmp(d->name + (metrics ? 7 : cmd ? 3 : 0), "allow") == 0;
+    if (r.hostname && cfg->resolve_host) {
+        /* chrony: the name's first address, as a full-length prefix, or a parse error */
+        int ok = cfg->resolve_host(r.hostname, &r.ip) == 0 &&
+                 (r.ip.family == IPF_INET4 || r.ip.family == IPF_INET6);
+        free(r.hostname);
+        r.hostname = NULL;
+        if (!ok)
+            return cfg_err_parse(c);
+        r.bits = ip_addr_bits(r.ip.family);
+    }
     if (r.hostname) {
         char msg[512];
         struct cfg_ctx at = *c;

@@ -74,6 +74,9 @@ void platform_daemon_ready(struct platform *p);
 int platform_pidfile_acquire(const char *path, char *err, size_t errlen);
 /* Remove the pidfile: 0, or -1 with errno when it is there and cannot be removed. */
 int platform_pidfile_release(const char *path);
+/* Look a host name up now (blocking, as chrony while it reads its configuration): its
+ * first IPv4 or IPv6 address in out, 0; -1 if it has none. */
+int platform_resolve_host(const char *name, struct ip_addr *out);
 int platform_drop_privileges(const char *user, char *err, size_t errlen);
 /* mlockall(MCL_CURRENT | MCL_FUTURE) after lifting RLIMIT_MEMLOCK (-m, lock_all).
  * 0, or -1 with chrony's message. */

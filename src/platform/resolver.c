@@ -35,6 +35,32 @@ static void fcntl_nonblock_cloexec(int fd)
     fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+int platform_resolve_host(const char *name, struct ip_addr *out)
+{
+    struct addrinfo hints, *res = NULL;
+    int r = -1;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    if (getaddrinfo(name, NULL, &hints, &res) != 0)
+        return -1;
+    for (struct addrinfo *ai = res; ai && r < 0; ai = ai->ai_next) {
+        memset(out, 0, sizeof(*out));
+        if (ai->ai_family == AF_INET) {
+            out->family = IPF_INET4;
+            memcpy(out->a, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
+            r = 0;
+        } else if (ai->ai_family == AF_INET6) {
+            out->family = IPF_INET6;
+            memcpy(out->a, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
+            r = 0;
+        }
+    }
+    freeaddrinfo(res);
+    return r;
+}
+
 static void *lookup_thread(void *arg)
 {
     struct plat_lookup *l = arg;

@@ -452,18 +452,14 @@ def same_fatal43(ref, ours, line):
 
 
 # Known deviations, left as they are (doc/TESTING.md, confdiff): chrony resolves the
-# host names of allow/deny/cmdallow/cmddeny and initstepslew while parsing (a name that
-# does not resolve refuses an allow line, and warns for initstepslew); ours resolves
-# them when the daemon starts, so `chronyd -p` accepts the line without a lookup.
+# host names of initstepslew while parsing (a name that does not resolve is a warning);
+# ours resolves them when the daemon starts, so `chronyd -p` prints no warning. (The
+# names of access rules are looked up while parsing, as chrony: no deviation left.)
 def known(line, res_ref, res_ours):
     w = line.split()
     d = w[0].lower() if w else ""
     rc_r, _, err_r = res_ref
     rc_o, _, err_o = res_ours
-    if d in ("allow", "deny", "cmdallow", "cmddeny") and rc_r != 0 and rc_o == 0:
-        net = w[-1]
-        if not re.fullmatch(r"[0-9.]*", net) and ":" not in net and "/" not in net:
-            return "host name resolved at start, not by -p"
     if d == "initstepslew" and rc_r == 0 and rc_o == 0 and err_o == [] and all(
             l.startswith("Could not resolve address of initstepslew server") for l in err_r):
         return "initstepslew names resolved at start, not by -p"
