@@ -35,6 +35,22 @@ static void fcntl_nonblock_cloexec(int fd)
     fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+/* An IPv4 or IPv6 result of getaddrinfo as our address: 1, or 0 for another family. */
+static int ip_from_addrinfo(const struct addrinfo *ai, struct ip_addr *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (ai->ai_family == AF_INET) {
+        out->family = IPF_INET4;
+        memcpy(out->a, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
+    } else if (ai->ai_family == AF_INET6) {
+        out->family = IPF_INET6;
+        memcpy(out->a, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 int platform_resolve_host(const char *name, struct ip_addr *out)
 {
     struct addrinfo hints, *res = NULL;
@@ -45,18 +61,9 @@ int platform_resolve_host(const char *name, struct ip_addr *out)
     hints.ai_socktype = SOCK_DGRAM;
     if (getaddrinfo(name, NULL, &hints, &res) != 0)
         return -1;
-    for (struct addrinfo *ai = res; ai && r < 0; ai = ai->ai_next) {
-        memset(out, 0, sizeof(*out));
-        if (ai->ai_family == AF_INET) {
-            out->family = IPF_INET4;
-            memcpy(out->a, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
+    for (struct addrinfo *ai = res; ai && r < 0; ai = ai->ai_next)
+        if (ip_from_addrinfo(ai, out))
             r = 0;
-        } else if (ai->ai_family == AF_INET6) {
-            out->family = IPF_INET6;
-            memcpy(out->a, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
-            r = 0;
-        }
-    }
     freeaddrinfo(res);
     return r;
 }
@@ -73,20 +80,9 @@ static void *lookup_thread(void *arg)
     hints.ai_socktype = SOCK_DGRAM;
     r = getaddrinfo(l->name, NULL, &hints, &res);
     if (r == 0) {
-        for (struct addrinfo *ai = res; ai && l->n < MAX_ADDRS; ai = ai->ai_next) {
-            struct ip_addr *ip = &l->addrs[l->n];
-            memset(ip, 0, sizeof(*ip));
-            if (ai->ai_family == AF_INET) {
-                ip->family = IPF_INET4;
-                memcpy(ip->a, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
-            } else if (ai->ai_family == AF_INET6) {
-                ip->family = IPF_INET6;
-                memcpy(ip->a, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
-            } else {
-                continue;
-            }
-            l->n++;
-        }
+        for (struct addrinfo *ai = res; ai && l->n < MAX_ADDRS; ai = ai->ai_next)
+            if (ip_from_addrinfo(ai, &l->addrs[l->n]))
+                l->n++;
         freeaddrinfo(res);
         l->status = l->n ? 0 : 2;
     } else {

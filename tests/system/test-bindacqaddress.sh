@@ -57,19 +57,7 @@ check "bindacqaddress-bad-address-refused" grep -q "Could not parse bindacqaddre
 
 # The NTS-KE connection of an NTS source leaves from that address too (as chrony's NTS-KE
 # client binds it). A TCP listener notes the address of each connection it gets.
-$IN python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(16)
-with open(sys.argv[2], "a") as f:
-    while True:
-        c, a = s.accept()
-        f.write("%s\n" % a[0])
-        f.flush()
-        c.close()
-' "$P3" "$TMPD/ke-seen" &
+$IN python3 tests/system/tcp_seen.py 127.0.0.1 "$P3" "$TMPD/ke-seen" &
 PIDS="$PIDS $!"
 wait_for sh -c "$IN ss -tln | grep -q '127.0.0.1:$P3 '"
 cat >"$TMPD/nts.conf" <<CONF

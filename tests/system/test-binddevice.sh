@@ -108,19 +108,7 @@ pidfile $TMPD/s3.pid
 CONF
     $INS $SAFE "$B/chronyd" -x -d -f "$TMPD/s3.conf" >"$TMPD/s3.log" 2>&1 &
     PIDS="$PIDS $!"
-    $INS python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 4461))
-s.listen(16)
-with open(sys.argv[1], "a") as f:
-    while True:
-        c, a = s.accept()
-        f.write("%s %s\n" % (c.getsockname()[0], a[0]))
-        f.flush()
-        c.close()
-' "$TMPD/ke-seen" &
+    $INS python3 tests/system/tcp_seen.py 0.0.0.0 4461 "$TMPD/ke-seen" --local &
     PIDS="$PIDS $!"
     cat >"$TMPD/c2.conf" <<CONF
 server 10.1.0.1 port 124 nts ntsport 4461 iburst minpoll 0 maxpoll 0
